@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs what building, running and testing VidPrism needs, and only what is missing.
+# Debian/Ubuntu: apt (with sudo when not root). macOS: Homebrew. Safe to run again.
+set -eu
+
+DEB_PKGS="pkg-config libclang-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+libswresample-dev libavfilter-dev libavdevice-dev ffmpeg
+xvfb xauth mesa-vulkan-drivers libgl1-mesa-dri libegl-mesa0 libvulkan1 libxkbcommon-x11-0
+libx11-xcb1 libxcursor1 libxi6 libxrandr2 imagemagick"
+
+if [ "$(uname)" = Darwin ]; then
+  command -v brew >/dev/null || { echo "setup: install Homebrew first (https://brew.sh)" >&2; exit 1; }
+  for p in pkg-config ffmpeg llvm; do brew list "$p" >/dev/null 2>&1 || brew install "$p"; done
+  exit 0
+fi
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "setup: not a Debian/Ubuntu system; install FFmpeg development files, pkg-config and libclang yourself (see README)" >&2
+  exit 0
+fi
+
+# rustfmt and clippy run in `make test`.
+if command -v rustup >/dev/null 2>&1; then
+  for c in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+  done
+fi
+
+missing=""
+for p in $DEB_PKGS; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  case "$status" in *"ok installed"*) ;; *) missing="$missing $p" ;; esac
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "setup: installing$missing"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing

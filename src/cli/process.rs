@@ -1,0 +1,225 @@
+//! `vidprism process`: run the engine headless, with progress bars on a
+//! terminal or JSON event lines on stdout.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use vidprism::output::default_output_dir;
+use vidprism::pipeline::{Engine, EngineConfig, Event, EventKind, JobId, JobRequest};
+use vidprism::presets::{find_preset, Preset, DEFAULT_PRESET};
+
+use super::ProcessArgs;
+
+/// Exit status for a usage error, as clap uses.
+const USAGE: u8 = 2;
+
+fn resolve_presets(names: &[String]) -> Result<Vec<Preset>, String> {
+    let names: Vec<&str> = if names.is_empty() {
+        vec![DEFAULT_PRESET]
+    } else {
+        names.iter().map(String::as_str).collect()
+    };
+    names
+        .into_iter()
+        .map(|name| {
+            find_preset(name).ok_or_else(|| {
+                format!("unknown preset {name:?}; `vidprism presets` lists them")
+            })
+        })
+        .collect()
+}
+
+pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
+    let presets = match resolve_presets(&args.presets) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("vidprism: {message}");
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
+    let out_dir = args.out.clone().unwrap_or_else(default_output_dir);
+    let engine = Engine::start(
+        EngineConfig {
+            transcode_jobs: usize::from(args.jobs),
+            ..EngineConfig::default()
+        },
+        None,
+    )
+    .context("starting the pipeline's threads")?;
+    let mut inputs: HashMap<JobId, PathBuf> = HashMap::new();
+    for file in &args.files {
+        let id = engine.submit(JobRequest {
+            input: file.clone(),
+            presets: presets.clone(),
+            out_dir: out_dir.clone(),
+        });
+        inputs.insert(id, file.clone());
+    }
+    let mut view: Box<dyn EventView> = if args.json {
+        Box::new(JsonLines)
+    } else {
+        Box::new(Bars::new(inputs.clone()))
+    };
+    let mut open = inputs.len();
+    let mut failed = 0;
+    while open > 0 {
+        let event = engine
+            .events()
+            .recv()
+            .context("the pipeline stopped unexpectedly")?;
+        if event.kind.is_final() {
+            open -= 1;
+            if !matches!(event.kind, EventKind::JobDone { .. }) {
+                failed += 1;
+            }
+        }
+        view.show(&event)?;
+    }
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+trait EventView {
+    fn show(&mut self, event: &Event) -> anyhow::Result<()>;
+}
+
+/// `--json`: one event per line on stdout and nothing else there.
+struct JsonLines;
+
+impl EventView for JsonLines {
+    fn show(&mut self, event: &Event) -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer(&mut stdout, event).context("writing an event")?;
+        stdout.write_all(b"\n").context("writing an event")?;
+        stdout.flush().context("writing an event")?;
+        Ok(())
+    }
+}
+
+/// Terminal view: one bar per running rendition, a line per result.
+struct Bars {
+    multi: MultiProgress,
+    inputs: HashMap<JobId, PathBuf>,
+    bars: HashMap<(JobId, String), ProgressBar>,
+    style: ProgressStyle,
+}
+
+impl Bars {
+    fn new(inputs: HashMap<JobId, PathBuf>) -> Bars {
+        let style = ProgressStyle::with_template(
+            "{prefix:>28.bold} [{bar:30}] {percent:>3}% {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        Bars {
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)),
+            inputs,
+            bars: HashMap::new(),
+            style,
+        }
+    }
+
+    fn name(&self, job: JobId) -> String {
+        self.inputs
+            .get(&job)
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| format!("job {job}"))
+    }
+
+    fn line(&self, text: String) {
+        if self.multi.is_hidden() {
+            eprintln!("{text}");
+        } else {
+            // Printing above the bars only fails if the terminal is gone.
+            let _ = self.multi.println(text);
+        }
+    }
+
+    fn finish_bar(&mut self, job: JobId, rendition: &str) {
+        if let Some(bar) = self.bars.remove(&(job, rendition.to_owned())) {
+            bar.finish_and_clear();
+            self.multi.remove(&bar);
+        }
+    }
+}
+
+impl EventView for Bars {
+    fn show(&mut self, event: &Event) -> anyhow::Result<()> {
+        let job = event.job;
+        let name = self.name(job);
+        match &event.kind {
+            EventKind::StageStarted {
+                rendition: Some(rendition),
+                ..
+            } => {
+                let bar = self.multi.add(ProgressBar::new(1000));
+                bar.set_style(self.style.clone());
+                bar.set_prefix(format!("{name} {rendition}"));
+                self.bars.insert((job, rendition.clone()), bar);
+            }
+            EventKind::Progress {
+                rendition,
+                fraction,
+                fps,
+                eta_s,
+                ..
+            } => {
+                if let Some(bar) = self.bars.get(&(job, rendition.clone())) {
+                    bar.set_position((fraction * 1000.0) as u64);
+                    let eta = eta_s.map(|s| format!(", {s:.0} s left")).unwrap_or_default();
+                    bar.set_message(format!("{fps:.0} fps{eta}"));
+                }
+            }
+            EventKind::ThumbnailReady { path, .. } => {
+                self.line(format!("{name}: thumbnail {}", path.display()))
+            }
+            EventKind::RenditionDone {
+                rendition,
+                path,
+                width,
+                height,
+                bytes,
+            } => {
+                self.finish_bar(job, rendition);
+                self.line(format!(
+                    "{name}: {rendition} {width}x{height} {:.1} MB {}",
+                    *bytes as f64 / 1e6,
+                    path.display()
+                ));
+            }
+            EventKind::RenditionSkipped { rendition, reason } => {
+                self.line(format!("{name}: {rendition} skipped: {reason}"))
+            }
+            EventKind::RenditionFailed { rendition, error } => {
+                self.finish_bar(job, rendition);
+                self.line(format!("{name}: {rendition} failed: {error}"));
+            }
+            EventKind::JobDone { outputs } => {
+                self.line(format!("{name}: done, {outputs} files"))
+            }
+            EventKind::JobFailed { error } => {
+                let open: Vec<String> = self
+                    .bars
+                    .keys()
+                    .filter(|(j, _)| *j == job)
+                    .map(|(_, r)| r.clone())
+                    .collect();
+                for rendition in open {
+                    self.finish_bar(job, &rendition);
+                }
+                self.line(format!("{name}: failed: {error}"));
+            }
+            EventKind::Cancelled => self.line(format!("{name}: cancelled")),
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! The engine's errors. Each variant reads as a sentence a user can act on,
+//! and names the file it is about.
+
+use std::path::PathBuf;
+
+/// Why a source, a rendition or an output could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: file not found")]
+    NotFound { path: PathBuf },
+    #[error("{path}: is a folder, not a video file")]
+    IsDirectory { path: PathBuf },
+    #[error("{path}: file is empty (0 bytes)")]
+    Empty { path: PathBuf },
+    #[error("{path}: cannot be read: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{path}: not a video file (FFmpeg does not recognise its format)")]
+    UnknownFormat { path: PathBuf },
+    #[error("{path}: has no video stream (audio only)")]
+    AudioOnly { path: PathBuf },
+    #[error("{path}: has no video stream")]
+    NoVideo { path: PathBuf },
+    #[error("{path}: is a still image, not a video")]
+    StillImage { path: PathBuf },
+    #[error("{path}: video is {width}x{height}, larger than the {max}x{max} VidPrism handles")]
+    TooLarge {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+        max: u32,
+    },
+    #[error("{path}: has {count} streams, more than the {max} VidPrism handles")]
+    TooManyStreams { path: PathBuf, count: u32, max: u32 },
+    #[error("{path}: the {codec} video codec cannot be decoded by this FFmpeg")]
+    NoDecoder { path: PathBuf, codec: String },
+    #[error("{path}: file is truncated or corrupt ({detail})")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("{path}: no frame of the video could be decoded (corrupt or truncated file)")]
+    NoDecodableFrame { path: PathBuf },
+    #[error("the {encoder} encoder is not available in this FFmpeg build")]
+    EncoderMissing { encoder: String },
+    #[error("{path}: cannot create the output folder: {reason}")]
+    OutputFolder { path: PathBuf, reason: String },
+    #[error("{path}: cannot write output: {reason}")]
+    Write { path: PathBuf, reason: String },
+    #[error("{what} failed: {source}")]
+    Ffmpeg {
+        what: String,
+        #[source]
+        source: ffmpeg_next::Error,
+    },
+    #[error("cancelled")]
+    Cancelled,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Wraps an FFmpeg error with what was being done.
+    pub fn ffmpeg(what: impl Into<String>) -> impl FnOnce(ffmpeg_next::Error) -> Error {
+        let what = what.into();
+        move |source| Error::Ffmpeg { what, source }
+    }
+
+    pub fn write(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+        move |e| Error::Write {
+            path: path.to_path_buf(),
+            reason: io_reason(&e),
+        }
+    }
+}
+
+/// An I/O error in plain words ("permission denied", "no space left on device").
+pub fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    // std appends " (os error N)"; users do not need the number.
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_lowercase(),
+        None => text,
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

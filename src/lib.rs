@@ -1,0 +1,14 @@
+//! VidPrism's engine: probe a video, then make its thumbnail and every
+//! rendition of the chosen presets on separate queues, decoding it once.
+//!
+//! This crate imports no UI toolkit. A front end (the window or the command
+//! line) sends [`pipeline::Command`]s and reads [`pipeline::Event`]s.
+
+pub mod error;
+pub mod media;
+pub mod presets;
+
+pub use error::{Error, Result};
+pub mod output;
+pub mod pipeline;
+pub mod plan;

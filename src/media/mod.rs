@@ -1,0 +1,46 @@
+//! A thin safe layer over ffmpeg-next: probe a source, decode its first frame
+//! into a thumbnail, and transcode it into several renditions at once.
+//!
+//! Everything FFmpeg-specific lives under this module; the pipeline only sees
+//! [`SourceInfo`], [`RenditionTarget`] and the crate's [`Error`](crate::Error).
+
+mod decode;
+mod filter;
+mod frame_ref;
+pub mod geometry;
+mod limits;
+mod probe;
+mod rendition_writer;
+mod thumbnail;
+mod transcode;
+
+pub use limits::{MAX_DIMENSION, MAX_STREAMS};
+pub use probe::{probe, SourceInfo};
+pub use thumbnail::write_thumbnail;
+pub use transcode::{transcode, RenditionProgress, RenditionTarget};
+
+use std::sync::Once;
+
+/// Initialises FFmpeg once per process and keeps its logging quiet: errors
+/// reach users through our own messages, not through FFmpeg's stderr.
+pub fn init() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        // ffmpeg::init only registers devices on FFmpeg 5+, which cannot fail
+        // in a way we could act on.
+        let _ = ffmpeg_next::init();
+        let level = match std::env::var("VIDPRISM_FFMPEG_LOG").as_deref() {
+            Ok("debug") => ffmpeg_next::log::Level::Debug,
+            Ok("info") => ffmpeg_next::log::Level::Info,
+            Ok("warning") => ffmpeg_next::log::Level::Warning,
+            _ => ffmpeg_next::log::Level::Fatal,
+        };
+        ffmpeg_next::log::set_level(level);
+    });
+}
+
+/// Whether the linked FFmpeg has an encoder of this name.
+pub fn has_encoder(name: &str) -> bool {
+    init();
+    ffmpeg_next::encoder::find_by_name(name).is_some()
+}

@@ -1,0 +1,424 @@
+//! One rendition's output file: its scale chain, video and audio encoders
+//! and muxer. Frames go in at the source's timestamps; packets come out with
+//! the durations the source gave its frames, so variable frame rate and the
+//! last frame's duration survive.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use ffmpeg_next::{
+    codec, encoder, format, frame, picture, ChannelLayout, Dictionary, Packet, Rational,
+};
+
+use super::filter::Filter;
+use super::geometry::{Rotation, Size};
+use crate::error::{Error, Result};
+use crate::presets::{Container, RenditionSpec, VideoCodec};
+
+/// What a writer needs to know about the streams it is fed.
+pub struct SourceTiming {
+    pub video_time_base: Rational,
+    pub frame_rate: Rational,
+    pub rotation: Rotation,
+    /// Time base of the audio frames, when the source has usable audio.
+    pub audio_time_base: Option<Rational>,
+}
+
+struct VideoLane {
+    encoder: encoder::video::Encoder,
+    chain: String,
+    filter: Option<Filter>,
+    time_base: Rational,
+    stream_index: usize,
+    stream_time_base: Rational,
+    /// Frame durations by presentation time, for packets the encoder leaves
+    /// without one.
+    durations: HashMap<i64, i64>,
+}
+
+struct AudioLane {
+    encoder: encoder::audio::Encoder,
+    chain: String,
+    frame_size: Option<u32>,
+    filter: Option<Filter>,
+    source_time_base: Rational,
+    stream_index: usize,
+    stream_time_base: Rational,
+}
+
+pub struct RenditionWriter {
+    path: PathBuf,
+    output: format::context::Output,
+    video: VideoLane,
+    audio: Option<AudioLane>,
+    /// Presentation time of the newest frame encoded, in seconds.
+    pub position_s: f64,
+    pub frames: u64,
+}
+
+fn rational_from(q: Rational) -> Option<Rational> {
+    (q.numerator() > 0 && q.denominator() > 0).then_some(q)
+}
+
+fn video_options(spec: &RenditionSpec) -> Dictionary<'static> {
+    let mut opts = Dictionary::new();
+    let crf = spec.crf.to_string();
+    match spec.video {
+        VideoCodec::H264 => {
+            opts.set("preset", &spec.speed);
+            opts.set("crf", &crf);
+        }
+        VideoCodec::Hevc => {
+            opts.set("preset", &spec.speed);
+            opts.set("crf", &crf);
+            opts.set("x265-params", "log-level=error");
+        }
+        VideoCodec::Vp9 => {
+            opts.set("crf", &crf);
+            opts.set("b", "0");
+            opts.set("row-mt", "1");
+            opts.set("deadline", "good");
+            opts.set("cpu-used", &spec.speed);
+        }
+        VideoCodec::Av1 => {
+            opts.set("preset", &spec.speed);
+            opts.set("crf", &crf);
+        }
+    }
+    opts
+}
+
+impl RenditionWriter {
+    /// Opens the encoders and writes the file header at `path`.
+    pub fn create(
+        path: &Path,
+        spec: &RenditionSpec,
+        size: Size,
+        timing: &SourceTiming,
+    ) -> Result<RenditionWriter> {
+        let write_err = |e: ffmpeg_next::Error| Error::Write {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        let mut output =
+            format::output_as(path, spec.container.muxer()).map_err(write_err)?;
+        let global_header = output
+            .format()
+            .flags()
+            .contains(format::Flags::GLOBAL_HEADER);
+
+        let video = open_video(&mut output, spec, size, timing, global_header)?;
+        let audio = match timing.audio_time_base {
+            Some(tb) => Some(open_audio(&mut output, spec, tb, global_header)?),
+            None => None,
+        };
+
+        let mut header_opts = Dictionary::new();
+        if spec.container == Container::Mp4 {
+            header_opts.set("movflags", "+faststart");
+        }
+        output.write_header_with(header_opts).map_err(write_err)?;
+        let mut writer = RenditionWriter {
+            path: path.to_path_buf(),
+            output,
+            video,
+            audio,
+            position_s: 0.0,
+            frames: 0,
+        };
+        // The muxer may pick its own time bases when writing the header.
+        writer.video.stream_time_base = writer.stream_time_base(writer.video.stream_index);
+        if let Some(index) = writer.audio.as_ref().map(|a| a.stream_index) {
+            let tb = writer.stream_time_base(index);
+            if let Some(audio) = writer.audio.as_mut() {
+                audio.stream_time_base = tb;
+            }
+        }
+        Ok(writer)
+    }
+
+    fn stream_time_base(&self, index: usize) -> Rational {
+        self.output
+            .stream(index)
+            .map(|s| s.time_base())
+            .unwrap_or(Rational::new(1, 90_000))
+    }
+
+    /// Encodes one source picture shown for `duration` (source time base).
+    pub fn push_video(&mut self, frame: frame::Video, duration: i64) -> Result<()> {
+        let lane = &mut self.video;
+        if lane.filter.is_none() {
+            lane.filter = Some(Filter::video(&frame, lane.time_base, &lane.chain)?);
+        }
+        if let Some(pts) = frame.pts() {
+            lane.durations.insert(pts, duration);
+            self.position_s = (pts + duration) as f64 * f64::from(lane.time_base);
+        }
+        if let Some(filter) = lane.filter.as_mut() {
+            filter.push(&frame)?;
+        }
+        self.frames += 1;
+        self.drain_video_filter()
+    }
+
+    /// Encodes one source audio frame.
+    pub fn push_audio(&mut self, frame: frame::Audio) -> Result<()> {
+        let Some(lane) = self.audio.as_mut() else {
+            return Ok(());
+        };
+        if lane.filter.is_none() {
+            lane.filter = Some(Filter::audio(
+                &frame,
+                lane.source_time_base,
+                &lane.chain,
+                lane.frame_size,
+            )?);
+        }
+        if let Some(filter) = lane.filter.as_mut() {
+            filter.push(&frame)?;
+        }
+        self.drain_audio_filter()
+    }
+
+    fn drain_video_filter(&mut self) -> Result<()> {
+        let lane = &mut self.video;
+        let Some(filter) = lane.filter.as_mut() else {
+            return Ok(());
+        };
+        let mut scaled = frame::Video::empty();
+        while filter.pull(&mut scaled) {
+            scaled.set_kind(picture::Type::None);
+            lane.encoder
+                .send_frame(&scaled)
+                .map_err(Error::ffmpeg("encoding a video frame"))?;
+            write_packets(
+                &mut lane.encoder,
+                lane.stream_index,
+                lane.stream_time_base,
+                Some(&mut lane.durations),
+                &mut self.output,
+                &self.path,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn drain_audio_filter(&mut self) -> Result<()> {
+        let Some(lane) = self.audio.as_mut() else {
+            return Ok(());
+        };
+        let Some(filter) = lane.filter.as_mut() else {
+            return Ok(());
+        };
+        let filtered_tb = filter.output_time_base();
+        let encoder_tb = lane.encoder.time_base();
+        let mut samples = frame::Audio::empty();
+        while filter.pull(&mut samples) {
+            let pts = samples.pts().map(|p| rescale(p, filtered_tb, encoder_tb));
+            samples.set_pts(pts);
+            lane.encoder
+                .send_frame(&samples)
+                .map_err(Error::ffmpeg("encoding audio"))?;
+            write_packets(
+                &mut lane.encoder,
+                lane.stream_index,
+                lane.stream_time_base,
+                None,
+                &mut self.output,
+                &self.path,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Flushes filters and encoders and writes the trailer. The file at the
+    /// writer's path is complete when this returns `Ok`.
+    pub fn finish(mut self) -> Result<()> {
+        if let Some(filter) = self.video.filter.as_mut() {
+            filter.finish()?;
+        }
+        self.drain_video_filter()?;
+        let lane = &mut self.video;
+        lane.encoder
+            .send_eof()
+            .map_err(Error::ffmpeg("finishing the video encoder"))?;
+        write_packets(
+            &mut lane.encoder,
+            lane.stream_index,
+            lane.stream_time_base,
+            Some(&mut lane.durations),
+            &mut self.output,
+            &self.path,
+        )?;
+        if let Some(filter) = self.audio.as_mut().and_then(|a| a.filter.as_mut()) {
+            filter.finish()?;
+        }
+        self.drain_audio_filter()?;
+        if let Some(lane) = self.audio.as_mut() {
+            lane.encoder
+                .send_eof()
+                .map_err(Error::ffmpeg("finishing the audio encoder"))?;
+            write_packets(
+                &mut lane.encoder,
+                lane.stream_index,
+                lane.stream_time_base,
+                None,
+                &mut self.output,
+                &self.path,
+            )?;
+        }
+        self.output.write_trailer().map_err(|e| Error::Write {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// Moves every packet the encoder has ready into the file. Video packets get
+/// their frame's duration back (encoders with delay leave it at zero).
+fn write_packets(
+    encoder: &mut encoder::Encoder,
+    stream_index: usize,
+    stream_time_base: Rational,
+    mut durations: Option<&mut HashMap<i64, i64>>,
+    output: &mut format::context::Output,
+    path: &Path,
+) -> Result<()> {
+    let encoder_time_base = encoder.time_base();
+    let mut packet = Packet::empty();
+    while encoder.receive_packet(&mut packet).is_ok() {
+        if let Some(durations) = durations.as_deref_mut() {
+            if let Some(duration) = packet.pts().and_then(|p| durations.remove(&p)) {
+                packet.set_duration(duration);
+            }
+        }
+        packet.set_stream(stream_index);
+        packet.rescale_ts(encoder_time_base, stream_time_base);
+        packet.write_interleaved(output).map_err(|e| Error::Write {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    }
+    Ok(())
+}
+
+fn rescale(value: i64, from: Rational, to: Rational) -> i64 {
+    use ffmpeg_next::Rescale;
+    value.rescale(from, to)
+}
+
+fn find_encoder(name: &str) -> Result<ffmpeg_next::Codec> {
+    encoder::find_by_name(name).ok_or_else(|| Error::EncoderMissing {
+        encoder: name.to_owned(),
+    })
+}
+
+fn open_video(
+    output: &mut format::context::Output,
+    spec: &RenditionSpec,
+    size: Size,
+    timing: &SourceTiming,
+    global_header: bool,
+) -> Result<VideoLane> {
+    let codec = find_encoder(spec.video.encoder_name())?;
+    let mut enc = codec::context::Context::new_with_codec(codec)
+        .encoder()
+        .video()
+        .map_err(Error::ffmpeg("setting up the video encoder"))?;
+    enc.set_width(size.width);
+    enc.set_height(size.height);
+    enc.set_format(format::Pixel::YUV420P);
+    enc.set_aspect_ratio(Rational::new(1, 1));
+    enc.set_time_base(timing.video_time_base);
+    enc.set_frame_rate(rational_from(timing.frame_rate));
+    if global_header {
+        enc.set_flags(codec::Flags::GLOBAL_HEADER);
+    }
+    let enc = enc
+        .open_with(video_options(spec))
+        .map_err(Error::ffmpeg(format!("opening the {} encoder", codec.name())))?;
+    let mut stream = output
+        .add_stream(codec)
+        .map_err(Error::ffmpeg("adding the video stream"))?;
+    stream.set_parameters(&enc);
+    stream.set_time_base(timing.video_time_base);
+    if spec.video == VideoCodec::Hevc && spec.container == Container::Mp4 {
+        // "hvc1" rather than the default "hev1": Apple players require it.
+        // SAFETY: the stream's codec parameters are valid and owned by `output`.
+        unsafe {
+            (*stream.parameters().as_mut_ptr()).codec_tag = u32::from_le_bytes(*b"hvc1");
+        }
+    }
+    let stream_index = stream.index();
+    // Scale first, then rotate: turning the smaller picture costs less.
+    let before_rotation = size.unrotated(timing.rotation);
+    let chain = format!(
+        "scale={}:{}:flags=bicubic,{}setsar=1,format=yuv420p",
+        before_rotation.width,
+        before_rotation.height,
+        timing.rotation.filter_prefix()
+    );
+    Ok(VideoLane {
+        encoder: enc,
+        chain,
+        filter: None,
+        time_base: timing.video_time_base,
+        stream_index,
+        stream_time_base: timing.video_time_base,
+        durations: HashMap::new(),
+    })
+}
+
+fn open_audio(
+    output: &mut format::context::Output,
+    spec: &RenditionSpec,
+    source_time_base: Rational,
+    global_header: bool,
+) -> Result<AudioLane> {
+    let codec = find_encoder(spec.audio.encoder_name())?;
+    let sample_format = codec
+        .audio()
+        .ok()
+        .and_then(|a| a.formats())
+        .and_then(|mut f| f.next())
+        .unwrap_or(format::Sample::F32(format::sample::Type::Planar));
+    let rate = spec.audio.sample_rate();
+    let mut enc = codec::context::Context::new_with_codec(codec)
+        .encoder()
+        .audio()
+        .map_err(Error::ffmpeg("setting up the audio encoder"))?;
+    enc.set_rate(rate as i32);
+    enc.set_channel_layout(ChannelLayout::STEREO);
+    enc.set_format(sample_format);
+    enc.set_bit_rate(spec.audio_bitrate_kbps as usize * 1000);
+    enc.set_time_base(Rational::new(1, rate as i32));
+    if global_header {
+        enc.set_flags(codec::Flags::GLOBAL_HEADER);
+    }
+    let enc = enc
+        .open()
+        .map_err(Error::ffmpeg(format!("opening the {} encoder", codec.name())))?;
+    let frame_size = (!codec
+        .capabilities()
+        .contains(codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE))
+    .then(|| enc.frame_size());
+    let mut stream = output
+        .add_stream(codec)
+        .map_err(Error::ffmpeg("adding the audio stream"))?;
+    stream.set_parameters(&enc);
+    stream.set_time_base(Rational::new(1, rate as i32));
+    let stream_index = stream.index();
+    let chain = format!(
+        "aresample={rate},aformat=sample_fmts={}:channel_layouts=stereo",
+        sample_format.name()
+    );
+    Ok(AudioLane {
+        encoder: enc,
+        chain,
+        frame_size,
+        filter: None,
+        source_time_base,
+        stream_index,
+        stream_time_base: Rational::new(1, rate as i32),
+    })
+}

@@ -1,0 +1,124 @@
+//! The first-frame thumbnail: decode only until the first picture, make it
+//! upright at the display aspect ratio, and write a JPEG.
+
+use std::path::Path;
+
+use ffmpeg_next::{format, frame, Packet};
+
+use super::decode::{open_input, video_decoder};
+use super::filter::Filter;
+use super::geometry::{thumbnail_size, Size};
+use super::limits::MAX_PACKETS_BEFORE_FIRST_FRAME;
+use super::probe::stream_rotation;
+use crate::error::{Error, Result};
+
+/// JPEG quality of thumbnails; 85 keeps them small and clean.
+const JPEG_QUALITY: u8 = 85;
+
+/// Decodes the first picture of `source` and writes it as a JPEG at `dest`,
+/// at most `max_width` wide. Returns the thumbnail's size.
+pub fn write_thumbnail(source: &Path, dest: &Path, max_width: u32) -> Result<Size> {
+    let (mut input, index) = open_input(source)?;
+    let stream = input
+        .stream(index)
+        .ok_or_else(|| Error::Internal("video stream vanished".into()))?;
+    let time_base = stream.time_base();
+    let rotation = stream_rotation(&stream);
+    // One thread: frame threading would delay the first picture by several frames.
+    let mut decoder = video_decoder(&input, index, 1, source)?;
+    let first = first_frame(&mut input, index, &mut decoder, source)?;
+
+    let sar = first.aspect_ratio();
+    let sar = (sar.numerator(), sar.denominator());
+    let display = super::geometry::display_size(
+        Size::new(first.width(), first.height()),
+        sar,
+        rotation,
+    );
+    let size = thumbnail_size(display, max_width);
+    let before_rotation = size.unrotated(rotation);
+    let chain = format!(
+        "scale={}:{}:flags=bicubic,{}format=rgb24",
+        before_rotation.width,
+        before_rotation.height,
+        rotation.filter_prefix()
+    );
+    let mut filter = Filter::video(&first, time_base, &chain)?;
+    filter.push(&first)?;
+    filter.finish()?;
+    let mut rgb = frame::Video::empty();
+    if !filter.pull(&mut rgb) {
+        return Err(Error::Internal("the thumbnail filter gave no picture".into()));
+    }
+    let pixels = packed_rgb(&rgb);
+    let file = std::fs::File::create(dest).map_err(Error::write(dest))?;
+    let mut writer = std::io::BufWriter::new(file);
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut writer, JPEG_QUALITY)
+        .encode(&pixels, rgb.width(), rgb.height(), image::ExtendedColorType::Rgb8)
+        .map_err(|e| Error::Write {
+            path: dest.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    writer
+        .into_inner()
+        .map_err(|e| Error::write(dest)(e.into_error()))?
+        .sync_all()
+        .map_err(Error::write(dest))?;
+    Ok(Size::new(rgb.width(), rgb.height()))
+}
+
+/// Reads packets until the decoder gives its first picture.
+fn first_frame(
+    input: &mut format::context::Input,
+    index: usize,
+    decoder: &mut ffmpeg_next::decoder::Video,
+    source: &Path,
+) -> Result<frame::Video> {
+    let mut frame = frame::Video::empty();
+    let mut video_packets = 0usize;
+    let mut packet = Packet::empty();
+    loop {
+        match packet.read(input) {
+            Ok(()) => {}
+            Err(ffmpeg_next::Error::Eof) => break,
+            Err(e) => {
+                return Err(Error::Corrupt {
+                    path: source.to_path_buf(),
+                    detail: e.to_string(),
+                })
+            }
+        }
+        if packet.stream() != index {
+            continue;
+        }
+        video_packets += 1;
+        if video_packets > MAX_PACKETS_BEFORE_FIRST_FRAME {
+            break;
+        }
+        // A packet the decoder rejects (a stream starting mid-GOP, damaged
+        // data) is skipped: the first decodable picture is what we want.
+        let _ = decoder.send_packet(&packet);
+        if decoder.receive_frame(&mut frame).is_ok() {
+            return Ok(frame);
+        }
+    }
+    let _ = decoder.send_eof();
+    if decoder.receive_frame(&mut frame).is_ok() {
+        return Ok(frame);
+    }
+    Err(Error::NoDecodableFrame {
+        path: source.to_path_buf(),
+    })
+}
+
+/// Copies an RGB24 frame row by row: FFmpeg pads each row to its stride.
+fn packed_rgb(rgb: &frame::Video) -> Vec<u8> {
+    let width_bytes = rgb.width() as usize * 3;
+    let stride = rgb.stride(0);
+    let data = rgb.data(0);
+    let mut out = Vec::with_capacity(width_bytes * rgb.height() as usize);
+    for row in data.chunks(stride).take(rgb.height() as usize) {
+        out.extend_from_slice(&row[..width_bytes]);
+    }
+    out
+}

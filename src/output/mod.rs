@@ -1,0 +1,11 @@
+//! Where outputs go and how they get there: safe names, a fresh folder per
+//! source that never reuses an existing one, and files that only appear at
+//! their final name once complete.
+
+mod folder;
+mod naming;
+mod staged_file;
+
+pub use folder::{default_output_dir, reserve_job_dir};
+pub use naming::sanitize_name;
+pub use staged_file::{remove_stale_temp_files, StagedFile, TEMP_MARKER};

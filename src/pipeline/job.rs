@@ -1,0 +1,122 @@
+//! One job's shared state: its request, its cancel flag, what its stages
+//! have made, and the single place that decides how it ends.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use super::emitter::Emitter;
+use super::engine::JobRequest;
+use super::event::{EventKind, JobId};
+use crate::media::SourceInfo;
+use crate::plan::Plan;
+
+/// What ingest learned and decided; read by the thumbnail and transcode stages.
+pub struct Prepared {
+    pub info: SourceInfo,
+    pub plan: Plan,
+    pub dir: PathBuf,
+}
+
+#[derive(Default)]
+struct Tally {
+    /// Stages started and not yet ended; the job ends when this reaches 0.
+    open_stages: usize,
+    outputs: usize,
+    errors: Vec<String>,
+    ended: bool,
+}
+
+pub struct Job {
+    pub id: JobId,
+    pub request: JobRequest,
+    pub cancel: AtomicBool,
+    pub prepared: OnceLock<Prepared>,
+    emitter: Emitter,
+    tally: Mutex<Tally>,
+}
+
+impl Job {
+    /// A job with its ingest stage open.
+    pub fn new(id: JobId, request: JobRequest, emitter: Emitter) -> Job {
+        Job {
+            id,
+            request,
+            cancel: AtomicBool::new(false),
+            prepared: OnceLock::new(),
+            emitter,
+            tally: Mutex::new(Tally {
+                open_stages: 1,
+                ..Tally::default()
+            }),
+        }
+    }
+
+    fn tally(&self) -> std::sync::MutexGuard<'_, Tally> {
+        self.tally.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    pub fn emit(&self, kind: EventKind) {
+        self.emitter.emit(self.id, kind);
+    }
+
+    pub fn emit_lossy(&self, kind: EventKind) {
+        self.emitter.emit_lossy(self.id, kind);
+    }
+
+    /// Opens `n` more stages; call before ending the stage that opens them.
+    pub fn open_stages(&self, n: usize) {
+        self.tally().open_stages += n;
+    }
+
+    pub fn record_output(&self) {
+        self.tally().outputs += 1;
+    }
+
+    /// Records why part of the job failed; the same reason from two stages
+    /// (a corrupt source fails both) is kept once.
+    pub fn record_error(&self, error: String) {
+        let mut tally = self.tally();
+        if !tally.errors.contains(&error) {
+            tally.errors.push(error);
+        }
+    }
+
+    /// Ends one stage; the last one to end decides the job's final event.
+    pub fn end_stage(&self) {
+        let (outputs, errors) = {
+            let mut tally = self.tally();
+            tally.open_stages = tally.open_stages.saturating_sub(1);
+            if tally.open_stages > 0 || tally.ended {
+                return;
+            }
+            tally.ended = true;
+            (tally.outputs, std::mem::take(&mut tally.errors))
+        };
+        let dir = self.prepared.get().map(|p| p.dir.clone());
+        if self.is_cancelled() {
+            if let Some(dir) = dir {
+                // The folder was created fresh for this job: nothing of the
+                // user's is in it.
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            self.emit(EventKind::Cancelled);
+        } else if errors.is_empty() {
+            self.emit(EventKind::JobDone { outputs });
+        } else {
+            if outputs == 0 {
+                if let Some(dir) = dir {
+                    // Only succeeds when empty; never removes an output.
+                    let _ = std::fs::remove_dir(dir);
+                }
+            }
+            self.emit(EventKind::JobFailed {
+                error: errors.join("; "),
+            });
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! What each queue's workers do with a job: ingest (probe, plan, fan out),
+//! thumbnail, transcode. Each handler reports through the job's events and
+//! records failures; the worker ends the stage.
+
+use std::sync::Arc;
+
+use crossbeam_channel::Sender;
+
+use super::event::{EventKind, Stage};
+use super::job::{Job, Prepared};
+use super::progress::ProgressReporter;
+use crate::error::Error;
+use crate::media::{self, RenditionTarget};
+use crate::output::{reserve_job_dir, StagedFile};
+use crate::plan::plan;
+
+/// Widest thumbnail, in pixels.
+pub const THUMBNAIL_WIDTH: u32 = 640;
+
+/// The queues ingest fans out onto.
+#[derive(Clone)]
+pub struct FanOut {
+    pub thumbnail: Sender<Arc<Job>>,
+    pub transcode: Sender<Arc<Job>>,
+}
+
+pub fn ingest(job: &Arc<Job>, fan_out: &FanOut) {
+    if job.is_cancelled() {
+        return;
+    }
+    job.emit(EventKind::StageStarted {
+        stage: Stage::Probe,
+        rendition: None,
+    });
+    let info = match media::probe(&job.request.input) {
+        Ok(info) => info,
+        Err(e) => return job.record_error(e.to_string()),
+    };
+    job.emit(EventKind::Probed {
+        width: info.display.width,
+        height: info.display.height,
+        duration_s: info.duration_s,
+        fps: info.fps,
+        video_codec: info.video_codec.clone(),
+        audio_codec: info.audio_codec.clone(),
+    });
+    let plan = plan(info.display, &job.request.presets);
+    let stem = job
+        .request
+        .input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = match reserve_job_dir(&job.request.out_dir, &stem) {
+        Ok(dir) => dir,
+        Err(e) => return job.record_error(e.to_string()),
+    };
+    for skipped in &plan.skipped {
+        job.emit(EventKind::RenditionSkipped {
+            rendition: skipped.label.clone(),
+            reason: skipped.reason.clone(),
+        });
+    }
+    let has_renditions = !plan.renditions.is_empty();
+    if job.prepared.set(Prepared { info, plan, dir }).is_err() {
+        return job.record_error("internal error: job ingested twice".into());
+    }
+    job.open_stages(1 + usize::from(has_renditions));
+    send_or_fail(&fan_out.thumbnail, job);
+    if has_renditions {
+        send_or_fail(&fan_out.transcode, job);
+    }
+}
+
+fn send_or_fail(queue: &Sender<Arc<Job>>, job: &Arc<Job>) {
+    if queue.send(Arc::clone(job)).is_err() {
+        // Only when the engine is shutting down.
+        job.record_error("VidPrism is shutting down".into());
+        job.end_stage();
+    }
+}
+
+pub fn thumbnail(job: &Arc<Job>) {
+    let Some(prepared) = job.prepared.get() else {
+        return;
+    };
+    if job.is_cancelled() {
+        return;
+    }
+    job.emit(EventKind::StageStarted {
+        stage: Stage::Thumbnail,
+        rendition: None,
+    });
+    let staged = StagedFile::new(prepared.dir.join("thumbnail.jpg"));
+    let made = media::write_thumbnail(&job.request.input, staged.temp_path(), THUMBNAIL_WIDTH)
+        .and_then(|size| Ok((size, staged.target().to_path_buf(), staged.commit()?)));
+    match made {
+        Ok((size, path, _bytes)) => {
+            job.record_output();
+            job.emit(EventKind::ThumbnailReady {
+                path,
+                width: size.width,
+                height: size.height,
+            });
+        }
+        Err(e) => job.record_error(e.to_string()),
+    }
+}
+
+pub fn transcode(job: &Arc<Job>) {
+    let Some(prepared) = job.prepared.get() else {
+        return;
+    };
+    if job.is_cancelled() {
+        return;
+    }
+    job.emit(EventKind::StageStarted {
+        stage: Stage::Transcode,
+        rendition: None,
+    });
+    let renditions = &prepared.plan.renditions;
+    let staged: Vec<StagedFile> = renditions
+        .iter()
+        .map(|r| StagedFile::new(prepared.dir.join(&r.file_name)))
+        .collect();
+    let targets: Vec<RenditionTarget> = renditions
+        .iter()
+        .zip(&staged)
+        .map(|(r, s)| RenditionTarget {
+            spec: r.spec.clone(),
+            size: r.size,
+            temp_path: s.temp_path().to_path_buf(),
+        })
+        .collect();
+    for r in renditions {
+        job.emit(EventKind::StageStarted {
+            stage: Stage::Transcode,
+            rendition: Some(r.label.clone()),
+        });
+    }
+    let reporter = ProgressReporter::new(
+        job,
+        renditions.iter().map(|r| r.label.clone()).collect(),
+        prepared.info.duration_s,
+    );
+    let results = media::transcode(&job.request.input, &targets, &job.cancel, &|i, p| {
+        reporter.report(i, p)
+    });
+    let results = match results {
+        Ok(results) => results,
+        Err(Error::Cancelled) => return,
+        Err(e) => {
+            // The source failed: every rendition fails with it, once.
+            let reason = e.to_string();
+            for r in renditions {
+                job.emit(EventKind::RenditionFailed {
+                    rendition: r.label.clone(),
+                    error: reason.clone(),
+                });
+            }
+            return job.record_error(reason);
+        }
+    };
+    for ((rendition, staged), result) in renditions.iter().zip(staged).zip(results) {
+        let path = staged.target().to_path_buf();
+        match result.and_then(|()| staged.commit()) {
+            Ok(bytes) => {
+                job.record_output();
+                job.emit(EventKind::RenditionDone {
+                    rendition: rendition.label.clone(),
+                    path,
+                    width: rendition.size.width,
+                    height: rendition.size.height,
+                    bytes,
+                });
+            }
+            Err(Error::Cancelled) => {}
+            Err(e) => {
+                job.emit(EventKind::RenditionFailed {
+                    rendition: rendition.label.clone(),
+                    error: e.to_string(),
+                });
+                job.record_error(format!("rendition {} failed: {e}", rendition.label));
+            }
+        }
+    }
+}

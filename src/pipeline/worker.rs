@@ -1,0 +1,43 @@
+//! Named worker threads draining a queue. A panic while handling a job is
+//! caught and fails that job with the panic's message; the worker goes on.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::Receiver;
+
+use super::gate::Gate;
+use super::job::Job;
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// Spawns a worker that runs `handle` on every job from `queue` and then
+/// ends that job's stage, exactly once, whatever happened. With a `gate`,
+/// the worker takes a place in it before taking a job.
+pub fn spawn_worker(
+    name: String,
+    queue: Receiver<Arc<Job>>,
+    gate: Option<Arc<Gate>>,
+    handle: impl Fn(&Arc<Job>) + Send + 'static,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new().name(name).spawn(move || loop {
+        let _permit = gate.as_ref().map(|g| g.acquire());
+        let Ok(job) = queue.recv() else {
+            return;
+        };
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handle(&job))) {
+            job.record_error(format!(
+                "internal error (please report it): {}",
+                panic_message(payload.as_ref())
+            ));
+        }
+        job.end_stage();
+    })
+}

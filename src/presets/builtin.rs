@@ -1,0 +1,114 @@
+//! The built-in presets of the design: web, webm, hevc, av1 and thumbnail.
+
+use super::model::{AudioCodec, Container, Preset, RenditionSpec, VideoCodec};
+
+/// The preset used when none is named.
+pub const DEFAULT_PRESET: &str = "web";
+
+struct Family {
+    container: Container,
+    video: VideoCodec,
+    crf: u32,
+    speed: &'static str,
+    audio: AudioCodec,
+}
+
+impl Family {
+    fn ladder(&self, sizes: &[u32]) -> Vec<RenditionSpec> {
+        sizes
+            .iter()
+            .map(|&short_side| RenditionSpec {
+                name: format!("{short_side}p"),
+                short_side,
+                container: self.container,
+                video: self.video,
+                crf: self.crf,
+                speed: self.speed.to_owned(),
+                audio: self.audio,
+                audio_bitrate_kbps: 128,
+            })
+            .collect()
+    }
+}
+
+pub fn builtin_presets() -> Vec<Preset> {
+    let preset = |name: &str, description: &str, renditions| Preset {
+        name: name.to_owned(),
+        description: description.to_owned(),
+        renditions,
+    };
+    vec![
+        preset(
+            "web",
+            "1080p, 720p, 480p, 360p H.264/AAC MP4 for the web (faststart)",
+            Family {
+                container: Container::Mp4,
+                video: VideoCodec::H264,
+                crf: 23,
+                speed: "veryfast",
+                audio: AudioCodec::Aac,
+            }
+            .ladder(&[1080, 720, 480, 360]),
+        ),
+        preset(
+            "webm",
+            "1080p, 720p, 480p VP9/Opus WebM",
+            Family {
+                container: Container::Webm,
+                video: VideoCodec::Vp9,
+                crf: 32,
+                speed: "5",
+                audio: AudioCodec::Opus,
+            }
+            .ladder(&[1080, 720, 480]),
+        ),
+        preset(
+            "hevc",
+            "2160p, 1080p, 720p H.265/AAC MP4 (hvc1, plays in Safari)",
+            Family {
+                container: Container::Mp4,
+                video: VideoCodec::Hevc,
+                crf: 28,
+                speed: "fast",
+                audio: AudioCodec::Aac,
+            }
+            .ladder(&[2160, 1080, 720]),
+        ),
+        preset(
+            "av1",
+            "1080p, 720p AV1/Opus MP4 (SVT-AV1)",
+            Family {
+                container: Container::Mp4,
+                video: VideoCodec::Av1,
+                crf: 35,
+                speed: "10",
+                audio: AudioCodec::Opus,
+            }
+            .ladder(&[1080, 720]),
+        ),
+        preset("thumbnail", "Only the first-frame thumbnail", Vec::new()),
+    ]
+}
+
+/// Looks a built-in preset up by name.
+pub fn find_preset(name: &str) -> Option<Preset> {
+    builtin_presets().into_iter().find(|p| p.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_is_the_four_rung_h264_ladder() {
+        let web = find_preset("web").expect("web preset");
+        let names: Vec<_> = web.renditions.iter().map(|r| r.file_name()).collect();
+        assert_eq!(names, ["1080p.mp4", "720p.mp4", "480p.mp4", "360p.mp4"]);
+        assert!(web.renditions.iter().all(|r| r.video == VideoCodec::H264));
+    }
+
+    #[test]
+    fn thumbnail_preset_has_no_renditions() {
+        assert!(find_preset("thumbnail").unwrap().renditions.is_empty());
+    }
+}
