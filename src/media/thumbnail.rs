@@ -16,8 +16,10 @@ use crate::error::{Error, Result};
 const JPEG_QUALITY: u8 = 85;
 
 /// Decodes the first picture of `source` and writes it as a JPEG at `dest`,
-/// at most `max_width` wide. Returns the thumbnail's size.
-pub fn write_thumbnail(source: &Path, dest: &Path, max_width: u32) -> Result<Size> {
+/// at most `max_width` wide, at the probed `display` aspect ratio (the
+/// container's pixel aspect, which frames of some codecs lack). Returns the
+/// thumbnail's size.
+pub fn write_thumbnail(source: &Path, dest: &Path, display: Size, max_width: u32) -> Result<Size> {
     let (mut input, index) = open_input(source)?;
     let stream = input
         .stream(index)
@@ -28,13 +30,6 @@ pub fn write_thumbnail(source: &Path, dest: &Path, max_width: u32) -> Result<Siz
     let mut decoder = video_decoder(&input, index, 1, source)?;
     let first = first_frame(&mut input, index, &mut decoder, source)?;
 
-    let sar = first.aspect_ratio();
-    let sar = (sar.numerator(), sar.denominator());
-    let display = super::geometry::display_size(
-        Size::new(first.width(), first.height()),
-        sar,
-        rotation,
-    );
     let size = thumbnail_size(display, max_width);
     let before_rotation = size.unrotated(rotation);
     let chain = format!(

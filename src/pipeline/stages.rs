@@ -92,7 +92,12 @@ pub fn thumbnail(job: &Arc<Job>) {
         rendition: None,
     });
     let staged = StagedFile::new(prepared.dir.join("thumbnail.jpg"));
-    let made = media::write_thumbnail(&job.request.input, staged.temp_path(), THUMBNAIL_WIDTH)
+    let made = media::write_thumbnail(
+        &job.request.input,
+        staged.temp_path(),
+        prepared.info.display,
+        THUMBNAIL_WIDTH,
+    )
         .and_then(|size| Ok((size, staged.target().to_path_buf(), staged.commit()?)));
     match made {
         Ok((size, path, _bytes)) => {

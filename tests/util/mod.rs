@@ -1,0 +1,291 @@
+//! Test helpers: make clips with the ffmpeg command line in temp dirs, run
+//! `vidprism process --json`, and measure real outputs with ffprobe.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Runs `ffmpeg -v error -y ARGS` and panics with its stderr if it fails.
+pub fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-v", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("the ffmpeg command line tool is installed (make test installs it)");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A temp dir with a clip generator.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        Fixture {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn out_dir(&self) -> PathBuf {
+        self.path("out")
+    }
+
+    /// A test-pattern clip: `size` like "320x240", with a 440 Hz tone when
+    /// `audio`, extra ffmpeg output options in `extra`.
+    pub fn clip(&self, name: &str, size: &str, secs: f64, audio: bool, extra: &[&str]) -> PathBuf {
+        let path = self.path(name);
+        let video = format!("testsrc2=s={size}:r=25:d={secs}");
+        let mut args = vec!["-f", "lavfi", "-i", &video];
+        let tone = format!("sine=f=440:d={secs}");
+        if audio {
+            args.extend(["-f", "lavfi", "-i", &tone]);
+        }
+        args.extend(extra.iter().copied());
+        if !extra.contains(&"-c:v") {
+            args.extend(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]);
+        }
+        if audio && !extra.contains(&"-c:a") {
+            args.extend(["-c:a", "aac"]);
+        }
+        let p = path.to_string_lossy().into_owned();
+        args.push(&p);
+        ffmpeg(&args);
+        path
+    }
+}
+
+/// The result of one `vidprism process` run.
+pub struct Run {
+    pub code: i32,
+    pub events: Vec<Value>,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn of(&self, kind: &str) -> Vec<&Value> {
+        self.events.iter().filter(|e| e["event"] == kind).collect()
+    }
+
+    pub fn one(&self, kind: &str) -> &Value {
+        let found = self.of(kind);
+        assert_eq!(found.len(), 1, "expected one {kind} event in {:#?}", self.events);
+        found[0]
+    }
+
+    /// Paths of every rendition_done.
+    pub fn rendition_paths(&self) -> Vec<PathBuf> {
+        self.of("rendition_done")
+            .iter()
+            .map(|e| PathBuf::from(e["path"].as_str().expect("path")))
+            .collect()
+    }
+}
+
+pub fn vidprism() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vidprism"))
+}
+
+/// Runs `vidprism process --json -o OUT ARGS`.
+pub fn process(out: &Path, args: &[&str]) -> Run {
+    let output = vidprism()
+        .args(["process", "--json", "-o"])
+        .arg(out)
+        .args(args)
+        .output()
+        .expect("run vidprism");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8 stdout");
+    let events = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
+        .collect();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        events,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// ffprobe's JSON for the file's streams and format.
+pub fn ffprobe(path: &Path) -> Value {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_streams", "-show_format", "-of", "json"])
+        .arg(path)
+        .output()
+        .expect("ffprobe");
+    assert!(out.status.success(), "ffprobe {path:?} failed");
+    serde_json::from_slice(&out.stdout).expect("ffprobe JSON")
+}
+
+pub fn video_stream(probe: &Value) -> &Value {
+    probe["streams"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["codec_type"] == "video"))
+        .expect("a video stream")
+}
+
+pub fn audio_streams(probe: &Value) -> usize {
+    probe["streams"]
+        .as_array()
+        .map(|s| s.iter().filter(|s| s["codec_type"] == "audio").count())
+        .unwrap_or(0)
+}
+
+pub fn duration_s(probe: &Value) -> f64 {
+    probe["format"]["duration"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .expect("a duration")
+}
+
+/// Decodes the whole file and returns what FFmpeg complained about.
+pub fn decode_errors(path: &Path) -> String {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-xerror", "-i"])
+        .arg(path)
+        .args(["-f", "null", "-"])
+        .output()
+        .expect("ffmpeg");
+    let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
+    if !out.status.success() {
+        text.push_str("(ffmpeg failed)");
+    }
+    text
+}
+
+/// Presentation times of every video frame, in seconds.
+pub fn frame_times(path: &Path) -> Vec<f64> {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "frame=pts_time",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
+        .collect()
+}
+
+/// The first frame as raw RGB at `w`x`h`, as ffmpeg (with autorotation)
+/// shows it.
+pub fn first_frame_rgb(path: &Path, w: u32, h: u32) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args([
+            "-frames:v",
+            "1",
+            "-vf",
+            &format!("scale={w}:{h}"),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ])
+        .output()
+        .expect("ffmpeg");
+    assert!(out.status.success(), "decoding {path:?} failed");
+    out.stdout
+}
+
+/// Mean colour of a `w`x`h` RGB buffer's region [x0,x1)x[y0,y1).
+pub fn mean_rgb(rgb: &[u8], w: u32, (x0, y0, x1, y1): (u32, u32, u32, u32)) -> [f64; 3] {
+    let mut sum = [0f64; 3];
+    let mut n = 0f64;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let i = ((y * w + x) * 3) as usize;
+            for c in 0..3 {
+                sum[c] += f64::from(rgb[i + c]);
+            }
+            n += 1.0;
+        }
+    }
+    sum.map(|s| s / n)
+}
+
+/// Every file left in `dir`, recursively.
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            found.extend(files_in(&p));
+        } else {
+            found.push(p);
+        }
+    }
+    found
+}
+
+/// Asserts every output of a run decodes, is upright-sized with square
+/// pixels and even dimensions, and matches the source's duration.
+pub fn assert_outputs_sound(run: &Run, source_duration_s: Option<f64>) {
+    for e in run.of("rendition_done") {
+        let path = PathBuf::from(e["path"].as_str().expect("path"));
+        assert!(path.exists(), "{path:?} missing");
+        let errors = decode_errors(&path);
+        assert!(errors.is_empty(), "{path:?} does not decode cleanly: {errors}");
+        let probe = ffprobe(&path);
+        let v = video_stream(&probe);
+        let (w, h) = (v["width"].as_u64().unwrap(), v["height"].as_u64().unwrap());
+        assert_eq!((w, h), (e["width"].as_u64().unwrap(), e["height"].as_u64().unwrap()));
+        assert_eq!((w % 2, h % 2), (0, 0), "{path:?} has odd dimensions");
+        let sar = v["sample_aspect_ratio"].as_str().unwrap_or("1:1");
+        assert!(sar == "1:1" || sar == "0:1" || sar == "N/A", "{path:?} SAR {sar}");
+        if let Some(expected) = source_duration_s {
+            let got = duration_s(&probe);
+            assert!(
+                (got - expected).abs() <= 0.25,
+                "{path:?} lasts {got} s, source {expected} s"
+            );
+        }
+    }
+}
+
+/// Number of video frames a full decode gives.
+pub fn frame_count(path: &Path) -> usize {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_frames",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .trim_end_matches(',')
+        .parse()
+        .unwrap_or_else(|_| panic!("no frame count for {path:?}"))
+}
