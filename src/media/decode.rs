@@ -57,6 +57,10 @@ pub fn open_input(path: &Path) -> Result<(format::context::Input, usize)> {
             path: path.to_path_buf(),
             detail: "its MP4 index is missing".into(),
         },
+        ffmpeg_next::Error::Eof => Error::Corrupt {
+            path: path.to_path_buf(),
+            detail: "it ends before its headers do".into(),
+        },
         ffmpeg_next::Error::InvalidData
         | ffmpeg_next::Error::DecoderNotFound
         | ffmpeg_next::Error::DemuxerNotFound => Error::UnknownFormat {

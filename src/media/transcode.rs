@@ -77,7 +77,7 @@ pub fn transcode(
             .as_ref()
             .and_then(|(i, _)| input.stream(*i).map(|s| s.time_base())),
     };
-    let expected_s = duration_s(&input, video_index);
+    let expected_s = expected_video_end_s(&input, video_index);
 
     std::thread::scope(|scope| {
         let mut lanes = Vec::with_capacity(targets.len());
@@ -153,6 +153,23 @@ fn encode_rendition(
     }
 }
 
+/// Where the video should end, and how far short of it still counts as
+/// whole: tight for the video stream's own duration, loose for the
+/// container's, which can include longer audio.
+fn expected_video_end_s(input: &format::context::Input, video_index: usize) -> Option<(f64, f64)> {
+    let stream = input.stream(video_index)?;
+    if stream.duration() > 0 {
+        let start = stream.start_time().max(0) as f64;
+        let own = (start + stream.duration() as f64) * f64::from(stream.time_base());
+        let origin = start_time_us(input) as f64 / 1e6;
+        // A whole stream ends where its header says, give or take a frame
+        // or two of rounding; MP4 demuxers report a cut file as a plain end.
+        let frame_s = 1.0 / f64::from(stream.avg_frame_rate()).clamp(1.0, 240.0);
+        return Some((own - origin, (2.5 * frame_s).max(0.1)));
+    }
+    duration_s(input, video_index).map(|d| (d, 1.0 + 0.05 * d))
+}
+
 /// The container's start time in microseconds: subtracted from every stream so
 /// outputs start at zero and audio keeps its offset to the video.
 fn start_time_us(input: &format::context::Input) -> i64 {
@@ -186,7 +203,7 @@ impl Decode<'_> {
         &mut self,
         input: &mut format::context::Input,
         cancel: &AtomicBool,
-        expected_s: Option<f64>,
+        expected_s: Option<(f64, f64)>,
     ) -> Result<()> {
         let mut packet = Packet::empty();
         let mut read_error = None;
@@ -248,8 +265,8 @@ impl Decode<'_> {
                 detail: format!("reading stopped at {:.1} s: {e}", self.end_s),
             });
         }
-        if let Some(expected) = expected_s {
-            if self.end_s < expected * 0.9 - 1.0 {
+        if let Some((expected, tolerance)) = expected_s {
+            if self.end_s < expected - tolerance {
                 return Err(Error::Corrupt {
                     path: self.source.to_path_buf(),
                     detail: format!(

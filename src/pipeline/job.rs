@@ -24,6 +24,9 @@ struct Tally {
     open_stages: usize,
     outputs: usize,
     errors: Vec<String>,
+    /// The source itself turned out unusable (truncated, corrupt): nothing
+    /// made from it is kept.
+    source_failed: bool,
     ended: bool,
 }
 
@@ -86,29 +89,42 @@ impl Job {
         }
     }
 
+    /// Records that the source is unusable; everything made from it goes.
+    pub fn record_source_error(&self, error: String) {
+        self.tally().source_failed = true;
+        self.record_error(error);
+    }
+
     /// Ends one stage; the last one to end decides the job's final event.
     pub fn end_stage(&self) {
-        let (outputs, errors) = {
+        let (outputs, errors, source_failed) = {
             let mut tally = self.tally();
             tally.open_stages = tally.open_stages.saturating_sub(1);
             if tally.open_stages > 0 || tally.ended {
                 return;
             }
             tally.ended = true;
-            (tally.outputs, std::mem::take(&mut tally.errors))
+            (
+                tally.outputs,
+                std::mem::take(&mut tally.errors),
+                tally.source_failed,
+            )
         };
         let dir = self.prepared.get().map(|p| p.dir.clone());
-        if self.is_cancelled() {
-            if let Some(dir) = dir {
+        let cancelled = self.is_cancelled();
+        if cancelled || source_failed {
+            if let Some(dir) = dir.as_ref() {
                 // The folder was created fresh for this job: nothing of the
                 // user's is in it.
                 let _ = std::fs::remove_dir_all(dir);
             }
+        }
+        if cancelled {
             self.emit(EventKind::Cancelled);
         } else if errors.is_empty() {
             self.emit(EventKind::JobDone { outputs });
         } else {
-            if outputs == 0 {
+            if outputs == 0 && !source_failed {
                 if let Some(dir) = dir {
                     // Only succeeds when empty; never removes an output.
                     let _ = std::fs::remove_dir(dir);

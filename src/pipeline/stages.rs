@@ -163,7 +163,7 @@ pub fn transcode(job: &Arc<Job>) {
                     error: reason.clone(),
                 });
             }
-            return job.record_error(reason);
+            return job.record_source_error(reason);
         }
     };
     for ((rendition, staged), result) in renditions.iter().zip(staged).zip(results) {

@@ -1,0 +1,150 @@
+//! Anything that is not a usable video ends in `job_failed` with a reason
+//! that names the file, writes nothing, and exits 1 without hanging.
+
+mod util;
+
+use std::path::Path;
+
+use util::*;
+
+/// Runs one input and checks the failure contract; returns the error text.
+fn fails_cleanly(fx: &Fixture, input: &Path) -> String {
+    let run = process(&fx.out_dir(), &[input.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{input:?}: {}\n{:#?}", run.stderr, run.events);
+    let error = run.one("job_failed")["error"].as_str().unwrap().to_owned();
+    let name = input.file_name().unwrap().to_string_lossy();
+    assert!(error.contains(name.as_ref()), "{error:?} does not name {name}");
+    let left = files_in(&fx.out_dir());
+    assert!(left.is_empty(), "{input:?} left files behind: {left:?}");
+    // A truncated file can have a good first frame: its thumbnail may be
+    // announced, but it is removed with the rest when the damage shows.
+    assert!(run.of("rendition_done").is_empty());
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    error
+}
+
+#[test]
+fn missing_path() {
+    let fx = Fixture::new();
+    let error = fails_cleanly(&fx, &fx.path("nowhere.mp4"));
+    assert!(error.contains("not found"), "{error}");
+}
+
+#[test]
+fn directory() {
+    let fx = Fixture::new();
+    let dir = fx.path("a folder.mp4");
+    std::fs::create_dir(&dir).unwrap();
+    let error = fails_cleanly(&fx, &dir);
+    assert!(error.contains("folder"), "{error}");
+}
+
+#[test]
+fn empty_file() {
+    let fx = Fixture::new();
+    let path = fx.path("empty.mp4");
+    std::fs::write(&path, b"").unwrap();
+    assert!(fails_cleanly(&fx, &path).contains("empty"));
+}
+
+#[test]
+fn text_file_named_like_a_video() {
+    let fx = Fixture::new();
+    let path = fx.path("notes.mov");
+    std::fs::write(&path, "shopping list\nmilk\neggs\n".repeat(50)).unwrap();
+    assert!(fails_cleanly(&fx, &path).contains("not a video file"));
+}
+
+#[test]
+fn random_bytes() {
+    let fx = Fixture::new();
+    let path = fx.path("noise.mp4");
+    // A fixed linear congruential sequence: random-looking, reproducible.
+    let mut x: u32 = 12345;
+    let bytes: Vec<u8> = (0..200_000)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (x >> 16) as u8
+        })
+        .collect();
+    std::fs::write(&path, bytes).unwrap();
+    fails_cleanly(&fx, &path);
+}
+
+#[test]
+fn audio_only() {
+    let fx = Fixture::new();
+    let path = fx.path("song.m4a");
+    ffmpeg(&["-f", "lavfi", "-i", "sine=f=440:d=1", "-c:a", "aac", path.to_str().unwrap()]);
+    assert!(fails_cleanly(&fx, &path).contains("audio only"));
+}
+
+#[test]
+fn still_image() {
+    let fx = Fixture::new();
+    let path = fx.path("photo.png");
+    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1", path.to_str().unwrap()]);
+    assert!(fails_cleanly(&fx, &path).contains("still image"));
+}
+
+#[test]
+fn audio_with_cover_art() {
+    let fx = Fixture::new();
+    let cover = fx.path("cover.jpg");
+    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1", cover.to_str().unwrap()]);
+    let path = fx.path("album.mp3");
+    ffmpeg(&[
+        "-f", "lavfi", "-i", "sine=f=440:d=1", "-i", cover.to_str().unwrap(),
+        "-map", "0", "-map", "1", "-c:a", "libmp3lame", "-c:v", "copy",
+        "-disposition:v", "attached_pic", path.to_str().unwrap(),
+    ]);
+    let error = fails_cleanly(&fx, &path);
+    assert!(error.contains("audio only") || error.contains("still image"), "{error}");
+}
+
+fn truncated(fraction: f64, faststart: bool) -> String {
+    let fx = Fixture::new();
+    let extra: &[&str] = if faststart { &["-movflags", "+faststart"] } else { &[] };
+    let full = fx.clip("full.mp4", "320x240", 3.0, true, extra);
+    let bytes = std::fs::read(&full).unwrap();
+    let cut = fx.path("cut.mp4");
+    std::fs::write(&cut, &bytes[..(bytes.len() as f64 * fraction) as usize]).unwrap();
+    std::fs::remove_file(&full).unwrap();
+    fails_cleanly(&fx, &cut)
+}
+
+#[test]
+fn truncated_at_1_30_and_90_percent() {
+    for fraction in [0.01, 0.3, 0.9] {
+        let error = truncated(fraction, false);
+        assert!(error.contains("truncated") || error.contains("corrupt"), "{fraction}: {error}");
+        let error = truncated(fraction, true);
+        assert!(error.contains("truncated") || error.contains("corrupt") || error.contains("not a video"), "faststart {fraction}: {error}");
+    }
+}
+
+#[test]
+fn unwritable_output_folder() {
+    let fx = Fixture::new();
+    let src = fx.clip("clip.mp4", "320x240", 0.5, false, &[]);
+    // A file where a folder should be: no permission tricks needed as root.
+    let blocker = fx.path("blocker");
+    std::fs::write(&blocker, b"a file").unwrap();
+    let run = process(&blocker.join("out"), &[src.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    let error = run.one("job_failed")["error"].as_str().unwrap();
+    assert!(error.contains("cannot create the output folder"), "{error}");
+    assert_eq!(std::fs::read(&blocker).unwrap(), b"a file");
+}
+
+#[test]
+fn one_bad_file_does_not_stop_the_others() {
+    let fx = Fixture::new();
+    let good = fx.clip("good.mp4", "320x240", 0.5, false, &[]);
+    let bad = fx.path("bad.mp4");
+    std::fs::write(&bad, b"nope").unwrap();
+    let run = process(&fx.out_dir(), &[bad.to_str().unwrap(), good.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.of("job_failed").len(), 1);
+    assert_eq!(run.one("job_done")["job"], 2);
+}
