@@ -48,7 +48,10 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
             .enumerate()
             .min_by_key(|(_, r)| r.short_side)
             .map(|(i, _)| i);
-        let none_fit = preset.renditions.iter().all(|r| r.short_side > source_short);
+        let none_fit = preset
+            .renditions
+            .iter()
+            .all(|r| r.short_side > source_short);
         for (i, spec) in preset.renditions.iter().enumerate() {
             let name = sanitize_name(&spec.name);
             let label = unique(&mut labels, &name, &preset_name);

@@ -13,7 +13,10 @@ fn fails_cleanly(fx: &Fixture, input: &Path) -> String {
     assert_eq!(run.code, 1, "{input:?}: {}\n{:#?}", run.stderr, run.events);
     let error = run.one("job_failed")["error"].as_str().unwrap().to_owned();
     let name = input.file_name().unwrap().to_string_lossy();
-    assert!(error.contains(name.as_ref()), "{error:?} does not name {name}");
+    assert!(
+        error.contains(name.as_ref()),
+        "{error:?} does not name {name}"
+    );
     let left = files_in(&fx.out_dir());
     assert!(left.is_empty(), "{input:?} left files behind: {left:?}");
     // A truncated file can have a good first frame: its thumbnail may be
@@ -75,7 +78,15 @@ fn random_bytes() {
 fn audio_only() {
     let fx = Fixture::new();
     let path = fx.path("song.m4a");
-    ffmpeg(&["-f", "lavfi", "-i", "sine=f=440:d=1", "-c:a", "aac", path.to_str().unwrap()]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=440:d=1",
+        "-c:a",
+        "aac",
+        path.to_str().unwrap(),
+    ]);
     assert!(fails_cleanly(&fx, &path).contains("audio only"));
 }
 
@@ -83,7 +94,15 @@ fn audio_only() {
 fn still_image() {
     let fx = Fixture::new();
     let path = fx.path("photo.png");
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1", path.to_str().unwrap()]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x240",
+        "-frames:v",
+        "1",
+        path.to_str().unwrap(),
+    ]);
     assert!(fails_cleanly(&fx, &path).contains("still image"));
 }
 
@@ -91,20 +110,49 @@ fn still_image() {
 fn audio_with_cover_art() {
     let fx = Fixture::new();
     let cover = fx.path("cover.jpg");
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1", cover.to_str().unwrap()]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x240",
+        "-frames:v",
+        "1",
+        cover.to_str().unwrap(),
+    ]);
     let path = fx.path("album.mp3");
     ffmpeg(&[
-        "-f", "lavfi", "-i", "sine=f=440:d=1", "-i", cover.to_str().unwrap(),
-        "-map", "0", "-map", "1", "-c:a", "libmp3lame", "-c:v", "copy",
-        "-disposition:v", "attached_pic", path.to_str().unwrap(),
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=440:d=1",
+        "-i",
+        cover.to_str().unwrap(),
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-c:a",
+        "libmp3lame",
+        "-c:v",
+        "copy",
+        "-disposition:v",
+        "attached_pic",
+        path.to_str().unwrap(),
     ]);
     let error = fails_cleanly(&fx, &path);
-    assert!(error.contains("audio only") || error.contains("still image"), "{error}");
+    assert!(
+        error.contains("audio only") || error.contains("still image"),
+        "{error}"
+    );
 }
 
 fn truncated(fraction: f64, faststart: bool) -> String {
     let fx = Fixture::new();
-    let extra: &[&str] = if faststart { &["-movflags", "+faststart"] } else { &[] };
+    let extra: &[&str] = if faststart {
+        &["-movflags", "+faststart"]
+    } else {
+        &[]
+    };
     let full = fx.clip("full.mp4", "320x240", 3.0, true, extra);
     let bytes = std::fs::read(&full).unwrap();
     let cut = fx.path("cut.mp4");
@@ -117,9 +165,17 @@ fn truncated(fraction: f64, faststart: bool) -> String {
 fn truncated_at_1_30_and_90_percent() {
     for fraction in [0.01, 0.3, 0.9] {
         let error = truncated(fraction, false);
-        assert!(error.contains("truncated") || error.contains("corrupt"), "{fraction}: {error}");
+        assert!(
+            error.contains("truncated") || error.contains("corrupt"),
+            "{fraction}: {error}"
+        );
         let error = truncated(fraction, true);
-        assert!(error.contains("truncated") || error.contains("corrupt") || error.contains("not a video"), "faststart {fraction}: {error}");
+        assert!(
+            error.contains("truncated")
+                || error.contains("corrupt")
+                || error.contains("not a video"),
+            "faststart {fraction}: {error}"
+        );
     }
 }
 
@@ -143,7 +199,10 @@ fn one_bad_file_does_not_stop_the_others() {
     let good = fx.clip("good.mp4", "320x240", 0.5, false, &[]);
     let bad = fx.path("bad.mp4");
     std::fs::write(&bad, b"nope").unwrap();
-    let run = process(&fx.out_dir(), &[bad.to_str().unwrap(), good.to_str().unwrap()]);
+    let run = process(
+        &fx.out_dir(),
+        &[bad.to_str().unwrap(), good.to_str().unwrap()],
+    );
     assert_eq!(run.code, 1);
     assert_eq!(run.of("job_failed").len(), 1);
     assert_eq!(run.one("job_done")["job"], 2);

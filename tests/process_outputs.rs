@@ -23,16 +23,29 @@ fn web_ladder_skips_upscales_and_keeps_audio() {
     let run = process(&fx.out_dir(), &[src.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(file_names(&run), ["360p.mp4", "480p.mp4"]);
-    let skipped: Vec<_> = run.of("rendition_skipped").iter().map(|e| e["rendition"].clone()).collect();
+    let skipped: Vec<_> = run
+        .of("rendition_skipped")
+        .iter()
+        .map(|e| e["rendition"].clone())
+        .collect();
     assert_eq!(skipped, ["1080p", "720p"]);
     assert_outputs_sound(&run, Some(1.0));
-    let made: Vec<_> = run.of("rendition_done").iter().map(|e| (e["width"].clone(), e["height"].clone())).collect();
+    let made: Vec<_> = run
+        .of("rendition_done")
+        .iter()
+        .map(|e| (e["width"].clone(), e["height"].clone()))
+        .collect();
     assert!(made.contains(&(854.into(), 480.into())));
     assert!(made.contains(&(640.into(), 360.into())));
     for path in run.rendition_paths() {
         let probe = ffprobe(&path);
         assert_eq!(video_stream(&probe)["codec_name"], "h264");
-        let audio = probe["streams"].as_array().unwrap().iter().find(|s| s["codec_type"] == "audio").expect("audio kept");
+        let audio = probe["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["codec_type"] == "audio")
+            .expect("audio kept");
         assert_eq!(audio["codec_name"], "aac");
         assert_eq!(audio["channels"], 2);
         // faststart: the index comes before the media data.
@@ -41,7 +54,10 @@ fn web_ladder_skips_upscales_and_keeps_audio() {
         assert!(find(b"moov") < find(b"mdat"), "{path:?} is not faststart");
     }
     let thumb = run.one("thumbnail_ready");
-    assert_eq!((thumb["width"].as_u64(), thumb["height"].as_u64()), (Some(640), Some(360)));
+    assert_eq!(
+        (thumb["width"].as_u64(), thumb["height"].as_u64()),
+        (Some(640), Some(360))
+    );
     let done = run.one("job_done");
     assert_eq!(done["outputs"], 3);
 }
@@ -53,24 +69,47 @@ fn portrait_rotated_clip_comes_out_upright() {
     let coded = fx.clip("coded.mp4", "640x360", 1.0, false, &[]);
     let src = fx.path("rotated.mp4");
     // FFmpeg 5.1 writes the rotation matrix only when remuxing.
-    ffmpeg(&["-i", coded.to_str().unwrap(), "-c", "copy", "-metadata:s:v:0", "rotate=90", src.to_str().unwrap()]);
+    ffmpeg(&[
+        "-i",
+        coded.to_str().unwrap(),
+        "-c",
+        "copy",
+        "-metadata:s:v:0",
+        "rotate=90",
+        src.to_str().unwrap(),
+    ]);
     let run = process(&fx.out_dir(), &[src.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let probed = run.one("probed");
-    assert_eq!((probed["width"].as_u64(), probed["height"].as_u64()), (Some(360), Some(640)));
+    assert_eq!(
+        (probed["width"].as_u64(), probed["height"].as_u64()),
+        (Some(360), Some(640))
+    );
     let done = run.one("rendition_done");
-    assert_eq!((done["width"].as_u64(), done["height"].as_u64()), (Some(360), Some(640)));
+    assert_eq!(
+        (done["width"].as_u64(), done["height"].as_u64()),
+        (Some(360), Some(640))
+    );
     assert_outputs_sound(&run, Some(1.0));
-    assert_eq!(audio_streams(&ffprobe(&run.rendition_paths()[0])), 0, "no audio in, none out");
+    assert_eq!(
+        audio_streams(&ffprobe(&run.rendition_paths()[0])),
+        0,
+        "no audio in, none out"
+    );
     // The output carries no rotation and matches FFmpeg's upright frame.
     let out = &run.rendition_paths()[0];
     let ours = first_frame_rgb(out, 36, 64);
     let reference = first_frame_rgb(&src, 36, 64);
     for q in [(0, 0, 18, 32), (18, 32, 36, 64), (0, 32, 18, 64)] {
         let (a, b) = (mean_rgb(&ours, 36, q), mean_rgb(&reference, 36, q));
-        assert!((0..3).all(|c| (a[c] - b[c]).abs() < 24.0), "quadrant {q:?}: {a:?} vs {b:?}");
+        assert!(
+            (0..3).all(|c| (a[c] - b[c]).abs() < 24.0),
+            "quadrant {q:?}: {a:?} vs {b:?}"
+        );
     }
-    let thumb = image::open(run.one("thumbnail_ready")["path"].as_str().unwrap()).unwrap().to_rgb8();
+    let thumb = image::open(run.one("thumbnail_ready")["path"].as_str().unwrap())
+        .unwrap()
+        .to_rgb8();
     assert_eq!(thumb.dimensions(), (360, 640));
 }
 
@@ -78,11 +117,20 @@ fn portrait_rotated_clip_comes_out_upright() {
 fn non_square_pixels_become_square_at_display_aspect() {
     let fx = Fixture::new();
     // 480x360 stored, pixels twice as wide as tall: shown at 960x360.
-    let src = fx.clip("anamorphic.mp4", "480x360", 1.0, false, &["-vf", "setsar=2/1"]);
+    let src = fx.clip(
+        "anamorphic.mp4",
+        "480x360",
+        1.0,
+        false,
+        &["-vf", "setsar=2/1"],
+    );
     let run = process(&fx.out_dir(), &[src.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let done = run.one("rendition_done");
-    assert_eq!((done["width"].as_u64(), done["height"].as_u64()), (Some(960), Some(360)));
+    assert_eq!(
+        (done["width"].as_u64(), done["height"].as_u64()),
+        (Some(960), Some(360))
+    );
     assert_outputs_sound(&run, Some(1.0));
 }
 
@@ -90,12 +138,21 @@ fn non_square_pixels_become_square_at_display_aspect() {
 fn source_smaller_than_every_rendition_gets_the_smallest_at_its_own_size() {
     let fx = Fixture::new();
     // Odd dimensions, full-range yuvj420p.
-    let src = fx.clip("tiny.mp4", "321x241", 1.0, false, &["-c:v", "libx264", "-pix_fmt", "yuvj420p"]);
+    let src = fx.clip(
+        "tiny.mp4",
+        "321x241",
+        1.0,
+        false,
+        &["-c:v", "libx264", "-pix_fmt", "yuvj420p"],
+    );
     let run = process(&fx.out_dir(), &[src.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(file_names(&run), ["360p.mp4"]);
     let done = run.one("rendition_done");
-    assert_eq!((done["width"].as_u64(), done["height"].as_u64()), (Some(320), Some(240)));
+    assert_eq!(
+        (done["width"].as_u64(), done["height"].as_u64()),
+        (Some(320), Some(240))
+    );
     assert_eq!(run.of("rendition_skipped").len(), 3);
     assert_outputs_sound(&run, Some(1.0));
     let v = ffprobe(&run.rendition_paths()[0]);
@@ -111,15 +168,28 @@ fn variable_frame_rate_keeps_every_timestamp_and_the_last_duration() {
         "320x240",
         2.0,
         false,
-        &["-vf", "fps=30,select='lt(n\\,30)+not(mod(n\\,3))'", "-vsync", "vfr"],
+        &[
+            "-vf",
+            "fps=30,select='lt(n\\,30)+not(mod(n\\,3))'",
+            "-vsync",
+            "vfr",
+        ],
     );
     let source_times = frame_times(&src);
-    assert!(source_times.len() > 35 && source_times.len() < 55, "{}", source_times.len());
+    assert!(
+        source_times.len() > 35 && source_times.len() < 55,
+        "{}",
+        source_times.len()
+    );
     let run = process(&fx.out_dir(), &[src.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = &run.rendition_paths()[0];
     let ours = frame_times(out);
-    assert_eq!(ours.len(), source_times.len(), "no frame dropped or duplicated");
+    assert_eq!(
+        ours.len(),
+        source_times.len(),
+        "no frame dropped or duplicated"
+    );
     let t0 = (ours[0], source_times[0]);
     for (a, b) in ours.iter().zip(&source_times) {
         assert!(((a - t0.0) - (b - t0.1)).abs() < 0.002, "{a} vs {b}");
@@ -132,20 +202,49 @@ fn first_audio_track_is_used_and_resampled() {
     let fx = Fixture::new();
     let src = fx.path("two-tracks.mkv");
     ffmpeg(&[
-        "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=1",
-        "-f", "lavfi", "-i", "sine=f=440:d=1:sample_rate=22050",
-        "-f", "lavfi", "-i", "sine=f=880:d=1:sample_rate=44100",
-        "-map", "0", "-map", "1", "-map", "2", "-ac:a:0", "1",
-        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "flac",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x240:r=25:d=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=440:d=1:sample_rate=22050",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=880:d=1:sample_rate=44100",
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-map",
+        "2",
+        "-ac:a:0",
+        "1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "flac",
         src.to_str().unwrap(),
     ]);
-    let run = process(&fx.out_dir(), &["-p", "web", "-p", "webm", src.to_str().unwrap()]);
+    let run = process(
+        &fx.out_dir(),
+        &["-p", "web", "-p", "webm", src.to_str().unwrap()],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(file_names(&run), ["360p.mp4", "480p.webm"]);
     for path in run.rendition_paths() {
         let probe = ffprobe(&path);
         assert_eq!(audio_streams(&probe), 1);
-        let a = probe["streams"].as_array().unwrap().iter().find(|s| s["codec_type"] == "audio").unwrap();
+        let a = probe["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["codec_type"] == "audio")
+            .unwrap();
         assert_eq!(a["sample_rate"], "48000");
         assert_eq!(a["channels"], 2);
     }
@@ -155,7 +254,13 @@ fn first_audio_track_is_used_and_resampled() {
 #[test]
 fn stream_starting_without_a_keyframe_starts_at_its_first_decodable_frame() {
     let fx = Fixture::new();
-    let ts = fx.clip("gop.ts", "320x240", 2.0, true, &["-c:v", "libx264", "-g", "25", "-bf", "0", "-f", "mpegts"]);
+    let ts = fx.clip(
+        "gop.ts",
+        "320x240",
+        2.0,
+        true,
+        &["-c:v", "libx264", "-g", "25", "-bf", "0", "-f", "mpegts"],
+    );
     let bytes = std::fs::read(&ts).unwrap();
     // Cut mid-GOP on a transport packet boundary (188 bytes).
     let cut = (bytes.len() / 3) / 188 * 188;
@@ -175,16 +280,44 @@ fn every_builtin_preset_works() {
     let src = fx.clip("clip.mp4", "320x240", 1.0, true, &[]);
     let run = process(
         &fx.out_dir(),
-        &["-p", "web", "-p", "webm", "-p", "hevc", "-p", "av1", "-p", "thumbnail", src.to_str().unwrap()],
+        &[
+            "-p",
+            "web",
+            "-p",
+            "webm",
+            "-p",
+            "hevc",
+            "-p",
+            "av1",
+            "-p",
+            "thumbnail",
+            src.to_str().unwrap(),
+        ],
     );
-    assert_eq!(run.code, 0, "{}\n{:#?}", run.stderr, run.of("rendition_failed"));
-    assert_eq!(file_names(&run), ["360p.mp4", "480p.webm", "720p.mp4", "av1-720p.mp4"]);
+    assert_eq!(
+        run.code,
+        0,
+        "{}\n{:#?}",
+        run.stderr,
+        run.of("rendition_failed")
+    );
+    assert_eq!(
+        file_names(&run),
+        ["360p.mp4", "480p.webm", "720p.mp4", "av1-720p.mp4"]
+    );
     assert_outputs_sound(&run, Some(1.0));
     let codec_of = |name: &str| {
-        let path = run.rendition_paths().into_iter().find(|p| p.to_string_lossy().ends_with(name)).unwrap();
+        let path = run
+            .rendition_paths()
+            .into_iter()
+            .find(|p| p.to_string_lossy().ends_with(name))
+            .unwrap();
         let probe = ffprobe(&path);
         let v = video_stream(&probe);
-        (v["codec_name"].as_str().unwrap().to_owned(), v["codec_tag_string"].as_str().unwrap().to_owned())
+        (
+            v["codec_name"].as_str().unwrap().to_owned(),
+            v["codec_tag_string"].as_str().unwrap().to_owned(),
+        )
     };
     assert_eq!(codec_of("360p.mp4").0, "h264");
     assert_eq!(codec_of("480p.webm").0, "vp9");
@@ -202,7 +335,10 @@ fn thumbnail_preset_writes_only_the_thumbnail() {
     let files = files_in(&fx.out_dir());
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(files[0].ends_with("clip/thumbnail.jpg"));
-    assert!(run.of("stage_started").iter().all(|e| e["stage"] != "transcode"));
+    assert!(run
+        .of("stage_started")
+        .iter()
+        .all(|e| e["stage"] != "transcode"));
 }
 
 #[test]
@@ -214,7 +350,10 @@ fn existing_output_folder_is_never_overwritten() {
     std::fs::write(mine.join("360p.mp4"), b"the user's own file").unwrap();
     let run = process(&fx.out_dir(), &[src.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(std::fs::read(mine.join("360p.mp4")).unwrap(), b"the user's own file");
+    assert_eq!(
+        std::fs::read(mine.join("360p.mp4")).unwrap(),
+        b"the user's own file"
+    );
     assert!(run.rendition_paths()[0].starts_with(fx.out_dir().join("clip (2)")));
 }
 
@@ -226,7 +365,13 @@ fn hostile_file_name_stays_inside_the_output_folder() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     for path in run.rendition_paths() {
         assert!(path.starts_with(fx.out_dir()), "{path:?}");
-        let folder = path.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+        let folder = path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         assert!(!folder.starts_with('.'), "{folder}");
     }
 }
@@ -245,7 +390,15 @@ fn json_mode_prints_only_events_and_every_job_ends_once() {
         last_t = t;
     }
     for job in [1, 2] {
-        let ends = run.events.iter().filter(|e| e["job"] == job && ["job_done", "job_failed", "cancelled"].contains(&e["event"].as_str().unwrap())).count();
+        let ends = run
+            .events
+            .iter()
+            .filter(|e| {
+                e["job"] == job
+                    && ["job_done", "job_failed", "cancelled"]
+                        .contains(&e["event"].as_str().unwrap())
+            })
+            .count();
         assert_eq!(ends, 1, "job {job}");
     }
 }
@@ -266,6 +419,11 @@ fn presets_command_lists_the_builtins() {
     let out = vidprism().args(["presets", "--json"]).output().unwrap();
     assert!(out.status.success());
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<_> = list.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect();
+    let names: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(names, ["web", "webm", "hevc", "av1", "thumbnail"]);
 }

@@ -26,9 +26,8 @@ fn resolve_presets(names: &[String]) -> Result<Vec<Preset>, String> {
     names
         .into_iter()
         .map(|name| {
-            find_preset(name).ok_or_else(|| {
-                format!("unknown preset {name:?}; `vidprism presets` lists them")
-            })
+            find_preset(name)
+                .ok_or_else(|| format!("unknown preset {name:?}; `vidprism presets` lists them"))
         })
         .collect()
 }
@@ -113,11 +112,10 @@ struct Bars {
 
 impl Bars {
     fn new(inputs: HashMap<JobId, PathBuf>) -> Bars {
-        let style = ProgressStyle::with_template(
-            "{prefix:>28.bold} [{bar:30}] {percent:>3}% {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{prefix:>28.bold} [{bar:30}] {percent:>3}% {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
         Bars {
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)),
             inputs,
@@ -174,7 +172,9 @@ impl EventView for Bars {
             } => {
                 if let Some(bar) = self.bars.get(&(job, rendition.clone())) {
                     bar.set_position((fraction * 1000.0) as u64);
-                    let eta = eta_s.map(|s| format!(", {s:.0} s left")).unwrap_or_default();
+                    let eta = eta_s
+                        .map(|s| format!(", {s:.0} s left"))
+                        .unwrap_or_default();
                     bar.set_message(format!("{fps:.0} fps{eta}"));
                 }
             }
@@ -202,9 +202,7 @@ impl EventView for Bars {
                 self.finish_bar(job, rendition);
                 self.line(format!("{name}: {rendition} failed: {error}"));
             }
-            EventKind::JobDone { outputs } => {
-                self.line(format!("{name}: done, {outputs} files"))
-            }
+            EventKind::JobDone { outputs } => self.line(format!("{name}: done, {outputs} files")),
             EventKind::JobFailed { error } => {
                 let open: Vec<String> = self
                     .bars

@@ -27,10 +27,12 @@ impl Filter {
             .output("in", 0)
             .and_then(|p| p.input("out", 0))
             .and_then(|p| p.parse(chain))
-            .map_err(Error::ffmpeg(format!("building the filter chain {chain:?}")))?;
-        graph
-            .validate()
-            .map_err(Error::ffmpeg(format!("configuring the filter chain {chain:?}")))?;
+            .map_err(Error::ffmpeg(format!(
+                "building the filter chain {chain:?}"
+            )))?;
+        graph.validate().map_err(Error::ffmpeg(format!(
+            "configuring the filter chain {chain:?}"
+        )))?;
         Ok(Filter { graph })
     }
 

@@ -73,7 +73,9 @@ impl Size {
 pub fn display_size(coded: Size, sar: (i32, i32), rotation: Rotation) -> Size {
     let (num, den) = sar;
     let width = if num > 0 && den > 0 && num != den {
-        ((coded.width as f64) * num as f64 / den as f64).round().max(1.0) as u32
+        ((coded.width as f64) * num as f64 / den as f64)
+            .round()
+            .max(1.0) as u32
     } else {
         coded.width
     };
@@ -160,7 +162,10 @@ mod tests {
 
     #[test]
     fn thumbnail_never_wider_than_source() {
-        assert_eq!(thumbnail_size(Size::new(320, 240), 640), Size::new(320, 240));
+        assert_eq!(
+            thumbnail_size(Size::new(320, 240), 640),
+            Size::new(320, 240)
+        );
         assert_eq!(
             thumbnail_size(Size::new(1920, 1080), 640),
             Size::new(640, 360)

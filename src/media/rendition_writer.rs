@@ -100,8 +100,7 @@ impl RenditionWriter {
             path: path.to_path_buf(),
             reason: e.to_string(),
         };
-        let mut output =
-            format::output_as(path, spec.container.muxer()).map_err(write_err)?;
+        let mut output = format::output_as(path, spec.container.muxer()).map_err(write_err)?;
         let global_header = output
             .format()
             .flags()
@@ -336,7 +335,10 @@ fn open_video(
     }
     let enc = enc
         .open_with(video_options(spec))
-        .map_err(Error::ffmpeg(format!("opening the {} encoder", codec.name())))?;
+        .map_err(Error::ffmpeg(format!(
+            "opening the {} encoder",
+            codec.name()
+        )))?;
     let mut stream = output
         .add_stream(codec)
         .map_err(Error::ffmpeg("adding the video stream"))?;
@@ -395,9 +397,10 @@ fn open_audio(
     if global_header {
         enc.set_flags(codec::Flags::GLOBAL_HEADER);
     }
-    let enc = enc
-        .open()
-        .map_err(Error::ffmpeg(format!("opening the {} encoder", codec.name())))?;
+    let enc = enc.open().map_err(Error::ffmpeg(format!(
+        "opening the {} encoder",
+        codec.name()
+    )))?;
     let frame_size = (!codec
         .capabilities()
         .contains(codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE))

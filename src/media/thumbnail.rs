@@ -43,13 +43,20 @@ pub fn write_thumbnail(source: &Path, dest: &Path, display: Size, max_width: u32
     filter.finish()?;
     let mut rgb = frame::Video::empty();
     if !filter.pull(&mut rgb) {
-        return Err(Error::Internal("the thumbnail filter gave no picture".into()));
+        return Err(Error::Internal(
+            "the thumbnail filter gave no picture".into(),
+        ));
     }
     let pixels = packed_rgb(&rgb);
     let file = std::fs::File::create(dest).map_err(Error::write(dest))?;
     let mut writer = std::io::BufWriter::new(file);
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut writer, JPEG_QUALITY)
-        .encode(&pixels, rgb.width(), rgb.height(), image::ExtendedColorType::Rgb8)
+        .encode(
+            &pixels,
+            rgb.width(),
+            rgb.height(),
+            image::ExtendedColorType::Rgb8,
+        )
         .map_err(|e| Error::Write {
             path: dest.to_path_buf(),
             reason: e.to_string(),

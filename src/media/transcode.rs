@@ -121,9 +121,8 @@ pub fn transcode(
         let results: Vec<Result<()>> = handles
             .into_iter()
             .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::Internal("an encoder thread panicked".into()))
-                })
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("an encoder thread panicked".into())))
             })
             .collect();
         decoded.map(|()| results)
@@ -280,7 +279,8 @@ impl Decode<'_> {
     }
 
     fn frame_duration(&self) -> i64 {
-        1i64.rescale(self.frame_rate.invert(), self.video_time_base).max(1)
+        1i64.rescale(self.frame_rate.invert(), self.video_time_base)
+            .max(1)
     }
 
     fn receive_video(&mut self) {
@@ -317,7 +317,10 @@ impl Decode<'_> {
         }
         for lane in self.lanes.iter_mut() {
             if let Some(tx) = lane {
-                if tx.send(Message::Video(video_ref(&frame), duration)).is_err() {
+                if tx
+                    .send(Message::Video(video_ref(&frame), duration))
+                    .is_err()
+                {
                     *lane = None;
                 }
             }

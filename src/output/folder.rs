@@ -8,7 +8,9 @@ use crate::error::{io_reason, Error, Result};
 /// `<Videos>/VidPrism`, or `<data dir>/output` when the system has no Videos
 /// folder.
 pub fn default_output_dir() -> PathBuf {
-    if let Some(videos) = directories::UserDirs::new().and_then(|u| u.video_dir().map(Path::to_path_buf)) {
+    if let Some(videos) =
+        directories::UserDirs::new().and_then(|u| u.video_dir().map(Path::to_path_buf))
+    {
         return videos.join("VidPrism");
     }
     directories::ProjectDirs::from("org", "VidPrism", "VidPrism")
@@ -56,6 +58,9 @@ mod tests {
         std::fs::write(out.path().join("clip (2)"), b"user file").unwrap();
         let dir = reserve_job_dir(out.path(), "clip").unwrap();
         assert_eq!(dir, out.path().join("clip (3)"));
-        assert_eq!(std::fs::read(out.path().join("clip (2)")).unwrap(), b"user file");
+        assert_eq!(
+            std::fs::read(out.path().join("clip (2)")).unwrap(),
+            b"user file"
+        );
     }
 }

@@ -37,6 +37,9 @@ mod tests {
 
     #[test]
     fn ordinary_names_are_kept() {
-        assert_eq!(sanitize_name("Holiday clip (final) é"), "Holiday clip (final) é");
+        assert_eq!(
+            sanitize_name("Holiday clip (final) é"),
+            "Holiday clip (final) é"
+        );
     }
 }

@@ -8,8 +8,8 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
-pub use super::emitter::Waker;
 use super::emitter::Emitter;
+pub use super::emitter::Waker;
 use super::event::{Event, EventKind, JobId};
 use super::gate::Gate;
 use super::job::Job;

@@ -98,7 +98,7 @@ pub fn thumbnail(job: &Arc<Job>) {
         prepared.info.display,
         THUMBNAIL_WIDTH,
     )
-        .and_then(|size| Ok((size, staged.target().to_path_buf(), staged.commit()?)));
+    .and_then(|size| Ok((size, staged.target().to_path_buf(), staged.commit()?)));
     match made {
         Ok((size, path, _bytes)) => {
             job.record_output();

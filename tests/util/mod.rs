@@ -53,7 +53,14 @@ impl Fixture {
         }
         args.extend(extra.iter().copied());
         if !extra.contains(&"-c:v") {
-            args.extend(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]);
+            args.extend([
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+            ]);
         }
         if audio && !extra.contains(&"-c:a") {
             args.extend(["-c:a", "aac"]);
@@ -79,7 +86,12 @@ impl Run {
 
     pub fn one(&self, kind: &str) -> &Value {
         let found = self.of(kind);
-        assert_eq!(found.len(), 1, "expected one {kind} event in {:#?}", self.events);
+        assert_eq!(
+            found.len(),
+            1,
+            "expected one {kind} event in {:#?}",
+            self.events
+        );
         found[0]
     }
 
@@ -119,7 +131,14 @@ pub fn process(out: &Path, args: &[&str]) -> Run {
 /// ffprobe's JSON for the file's streams and format.
 pub fn ffprobe(path: &Path) -> Value {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_streams", "-show_format", "-of", "json"])
+        .args([
+            "-v",
+            "error",
+            "-show_streams",
+            "-show_format",
+            "-of",
+            "json",
+        ])
         .arg(path)
         .output()
         .expect("ffprobe");
@@ -248,14 +267,23 @@ pub fn assert_outputs_sound(run: &Run, source_duration_s: Option<f64>) {
         let path = PathBuf::from(e["path"].as_str().expect("path"));
         assert!(path.exists(), "{path:?} missing");
         let errors = decode_errors(&path);
-        assert!(errors.is_empty(), "{path:?} does not decode cleanly: {errors}");
+        assert!(
+            errors.is_empty(),
+            "{path:?} does not decode cleanly: {errors}"
+        );
         let probe = ffprobe(&path);
         let v = video_stream(&probe);
         let (w, h) = (v["width"].as_u64().unwrap(), v["height"].as_u64().unwrap());
-        assert_eq!((w, h), (e["width"].as_u64().unwrap(), e["height"].as_u64().unwrap()));
+        assert_eq!(
+            (w, h),
+            (e["width"].as_u64().unwrap(), e["height"].as_u64().unwrap())
+        );
         assert_eq!((w % 2, h % 2), (0, 0), "{path:?} has odd dimensions");
         let sar = v["sample_aspect_ratio"].as_str().unwrap_or("1:1");
-        assert!(sar == "1:1" || sar == "0:1" || sar == "N/A", "{path:?} SAR {sar}");
+        assert!(
+            sar == "1:1" || sar == "0:1" || sar == "N/A",
+            "{path:?} SAR {sar}"
+        );
         if let Some(expected) = source_duration_s {
             let got = duration_s(&probe);
             assert!(
