@@ -12,3 +12,4 @@ pub use error::{Error, Result};
 pub mod output;
 pub mod pipeline;
 pub mod plan;
+pub mod settings;

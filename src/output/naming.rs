@@ -28,7 +28,7 @@ mod tests {
 
     #[test]
     fn separators_and_dots_cannot_escape_the_folder() {
-        assert_eq!(sanitize_name("../../etc/passwd"), "__etc_passwd");
+        assert_eq!(sanitize_name("../../etc/passwd"), "____etc_passwd");
         assert_eq!(sanitize_name(".hidden"), "hidden");
         assert_eq!(sanitize_name("a\\b\nc"), "a_b_c");
         assert_eq!(sanitize_name(""), "video");

@@ -50,3 +50,29 @@ impl Drop for Permit {
         self.gate.changed.notify_all();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn raising_the_limit_lets_a_waiting_worker_in() {
+        let gate = Arc::new(Gate::new(1));
+        let first = gate.acquire();
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let waiting = Arc::clone(&gate);
+        let t = std::thread::spawn(move || {
+            let _p = waiting.acquire();
+            tx.send(()).unwrap();
+        });
+        assert!(
+            rx.recv_timeout(Duration::from_millis(100)).is_err(),
+            "limit 1 must hold"
+        );
+        gate.set_limit(2);
+        assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+        t.join().unwrap();
+        drop(first);
+    }
+}

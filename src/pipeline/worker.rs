@@ -41,3 +41,41 @@ pub fn spawn_worker(
         job.end_stage();
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::emitter::Emitter;
+    use crate::pipeline::engine::JobRequest;
+    use crate::pipeline::event::EventKind;
+
+    #[test]
+    fn a_panicking_handler_fails_its_job_and_the_worker_goes_on() {
+        let (event_tx, events) = crossbeam_channel::unbounded();
+        let emitter = Emitter::new(event_tx, None);
+        let (queue_tx, queue_rx) = crossbeam_channel::unbounded();
+        let worker = spawn_worker("test".into(), queue_rx, None, |job: &Arc<Job>| {
+            if job.id == 1 {
+                panic!("decoder exploded");
+            }
+        })
+        .unwrap();
+        for id in [1, 2] {
+            let request = JobRequest {
+                input: "x.mp4".into(),
+                presets: Vec::new(),
+                out_dir: "out".into(),
+            };
+            queue_tx
+                .send(Arc::new(Job::new(id, request, emitter.clone())))
+                .unwrap();
+        }
+        drop(queue_tx);
+        worker.join().unwrap();
+        let finals: Vec<_> = events.try_iter().map(|e| (e.job, e.kind)).collect();
+        assert!(
+            matches!(&finals[0], (1, EventKind::JobFailed { error }) if error.contains("decoder exploded"))
+        );
+        assert_eq!(finals[1], (2, EventKind::JobDone { outputs: 0 }));
+    }
+}

@@ -1,8 +1,53 @@
-//! The window.
+//! The window: eframe/egui over the engine. The app state and its rules
+//! live in [`app`] and [`queue_model`]; functions ending in `_ui` only draw.
+
+mod app;
+mod files;
+mod format;
+mod notify;
+mod queue_model;
+mod row;
+mod settings_panel;
+mod settings_store;
+mod thumbnails;
+mod view;
+
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 
+use eframe::egui;
+use vidprism::settings::Settings;
+
+/// Opens the window with `files` queued and runs until it is closed.
 pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
-    let _ = files;
-    anyhow::bail!("the window is not built yet; use `vidprism process`")
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("VidPrism")
+            .with_app_id("org.vidprism.VidPrism")
+            .with_inner_size([1100.0, 720.0])
+            .with_min_inner_size([640.0, 400.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "VidPrism",
+        options,
+        Box::new(move |cc| {
+            let mut app = app::App::new(&cc.egui_ctx, Settings::default_path())?;
+            app.add_paths(&files);
+            Ok(Box::new(Window(app)))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
+
+/// The eframe side of [`app::App`].
+struct Window(app::App);
+
+impl eframe::App for Window {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        view::app_ui(&mut self.0, ui);
+    }
 }

@@ -1,0 +1,143 @@
+//! Remembered settings: the output folder, the chosen presets and how many
+//! jobs transcode at once, kept as JSON in the config dir.
+//!
+//! Loading never fails: a missing, unreadable or broken file gives the
+//! defaults (a broken file must not stop the app from opening). Saving
+//! writes a temporary file next to the real one and renames it, so a crash
+//! mid-write never leaves a half-written settings file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::presets::DEFAULT_PRESET;
+
+/// Most jobs transcoding at once the settings accept; more would only make
+/// every job slower on a desktop machine.
+pub const MAX_TRANSCODE_JOBS: usize = 8;
+
+/// What the window remembers between runs. Unknown fields are ignored and
+/// missing ones take their defaults, so older and newer files both load.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Where outputs go; `None` means the default output folder.
+    pub output_dir: Option<PathBuf>,
+    /// Names of the presets applied to videos being added.
+    pub presets: Vec<String>,
+    /// Jobs transcoding at once.
+    pub transcode_jobs: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            output_dir: None,
+            presets: vec![DEFAULT_PRESET.to_owned()],
+            transcode_jobs: 1,
+        }
+    }
+}
+
+impl Settings {
+    /// `<config dir>/settings.json`, or `None` when the system has no home.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("org", "VidPrism", "VidPrism")
+            .map(|d| d.config_dir().join("settings.json"))
+    }
+
+    /// Reads `path`; the defaults when it is missing or broken.
+    pub fn load_from(path: &Path) -> Settings {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Settings::default();
+        };
+        serde_json::from_str::<Settings>(&text)
+            .map(Settings::sanitized)
+            .unwrap_or_default()
+    }
+
+    /// Writes `path` atomically (temporary file in the same folder, then
+    /// rename), creating the folder when needed.
+    pub fn save_to(&self, path: &Path) -> std::io::Result<()> {
+        let dir = path.parent().unwrap_or_else(|| Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "settings.json".into());
+        let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+        let written = (|| {
+            let mut file = std::fs::File::create(&temp)?;
+            file.write_all(&json)?;
+            file.sync_all()?;
+            std::fs::rename(&temp, path)
+        })();
+        if written.is_err() {
+            // Leave no stray temporary file behind a failed save.
+            let _ = std::fs::remove_file(&temp);
+        }
+        written
+    }
+
+    /// Clamps values a hand-edited file may get wrong.
+    fn sanitized(mut self) -> Settings {
+        self.transcode_jobs = self.transcode_jobs.clamp(1, MAX_TRANSCODE_JOBS);
+        self.presets.dedup();
+        if self.presets.is_empty() {
+            self.presets.push(DEFAULT_PRESET.to_owned());
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_gives_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Settings::load_from(&dir.path().join("nope.json"));
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.presets, vec!["web".to_owned()]);
+    }
+
+    #[test]
+    fn broken_file_gives_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, b"{ not json").unwrap();
+        assert_eq!(Settings::load_from(&path), Settings::default());
+    }
+
+    #[test]
+    fn saved_settings_load_back_and_no_temp_file_remains() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("settings.json");
+        let s = Settings {
+            output_dir: Some(PathBuf::from("/tmp/out")),
+            presets: vec!["webm".into(), "av1".into()],
+            transcode_jobs: 3,
+        };
+        s.save_to(&path).unwrap();
+        assert_eq!(Settings::load_from(&path), s);
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("settings.json")]);
+    }
+
+    #[test]
+    fn out_of_range_values_are_clamped_and_missing_fields_defaulted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, br#"{"transcode_jobs": 999, "presets": []}"#).unwrap();
+        let s = Settings::load_from(&path);
+        assert_eq!(s.transcode_jobs, MAX_TRANSCODE_JOBS);
+        assert_eq!(s.presets, vec!["web".to_owned()]);
+        assert_eq!(s.output_dir, None);
+    }
+}

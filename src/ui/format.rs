@@ -1,0 +1,69 @@
+//! How numbers read in the window: sizes, durations, source facts.
+
+use super::queue_model::SourceFacts;
+
+/// `1.5 MB`, `820 KB`, `12 B` (decimal units, like file managers).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// `0:07`, `12:34`, `1:02:03`.
+pub fn duration(seconds: f64) -> String {
+    let total = seconds.max(0.0).round() as u64;
+    let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// `1280x720 · 0:10 · 25 fps · h264 / aac`.
+pub fn facts(f: &SourceFacts) -> String {
+    let mut parts = vec![format!("{}x{}", f.width, f.height)];
+    if let Some(d) = f.duration_s {
+        parts.push(duration(d));
+    }
+    if f.fps > 0.0 {
+        parts.push(format!("{:.3} fps", f.fps).replace(".000", ""));
+    }
+    let codecs = match &f.audio_codec {
+        Some(a) => format!("{} / {a}", f.video_codec),
+        None => format!("{} / no audio", f.video_codec),
+    };
+    parts.push(codecs);
+    parts.join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(bytes(12), "12 B");
+        assert_eq!(bytes(1_500_000), "1.5 MB");
+        assert_eq!(duration(7.4), "0:07");
+        assert_eq!(duration(3723.0), "1:02:03");
+        let f = SourceFacts {
+            width: 320,
+            height: 240,
+            duration_s: Some(1.0),
+            fps: 25.0,
+            video_codec: "h264".into(),
+            audio_codec: None,
+        };
+        assert_eq!(facts(&f), "320x240 · 0:01 · 25 fps · h264 / no audio");
+    }
+}

@@ -1,0 +1,657 @@
+//! The queue as the window sees it: one row per added video, updated from
+//! engine events. Pure state, no egui: every rule here is unit tested.
+//!
+//! A row outlives its jobs: retrying submits the same request again under a
+//! new job id, which is mapped back to the same row.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use vidprism::pipeline::{Event, EventKind, JobId, JobRequest, Stage};
+
+/// The window's own id for a row; stable across retries.
+pub type RowId = u64;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RowStatus {
+    Queued,
+    Probing,
+    Running,
+    Done,
+    Failed(String),
+    Cancelled,
+}
+
+impl RowStatus {
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            RowStatus::Done | RowStatus::Failed(_) | RowStatus::Cancelled
+        )
+    }
+
+    /// A short word for the status column.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RowStatus::Queued => "Queued",
+            RowStatus::Probing => "Probing",
+            RowStatus::Running => "Running",
+            RowStatus::Done => "Done",
+            RowStatus::Failed(_) => "Failed",
+            RowStatus::Cancelled => "Cancelled",
+        }
+    }
+}
+
+/// What the probe said about the source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceFacts {
+    pub width: u32,
+    pub height: u32,
+    pub duration_s: Option<f64>,
+    pub fps: f64,
+    pub video_codec: String,
+    pub audio_codec: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RenditionStatus {
+    Waiting,
+    Running {
+        fraction: f64,
+        fps: f64,
+        eta_s: Option<f64>,
+    },
+    Done {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+        bytes: u64,
+    },
+    Skipped(String),
+    Failed(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rendition {
+    pub name: String,
+    pub status: RenditionStatus,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thumbnail {
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// One video in the queue.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub id: RowId,
+    /// What was (and on retry will again be) submitted.
+    pub request: JobRequest,
+    /// The job currently behind this row; `None` until submitted.
+    pub job: Option<JobId>,
+    pub status: RowStatus,
+    pub facts: Option<SourceFacts>,
+    pub thumbnail: Option<Thumbnail>,
+    /// In the order the engine first mentioned them.
+    pub renditions: Vec<Rendition>,
+    /// The current job's stage, for the status text.
+    pub stage: Option<Stage>,
+}
+
+impl Row {
+    pub fn name(&self) -> String {
+        file_name(&self.request.input)
+    }
+
+    pub fn preset_names(&self) -> Vec<&str> {
+        self.request
+            .presets
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+
+    /// Fraction of the row's transcode work done, 0..1.
+    pub fn progress(&self) -> f64 {
+        let active: Vec<f64> = self
+            .renditions
+            .iter()
+            .filter_map(|r| match &r.status {
+                RenditionStatus::Waiting => Some(0.0),
+                RenditionStatus::Running { fraction, .. } => Some(fraction.clamp(0.0, 1.0)),
+                RenditionStatus::Done { .. } | RenditionStatus::Failed(_) => Some(1.0),
+                RenditionStatus::Skipped(_) => None,
+            })
+            .collect();
+        if active.is_empty() {
+            return if self.status == RowStatus::Done {
+                1.0
+            } else {
+                0.0
+            };
+        }
+        active.iter().sum::<f64>() / active.len() as f64
+    }
+
+    /// Seconds until this row's job ends, when the engine has said so: the
+    /// slowest running rendition (renditions encode in parallel).
+    pub fn eta_s(&self) -> Option<f64> {
+        self.renditions
+            .iter()
+            .filter_map(|r| match r.status {
+                RenditionStatus::Running { eta_s, .. } => eta_s,
+                _ => None,
+            })
+            .reduce(f64::max)
+    }
+
+    /// Finished outputs: (rendition, path, bytes).
+    pub fn outputs(&self) -> Vec<(&str, &Path, u64)> {
+        self.renditions
+            .iter()
+            .filter_map(|r| match &r.status {
+                RenditionStatus::Done { path, bytes, .. } => {
+                    Some((r.name.as_str(), path.as_path(), *bytes))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The folder this row's files went to: the thumbnail's or an output's
+    /// folder once known, else the output folder.
+    pub fn output_folder(&self) -> PathBuf {
+        let known = self
+            .thumbnail
+            .as_ref()
+            .map(|t| t.path.as_path())
+            .or_else(|| self.outputs().first().map(|(_, p, _)| *p));
+        known
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.request.out_dir.clone())
+    }
+
+    fn rendition_mut(&mut self, name: &str) -> &mut Rendition {
+        let index = match self.renditions.iter().position(|r| r.name == name) {
+            Some(i) => i,
+            None => {
+                self.renditions.push(Rendition {
+                    name: name.to_owned(),
+                    status: RenditionStatus::Waiting,
+                });
+                self.renditions.len() - 1
+            }
+        };
+        &mut self.renditions[index]
+    }
+
+    /// Forgets what the last job said, for a retry.
+    fn reset(&mut self) {
+        self.job = None;
+        self.status = RowStatus::Queued;
+        self.facts = None;
+        self.thumbnail = None;
+        self.renditions.clear();
+        self.stage = None;
+    }
+}
+
+/// Totals for the footer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Totals {
+    pub rows: usize,
+    pub waiting: usize,
+    pub running: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    pub output_bytes: u64,
+    /// Seconds until the whole queue is done, when it can be estimated.
+    pub time_left_s: Option<f64>,
+}
+
+#[derive(Debug, Default)]
+pub struct QueueModel {
+    rows: Vec<Row>,
+    by_job: HashMap<JobId, RowId>,
+    next_row: RowId,
+}
+
+impl QueueModel {
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    pub fn row(&self, id: RowId) -> Option<&Row> {
+        self.rows.iter().find(|r| r.id == id)
+    }
+
+    fn row_mut(&mut self, id: RowId) -> Option<&mut Row> {
+        self.rows.iter_mut().find(|r| r.id == id)
+    }
+
+    /// Adds a row for `request`, not yet submitted.
+    pub fn add(&mut self, request: JobRequest) -> RowId {
+        self.next_row += 1;
+        let id = self.next_row;
+        self.rows.push(Row {
+            id,
+            request,
+            job: None,
+            status: RowStatus::Queued,
+            facts: None,
+            thumbnail: None,
+            renditions: Vec::new(),
+            stage: None,
+        });
+        id
+    }
+
+    /// Records that `job` now runs `row` (first submit or a retry); events
+    /// of the row's earlier job are ignored from now on.
+    pub fn attach(&mut self, row: RowId, job: JobId) {
+        let Some(r) = self.row_mut(row) else { return };
+        if let Some(old) = r.job {
+            self.by_job.remove(&old);
+        }
+        let Some(r) = self.row_mut(row) else { return };
+        r.reset();
+        r.job = Some(job);
+        self.by_job.insert(job, row);
+    }
+
+    /// Removes a row; its job's later events are ignored.
+    pub fn remove(&mut self, row: RowId) -> Option<Row> {
+        let index = self.rows.iter().position(|r| r.id == row)?;
+        let removed = self.rows.remove(index);
+        if let Some(job) = removed.job {
+            self.by_job.remove(&job);
+        }
+        Some(removed)
+    }
+
+    /// The row `job` belongs to, if it is still in the queue.
+    pub fn row_of(&self, job: JobId) -> Option<RowId> {
+        self.by_job.get(&job).copied()
+    }
+
+    /// Whether anything is still queued or running.
+    pub fn is_busy(&self) -> bool {
+        self.rows.iter().any(|r| !r.status.is_final())
+    }
+
+    /// Updates the row `event` is about. Returns that row, if any.
+    pub fn apply(&mut self, event: &Event) -> Option<RowId> {
+        let row_id = self.row_of(event.job)?;
+        let row = self.row_mut(row_id)?;
+        if row.status.is_final() {
+            // One final event per job; nothing after it changes the row.
+            return Some(row_id);
+        }
+        match &event.kind {
+            EventKind::Queued { .. } => row.status = RowStatus::Queued,
+            EventKind::StageStarted { stage, rendition } => {
+                row.stage = Some(*stage);
+                match stage {
+                    Stage::Probe => row.status = RowStatus::Probing,
+                    Stage::Thumbnail => {}
+                    Stage::Transcode => {
+                        row.status = RowStatus::Running;
+                        if let Some(name) = rendition {
+                            let r = row.rendition_mut(name);
+                            if r.status == RenditionStatus::Waiting {
+                                r.status = RenditionStatus::Running {
+                                    fraction: 0.0,
+                                    fps: 0.0,
+                                    eta_s: None,
+                                };
+                            }
+                        }
+                    }
+                }
+            }
+            EventKind::Probed {
+                width,
+                height,
+                duration_s,
+                fps,
+                video_codec,
+                audio_codec,
+            } => {
+                // Probed: waiting for a transcode slot until a stage starts.
+                row.status = RowStatus::Queued;
+                row.facts = Some(SourceFacts {
+                    width: *width,
+                    height: *height,
+                    duration_s: *duration_s,
+                    fps: *fps,
+                    video_codec: video_codec.clone(),
+                    audio_codec: audio_codec.clone(),
+                });
+            }
+            EventKind::Progress {
+                rendition,
+                fraction,
+                fps,
+                eta_s,
+                ..
+            } => {
+                row.status = RowStatus::Running;
+                row.rendition_mut(rendition).status = RenditionStatus::Running {
+                    fraction: *fraction,
+                    fps: *fps,
+                    eta_s: *eta_s,
+                };
+            }
+            EventKind::ThumbnailReady {
+                path,
+                width,
+                height,
+            } => {
+                row.thumbnail = Some(Thumbnail {
+                    path: path.clone(),
+                    width: *width,
+                    height: *height,
+                });
+            }
+            EventKind::RenditionDone {
+                rendition,
+                path,
+                width,
+                height,
+                bytes,
+            } => {
+                row.rendition_mut(rendition).status = RenditionStatus::Done {
+                    path: path.clone(),
+                    width: *width,
+                    height: *height,
+                    bytes: *bytes,
+                };
+            }
+            EventKind::RenditionSkipped { rendition, reason } => {
+                row.rendition_mut(rendition).status = RenditionStatus::Skipped(reason.clone());
+            }
+            EventKind::RenditionFailed { rendition, error } => {
+                row.rendition_mut(rendition).status = RenditionStatus::Failed(error.clone());
+            }
+            EventKind::JobDone { .. } => row.status = RowStatus::Done,
+            EventKind::JobFailed { error } => row.status = RowStatus::Failed(error.clone()),
+            EventKind::Cancelled => row.status = RowStatus::Cancelled,
+        }
+        Some(row_id)
+    }
+
+    /// Totals and the time left for the queue, with `jobs_at_once` jobs
+    /// transcoding in parallel.
+    pub fn totals(&self, jobs_at_once: usize) -> Totals {
+        let mut t = Totals {
+            rows: self.rows.len(),
+            ..Totals::default()
+        };
+        // Seconds of work per second of source, learnt from running jobs,
+        // to guess how long the waiting ones take.
+        let mut rates = Vec::new();
+        let mut running_left = 0.0;
+        let mut waiting_media_s = 0.0;
+        let mut unknown_waiting = false;
+        for row in &self.rows {
+            t.output_bytes += row.outputs().iter().map(|(_, _, b)| b).sum::<u64>();
+            match &row.status {
+                RowStatus::Queued | RowStatus::Probing => {
+                    t.waiting += 1;
+                    match row.facts.as_ref().and_then(|f| f.duration_s) {
+                        Some(d) => waiting_media_s += d,
+                        None => unknown_waiting = true,
+                    }
+                }
+                RowStatus::Running => {
+                    t.running += 1;
+                    let eta = row.eta_s();
+                    if let Some(eta) = eta {
+                        running_left += eta;
+                        let done = row.progress();
+                        let media = row.facts.as_ref().and_then(|f| f.duration_s);
+                        if let (Some(media), true) = (media, done > 0.0 && done < 1.0) {
+                            // eta covers (1 - done) of the work.
+                            rates.push(eta / (1.0 - done) / media.max(0.001));
+                        }
+                    } else {
+                        unknown_waiting = true;
+                    }
+                }
+                RowStatus::Done => t.done += 1,
+                RowStatus::Failed(_) => t.failed += 1,
+                RowStatus::Cancelled => t.cancelled += 1,
+            }
+        }
+        if t.running + t.waiting == 0 {
+            return t;
+        }
+        let waiting_left = if t.waiting == 0 {
+            Some(0.0)
+        } else if rates.is_empty() || unknown_waiting {
+            None
+        } else {
+            let rate = rates.iter().sum::<f64>() / rates.len() as f64;
+            Some(waiting_media_s * rate)
+        };
+        if t.running > 0
+            && self
+                .rows
+                .iter()
+                .any(|r| r.status == RowStatus::Running && r.eta_s().is_none())
+        {
+            return t;
+        }
+        t.time_left_s = waiting_left.map(|w| (running_left + w) / jobs_at_once.max(1) as f64);
+        t
+    }
+}
+
+/// The file name of `path` for display.
+pub fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vidprism::presets::find_preset;
+
+    fn request(name: &str) -> JobRequest {
+        JobRequest {
+            input: PathBuf::from(format!("/videos/{name}")),
+            presets: vec![find_preset("web").expect("web is built in")],
+            out_dir: PathBuf::from("/out"),
+        }
+    }
+
+    fn ev(job: JobId, kind: EventKind) -> Event {
+        Event { job, t_ms: 0, kind }
+    }
+
+    fn probed(duration: f64) -> EventKind {
+        EventKind::Probed {
+            width: 1280,
+            height: 720,
+            duration_s: Some(duration),
+            fps: 25.0,
+            video_codec: "h264".into(),
+            audio_codec: None,
+        }
+    }
+
+    #[test]
+    fn a_job_walks_through_every_status() {
+        let mut m = QueueModel::default();
+        let row = m.add(request("a.mp4"));
+        m.attach(row, 7);
+        m.apply(&ev(
+            7,
+            EventKind::Queued {
+                input: "/videos/a.mp4".into(),
+            },
+        ));
+        assert_eq!(m.row(row).unwrap().status, RowStatus::Queued);
+        m.apply(&ev(
+            7,
+            EventKind::StageStarted {
+                stage: Stage::Probe,
+                rendition: None,
+            },
+        ));
+        assert_eq!(m.row(row).unwrap().status, RowStatus::Probing);
+        m.apply(&ev(7, probed(10.0)));
+        m.apply(&ev(
+            7,
+            EventKind::RenditionSkipped {
+                rendition: "1080p".into(),
+                reason: "too small".into(),
+            },
+        ));
+        m.apply(&ev(
+            7,
+            EventKind::ThumbnailReady {
+                path: "/out/a/thumbnail.jpg".into(),
+                width: 640,
+                height: 360,
+            },
+        ));
+        m.apply(&ev(
+            7,
+            EventKind::StageStarted {
+                stage: Stage::Transcode,
+                rendition: Some("720p".into()),
+            },
+        ));
+        m.apply(&ev(
+            7,
+            EventKind::Progress {
+                stage: Stage::Transcode,
+                rendition: "720p".into(),
+                fraction: 0.5,
+                fps: 100.0,
+                eta_s: Some(4.0),
+            },
+        ));
+        let r = m.row(row).unwrap();
+        assert_eq!(r.status, RowStatus::Running);
+        assert_eq!(r.eta_s(), Some(4.0));
+        assert!(
+            (r.progress() - 0.5).abs() < 1e-9,
+            "skipped renditions do not count"
+        );
+        assert_eq!(r.facts.as_ref().unwrap().width, 1280);
+        assert_eq!(r.output_folder(), PathBuf::from("/out/a"));
+        m.apply(&ev(
+            7,
+            EventKind::RenditionDone {
+                rendition: "720p".into(),
+                path: "/out/a/720p.mp4".into(),
+                width: 1280,
+                height: 720,
+                bytes: 1000,
+            },
+        ));
+        m.apply(&ev(7, EventKind::JobDone { outputs: 2 }));
+        let r = m.row(row).unwrap();
+        assert_eq!(r.status, RowStatus::Done);
+        assert_eq!(
+            r.outputs(),
+            vec![("720p", Path::new("/out/a/720p.mp4"), 1000)]
+        );
+        assert_eq!(
+            r.renditions[0].status,
+            RenditionStatus::Skipped("too small".into())
+        );
+        assert!(!m.is_busy());
+        assert_eq!(m.totals(1).output_bytes, 1000);
+    }
+
+    #[test]
+    fn retry_maps_the_new_job_to_the_same_row_and_ignores_the_old_one() {
+        let mut m = QueueModel::default();
+        let row = m.add(request("a.mp4"));
+        m.attach(row, 1);
+        m.apply(&ev(
+            1,
+            EventKind::JobFailed {
+                error: "broken".into(),
+            },
+        ));
+        assert_eq!(
+            m.row(row).unwrap().status,
+            RowStatus::Failed("broken".into())
+        );
+        m.attach(row, 2);
+        assert_eq!(m.row(row).unwrap().status, RowStatus::Queued);
+        assert_eq!(
+            m.apply(&ev(1, EventKind::Cancelled)),
+            None,
+            "old job is forgotten"
+        );
+        m.apply(&ev(2, EventKind::Cancelled));
+        assert_eq!(m.row(row).unwrap().status, RowStatus::Cancelled);
+        assert_eq!(m.row_of(2), Some(row));
+    }
+
+    #[test]
+    fn events_after_the_final_one_and_for_removed_rows_change_nothing() {
+        let mut m = QueueModel::default();
+        let row = m.add(request("a.mp4"));
+        m.attach(row, 1);
+        m.apply(&ev(1, EventKind::Cancelled));
+        m.apply(&ev(1, EventKind::JobDone { outputs: 0 }));
+        assert_eq!(m.row(row).unwrap().status, RowStatus::Cancelled);
+        assert!(m.remove(row).is_some());
+        assert_eq!(m.apply(&ev(1, EventKind::JobDone { outputs: 0 })), None);
+        assert!(m.rows().is_empty());
+    }
+
+    #[test]
+    fn time_left_adds_running_etas_and_estimates_waiting_jobs() {
+        let mut m = QueueModel::default();
+        let a = m.add(request("a.mp4"));
+        let b = m.add(request("b.mp4"));
+        m.attach(a, 1);
+        m.attach(b, 2);
+        // a: 10 s of media, half done, 5 s left => 1 s of work per media second.
+        m.apply(&ev(1, probed(10.0)));
+        m.apply(&ev(
+            1,
+            EventKind::Progress {
+                stage: Stage::Transcode,
+                rendition: "720p".into(),
+                fraction: 0.5,
+                fps: 50.0,
+                eta_s: Some(5.0),
+            },
+        ));
+        // b: waiting, 20 s of media => about 20 s.
+        m.apply(&ev(2, probed(20.0)));
+        let t = m.totals(1);
+        assert_eq!((t.running, t.waiting), (1, 1));
+        let left = t.time_left_s.expect("estimable");
+        assert!((left - 25.0).abs() < 1e-6, "{left}");
+        let parallel = m.totals(2).time_left_s.expect("estimable");
+        assert!((parallel - 12.5).abs() < 1e-6, "{parallel}");
+    }
+
+    #[test]
+    fn time_left_is_unknown_before_any_progress() {
+        let mut m = QueueModel::default();
+        let a = m.add(request("a.mp4"));
+        m.attach(a, 1);
+        assert_eq!(m.totals(1).time_left_s, None);
+        m.apply(&ev(1, EventKind::JobDone { outputs: 1 }));
+        assert_eq!(m.totals(1).time_left_s, None, "nothing left to time");
+        assert_eq!(m.totals(1).done, 1);
+    }
+}

@@ -1,0 +1,257 @@
+//! One queue row, and the details of the selected row. Drawing only: what
+//! the user clicked comes back as a [`RowAction`] for the app to carry out.
+
+use eframe::egui;
+
+use super::app::ThumbnailTexture;
+use super::format;
+use super::queue_model::{RenditionStatus, Row, RowId, RowStatus};
+
+/// Thumbnail size in a row.
+const ROW_THUMB: egui::Vec2 = egui::vec2(112.0, 63.0);
+/// Largest preview in the details panel.
+const PREVIEW_WIDTH: f32 = 320.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowAction {
+    Select(RowId),
+    Cancel(RowId),
+    Retry(RowId),
+    Remove(RowId),
+    OpenFolder(RowId),
+}
+
+pub fn row_ui(
+    ui: &mut egui::Ui,
+    row: &Row,
+    texture: Option<&ThumbnailTexture>,
+    selected: bool,
+) -> Option<RowAction> {
+    let mut action = None;
+    let frame = egui::Frame::group(ui.style()).fill(if selected {
+        ui.visuals().selection.bg_fill.gamma_multiply(0.25)
+    } else {
+        ui.visuals().faint_bg_color
+    });
+    frame.show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal_top(|ui| {
+            let thumb = thumbnail_ui(ui, row, texture, ROW_THUMB);
+            if thumb.clicked() {
+                action = Some(RowAction::Select(row.id));
+            }
+            ui.vertical(|ui| {
+                ui.horizontal(|ui| {
+                    let name = egui::RichText::new(row.name()).strong();
+                    if ui.selectable_label(selected, name).clicked() {
+                        action = Some(RowAction::Select(row.id));
+                    }
+                    status_ui(ui, &row.status);
+                    // Right-aligned on the name line so the buttons stay put
+                    // while renditions appear below.
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if let Some(a) = buttons_ui(ui, row) {
+                            action = Some(a);
+                        }
+                    });
+                });
+                ui.horizontal_wrapped(|ui| {
+                    if let Some(facts) = &row.facts {
+                        ui.label(format::facts(facts));
+                        ui.label("·");
+                    }
+                    ui.weak(format!("presets: {}", row.preset_names().join(", ")));
+                });
+                if let RowStatus::Failed(reason) = &row.status {
+                    ui.colored_label(ui.visuals().error_fg_color, reason);
+                }
+                renditions_ui(ui, row);
+            });
+        });
+    });
+    action
+}
+
+/// The thumbnail fitted into a `max`-sized box, a placeholder before it
+/// arrives, or why it could not be shown. The box has the same size either
+/// way so rows line up.
+fn thumbnail_ui(
+    ui: &mut egui::Ui,
+    row: &Row,
+    texture: Option<&ThumbnailTexture>,
+    max: egui::Vec2,
+) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(max, egui::Sense::click());
+    ui.painter()
+        .rect_filled(rect, 4.0, ui.visuals().extreme_bg_color);
+    let label = match texture {
+        Some(ThumbnailTexture::Ready(handle)) => {
+            let size = handle.size_vec2();
+            let scale = (max.x / size.x).min(max.y / size.y);
+            let fitted = egui::Rect::from_center_size(rect.center(), size * scale);
+            egui::Image::from_texture((handle.id(), size)).paint_at(ui, fitted);
+            format!("Thumbnail of {}", row.name())
+        }
+        other => {
+            let text = match other {
+                Some(ThumbnailTexture::Failed(_)) => "no preview",
+                _ if row.status.is_final() => "no thumbnail",
+                _ => "…",
+            };
+            ui.painter().text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                text,
+                egui::FontId::proportional(12.0),
+                ui.visuals().weak_text_color(),
+            );
+            format!("No thumbnail of {}", row.name())
+        }
+    };
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
+    match texture {
+        Some(ThumbnailTexture::Failed(e)) => response.on_hover_text(e),
+        _ => response,
+    }
+}
+
+fn status_ui(ui: &mut egui::Ui, status: &RowStatus) {
+    let visuals = ui.visuals();
+    let color = match status {
+        RowStatus::Done => egui::Color32::from_rgb(60, 160, 80),
+        RowStatus::Failed(_) => visuals.error_fg_color,
+        RowStatus::Cancelled => visuals.warn_fg_color,
+        _ => visuals.text_color(),
+    };
+    ui.colored_label(color, status.label());
+}
+
+/// A progress bar per running rendition, and a line per finished, skipped
+/// or failed one.
+fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
+    for r in &row.renditions {
+        ui.horizontal(|ui| {
+            ui.add_sized([64.0, 16.0], egui::Label::new(&r.name));
+            match &r.status {
+                RenditionStatus::Waiting => {
+                    ui.weak("waiting");
+                }
+                RenditionStatus::Running {
+                    fraction,
+                    fps,
+                    eta_s,
+                } => {
+                    let mut text = format!("{:.0}%", fraction * 100.0);
+                    if *fps > 0.0 {
+                        text.push_str(&format!(" · {fps:.0} fps"));
+                    }
+                    if let Some(eta) = eta_s {
+                        text.push_str(&format!(" · {} left", format::duration(*eta)));
+                    }
+                    ui.add(
+                        egui::ProgressBar::new(*fraction as f32)
+                            .desired_width(260.0)
+                            .text(text),
+                    );
+                }
+                RenditionStatus::Done {
+                    width,
+                    height,
+                    bytes,
+                    ..
+                } => {
+                    ui.label(format!(
+                        "done · {width}x{height} · {}",
+                        format::bytes(*bytes)
+                    ));
+                }
+                // Long reasons are cut to the row's width; hovering shows all.
+                RenditionStatus::Skipped(reason) => {
+                    let text = egui::RichText::new(format!("skipped: {reason}")).weak();
+                    ui.add(egui::Label::new(text).truncate());
+                }
+                RenditionStatus::Failed(error) => {
+                    let text = egui::RichText::new(format!("failed: {error}"))
+                        .color(ui.visuals().error_fg_color);
+                    ui.add(egui::Label::new(text).truncate());
+                }
+            }
+        });
+    }
+}
+
+fn buttons_ui(ui: &mut egui::Ui, row: &Row) -> Option<RowAction> {
+    // Laid out right to left: the last added is leftmost.
+    let mut action = None;
+    let has_files = row.thumbnail.is_some() || !row.outputs().is_empty();
+    if ui.button("Remove").clicked() {
+        action = Some(RowAction::Remove(row.id));
+    }
+    // Always there (disabled until files exist) so the buttons never shift.
+    let open = ui
+        .add_enabled(has_files, egui::Button::new("Open folder"))
+        .on_hover_text("Show this video's outputs in the file manager");
+    if open.clicked() {
+        action = Some(RowAction::OpenFolder(row.id));
+    }
+    if matches!(row.status, RowStatus::Failed(_) | RowStatus::Cancelled)
+        && ui.button("Retry").clicked()
+    {
+        action = Some(RowAction::Retry(row.id));
+    }
+    if !row.status.is_final() && ui.button("Cancel").clicked() {
+        action = Some(RowAction::Cancel(row.id));
+    }
+    action
+}
+
+/// The selected row: a larger preview and every output with its size.
+pub fn details_ui(
+    ui: &mut egui::Ui,
+    row: &Row,
+    texture: Option<&ThumbnailTexture>,
+) -> Option<RowAction> {
+    let mut action = None;
+    ui.heading(row.name());
+    ui.label(row.request.input.display().to_string());
+    ui.add_space(4.0);
+    let max = egui::vec2(
+        PREVIEW_WIDTH.min(ui.available_width()),
+        PREVIEW_WIDTH * 9.0 / 16.0,
+    );
+    thumbnail_ui(ui, row, texture, max);
+    if let Some(facts) = &row.facts {
+        ui.label(format::facts(facts));
+    }
+    ui.separator();
+    ui.strong("Outputs");
+    let outputs = row.outputs();
+    if let Some(thumb) = &row.thumbnail {
+        ui.label(format!(
+            "{} · {}x{}",
+            super::queue_model::file_name(&thumb.path),
+            thumb.width,
+            thumb.height
+        ));
+    }
+    if outputs.is_empty() && row.thumbnail.is_none() {
+        ui.weak("none yet");
+    }
+    for (_, path, bytes) in &outputs {
+        ui.label(format!(
+            "{} · {}",
+            super::queue_model::file_name(path),
+            format::bytes(*bytes)
+        ))
+        .on_hover_text(path.display().to_string());
+    }
+    ui.horizontal(|ui| {
+        if (row.thumbnail.is_some() || !outputs.is_empty()) && ui.button("Open folder").clicked() {
+            action = Some(RowAction::OpenFolder(row.id));
+        }
+        if ui.button("Close").clicked() {
+            action = Some(RowAction::Select(row.id));
+        }
+    });
+    action
+}

@@ -1,0 +1,84 @@
+//! The top bar: add videos, the presets for videos being added, the output
+//! folder and how many jobs transcode at once.
+
+use eframe::egui;
+use vidprism::settings::MAX_TRANSCODE_JOBS;
+
+use super::app::App;
+use super::notify::open_in_file_manager;
+
+pub fn settings_ui(app: &mut App, ui: &mut egui::Ui) {
+    ui.horizontal_wrapped(|ui| {
+        let add = ui
+            .button("Add videos…")
+            .on_hover_text("Choose video files (Ctrl+O), or drop files and folders on the window");
+        if add.clicked() {
+            app.open_add_dialog();
+        }
+        ui.separator();
+        presets_ui(app, ui);
+        ui.separator();
+        jobs_ui(app, ui);
+    });
+    ui.horizontal(|ui| {
+        ui.label("Output folder:");
+        let dir = app.output_dir();
+        ui.monospace(dir.display().to_string());
+        if ui.button("Change…").clicked() {
+            app.open_folder_dialog();
+        }
+        if ui
+            .button("Open")
+            .on_hover_text("Show the output folder")
+            .clicked()
+        {
+            // The folder may not exist until the first job; create it so the
+            // file manager has something to show.
+            let _ = std::fs::create_dir_all(&dir);
+            open_in_file_manager(&dir);
+        }
+    });
+}
+
+/// One toggle per preset; at least one stays chosen.
+fn presets_ui(app: &mut App, ui: &mut egui::Ui) {
+    ui.label("Presets:");
+    let mut chosen = app.settings.presets.clone();
+    let mut changed = false;
+    for preset in &app.presets {
+        let mut on = chosen.contains(&preset.name);
+        let response = ui
+            .toggle_value(&mut on, &preset.name)
+            .on_hover_text(&preset.description);
+        if response.changed() {
+            if on {
+                chosen.push(preset.name.clone());
+            } else if chosen.len() > 1 {
+                chosen.retain(|n| n != &preset.name);
+            }
+            changed = true;
+        }
+    }
+    if changed {
+        // Keep the list's order, whatever order they were clicked in.
+        let order: Vec<String> = app
+            .presets
+            .iter()
+            .map(|p| p.name.clone())
+            .filter(|n| chosen.contains(n))
+            .collect();
+        app.set_presets(order);
+    }
+}
+
+fn jobs_ui(app: &mut App, ui: &mut egui::Ui) {
+    let label = ui.label("Jobs at once:");
+    let mut n = app.settings.transcode_jobs;
+    let response = ui
+        .add(egui::DragValue::new(&mut n).range(1..=MAX_TRANSCODE_JOBS))
+        .labelled_by(label.id)
+        .on_hover_text("How many videos transcode at the same time");
+    if response.changed() && n != app.settings.transcode_jobs {
+        app.set_transcode_jobs(n);
+    }
+}

@@ -1,0 +1,431 @@
+//! Headless window tests with egui_kittest: drops add rows, a real clip
+//! runs to done with its thumbnail shown, a text file shows its error,
+//! cancel and retry act, and snapshots of the main states.
+//!
+//! Settings always go to a temp dir; clips are made with the `ffmpeg` CLI.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::{Harness, SnapshotOptions};
+use vidprism::pipeline::{Event, EventKind, JobRequest, Stage};
+use vidprism::presets::find_preset;
+use vidprism::settings::Settings;
+
+use super::app::{App, ThumbnailTexture};
+use super::queue_model::{RowId, RowStatus};
+use super::view::app_ui;
+
+/// A file dropped on the window, as eframe would hand it over.
+#[derive(Debug)]
+struct TestDrop(PathBuf);
+
+impl egui::DroppedFile for TestDrop {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// A temp dir holding `settings.json` with `presets` and an `out`
+    /// folder as the output folder.
+    fn new(presets: &[&str]) -> Fixture {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings {
+            output_dir: Some(dir.path().join("out")),
+            presets: presets.iter().map(|p| p.to_string()).collect(),
+            transcode_jobs: 1,
+        };
+        settings
+            .save_to(&dir.path().join("settings.json"))
+            .expect("settings saved");
+        Fixture { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A real clip made by the ffmpeg CLI.
+    fn clip(&self, name: &str, size: &str, seconds: u32) -> PathBuf {
+        let path = self.path(name);
+        let status = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg(format!("testsrc2=s={size}:r=25:d={seconds}"))
+            .args(["-pix_fmt", "yuv420p"])
+            .arg(&path)
+            .status()
+            .expect("ffmpeg runs");
+        assert!(status.success(), "ffmpeg made {name}");
+        path
+    }
+
+    fn harness(&self) -> Harness<'static, App> {
+        let app = App::new(&egui::Context::default(), Some(self.path("settings.json")))
+            .expect("app starts");
+        harness_for(app)
+    }
+}
+
+fn harness_for(mut app: App) -> Harness<'static, App> {
+    app.notify = false;
+    Harness::builder()
+        .with_size([900.0, 520.0])
+        .build_ui_state(|ui, app: &mut App| app_ui(app, ui), app)
+}
+
+fn drop_files(harness: &mut Harness<'_, App>, paths: &[PathBuf]) {
+    for p in paths {
+        harness
+            .input_mut()
+            .dropped_files
+            .push(Arc::new(TestDrop(p.clone())));
+    }
+    harness.step();
+}
+
+/// Steps the window until `done` holds, failing after `limit`.
+fn step_until(
+    harness: &mut Harness<'_, App>,
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&App) -> bool,
+) {
+    let start = Instant::now();
+    while !done(harness.state()) {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    // One more frame so the view shows the final state.
+    harness.step();
+}
+
+fn only_row(app: &App) -> RowId {
+    assert_eq!(app.model.rows().len(), 1, "exactly one row");
+    app.model.rows()[0].id
+}
+
+#[test]
+fn dropping_files_and_folders_adds_rows() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let folder = fx.path("folder");
+    std::fs::create_dir_all(folder.join("sub")).expect("folders");
+    for f in ["one.mp4", "sub/two.mkv", "notes.txt"] {
+        std::fs::write(folder.join(f), b"not really a video").expect("write");
+    }
+    let single = fx.path("single.mov");
+    std::fs::write(&single, b"x").expect("write");
+    let mut harness = fx.harness();
+    assert!(harness.query_by_label("one.mp4").is_none());
+    drop_files(&mut harness, &[single, folder]);
+    let names: Vec<String> = harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .map(|r| r.name())
+        .collect();
+    assert_eq!(
+        names,
+        ["single.mov", "one.mp4", "two.mkv"],
+        "folder's text file skipped"
+    );
+    harness.get_by_label("single.mov");
+    harness.get_by_label("one.mp4");
+    harness.get_by_label("two.mkv");
+    assert!(harness.query_by_label("notes.txt").is_none());
+    // Every row shows its presets.
+    assert_eq!(harness.get_all_by_label("presets: thumbnail").count(), 3);
+}
+
+#[test]
+fn a_real_clip_ends_done_with_its_thumbnail_shown() {
+    let fx = Fixture::new(&["web"]);
+    let clip = fx.clip("clip.mp4", "320x240", 1);
+    let mut harness = fx.harness();
+    drop_files(&mut harness, &[clip]);
+    let row = only_row(harness.state());
+    step_until(
+        &mut harness,
+        Duration::from_secs(60),
+        "done + thumbnail",
+        |app| {
+            app.model.row(row).is_some_and(|r| r.status.is_final())
+                && app.textures.contains_key(&row)
+        },
+    );
+    let app = harness.state();
+    let r = app.model.row(row).expect("row");
+    assert_eq!(r.status, RowStatus::Done);
+    assert!(matches!(
+        app.textures.get(&row),
+        Some(ThumbnailTexture::Ready(_))
+    ));
+    let outputs = r.outputs();
+    assert!(!outputs.is_empty(), "at least one rendition written");
+    for (_, path, bytes) in &outputs {
+        assert!(path.starts_with(fx.path("out")) && path.exists() && *bytes > 0);
+    }
+    assert_eq!(
+        r.facts.as_ref().map(|f| (f.width, f.height)),
+        Some((320, 240))
+    );
+    harness.get_by_label("Thumbnail of clip.mp4");
+    harness.get_by_label("Done");
+    // Clicking the row's name shows its details: a preview and the outputs.
+    harness.get_by_label("clip.mp4").click();
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().selected, Some(row));
+    assert_eq!(harness.get_all_by_label("Thumbnail of clip.mp4").count(), 2);
+    harness.get_by_label_contains("360p.mp4 · ");
+}
+
+#[test]
+fn a_dropped_text_file_shows_its_error() {
+    let fx = Fixture::new(&["web"]);
+    let text = fx.path("notes.txt");
+    std::fs::write(&text, "hello, not a video\n").expect("write");
+    let mut harness = fx.harness();
+    drop_files(&mut harness, &[text]);
+    let row = only_row(harness.state());
+    step_until(&mut harness, Duration::from_secs(20), "failure", |app| {
+        app.model.row(row).is_some_and(|r| r.status.is_final())
+    });
+    let RowStatus::Failed(reason) = harness.state().model.row(row).expect("row").status.clone()
+    else {
+        panic!("a text file must fail");
+    };
+    assert!(
+        reason.contains("notes.txt"),
+        "reason names the file: {reason}"
+    );
+    harness.get_by_label("Failed");
+    harness.get_by_label(&reason);
+    harness.get_by_label("Retry");
+}
+
+#[test]
+fn cancel_and_retry_buttons_act() {
+    let fx = Fixture::new(&["web"]);
+    let clip = fx.clip("long.mp4", "640x480", 6);
+    let mut harness = fx.harness();
+    drop_files(&mut harness, &[clip]);
+    let row = only_row(harness.state());
+    let first_job = harness.state().model.row(row).and_then(|r| r.job);
+    harness.get_by_label("Cancel").click();
+    step_until(&mut harness, Duration::from_secs(20), "cancelled", |app| {
+        app.model.row(row).is_some_and(|r| r.status.is_final())
+    });
+    assert_eq!(
+        harness.state().model.row(row).expect("row").status,
+        RowStatus::Cancelled
+    );
+    harness.get_by_label("Cancelled");
+    assert!(
+        harness.query_by_label("Cancel").is_none(),
+        "no cancel on an ended row"
+    );
+
+    harness.get_by_label("Retry").click();
+    harness.step();
+    let r = harness
+        .state()
+        .model
+        .row(row)
+        .expect("same row after retry");
+    assert_ne!(r.job, first_job, "retry submits a new job");
+    assert!(!r.status.is_final());
+    step_until(&mut harness, Duration::from_secs(90), "retry done", |app| {
+        app.model.row(row).is_some_and(|r| r.status.is_final())
+    });
+    assert_eq!(
+        harness.state().model.row(row).expect("row").status,
+        RowStatus::Done
+    );
+    assert_eq!(harness.state().model.rows().len(), 1, "retry keeps one row");
+
+    harness.get_by_label("Remove").click();
+    harness.step();
+    assert!(harness.state().model.rows().is_empty());
+}
+
+#[test]
+fn preset_and_jobs_choices_are_remembered() {
+    let fx = Fixture::new(&["web"]);
+    let mut harness = fx.harness();
+    harness.get_by_label("webm").click();
+    harness.step();
+    assert_eq!(harness.state().settings.presets, ["web", "webm"]);
+    harness.state_mut().set_transcode_jobs(3);
+    drop(harness); // flushes the settings writer
+    let saved = Settings::load_from(&fx.path("settings.json"));
+    assert_eq!(saved.presets, ["web", "webm"]);
+    assert_eq!(saved.transcode_jobs, 3);
+    assert_eq!(saved.output_dir, Some(fx.path("out")));
+}
+
+// ---- snapshots: states built from synthetic events, no live numbers ----
+
+/// A fixed app for snapshots: the output folder shown is a fixed path and
+/// job ids start far above the engine's (which gets no jobs here).
+fn snapshot_app(fx: &Fixture) -> App {
+    let mut app =
+        App::new(&egui::Context::default(), Some(fx.path("settings.json"))).expect("app starts");
+    app.settings.output_dir = Some(PathBuf::from("/home/user/Videos/VidPrism"));
+    app
+}
+
+fn synthetic_row(app: &mut App, name: &str, job: u64, events: Vec<EventKind>) -> RowId {
+    let request = JobRequest {
+        input: PathBuf::from(format!("/home/user/{name}")),
+        presets: vec![find_preset("web").expect("web")],
+        out_dir: PathBuf::from("/home/user/Videos/VidPrism"),
+    };
+    let row = app.model.add(request);
+    app.model.attach(row, job);
+    for kind in events {
+        app.model.apply(&Event { job, t_ms: 0, kind });
+    }
+    row
+}
+
+fn probed() -> EventKind {
+    EventKind::Probed {
+        width: 1280,
+        height: 720,
+        duration_s: Some(12.0),
+        fps: 25.0,
+        video_codec: "h264".into(),
+        audio_codec: Some("aac".into()),
+    }
+}
+
+fn progress(rendition: &str, fraction: f64) -> EventKind {
+    EventKind::Progress {
+        stage: Stage::Transcode,
+        rendition: rendition.into(),
+        fraction,
+        fps: 120.0,
+        eta_s: Some(6.0),
+    }
+}
+
+fn done(rendition: &str, bytes: u64) -> EventKind {
+    EventKind::RenditionDone {
+        rendition: rendition.into(),
+        path: format!("/home/user/Videos/VidPrism/clip/{rendition}.mp4").into(),
+        width: 1280,
+        height: 720,
+        bytes,
+    }
+}
+
+fn snapshot(harness: &mut Harness<'_, App>, name: &str) {
+    harness.run_steps(2);
+    let options = SnapshotOptions::new()
+        .output_path(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui/snapshots"));
+    harness.snapshot_options(name, &options);
+}
+
+#[test]
+fn snapshot_empty() {
+    let fx = Fixture::new(&["web"]);
+    let mut harness = harness_for(snapshot_app(&fx));
+    harness.get_by_label_contains("Drop videos or folders here");
+    snapshot(&mut harness, "empty");
+}
+
+#[test]
+fn snapshot_running_done_failed() {
+    let fx = Fixture::new(&["web"]);
+    let mut app = snapshot_app(&fx);
+    let skipped = EventKind::RenditionSkipped {
+        rendition: "1080p".into(),
+        reason: "the source is only 1280x720; 1080p would be upscaled".into(),
+    };
+    synthetic_row(
+        &mut app,
+        "running.mp4",
+        1001,
+        vec![
+            probed(),
+            skipped.clone(),
+            progress("720p", 0.4),
+            progress("480p", 0.7),
+        ],
+    );
+    let finished = synthetic_row(
+        &mut app,
+        "finished.mp4",
+        1002,
+        vec![
+            probed(),
+            skipped,
+            done("720p", 2_400_000),
+            done("480p", 1_100_000),
+            EventKind::JobDone { outputs: 3 },
+        ],
+    );
+    synthetic_row(
+        &mut app,
+        "notes.txt",
+        1003,
+        vec![EventKind::JobFailed {
+            error: "/home/user/notes.txt: not a video file (FFmpeg does not recognise its format)"
+                .into(),
+        }],
+    );
+    let mut harness = harness_for(app);
+    harness.step();
+    // A synthetic thumbnail for the finished row: a fixed gradient.
+    let image = egui::ColorImage::from_rgb(
+        [64, 36],
+        &(0..64 * 36)
+            .flat_map(|i| [(i % 64 * 4) as u8, 90, (i / 64 * 7) as u8])
+            .collect::<Vec<u8>>(),
+    );
+    let texture = harness
+        .ctx
+        .load_texture("synthetic", image, egui::TextureOptions::NEAREST);
+    harness
+        .state_mut()
+        .textures
+        .insert(finished, ThumbnailTexture::Ready(texture));
+    harness.get_by_label("Running");
+    harness.get_by_label("Done");
+    harness.get_by_label("Failed");
+    harness.get_by_label_contains("40% · 120 fps · 0:06 left");
+    snapshot(&mut harness, "queue");
+    // The finished row selected: details with the outputs.
+    harness.get_by_label("finished.mp4").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().selected, Some(finished));
+    harness.get_by_label("720p.mp4 · 2.4 MB");
+    snapshot(&mut harness, "details");
+}
+
+#[test]
+fn snapshot_drop_overlay() {
+    let fx = Fixture::new(&["web"]);
+    let mut harness = harness_for(snapshot_app(&fx));
+    harness.input_mut().hovered_files.push(egui::HoveredFile {
+        path: Some(PathBuf::from("/home/user/clip.mp4")),
+        mime: String::new(),
+    });
+    // Hovering alone adds nothing.
+    harness.run_steps(2);
+    assert!(harness.state().model.rows().is_empty());
+    snapshot(&mut harness, "drop_overlay");
+}

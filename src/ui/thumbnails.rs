@@ -1,0 +1,135 @@
+//! Thumbnail loading off the UI thread: a worker decodes the JPEGs the
+//! engine wrote and hands back pixels; the UI thread only uploads them as
+//! textures.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use eframe::egui;
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+
+use super::queue_model::RowId;
+
+/// Largest thumbnail side kept in memory; the engine writes 640 px wide, a
+/// bigger file (written by someone else) is scaled down.
+const MAX_SIDE: u32 = 1024;
+
+/// A decoded thumbnail, or why it could not be read.
+pub struct Loaded {
+    pub row: RowId,
+    pub path: PathBuf,
+    pub image: Result<egui::ColorImage, String>,
+}
+
+/// Decodes thumbnails on its own thread.
+pub struct ThumbnailLoader {
+    requests: Option<Sender<(RowId, PathBuf)>>,
+    results: Receiver<Loaded>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ThumbnailLoader {
+    /// Starts the worker; `wake` is called after each result so the window
+    /// repaints.
+    pub fn start(wake: Arc<dyn Fn() + Send + Sync>) -> std::io::Result<ThumbnailLoader> {
+        let (requests, request_rx) = unbounded::<(RowId, PathBuf)>();
+        let (result_tx, results) = unbounded();
+        let thread = std::thread::Builder::new()
+            .name("thumbnail loader".into())
+            .spawn(move || {
+                for (row, path) in request_rx {
+                    let image = decode(&path);
+                    if result_tx.send(Loaded { row, path, image }).is_err() {
+                        return;
+                    }
+                    wake();
+                }
+            })?;
+        Ok(ThumbnailLoader {
+            requests: Some(requests),
+            results,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn request(&self, row: RowId, path: PathBuf) {
+        if let Some(requests) = &self.requests {
+            let _ = requests.send((row, path));
+        }
+    }
+
+    /// A finished load, without waiting.
+    pub fn try_next(&self) -> Option<Loaded> {
+        self.results.try_recv().ok()
+    }
+}
+
+impl Drop for ThumbnailLoader {
+    fn drop(&mut self) {
+        // Closing the request channel ends the worker after its current file.
+        self.requests = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn decode(path: &std::path::Path) -> Result<egui::ColorImage, String> {
+    let mut reader = image::ImageReader::open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .with_guessed_format()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    // Bound what a corrupt header can make us allocate.
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(8192);
+    limits.max_image_height = Some(8192);
+    reader.limits(limits);
+    let mut img = reader
+        .decode()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if img.width() > MAX_SIDE || img.height() > MAX_SIDE {
+        img = img.thumbnail(MAX_SIDE, MAX_SIDE);
+    }
+    let rgba = img.to_rgba8();
+    let size = [rgba.width() as usize, rgba.height() as usize];
+    Ok(egui::ColorImage::from_rgba_unmultiplied(
+        size,
+        rgba.as_raw(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn wait(loader: &ThumbnailLoader) -> Loaded {
+        let start = Instant::now();
+        loop {
+            if let Some(l) = loader.try_next() {
+                return l;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "loader hung");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn decodes_a_jpeg_and_reports_a_broken_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("t.jpg");
+        image::RgbImage::from_pixel(32, 18, image::Rgb([200, 10, 10]))
+            .save(&good)
+            .unwrap();
+        let bad = dir.path().join("bad.jpg");
+        std::fs::write(&bad, b"not a jpeg").unwrap();
+        let loader = ThumbnailLoader::start(Arc::new(|| {})).unwrap();
+        loader.request(1, good);
+        let l = wait(&loader);
+        assert_eq!(l.row, 1);
+        assert_eq!(l.image.unwrap().size, [32, 18]);
+        loader.request(2, bad);
+        assert!(wait(&loader).image.is_err());
+    }
+}
