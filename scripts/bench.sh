@@ -1,0 +1,79 @@
+#!/bin/sh
+# `make bench`: VidPrism against the hand-written ffmpeg reference in
+# ../shared/bench (one process with the split filter, and one process per
+# output), on the same sources, the same encoder settings and the same outputs.
+# Prints median wall time, CPU time and peak memory of each, the ratios, the
+# SSIM of every rendition against the source scaled the same way, the
+# thumbnail latency, and memory on the 10 s against the 60 s clip.
+set -eu
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-3}
+SHARED=../shared/bench
+WORK=target/bench
+mkdir -p "$WORK"
+command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt install time)" >&2; exit 1; }
+
+cargo build --release --quiet
+cargo build --release --quiet --example thumbnail_latency
+BIN=target/release/vidprism
+SRC_DIR=$(sh "$SHARED/make-sources.sh" "$WORK/sources" | tail -1)
+SRC10="$SRC_DIR/src-1080p-10s.mp4"
+SRC60="$SRC_DIR/src-1080p-60s.mp4"
+
+# run NAME CMD...: appends "wall cpu maxrss_kib" to $WORK/NAME.times
+run() {
+  name=$1; shift
+  out="$WORK/out-$name"
+  rm -rf "$out"; mkdir -p "$out"
+  /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.tmp" "$@" "$out" >/dev/null 2>"$WORK/$name.stderr" \
+    || { echo "bench: $name failed:"; cat "$WORK/$name.stderr"; exit 1; }
+  awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$WORK/time.tmp" >>"$WORK/$name.times"
+}
+ours() { "$BIN" process --preset web --json -o "$2" "$1"; }
+split() { sh "$SHARED/ffmpeg-ladder.sh" split "$1" "$2"; }
+seq_() { sh "$SHARED/ffmpeg-ladder.sh" seq "$1" "$2"; }
+
+rm -f "$WORK"/*.times
+i=0
+while [ $i -lt "$ROUNDS" ]; do
+  # Alternate so that drift in the machine's speed hits every side alike.
+  run vidprism ours "$SRC10"
+  run split split "$SRC10"
+  run seq seq_ "$SRC10"
+  i=$((i + 1))
+done
+run vidprism60 ours "$SRC60"
+
+median() { # file column
+  cut -d' ' -f"$2" "$1" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+echo
+echo "10 s 1080p source, web ladder + thumbnail, median of $ROUNDS (2-core machine: $(nproc) cores)"
+printf "%-10s %8s %8s %8s %10s\n" tool wall_s cpu_s cpu/wall peak_MiB
+for n in vidprism split seq; do
+  w=$(median "$WORK/$n.times" 1); c=$(median "$WORK/$n.times" 2); m=$(median "$WORK/$n.times" 3)
+  printf "%-10s %8s %8s %8.2f %10.0f\n" "$n" "$w" "$c" "$(echo "$c / $w" | bc -l)" "$(echo "$m / 1024" | bc -l)"
+done
+ours_w=$(median "$WORK/vidprism.times" 1)
+printf "ratio wall vidprism/split: %.3f (target <= 0.90)\n" "$(echo "$ours_w / $(median "$WORK/split.times" 1)" | bc -l)"
+printf "ratio wall vidprism/seq:   %.3f (target <= 0.70)\n" "$(echo "$ours_w / $(median "$WORK/seq.times" 1)" | bc -l)"
+m10=$(median "$WORK/vidprism.times" 3); m60=$(median "$WORK/vidprism60.times" 3)
+printf "peak memory 10 s: %.0f MiB, 60 s: %.0f MiB (60/10 = %.3f, target <= 1.10; cap 400 MiB)\n" \
+  "$(echo "$m10 / 1024" | bc -l)" "$(echo "$m60 / 1024" | bc -l)" "$(echo "$m60 / $m10" | bc -l)"
+
+echo
+echo "SSIM against the source scaled the same way (ours vs ffmpeg split)"
+for r in 1080 720 480 360; do
+  ssim() {
+    w=$(ffprobe -v error -select_streams v:0 -show_entries stream=width -of csv=p=0 "$1")
+    ffmpeg -v info -i "$1" -i "$SRC10" -lavfi "[1:v]scale=$w:$r[ref];[0:v][ref]ssim" -f null - 2>&1 \
+      | sed -n 's/.*SSIM.* All:\([0-9.]*\).*/\1/p'
+  }
+  a=$(ssim "$WORK/out-vidprism/src-1080p-10s/${r}p.mp4"); b=$(ssim "$WORK/out-split/${r}p.mp4")
+  printf "%5sp  vidprism %s  ffmpeg %s  diff %+.4f (target >= -0.002)\n" "$r" "$a" "$b" "$(echo "$a - $b" | bc -l)"
+done
+
+echo
+echo "thumbnail latency, queued -> thumbnail_ready (ms): idle, with 3 jobs transcoding (target <= 100)"
+target/release/examples/thumbnail_latency "$SRC10" "$WORK/out-latency" 3 "$ROUNDS"
+rm -rf "$WORK/out-latency"
