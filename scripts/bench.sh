@@ -20,29 +20,32 @@ SRC_DIR=$(sh "$SHARED/make-sources.sh" "$WORK/sources" | tail -1)
 SRC10="$SRC_DIR/src-1080p-10s.mp4"
 SRC60="$SRC_DIR/src-1080p-60s.mp4"
 
-# run NAME CMD...: appends "wall cpu maxrss_kib" to $WORK/NAME.times
+# run NAME SRC: times one run of NAME on SRC, appending "wall cpu maxrss_kib"
+# to $WORK/NAME.times. GNU time measures the whole process tree.
 run() {
-  name=$1; shift
+  name=$1 src=$2
   out="$WORK/out-$name"
   rm -rf "$out"; mkdir -p "$out"
-  /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.tmp" "$@" "$out" >/dev/null 2>"$WORK/$name.stderr" \
+  case $name in
+    vidprism*) set -- "$BIN" process --preset web --json -o "$out" "$src" ;;
+    split) set -- sh "$SHARED/ffmpeg-ladder.sh" split "$src" "$out" ;;
+    seq) set -- sh "$SHARED/ffmpeg-ladder.sh" seq "$src" "$out" ;;
+  esac
+  /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.tmp" "$@" >/dev/null 2>"$WORK/$name.stderr" \
     || { echo "bench: $name failed:"; cat "$WORK/$name.stderr"; exit 1; }
   awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$WORK/time.tmp" >>"$WORK/$name.times"
 }
-ours() { "$BIN" process --preset web --json -o "$2" "$1"; }
-split() { sh "$SHARED/ffmpeg-ladder.sh" split "$1" "$2"; }
-seq_() { sh "$SHARED/ffmpeg-ladder.sh" seq "$1" "$2"; }
 
 rm -f "$WORK"/*.times
 i=0
 while [ $i -lt "$ROUNDS" ]; do
   # Alternate so that drift in the machine's speed hits every side alike.
-  run vidprism ours "$SRC10"
-  run split split "$SRC10"
-  run seq seq_ "$SRC10"
+  run vidprism "$SRC10"
+  run split "$SRC10"
+  run seq "$SRC10"
   i=$((i + 1))
 done
-run vidprism60 ours "$SRC60"
+run vidprism60 "$SRC60"
 
 median() { # file column
   cut -d' ' -f"$2" "$1" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
