@@ -13,3 +13,4 @@ pub mod output;
 pub mod pipeline;
 pub mod plan;
 pub mod settings;
+pub mod store;

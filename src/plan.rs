@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use crate::media::geometry::{even_size, scale_to_short_side, Size};
 use crate::output::sanitize_name;
-use crate::presets::{Preset, RenditionSpec};
+use crate::presets::{Preset, RenditionSpec, SizeSpec};
 
 /// A rendition to make.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,17 +46,20 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
             .renditions
             .iter()
             .enumerate()
-            .min_by_key(|(_, r)| r.short_side)
+            .min_by_key(|(_, r)| r.size.short_side(source_short))
             .map(|(i, _)| i);
         let none_fit = preset
             .renditions
             .iter()
-            .all(|r| r.short_side > source_short);
+            .all(|r| r.size.short_side(source_short) > source_short);
         for (i, spec) in preset.renditions.iter().enumerate() {
             let name = sanitize_name(&spec.name);
             let label = unique(&mut labels, &name, &preset_name);
-            let size = if spec.short_side <= source_short {
-                scale_to_short_side(display, spec.short_side)
+            let short_side = spec.size.short_side(source_short);
+            let size = if spec.size == SizeSpec::Source {
+                even_size(display)
+            } else if short_side <= source_short {
+                scale_to_short_side(display, short_side)
             } else if none_fit && Some(i) == smallest {
                 even_size(display)
             } else {
@@ -137,6 +140,16 @@ mod tests {
         assert!(files.contains(&"hevc-720p.mp4"));
         let labels: HashSet<_> = p.renditions.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(labels.len(), p.renditions.len());
+    }
+
+    #[test]
+    fn source_size_keeps_the_source_made_even() {
+        let mut p = find_preset("webm").unwrap();
+        p.renditions[0].size = SizeSpec::Source;
+        let plan = plan(Size::new(641, 361), &[p]);
+        assert_eq!(plan.renditions.len(), 1);
+        assert_eq!(plan.renditions[0].size, Size::new(640, 360));
+        assert_eq!(plan.skipped.len(), 2);
     }
 
     #[test]

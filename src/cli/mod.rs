@@ -2,6 +2,7 @@
 
 pub mod presets;
 pub mod process;
+pub mod resume;
 
 use std::path::PathBuf;
 
@@ -25,7 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Process videos without a window.
     Process(ProcessArgs),
-    /// List the presets.
+    /// List the presets (built-in and user), or check a preset file.
     Presets(PresetsArgs),
 }
 
@@ -40,11 +41,18 @@ pub struct ProcessArgs {
     /// Jobs transcoding at once.
     #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
+    /// Fail a transcode that makes no progress for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub stall_timeout: u64,
     /// One JSON event per line on stdout, nothing else there.
     #[arg(long)]
     pub json: bool,
+    /// Keep the jobs in the job store (the window's queue) and first run
+    /// again the jobs an interrupted run left unfinished.
+    #[arg(long)]
+    pub store: bool,
     /// Videos to process.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "store", value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
 
@@ -53,4 +61,7 @@ pub struct PresetsArgs {
     /// Print the presets as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Check a preset file and print what is wrong with it (exit 1 if anything).
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
 }

@@ -10,25 +10,26 @@ use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use vidprism::output::default_output_dir;
 use vidprism::pipeline::{Engine, EngineConfig, Event, EventKind, JobId, JobRequest};
-use vidprism::presets::{find_preset, Preset, DEFAULT_PRESET};
+use vidprism::presets::{resolve, Preset, PresetStore, DEFAULT_PRESET};
 
 use super::ProcessArgs;
 
 /// Exit status for a usage error, as clap uses.
 const USAGE: u8 = 2;
 
+/// Built-in presets, then the user's (`VIDPRISM_CONFIG_DIR` or the config
+/// dir); a user preset that is invalid or needs a missing encoder is refused
+/// here, before any job starts.
 fn resolve_presets(names: &[String]) -> Result<Vec<Preset>, String> {
     let names: Vec<&str> = if names.is_empty() {
         vec![DEFAULT_PRESET]
     } else {
         names.iter().map(String::as_str).collect()
     };
+    let store = PresetStore::open_default();
     names
         .into_iter()
-        .map(|name| {
-            find_preset(name)
-                .ok_or_else(|| format!("unknown preset {name:?}; `vidprism presets` lists them"))
-        })
+        .map(|name| resolve(name, store.as_ref()))
         .collect()
 }
 
@@ -44,18 +45,32 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let engine = Engine::start(
         EngineConfig {
             transcode_jobs: usize::from(args.jobs),
+            stall_timeout: std::time::Duration::from_secs(args.stall_timeout),
             ..EngineConfig::default()
         },
         None,
     )
     .context("starting the pipeline's threads")?;
     let mut inputs: HashMap<JobId, PathBuf> = HashMap::new();
+    let mut failed = 0;
+    let mut store = None;
+    let preset_names: Vec<String> = presets.iter().map(|p| p.name.clone()).collect();
+    if args.store {
+        let (mut run, recovery) = super::resume::StoreRun::open()?;
+        failed += recovery.failed.len();
+        inputs.extend(run.resubmit(&engine, &recovery.rerun));
+        store = Some(run);
+    }
     for file in &args.files {
-        let id = engine.submit(JobRequest {
+        let request = JobRequest {
             input: file.clone(),
             presets: presets.clone(),
             out_dir: out_dir.clone(),
-        });
+        };
+        let id = match store.as_mut() {
+            Some(run) => run.submit(&engine, request, preset_names.clone())?,
+            None => engine.submit(request),
+        };
         inputs.insert(id, file.clone());
     }
     let mut view: Box<dyn EventView> = if args.json {
@@ -64,12 +79,14 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         Box::new(Bars::new(inputs.clone()))
     };
     let mut open = inputs.len();
-    let mut failed = 0;
     while open > 0 {
         let event = engine
             .events()
             .recv()
             .context("the pipeline stopped unexpectedly")?;
+        if let Some(run) = store.as_mut() {
+            run.apply(&event);
+        }
         if event.kind.is_final() {
             open -= 1;
             if !matches!(event.kind, EventKind::JobDone { .. }) {

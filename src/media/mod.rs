@@ -4,6 +4,7 @@
 //! Everything FFmpeg-specific lives under this module; the pipeline only sees
 //! [`SourceInfo`], [`RenditionTarget`] and the crate's [`Error`](crate::Error).
 
+mod audio_copy;
 mod decode;
 mod filter;
 mod frame_ref;

@@ -10,10 +10,11 @@ use ffmpeg_next::{
     codec, encoder, format, frame, picture, ChannelLayout, Dictionary, Packet, Rational,
 };
 
+use super::audio_copy::{add_copy_stream, write_copied, AudioCopySource, CopyLane};
 use super::filter::Filter;
 use super::geometry::{Rotation, Size};
 use crate::error::{Error, Result};
-use crate::presets::{Container, RenditionSpec, VideoCodec};
+use crate::presets::{AudioCodec, AudioSpec, Container, Quality, RenditionSpec, VideoCodec};
 
 /// What a writer needs to know about the streams it is fed.
 pub struct SourceTiming {
@@ -22,6 +23,8 @@ pub struct SourceTiming {
     pub rotation: Rotation,
     /// Time base of the audio frames, when the source has usable audio.
     pub audio_time_base: Option<Rational>,
+    /// The source's audio track, for renditions that copy it.
+    pub audio_copy: Option<AudioCopySource>,
 }
 
 struct VideoLane {
@@ -34,6 +37,9 @@ struct VideoLane {
     /// Frame durations by presentation time, for packets the encoder leaves
     /// without one.
     durations: HashMap<i64, i64>,
+    /// With a frame-rate cap, every frame lasts this long (encoder time
+    /// base) and the filter's timestamps are rescaled to the encoder's.
+    capped_duration: Option<i64>,
 }
 
 struct AudioLane {
@@ -51,6 +57,7 @@ pub struct RenditionWriter {
     output: format::context::Output,
     video: VideoLane,
     audio: Option<AudioLane>,
+    copy: Option<CopyLane>,
     /// Presentation time of the newest frame encoded, in seconds.
     pub position_s: f64,
     pub frames: u64,
@@ -60,32 +67,43 @@ fn rational_from(q: Rational) -> Option<Rational> {
     (q.numerator() > 0 && q.denominator() > 0).then_some(q)
 }
 
+/// Encoder options: speed and, in constant-quality mode, the CRF (a
+/// bitrate is set on the encoder context instead).
 fn video_options(spec: &RenditionSpec) -> Dictionary<'static> {
     let mut opts = Dictionary::new();
-    let crf = spec.crf.to_string();
+    let crf = match spec.quality {
+        Quality::Crf(crf) => Some(crf.to_string()),
+        Quality::BitrateKbps(_) => None,
+    };
     match spec.video {
-        VideoCodec::H264 => {
+        VideoCodec::H264 | VideoCodec::Hevc | VideoCodec::Av1 => {
             opts.set("preset", &spec.speed);
-            opts.set("crf", &crf);
-        }
-        VideoCodec::Hevc => {
-            opts.set("preset", &spec.speed);
-            opts.set("crf", &crf);
-            opts.set("x265-params", "log-level=error");
         }
         VideoCodec::Vp9 => {
-            opts.set("crf", &crf);
-            opts.set("b", "0");
             opts.set("row-mt", "1");
             opts.set("deadline", "good");
             opts.set("cpu-used", &spec.speed);
         }
-        VideoCodec::Av1 => {
-            opts.set("preset", &spec.speed);
-            opts.set("crf", &crf);
+    }
+    if spec.video == VideoCodec::Hevc {
+        opts.set("x265-params", "log-level=error");
+    }
+    if let Some(crf) = &crf {
+        opts.set("crf", crf);
+        if spec.video == VideoCodec::Vp9 {
+            // Constant quality: no bitrate ceiling.
+            opts.set("b", "0");
         }
     }
     opts
+}
+
+/// The frame rate to cap the source's at, when the rendition asks for one
+/// lower than the source's.
+fn fps_cap(spec: &RenditionSpec, source: Rational) -> Option<u32> {
+    let max = spec.max_fps?;
+    let source_fps = rational_from(source).map(f64::from)?;
+    (source_fps > f64::from(max) + 0.01).then_some(max)
 }
 
 impl RenditionWriter {
@@ -107,9 +125,30 @@ impl RenditionWriter {
             .contains(format::Flags::GLOBAL_HEADER);
 
         let video = open_video(&mut output, spec, size, timing, global_header)?;
-        let audio = match timing.audio_time_base {
-            Some(tb) => Some(open_audio(&mut output, spec, tb, global_header)?),
-            None => None,
+        let audio = match (timing.audio_time_base, spec.audio) {
+            (
+                Some(tb),
+                AudioSpec::Encode {
+                    codec,
+                    bitrate_kbps,
+                },
+            ) => Some(open_audio(
+                &mut output,
+                codec,
+                bitrate_kbps,
+                tb,
+                global_header,
+            )?),
+            _ => None,
+        };
+        let copy = match (&timing.audio_copy, spec.audio) {
+            (Some(source), AudioSpec::Copy) => Some(add_copy_stream(
+                &mut output,
+                source,
+                spec.container.label(),
+                path,
+            )?),
+            _ => None,
         };
 
         let mut header_opts = Dictionary::new();
@@ -122,11 +161,18 @@ impl RenditionWriter {
             output,
             video,
             audio,
+            copy,
             position_s: 0.0,
             frames: 0,
         };
         // The muxer may pick its own time bases when writing the header.
         writer.video.stream_time_base = writer.stream_time_base(writer.video.stream_index);
+        if let Some(index) = writer.copy.as_ref().map(|c| c.stream_index) {
+            let tb = writer.stream_time_base(index);
+            if let Some(copy) = writer.copy.as_mut() {
+                copy.stream_time_base = tb;
+            }
+        }
         if let Some(index) = writer.audio.as_ref().map(|a| a.stream_index) {
             let tb = writer.stream_time_base(index);
             if let Some(audio) = writer.audio.as_mut() {
@@ -150,7 +196,9 @@ impl RenditionWriter {
             lane.filter = Some(Filter::video(&frame, lane.time_base, &lane.chain)?);
         }
         if let Some(pts) = frame.pts() {
-            lane.durations.insert(pts, duration);
+            if lane.capped_duration.is_none() {
+                lane.durations.insert(pts, duration);
+            }
             self.position_s = (pts + duration) as f64 * f64::from(lane.time_base);
         }
         if let Some(filter) = lane.filter.as_mut() {
@@ -158,6 +206,14 @@ impl RenditionWriter {
         }
         self.frames += 1;
         self.drain_video_filter()
+    }
+
+    /// Copies one source audio packet, when this rendition copies audio.
+    pub fn push_audio_packet(&mut self, packet: Packet) -> Result<()> {
+        match &self.copy {
+            Some(lane) => write_copied(lane, packet, &mut self.output, &self.path),
+            None => Ok(()),
+        }
     }
 
     /// Encodes one source audio frame.
@@ -184,9 +240,19 @@ impl RenditionWriter {
         let Some(filter) = lane.filter.as_mut() else {
             return Ok(());
         };
+        let filtered_tb = filter.output_time_base();
         let mut scaled = frame::Video::empty();
         while filter.pull(&mut scaled) {
             scaled.set_kind(picture::Type::None);
+            if let Some(duration) = lane.capped_duration {
+                let pts = scaled
+                    .pts()
+                    .map(|p| rescale(p, filtered_tb, lane.time_base));
+                scaled.set_pts(pts);
+                if let Some(pts) = pts {
+                    lane.durations.insert(pts, duration);
+                }
+            }
             lane.encoder
                 .send_frame(&scaled)
                 .map_err(Error::ffmpeg("encoding a video frame"))?;
@@ -324,12 +390,19 @@ fn open_video(
         .encoder()
         .video()
         .map_err(Error::ffmpeg("setting up the video encoder"))?;
+    let cap = fps_cap(spec, timing.frame_rate);
     enc.set_width(size.width);
     enc.set_height(size.height);
     enc.set_format(format::Pixel::YUV420P);
     enc.set_aspect_ratio(Rational::new(1, 1));
     enc.set_time_base(timing.video_time_base);
-    enc.set_frame_rate(rational_from(timing.frame_rate));
+    match cap {
+        Some(fps) => enc.set_frame_rate(Some(Rational::new(fps as i32, 1))),
+        None => enc.set_frame_rate(rational_from(timing.frame_rate)),
+    }
+    if let Quality::BitrateKbps(kbps) = spec.quality {
+        enc.set_bit_rate(kbps as usize * 1000);
+    }
     if global_header {
         enc.set_flags(codec::Flags::GLOBAL_HEADER);
     }
@@ -354,8 +427,10 @@ fn open_video(
     let stream_index = stream.index();
     // Scale first, then rotate: turning the smaller picture costs less.
     let before_rotation = size.unrotated(timing.rotation);
+    // A frame-rate cap drops frames first, so fewer are scaled.
+    let fps_filter = cap.map(|fps| format!("fps={fps},")).unwrap_or_default();
     let chain = format!(
-        "scale={}:{}:flags=bicubic,{}setsar=1,format=yuv420p",
+        "{fps_filter}scale={}:{}:flags=bicubic,{}setsar=1,format=yuv420p",
         before_rotation.width,
         before_rotation.height,
         timing.rotation.filter_prefix()
@@ -368,23 +443,26 @@ fn open_video(
         stream_index,
         stream_time_base: timing.video_time_base,
         durations: HashMap::new(),
+        capped_duration: cap
+            .map(|fps| rescale(1, Rational::new(1, fps as i32), timing.video_time_base).max(1)),
     })
 }
 
 fn open_audio(
     output: &mut format::context::Output,
-    spec: &RenditionSpec,
+    audio: AudioCodec,
+    bitrate_kbps: u32,
     source_time_base: Rational,
     global_header: bool,
 ) -> Result<AudioLane> {
-    let codec = find_encoder(spec.audio.encoder_name())?;
+    let codec = find_encoder(audio.encoder_name())?;
     let sample_format = codec
         .audio()
         .ok()
         .and_then(|a| a.formats())
         .and_then(|mut f| f.next())
         .unwrap_or(format::Sample::F32(format::sample::Type::Planar));
-    let rate = spec.audio.sample_rate();
+    let rate = audio.sample_rate();
     let mut enc = codec::context::Context::new_with_codec(codec)
         .encoder()
         .audio()
@@ -392,7 +470,7 @@ fn open_audio(
     enc.set_rate(rate as i32);
     enc.set_channel_layout(ChannelLayout::STEREO);
     enc.set_format(sample_format);
-    enc.set_bit_rate(spec.audio_bitrate_kbps as usize * 1000);
+    enc.set_bit_rate(bitrate_kbps as usize * 1000);
     enc.set_time_base(Rational::new(1, rate as i32));
     if global_header {
         enc.set_flags(codec::Flags::GLOBAL_HEADER);

@@ -1,5 +1,5 @@
 //! The first-frame thumbnail: decode only until the first picture, make it
-//! upright at the display aspect ratio, and write a JPEG.
+//! upright at the display aspect ratio, and write a JPEG or PNG.
 
 use std::path::Path;
 
@@ -11,15 +11,22 @@ use super::geometry::{thumbnail_size, Size};
 use super::limits::MAX_PACKETS_BEFORE_FIRST_FRAME;
 use super::probe::stream_rotation;
 use crate::error::{Error, Result};
+use crate::presets::{ThumbnailFormat, ThumbnailSpec};
 
 /// JPEG quality of thumbnails; 85 keeps them small and clean.
 const JPEG_QUALITY: u8 = 85;
 
-/// Decodes the first picture of `source` and writes it as a JPEG at `dest`,
-/// at most `max_width` wide, at the probed `display` aspect ratio (the
-/// container's pixel aspect, which frames of some codecs lack). Returns the
-/// thumbnail's size.
-pub fn write_thumbnail(source: &Path, dest: &Path, display: Size, max_width: u32) -> Result<Size> {
+/// Decodes the first picture of `source` and writes it at `dest` in the
+/// spec's format, at most the spec's width, at the probed `display` aspect
+/// ratio (the container's pixel aspect, which frames of some codecs lack).
+/// Returns the thumbnail's size.
+pub fn write_thumbnail(
+    source: &Path,
+    dest: &Path,
+    display: Size,
+    spec: &ThumbnailSpec,
+) -> Result<Size> {
+    let max_width = spec.width;
     let (mut input, index) = open_input(source)?;
     let stream = input
         .stream(index)
@@ -50,17 +57,22 @@ pub fn write_thumbnail(source: &Path, dest: &Path, display: Size, max_width: u32
     let pixels = packed_rgb(&rgb);
     let file = std::fs::File::create(dest).map_err(Error::write(dest))?;
     let mut writer = std::io::BufWriter::new(file);
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut writer, JPEG_QUALITY)
-        .encode(
-            &pixels,
-            rgb.width(),
-            rgb.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .map_err(|e| Error::Write {
-            path: dest.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+    let (width, height, color) = (rgb.width(), rgb.height(), image::ExtendedColorType::Rgb8);
+    match spec.format {
+        ThumbnailFormat::Jpeg => {
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut writer, JPEG_QUALITY)
+                .encode(&pixels, width, height, color)
+        }
+        ThumbnailFormat::Png => {
+            use image::ImageEncoder;
+            image::codecs::png::PngEncoder::new(&mut writer)
+                .write_image(&pixels, width, height, color)
+        }
+    }
+    .map_err(|e| Error::Write {
+        path: dest.to_path_buf(),
+        reason: e.to_string(),
+    })?;
     writer
         .into_inner()
         .map_err(|e| Error::write(dest)(e.into_error()))?

@@ -12,13 +12,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use ffmpeg_next::{format, frame, Packet, Rational, Rescale};
 
+use super::audio_copy::AudioCopySource;
 use super::decode::{audio_decoder, first_audio_index, open_input, video_decoder};
 use super::frame_ref::{audio_ref, video_ref};
 use super::geometry::Size;
 use super::probe::{duration_s, stream_rotation};
 use super::rendition_writer::{RenditionWriter, SourceTiming};
 use crate::error::{Error, Result};
-use crate::presets::RenditionSpec;
+use crate::presets::{AudioSpec, RenditionSpec};
 
 /// Frames queued per rendition: enough to keep encoders busy, few enough to
 /// bound memory (a 1080p frame is 3 MB).
@@ -44,6 +45,8 @@ pub struct RenditionProgress {
 enum Message {
     Video(frame::Video, i64),
     Audio(frame::Audio),
+    /// A source audio packet, for renditions that copy the audio.
+    AudioPacket(Packet),
     End,
 }
 
@@ -76,6 +79,15 @@ pub fn transcode(
         audio_time_base: audio
             .as_ref()
             .and_then(|(i, _)| input.stream(*i).map(|s| s.time_base())),
+        audio_copy: None,
+    };
+    let copies = targets.iter().any(|t| t.spec.audio == AudioSpec::Copy);
+    let copy_index = audio_index.filter(|_| copies);
+    let timing = SourceTiming {
+        audio_copy: copy_index
+            .and_then(|i| input.stream(i))
+            .map(|s| AudioCopySource::new(&s)),
+        ..timing
     };
     let expected_s = expected_video_end_s(&input, video_index);
 
@@ -103,6 +115,7 @@ pub fn transcode(
             frame_rate,
             decoder,
             audio,
+            copy: copy_index.and_then(|i| Some((i, input.stream(i)?.time_base()))),
             origin_us: start_time_us(&input),
             pending: None,
             last_duration: 0,
@@ -146,6 +159,7 @@ fn encode_rendition(
                 });
             }
             Ok(Message::Audio(frame)) => writer.push_audio(frame)?,
+            Ok(Message::AudioPacket(packet)) => writer.push_audio_packet(packet)?,
             Ok(Message::End) => return writer.finish(),
             Err(_) => return Err(Error::Cancelled),
         }
@@ -189,6 +203,8 @@ struct Decode<'a> {
     frame_rate: Rational,
     decoder: ffmpeg_next::decoder::Video,
     audio: Option<(usize, ffmpeg_next::decoder::Audio)>,
+    /// The audio stream copied by some renditions, and its time base.
+    copy: Option<(usize, Rational)>,
     origin_us: i64,
     /// The newest picture, held back until the next one tells its duration.
     pending: Option<frame::Video>,
@@ -227,9 +243,14 @@ impl Decode<'_> {
                 // damaged data) are skipped; missing pictures are caught below.
                 let _ = self.decoder.send_packet(&packet);
                 self.receive_video();
-            } else if let Some((index, decoder)) = self.audio.as_mut() {
-                if packet.stream() == *index && decoder.send_packet(&packet).is_ok() {
-                    self.receive_audio();
+            } else {
+                if self.copy.is_some_and(|(index, _)| index == packet.stream()) {
+                    self.send_audio_packet(&packet);
+                }
+                if let Some((index, decoder)) = self.audio.as_mut() {
+                    if packet.stream() == *index && decoder.send_packet(&packet).is_ok() {
+                        self.receive_audio();
+                    }
                 }
             }
         }
@@ -321,6 +342,27 @@ impl Decode<'_> {
                     .send(Message::Video(video_ref(&frame), duration))
                     .is_err()
                 {
+                    *lane = None;
+                }
+            }
+        }
+    }
+
+    /// Sends a copy of a source audio packet, shifted like the decoded
+    /// streams, to every rendition.
+    fn send_audio_packet(&mut self, packet: &Packet) {
+        let Some((_, time_base)) = self.copy else {
+            return;
+        };
+        let offset = self
+            .origin_us
+            .rescale(Rational::new(1, 1_000_000), time_base);
+        let mut shifted = packet.clone();
+        shifted.set_pts(packet.pts().map(|t| t - offset));
+        shifted.set_dts(packet.dts().map(|t| t - offset));
+        for lane in self.lanes.iter_mut() {
+            if let Some(tx) = lane {
+                if tx.send(Message::AudioPacket(shifted.clone())).is_err() {
                     *lane = None;
                 }
             }

@@ -14,6 +14,7 @@ use super::event::{Event, EventKind, JobId};
 use super::gate::Gate;
 use super::job::Job;
 use super::stages::{self, FanOut};
+use super::stall::{StallTimeout, DEFAULT_STALL_TIMEOUT};
 use super::worker::spawn_worker;
 use crate::presets::Preset;
 
@@ -39,6 +40,8 @@ pub struct EngineConfig {
     pub transcode_jobs: usize,
     pub thumbnail_workers: usize,
     pub ingest_workers: usize,
+    /// A transcode making no progress for this long fails as stalled.
+    pub stall_timeout: std::time::Duration,
 }
 
 impl Default for EngineConfig {
@@ -47,6 +50,7 @@ impl Default for EngineConfig {
             transcode_jobs: 1,
             thumbnail_workers: 2,
             ingest_workers: 2,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
         }
     }
 }
@@ -58,6 +62,7 @@ pub struct Engine {
     jobs: Mutex<HashMap<JobId, Weak<Job>>>,
     next_id: AtomicU64,
     gate: Arc<Gate>,
+    stall: StallTimeout,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -95,12 +100,14 @@ impl Engine {
                 stages::thumbnail,
             )?);
         }
+        let stall = StallTimeout::new(config.stall_timeout);
         for i in 0..MAX_TRANSCODE_WORKERS {
+            let stall = stall.clone();
             threads.push(spawn_worker(
                 format!("transcode {i}"),
                 transcode_rx.clone(),
                 Some(Arc::clone(&gate)),
-                stages::transcode,
+                move |job| stages::transcode(job, &stall),
             )?);
         }
         Ok(Engine {
@@ -110,6 +117,7 @@ impl Engine {
             jobs: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             gate,
+            stall,
             threads,
         })
     }
@@ -162,6 +170,12 @@ impl Engine {
     /// How many jobs transcode at once; takes effect as jobs start.
     pub fn set_transcode_jobs(&self, n: usize) {
         self.gate.set_limit(n);
+    }
+
+    /// How long a transcode may make no progress before it fails as
+    /// stalled; applies to transcodes that start afterwards.
+    pub fn set_stall_timeout(&self, timeout: std::time::Duration) {
+        self.stall.set(timeout);
     }
 
     pub fn transcode_jobs(&self) -> usize {

@@ -2,9 +2,11 @@
 //! have made, and the single place that decides how it ends.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
+use super::clock::elapsed_ms;
 use super::emitter::Emitter;
 use super::engine::JobRequest;
 use super::event::{EventKind, JobId};
@@ -34,6 +36,11 @@ pub struct Job {
     pub id: JobId,
     pub request: JobRequest,
     pub cancel: AtomicBool,
+    /// Set by the stall watch: the job was stopped for making no progress,
+    /// so it fails instead of ending as cancelled.
+    stalled: AtomicBool,
+    /// When the job last made progress, on the event clock.
+    last_progress_ms: AtomicU64,
     pub prepared: OnceLock<Prepared>,
     emitter: Emitter,
     tally: Mutex<Tally>,
@@ -46,6 +53,8 @@ impl Job {
             id,
             request,
             cancel: AtomicBool::new(false),
+            stalled: AtomicBool::new(false),
+            last_progress_ms: AtomicU64::new(elapsed_ms()),
             prepared: OnceLock::new(),
             emitter,
             tally: Mutex::new(Tally {
@@ -61,6 +70,27 @@ impl Job {
 
     pub fn is_cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Notes that the job just made progress (for the stall watch).
+    pub fn touch_progress(&self) {
+        self.last_progress_ms.store(elapsed_ms(), Ordering::Relaxed);
+    }
+
+    /// How long since the job last made progress.
+    pub fn since_progress(&self) -> Duration {
+        let last = self.last_progress_ms.load(Ordering::Relaxed);
+        Duration::from_millis(elapsed_ms().saturating_sub(last))
+    }
+
+    /// Stops the job because it stalled; it will fail, not be cancelled.
+    pub fn mark_stalled(&self) {
+        self.stalled.store(true, Ordering::Relaxed);
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_stalled(&self) -> bool {
+        self.stalled.load(Ordering::Relaxed)
     }
 
     pub fn emit(&self, kind: EventKind) {
@@ -111,7 +141,8 @@ impl Job {
             )
         };
         let dir = self.prepared.get().map(|p| p.dir.clone());
-        let cancelled = self.is_cancelled();
+        // A stalled job was stopped through its cancel flag but fails.
+        let cancelled = self.is_cancelled() && !self.is_stalled();
         if cancelled || source_failed {
             if let Some(dir) = dir.as_ref() {
                 // The folder was created fresh for this job: nothing of the

@@ -16,8 +16,10 @@ mod gate;
 mod job;
 mod progress;
 mod stages;
+mod stall;
 mod worker;
 
 pub use clock::elapsed_ms;
 pub use engine::{Engine, EngineConfig, JobRequest, Waker};
 pub use event::{Event, EventKind, JobId, Stage};
+pub use stall::DEFAULT_STALL_TIMEOUT;

@@ -9,13 +9,11 @@ use crossbeam_channel::Sender;
 use super::event::{EventKind, Stage};
 use super::job::{Job, Prepared};
 use super::progress::ProgressReporter;
+use super::stall::{describe, run_watched, StallTimeout};
 use crate::error::Error;
 use crate::media::{self, RenditionTarget};
 use crate::output::{reserve_job_dir, StagedFile};
 use crate::plan::plan;
-
-/// Widest thumbnail, in pixels.
-pub const THUMBNAIL_WIDTH: u32 = 640;
 
 /// The queues ingest fans out onto.
 #[derive(Clone)]
@@ -91,12 +89,20 @@ pub fn thumbnail(job: &Arc<Job>) {
         stage: Stage::Thumbnail,
         rendition: None,
     });
-    let staged = StagedFile::new(prepared.dir.join("thumbnail.jpg"));
+    // A job has one thumbnail: its first preset's spec says how.
+    let spec = job
+        .request
+        .presets
+        .first()
+        .map(|p| p.thumbnail)
+        .unwrap_or_default();
+    let name = format!("thumbnail.{}", spec.format.extension());
+    let staged = StagedFile::new(prepared.dir.join(name));
     let made = media::write_thumbnail(
         &job.request.input,
         staged.temp_path(),
         prepared.info.display,
-        THUMBNAIL_WIDTH,
+        &spec,
     )
     .and_then(|size| Ok((size, staged.target().to_path_buf(), staged.commit()?)));
     match made {
@@ -112,7 +118,7 @@ pub fn thumbnail(job: &Arc<Job>) {
     }
 }
 
-pub fn transcode(job: &Arc<Job>) {
+pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     let Some(prepared) = job.prepared.get() else {
         return;
     };
@@ -148,10 +154,28 @@ pub fn transcode(job: &Arc<Job>) {
         renditions.iter().map(|r| r.label.clone()).collect(),
         prepared.info.duration_s,
     );
-    let results = media::transcode(&job.request.input, &targets, &job.cancel, &|i, p| {
-        reporter.report(i, p)
+    let timeout = stall.get();
+    let results = run_watched(job, timeout, || {
+        media::transcode(&job.request.input, &targets, &job.cancel, &|i, p| {
+            job.touch_progress();
+            reporter.report(i, p)
+        })
     });
     let results = match results {
+        Err(Error::Cancelled) if job.is_stalled() => {
+            let reason = format!(
+                "{}: stalled: no progress for {}, so it was stopped",
+                job.request.input.display(),
+                describe(timeout)
+            );
+            for r in renditions {
+                job.emit(EventKind::RenditionFailed {
+                    rendition: r.label.clone(),
+                    error: reason.clone(),
+                });
+            }
+            return job.record_error(reason);
+        }
         Ok(results) => results,
         Err(Error::Cancelled) => return,
         Err(e) => {

@@ -1,6 +1,7 @@
 //! The built-in presets of the design: web, webm, hevc, av1 and thumbnail.
 
-use super::model::{AudioCodec, Container, Preset, RenditionSpec, VideoCodec};
+use super::codecs::{AudioCodec, Container, VideoCodec};
+use super::model::{AudioSpec, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailSpec};
 
 /// The preset used when none is named.
 pub const DEFAULT_PRESET: &str = "web";
@@ -19,13 +20,16 @@ impl Family {
             .iter()
             .map(|&short_side| RenditionSpec {
                 name: format!("{short_side}p"),
-                short_side,
                 container: self.container,
                 video: self.video,
-                crf: self.crf,
+                size: SizeSpec::ShortSide(short_side),
+                quality: Quality::Crf(self.crf),
                 speed: self.speed.to_owned(),
-                audio: self.audio,
-                audio_bitrate_kbps: 128,
+                max_fps: None,
+                audio: AudioSpec::Encode {
+                    codec: self.audio,
+                    bitrate_kbps: 128,
+                },
             })
             .collect()
     }
@@ -35,6 +39,7 @@ pub fn builtin_presets() -> Vec<Preset> {
     let preset = |name: &str, description: &str, renditions| Preset {
         name: name.to_owned(),
         description: description.to_owned(),
+        thumbnail: ThumbnailSpec::default(),
         renditions,
     };
     vec![
@@ -88,6 +93,11 @@ pub fn builtin_presets() -> Vec<Preset> {
         ),
         preset("thumbnail", "Only the first-frame thumbnail", Vec::new()),
     ]
+}
+
+/// Whether `name` is a built-in preset's name.
+pub fn is_builtin(name: &str) -> bool {
+    builtin_presets().iter().any(|p| p.name == name)
 }
 
 /// Looks a built-in preset up by name.

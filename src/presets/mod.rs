@@ -1,11 +1,62 @@
 //! Output presets: what a job turns a source into.
 //!
-//! A preset is a named list of renditions (container, codecs, short-side size,
-//! quality). The built-in presets of the design live in [`builtin`]; user
-//! preset files use the same model.
+//! A preset is a name, a description, a thumbnail spec and a list of
+//! renditions (container, codecs, size, quality, speed, frame-rate cap,
+//! audio). The built-in presets of the design live in [`builtin`]; user
+//! presets are TOML files ([`toml_file`]) in a folder ([`store`]) and use the
+//! same model and the same [`validate`] rules.
 
 mod builtin;
+mod codecs;
+mod encoders;
+mod error;
 mod model;
+mod store;
+mod toml_file;
+mod validate;
 
-pub use builtin::{builtin_presets, find_preset, DEFAULT_PRESET};
-pub use model::{AudioCodec, Container, Preset, RenditionSpec, VideoCodec};
+pub use builtin::{builtin_presets, find_preset, is_builtin, DEFAULT_PRESET};
+pub use codecs::{AudioCodec, Container, VideoCodec};
+pub use encoders::missing_encoders;
+pub use error::PresetError;
+pub use model::{
+    AudioSpec, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat, ThumbnailSpec,
+    THUMBNAIL_WIDTH,
+};
+pub use store::{all_presets, export, read_preset, PresetStore, UserPreset, CONFIG_DIR_ENV};
+pub use toml_file::{parse, to_toml};
+pub use validate::{name_problem, validate, Problem};
+
+/// Finds a preset by name among the built-ins and the valid presets of
+/// `store`, and checks that this FFmpeg has its encoders. The error is a
+/// sentence for the user.
+pub fn resolve(name: &str, store: Option<&PresetStore>) -> Result<Preset, String> {
+    if let Some(preset) = find_preset(name) {
+        return Ok(preset);
+    }
+    let user = store.map(PresetStore::load).unwrap_or_default();
+    let found = user.into_iter().find(|u| match u {
+        UserPreset::Valid { preset, .. } => preset.name == name,
+        UserPreset::Invalid { path, .. } => path.file_stem().is_some_and(|s| s == name),
+    });
+    match found {
+        Some(UserPreset::Valid { preset, path }) => {
+            let missing = missing_encoders(&preset);
+            if missing.is_empty() {
+                Ok(preset)
+            } else {
+                Err(PresetError::Invalid {
+                    path,
+                    problems: missing,
+                }
+                .to_string())
+            }
+        }
+        Some(UserPreset::Invalid { path, problems }) => {
+            Err(PresetError::Invalid { path, problems }.to_string())
+        }
+        None => Err(format!(
+            "unknown preset {name:?}; `vidprism presets` lists them"
+        )),
+    }
+}

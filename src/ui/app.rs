@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use eframe::egui;
 use vidprism::pipeline::{Engine, EngineConfig, JobRequest};
-use vidprism::presets::{builtin_presets, Preset};
+use vidprism::presets::Preset;
 use vidprism::settings::{Settings, MAX_TRANSCODE_JOBS};
+use vidprism::store::{JobStore, StoreId};
 
 use super::files::expand_paths;
+use super::preset_editor::PresetEditor;
 use super::queue_model::{QueueModel, RowId};
 use super::settings_store::SettingsStore;
 use super::thumbnails::ThumbnailLoader;
@@ -42,9 +44,11 @@ pub struct App {
     pub(super) model: QueueModel,
     pub(super) settings: Settings,
     store: SettingsStore,
-    /// Presets the user can pick (the built-ins for now).
+    /// Presets the user can pick: the built-ins, then the user's.
     pub(super) presets: Vec<Preset>,
-    loader: ThumbnailLoader,
+    /// The "Presets" window and the user preset files.
+    pub(super) preset_editor: PresetEditor,
+    pub(super) loader: ThumbnailLoader,
     pub(super) textures: HashMap<RowId, ThumbnailTexture>,
     /// The row whose details are shown.
     pub(super) selected: Option<RowId>,
@@ -55,6 +59,13 @@ pub struct App {
     pub(super) notify: bool,
     was_busy: bool,
     ctx: egui::Context,
+    /// The job store behind the queue (`None`: the queue is not remembered).
+    pub(super) jobs: Option<JobStore>,
+    pub(super) store_ids: HashMap<RowId, StoreId>,
+    /// No new job starts while paused.
+    pub(super) paused: bool,
+    /// Something the user must know (a store set aside), shown until dismissed.
+    pub(super) notice: Option<String>,
 }
 
 impl App {
@@ -76,12 +87,14 @@ impl App {
         )?;
         let loader = ThumbnailLoader::start(wake)?;
         let (dialogs_tx, dialogs) = unbounded();
+        let preset_editor = PresetEditor::for_settings(settings_path.as_deref());
         Ok(App {
             engine,
             model: QueueModel::default(),
             settings,
             store: SettingsStore::new(settings_path),
-            presets: builtin_presets(),
+            presets: preset_editor.all_presets(),
+            preset_editor,
             loader,
             textures: HashMap::new(),
             selected: None,
@@ -90,6 +103,10 @@ impl App {
             notify: true,
             was_busy: false,
             ctx: ctx.clone(),
+            jobs: None,
+            store_ids: HashMap::new(),
+            paused: false,
+            notice: None,
         })
     }
 
@@ -115,7 +132,7 @@ impl App {
     pub fn add_paths(&mut self, paths: &[PathBuf]) -> Vec<RowId> {
         let presets = self.chosen_presets();
         let out_dir = self.output_dir();
-        expand_paths(paths)
+        let rows = expand_paths(paths)
             .into_iter()
             .map(|input| {
                 let request = JobRequest {
@@ -124,32 +141,35 @@ impl App {
                     out_dir: out_dir.clone(),
                 };
                 let row = self.model.add(request.clone());
-                let job = self.engine.submit(request);
-                self.model.attach(row, job);
+                self.store_add(row, &request);
                 row
             })
-            .collect()
+            .collect();
+        self.pump();
+        rows
     }
 
     pub fn cancel(&mut self, row: RowId) {
-        if let Some(job) = self.model.row(row).and_then(|r| r.job) {
-            self.engine.cancel(job);
+        match self.model.row(row).map(|r| r.job) {
+            Some(Some(job)) => {
+                self.engine.cancel(job);
+            }
+            Some(None) => self.cancel_waiting(row),
+            None => {}
         }
     }
 
-    /// Submits the row's request again; the new job maps to the same row.
+    /// Queues the row's request again at its place; the new job maps to
+    /// the same row.
     pub fn retry(&mut self, row: RowId) {
-        let Some(request) = self.model.row(row).map(|r| r.request.clone()) else {
-            return;
-        };
         self.textures.remove(&row);
-        let job = self.engine.submit(request);
-        self.model.attach(row, job);
+        self.requeue(row);
     }
 
     /// Drops the row; a job still running is cancelled.
     pub fn remove(&mut self, row: RowId) {
         self.cancel(row);
+        self.forget(row);
         self.model.remove(row);
         self.textures.remove(&row);
         if self.selected == Some(row) {
@@ -172,6 +192,7 @@ impl App {
         self.settings.transcode_jobs = n;
         self.engine.set_transcode_jobs(n);
         self.store.save(&self.settings);
+        self.pump();
     }
 
     /// Opens the multi-select file dialog on its own thread (a native
@@ -226,6 +247,7 @@ impl App {
             }
         }
         self.drain_events(ctx, Instant::now() + EVENT_BUDGET);
+        self.pump();
         while let Some(loaded) = self.loader.try_next() {
             // A retry may have replaced the thumbnail since it was asked for.
             let current = self
@@ -264,6 +286,7 @@ impl App {
                 vidprism::pipeline::EventKind::ThumbnailReady { path, .. } => Some(path.clone()),
                 _ => None,
             };
+            self.store_event(&event);
             if let (Some(row), Some(path)) = (self.model.apply(&event), thumbnail) {
                 self.loader.request(row, path);
             }

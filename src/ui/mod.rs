@@ -2,9 +2,12 @@
 //! live in [`app`] and [`queue_model`]; functions ending in `_ui` only draw.
 
 mod app;
+mod app_queue;
 mod files;
 mod format;
 mod notify;
+mod preset_editor;
+mod preset_form;
 mod queue_model;
 mod row;
 mod settings_panel;
@@ -13,7 +16,11 @@ mod thumbnails;
 mod view;
 
 #[cfg(test)]
+mod preset_editor_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_queue;
 
 use std::path::PathBuf;
 
@@ -36,6 +43,9 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
         options,
         Box::new(move |cc| {
             let mut app = app::App::new(&cc.egui_ctx, Settings::default_path())?;
+            if let Some(dir) = vidprism::store::data_dir() {
+                app.open_job_store(&dir.join(vidprism::store::STORE_FILE));
+            }
             app.add_paths(&files);
             Ok(Box::new(Window(app)))
         }),

@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 
 use vidprism::pipeline::{Event, EventKind, JobId, JobRequest, Stage};
 
+#[path = "queue_control.rs"]
+mod control;
+
 /// The window's own id for a row; stable across retries.
 pub type RowId = u64;
 

@@ -19,6 +19,9 @@ pub enum RowAction {
     Retry(RowId),
     Remove(RowId),
     OpenFolder(RowId),
+    MoveUp(RowId),
+    MoveDown(RowId),
+    MoveToTop(RowId),
 }
 
 pub fn row_ui(
@@ -201,6 +204,30 @@ fn buttons_ui(ui: &mut egui::Ui, row: &Row) -> Option<RowAction> {
     }
     if !row.status.is_final() && ui.button("Cancel").clicked() {
         action = Some(RowAction::Cancel(row.id));
+    }
+    // Only rows that have not started can change their turn.
+    if row.job.is_none() && row.status == RowStatus::Queued {
+        for (label, hint, act) in [
+            (
+                "Move down",
+                "Start this video later",
+                RowAction::MoveDown(row.id),
+            ),
+            (
+                "Move up",
+                "Start this video sooner",
+                RowAction::MoveUp(row.id),
+            ),
+            (
+                "Move to top",
+                "Start this video next",
+                RowAction::MoveToTop(row.id),
+            ),
+        ] {
+            if ui.button(label).on_hover_text(hint).clicked() {
+                action = Some(act);
+            }
+        }
     }
     action
 }

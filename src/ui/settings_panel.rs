@@ -6,6 +6,7 @@ use vidprism::settings::MAX_TRANSCODE_JOBS;
 
 use super::app::App;
 use super::notify::open_in_file_manager;
+use super::preset_form::preset_window_ui;
 
 pub fn settings_ui(app: &mut App, ui: &mut egui::Ui) {
     ui.horizontal_wrapped(|ui| {
@@ -17,9 +18,17 @@ pub fn settings_ui(app: &mut App, ui: &mut egui::Ui) {
         }
         ui.separator();
         presets_ui(app, ui);
+        if ui
+            .button("Presets…")
+            .on_hover_text("Make, edit, import and export your own presets")
+            .clicked()
+        {
+            app.preset_editor.open = true;
+        }
         ui.separator();
         jobs_ui(app, ui);
     });
+    preset_window_ui(app, ui.ctx());
     ui.horizontal(|ui| {
         ui.label("Output folder:");
         let dir = app.output_dir();

@@ -34,6 +34,9 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
         ui.add_space(4.0);
     });
     egui::Panel::bottom("footer").show(ui, |ui| footer_ui(app, ui));
+    if app.notice.is_some() {
+        egui::Panel::top("notice").show(ui, |ui| notice_ui(app, ui));
+    }
 
     let mut actions = Vec::new();
     let selected = app
@@ -75,6 +78,9 @@ fn apply(app: &mut App, action: RowAction) {
         RowAction::Cancel(id) => app.cancel(id),
         RowAction::Retry(id) => app.retry(id),
         RowAction::Remove(id) => app.remove(id),
+        RowAction::MoveUp(id) => app.move_up(id),
+        RowAction::MoveDown(id) => app.move_down(id),
+        RowAction::MoveToTop(id) => app.move_row(id, 0),
         RowAction::OpenFolder(id) => {
             if let Some(row) = app.model.row(id) {
                 open_in_file_manager(&row.output_folder());
@@ -93,9 +99,51 @@ fn empty_ui(ui: &mut egui::Ui) {
     });
 }
 
-fn footer_ui(app: &App, ui: &mut egui::Ui) {
+/// A message the user must see (the job store was set aside), until dismissed.
+fn notice_ui(app: &mut App, ui: &mut egui::Ui) {
+    ui.horizontal_wrapped(|ui| {
+        if let Some(notice) = &app.notice {
+            ui.colored_label(ui.visuals().warn_fg_color, notice);
+        }
+        if ui.button("Dismiss").clicked() {
+            app.notice = None;
+        }
+    });
+}
+
+/// Pause or resume the queue, clear the rows that ended.
+fn queue_controls_ui(app: &mut App, ui: &mut egui::Ui) {
+    let pause = if app.paused {
+        "Resume queue"
+    } else {
+        "Pause queue"
+    };
+    let hint = if app.paused {
+        "Start waiting videos again"
+    } else {
+        "Start no new video; those running finish"
+    };
+    if ui.button(pause).on_hover_text(hint).clicked() {
+        app.set_paused(!app.paused);
+    }
+    let finished = app.model.rows().iter().any(|r| r.status.is_final());
+    if ui
+        .add_enabled(finished, egui::Button::new("Clear finished"))
+        .clicked()
+    {
+        app.clear_finished();
+    }
+}
+
+fn footer_ui(app: &mut App, ui: &mut egui::Ui) {
     let t = app.model.totals(app.settings.transcode_jobs);
     ui.horizontal(|ui| {
+        queue_controls_ui(app, ui);
+        ui.separator();
+        if app.paused {
+            ui.strong("Paused");
+            ui.separator();
+        }
         ui.label(format!(
             "{} videos · {} waiting · {} running · {} done · {} failed · {} cancelled",
             t.rows, t.waiting, t.running, t.done, t.failed, t.cancelled

@@ -317,3 +317,36 @@ pub fn frame_count(path: &Path) -> usize {
         .parse()
         .unwrap_or_else(|_| panic!("no frame count for {path:?}"))
 }
+
+/// Runs `vidprism ARGS` with `config` as its config dir (user presets in
+/// `config/presets`), never the real one. Returns exit code, stdout, stderr.
+pub fn vidprism_with_config(config: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = vidprism()
+        .env("VIDPRISM_CONFIG_DIR", config)
+        .args(args)
+        .output()
+        .expect("run vidprism");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `process` with user presets from `config/presets`.
+pub fn process_with_config(out: &Path, config: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["process", "--json", "-o"];
+    let out = out.to_string_lossy().into_owned();
+    all.push(&out);
+    all.extend(args);
+    let (code, stdout, stderr) = vidprism_with_config(config, &all);
+    let events = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
+        .collect();
+    Run {
+        code,
+        events,
+        stderr,
+    }
+}

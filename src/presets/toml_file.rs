@@ -1,0 +1,440 @@
+//! Presets as TOML text: parsing (with the line and field of every problem)
+//! and writing. The file layout:
+//!
+//! ```toml
+//! name = "small-webm"
+//! description = "720p + 480p WebM with Opus"
+//!
+//! [thumbnail]
+//! format = "jpeg"        # or "png"
+//! width = 640
+//!
+//! [[renditions]]
+//! name = "720p"
+//! container = "webm"     # mp4, webm
+//! video_codec = "vp9"    # h264, hevc, vp9, av1
+//! size = 720             # short side in pixels, or "source"
+//! crf = 32               # or bitrate_kbps = 2500
+//! speed = "5"
+//! max_fps = 30           # optional
+//! audio_codec = "opus"   # aac, opus, none, copy
+//! audio_bitrate_kbps = 128
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use super::codecs::{AudioCodec, Container, VideoCodec};
+use super::model::{
+    AudioSpec, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat, ThumbnailSpec,
+    THUMBNAIL_WIDTH,
+};
+use super::validate::{validate, Problem};
+
+const RENDITION_HEADER: &str = "[[renditions]]";
+/// Audio bitrate when a file names a codec but no bitrate.
+const DEFAULT_AUDIO_KBPS: u32 = 128;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresetFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    thumbnail: ThumbnailFile,
+    #[serde(default)]
+    renditions: Vec<RenditionFile>,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThumbnailFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    width: Option<u32>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum SizeValue {
+    Pixels(i64),
+    Word(String),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenditionFile {
+    name: String,
+    container: String,
+    video_codec: String,
+    size: SizeValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    crf: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bitrate_kbps: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    speed: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_fps: Option<u32>,
+    audio_codec: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audio_bitrate_kbps: Option<u32>,
+}
+
+/// The preset as TOML text.
+pub fn to_toml(preset: &Preset) -> String {
+    let file = PresetFile {
+        name: preset.name.clone(),
+        description: preset.description.clone(),
+        thumbnail: ThumbnailFile {
+            format: Some(preset.thumbnail.format.key().to_owned()),
+            width: Some(preset.thumbnail.width),
+        },
+        renditions: preset.renditions.iter().map(rendition_file).collect(),
+    };
+    // Only maps of strings, numbers and tables: serializing cannot fail.
+    toml::to_string_pretty(&file).unwrap_or_default()
+}
+
+fn rendition_file(r: &RenditionSpec) -> RenditionFile {
+    let (crf, bitrate_kbps) = match r.quality {
+        Quality::Crf(n) => (Some(n), None),
+        Quality::BitrateKbps(n) => (None, Some(n)),
+    };
+    let (audio_codec, audio_bitrate_kbps) = match r.audio {
+        AudioSpec::None => ("none".to_owned(), None),
+        AudioSpec::Copy => ("copy".to_owned(), None),
+        AudioSpec::Encode {
+            codec,
+            bitrate_kbps,
+        } => (codec.key().to_owned(), Some(bitrate_kbps)),
+    };
+    RenditionFile {
+        name: r.name.clone(),
+        container: r.container.key().to_owned(),
+        video_codec: r.video.key().to_owned(),
+        size: match r.size {
+            SizeSpec::ShortSide(n) => SizeValue::Pixels(i64::from(n)),
+            SizeSpec::Source => SizeValue::Word("source".to_owned()),
+        },
+        crf,
+        bitrate_kbps,
+        speed: Some(r.speed.clone()),
+        max_fps: r.max_fps,
+        audio_codec,
+        audio_bitrate_kbps,
+    }
+}
+
+/// Parses and validates a preset file's text. Every problem carries the
+/// line it is on, when that can be told.
+pub fn parse(text: &str) -> Result<Preset, Vec<Problem>> {
+    let file: PresetFile = match toml::from_str(text) {
+        Ok(file) => file,
+        Err(e) => return Err(vec![syntax_problem(text, &e)]),
+    };
+    let mut problems = Vec::new();
+    let preset = from_file(file, &mut problems);
+    if let Some(preset) = &preset {
+        problems.extend(validate(preset));
+    }
+    for p in &mut problems {
+        p.line = p.line.or_else(|| locate(text, p.rendition, &p.field));
+    }
+    match preset {
+        Some(preset) if problems.is_empty() => Ok(preset),
+        _ => Err(problems),
+    }
+}
+
+fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
+    let start = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
+    let before = text.get(..start).unwrap_or("");
+    let line_no = before.matches('\n').count() + 1;
+    let renditions = before
+        .lines()
+        .filter(|l| l.trim() == RENDITION_HEADER)
+        .count();
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    let field = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().to_owned())
+        .filter(|k| !k.is_empty() && !k.starts_with('['))
+        .unwrap_or_else(|| "file".to_owned());
+    Problem {
+        rendition: renditions.checked_sub(1),
+        field,
+        line: Some(line_no),
+        message: e.message().trim().to_owned(),
+    }
+}
+
+fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
+    let format = match file.thumbnail.format.as_deref() {
+        None => Some(ThumbnailFormat::Jpeg),
+        Some(key) => {
+            let found = ThumbnailFormat::ALL.into_iter().find(|f| f.key() == key);
+            if found.is_none() {
+                problems.push(Problem::new(
+                    None,
+                    "thumbnail.format",
+                    format!("unknown thumbnail format {key:?}; use jpeg or png"),
+                ));
+            }
+            found
+        }
+    };
+    let renditions: Vec<Option<RenditionSpec>> = file
+        .renditions
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| rendition_from_file(i, r, problems))
+        .collect();
+    let thumbnail = ThumbnailSpec {
+        format: format?,
+        width: file.thumbnail.width.unwrap_or(THUMBNAIL_WIDTH),
+    };
+    Some(Preset {
+        name: file.name,
+        description: file.description,
+        thumbnail,
+        renditions: renditions.into_iter().collect::<Option<Vec<_>>>()?,
+    })
+}
+
+fn rendition_from_file(
+    i: usize,
+    r: RenditionFile,
+    problems: &mut Vec<Problem>,
+) -> Option<RenditionSpec> {
+    let mut problem = |field: &str, message: String| {
+        problems.push(Problem::new(Some(i), field, message));
+    };
+    let container = Container::from_key(&r.container);
+    if container.is_none() {
+        problem(
+            "container",
+            format!("unknown container {:?}; use mp4 or webm", r.container),
+        );
+    }
+    let video = VideoCodec::from_key(&r.video_codec);
+    if video.is_none() {
+        problem(
+            "video_codec",
+            format!(
+                "unknown video codec {:?}; use h264, hevc, vp9 or av1",
+                r.video_codec
+            ),
+        );
+    }
+    let size = match &r.size {
+        SizeValue::Word(w) if w == "source" => Some(SizeSpec::Source),
+        SizeValue::Pixels(n) => match u32::try_from(*n) {
+            Ok(n) => Some(SizeSpec::ShortSide(n)),
+            Err(_) => {
+                problem(
+                    "size",
+                    format!("is {n}; it must be a positive number of pixels"),
+                );
+                None
+            }
+        },
+        SizeValue::Word(w) => {
+            problem(
+                "size",
+                format!("{w:?} is not a size; give the short side in pixels, or \"source\""),
+            );
+            None
+        }
+    };
+    let audio = match r.audio_codec.as_str() {
+        "none" => Some(AudioSpec::None),
+        "copy" => Some(AudioSpec::Copy),
+        key => match AudioCodec::from_key(key) {
+            Some(codec) => Some(AudioSpec::Encode {
+                codec,
+                bitrate_kbps: r.audio_bitrate_kbps.unwrap_or(DEFAULT_AUDIO_KBPS),
+            }),
+            None => {
+                problem(
+                    "audio_codec",
+                    format!("unknown audio codec {key:?}; use aac, opus, none or copy"),
+                );
+                None
+            }
+        },
+    };
+    let video = video?;
+    let quality = match (r.crf, r.bitrate_kbps) {
+        (Some(_), Some(_)) => {
+            problem(
+                "bitrate_kbps",
+                "give either crf or bitrate_kbps, not both".to_owned(),
+            );
+            return None;
+        }
+        (Some(crf), None) => Quality::Crf(crf),
+        (None, Some(kbps)) => Quality::BitrateKbps(kbps),
+        (None, None) => Quality::Crf(video.default_crf()),
+    };
+    Some(RenditionSpec {
+        name: r.name,
+        container: container?,
+        video,
+        size: size?,
+        quality,
+        speed: r.speed.unwrap_or_else(|| video.default_speed().to_owned()),
+        max_fps: r.max_fps,
+        audio: audio?,
+    })
+}
+
+/// The line (1-based) where `field` of rendition `rendition` (or of the
+/// preset itself) is written; the rendition's header when the field is not.
+fn locate(text: &str, rendition: Option<usize>, field: &str) -> Option<usize> {
+    let (section, key) = match field.split_once('.') {
+        Some((table, key)) if rendition.is_none() => (Some(table), key),
+        _ => (None, field),
+    };
+    // Which part of the file each line is in: None is the top level.
+    let mut current: Option<String> = None;
+    let mut seen_renditions = 0usize;
+    let mut header_line = None;
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed == RENDITION_HEADER {
+            seen_renditions += 1;
+            current = Some(format!("rendition {}", seen_renditions - 1));
+        } else if trimmed.starts_with('[') {
+            current = Some(
+                trimmed
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .trim()
+                    .to_owned(),
+            );
+        }
+        let wanted = match (rendition, section) {
+            (Some(i), _) => current.as_deref() == Some(format!("rendition {i}").as_str()),
+            (None, Some(table)) => current.as_deref() == Some(table),
+            (None, None) => current.is_none(),
+        };
+        if !wanted {
+            continue;
+        }
+        if trimmed.starts_with('[') {
+            header_line = Some(n + 1);
+            continue;
+        }
+        if let Some((k, _)) = trimmed.split_once('=') {
+            if k.trim().trim_matches('"') == key {
+                return Some(n + 1);
+            }
+        }
+    }
+    header_line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::builtin_presets;
+
+    const SMALL_WEBM: &str = r#"name = "small-webm"
+description = "720p + 480p WebM with Opus"
+
+[[renditions]]
+name = "720p"
+container = "webm"
+video_codec = "vp9"
+size = 720
+crf = 32
+speed = "5"
+audio_codec = "opus"
+audio_bitrate_kbps = 128
+
+[[renditions]]
+name = "480p"
+container = "webm"
+video_codec = "vp9"
+size = 480
+crf = 34
+max_fps = 30
+audio_codec = "opus"
+"#;
+
+    #[test]
+    fn builtins_round_trip() {
+        for preset in builtin_presets() {
+            let text = to_toml(&preset);
+            assert_eq!(parse(&text), Ok(preset.clone()), "{}:\n{text}", preset.name);
+        }
+    }
+
+    #[test]
+    fn hand_written_file_parses_with_defaults() {
+        let p = parse(SMALL_WEBM).expect("valid");
+        assert_eq!(p.renditions.len(), 2);
+        assert_eq!(p.renditions[1].speed, "5");
+        assert_eq!(p.renditions[1].max_fps, Some(30));
+        assert_eq!(p.thumbnail, ThumbnailSpec::default());
+        assert_eq!(parse(&to_toml(&p)), Ok(p));
+    }
+
+    #[test]
+    fn copy_none_source_and_bitrate_round_trip() {
+        let text = SMALL_WEBM
+            .replacen("audio_codec = \"opus\"", "audio_codec = \"copy\"", 1)
+            .replacen("size = 480", "size = \"source\"", 1)
+            .replacen("crf = 34", "bitrate_kbps = 900", 1)
+            .replacen("audio_codec = \"opus\"", "audio_codec = \"none\"", 1);
+        let p = parse(&text).expect("valid");
+        assert_eq!(p.renditions[0].audio, AudioSpec::Copy);
+        assert_eq!(p.renditions[1].audio, AudioSpec::None);
+        assert_eq!(p.renditions[1].size, SizeSpec::Source);
+        assert_eq!(p.renditions[1].quality, Quality::BitrateKbps(900));
+        assert_eq!(parse(&to_toml(&p)), Ok(p));
+    }
+
+    #[test]
+    fn problems_carry_line_and_field() {
+        let text = SMALL_WEBM.replacen("audio_codec = \"opus\"", "audio_codec = \"aac\"", 1);
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "audio_codec");
+        assert_eq!(problems[0].rendition, Some(0));
+        assert_eq!(problems[0].line, Some(11));
+
+        let text = SMALL_WEBM.replace("size = 480", "size = 0");
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(
+            (problems[0].line, problems[0].field.as_str()),
+            (Some(18), "size")
+        );
+    }
+
+    #[test]
+    fn syntax_and_type_errors_name_the_line() {
+        let problems =
+            parse("name = \"x\"\n[[renditions]]\nname = \"a\"\nsize = true\n").unwrap_err();
+        assert_eq!(problems[0].line, Some(4), "{problems:?}");
+        assert_eq!(problems[0].rendition, Some(0));
+        let problems = parse("name = \"x\"\nbogus = 1\n").unwrap_err();
+        assert!(problems[0].message.contains("bogus"), "{problems:?}");
+        assert_eq!(problems[0].line, Some(2));
+        let problems = parse("name = \n").unwrap_err();
+        assert_eq!(problems[0].line, Some(1));
+    }
+
+    #[test]
+    fn unknown_codec_is_named() {
+        let text = SMALL_WEBM.replace(
+            "video_codec = \"vp9\"\nsize = 480",
+            "video_codec = \"divx\"\nsize = 480",
+        );
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(problems[0].field, "video_codec");
+        assert_eq!(problems[0].line, Some(17));
+        assert!(problems[0].message.contains("divx"));
+    }
+}

@@ -1,0 +1,305 @@
+//! What makes a preset valid: safe names, sizes and qualities in range,
+//! codecs the container can hold, unique rendition names. Each problem names
+//! the rendition and the field it is about.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::RangeInclusive;
+
+use super::model::{AudioSpec, Preset, Quality, RenditionSpec, SizeSpec};
+use crate::media::MAX_DIMENSION;
+
+/// Smallest short side, thumbnail width, in pixels.
+pub const MIN_SIZE: u32 = 16;
+/// Video bitrates accepted, in kb/s.
+pub const VIDEO_KBPS: RangeInclusive<u32> = 50..=200_000;
+/// Audio bitrates accepted, in kb/s.
+pub const AUDIO_KBPS: RangeInclusive<u32> = 16..=320;
+/// Frame rate caps accepted.
+pub const MAX_FPS: RangeInclusive<u32> = 1..=240;
+/// Longest preset or rendition name.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// One thing wrong with a preset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Index of the rendition it is about, if any.
+    pub rendition: Option<usize>,
+    /// The field, as preset files spell it (`crf`, `audio_codec`...).
+    pub field: String,
+    /// Line of the preset file, when it came from one (1-based).
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(rendition: Option<usize>, field: &str, message: impl Into<String>) -> Problem {
+        Problem {
+            rendition,
+            field: field.to_owned(),
+            line: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}, ")?;
+        }
+        if let Some(i) = self.rendition {
+            write!(f, "rendition {}, ", i + 1)?;
+        }
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Why `name` cannot name a preset or a rendition (it becomes a file name).
+pub fn name_problem(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        return Some("must not be empty".into());
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Some(format!("is longer than {MAX_NAME_CHARS} characters"));
+    }
+    if name.trim() != name {
+        return Some("must not start or end with a space".into());
+    }
+    let forbidden = |c: &char| {
+        matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control()
+    };
+    if let Some(c) = name.chars().find(forbidden) {
+        return Some(format!("must not contain {c:?} (it becomes a file name)"));
+    }
+    if name.starts_with('.') || name.contains("..") {
+        return Some("must not start with a dot or contain \"..\"".into());
+    }
+    None
+}
+
+/// Every problem of `preset`; empty when it is valid.
+pub fn validate(preset: &Preset) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Some(why) = name_problem(&preset.name) {
+        problems.push(Problem::new(None, "name", format!("the preset name {why}")));
+    }
+    let width = preset.thumbnail.width;
+    if !(MIN_SIZE..=MAX_DIMENSION).contains(&width) {
+        problems.push(Problem::new(
+            None,
+            "thumbnail.width",
+            format!("is {width}; it must be between {MIN_SIZE} and {MAX_DIMENSION} pixels"),
+        ));
+    }
+    let mut names = HashSet::new();
+    for (i, r) in preset.renditions.iter().enumerate() {
+        if !names.insert(r.name.as_str()) {
+            problems.push(Problem::new(
+                Some(i),
+                "name",
+                format!("another rendition is already named {:?}", r.name),
+            ));
+        }
+        rendition_problems(i, r, &mut problems);
+    }
+    problems
+}
+
+fn range_text(range: &RangeInclusive<u32>) -> String {
+    format!("between {} and {}", range.start(), range.end())
+}
+
+fn rendition_problems(i: usize, r: &RenditionSpec, problems: &mut Vec<Problem>) {
+    let mut push =
+        |field: &str, message: String| problems.push(Problem::new(Some(i), field, message));
+    if let Some(why) = name_problem(&r.name) {
+        push("name", format!("the rendition name {why}"));
+    }
+    if !r.container.holds_video(r.video) {
+        push(
+            "video_codec",
+            format!(
+                "a {} file cannot hold {} video; use vp9 or av1, or an mp4 container",
+                r.container.label(),
+                r.video.label()
+            ),
+        );
+    }
+    if let SizeSpec::ShortSide(n) = r.size {
+        if !(MIN_SIZE..=MAX_DIMENSION).contains(&n) {
+            push(
+                "size",
+                format!(
+                    "is {n}; the short side must be {} pixels, or \"source\"",
+                    range_text(&(MIN_SIZE..=MAX_DIMENSION))
+                ),
+            );
+        }
+    }
+    match r.quality {
+        Quality::Crf(crf) => {
+            let range = r.video.crf_range();
+            if !range.contains(&crf) {
+                push(
+                    "crf",
+                    format!(
+                        "is {crf}; {} takes a CRF {}",
+                        r.video.label(),
+                        range_text(&range)
+                    ),
+                );
+            }
+        }
+        Quality::BitrateKbps(kbps) => {
+            if !VIDEO_KBPS.contains(&kbps) {
+                push(
+                    "bitrate_kbps",
+                    format!("is {kbps}; it must be {} kb/s", range_text(&VIDEO_KBPS)),
+                );
+            }
+        }
+    }
+    let speeds = r.video.speeds();
+    if !speeds.contains(&r.speed) {
+        push(
+            "speed",
+            format!(
+                "{:?} is not a {} speed; use one of {}",
+                r.speed,
+                r.video.label(),
+                speeds.join(", ")
+            ),
+        );
+    }
+    if let Some(fps) = r.max_fps {
+        if !MAX_FPS.contains(&fps) {
+            push(
+                "max_fps",
+                format!("is {fps}; it must be {}", range_text(&MAX_FPS)),
+            );
+        }
+    }
+    if let AudioSpec::Encode {
+        codec,
+        bitrate_kbps,
+    } = r.audio
+    {
+        if !r.container.holds_audio(codec) {
+            push(
+                "audio_codec",
+                format!(
+                    "a {} file cannot hold {} audio; use opus or none, or an mp4 container",
+                    r.container.label(),
+                    codec.label()
+                ),
+            );
+        }
+        if !AUDIO_KBPS.contains(&bitrate_kbps) {
+            push(
+                "audio_bitrate_kbps",
+                format!(
+                    "is {bitrate_kbps}; it must be {} kb/s",
+                    range_text(&AUDIO_KBPS)
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::{builtin_presets, find_preset, AudioCodec, VideoCodec};
+
+    fn webm() -> Preset {
+        find_preset("webm").expect("webm is built in")
+    }
+
+    fn fields(p: &Preset) -> Vec<String> {
+        validate(p).into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn builtins_are_valid() {
+        for p in builtin_presets() {
+            assert_eq!(validate(&p), vec![], "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn aac_in_webm_is_refused() {
+        let mut p = webm();
+        p.renditions[0].audio = AudioSpec::Encode {
+            codec: AudioCodec::Aac,
+            bitrate_kbps: 128,
+        };
+        let problems = validate(&p);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field, "audio_codec");
+        assert!(problems[0]
+            .to_string()
+            .contains("WebM file cannot hold AAC"));
+    }
+
+    #[test]
+    fn h264_in_webm_is_refused() {
+        let mut p = webm();
+        p.renditions[0].video = VideoCodec::H264;
+        p.renditions[0].speed = "veryfast".into();
+        p.renditions[0].quality = Quality::Crf(23);
+        assert_eq!(fields(&p), ["video_codec"]);
+    }
+
+    #[test]
+    fn size_zero_and_crf_out_of_range_are_refused() {
+        let mut p = webm();
+        p.renditions[0].size = SizeSpec::ShortSide(0);
+        p.renditions[1].quality = Quality::Crf(64);
+        assert_eq!(fields(&p), ["size", "crf"]);
+        let mut web = find_preset("web").expect("web is built in");
+        web.renditions[0].quality = Quality::Crf(52);
+        assert_eq!(fields(&web), ["crf"]);
+    }
+
+    #[test]
+    fn duplicate_rendition_names_are_refused() {
+        let mut p = webm();
+        p.renditions[1].name = p.renditions[0].name.clone();
+        let problems = validate(&p);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].rendition, Some(1));
+        assert_eq!(problems[0].field, "name");
+    }
+
+    #[test]
+    fn names_that_escape_the_folder_are_refused() {
+        for bad in ["../x", "a/b", ".hidden", "", "a\\b", "tab\there", " pad"] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(name_problem("My WebM (small)").is_none());
+    }
+
+    #[test]
+    fn unknown_speed_bad_bitrates_and_fps_are_refused() {
+        let mut p = webm();
+        p.renditions[0].speed = "veryfast".into();
+        p.renditions[1].quality = Quality::BitrateKbps(1);
+        p.renditions[2].max_fps = Some(0);
+        p.renditions[2].audio = AudioSpec::Encode {
+            codec: AudioCodec::Opus,
+            bitrate_kbps: 1,
+        };
+        p.thumbnail.width = 0;
+        assert_eq!(
+            fields(&p),
+            [
+                "thumbnail.width",
+                "speed",
+                "bitrate_kbps",
+                "max_fps",
+                "audio_bitrate_kbps"
+            ]
+        );
+    }
+}

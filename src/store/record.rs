@@ -1,0 +1,206 @@
+//! One remembered job: what was asked (input, presets, output folder), how
+//! far it got (state, outputs, error) and what the source looked like when
+//! it was queued, so a changed or vanished source can be told apart.
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+
+use crate::pipeline::{EventKind, JobRequest};
+use crate::presets::Preset;
+
+/// A job's id in the store; stable across restarts (engine ids are not).
+pub type StoreId = u64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    /// Whether the job has ended (it will not run again unless retried).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            JobState::Done | JobState::Failed | JobState::Cancelled
+        )
+    }
+}
+
+/// Size and modification time of a source when it was queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceStamp {
+    pub size: u64,
+    /// Nanoseconds since the Unix epoch; `None` where the system has none.
+    pub mtime_ns: Option<u64>,
+}
+
+impl SourceStamp {
+    /// The stamp of `path` now; `None` when it cannot be read.
+    pub fn of(path: &Path) -> Option<SourceStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .and_then(|d| u64::try_from(d.as_nanos()).ok());
+        Some(SourceStamp {
+            size: meta.len(),
+            mtime_ns,
+        })
+    }
+
+    /// Why `path` is no longer the file this stamp describes, if it is not.
+    pub fn changed_reason(&self, path: &Path) -> Option<String> {
+        match SourceStamp::of(path) {
+            None => Some(format!(
+                "{}: the source file disappeared since it was queued",
+                path.display()
+            )),
+            Some(now) if now != *self => Some(format!(
+                "{}: the source file changed since it was queued",
+                path.display()
+            )),
+            Some(_) => None,
+        }
+    }
+}
+
+/// A finished rendition, as its `rendition_done` event described it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputRecord {
+    pub rendition: String,
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+}
+
+/// The thumbnail, as its `thumbnail_ready` event described it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThumbnailRecord {
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Everything the store keeps about one job.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: StoreId,
+    pub input: PathBuf,
+    /// The names the user picked, for display.
+    pub preset_names: Vec<String>,
+    /// The presets as resolved when queued, so a re-run makes the same
+    /// outputs even if a user preset was edited or deleted since.
+    pub presets: Vec<Preset>,
+    pub out_dir: PathBuf,
+    pub state: JobState,
+    /// The folder this job's current attempt wrote into, once known.
+    #[serde(default)]
+    pub job_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub thumbnail: Option<ThumbnailRecord>,
+    /// Renditions written by the current attempt.
+    #[serde(default)]
+    pub outputs: Vec<OutputRecord>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub source: Option<SourceStamp>,
+    /// How many times the job was started (restarts and retries count).
+    #[serde(default)]
+    pub attempts: u32,
+}
+
+impl JobRecord {
+    /// The request to give the engine for this job.
+    pub fn request(&self) -> JobRequest {
+        JobRequest {
+            input: self.input.clone(),
+            presets: self.presets.clone(),
+            out_dir: self.out_dir.clone(),
+        }
+    }
+
+    /// Every file this job's current attempt created (thumbnail first).
+    pub fn created_files(&self) -> impl Iterator<Item = &PathBuf> {
+        let thumbnail = self.thumbnail.iter().map(|t| &t.path);
+        thumbnail.chain(self.outputs.iter().map(|o| &o.path))
+    }
+
+    /// Forgets the current attempt's results before a new one starts.
+    pub fn reset_attempt(&mut self) {
+        self.state = JobState::Queued;
+        self.job_dir = None;
+        self.thumbnail = None;
+        self.outputs.clear();
+        self.error = None;
+    }
+
+    /// Folds one engine event into the record. Returns whether anything
+    /// worth saving changed (progress is not).
+    pub fn apply(&mut self, kind: &EventKind) -> bool {
+        match kind {
+            EventKind::StageStarted { .. } if self.state == JobState::Queued => {
+                self.state = JobState::Running;
+                true
+            }
+            EventKind::ThumbnailReady {
+                path,
+                width,
+                height,
+            } => {
+                self.job_dir = path.parent().map(Path::to_path_buf);
+                self.thumbnail = Some(ThumbnailRecord {
+                    path: path.clone(),
+                    width: *width,
+                    height: *height,
+                });
+                true
+            }
+            EventKind::RenditionDone {
+                rendition,
+                path,
+                width,
+                height,
+                bytes,
+            } => {
+                self.job_dir = path.parent().map(Path::to_path_buf);
+                self.outputs.push(OutputRecord {
+                    rendition: rendition.clone(),
+                    path: path.clone(),
+                    width: *width,
+                    height: *height,
+                    bytes: *bytes,
+                });
+                true
+            }
+            EventKind::JobDone { .. } => {
+                self.state = JobState::Done;
+                true
+            }
+            EventKind::JobFailed { error } => {
+                self.state = JobState::Failed;
+                self.error = Some(error.clone());
+                // A failed source takes its outputs with it: keep only what is there.
+                self.thumbnail = self.thumbnail.take().filter(|t| t.path.exists());
+                self.outputs.retain(|o| o.path.exists());
+                true
+            }
+            EventKind::Cancelled => {
+                self.state = JobState::Cancelled;
+                self.thumbnail = None;
+                self.outputs.clear();
+                true
+            }
+            _ => false,
+        }
+    }
+}

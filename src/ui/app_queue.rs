@@ -1,0 +1,216 @@
+//! The window's queue control and its job store: rows wait in the window
+//! and are given to the engine only a few ahead of what is running, so
+//! that reordering and pausing act on jobs that have not started; every
+//! row is a job in the store, restored on the next start. A row whose
+//! source changed or disappeared since it was queued fails with that
+//! reason when its turn comes.
+
+use std::path::Path;
+
+use vidprism::pipeline::{Event, JobRequest};
+use vidprism::store::{JobRecord, JobState, JobStore, StoreError};
+
+use super::app::App;
+use super::queue_model::{Rendition, RenditionStatus, RowId, RowStatus, Thumbnail};
+
+/// Rows given to the engine beyond the jobs that transcode at once, so the
+/// next ones are probed and show their thumbnail while others encode.
+pub const SUBMIT_AHEAD: usize = 2;
+
+impl App {
+    /// Opens the job store at `path`, says why when it had to be set aside,
+    /// and restores its jobs as rows: ended ones as they ended, and the ones
+    /// a crash interrupted queued again (their partial files removed).
+    pub fn open_job_store(&mut self, path: &Path) {
+        let mut store = match JobStore::open(path) {
+            Ok(store) => store,
+            Err(e) => {
+                self.notice = Some(format!("{e}; the queue will not be remembered."));
+                return;
+            }
+        };
+        if let Some(warning) = store.warning() {
+            self.notice = Some(warning.to_owned());
+        }
+        if let Err(e) = store.recover() {
+            self.notice = Some(e.to_string());
+        }
+        for record in store.jobs() {
+            let row = self.model.restore(
+                record.request(),
+                row_status(record),
+                record.thumbnail.as_ref().map(|t| Thumbnail {
+                    path: t.path.clone(),
+                    width: t.width,
+                    height: t.height,
+                }),
+                renditions(record),
+            );
+            if let Some(t) = &record.thumbnail {
+                self.loader.request(row, t.path.clone());
+            }
+            self.store_ids.insert(row, record.id);
+        }
+        self.jobs = Some(store);
+    }
+
+    /// Records a new row in the store (before it can run).
+    pub(super) fn store_add(&mut self, row: RowId, request: &JobRequest) {
+        let Some(store) = self.jobs.as_mut() else {
+            return;
+        };
+        let names = request.presets.iter().map(|p| p.name.clone()).collect();
+        let added = store.add(
+            request.input.clone(),
+            names,
+            request.presets.clone(),
+            request.out_dir.clone(),
+        );
+        match added {
+            Ok(id) => {
+                self.store_ids.insert(row, id);
+            }
+            Err(e) => self.store_failed(e),
+        }
+    }
+
+    pub(super) fn store_event(&mut self, event: &Event) {
+        if let Some(Err(e)) = self.jobs.as_mut().map(|s| s.apply(event)) {
+            self.store_failed(e);
+        }
+    }
+
+    fn store_failed(&mut self, e: StoreError) {
+        self.notice = Some(format!("{e}; the queue may not be restored next time."));
+    }
+
+    fn with_store(
+        &mut self,
+        row: RowId,
+        f: impl FnOnce(&mut JobStore, u64) -> Result<(), StoreError>,
+    ) {
+        let (Some(store), Some(&id)) = (self.jobs.as_mut(), self.store_ids.get(&row)) else {
+            return;
+        };
+        if let Err(e) = f(store, id) {
+            self.store_failed(e);
+        }
+    }
+
+    /// Gives the engine the next rows, in queue order, while fewer than
+    /// the jobs at once (plus a few ahead) are in flight and the queue is
+    /// not paused.
+    pub(super) fn pump(&mut self) {
+        if self.paused {
+            return;
+        }
+        let ahead = self.settings.transcode_jobs.max(1) + SUBMIT_AHEAD;
+        while self.model.in_flight() < ahead {
+            let Some(row) = self.model.next_unsubmitted() else {
+                return;
+            };
+            let Some(request) = self.model.row(row).map(|r| r.request.clone()) else {
+                return;
+            };
+            let id = self.store_ids.get(&row).copied();
+            let changed = self
+                .jobs
+                .as_ref()
+                .zip(id)
+                .and_then(|(store, id)| store.source_changed(id));
+            if let (Some(reason), Some(id)) = (changed, id) {
+                self.model.fail_unsubmitted(row, reason.clone());
+                self.with_store(row, |s, _| s.mark_failed(id, reason));
+                continue;
+            }
+            let job = self.engine.submit(request);
+            self.model.attach(row, job);
+            if let (Some(store), Some(&id)) = (self.jobs.as_mut(), self.store_ids.get(&row)) {
+                store.bind(id, job);
+            }
+        }
+    }
+
+    /// Pausing stops new jobs from starting; running jobs finish.
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+        self.pump();
+    }
+
+    /// A row back in the queue for a retry, at its place.
+    pub(super) fn requeue(&mut self, row: RowId) {
+        self.model.requeue(row);
+        self.with_store(row, |s, id| s.requeue(id).map(|_| ()));
+        self.pump();
+    }
+
+    /// Cancels a row that never reached the engine.
+    pub(super) fn cancel_waiting(&mut self, row: RowId) {
+        if self.model.cancel_unsubmitted(row) {
+            self.with_store(row, |s, id| s.mark_cancelled(id));
+        }
+    }
+
+    pub(super) fn forget(&mut self, row: RowId) {
+        self.with_store(row, |s, id| s.remove(id));
+        self.store_ids.remove(&row);
+    }
+
+    /// Moves a row to `to` in the queue (and in the store's order).
+    pub fn move_row(&mut self, row: RowId, to: usize) {
+        if let Some(at) = self.model.move_row(row, to) {
+            self.with_store(row, |s, id| s.move_to(id, at));
+        }
+    }
+
+    pub fn move_up(&mut self, row: RowId) {
+        if let Some(i) = self.model.index_of(row) {
+            self.move_row(row, i.saturating_sub(1));
+        }
+    }
+
+    pub fn move_down(&mut self, row: RowId) {
+        if let Some(i) = self.model.index_of(row) {
+            self.move_row(row, i + 1);
+        }
+    }
+
+    /// Removes every ended row from the queue and the store.
+    pub fn clear_finished(&mut self) {
+        for row in self.model.clear_finished() {
+            self.textures.remove(&row);
+            if self.selected == Some(row) {
+                self.selected = None;
+            }
+            self.store_ids.remove(&row);
+        }
+        if let Some(Err(e)) = self.jobs.as_mut().map(JobStore::clear_finished) {
+            self.store_failed(e);
+        }
+    }
+}
+
+fn row_status(record: &JobRecord) -> RowStatus {
+    match record.state {
+        JobState::Queued | JobState::Running => RowStatus::Queued,
+        JobState::Done => RowStatus::Done,
+        JobState::Failed => RowStatus::Failed(record.error.clone().unwrap_or_default()),
+        JobState::Cancelled => RowStatus::Cancelled,
+    }
+}
+
+fn renditions(record: &JobRecord) -> Vec<Rendition> {
+    record
+        .outputs
+        .iter()
+        .map(|o| Rendition {
+            name: o.rendition.clone(),
+            status: RenditionStatus::Done {
+                path: o.path.clone(),
+                width: o.width,
+                height: o.height,
+                bytes: o.bytes,
+            },
+        })
+        .collect()
+}

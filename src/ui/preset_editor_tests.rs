@@ -1,0 +1,230 @@
+//! The preset editor through egui_kittest: create a preset, see invalid
+//! input flagged, fix it, save it, and use it on a dropped video; edit and
+//! rename a saved one; a broken preset file shows as invalid.
+//!
+//! Settings and presets always go to a temp dir.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::Harness;
+use vidprism::presets::{read_preset, AudioCodec, AudioSpec, Container, VideoCodec};
+use vidprism::settings::Settings;
+
+use super::app::App;
+use super::queue_model::RowStatus;
+use super::view::app_ui;
+
+#[derive(Debug)]
+struct TestDrop(PathBuf);
+
+impl egui::DroppedFile for TestDrop {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn setup() -> (tempfile::TempDir, Harness<'static, App>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = Settings {
+        output_dir: Some(dir.path().join("out")),
+        presets: vec!["thumbnail".into()],
+        transcode_jobs: 1,
+    };
+    let settings_path = dir.path().join("settings.json");
+    settings.save_to(&settings_path).expect("settings saved");
+    let harness = harness_with(&settings_path);
+    (dir, harness)
+}
+
+fn harness_with(settings_path: &Path) -> Harness<'static, App> {
+    let mut app =
+        App::new(&egui::Context::default(), Some(settings_path.to_path_buf())).expect("app starts");
+    app.notify = false;
+    Harness::builder()
+        .with_size([1200.0, 900.0])
+        .build_ui_state(|ui, app: &mut App| app_ui(app, ui), app)
+}
+
+fn open_editor(harness: &mut Harness<'_, App>) {
+    harness.get_by_label("Presets…").click();
+    harness.run();
+    harness.get_by_label("New preset");
+}
+
+#[test]
+fn create_flag_fix_save_and_use_a_preset() {
+    let (dir, mut harness) = setup();
+    open_editor(&mut harness);
+    harness.get_by_label("New preset").click();
+    harness.run();
+    // A new preset has no name yet: that is shown, and it cannot be saved.
+    harness.get_by_label_contains("the preset name must not be empty");
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert!(!dir.path().join("presets").exists(), "nothing saved");
+
+    harness.get_by_label("Preset name").focus();
+    harness.run();
+    harness.get_by_label("Preset name").type_text("small-webm");
+    harness.run();
+    assert_eq!(
+        harness
+            .state()
+            .preset_editor
+            .draft
+            .as_ref()
+            .map(|d| d.preset.name.as_str()),
+        Some("small-webm")
+    );
+    // WebM cannot hold H.264 and AAC: both are flagged at once.
+    harness.get_by_label("WebM").click();
+    harness.run();
+    harness.get_by_label_contains("cannot hold H.264 video");
+    harness.get_by_label_contains("cannot hold AAC audio");
+    harness.get_by_label("VP9").click();
+    harness.run();
+    harness.get_by_label("Opus").click();
+    harness.run();
+    assert!(harness.query_by_label_contains("cannot hold").is_none());
+    harness.get_by_label("Save").click();
+    harness.run();
+
+    let file = dir.path().join("presets").join("small-webm.toml");
+    let saved = read_preset(&file).expect("saved preset reads back");
+    let r = &saved.renditions[0];
+    assert_eq!((r.container, r.video), (Container::Webm, VideoCodec::Vp9));
+    assert_eq!(
+        r.audio,
+        AudioSpec::Encode {
+            codec: AudioCodec::Opus,
+            bitrate_kbps: 128
+        }
+    );
+    assert!(harness
+        .state()
+        .presets
+        .iter()
+        .any(|p| p.name == "small-webm"));
+
+    // Used by a job: close the editor, choose it, drop a clip.
+    harness.get_by_label("Discard").click();
+    harness.run();
+    harness.state_mut().preset_editor.open = false;
+    harness.run();
+    harness.get_by_label("small-webm").click();
+    harness.run();
+    assert!(harness
+        .state()
+        .settings
+        .presets
+        .contains(&"small-webm".to_owned()));
+    let clip = dir.path().join("clip.mp4");
+    let status = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=25:d=1",
+        ])
+        .args(["-pix_fmt", "yuv420p"])
+        .arg(&clip)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(TestDrop(clip)));
+    harness.step();
+    let start = Instant::now();
+    loop {
+        let done = harness
+            .state()
+            .model
+            .rows()
+            .first()
+            .is_some_and(|r| matches!(r.status, RowStatus::Done | RowStatus::Failed { .. }));
+        if done {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "job timed out");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    let row = &harness.state().model.rows()[0];
+    assert!(matches!(row.status, RowStatus::Done), "{:?}", row.status);
+    // The source is smaller than 720p: the smallest rendition at its size.
+    assert!(dir.path().join("out/clip/720p.webm").is_file());
+}
+
+#[test]
+fn edit_rename_and_broken_files() {
+    let (dir, mut harness) = setup();
+    let presets = dir.path().join("presets");
+    std::fs::create_dir_all(&presets).unwrap();
+    std::fs::write(presets.join("broken.toml"), "name = \"broken\"\nsize = [\n").unwrap();
+    // Reopen so the app loads the folder.
+    drop(harness);
+    harness = harness_with(&dir.path().join("settings.json"));
+    open_editor(&mut harness);
+    harness.get_by_label("broken.toml (invalid)");
+    harness.get_by_label_contains("line 2");
+
+    // Duplicate a built-in, save, then rename it.
+    harness
+        .get_all_by_label("Duplicate")
+        .next()
+        .expect("a built-in")
+        .click();
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert!(
+        presets.join("web-copy.toml").is_file(),
+        "{:?} {:?}",
+        harness.state().preset_editor.problems(),
+        harness.state().preset_editor.status
+    );
+    harness.get_by_label("Preset name").focus();
+    harness.run();
+    harness.get_by_label("Preset name").type_text("2");
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert!(presets.join("web-copy2.toml").is_file());
+    assert!(!presets.join("web-copy.toml").exists(), "old name removed");
+    let names: Vec<_> = harness
+        .state()
+        .presets
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    assert!(names.contains(&"web-copy2".to_owned()), "{names:?}");
+    assert!(!names.contains(&"web-copy".to_owned()), "{names:?}");
+}
+
+#[test]
+fn snapshot_preset_editor() {
+    let (_dir, mut harness) = setup();
+    harness.set_size(egui::vec2(1000.0, 720.0));
+    open_editor(&mut harness);
+    harness
+        .get_all_by_label("Duplicate")
+        .nth(1)
+        .expect("the webm built-in")
+        .click();
+    harness.run_steps(2);
+    let options = egui_kittest::SnapshotOptions::new()
+        .output_path(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui/snapshots"));
+    harness.snapshot_options("preset_editor", &options);
+}

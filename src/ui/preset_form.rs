@@ -1,0 +1,410 @@
+//! The "Presets" window: built-in and user presets on the left (duplicate,
+//! edit, delete, import), the draft's form on the right with its problems
+//! shown as they arise, and save/export. Only draws; the rules are in
+//! [`super::preset_editor`].
+
+use eframe::egui;
+use vidprism::presets::{
+    missing_encoders, AudioSpec, Container, Preset, Quality, RenditionSpec, SizeSpec,
+    ThumbnailFormat, UserPreset, VideoCodec,
+};
+
+use super::app::App;
+use super::preset_editor::{refresh_app_presets, EditorDialog, PresetEditor};
+
+const ERROR: egui::Color32 = egui::Color32::from_rgb(220, 80, 60);
+
+/// What a click asks of the editor, applied after drawing.
+enum Action {
+    Create,
+    Duplicate(Preset),
+    Edit(Preset),
+    Delete(std::path::PathBuf),
+    Import,
+    Export(Preset),
+    Save,
+    Discard,
+}
+
+/// Draws the window when it is open, and applies dialog results.
+pub fn preset_window_ui(app: &mut App, ctx: &egui::Context) {
+    while let Some(result) = app.preset_editor.next_dialog_result() {
+        let outcome = match result {
+            EditorDialog::Import(file) => app.preset_editor.import(&file).map(|_| ()),
+            EditorDialog::Export(file, preset) => app.preset_editor.export(&preset, &file),
+        };
+        if let Err(e) = outcome {
+            app.preset_editor.status = Some(e);
+        }
+        refresh_app_presets(app, None);
+    }
+    if !app.preset_editor.open {
+        return;
+    }
+    let mut open = true;
+    let mut actions = Vec::new();
+    let builtins: Vec<Preset> = vidprism::presets::builtin_presets();
+    egui::Window::new("Presets")
+        .open(&mut open)
+        .default_size([760.0, 480.0])
+        .show(ctx, |ui| {
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.set_width(220.0);
+                    list_ui(ui, &builtins, &app.preset_editor, &mut actions);
+                });
+                ui.separator();
+                ui.vertical(|ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        draft_ui(ui, &mut app.preset_editor, &mut actions);
+                    });
+                });
+            });
+        });
+    app.preset_editor.open = open;
+    for action in actions {
+        apply(app, ctx, action);
+    }
+}
+
+fn apply(app: &mut App, ctx: &egui::Context, action: Action) {
+    let editor = &mut app.preset_editor;
+    let mut renamed = None;
+    let outcome = match action {
+        Action::Create => {
+            editor.create();
+            Ok(())
+        }
+        Action::Duplicate(p) => {
+            editor.duplicate(&p);
+            Ok(())
+        }
+        Action::Edit(p) => {
+            editor.edit(&p);
+            Ok(())
+        }
+        Action::Delete(path) => editor.delete(&path),
+        Action::Import => {
+            editor.open_import_dialog(ctx);
+            Ok(())
+        }
+        Action::Export(p) => {
+            editor.open_export_dialog(ctx, p);
+            Ok(())
+        }
+        Action::Discard => {
+            editor.draft = None;
+            Ok(())
+        }
+        Action::Save => editor.save().map(|(old, new)| {
+            renamed = old.map(|old| (old, new));
+        }),
+    };
+    if let Err(e) = outcome {
+        app.preset_editor.status = Some(e);
+    }
+    refresh_app_presets(app, renamed);
+}
+
+fn list_ui(
+    ui: &mut egui::Ui,
+    builtins: &[Preset],
+    editor: &PresetEditor,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        if ui.button("New preset").clicked() {
+            actions.push(Action::Create);
+        }
+        if ui
+            .button("Import…")
+            .on_hover_text("Add a preset file")
+            .clicked()
+        {
+            actions.push(Action::Import);
+        }
+    });
+    ui.separator();
+    ui.strong("Built-in (read-only)");
+    for preset in builtins {
+        ui.horizontal(|ui| {
+            ui.label(&preset.name).on_hover_text(&preset.description);
+            if ui.small_button("Duplicate").clicked() {
+                actions.push(Action::Duplicate(preset.clone()));
+            }
+        });
+    }
+    ui.separator();
+    let yours = ui.strong("Yours");
+    if let Some(dir) = editor.store_dir() {
+        yours.on_hover_text(format!("Stored in {}", dir.display()));
+    }
+    if editor.user.is_empty() {
+        ui.weak("None yet: make a new one or duplicate one.");
+    }
+    for user in &editor.user {
+        match user {
+            UserPreset::Valid { preset, path } => {
+                let missing = missing_encoders(preset);
+                ui.horizontal(|ui| {
+                    let editing = editor
+                        .draft
+                        .as_ref()
+                        .is_some_and(|d| d.saved_as.as_deref() == Some(preset.name.as_str()));
+                    if ui.selectable_label(editing, &preset.name).clicked() {
+                        actions.push(Action::Edit(preset.clone()));
+                    }
+                    if ui.small_button("Duplicate").clicked() {
+                        actions.push(Action::Duplicate(preset.clone()));
+                    }
+                    if ui.small_button("Delete").clicked() {
+                        actions.push(Action::Delete(path.clone()));
+                    }
+                });
+                // Said before any job starts, not mid-job.
+                for problem in missing {
+                    ui.colored_label(ERROR, format!("  {problem}"));
+                }
+            }
+            UserPreset::Invalid { path, problems } => {
+                let file = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                ui.horizontal(|ui| {
+                    ui.colored_label(ERROR, format!("{} (invalid)", file.unwrap_or_default()));
+                    if ui.small_button("Delete").clicked() {
+                        actions.push(Action::Delete(path.clone()));
+                    }
+                });
+                for problem in problems {
+                    ui.colored_label(ERROR, format!("  {problem}"));
+                }
+            }
+        }
+    }
+}
+
+fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Action>) {
+    let problems = editor.problems();
+    let video_codecs = editor.video_codecs.clone();
+    let audio_codecs = editor.audio_codecs.clone();
+    let Some(draft) = editor.draft.as_mut() else {
+        ui.weak("Pick a preset to edit, duplicate a built-in one, or make a new one.");
+        status_ui(ui, editor.status.as_deref());
+        return;
+    };
+    draft_bar_ui(ui, draft, &problems, editor.status.as_deref(), actions);
+    let preset = &mut draft.preset;
+    egui::Grid::new("preset fields")
+        .num_columns(2)
+        .show(ui, |ui| {
+            let label = ui.label("Preset name");
+            ui.add(egui::TextEdit::singleline(&mut preset.name).hint_text("my-preset"))
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("Description");
+            ui.text_edit_singleline(&mut preset.description)
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("Thumbnail");
+            ui.horizontal(|ui| {
+                for format in ThumbnailFormat::ALL {
+                    let text = format.key().to_uppercase();
+                    ui.selectable_value(&mut preset.thumbnail.format, format, text);
+                }
+                ui.add(
+                    egui::DragValue::new(&mut preset.thumbnail.width)
+                        .range(0..=8192)
+                        .suffix(" px wide"),
+                )
+                .labelled_by(label.id);
+            });
+            ui.end_row();
+        });
+    let mut remove = None;
+    for (i, rendition) in preset.renditions.iter_mut().enumerate() {
+        ui.push_id(i, |ui| {
+            ui.group(|ui| {
+                if rendition_ui(ui, rendition, &video_codecs, &audio_codecs) {
+                    remove = Some(i);
+                }
+            });
+        });
+    }
+    if let Some(i) = remove {
+        preset.renditions.remove(i);
+    }
+    if ui.button("Add rendition").clicked() {
+        let mut next = preset.renditions.last().cloned().unwrap_or_else(|| {
+            super::preset_editor::new_rendition(
+                "720p",
+                Container::Mp4,
+                VideoCodec::H264,
+                AudioSpec::None,
+            )
+        });
+        next.name = format!("rendition-{}", preset.renditions.len() + 1);
+        preset.renditions.push(next);
+    }
+}
+
+/// Save, export and discard, then every problem of the draft: on top, so
+/// they stay in view however many renditions follow.
+fn draft_bar_ui(
+    ui: &mut egui::Ui,
+    draft: &super::preset_editor::Draft,
+    problems: &[vidprism::presets::Problem],
+    status: Option<&str>,
+    actions: &mut Vec<Action>,
+) {
+    let saved_as = draft.saved_as.clone();
+    let preset = draft.preset.clone();
+    ui.horizontal(|ui| {
+        let save = ui.add_enabled(problems.is_empty(), egui::Button::new("Save"));
+        if save.clicked() {
+            actions.push(Action::Save);
+        }
+        if ui
+            .add_enabled(saved_as.is_some(), egui::Button::new("Export…"))
+            .on_hover_text("Write the saved preset to a file for another machine")
+            .clicked()
+        {
+            actions.push(Action::Export(preset));
+        }
+        if ui.button("Discard").clicked() {
+            actions.push(Action::Discard);
+        }
+    });
+    status_ui(ui, status);
+    for problem in problems {
+        ui.colored_label(ERROR, problem.to_string());
+    }
+    ui.separator();
+}
+
+fn status_ui(ui: &mut egui::Ui, status: Option<&str>) {
+    if let Some(status) = status {
+        ui.weak(status);
+    }
+}
+
+/// One rendition's fields. Returns whether "Remove" was clicked.
+fn rendition_ui(
+    ui: &mut egui::Ui,
+    r: &mut RenditionSpec,
+    video_codecs: &[VideoCodec],
+    audio_codecs: &[vidprism::presets::AudioCodec],
+) -> bool {
+    let mut remove = false;
+    ui.horizontal(|ui| {
+        let label = ui.label("Rendition name");
+        ui.add(egui::TextEdit::singleline(&mut r.name).desired_width(100.0))
+            .labelled_by(label.id);
+        remove = ui.small_button("Remove").clicked();
+    });
+    ui.horizontal(|ui| {
+        ui.label("Container:");
+        for c in Container::ALL {
+            ui.selectable_value(&mut r.container, c, c.label());
+        }
+        ui.label("Video:");
+        for &codec in video_codecs {
+            if ui
+                .selectable_label(r.video == codec, codec.label())
+                .clicked()
+                && r.video != codec
+            {
+                // The new encoder's own speed and quality scale.
+                r.video = codec;
+                r.speed = codec.default_speed().to_owned();
+                if let Quality::Crf(_) = r.quality {
+                    r.quality = Quality::Crf(codec.default_crf());
+                }
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        let mut source = r.size == SizeSpec::Source;
+        let source_box = ui.checkbox(&mut source, "Source size");
+        if source_box.changed() {
+            r.size = if source {
+                SizeSpec::Source
+            } else {
+                SizeSpec::ShortSide(720)
+            };
+        }
+        if let SizeSpec::ShortSide(n) = &mut r.size {
+            let label = ui.label("Short side");
+            ui.add(egui::DragValue::new(n).range(0..=8192).suffix(" px"))
+                .labelled_by(label.id);
+        }
+        egui::ComboBox::new("speed", "Speed")
+            .selected_text(r.speed.clone())
+            .show_ui(ui, |ui| {
+                for speed in r.video.speeds() {
+                    ui.selectable_value(&mut r.speed, speed.clone(), speed);
+                }
+            });
+    });
+    ui.horizontal(|ui| {
+        let is_crf = matches!(r.quality, Quality::Crf(_));
+        let crf = ui.selectable_label(is_crf, "CRF");
+        if crf.clicked() && !is_crf {
+            r.quality = Quality::Crf(r.video.default_crf());
+        }
+        let bitrate = ui.selectable_label(!is_crf, "Bitrate");
+        if bitrate.clicked() && is_crf {
+            r.quality = Quality::BitrateKbps(2500);
+        }
+        match &mut r.quality {
+            Quality::Crf(n) => ui
+                .add(egui::DragValue::new(n).range(0..=99))
+                .labelled_by(crf.id),
+            Quality::BitrateKbps(n) => ui
+                .add(egui::DragValue::new(n).range(0..=200_000).suffix(" kb/s"))
+                .labelled_by(bitrate.id),
+        };
+        let mut capped = r.max_fps.is_some();
+        let cap_box = ui.checkbox(&mut capped, "Max fps");
+        if cap_box.changed() {
+            r.max_fps = capped.then_some(30);
+        }
+        if let Some(fps) = &mut r.max_fps {
+            ui.add(egui::DragValue::new(fps).range(0..=240))
+                .labelled_by(cap_box.id);
+        }
+    });
+    ui.horizontal(|ui| {
+        let audio_label = ui.label("Audio:");
+        if ui
+            .selectable_label(r.audio == AudioSpec::None, "No audio")
+            .clicked()
+        {
+            r.audio = AudioSpec::None;
+        }
+        if ui
+            .selectable_label(r.audio == AudioSpec::Copy, "Copy")
+            .on_hover_text("Keep the source's audio as it is, if the container can hold it")
+            .clicked()
+        {
+            r.audio = AudioSpec::Copy;
+        }
+        for &codec in audio_codecs {
+            let on = matches!(r.audio, AudioSpec::Encode { codec: c, .. } if c == codec);
+            if ui.selectable_label(on, codec.label()).clicked() && !on {
+                r.audio = AudioSpec::Encode {
+                    codec,
+                    bitrate_kbps: 128,
+                };
+            }
+        }
+        if let AudioSpec::Encode { bitrate_kbps, .. } = &mut r.audio {
+            ui.add(
+                egui::DragValue::new(bitrate_kbps)
+                    .range(0..=512)
+                    .suffix(" kb/s"),
+            )
+            .labelled_by(audio_label.id);
+        }
+    });
+    ui.weak(r.summary());
+    remove
+}

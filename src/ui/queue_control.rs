@@ -1,0 +1,176 @@
+//! Queue control on the model: which row to submit next, reordering,
+//! clearing finished rows, rows restored from the job store. Pure state,
+//! unit tested like the rest of the model.
+//!
+//! The window submits rows to the engine only a few ahead of what is
+//! running (see `App::pump`), so the rows' order here is the order jobs
+//! start in, and moving a row that is not submitted yet changes when it
+//! runs.
+
+use vidprism::pipeline::JobRequest;
+
+use super::{QueueModel, Rendition, Row, RowId, RowStatus, Thumbnail};
+
+impl QueueModel {
+    /// The first queued row not yet given to the engine.
+    pub fn next_unsubmitted(&self) -> Option<RowId> {
+        self.rows
+            .iter()
+            .find(|r| r.job.is_none() && r.status == RowStatus::Queued)
+            .map(|r| r.id)
+    }
+
+    /// Rows given to the engine that have not ended.
+    pub fn in_flight(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.job.is_some() && !r.status.is_final())
+            .count()
+    }
+
+    /// Puts a row back in the queue, not submitted (a retry waiting for
+    /// its turn); events of its earlier job are ignored from now on.
+    pub fn requeue(&mut self, row: RowId) {
+        let Some(r) = self.rows.iter_mut().find(|r| r.id == row) else {
+            return;
+        };
+        if let Some(old) = r.job.take() {
+            self.by_job.remove(&old);
+        }
+        let Some(r) = self.rows.iter_mut().find(|r| r.id == row) else {
+            return;
+        };
+        r.reset();
+    }
+
+    /// Marks a row that never reached the engine as cancelled.
+    pub fn cancel_unsubmitted(&mut self, row: RowId) -> bool {
+        match self.rows.iter_mut().find(|r| r.id == row) {
+            Some(r) if r.job.is_none() && !r.status.is_final() => {
+                r.status = RowStatus::Cancelled;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Fails a row that never reached the engine (its source changed).
+    pub fn fail_unsubmitted(&mut self, row: RowId, reason: String) {
+        if let Some(r) = self
+            .rows
+            .iter_mut()
+            .find(|r| r.id == row && r.job.is_none())
+        {
+            r.status = RowStatus::Failed(reason);
+        }
+    }
+
+    pub fn index_of(&self, row: RowId) -> Option<usize> {
+        self.rows.iter().position(|r| r.id == row)
+    }
+
+    /// Moves a row to `to` (clamped). Returns its new index.
+    pub fn move_row(&mut self, row: RowId, to: usize) -> Option<usize> {
+        let from = self.index_of(row)?;
+        let moved = self.rows.remove(from);
+        let to = to.min(self.rows.len());
+        self.rows.insert(to, moved);
+        Some(to)
+    }
+
+    /// Removes every row that has ended; returns them.
+    pub fn clear_finished(&mut self) -> Vec<RowId> {
+        let finished: Vec<RowId> = self
+            .rows
+            .iter()
+            .filter(|r| r.status.is_final())
+            .map(|r| r.id)
+            .collect();
+        for &row in &finished {
+            self.remove(row);
+        }
+        finished
+    }
+
+    /// Adds a row as the job store remembers it (not submitted).
+    pub fn restore(
+        &mut self,
+        request: JobRequest,
+        status: RowStatus,
+        thumbnail: Option<Thumbnail>,
+        renditions: Vec<Rendition>,
+    ) -> RowId {
+        let id = self.add(request);
+        if let Some(row) = self.rows.iter_mut().find(|r: &&mut Row| r.id == id) {
+            row.status = status;
+            row.thumbnail = thumbnail;
+            row.renditions = renditions;
+        }
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use vidprism::pipeline::{Event, EventKind};
+
+    use super::*;
+
+    fn request(name: &str) -> JobRequest {
+        JobRequest {
+            input: PathBuf::from(format!("/videos/{name}")),
+            presets: Vec::new(),
+            out_dir: PathBuf::from("/out"),
+        }
+    }
+
+    fn names(m: &QueueModel) -> Vec<String> {
+        m.rows().iter().map(|r| r.name()).collect()
+    }
+
+    #[test]
+    fn rows_are_submitted_in_order_and_reordering_changes_the_next() {
+        let mut m = QueueModel::default();
+        let a = m.add(request("a.mp4"));
+        let b = m.add(request("b.mp4"));
+        let c = m.add(request("c.mp4"));
+        assert_eq!(m.next_unsubmitted(), Some(a));
+        m.attach(a, 1);
+        assert_eq!(m.in_flight(), 1);
+        assert_eq!(m.next_unsubmitted(), Some(b));
+        assert_eq!(m.move_row(c, 0), Some(0));
+        assert_eq!(names(&m), ["c.mp4", "a.mp4", "b.mp4"]);
+        assert_eq!(m.next_unsubmitted(), Some(c));
+        assert_eq!(m.move_row(c, 99), Some(2));
+        assert_eq!(m.next_unsubmitted(), Some(b));
+    }
+
+    #[test]
+    fn clearing_finished_keeps_the_rest_and_requeue_forgets_the_old_job() {
+        let mut m = QueueModel::default();
+        let a = m.add(request("a.mp4"));
+        let b = m.add(request("b.mp4"));
+        let c = m.add(request("c.mp4"));
+        m.attach(a, 1);
+        m.apply(&Event {
+            job: 1,
+            t_ms: 0,
+            kind: EventKind::JobDone { outputs: 0 },
+        });
+        assert!(m.cancel_unsubmitted(c));
+        assert!(
+            !m.cancel_unsubmitted(a),
+            "a submitted row is cancelled by the engine"
+        );
+        assert_eq!(m.clear_finished(), vec![a, c]);
+        assert_eq!(names(&m), ["b.mp4"]);
+
+        m.attach(b, 2);
+        m.requeue(b);
+        assert_eq!(m.row_of(2), None);
+        assert_eq!(m.next_unsubmitted(), Some(b));
+        assert_eq!(m.in_flight(), 0);
+    }
+}

@@ -1,0 +1,362 @@
+//! Window tests of the queue that survives: restoring from the job store
+//! (finished rows, failed rows with their reason, interrupted jobs run
+//! again with their partial files removed), a store set aside, pause and
+//! resume, reordering and clearing finished rows.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::Harness;
+use vidprism::output::TEMP_MARKER;
+use vidprism::pipeline::{Event, EventKind, Stage};
+use vidprism::presets::find_preset;
+use vidprism::settings::Settings;
+use vidprism::store::{JobState, JobStore, STORE_FILE};
+
+use super::app::App;
+use super::queue_model::RowStatus;
+use super::view::app_ui;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new(presets: &[&str]) -> Fixture {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings {
+            output_dir: Some(dir.path().join("out")),
+            presets: presets.iter().map(|p| p.to_string()).collect(),
+            transcode_jobs: 1,
+        };
+        settings
+            .save_to(&dir.path().join("settings.json"))
+            .expect("settings saved");
+        Fixture { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn store_path(&self) -> PathBuf {
+        self.path(STORE_FILE)
+    }
+
+    fn clip(&self, name: &str, size: &str, seconds: u32) -> PathBuf {
+        let path = self.path(name);
+        let status = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg(format!("testsrc2=s={size}:r=25:d={seconds}"))
+            .args(["-pix_fmt", "yuv420p"])
+            .arg(&path)
+            .status()
+            .expect("ffmpeg runs");
+        assert!(status.success(), "ffmpeg made {name}");
+        path
+    }
+
+    /// The window with its job store in the temp dir.
+    fn harness(&self) -> Harness<'static, App> {
+        let mut app = App::new(&egui::Context::default(), Some(self.path("settings.json")))
+            .expect("app starts");
+        app.notify = false;
+        app.open_job_store(&self.store_path());
+        Harness::builder()
+            .with_size([1000.0, 560.0])
+            .build_ui_state(|ui, app: &mut App| app_ui(app, ui), app)
+    }
+}
+
+fn step_until(
+    harness: &mut Harness<'_, App>,
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&App) -> bool,
+) {
+    let start = Instant::now();
+    while !done(harness.state()) {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    harness.step();
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            found.extend(files_in(&e.path()));
+        } else {
+            found.push(e.path());
+        }
+    }
+    found
+}
+
+fn ffprobe_frames(path: &Path) -> String {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn a_job_interrupted_mid_transcode_is_run_again_by_the_restored_window() {
+    let fx = Fixture::new(&["web"]);
+    let clip = fx.clip("clip.mp4", "640x360", 6);
+    let out = fx.path("out");
+
+    // First session: run until the transcode makes progress, then keep
+    // exactly what a kill at that moment leaves: the store file as saved
+    // (saves are atomic), the thumbnail and a half-written rendition.
+    let mut harness = fx.harness();
+    harness.state_mut().add_paths(std::slice::from_ref(&clip));
+    step_until(&mut harness, Duration::from_secs(60), "progress", |app| {
+        app.model.rows()[0].progress() > 0.0 && app.model.rows()[0].thumbnail.is_some()
+    });
+    let store_at_kill = std::fs::read(fx.store_path()).expect("store written");
+    let thumb = harness.state().model.rows()[0]
+        .thumbnail
+        .clone()
+        .expect("thumbnail")
+        .path;
+    let thumb_bytes = std::fs::read(&thumb).expect("thumbnail written");
+    drop(harness);
+    std::fs::write(fx.store_path(), store_at_kill).unwrap();
+    std::fs::create_dir_all(thumb.parent().unwrap()).unwrap();
+    std::fs::write(&thumb, thumb_bytes).unwrap();
+    let leftover = thumb.with_file_name(format!(".360p.mp4{TEMP_MARKER}"));
+    std::fs::write(&leftover, b"half a video").unwrap();
+    let store = JobStore::open(&fx.store_path()).unwrap();
+    assert_eq!(store.jobs()[0].state, JobState::Running);
+    drop(store);
+
+    // Second session: the row comes back queued and runs again.
+    let mut harness = fx.harness();
+    assert_eq!(harness.state().model.rows().len(), 1);
+    step_until(
+        &mut harness,
+        Duration::from_secs(90),
+        "re-run done",
+        |app| app.model.rows()[0].status.is_final(),
+    );
+    let row = harness.state().model.rows()[0].clone();
+    assert_eq!(row.status, RowStatus::Done);
+    assert!(!leftover.exists(), "the partial file is removed");
+    let outputs: Vec<PathBuf> = row
+        .outputs()
+        .iter()
+        .map(|(_, p, _)| p.to_path_buf())
+        .collect();
+    assert_eq!(outputs.len(), 1, "360p only (never upscale)");
+    assert_eq!(
+        ffprobe_frames(&outputs[0]),
+        "150",
+        "the re-run output is whole"
+    );
+    let mut expected = outputs.clone();
+    expected.push(row.thumbnail.clone().unwrap().path);
+    expected.sort();
+    let mut found = files_in(&out);
+    found.sort();
+    assert_eq!(found, expected, "only the re-run's files remain");
+    let store = JobStore::open(&fx.store_path()).unwrap();
+    assert_eq!(store.jobs()[0].state, JobState::Done);
+}
+
+#[test]
+fn finished_and_failed_jobs_are_restored_as_they_ended() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let mut store = JobStore::open(&fx.store_path()).unwrap();
+    let preset = vec![find_preset("thumbnail").unwrap()];
+    let done = store
+        .add(
+            fx.path("done.mp4"),
+            vec!["thumbnail".into()],
+            preset.clone(),
+            fx.path("out"),
+        )
+        .unwrap();
+    let failed = store
+        .add(
+            fx.path("bad.mp4"),
+            vec!["thumbnail".into()],
+            preset,
+            fx.path("out"),
+        )
+        .unwrap();
+    store.bind(done, 1);
+    store.bind(failed, 2);
+    let ev = |job, kind| Event { job, t_ms: 0, kind };
+    store
+        .apply(&ev(
+            1,
+            EventKind::StageStarted {
+                stage: Stage::Probe,
+                rendition: None,
+            },
+        ))
+        .unwrap();
+    store
+        .apply(&ev(1, EventKind::JobDone { outputs: 0 }))
+        .unwrap();
+    let reason = "bad.mp4: not a video file (FFmpeg does not recognise its format)";
+    store
+        .apply(&ev(
+            2,
+            EventKind::JobFailed {
+                error: reason.into(),
+            },
+        ))
+        .unwrap();
+    drop(store);
+
+    let mut harness = fx.harness();
+    harness.step();
+    let statuses: Vec<RowStatus> = harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .map(|r| r.status.clone())
+        .collect();
+    assert_eq!(
+        statuses,
+        [RowStatus::Done, RowStatus::Failed(reason.into())]
+    );
+    harness.get_by_label(reason);
+    // Clear finished empties the queue and the store.
+    harness.get_by_label("Clear finished").click();
+    harness.step();
+    assert!(harness.state().model.rows().is_empty());
+    drop(harness);
+    assert!(JobStore::open(&fx.store_path()).unwrap().jobs().is_empty());
+}
+
+#[test]
+fn a_corrupt_store_is_set_aside_and_the_window_says_so() {
+    let fx = Fixture::new(&["thumbnail"]);
+    std::fs::write(fx.store_path(), b"\x00\x01 not json").unwrap();
+    let mut harness = fx.harness();
+    harness.step();
+    assert!(harness.state().model.rows().is_empty());
+    harness.get_by_label_contains("set aside");
+    assert!(fx.path(&format!("{STORE_FILE}.broken-1")).exists());
+    harness.get_by_label("Dismiss").click();
+    harness.step();
+    harness.step();
+    assert!(harness.query_by_label_contains("set aside").is_none());
+}
+
+#[test]
+fn pause_holds_new_jobs_and_reordering_changes_which_starts_first() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let files: Vec<PathBuf> = ["a.mp4", "b.mp4", "c.mp4"]
+        .iter()
+        .map(|n| {
+            let p = fx.path(n);
+            std::fs::write(&p, b"not a video").unwrap();
+            p
+        })
+        .collect();
+    let mut harness = fx.harness();
+    harness.get_by_label("Pause queue").click();
+    harness.step();
+    assert!(harness.state().paused);
+    harness.state_mut().add_paths(&files);
+    harness.step();
+    harness.step();
+    assert!(harness.state().model.rows().iter().all(|r| r.job.is_none()));
+    assert_eq!(harness.get_all_by_label("Move to top").count(), 3);
+    // c to the top, then a down one place: c, b, a.
+    let c = harness.state().model.rows()[2].id;
+    harness.state_mut().move_row(c, 0);
+    let a = harness.state().model.rows()[1].id;
+    harness.state_mut().move_down(a);
+    harness.step();
+    let names: Vec<String> = harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .map(|r| r.name())
+        .collect();
+    assert_eq!(names, ["c.mp4", "b.mp4", "a.mp4"]);
+    harness.get_by_label("Resume queue").click();
+    harness.step();
+    step_until(&mut harness, Duration::from_secs(30), "all failed", |app| {
+        app.model.rows().iter().all(|r| r.status.is_final())
+    });
+    let jobs: Vec<u64> = harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .map(|r| r.job.unwrap())
+        .collect();
+    assert!(
+        jobs.windows(2).all(|w| w[0] < w[1]),
+        "submitted in the new order: {jobs:?}"
+    );
+    drop(harness);
+    let order: Vec<PathBuf> = JobStore::open(&fx.store_path())
+        .unwrap()
+        .jobs()
+        .iter()
+        .map(|j| j.input.clone())
+        .collect();
+    assert_eq!(
+        order,
+        [files[2].clone(), files[1].clone(), files[0].clone()]
+    );
+}
+
+#[test]
+fn a_source_that_changed_while_waiting_fails_with_that_reason() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let changed = fx.path("changed.mp4");
+    let gone = fx.path("gone.mp4");
+    std::fs::write(&changed, b"not a video").unwrap();
+    std::fs::write(&gone, b"not a video").unwrap();
+    let mut harness = fx.harness();
+    harness.state_mut().set_paused(true);
+    harness
+        .state_mut()
+        .add_paths(&[changed.clone(), gone.clone()]);
+    std::fs::write(&changed, b"another file, another size").unwrap();
+    std::fs::remove_file(&gone).unwrap();
+    harness.state_mut().set_paused(false);
+    harness.step();
+    let statuses: Vec<RowStatus> = harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .map(|r| r.status.clone())
+        .collect();
+    let changed_reason = format!(
+        "{}: the source file changed since it was queued",
+        changed.display()
+    );
+    let gone_reason = format!(
+        "{}: the source file disappeared since it was queued",
+        gone.display()
+    );
+    assert_eq!(
+        statuses,
+        [
+            RowStatus::Failed(changed_reason),
+            RowStatus::Failed(gone_reason)
+        ]
+    );
+    drop(harness);
+    let store = JobStore::open(&fx.store_path()).unwrap();
+    assert!(store.jobs().iter().all(|j| j.state == JobState::Failed));
+}

@@ -1,0 +1,144 @@
+//! The queue survives a kill: `vidprism process --store` is killed with
+//! SIGKILL in the middle of a transcode, started again, and must re-run the
+//! job from the start, with complete outputs and no temporary file left.
+
+mod util;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use util::*;
+use vidprism::output::TEMP_MARKER;
+use vidprism::store::{JobState, JobStore, DATA_DIR_ENV, STORE_FILE};
+
+fn temp_files(out: &Path) -> Vec<std::path::PathBuf> {
+    files_in(out)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(TEMP_MARKER))
+        .collect()
+}
+
+/// Starts `process --store --json` and kills it (SIGKILL on Unix) once
+/// the transcode has made some progress.
+fn kill_mid_transcode(data: &Path, out: &Path, clip: &Path) {
+    let mut child = vidprism()
+        .env(DATA_DIR_ENV, data)
+        .args(["process", "--store", "--json", "-o"])
+        .arg(out)
+        .arg(clip)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start vidprism");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let started = Instant::now();
+    let mut killed = false;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("a line");
+        let event: Value = serde_json::from_str(&line).expect("JSON");
+        assert_ne!(
+            event["event"], "job_done",
+            "the job finished before the kill"
+        );
+        let fraction = event["fraction"].as_f64().unwrap_or(0.0);
+        if event["event"] == "progress" && fraction > 0.05 {
+            child.kill().expect("SIGKILL");
+            killed = true;
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no progress");
+    }
+    child.wait().expect("reaped");
+    assert!(killed, "the run ended without progress");
+}
+
+#[test]
+fn a_killed_run_is_rerun_from_the_start_with_complete_outputs() {
+    let fx = Fixture::new();
+    let clip = fx.clip("clip.mp4", "1280x720", 12.0, true, &[]);
+    let data = fx.path("data");
+    let out = fx.out_dir();
+    kill_mid_transcode(&data, &out, &clip);
+
+    let store = JobStore::open(&data.join(STORE_FILE)).unwrap();
+    assert_eq!(store.jobs().len(), 1);
+    assert_eq!(store.jobs()[0].state, JobState::Running);
+    drop(store);
+
+    let output = vidprism()
+        .env(DATA_DIR_ENV, &data)
+        .args(["process", "--store", "--json", "-o"])
+        .arg(&out)
+        .output()
+        .expect("run vidprism again");
+    let events: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        events,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.one("job_done");
+    assert_eq!(run.rendition_paths().len(), 3, "720p, 480p, 360p");
+    assert_outputs_sound(&run, Some(12.0));
+    for path in run.rendition_paths() {
+        assert_eq!(frame_count(&path), 300, "{path:?} is complete");
+    }
+    assert!(temp_files(&out).is_empty(), "{:?}", temp_files(&out));
+    // The interrupted attempt's files were removed: only the re-run's remain.
+    let thumbnail = run.one("thumbnail_ready")["path"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut expected = run.rendition_paths();
+    expected.push(thumbnail.into());
+    expected.sort();
+    let mut found = files_in(&out);
+    found.sort();
+    assert_eq!(found, expected);
+
+    let store = JobStore::open(&data.join(STORE_FILE)).unwrap();
+    let job = &store.jobs()[0];
+    assert_eq!(job.state, JobState::Done);
+    assert_eq!(job.outputs.len(), 3);
+    assert_eq!(job.attempts, 2);
+
+    // Nothing left to resume: a third run has no job and succeeds.
+    let again = vidprism()
+        .env(DATA_DIR_ENV, &data)
+        .args(["process", "--store", "--json", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(again.stdout.is_empty());
+}
+
+#[test]
+fn a_source_deleted_after_the_kill_fails_with_that_reason() {
+    let fx = Fixture::new();
+    let clip = fx.clip("gone.mp4", "1280x720", 12.0, false, &[]);
+    let data = fx.path("data");
+    let out = fx.out_dir();
+    kill_mid_transcode(&data, &out, &clip);
+    std::fs::remove_file(&clip).unwrap();
+    let output = vidprism()
+        .env(DATA_DIR_ENV, &data)
+        .args(["process", "--store", "--json", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("disappeared since it was queued"),
+        "{stderr}"
+    );
+    assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
+}
