@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: setup run build test check bench screenshot clean
+.PHONY: setup run build test check bench screenshot clean setup-packaging icons packaging-check deb deb-smoke
 
 setup:
 	@./scripts/setup.sh
@@ -25,6 +25,25 @@ bench: setup
 
 screenshot: setup
 	./scripts/screenshot.sh
+
+# Packaging (issue 7). `make deb` builds target/debian/vidprism_<version>_<arch>.deb
+# with cargo-deb; `make deb-smoke` installs it (root, Debian 12) and runs it.
+setup-packaging: setup
+	@./scripts/setup-packaging.sh
+
+# Re-render packaging/icons/*.png from assets/icon.svg (the PNGs are committed).
+icons: setup-packaging
+	./scripts/icons.sh
+
+packaging-check: setup-packaging
+	desktop-file-validate packaging/vidprism.desktop
+	appstreamcli validate --no-net packaging/org.vidprism.VidPrism.metainfo.xml
+
+deb: packaging-check
+	$(CARGO) deb
+
+deb-smoke: deb
+	./scripts/deb-smoke.sh
 
 clean:
 	$(CARGO) clean

@@ -3,6 +3,7 @@
 //! turns its errors into messages with `anyhow`.
 
 mod cli;
+mod logging;
 mod ui;
 
 use clap::Parser;
@@ -11,6 +12,13 @@ fn main() -> std::process::ExitCode {
     // Start the event clock now so `t_ms` counts from process start.
     vidprism::pipeline::elapsed_ms();
     let args = cli::Cli::parse();
+    // Held to the end of main: dropping it flushes the log file.
+    let window = args.command.is_none();
+    let _log = if window {
+        logging::init_window(args.verbose)
+    } else {
+        logging::init_cli(args.verbose)
+    };
     let result = match args.command {
         Some(cli::Command::Process(process)) => cli::process::run(process),
         Some(cli::Command::Presets(presets)) => cli::presets::run(presets),
@@ -19,6 +27,10 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
+            if window {
+                // The log file keeps why the window could not run.
+                tracing::error!("{e:#}");
+            }
             eprintln!("vidprism: {e:#}");
             std::process::ExitCode::FAILURE
         }

@@ -18,6 +18,10 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// More log lines on stderr: -v info, -vv debug, -vvv trace (else
+    /// RUST_LOG, else warnings). Never on stdout.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
     /// Videos to queue in the window.
     pub files: Vec<PathBuf>,
 }

@@ -125,6 +125,12 @@ impl Engine {
     /// Queues a source; its events carry the returned id.
     pub fn submit(&self, request: JobRequest) -> JobId {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            job = id,
+            input = %request.input.display(),
+            presets = ?request.presets.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            "job submitted"
+        );
         self.emitter.emit(
             id,
             EventKind::Queued {

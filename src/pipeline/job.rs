@@ -151,8 +151,10 @@ impl Job {
             }
         }
         if cancelled {
+            tracing::info!(job = self.id, "job cancelled");
             self.emit(EventKind::Cancelled);
         } else if errors.is_empty() {
+            tracing::info!(job = self.id, outputs, "job done");
             self.emit(EventKind::JobDone { outputs });
         } else {
             if outputs == 0 && !source_failed {
@@ -161,9 +163,14 @@ impl Job {
                     let _ = std::fs::remove_dir(dir);
                 }
             }
-            self.emit(EventKind::JobFailed {
-                error: errors.join("; "),
-            });
+            let error = errors.join("; ");
+            tracing::warn!(
+                job = self.id,
+                input = %self.request.input.display(),
+                outputs,
+                "job failed: {error}"
+            );
+            self.emit(EventKind::JobFailed { error });
         }
     }
 }

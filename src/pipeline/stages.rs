@@ -32,8 +32,21 @@ pub fn ingest(job: &Arc<Job>, fan_out: &FanOut) {
     });
     let info = match media::probe(&job.request.input) {
         Ok(info) => info,
-        Err(e) => return job.record_error(e.to_string()),
+        Err(e) => {
+            tracing::info!(job = job.id, error = %e, "probe failed");
+            return job.record_error(e.to_string());
+        }
     };
+    tracing::info!(
+        job = job.id,
+        width = info.display.width,
+        height = info.display.height,
+        duration_s = info.duration_s,
+        fps = info.fps,
+        video_codec = %info.video_codec,
+        audio_codec = ?info.audio_codec,
+        "probed"
+    );
     job.emit(EventKind::Probed {
         width: info.display.width,
         height: info.display.height,
@@ -194,6 +207,13 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         let path = staged.target().to_path_buf();
         match result.and_then(|()| staged.commit()) {
             Ok(bytes) => {
+                tracing::info!(
+                    job = job.id,
+                    rendition = %rendition.label,
+                    path = %path.display(),
+                    bytes,
+                    "rendition done"
+                );
                 job.record_output();
                 job.emit(EventKind::RenditionDone {
                     rendition: rendition.label.clone(),
@@ -205,6 +225,12 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             }
             Err(Error::Cancelled) => {}
             Err(e) => {
+                tracing::warn!(
+                    job = job.id,
+                    rendition = %rendition.label,
+                    error = ?e,
+                    "rendition failed: {e}"
+                );
                 job.emit(EventKind::RenditionFailed {
                     rendition: rendition.label.clone(),
                     error: e.to_string(),

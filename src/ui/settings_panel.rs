@@ -1,5 +1,5 @@
 //! The top bar: add videos, the presets for videos being added, the output
-//! folder and how many jobs transcode at once.
+//! folder, how many jobs transcode at once, and the log folder.
 
 use eframe::egui;
 use vidprism::settings::MAX_TRANSCODE_JOBS;
@@ -45,6 +45,20 @@ pub fn settings_ui(app: &mut App, ui: &mut egui::Ui) {
             // file manager has something to show.
             let _ = std::fs::create_dir_all(&dir);
             open_in_file_manager(&dir);
+        }
+        ui.separator();
+        if let Some(logs) = crate::logging::log_dir() {
+            if ui
+                .button("Show log")
+                .on_hover_text(format!(
+                    "Open the folder of VidPrism's log files: {}",
+                    logs.display()
+                ))
+                .clicked()
+            {
+                let _ = std::fs::create_dir_all(&logs);
+                open_in_file_manager(&logs);
+            }
         }
     });
 }

@@ -350,3 +350,27 @@ pub fn process_with_config(out: &Path, config: &Path, args: &[&str]) -> Run {
         stderr,
     }
 }
+
+/// Runs `vidprism process --json -o OUT FLAGS ARGS` with extra environment
+/// variables (say `-vv` and `RUST_LOG`); like [`process`], every stdout line
+/// must be JSON.
+pub fn process_with_env(out: &Path, flags: &[&str], env: &[(&str, &str)], args: &[&str]) -> Run {
+    let output = vidprism()
+        .args(["process", "--json", "-o"])
+        .arg(out)
+        .args(flags)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run vidprism");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8 stdout");
+    let events = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
+        .collect();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        events,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
