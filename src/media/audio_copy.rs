@@ -25,6 +25,17 @@ unsafe impl Send for AudioCopySource {}
 unsafe impl Sync for AudioCopySource {}
 
 impl AudioCopySource {
+    /// The packets of an opened encoder, in `time_base`.
+    pub fn from_encoder(encoder: &encoder::audio::Encoder, time_base: Rational) -> AudioCopySource {
+        let parameters = codec::Parameters::from(encoder);
+        let codec_name = parameters.id().name().to_owned();
+        AudioCopySource {
+            parameters,
+            time_base,
+            codec_name,
+        }
+    }
+
     pub fn new(stream: &format::stream::Stream) -> AudioCopySource {
         let parameters = stream.parameters().clone();
         let codec_name = parameters.id().name().to_owned();

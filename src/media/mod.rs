@@ -5,6 +5,7 @@
 //! [`SourceInfo`], [`RenditionTarget`] and the crate's [`Error`](crate::Error).
 
 mod audio_copy;
+mod audio_encoder;
 mod decode;
 mod filter;
 mod frame_ref;

@@ -6,25 +6,19 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ffmpeg_next::{
-    codec, encoder, format, frame, picture, ChannelLayout, Dictionary, Packet, Rational,
-};
+use ffmpeg_next::{codec, encoder, format, frame, picture, Dictionary, Packet, Rational};
 
 use super::audio_copy::{add_copy_stream, write_copied, AudioCopySource, CopyLane};
 use super::filter::Filter;
 use super::geometry::{Rotation, Size};
 use crate::error::{Error, Result};
-use crate::presets::{AudioCodec, AudioSpec, Container, Quality, RenditionSpec, VideoCodec};
+use crate::presets::{Container, Quality, RenditionSpec, VideoCodec};
 
 /// What a writer needs to know about the streams it is fed.
 pub struct SourceTiming {
     pub video_time_base: Rational,
     pub frame_rate: Rational,
     pub rotation: Rotation,
-    /// Time base of the audio frames, when the source has usable audio.
-    pub audio_time_base: Option<Rational>,
-    /// The source's audio track, for renditions that copy it.
-    pub audio_copy: Option<AudioCopySource>,
 }
 
 struct VideoLane {
@@ -42,22 +36,13 @@ struct VideoLane {
     capped_duration: Option<i64>,
 }
 
-struct AudioLane {
-    encoder: encoder::audio::Encoder,
-    chain: String,
-    frame_size: Option<u32>,
-    filter: Option<Filter>,
-    source_time_base: Rational,
-    stream_index: usize,
-    stream_time_base: Rational,
-}
-
 pub struct RenditionWriter {
     path: PathBuf,
     output: format::context::Output,
     video: VideoLane,
-    audio: Option<AudioLane>,
-    copy: Option<CopyLane>,
+    /// The audio stream: packets encoded once for the job, or copied from
+    /// the source.
+    audio: Option<CopyLane>,
     /// Presentation time of the newest frame encoded, in seconds.
     pub position_s: f64,
     pub frames: u64,
@@ -69,8 +54,9 @@ fn rational_from(q: Rational) -> Option<Rational> {
 
 /// Encoder options: speed and, in constant-quality mode, the CRF (a
 /// bitrate is set on the encoder context instead).
-fn video_options(spec: &RenditionSpec) -> Dictionary<'static> {
+fn video_options(spec: &RenditionSpec, threads: usize) -> Dictionary<'static> {
     let mut opts = Dictionary::new();
+    opts.set("threads", &threads.to_string());
     let crf = match spec.quality {
         Quality::Crf(crf) => Some(crf.to_string()),
         Quality::BitrateKbps(_) => None,
@@ -113,6 +99,8 @@ impl RenditionWriter {
         spec: &RenditionSpec,
         size: Size,
         timing: &SourceTiming,
+        threads: usize,
+        audio: Option<&AudioCopySource>,
     ) -> Result<RenditionWriter> {
         let write_err = |e: ffmpeg_next::Error| Error::Write {
             path: path.to_path_buf(),
@@ -124,31 +112,15 @@ impl RenditionWriter {
             .flags()
             .contains(format::Flags::GLOBAL_HEADER);
 
-        let video = open_video(&mut output, spec, size, timing, global_header)?;
-        let audio = match (timing.audio_time_base, spec.audio) {
-            (
-                Some(tb),
-                AudioSpec::Encode {
-                    codec,
-                    bitrate_kbps,
-                },
-            ) => Some(open_audio(
-                &mut output,
-                codec,
-                bitrate_kbps,
-                tb,
-                global_header,
-            )?),
-            _ => None,
-        };
-        let copy = match (&timing.audio_copy, spec.audio) {
-            (Some(source), AudioSpec::Copy) => Some(add_copy_stream(
+        let video = open_video(&mut output, spec, size, timing, global_header, threads)?;
+        let audio = match audio {
+            Some(source) => Some(add_copy_stream(
                 &mut output,
                 source,
                 spec.container.label(),
                 path,
             )?),
-            _ => None,
+            None => None,
         };
 
         let mut header_opts = Dictionary::new();
@@ -161,19 +133,12 @@ impl RenditionWriter {
             output,
             video,
             audio,
-            copy,
             position_s: 0.0,
             frames: 0,
         };
         // The muxer may pick its own time bases when writing the header.
         writer.video.stream_time_base = writer.stream_time_base(writer.video.stream_index);
-        if let Some(index) = writer.copy.as_ref().map(|c| c.stream_index) {
-            let tb = writer.stream_time_base(index);
-            if let Some(copy) = writer.copy.as_mut() {
-                copy.stream_time_base = tb;
-            }
-        }
-        if let Some(index) = writer.audio.as_ref().map(|a| a.stream_index) {
+        if let Some(index) = writer.audio.as_ref().map(|c| c.stream_index) {
             let tb = writer.stream_time_base(index);
             if let Some(audio) = writer.audio.as_mut() {
                 audio.stream_time_base = tb;
@@ -208,31 +173,12 @@ impl RenditionWriter {
         self.drain_video_filter()
     }
 
-    /// Copies one source audio packet, when this rendition copies audio.
+    /// Muxes one audio packet (encoded for the job, or the source's own).
     pub fn push_audio_packet(&mut self, packet: Packet) -> Result<()> {
-        match &self.copy {
+        match &self.audio {
             Some(lane) => write_copied(lane, packet, &mut self.output, &self.path),
             None => Ok(()),
         }
-    }
-
-    /// Encodes one source audio frame.
-    pub fn push_audio(&mut self, frame: frame::Audio) -> Result<()> {
-        let Some(lane) = self.audio.as_mut() else {
-            return Ok(());
-        };
-        if lane.filter.is_none() {
-            lane.filter = Some(Filter::audio(
-                &frame,
-                lane.source_time_base,
-                &lane.chain,
-                lane.frame_size,
-            )?);
-        }
-        if let Some(filter) = lane.filter.as_mut() {
-            filter.push(&frame)?;
-        }
-        self.drain_audio_filter()
     }
 
     fn drain_video_filter(&mut self) -> Result<()> {
@@ -268,34 +214,6 @@ impl RenditionWriter {
         Ok(())
     }
 
-    fn drain_audio_filter(&mut self) -> Result<()> {
-        let Some(lane) = self.audio.as_mut() else {
-            return Ok(());
-        };
-        let Some(filter) = lane.filter.as_mut() else {
-            return Ok(());
-        };
-        let filtered_tb = filter.output_time_base();
-        let encoder_tb = lane.encoder.time_base();
-        let mut samples = frame::Audio::empty();
-        while filter.pull(&mut samples) {
-            let pts = samples.pts().map(|p| rescale(p, filtered_tb, encoder_tb));
-            samples.set_pts(pts);
-            lane.encoder
-                .send_frame(&samples)
-                .map_err(Error::ffmpeg("encoding audio"))?;
-            write_packets(
-                &mut lane.encoder,
-                lane.stream_index,
-                lane.stream_time_base,
-                None,
-                &mut self.output,
-                &self.path,
-            )?;
-        }
-        Ok(())
-    }
-
     /// Flushes filters and encoders and writes the trailer. The file at the
     /// writer's path is complete when this returns `Ok`.
     pub fn finish(mut self) -> Result<()> {
@@ -315,23 +233,6 @@ impl RenditionWriter {
             &mut self.output,
             &self.path,
         )?;
-        if let Some(filter) = self.audio.as_mut().and_then(|a| a.filter.as_mut()) {
-            filter.finish()?;
-        }
-        self.drain_audio_filter()?;
-        if let Some(lane) = self.audio.as_mut() {
-            lane.encoder
-                .send_eof()
-                .map_err(Error::ffmpeg("finishing the audio encoder"))?;
-            write_packets(
-                &mut lane.encoder,
-                lane.stream_index,
-                lane.stream_time_base,
-                None,
-                &mut self.output,
-                &self.path,
-            )?;
-        }
         self.output.write_trailer().map_err(|e| Error::Write {
             path: self.path.clone(),
             reason: e.to_string(),
@@ -384,6 +285,7 @@ fn open_video(
     size: Size,
     timing: &SourceTiming,
     global_header: bool,
+    threads: usize,
 ) -> Result<VideoLane> {
     let codec = find_encoder(spec.video.encoder_name())?;
     let mut enc = codec::context::Context::new_with_codec(codec)
@@ -407,7 +309,7 @@ fn open_video(
         enc.set_flags(codec::Flags::GLOBAL_HEADER);
     }
     let enc = enc
-        .open_with(video_options(spec))
+        .open_with(video_options(spec, threads))
         .map_err(Error::ffmpeg(format!(
             "opening the {} encoder",
             codec.name()
@@ -445,61 +347,5 @@ fn open_video(
         durations: HashMap::new(),
         capped_duration: cap
             .map(|fps| rescale(1, Rational::new(1, fps as i32), timing.video_time_base).max(1)),
-    })
-}
-
-fn open_audio(
-    output: &mut format::context::Output,
-    audio: AudioCodec,
-    bitrate_kbps: u32,
-    source_time_base: Rational,
-    global_header: bool,
-) -> Result<AudioLane> {
-    let codec = find_encoder(audio.encoder_name())?;
-    let sample_format = codec
-        .audio()
-        .ok()
-        .and_then(|a| a.formats())
-        .and_then(|mut f| f.next())
-        .unwrap_or(format::Sample::F32(format::sample::Type::Planar));
-    let rate = audio.sample_rate();
-    let mut enc = codec::context::Context::new_with_codec(codec)
-        .encoder()
-        .audio()
-        .map_err(Error::ffmpeg("setting up the audio encoder"))?;
-    enc.set_rate(rate as i32);
-    enc.set_channel_layout(ChannelLayout::STEREO);
-    enc.set_format(sample_format);
-    enc.set_bit_rate(bitrate_kbps as usize * 1000);
-    enc.set_time_base(Rational::new(1, rate as i32));
-    if global_header {
-        enc.set_flags(codec::Flags::GLOBAL_HEADER);
-    }
-    let enc = enc.open().map_err(Error::ffmpeg(format!(
-        "opening the {} encoder",
-        codec.name()
-    )))?;
-    let frame_size = (!codec
-        .capabilities()
-        .contains(codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE))
-    .then(|| enc.frame_size());
-    let mut stream = output
-        .add_stream(codec)
-        .map_err(Error::ffmpeg("adding the audio stream"))?;
-    stream.set_parameters(&enc);
-    stream.set_time_base(Rational::new(1, rate as i32));
-    let stream_index = stream.index();
-    let chain = format!(
-        "aresample={rate},aformat=sample_fmts={}:channel_layouts=stereo",
-        sample_format.name()
-    );
-    Ok(AudioLane {
-        encoder: enc,
-        chain,
-        frame_size,
-        filter: None,
-        source_time_base,
-        stream_index,
-        stream_time_base: Rational::new(1, rate as i32),
     })
 }

@@ -14,6 +14,7 @@ mod engine;
 mod event;
 mod gate;
 mod job;
+mod priority;
 mod progress;
 mod stages;
 mod stall;

@@ -132,6 +132,7 @@ pub fn thumbnail(job: &Arc<Job>) {
 }
 
 pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
+    super::priority::lower_current_thread();
     let Some(prepared) = job.prepared.get() else {
         return;
     };
