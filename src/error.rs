@@ -49,6 +49,8 @@ pub enum Error {
         #[source]
         source: ffmpeg_next::Error,
     },
+    #[error("not made: it is scaled from the {rendition} rendition, which failed")]
+    UpstreamRendition { rendition: String },
     #[error("cancelled")]
     Cancelled,
     #[error("internal error: {0}")]

@@ -65,8 +65,9 @@ fn web_ladder_skips_upscales_and_keeps_audio() {
 #[test]
 fn portrait_rotated_clip_comes_out_upright() {
     let fx = Fixture::new();
-    // Coded landscape 640x360, shown turned a quarter: a 360x640 portrait.
-    let coded = fx.clip("coded.mp4", "640x360", 1.0, false, &[]);
+    // Coded landscape 1280x720, shown turned a quarter: a 720x1280 portrait.
+    // Its 480p and 360p are scaled from its 720p's upright pictures.
+    let coded = fx.clip("coded.mp4", "1280x720", 1.0, false, &[]);
     let src = fx.path("rotated.mp4");
     // FFmpeg 5.1 writes the rotation matrix only when remuxing.
     ffmpeg(&[
@@ -83,34 +84,34 @@ fn portrait_rotated_clip_comes_out_upright() {
     let probed = run.one("probed");
     assert_eq!(
         (probed["width"].as_u64(), probed["height"].as_u64()),
-        (Some(360), Some(640))
+        (Some(720), Some(1280))
     );
-    let done = run.one("rendition_done");
-    assert_eq!(
-        (done["width"].as_u64(), done["height"].as_u64()),
-        (Some(360), Some(640))
-    );
+    let mut sizes: Vec<_> = run
+        .of("rendition_done")
+        .iter()
+        .map(|e| (e["width"].as_u64().unwrap(), e["height"].as_u64().unwrap()))
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes, [(360, 640), (480, 854), (720, 1280)]);
     assert_outputs_sound(&run, Some(1.0));
-    assert_eq!(
-        audio_streams(&ffprobe(&run.rendition_paths()[0])),
-        0,
-        "no audio in, none out"
-    );
-    // The output carries no rotation and matches FFmpeg's upright frame.
-    let out = &run.rendition_paths()[0];
-    let ours = first_frame_rgb(out, 36, 64);
     let reference = first_frame_rgb(&src, 36, 64);
-    for q in [(0, 0, 18, 32), (18, 32, 36, 64), (0, 32, 18, 64)] {
-        let (a, b) = (mean_rgb(&ours, 36, q), mean_rgb(&reference, 36, q));
-        assert!(
-            (0..3).all(|c| (a[c] - b[c]).abs() < 24.0),
-            "quadrant {q:?}: {a:?} vs {b:?}"
-        );
+    for out in run.rendition_paths() {
+        assert_eq!(audio_streams(&ffprobe(&out)), 0, "no audio in, none out");
+        assert_eq!(frame_count(&out), 25, "{out:?}");
+        // No rotation left in the output, and FFmpeg's upright first frame.
+        let ours = first_frame_rgb(&out, 36, 64);
+        for q in [(0, 0, 18, 32), (18, 32, 36, 64), (0, 32, 18, 64)] {
+            let (a, b) = (mean_rgb(&ours, 36, q), mean_rgb(&reference, 36, q));
+            assert!(
+                (0..3).all(|c| (a[c] - b[c]).abs() < 24.0),
+                "{out:?} quadrant {q:?}: {a:?} vs {b:?}"
+            );
+        }
     }
     let thumb = image::open(run.one("thumbnail_ready")["path"].as_str().unwrap())
         .unwrap()
         .to_rgb8();
-    assert_eq!(thumb.dimensions(), (360, 640));
+    assert_eq!(thumb.dimensions(), (640, 1138));
 }
 
 #[test]

@@ -10,11 +10,13 @@ use ffmpeg_next::{codec, encoder, format, frame, picture, Dictionary, Packet, Ra
 
 use super::audio_copy::{add_copy_stream, write_copied, AudioCopySource, CopyLane};
 use super::filter::Filter;
+use super::frame_ref::video_ref;
 use super::geometry::{Rotation, Size};
 use crate::error::{Error, Result};
 use crate::presets::{Container, Quality, RenditionSpec, VideoCodec};
 
 /// What a writer needs to know about the streams it is fed.
+#[derive(Clone, Copy)]
 pub struct SourceTiming {
     pub video_time_base: Rational,
     pub frame_rate: Rational,
@@ -46,6 +48,11 @@ pub struct RenditionWriter {
     /// Presentation time of the newest frame encoded, in seconds.
     pub position_s: f64,
     pub frames: u64,
+    /// Whether scaled pictures are kept for smaller renditions made from
+    /// this one (see `take_forwarded`).
+    pub forwarding: bool,
+    forwarded: Vec<(frame::Video, i64)>,
+    filter_flushed: bool,
 }
 
 fn rational_from(q: Rational) -> Option<Rational> {
@@ -135,6 +142,9 @@ impl RenditionWriter {
             audio,
             position_s: 0.0,
             frames: 0,
+            forwarding: false,
+            forwarded: Vec::new(),
+            filter_flushed: false,
         };
         // The muxer may pick its own time bases when writing the header.
         writer.video.stream_time_base = writer.stream_time_base(writer.video.stream_index);
@@ -190,6 +200,11 @@ impl RenditionWriter {
         let mut scaled = frame::Video::empty();
         while filter.pull(&mut scaled) {
             scaled.set_kind(picture::Type::None);
+            if self.forwarding {
+                let duration = scaled.pts().and_then(|p| lane.durations.get(&p).copied());
+                self.forwarded
+                    .push((video_ref(&scaled), duration.unwrap_or(0)));
+            }
             if let Some(duration) = lane.capped_duration {
                 let pts = scaled
                     .pts()
@@ -214,13 +229,29 @@ impl RenditionWriter {
         Ok(())
     }
 
-    /// Flushes filters and encoders and writes the trailer. The file at the
-    /// writer's path is complete when this returns `Ok`.
-    pub fn finish(mut self) -> Result<()> {
+    /// Scaled pictures kept for smaller renditions since the last call, with
+    /// their durations.
+    pub fn take_forwarded(&mut self) -> Vec<(frame::Video, i64)> {
+        std::mem::take(&mut self.forwarded)
+    }
+
+    /// Ends the scale chain's input, so every scaled picture is out (and,
+    /// when forwarding, in `take_forwarded`).
+    pub fn flush_filter(&mut self) -> Result<()> {
+        if self.filter_flushed {
+            return Ok(());
+        }
+        self.filter_flushed = true;
         if let Some(filter) = self.video.filter.as_mut() {
             filter.finish()?;
         }
-        self.drain_video_filter()?;
+        self.drain_video_filter()
+    }
+
+    /// Flushes filters and encoders and writes the trailer. The file at the
+    /// writer's path is complete when this returns `Ok`.
+    pub fn finish(mut self) -> Result<()> {
+        self.flush_filter()?;
         let lane = &mut self.video;
         lane.encoder
             .send_eof()
