@@ -20,23 +20,9 @@ fn request(input: PathBuf, out: PathBuf) -> JobRequest {
     }
 }
 
-/// Receives events until `stop` says so, failing after a generous timeout
-/// instead of hanging.
-fn collect_until(engine: &Engine, mut stop: impl FnMut(&Event) -> bool) -> Vec<Event> {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut events = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let event = engine
-            .events()
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("timed out; events so far: {events:#?}"));
-        let done = stop(&event);
-        events.push(event);
-        if done {
-            return events;
-        }
-    }
+/// Events until `stop`, with a generous limit.
+fn collect(engine: &Engine, stop: impl FnMut(&Event) -> bool) -> Vec<Event> {
+    collect_until(engine, Duration::from_secs(120), stop)
 }
 
 #[test]
@@ -53,10 +39,10 @@ fn cancel_stops_the_transcode_and_leaves_nothing_behind() {
     )
     .unwrap();
     let id = engine.submit(request(src, fx.out_dir()));
-    collect_until(&engine, |e| matches!(e.kind, EventKind::Progress { .. }));
+    collect(&engine, |e| matches!(e.kind, EventKind::Progress { .. }));
     let asked = Instant::now();
     assert!(engine.cancel(id));
-    let events = collect_until(&engine, |e| e.kind.is_final());
+    let events = collect(&engine, |e| e.kind.is_final());
     let took = asked.elapsed();
     assert_eq!(events.last().unwrap().kind, EventKind::Cancelled);
     assert!(took < Duration::from_secs(5), "cancel took {took:?}");
@@ -79,11 +65,11 @@ fn thumbnail_arrives_while_another_job_is_still_transcoding() {
     let short = fx.clip("short.mp4", "640x360", 1.0, false, &[]);
     let engine = Engine::start(EngineConfig::default(), None).unwrap();
     let first = engine.submit(request(long, fx.out_dir()));
-    collect_until(&engine, |e| {
+    collect(&engine, |e| {
         e.job == first && matches!(e.kind, EventKind::Progress { .. })
     });
     let second = engine.submit(request(short, fx.out_dir()));
-    let events = collect_until(&engine, |e| {
+    let events = collect(&engine, |e| {
         e.job == second && matches!(e.kind, EventKind::ThumbnailReady { .. })
     });
     // The long job is still going: no rendition of it is done yet.
@@ -111,7 +97,7 @@ fn events_of_a_job_come_in_pipeline_order() {
     let src = fx.clip("clip.mp4", "640x360", 1.0, true, &[]);
     let engine = Engine::start(EngineConfig::default(), None).unwrap();
     let id = engine.submit(request(src, fx.out_dir()));
-    let events = collect_until(&engine, |e| e.kind.is_final());
+    let events = collect(&engine, |e| e.kind.is_final());
     let kinds: Vec<&str> = events
         .iter()
         .filter(|e| e.job == id)

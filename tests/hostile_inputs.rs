@@ -27,20 +27,7 @@ fn request(input: PathBuf, out: PathBuf) -> JobRequest {
 
 /// Events until `job` ends, failing after `limit` instead of hanging.
 fn until_final(engine: &Engine, job: JobId, limit: Duration) -> Vec<Event> {
-    let deadline = Instant::now() + limit;
-    let mut events = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let event = engine
-            .events()
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("job {job} did not end in {limit:?}: {events:#?}"));
-        let last = event.job == job && event.kind.is_final();
-        events.push(event);
-        if last {
-            return events;
-        }
-    }
+    collect_until(engine, limit, |e| e.job == job && e.kind.is_final())
 }
 
 fn no_temp_files(out: &Path) {

@@ -92,13 +92,15 @@ impl Filter {
             .expect("the graph was built with an \"out\" sink")
     }
 
+    fn source(&mut self) -> filter::Context {
+        self.graph
+            .get("in")
+            .expect("the graph was built with an \"in\" source")
+    }
+
     /// Feeds one frame; the filter takes over the frame's reference.
     pub fn push(&mut self, frame: &frame::Frame) -> Result<()> {
-        let mut source = self
-            .graph
-            .get("in")
-            .expect("the graph was built with an \"in\" source");
-        source
+        self.source()
             .source()
             .add(frame)
             .map_err(Error::ffmpeg("filtering a frame"))
@@ -106,11 +108,7 @@ impl Filter {
 
     /// Signals the end of the input.
     pub fn finish(&mut self) -> Result<()> {
-        let mut source = self
-            .graph
-            .get("in")
-            .expect("the graph was built with an \"in\" source");
-        source
+        self.source()
             .source()
             .flush()
             .map_err(Error::ffmpeg("flushing a filter"))

@@ -192,10 +192,17 @@ impl RenditionWriter {
     }
 
     fn drain_video_filter(&mut self) -> Result<()> {
-        let lane = &mut self.video;
-        let Some(filter) = lane.filter.as_mut() else {
+        // Out of the lane while draining, so the lane can write packets.
+        let Some(mut filter) = self.video.filter.take() else {
             return Ok(());
         };
+        let drained = self.drain_from(&mut filter);
+        self.video.filter = Some(filter);
+        drained
+    }
+
+    fn drain_from(&mut self, filter: &mut Filter) -> Result<()> {
+        let lane = &mut self.video;
         let filtered_tb = filter.output_time_base();
         let mut scaled = frame::Video::empty();
         while filter.pull(&mut scaled) {
@@ -217,14 +224,7 @@ impl RenditionWriter {
             lane.encoder
                 .send_frame(&scaled)
                 .map_err(Error::ffmpeg("encoding a video frame"))?;
-            write_packets(
-                &mut lane.encoder,
-                lane.stream_index,
-                lane.stream_time_base,
-                Some(&mut lane.durations),
-                &mut self.output,
-                &self.path,
-            )?;
+            lane.write_packets(&mut self.output, &self.path)?;
         }
         Ok(())
     }
@@ -252,18 +252,11 @@ impl RenditionWriter {
     /// writer's path is complete when this returns `Ok`.
     pub fn finish(mut self) -> Result<()> {
         self.flush_filter()?;
-        let lane = &mut self.video;
-        lane.encoder
+        self.video
+            .encoder
             .send_eof()
             .map_err(Error::ffmpeg("finishing the video encoder"))?;
-        write_packets(
-            &mut lane.encoder,
-            lane.stream_index,
-            lane.stream_time_base,
-            Some(&mut lane.durations),
-            &mut self.output,
-            &self.path,
-        )?;
+        self.video.write_packets(&mut self.output, &self.path)?;
         self.output.write_trailer().map_err(|e| Error::Write {
             path: self.path.clone(),
             reason: e.to_string(),
@@ -271,32 +264,25 @@ impl RenditionWriter {
     }
 }
 
-/// Moves every packet the encoder has ready into the file. Video packets get
-/// their frame's duration back (encoders with delay leave it at zero).
-fn write_packets(
-    encoder: &mut encoder::Encoder,
-    stream_index: usize,
-    stream_time_base: Rational,
-    mut durations: Option<&mut HashMap<i64, i64>>,
-    output: &mut format::context::Output,
-    path: &Path,
-) -> Result<()> {
-    let encoder_time_base = encoder.time_base();
-    let mut packet = Packet::empty();
-    while encoder.receive_packet(&mut packet).is_ok() {
-        if let Some(durations) = durations.as_deref_mut() {
-            if let Some(duration) = packet.pts().and_then(|p| durations.remove(&p)) {
+impl VideoLane {
+    /// Moves every packet the encoder has ready into the file, with its
+    /// frame's duration back (encoders with delay leave it at zero).
+    fn write_packets(&mut self, output: &mut format::context::Output, path: &Path) -> Result<()> {
+        let encoder_time_base = self.encoder.time_base();
+        let mut packet = Packet::empty();
+        while self.encoder.receive_packet(&mut packet).is_ok() {
+            if let Some(duration) = packet.pts().and_then(|p| self.durations.remove(&p)) {
                 packet.set_duration(duration);
             }
+            packet.set_stream(self.stream_index);
+            packet.rescale_ts(encoder_time_base, self.stream_time_base);
+            packet.write_interleaved(output).map_err(|e| Error::Write {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         }
-        packet.set_stream(stream_index);
-        packet.rescale_ts(encoder_time_base, stream_time_base);
-        packet.write_interleaved(output).map_err(|e| Error::Write {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        Ok(())
     }
-    Ok(())
 }
 
 fn rescale(value: i64, from: Rational, to: Rational) -> i64 {

@@ -8,11 +8,18 @@
 //! Measured (make bench, 1080p thumbnail while three jobs transcode on two
 //! cores): nice 10 gave 90-105 ms, nice 19 65-100 ms, SCHED_IDLE 52-78 ms.
 
+/// Environment variable that, set to `normal`, keeps transcodes at normal
+/// priority (for a machine where other busy programs would starve them).
+pub const PRIORITY_ENV: &str = "VIDPRISM_TRANSCODE_PRIORITY";
+
 /// Moves the calling thread to background scheduling; threads it starts
 /// afterwards (the encoders, FFmpeg's codec threads) inherit it. Only Linux
 /// sets this per thread; elsewhere it would change the whole process, so it
 /// does nothing there.
 pub fn lower_current_thread() {
+    if std::env::var(PRIORITY_ENV).is_ok_and(|v| v == "normal") {
+        return;
+    }
     #[cfg(target_os = "linux")]
     // SAFETY: these calls have no memory effects; with pid/who 0 they apply
     // to the calling thread on Linux. A failure only means the thread keeps

@@ -104,28 +104,17 @@ impl Run {
     }
 }
 
+/// The binary, with transcodes at normal priority: tests run many programs
+/// side by side, and background transcodes would wait behind all of them.
 pub fn vidprism() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vidprism"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vidprism"));
+    command.env("VIDPRISM_TRANSCODE_PRIORITY", "normal");
+    command
 }
 
 /// Runs `vidprism process --json -o OUT ARGS`.
 pub fn process(out: &Path, args: &[&str]) -> Run {
-    let output = vidprism()
-        .args(["process", "--json", "-o"])
-        .arg(out)
-        .args(args)
-        .output()
-        .expect("run vidprism");
-    let stdout = String::from_utf8(output.stdout).expect("utf-8 stdout");
-    let events = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
-        .collect();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        events,
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    process_with_env(out, &[], &[], args)
 }
 
 /// ffprobe's JSON for the file's streams and format.
@@ -372,5 +361,27 @@ pub fn process_with_env(out: &Path, flags: &[&str], env: &[(&str, &str)], args: 
         code: output.status.code().unwrap_or(-1),
         events,
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Events from an in-process engine until `stop` says so, failing after
+/// `limit` instead of hanging.
+pub fn collect_until(
+    engine: &vidprism::pipeline::Engine,
+    limit: std::time::Duration,
+    mut stop: impl FnMut(&vidprism::pipeline::Event) -> bool,
+) -> Vec<vidprism::pipeline::Event> {
+    let deadline = std::time::Instant::now() + limit;
+    let mut events = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let event = engine.events().recv_timeout(left).unwrap_or_else(|_| {
+            panic!("nothing ended within {limit:?}; events so far: {events:#?}")
+        });
+        let done = stop(&event);
+        events.push(event);
+        if done {
+            return events;
+        }
     }
 }
