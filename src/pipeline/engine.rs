@@ -159,11 +159,11 @@ impl Engine {
     pub fn cancel(&self, id: JobId) -> bool {
         let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
         match jobs.get(&id).and_then(Weak::upgrade) {
-            Some(job) => {
+            Some(job) if !job.has_ended() => {
                 job.cancel.store(true, Ordering::Relaxed);
                 true
             }
-            None => false,
+            _ => false,
         }
     }
 

@@ -72,6 +72,12 @@ impl Job {
         self.cancel.load(Ordering::Relaxed)
     }
 
+    /// Whether the job's final event has been sent. A worker may still hold
+    /// the job for a moment after that.
+    pub fn has_ended(&self) -> bool {
+        self.tally().ended
+    }
+
     /// Notes that the job just made progress (for the stall watch).
     pub fn touch_progress(&self) {
         self.last_progress_ms.store(elapsed_ms(), Ordering::Relaxed);
