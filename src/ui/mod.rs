@@ -18,6 +18,8 @@ mod view;
 #[cfg(test)]
 mod preset_editor_tests;
 #[cfg(test)]
+mod test_fixture;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_queue;

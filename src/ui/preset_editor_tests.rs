@@ -4,7 +4,7 @@
 //!
 //! Settings and presets always go to a temp dir.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,19 +16,8 @@ use vidprism::settings::Settings;
 
 use super::app::App;
 use super::queue_model::RowStatus;
+use super::test_fixture::TestDrop;
 use super::view::app_ui;
-
-#[derive(Debug)]
-struct TestDrop(PathBuf);
-
-impl egui::DroppedFile for TestDrop {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
-}
 
 fn setup() -> (tempfile::TempDir, Harness<'static, App>) {
     let dir = tempfile::tempdir().expect("temp dir");

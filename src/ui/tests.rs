@@ -4,9 +4,9 @@
 //!
 //! Settings always go to a temp dir; clips are made with the `ffmpeg` CLI.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui;
 use egui_kittest::kittest::Queryable as _;
@@ -17,71 +17,13 @@ use vidprism::settings::Settings;
 
 use super::app::{App, ThumbnailTexture};
 use super::queue_model::{RowId, RowStatus};
-use super::view::app_ui;
+use super::test_fixture::{harness_for, step_until, Fixture, TestDrop};
 
-/// A file dropped on the window, as eframe would hand it over.
-#[derive(Debug)]
-struct TestDrop(PathBuf);
+const SIZE: [f32; 2] = [900.0, 520.0];
 
-impl egui::DroppedFile for TestDrop {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
-}
-
-struct Fixture {
-    dir: tempfile::TempDir,
-}
-
-impl Fixture {
-    /// A temp dir holding `settings.json` with `presets` and an `out`
-    /// folder as the output folder.
-    fn new(presets: &[&str]) -> Fixture {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let settings = Settings {
-            output_dir: Some(dir.path().join("out")),
-            presets: presets.iter().map(|p| p.to_string()).collect(),
-            transcode_jobs: 1,
-        };
-        settings
-            .save_to(&dir.path().join("settings.json"))
-            .expect("settings saved");
-        Fixture { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// A real clip made by the ffmpeg CLI.
-    fn clip(&self, name: &str, size: &str, seconds: u32) -> PathBuf {
-        let path = self.path(name);
-        let status = std::process::Command::new("ffmpeg")
-            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-            .arg(format!("testsrc2=s={size}:r=25:d={seconds}"))
-            .args(["-pix_fmt", "yuv420p"])
-            .arg(&path)
-            .status()
-            .expect("ffmpeg runs");
-        assert!(status.success(), "ffmpeg made {name}");
-        path
-    }
-
-    fn harness(&self) -> Harness<'static, App> {
-        let app = App::new(&egui::Context::default(), Some(self.path("settings.json")))
-            .expect("app starts");
-        harness_for(app)
-    }
-}
-
-fn harness_for(mut app: App) -> Harness<'static, App> {
-    app.notify = false;
-    Harness::builder()
-        .with_size([900.0, 520.0])
-        .build_ui_state(|ui, app: &mut App| app_ui(app, ui), app)
+/// The window with the fixture's settings.
+fn window(fx: &Fixture) -> Harness<'static, App> {
+    harness_for(fx.app(), SIZE)
 }
 
 fn drop_files(harness: &mut Harness<'_, App>, paths: &[PathBuf]) {
@@ -91,23 +33,6 @@ fn drop_files(harness: &mut Harness<'_, App>, paths: &[PathBuf]) {
             .dropped_files
             .push(Arc::new(TestDrop(p.clone())));
     }
-    harness.step();
-}
-
-/// Steps the window until `done` holds, failing after `limit`.
-fn step_until(
-    harness: &mut Harness<'_, App>,
-    limit: Duration,
-    what: &str,
-    done: impl Fn(&App) -> bool,
-) {
-    let start = Instant::now();
-    while !done(harness.state()) {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-        harness.step();
-    }
-    // One more frame so the view shows the final state.
     harness.step();
 }
 
@@ -126,7 +51,7 @@ fn dropping_files_and_folders_adds_rows() {
     }
     let single = fx.path("single.mov");
     std::fs::write(&single, b"x").expect("write");
-    let mut harness = fx.harness();
+    let mut harness = window(&fx);
     assert!(harness.query_by_label("one.mp4").is_none());
     drop_files(&mut harness, &[single, folder]);
     let names: Vec<String> = harness
@@ -153,7 +78,7 @@ fn dropping_files_and_folders_adds_rows() {
 fn a_real_clip_ends_done_with_its_thumbnail_shown() {
     let fx = Fixture::new(&["web"]);
     let clip = fx.clip("clip.mp4", "320x240", 1);
-    let mut harness = fx.harness();
+    let mut harness = window(&fx);
     drop_files(&mut harness, &[clip]);
     let row = only_row(harness.state());
     step_until(
@@ -197,7 +122,7 @@ fn a_dropped_text_file_shows_its_error() {
     let fx = Fixture::new(&["web"]);
     let text = fx.path("notes.txt");
     std::fs::write(&text, "hello, not a video\n").expect("write");
-    let mut harness = fx.harness();
+    let mut harness = window(&fx);
     drop_files(&mut harness, &[text]);
     let row = only_row(harness.state());
     step_until(&mut harness, Duration::from_secs(20), "failure", |app| {
@@ -220,7 +145,7 @@ fn a_dropped_text_file_shows_its_error() {
 fn cancel_and_retry_buttons_act() {
     let fx = Fixture::new(&["web"]);
     let clip = fx.clip("long.mp4", "640x480", 6);
-    let mut harness = fx.harness();
+    let mut harness = window(&fx);
     drop_files(&mut harness, &[clip]);
     let row = only_row(harness.state());
     let first_job = harness.state().model.row(row).and_then(|r| r.job);
@@ -264,7 +189,7 @@ fn cancel_and_retry_buttons_act() {
 #[test]
 fn preset_and_jobs_choices_are_remembered() {
     let fx = Fixture::new(&["web"]);
-    let mut harness = fx.harness();
+    let mut harness = window(&fx);
     harness.get_by_label("webm").click();
     harness.step();
     assert_eq!(harness.state().settings.presets, ["web", "webm"]);
@@ -342,7 +267,7 @@ fn snapshot(harness: &mut Harness<'_, App>, name: &str) {
 #[test]
 fn snapshot_empty() {
     let fx = Fixture::new(&["web"]);
-    let mut harness = harness_for(snapshot_app(&fx));
+    let mut harness = harness_for(snapshot_app(&fx), SIZE);
     harness.get_by_label_contains("Drop videos or folders here");
     snapshot(&mut harness, "empty");
 }
@@ -387,7 +312,7 @@ fn snapshot_running_done_failed() {
                 .into(),
         }],
     );
-    let mut harness = harness_for(app);
+    let mut harness = harness_for(app, SIZE);
     harness.step();
     // A synthetic thumbnail for the finished row: a fixed gradient.
     let image = egui::ColorImage::from_rgb(
@@ -419,7 +344,7 @@ fn snapshot_running_done_failed() {
 #[test]
 fn snapshot_drop_overlay() {
     let fx = Fixture::new(&["web"]);
-    let mut harness = harness_for(snapshot_app(&fx));
+    let mut harness = harness_for(snapshot_app(&fx), SIZE);
     harness.input_mut().hovered_files.push(egui::HoveredFile {
         path: Some(PathBuf::from("/home/user/clip.mp4")),
         mime: String::new(),

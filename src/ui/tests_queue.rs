@@ -4,85 +4,30 @@
 //! resume, reordering and clearing finished rows.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use eframe::egui;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::Harness;
 use vidprism::output::TEMP_MARKER;
 use vidprism::pipeline::{Event, EventKind, Stage};
 use vidprism::presets::find_preset;
-use vidprism::settings::Settings;
 use vidprism::store::{JobState, JobStore, STORE_FILE};
 
 use super::app::App;
 use super::queue_model::RowStatus;
-use super::view::app_ui;
-
-struct Fixture {
-    dir: tempfile::TempDir,
-}
+use super::test_fixture::{harness_for, step_until, Fixture};
 
 impl Fixture {
-    fn new(presets: &[&str]) -> Fixture {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let settings = Settings {
-            output_dir: Some(dir.path().join("out")),
-            presets: presets.iter().map(|p| p.to_string()).collect(),
-            transcode_jobs: 1,
-        };
-        settings
-            .save_to(&dir.path().join("settings.json"))
-            .expect("settings saved");
-        Fixture { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
     fn store_path(&self) -> PathBuf {
         self.path(STORE_FILE)
     }
 
-    fn clip(&self, name: &str, size: &str, seconds: u32) -> PathBuf {
-        let path = self.path(name);
-        let status = std::process::Command::new("ffmpeg")
-            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-            .arg(format!("testsrc2=s={size}:r=25:d={seconds}"))
-            .args(["-pix_fmt", "yuv420p"])
-            .arg(&path)
-            .status()
-            .expect("ffmpeg runs");
-        assert!(status.success(), "ffmpeg made {name}");
-        path
-    }
-
     /// The window with its job store in the temp dir.
     fn harness(&self) -> Harness<'static, App> {
-        let mut app = App::new(&egui::Context::default(), Some(self.path("settings.json")))
-            .expect("app starts");
-        app.notify = false;
+        let mut app = self.app();
         app.open_job_store(&self.store_path());
-        Harness::builder()
-            .with_size([1000.0, 560.0])
-            .build_ui_state(|ui, app: &mut App| app_ui(app, ui), app)
+        harness_for(app, [1000.0, 560.0])
     }
-}
-
-fn step_until(
-    harness: &mut Harness<'_, App>,
-    limit: Duration,
-    what: &str,
-    done: impl Fn(&App) -> bool,
-) {
-    let start = Instant::now();
-    while !done(harness.state()) {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-        harness.step();
-    }
-    harness.step();
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
