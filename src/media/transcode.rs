@@ -193,11 +193,9 @@ pub fn transcode(
             frame_rate,
             decoder,
             audio,
-            copy: routes
-                .contains(&AudioRoute::Copy)
-                .then(|| copy_source.as_ref().map(|c| (audio_index, c.time_base)))
-                .flatten()
-                .and_then(|(i, tb)| Some((i?, tb))),
+            copy: audio_index
+                .zip(copy_source.as_ref().map(|c| c.time_base))
+                .filter(|_| routes.contains(&AudioRoute::Copy)),
             encoders,
             routes,
             from_decoder: parents.iter().map(Option::is_none).collect(),
