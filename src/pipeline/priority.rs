@@ -1,18 +1,22 @@
 //! Scheduling priority of the transcode threads. Encoders keep every core
 //! busy; at normal priority a thumbnail asked for meanwhile waits its turn
-//! among dozens of encoder threads. Transcodes therefore run as background
-//! work, so probes, thumbnails and the window, which are short and what the
-//! user is looking at, get the CPU first. On an otherwise idle machine the
+//! among dozens of encoder threads. Transcodes therefore run at nice 19, so
+//! probes, thumbnails and the window, which are short and what the user is
+//! looking at, get the CPU first. On an otherwise idle machine the
 //! transcodes still get every cycle.
 //!
 //! Measured (make bench, 1080p thumbnail while three jobs transcode on two
-//! cores): nice 10 gave 90-105 ms, nice 19 65-100 ms, SCHED_IDLE 52-78 ms.
+//! cores): nice 10 gave 90-105 ms, nice 19 46-105 ms (median 65), SCHED_IDLE
+//! 54-78 ms. SCHED_IDLE is not the default: other busy programs can starve
+//! it completely, and the stall watch would then fail healthy jobs; a nice
+//! 19 thread always keeps a share of the CPU.
 
-/// Environment variable that, set to `normal`, keeps transcodes at normal
-/// priority (for a machine where other busy programs would starve them).
+/// Environment variable: `normal` keeps transcodes at normal priority,
+/// `idle` makes them SCHED_IDLE (only ever run when nothing else wants the
+/// CPU); anything else or unset means nice 19.
 pub const PRIORITY_ENV: &str = "VIDPRISM_TRANSCODE_PRIORITY";
 
-/// Moves the calling thread to background scheduling; threads it starts
+/// Lowers the calling thread's priority; threads it starts
 /// afterwards (the encoders, FFmpeg's codec threads) inherit it. Only Linux
 /// sets this per thread; elsewhere it would change the whole process, so it
 /// does nothing there.
@@ -25,8 +29,10 @@ pub fn lower_current_thread() {
     // to the calling thread on Linux. A failure only means the thread keeps
     // its priority, which is harmless.
     unsafe {
-        let param = libc::sched_param { sched_priority: 0 };
-        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
+        if std::env::var(PRIORITY_ENV).is_ok_and(|v| v == "idle") {
+            let param = libc::sched_param { sched_priority: 0 };
+            libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+        } else {
             libc::setpriority(libc::PRIO_PROCESS, 0, 19);
         }
     }
