@@ -14,9 +14,6 @@ pub struct SourceInfo {
     pub path: PathBuf,
     /// Display size: square pixels, upright.
     pub display: Size,
-    /// Coded size of the video stream.
-    pub coded: Size,
-    pub rotation: Rotation,
     /// Duration in seconds, when the container knows it.
     pub duration_s: Option<f64>,
     /// Average frame rate, 0 when unknown.
@@ -73,8 +70,6 @@ pub fn probe(path: &Path) -> Result<SourceInfo> {
     Ok(SourceInfo {
         path: path.to_path_buf(),
         display,
-        coded,
-        rotation,
         duration_s: duration_s(&input, video_index),
         fps,
         video_codec: params.id().name().to_owned(),

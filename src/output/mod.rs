@@ -8,4 +8,4 @@ mod staged_file;
 
 pub use folder::{default_output_dir, reserve_job_dir};
 pub use naming::sanitize_name;
-pub use staged_file::{remove_stale_temp_files, StagedFile, TEMP_MARKER};
+pub use staged_file::{remove_temp_files_in, StagedFile, TEMP_MARKER};

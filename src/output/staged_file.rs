@@ -77,28 +77,16 @@ impl Drop for StagedFile {
     }
 }
 
-/// Removes temporary files a crash left in `dir` and its subfolders (one
-/// level deep, as the output layout is `<out>/<stem>/<file>`).
-pub fn remove_stale_temp_files(dir: &Path) -> usize {
-    let mut removed = 0;
+/// Removes the temporary files a crash left in `dir` (not its subfolders).
+pub fn remove_temp_files_in(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
+        return;
     };
     for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            if let Ok(inner) = std::fs::read_dir(&path) {
-                for file in inner.flatten() {
-                    if file.file_name().to_string_lossy().ends_with(TEMP_MARKER)
-                        && std::fs::remove_file(file.path()).is_ok()
-                    {
-                        removed += 1;
-                    }
-                }
-            }
+        if entry.file_name().to_string_lossy().ends_with(TEMP_MARKER) {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
-    removed
 }
 
 #[cfg(test)]

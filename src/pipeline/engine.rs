@@ -183,10 +183,6 @@ impl Engine {
     pub fn set_stall_timeout(&self, timeout: std::time::Duration) {
         self.stall.set(timeout);
     }
-
-    pub fn transcode_jobs(&self) -> usize {
-        self.gate.limit()
-    }
 }
 
 impl Drop for Engine {

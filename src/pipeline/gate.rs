@@ -26,10 +26,6 @@ impl Gate {
         self.changed.notify_all();
     }
 
-    pub fn limit(&self) -> usize {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).1
-    }
-
     /// Waits for a free place.
     pub fn acquire(self: &Arc<Self>) -> Permit {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());

@@ -2,10 +2,8 @@
 //! (recognised by their marker) and the outputs the store recorded for that
 //! attempt. Nothing the store did not record as made by the job is deleted.
 
-use std::path::Path;
-
 use super::record::JobRecord;
-use crate::output::{sanitize_name, TEMP_MARKER};
+use crate::output::{remove_temp_files_in, sanitize_name};
 
 /// Removes what `record`'s interrupted attempt left behind.
 pub fn remove_interrupted_attempt(record: &JobRecord) {
@@ -32,17 +30,6 @@ pub fn remove_interrupted_attempt(record: &JobRecord) {
         let ours = name == stem || name.starts_with(&format!("{stem} ("));
         if ours && entry.path().is_dir() {
             remove_temp_files_in(&entry.path());
-        }
-    }
-}
-
-fn remove_temp_files_in(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().ends_with(TEMP_MARKER) {
-            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

@@ -30,6 +30,17 @@ impl Fixture {
     }
 }
 
+/// Every row's status, top to bottom.
+fn statuses(harness: &Harness<'_, App>) -> Vec<RowStatus> {
+    harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .map(|r| r.status.clone())
+        .collect()
+}
+
 fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -165,13 +176,7 @@ fn finished_and_failed_jobs_are_restored_as_they_ended() {
 
     let mut harness = fx.harness();
     harness.step();
-    let statuses: Vec<RowStatus> = harness
-        .state()
-        .model
-        .rows()
-        .iter()
-        .map(|r| r.status.clone())
-        .collect();
+    let statuses = statuses(&harness);
     assert_eq!(
         statuses,
         [RowStatus::Done, RowStatus::Failed(reason.into())]
@@ -279,13 +284,7 @@ fn a_source_that_changed_while_waiting_fails_with_that_reason() {
     std::fs::remove_file(&gone).unwrap();
     harness.state_mut().set_paused(false);
     harness.step();
-    let statuses: Vec<RowStatus> = harness
-        .state()
-        .model
-        .rows()
-        .iter()
-        .map(|r| r.status.clone())
-        .collect();
+    let statuses = statuses(&harness);
     let changed_reason = format!(
         "{}: the source file changed since it was queued",
         changed.display()
