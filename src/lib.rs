@@ -5,6 +5,7 @@
 //! line) sends [`pipeline::Command`]s and reads [`pipeline::Event`]s.
 
 pub mod error;
+pub mod farm;
 pub mod media;
 pub mod presets;
 

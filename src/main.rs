@@ -22,6 +22,7 @@ fn main() -> std::process::ExitCode {
     let result = match args.command {
         Some(cli::Command::Process(process)) => cli::process::run(process),
         Some(cli::Command::Presets(presets)) => cli::presets::run(presets),
+        Some(cli::Command::Worker(worker)) => cli::worker::run(worker),
         None => ui::run(args.files).map(|()| std::process::ExitCode::SUCCESS),
     };
     match result {

@@ -1,12 +1,16 @@
 //! Command-line arguments (clap) and the headless subcommands.
 
+pub mod farm_args;
 pub mod presets;
 pub mod process;
 pub mod resume;
+pub mod worker;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+pub use farm_args::FarmArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -32,6 +36,8 @@ pub enum Command {
     Process(ProcessArgs),
     /// List the presets (built-in and user), or check a preset file.
     Presets(PresetsArgs),
+    /// Join a farm: pull work from a NATS JetStream broker and run it here.
+    Worker(WorkerArgs),
 }
 
 #[derive(Args, Debug)]
@@ -55,9 +61,53 @@ pub struct ProcessArgs {
     /// again the jobs an interrupted run left unfinished.
     #[arg(long)]
     pub store: bool,
+    /// Run the jobs on a farm's workers instead of this machine.
+    #[command(flatten)]
+    pub farm: FarmArgs,
+    /// With --nats: the workers read the sources and write the outputs in
+    /// place on a shared disk (see `worker --path-map`) instead of through
+    /// the broker's object store.
+    #[arg(long, requires = "nats")]
+    pub shared_folders: bool,
     /// Videos to process.
     #[arg(required_unless_present = "store", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub farm: FarmArgs,
+    /// Queues to take work from (comma-separated): ingest, thumbnail, transcode.
+    #[arg(
+        long,
+        value_name = "STAGES",
+        value_delimiter = ',',
+        default_value = "ingest,thumbnail,transcode"
+    )]
+    pub stages: Vec<String>,
+    /// Jobs transcoding at once on this worker.
+    #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Shared folders: the submitter's path FROM is TO on this machine
+    /// (repeatable), e.g. --path-map /Volumes/media=/mnt/media.
+    #[arg(long, value_name = "FROM=TO")]
+    pub path_map: Vec<String>,
+    /// Seconds a stage may go without a sign of life before its work goes
+    /// to another worker (set by the first worker to create the queues).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub ack_wait: u64,
+    /// Deliveries of one stage before its job fails with the last reason
+    /// (set by the first worker to create the queues).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub tries: u32,
+    /// Where sources and outputs are kept while they travel [default: a
+    /// folder in the system's temporary folder].
+    #[arg(long, value_name = "DIR")]
+    pub scratch: Option<PathBuf>,
+    /// This worker's name in logs and news [default: host-pid].
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Args, Debug)]

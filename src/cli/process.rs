@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use vidprism::farm::{FarmClient, Files};
 use vidprism::output::default_output_dir;
-use vidprism::pipeline::{Engine, EngineConfig, Event, EventKind, JobId, JobRequest};
+use vidprism::pipeline::{Engine, EngineConfig, Event, EventKind, JobId, JobRequest, JobRunner};
 use vidprism::presets::{resolve, Preset, PresetStore, DEFAULT_PRESET};
 
 use super::ProcessArgs;
@@ -42,15 +43,28 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let out_dir = args.out.clone().unwrap_or_else(default_output_dir);
-    let engine = Engine::start(
-        EngineConfig {
-            transcode_jobs: usize::from(args.jobs),
-            stall_timeout: std::time::Duration::from_secs(args.stall_timeout),
-            ..EngineConfig::default()
-        },
-        None,
-    )
-    .context("starting the pipeline's threads")?;
+    let engine: Box<dyn JobRunner> = match args.farm.connection() {
+        Some(connection) => {
+            let files = if args.shared_folders {
+                Files::Shared
+            } else {
+                Files::ObjectStore
+            };
+            Box::new(FarmClient::connect(&connection, files, None)?)
+        }
+        None => Box::new(
+            Engine::start(
+                EngineConfig {
+                    transcode_jobs: usize::from(args.jobs),
+                    stall_timeout: std::time::Duration::from_secs(args.stall_timeout),
+                    ..EngineConfig::default()
+                },
+                None,
+            )
+            .context("starting the pipeline's threads")?,
+        ),
+    };
+    let engine = engine.as_ref();
     let mut inputs: HashMap<JobId, PathBuf> = HashMap::new();
     let mut failed = 0;
     let mut store = None;
@@ -58,7 +72,7 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     if args.store {
         let (mut run, recovery) = super::resume::StoreRun::open()?;
         failed += recovery.failed.len();
-        inputs.extend(run.resubmit(&engine, &recovery.rerun));
+        inputs.extend(run.resubmit(engine, &recovery.rerun));
         store = Some(run);
     }
     for file in &args.files {
@@ -68,7 +82,7 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
             out_dir: out_dir.clone(),
         };
         let id = match store.as_mut() {
-            Some(run) => run.submit(&engine, request, preset_names.clone())?,
+            Some(run) => run.submit(engine, request, preset_names.clone())?,
             None => engine.submit(request),
         };
         inputs.insert(id, file.clone());

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use vidprism::pipeline::{Engine, Event, JobId, JobRequest};
+use vidprism::pipeline::{Event, JobId, JobRequest, JobRunner};
 use vidprism::store::{JobStore, Recovery, StoreId};
 
 /// The store behind a `--store` run.
@@ -30,7 +30,7 @@ impl StoreRun {
     }
 
     /// Submits the interrupted jobs again; returns their engine ids and inputs.
-    pub fn resubmit(&mut self, engine: &Engine, ids: &[StoreId]) -> Vec<(JobId, PathBuf)> {
+    pub fn resubmit(&mut self, engine: &dyn JobRunner, ids: &[StoreId]) -> Vec<(JobId, PathBuf)> {
         let mut submitted = Vec::new();
         for &id in ids {
             let Some(request) = self.store.job(id).map(|j| j.request()) else {
@@ -48,7 +48,7 @@ impl StoreRun {
     /// still finds it in the store).
     pub fn submit(
         &mut self,
-        engine: &Engine,
+        engine: &dyn JobRunner,
         request: JobRequest,
         preset_names: Vec<String>,
     ) -> anyhow::Result<JobId> {

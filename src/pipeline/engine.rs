@@ -185,6 +185,28 @@ impl Engine {
     }
 }
 
+impl super::runner::JobRunner for Engine {
+    fn submit(&self, request: JobRequest) -> JobId {
+        Engine::submit(self, request)
+    }
+
+    fn cancel(&self, id: JobId) -> bool {
+        Engine::cancel(self, id)
+    }
+
+    fn events(&self) -> &Receiver<Event> {
+        Engine::events(self)
+    }
+
+    fn set_transcode_jobs(&self, n: usize) {
+        Engine::set_transcode_jobs(self, n)
+    }
+
+    fn describe(&self) -> String {
+        "this computer".into()
+    }
+}
+
 impl Drop for Engine {
     /// Cancels every job and waits for the workers to stop.
     fn drop(&mut self) {

@@ -17,7 +17,6 @@ use crate::plan::Plan;
 pub struct Prepared {
     pub info: SourceInfo,
     pub plan: Plan,
-    pub dir: PathBuf,
 }
 
 #[derive(Default)]
@@ -42,6 +41,9 @@ pub struct Job {
     /// When the job last made progress, on the event clock.
     last_progress_ms: AtomicU64,
     pub prepared: OnceLock<Prepared>,
+    /// The job's own output folder, once reserved: removed when the job is
+    /// cancelled or its source fails.
+    dir: OnceLock<PathBuf>,
     emitter: Emitter,
     tally: Mutex<Tally>,
 }
@@ -56,6 +58,7 @@ impl Job {
             stalled: AtomicBool::new(false),
             last_progress_ms: AtomicU64::new(elapsed_ms()),
             prepared: OnceLock::new(),
+            dir: OnceLock::new(),
             emitter,
             tally: Mutex::new(Tally {
                 open_stages: 1,
@@ -99,6 +102,15 @@ impl Job {
         self.stalled.load(Ordering::Relaxed)
     }
 
+    /// Sets the job's output folder; false if it was already set.
+    pub fn set_dir(&self, dir: PathBuf) -> bool {
+        self.dir.set(dir).is_ok()
+    }
+
+    pub fn dir(&self) -> Option<&PathBuf> {
+        self.dir.get()
+    }
+
     pub fn emit(&self, kind: EventKind) {
         self.emitter.emit(self.id, kind);
     }
@@ -125,6 +137,11 @@ impl Job {
         }
     }
 
+    /// Whether the source turned out unusable.
+    pub fn source_failed(&self) -> bool {
+        self.tally().source_failed
+    }
+
     /// Records that the source is unusable; everything made from it goes.
     pub fn record_source_error(&self, error: String) {
         self.tally().source_failed = true;
@@ -133,20 +150,44 @@ impl Job {
 
     /// Ends one stage; the last one to end decides the job's final event.
     pub fn end_stage(&self) {
-        let (outputs, errors, source_failed) = {
+        let ended = {
             let mut tally = self.tally();
             tally.open_stages = tally.open_stages.saturating_sub(1);
             if tally.open_stages > 0 || tally.ended {
                 return;
             }
-            tally.ended = true;
-            (
-                tally.outputs,
-                std::mem::take(&mut tally.errors),
-                tally.source_failed,
-            )
+            Self::take_end(&mut tally)
         };
-        let dir = self.prepared.get().map(|p| p.dir.clone());
+        self.finish(ended);
+    }
+
+    /// Ends the job now, whatever stages are still open (a farm job whose
+    /// stages run elsewhere); their later news is ignored. False if it had
+    /// already ended.
+    pub fn end_now(&self) -> bool {
+        let ended = {
+            let mut tally = self.tally();
+            if tally.ended {
+                return false;
+            }
+            Self::take_end(&mut tally)
+        };
+        self.finish(ended);
+        true
+    }
+
+    fn take_end(tally: &mut Tally) -> (usize, Vec<String>, bool) {
+        tally.ended = true;
+        (
+            tally.outputs,
+            std::mem::take(&mut tally.errors),
+            tally.source_failed,
+        )
+    }
+
+    /// Sends the job's final event and removes what must not stay.
+    fn finish(&self, (outputs, errors, source_failed): (usize, Vec<String>, bool)) {
+        let dir = self.dir.get().cloned();
         // A stalled job was stopped through its cancel flag but fails.
         let cancelled = self.is_cancelled() && !self.is_stalled();
         if cancelled || source_failed {

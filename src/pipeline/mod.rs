@@ -9,18 +9,20 @@
 //! ```
 
 mod clock;
-mod emitter;
+pub(crate) mod emitter;
 mod engine;
 mod event;
 mod gate;
-mod job;
+pub(crate) mod job;
 mod priority;
 mod progress;
-mod stages;
-mod stall;
-mod worker;
+mod runner;
+pub(crate) mod stages;
+pub(crate) mod stall;
+pub(crate) mod worker;
 
 pub use clock::elapsed_ms;
 pub use engine::{Engine, EngineConfig, JobRequest, Waker};
 pub use event::{Event, EventKind, JobId, Stage};
+pub use runner::JobRunner;
 pub use stall::DEFAULT_STALL_TIMEOUT;

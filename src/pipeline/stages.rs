@@ -2,6 +2,7 @@
 //! thumbnail, transcode. Each handler reports through the job's events and
 //! records failures; the worker ends the stage.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crossbeam_channel::Sender;
@@ -26,15 +27,41 @@ pub fn ingest(job: &Arc<Job>, fan_out: &FanOut) {
     if job.is_cancelled() {
         return;
     }
-    job.emit(EventKind::StageStarted {
-        stage: Stage::Probe,
-        rendition: None,
-    });
+    let Some(has_renditions) = prepare(job, Announce::Yes, None) else {
+        return;
+    };
+    job.open_stages(1 + usize::from(has_renditions));
+    send_or_fail(&fan_out.thumbnail, job);
+    if has_renditions {
+        send_or_fail(&fan_out.transcode, job);
+    }
+}
+
+/// Whether [`prepare`] reports what it finds: ingest does; a farm worker
+/// preparing a job again for its thumbnail or transcode stage does not
+/// (the job's ingest already said it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    Yes,
+    No,
+}
+
+/// Probes the source, plans its renditions and reserves the job's output
+/// folder (or takes `dir`, reserved earlier elsewhere). Returns whether
+/// any rendition is planned; `None` when it failed (the reason is recorded).
+pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bool> {
+    if announce == Announce::Yes {
+        job.emit(EventKind::StageStarted {
+            stage: Stage::Probe,
+            rendition: None,
+        });
+    }
     let info = match media::probe(&job.request.input) {
         Ok(info) => info,
         Err(e) => {
             tracing::info!(job = job.id, error = %e, "probe failed");
-            return job.record_error(e.to_string());
+            job.record_error(e.to_string());
+            return None;
         }
     };
     tracing::info!(
@@ -47,40 +74,49 @@ pub fn ingest(job: &Arc<Job>, fan_out: &FanOut) {
         audio_codec = ?info.audio_codec,
         "probed"
     );
-    job.emit(EventKind::Probed {
-        width: info.display.width,
-        height: info.display.height,
-        duration_s: info.duration_s,
-        fps: info.fps,
-        video_codec: info.video_codec.clone(),
-        audio_codec: info.audio_codec.clone(),
-    });
-    let plan = plan(info.display, &job.request.presets);
-    let stem = job
-        .request
-        .input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let dir = match reserve_job_dir(&job.request.out_dir, &stem) {
-        Ok(dir) => dir,
-        Err(e) => return job.record_error(e.to_string()),
-    };
-    for skipped in &plan.skipped {
-        job.emit(EventKind::RenditionSkipped {
-            rendition: skipped.label.clone(),
-            reason: skipped.reason.clone(),
+    if announce == Announce::Yes {
+        job.emit(EventKind::Probed {
+            width: info.display.width,
+            height: info.display.height,
+            duration_s: info.duration_s,
+            fps: info.fps,
+            video_codec: info.video_codec.clone(),
+            audio_codec: info.audio_codec.clone(),
         });
     }
+    let plan = plan(info.display, &job.request.presets);
+    let dir = match dir {
+        Some(dir) => dir,
+        None => {
+            let stem = job
+                .request
+                .input
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match reserve_job_dir(&job.request.out_dir, &stem) {
+                Ok(dir) => dir,
+                Err(e) => {
+                    job.record_error(e.to_string());
+                    return None;
+                }
+            }
+        }
+    };
+    if announce == Announce::Yes {
+        for skipped in &plan.skipped {
+            job.emit(EventKind::RenditionSkipped {
+                rendition: skipped.label.clone(),
+                reason: skipped.reason.clone(),
+            });
+        }
+    }
     let has_renditions = !plan.renditions.is_empty();
-    if job.prepared.set(Prepared { info, plan, dir }).is_err() {
-        return job.record_error("internal error: job ingested twice".into());
+    if !job.set_dir(dir) || job.prepared.set(Prepared { info, plan }).is_err() {
+        job.record_error("internal error: job ingested twice".into());
+        return None;
     }
-    job.open_stages(1 + usize::from(has_renditions));
-    send_or_fail(&fan_out.thumbnail, job);
-    if has_renditions {
-        send_or_fail(&fan_out.transcode, job);
-    }
+    Some(has_renditions)
 }
 
 fn send_or_fail(queue: &Sender<Arc<Job>>, job: &Arc<Job>) {
@@ -110,7 +146,10 @@ pub fn thumbnail(job: &Arc<Job>) {
         .map(|p| p.thumbnail)
         .unwrap_or_default();
     let name = format!("thumbnail.{}", spec.format.extension());
-    let staged = StagedFile::new(prepared.dir.join(name));
+    let Some(dir) = job.dir() else {
+        return;
+    };
+    let staged = StagedFile::new(dir.join(name));
     let made = media::write_thumbnail(
         &job.request.input,
         staged.temp_path(),
@@ -143,10 +182,13 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         stage: Stage::Transcode,
         rendition: None,
     });
+    let Some(dir) = job.dir() else {
+        return;
+    };
     let renditions = &prepared.plan.renditions;
     let staged: Vec<StagedFile> = renditions
         .iter()
-        .map(|r| StagedFile::new(prepared.dir.join(&r.file_name)))
+        .map(|r| StagedFile::new(dir.join(&r.file_name)))
         .collect();
     let targets: Vec<RenditionTarget> = renditions
         .iter()

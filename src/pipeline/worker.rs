@@ -32,14 +32,24 @@ pub fn spawn_worker(
         let Ok(job) = queue.recv() else {
             return;
         };
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handle(&job))) {
+        run_caught(&job, || handle(&job));
+        job.end_stage();
+    })
+}
+
+/// Runs one stage's work for `job`; a panic fails the job with the panic's
+/// message instead of taking the thread down. `None` if it panicked.
+pub fn run_caught<R>(job: &Job, work: impl FnOnce() -> R) -> Option<R> {
+    match catch_unwind(AssertUnwindSafe(work)) {
+        Ok(r) => Some(r),
+        Err(payload) => {
             job.record_error(format!(
                 "internal error (please report it): {}",
                 panic_message(payload.as_ref())
             ));
+            None
         }
-        job.end_stage();
-    })
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,528 @@
+//! The farm's only door to NATS JetStream: the one module that uses the
+//! async-nats client. It keeps a small tokio runtime to itself and offers
+//! blocking calls, so the rest of VidPrism stays plain threads and
+//! crossbeam channels.
+//!
+//! Layout on the broker:
+//! - work-queue streams `VIDPRISM_INGEST`, `VIDPRISM_THUMBNAIL`,
+//!   `VIDPRISM_TRANSCODE` on `vidprism.work.<stage>.<job>`, each drained by
+//!   one shared durable pull consumer (`workers`): a message goes to one
+//!   worker, and back to the queue if it is not acknowledged in time;
+//! - the stream `VIDPRISM_EVENTS` on `vidprism.events.<job>`, one subject per
+//!   job, kept a day;
+//! - the object store bucket `vidprism-files` for sources and outputs;
+//! - the stream `VIDPRISM_CANCELLED` on `vidprism.cancelled.<job>`: jobs
+//!   their submitter cancelled (a plain stream, not a key-value bucket, so
+//!   that NATS 2.9 servers, Debian 12's, work too).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, object_store, stream, AckKind};
+use futures_util::StreamExt;
+use tokio::runtime::{Handle, Runtime};
+
+use super::connect::FarmConnection;
+use super::error::FarmError;
+use super::wire::WorkStage;
+
+const EVENTS_STREAM: &str = "VIDPRISM_EVENTS";
+const FILES_BUCKET: &str = "vidprism-files";
+const CANCELLED_STREAM: &str = "VIDPRISM_CANCELLED";
+const WORKERS_CONSUMER: &str = "workers";
+/// How long news and cancel marks are kept on the broker.
+const KEEP: Duration = Duration::from_secs(24 * 3600);
+/// Work published twice with the same id inside this window is stored once
+/// (an ingest redelivered after it fanned out must not fan out again).
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn stream_name(stage: WorkStage) -> String {
+    format!("VIDPRISM_{}", stage.name().to_ascii_uppercase())
+}
+
+pub fn work_subject(stage: WorkStage, job: &str) -> String {
+    format!("vidprism.work.{}.{job}", stage.name())
+}
+
+pub fn news_subject(job: &str) -> String {
+    format!("vidprism.events.{job}")
+}
+
+fn cancel_subject(job: &str) -> String {
+    format!("vidprism.cancelled.{job}")
+}
+
+/// The job key of a news subject.
+pub fn job_of_news_subject(subject: &str) -> Option<&str> {
+    subject.strip_prefix("vidprism.events.")
+}
+
+/// A connection to the farm's broker, with every stream and bucket in
+/// place. Cheap to clone; clones share the connection.
+#[derive(Clone)]
+pub struct Broker {
+    runtime: Arc<Runtime>,
+    client: async_nats::Client,
+    js: jetstream::Context,
+    files: object_store::ObjectStore,
+    cancelled: stream::Stream,
+    url: String,
+}
+
+/// How work consumers are set up by the first worker that creates them.
+#[derive(Clone, Copy, Debug)]
+pub struct WorkPolicy {
+    /// A delivery not acknowledged (nor kept alive) for this long goes to
+    /// another worker.
+    pub ack_wait: Duration,
+    /// Deliveries of one message before it is given up.
+    pub tries: u32,
+}
+
+impl Broker {
+    /// Connects, then creates the streams and buckets that are missing.
+    pub fn connect(connection: &FarmConnection) -> Result<Broker, FarmError> {
+        let url = connection.display_url();
+        let connect_error = |reason: String| FarmError::Connect {
+            url: url.clone(),
+            reason,
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("nats")
+            .enable_all()
+            .build()
+            .map_err(|e| connect_error(e.to_string()))?;
+        let runtime = Arc::new(runtime);
+        let client = runtime
+            .block_on(async {
+                options(connection)
+                    .await?
+                    .connect(connection.url.as_str())
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(connect_error)?;
+        // The JetStream context spawns its acker task on the runtime.
+        let js = {
+            let _inside = runtime.enter();
+            jetstream::new(client.clone())
+        };
+        let (files, cancelled) = runtime.block_on(create_layout(&js))?;
+        Ok(Broker {
+            runtime,
+            client,
+            js,
+            files,
+            cancelled,
+            url,
+        })
+    }
+
+    /// The broker's address, without credentials.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    /// Queues work; `id` makes a second publish of the same work a no-op.
+    pub fn publish_work(
+        &self,
+        stage: WorkStage,
+        job: &str,
+        id: &str,
+        payload: Vec<u8>,
+    ) -> Result<(), FarmError> {
+        let action = format!("queue {} work", stage.name());
+        self.block_on(async {
+            let message = jetstream::message::PublishMessage::build()
+                .payload(payload.into())
+                .message_id(id);
+            self.js
+                .send_publish(work_subject(stage, job), message)
+                .await
+                .map_err(|e| FarmError::broker(&action, e))?
+                .await
+                .map_err(|e| FarmError::broker(&action, e))?;
+            Ok(())
+        })
+    }
+
+    /// Publishes news of a job. With `confirm`, waits until the broker has
+    /// stored it (results); without, returns once it is sent (progress).
+    pub fn publish_news(
+        &self,
+        job: &str,
+        payload: Vec<u8>,
+        confirm: bool,
+    ) -> Result<(), FarmError> {
+        self.block_on(async {
+            let ack = self
+                .js
+                .publish(news_subject(job), payload.into())
+                .await
+                .map_err(|e| FarmError::broker("send news", e))?;
+            if confirm {
+                ack.await.map_err(|e| FarmError::broker("store news", e))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The shared consumer of one stage's work queue, created with
+    /// `policy` if it does not exist yet (else the existing one's policy
+    /// holds, see [`WorkQueue::policy`]).
+    pub fn work_queue(&self, stage: WorkStage, policy: WorkPolicy) -> Result<WorkQueue, FarmError> {
+        let action = format!("open the {} queue", stage.name());
+        let consumer = self.block_on(async {
+            let stream = self
+                .js
+                .get_stream(stream_name(stage))
+                .await
+                .map_err(|e| FarmError::broker(&action, e))?;
+            stream
+                .get_or_create_consumer(
+                    WORKERS_CONSUMER,
+                    consumer::pull::Config {
+                        durable_name: Some(WORKERS_CONSUMER.into()),
+                        ack_policy: consumer::AckPolicy::Explicit,
+                        ack_wait: policy.ack_wait,
+                        max_deliver: i64::from(policy.tries.max(1)),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(|e| FarmError::broker(&action, e))
+        })?;
+        let info = &consumer.cached_info().config;
+        let policy = WorkPolicy {
+            ack_wait: info.ack_wait,
+            tries: u32::try_from(info.max_deliver).unwrap_or(u32::MAX),
+        };
+        Ok(WorkQueue {
+            consumer,
+            handle: self.runtime.handle().clone(),
+            policy,
+            stage,
+        })
+    }
+
+    /// Every job's news whose key starts with `prefix.`, from the first
+    /// stored message on, in order.
+    pub fn news_feed(&self, prefix: &str) -> Result<NewsFeed, FarmError> {
+        let messages = self.block_on(async {
+            let stream = self
+                .js
+                .get_stream(EVENTS_STREAM)
+                .await
+                .map_err(|e| FarmError::broker("open the event stream", e))?;
+            let consumer = stream
+                .create_consumer(consumer::pull::OrderedConfig {
+                    filter_subject: format!("{}.>", news_subject(prefix)),
+                    deliver_policy: consumer::DeliverPolicy::All,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| FarmError::broker("follow the event stream", e))?;
+            consumer
+                .messages()
+                .await
+                .map_err(|e| FarmError::broker("follow the event stream", e))
+        })?;
+        Ok(NewsFeed {
+            messages: Mutex::new(Some(messages)),
+            handle: self.runtime.handle().clone(),
+        })
+    }
+
+    /// Stores a file in the object store under `name`.
+    pub fn put_file(&self, name: &str, path: &Path) -> Result<u64, FarmError> {
+        let transfer = |reason: String| FarmError::Transfer {
+            file: path.to_path_buf(),
+            action: "send it",
+            reason,
+        };
+        self.block_on(async {
+            let mut file = tokio::fs::File::open(path)
+                .await
+                .map_err(|e| transfer(e.to_string()))?;
+            let info = self
+                .files
+                .put(name, &mut file)
+                .await
+                .map_err(|e| transfer(e.to_string()))?;
+            Ok(info.size as u64)
+        })
+    }
+
+    /// Writes the object `name` to `path` (which must not exist yet).
+    pub fn get_file(&self, name: &str, path: &Path) -> Result<u64, FarmError> {
+        let transfer = |reason: String| FarmError::Transfer {
+            file: path.to_path_buf(),
+            action: "fetch it",
+            reason,
+        };
+        self.block_on(async {
+            let mut object = self
+                .files
+                .get(name)
+                .await
+                .map_err(|e| transfer(e.to_string()))?;
+            let mut file = tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .await
+                .map_err(|e| transfer(e.to_string()))?;
+            let bytes = tokio::io::copy(&mut object, &mut file)
+                .await
+                .map_err(|e| transfer(e.to_string()))?;
+            file.sync_all().await.map_err(|e| transfer(e.to_string()))?;
+            Ok(bytes)
+        })
+    }
+
+    /// Removes an object; one that is already gone is fine.
+    pub fn delete_file(&self, name: &str) {
+        if let Err(e) = self.block_on(self.files.delete(name)) {
+            tracing::debug!(object = name, error = %e, "object not deleted");
+        }
+    }
+
+    /// Marks a job cancelled for every worker.
+    pub fn cancel_job(&self, job: &str) -> Result<(), FarmError> {
+        self.block_on(async {
+            self.js
+                .publish(cancel_subject(job), "cancelled".into())
+                .await
+                .map_err(|e| FarmError::broker("cancel a job", e))?
+                .await
+                .map_err(|e| FarmError::broker("cancel a job", e))
+        })
+        .map(|_| ())
+    }
+
+    /// Whether the job's submitter cancelled it. A broker that cannot be
+    /// asked says no: the work goes on rather than being lost.
+    pub fn is_cancelled(&self, job: &str) -> bool {
+        self.block_on(
+            self.cancelled
+                .get_last_raw_message_by_subject(&cancel_subject(job)),
+        )
+        .is_ok()
+    }
+
+    /// Waits until everything published has reached the broker.
+    pub fn flush(&self) {
+        let _ = self.block_on(self.client.flush());
+    }
+}
+
+async fn options(c: &FarmConnection) -> Result<async_nats::ConnectOptions, String> {
+    let mut options = async_nats::ConnectOptions::new()
+        .name("vidprism")
+        .connection_timeout(CONNECT_TIMEOUT)
+        .require_tls(c.tls_required);
+    if let (Some(user), Some(password)) = (&c.user, &c.password) {
+        options = options.user_and_password(user.clone(), password.clone());
+    }
+    if let Some(token) = &c.token {
+        options = options.token(token.clone());
+    }
+    if let Some(path) = &c.nkey_file {
+        let seed = tokio::fs::read_to_string(path)
+            .await
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        options = options.nkey(seed.trim().to_owned());
+    }
+    if let Some(path) = &c.creds_file {
+        options = options
+            .credentials_file(path)
+            .await
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(ca) = &c.tls_ca {
+        options = options.add_root_certificates(ca.clone());
+    }
+    if let (Some(cert), Some(key)) = (&c.tls_cert, &c.tls_key) {
+        options = options.add_client_certificate(cert.clone(), key.clone());
+    }
+    Ok(options)
+}
+
+async fn create_layout(
+    js: &jetstream::Context,
+) -> Result<(object_store::ObjectStore, stream::Stream), FarmError> {
+    for stage in WorkStage::ALL {
+        js.get_or_create_stream(stream::Config {
+            name: stream_name(stage),
+            subjects: vec![format!("vidprism.work.{}.>", stage.name())],
+            retention: stream::RetentionPolicy::WorkQueue,
+            duplicate_window: DUPLICATE_WINDOW,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| FarmError::broker(format!("create the {} queue", stage.name()), e))?;
+    }
+    js.get_or_create_stream(stream::Config {
+        name: EVENTS_STREAM.into(),
+        subjects: vec!["vidprism.events.>".into()],
+        max_age: KEEP,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| FarmError::broker("create the event stream", e))?;
+    let files = match js.get_object_store(FILES_BUCKET).await {
+        Ok(store) => store,
+        Err(_) => js
+            .create_object_store(object_store::Config {
+                bucket: FILES_BUCKET.into(),
+                max_age: KEEP,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| FarmError::broker("create the file store", e))?,
+    };
+    let cancelled = js
+        .get_or_create_stream(stream::Config {
+            name: CANCELLED_STREAM.into(),
+            subjects: vec!["vidprism.cancelled.>".into()],
+            max_age: KEEP,
+            max_messages_per_subject: 1,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| FarmError::broker("create the cancel list", e))?;
+    Ok((files, cancelled))
+}
+
+/// One stage's queue, as a worker pulls from it.
+pub struct WorkQueue {
+    consumer: consumer::Consumer<consumer::pull::Config>,
+    handle: Handle,
+    policy: WorkPolicy,
+    stage: WorkStage,
+}
+
+impl WorkQueue {
+    /// The policy the queue really has (the first worker's).
+    pub fn policy(&self) -> WorkPolicy {
+        self.policy
+    }
+
+    /// The next piece of work, or `None` if none came within `wait`.
+    pub fn next(&self, wait: Duration) -> Result<Option<Delivery>, FarmError> {
+        let action = format!("take {} work", self.stage.name());
+        self.handle.block_on(async {
+            let mut batch = self
+                .consumer
+                .fetch()
+                .max_messages(1)
+                .expires(wait)
+                .messages()
+                .await
+                .map_err(|e| FarmError::broker(&action, e))?;
+            match batch.next().await {
+                None => Ok(None),
+                Some(Ok(message)) => Ok(Some(Delivery {
+                    message,
+                    handle: self.handle.clone(),
+                })),
+                Some(Err(e)) => Err(FarmError::broker(&action, e)),
+            }
+        })
+    }
+}
+
+/// One delivery of a work message: acknowledge it when done, keep it alive
+/// while working, or give it back.
+pub struct Delivery {
+    message: jetstream::Message,
+    handle: Handle,
+}
+
+impl Delivery {
+    pub fn payload(&self) -> &[u8] {
+        &self.message.payload
+    }
+
+    /// Which delivery this is: 1 the first time.
+    pub fn attempt(&self) -> u32 {
+        self.message
+            .info()
+            .map(|i| u32::try_from(i.delivered).unwrap_or(1))
+            .unwrap_or(1)
+    }
+
+    fn ack_with(&self, kind: AckKind) -> Result<(), FarmError> {
+        self.handle
+            .block_on(self.message.ack_with(kind))
+            .map_err(|e| FarmError::broker("acknowledge work", e))
+    }
+
+    /// Done: the message leaves the queue.
+    pub fn ack(&self) -> Result<(), FarmError> {
+        // Double ack: wait for the server to confirm, so a crash right after
+        // cannot make the work run again.
+        self.handle
+            .block_on(self.message.double_ack())
+            .map_err(|e| FarmError::broker("acknowledge work", e))
+    }
+
+    /// Still working: restarts the ack wait.
+    pub fn keep_alive(&self) -> Result<(), FarmError> {
+        self.ack_with(AckKind::Progress)
+    }
+
+    /// Unreadable: never deliver it again.
+    pub fn give_up(&self) -> Result<(), FarmError> {
+        self.ack_with(AckKind::Term)
+    }
+
+    /// Failed this time: deliver again after `delay`.
+    pub fn retry_after(&self, delay: Duration) -> Result<(), FarmError> {
+        self.ack_with(AckKind::Nak(Some(delay)))
+    }
+}
+
+/// News of jobs, in the order the broker stored it.
+pub struct NewsFeed {
+    messages: Mutex<Option<consumer::pull::Ordered>>,
+    handle: Handle,
+}
+
+impl Drop for NewsFeed {
+    fn drop(&mut self) {
+        // Unsubscribing spawns a task: it must happen inside the runtime.
+        let _inside = self.handle.enter();
+        drop(self.messages.get_mut().map(Option::take));
+    }
+}
+
+impl NewsFeed {
+    /// The next news as (job key, payload), or `None` after `wait`.
+    pub fn next(&self, wait: Duration) -> Result<Option<(String, Vec<u8>)>, FarmError> {
+        let mut messages = self.messages.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(messages) = messages.as_mut() else {
+            return Ok(None);
+        };
+        self.handle.block_on(async {
+            match tokio::time::timeout(wait, messages.next()).await {
+                Err(_) => Ok(None),
+                Ok(None) => Err(FarmError::broker("follow the event stream", "it ended")),
+                Ok(Some(Err(e))) => Err(FarmError::broker("follow the event stream", e)),
+                Ok(Some(Ok(message))) => {
+                    let job = job_of_news_subject(&message.subject)
+                        .unwrap_or_default()
+                        .to_owned();
+                    Ok(Some((job, message.payload.to_vec())))
+                }
+            }
+        })
+    }
+}

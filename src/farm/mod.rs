@@ -1,0 +1,31 @@
+//! The farm: the same three stages on several machines, connected through
+//! NATS JetStream instead of in-process channels. The local pipeline stays
+//! the default; a farm is another way to connect the engine's stages.
+//!
+//! ```text
+//! FarmClient --source--> object store <--fetch-- FarmWorker (ingest: probe, plan)
+//!     |  --work--> VIDPRISM_INGEST --------------> |  --work--> VIDPRISM_THUMBNAIL --> workers
+//!     |                                            +  --work--> VIDPRISM_TRANSCODE --> workers
+//!     <------------- VIDPRISM_EVENTS (news per job) <---------------------------------+
+//! ```
+//!
+//! Only `broker.rs` talks to NATS; `wire.rs` is what travels; `worker.rs`
+//! and `client.rs` are the two ends.
+
+mod broker;
+mod client;
+mod connect;
+mod error;
+mod identity;
+mod path_map;
+mod wire;
+mod worker;
+
+pub use broker::WorkPolicy;
+pub use client::FarmClient;
+pub use connect::FarmConnection;
+pub use error::FarmError;
+pub use identity::worker_name;
+pub use path_map::PathMap;
+pub use wire::{Files, WorkStage};
+pub use worker::{FarmWorker, WorkerConfig};

@@ -1,0 +1,171 @@
+//! What travels through the broker, as JSON: work for a stage, and news of
+//! a job (the engine's own events, plus the end of each stage).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::FarmError;
+use crate::pipeline::EventKind;
+use crate::presets::Preset;
+
+/// The three queues of the design.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkStage {
+    Ingest,
+    Thumbnail,
+    Transcode,
+}
+
+impl WorkStage {
+    pub const ALL: [WorkStage; 3] = [
+        WorkStage::Ingest,
+        WorkStage::Thumbnail,
+        WorkStage::Transcode,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkStage::Ingest => "ingest",
+            WorkStage::Thumbnail => "thumbnail",
+            WorkStage::Transcode => "transcode",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<WorkStage> {
+        WorkStage::ALL.into_iter().find(|s| s.name() == name.trim())
+    }
+}
+
+/// Where a worker finds the source and puts the outputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Files {
+    /// The source is the object `<job>/source`; outputs go back as
+    /// `<job>/<file name>`.
+    ObjectStore,
+    /// Source and output folder are on a shared disk, at the submitter's
+    /// paths (each worker maps them with its `--path-map`).
+    Shared,
+}
+
+/// One stage of one job, as queued for a worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Work {
+    /// The farm-wide job key: `<submitter>.<n>`.
+    pub job: String,
+    pub stage: WorkStage,
+    /// The source as the submitter named it: error messages name this.
+    pub input: PathBuf,
+    pub files: Files,
+    pub presets: Vec<Preset>,
+    /// The submitter's output folder (written in place with shared files).
+    pub out_dir: PathBuf,
+    /// With shared files: the job's folder, reserved by its ingest.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+}
+
+impl Work {
+    /// The same job's work for another stage.
+    pub fn for_stage(&self, stage: WorkStage, dir: Option<PathBuf>) -> Work {
+        Work {
+            stage,
+            dir,
+            ..self.clone()
+        }
+    }
+
+    /// Id that makes publishing this work twice store it once.
+    pub fn dedup_id(&self) -> String {
+        format!("{}.{}", self.job, self.stage.name())
+    }
+}
+
+/// News of a job, on its own subject of the event stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum News {
+    /// An engine event from a worker; output paths are only file names (the
+    /// object store) or the submitter's paths (shared files).
+    Event(EventKind),
+    /// A stage ended on a worker: what it opened, and why it failed if it did.
+    StageEnded {
+        stage: WorkStage,
+        /// Stages this one queued (ingest: the thumbnail and maybe transcode).
+        opened: usize,
+        errors: Vec<String>,
+        /// The source is unusable: nothing made from it is kept.
+        source_failed: bool,
+        /// With shared files: the job's folder.
+        dir: Option<PathBuf>,
+        worker: String,
+    },
+    /// A stage failed on one delivery and will be tried again.
+    Retrying {
+        stage: WorkStage,
+        attempt: u32,
+        tries: u32,
+        reason: String,
+        worker: String,
+    },
+}
+
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing these plain types cannot fail.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, FarmError> {
+    serde_json::from_slice(bytes).map_err(|e| FarmError::BadMessage {
+        reason: e.to_string(),
+    })
+}
+
+/// The object holding a job's source.
+pub fn source_object(job: &str) -> String {
+    format!("{job}/source")
+}
+
+/// The object holding one output of a job.
+pub fn output_object(job: &str, file_name: &str) -> String {
+    format!("{job}/{file_name}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::Stage;
+
+    #[test]
+    fn news_round_trips_through_json() {
+        let news = [
+            News::Event(EventKind::Cancelled),
+            News::Event(EventKind::Progress {
+                stage: Stage::Transcode,
+                rendition: "720p".into(),
+                fraction: 0.5,
+                fps: 30.0,
+                eta_s: None,
+            }),
+            News::StageEnded {
+                stage: WorkStage::Ingest,
+                opened: 2,
+                errors: vec![],
+                source_failed: false,
+                dir: None,
+                worker: "w1".into(),
+            },
+        ];
+        for n in news {
+            assert_eq!(decode::<News>(&encode(&n)).unwrap(), n);
+        }
+    }
+
+    #[test]
+    fn stages_parse_by_name() {
+        assert_eq!(WorkStage::parse(" transcode"), Some(WorkStage::Transcode));
+        assert_eq!(WorkStage::parse("resize"), None);
+    }
+}

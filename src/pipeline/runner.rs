@@ -1,0 +1,24 @@
+//! What a front end needs from whatever runs its jobs: this machine's
+//! [`Engine`](super::Engine), or a farm of workers behind a broker
+//! (`crate::farm::FarmClient`). The window and `vidprism process` hold a
+//! `Box<dyn JobRunner>` and cannot tell the two apart.
+
+use crossbeam_channel::Receiver;
+
+use super::engine::JobRequest;
+use super::event::{Event, JobId};
+
+pub trait JobRunner: Send {
+    /// Queues a source; its events carry the returned id.
+    fn submit(&self, request: JobRequest) -> JobId;
+    /// Cancels a job; false when it has already ended.
+    fn cancel(&self, id: JobId) -> bool;
+    /// Every job's events; each job ends with exactly one of `job_done`,
+    /// `job_failed` or `cancelled`.
+    fn events(&self) -> &Receiver<Event>;
+    /// How many jobs transcode at once (on a farm, each worker's own
+    /// `--jobs` decides instead).
+    fn set_transcode_jobs(&self, n: usize);
+    /// Where the jobs run, for the window's status line.
+    fn describe(&self) -> String;
+}
