@@ -7,6 +7,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+pub mod nats;
+
 /// Runs `ffmpeg -v error -y ARGS` and panics with its stderr if it fails.
 pub fn ffmpeg(args: &[&str]) {
     let out = Command::new("ffmpeg")

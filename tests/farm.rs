@@ -1,0 +1,302 @@
+//! The farm: a real nats-server with JetStream, `vidprism worker`
+//! processes and `vidprism process --nats`, checked against local runs and
+//! against a worker killed mid-transcode.
+
+mod util;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use util::nats::{NatsServer, Worker};
+use util::*;
+
+/// Output files of a run, relative to its output folder, sorted.
+fn relative_files(out: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = files_in(out)
+        .into_iter()
+        .map(|p| p.strip_prefix(out).expect("under out").to_path_buf())
+        .collect();
+    files.sort();
+    files
+}
+
+fn no_temp_files(out: &Path) {
+    let temps: Vec<PathBuf> = files_in(out)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(".vidprism-part"))
+        .collect();
+    assert!(temps.is_empty(), "temporary files left: {temps:?}");
+}
+
+#[test]
+fn farm_outputs_match_a_local_run() {
+    let fx = Fixture::new();
+    let clip = fx.clip("walk.mp4", "854x480", 2.0, true, &[]);
+    let clip_arg = clip.to_str().unwrap();
+    let local_out = fx.path("local");
+    let local = process(&local_out, &[clip_arg]);
+    assert_eq!(local.code, 0, "{}", local.stderr);
+
+    let server = NatsServer::start(&[]);
+    let _a = Worker::start(&server.url, fx.dir.path(), "a", &[]);
+    let _b = Worker::start(&server.url, fx.dir.path(), "b", &[]);
+    let farm_out = fx.path("farm");
+    let farm = process_with_env(&farm_out, &["--nats", &server.url], &[], &[clip_arg]);
+    assert_eq!(farm.code, 0, "{}\n{:#?}", farm.stderr, farm.events);
+    farm.one("job_done");
+    farm.one("thumbnail_ready");
+    farm.one("probed");
+    assert_eq!(farm.one("probed"), &{
+        let mut p = local.one("probed").clone();
+        p["t_ms"] = farm.one("probed")["t_ms"].clone();
+        p
+    });
+
+    // The same files, at the same names, with the same pictures in them.
+    assert_eq!(relative_files(&farm_out), relative_files(&local_out));
+    assert!(!local.rendition_paths().is_empty());
+    assert_outputs_sound(&farm, Some(2.0));
+    for local_path in local.rendition_paths() {
+        let name = local_path.strip_prefix(&local_out).unwrap();
+        let farm_path = farm_out.join(name);
+        assert_eq!(
+            frame_count(&farm_path),
+            frame_count(&local_path),
+            "{name:?}"
+        );
+        let (l, f) = (ffprobe(&local_path), ffprobe(&farm_path));
+        for key in ["width", "height", "codec_name"] {
+            assert_eq!(
+                video_stream(&f)[key],
+                video_stream(&l)[key],
+                "{name:?} {key}"
+            );
+        }
+        assert_eq!(audio_streams(&f), audio_streams(&l));
+        assert!((duration_s(&f) - duration_s(&l)).abs() < 0.05, "{name:?}");
+    }
+    let thumb = |run: &util::Run| {
+        let t = run.one("thumbnail_ready");
+        (t["width"].clone(), t["height"].clone())
+    };
+    assert_eq!(thumb(&farm), thumb(&local));
+    no_temp_files(&farm_out);
+}
+
+/// `vidprism process --nats URL --json ARGS` as a child whose stdout is read
+/// line by line.
+fn spawn_farm_process(url: &str, out: &Path, args: &[&str]) -> std::process::Child {
+    vidprism()
+        .args(["process", "--json", "--nats", url, "-o"])
+        .arg(out)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run vidprism process")
+}
+
+#[test]
+fn a_worker_killed_mid_transcode_hands_its_job_to_another_that_finishes_it_once() {
+    let fx = Fixture::new();
+    // Long enough that the transcode is surely still running when killed.
+    let clip = fx.clip("long.mp4", "1280x720", 12.0, true, &[]);
+    let server = NatsServer::start(&[]);
+    let mut first = Worker::start(&server.url, fx.dir.path(), "first", &["--ack-wait", "2"]);
+    let out = fx.path("out");
+    let mut submitter = spawn_farm_process(&server.url, &out, &[clip.to_str().unwrap()]);
+    let stdout = submitter.stdout.take().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded::<Value>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("stdout line");
+            let event: Value = serde_json::from_str(&line).expect("JSON event");
+            if tx.send(event).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut events = Vec::new();
+    // Kill the only worker once its transcode has made some progress.
+    loop {
+        let event = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| {
+                panic!("no transcode progress; {:#?}\n{}", events, first.log_text())
+            });
+        let progress = event["event"] == "progress" && event["fraction"].as_f64() > Some(0.05);
+        events.push(event);
+        if progress {
+            break;
+        }
+    }
+    first.kill();
+    assert!(
+        first.log_text().contains("stage=\"transcode\""),
+        "the killed worker was transcoding: {}",
+        first.log_text()
+    );
+    let second = Worker::start(&server.url, fx.dir.path(), "second", &[]);
+    let status = loop {
+        if let Some(status) = submitter.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job never finished after the kill: {:#?}\n{}",
+            events,
+            second.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    reader.join().unwrap();
+    events.extend(rx.try_iter());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut submitter.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{stderr}\n{events:#?}");
+    assert!(
+        second.log_text().contains("attempt=2"),
+        "the second worker got the redelivered transcode: {}",
+        second.log_text()
+    );
+    let run = util::Run {
+        code: 0,
+        events,
+        stderr,
+    };
+    run.one("job_done");
+    run.one("thumbnail_ready");
+    // Each rendition reported once, each file whole.
+    let mut names: Vec<String> = run
+        .of("rendition_done")
+        .iter()
+        .map(|e| e["rendition"].as_str().unwrap().to_owned())
+        .collect();
+    let count = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), count, "a rendition reported twice: {names:?}");
+    assert!(count >= 2, "{names:?}");
+    assert_outputs_sound(&run, Some(12.0));
+    for path in run.rendition_paths() {
+        assert_eq!(frame_count(&path), 300, "{path:?}");
+    }
+    // One job folder, nothing else, no temporary files.
+    let dirs: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    assert_eq!(files_in(&out).len(), count + 1);
+    no_temp_files(&out);
+}
+
+#[test]
+fn a_job_failing_on_every_try_stops_with_its_reason_behind_a_password() {
+    let fx = Fixture::new();
+    let bad = fx.path("notes.mp4");
+    std::fs::write(&bad, "this is not a video").unwrap();
+    let server = NatsServer::start(&["--user", "farm", "--pass", "s3cret"]);
+    let login = ["--nats-user", "farm", "--nats-password", "s3cret"];
+    let mut args = vec!["--tries", "2"];
+    args.extend(login);
+    let worker = Worker::start(&server.url, fx.dir.path(), "w", &args);
+
+    // Without the password the farm is refused, clearly and quickly.
+    let refused = process_with_env(
+        &fx.out_dir(),
+        &[
+            "--nats",
+            &server.url,
+            "--nats-user",
+            "farm",
+            "--nats-password",
+            "wrong",
+        ],
+        &[],
+        &[bad.to_str().unwrap()],
+    );
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("cannot connect to the farm at {}", server.url)),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains("wrong"), "{}", refused.stderr);
+
+    let mut flags = vec!["--nats", server.url.as_str()];
+    flags.extend(login);
+    let run = process_with_env(&fx.out_dir(), &flags, &[], &[bad.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let error = run.one("job_failed")["error"].as_str().unwrap().to_owned();
+    assert!(error.contains(bad.to_str().unwrap()), "{error}");
+    assert!(error.contains("2 tries"), "{error}");
+    assert!(
+        !error.contains("scratch"),
+        "names the user's file, not the worker's copy: {error}"
+    );
+    assert!(run.of("job_done").is_empty());
+    assert!(files_in(&fx.out_dir()).is_empty());
+    assert_eq!(
+        worker.log_text().matches("work taken").count(),
+        2,
+        "{}",
+        worker.log_text()
+    );
+}
+
+#[test]
+fn an_unreachable_farm_is_a_clear_error() {
+    let fx = Fixture::new();
+    let clip = fx.path("any.mp4");
+    std::fs::write(&clip, "x").unwrap();
+    let started = Instant::now();
+    let run = process_with_env(
+        &fx.out_dir(),
+        &["--nats", "nats://127.0.0.1:1"],
+        &[],
+        &[clip.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("cannot connect to the farm at nats://127.0.0.1:1"),
+        "{}",
+        run.stderr
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[cfg(unix)]
+#[test]
+fn shared_folders_are_read_and_written_in_place_through_the_path_map() {
+    let fx = Fixture::new();
+    // The submitter sees the disk at `submitter/`, the worker at `disk/`.
+    let disk = fx.path("disk");
+    std::fs::create_dir(&disk).unwrap();
+    let submitter_view = fx.path("submitter");
+    std::os::unix::fs::symlink(&disk, &submitter_view).unwrap();
+    fx.clip("disk/shared.mp4", "640x360", 1.0, false, &[]);
+    let server = NatsServer::start(&[]);
+    let map = format!("{}={}", submitter_view.display(), disk.display());
+    let worker = Worker::start(&server.url, fx.dir.path(), "w", &["--path-map", &map]);
+    let out = submitter_view.join("out");
+    let run = process_with_env(
+        &out,
+        &["--nats", &server.url, "--shared-folders"],
+        &[],
+        &[submitter_view.join("shared.mp4").to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, worker.log_text());
+    run.one("job_done");
+    let thumb = PathBuf::from(run.one("thumbnail_ready")["path"].as_str().unwrap());
+    // Reported in the submitter's terms, written on the worker's.
+    assert!(thumb.starts_with(&out), "{thumb:?}");
+    assert!(disk.join("out/shared/thumbnail.jpg").is_file());
+    assert!(worker.log_text().contains("stage=\"transcode\""));
+    assert_outputs_sound(&run, Some(1.0));
+    no_temp_files(&disk);
+}
