@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::farm::FarmConnection;
 use crate::presets::DEFAULT_PRESET;
 
 /// Most jobs transcoding at once the settings accept; more would only make
@@ -28,6 +29,19 @@ pub struct Settings {
     pub presets: Vec<String>,
     /// Jobs transcoding at once.
     pub transcode_jobs: usize,
+    /// Running jobs on a farm instead of this computer.
+    pub farm: FarmSettings,
+}
+
+/// The window's farm: whether it is used, how to reach it, and whether the
+/// workers share this computer's disk. Credentials can also come from a
+/// creds file named here, which keeps secrets out of this file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FarmSettings {
+    pub enabled: bool,
+    pub connection: FarmConnection,
+    pub shared_folders: bool,
 }
 
 impl Default for Settings {
@@ -36,6 +50,7 @@ impl Default for Settings {
             output_dir: None,
             presets: vec![DEFAULT_PRESET.to_owned()],
             transcode_jobs: 1,
+            farm: FarmSettings::default(),
         }
     }
 }
@@ -120,6 +135,11 @@ mod tests {
             output_dir: Some(PathBuf::from("/tmp/out")),
             presets: vec!["webm".into(), "av1".into()],
             transcode_jobs: 3,
+            farm: FarmSettings {
+                enabled: true,
+                connection: FarmConnection::new("nats://farm.local:4222"),
+                shared_folders: true,
+            },
         };
         s.save_to(&path).unwrap();
         assert_eq!(Settings::load_from(&path), s);

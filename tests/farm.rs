@@ -10,7 +10,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use util::nats::{NatsServer, Worker};
+use util::nats::Worker;
+use util::nats_server::NatsServer;
 use util::*;
 
 /// Output files of a run, relative to its output folder, sorted.

@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use eframe::egui;
-use vidprism::pipeline::{Engine, EngineConfig, JobRequest};
+use vidprism::pipeline::{JobRequest, JobRunner, Waker};
 use vidprism::presets::Preset;
 use vidprism::settings::{Settings, MAX_TRANSCODE_JOBS};
 use vidprism::store::{JobStore, StoreId};
 
+use super::farm::{start_runner, FarmForm};
 use super::files::expand_paths;
 use super::preset_editor::PresetEditor;
 use super::queue_model::{QueueModel, RowId};
@@ -40,7 +41,12 @@ pub enum ThumbnailTexture {
 }
 
 pub struct App {
-    pub(super) engine: Engine,
+    /// Runs the jobs: this computer's engine, or a farm.
+    pub(super) engine: Box<dyn JobRunner>,
+    /// Wakes the window when the runner has news.
+    pub(super) wake: Waker,
+    /// The "Farm" window.
+    pub(super) farm_form: FarmForm,
     pub(super) model: QueueModel,
     pub(super) settings: Settings,
     store: SettingsStore,
@@ -78,18 +84,15 @@ impl App {
             .unwrap_or_default();
         let repaint_ctx = ctx.clone();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || repaint_ctx.request_repaint());
-        let engine = Engine::start(
-            EngineConfig {
-                transcode_jobs: settings.transcode_jobs.clamp(1, MAX_TRANSCODE_JOBS),
-                ..Default::default()
-            },
-            Some(Arc::clone(&wake)),
-        )?;
-        let loader = ThumbnailLoader::start(wake)?;
+        let (engine, notice) = start_runner(&settings, &wake)?;
+        let farm_form = FarmForm::new(&settings.farm);
+        let loader = ThumbnailLoader::start(Arc::clone(&wake))?;
         let (dialogs_tx, dialogs) = unbounded();
         let preset_editor = PresetEditor::for_settings(settings_path.as_deref());
         Ok(App {
             engine,
+            wake,
+            farm_form,
             model: QueueModel::default(),
             settings,
             store: SettingsStore::new(settings_path),
@@ -106,7 +109,7 @@ impl App {
             jobs: None,
             store_ids: HashMap::new(),
             paused: false,
-            notice: None,
+            notice,
         })
     }
 
@@ -175,6 +178,11 @@ impl App {
         if self.selected == Some(row) {
             self.selected = None;
         }
+    }
+
+    /// Remembers the current settings.
+    pub(super) fn save_settings(&self) {
+        self.store.save(&self.settings);
     }
 
     pub fn set_presets(&mut self, names: Vec<String>) {

@@ -3,6 +3,7 @@
 
 mod app;
 mod app_queue;
+mod farm;
 mod files;
 mod format;
 mod notify;
@@ -21,6 +22,8 @@ mod preset_editor_tests;
 mod test_fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_farm;
 #[cfg(test)]
 mod tests_queue;
 

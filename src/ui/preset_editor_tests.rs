@@ -25,6 +25,7 @@ fn setup() -> (tempfile::TempDir, Harness<'static, App>) {
         output_dir: Some(dir.path().join("out")),
         presets: vec!["thumbnail".into()],
         transcode_jobs: 1,
+        ..Settings::default()
     };
     let settings_path = dir.path().join("settings.json");
     settings.save_to(&settings_path).expect("settings saved");

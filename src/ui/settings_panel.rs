@@ -1,10 +1,12 @@
 //! The top bar: add videos, the presets for videos being added, the output
-//! folder, how many jobs transcode at once, and the log folder.
+//! folder, how many jobs transcode at once, the log folder, and where jobs
+//! run.
 
 use eframe::egui;
 use vidprism::settings::MAX_TRANSCODE_JOBS;
 
 use super::app::App;
+use super::farm::{farm_window_ui, runs_on_ui};
 use super::notify::open_in_file_manager;
 use super::preset_form::preset_window_ui;
 
@@ -29,6 +31,7 @@ pub fn settings_ui(app: &mut App, ui: &mut egui::Ui) {
         jobs_ui(app, ui);
     });
     preset_window_ui(app, ui.ctx());
+    farm_window_ui(app, ui.ctx());
     ui.horizontal(|ui| {
         ui.label("Output folder:");
         let dir = app.output_dir();
@@ -60,6 +63,8 @@ pub fn settings_ui(app: &mut App, ui: &mut egui::Ui) {
                 open_in_file_manager(&logs);
             }
         }
+        ui.separator();
+        runs_on_ui(app, ui);
     });
 }
 

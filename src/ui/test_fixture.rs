@@ -38,6 +38,7 @@ impl Fixture {
             output_dir: Some(dir.path().join("out")),
             presets: presets.iter().map(|p| p.to_string()).collect(),
             transcode_jobs: 1,
+            ..Settings::default()
         };
         settings
             .save_to(&dir.path().join("settings.json"))
@@ -70,6 +71,17 @@ impl Fixture {
         app.notify = false;
         app
     }
+}
+
+/// Drops `paths` on the window, as eframe hands dropped files over.
+pub fn drop_files(harness: &mut Harness<'_, App>, paths: &[PathBuf]) {
+    for p in paths {
+        harness
+            .input_mut()
+            .dropped_files
+            .push(std::sync::Arc::new(TestDrop(p.clone())));
+    }
+    harness.step();
 }
 
 /// A headless harness drawing `app` at `size`.

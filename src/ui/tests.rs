@@ -5,7 +5,6 @@
 //! Settings always go to a temp dir; clips are made with the `ffmpeg` CLI.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use eframe::egui;
@@ -17,23 +16,13 @@ use vidprism::settings::Settings;
 
 use super::app::{App, ThumbnailTexture};
 use super::queue_model::{RowId, RowStatus};
-use super::test_fixture::{harness_for, step_until, Fixture, TestDrop};
+use super::test_fixture::{drop_files, harness_for, step_until, Fixture};
 
 const SIZE: [f32; 2] = [900.0, 520.0];
 
 /// The window with the fixture's settings.
 fn window(fx: &Fixture) -> Harness<'static, App> {
     harness_for(fx.app(), SIZE)
-}
-
-fn drop_files(harness: &mut Harness<'_, App>, paths: &[PathBuf]) {
-    for p in paths {
-        harness
-            .input_mut()
-            .dropped_files
-            .push(Arc::new(TestDrop(p.clone())));
-    }
-    harness.step();
 }
 
 fn only_row(app: &App) -> RowId {

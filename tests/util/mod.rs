@@ -8,6 +8,7 @@ use std::process::Command;
 use serde_json::Value;
 
 pub mod nats;
+pub mod nats_server;
 
 /// Runs `ffmpeg -v error -y ARGS` and panics with its stderr if it fails.
 pub fn ffmpeg(args: &[&str]) {

@@ -1,0 +1,194 @@
+//! Where the window's jobs run: this computer's engine or a farm, and the
+//! "Farm" window where the user connects to one. Rows look the same either
+//! way; only the runner behind them changes, and only while no job runs.
+
+use std::sync::Arc;
+
+use eframe::egui;
+use vidprism::farm::{FarmClient, FarmError, Files};
+use vidprism::pipeline::{Engine, EngineConfig, JobRunner, Waker};
+use vidprism::settings::{FarmSettings, Settings, MAX_TRANSCODE_JOBS};
+
+use super::app::App;
+
+/// The "Farm" window's state: the settings being edited and why the last
+/// connect failed.
+pub struct FarmForm {
+    pub open: bool,
+    pub draft: FarmSettings,
+    pub error: Option<String>,
+}
+
+impl FarmForm {
+    pub fn new(settings: &FarmSettings) -> FarmForm {
+        FarmForm {
+            open: false,
+            draft: settings.clone(),
+            error: None,
+        }
+    }
+}
+
+/// The runner the settings ask for. A farm that cannot be reached gives
+/// this computer's engine, and a notice saying why.
+pub fn start_runner(
+    settings: &Settings,
+    wake: &Waker,
+) -> anyhow::Result<(Box<dyn JobRunner>, Option<String>)> {
+    let mut notice = None;
+    if settings.farm.enabled {
+        match connect_farm(&settings.farm, wake) {
+            Ok(runner) => return Ok((runner, None)),
+            Err(e) => {
+                tracing::warn!("{e}");
+                notice = Some(format!(
+                    "{e}. Jobs run on this computer; use Farm… to connect again."
+                ));
+            }
+        }
+    }
+    Ok((local_engine(settings, wake)?, notice))
+}
+
+fn local_engine(settings: &Settings, wake: &Waker) -> std::io::Result<Box<dyn JobRunner>> {
+    let engine = Engine::start(
+        EngineConfig {
+            transcode_jobs: settings.transcode_jobs.clamp(1, MAX_TRANSCODE_JOBS),
+            ..Default::default()
+        },
+        Some(Arc::clone(wake)),
+    )?;
+    Ok(Box::new(engine))
+}
+
+fn connect_farm(farm: &FarmSettings, wake: &Waker) -> Result<Box<dyn JobRunner>, FarmError> {
+    let files = if farm.shared_folders {
+        Files::Shared
+    } else {
+        Files::ObjectStore
+    };
+    let client = FarmClient::connect(&farm.connection, files, Some(Arc::clone(wake)))?;
+    Ok(Box::new(client))
+}
+
+impl App {
+    /// New jobs run on the farm `farm` describes. Refused while jobs run.
+    pub fn use_farm(&mut self, farm: FarmSettings) -> Result<(), String> {
+        self.ensure_no_job_runs()?;
+        self.engine = connect_farm(&farm, &self.wake).map_err(|e| e.to_string())?;
+        self.settings.farm = FarmSettings {
+            enabled: true,
+            ..farm
+        };
+        self.save_settings();
+        Ok(())
+    }
+
+    /// New jobs run on this computer. Refused while jobs run.
+    pub fn use_this_computer(&mut self) -> Result<(), String> {
+        self.ensure_no_job_runs()?;
+        self.engine =
+            local_engine(&self.settings, &self.wake).map_err(|e| format!("cannot start: {e}"))?;
+        self.settings.farm.enabled = false;
+        self.save_settings();
+        Ok(())
+    }
+
+    fn ensure_no_job_runs(&self) -> Result<(), String> {
+        if self.model.in_flight() > 0 {
+            return Err("jobs are running: pause the queue and let them end, then switch".into());
+        }
+        Ok(())
+    }
+}
+
+/// Where jobs run, and the button that opens the "Farm" window.
+pub fn runs_on_ui(app: &mut App, ui: &mut egui::Ui) {
+    ui.label(format!("Runs on {}", app.engine.describe()));
+    if ui
+        .button("Farm…")
+        .on_hover_text("Run jobs on worker machines through a NATS server")
+        .clicked()
+    {
+        app.farm_form = FarmForm::new(&app.settings.farm);
+        app.farm_form.open = true;
+    }
+}
+
+/// The "Farm" window: the server, a login, shared folders, connect.
+pub fn farm_window_ui(app: &mut App, ctx: &egui::Context) {
+    let mut open = app.farm_form.open;
+    let mut action = None;
+    egui::Window::new("Farm")
+        .open(&mut open)
+        .resizable(false)
+        .collapsible(false)
+        .show(ctx, |ui| {
+            let form = &mut app.farm_form;
+            let connection = &mut form.draft.connection;
+            egui::Grid::new("farm fields")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    ui.label("NATS server:");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut connection.url)
+                            .hint_text("nats://farm.local:4222"),
+                    );
+                    ui.end_row();
+                    ui.label("User:");
+                    let mut user = connection.user.clone().unwrap_or_default();
+                    ui.add(egui::TextEdit::singleline(&mut user).hint_text("optional"));
+                    connection.user = Some(user).filter(|u| !u.is_empty());
+                    ui.end_row();
+                    ui.label("Password:");
+                    let mut password = connection.password.clone().unwrap_or_default();
+                    ui.add(egui::TextEdit::singleline(&mut password).password(true));
+                    connection.password = Some(password).filter(|p| !p.is_empty());
+                    ui.end_row();
+                });
+            ui.checkbox(
+                &mut form.draft.shared_folders,
+                "Workers share this computer's disk (no copies through the server)",
+            );
+            ui.label(
+                egui::RichText::new(
+                    "Start workers with: vidprism worker --nats <server>. \
+                     Tokens, creds files and TLS: see the README.",
+                )
+                .small(),
+            );
+            if let Some(error) = &form.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            ui.horizontal(|ui| {
+                let url_given = !form.draft.connection.url.trim().is_empty();
+                if ui
+                    .add_enabled(url_given, egui::Button::new("Connect"))
+                    .clicked()
+                {
+                    action = Some(true);
+                }
+                if ui.button("Use this computer").clicked() {
+                    action = Some(false);
+                }
+            });
+        });
+    let result = match action {
+        Some(true) => {
+            let mut farm = app.farm_form.draft.clone();
+            farm.connection.url = farm.connection.url.trim().to_owned();
+            Some(app.use_farm(farm))
+        }
+        Some(false) => Some(app.use_this_computer()),
+        None => None,
+    };
+    match result {
+        Some(Ok(())) => {
+            app.farm_form.error = None;
+            open = false;
+        }
+        Some(Err(e)) => app.farm_form.error = Some(e),
+        None => {}
+    }
+    app.farm_form.open = open;
+}
