@@ -301,3 +301,72 @@ fn shared_folders_are_read_and_written_in_place_through_the_path_map() {
     assert_outputs_sound(&run, Some(1.0));
     no_temp_files(&disk);
 }
+
+#[test]
+fn cancelling_a_farm_job_ends_it_at_once_and_stops_the_worker() {
+    use vidprism::farm::{
+        FarmClient, FarmConnection, FarmWorker, Files, PathMap, WorkPolicy, WorkStage, WorkerConfig,
+    };
+    use vidprism::pipeline::{EventKind, JobRequest, JobRunner};
+    use vidprism::presets::find_preset;
+
+    let fx = Fixture::new();
+    let clip = fx.clip("long.mp4", "1280x720", 30.0, false, &[]);
+    let server = NatsServer::start(&[]);
+    let connection = FarmConnection::new(server.url.clone());
+    let scratch = fx.path("scratch");
+    let _worker = FarmWorker::start(WorkerConfig {
+        connection: connection.clone(),
+        stages: WorkStage::ALL.to_vec(),
+        transcode_jobs: 1,
+        policy: WorkPolicy::default(),
+        path_map: PathMap::default(),
+        scratch: scratch.clone(),
+        name: "w".into(),
+    })
+    .expect("worker");
+    let client = FarmClient::connect(&connection, Files::ObjectStore, None).expect("client");
+    let out = fx.out_dir();
+    let job = client.submit(JobRequest {
+        input: clip,
+        presets: vec![find_preset("web").expect("web preset")],
+        out_dir: out.clone(),
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let wait = |what: &str, done: &dyn Fn(&EventKind) -> bool| loop {
+        let event = client
+            .events()
+            .recv_deadline(deadline)
+            .unwrap_or_else(|_| panic!("no {what} in time"));
+        assert_eq!(event.job, job);
+        if done(&event.kind) {
+            return event.kind;
+        }
+    };
+    wait("progress", &|k| matches!(k, EventKind::Progress { .. }));
+    assert!(client.cancel(job));
+    assert_eq!(
+        wait("end", &|k| k.is_final()),
+        EventKind::Cancelled,
+        "the job ends as cancelled, once"
+    );
+    assert!(
+        !client.cancel(job),
+        "an ended job cannot be cancelled again"
+    );
+    // The worker notices within seconds (long before the transcode could
+    // end): its transcode stops and its scratch copy of the job goes.
+    let stopped = Instant::now() + Duration::from_secs(4);
+    while std::fs::read_dir(&scratch).map_or(0, |d| d.count()) > 0 {
+        assert!(Instant::now() < stopped, "the worker kept transcoding");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
+    assert!(
+        client
+            .events()
+            .recv_timeout(Duration::from_millis(500))
+            .is_err(),
+        "nothing after the end"
+    );
+}

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{select, unbounded, Receiver};
 
@@ -35,6 +35,8 @@ use crate::pipeline::{Event, EventKind, JobRequest, DEFAULT_STALL_TIMEOUT};
 const PULL_WAIT: Duration = Duration::from_secs(1);
 /// Wait before a failed stage is delivered again.
 const RETRY_DELAY: Duration = Duration::from_secs(2);
+/// How often a running stage checks whether its job was cancelled.
+const CANCEL_CHECK: Duration = Duration::from_secs(1);
 /// Thumbnail pullers per worker: thumbnails are quick and must not wait
 /// behind each other.
 const THUMBNAIL_PULLERS: usize = 2;
@@ -345,7 +347,9 @@ fn forward(
     done: &Receiver<usize>,
 ) -> (Vec<EventKind>, usize) {
     let broker = &context.broker;
-    let tick = crossbeam_channel::tick(keep_alive_interval(&context.config.policy));
+    let tick = crossbeam_channel::tick(CANCEL_CHECK);
+    let keep_alive_every = keep_alive_interval(&context.config.policy);
+    let mut kept_alive = Instant::now();
     let mut results = Vec::new();
     let mut opened = 0;
     let forward_one = |event: Event, results: &mut Vec<EventKind>| match event.kind {
@@ -366,8 +370,11 @@ fn forward(
                 break;
             }
             recv(tick) -> _ => {
-                if let Err(e) = delivery.keep_alive() {
-                    tracing::warn!(job = %work.job, "{e}");
+                if kept_alive.elapsed() >= keep_alive_every {
+                    kept_alive = Instant::now();
+                    if let Err(e) = delivery.keep_alive() {
+                        tracing::warn!(job = %work.job, "{e}");
+                    }
                 }
                 if broker.is_cancelled(&work.job) {
                     job.cancel.store(true, Ordering::Relaxed);
