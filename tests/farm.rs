@@ -87,17 +87,94 @@ fn farm_outputs_match_a_local_run() {
     no_temp_files(&farm_out);
 }
 
-/// `vidprism process --nats URL --json ARGS` as a child whose stdout is read
-/// line by line.
-fn spawn_farm_process(url: &str, out: &Path, args: &[&str]) -> std::process::Child {
-    vidprism()
-        .args(["process", "--json", "--nats", url, "-o"])
-        .arg(out)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run vidprism process")
+/// `vidprism process --nats URL --json -o OUT ARGS` running as a child,
+/// its events read as they come.
+struct Submitter {
+    child: std::process::Child,
+    events: crossbeam_channel::Receiver<Value>,
+    seen: Vec<Value>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    deadline: Instant,
+}
+
+impl Submitter {
+    fn start(url: &str, out: &Path, args: &[&str]) -> Submitter {
+        let mut child = vidprism()
+            .args(["process", "--json", "--nats", url, "-o"])
+            .arg(out)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run vidprism process");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, events) = crossbeam_channel::unbounded::<Value>();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let line = line.expect("stdout line");
+                let event: Value = serde_json::from_str(&line).expect("JSON event");
+                if tx.send(event).is_err() {
+                    break;
+                }
+            }
+        });
+        Submitter {
+            child,
+            events,
+            seen: Vec::new(),
+            reader: Some(reader),
+            deadline: Instant::now() + Duration::from_secs(120),
+        }
+    }
+
+    /// Reads events until one satisfies `wanted`.
+    fn wait_for(&mut self, what: &str, worker: &Worker, wanted: impl Fn(&Value) -> bool) {
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            let event = self
+                .events
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {what}; {:#?}\n{}", self.seen, worker.log_text()));
+            let found = wanted(&event);
+            self.seen.push(event);
+            if found {
+                return;
+            }
+        }
+    }
+
+    /// Waits for the submitter to exit; all its events and stderr.
+    fn finish(mut self, worker: &Worker) -> util::Run {
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(
+                Instant::now() < self.deadline,
+                "the job never ended: {:#?}\n{}",
+                self.seen,
+                worker.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        if let Some(reader) = self.reader.take() {
+            reader.join().expect("reader");
+        }
+        self.seen.extend(self.events.try_iter());
+        let mut stderr = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            std::io::Read::read_to_string(&mut err, &mut stderr).expect("stderr");
+        }
+        util::Run {
+            code: status.code().unwrap_or(-1),
+            events: std::mem::take(&mut self.seen),
+            stderr,
+        }
+    }
+}
+
+fn transcode_progress(event: &Value) -> bool {
+    event["event"] == "progress" && event["fraction"].as_f64() > Some(0.05)
 }
 
 #[test]
@@ -108,33 +185,9 @@ fn a_worker_killed_mid_transcode_hands_its_job_to_another_that_finishes_it_once(
     let server = NatsServer::start(&[]);
     let mut first = Worker::start(&server.url, fx.dir.path(), "first", &["--ack-wait", "2"]);
     let out = fx.path("out");
-    let mut submitter = spawn_farm_process(&server.url, &out, &[clip.to_str().unwrap()]);
-    let stdout = submitter.stdout.take().unwrap();
-    let (tx, rx) = crossbeam_channel::unbounded::<Value>();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let line = line.expect("stdout line");
-            let event: Value = serde_json::from_str(&line).expect("JSON event");
-            if tx.send(event).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut events = Vec::new();
+    let mut submitter = Submitter::start(&server.url, &out, &[clip.to_str().unwrap()]);
     // Kill the only worker once its transcode has made some progress.
-    loop {
-        let event = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| {
-                panic!("no transcode progress; {:#?}\n{}", events, first.log_text())
-            });
-        let progress = event["event"] == "progress" && event["fraction"].as_f64() > Some(0.05);
-        events.push(event);
-        if progress {
-            break;
-        }
-    }
+    submitter.wait_for("transcode progress", &first, transcode_progress);
     first.kill();
     assert!(
         first.log_text().contains("stage=\"transcode\""),
@@ -142,33 +195,21 @@ fn a_worker_killed_mid_transcode_hands_its_job_to_another_that_finishes_it_once(
         first.log_text()
     );
     let second = Worker::start(&server.url, fx.dir.path(), "second", &[]);
-    let status = loop {
-        if let Some(status) = submitter.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the job never finished after the kill: {:#?}\n{}",
-            events,
-            second.log_text()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    reader.join().unwrap();
-    events.extend(rx.try_iter());
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut submitter.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert!(status.success(), "{stderr}\n{events:#?}");
+    let run = submitter.finish(&second);
+    assert_eq!(run.code, 0, "{}\n{:#?}", run.stderr, run.events);
     assert!(
-        second.log_text().contains("attempt=2"),
+        second.log_text().contains("stage=\"transcode\" attempt=2"),
         "the second worker got the redelivered transcode: {}",
         second.log_text()
     );
-    let run = util::Run {
-        code: 0,
-        events,
-        stderr,
-    };
+    // Kept alive by the queue's own ack wait, not its own default: the
+    // transcode was not handed out a third time while it ran.
+    let transcodes_taken = second
+        .log_text()
+        .lines()
+        .filter(|l| l.contains("work taken") && l.contains("stage=\"transcode\""))
+        .count();
+    assert_eq!(transcodes_taken, 1, "{}", second.log_text());
     run.one("job_done");
     run.one("thumbnail_ready");
     // Each rendition reported once, each file whole.
@@ -190,6 +231,43 @@ fn a_worker_killed_mid_transcode_hands_its_job_to_another_that_finishes_it_once(
     let dirs: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().collect();
     assert_eq!(dirs.len(), 1, "{dirs:?}");
     assert_eq!(files_in(&out).len(), count + 1);
+    no_temp_files(&out);
+}
+
+#[test]
+fn a_job_whose_worker_dies_on_every_try_fails_instead_of_waiting_forever() {
+    let fx = Fixture::new();
+    let clip = fx.clip("crashy.mp4", "1280x720", 12.0, false, &[]);
+    let server = NatsServer::start(&[]);
+    let policy = ["--ack-wait", "1", "--tries", "2"];
+    let mut first = Worker::start(&server.url, fx.dir.path(), "first", &policy);
+    let out = fx.path("out");
+    let mut submitter = Submitter::start(&server.url, &out, &[clip.to_str().unwrap()]);
+    submitter.wait_for("transcode progress", &first, transcode_progress);
+    first.kill();
+    // The second try dies too (as on a source that crashes the decoder).
+    let mut second = Worker::start(&server.url, fx.dir.path(), "second", &policy);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !second.log_text().contains("stage=\"transcode\" attempt=2") {
+        assert!(
+            Instant::now() < deadline,
+            "no second try: {}",
+            second.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    second.kill();
+    // The broker notices the last try was lost when a worker next asks
+    // for work; that worker must not get it.
+    let third = Worker::start(&server.url, fx.dir.path(), "third", &policy);
+    let run = submitter.finish(&third);
+    assert!(!third.log_text().contains("stage=\"transcode\""), "{}", third.log_text());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let error = run.one("job_failed")["error"].as_str().unwrap().to_owned();
+    assert!(error.contains("crashy.mp4"), "{error}");
+    assert!(error.contains("transcode stage"), "{error}");
+    assert!(error.contains("all 2 tries"), "{error}");
+    assert!(run.of("rendition_done").is_empty());
     no_temp_files(&out);
 }
 

@@ -240,6 +240,35 @@ impl Broker {
         })
     }
 
+    /// Work given up by the broker because every worker that took it
+    /// vanished without a word (killed, crashed) on every try.
+    pub fn abandoned_work(&self) -> Result<AbandonedFeed, FarmError> {
+        let subscriber = self
+            .block_on(self.client.subscribe(format!(
+                "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.*.{WORKERS_CONSUMER}"
+            )))
+            .map_err(|e| FarmError::broker("watch for abandoned work", e))?;
+        Ok(AbandonedFeed {
+            subscriber: Mutex::new(Some(subscriber)),
+            broker: self.clone(),
+        })
+    }
+
+    /// Removes abandoned work from its queue.
+    pub fn discard(&self, abandoned: &Abandoned) {
+        let removed = self.block_on(async {
+            self.js
+                .get_stream(&abandoned.stream)
+                .await?
+                .delete_message(abandoned.sequence)
+                .await
+                .map_err(async_nats::Error::from)
+        });
+        if let Err(e) = removed {
+            tracing::debug!(job = %abandoned.job, error = %e, "abandoned work not removed");
+        }
+    }
+
     /// Stores a file in the object store under `name`.
     pub fn put_file(&self, name: &str, path: &Path) -> Result<u64, FarmError> {
         let transfer = |reason: String| FarmError::Transfer {
@@ -432,6 +461,7 @@ impl WorkQueue {
                 Some(Ok(message)) => Ok(Some(Delivery {
                     message,
                     handle: self.handle.clone(),
+                    ack_wait: self.policy.ack_wait,
                 })),
                 Some(Err(e)) => Err(FarmError::broker(&action, e)),
             }
@@ -444,9 +474,17 @@ impl WorkQueue {
 pub struct Delivery {
     message: jetstream::Message,
     handle: Handle,
+    /// The queue's own ack wait (set by the worker that created it).
+    ack_wait: Duration,
 }
 
 impl Delivery {
+    /// How often to [`keep_alive`](Self::keep_alive): a third of the
+    /// queue's ack wait, so one lost keep-alive costs nothing.
+    pub fn keep_alive_every(&self) -> Duration {
+        (self.ack_wait / 3).max(Duration::from_millis(200))
+    }
+
     pub fn payload(&self) -> &[u8] {
         &self.message.payload
     }
@@ -523,6 +561,82 @@ impl NewsFeed {
                     Ok(Some((job, message.payload.to_vec())))
                 }
             }
+        })
+    }
+}
+
+/// One message the broker gave up on.
+#[derive(Clone, Debug)]
+pub struct Abandoned {
+    pub job: String,
+    pub stage: WorkStage,
+    pub deliveries: u64,
+    stream: String,
+    sequence: u64,
+}
+
+/// The broker's "max deliveries" advisories for the work queues.
+pub struct AbandonedFeed {
+    subscriber: Mutex<Option<async_nats::Subscriber>>,
+    broker: Broker,
+}
+
+impl Drop for AbandonedFeed {
+    fn drop(&mut self) {
+        // Unsubscribing spawns a task: it must happen inside the runtime.
+        let _inside = self.broker.runtime.enter();
+        drop(self.subscriber.get_mut().map(Option::take));
+    }
+}
+
+impl AbandonedFeed {
+    /// The next abandoned work, or `None` after `wait`.
+    pub fn next(&self, wait: Duration) -> Result<Option<Abandoned>, FarmError> {
+        let mut subscriber = self.subscriber.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(subscriber) = subscriber.as_mut() else {
+            return Ok(None);
+        };
+        let broker = &self.broker;
+        broker.block_on(async {
+            let advisory = match tokio::time::timeout(wait, subscriber.next()).await {
+                Err(_) => return Ok(None),
+                Ok(None) => return Err(FarmError::broker("watch for abandoned work", "it ended")),
+                Ok(Some(message)) => message,
+            };
+            let advisory: serde_json::Value =
+                serde_json::from_slice(&advisory.payload).map_err(|e| FarmError::BadMessage {
+                    reason: e.to_string(),
+                })?;
+            let (Some(stream), Some(sequence)) =
+                (advisory["stream"].as_str(), advisory["stream_seq"].as_u64())
+            else {
+                return Ok(None);
+            };
+            let message = broker
+                .js
+                .get_stream(stream)
+                .await
+                .map_err(|e| FarmError::broker("read abandoned work", e))?
+                .get_raw_message(sequence)
+                .await
+                .map_err(|e| FarmError::broker("read abandoned work", e))?;
+            let Some((stage, job)) = message
+                .subject
+                .strip_prefix("vidprism.work.")
+                .and_then(|rest| rest.split_once('.'))
+            else {
+                return Ok(None);
+            };
+            let Some(stage) = WorkStage::parse(stage) else {
+                return Ok(None);
+            };
+            Ok(Some(Abandoned {
+                job: job.to_owned(),
+                stage,
+                deliveries: advisory["deliveries"].as_u64().unwrap_or(0),
+                stream: stream.to_owned(),
+                sequence,
+            }))
         })
     }
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
-use super::broker::{Broker, NewsFeed};
+use super::broker::{AbandonedFeed, Broker, NewsFeed};
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::submitter_prefix;
@@ -92,6 +92,16 @@ impl FarmClient {
                 .spawn(move || follow_news(&broker, &feed, &jobs, &files, &stop))
                 .map_err(|e| FarmError::broker("start the news thread", e))?
         };
+        let abandoned_thread = {
+            let broker = broker.clone();
+            let feed = broker.abandoned_work()?;
+            let jobs = Arc::clone(&jobs);
+            let stop = Arc::clone(&stop);
+            std::thread::Builder::new()
+                .name("farm abandoned".into())
+                .spawn(move || follow_abandoned(&broker, &feed, &jobs, &stop))
+                .map_err(|e| FarmError::broker("start the abandoned-work thread", e))?
+        };
         let upload_thread = {
             let broker = broker.clone();
             let jobs = Arc::clone(&jobs);
@@ -116,7 +126,7 @@ impl FarmClient {
             jobs,
             uploads: Some(upload_tx),
             stop,
-            threads: vec![news_thread, upload_thread],
+            threads: vec![news_thread, abandoned_thread, upload_thread],
         })
     }
 
@@ -276,6 +286,36 @@ fn follow_news(broker: &Broker, feed: &NewsFeed, jobs: &Jobs, files: &Files, sto
                 std::thread::sleep(NEWS_WAIT);
             }
         }
+    }
+}
+
+/// Fails the jobs whose work the broker gave up on: every worker that took
+/// it vanished (a source that crashes the decoder kills each in turn).
+fn follow_abandoned(broker: &Broker, feed: &AbandonedFeed, jobs: &Jobs, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        let abandoned = match feed.next(NEWS_WAIT) {
+            Ok(Some(abandoned)) => abandoned,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!("{e}");
+                std::thread::sleep(NEWS_WAIT);
+                continue;
+            }
+        };
+        let Some(farm_job) = lock(jobs).get(&abandoned.job).cloned() else {
+            continue;
+        };
+        broker.discard(&abandoned);
+        let job = &farm_job.job;
+        job.record_error(format!(
+            "{}: no worker finished its {} stage: the worker stopped without a word \
+             (killed or crashed) on all {} tries",
+            job.request.input.display(),
+            abandoned.stage.name(),
+            abandoned.deliveries
+        ));
+        job.end_now();
+        forget(broker, &farm_job, jobs);
     }
 }
 

@@ -348,7 +348,7 @@ fn forward(
 ) -> (Vec<EventKind>, usize) {
     let broker = &context.broker;
     let tick = crossbeam_channel::tick(CANCEL_CHECK);
-    let keep_alive_every = keep_alive_interval(&context.config.policy);
+    let keep_alive_every = delivery.keep_alive_every();
     let mut kept_alive = Instant::now();
     let mut results = Vec::new();
     let mut opened = 0;
@@ -386,10 +386,6 @@ fn forward(
         forward_one(event, &mut results);
     }
     (results, opened)
-}
-
-fn keep_alive_interval(policy: &WorkPolicy) -> Duration {
-    (policy.ack_wait / 3).max(Duration::from_millis(200))
 }
 
 /// Sends a finished stage's outputs and results, then the next stages' work.
