@@ -261,7 +261,11 @@ fn a_job_whose_worker_dies_on_every_try_fails_instead_of_waiting_forever() {
     // for work; that worker must not get it.
     let third = Worker::start(&server.url, fx.dir.path(), "third", &policy);
     let run = submitter.finish(&third);
-    assert!(!third.log_text().contains("stage=\"transcode\""), "{}", third.log_text());
+    assert!(
+        !third.log_text().contains("stage=\"transcode\""),
+        "{}",
+        third.log_text()
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let error = run.one("job_failed")["error"].as_str().unwrap().to_owned();
     assert!(error.contains("crashy.mp4"), "{error}");

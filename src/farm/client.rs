@@ -142,7 +142,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl JobRunner for FarmClient {
-    fn submit(&self, request: JobRequest) -> JobId {
+    fn submit(&self, mut request: JobRequest) -> JobId {
+        // Workers have other working folders: paths they see (shared
+        // folders) and paths their messages name must not be relative.
+        for path in [&mut request.input, &mut request.out_dir] {
+            if let Ok(absolute) = std::path::absolute(&*path) {
+                *path = absolute;
+            }
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let key = format!("{}.{id}", self.prefix);
         tracing::info!(job = id, farm_job = %key, input = %request.input.display(), "job submitted to the farm");

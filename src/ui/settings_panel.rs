@@ -105,7 +105,10 @@ fn jobs_ui(app: &mut App, ui: &mut egui::Ui) {
     let response = ui
         .add(egui::DragValue::new(&mut n).range(1..=MAX_TRANSCODE_JOBS))
         .labelled_by(label.id)
-        .on_hover_text("How many videos transcode at the same time");
+        .on_hover_text(
+            "How many videos transcode at the same time \
+             (on a farm: how many of your videos are on the farm at once)",
+        );
     if response.changed() && n != app.settings.transcode_jobs {
         app.set_transcode_jobs(n);
     }
