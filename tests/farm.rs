@@ -234,6 +234,44 @@ fn a_worker_killed_mid_transcode_hands_its_job_to_another_that_finishes_it_once(
     no_temp_files(&out);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_worker_stopped_with_ctrl_c_gives_its_work_back_at_once() {
+    let fx = Fixture::new();
+    let clip = fx.clip("long.mp4", "1280x720", 12.0, false, &[]);
+    let server = NatsServer::start(&[]);
+    // The default ack wait (30 s): only giving the work back explains a
+    // quick pick-up by the next worker.
+    let mut first = Worker::start(&server.url, fx.dir.path(), "first", &[]);
+    let out = fx.path("out");
+    let mut submitter = Submitter::start(&server.url, &out, &[clip.to_str().unwrap()]);
+    submitter.wait_for("transcode progress", &first, transcode_progress);
+    let stopped_at = Instant::now();
+    let status = first.interrupt();
+    assert!(status.success(), "{status:?}: {}", first.log_text());
+    assert!(
+        first.log_text().contains("work given back"),
+        "{}",
+        first.log_text()
+    );
+    let second = Worker::start(&server.url, fx.dir.path(), "second", &[]);
+    while !second.log_text().contains("stage=\"transcode\" attempt=2") {
+        assert!(
+            stopped_at.elapsed() < Duration::from_secs(20),
+            "the work was not given back: {}",
+            second.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let run = submitter.finish(&second);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.one("job_done");
+    for path in run.rendition_paths() {
+        assert_eq!(frame_count(&path), 300, "{path:?}");
+    }
+    no_temp_files(&out);
+}
+
 #[test]
 fn a_job_whose_worker_dies_on_every_try_fails_instead_of_waiting_forever() {
     let fx = Fixture::new();

@@ -38,7 +38,14 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         name: name.clone(),
     };
     let worker = FarmWorker::start(config)?;
+    let stopper = worker.stopper();
+    ctrlc::set_handler(move || {
+        eprintln!("vidprism: stopping; work in hand goes back to the farm");
+        stopper.stop();
+    })
+    .context("handling Ctrl+C")?;
     eprintln!("vidprism: worker {name} joined the farm; stop it with Ctrl+C");
     worker.wait();
+    eprintln!("vidprism: worker {name} stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -28,4 +28,4 @@ pub use error::FarmError;
 pub use identity::worker_name;
 pub use path_map::PathMap;
 pub use wire::{Files, WorkStage};
-pub use worker::{FarmWorker, WorkerConfig};
+pub use worker::{FarmWorker, Stopper, WorkerConfig};

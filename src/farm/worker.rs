@@ -69,8 +69,24 @@ impl Default for WorkPolicy {
 
 /// A running worker: its pulling threads, stopped on drop.
 pub struct FarmWorker {
-    stop: Arc<AtomicBool>,
+    stop: Stopper,
     threads: Vec<JoinHandle<()>>,
+}
+
+/// Stops a worker from another thread (a Ctrl+C handler): it takes no new
+/// work and gives the work in hand back to the farm at once, so another
+/// worker need not wait out the ack wait.
+#[derive(Clone, Default)]
+pub struct Stopper(Arc<AtomicBool>);
+
+impl Stopper {
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// What every pulling thread shares.
@@ -78,6 +94,7 @@ struct Context {
     broker: Broker,
     config: WorkerConfig,
     stall: StallTimeout,
+    stop: Stopper,
 }
 
 impl FarmWorker {
@@ -86,7 +103,7 @@ impl FarmWorker {
         crate::media::init();
         let broker = Broker::connect(&config.connection)?;
         std::fs::create_dir_all(&config.scratch).map_err(|e| FarmError::io(&config.scratch, e))?;
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = Stopper::default();
         let mut pullers = Vec::new();
         for &stage in &config.stages {
             let count = match stage {
@@ -108,21 +125,26 @@ impl FarmWorker {
             broker,
             config,
             stall: StallTimeout::new(DEFAULT_STALL_TIMEOUT),
+            stop: stop.clone(),
         });
         let mut threads = Vec::new();
         for (stage, i, queue) in pullers {
             let context = Arc::clone(&context);
-            let stop = Arc::clone(&stop);
             let thread = std::thread::Builder::new()
                 .name(format!("farm {} {i}", stage.name()))
-                .spawn(move || pull_loop(&context, &queue, &stop))
+                .spawn(move || pull_loop(&context, &queue))
                 .map_err(|e| FarmError::broker("start a worker thread", e))?;
             threads.push(thread);
         }
         Ok(FarmWorker { stop, threads })
     }
 
-    /// Runs until the process ends.
+    /// What stops this worker from another thread.
+    pub fn stopper(&self) -> Stopper {
+        self.stop.clone()
+    }
+
+    /// Runs until stopped.
     pub fn wait(mut self) {
         for thread in self.threads.drain(..) {
             let _ = thread.join();
@@ -131,17 +153,17 @@ impl FarmWorker {
 }
 
 impl Drop for FarmWorker {
-    /// Stops pulling; work in hand is finished first.
+    /// Stops pulling and gives the work in hand back.
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop.stop();
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
     }
 }
 
-fn pull_loop(context: &Context, queue: &WorkQueue, stop: &AtomicBool) {
-    while !stop.load(Ordering::Relaxed) {
+fn pull_loop(context: &Context, queue: &WorkQueue) {
+    while !context.stop.is_stopping() {
         match queue.next(PULL_WAIT) {
             Ok(Some(delivery)) => handle(context, queue.policy(), &delivery),
             Ok(None) => {}
@@ -199,6 +221,10 @@ fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery) {
         Err(e) => StageRun::failed(FarmError::io(&scratch, e).to_string()),
     };
     let outcome = match &run.error {
+        _ if run.cancelled && context.stop.is_stopping() && !broker.is_cancelled(&work.job) => {
+            tracing::info!(job = %work.job, stage = work.stage.name(), "work given back: the worker is stopping");
+            delivery.retry_after(Duration::ZERO)
+        }
         _ if run.cancelled => delivery.ack(),
         Some(reason) if attempt < policy.tries => {
             tracing::warn!(job = %work.job, stage = work.stage.name(), attempt, "{reason}; trying again");
@@ -376,7 +402,7 @@ fn forward(
                         tracing::warn!(job = %work.job, "{e}");
                     }
                 }
-                if broker.is_cancelled(&work.job) {
+                if context.stop.is_stopping() || broker.is_cancelled(&work.job) {
                     job.cancel.store(true, Ordering::Relaxed);
                 }
             }

@@ -19,6 +19,14 @@ pub struct Prepared {
     pub plan: Plan,
 }
 
+struct JobDir {
+    path: PathBuf,
+    /// Reserved by this job: removed when it is cancelled or its source
+    /// fails. A folder another stage reserved elsewhere (a farm worker's
+    /// stage on a shared disk) is never removed here.
+    owned: bool,
+}
+
 #[derive(Default)]
 struct Tally {
     /// Stages started and not yet ended; the job ends when this reaches 0.
@@ -41,9 +49,8 @@ pub struct Job {
     /// When the job last made progress, on the event clock.
     last_progress_ms: AtomicU64,
     pub prepared: OnceLock<Prepared>,
-    /// The job's own output folder, once reserved: removed when the job is
-    /// cancelled or its source fails.
-    dir: OnceLock<PathBuf>,
+    /// The job's output folder, once known.
+    dir: OnceLock<JobDir>,
     emitter: Emitter,
     tally: Mutex<Tally>,
 }
@@ -102,13 +109,29 @@ impl Job {
         self.stalled.load(Ordering::Relaxed)
     }
 
-    /// Sets the job's output folder; false if it was already set.
+    /// Sets the output folder this job reserved; false if already set.
     pub fn set_dir(&self, dir: PathBuf) -> bool {
-        self.dir.set(dir).is_ok()
+        self.dir
+            .set(JobDir {
+                path: dir,
+                owned: true,
+            })
+            .is_ok()
+    }
+
+    /// Sets an output folder reserved elsewhere, which this job only writes
+    /// into and never removes; false if already set.
+    pub fn use_dir(&self, dir: PathBuf) -> bool {
+        self.dir
+            .set(JobDir {
+                path: dir,
+                owned: false,
+            })
+            .is_ok()
     }
 
     pub fn dir(&self) -> Option<&PathBuf> {
-        self.dir.get()
+        self.dir.get().map(|d| &d.path)
     }
 
     pub fn emit(&self, kind: EventKind) {
@@ -187,7 +210,7 @@ impl Job {
 
     /// Sends the job's final event and removes what must not stay.
     fn finish(&self, (outputs, errors, source_failed): (usize, Vec<String>, bool)) {
-        let dir = self.dir.get().cloned();
+        let dir = self.dir.get().filter(|d| d.owned).map(|d| d.path.clone());
         // A stalled job was stopped through its cancel flag but fails.
         let cancelled = self.is_cancelled() && !self.is_stalled();
         if cancelled || source_failed {
@@ -219,5 +242,39 @@ impl Job {
             );
             self.emit(EventKind::JobFailed { error });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cancelled_job_with(dir: &std::path::Path, owned: bool) {
+        let (tx, _events) = crossbeam_channel::unbounded();
+        let request = JobRequest {
+            input: "clip.mp4".into(),
+            presets: Vec::new(),
+            out_dir: "out".into(),
+        };
+        let job = Job::new(1, request, Emitter::new(tx, None));
+        if owned {
+            job.set_dir(dir.to_path_buf());
+        } else {
+            job.use_dir(dir.to_path_buf());
+        }
+        job.cancel.store(true, Ordering::Relaxed);
+        job.end_stage();
+    }
+
+    #[test]
+    fn a_cancelled_job_removes_only_a_folder_it_reserved_itself() {
+        let root = tempfile::tempdir().unwrap();
+        let shared = root.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::write(shared.join("thumbnail.jpg"), b"another stage's").unwrap();
+        cancelled_job_with(&shared, false);
+        assert!(shared.join("thumbnail.jpg").exists());
+        cancelled_job_with(&shared, true);
+        assert!(!shared.exists());
     }
 }

@@ -85,8 +85,8 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
         });
     }
     let plan = plan(info.display, &job.request.presets);
-    let dir = match dir {
-        Some(dir) => dir,
+    let dir_set = match dir {
+        Some(dir) => job.use_dir(dir),
         None => {
             let stem = job
                 .request
@@ -95,7 +95,7 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             match reserve_job_dir(&job.request.out_dir, &stem) {
-                Ok(dir) => dir,
+                Ok(dir) => job.set_dir(dir),
                 Err(e) => {
                     job.record_error(e.to_string());
                     return None;
@@ -112,7 +112,7 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
         }
     }
     let has_renditions = !plan.renditions.is_empty();
-    if !job.set_dir(dir) || job.prepared.set(Prepared { info, plan }).is_err() {
+    if !dir_set || job.prepared.set(Prepared { info, plan }).is_err() {
         job.record_error("internal error: job ingested twice".into());
         return None;
     }

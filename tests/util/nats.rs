@@ -30,6 +30,15 @@ impl Worker {
         let _ = self.child.wait();
     }
 
+    /// Ctrl+C (SIGINT), then waits for the worker to exit; its exit status.
+    #[cfg(unix)]
+    pub fn interrupt(&mut self) -> std::process::ExitStatus {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
+        // SAFETY: sending a signal to our own child process.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+        self.child.wait().expect("worker exits")
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
