@@ -7,7 +7,7 @@ DEB_PKGS="pkg-config libclang-dev libavcodec-dev libavformat-dev libavutil-dev l
 libswresample-dev libavfilter-dev libavdevice-dev ffmpeg
 xvfb xauth mesa-vulkan-drivers libgl1-mesa-dri libegl-mesa0 libvulkan1 libxkbcommon-x11-0
 libx11-xcb1 libxcursor1 libxi6 libxrandr2 imagemagick time bc
-desktop-file-utils appstream nats-server"
+desktop-file-utils appstream nats-server openssl"
 
 if [ "$(uname)" = Darwin ]; then
   command -v brew >/dev/null || { echo "setup: install Homebrew first (https://brew.sh)" >&2; exit 1; }

@@ -490,3 +490,132 @@ fn cancelling_a_farm_job_ends_it_at_once_and_stops_the_worker() {
         "nothing after the end"
     );
 }
+
+/// Runs `openssl ARGS` in `dir`, failing the test with its stderr.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is installed (make test installs it)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA and a server certificate for 127.0.0.1 signed by it, in `dir`.
+fn make_certificates(dir: &Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=VidPrism test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+    );
+}
+
+#[test]
+fn a_farm_behind_tls_and_a_token_is_reached_with_the_ca_and_token_given() {
+    let fx = Fixture::new();
+    make_certificates(fx.dir.path());
+    let pem = |name: &str| fx.path(name).to_string_lossy().into_owned();
+    let (cert, key, ca) = (pem("server.pem"), pem("server.key"), pem("ca.pem"));
+    let server = NatsServer::start(&[
+        "--tls",
+        "--tlscert",
+        &cert,
+        "--tlskey",
+        &key,
+        "--auth",
+        "t0ken",
+    ]);
+    let url = server.url.replace("nats://", "tls://");
+    let login = [
+        "--nats-token",
+        "t0ken",
+        "--nats-tls-ca",
+        &ca,
+        "--nats-tls-required",
+    ];
+    let worker = Worker::start(&url, fx.dir.path(), "w", &login);
+    let clip = fx.clip("tls.mp4", "320x240", 1.0, false, &[]);
+
+    // Without the CA, the server's certificate is not trusted.
+    let untrusted = process_with_env(
+        &fx.out_dir(),
+        &["--nats", &url, "--nats-token", "t0ken"],
+        &[],
+        &[clip.to_str().unwrap()],
+    );
+    assert_eq!(untrusted.code, 1, "{}", untrusted.stderr);
+    assert!(
+        untrusted.stderr.contains("cannot connect to the farm"),
+        "{}",
+        untrusted.stderr
+    );
+
+    let mut flags = vec!["--nats", url.as_str(), "-p", "thumbnail"];
+    flags.extend(login);
+    let run = process_with_env(&fx.out_dir(), &flags, &[], &[clip.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, worker.log_text());
+    let thumb = PathBuf::from(run.one("thumbnail_ready")["path"].as_str().unwrap());
+    assert!(thumb.is_file());
+}

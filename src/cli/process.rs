@@ -65,6 +65,13 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     let engine = engine.as_ref();
+    if args.farm.nats.is_some() && !args.json {
+        // Nothing moves until a worker takes the jobs: say where they went.
+        eprintln!(
+            "vidprism: jobs run on {}; they wait there for a worker (vidprism worker --nats URL)",
+            engine.describe()
+        );
+    }
     let mut inputs: HashMap<JobId, PathBuf> = HashMap::new();
     let mut failed = 0;
     let mut store = None;
