@@ -7,6 +7,42 @@ use vidprism::farm::{worker_name, FarmWorker, PathMap, WorkPolicy, WorkStage, Wo
 
 use super::WorkerArgs;
 
+/// Default scratch folders are `<temp>/vidprism-worker-pid<PID>`, so the
+/// ones a killed worker left can be told from a live worker's.
+const SCRATCH_PREFIX: &str = "vidprism-worker-pid";
+
+/// Removes the default scratch folders of workers that no longer run (a
+/// killed worker cannot tidy up after itself).
+fn sweep_stale_scratch(temp: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(SCRATCH_PREFIX))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !process_runs(pid) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn process_runs(pid: u32) -> bool {
+    std::path::Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Without /proc, assume it runs: never remove a live worker's files.
+#[cfg(not(target_os = "linux"))]
+fn process_runs(_pid: u32) -> bool {
+    true
+}
+
 pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let Some(connection) = args.farm.connection() else {
         bail!("a worker needs the farm's address: --nats URL (or VIDPRISM_NATS)");
@@ -22,9 +58,11 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let path_map = PathMap::parse(&args.path_map).map_err(anyhow::Error::msg)?;
     let name = args.name.unwrap_or_else(worker_name);
-    let scratch = args
-        .scratch
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("vidprism-worker-{name}")));
+    let scratch = args.scratch.unwrap_or_else(|| {
+        let temp = std::env::temp_dir();
+        sweep_stale_scratch(&temp);
+        temp.join(format!("{SCRATCH_PREFIX}{}", std::process::id()))
+    });
     let config = WorkerConfig {
         connection,
         stages,
@@ -48,4 +86,26 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     worker.wait();
     eprintln!("vidprism: worker {name} stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_scratch_folders_of_gone_workers_are_swept() {
+        let temp = tempfile::tempdir().unwrap();
+        let gone = temp.path().join(format!("{SCRATCH_PREFIX}4000000000"));
+        let alive = temp
+            .path()
+            .join(format!("{SCRATCH_PREFIX}{}", std::process::id()));
+        let named = temp.path().join("vidprism-worker-render-5");
+        for dir in [&gone, &alive, &named] {
+            std::fs::create_dir_all(dir.join("job-transcode")).unwrap();
+        }
+        sweep_stale_scratch(temp.path());
+        assert!(!gone.exists());
+        assert!(alive.exists());
+        assert!(named.exists());
+    }
 }
