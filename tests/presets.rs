@@ -334,6 +334,36 @@ fn process_honours_source_size_bitrate_fps_cap_no_audio_and_png_thumbnail() {
 }
 
 #[test]
+fn a_webp_thumbnail_is_a_real_webp_of_the_asked_width() {
+    let fx = Fixture::new();
+    let webp = MIXED
+        .replacen("name = \"mixed\"", "name = \"webp-thumb\"", 1)
+        .replacen("format = \"png\"", "format = \"webp\"", 1);
+    let config = config_with(&[("webp.toml", &webp)]);
+    let src = fx.clip("clip.mp4", "640x360", 1.0, false, &[]);
+    let run = process_with_config(
+        &fx.out_dir(),
+        config.path(),
+        &["-p", "webp-thumb", src.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let thumb = run.one("thumbnail_ready");
+    let path = std::path::PathBuf::from(thumb["path"].as_str().unwrap());
+    assert!(path.ends_with("thumbnail.webp"), "{path:?}");
+    let probe = ffprobe(&path);
+    let picture = video_stream(&probe);
+    assert_eq!(picture["codec_name"], "webp");
+    assert_eq!(
+        (picture["width"].clone(), picture["height"].clone()),
+        (160.into(), 90.into())
+    );
+    assert_eq!(
+        (thumb["width"].clone(), thumb["height"].clone()),
+        (160.into(), 90.into())
+    );
+}
+
+#[test]
 fn process_refuses_a_broken_or_unknown_user_preset_before_starting() {
     let fx = Fixture::new();
     let bad = SMALL_WEBM

@@ -68,6 +68,8 @@ pub fn write_thumbnail(
             image::codecs::png::PngEncoder::new(&mut writer)
                 .write_image(&pixels, width, height, color)
         }
+        ThumbnailFormat::Webp => image::codecs::webp::WebPEncoder::new_lossless(&mut writer)
+            .encode(&pixels, width, height, color),
     }
     .map_err(|e| Error::Write {
         path: dest.to_path_buf(),

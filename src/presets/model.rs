@@ -57,16 +57,23 @@ pub enum ThumbnailFormat {
     #[default]
     Jpeg,
     Png,
+    /// Lossless WebP: what the pure-Rust encoder writes; smaller than PNG.
+    Webp,
 }
 
 impl ThumbnailFormat {
-    pub const ALL: [ThumbnailFormat; 2] = [ThumbnailFormat::Jpeg, ThumbnailFormat::Png];
+    pub const ALL: [ThumbnailFormat; 3] = [
+        ThumbnailFormat::Jpeg,
+        ThumbnailFormat::Png,
+        ThumbnailFormat::Webp,
+    ];
 
     /// File extension, without the dot.
     pub fn extension(self) -> &'static str {
         match self {
             ThumbnailFormat::Jpeg => "jpg",
             ThumbnailFormat::Png => "png",
+            ThumbnailFormat::Webp => "webp",
         }
     }
 
@@ -75,6 +82,7 @@ impl ThumbnailFormat {
         match self {
             ThumbnailFormat::Jpeg => "jpeg",
             ThumbnailFormat::Png => "png",
+            ThumbnailFormat::Webp => "webp",
         }
     }
 }

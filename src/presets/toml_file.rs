@@ -6,7 +6,7 @@
 //! description = "720p + 480p WebM with Opus"
 //!
 //! [thumbnail]
-//! format = "jpeg"        # or "png"
+//! format = "jpeg"        # or "png", "webp"
 //! width = 640
 //!
 //! [[renditions]]
@@ -179,7 +179,7 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
                 problems.push(Problem::new(
                     None,
                     "thumbnail.format",
-                    format!("unknown thumbnail format {key:?}; use jpeg or png"),
+                    format!("unknown thumbnail format {key:?}; use jpeg, png or webp"),
                 ));
             }
             found
