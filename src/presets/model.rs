@@ -77,6 +77,15 @@ impl ThumbnailFormat {
         }
     }
 
+    /// The format's name, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ThumbnailFormat::Jpeg => "JPEG",
+            ThumbnailFormat::Png => "PNG",
+            ThumbnailFormat::Webp => "WebP",
+        }
+    }
+
     /// The word preset files use.
     pub fn key(self) -> &'static str {
         match self {

@@ -207,8 +207,7 @@ fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Acti
             let label = ui.label("Thumbnail");
             ui.horizontal(|ui| {
                 for format in ThumbnailFormat::ALL {
-                    let text = format.key().to_uppercase();
-                    ui.selectable_value(&mut preset.thumbnail.format, format, text);
+                    ui.selectable_value(&mut preset.thumbnail.format, format, format.label());
                 }
                 ui.add(
                     egui::DragValue::new(&mut preset.thumbnail.width)
