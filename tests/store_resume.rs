@@ -108,6 +108,7 @@ fn a_killed_run_is_rerun_from_the_start_with_complete_outputs() {
     assert_eq!(job.state, JobState::Done);
     assert_eq!(job.outputs.len(), 3);
     assert_eq!(job.attempts, 2);
+    drop(store);
 
     // Nothing left to resume: a third run has no job and succeeds.
     let again = vidprism()
@@ -141,4 +142,36 @@ fn a_source_deleted_after_the_kill_fails_with_that_reason() {
         "{stderr}"
     );
     assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
+}
+
+#[test]
+fn a_second_vidprism_is_told_the_store_is_in_use_instead_of_overwriting_it() {
+    let fx = Fixture::new();
+    let data = fx.path("data");
+    let clip = fx.clip("clip.mp4", "320x240", 0.5, false, &[]);
+    let run = |label: &str| {
+        let out = vidprism()
+            .env(DATA_DIR_ENV, &data)
+            .args(["process", "--store", "--json", "-p", "thumbnail", "-o"])
+            .arg(fx.out_dir())
+            .arg(&clip)
+            .output()
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Another VidPrism (here: this test) has the store open.
+    let owner = JobStore::open(&data.join(STORE_FILE)).expect("store");
+    let (code, stderr) = run("while in use");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("in use by another VidPrism"), "{stderr}");
+    assert!(owner.jobs().is_empty());
+    drop(owner);
+    let (code, stderr) = run("once free");
+    assert_eq!(code, Some(0), "{stderr}");
+    let store = JobStore::open(&data.join(STORE_FILE)).expect("store");
+    assert_eq!(store.jobs().len(), 1);
+    assert_eq!(store.jobs()[0].state, JobState::Done);
 }

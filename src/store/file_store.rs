@@ -22,6 +22,8 @@ pub enum StoreError {
     Read { path: PathBuf, reason: String },
     #[error("{path}: the job store is unreadable and could not be set aside: {reason}")]
     SetAside { path: PathBuf, reason: String },
+    #[error("{path}: the job store is in use by another VidPrism (the window or `vidprism process --store`)")]
+    InUse { path: PathBuf },
 }
 
 /// The document on disk.

@@ -10,6 +10,7 @@
 
 mod cleanup;
 mod file_store;
+mod lock;
 mod record;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ pub use record::{JobRecord, JobState, OutputRecord, SourceStamp, StoreId, Thumbn
 use crate::pipeline::{Event, JobId, JobRequest};
 use crate::presets::Preset;
 use file_store::StoreFile;
+use lock::StoreLock;
 
 /// Environment variable that moves the data dir (tests, portable installs).
 pub const DATA_DIR_ENV: &str = "VIDPRISM_DATA_DIR";
@@ -52,6 +54,7 @@ pub struct JobStore {
     /// Engine job id -> store id, for the jobs running in this process.
     bound: HashMap<JobId, StoreId>,
     warning: Option<String>,
+    _lock: StoreLock,
 }
 
 impl JobStore {
@@ -65,14 +68,17 @@ impl JobStore {
     }
 
     /// Opens the store at `path`. A corrupt or older store is set aside and
-    /// the store starts empty; [`Self::warning`] then says so.
+    /// the store starts empty; [`Self::warning`] then says so. Refused while
+    /// another process has it open.
     pub fn open(path: &Path) -> Result<JobStore, StoreError> {
+        let lock = StoreLock::acquire(path)?;
         let (file, warning) = file_store::load(path)?;
         Ok(JobStore {
             path: path.to_path_buf(),
             file,
             bound: HashMap::new(),
             warning,
+            _lock: lock,
         })
     }
 

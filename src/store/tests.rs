@@ -12,6 +12,13 @@ fn store_in(dir: &Path) -> JobStore {
     JobStore::open(&dir.join(STORE_FILE)).unwrap()
 }
 
+/// Opens the store again as the next run would: the old process is gone
+/// (here: dropped), and with it its lock.
+fn reopen(store: JobStore, dir: &Path) -> JobStore {
+    drop(store);
+    store_in(dir)
+}
+
 #[test]
 fn jobs_and_their_results_survive_reopening() {
     let dir = tempfile::tempdir().unwrap();
@@ -42,7 +49,7 @@ fn jobs_and_their_results_survive_reopening() {
         .apply(&event(7, EventKind::JobDone { outputs: 1 }))
         .unwrap();
 
-    let reopened = store_in(dir.path());
+    let reopened = reopen(store, dir.path());
     assert!(reopened.warning().is_none());
     let job = reopened.job(id).unwrap();
     assert_eq!(job.state, JobState::Done);
@@ -146,7 +153,7 @@ fn recovery_requeues_interrupted_jobs_and_cleans_only_their_files() {
         b"user"
     );
     assert_eq!(
-        store_in(dir.path()).job(id).unwrap().state,
+        reopen(store, dir.path()).job(id).unwrap().state,
         JobState::Queued
     );
 }
@@ -176,7 +183,7 @@ fn a_user_file_in_the_interrupted_folder_is_kept() {
         ))
         .unwrap();
     std::fs::write(job_dir.join("notes.txt"), b"user").unwrap();
-    let mut store = store_in(dir.path());
+    let mut store = reopen(store, dir.path());
     store.recover().unwrap();
     assert_eq!(std::fs::read(job_dir.join("notes.txt")).unwrap(), b"user");
     assert!(!job_dir.join("thumbnail.jpg").exists());
@@ -198,7 +205,7 @@ fn a_source_that_changed_or_vanished_fails_with_that_reason() {
         .unwrap();
     std::fs::write(&changed, b"another video, longer").unwrap();
     std::fs::remove_file(&vanished).unwrap();
-    let mut store = store_in(dir.path());
+    let mut store = reopen(store, dir.path());
     let recovery = store.recover().unwrap();
     assert!(recovery.rerun.is_empty());
     assert_eq!(recovery.failed.len(), 2);
@@ -235,6 +242,10 @@ fn queue_order_and_clearing_finished_jobs_persist() {
         .apply(&event(5, EventKind::JobDone { outputs: 0 }))
         .unwrap();
     store.clear_finished().unwrap();
-    let order: Vec<_> = store_in(dir.path()).jobs().iter().map(|j| j.id).collect();
+    let order: Vec<_> = reopen(store, dir.path())
+        .jobs()
+        .iter()
+        .map(|j| j.id)
+        .collect();
     assert_eq!(order, vec![ids[2], ids[0]]);
 }

@@ -123,6 +123,7 @@ fn a_job_interrupted_mid_transcode_is_run_again_by_the_restored_window() {
     let mut found = files_in(&out);
     found.sort();
     assert_eq!(found, expected, "only the re-run's files remain");
+    drop(harness);
     let store = JobStore::open(&fx.store_path()).unwrap();
     assert_eq!(store.jobs()[0].state, JobState::Done);
 }
@@ -203,6 +204,29 @@ fn a_corrupt_store_is_set_aside_and_the_window_says_so() {
     harness.step();
     harness.step();
     assert!(harness.query_by_label_contains("set aside").is_none());
+}
+
+#[test]
+fn a_store_in_use_by_another_vidprism_is_left_alone_and_the_window_says_so() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let mut other = JobStore::open(&fx.store_path()).unwrap();
+    let theirs = other
+        .add(
+            fx.path("theirs.mp4"),
+            Vec::new(),
+            Vec::new(),
+            fx.path("out"),
+        )
+        .unwrap();
+    let mut harness = fx.harness();
+    harness.step();
+    harness.get_by_label_contains("in use by another VidPrism");
+    assert!(harness.state().model.rows().is_empty());
+    // Their queue is not touched: no recovery, no rewrite.
+    drop(harness);
+    assert_eq!(other.job(theirs).unwrap().state, JobState::Queued);
+    drop(other);
+    assert_eq!(JobStore::open(&fx.store_path()).unwrap().jobs().len(), 1);
 }
 
 #[test]
