@@ -254,6 +254,7 @@ impl App {
                 DialogResult::OutputFolder(dir) => self.set_output_dir(dir),
             }
         }
+        self.poll_farm();
         self.drain_events(ctx, Instant::now() + EVENT_BUDGET);
         self.pump();
         while let Some(loaded) = self.loader.try_next() {

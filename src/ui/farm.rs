@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crossbeam_channel::{bounded, Receiver};
 use eframe::egui;
 use vidprism::farm::{FarmClient, FarmError, Files};
 use vidprism::pipeline::{Engine, EngineConfig, JobRunner, Waker};
@@ -11,12 +12,20 @@ use vidprism::settings::{FarmSettings, Settings, MAX_TRANSCODE_JOBS};
 
 use super::app::App;
 
-/// The "Farm" window's state: the settings being edited and why the last
-/// connect failed.
+/// A farm being connected to, off the UI thread (an unreachable host
+/// takes seconds to give up).
+pub struct Connecting {
+    farm: FarmSettings,
+    result: Receiver<Result<Box<dyn JobRunner>, String>>,
+}
+
+/// The "Farm" window's state: the settings being edited, a connect under
+/// way, and why the last one failed.
 pub struct FarmForm {
     pub open: bool,
     pub draft: FarmSettings,
     pub error: Option<String>,
+    pub connecting: Option<Connecting>,
 }
 
 impl FarmForm {
@@ -25,6 +34,7 @@ impl FarmForm {
             open: false,
             draft: settings.clone(),
             error: None,
+            connecting: None,
         }
     }
 }
@@ -72,16 +82,57 @@ fn connect_farm(farm: &FarmSettings, wake: &Waker) -> Result<Box<dyn JobRunner>,
 }
 
 impl App {
-    /// New jobs run on the farm `farm` describes. Refused while jobs run.
+    /// Starts connecting to the farm `farm` describes; [`Self::poll_farm`]
+    /// switches to it once connected. Refused while jobs run.
     pub fn use_farm(&mut self, farm: FarmSettings) -> Result<(), String> {
         self.ensure_no_job_runs()?;
-        self.engine = connect_farm(&farm, &self.wake).map_err(|e| e.to_string())?;
-        self.settings.farm = FarmSettings {
-            enabled: true,
-            ..farm
-        };
-        self.save_settings();
+        let (tx, result) = bounded(1);
+        let wake = Arc::clone(&self.wake);
+        let settings = farm.clone();
+        std::thread::Builder::new()
+            .name("farm connect".into())
+            .spawn(move || {
+                let runner = connect_farm(&settings, &wake).map_err(|e| e.to_string());
+                let _ = tx.send(runner);
+                wake();
+            })
+            .map_err(|e| format!("cannot start connecting: {e}"))?;
+        self.farm_form.connecting = Some(Connecting { farm, result });
+        self.farm_form.error = None;
         Ok(())
+    }
+
+    /// Takes the result of a connect under way: new jobs run on the farm,
+    /// or the Farm window says why not.
+    pub fn poll_farm(&mut self) {
+        let Some(connecting) = &self.farm_form.connecting else {
+            return;
+        };
+        let Ok(result) = connecting.result.try_recv() else {
+            return;
+        };
+        let farm = connecting.farm.clone();
+        self.farm_form.connecting = None;
+        let switched = result.and_then(|runner| {
+            // Rows added while connecting went to the old runner.
+            self.ensure_no_job_runs()?;
+            self.engine = runner;
+            Ok(())
+        });
+        match switched {
+            Ok(()) => {
+                self.settings.farm = FarmSettings {
+                    enabled: true,
+                    ..farm
+                };
+                self.save_settings();
+                self.farm_form.open = false;
+            }
+            Err(e) => {
+                self.farm_form.error = Some(e);
+                self.farm_form.open = true;
+            }
+        }
     }
 
     /// New jobs run on this computer. Refused while jobs run.
@@ -160,16 +211,27 @@ pub fn farm_window_ui(app: &mut App, ctx: &egui::Context) {
             if let Some(error) = &form.error {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
+            let idle = form.connecting.is_none();
             ui.horizontal(|ui| {
                 let url_given = !form.draft.connection.url.trim().is_empty();
                 if ui
-                    .add_enabled(url_given, egui::Button::new("Connect"))
+                    .add_enabled(idle && url_given, egui::Button::new("Connect"))
                     .clicked()
                 {
                     action = Some(true);
                 }
-                if ui.button("Use this computer").clicked() {
+                if ui
+                    .add_enabled(idle, egui::Button::new("Use this computer"))
+                    .clicked()
+                {
                     action = Some(false);
+                }
+                if let Some(connecting) = &form.connecting {
+                    ui.spinner();
+                    ui.label(format!(
+                        "Connecting to {}…",
+                        connecting.farm.connection.display_url()
+                    ));
                 }
             });
         });
@@ -183,6 +245,8 @@ pub fn farm_window_ui(app: &mut App, ctx: &egui::Context) {
         None => None,
     };
     match result {
+        // Connecting: the window stays open until it is done.
+        Some(Ok(())) if action == Some(true) => app.farm_form.error = None,
         Some(Ok(())) => {
             app.farm_form.error = None;
             open = false;
@@ -190,5 +254,6 @@ pub fn farm_window_ui(app: &mut App, ctx: &egui::Context) {
         Some(Err(e)) => app.farm_form.error = Some(e),
         None => {}
     }
+    // A connect under way closes the window itself once done (poll_farm).
     app.farm_form.open = open;
 }

@@ -53,8 +53,12 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
     steps(&mut harness, 2);
     harness.get_by_label("Connect").click();
     harness.step();
-    harness.step();
+    assert!(harness.state().farm_form.connecting.is_some());
+    step_until(&mut harness, Duration::from_secs(10), "connected", |app| {
+        app.farm_form.connecting.is_none()
+    });
     assert_eq!(harness.state().farm_form.error, None);
+    assert!(!harness.state().farm_form.open, "the Farm window closes");
     harness.get_by_label(&format!("Runs on the farm at {}", server.url));
 
     drop_files(&mut harness, &clips);
@@ -114,4 +118,31 @@ fn a_farm_that_cannot_be_reached_at_start_says_so_and_jobs_run_here() {
         app.model.rows().iter().all(|r| r.status.is_final())
     });
     assert_eq!(harness.state().model.rows()[0].status, RowStatus::Done);
+}
+
+#[test]
+fn connecting_to_a_farm_that_is_not_there_says_why_and_keeps_this_computer() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let mut harness = harness_for(fx.app(), [1000.0, 560.0]);
+    harness.get_by_label("Farm…").click();
+    steps(&mut harness, 3);
+    harness.state_mut().farm_form.draft.connection.url = "nats://127.0.0.1:1".into();
+    steps(&mut harness, 2);
+    harness.get_by_label("Connect").click();
+    harness.step();
+    assert!(harness.state().farm_form.connecting.is_some());
+    step_until(
+        &mut harness,
+        Duration::from_secs(10),
+        "connect ends",
+        |app| app.farm_form.connecting.is_none(),
+    );
+    let error = harness.state().farm_form.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("cannot connect to the farm at nats://127.0.0.1:1"),
+        "{error}"
+    );
+    harness.get_by_label_contains("cannot connect to the farm");
+    harness.get_by_label("Runs on this computer");
+    assert!(!harness.state().settings.farm.enabled);
 }
