@@ -619,3 +619,43 @@ fn a_farm_behind_tls_and_a_token_is_reached_with_the_ca_and_token_given() {
     let thumb = PathBuf::from(run.one("thumbnail_ready")["path"].as_str().unwrap());
     assert!(thumb.is_file());
 }
+
+#[test]
+fn a_farm_that_wants_an_nkey_is_reached_with_the_seed_file() {
+    let fx = Fixture::new();
+    let user = nkeys::KeyPair::new_user();
+    let seed = fx.path("worker.nk");
+    std::fs::write(&seed, user.seed().expect("seed")).unwrap();
+    let config = fx.path("nats.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "authorization {{ users = [ {{ nkey: \"{}\" }} ] }}\n",
+            user.public_key()
+        ),
+    )
+    .unwrap();
+    let server = NatsServer::start(&["-c", config.to_str().unwrap()]);
+    let login = ["--nats-nkey", seed.to_str().unwrap()];
+    let worker = Worker::start(&server.url, fx.dir.path(), "w", &login);
+    let clip = fx.clip("nkey.mp4", "320x240", 1.0, false, &[]);
+
+    let refused = process_with_env(
+        &fx.out_dir(),
+        &["--nats", &server.url],
+        &[],
+        &[clip.to_str().unwrap()],
+    );
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("cannot connect to the farm"),
+        "{}",
+        refused.stderr
+    );
+
+    let mut flags = vec!["--nats", server.url.as_str(), "-p", "thumbnail"];
+    flags.extend(login);
+    let run = process_with_env(&fx.out_dir(), &flags, &[], &[clip.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, worker.log_text());
+    run.one("job_done");
+}
