@@ -19,6 +19,7 @@ use super::farm::{start_runner, FarmForm};
 use super::files::expand_paths;
 use super::preset_editor::PresetEditor;
 use super::queue_model::{QueueModel, RowId};
+use super::quit::QuitPrompt;
 use super::settings_store::SettingsStore;
 use super::thumbnails::ThumbnailLoader;
 
@@ -47,6 +48,8 @@ pub struct App {
     pub(super) wake: Waker,
     /// The "Farm" window.
     pub(super) farm_form: FarmForm,
+    /// Asking before a close stops running videos.
+    pub(super) quit: QuitPrompt,
     pub(super) model: QueueModel,
     pub(super) settings: Settings,
     store: SettingsStore,
@@ -93,6 +96,7 @@ impl App {
             engine,
             wake,
             farm_form,
+            quit: QuitPrompt::default(),
             model: QueueModel::default(),
             settings,
             store: SettingsStore::new(settings_path),

@@ -10,6 +10,7 @@ mod notify;
 mod preset_editor;
 mod preset_form;
 mod queue_model;
+mod quit;
 mod row;
 mod settings_panel;
 mod settings_store;

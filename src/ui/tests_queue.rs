@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use eframe::egui;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::Harness;
 use vidprism::output::TEMP_MARKER;
@@ -327,4 +328,59 @@ fn a_source_that_changed_while_waiting_fails_with_that_reason() {
     drop(harness);
     let store = JobStore::open(&fx.store_path()).unwrap();
     assert!(store.jobs().iter().all(|j| j.state == JobState::Failed));
+}
+
+/// The window's close button, as the platform reports it.
+fn request_close(harness: &mut Harness<'_, App>) {
+    harness
+        .input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    harness.step();
+}
+
+fn root_commands(harness: &Harness<'_, App>) -> Vec<egui::ViewportCommand> {
+    harness
+        .output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .map(|v| v.commands.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn closing_while_videos_run_asks_first_and_keeps_working_if_told_to() {
+    let fx = Fixture::new(&["web"]);
+    let mut harness = fx.harness();
+    // Nothing runs: the window just closes.
+    request_close(&mut harness);
+    assert!(!harness.state().quit.asking);
+    assert!(!root_commands(&harness).contains(&egui::ViewportCommand::CancelClose));
+
+    let clip = fx.clip("long.mp4", "1280x720", 20);
+    harness.state_mut().add_paths(&[clip]);
+    step_until(&mut harness, Duration::from_secs(30), "running", |app| {
+        app.model.in_flight() > 0
+    });
+    request_close(&mut harness);
+    assert!(root_commands(&harness).contains(&egui::ViewportCommand::CancelClose));
+    harness.step();
+    harness.get_by_label("Quit VidPrism?");
+    harness.get_by_label_contains("start again from the beginning");
+    harness.get_by_label("Keep working").click();
+    harness.step();
+    harness.step();
+    assert!(!harness.state().quit.asking);
+    assert!(harness.query_by_label("Quit VidPrism?").is_none());
+    assert_eq!(harness.state().model.in_flight(), 1, "still running");
+
+    request_close(&mut harness);
+    harness.step();
+    harness.get_by_label("Quit").click();
+    harness.step();
+    assert!(harness.state().quit.confirmed);
+    assert!(root_commands(&harness).contains(&egui::ViewportCommand::Close));
 }

@@ -6,6 +6,7 @@ use eframe::egui;
 use super::app::App;
 use super::format;
 use super::notify::open_in_file_manager;
+use super::quit::quit_guard_ui;
 use super::row::{details_ui, row_ui, RowAction};
 use super::settings_panel::settings_ui;
 
@@ -68,6 +69,7 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
         apply(app, action);
     }
     drop_overlay_ui(ui);
+    quit_guard_ui(app, &ctx);
 }
 
 fn apply(app: &mut App, action: RowAction) {
