@@ -10,6 +10,10 @@ pub enum Error {
     NotFound { path: PathBuf },
     #[error("{path}: is a folder, not a video file")]
     IsDirectory { path: PathBuf },
+    #[error(
+        "{path}: is not a regular file (a pipe, socket or device), so it cannot be read as a video"
+    )]
+    NotRegularFile { path: PathBuf },
     #[error("{path}: file is empty (0 bytes)")]
     Empty { path: PathBuf },
     #[error("{path}: cannot be read: {reason}")]

@@ -42,6 +42,19 @@ fn directory() {
     assert!(error.contains("folder"), "{error}");
 }
 
+/// A named pipe nobody writes to would block the read forever.
+#[cfg(unix)]
+#[test]
+fn named_pipe_is_refused_without_waiting_for_a_writer() {
+    let fx = Fixture::new();
+    let fifo = fx.path("stream.mp4");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let error = fails_cleanly(&fx, &fifo);
+    assert!(error.contains("not a regular file"), "{error}");
+}
+
 #[test]
 fn empty_file() {
     let fx = Fixture::new();

@@ -659,3 +659,20 @@ fn a_farm_that_wants_an_nkey_is_reached_with_the_seed_file() {
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, worker.log_text());
     run.one("job_done");
 }
+
+#[test]
+fn a_missing_source_fails_at_the_submitter_without_waiting_for_a_worker() {
+    let fx = Fixture::new();
+    let server = NatsServer::start(&[]);
+    let missing = fx.path("gone.mp4");
+    // No worker runs: only the submitter can have said this.
+    let run = process_with_env(
+        &fx.out_dir(),
+        &["--nats", &server.url],
+        &[],
+        &[missing.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let error = run.one("job_failed")["error"].as_str().unwrap().to_owned();
+    assert!(error.contains("gone.mp4: file not found"), "{error}");
+}

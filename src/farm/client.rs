@@ -238,6 +238,9 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
     }
     let request = &job.request;
     let sent = (|| {
+        // A missing file or a pipe gets its plain answer here, at once; a
+        // pipe would also block the upload forever.
+        crate::media::check_source(&request.input).map_err(|e| e.to_string())?;
         if *files == Files::ObjectStore {
             let name = wire::source_object(&farm_job.key);
             lock(&farm_job.seen).objects.push(name.clone());

@@ -10,8 +10,9 @@ use super::limits::{MAX_DIMENSION, MAX_STREAMS};
 use crate::error::{io_reason, Error, Result};
 
 /// Checks the path before FFmpeg sees it, so that the common mistakes get
-/// plain answers instead of FFmpeg's error codes.
-fn check_file(path: &Path) -> Result<()> {
+/// plain answers instead of FFmpeg's error codes (and a farm's submitter
+/// can refuse a source before sending it).
+pub fn check_source(path: &Path) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::NotFound {
             path: path.to_path_buf(),
@@ -23,6 +24,12 @@ fn check_file(path: &Path) -> Result<()> {
     })?;
     if meta.is_dir() {
         return Err(Error::IsDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    // A pipe would block FFmpeg's read until a writer comes, maybe forever.
+    if !meta.is_file() {
+        return Err(Error::NotRegularFile {
             path: path.to_path_buf(),
         });
     }
@@ -51,7 +58,7 @@ fn looks_like_mp4(path: &Path) -> bool {
 /// Opens the container and checks it holds a usable video stream.
 pub fn open_input(path: &Path) -> Result<(format::context::Input, usize)> {
     super::init();
-    check_file(path)?;
+    check_source(path)?;
     let input = format::input(path).map_err(|e| match e {
         ffmpeg_next::Error::InvalidData if looks_like_mp4(path) => Error::Corrupt {
             path: path.to_path_buf(),

@@ -16,6 +16,7 @@ mod rendition_writer;
 mod thumbnail;
 mod transcode;
 
+pub use decode::check_source;
 pub use limits::{MAX_DIMENSION, MAX_STREAMS};
 pub use probe::{probe, SourceInfo};
 pub use thumbnail::write_thumbnail;
