@@ -22,6 +22,11 @@ pub enum RowAction {
     MoveUp(RowId),
     MoveDown(RowId),
     MoveToTop(RowId),
+    /// A waiting row dragged onto another row takes that row's place.
+    MoveOnto {
+        row: RowId,
+        target: RowId,
+    },
 }
 
 pub fn row_ui(
@@ -36,7 +41,7 @@ pub fn row_ui(
     } else {
         ui.visuals().faint_bg_color
     });
-    frame.show(ui, |ui| {
+    let (_, dropped) = ui.dnd_drop_zone::<RowId, _>(frame, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal_top(|ui| {
             let thumb = thumbnail_ui(ui, row, texture, ROW_THUMB);
@@ -45,6 +50,9 @@ pub fn row_ui(
             }
             ui.vertical(|ui| {
                 ui.horizontal(|ui| {
+                    if waiting(row) {
+                        drag_handle_ui(ui, row.id);
+                    }
                     let name = egui::RichText::new(row.name()).strong();
                     if ui.selectable_label(selected, name).clicked() {
                         action = Some(RowAction::Select(row.id));
@@ -72,7 +80,38 @@ pub fn row_ui(
             });
         });
     });
+    if let Some(dragged) = dropped.filter(|d| **d != row.id) {
+        action = Some(RowAction::MoveOnto {
+            row: *dragged,
+            target: row.id,
+        });
+    }
     action
+}
+
+/// Rows that have not started can change their turn.
+fn waiting(row: &Row) -> bool {
+    row.job.is_none() && row.status == RowStatus::Queued
+}
+
+/// What a waiting row is dragged by: a grip of three lines, painted (the
+/// bundled font has no such glyph).
+fn drag_handle_ui(ui: &mut egui::Ui, row: RowId) {
+    let id = egui::Id::unique("drag row").with(row);
+    ui.dnd_drag_source(id, row, |ui| {
+        let (rect, response) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
+        let stroke = egui::Stroke::new(1.5, ui.visuals().weak_text_color());
+        for i in 0..3 {
+            let y = rect.top() + 3.0 + 4.0 * i as f32;
+            ui.painter()
+                .hline(rect.left() + 1.0..=rect.right() - 1.0, y, stroke);
+        }
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::WidgetType::Label, true, "Drag to reorder")
+        });
+    })
+    .response
+    .on_hover_text("Drag onto another row to start this video at its place");
 }
 
 /// The thumbnail fitted into a `max`-sized box, a placeholder before it
@@ -205,8 +244,7 @@ fn buttons_ui(ui: &mut egui::Ui, row: &Row) -> Option<RowAction> {
     if !row.status.is_final() && ui.button("Cancel").clicked() {
         action = Some(RowAction::Cancel(row.id));
     }
-    // Only rows that have not started can change their turn.
-    if row.job.is_none() && row.status == RowStatus::Queued {
+    if waiting(row) {
         for (label, hint, act) in [
             (
                 "Move down",

@@ -343,3 +343,21 @@ fn snapshot_drop_overlay() {
     assert!(harness.state().model.rows().is_empty());
     snapshot(&mut harness, "drop_overlay");
 }
+
+#[test]
+fn snapshot_waiting_rows_with_drag_handles() {
+    let fx = Fixture::new(&["web"]);
+    let mut app = snapshot_app(&fx);
+    app.paused = true;
+    for name in ["first.mp4", "second.mp4"] {
+        app.model.add(JobRequest {
+            input: PathBuf::from(format!("/home/user/{name}")),
+            presets: vec![find_preset("web").expect("web")],
+            out_dir: PathBuf::from("/home/user/Videos/VidPrism"),
+        });
+    }
+    let mut harness = harness_for(app, SIZE);
+    harness.step();
+    assert_eq!(harness.get_all_by_label("Drag to reorder").count(), 2);
+    snapshot(&mut harness, "waiting");
+}

@@ -384,3 +384,74 @@ fn closing_while_videos_run_asks_first_and_keeps_working_if_told_to() {
     assert!(harness.state().quit.confirmed);
     assert!(root_commands(&harness).contains(&egui::ViewportCommand::Close));
 }
+
+fn row_names(harness: &Harness<'_, App>) -> Vec<String> {
+    harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .map(|r| r.name())
+        .collect()
+}
+
+/// Presses at `from`, moves in steps to `to`, releases there.
+fn drag(harness: &mut Harness<'_, App>, from: egui::Pos2, to: egui::Pos2) {
+    harness.hover_at(from);
+    harness.step();
+    harness.drag_at(from);
+    harness.step();
+    for i in 1..=5 {
+        harness.hover_at(from + (to - from) * (i as f32 / 5.0));
+        harness.step();
+    }
+    harness.drop_at(to);
+    harness.step();
+    harness.step();
+}
+
+#[test]
+fn a_waiting_row_dragged_onto_another_takes_its_place() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let files: Vec<PathBuf> = ["a.mp4", "b.mp4", "c.mp4"]
+        .iter()
+        .map(|n| {
+            let p = fx.path(n);
+            std::fs::write(&p, b"not a video").unwrap();
+            p
+        })
+        .collect();
+    let mut harness = fx.harness();
+    harness.state_mut().set_paused(true);
+    harness.state_mut().add_paths(&files);
+    harness.step();
+    harness.step();
+    let handles: Vec<egui::Pos2> = harness
+        .get_all_by_label("Drag to reorder")
+        .map(|n| n.rect().center())
+        .collect();
+    assert_eq!(handles.len(), 3, "every waiting row has a handle");
+    // c up onto a: c, a, b.
+    let onto_a = harness.get_by_label("a.mp4").rect().center();
+    drag(&mut harness, handles[2], onto_a);
+    assert_eq!(row_names(&harness), ["c.mp4", "a.mp4", "b.mp4"]);
+    // c down onto b: a, b, c.
+    let handle_c = harness
+        .get_all_by_label("Drag to reorder")
+        .next()
+        .unwrap()
+        .rect()
+        .center();
+    let onto_b = harness.get_by_label("b.mp4").rect().center();
+    drag(&mut harness, handle_c, onto_b);
+    assert_eq!(row_names(&harness), ["a.mp4", "b.mp4", "c.mp4"]);
+    // The store keeps the order.
+    drop(harness);
+    let order: Vec<PathBuf> = JobStore::open(&fx.store_path())
+        .unwrap()
+        .jobs()
+        .iter()
+        .map(|j| j.input.clone())
+        .collect();
+    assert_eq!(order, files);
+}

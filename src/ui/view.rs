@@ -83,6 +83,11 @@ fn apply(app: &mut App, action: RowAction) {
         RowAction::MoveUp(id) => app.move_up(id),
         RowAction::MoveDown(id) => app.move_down(id),
         RowAction::MoveToTop(id) => app.move_row(id, 0),
+        RowAction::MoveOnto { row, target } => {
+            if let Some(at) = app.model.index_of(target) {
+                app.move_row(row, at);
+            }
+        }
         RowAction::OpenFolder(id) => {
             if let Some(row) = app.model.row(id) {
                 open_in_file_manager(&row.output_folder());
