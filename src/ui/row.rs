@@ -106,9 +106,8 @@ fn drag_handle_ui(ui: &mut egui::Ui, row: RowId) {
             ui.painter()
                 .hline(rect.left() + 1.0..=rect.right() - 1.0, y, stroke);
         }
-        response.widget_info(|| {
-            egui::WidgetInfo::labeled(egui::WidgetType::Label, true, "Drag to reorder")
-        });
+        response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, "Drag to reorder"));
     })
     .response
     .on_hover_text("Drag onto another row to start this video at its place");
