@@ -173,6 +173,14 @@ impl Submitter {
     }
 }
 
+impl Drop for Submitter {
+    /// A failed test must not leave the submitter running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn transcode_progress(event: &Value) -> bool {
     event["event"] == "progress" && event["fraction"].as_f64() > Some(0.05)
 }
