@@ -286,13 +286,20 @@ fn a_job_whose_worker_dies_on_every_try_fails_instead_of_waiting_forever() {
     let clip = fx.clip("crashy.mp4", "1280x720", 12.0, false, &[]);
     let server = NatsServer::start(&[]);
     let policy = ["--ack-wait", "1", "--tries", "2"];
-    let mut first = Worker::start(&server.url, fx.dir.path(), "first", &policy);
+    // Ingest and thumbnail run on a worker that stays; only transcodes die
+    // (so no other stage can run out of tries first).
+    let mut steady_args = vec!["--stages", "ingest,thumbnail"];
+    steady_args.extend(policy);
+    let steady = Worker::start(&server.url, fx.dir.path(), "steady", &steady_args);
+    let mut transcoder = vec!["--stages", "transcode"];
+    transcoder.extend(policy);
+    let mut first = Worker::start(&server.url, fx.dir.path(), "first", &transcoder);
     let out = fx.path("out");
     let mut submitter = Submitter::start(&server.url, &out, &[clip.to_str().unwrap()]);
     submitter.wait_for("transcode progress", &first, transcode_progress);
     first.kill();
     // The second try dies too (as on a source that crashes the decoder).
-    let mut second = Worker::start(&server.url, fx.dir.path(), "second", &policy);
+    let mut second = Worker::start(&server.url, fx.dir.path(), "second", &transcoder);
     let deadline = Instant::now() + Duration::from_secs(60);
     while !second.log_text().contains("stage=\"transcode\" attempt=2") {
         assert!(
@@ -305,7 +312,7 @@ fn a_job_whose_worker_dies_on_every_try_fails_instead_of_waiting_forever() {
     second.kill();
     // The broker notices the last try was lost when a worker next asks
     // for work; that worker must not get it.
-    let third = Worker::start(&server.url, fx.dir.path(), "third", &policy);
+    let third = Worker::start(&server.url, fx.dir.path(), "third", &transcoder);
     let run = submitter.finish(&third);
     assert!(
         !third.log_text().contains("stage=\"transcode\""),
@@ -319,6 +326,7 @@ fn a_job_whose_worker_dies_on_every_try_fails_instead_of_waiting_forever() {
     assert!(error.contains("all 2 tries"), "{error}");
     assert!(run.of("rendition_done").is_empty());
     no_temp_files(&out);
+    drop(steady);
 }
 
 #[test]
