@@ -18,6 +18,18 @@ use super::app::App;
 use super::queue_model::RowStatus;
 use super::test_fixture::{harness_for, step_until, Fixture};
 
+/// a.mp4, b.mp4 and c.mp4: not videos, so they fail at once when run.
+fn abc_files(fx: &Fixture) -> Vec<PathBuf> {
+    ["a.mp4", "b.mp4", "c.mp4"]
+        .iter()
+        .map(|n| {
+            let p = fx.path(n);
+            std::fs::write(&p, b"not a video").unwrap();
+            p
+        })
+        .collect()
+}
+
 impl Fixture {
     fn store_path(&self) -> PathBuf {
         self.path(STORE_FILE)
@@ -233,14 +245,7 @@ fn a_store_in_use_by_another_vidprism_is_left_alone_and_the_window_says_so() {
 #[test]
 fn pause_holds_new_jobs_and_reordering_changes_which_starts_first() {
     let fx = Fixture::new(&["thumbnail"]);
-    let files: Vec<PathBuf> = ["a.mp4", "b.mp4", "c.mp4"]
-        .iter()
-        .map(|n| {
-            let p = fx.path(n);
-            std::fs::write(&p, b"not a video").unwrap();
-            p
-        })
-        .collect();
+    let files = abc_files(&fx);
     let mut harness = fx.harness();
     harness.get_by_label("Pause queue").click();
     harness.step();
@@ -413,14 +418,7 @@ fn drag(harness: &mut Harness<'_, App>, from: egui::Pos2, to: egui::Pos2) {
 #[test]
 fn a_waiting_row_dragged_onto_another_takes_its_place() {
     let fx = Fixture::new(&["thumbnail"]);
-    let files: Vec<PathBuf> = ["a.mp4", "b.mp4", "c.mp4"]
-        .iter()
-        .map(|n| {
-            let p = fx.path(n);
-            std::fs::write(&p, b"not a video").unwrap();
-            p
-        })
-        .collect();
+    let files = abc_files(&fx);
     let mut harness = fx.harness();
     harness.state_mut().set_paused(true);
     harness.state_mut().add_paths(&files);
