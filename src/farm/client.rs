@@ -14,15 +14,15 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
-use super::broker::{AbandonedFeed, Broker, NewsFeed};
+use super::broker::{AbandonedFeed, Broker, NewsFeed, PresenceFeed};
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::submitter_prefix;
-use super::wire::{self, Files, News, Work, WorkStage};
+use super::wire::{self, Files, News, Presence, Work, WorkStage};
 use crate::output::{reserve_job_dir, StagedFile};
 use crate::pipeline::emitter::Emitter;
 use crate::pipeline::job::Job;
@@ -32,6 +32,9 @@ use crate::pipeline::{Event, EventKind, JobId, JobRequest, JobRunner, Waker};
 const EVENT_CAPACITY: usize = 65_536;
 /// How long the news thread waits before checking whether to stop.
 const NEWS_WAIT: Duration = Duration::from_millis(500);
+/// A worker not heard from for this long is counted as gone (it says it
+/// is alive every `PRESENCE_EVERY`).
+const WORKER_GONE_AFTER: Duration = Duration::from_secs(6);
 
 /// One submitted job: the engine's tally, plus what news was seen.
 struct FarmJob {
@@ -51,6 +54,8 @@ struct Seen {
 }
 
 type Jobs = Arc<Mutex<HashMap<String, Arc<FarmJob>>>>;
+/// Workers heard from, and when.
+type Workers = Arc<Mutex<HashMap<String, Instant>>>;
 
 /// Jobs submitted to a farm, with their events.
 pub struct FarmClient {
@@ -61,6 +66,7 @@ pub struct FarmClient {
     events: Receiver<Event>,
     next_id: AtomicU64,
     jobs: Jobs,
+    workers: Workers,
     uploads: Option<Sender<Arc<FarmJob>>>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -78,7 +84,7 @@ impl FarmClient {
         let prefix = submitter_prefix();
         let feed = broker.news_feed(&prefix)?;
         let (event_tx, events) = bounded(EVENT_CAPACITY);
-        let emitter = Emitter::new(event_tx, waker);
+        let emitter = Emitter::new(event_tx, waker.clone());
         let jobs: Jobs = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let (upload_tx, upload_rx) = unbounded::<Arc<FarmJob>>();
@@ -102,6 +108,17 @@ impl FarmClient {
                 .spawn(move || follow_abandoned(&broker, &feed, &jobs, &stop))
                 .map_err(|e| FarmError::broker("start the abandoned-work thread", e))?
         };
+        let workers: Workers = Arc::default();
+        let presence_thread = {
+            let feed = broker.worker_presence()?;
+            let workers = Arc::clone(&workers);
+            let stop = Arc::clone(&stop);
+            let waker = waker.clone();
+            std::thread::Builder::new()
+                .name("farm workers".into())
+                .spawn(move || follow_workers(&feed, &workers, waker.as_ref(), &stop))
+                .map_err(|e| FarmError::broker("start the worker-watch thread", e))?
+        };
         let upload_thread = {
             let broker = broker.clone();
             let jobs = Arc::clone(&jobs);
@@ -124,9 +141,15 @@ impl FarmClient {
             events,
             next_id: AtomicU64::new(1),
             jobs,
+            workers,
             uploads: Some(upload_tx),
             stop,
-            threads: vec![news_thread, abandoned_thread, upload_thread],
+            threads: vec![
+                news_thread,
+                abandoned_thread,
+                presence_thread,
+                upload_thread,
+            ],
         })
     }
 
@@ -204,6 +227,10 @@ impl JobRunner for FarmClient {
             Files::Shared => ", shared folders",
         };
         format!("the farm at {}{files}", self.broker.url())
+    }
+
+    fn workers(&self) -> Option<usize> {
+        Some(live_workers(&lock(&self.workers)))
     }
 }
 
@@ -294,6 +321,50 @@ fn follow_news(broker: &Broker, feed: &NewsFeed, jobs: &Jobs, files: &Files, sto
             Err(e) => {
                 tracing::warn!("{e}");
                 std::thread::sleep(NEWS_WAIT);
+            }
+        }
+    }
+}
+
+fn live_workers(workers: &HashMap<String, Instant>) -> usize {
+    workers
+        .values()
+        .filter(|seen| seen.elapsed() < WORKER_GONE_AFTER)
+        .count()
+}
+
+/// Keeps the list of workers heard from; wakes the front end when the
+/// number alive changes.
+fn follow_workers(
+    feed: &PresenceFeed,
+    workers: &Workers,
+    waker: Option<&Waker>,
+    stop: &AtomicBool,
+) {
+    let mut alive = 0;
+    while !stop.load(Ordering::Relaxed) {
+        match feed.next(NEWS_WAIT) {
+            Ok(Some(payload)) => match wire::decode::<Presence>(&payload) {
+                Ok(p) if p.leaving => {
+                    lock(workers).remove(&p.worker);
+                }
+                Ok(p) => {
+                    lock(workers).insert(p.worker, Instant::now());
+                }
+                Err(e) => tracing::debug!("{e}"),
+            },
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!("{e}");
+                std::thread::sleep(NEWS_WAIT);
+            }
+        }
+        let now_alive = live_workers(&lock(workers));
+        if now_alive != alive {
+            alive = now_alive;
+            tracing::info!(workers = alive, "workers on the farm");
+            if let Some(wake) = waker {
+                wake();
             }
         }
     }

@@ -14,7 +14,7 @@ pub fn host_name() -> String {
 }
 
 /// Keeps what a NATS subject token may hold.
-fn token(text: &str) -> String {
+pub fn token(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {

@@ -112,6 +112,16 @@ pub enum News {
     },
 }
 
+/// A worker saying, every few seconds, that it is alive (or that it leaves).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Presence {
+    pub worker: String,
+    pub stages: Vec<WorkStage>,
+    pub transcode_jobs: usize,
+    #[serde(default)]
+    pub leaving: bool,
+}
+
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     // Serializing these plain types cannot fail.
     serde_json::to_vec(value).unwrap_or_default()

@@ -22,8 +22,9 @@ use crossbeam_channel::{select, unbounded, Receiver};
 use super::broker::{Broker, Delivery, WorkPolicy, WorkQueue};
 use super::connect::FarmConnection;
 use super::error::FarmError;
+use super::identity::token;
 use super::path_map::PathMap;
-use super::wire::{self, Files, News, Work, WorkStage};
+use super::wire::{self, Files, News, Presence, Work, WorkStage};
 use crate::pipeline::emitter::Emitter;
 use crate::pipeline::job::Job;
 use crate::pipeline::stages::{self, Announce};
@@ -37,6 +38,8 @@ const PULL_WAIT: Duration = Duration::from_secs(1);
 const RETRY_DELAY: Duration = Duration::from_secs(2);
 /// How often a running stage checks whether its job was cancelled.
 const CANCEL_CHECK: Duration = Duration::from_secs(1);
+/// How often a worker says it is alive.
+pub(super) const PRESENCE_EVERY: Duration = Duration::from_secs(2);
 /// Thumbnail pullers per worker: thumbnails are quick and must not wait
 /// behind each other.
 const THUMBNAIL_PULLERS: usize = 2;
@@ -127,7 +130,13 @@ impl FarmWorker {
             stall: StallTimeout::new(DEFAULT_STALL_TIMEOUT),
             stop: stop.clone(),
         });
-        let mut threads = Vec::new();
+        let mut threads = vec![std::thread::Builder::new()
+            .name("farm presence".into())
+            .spawn({
+                let context = Arc::clone(&context);
+                move || announce_presence(&context)
+            })
+            .map_err(|e| FarmError::broker("start a worker thread", e))?];
         for (stage, i, queue) in pullers {
             let context = Arc::clone(&context);
             let thread = std::thread::Builder::new()
@@ -160,6 +169,33 @@ impl Drop for FarmWorker {
             let _ = thread.join();
         }
     }
+}
+
+/// Says this worker is alive every few seconds, and that it leaves when
+/// it stops, so submitters can tell their users whether anyone works.
+fn announce_presence(context: &Context) {
+    let config = &context.config;
+    let presence = |leaving| Presence {
+        worker: config.name.clone(),
+        stages: config.stages.clone(),
+        transcode_jobs: config.transcode_jobs,
+        leaving,
+    };
+    let subject_name = token(&config.name);
+    let mut last = None::<Instant>;
+    while !context.stop.is_stopping() {
+        if last.is_none_or(|t| t.elapsed() >= PRESENCE_EVERY) {
+            last = Some(Instant::now());
+            context
+                .broker
+                .announce_worker(&subject_name, wire::encode(&presence(false)));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    context
+        .broker
+        .announce_worker(&subject_name, wire::encode(&presence(true)));
+    context.broker.flush();
 }
 
 fn pull_loop(context: &Context, queue: &WorkQueue) {

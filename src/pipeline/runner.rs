@@ -21,4 +21,9 @@ pub trait JobRunner: Send {
     fn set_transcode_jobs(&self, n: usize);
     /// Where the jobs run, for the window's status line.
     fn describe(&self) -> String;
+    /// On a farm: how many workers were heard from lately. `None` when the
+    /// jobs run on this computer.
+    fn workers(&self) -> Option<usize> {
+        None
+    }
 }

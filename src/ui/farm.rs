@@ -155,7 +155,18 @@ impl App {
 
 /// Where jobs run, and the button that opens the "Farm" window.
 pub fn runs_on_ui(app: &mut App, ui: &mut egui::Ui) {
-    ui.label(format!("Runs on {}", app.engine.describe()));
+    let place = format!("Runs on {}", app.engine.describe());
+    match app.engine.workers() {
+        None => ui.label(place),
+        Some(0) => ui
+            .colored_label(
+                ui.visuals().warn_fg_color,
+                format!("{place} · no worker yet"),
+            )
+            .on_hover_text("Jobs wait until a worker joins: vidprism worker --nats <server>"),
+        Some(1) => ui.label(format!("{place} · 1 worker")),
+        Some(n) => ui.label(format!("{place} · {n} workers")),
+    };
     if ui
         .button("Farm…")
         .on_hover_text("Run jobs on worker machines through a NATS server")

@@ -41,8 +41,8 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
         fx.clip("first.mp4", "640x360", 1),
         fx.clip("second.mp4", "640x360", 1),
     ];
-    let _a = worker(&server.url, &fx, "a");
-    let _b = worker(&server.url, &fx, "b");
+    let a = worker(&server.url, &fx, "a");
+    let b = worker(&server.url, &fx, "b");
     let mut harness = harness_for(fx.app(), [1000.0, 560.0]);
     harness.get_by_label("Runs on this computer");
 
@@ -59,7 +59,11 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
     });
     assert_eq!(harness.state().farm_form.error, None);
     assert!(!harness.state().farm_form.open, "the Farm window closes");
-    harness.get_by_label(&format!("Runs on the farm at {}", server.url));
+    // Both workers say they are alive.
+    step_until(&mut harness, Duration::from_secs(10), "2 workers", |app| {
+        app.engine.workers() == Some(2)
+    });
+    harness.get_by_label(&format!("Runs on the farm at {} · 2 workers", server.url));
 
     drop_files(&mut harness, &clips);
     step_until(
@@ -82,6 +86,18 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
     let farm = &harness.state().settings.farm;
     assert!(farm.enabled);
     assert_eq!(farm.connection.url, server.url);
+
+    // Workers that stop say so: the count drops at once, not after the
+    // silence that counts a worker as gone (6 s).
+    drop(a);
+    drop(b);
+    step_until(&mut harness, Duration::from_secs(4), "no worker", |app| {
+        app.engine.workers() == Some(0)
+    });
+    harness.get_by_label(&format!(
+        "Runs on the farm at {} · no worker yet",
+        server.url
+    ));
 
     // Back to this computer.
     harness.get_by_label("Farm…").click();

@@ -16,7 +16,7 @@
 //!   that NATS 2.9 servers, Debian 12's, work too).
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer, object_store, stream, AckKind};
@@ -26,6 +26,11 @@ use tokio::runtime::{Handle, Runtime};
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::wire::WorkStage;
+
+mod feeds;
+
+use feeds::Feed;
+pub use feeds::{Abandoned, AbandonedFeed, NewsFeed, PresenceFeed};
 
 const EVENTS_STREAM: &str = "VIDPRISM_EVENTS";
 const FILES_BUCKET: &str = "vidprism-files";
@@ -126,7 +131,7 @@ impl Broker {
         &self.url
     }
 
-    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+    pub(super) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)
     }
 
@@ -234,10 +239,7 @@ impl Broker {
                 .await
                 .map_err(|e| FarmError::broker("follow the event stream", e))
         })?;
-        Ok(NewsFeed {
-            messages: Mutex::new(Some(messages)),
-            handle: self.runtime.handle().clone(),
-        })
+        Ok(NewsFeed(Feed::new(messages, self.runtime.handle().clone())))
     }
 
     /// Work given up by the broker because every worker that took it
@@ -249,7 +251,7 @@ impl Broker {
             )))
             .map_err(|e| FarmError::broker("watch for abandoned work", e))?;
         Ok(AbandonedFeed {
-            subscriber: Mutex::new(Some(subscriber)),
+            advisories: Feed::new(subscriber, self.runtime.handle().clone()),
             broker: self.clone(),
         })
     }
@@ -267,6 +269,29 @@ impl Broker {
         if let Err(e) = removed {
             tracing::debug!(job = %abandoned.job, error = %e, "abandoned work not removed");
         }
+    }
+
+    /// Says a worker is alive (plain NATS, not stored: only who is
+    /// listening now needs to know).
+    pub fn announce_worker(&self, name: &str, payload: Vec<u8>) {
+        let sent = self.block_on(
+            self.client
+                .publish(format!("vidprism.workers.{name}"), payload.into()),
+        );
+        if let Err(e) = sent {
+            tracing::debug!(error = %e, "presence not sent");
+        }
+    }
+
+    /// Workers' presence messages, as they come.
+    pub fn worker_presence(&self) -> Result<PresenceFeed, FarmError> {
+        let subscriber = self
+            .block_on(self.client.subscribe("vidprism.workers.*"))
+            .map_err(|e| FarmError::broker("watch for workers", e))?;
+        Ok(PresenceFeed(Feed::new(
+            subscriber,
+            self.runtime.handle().clone(),
+        )))
     }
 
     /// Stores a file in the object store under `name`.
@@ -525,118 +550,5 @@ impl Delivery {
     /// Failed this time: deliver again after `delay`.
     pub fn retry_after(&self, delay: Duration) -> Result<(), FarmError> {
         self.ack_with(AckKind::Nak(Some(delay)))
-    }
-}
-
-/// News of jobs, in the order the broker stored it.
-pub struct NewsFeed {
-    messages: Mutex<Option<consumer::pull::Ordered>>,
-    handle: Handle,
-}
-
-impl Drop for NewsFeed {
-    fn drop(&mut self) {
-        // Unsubscribing spawns a task: it must happen inside the runtime.
-        let _inside = self.handle.enter();
-        drop(self.messages.get_mut().map(Option::take));
-    }
-}
-
-impl NewsFeed {
-    /// The next news as (job key, payload), or `None` after `wait`.
-    pub fn next(&self, wait: Duration) -> Result<Option<(String, Vec<u8>)>, FarmError> {
-        let mut messages = self.messages.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(messages) = messages.as_mut() else {
-            return Ok(None);
-        };
-        self.handle.block_on(async {
-            match tokio::time::timeout(wait, messages.next()).await {
-                Err(_) => Ok(None),
-                Ok(None) => Err(FarmError::broker("follow the event stream", "it ended")),
-                Ok(Some(Err(e))) => Err(FarmError::broker("follow the event stream", e)),
-                Ok(Some(Ok(message))) => {
-                    let job = job_of_news_subject(&message.subject)
-                        .unwrap_or_default()
-                        .to_owned();
-                    Ok(Some((job, message.payload.to_vec())))
-                }
-            }
-        })
-    }
-}
-
-/// One message the broker gave up on.
-#[derive(Clone, Debug)]
-pub struct Abandoned {
-    pub job: String,
-    pub stage: WorkStage,
-    pub deliveries: u64,
-    stream: String,
-    sequence: u64,
-}
-
-/// The broker's "max deliveries" advisories for the work queues.
-pub struct AbandonedFeed {
-    subscriber: Mutex<Option<async_nats::Subscriber>>,
-    broker: Broker,
-}
-
-impl Drop for AbandonedFeed {
-    fn drop(&mut self) {
-        // Unsubscribing spawns a task: it must happen inside the runtime.
-        let _inside = self.broker.runtime.enter();
-        drop(self.subscriber.get_mut().map(Option::take));
-    }
-}
-
-impl AbandonedFeed {
-    /// The next abandoned work, or `None` after `wait`.
-    pub fn next(&self, wait: Duration) -> Result<Option<Abandoned>, FarmError> {
-        let mut subscriber = self.subscriber.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(subscriber) = subscriber.as_mut() else {
-            return Ok(None);
-        };
-        let broker = &self.broker;
-        broker.block_on(async {
-            let advisory = match tokio::time::timeout(wait, subscriber.next()).await {
-                Err(_) => return Ok(None),
-                Ok(None) => return Err(FarmError::broker("watch for abandoned work", "it ended")),
-                Ok(Some(message)) => message,
-            };
-            let advisory: serde_json::Value =
-                serde_json::from_slice(&advisory.payload).map_err(|e| FarmError::BadMessage {
-                    reason: e.to_string(),
-                })?;
-            let (Some(stream), Some(sequence)) =
-                (advisory["stream"].as_str(), advisory["stream_seq"].as_u64())
-            else {
-                return Ok(None);
-            };
-            let message = broker
-                .js
-                .get_stream(stream)
-                .await
-                .map_err(|e| FarmError::broker("read abandoned work", e))?
-                .get_raw_message(sequence)
-                .await
-                .map_err(|e| FarmError::broker("read abandoned work", e))?;
-            let Some((stage, job)) = message
-                .subject
-                .strip_prefix("vidprism.work.")
-                .and_then(|rest| rest.split_once('.'))
-            else {
-                return Ok(None);
-            };
-            let Some(stage) = WorkStage::parse(stage) else {
-                return Ok(None);
-            };
-            Ok(Some(Abandoned {
-                job: job.to_owned(),
-                stage,
-                deliveries: advisory["deliveries"].as_u64().unwrap_or(0),
-                stream: stream.to_owned(),
-                sequence,
-            }))
-        })
     }
 }
