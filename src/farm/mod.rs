@@ -9,7 +9,7 @@
 //!     <------------- VIDPRISM_EVENTS (news per job) <---------------------------------+
 //! ```
 //!
-//! Only `broker.rs` talks to NATS; `wire.rs` is what travels; `worker.rs`
+//! Only `broker/` talks to NATS; `wire.rs` is what travels; `worker.rs`
 //! and `client.rs` are the two ends.
 
 mod broker;
