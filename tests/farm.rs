@@ -692,3 +692,42 @@ fn a_missing_source_fails_at_the_submitter_without_waiting_for_a_worker() {
     let error = run.one("job_failed")["error"].as_str().unwrap().to_owned();
     assert!(error.contains("gone.mp4: file not found"), "{error}");
 }
+
+#[test]
+fn a_farm_without_workers_is_said_on_the_terminal_and_the_job_waits_for_one() {
+    let fx = Fixture::new();
+    let clip = fx.clip("waits.mp4", "320x240", 0.5, false, &[]);
+    let server = NatsServer::start(&[]);
+    let mut child = vidprism()
+        .args(["process", "-p", "thumbnail", "--nats", &server.url, "-o"])
+        .arg(fx.out_dir())
+        .arg(&clip)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run vidprism process");
+    let (tx, lines) = crossbeam_channel::unbounded::<String>();
+    let stderr = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let hint = loop {
+        let line = lines.recv_deadline(deadline).expect("the hint within 30 s");
+        if line.contains("no worker has joined") {
+            break line;
+        }
+    };
+    assert!(hint.contains(&server.url), "{hint}");
+    let worker = Worker::start(&server.url, fx.dir.path(), "late", &[]);
+    let status = child.wait().expect("exits");
+    reader.join().expect("reader");
+    let rest: Vec<String> = lines.try_iter().collect();
+    assert!(status.success(), "{rest:?}\n{}", worker.log_text());
+    assert!(
+        rest.iter().any(|l| l.contains("waits.mp4: done")),
+        "{rest:?}"
+    );
+}

@@ -65,13 +65,6 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     let engine = engine.as_ref();
-    if args.farm.nats.is_some() && !args.json {
-        // Nothing moves until a worker takes the jobs: say where they went.
-        eprintln!(
-            "vidprism: jobs run on {}; they wait there for a worker (vidprism worker --nats URL)",
-            engine.describe()
-        );
-    }
     let mut inputs: HashMap<JobId, PathBuf> = HashMap::new();
     let mut failed = 0;
     let mut store = None;
@@ -100,11 +93,18 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         Box::new(Bars::new(inputs.clone()))
     };
     let mut open = inputs.len();
+    let mut lonely = LonelyFarmHint::new(!args.json);
     while open > 0 {
-        let event = engine
-            .events()
-            .recv()
-            .context("the pipeline stopped unexpectedly")?;
+        let event = match engine.events().recv_timeout(HINT_CHECK) {
+            Ok(event) => event,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                lonely.check(engine);
+                continue;
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                anyhow::bail!("the pipeline stopped unexpectedly")
+            }
+        };
         if let Some(run) = store.as_mut() {
             run.apply(&event);
         }
@@ -121,6 +121,38 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// How often the wait for events looks up, to say what it waits for.
+const HINT_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+/// No worker for this long on a farm: say so, once.
+const LONELY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Nothing moves on a farm without a worker: after a few seconds with none,
+/// say so once on stderr (not with --json, whose reader wants events only).
+struct LonelyFarmHint {
+    since: std::time::Instant,
+    pending: bool,
+}
+
+impl LonelyFarmHint {
+    fn new(enabled: bool) -> LonelyFarmHint {
+        LonelyFarmHint {
+            since: std::time::Instant::now(),
+            pending: enabled,
+        }
+    }
+
+    fn check(&mut self, runner: &dyn JobRunner) {
+        if self.pending && self.since.elapsed() >= LONELY_AFTER && runner.workers() == Some(0) {
+            self.pending = false;
+            eprintln!(
+                "vidprism: no worker has joined {} yet; the jobs wait there. \
+                 Start one with: vidprism worker --nats URL",
+                runner.describe()
+            );
+        }
+    }
 }
 
 trait EventView {
