@@ -693,21 +693,33 @@ fn a_missing_source_fails_at_the_submitter_without_waiting_for_a_worker() {
     assert!(error.contains("gone.mp4: file not found"), "{error}");
 }
 
+/// A child process killed if the test fails before it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn a_farm_without_workers_is_said_on_the_terminal_and_the_job_waits_for_one() {
     let fx = Fixture::new();
     let clip = fx.clip("waits.mp4", "320x240", 0.5, false, &[]);
     let server = NatsServer::start(&[]);
-    let mut child = vidprism()
-        .args(["process", "-p", "thumbnail", "--nats", &server.url, "-o"])
-        .arg(fx.out_dir())
-        .arg(&clip)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run vidprism process");
+    let mut child = KillOnDrop(
+        vidprism()
+            .args(["process", "-p", "thumbnail", "--nats", &server.url, "-o"])
+            .arg(fx.out_dir())
+            .arg(&clip)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run vidprism process"),
+    );
     let (tx, lines) = crossbeam_channel::unbounded::<String>();
-    let stderr = child.stderr.take().expect("stderr");
+    let stderr = child.0.stderr.take().expect("stderr");
     let reader = std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             let _ = tx.send(line);
@@ -722,7 +734,7 @@ fn a_farm_without_workers_is_said_on_the_terminal_and_the_job_waits_for_one() {
     };
     assert!(hint.contains(&server.url), "{hint}");
     let worker = Worker::start(&server.url, fx.dir.path(), "late", &[]);
-    let status = child.wait().expect("exits");
+    let status = child.0.wait().expect("exits");
     reader.join().expect("reader");
     let rest: Vec<String> = lines.try_iter().collect();
     assert!(status.success(), "{rest:?}\n{}", worker.log_text());
