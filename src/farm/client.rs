@@ -54,8 +54,8 @@ struct Seen {
 }
 
 type Jobs = Arc<Mutex<HashMap<String, Arc<FarmJob>>>>;
-/// Workers heard from, and when.
-type Workers = Arc<Mutex<HashMap<String, Instant>>>;
+/// Workers heard from: when, and how many jobs each transcodes at once.
+type Workers = Arc<Mutex<HashMap<String, (Instant, usize)>>>;
 
 /// Jobs submitted to a farm, with their events.
 pub struct FarmClient {
@@ -230,7 +230,11 @@ impl JobRunner for FarmClient {
     }
 
     fn workers(&self) -> Option<usize> {
-        Some(live_workers(&lock(&self.workers)))
+        Some(live_workers(&lock(&self.workers)).count())
+    }
+
+    fn transcodes_at_once(&self) -> Option<usize> {
+        Some(live_workers(&lock(&self.workers)).sum())
     }
 }
 
@@ -326,11 +330,12 @@ fn follow_news(broker: &Broker, feed: &NewsFeed, jobs: &Jobs, files: &Files, sto
     }
 }
 
-fn live_workers(workers: &HashMap<String, Instant>) -> usize {
+/// The transcodes at once of each worker heard from lately.
+fn live_workers(workers: &HashMap<String, (Instant, usize)>) -> impl Iterator<Item = usize> + '_ {
     workers
         .values()
-        .filter(|seen| seen.elapsed() < WORKER_GONE_AFTER)
-        .count()
+        .filter(|(seen, _)| seen.elapsed() < WORKER_GONE_AFTER)
+        .map(|&(_, transcodes)| transcodes)
 }
 
 /// Keeps the list of workers heard from; wakes the front end when the
@@ -349,7 +354,12 @@ fn follow_workers(
                     lock(workers).remove(&p.worker);
                 }
                 Ok(p) => {
-                    lock(workers).insert(p.worker, Instant::now());
+                    let transcodes = if p.stages.contains(&WorkStage::Transcode) {
+                        p.transcode_jobs
+                    } else {
+                        0
+                    };
+                    lock(workers).insert(p.worker, (Instant::now(), transcodes));
                 }
                 Err(e) => tracing::debug!("{e}"),
             },
@@ -359,7 +369,7 @@ fn follow_workers(
                 std::thread::sleep(NEWS_WAIT);
             }
         }
-        let now_alive = live_workers(&lock(workers));
+        let now_alive = live_workers(&lock(workers)).count();
         if now_alive != alive {
             alive = now_alive;
             tracing::info!(workers = alive, "workers on the farm");

@@ -26,4 +26,9 @@ pub trait JobRunner: Send {
     fn workers(&self) -> Option<usize> {
         None
     }
+    /// On a farm: how many jobs its live workers transcode at once (the sum
+    /// of their `--jobs`). `None` when the jobs run on this computer.
+    fn transcodes_at_once(&self) -> Option<usize> {
+        None
+    }
 }

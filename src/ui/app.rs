@@ -199,6 +199,15 @@ impl App {
         self.store.save(&self.settings);
     }
 
+    /// How many videos transcode at once: the setting, or on a farm what
+    /// its workers can take.
+    pub fn jobs_at_once(&self) -> usize {
+        self.engine
+            .transcodes_at_once()
+            .unwrap_or(self.settings.transcode_jobs)
+            .max(1)
+    }
+
     pub fn set_transcode_jobs(&mut self, n: usize) {
         let n = n.clamp(1, MAX_TRANSCODE_JOBS);
         self.settings.transcode_jobs = n;
@@ -319,7 +328,7 @@ impl App {
         if focused {
             return;
         }
-        let t = self.model.totals(self.settings.transcode_jobs);
+        let t = self.model.totals(self.jobs_at_once());
         let body = if t.failed > 0 {
             format!("{} done, {} failed", t.done, t.failed)
         } else {

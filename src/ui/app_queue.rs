@@ -104,7 +104,7 @@ impl App {
         if self.paused {
             return;
         }
-        let ahead = self.settings.transcode_jobs.max(1) + SUBMIT_AHEAD;
+        let ahead = self.jobs_at_once() + SUBMIT_AHEAD;
         while self.model.in_flight() < ahead {
             let Some(row) = self.model.next_unsubmitted() else {
                 return;

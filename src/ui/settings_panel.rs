@@ -101,14 +101,26 @@ fn presets_ui(app: &mut App, ui: &mut egui::Ui) {
 
 fn jobs_ui(app: &mut App, ui: &mut egui::Ui) {
     let label = ui.label("Jobs at once:");
-    let mut n = app.settings.transcode_jobs;
+    // On a farm the workers decide (their --jobs); show what they take.
+    let on_farm = app.engine.transcodes_at_once().is_some();
+    let mut n = if on_farm {
+        app.jobs_at_once()
+    } else {
+        app.settings.transcode_jobs
+    };
+    let hint = if on_farm {
+        "On a farm, each worker's --jobs decides; this is what the workers take together"
+    } else {
+        "How many videos transcode at the same time"
+    };
     let response = ui
-        .add(egui::DragValue::new(&mut n).range(1..=MAX_TRANSCODE_JOBS))
+        .add_enabled(
+            !on_farm,
+            egui::DragValue::new(&mut n).range(1..=MAX_TRANSCODE_JOBS),
+        )
         .labelled_by(label.id)
-        .on_hover_text(
-            "How many videos transcode at the same time \
-             (on a farm: how many of your videos are on the farm at once)",
-        );
+        .on_hover_text(hint)
+        .on_disabled_hover_text(hint);
     if response.changed() && n != app.settings.transcode_jobs {
         app.set_transcode_jobs(n);
     }

@@ -64,6 +64,9 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
         app.engine.workers() == Some(2)
     });
     harness.get_by_label(&format!("Runs on the farm at {} · 2 workers", server.url));
+    // Jobs at once is what the two workers take (one each), not the setting.
+    assert_eq!(harness.state().settings.transcode_jobs, 1);
+    assert_eq!(harness.state().jobs_at_once(), 2);
 
     drop_files(&mut harness, &clips);
     step_until(

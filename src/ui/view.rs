@@ -143,7 +143,7 @@ fn queue_controls_ui(app: &mut App, ui: &mut egui::Ui) {
 }
 
 fn footer_ui(app: &mut App, ui: &mut egui::Ui) {
-    let t = app.model.totals(app.settings.transcode_jobs);
+    let t = app.model.totals(app.jobs_at_once());
     ui.horizontal(|ui| {
         queue_controls_ui(app, ui);
         ui.separator();
