@@ -491,10 +491,15 @@ fn cancelling_a_farm_job_ends_it_at_once_and_stops_the_worker() {
         "an ended job cannot be cancelled again"
     );
     // The worker notices within seconds (long before the transcode could
-    // end): its transcode stops and its scratch copy of the job goes.
+    // end): its transcode stops, its work folder goes, and so does its
+    // copy of the source (the transcode was its last use).
     let stopped = Instant::now() + Duration::from_secs(4);
-    while std::fs::read_dir(&scratch).map_or(0, |d| d.count()) > 0 {
-        assert!(Instant::now() < stopped, "the worker kept transcoding");
+    while !files_in(&scratch).is_empty() {
+        assert!(
+            Instant::now() < stopped,
+            "the worker kept transcoding: {:?}",
+            files_in(&scratch)
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
@@ -634,6 +639,10 @@ fn a_farm_behind_tls_and_a_token_is_reached_with_the_ca_and_token_given() {
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, worker.log_text());
     let thumb = PathBuf::from(run.one("thumbnail_ready")["path"].as_str().unwrap());
     assert!(thumb.is_file());
+    // One worker ran ingest and thumbnail: the source came over once.
+    let log = worker.log_text();
+    assert_eq!(log.matches("source fetched").count(), 1, "{log}");
+    assert_eq!(log.matches("source reused").count(), 1, "{log}");
 }
 
 #[test]

@@ -24,6 +24,7 @@ use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::token;
 use super::path_map::PathMap;
+use super::source_cache::SourceCache;
 use super::wire::{self, Files, News, Presence, Work, WorkStage};
 use crate::pipeline::emitter::Emitter;
 use crate::pipeline::job::Job;
@@ -98,6 +99,7 @@ struct Context {
     config: WorkerConfig,
     stall: StallTimeout,
     stop: Stopper,
+    sources: SourceCache,
 }
 
 impl FarmWorker {
@@ -126,9 +128,10 @@ impl FarmWorker {
         );
         let context = Arc::new(Context {
             broker,
-            config,
             stall: StallTimeout::new(DEFAULT_STALL_TIMEOUT),
             stop: stop.clone(),
+            sources: SourceCache::new(config.scratch.join("sources")),
+            config,
         });
         let mut threads = vec![std::thread::Builder::new()
             .name("farm presence".into())
@@ -302,20 +305,23 @@ impl StageRun {
 fn run_stage(context: &Context, work: &Work, delivery: &Delivery, scratch: &Path) -> StageRun {
     let config = &context.config;
     let broker = &context.broker;
+    let mut _source = None;
     let (input, out_dir) = match work.files {
         Files::ObjectStore => {
-            let name = work
-                .input
-                .file_name()
-                .map(PathBuf::from)
-                .unwrap_or_else(|| "source".into());
-            let local = scratch.join(name);
-            if let Err(e) = broker.get_file(&wire::source_object(&work.job), &local) {
-                return StageRun::failed(format!(
-                    "{}: the worker could not fetch the source: {e}",
-                    work.input.display()
-                ));
-            }
+            let local = match context.sources.check_out(broker, work) {
+                Ok(source) => {
+                    let local = source.path().to_path_buf();
+                    // Given back when this stage is over (end of this function).
+                    _source = Some(source);
+                    local
+                }
+                Err(e) => {
+                    return StageRun::failed(format!(
+                        "{}: the worker could not fetch the source: {e}",
+                        work.input.display()
+                    ))
+                }
+            };
             let out = scratch.join("out");
             if let Err(e) = std::fs::create_dir_all(&out) {
                 return StageRun::failed(FarmError::io(&out, e).to_string());
