@@ -204,12 +204,23 @@ impl JobRunner for FarmClient {
             return false;
         };
         job.job.cancel.store(true, Ordering::Relaxed);
-        if let Err(e) = self.broker.cancel_job(&job.key) {
-            tracing::warn!(farm_job = %job.key, "{e}");
-        }
-        // The workers stop at their next check; the job ends here now.
+        // The job ends here now; the workers stop at their next check.
         let ended = job.job.end_now();
-        forget(&self.broker, &job, &self.jobs);
+        // Telling the broker can wait on the network: not on this thread
+        // (the window's).
+        let broker = self.broker.clone();
+        let jobs = Arc::clone(&self.jobs);
+        let told = std::thread::Builder::new()
+            .name("farm cancel".into())
+            .spawn(move || {
+                if let Err(e) = broker.cancel_job(&job.key) {
+                    tracing::warn!(farm_job = %job.key, "{e}");
+                }
+                forget(&broker, &job, &jobs);
+            });
+        if let Err(e) = told {
+            tracing::warn!("cannot tell the farm about a cancel: {e}");
+        }
         ended
     }
 
