@@ -9,8 +9,8 @@
 //!     <------------- VIDPRISM_EVENTS (news per job) <---------------------------------+
 //! ```
 //!
-//! Only `broker/` talks to NATS; `wire.rs` is what travels; `worker.rs`
-//! and `client.rs` are the two ends.
+//! Only `broker/` talks to NATS; `wire.rs` is what travels; `worker/`
+//! and `client/` are the two ends.
 
 mod broker;
 mod client;

@@ -10,32 +10,33 @@
 //! News repeated by a redelivered stage is ignored.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
-use super::broker::{AbandonedFeed, Broker, NewsFeed, PresenceFeed};
+mod abandoned;
+mod news;
+mod workers;
+
+use super::broker::Broker;
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::submitter_prefix;
-use super::wire::{self, Files, News, Presence, Work, WorkStage};
-use crate::output::{reserve_job_dir, StagedFile};
+use super::wire::{self, Files, Work, WorkStage};
 use crate::pipeline::emitter::Emitter;
 use crate::pipeline::job::Job;
 use crate::pipeline::{Event, EventKind, JobId, JobRequest, JobRunner, Waker};
+use abandoned::follow_abandoned;
+use news::follow_news;
+use workers::{follow_workers, live_workers, Workers};
 
 /// Events waiting for the front end (as the engine's channel).
 const EVENT_CAPACITY: usize = 65_536;
 /// How long the news thread waits before checking whether to stop.
 const NEWS_WAIT: Duration = Duration::from_millis(500);
-/// A worker not heard from for this long is counted as gone (it says it
-/// is alive every `PRESENCE_EVERY`).
-const WORKER_GONE_AFTER: Duration = Duration::from_secs(6);
-
 /// One submitted job: the engine's tally, plus what news was seen.
 struct FarmJob {
     key: String,
@@ -54,9 +55,6 @@ struct Seen {
 }
 
 type Jobs = Arc<Mutex<HashMap<String, Arc<FarmJob>>>>;
-/// Workers heard from: when, and how many jobs each transcodes at once.
-type Workers = Arc<Mutex<HashMap<String, (Instant, usize)>>>;
-
 /// Jobs submitted to a farm, with their events.
 pub struct FarmClient {
     broker: Broker,
@@ -318,275 +316,6 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
         job.record_error(reason);
         end_stage(broker, farm_job, jobs);
     }
-}
-
-fn follow_news(broker: &Broker, feed: &NewsFeed, jobs: &Jobs, files: &Files, stop: &AtomicBool) {
-    while !stop.load(Ordering::Relaxed) {
-        match feed.next(NEWS_WAIT) {
-            Ok(Some((key, payload))) => {
-                let Some(job) = lock(jobs).get(&key).cloned() else {
-                    continue;
-                };
-                match wire::decode::<News>(&payload) {
-                    Ok(news) => apply(broker, &job, news, files, jobs),
-                    Err(e) => tracing::warn!(farm_job = %key, "{e}"),
-                }
-            }
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!("{e}");
-                std::thread::sleep(NEWS_WAIT);
-            }
-        }
-    }
-}
-
-/// The transcodes at once of each worker heard from lately.
-fn live_workers(workers: &HashMap<String, (Instant, usize)>) -> impl Iterator<Item = usize> + '_ {
-    workers
-        .values()
-        .filter(|(seen, _)| seen.elapsed() < WORKER_GONE_AFTER)
-        .map(|&(_, transcodes)| transcodes)
-}
-
-/// Keeps the list of workers heard from; wakes the front end when the
-/// number alive changes.
-fn follow_workers(
-    feed: &PresenceFeed,
-    workers: &Workers,
-    waker: Option<&Waker>,
-    stop: &AtomicBool,
-) {
-    let mut alive = 0;
-    while !stop.load(Ordering::Relaxed) {
-        match feed.next(NEWS_WAIT) {
-            Ok(Some(payload)) => match wire::decode::<Presence>(&payload) {
-                Ok(p) if p.leaving => {
-                    lock(workers).remove(&p.worker);
-                }
-                Ok(p) => {
-                    let transcodes = if p.stages.contains(&WorkStage::Transcode) {
-                        p.transcode_jobs
-                    } else {
-                        0
-                    };
-                    lock(workers).insert(p.worker, (Instant::now(), transcodes));
-                }
-                Err(e) => tracing::debug!("{e}"),
-            },
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!("{e}");
-                std::thread::sleep(NEWS_WAIT);
-            }
-        }
-        let now_alive = live_workers(&lock(workers)).count();
-        if now_alive != alive {
-            alive = now_alive;
-            tracing::info!(workers = alive, "workers on the farm");
-            if let Some(wake) = waker {
-                wake();
-            }
-        }
-    }
-}
-
-/// Fails the jobs whose work the broker gave up on: every worker that took
-/// it vanished (a source that crashes the decoder kills each in turn).
-fn follow_abandoned(broker: &Broker, feed: &AbandonedFeed, jobs: &Jobs, stop: &AtomicBool) {
-    while !stop.load(Ordering::Relaxed) {
-        let abandoned = match feed.next(NEWS_WAIT) {
-            Ok(Some(abandoned)) => abandoned,
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::warn!("{e}");
-                std::thread::sleep(NEWS_WAIT);
-                continue;
-            }
-        };
-        let Some(farm_job) = lock(jobs).get(&abandoned.job).cloned() else {
-            continue;
-        };
-        broker.discard(&abandoned);
-        let job = &farm_job.job;
-        job.record_error(format!(
-            "{}: no worker finished its {} stage: the worker stopped without a word \
-             (killed or crashed) on all {} tries",
-            job.request.input.display(),
-            abandoned.stage.name(),
-            abandoned.deliveries
-        ));
-        job.end_now();
-        forget(broker, &farm_job, jobs);
-    }
-}
-
-/// Folds one piece of news into its job.
-fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jobs: &Jobs) {
-    let job = &farm_job.job;
-    if job.has_ended() {
-        return;
-    }
-    match news {
-        News::Event(kind) => {
-            let Some(key) = result_key(&kind) else {
-                match kind {
-                    EventKind::Progress { .. } => job.emit_lossy(kind),
-                    EventKind::StageStarted { .. } => job.emit(kind),
-                    // Workers never send a job's end; ignore it if one does.
-                    _ => {}
-                }
-                return;
-            };
-            if !lock(&farm_job.seen).results.insert(key) {
-                return;
-            }
-            match receive_output(broker, farm_job, kind, files) {
-                Ok(kind) => job.emit(kind),
-                Err(reason) => job.record_error(reason),
-            }
-        }
-        News::StageEnded {
-            stage,
-            opened,
-            errors,
-            source_failed,
-            dir,
-            worker,
-        } => {
-            if !lock(&farm_job.seen).ended.insert(stage) {
-                return;
-            }
-            tracing::info!(farm_job = %farm_job.key, stage = stage.name(), %worker, ?errors, "stage ended");
-            if let Some(dir) = dir {
-                job.set_dir(dir);
-            }
-            for error in errors {
-                if source_failed {
-                    job.record_source_error(error);
-                } else {
-                    job.record_error(error);
-                }
-            }
-            job.open_stages(opened);
-            end_stage(broker, farm_job, jobs);
-        }
-        News::Retrying {
-            stage,
-            attempt,
-            tries,
-            reason,
-            worker,
-        } => tracing::warn!(
-            farm_job = %farm_job.key,
-            stage = stage.name(),
-            %worker,
-            "try {attempt} of {tries} failed: {reason}"
-        ),
-    }
-}
-
-/// Names a result so a repeated one (a redelivered stage) is seen as such.
-fn result_key(kind: &EventKind) -> Option<String> {
-    match kind {
-        EventKind::Probed { .. } => Some("probed".into()),
-        EventKind::ThumbnailReady { .. } => Some("thumbnail".into()),
-        EventKind::RenditionDone { rendition, .. }
-        | EventKind::RenditionFailed { rendition, .. } => Some(format!("rendition:{rendition}")),
-        EventKind::RenditionSkipped { rendition, .. } => Some(format!("skipped:{rendition}")),
-        _ => None,
-    }
-}
-
-/// Fetches the output an event announces into the job's folder and points
-/// the event at it.
-fn receive_output(
-    broker: &Broker,
-    farm_job: &FarmJob,
-    kind: EventKind,
-    files: &Files,
-) -> Result<EventKind, String> {
-    let job = &farm_job.job;
-    let fetch = |path: &Path| -> Result<(PathBuf, u64), String> {
-        match files {
-            Files::Shared => {
-                let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-                Ok((path.to_path_buf(), bytes))
-            }
-            Files::ObjectStore => {
-                let name = path
-                    .file_name()
-                    .filter(|n| Path::new(n) == path)
-                    .ok_or_else(|| format!("a worker sent an output named {}", path.display()))?
-                    .to_string_lossy()
-                    .into_owned();
-                let dir = job_dir(job)?;
-                let object = wire::output_object(&farm_job.key, &name);
-                lock(&farm_job.seen).objects.push(object.clone());
-                let staged = StagedFile::new(dir.join(&name));
-                broker
-                    .get_file(&object, staged.temp_path())
-                    .map_err(|e| e.to_string())?;
-                let target = staged.target().to_path_buf();
-                let bytes = staged.commit().map_err(|e| e.to_string())?;
-                Ok((target, bytes))
-            }
-        }
-    };
-    Ok(match kind {
-        EventKind::ThumbnailReady {
-            path,
-            width,
-            height,
-        } => {
-            let (path, _) = fetch(&path)?;
-            job.record_output();
-            EventKind::ThumbnailReady {
-                path,
-                width,
-                height,
-            }
-        }
-        EventKind::RenditionDone {
-            rendition,
-            path,
-            width,
-            height,
-            ..
-        } => match fetch(&path) {
-            Ok((path, bytes)) => {
-                job.record_output();
-                EventKind::RenditionDone {
-                    rendition,
-                    path,
-                    width,
-                    height,
-                    bytes,
-                }
-            }
-            Err(error) => {
-                job.record_error(format!("rendition {rendition} failed: {error}"));
-                EventKind::RenditionFailed { rendition, error }
-            }
-        },
-        other => other,
-    })
-}
-
-/// The job's folder here, reserved at its first output.
-fn job_dir(job: &Job) -> Result<PathBuf, String> {
-    if let Some(dir) = job.dir() {
-        return Ok(dir.clone());
-    }
-    let stem = job
-        .request
-        .input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let dir = reserve_job_dir(&job.request.out_dir, &stem).map_err(|e| e.to_string())?;
-    job.set_dir(dir.clone());
-    Ok(dir)
 }
 
 /// Ends one stage of the job; once the job has ended, forgets it.

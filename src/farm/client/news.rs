@@ -1,0 +1,208 @@
+//! News of a job, folded into its engine Job: events passed on, outputs
+//! fetched into the job's folder here, stage ends counted once.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::{end_stage, lock, FarmJob, Jobs, NEWS_WAIT};
+use crate::farm::broker::{Broker, NewsFeed};
+use crate::farm::wire::{self, Files, News};
+use crate::output::{reserve_job_dir, StagedFile};
+use crate::pipeline::job::Job;
+use crate::pipeline::EventKind;
+
+pub(super) fn follow_news(
+    broker: &Broker,
+    feed: &NewsFeed,
+    jobs: &Jobs,
+    files: &Files,
+    stop: &AtomicBool,
+) {
+    while !stop.load(Ordering::Relaxed) {
+        match feed.next(NEWS_WAIT) {
+            Ok(Some((key, payload))) => {
+                let Some(job) = lock(jobs).get(&key).cloned() else {
+                    continue;
+                };
+                match wire::decode::<News>(&payload) {
+                    Ok(news) => apply(broker, &job, news, files, jobs),
+                    Err(e) => tracing::warn!(farm_job = %key, "{e}"),
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!("{e}");
+                std::thread::sleep(NEWS_WAIT);
+            }
+        }
+    }
+}
+
+/// Folds one piece of news into its job.
+fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jobs: &Jobs) {
+    let job = &farm_job.job;
+    if job.has_ended() {
+        return;
+    }
+    match news {
+        News::Event(kind) => {
+            let Some(key) = result_key(&kind) else {
+                match kind {
+                    EventKind::Progress { .. } => job.emit_lossy(kind),
+                    EventKind::StageStarted { .. } => job.emit(kind),
+                    // Workers never send a job's end; ignore it if one does.
+                    _ => {}
+                }
+                return;
+            };
+            if !lock(&farm_job.seen).results.insert(key) {
+                return;
+            }
+            match receive_output(broker, farm_job, kind, files) {
+                Ok(kind) => job.emit(kind),
+                Err(reason) => job.record_error(reason),
+            }
+        }
+        News::StageEnded {
+            stage,
+            opened,
+            errors,
+            source_failed,
+            dir,
+            worker,
+        } => {
+            if !lock(&farm_job.seen).ended.insert(stage) {
+                return;
+            }
+            tracing::info!(farm_job = %farm_job.key, stage = stage.name(), %worker, ?errors, "stage ended");
+            if let Some(dir) = dir {
+                job.set_dir(dir);
+            }
+            for error in errors {
+                if source_failed {
+                    job.record_source_error(error);
+                } else {
+                    job.record_error(error);
+                }
+            }
+            job.open_stages(opened);
+            end_stage(broker, farm_job, jobs);
+        }
+        News::Retrying {
+            stage,
+            attempt,
+            tries,
+            reason,
+            worker,
+        } => tracing::warn!(
+            farm_job = %farm_job.key,
+            stage = stage.name(),
+            %worker,
+            "try {attempt} of {tries} failed: {reason}"
+        ),
+    }
+}
+
+/// Names a result so a repeated one (a redelivered stage) is seen as such.
+fn result_key(kind: &EventKind) -> Option<String> {
+    match kind {
+        EventKind::Probed { .. } => Some("probed".into()),
+        EventKind::ThumbnailReady { .. } => Some("thumbnail".into()),
+        EventKind::RenditionDone { rendition, .. }
+        | EventKind::RenditionFailed { rendition, .. } => Some(format!("rendition:{rendition}")),
+        EventKind::RenditionSkipped { rendition, .. } => Some(format!("skipped:{rendition}")),
+        _ => None,
+    }
+}
+
+/// Fetches the output an event announces into the job's folder and points
+/// the event at it.
+fn receive_output(
+    broker: &Broker,
+    farm_job: &FarmJob,
+    kind: EventKind,
+    files: &Files,
+) -> Result<EventKind, String> {
+    let job = &farm_job.job;
+    let fetch = |path: &Path| -> Result<(PathBuf, u64), String> {
+        match files {
+            Files::Shared => {
+                let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                Ok((path.to_path_buf(), bytes))
+            }
+            Files::ObjectStore => {
+                let name = path
+                    .file_name()
+                    .filter(|n| Path::new(n) == path)
+                    .ok_or_else(|| format!("a worker sent an output named {}", path.display()))?
+                    .to_string_lossy()
+                    .into_owned();
+                let dir = job_dir(job)?;
+                let object = wire::output_object(&farm_job.key, &name);
+                lock(&farm_job.seen).objects.push(object.clone());
+                let staged = StagedFile::new(dir.join(&name));
+                broker
+                    .get_file(&object, staged.temp_path())
+                    .map_err(|e| e.to_string())?;
+                let target = staged.target().to_path_buf();
+                let bytes = staged.commit().map_err(|e| e.to_string())?;
+                Ok((target, bytes))
+            }
+        }
+    };
+    Ok(match kind {
+        EventKind::ThumbnailReady {
+            path,
+            width,
+            height,
+        } => {
+            let (path, _) = fetch(&path)?;
+            job.record_output();
+            EventKind::ThumbnailReady {
+                path,
+                width,
+                height,
+            }
+        }
+        EventKind::RenditionDone {
+            rendition,
+            path,
+            width,
+            height,
+            ..
+        } => match fetch(&path) {
+            Ok((path, bytes)) => {
+                job.record_output();
+                EventKind::RenditionDone {
+                    rendition,
+                    path,
+                    width,
+                    height,
+                    bytes,
+                }
+            }
+            Err(error) => {
+                job.record_error(format!("rendition {rendition} failed: {error}"));
+                EventKind::RenditionFailed { rendition, error }
+            }
+        },
+        other => other,
+    })
+}
+
+/// The job's folder here, reserved at its first output.
+fn job_dir(job: &Job) -> Result<PathBuf, String> {
+    if let Some(dir) = job.dir() {
+        return Ok(dir.clone());
+    }
+    let stem = job
+        .request
+        .input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = reserve_job_dir(&job.request.out_dir, &stem).map_err(|e| e.to_string())?;
+    job.set_dir(dir.clone());
+    Ok(dir)
+}

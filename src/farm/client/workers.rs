@@ -1,0 +1,71 @@
+//! Which workers are on the farm: their presence messages, counted for
+//! the window ("· 2 workers") and for how many videos to give the farm.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{lock, NEWS_WAIT};
+use crate::farm::broker::PresenceFeed;
+use crate::farm::wire::{self, Presence, WorkStage};
+use crate::pipeline::Waker;
+
+/// A worker not heard from for this long is counted as gone (it says it
+/// is alive every `PRESENCE_EVERY`).
+const WORKER_GONE_AFTER: Duration = Duration::from_secs(6);
+
+/// Workers heard from: when, and how many jobs each transcodes at once.
+pub(super) type Workers = Arc<Mutex<HashMap<String, (Instant, usize)>>>;
+
+/// The transcodes at once of each worker heard from lately.
+pub(super) fn live_workers(
+    workers: &HashMap<String, (Instant, usize)>,
+) -> impl Iterator<Item = usize> + '_ {
+    workers
+        .values()
+        .filter(|(seen, _)| seen.elapsed() < WORKER_GONE_AFTER)
+        .map(|&(_, transcodes)| transcodes)
+}
+
+/// Keeps the list of workers heard from; wakes the front end when the
+/// number alive changes.
+pub(super) fn follow_workers(
+    feed: &PresenceFeed,
+    workers: &Workers,
+    waker: Option<&Waker>,
+    stop: &AtomicBool,
+) {
+    let mut alive = 0;
+    while !stop.load(Ordering::Relaxed) {
+        match feed.next(NEWS_WAIT) {
+            Ok(Some(payload)) => match wire::decode::<Presence>(&payload) {
+                Ok(p) if p.leaving => {
+                    lock(workers).remove(&p.worker);
+                }
+                Ok(p) => {
+                    let transcodes = if p.stages.contains(&WorkStage::Transcode) {
+                        p.transcode_jobs
+                    } else {
+                        0
+                    };
+                    lock(workers).insert(p.worker, (Instant::now(), transcodes));
+                }
+                Err(e) => tracing::debug!("{e}"),
+            },
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!("{e}");
+                std::thread::sleep(NEWS_WAIT);
+            }
+        }
+        let now_alive = live_workers(&lock(workers)).count();
+        if now_alive != alive {
+            alive = now_alive;
+            tracing::info!(workers = alive, "workers on the farm");
+            if let Some(wake) = waker {
+                wake();
+            }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! One delivery of a stage on a worker: fetch or map the source, run the
+//! engine's stage function on its own thread while this one forwards
+//! progress, keeps the delivery alive and watches for a cancel; then give
+//! it back (a try that failed, a worker that stops) or report and
+//! acknowledge it.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{select, unbounded, Receiver};
+
+use super::report::report;
+use super::Context;
+use crate::farm::broker::{Delivery, WorkPolicy};
+use crate::farm::error::FarmError;
+use crate::farm::wire::{self, Files, News, Work, WorkStage};
+use crate::pipeline::emitter::Emitter;
+use crate::pipeline::job::Job;
+use crate::pipeline::stages::{self, Announce};
+use crate::pipeline::worker::run_caught;
+use crate::pipeline::{Event, EventKind, JobRequest};
+
+/// Wait before a failed stage is delivered again.
+const RETRY_DELAY: Duration = Duration::from_secs(2);
+/// How often a running stage checks whether its job was cancelled.
+const CANCEL_CHECK: Duration = Duration::from_secs(1);
+
+/// What one run of a stage left behind.
+pub(super) struct StageRun {
+    /// Events to report once the stage is over (results, not progress).
+    pub(super) results: Vec<EventKind>,
+    /// Why the stage failed, if it did.
+    pub(super) error: Option<String>,
+    pub(super) cancelled: bool,
+    pub(super) source_failed: bool,
+    /// Stages ingest opened.
+    pub(super) opened: usize,
+    /// The job folder, with shared files.
+    pub(super) dir: Option<PathBuf>,
+}
+
+pub(super) fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery) {
+    let work: Work = match wire::decode(delivery.payload()) {
+        Ok(work) => work,
+        Err(e) => {
+            tracing::error!("dropping work: {e}");
+            let _ = delivery.give_up();
+            return;
+        }
+    };
+    let broker = &context.broker;
+    let attempt = delivery.attempt();
+    tracing::info!(
+        job = %work.job,
+        stage = work.stage.name(),
+        attempt,
+        input = %work.input.display(),
+        "work taken"
+    );
+    if broker.is_cancelled(&work.job) {
+        let _ = delivery.ack();
+        return;
+    }
+    let scratch = context
+        .config
+        .scratch
+        .join(format!("{}-{}", work.job, work.stage.name()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let run = match std::fs::create_dir_all(&scratch) {
+        Ok(()) => run_stage(context, &work, delivery, &scratch),
+        Err(e) => StageRun::failed(FarmError::io(&scratch, e).to_string()),
+    };
+    let outcome = match &run.error {
+        _ if run.cancelled && context.stop.is_stopping() && !broker.is_cancelled(&work.job) => {
+            tracing::info!(job = %work.job, stage = work.stage.name(), "work given back: the worker is stopping");
+            delivery.retry_after(Duration::ZERO)
+        }
+        _ if run.cancelled => delivery.ack(),
+        Some(reason) if attempt < policy.tries => {
+            tracing::warn!(job = %work.job, stage = work.stage.name(), attempt, "{reason}; trying again");
+            let news = News::Retrying {
+                stage: work.stage,
+                attempt,
+                tries: policy.tries,
+                reason: reason.clone(),
+                worker: context.config.name.clone(),
+            };
+            broker
+                .publish_news(&work.job, wire::encode(&news), true)
+                .and_then(|()| delivery.retry_after(RETRY_DELAY))
+        }
+        _ => report(context, &work, run, attempt).and_then(|()| delivery.ack()),
+    };
+    let _ = std::fs::remove_dir_all(&scratch);
+    if let Err(e) = outcome {
+        // Not acknowledged: the broker delivers the work again later.
+        tracing::error!(job = %work.job, stage = work.stage.name(), "{e}");
+    }
+}
+
+impl StageRun {
+    fn failed(error: String) -> StageRun {
+        StageRun {
+            results: Vec::new(),
+            error: Some(error),
+            cancelled: false,
+            source_failed: false,
+            opened: 0,
+            dir: None,
+        }
+    }
+}
+
+/// Runs the engine's stage function for `work` on its own thread; this
+/// thread forwards progress and keeps the delivery alive meanwhile.
+fn run_stage(context: &Context, work: &Work, delivery: &Delivery, scratch: &Path) -> StageRun {
+    let config = &context.config;
+    let broker = &context.broker;
+    let mut _source = None;
+    let (input, out_dir) = match work.files {
+        Files::ObjectStore => {
+            let local = match context.sources.check_out(broker, work) {
+                Ok(source) => {
+                    let local = source.path().to_path_buf();
+                    // Given back when this stage is over (end of this function).
+                    _source = Some(source);
+                    local
+                }
+                Err(e) => {
+                    return StageRun::failed(format!(
+                        "{}: the worker could not fetch the source: {e}",
+                        work.input.display()
+                    ))
+                }
+            };
+            let out = scratch.join("out");
+            if let Err(e) = std::fs::create_dir_all(&out) {
+                return StageRun::failed(FarmError::io(&out, e).to_string());
+            }
+            (local, out)
+        }
+        Files::Shared => (
+            config.path_map.to_worker(&work.input),
+            config.path_map.to_worker(&work.out_dir),
+        ),
+    };
+    let dir = work.dir.as_deref().map(|d| config.path_map.to_worker(d));
+    let (event_tx, events) = unbounded();
+    let request = JobRequest {
+        input: input.clone(),
+        presets: work.presets.clone(),
+        out_dir,
+    };
+    let job = Arc::new(Job::new(0, request, Emitter::new(event_tx, None)));
+    let (done_tx, done) = crossbeam_channel::bounded(1);
+    let stage = work.stage;
+    let stage_job = Arc::clone(&job);
+    let stall = context.stall.clone();
+    let thread = std::thread::Builder::new()
+        .name(format!("farm {} run", stage.name()))
+        .spawn(move || {
+            let job = &stage_job;
+            let opened = run_caught(job, || {
+                let announce = if stage == WorkStage::Ingest {
+                    Announce::Yes
+                } else {
+                    Announce::No
+                };
+                let has_renditions = stages::prepare(job, announce, dir)?;
+                match stage {
+                    WorkStage::Ingest => return Some(1 + usize::from(has_renditions)),
+                    WorkStage::Thumbnail => stages::thumbnail(job),
+                    WorkStage::Transcode => stages::transcode(job, &stall),
+                }
+                Some(0)
+            })
+            .flatten()
+            .unwrap_or(0);
+            job.end_stage();
+            let _ = done_tx.send(opened);
+        });
+    let thread = match thread {
+        Ok(thread) => thread,
+        Err(e) => return StageRun::failed(format!("cannot start a stage thread: {e}")),
+    };
+    let (results, opened) = forward(context, work, delivery, &job, &events, &done);
+    let _ = thread.join();
+    let mut run = StageRun {
+        results: Vec::new(),
+        error: None,
+        cancelled: false,
+        source_failed: job.source_failed(),
+        opened,
+        dir: job.dir().map(|d| config.path_map.to_submitter(d)),
+    };
+    let local_input = input.display().to_string();
+    let user_input = work.input.display().to_string();
+    for kind in results {
+        match kind {
+            EventKind::Cancelled => run.cancelled = true,
+            EventKind::JobFailed { error } => {
+                run.error = Some(error.replace(&local_input, &user_input))
+            }
+            EventKind::JobDone { .. } => {}
+            EventKind::RenditionFailed { rendition, error } => {
+                run.results.push(EventKind::RenditionFailed {
+                    rendition,
+                    error: error.replace(&local_input, &user_input),
+                })
+            }
+            other => run.results.push(other),
+        }
+    }
+    run
+}
+
+/// Forwards progress as it comes and keeps results for the end; keeps the
+/// delivery alive and watches for a cancel. Returns once the stage ended,
+/// with the stages it opened.
+fn forward(
+    context: &Context,
+    work: &Work,
+    delivery: &Delivery,
+    job: &Job,
+    events: &Receiver<Event>,
+    done: &Receiver<usize>,
+) -> (Vec<EventKind>, usize) {
+    let broker = &context.broker;
+    let tick = crossbeam_channel::tick(CANCEL_CHECK);
+    let keep_alive_every = delivery.keep_alive_every();
+    let mut kept_alive = Instant::now();
+    let mut results = Vec::new();
+    let mut opened = 0;
+    let forward_one = |event: Event, results: &mut Vec<EventKind>| match event.kind {
+        kind @ (EventKind::Progress { .. } | EventKind::StageStarted { .. }) => {
+            // Progress is best effort: a lost one is replaced by the next.
+            let _ = broker.publish_news(&work.job, wire::encode(&News::Event(kind)), false);
+        }
+        kind => results.push(kind),
+    };
+    loop {
+        select! {
+            recv(events) -> event => match event {
+                Ok(event) => forward_one(event, &mut results),
+                Err(_) => break,
+            },
+            recv(done) -> n => {
+                opened = n.unwrap_or(0);
+                break;
+            }
+            recv(tick) -> _ => {
+                if kept_alive.elapsed() >= keep_alive_every {
+                    kept_alive = Instant::now();
+                    if let Err(e) = delivery.keep_alive() {
+                        tracing::warn!(job = %work.job, "{e}");
+                    }
+                }
+                if context.stop.is_stopping() || broker.is_cancelled(&work.job) {
+                    job.cancel.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+    for event in events.try_iter() {
+        forward_one(event, &mut results);
+    }
+    (results, opened)
+}
