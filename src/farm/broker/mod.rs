@@ -19,18 +19,23 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::{self, consumer, object_store, stream, AckKind};
-use futures_util::StreamExt;
-use tokio::runtime::{Handle, Runtime};
+use async_nats::jetstream::{self, consumer, object_store, stream};
+use tokio::runtime::Runtime;
 
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::wire::WorkStage;
 
 mod feeds;
+mod layout;
+mod options;
+mod work;
 
 use feeds::Feed;
 pub use feeds::{Abandoned, AbandonedFeed, NewsFeed, PresenceFeed};
+use layout::create_layout;
+use options::options;
+pub use work::{Delivery, WorkQueue};
 
 const EVENTS_STREAM: &str = "VIDPRISM_EVENTS";
 const FILES_BUCKET: &str = "vidprism-files";
@@ -374,181 +379,5 @@ impl Broker {
     /// Waits until everything published has reached the broker.
     pub fn flush(&self) {
         let _ = self.block_on(self.client.flush());
-    }
-}
-
-async fn options(c: &FarmConnection) -> Result<async_nats::ConnectOptions, String> {
-    let mut options = async_nats::ConnectOptions::new()
-        .name("vidprism")
-        .connection_timeout(CONNECT_TIMEOUT)
-        .require_tls(c.tls_required);
-    if let (Some(user), Some(password)) = (&c.user, &c.password) {
-        options = options.user_and_password(user.clone(), password.clone());
-    }
-    if let Some(token) = &c.token {
-        options = options.token(token.clone());
-    }
-    if let Some(path) = &c.nkey_file {
-        let seed = tokio::fs::read_to_string(path)
-            .await
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        options = options.nkey(seed.trim().to_owned());
-    }
-    if let Some(path) = &c.creds_file {
-        options = options
-            .credentials_file(path)
-            .await
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    if let Some(ca) = &c.tls_ca {
-        options = options.add_root_certificates(ca.clone());
-    }
-    if let (Some(cert), Some(key)) = (&c.tls_cert, &c.tls_key) {
-        options = options.add_client_certificate(cert.clone(), key.clone());
-    }
-    Ok(options)
-}
-
-async fn create_layout(
-    js: &jetstream::Context,
-) -> Result<(object_store::ObjectStore, stream::Stream), FarmError> {
-    for stage in WorkStage::ALL {
-        js.get_or_create_stream(stream::Config {
-            name: stream_name(stage),
-            subjects: vec![format!("vidprism.work.{}.>", stage.name())],
-            retention: stream::RetentionPolicy::WorkQueue,
-            duplicate_window: DUPLICATE_WINDOW,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| FarmError::broker(format!("create the {} queue", stage.name()), e))?;
-    }
-    js.get_or_create_stream(stream::Config {
-        name: EVENTS_STREAM.into(),
-        subjects: vec!["vidprism.events.>".into()],
-        max_age: KEEP,
-        ..Default::default()
-    })
-    .await
-    .map_err(|e| FarmError::broker("create the event stream", e))?;
-    let files = match js.get_object_store(FILES_BUCKET).await {
-        Ok(store) => store,
-        Err(_) => js
-            .create_object_store(object_store::Config {
-                bucket: FILES_BUCKET.into(),
-                max_age: KEEP,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| FarmError::broker("create the file store", e))?,
-    };
-    let cancelled = js
-        .get_or_create_stream(stream::Config {
-            name: CANCELLED_STREAM.into(),
-            subjects: vec!["vidprism.cancelled.>".into()],
-            max_age: KEEP,
-            max_messages_per_subject: 1,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| FarmError::broker("create the cancel list", e))?;
-    Ok((files, cancelled))
-}
-
-/// One stage's queue, as a worker pulls from it.
-pub struct WorkQueue {
-    consumer: consumer::Consumer<consumer::pull::Config>,
-    handle: Handle,
-    policy: WorkPolicy,
-    stage: WorkStage,
-}
-
-impl WorkQueue {
-    /// The policy the queue really has (the first worker's).
-    pub fn policy(&self) -> WorkPolicy {
-        self.policy
-    }
-
-    /// The next piece of work, or `None` if none came within `wait`.
-    pub fn next(&self, wait: Duration) -> Result<Option<Delivery>, FarmError> {
-        let action = format!("take {} work", self.stage.name());
-        self.handle.block_on(async {
-            let mut batch = self
-                .consumer
-                .fetch()
-                .max_messages(1)
-                .expires(wait)
-                .messages()
-                .await
-                .map_err(|e| FarmError::broker(&action, e))?;
-            match batch.next().await {
-                None => Ok(None),
-                Some(Ok(message)) => Ok(Some(Delivery {
-                    message,
-                    handle: self.handle.clone(),
-                    ack_wait: self.policy.ack_wait,
-                })),
-                Some(Err(e)) => Err(FarmError::broker(&action, e)),
-            }
-        })
-    }
-}
-
-/// One delivery of a work message: acknowledge it when done, keep it alive
-/// while working, or give it back.
-pub struct Delivery {
-    message: jetstream::Message,
-    handle: Handle,
-    /// The queue's own ack wait (set by the worker that created it).
-    ack_wait: Duration,
-}
-
-impl Delivery {
-    /// How often to [`keep_alive`](Self::keep_alive): a third of the
-    /// queue's ack wait, so one lost keep-alive costs nothing.
-    pub fn keep_alive_every(&self) -> Duration {
-        (self.ack_wait / 3).max(Duration::from_millis(200))
-    }
-
-    pub fn payload(&self) -> &[u8] {
-        &self.message.payload
-    }
-
-    /// Which delivery this is: 1 the first time.
-    pub fn attempt(&self) -> u32 {
-        self.message
-            .info()
-            .map(|i| u32::try_from(i.delivered).unwrap_or(1))
-            .unwrap_or(1)
-    }
-
-    fn ack_with(&self, kind: AckKind) -> Result<(), FarmError> {
-        self.handle
-            .block_on(self.message.ack_with(kind))
-            .map_err(|e| FarmError::broker("acknowledge work", e))
-    }
-
-    /// Done: the message leaves the queue.
-    pub fn ack(&self) -> Result<(), FarmError> {
-        // Double ack: wait for the server to confirm, so a crash right after
-        // cannot make the work run again.
-        self.handle
-            .block_on(self.message.double_ack())
-            .map_err(|e| FarmError::broker("acknowledge work", e))
-    }
-
-    /// Still working: restarts the ack wait.
-    pub fn keep_alive(&self) -> Result<(), FarmError> {
-        self.ack_with(AckKind::Progress)
-    }
-
-    /// Unreadable: never deliver it again.
-    pub fn give_up(&self) -> Result<(), FarmError> {
-        self.ack_with(AckKind::Term)
-    }
-
-    /// Failed this time: deliver again after `delay`.
-    pub fn retry_after(&self, delay: Duration) -> Result<(), FarmError> {
-        self.ack_with(AckKind::Nak(Some(delay)))
     }
 }
