@@ -13,7 +13,9 @@
 //! - the object store bucket `vidprism-files` for sources and outputs;
 //! - the stream `VIDPRISM_CANCELLED` on `vidprism.cancelled.<job>`: jobs
 //!   their submitter cancelled (a plain stream, not a key-value bucket, so
-//!   that NATS 2.9 servers, Debian 12's, work too).
+//!   that NATS 2.9 servers, Debian 12's, work too);
+//! - plain (not stored) subjects `vidprism.workers.<name>`: workers saying
+//!   they are alive.
 
 use std::path::Path;
 use std::sync::Arc;
