@@ -145,3 +145,64 @@ impl Drop for CheckedOut<'_> {
         self.cache.check_in(&self.job, self.stage);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cache holding `jobs` as fetched sources, each used by one stage.
+    fn cache_with(dir: &Path, jobs: &[&str]) -> SourceCache {
+        let cache = SourceCache::new(dir.to_path_buf());
+        for job in jobs {
+            let path = dir.join(job).join("clip.mp4");
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, b"video").unwrap();
+            cache.entries().insert(
+                job.to_string(),
+                Entry {
+                    path,
+                    users: 1,
+                    last_used: Instant::now(),
+                    fetching: Arc::default(),
+                },
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        cache
+    }
+
+    #[test]
+    fn a_source_goes_when_its_transcode_is_done_with_it_and_only_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = cache_with(dir.path(), &["j1"]);
+        cache.entries().get_mut("j1").unwrap().users = 2;
+        cache.check_in("j1", WorkStage::Transcode);
+        assert!(
+            dir.path().join("j1/clip.mp4").exists(),
+            "the thumbnail still uses it"
+        );
+        cache.check_in("j1", WorkStage::Thumbnail);
+        assert!(
+            dir.path().join("j1/clip.mp4").exists(),
+            "kept for a later stage"
+        );
+        cache.entries().get_mut("j1").unwrap().users = 1;
+        cache.check_in("j1", WorkStage::Transcode);
+        assert!(!dir.path().join("j1").exists());
+    }
+
+    #[test]
+    fn only_the_newest_unused_sources_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = cache_with(dir.path(), &["old", "mid", "new", "busy"]);
+        for job in ["old", "mid", "new"] {
+            cache.entries().get_mut(job).unwrap().last_used = Instant::now();
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            cache.check_in(job, WorkStage::Ingest);
+        }
+        assert!(!dir.path().join("old").exists());
+        for kept in ["mid", "new", "busy"] {
+            assert!(dir.path().join(kept).exists(), "{kept}");
+        }
+    }
+}
