@@ -752,3 +752,25 @@ fn a_farm_without_workers_is_said_on_the_terminal_and_the_job_waits_for_one() {
         "{rest:?}"
     );
 }
+
+#[test]
+fn a_job_survives_the_broker_crashing_and_coming_back() {
+    let fx = Fixture::new();
+    let clip = fx.clip("through.mp4", "1280x720", 8.0, false, &[]);
+    let mut server = NatsServer::start(&[]);
+    let worker = Worker::start(&server.url, fx.dir.path(), "w", &[]);
+    let out = fx.path("out");
+    let mut submitter = Submitter::start(&server.url, &out, &[clip.to_str().unwrap()]);
+    submitter.wait_for("transcode progress", &worker, transcode_progress);
+    // Everything the broker stored is on disk: queues, news, files.
+    server.crash_and_restart(Duration::from_secs(1));
+    let run = submitter.finish(&worker);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, worker.log_text());
+    run.one("job_done");
+    run.one("thumbnail_ready");
+    assert_outputs_sound(&run, Some(8.0));
+    for path in run.rendition_paths() {
+        assert_eq!(frame_count(&path), 200, "{path:?}");
+    }
+    no_temp_files(&out);
+}

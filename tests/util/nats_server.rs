@@ -3,15 +3,15 @@
 //! file too (`#[path]`).
 
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct NatsServer {
     child: Child,
     pub url: String,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
+    port: u16,
+    extra: Vec<String>,
+    dir: tempfile::TempDir,
 }
 
 fn free_port() -> u16 {
@@ -21,36 +21,52 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Starts the server and waits until it takes connections.
+fn spawn(port: u16, dir: &std::path::Path, extra: &[String]) -> Child {
+    let log = dir.join("nats.log");
+    let child = Command::new("nats-server")
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(dir.join("store"))
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("nats-server is installed (make test installs it: Debian package nats-server)");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "nats-server did not start: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
 impl NatsServer {
     /// Starts `nats-server -js` with `extra` arguments (say `--user`).
     pub fn start(extra: &[&str]) -> NatsServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
-        let log = dir.path().join("nats.log");
-        let child = Command::new("nats-server")
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-            .arg(dir.path().join("store"))
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("nats-server is installed (make test installs it: Debian package nats-server)");
-        let server = NatsServer {
-            child,
+        let extra: Vec<String> = extra.iter().map(|a| a.to_string()).collect();
+        NatsServer {
+            child: spawn(port, dir.path(), &extra),
             url: format!("nats://127.0.0.1:{port}"),
-            log,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "nats-server did not start: {}",
-                std::fs::read_to_string(&server.log).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(50));
+            port,
+            extra,
+            dir,
         }
-        server
+    }
+
+    /// Kills the server (SIGKILL, as a crash) and starts it again on the
+    /// same port with the same JetStream store.
+    #[allow(dead_code)]
+    pub fn crash_and_restart(&mut self, down_for: Duration) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(down_for);
+        self.child = spawn(self.port, self.dir.path(), &self.extra);
     }
 }
 

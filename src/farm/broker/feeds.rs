@@ -1,6 +1,7 @@
 //! Things the broker pushes to us, read one at a time with a timeout: a
 //! job's news, the broker's "max deliveries" advisories, workers' presence.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -22,6 +23,17 @@ impl<S: Stream + Unpin> Feed<S> {
             stream: Mutex::new(Some(stream)),
             handle,
         }
+    }
+
+    /// Follows another stream from now on (the old one is dropped).
+    fn replace(&self, stream: S) {
+        let old = self
+            .stream
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(stream);
+        let _inside = self.handle.enter();
+        drop(old);
     }
 
     /// The next item, or `None` after `wait`.
@@ -47,22 +59,44 @@ impl<S> Drop for Feed<S> {
     }
 }
 
-/// News of jobs, in the order the broker stored it.
-pub struct NewsFeed(pub(super) Feed<consumer::pull::Ordered>);
+/// News of jobs, in the order the broker stored it. If following breaks
+/// (the server restarted, the consumer is gone), it follows again from
+/// the message after the last one read, so nothing is missed or repeated.
+pub struct NewsFeed {
+    pub(super) feed: Feed<consumer::pull::Ordered>,
+    pub(super) broker: Broker,
+    pub(super) prefix: String,
+    /// Stream sequence of the next message to read (0: from the start).
+    pub(super) next_sequence: AtomicU64,
+}
 
 impl NewsFeed {
     /// The next news as (job key, payload), or `None` after `wait`.
     pub fn next(&self, wait: Duration) -> Result<Option<(String, Vec<u8>)>, FarmError> {
         const ACTION: &str = "follow the event stream";
-        match self.0.next(wait, ACTION)? {
-            None => Ok(None),
-            Some(Err(e)) => Err(FarmError::broker(ACTION, e)),
-            Some(Ok(message)) => {
+        let failure = match self.feed.next(wait, ACTION) {
+            Ok(None) => return Ok(None),
+            Ok(Some(Ok(message))) => {
+                if let Ok(info) = message.info() {
+                    self.next_sequence
+                        .store(info.stream_sequence + 1, Ordering::Relaxed);
+                }
                 let job = job_of_news_subject(&message.subject)
                     .unwrap_or_default()
                     .to_owned();
-                Ok(Some((job, message.payload.to_vec())))
+                return Ok(Some((job, message.payload.to_vec())));
             }
+            Ok(Some(Err(e))) => FarmError::broker(ACTION, e),
+            Err(e) => e,
+        };
+        let from = Some(self.next_sequence.load(Ordering::Relaxed)).filter(|&s| s > 0);
+        match self.broker.news_messages(&self.prefix, from) {
+            Ok(messages) => {
+                tracing::info!(from = ?from, "following the event stream again after: {failure}");
+                self.feed.replace(messages);
+                Ok(None)
+            }
+            Err(_) => Err(failure),
         }
     }
 }

@@ -18,6 +18,7 @@
 //!   they are alive.
 
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -227,7 +228,27 @@ impl Broker {
     /// Every job's news whose key starts with `prefix.`, from the first
     /// stored message on, in order.
     pub fn news_feed(&self, prefix: &str) -> Result<NewsFeed, FarmError> {
-        let messages = self.block_on(async {
+        let messages = self.news_messages(prefix, None)?;
+        Ok(NewsFeed {
+            feed: Feed::new(messages, self.runtime.handle().clone()),
+            broker: self.clone(),
+            prefix: prefix.to_owned(),
+            next_sequence: AtomicU64::new(0),
+        })
+    }
+
+    /// An ordered consumer of the news under `prefix`, from the stored
+    /// message `from` on (the first one when `None`).
+    fn news_messages(
+        &self,
+        prefix: &str,
+        from: Option<u64>,
+    ) -> Result<consumer::pull::Ordered, FarmError> {
+        let deliver_policy = match from {
+            Some(start_sequence) => consumer::DeliverPolicy::ByStartSequence { start_sequence },
+            None => consumer::DeliverPolicy::All,
+        };
+        self.block_on(async {
             let stream = self
                 .js
                 .get_stream(EVENTS_STREAM)
@@ -236,7 +257,7 @@ impl Broker {
             let consumer = stream
                 .create_consumer(consumer::pull::OrderedConfig {
                     filter_subject: format!("{}.>", news_subject(prefix)),
-                    deliver_policy: consumer::DeliverPolicy::All,
+                    deliver_policy,
                     ..Default::default()
                 })
                 .await
@@ -245,8 +266,7 @@ impl Broker {
                 .messages()
                 .await
                 .map_err(|e| FarmError::broker("follow the event stream", e))
-        })?;
-        Ok(NewsFeed(Feed::new(messages, self.runtime.handle().clone())))
+        })
     }
 
     /// Work given up by the broker because every worker that took it
