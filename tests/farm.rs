@@ -765,7 +765,14 @@ fn a_job_survives_the_broker_crashing_and_coming_back() {
     // Everything the broker stored is on disk: queues, news, files.
     server.crash_and_restart(Duration::from_secs(1));
     let run = submitter.finish(&worker);
-    assert_eq!(run.code, 0, "{}\n{}", run.stderr, worker.log_text());
+    assert_eq!(
+        run.code,
+        0,
+        "{}\n{:#?}\n{}",
+        run.stderr,
+        run.of("job_failed"),
+        worker.log_text()
+    );
     run.one("job_done");
     run.one("thumbnail_ready");
     assert_outputs_sound(&run, Some(8.0));

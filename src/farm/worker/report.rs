@@ -25,22 +25,19 @@ pub(super) fn report(
             errors.join("; ")
         )];
     }
+    // An output that cannot be sent is the broker's trouble, not the
+    // stage's: the error goes up, the work is not acknowledged and runs
+    // again, instead of failing the job.
     for kind in run.results {
         let kind = match kind {
             EventKind::ThumbnailReady {
                 path,
                 width,
                 height,
-            } => match send_output(context, work, &path) {
-                Ok(path) => EventKind::ThumbnailReady {
-                    path,
-                    width,
-                    height,
-                },
-                Err(e) => {
-                    errors.push(e.to_string());
-                    continue;
-                }
+            } => EventKind::ThumbnailReady {
+                path: send_output(context, work, &path)?,
+                width,
+                height,
             },
             EventKind::RenditionDone {
                 rendition,
@@ -48,21 +45,12 @@ pub(super) fn report(
                 width,
                 height,
                 bytes,
-            } => match send_output(context, work, &path) {
-                Ok(path) => EventKind::RenditionDone {
-                    rendition,
-                    path,
-                    width,
-                    height,
-                    bytes,
-                },
-                Err(e) => {
-                    errors.push(e.to_string());
-                    EventKind::RenditionFailed {
-                        rendition,
-                        error: e.to_string(),
-                    }
-                }
+            } => EventKind::RenditionDone {
+                path: send_output(context, work, &path)?,
+                rendition,
+                width,
+                height,
+                bytes,
             },
             other => other,
         };

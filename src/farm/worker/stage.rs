@@ -91,7 +91,15 @@ pub(super) fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery)
                 .publish_news(&work.job, wire::encode(&news), true)
                 .and_then(|()| delivery.retry_after(RETRY_DELAY))
         }
-        _ => report(context, &work, run, attempt).and_then(|()| delivery.ack()),
+        _ => match report(context, &work, run, attempt) {
+            Ok(()) => delivery.ack(),
+            Err(e) => {
+                // Sending failed (the broker went away mid-report): run the
+                // stage again soon; what was already sent is ignored then.
+                tracing::warn!(job = %work.job, stage = work.stage.name(), "{e}; trying again");
+                delivery.retry_after(RETRY_DELAY)
+            }
+        },
     };
     let _ = std::fs::remove_dir_all(&scratch);
     if let Err(e) = outcome {
