@@ -18,6 +18,7 @@ mod connect;
 mod error;
 mod identity;
 mod path_map;
+mod retry;
 mod source_cache;
 mod wire;
 mod worker;

@@ -25,6 +25,7 @@ use super::broker::Broker;
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::submitter_prefix;
+use super::retry::with_retries;
 use super::wire::{self, Files, Work, WorkStage};
 use crate::pipeline::emitter::Emitter;
 use crate::pipeline::job::Job;
@@ -284,15 +285,18 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
         if *files == Files::ObjectStore {
             let name = wire::source_object(&farm_job.key);
             lock(&farm_job.seen).objects.push(name.clone());
-            broker
-                .put_file(&name, &request.input)
-                .map_err(|e| match e {
-                    // A source that cannot be read says so plainly.
-                    FarmError::Transfer { file, reason, .. } => {
-                        format!("{}: {reason}", file.display())
-                    }
-                    other => other.to_string(),
-                })?;
+            with_retries(
+                "sending a source",
+                || broker.put_file(&name, &request.input),
+                || {},
+            )
+            .map_err(|e| match e {
+                // A source that cannot be read says so plainly.
+                FarmError::Transfer { file, reason, .. } => {
+                    format!("{}: {reason}", file.display())
+                }
+                other => other.to_string(),
+            })?;
         }
         let work = Work {
             job: farm_job.key.clone(),
@@ -303,14 +307,20 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
             out_dir: request.out_dir.clone(),
             dir: None,
         };
-        broker
-            .publish_work(
-                WorkStage::Ingest,
-                &farm_job.key,
-                &work.dedup_id(),
-                wire::encode(&work),
-            )
-            .map_err(|e| e.to_string())
+        let payload = wire::encode(&work);
+        with_retries(
+            "queueing a job",
+            || {
+                broker.publish_work(
+                    WorkStage::Ingest,
+                    &farm_job.key,
+                    &work.dedup_id(),
+                    payload.clone(),
+                )
+            },
+            || {},
+        )
+        .map_err(|e| e.to_string())
     })();
     if let Err(reason) = sent {
         job.record_error(reason);

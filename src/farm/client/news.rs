@@ -7,14 +7,11 @@ use std::sync::Arc;
 
 use super::{end_stage, lock, FarmJob, Jobs, NEWS_WAIT};
 use crate::farm::broker::{Broker, NewsFeed};
+use crate::farm::retry::with_retries;
 use crate::farm::wire::{self, Files, News};
 use crate::output::{reserve_job_dir, StagedFile};
 use crate::pipeline::job::Job;
 use crate::pipeline::EventKind;
-
-/// Tries again when fetching an output fails, a second apart.
-const FETCH_RETRIES: u32 = 10;
-const FETCH_RETRY_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub(super) fn follow_news(
     broker: &Broker,
@@ -146,7 +143,15 @@ fn receive_output(
                 let object = wire::output_object(&farm_job.key, &name);
                 lock(&farm_job.seen).objects.push(object.clone());
                 let staged = StagedFile::new(dir.join(&name));
-                fetch_with_retries(broker, &object, staged.temp_path())?;
+                let temp = staged.temp_path();
+                with_retries(
+                    "fetching an output",
+                    || broker.get_file(&object, temp),
+                    || {
+                        let _ = std::fs::remove_file(temp);
+                    },
+                )
+                .map_err(|e| e.to_string())?;
                 let target = staged.target().to_path_buf();
                 let bytes = staged.commit().map_err(|e| e.to_string())?;
                 Ok((target, bytes))
@@ -191,24 +196,6 @@ fn receive_output(
         },
         other => other,
     })
-}
-
-/// Fetches an output, trying again for a few seconds: the broker may be
-/// restarting (the object is stored on its disk).
-fn fetch_with_retries(broker: &Broker, object: &str, to: &Path) -> Result<u64, String> {
-    let mut tries = 0;
-    loop {
-        match broker.get_file(object, to) {
-            Ok(bytes) => return Ok(bytes),
-            Err(e) if tries >= FETCH_RETRIES => return Err(e.to_string()),
-            Err(e) => {
-                tries += 1;
-                tracing::warn!(object, "{e}; trying again");
-                let _ = std::fs::remove_file(to);
-                std::thread::sleep(FETCH_RETRY_DELAY);
-            }
-        }
-    }
 }
 
 /// The job's folder here, reserved at its first output.
