@@ -112,6 +112,16 @@ impl Run {
 pub fn vidprism() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_vidprism"));
     command.env("VIDPRISM_TRANSCODE_PRIORITY", "normal");
+    // A farm set in the developer's environment must not take the tests'
+    // jobs: the farm tests pass --nats themselves.
+    for var in [
+        "VIDPRISM_NATS",
+        "VIDPRISM_NATS_USER",
+        "VIDPRISM_NATS_PASSWORD",
+        "VIDPRISM_NATS_TOKEN",
+    ] {
+        command.env_remove(var);
+    }
     command
 }
 
