@@ -781,3 +781,27 @@ fn a_job_survives_the_broker_crashing_and_coming_back() {
     }
     no_temp_files(&out);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_worker_stops_on_ctrl_c_even_with_the_server_gone() {
+    let fx = Fixture::new();
+    let server = NatsServer::start(&[]);
+    let mut worker = Worker::start(&server.url, fx.dir.path(), "w", &[]);
+    // Joined: its queues are open and it is pulling.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !worker.log_text().contains("worker joined the farm") {
+        assert!(Instant::now() < deadline, "{}", worker.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(server);
+    let (tx, exited) = crossbeam_channel::bounded(1);
+    std::thread::spawn(move || {
+        let status = worker.interrupt();
+        let _ = tx.send((status, worker.log_text()));
+    });
+    let (status, log) = exited
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the worker stops although nothing answers it");
+    assert!(status.success(), "{status:?}: {log}");
+}

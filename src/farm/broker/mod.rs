@@ -50,6 +50,8 @@ const KEEP: Duration = Duration::from_secs(24 * 3600);
 /// (an ingest redelivered after it fanned out must not fan out again).
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest a flush waits for the broker.
+const FLUSH_WAIT: Duration = Duration::from_secs(2);
 
 fn stream_name(stage: WorkStage) -> String {
     format!("VIDPRISM_{}", stage.name().to_ascii_uppercase())
@@ -398,8 +400,9 @@ impl Broker {
         .is_ok()
     }
 
-    /// Waits until everything published has reached the broker.
+    /// Waits (a little) until everything published has reached the
+    /// broker; a broker that is gone is not waited for.
     pub fn flush(&self) {
-        let _ = self.block_on(self.client.flush());
+        let _ = self.block_on(tokio::time::timeout(FLUSH_WAIT, self.client.flush()));
     }
 }

@@ -9,6 +9,9 @@ use tokio::runtime::Handle;
 
 use super::{FarmError, WorkPolicy, WorkStage};
 
+/// How long past its own expiry a pull may take before it is given up.
+const PULL_GRACE: Duration = Duration::from_secs(2);
+
 /// One stage's queue, as a worker pulls from it.
 pub struct WorkQueue {
     pub(super) consumer: consumer::Consumer<consumer::pull::Config>,
@@ -26,7 +29,7 @@ impl WorkQueue {
     /// The next piece of work, or `None` if none came within `wait`.
     pub fn next(&self, wait: Duration) -> Result<Option<Delivery>, FarmError> {
         let action = format!("take {} work", self.stage.name());
-        self.handle.block_on(async {
+        let pull = async {
             let mut batch = self
                 .consumer
                 .fetch()
@@ -44,6 +47,13 @@ impl WorkQueue {
                 })),
                 Some(Err(e)) => Err(FarmError::broker(&action, e)),
             }
+        };
+        // With the server gone the pull would wait for an answer forever;
+        // the worker must still notice it is asked to stop.
+        self.handle.block_on(async {
+            tokio::time::timeout(wait + PULL_GRACE, pull)
+                .await
+                .unwrap_or_else(|_| Err(FarmError::broker(&action, "the server did not answer")))
         })
     }
 }
