@@ -403,6 +403,8 @@ impl Broker {
     /// Waits (a little) until everything published has reached the
     /// broker; a broker that is gone is not waited for.
     pub fn flush(&self) {
-        let _ = self.block_on(tokio::time::timeout(FLUSH_WAIT, self.client.flush()));
+        // The timer must be made inside the runtime.
+        let _ =
+            self.block_on(async { tokio::time::timeout(FLUSH_WAIT, self.client.flush()).await });
     }
 }
