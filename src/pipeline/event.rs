@@ -1,7 +1,7 @@
 //! The events every stage reports: the `--json` lines of the command line,
 //! and what the window turns into pixels.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +80,34 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The file an output event (thumbnail or rendition) announces.
+    pub fn output_path(&self) -> Option<&Path> {
+        match self {
+            EventKind::ThumbnailReady { path, .. } | EventKind::RenditionDone { path, .. } => {
+                Some(path)
+            }
+            _ => None,
+        }
+    }
+
+    /// The same output event about the file at `to` (its size `bytes`,
+    /// when known): what a farm does as an output moves between machines.
+    pub fn moved_output(mut self, to: PathBuf, bytes: Option<u64>) -> EventKind {
+        match &mut self {
+            EventKind::ThumbnailReady { path, .. } => *path = to,
+            EventKind::RenditionDone {
+                path, bytes: size, ..
+            } => {
+                *path = to;
+                if let Some(bytes) = bytes {
+                    *size = bytes;
+                }
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// Whether this event ends its job.
     pub fn is_final(&self) -> bool {
         matches!(
@@ -116,5 +144,23 @@ mod tests {
         })
         .unwrap();
         assert_eq!(cancelled["event"], "cancelled");
+    }
+
+    #[test]
+    fn a_moved_output_points_at_its_new_file_and_size() {
+        let done = EventKind::RenditionDone {
+            rendition: "720p".into(),
+            path: "720p.mp4".into(),
+            width: 1280,
+            height: 720,
+            bytes: 1,
+        };
+        assert_eq!(done.output_path(), Some(Path::new("720p.mp4")));
+        let moved = done.clone().moved_output("/out/720p.mp4".into(), Some(99));
+        assert_eq!(moved.output_path(), Some(Path::new("/out/720p.mp4")));
+        assert!(matches!(moved, EventKind::RenditionDone { bytes: 99, .. }));
+        let kept = done.moved_output("x".into(), None);
+        assert!(matches!(kept, EventKind::RenditionDone { bytes: 1, .. }));
+        assert_eq!(EventKind::Cancelled.output_path(), None);
     }
 }

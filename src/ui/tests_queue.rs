@@ -30,6 +30,16 @@ fn abc_files(fx: &Fixture) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The sources in the job store, in queue order.
+fn stored_inputs(fx: &Fixture) -> Vec<PathBuf> {
+    JobStore::open(&fx.store_path())
+        .unwrap()
+        .jobs()
+        .iter()
+        .map(|j| j.input.clone())
+        .collect()
+}
+
 impl Fixture {
     fn store_path(&self) -> PathBuf {
         self.path(STORE_FILE)
@@ -286,12 +296,7 @@ fn pause_holds_new_jobs_and_reordering_changes_which_starts_first() {
         "submitted in the new order: {jobs:?}"
     );
     drop(harness);
-    let order: Vec<PathBuf> = JobStore::open(&fx.store_path())
-        .unwrap()
-        .jobs()
-        .iter()
-        .map(|j| j.input.clone())
-        .collect();
+    let order = stored_inputs(&fx);
     assert_eq!(
         order,
         [files[2].clone(), files[1].clone(), files[0].clone()]
@@ -445,11 +450,6 @@ fn a_waiting_row_dragged_onto_another_takes_its_place() {
     assert_eq!(row_names(&harness), ["a.mp4", "b.mp4", "c.mp4"]);
     // The store keeps the order.
     drop(harness);
-    let order: Vec<PathBuf> = JobStore::open(&fx.store_path())
-        .unwrap()
-        .jobs()
-        .iter()
-        .map(|j| j.input.clone())
-        .collect();
+    let order = stored_inputs(&fx);
     assert_eq!(order, files);
 }

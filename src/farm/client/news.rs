@@ -158,44 +158,21 @@ fn receive_output(
             }
         }
     };
-    Ok(match kind {
-        EventKind::ThumbnailReady {
-            path,
-            width,
-            height,
-        } => {
-            let (path, _) = fetch(&path)?;
+    let Some(path) = kind.output_path() else {
+        return Ok(kind);
+    };
+    match (fetch(path), kind) {
+        (Ok((path, bytes)), kind) => {
             job.record_output();
-            EventKind::ThumbnailReady {
-                path,
-                width,
-                height,
-            }
+            Ok(kind.moved_output(path, Some(bytes)))
         }
-        EventKind::RenditionDone {
-            rendition,
-            path,
-            width,
-            height,
-            ..
-        } => match fetch(&path) {
-            Ok((path, bytes)) => {
-                job.record_output();
-                EventKind::RenditionDone {
-                    rendition,
-                    path,
-                    width,
-                    height,
-                    bytes,
-                }
-            }
-            Err(error) => {
-                job.record_error(format!("rendition {rendition} failed: {error}"));
-                EventKind::RenditionFailed { rendition, error }
-            }
-        },
-        other => other,
-    })
+        // One rendition that cannot be fetched fails alone.
+        (Err(error), EventKind::RenditionDone { rendition, .. }) => {
+            job.record_error(format!("rendition {rendition} failed: {error}"));
+            Ok(EventKind::RenditionFailed { rendition, error })
+        }
+        (Err(error), _) => Err(error),
+    }
 }
 
 /// The job's folder here, reserved at its first output.

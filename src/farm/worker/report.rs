@@ -8,7 +8,6 @@ use super::stage::StageRun;
 use super::Context;
 use crate::farm::error::FarmError;
 use crate::farm::wire::{self, Files, News, Work, WorkStage};
-use crate::pipeline::EventKind;
 
 /// Sends a finished stage's outputs and results, then the next stages' work.
 pub(super) fn report(
@@ -29,30 +28,12 @@ pub(super) fn report(
     // stage's: the error goes up, the work is not acknowledged and runs
     // again, instead of failing the job.
     for kind in run.results {
-        let kind = match kind {
-            EventKind::ThumbnailReady {
-                path,
-                width,
-                height,
-            } => EventKind::ThumbnailReady {
-                path: send_output(context, work, &path)?,
-                width,
-                height,
-            },
-            EventKind::RenditionDone {
-                rendition,
-                path,
-                width,
-                height,
-                bytes,
-            } => EventKind::RenditionDone {
-                path: send_output(context, work, &path)?,
-                rendition,
-                width,
-                height,
-                bytes,
-            },
-            other => other,
+        let kind = match kind.output_path() {
+            Some(path) => {
+                let sent = send_output(context, work, path)?;
+                kind.moved_output(sent, None)
+            }
+            None => kind,
         };
         broker.publish_news(&work.job, wire::encode(&News::Event(kind)), true)?;
     }
