@@ -20,6 +20,8 @@ pub enum Error {
     Unreadable { path: PathBuf, reason: String },
     #[error("{path}: not a video file (FFmpeg does not recognise its format)")]
     UnknownFormat { path: PathBuf },
+    #[error("{path}: is {kind}, not a video (it would make FFmpeg read other files)")]
+    NotAVideo { path: PathBuf, kind: &'static str },
     #[error("{path}: has no video stream (audio only)")]
     AudioOnly { path: PathBuf },
     #[error("{path}: has no video stream")]

@@ -84,7 +84,14 @@ impl Settings {
             .unwrap_or_else(|| "settings.json".into());
         let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
         let written = (|| {
-            let mut file = std::fs::File::create(&temp)?;
+            // The settings may hold the farm's password: only the user reads them.
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            // A temporary file a crash left under this name goes first.
+            let _ = std::fs::remove_file(&temp);
+            let mut file = options.open(&temp)?;
             file.write_all(&json)?;
             file.sync_all()?;
             std::fs::rename(&temp, path)
@@ -125,6 +132,17 @@ mod tests {
         let path = dir.path().join("settings.json");
         std::fs::write(&path, b"{ not json").unwrap();
         assert_eq!(Settings::load_from(&path), Settings::default());
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn saved_settings_are_private_to_the_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        Settings::default().save_to(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

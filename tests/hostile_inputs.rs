@@ -278,3 +278,31 @@ fn fuzzed_clips_never_panic_or_hang_in_probe_and_thumbnail() {
         started.elapsed()
     );
 }
+
+/// A playlist or a concat list sent as a "video" would make FFmpeg read the
+/// files it names (on a farm worker: its own files, uploaded as outputs).
+/// Both name a real clip here, so only the refusal keeps them from working.
+#[test]
+fn playlists_and_concat_lists_are_refused_not_followed() {
+    let fx = Fixture::new();
+    let real = fx.clip("real.mp4", "320x240", 1.0, false, &[]);
+    let real = real.to_str().unwrap();
+    let hls = fx.path("holiday.mp4");
+    std::fs::write(
+        &hls,
+        format!("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\n{real}\n#EXT-X-ENDLIST\n"),
+    )
+    .unwrap();
+    let concat = fx.path("party.mov");
+    std::fs::write(&concat, format!("ffconcat version 1.0\nfile '{real}'\n")).unwrap();
+    for (source, kind) in [(&hls, "a playlist"), (&concat, "a concat list")] {
+        let run = process(&fx.out_dir(), &[source.to_str().unwrap()]);
+        assert_ne!(run.code, 0, "{}", run.stderr);
+        let failed = run.one("job_failed");
+        let error = failed["error"].as_str().unwrap();
+        assert!(error.contains(source.to_str().unwrap()), "{error}");
+        assert!(error.contains(kind), "{error}");
+        assert!(run.rendition_paths().is_empty());
+    }
+    assert!(files_in(&fx.out_dir()).is_empty(), "something was written");
+}

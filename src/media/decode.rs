@@ -7,6 +7,7 @@ use std::path::Path;
 use ffmpeg_next::{codec, decoder, format, media};
 
 use super::limits::{MAX_DIMENSION, MAX_STREAMS};
+use super::plain_file::{self, OpenError};
 use crate::error::{io_reason, Error, Result};
 
 /// Checks the path before FFmpeg sees it, so that the common mistakes get
@@ -59,21 +60,32 @@ fn looks_like_mp4(path: &Path) -> bool {
 pub fn open_input(path: &Path) -> Result<(format::context::Input, usize)> {
     super::init();
     check_source(path)?;
-    let input = format::input(path).map_err(|e| match e {
-        ffmpeg_next::Error::InvalidData if looks_like_mp4(path) => Error::Corrupt {
+    let input = plain_file::open(path).map_err(|e| match e {
+        OpenError::Refused("a still image") => Error::StillImage {
             path: path.to_path_buf(),
-            detail: "its MP4 index is missing".into(),
         },
-        ffmpeg_next::Error::Eof => Error::Corrupt {
+        OpenError::Refused(kind) => Error::NotAVideo {
+            path: path.to_path_buf(),
+            kind,
+        },
+        OpenError::Ffmpeg(ffmpeg_next::Error::InvalidData) if looks_like_mp4(path) => {
+            Error::Corrupt {
+                path: path.to_path_buf(),
+                detail: "its MP4 index is missing".into(),
+            }
+        }
+        OpenError::Ffmpeg(ffmpeg_next::Error::Eof) => Error::Corrupt {
             path: path.to_path_buf(),
             detail: "it ends before its headers do".into(),
         },
-        ffmpeg_next::Error::InvalidData
-        | ffmpeg_next::Error::DecoderNotFound
-        | ffmpeg_next::Error::DemuxerNotFound => Error::UnknownFormat {
+        OpenError::Ffmpeg(
+            ffmpeg_next::Error::InvalidData
+            | ffmpeg_next::Error::DecoderNotFound
+            | ffmpeg_next::Error::DemuxerNotFound,
+        ) => Error::UnknownFormat {
             path: path.to_path_buf(),
         },
-        other => Error::Unreadable {
+        OpenError::Ffmpeg(other) => Error::Unreadable {
             path: path.to_path_buf(),
             reason: other.to_string(),
         },

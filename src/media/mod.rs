@@ -11,6 +11,7 @@ mod filter;
 mod frame_ref;
 pub mod geometry;
 mod limits;
+mod plain_file;
 mod probe;
 mod rendition_writer;
 mod thumbnail;
