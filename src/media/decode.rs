@@ -6,8 +6,8 @@ use std::path::Path;
 
 use ffmpeg_next::{codec, decoder, format, media};
 
-use super::limits::{MAX_DIMENSION, MAX_STREAMS};
 use crate::error::{io_reason, Error, Result};
+use crate::limits::{MAX_DIMENSION, MAX_STREAMS};
 
 /// Checks the path before FFmpeg sees it, so that the common mistakes get
 /// plain answers instead of FFmpeg's error codes (and a farm's submitter
