@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod farm;
+pub mod limits;
 pub mod media;
 pub mod presets;
 

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde::Serialize;
+use vidprism::media::missing_encoders;
 use vidprism::presets::{
-    builtin_presets, missing_encoders, read_preset, Preset, PresetError, PresetStore, UserPreset,
+    builtin_presets, read_preset, Preset, PresetError, PresetStore, UserPreset,
 };
 
 use super::PresetsArgs;

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use vidprism::farm::{FarmClient, Files};
+use vidprism::media::missing_encoders;
 use vidprism::output::default_output_dir;
 use vidprism::pipeline::{Engine, EngineConfig, Event, EventKind, JobId, JobRequest, JobRunner};
 use vidprism::presets::{resolve, Preset, PresetStore, DEFAULT_PRESET};
@@ -30,7 +31,7 @@ fn resolve_presets(names: &[String]) -> Result<Vec<Preset>, String> {
     let store = PresetStore::open_default();
     names
         .into_iter()
-        .map(|name| resolve(name, store.as_ref()))
+        .map(|name| resolve(name, store.as_ref(), missing_encoders))
         .collect()
 }
 

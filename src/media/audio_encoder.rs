@@ -11,8 +11,6 @@ use crate::error::{Error, Result};
 use crate::presets::AudioCodec;
 
 pub struct SharedAudioEncoder {
-    pub codec: AudioCodec,
-    pub bitrate_kbps: u32,
     encoder: encoder::audio::Encoder,
     chain: String,
     frame_size: Option<u32>,
@@ -59,8 +57,6 @@ impl SharedAudioEncoder {
             .contains(codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE))
         .then(|| encoder.frame_size());
         Ok(SharedAudioEncoder {
-            codec: audio,
-            bitrate_kbps,
             chain: format!(
                 "aresample={rate},aformat=sample_fmts={}:channel_layouts=stereo",
                 sample_format.name()

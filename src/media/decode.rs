@@ -6,9 +6,9 @@ use std::path::Path;
 
 use ffmpeg_next::{codec, decoder, format, media};
 
-use super::limits::{MAX_DIMENSION, MAX_STREAMS};
 use super::plain_file::{self, OpenError};
 use crate::error::{io_reason, Error, Result};
+use crate::limits::{MAX_DIMENSION, MAX_STREAMS};
 
 /// Checks the path before FFmpeg sees it, so that the common mistakes get
 /// plain answers instead of FFmpeg's error codes (and a farm's submitter

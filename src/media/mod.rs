@@ -6,19 +6,19 @@
 
 mod audio_copy;
 mod audio_encoder;
+mod capabilities;
 mod decode;
 mod filter;
 mod frame_ref;
 pub mod geometry;
-mod limits;
 mod plain_file;
 mod probe;
 mod rendition_writer;
 mod thumbnail;
 mod transcode;
 
+pub use capabilities::{has_encoder, missing_encoders};
 pub use decode::check_source;
-pub use limits::{MAX_DIMENSION, MAX_STREAMS};
 pub use probe::{probe, SourceInfo};
 pub use thumbnail::write_thumbnail;
 pub use transcode::{transcode, RenditionProgress, RenditionTarget};
@@ -41,10 +41,4 @@ pub fn init() {
         };
         ffmpeg_next::log::set_level(level);
     });
-}
-
-/// Whether the linked FFmpeg has an encoder of this name.
-pub fn has_encoder(name: &str) -> bool {
-    init();
-    ffmpeg_next::encoder::find_by_name(name).is_some()
 }

@@ -8,9 +8,9 @@ use ffmpeg_next::{format, frame, Packet};
 use super::decode::{open_input, video_decoder};
 use super::filter::Filter;
 use super::geometry::{thumbnail_size, Size};
-use super::limits::MAX_PACKETS_BEFORE_FIRST_FRAME;
 use super::probe::stream_rotation;
 use crate::error::{Error, Result};
+use crate::limits::MAX_PACKETS_BEFORE_FIRST_FRAME;
 use crate::presets::{ThumbnailFormat, ThumbnailSpec};
 
 /// JPEG quality of thumbnails; 85 keeps them small and clean.

@@ -217,6 +217,15 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             reporter.report(i, p)
         })
     });
+    // The source failed or stalled: every rendition fails with it, once.
+    let fail_every_rendition = |reason: &str| {
+        for r in renditions {
+            job.emit(EventKind::RenditionFailed {
+                rendition: r.label.clone(),
+                error: reason.to_owned(),
+            });
+        }
+    };
     let results = match results {
         Err(Error::Cancelled) if job.is_stalled() => {
             let reason = format!(
@@ -224,25 +233,14 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                 job.request.input.display(),
                 describe(timeout)
             );
-            for r in renditions {
-                job.emit(EventKind::RenditionFailed {
-                    rendition: r.label.clone(),
-                    error: reason.clone(),
-                });
-            }
+            fail_every_rendition(&reason);
             return job.record_error(reason);
         }
         Ok(results) => results,
         Err(Error::Cancelled) => return,
         Err(e) => {
-            // The source failed: every rendition fails with it, once.
             let reason = e.to_string();
-            for r in renditions {
-                job.emit(EventKind::RenditionFailed {
-                    rendition: r.label.clone(),
-                    error: reason.clone(),
-                });
-            }
+            fail_every_rendition(&reason);
             return job.record_source_error(reason);
         }
     };

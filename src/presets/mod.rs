@@ -5,10 +5,13 @@
 //! audio). The built-in presets of the design live in [`builtin`]; user
 //! presets are TOML files ([`toml_file`]) in a folder ([`store`]) and use the
 //! same model and the same [`validate`] rules.
+//!
+//! Presets are pure data: they know nothing of FFmpeg. Whether this FFmpeg
+//! can encode a preset's codecs is asked of the media layer
+//! (`media::missing_encoders`) by whoever validates one.
 
 mod builtin;
 mod codecs;
-mod encoders;
 mod error;
 mod model;
 mod store;
@@ -17,7 +20,6 @@ mod validate;
 
 pub use builtin::{builtin_presets, find_preset, is_builtin, DEFAULT_PRESET};
 pub use codecs::{AudioCodec, Container, VideoCodec};
-pub use encoders::missing_encoders;
 pub use error::PresetError;
 pub use model::{
     AudioSpec, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat, ThumbnailSpec,
@@ -28,9 +30,14 @@ pub use toml_file::{parse, to_toml};
 pub use validate::{name_problem, validate, Problem};
 
 /// Finds a preset by name among the built-ins and the valid presets of
-/// `store`, and checks that this FFmpeg has its encoders. The error is a
+/// `store`, and refuses a user preset for which `missing_encoders` (the
+/// media layer's check of this FFmpeg) finds problems. The error is a
 /// sentence for the user.
-pub fn resolve(name: &str, store: Option<&PresetStore>) -> Result<Preset, String> {
+pub fn resolve(
+    name: &str,
+    store: Option<&PresetStore>,
+    missing_encoders: impl Fn(&Preset) -> Vec<Problem>,
+) -> Result<Preset, String> {
     if let Some(preset) = find_preset(name) {
         return Ok(preset);
     }

@@ -7,7 +7,7 @@ use std::fmt;
 use std::ops::RangeInclusive;
 
 use super::model::{AudioSpec, Preset, Quality, RenditionSpec, SizeSpec};
-use crate::media::MAX_DIMENSION;
+use crate::limits::MAX_DIMENSION;
 
 /// Smallest short side, thumbnail width, in pixels.
 pub const MIN_SIZE: u32 = 16;

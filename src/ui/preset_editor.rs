@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
-use vidprism::media::has_encoder;
+use vidprism::media::{has_encoder, missing_encoders};
 use vidprism::presets::{
-    all_presets, builtin_presets, export, is_builtin, missing_encoders, validate, AudioCodec,
-    AudioSpec, Container, Preset, PresetStore, Problem, Quality, RenditionSpec, SizeSpec,
-    ThumbnailSpec, UserPreset, VideoCodec,
+    all_presets, builtin_presets, export, is_builtin, validate, AudioCodec, AudioSpec, Container,
+    Preset, PresetStore, Problem, Quality, RenditionSpec, SizeSpec, ThumbnailSpec, UserPreset,
+    VideoCodec,
 };
 use vidprism::settings::Settings;
 

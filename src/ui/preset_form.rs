@@ -4,9 +4,10 @@
 //! [`super::preset_editor`].
 
 use eframe::egui;
+use vidprism::media::missing_encoders;
 use vidprism::presets::{
-    missing_encoders, AudioSpec, Container, Preset, Quality, RenditionSpec, SizeSpec,
-    ThumbnailFormat, UserPreset, VideoCodec,
+    AudioSpec, Container, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat, UserPreset,
+    VideoCodec,
 };
 
 use super::app::App;

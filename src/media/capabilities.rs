@@ -1,9 +1,15 @@
-//! Whether the linked FFmpeg can encode what a preset asks for, so that a
-//! preset naming a missing encoder says so before any job starts.
+//! What the linked FFmpeg can encode, asked of presets: the preset model is
+//! pure data, and whoever validates one (the command line, the preset
+//! editor, `process` before any job starts) asks here whether its codecs
+//! are available, so that a preset naming a missing encoder says so early.
 
-use super::model::{AudioSpec, Preset};
-use super::validate::Problem;
-use crate::media::has_encoder;
+use crate::presets::{AudioSpec, Preset, Problem};
+
+/// Whether the linked FFmpeg has an encoder of this name.
+pub fn has_encoder(name: &str) -> bool {
+    super::init();
+    ffmpeg_next::encoder::find_by_name(name).is_some()
+}
 
 /// One problem per rendition field whose encoder this FFmpeg lacks.
 pub fn missing_encoders(preset: &Preset) -> Vec<Problem> {
@@ -35,4 +41,23 @@ pub fn missing_encoders(preset: &Preset) -> Vec<Problem> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::{builtin_presets, VideoCodec};
+
+    #[test]
+    fn encoders_are_found_by_their_ffmpeg_name() {
+        assert!(has_encoder(VideoCodec::H264.encoder_name()));
+        assert!(!has_encoder("no-such-encoder"));
+    }
+
+    #[test]
+    fn the_builtin_presets_need_only_encoders_this_ffmpeg_has() {
+        for preset in builtin_presets() {
+            assert_eq!(missing_encoders(&preset), [], "{}", preset.name);
+        }
+    }
 }

@@ -1,0 +1,252 @@
+//! The decode loop: reads the source once, decodes its video and audio, and
+//! sends every picture (by reference) and audio packet down the lanes that
+//! take it. Runs on the calling thread while the encoders run on theirs.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ffmpeg_next::{frame, Packet, Rational, Rescale};
+
+use super::audio_routes::AudioRoute;
+use super::lane::{Lane, Message};
+use super::source::Source;
+use crate::error::{Error, Result};
+use crate::media::audio_encoder::SharedAudioEncoder;
+use crate::media::frame_ref::video_ref;
+
+pub struct FanOut<'a> {
+    source: Source<'a>,
+    lanes: Vec<Lane>,
+    encoders: Vec<SharedAudioEncoder>,
+    /// The audio stream copied by some renditions, and its time base.
+    copied: Option<(usize, Rational)>,
+    /// The newest picture, held back until the next one tells its duration.
+    pending: Option<frame::Video>,
+    last_duration: i64,
+    end_s: f64,
+    frames: u64,
+}
+
+impl<'a> FanOut<'a> {
+    pub fn new(
+        source: Source<'a>,
+        lanes: Vec<Lane>,
+        encoders: Vec<SharedAudioEncoder>,
+        copied: Option<(usize, Rational)>,
+    ) -> FanOut<'a> {
+        FanOut {
+            source,
+            lanes,
+            encoders,
+            copied,
+            pending: None,
+            last_duration: 0,
+            end_s: 0.0,
+            frames: 0,
+        }
+    }
+
+    /// Reads the whole source into the lanes. Only when it was read whole
+    /// does every lane fed by the decoder get `End` (cascaded renditions get
+    /// theirs from the rendition they are scaled from, after its last
+    /// picture); the lanes close when this returns, so without `End` every
+    /// encoder abandons its file.
+    pub fn run(mut self, cancel: &AtomicBool) -> Result<()> {
+        let decoded = self.read_all(cancel);
+        if decoded.is_ok() {
+            for lane in self.lanes.iter_mut().filter(|l| l.from_decoder) {
+                lane.send(|| Message::End);
+            }
+        }
+        decoded
+    }
+
+    fn read_all(&mut self, cancel: &AtomicBool) -> Result<()> {
+        let mut packet = Packet::empty();
+        let mut read_error = None;
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
+            if !self.lanes.iter().any(Lane::is_open) {
+                // Every rendition failed; their results say why.
+                return Ok(());
+            }
+            match packet.read(&mut self.source.input) {
+                Ok(()) => {}
+                Err(ffmpeg_next::Error::Eof) => break,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            }
+            if packet.stream() == self.source.video_index {
+                // Undecodable packets (a stream starting without a keyframe,
+                // damaged data) are skipped; missing pictures are caught below.
+                let _ = self.source.video.send_packet(&packet);
+                self.receive_video();
+            } else {
+                if self
+                    .copied
+                    .is_some_and(|(index, _)| index == packet.stream())
+                {
+                    self.send_audio_packet(&packet);
+                }
+                if self.source.audio_index == Some(packet.stream()) {
+                    if let Some(decoder) = self.source.audio.as_mut() {
+                        if decoder.send_packet(&packet).is_ok() {
+                            self.receive_audio()?;
+                        }
+                    }
+                }
+            }
+        }
+        let _ = self.source.video.send_eof();
+        self.receive_video();
+        if let Some(decoder) = self.source.audio.as_mut() {
+            let _ = decoder.send_eof();
+            self.receive_audio()?;
+        }
+        for index in 0..self.encoders.len() {
+            let mut packets = Vec::new();
+            self.encoders[index].finish(&mut packets)?;
+            self.send_packets(AudioRoute::Encoded(index), packets);
+        }
+        if let Some(last) = self.pending.take() {
+            let own = last.packet().duration;
+            let duration = if own > 0 {
+                own
+            } else if self.last_duration > 0 {
+                self.last_duration
+            } else {
+                self.frame_duration()
+            };
+            self.send_video(last, duration);
+        }
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let path = self.source.path;
+        if self.frames == 0 {
+            return Err(Error::NoDecodableFrame {
+                path: path.to_path_buf(),
+            });
+        }
+        if let Some(e) = read_error {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                detail: format!("reading stopped at {:.1} s: {e}", self.end_s),
+            });
+        }
+        if let Some((expected, tolerance)) = self.source.expected_end_s {
+            if self.end_s < expected - tolerance {
+                return Err(Error::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: format!(
+                        "its video stops at {:.1} s of the {:.1} s it claims",
+                        self.end_s, expected
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn time_base(&self) -> Rational {
+        self.source.timing.video_time_base
+    }
+
+    fn frame_duration(&self) -> i64 {
+        1i64.rescale(self.source.timing.frame_rate.invert(), self.time_base())
+            .max(1)
+    }
+
+    fn receive_video(&mut self) {
+        let mut frame = frame::Video::empty();
+        while self.source.video.receive_frame(&mut frame).is_ok() {
+            let offset = self
+                .source
+                .origin_us
+                .rescale(Rational::new(1, 1_000_000), self.time_base());
+            let previous = self.pending.as_ref().and_then(|p| p.pts());
+            let guessed = previous.map(|p| p + self.last_duration.max(self.frame_duration()));
+            let mut pts = frame
+                .timestamp()
+                .map(|t| t - offset)
+                .or(guessed)
+                .unwrap_or(0);
+            if let Some(prev) = previous {
+                // Timestamps must rise; broken files sometimes repeat them.
+                pts = pts.max(prev + 1);
+            }
+            frame.set_pts(Some(pts));
+            if let Some(prev) = self.pending.take() {
+                let duration = pts - prev.pts().unwrap_or(pts);
+                self.last_duration = duration;
+                self.send_video(prev, duration);
+            }
+            self.pending = Some(std::mem::replace(&mut frame, frame::Video::empty()));
+        }
+    }
+
+    /// Sends a picture to every lane fed by the decoder.
+    fn send_video(&mut self, frame: frame::Video, duration: i64) {
+        self.frames += 1;
+        if let Some(pts) = frame.pts() {
+            self.end_s = (pts + duration) as f64 * f64::from(self.time_base());
+        }
+        for lane in self.lanes.iter_mut().filter(|l| l.from_decoder) {
+            lane.send(|| Message::Video(video_ref(&frame), duration));
+        }
+    }
+
+    /// Sends a copy of a source audio packet, shifted like the decoded
+    /// streams, to the renditions that copy audio.
+    fn send_audio_packet(&mut self, packet: &Packet) {
+        let Some((_, time_base)) = self.copied else {
+            return;
+        };
+        let offset = self
+            .source
+            .origin_us
+            .rescale(Rational::new(1, 1_000_000), time_base);
+        let mut shifted = packet.clone();
+        shifted.set_pts(packet.pts().map(|t| t - offset));
+        shifted.set_dts(packet.dts().map(|t| t - offset));
+        self.send_packets(AudioRoute::Copy, vec![shifted]);
+    }
+
+    /// Sends audio packets to the renditions whose audio comes from `route`.
+    fn send_packets(&mut self, route: AudioRoute, packets: Vec<Packet>) {
+        for packet in packets {
+            for lane in self.lanes.iter_mut().filter(|l| l.audio == route) {
+                lane.send(|| Message::AudioPacket(packet.clone()));
+            }
+        }
+    }
+
+    /// Decodes the audio the decoder has ready and encodes it once per
+    /// shared encoder.
+    fn receive_audio(&mut self) -> Result<()> {
+        let Some(decoder) = self.source.audio.as_mut() else {
+            return Ok(());
+        };
+        let time_base = Rational::new(1, 1_000_000);
+        let stream_tb = decoder.packet_time_base();
+        let offset = self.source.origin_us.rescale(time_base, stream_tb);
+        let mut frame = frame::Audio::empty();
+        let mut decoded = Vec::new();
+        while decoder.receive_frame(&mut frame).is_ok() {
+            let pts = frame.timestamp().map(|t| t - offset);
+            frame.set_pts(pts);
+            decoded.push(std::mem::replace(&mut frame, frame::Audio::empty()));
+        }
+        for frame in decoded {
+            for index in 0..self.encoders.len() {
+                let mut packets = Vec::new();
+                self.encoders[index].push(&frame, &mut packets)?;
+                self.send_packets(AudioRoute::Encoded(index), packets);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! Decode once, encode many: one thread reads and decodes the source and
+//! hands every decoded frame, by reference, to one encoder thread per
+//! rendition over a bounded channel (its [`Lane`](lane::Lane)).
+//!
+//! The whole pipeline is [`transcode`]; each step is a module:
+//! [`source`] opens the source, [`audio_routes`] plans where each
+//! rendition's audio comes from, [`cascade`] which renditions are scaled
+//! from a larger one's pictures, [`encoders`] starts the encoder threads
+//! and [`fan_out`] is the decode loop feeding them.
+//!
+//! A rendition whose encoder fails drops its channel and the others go on. A
+//! rendition only finalises its file after an explicit end-of-stream message,
+//! so a cancelled or failed decode can never leave a short file behind.
+
+mod audio_routes;
+mod cascade;
+mod encoders;
+mod fan_out;
+mod lane;
+mod source;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use self::audio_routes::{plan_audio_routes, AudioPlan};
+use self::cascade::{blame_parents, cascade_parents};
+use self::encoders::spawn_encoders;
+use self::fan_out::FanOut;
+use self::source::Source;
+use super::geometry::Size;
+use crate::error::Result;
+use crate::presets::RenditionSpec;
+
+/// One output to make from the source.
+#[derive(Clone, Debug)]
+pub struct RenditionTarget {
+    pub spec: RenditionSpec,
+    pub size: Size,
+    /// Where the file is written while it is incomplete.
+    pub temp_path: PathBuf,
+}
+
+/// How far one rendition has got.
+#[derive(Clone, Copy, Debug)]
+pub struct RenditionProgress {
+    /// Presentation time reached, in seconds.
+    pub position_s: f64,
+    pub frames: u64,
+}
+
+/// Transcodes `source` into every target. The outer error means the source
+/// itself failed (every rendition with it); otherwise each rendition has its
+/// own result, in the order of `targets`.
+pub fn transcode(
+    source: &Path,
+    targets: &[RenditionTarget],
+    cancel: &AtomicBool,
+    on_progress: &(dyn Fn(usize, RenditionProgress) + Sync),
+) -> Result<Vec<Result<()>>> {
+    let source = Source::open(source)?;
+    let AudioPlan {
+        routes,
+        encoders,
+        copied,
+        muxing,
+    } = plan_audio_routes(targets, &source)?;
+    let parents = cascade_parents(targets);
+    std::thread::scope(|scope| {
+        let (lanes, encoder_threads) = spawn_encoders(
+            scope,
+            targets,
+            &parents,
+            routes,
+            &muxing,
+            source.timing,
+            on_progress,
+        )?;
+        // Returns once the source is read; only a whole decode sends `End`.
+        let decoded = FanOut::new(source, lanes, encoders, copied).run(cancel);
+        let results = encoder_threads.join();
+        decoded.map(|()| blame_parents(results, &parents, targets))
+    })
+}
