@@ -84,6 +84,7 @@ impl App {
                 farm_form,
                 preset_editor,
                 quit: QuitPrompt::default(),
+                viewport: Vec::new(),
             },
             commands,
             pending,
@@ -95,16 +96,19 @@ impl App {
         self.commands.clone()
     }
 
-    /// Handles every command sent so far (clicks, dialog answers).
+    /// Handles every command sent so far (clicks, dialog answers), then
+    /// sends the viewport commands they asked for to `ctx`.
     pub fn run_commands(&mut self, ctx: &egui::Context) {
         while let Some(command) = self.pending.try_next() {
-            self.handle(command, ctx);
+            self.handle(command);
+        }
+        for command in self.view.viewport.drain(..) {
+            ctx.send_viewport_cmd(command);
         }
     }
 
-    /// Applies one command. `ctx` is the frame's context, for the viewport
-    /// commands of a close.
-    pub fn handle(&mut self, command: Command, ctx: &egui::Context) {
+    /// Applies one command.
+    pub fn handle(&mut self, command: Command) {
         match command {
             Command::Row(command) => self.handle_row(command),
             Command::AddPaths(paths) => {
@@ -129,8 +133,8 @@ impl App {
             Command::DismissNotice => self.view.notice = None,
             Command::Presets(command) => self.handle_presets(command),
             Command::Farm(command) => self.handle_farm(command),
-            Command::CloseRequested => self.close_requested(ctx),
-            Command::Quit(answer) => self.answer_quit(answer, ctx),
+            Command::CloseRequested => self.close_requested(),
+            Command::Quit(answer) => self.answer_quit(answer),
         }
     }
 

@@ -20,21 +20,21 @@ fn work_would_stop(app: &App) -> bool {
 
 impl App {
     /// Holds a close request while videos run, and asks.
-    pub(super) fn close_requested(&mut self, ctx: &egui::Context) {
+    pub(super) fn close_requested(&mut self) {
         if !self.view.quit.confirmed && work_would_stop(self) {
-            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.view.viewport.push(egui::ViewportCommand::CancelClose);
             self.view.quit.asking = true;
         }
     }
 
-    pub(super) fn answer_quit(&mut self, answer: QuitAnswer, ctx: &egui::Context) {
+    pub(super) fn answer_quit(&mut self, answer: QuitAnswer) {
         match answer {
             QuitAnswer::Quit => {
                 self.view.quit = QuitPrompt {
                     asking: false,
                     confirmed: true,
                 };
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                self.view.viewport.push(egui::ViewportCommand::Close);
             }
             QuitAnswer::KeepWorking => self.view.quit.asking = false,
         }

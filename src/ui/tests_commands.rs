@@ -5,7 +5,7 @@ use eframe::egui;
 use vidprism::store::STORE_FILE;
 
 use super::app::App;
-use super::command::{Command, FarmCommand, PresetCommand, RowCommand};
+use super::command::{Command, FarmCommand, PresetCommand, QuitAnswer, RowCommand};
 use super::queue_model::{RowId, RowStatus};
 use super::test_fixture::Fixture;
 
@@ -24,14 +24,10 @@ fn pause_cancel_select_and_clear_finished_through_commands() {
     let fx = Fixture::new(&["web"]);
     let mut app = fx.app();
     app.open_job_store(&fx.path(STORE_FILE));
-    let ctx = egui::Context::default();
 
-    app.handle(Command::SetPaused(true), &ctx);
+    app.handle(Command::SetPaused(true));
     assert!(app.paused);
-    app.handle(
-        Command::AddPaths(vec![fx.path("a.mp4"), fx.path("b.mp4")]),
-        &ctx,
-    );
+    app.handle(Command::AddPaths(vec![fx.path("a.mp4"), fx.path("b.mp4")]));
     let rows: Vec<RowId> = app.model.rows().iter().map(|r| r.id).collect();
     let [a, b] = rows[..] else {
         panic!("two rows, got {rows:?}")
@@ -44,18 +40,18 @@ fn pause_cancel_select_and_clear_finished_through_commands() {
     let ids: Vec<u64> = app.model.rows().iter().filter_map(|r| r.store_id).collect();
     assert_eq!(ids, stored(&app));
 
-    app.handle(RowCommand::Cancel(a).into(), &ctx);
+    app.handle(RowCommand::Cancel(a).into());
     assert_eq!(status(&app, a), Some(RowStatus::Cancelled));
-    app.handle(RowCommand::Select(a).into(), &ctx);
+    app.handle(RowCommand::Select(a).into());
     assert_eq!(app.view.selected, Some(a));
 
-    app.handle(Command::ClearFinished, &ctx);
+    app.handle(Command::ClearFinished);
     assert_eq!(status(&app, a), None, "the cancelled row is gone");
     assert_eq!(app.view.selected, None, "with its details");
     assert_eq!(status(&app, b), Some(RowStatus::Queued));
     assert_eq!(stored(&app), ids[1..], "and its job in the store");
 
-    app.handle(Command::SetPaused(false), &ctx);
+    app.handle(Command::SetPaused(false));
     assert!(!app.paused);
     assert!(
         app.model.row(b).is_some_and(|r| r.job.is_some()),
@@ -67,33 +63,32 @@ fn pause_cancel_select_and_clear_finished_through_commands() {
 fn selecting_twice_closes_details_and_windows_open_and_close() {
     let fx = Fixture::new(&["web"]);
     let mut app = fx.app();
-    let ctx = egui::Context::default();
-    app.handle(Command::SetPaused(true), &ctx);
-    app.handle(Command::AddPaths(vec![fx.path("a.mp4")]), &ctx);
+    app.handle(Command::SetPaused(true));
+    app.handle(Command::AddPaths(vec![fx.path("a.mp4")]));
     let a = app.model.rows()[0].id;
-    app.handle(RowCommand::Select(a).into(), &ctx);
-    app.handle(RowCommand::Select(a).into(), &ctx);
+    app.handle(RowCommand::Select(a).into());
+    app.handle(RowCommand::Select(a).into());
     assert_eq!(app.view.selected, None);
 
-    app.handle(RowCommand::Remove(a).into(), &ctx);
+    app.handle(RowCommand::Remove(a).into());
     assert!(app.model.rows().is_empty());
 
-    app.handle(FarmCommand::Open.into(), &ctx);
+    app.handle(FarmCommand::Open.into());
     assert!(app.view.farm_form.open);
-    app.handle(FarmCommand::Close.into(), &ctx);
+    app.handle(FarmCommand::Close.into());
     assert!(!app.view.farm_form.open);
 
-    app.handle(PresetCommand::Open.into(), &ctx);
+    app.handle(PresetCommand::Open.into());
     assert!(app.view.preset_editor.open);
-    app.handle(PresetCommand::Create.into(), &ctx);
+    app.handle(PresetCommand::Create.into());
     assert!(app.view.preset_editor.draft.is_some());
-    app.handle(PresetCommand::Discard.into(), &ctx);
+    app.handle(PresetCommand::Discard.into());
     assert!(app.view.preset_editor.draft.is_none());
-    app.handle(PresetCommand::Close.into(), &ctx);
+    app.handle(PresetCommand::Close.into());
     assert!(!app.view.preset_editor.open);
 
     app.view.notice = Some("something".into());
-    app.handle(Command::DismissNotice, &ctx);
+    app.handle(Command::DismissNotice);
     assert_eq!(app.view.notice, None);
 }
 
@@ -101,14 +96,42 @@ fn selecting_twice_closes_details_and_windows_open_and_close() {
 fn commands_sent_are_handled_in_order_by_run_commands() {
     let fx = Fixture::new(&["web"]);
     let mut app = fx.app();
-    let ctx = egui::Context::default();
     let commands = app.commands();
     commands.send(Command::SetPaused(true));
     commands.send(Command::SetTranscodeJobs(3));
     commands.send(Command::SetPresets(vec!["webm".into()]));
     assert!(!app.paused, "nothing happens before the commands are run");
-    app.run_commands(&ctx);
+    app.run_commands(&egui::Context::default());
     assert!(app.paused);
     assert_eq!(app.systems.settings.transcode_jobs, 3);
     assert_eq!(app.systems.settings.presets, ["webm"]);
+}
+
+#[test]
+fn closing_with_work_left_is_held_until_the_user_says_quit() {
+    let fx = Fixture::new(&["web"]);
+    let mut app = fx.app();
+    app.handle(Command::CloseRequested);
+    assert!(
+        !app.view.quit.asking,
+        "nothing would stop: the window closes"
+    );
+    assert!(app.view.viewport.is_empty());
+
+    // Without a store, a waiting row would be lost.
+    app.handle(Command::SetPaused(true));
+    app.handle(Command::AddPaths(vec![fx.path("a.mp4")]));
+    app.handle(Command::CloseRequested);
+    assert!(app.view.quit.asking);
+    assert_eq!(app.view.viewport, [egui::ViewportCommand::CancelClose]);
+    app.view.viewport.clear();
+    app.handle(Command::Quit(QuitAnswer::KeepWorking));
+    assert!(!app.view.quit.asking);
+    assert!(app.view.viewport.is_empty());
+
+    app.handle(Command::CloseRequested);
+    app.view.viewport.clear();
+    app.handle(Command::Quit(QuitAnswer::Quit));
+    assert!(app.view.quit.confirmed && !app.view.quit.asking);
+    assert_eq!(app.view.viewport, [egui::ViewportCommand::Close]);
 }

@@ -29,6 +29,8 @@ pub struct ViewState {
     pub preset_editor: PresetEditor,
     /// Asking before a close stops running videos.
     pub quit: QuitPrompt,
+    /// Viewport commands (a close held or confirmed) for the frame to send.
+    pub viewport: Vec<egui::ViewportCommand>,
 }
 
 impl ViewState {
