@@ -25,15 +25,15 @@ impl App {
         let mut store = match JobStore::open(path) {
             Ok(store) => store,
             Err(e) => {
-                self.notice = Some(format!("{e}; the queue will not be remembered."));
+                self.view.notice = Some(format!("{e}; the queue will not be remembered."));
                 return;
             }
         };
         if let Some(warning) = store.warning() {
-            self.notice = Some(warning.to_owned());
+            self.view.notice = Some(warning.to_owned());
         }
         if let Err(e) = store.recover() {
-            self.notice = Some(e.to_string());
+            self.view.notice = Some(e.to_string());
         }
         for record in store.jobs() {
             let row = self.model.restore(
@@ -47,16 +47,16 @@ impl App {
                 renditions(record),
             );
             if let Some(t) = &record.thumbnail {
-                self.loader.request(row, t.path.clone());
+                self.systems.loader.request(row, t.path.clone());
             }
-            self.store_ids.insert(row, record.id);
+            self.model.set_store_id(row, record.id);
         }
-        self.jobs = Some(store);
+        self.systems.jobs = Some(store);
     }
 
     /// Records a new row in the store (before it can run).
     pub(super) fn store_add(&mut self, row: RowId, request: &JobRequest) {
-        let Some(store) = self.jobs.as_mut() else {
+        let Some(store) = self.systems.jobs.as_mut() else {
             return;
         };
         let names = request.presets.iter().map(|p| p.name.clone()).collect();
@@ -68,20 +68,20 @@ impl App {
         );
         match added {
             Ok(id) => {
-                self.store_ids.insert(row, id);
+                self.model.set_store_id(row, id);
             }
             Err(e) => self.store_failed(e),
         }
     }
 
     pub(super) fn store_event(&mut self, event: &Event) {
-        if let Some(Err(e)) = self.jobs.as_mut().map(|s| s.apply(event)) {
+        if let Some(Err(e)) = self.systems.jobs.as_mut().map(|s| s.apply(event)) {
             self.store_failed(e);
         }
     }
 
     fn store_failed(&mut self, e: StoreError) {
-        self.notice = Some(format!("{e}; the queue may not be restored next time."));
+        self.view.notice = Some(format!("{e}; the queue may not be restored next time."));
     }
 
     fn with_store(
@@ -89,7 +89,8 @@ impl App {
         row: RowId,
         f: impl FnOnce(&mut JobStore, u64) -> Result<(), StoreError>,
     ) {
-        let (Some(store), Some(&id)) = (self.jobs.as_mut(), self.store_ids.get(&row)) else {
+        let id = self.model.row(row).and_then(|r| r.store_id);
+        let (Some(store), Some(id)) = (self.systems.jobs.as_mut(), id) else {
             return;
         };
         if let Err(e) = f(store, id) {
@@ -112,8 +113,9 @@ impl App {
             let Some(request) = self.model.row(row).map(|r| r.request.clone()) else {
                 return;
             };
-            let id = self.store_ids.get(&row).copied();
+            let id = self.model.row(row).and_then(|r| r.store_id);
             let changed = self
+                .systems
                 .jobs
                 .as_ref()
                 .zip(id)
@@ -123,9 +125,9 @@ impl App {
                 self.with_store(row, |s, _| s.mark_failed(id, reason));
                 continue;
             }
-            let job = self.engine.submit(request);
+            let job = self.systems.runner.engine.submit(request);
             self.model.attach(row, job);
-            if let (Some(store), Some(&id)) = (self.jobs.as_mut(), self.store_ids.get(&row)) {
+            if let (Some(store), Some(id)) = (self.systems.jobs.as_mut(), id) {
                 store.bind(id, job);
             }
         }
@@ -153,7 +155,6 @@ impl App {
 
     pub(super) fn forget(&mut self, row: RowId) {
         self.with_store(row, |s, id| s.remove(id));
-        self.store_ids.remove(&row);
     }
 
     /// Moves a row to `to` in the queue (and in the store's order).
@@ -178,13 +179,9 @@ impl App {
     /// Removes every ended row from the queue and the store.
     pub fn clear_finished(&mut self) {
         for row in self.model.clear_finished() {
-            self.textures.remove(&row);
-            if self.selected == Some(row) {
-                self.selected = None;
-            }
-            self.store_ids.remove(&row);
+            self.view.forget_row(row);
         }
-        if let Some(Err(e)) = self.jobs.as_mut().map(JobStore::clear_finished) {
+        if let Some(Err(e)) = self.systems.jobs.as_mut().map(JobStore::clear_finished) {
             self.store_failed(e);
         }
     }

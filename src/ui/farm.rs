@@ -1,16 +1,17 @@
-//! Where the window's jobs run: this computer's engine or a farm, and the
-//! "Farm" window where the user connects to one. Rows look the same either
-//! way; only the runner behind them changes, and only while no job runs.
+//! The "Farm" window where the user connects to a farm or goes back to
+//! this computer, and switching the runner (see [`super::runner`]), which
+//! happens only while no job runs.
 
 use std::sync::Arc;
 
 use crossbeam_channel::{bounded, Receiver};
 use eframe::egui;
-use vidprism::farm::{FarmClient, FarmError, Files};
-use vidprism::pipeline::{Engine, EngineConfig, JobRunner, Waker};
-use vidprism::settings::{FarmSettings, Settings, MAX_TRANSCODE_JOBS};
+use vidprism::pipeline::JobRunner;
+use vidprism::settings::FarmSettings;
 
 use super::app::App;
+use super::command::{CommandSender, FarmCommand};
+use super::runner::connect_farm;
 
 /// A farm being connected to, off the UI thread (an unreachable host
 /// takes seconds to give up).
@@ -39,55 +40,41 @@ impl FarmForm {
     }
 }
 
-/// The runner the settings ask for. A farm that cannot be reached gives
-/// this computer's engine, and a notice saying why.
-pub fn start_runner(
-    settings: &Settings,
-    wake: &Waker,
-) -> anyhow::Result<(Box<dyn JobRunner>, Option<String>)> {
-    let mut notice = None;
-    if settings.farm.enabled {
-        match connect_farm(&settings.farm, wake) {
-            Ok(runner) => return Ok((runner, None)),
-            Err(e) => {
-                tracing::warn!("{e}");
-                notice = Some(format!(
-                    "{e}. Jobs run on this computer; use Farm… to connect again."
-                ));
+impl App {
+    /// Applies what the "Farm" window asked.
+    pub(super) fn handle_farm(&mut self, command: FarmCommand) {
+        match command {
+            FarmCommand::Open => {
+                self.view.farm_form = FarmForm::new(&self.systems.settings.farm);
+                self.view.farm_form.open = true;
             }
+            FarmCommand::Connect => {
+                let mut farm = self.view.farm_form.draft.clone();
+                farm.connection.url = farm.connection.url.trim().to_owned();
+                // Connecting: the window stays open until it is done
+                // (poll_farm closes it).
+                match self.use_farm(farm) {
+                    Ok(()) => self.view.farm_form.error = None,
+                    Err(e) => self.view.farm_form.error = Some(e),
+                }
+            }
+            FarmCommand::UseThisComputer => match self.use_this_computer() {
+                Ok(()) => {
+                    self.view.farm_form.error = None;
+                    self.view.farm_form.open = false;
+                }
+                Err(e) => self.view.farm_form.error = Some(e),
+            },
+            FarmCommand::Close => self.view.farm_form.open = false,
         }
     }
-    Ok((local_engine(settings, wake)?, notice))
-}
 
-fn local_engine(settings: &Settings, wake: &Waker) -> std::io::Result<Box<dyn JobRunner>> {
-    let engine = Engine::start(
-        EngineConfig {
-            transcode_jobs: settings.transcode_jobs.clamp(1, MAX_TRANSCODE_JOBS),
-            ..Default::default()
-        },
-        Some(Arc::clone(wake)),
-    )?;
-    Ok(Box::new(engine))
-}
-
-fn connect_farm(farm: &FarmSettings, wake: &Waker) -> Result<Box<dyn JobRunner>, FarmError> {
-    let files = if farm.shared_folders {
-        Files::Shared
-    } else {
-        Files::ObjectStore
-    };
-    let client = FarmClient::connect(&farm.connection, files, Some(Arc::clone(wake)))?;
-    Ok(Box::new(client))
-}
-
-impl App {
     /// Starts connecting to the farm `farm` describes; [`Self::poll_farm`]
     /// switches to it once connected. Refused while jobs run.
     pub fn use_farm(&mut self, farm: FarmSettings) -> Result<(), String> {
         self.ensure_no_job_runs()?;
         let (tx, result) = bounded(1);
-        let wake = Arc::clone(&self.wake);
+        let wake = Arc::clone(&self.systems.runner.wake);
         let settings = farm.clone();
         std::thread::Builder::new()
             .name("farm connect".into())
@@ -97,40 +84,40 @@ impl App {
                 wake();
             })
             .map_err(|e| format!("cannot start connecting: {e}"))?;
-        self.farm_form.connecting = Some(Connecting { farm, result });
-        self.farm_form.error = None;
+        self.view.farm_form.connecting = Some(Connecting { farm, result });
+        self.view.farm_form.error = None;
         Ok(())
     }
 
     /// Takes the result of a connect under way: new jobs run on the farm,
     /// or the Farm window says why not.
     pub fn poll_farm(&mut self) {
-        let Some(connecting) = &self.farm_form.connecting else {
+        let Some(connecting) = &self.view.farm_form.connecting else {
             return;
         };
         let Ok(result) = connecting.result.try_recv() else {
             return;
         };
         let farm = connecting.farm.clone();
-        self.farm_form.connecting = None;
+        self.view.farm_form.connecting = None;
         let switched = result.and_then(|runner| {
             // Rows added while connecting went to the old runner.
             self.ensure_no_job_runs()?;
-            self.engine = runner;
+            self.systems.runner.engine = runner;
             Ok(())
         });
         match switched {
             Ok(()) => {
-                self.settings.farm = FarmSettings {
+                self.systems.settings.farm = FarmSettings {
                     enabled: true,
                     ..farm
                 };
-                self.save_settings();
-                self.farm_form.open = false;
+                self.systems.save_settings();
+                self.view.farm_form.open = false;
             }
             Err(e) => {
-                self.farm_form.error = Some(e);
-                self.farm_form.open = true;
+                self.view.farm_form.error = Some(e);
+                self.view.farm_form.open = true;
             }
         }
     }
@@ -138,10 +125,13 @@ impl App {
     /// New jobs run on this computer. Refused while jobs run.
     pub fn use_this_computer(&mut self) -> Result<(), String> {
         self.ensure_no_job_runs()?;
-        self.engine =
-            local_engine(&self.settings, &self.wake).map_err(|e| format!("cannot start: {e}"))?;
-        self.settings.farm.enabled = false;
-        self.save_settings();
+        let systems = &mut self.systems;
+        systems
+            .runner
+            .use_this_computer(&systems.settings)
+            .map_err(|e| format!("cannot start: {e}"))?;
+        systems.settings.farm.enabled = false;
+        systems.save_settings();
         Ok(())
     }
 
@@ -154,9 +144,10 @@ impl App {
 }
 
 /// Where jobs run, and the button that opens the "Farm" window.
-pub fn runs_on_ui(app: &mut App, ui: &mut egui::Ui) {
-    let place = format!("Runs on {}", app.engine.describe());
-    match app.engine.workers() {
+pub fn runs_on_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
+    let engine = &app.systems.runner.engine;
+    let place = format!("Runs on {}", engine.describe());
+    match engine.workers() {
         None => ui.label(place),
         Some(0) => ui
             .colored_label(
@@ -172,21 +163,19 @@ pub fn runs_on_ui(app: &mut App, ui: &mut egui::Ui) {
         .on_hover_text("Run jobs on worker machines through a NATS server")
         .clicked()
     {
-        app.farm_form = FarmForm::new(&app.settings.farm);
-        app.farm_form.open = true;
+        commands.send(FarmCommand::Open);
     }
 }
 
-/// The "Farm" window: the server, a login, shared folders, connect.
-pub fn farm_window_ui(app: &mut App, ctx: &egui::Context) {
-    let mut open = app.farm_form.open;
-    let mut action = None;
+/// The "Farm" window: the server, a login, shared folders, connect. The
+/// fields edit the form's draft directly; the buttons send commands.
+pub fn farm_window_ui(form: &mut FarmForm, ctx: &egui::Context, commands: &CommandSender) {
+    let mut open = form.open;
     egui::Window::new("Farm")
         .open(&mut open)
         .resizable(false)
         .collapsible(false)
         .show(ctx, |ui| {
-            let form = &mut app.farm_form;
             let connection = &mut form.draft.connection;
             egui::Grid::new("farm fields")
                 .num_columns(2)
@@ -229,13 +218,13 @@ pub fn farm_window_ui(app: &mut App, ctx: &egui::Context) {
                     .add_enabled(idle && url_given, egui::Button::new("Connect"))
                     .clicked()
                 {
-                    action = Some(true);
+                    commands.send(FarmCommand::Connect);
                 }
                 if ui
                     .add_enabled(idle, egui::Button::new("Use this computer"))
                     .clicked()
                 {
-                    action = Some(false);
+                    commands.send(FarmCommand::UseThisComputer);
                 }
                 if let Some(connecting) = &form.connecting {
                     ui.spinner();
@@ -246,25 +235,8 @@ pub fn farm_window_ui(app: &mut App, ctx: &egui::Context) {
                 }
             });
         });
-    let result = match action {
-        Some(true) => {
-            let mut farm = app.farm_form.draft.clone();
-            farm.connection.url = farm.connection.url.trim().to_owned();
-            Some(app.use_farm(farm))
-        }
-        Some(false) => Some(app.use_this_computer()),
-        None => None,
-    };
-    match result {
-        // Connecting: the window stays open until it is done.
-        Some(Ok(())) if action == Some(true) => app.farm_form.error = None,
-        Some(Ok(())) => {
-            app.farm_form.error = None;
-            open = false;
-        }
-        Some(Err(e)) => app.farm_form.error = Some(e),
-        None => {}
-    }
     // A connect under way closes the window itself once done (poll_farm).
-    app.farm_form.open = open;
+    if form.open && !open {
+        commands.send(FarmCommand::Close);
+    }
 }

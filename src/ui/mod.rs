@@ -1,8 +1,11 @@
 //! The window: eframe/egui over the engine. The app state and its rules
-//! live in [`app`] and [`queue_model`]; functions ending in `_ui` only draw.
+//! live in [`app`] and [`queue_model`]; functions ending in `_ui` only draw
+//! and send [`command::Command`]s, which `App::handle` applies.
 
 mod app;
 mod app_queue;
+mod command;
+mod dialogs;
 mod farm;
 mod files;
 mod format;
@@ -12,10 +15,13 @@ mod preset_form;
 mod queue_model;
 mod quit;
 mod row;
+mod runner;
 mod settings_panel;
 mod settings_store;
+mod systems;
 mod thumbnails;
 mod view;
+mod view_state;
 
 #[cfg(test)]
 mod preset_editor_tests;
@@ -23,6 +29,8 @@ mod preset_editor_tests;
 mod test_fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_commands;
 #[cfg(test)]
 mod tests_farm;
 #[cfg(test)]

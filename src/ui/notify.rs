@@ -56,3 +56,30 @@ pub fn open_in_file_manager(path: &std::path::Path) {
                 .status();
         });
 }
+
+/// Says "queue finished" once per busy spell: when the queue has just
+/// emptied (see `App::poll`).
+pub struct FinishNotifier {
+    /// Whether a notification is sent at all (off in tests).
+    pub enabled: bool,
+    was_busy: bool,
+}
+
+impl Default for FinishNotifier {
+    fn default() -> FinishNotifier {
+        FinishNotifier {
+            enabled: true,
+            was_busy: false,
+        }
+    }
+}
+
+impl FinishNotifier {
+    /// Whether the queue, `busy` now, has just finished and a notification
+    /// is wanted.
+    pub fn just_finished(&mut self, busy: bool) -> bool {
+        let finished = self.was_busy && !busy;
+        self.was_busy = busy;
+        finished && self.enabled
+    }
+}

@@ -1,10 +1,10 @@
 //! The preset editor's state and actions (no drawing): the user presets on
 //! disk, the draft being edited, its problems, and create, duplicate, save,
-//! rename, delete, import and export. Drawing is in [`super::preset_form`].
+//! rename, delete, import and export; and how the app applies a
+//! [`PresetCommand`]. Drawing is in [`super::preset_form`].
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crossbeam_channel::{unbounded, Receiver, Sender};
 use vidprism::media::{has_encoder, missing_encoders};
 use vidprism::presets::{
     all_presets, builtin_presets, export, is_builtin, validate, AudioCodec, AudioSpec, Container,
@@ -14,17 +14,12 @@ use vidprism::presets::{
 use vidprism::settings::Settings;
 
 use super::app::App;
+use super::command::PresetCommand;
 
 /// A preset being edited, and the name it is stored under (None: new).
 pub struct Draft {
     pub preset: Preset,
     pub saved_as: Option<String>,
-}
-
-/// What a file dialog, run on its own thread, sends back.
-pub enum EditorDialog {
-    Import(PathBuf),
-    Export(PathBuf, Preset),
 }
 
 pub struct PresetEditor {
@@ -37,8 +32,6 @@ pub struct PresetEditor {
     /// Codecs whose encoders the linked FFmpeg has: the only ones offered.
     pub video_codecs: Vec<VideoCodec>,
     pub audio_codecs: Vec<AudioCodec>,
-    dialogs_tx: Sender<EditorDialog>,
-    dialogs: Receiver<EditorDialog>,
 }
 
 impl PresetEditor {
@@ -56,7 +49,6 @@ impl PresetEditor {
     }
 
     pub fn new(store: Option<PresetStore>) -> PresetEditor {
-        let (dialogs_tx, dialogs) = unbounded();
         let user = store.as_ref().map(PresetStore::load).unwrap_or_default();
         PresetEditor {
             open: false,
@@ -72,8 +64,6 @@ impl PresetEditor {
                 .into_iter()
                 .filter(|c| has_encoder(c.encoder_name()))
                 .collect(),
-            dialogs_tx,
-            dialogs,
         }
     }
 
@@ -241,45 +231,6 @@ impl PresetEditor {
         self.status = Some(format!("Exported {:?} to {}", preset.name, file.display()));
         Ok(())
     }
-
-    pub fn open_import_dialog(&self, ctx: &eframe::egui::Context) {
-        let tx = self.dialogs_tx.clone();
-        let ctx = ctx.clone();
-        let _ = std::thread::Builder::new()
-            .name("preset import dialog".into())
-            .spawn(move || {
-                let picked = rfd::FileDialog::new()
-                    .set_title("Import preset")
-                    .add_filter("VidPrism preset", &["toml"])
-                    .pick_file();
-                if let Some(file) = picked {
-                    let _ = tx.send(EditorDialog::Import(file));
-                    ctx.request_repaint();
-                }
-            });
-    }
-
-    pub fn open_export_dialog(&self, ctx: &eframe::egui::Context, preset: Preset) {
-        let tx = self.dialogs_tx.clone();
-        let ctx = ctx.clone();
-        let _ = std::thread::Builder::new()
-            .name("preset export dialog".into())
-            .spawn(move || {
-                let picked = rfd::FileDialog::new()
-                    .set_title("Export preset")
-                    .set_file_name(format!("{}.toml", preset.name))
-                    .add_filter("VidPrism preset", &["toml"])
-                    .save_file();
-                if let Some(file) = picked {
-                    let _ = tx.send(EditorDialog::Export(file, preset));
-                    ctx.request_repaint();
-                }
-            });
-    }
-
-    pub fn next_dialog_result(&self) -> Option<EditorDialog> {
-        self.dialogs.try_recv().ok()
-    }
 }
 
 /// A rendition with the codec's usual speed and quality.
@@ -301,12 +252,65 @@ pub fn new_rendition(
     }
 }
 
+impl App {
+    /// Applies what the "Presets" window (or one of its dialogs) asked;
+    /// the window's preset list and choices follow the user presets.
+    pub(super) fn handle_presets(&mut self, command: PresetCommand) {
+        let editor = &mut self.view.preset_editor;
+        let mut renamed = None;
+        let outcome = match command {
+            PresetCommand::Open => {
+                editor.open = true;
+                return;
+            }
+            PresetCommand::Close => {
+                editor.open = false;
+                return;
+            }
+            PresetCommand::Create => {
+                editor.create();
+                Ok(())
+            }
+            PresetCommand::Duplicate(p) => {
+                editor.duplicate(&p);
+                Ok(())
+            }
+            PresetCommand::Edit(p) => {
+                editor.edit(&p);
+                Ok(())
+            }
+            PresetCommand::Delete(path) => editor.delete(&path),
+            PresetCommand::Import => {
+                self.systems.dialogs.import_preset();
+                Ok(())
+            }
+            PresetCommand::ImportFrom(file) => editor.import(&file).map(|_| ()),
+            PresetCommand::Export(p) => {
+                self.systems.dialogs.export_preset(p);
+                Ok(())
+            }
+            PresetCommand::ExportTo(file, preset) => editor.export(&preset, &file),
+            PresetCommand::Discard => {
+                editor.draft = None;
+                Ok(())
+            }
+            PresetCommand::Save => editor.save().map(|(old, new)| {
+                renamed = old.map(|old| (old, new));
+            }),
+        };
+        if let Err(e) = outcome {
+            self.view.preset_editor.status = Some(e);
+        }
+        refresh_app_presets(self, renamed);
+    }
+}
+
 /// After user presets changed: the window's preset list follows, and a
 /// renamed or deleted preset's choice in the settings follows too.
-pub fn refresh_app_presets(app: &mut App, renamed: Option<(String, String)>) {
-    app.presets = app.preset_editor.all_presets();
-    let known: Vec<String> = app.presets.iter().map(|p| p.name.clone()).collect();
-    let mut chosen = app.settings.presets.clone();
+fn refresh_app_presets(app: &mut App, renamed: Option<(String, String)>) {
+    app.systems.presets = app.view.preset_editor.all_presets();
+    let known: Vec<String> = app.systems.presets.iter().map(|p| p.name.clone()).collect();
+    let mut chosen = app.systems.settings.presets.clone();
     if let Some((old, new)) = renamed {
         for name in &mut chosen {
             if *name == old {
@@ -321,7 +325,7 @@ pub fn refresh_app_presets(app: &mut App, renamed: Option<(String, String)>) {
             .map(|p| vec![p.name.clone()])
             .unwrap_or_default();
     }
-    if chosen != app.settings.presets {
+    if chosen != app.systems.settings.presets {
         app.set_presets(chosen);
     }
 }

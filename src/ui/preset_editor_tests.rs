@@ -36,7 +36,7 @@ fn setup() -> (tempfile::TempDir, Harness<'static, App>) {
 fn harness_with(settings_path: &Path) -> Harness<'static, App> {
     let mut app =
         App::new(&egui::Context::default(), Some(settings_path.to_path_buf())).expect("app starts");
-    app.notify = false;
+    app.systems.notifier.enabled = false;
     Harness::builder()
         .with_size([1200.0, 900.0])
         .build_ui_state(|ui, app: &mut App| app_ui(app, ui), app)
@@ -67,6 +67,7 @@ fn create_flag_fix_save_and_use_a_preset() {
     assert_eq!(
         harness
             .state()
+            .view
             .preset_editor
             .draft
             .as_ref()
@@ -99,6 +100,7 @@ fn create_flag_fix_save_and_use_a_preset() {
     );
     assert!(harness
         .state()
+        .systems
         .presets
         .iter()
         .any(|p| p.name == "small-webm"));
@@ -106,12 +108,13 @@ fn create_flag_fix_save_and_use_a_preset() {
     // Used by a job: close the editor, choose it, drop a clip.
     harness.get_by_label("Discard").click();
     harness.run();
-    harness.state_mut().preset_editor.open = false;
+    harness.state_mut().view.preset_editor.open = false;
     harness.run();
     harness.get_by_label("small-webm").click();
     harness.run();
     assert!(harness
         .state()
+        .systems
         .settings
         .presets
         .contains(&"small-webm".to_owned()));
@@ -182,8 +185,8 @@ fn edit_rename_and_broken_files() {
     assert!(
         presets.join("web-copy.toml").is_file(),
         "{:?} {:?}",
-        harness.state().preset_editor.problems(),
-        harness.state().preset_editor.status
+        harness.state().view.preset_editor.problems(),
+        harness.state().view.preset_editor.status
     );
     harness.get_by_label("Preset name").focus();
     harness.run();
@@ -195,6 +198,7 @@ fn edit_rename_and_broken_files() {
     assert!(!presets.join("web-copy.toml").exists(), "old name removed");
     let names: Vec<_> = harness
         .state()
+        .systems
         .presets
         .iter()
         .map(|p| p.name.clone())

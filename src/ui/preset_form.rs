@@ -10,36 +10,15 @@ use vidprism::presets::{
     VideoCodec,
 };
 
-use super::app::App;
-use super::preset_editor::{refresh_app_presets, EditorDialog, PresetEditor};
+use super::command::{CommandSender, PresetCommand};
+use super::preset_editor::PresetEditor;
 
 const ERROR: egui::Color32 = egui::Color32::from_rgb(220, 80, 60);
 
-/// What a click asks of the editor, applied after drawing.
-enum Action {
-    Create,
-    Duplicate(Preset),
-    Edit(Preset),
-    Delete(std::path::PathBuf),
-    Import,
-    Export(Preset),
-    Save,
-    Discard,
-}
-
-/// Draws the window when it is open, and applies dialog results.
-pub fn preset_window_ui(app: &mut App, ctx: &egui::Context) {
-    while let Some(result) = app.preset_editor.next_dialog_result() {
-        let outcome = match result {
-            EditorDialog::Import(file) => app.preset_editor.import(&file).map(|_| ()),
-            EditorDialog::Export(file, preset) => app.preset_editor.export(&preset, &file),
-        };
-        if let Err(e) = outcome {
-            app.preset_editor.status = Some(e);
-        }
-        refresh_app_presets(app, None);
-    }
-    if !app.preset_editor.open {
+/// Draws the window when it is open. The form edits the draft directly;
+/// everything else is sent as a [`PresetCommand`].
+pub fn preset_window_ui(editor: &mut PresetEditor, ctx: &egui::Context, commands: &CommandSender) {
+    if !editor.open {
         return;
     }
     let mut open = true;
@@ -52,77 +31,40 @@ pub fn preset_window_ui(app: &mut App, ctx: &egui::Context) {
             ui.horizontal_top(|ui| {
                 ui.vertical(|ui| {
                     ui.set_width(220.0);
-                    list_ui(ui, &builtins, &app.preset_editor, &mut actions);
+                    list_ui(ui, &builtins, editor, &mut actions);
                 });
                 ui.separator();
                 ui.vertical(|ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
-                        draft_ui(ui, &mut app.preset_editor, &mut actions);
+                        draft_ui(ui, editor, &mut actions);
                     });
                 });
             });
         });
-    app.preset_editor.open = open;
+    if !open {
+        actions.insert(0, PresetCommand::Close);
+    }
     for action in actions {
-        apply(app, ctx, action);
+        commands.send(action);
     }
-}
-
-fn apply(app: &mut App, ctx: &egui::Context, action: Action) {
-    let editor = &mut app.preset_editor;
-    let mut renamed = None;
-    let outcome = match action {
-        Action::Create => {
-            editor.create();
-            Ok(())
-        }
-        Action::Duplicate(p) => {
-            editor.duplicate(&p);
-            Ok(())
-        }
-        Action::Edit(p) => {
-            editor.edit(&p);
-            Ok(())
-        }
-        Action::Delete(path) => editor.delete(&path),
-        Action::Import => {
-            editor.open_import_dialog(ctx);
-            Ok(())
-        }
-        Action::Export(p) => {
-            editor.open_export_dialog(ctx, p);
-            Ok(())
-        }
-        Action::Discard => {
-            editor.draft = None;
-            Ok(())
-        }
-        Action::Save => editor.save().map(|(old, new)| {
-            renamed = old.map(|old| (old, new));
-        }),
-    };
-    if let Err(e) = outcome {
-        app.preset_editor.status = Some(e);
-    }
-    refresh_app_presets(app, renamed);
 }
 
 fn list_ui(
     ui: &mut egui::Ui,
     builtins: &[Preset],
     editor: &PresetEditor,
-    actions: &mut Vec<Action>,
+    actions: &mut Vec<PresetCommand>,
 ) {
     ui.horizontal(|ui| {
         if ui.button("New preset").clicked() {
-            actions.push(Action::Create);
+            actions.push(PresetCommand::Create);
         }
         if ui
             .button("Import…")
             .on_hover_text("Add a preset file")
             .clicked()
         {
-            actions.push(Action::Import);
+            actions.push(PresetCommand::Import);
         }
     });
     ui.separator();
@@ -131,7 +73,7 @@ fn list_ui(
         ui.horizontal(|ui| {
             ui.label(&preset.name).on_hover_text(&preset.description);
             if ui.small_button("Duplicate").clicked() {
-                actions.push(Action::Duplicate(preset.clone()));
+                actions.push(PresetCommand::Duplicate(preset.clone()));
             }
         });
     }
@@ -153,13 +95,13 @@ fn list_ui(
                         .as_ref()
                         .is_some_and(|d| d.saved_as.as_deref() == Some(preset.name.as_str()));
                     if ui.selectable_label(editing, &preset.name).clicked() {
-                        actions.push(Action::Edit(preset.clone()));
+                        actions.push(PresetCommand::Edit(preset.clone()));
                     }
                     if ui.small_button("Duplicate").clicked() {
-                        actions.push(Action::Duplicate(preset.clone()));
+                        actions.push(PresetCommand::Duplicate(preset.clone()));
                     }
                     if ui.small_button("Delete").clicked() {
-                        actions.push(Action::Delete(path.clone()));
+                        actions.push(PresetCommand::Delete(path.clone()));
                     }
                 });
                 // Said before any job starts, not mid-job.
@@ -172,7 +114,7 @@ fn list_ui(
                 ui.horizontal(|ui| {
                     ui.colored_label(ERROR, format!("{} (invalid)", file.unwrap_or_default()));
                     if ui.small_button("Delete").clicked() {
-                        actions.push(Action::Delete(path.clone()));
+                        actions.push(PresetCommand::Delete(path.clone()));
                     }
                 });
                 for problem in problems {
@@ -183,7 +125,7 @@ fn list_ui(
     }
 }
 
-fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Action>) {
+fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<PresetCommand>) {
     let problems = editor.problems();
     let video_codecs = editor.video_codecs.clone();
     let audio_codecs = editor.audio_codecs.clone();
@@ -253,24 +195,24 @@ fn draft_bar_ui(
     draft: &super::preset_editor::Draft,
     problems: &[vidprism::presets::Problem],
     status: Option<&str>,
-    actions: &mut Vec<Action>,
+    actions: &mut Vec<PresetCommand>,
 ) {
     let saved_as = draft.saved_as.clone();
     let preset = draft.preset.clone();
     ui.horizontal(|ui| {
         let save = ui.add_enabled(problems.is_empty(), egui::Button::new("Save"));
         if save.clicked() {
-            actions.push(Action::Save);
+            actions.push(PresetCommand::Save);
         }
         if ui
             .add_enabled(saved_as.is_some(), egui::Button::new("Export…"))
             .on_hover_text("Write the saved preset to a file for another machine")
             .clicked()
         {
-            actions.push(Action::Export(preset));
+            actions.push(PresetCommand::Export(preset));
         }
         if ui.button("Discard").clicked() {
-            actions.push(Action::Discard);
+            actions.push(PresetCommand::Discard);
         }
     });
     status_ui(ui, status);

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use vidprism::pipeline::{Event, EventKind, JobId, JobRequest, Stage};
+use vidprism::store::StoreId;
 
 #[path = "queue_control.rs"]
 mod control;
@@ -103,6 +104,8 @@ pub struct Row {
     pub renditions: Vec<Rendition>,
     /// The current job's stage, for the status text.
     pub stage: Option<Stage>,
+    /// The row's job in the job store, when the queue is remembered.
+    pub store_id: Option<StoreId>,
 }
 
 impl Row {
@@ -251,8 +254,16 @@ impl QueueModel {
             thumbnail: None,
             renditions: Vec::new(),
             stage: None,
+            store_id: None,
         });
         id
+    }
+
+    /// Records the row's job in the job store (kept across retries).
+    pub fn set_store_id(&mut self, row: RowId, id: StoreId) {
+        if let Some(r) = self.row_mut(row) {
+            r.store_id = Some(id);
+        }
     }
 
     /// Records that `job` now runs `row` (first submit or a retry); events

@@ -4,6 +4,7 @@
 use eframe::egui;
 
 use super::app::App;
+use super::command::{Command, CommandSender, QuitAnswer};
 
 /// Whether the user is being asked, or has said yes.
 #[derive(Default)]
@@ -14,21 +15,46 @@ pub struct QuitPrompt {
 
 /// Would closing now stop or lose work?
 fn work_would_stop(app: &App) -> bool {
-    app.model.in_flight() > 0 || (app.jobs.is_none() && app.model.is_busy())
+    app.model.in_flight() > 0 || (app.systems.jobs.is_none() && app.model.is_busy())
 }
 
-/// Holds a close request while videos run and asks in a modal.
-pub fn quit_guard_ui(app: &mut App, ctx: &egui::Context) {
-    let close_requested = ctx.input(|i| i.viewport().close_requested());
-    if close_requested && !app.quit.confirmed && work_would_stop(app) {
-        ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-        app.quit.asking = true;
+impl App {
+    /// Holds a close request while videos run, and asks.
+    pub(super) fn close_requested(&mut self) {
+        if !self.view.quit.confirmed && work_would_stop(self) {
+            self.view.viewport.push(egui::ViewportCommand::CancelClose);
+            self.view.quit.asking = true;
+        }
     }
-    if !app.quit.asking {
+
+    pub(super) fn answer_quit(&mut self, answer: QuitAnswer) {
+        match answer {
+            QuitAnswer::Quit => {
+                self.view.quit = QuitPrompt {
+                    asking: false,
+                    confirmed: true,
+                };
+                self.view.viewport.push(egui::ViewportCommand::Close);
+            }
+            QuitAnswer::KeepWorking => self.view.quit.asking = false,
+        }
+    }
+}
+
+/// Sends `CloseRequested` when the platform asks to close the window.
+pub fn close_request_input(ctx: &egui::Context, commands: &CommandSender) {
+    if ctx.input(|i| i.viewport().close_requested()) {
+        commands.send(Command::CloseRequested);
+    }
+}
+
+/// The "Quit VidPrism?" modal, while the user is being asked.
+pub fn quit_prompt_ui(app: &App, ctx: &egui::Context, commands: &CommandSender) {
+    if !app.view.quit.asking {
         return;
     }
     let running = app.model.in_flight();
-    let what = if app.jobs.is_some() {
+    let what = if app.systems.jobs.is_some() {
         format!(
             "{running} running video(s) stop now and start again from the beginning \
              when VidPrism opens next. Waiting videos are kept."
@@ -36,28 +62,16 @@ pub fn quit_guard_ui(app: &mut App, ctx: &egui::Context) {
     } else {
         "Running and waiting videos stop, and this queue is not remembered.".to_owned()
     };
-    let mut choice = None;
     egui::Modal::new(egui::Id::unique("quit prompt")).show(ctx, |ui| {
         ui.heading("Quit VidPrism?");
         ui.label(what);
         ui.horizontal(|ui| {
             if ui.button("Quit").clicked() {
-                choice = Some(true);
+                commands.send(Command::Quit(QuitAnswer::Quit));
             }
             if ui.button("Keep working").clicked() {
-                choice = Some(false);
+                commands.send(Command::Quit(QuitAnswer::KeepWorking));
             }
         });
     });
-    match choice {
-        Some(true) => {
-            app.quit = QuitPrompt {
-                asking: false,
-                confirmed: true,
-            };
-            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-        }
-        Some(false) => app.quit.asking = false,
-        None => {}
-    }
 }

@@ -1,40 +1,24 @@
 //! One queue row, and the details of the selected row. Drawing only: what
-//! the user clicked comes back as a [`RowAction`] for the app to carry out.
+//! the user clicked comes back as a [`RowCommand`] for the app to carry out.
 
 use eframe::egui;
 
-use super::app::ThumbnailTexture;
+use super::command::RowCommand;
 use super::format;
 use super::queue_model::{RenditionStatus, Row, RowId, RowStatus};
+use super::view_state::ThumbnailTexture;
 
 /// Thumbnail size in a row.
 const ROW_THUMB: egui::Vec2 = egui::vec2(112.0, 63.0);
 /// Largest preview in the details panel.
 const PREVIEW_WIDTH: f32 = 320.0;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RowAction {
-    Select(RowId),
-    Cancel(RowId),
-    Retry(RowId),
-    Remove(RowId),
-    OpenFolder(RowId),
-    MoveUp(RowId),
-    MoveDown(RowId),
-    MoveToTop(RowId),
-    /// A waiting row dragged onto another row takes that row's place.
-    MoveOnto {
-        row: RowId,
-        target: RowId,
-    },
-}
-
 pub fn row_ui(
     ui: &mut egui::Ui,
     row: &Row,
     texture: Option<&ThumbnailTexture>,
     selected: bool,
-) -> Option<RowAction> {
+) -> Option<RowCommand> {
     let mut action = None;
     let frame = egui::Frame::group(ui.style()).fill(if selected {
         ui.visuals().selection.bg_fill.gamma_multiply(0.25)
@@ -46,7 +30,7 @@ pub fn row_ui(
         ui.horizontal_top(|ui| {
             let thumb = thumbnail_ui(ui, row, texture, ROW_THUMB);
             if thumb.clicked() {
-                action = Some(RowAction::Select(row.id));
+                action = Some(RowCommand::Select(row.id));
             }
             ui.vertical(|ui| {
                 ui.horizontal(|ui| {
@@ -55,7 +39,7 @@ pub fn row_ui(
                     }
                     let name = egui::RichText::new(row.name()).strong();
                     if ui.selectable_label(selected, name).clicked() {
-                        action = Some(RowAction::Select(row.id));
+                        action = Some(RowCommand::Select(row.id));
                     }
                     status_ui(ui, &row.status);
                     // Right-aligned on the name line so the buttons stay put
@@ -81,7 +65,7 @@ pub fn row_ui(
         });
     });
     if let Some(dragged) = dropped.filter(|d| **d != row.id) {
-        action = Some(RowAction::MoveOnto {
+        action = Some(RowCommand::MoveOnto {
             row: *dragged,
             target: row.id,
         });
@@ -221,44 +205,44 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
     }
 }
 
-fn buttons_ui(ui: &mut egui::Ui, row: &Row) -> Option<RowAction> {
+fn buttons_ui(ui: &mut egui::Ui, row: &Row) -> Option<RowCommand> {
     // Laid out right to left: the last added is leftmost.
     let mut action = None;
     let has_files = row.thumbnail.is_some() || !row.outputs().is_empty();
     if ui.button("Remove").clicked() {
-        action = Some(RowAction::Remove(row.id));
+        action = Some(RowCommand::Remove(row.id));
     }
     // Always there (disabled until files exist) so the buttons never shift.
     let open = ui
         .add_enabled(has_files, egui::Button::new("Open folder"))
         .on_hover_text("Show this video's outputs in the file manager");
     if open.clicked() {
-        action = Some(RowAction::OpenFolder(row.id));
+        action = Some(RowCommand::OpenFolder(row.id));
     }
     if matches!(row.status, RowStatus::Failed(_) | RowStatus::Cancelled)
         && ui.button("Retry").clicked()
     {
-        action = Some(RowAction::Retry(row.id));
+        action = Some(RowCommand::Retry(row.id));
     }
     if !row.status.is_final() && ui.button("Cancel").clicked() {
-        action = Some(RowAction::Cancel(row.id));
+        action = Some(RowCommand::Cancel(row.id));
     }
     if waiting(row) {
         for (label, hint, act) in [
             (
                 "Move down",
                 "Start this video later",
-                RowAction::MoveDown(row.id),
+                RowCommand::MoveDown(row.id),
             ),
             (
                 "Move up",
                 "Start this video sooner",
-                RowAction::MoveUp(row.id),
+                RowCommand::MoveUp(row.id),
             ),
             (
                 "Move to top",
                 "Start this video next",
-                RowAction::MoveToTop(row.id),
+                RowCommand::MoveToTop(row.id),
             ),
         ] {
             if ui.button(label).on_hover_text(hint).clicked() {
@@ -274,7 +258,7 @@ pub fn details_ui(
     ui: &mut egui::Ui,
     row: &Row,
     texture: Option<&ThumbnailTexture>,
-) -> Option<RowAction> {
+) -> Option<RowCommand> {
     let mut action = None;
     ui.heading(row.name());
     ui.label(row.request.input.display().to_string());
@@ -311,10 +295,10 @@ pub fn details_ui(
     }
     ui.horizontal(|ui| {
         if (row.thumbnail.is_some() || !outputs.is_empty()) && ui.button("Open folder").clicked() {
-            action = Some(RowAction::OpenFolder(row.id));
+            action = Some(RowCommand::OpenFolder(row.id));
         }
         if ui.button("Close").clicked() {
-            action = Some(RowAction::Select(row.id));
+            action = Some(RowCommand::Select(row.id));
         }
     });
     action

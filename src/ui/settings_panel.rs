@@ -6,48 +6,47 @@ use eframe::egui;
 use vidprism::settings::MAX_TRANSCODE_JOBS;
 
 use super::app::App;
+use super::command::{Command, CommandSender, PresetCommand};
 use super::farm::{farm_window_ui, runs_on_ui};
-use super::notify::open_in_file_manager;
 use super::preset_form::preset_window_ui;
 
-pub fn settings_ui(app: &mut App, ui: &mut egui::Ui) {
+pub fn settings_ui(app: &mut App, ui: &mut egui::Ui, commands: &CommandSender) {
     ui.horizontal_wrapped(|ui| {
         let add = ui
             .button("Add videos…")
             .on_hover_text("Choose video files (Ctrl+O), or drop files and folders on the window");
         if add.clicked() {
-            app.open_add_dialog();
+            commands.send(Command::OpenAddDialog);
         }
         ui.separator();
-        presets_ui(app, ui);
+        presets_ui(app, ui, commands);
         if ui
             .button("Presets…")
             .on_hover_text("Make, edit, import and export your own presets")
             .clicked()
         {
-            app.preset_editor.open = true;
+            commands.send(PresetCommand::Open);
         }
         ui.separator();
-        jobs_ui(app, ui);
+        jobs_ui(app, ui, commands);
     });
-    preset_window_ui(app, ui.ctx());
-    farm_window_ui(app, ui.ctx());
+    preset_window_ui(&mut app.view.preset_editor, ui.ctx(), commands);
+    farm_window_ui(&mut app.view.farm_form, ui.ctx(), commands);
     ui.horizontal(|ui| {
         ui.label("Output folder:");
-        let dir = app.output_dir();
+        let dir = app.systems.output_dir();
         ui.monospace(dir.display().to_string());
         if ui.button("Change…").clicked() {
-            app.open_folder_dialog();
+            commands.send(Command::PickOutputFolder);
         }
         if ui
             .button("Open")
             .on_hover_text("Show the output folder")
             .clicked()
         {
-            // The folder may not exist until the first job; create it so the
-            // file manager has something to show.
-            let _ = std::fs::create_dir_all(&dir);
-            open_in_file_manager(&dir);
+            // The folder may not exist until the first job; it is created
+            // so the file manager has something to show.
+            commands.send(Command::ShowFolder(dir));
         }
         ui.separator();
         if let Some(logs) = crate::logging::log_dir() {
@@ -59,21 +58,20 @@ pub fn settings_ui(app: &mut App, ui: &mut egui::Ui) {
                 ))
                 .clicked()
             {
-                let _ = std::fs::create_dir_all(&logs);
-                open_in_file_manager(&logs);
+                commands.send(Command::ShowFolder(logs));
             }
         }
         ui.separator();
-        runs_on_ui(app, ui);
+        runs_on_ui(app, ui, commands);
     });
 }
 
 /// One toggle per preset; at least one stays chosen.
-fn presets_ui(app: &mut App, ui: &mut egui::Ui) {
+fn presets_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     ui.label("Presets:");
-    let mut chosen = app.settings.presets.clone();
+    let mut chosen = app.systems.settings.presets.clone();
     let mut changed = false;
-    for preset in &app.presets {
+    for preset in &app.systems.presets {
         let mut on = chosen.contains(&preset.name);
         let response = ui
             .toggle_value(&mut on, &preset.name)
@@ -90,23 +88,24 @@ fn presets_ui(app: &mut App, ui: &mut egui::Ui) {
     if changed {
         // Keep the list's order, whatever order they were clicked in.
         let order: Vec<String> = app
+            .systems
             .presets
             .iter()
             .map(|p| p.name.clone())
             .filter(|n| chosen.contains(n))
             .collect();
-        app.set_presets(order);
+        commands.send(Command::SetPresets(order));
     }
 }
 
-fn jobs_ui(app: &mut App, ui: &mut egui::Ui) {
+fn jobs_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     let label = ui.label("Jobs at once:");
     // On a farm the workers decide (their --jobs); show what they take.
-    let on_farm = app.engine.transcodes_at_once().is_some();
+    let on_farm = app.systems.runner.engine.transcodes_at_once().is_some();
     let mut n = if on_farm {
         app.jobs_at_once()
     } else {
-        app.settings.transcode_jobs
+        app.systems.settings.transcode_jobs
     };
     let hint = if on_farm {
         "On a farm, each worker's --jobs decides; this is what the workers take together"
@@ -121,7 +120,7 @@ fn jobs_ui(app: &mut App, ui: &mut egui::Ui) {
         .labelled_by(label.id)
         .on_hover_text(hint)
         .on_disabled_hover_text(hint);
-    if response.changed() && n != app.settings.transcode_jobs {
-        app.set_transcode_jobs(n);
+    if response.changed() && n != app.systems.settings.transcode_jobs {
+        commands.send(Command::SetTranscodeJobs(n));
     }
 }

@@ -68,7 +68,7 @@ impl Fixture {
     pub fn app(&self) -> App {
         let mut app = App::new(&egui::Context::default(), Some(self.path("settings.json")))
             .expect("app starts");
-        app.notify = false;
+        app.systems.notifier.enabled = false;
         app
     }
 }

@@ -14,9 +14,10 @@ use vidprism::pipeline::{Event, EventKind, JobRequest, Stage};
 use vidprism::presets::find_preset;
 use vidprism::settings::Settings;
 
-use super::app::{App, ThumbnailTexture};
+use super::app::App;
 use super::queue_model::{RowId, RowStatus};
 use super::test_fixture::{drop_files, harness_for, step_until, Fixture};
+use super::view_state::ThumbnailTexture;
 
 const SIZE: [f32; 2] = [900.0, 520.0];
 
@@ -76,14 +77,14 @@ fn a_real_clip_ends_done_with_its_thumbnail_shown() {
         "done + thumbnail",
         |app| {
             app.model.row(row).is_some_and(|r| r.status.is_final())
-                && app.textures.contains_key(&row)
+                && app.view.textures.contains_key(&row)
         },
     );
     let app = harness.state();
     let r = app.model.row(row).expect("row");
     assert_eq!(r.status, RowStatus::Done);
     assert!(matches!(
-        app.textures.get(&row),
+        app.view.textures.get(&row),
         Some(ThumbnailTexture::Ready(_))
     ));
     let outputs = r.outputs();
@@ -101,7 +102,7 @@ fn a_real_clip_ends_done_with_its_thumbnail_shown() {
     harness.get_by_label("clip.mp4").click();
     harness.step();
     harness.step();
-    assert_eq!(harness.state().selected, Some(row));
+    assert_eq!(harness.state().view.selected, Some(row));
     assert_eq!(harness.get_all_by_label("Thumbnail of clip.mp4").count(), 2);
     harness.get_by_label_contains("360p.mp4 · ");
 }
@@ -181,7 +182,7 @@ fn preset_and_jobs_choices_are_remembered() {
     let mut harness = window(&fx);
     harness.get_by_label("webm").click();
     harness.step();
-    assert_eq!(harness.state().settings.presets, ["web", "webm"]);
+    assert_eq!(harness.state().systems.settings.presets, ["web", "webm"]);
     harness.state_mut().set_transcode_jobs(3);
     drop(harness); // flushes the settings writer
     let saved = Settings::load_from(&fx.path("settings.json"));
@@ -197,7 +198,7 @@ fn preset_and_jobs_choices_are_remembered() {
 fn snapshot_app(fx: &Fixture) -> App {
     let mut app =
         App::new(&egui::Context::default(), Some(fx.path("settings.json"))).expect("app starts");
-    app.settings.output_dir = Some(PathBuf::from("/home/user/Videos/VidPrism"));
+    app.systems.settings.output_dir = Some(PathBuf::from("/home/user/Videos/VidPrism"));
     app
 }
 
@@ -315,6 +316,7 @@ fn snapshot_running_done_failed() {
         .load_texture("synthetic", image, egui::TextureOptions::NEAREST);
     harness
         .state_mut()
+        .view
         .textures
         .insert(finished, ThumbnailTexture::Ready(texture));
     harness.get_by_label("Running");
@@ -325,7 +327,7 @@ fn snapshot_running_done_failed() {
     // The finished row selected: details with the outputs.
     harness.get_by_label("finished.mp4").click();
     harness.run_steps(2);
-    assert_eq!(harness.state().selected, Some(finished));
+    assert_eq!(harness.state().view.selected, Some(finished));
     harness.get_by_label("720p.mp4 · 2.4 MB");
     snapshot(&mut harness, "details");
 }

@@ -49,23 +49,26 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
     // Connect through the Farm window, as a user would.
     harness.get_by_label("Farm…").click();
     steps(&mut harness, 3);
-    harness.state_mut().farm_form.draft.connection.url = server.url.clone();
+    harness.state_mut().view.farm_form.draft.connection.url = server.url.clone();
     steps(&mut harness, 2);
     harness.get_by_label("Connect").click();
     harness.step();
-    assert!(harness.state().farm_form.connecting.is_some());
+    assert!(harness.state().view.farm_form.connecting.is_some());
     step_until(&mut harness, Duration::from_secs(10), "connected", |app| {
-        app.farm_form.connecting.is_none()
+        app.view.farm_form.connecting.is_none()
     });
-    assert_eq!(harness.state().farm_form.error, None);
-    assert!(!harness.state().farm_form.open, "the Farm window closes");
+    assert_eq!(harness.state().view.farm_form.error, None);
+    assert!(
+        !harness.state().view.farm_form.open,
+        "the Farm window closes"
+    );
     // Both workers say they are alive.
     step_until(&mut harness, Duration::from_secs(10), "2 workers", |app| {
-        app.engine.workers() == Some(2)
+        app.systems.runner.engine.workers() == Some(2)
     });
     harness.get_by_label(&format!("Runs on the farm at {} · 2 workers", server.url));
     // Jobs at once is what the two workers take (one each), not the setting.
-    assert_eq!(harness.state().settings.transcode_jobs, 1);
+    assert_eq!(harness.state().systems.settings.transcode_jobs, 1);
     assert_eq!(harness.state().jobs_at_once(), 2);
 
     drop_files(&mut harness, &clips);
@@ -86,7 +89,7 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
         let thumbnail = row.thumbnail.as_ref().expect("thumbnail");
         assert!(thumbnail.path.is_file());
     }
-    let farm = &harness.state().settings.farm;
+    let farm = &harness.state().systems.settings.farm;
     assert!(farm.enabled);
     assert_eq!(farm.connection.url, server.url);
 
@@ -95,7 +98,7 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
     drop(a);
     drop(b);
     step_until(&mut harness, Duration::from_secs(4), "no worker", |app| {
-        app.engine.workers() == Some(0)
+        app.systems.runner.engine.workers() == Some(0)
     });
     harness.get_by_label(&format!(
         "Runs on the farm at {} · no worker yet",
@@ -145,23 +148,29 @@ fn connecting_to_a_farm_that_is_not_there_says_why_and_keeps_this_computer() {
     let mut harness = harness_for(fx.app(), [1000.0, 560.0]);
     harness.get_by_label("Farm…").click();
     steps(&mut harness, 3);
-    harness.state_mut().farm_form.draft.connection.url = "nats://127.0.0.1:1".into();
+    harness.state_mut().view.farm_form.draft.connection.url = "nats://127.0.0.1:1".into();
     steps(&mut harness, 2);
     harness.get_by_label("Connect").click();
     harness.step();
-    assert!(harness.state().farm_form.connecting.is_some());
+    assert!(harness.state().view.farm_form.connecting.is_some());
     step_until(
         &mut harness,
         Duration::from_secs(10),
         "connect ends",
-        |app| app.farm_form.connecting.is_none(),
+        |app| app.view.farm_form.connecting.is_none(),
     );
-    let error = harness.state().farm_form.error.clone().unwrap_or_default();
+    let error = harness
+        .state()
+        .view
+        .farm_form
+        .error
+        .clone()
+        .unwrap_or_default();
     assert!(
         error.contains("cannot connect to the farm at nats://127.0.0.1:1"),
         "{error}"
     );
     harness.get_by_label_contains("cannot connect to the farm");
     harness.get_by_label("Runs on this computer");
-    assert!(!harness.state().settings.farm.enabled);
+    assert!(!harness.state().systems.settings.farm.enabled);
 }

@@ -367,7 +367,7 @@ fn closing_while_videos_run_asks_first_and_keeps_working_if_told_to() {
     let mut harness = fx.harness();
     // Nothing runs: the window just closes.
     request_close(&mut harness);
-    assert!(!harness.state().quit.asking);
+    assert!(!harness.state().view.quit.asking);
     assert!(!root_commands(&harness).contains(&egui::ViewportCommand::CancelClose));
 
     let clip = fx.clip("long.mp4", "1280x720", 20);
@@ -383,7 +383,7 @@ fn closing_while_videos_run_asks_first_and_keeps_working_if_told_to() {
     harness.get_by_label("Keep working").click();
     harness.step();
     harness.step();
-    assert!(!harness.state().quit.asking);
+    assert!(!harness.state().view.quit.asking);
     assert!(harness.query_by_label("Quit VidPrism?").is_none());
     assert_eq!(harness.state().model.in_flight(), 1, "still running");
 
@@ -391,7 +391,7 @@ fn closing_while_videos_run_asks_first_and_keeps_working_if_told_to() {
     harness.step();
     harness.get_by_label("Quit").click();
     harness.step();
-    assert!(harness.state().quit.confirmed);
+    assert!(harness.state().view.quit.confirmed);
     assert!(root_commands(&harness).contains(&egui::ViewportCommand::Close));
 }
 

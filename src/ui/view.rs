@@ -4,50 +4,43 @@
 use eframe::egui;
 
 use super::app::App;
+use super::command::{Command, CommandSender};
 use super::format;
-use super::notify::open_in_file_manager;
-use super::quit::quit_guard_ui;
-use super::row::{details_ui, row_ui, RowAction};
+use super::quit::{close_request_input, quit_prompt_ui};
+use super::row::{details_ui, row_ui};
 use super::settings_panel::settings_ui;
 
-/// One frame of the window. Handles input first (drops, Ctrl+O), then the
-/// engine's news, then draws.
+/// One frame of the window. Input (drops, Ctrl+O, a close request) and
+/// dialog answers are handled first, then the engine's news; then the
+/// window is drawn, and what was clicked is handled at the end of the frame.
 pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
     let ctx = ui.ctx().clone();
-    let dropped: Vec<std::path::PathBuf> = ui.input(|i| {
-        i.raw
-            .dropped_files
-            .iter()
-            .map(|f| f.path().to_path_buf())
-            .collect()
-    });
-    if !dropped.is_empty() {
-        app.add_paths(&dropped);
-    }
-    if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
-        app.open_add_dialog();
-    }
+    let commands = app.commands();
+    input_ui(ui, &commands);
+    app.run_commands(&ctx);
     app.poll(&ctx);
 
     egui::Panel::top("settings").show(ui, |ui| {
         ui.add_space(4.0);
-        settings_ui(app, ui);
+        settings_ui(app, ui, &commands);
         ui.add_space(4.0);
     });
-    egui::Panel::bottom("footer").show(ui, |ui| footer_ui(app, ui));
-    if app.notice.is_some() {
-        egui::Panel::top("notice").show(ui, |ui| notice_ui(app, ui));
+    egui::Panel::bottom("footer").show(ui, |ui| footer_ui(app, ui, &commands));
+    if app.view.notice.is_some() {
+        egui::Panel::top("notice").show(ui, |ui| notice_ui(app, ui, &commands));
     }
 
-    let mut actions = Vec::new();
     let selected = app
+        .view
         .selected
         .and_then(|id| app.model.row(id).map(|r| (id, r)));
     if let Some((id, row)) = selected {
         egui::Panel::right("details")
             .default_size(340.0)
             .show(ui, |ui| {
-                actions.extend(details_ui(ui, row, app.textures.get(&id)));
+                if let Some(c) = details_ui(ui, row, app.view.textures.get(&id)) {
+                    commands.send(c);
+                }
             });
     }
     egui::CentralPanel::default().show(ui, |ui| {
@@ -59,41 +52,35 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 for row in app.model.rows() {
-                    let selected = app.selected == Some(row.id);
-                    actions.extend(row_ui(ui, row, app.textures.get(&row.id), selected));
+                    let selected = app.view.selected == Some(row.id);
+                    if let Some(c) = row_ui(ui, row, app.view.textures.get(&row.id), selected) {
+                        commands.send(c);
+                    }
                     ui.add_space(4.0);
                 }
             });
     });
-    for action in actions {
-        apply(app, action);
-    }
     drop_overlay_ui(ui);
-    quit_guard_ui(app, &ctx);
+    quit_prompt_ui(app, &ctx, &commands);
+    app.run_commands(&ctx);
 }
 
-fn apply(app: &mut App, action: RowAction) {
-    match action {
-        // Clicking the selected row again closes its details.
-        RowAction::Select(id) if app.selected == Some(id) => app.selected = None,
-        RowAction::Select(id) => app.selected = Some(id),
-        RowAction::Cancel(id) => app.cancel(id),
-        RowAction::Retry(id) => app.retry(id),
-        RowAction::Remove(id) => app.remove(id),
-        RowAction::MoveUp(id) => app.move_up(id),
-        RowAction::MoveDown(id) => app.move_down(id),
-        RowAction::MoveToTop(id) => app.move_row(id, 0),
-        RowAction::MoveOnto { row, target } => {
-            if let Some(at) = app.model.index_of(target) {
-                app.move_row(row, at);
-            }
-        }
-        RowAction::OpenFolder(id) => {
-            if let Some(row) = app.model.row(id) {
-                open_in_file_manager(&row.output_folder());
-            }
-        }
+/// What the frame's input asks: files dropped, Ctrl+O, closing the window.
+fn input_ui(ui: &mut egui::Ui, commands: &CommandSender) {
+    let dropped: Vec<std::path::PathBuf> = ui.input(|i| {
+        i.raw
+            .dropped_files
+            .iter()
+            .map(|f| f.path().to_path_buf())
+            .collect()
+    });
+    if !dropped.is_empty() {
+        commands.send(Command::AddPaths(dropped));
     }
+    if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
+        commands.send(Command::OpenAddDialog);
+    }
+    close_request_input(ui.ctx(), commands);
 }
 
 fn empty_ui(ui: &mut egui::Ui) {
@@ -107,19 +94,19 @@ fn empty_ui(ui: &mut egui::Ui) {
 }
 
 /// A message the user must see (the job store was set aside), until dismissed.
-fn notice_ui(app: &mut App, ui: &mut egui::Ui) {
+fn notice_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     ui.horizontal_wrapped(|ui| {
-        if let Some(notice) = &app.notice {
+        if let Some(notice) = &app.view.notice {
             ui.colored_label(ui.visuals().warn_fg_color, notice);
         }
         if ui.button("Dismiss").clicked() {
-            app.notice = None;
+            commands.send(Command::DismissNotice);
         }
     });
 }
 
 /// Pause or resume the queue, clear the rows that ended.
-fn queue_controls_ui(app: &mut App, ui: &mut egui::Ui) {
+fn queue_controls_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     let pause = if app.paused {
         "Resume queue"
     } else {
@@ -131,21 +118,21 @@ fn queue_controls_ui(app: &mut App, ui: &mut egui::Ui) {
         "Start no new video; those running finish"
     };
     if ui.button(pause).on_hover_text(hint).clicked() {
-        app.set_paused(!app.paused);
+        commands.send(Command::SetPaused(!app.paused));
     }
     let finished = app.model.rows().iter().any(|r| r.status.is_final());
     if ui
         .add_enabled(finished, egui::Button::new("Clear finished"))
         .clicked()
     {
-        app.clear_finished();
+        commands.send(Command::ClearFinished);
     }
 }
 
-fn footer_ui(app: &mut App, ui: &mut egui::Ui) {
+fn footer_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     let t = app.model.totals(app.jobs_at_once());
     ui.horizontal(|ui| {
-        queue_controls_ui(app, ui);
+        queue_controls_ui(app, ui, commands);
         ui.separator();
         if app.paused {
             ui.strong("Paused");

@@ -1,0 +1,144 @@
+//! Everything the user (or a native dialog) can ask of the window, as data.
+//! Drawing functions (`*_ui`) and dialog threads only send a [`Command`];
+//! `App::handle` is the one place that applies them, so what a click does
+//! is read in one match and can be tested without drawing.
+
+use std::path::PathBuf;
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+use vidprism::presets::Preset;
+
+use super::queue_model::RowId;
+
+/// One thing to do to the window's state or its systems.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Something about one queue row.
+    Row(RowCommand),
+    /// Queues files; folders are searched for videos.
+    AddPaths(Vec<PathBuf>),
+    /// Opens the "Add videos" dialog; its files come back as `AddPaths`.
+    OpenAddDialog,
+    /// Opens the output folder dialog; its folder comes back as `SetOutputDir`.
+    PickOutputFolder,
+    SetOutputDir(PathBuf),
+    /// Shows a folder in the file manager, creating it first (the output
+    /// folder may not exist before the first job).
+    ShowFolder(PathBuf),
+    /// The presets chosen for videos being added, in the list's order.
+    SetPresets(Vec<String>),
+    SetTranscodeJobs(usize),
+    /// No new job starts while paused; running jobs finish.
+    SetPaused(bool),
+    /// Removes every ended row from the queue and the store.
+    ClearFinished,
+    DismissNotice,
+    Presets(PresetCommand),
+    Farm(FarmCommand),
+    /// The platform asked to close the window.
+    CloseRequested,
+    /// The answer to "Quit VidPrism?".
+    Quit(QuitAnswer),
+}
+
+/// What a click asks of one row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowCommand {
+    /// Shows the row's details, or closes them when it is already selected.
+    Select(RowId),
+    Cancel(RowId),
+    Retry(RowId),
+    Remove(RowId),
+    /// Shows the row's outputs in the file manager.
+    OpenFolder(RowId),
+    MoveUp(RowId),
+    MoveDown(RowId),
+    MoveToTop(RowId),
+    /// A waiting row dragged onto another row takes that row's place.
+    MoveOnto {
+        row: RowId,
+        target: RowId,
+    },
+}
+
+/// What the "Presets" window asks of the preset editor.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PresetCommand {
+    Open,
+    Close,
+    Create,
+    Duplicate(Preset),
+    Edit(Preset),
+    /// Removes a user preset's file (also an invalid one).
+    Delete(PathBuf),
+    /// Opens the import dialog; its file comes back as `ImportFrom`.
+    Import,
+    ImportFrom(PathBuf),
+    /// Opens the export dialog; its file comes back as `ExportTo`.
+    Export(Preset),
+    ExportTo(PathBuf, Preset),
+    Save,
+    Discard,
+}
+
+/// What the "Farm" window asks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FarmCommand {
+    /// Opens the window with the current farm settings as the draft.
+    Open,
+    /// Connects to the farm the draft describes.
+    Connect,
+    /// New jobs run on this computer.
+    UseThisComputer,
+    Close,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuitAnswer {
+    Quit,
+    KeepWorking,
+}
+
+impl From<RowCommand> for Command {
+    fn from(c: RowCommand) -> Command {
+        Command::Row(c)
+    }
+}
+
+impl From<PresetCommand> for Command {
+    fn from(c: PresetCommand) -> Command {
+        Command::Presets(c)
+    }
+}
+
+impl From<FarmCommand> for Command {
+    fn from(c: FarmCommand) -> Command {
+        Command::Farm(c)
+    }
+}
+
+/// Where drawing code and dialog threads send commands; cheap to clone.
+#[derive(Clone)]
+pub struct CommandSender(Sender<Command>);
+
+impl CommandSender {
+    pub fn send(&self, command: impl Into<Command>) {
+        // The receiver lives as long as the app; a send after it is gone
+        // has nobody left to act on it.
+        let _ = self.0.send(command.into());
+    }
+}
+
+/// The app's end: commands waiting to be handled.
+pub struct CommandReceiver(Receiver<Command>);
+
+impl CommandReceiver {
+    pub fn try_next(&self) -> Option<Command> {
+        self.0.try_recv().ok()
+    }
+}
+
+pub fn command_channel() -> (CommandSender, CommandReceiver) {
+    let (tx, rx) = unbounded();
+    (CommandSender(tx), CommandReceiver(rx))
+}

@@ -1,0 +1,60 @@
+//! What the window drives, apart from what it shows: the job runner, the
+//! job store, the settings and where they are remembered, the thumbnail
+//! loader, the file dialogs and the "queue finished" notification. The
+//! view's own state is in [`super::view_state`].
+
+use std::path::PathBuf;
+
+use vidprism::presets::Preset;
+use vidprism::settings::Settings;
+use vidprism::store::JobStore;
+
+use super::dialogs::Dialogs;
+use super::notify::FinishNotifier;
+use super::runner::Runner;
+use super::settings_store::SettingsStore;
+use super::thumbnails::ThumbnailLoader;
+
+pub struct Systems {
+    pub runner: Runner,
+    /// The job store behind the queue (`None`: the queue is not remembered).
+    pub jobs: Option<JobStore>,
+    pub settings: Settings,
+    /// Remembers `settings` off the UI thread.
+    pub settings_store: SettingsStore,
+    /// Presets the user can pick: the built-ins, then the user's.
+    pub presets: Vec<Preset>,
+    pub loader: ThumbnailLoader,
+    pub dialogs: Dialogs,
+    pub notifier: FinishNotifier,
+}
+
+impl Systems {
+    /// Remembers the current settings.
+    pub fn save_settings(&self) {
+        self.settings_store.save(&self.settings);
+    }
+
+    pub fn output_dir(&self) -> PathBuf {
+        self.settings
+            .output_dir
+            .clone()
+            .unwrap_or_else(vidprism::output::default_output_dir)
+    }
+
+    /// The presets chosen for videos being added, in the list's order;
+    /// names no longer known are ignored.
+    pub fn chosen_presets(&self) -> Vec<Preset> {
+        self.presets
+            .iter()
+            .filter(|p| self.settings.presets.contains(&p.name))
+            .cloned()
+            .collect()
+    }
+
+    /// How many videos transcode at once: the setting, or on a farm what
+    /// its workers can take.
+    pub fn jobs_at_once(&self) -> usize {
+        self.runner.jobs_at_once(&self.settings)
+    }
+}

@@ -1,0 +1,44 @@
+//! What the window shows that is not the queue itself: the selected row,
+//! uploaded thumbnails, a notice, and the state of its forms and prompts.
+//! Changed only by `App::handle` (and the forms' own fields while typing).
+
+use std::collections::HashMap;
+
+use eframe::egui;
+
+use super::farm::FarmForm;
+use super::preset_editor::PresetEditor;
+use super::queue_model::RowId;
+use super::quit::QuitPrompt;
+
+/// A thumbnail uploaded to the GPU, or why there is none.
+pub enum ThumbnailTexture {
+    Ready(egui::TextureHandle),
+    Failed(String),
+}
+
+pub struct ViewState {
+    /// The row whose details are shown.
+    pub selected: Option<RowId>,
+    pub textures: HashMap<RowId, ThumbnailTexture>,
+    /// Something the user must know (a store set aside), shown until dismissed.
+    pub notice: Option<String>,
+    /// The "Farm" window.
+    pub farm_form: FarmForm,
+    /// The "Presets" window and the user preset files.
+    pub preset_editor: PresetEditor,
+    /// Asking before a close stops running videos.
+    pub quit: QuitPrompt,
+    /// Viewport commands (a close held or confirmed) for the frame to send.
+    pub viewport: Vec<egui::ViewportCommand>,
+}
+
+impl ViewState {
+    /// Forgets what was shown of a row that left the queue.
+    pub fn forget_row(&mut self, row: RowId) {
+        self.textures.remove(&row);
+        if self.selected == Some(row) {
+            self.selected = None;
+        }
+    }
+}
