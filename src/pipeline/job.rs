@@ -152,7 +152,7 @@ impl Job {
 
     /// Sets an output folder reserved elsewhere, which this job only writes
     /// into and never removes; false if already set.
-    pub fn use_dir(&self, dir: PathBuf) -> bool {
+    pub(super) fn use_dir(&self, dir: PathBuf) -> bool {
         self.dir
             .set(JobDir {
                 path: dir,
