@@ -12,11 +12,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::farm::FarmConnection;
+/// Most jobs transcoding at once the settings accept: the engine's limit.
+pub use crate::pipeline::MAX_TRANSCODE_JOBS;
 use crate::presets::DEFAULT_PRESET;
-
-/// Most jobs transcoding at once the settings accept; more would only make
-/// every job slower on a desktop machine.
-pub const MAX_TRANSCODE_JOBS: usize = 8;
 
 /// What the window remembers between runs. Unknown fields are ignored and
 /// missing ones take their defaults, so older and newer files both load.

@@ -12,6 +12,9 @@ use clap::{Args, Parser, Subcommand};
 
 pub use farm_args::FarmArgs;
 
+/// `process --jobs` accepts what the engine runs at once, no more.
+const MAX_JOBS: i64 = vidprism::pipeline::MAX_TRANSCODE_JOBS as i64;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "vidprism",
@@ -49,7 +52,7 @@ pub struct ProcessArgs {
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Jobs transcoding at once.
-    #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
     pub jobs: u16,
     /// Fail a transcode that makes no progress for this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
@@ -118,4 +121,26 @@ pub struct PresetsArgs {
     /// Check a preset file and print what is wrong with it (exit 1 if anything).
     #[arg(long, value_name = "FILE")]
     pub check: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn process_jobs(jobs: &str) -> Result<u16, clap::Error> {
+        let cli = Cli::try_parse_from(["vidprism", "process", "--jobs", jobs, "clip.mp4"])?;
+        match cli.command {
+            Some(Command::Process(args)) => Ok(args.jobs),
+            other => panic!("not a process command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn process_refuses_more_jobs_than_the_engine_runs_at_once() {
+        let max = vidprism::pipeline::MAX_TRANSCODE_JOBS;
+        assert_eq!(process_jobs(&max.to_string()).ok(), u16::try_from(max).ok());
+        let refused = process_jobs(&(max + 1).to_string()).unwrap_err();
+        assert_eq!(refused.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(process_jobs("0").is_err());
+    }
 }

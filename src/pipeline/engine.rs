@@ -2,29 +2,29 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
-use super::emitter::Emitter;
 pub use super::emitter::Waker;
-use super::event::{Event, EventKind, JobId};
+use super::event::{Event, JobId};
 use super::gate::Gate;
+use super::hub::EventHub;
 use super::job::Job;
+use super::stage_error::StageError;
 use super::stages::{self, FanOut};
 use super::stall::{StallTimeout, DEFAULT_STALL_TIMEOUT};
 use super::worker::spawn_worker;
 use crate::presets::Preset;
 
-/// Most transcode workers; how many run at once is the gate's limit.
-const MAX_TRANSCODE_WORKERS: usize = 8;
+/// Most jobs transcoding at once: the engine starts this many transcode
+/// workers, and the settings and `process --jobs` accept no more. More
+/// would only make every job slower on a desktop machine.
+pub const MAX_TRANSCODE_JOBS: usize = 8;
 /// Queued jobs per queue. Jobs are small; the bound keeps a runaway
 /// producer from growing memory without limit.
 const QUEUE_CAPACITY: usize = 4096;
-/// Events waiting for the front end.
-const EVENT_CAPACITY: usize = 65_536;
 
 /// One source to process.
 #[derive(Clone, Debug)]
@@ -36,7 +36,7 @@ pub struct JobRequest {
 
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
-    /// Jobs transcoding at once.
+    /// Jobs transcoding at once, at most [`MAX_TRANSCODE_JOBS`].
     pub transcode_jobs: usize,
     pub thumbnail_workers: usize,
     pub ingest_workers: usize,
@@ -57,10 +57,8 @@ impl Default for EngineConfig {
 
 pub struct Engine {
     ingest: Option<Sender<Arc<Job>>>,
-    events: Receiver<Event>,
-    emitter: Emitter,
+    hub: EventHub,
     jobs: Mutex<HashMap<JobId, Weak<Job>>>,
-    next_id: AtomicU64,
     gate: Arc<Gate>,
     stall: StallTimeout,
     threads: Vec<JoinHandle<()>>,
@@ -70,8 +68,7 @@ impl Engine {
     /// Starts the workers. `waker` is called after every event.
     pub fn start(config: EngineConfig, waker: Option<Waker>) -> std::io::Result<Engine> {
         crate::media::init();
-        let (event_tx, events) = bounded(EVENT_CAPACITY);
-        let emitter = Emitter::new(event_tx, waker);
+        let hub = EventHub::new(waker);
         let (ingest_tx, ingest_rx) = bounded::<Arc<Job>>(QUEUE_CAPACITY);
         let (thumb_tx, thumb_rx) = bounded::<Arc<Job>>(QUEUE_CAPACITY);
         let (transcode_tx, transcode_rx) = bounded::<Arc<Job>>(QUEUE_CAPACITY);
@@ -101,7 +98,7 @@ impl Engine {
             )?);
         }
         let stall = StallTimeout::new(config.stall_timeout);
-        for i in 0..MAX_TRANSCODE_WORKERS {
+        for i in 0..MAX_TRANSCODE_JOBS {
             let stall = stall.clone();
             threads.push(spawn_worker(
                 format!("transcode {i}"),
@@ -112,10 +109,8 @@ impl Engine {
         }
         Ok(Engine {
             ingest: Some(ingest_tx),
-            events,
-            emitter,
+            hub,
             jobs: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(1),
             gate,
             stall,
             threads,
@@ -124,20 +119,14 @@ impl Engine {
 
     /// Queues a source; its events carry the returned id.
     pub fn submit(&self, request: JobRequest) -> JobId {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let job = Arc::new(self.hub.new_job(request));
+        let id = job.id();
         tracing::info!(
             job = id,
-            input = %request.input.display(),
-            presets = ?request.presets.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            input = %job.request().input.display(),
+            presets = ?job.request().presets.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
             "job submitted"
         );
-        self.emitter.emit(
-            id,
-            EventKind::Queued {
-                input: request.input.clone(),
-            },
-        );
-        let job = Arc::new(Job::new(id, request, self.emitter.clone()));
         {
             let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
             jobs.retain(|_, j| j.strong_count() > 0);
@@ -148,7 +137,7 @@ impl Engine {
             .as_ref()
             .is_some_and(|q| q.send(Arc::clone(&job)).is_ok());
         if !sent {
-            job.record_error("VidPrism is shutting down".into());
+            job.record_error(StageError::ShuttingDown);
             job.end_stage();
         }
         id
@@ -160,7 +149,7 @@ impl Engine {
         let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
         match jobs.get(&id).and_then(Weak::upgrade) {
             Some(job) if !job.has_ended() => {
-                job.cancel.store(true, Ordering::Relaxed);
+                job.cancel();
                 true
             }
             _ => false,
@@ -170,10 +159,11 @@ impl Engine {
     /// The event channel. Every job ends with exactly one of `job_done`,
     /// `job_failed` or `cancelled`.
     pub fn events(&self) -> &Receiver<Event> {
-        &self.events
+        self.hub.events()
     }
 
-    /// How many jobs transcode at once; takes effect as jobs start.
+    /// How many jobs transcode at once (at most [`MAX_TRANSCODE_JOBS`]);
+    /// takes effect as jobs start.
     pub fn set_transcode_jobs(&self, n: usize) {
         self.gate.set_limit(n);
     }
@@ -217,15 +207,9 @@ impl Drop for Engine {
             .values()
             .filter_map(Weak::upgrade)
         {
-            job.cancel.store(true, Ordering::Relaxed);
+            job.cancel();
         }
         self.ingest = None;
-        // Workers may still send events; drain so none blocks on a full channel.
-        let events = self.events.clone();
-        let drainer = std::thread::spawn(move || while events.recv().is_ok() {});
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
-        drop(drainer);
+        self.hub.join_draining(self.threads.drain(..));
     }
 }

@@ -1,5 +1,7 @@
 //! One job's shared state: its request, its cancel flag, what its stages
-//! have made, and the single place that decides how it ends.
+//! have made, and the single place that decides how it ends. Its fields
+//! are private: the engine's and the farm's threads change a job only
+//! through its methods.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -10,6 +12,7 @@ use super::clock::elapsed_ms;
 use super::emitter::Emitter;
 use super::engine::JobRequest;
 use super::event::{EventKind, JobId};
+use super::stage_error::StageError;
 use crate::media::SourceInfo;
 use crate::plan::Plan;
 
@@ -32,7 +35,7 @@ struct Tally {
     /// Stages started and not yet ended; the job ends when this reaches 0.
     open_stages: usize,
     outputs: usize,
-    errors: Vec<String>,
+    errors: Vec<StageError>,
     /// The source itself turned out unusable (truncated, corrupt): nothing
     /// made from it is kept.
     source_failed: bool,
@@ -40,15 +43,15 @@ struct Tally {
 }
 
 pub struct Job {
-    pub id: JobId,
-    pub request: JobRequest,
-    pub cancel: AtomicBool,
+    id: JobId,
+    request: JobRequest,
+    cancel: AtomicBool,
     /// Set by the stall watch: the job was stopped for making no progress,
     /// so it fails instead of ending as cancelled.
     stalled: AtomicBool,
     /// When the job last made progress, on the event clock.
     last_progress_ms: AtomicU64,
-    pub prepared: OnceLock<Prepared>,
+    prepared: OnceLock<Prepared>,
     /// The job's output folder, once known.
     dir: OnceLock<JobDir>,
     emitter: Emitter,
@@ -57,7 +60,7 @@ pub struct Job {
 
 impl Job {
     /// A job with its ingest stage open.
-    pub fn new(id: JobId, request: JobRequest, emitter: Emitter) -> Job {
+    pub(super) fn new(id: JobId, request: JobRequest, emitter: Emitter) -> Job {
         Job {
             id,
             request,
@@ -78,8 +81,36 @@ impl Job {
         self.tally.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    pub fn id(&self) -> JobId {
+        self.id
+    }
+
+    pub fn request(&self) -> &JobRequest {
+        &self.request
+    }
+
+    /// Asks the job's work to stop; it ends as cancelled (unless stalled).
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
     pub fn is_cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// The flag the media layer polls to stop a transcode.
+    pub(super) fn cancel_flag(&self) -> &AtomicBool {
+        &self.cancel
+    }
+
+    /// What ingest learned and decided, once it has.
+    pub(super) fn prepared(&self) -> Option<&Prepared> {
+        self.prepared.get()
+    }
+
+    /// Keeps what ingest learned; false if the job was prepared already.
+    pub(super) fn set_prepared(&self, prepared: Prepared) -> bool {
+        self.prepared.set(prepared).is_ok()
     }
 
     /// Whether the job's final event has been sent. A worker may still hold
@@ -89,23 +120,23 @@ impl Job {
     }
 
     /// Notes that the job just made progress (for the stall watch).
-    pub fn touch_progress(&self) {
+    pub(super) fn touch_progress(&self) {
         self.last_progress_ms.store(elapsed_ms(), Ordering::Relaxed);
     }
 
     /// How long since the job last made progress.
-    pub fn since_progress(&self) -> Duration {
+    pub(super) fn since_progress(&self) -> Duration {
         let last = self.last_progress_ms.load(Ordering::Relaxed);
         Duration::from_millis(elapsed_ms().saturating_sub(last))
     }
 
     /// Stops the job because it stalled; it will fail, not be cancelled.
-    pub fn mark_stalled(&self) {
+    pub(super) fn mark_stalled(&self) {
         self.stalled.store(true, Ordering::Relaxed);
-        self.cancel.store(true, Ordering::Relaxed);
+        self.cancel();
     }
 
-    pub fn is_stalled(&self) -> bool {
+    pub(super) fn is_stalled(&self) -> bool {
         self.stalled.load(Ordering::Relaxed)
     }
 
@@ -121,7 +152,7 @@ impl Job {
 
     /// Sets an output folder reserved elsewhere, which this job only writes
     /// into and never removes; false if already set.
-    pub fn use_dir(&self, dir: PathBuf) -> bool {
+    pub(super) fn use_dir(&self, dir: PathBuf) -> bool {
         self.dir
             .set(JobDir {
                 path: dir,
@@ -153,9 +184,10 @@ impl Job {
 
     /// Records why part of the job failed; the same reason from two stages
     /// (a corrupt source fails both) is kept once.
-    pub fn record_error(&self, error: String) {
+    pub fn record_error(&self, error: StageError) {
         let mut tally = self.tally();
-        if !tally.errors.contains(&error) {
+        let text = error.to_string();
+        if !tally.errors.iter().any(|e| e.to_string() == text) {
             tally.errors.push(error);
         }
     }
@@ -166,7 +198,7 @@ impl Job {
     }
 
     /// Records that the source is unusable; everything made from it goes.
-    pub fn record_source_error(&self, error: String) {
+    pub fn record_source_error(&self, error: StageError) {
         self.tally().source_failed = true;
         self.record_error(error);
     }
@@ -199,7 +231,7 @@ impl Job {
         true
     }
 
-    fn take_end(tally: &mut Tally) -> (usize, Vec<String>, bool) {
+    fn take_end(tally: &mut Tally) -> (usize, Vec<StageError>, bool) {
         tally.ended = true;
         (
             tally.outputs,
@@ -209,7 +241,7 @@ impl Job {
     }
 
     /// Sends the job's final event and removes what must not stay.
-    fn finish(&self, (outputs, errors, source_failed): (usize, Vec<String>, bool)) {
+    fn finish(&self, (outputs, errors, source_failed): (usize, Vec<StageError>, bool)) {
         let dir = self.dir.get().filter(|d| d.owned).map(|d| d.path.clone());
         // A stalled job was stopped through its cancel flag but fails.
         let cancelled = self.is_cancelled() && !self.is_stalled();
@@ -233,11 +265,17 @@ impl Job {
                     let _ = std::fs::remove_dir(dir);
                 }
             }
-            let error = errors.join("; ");
+            // The user's sentence is made here, once, from the typed reasons.
+            let error = errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
             tracing::warn!(
                 job = self.id,
                 input = %self.request.input.display(),
                 outputs,
+                causes = ?errors,
                 "job failed: {error}"
             );
             self.emit(EventKind::JobFailed { error });
@@ -262,8 +300,46 @@ mod tests {
         } else {
             job.use_dir(dir.to_path_buf());
         }
-        job.cancel.store(true, Ordering::Relaxed);
+        job.cancel();
         job.end_stage();
+    }
+
+    #[test]
+    fn a_failed_job_says_each_reason_once_where_its_end_is_made() {
+        let (tx, events) = crossbeam_channel::unbounded();
+        let request = JobRequest {
+            input: "clip.mp4".into(),
+            presets: Vec::new(),
+            out_dir: "out".into(),
+        };
+        let job = Job::new(1, request, Emitter::new(tx, None));
+        job.open_stages(1);
+        let corrupt = || {
+            StageError::from(crate::error::Error::Corrupt {
+                path: "clip.mp4".into(),
+                detail: "moov atom not found".into(),
+            })
+        };
+        // The thumbnail and the transcode both find the source corrupt.
+        job.record_source_error(corrupt());
+        job.record_error(corrupt());
+        job.record_error(StageError::rendition(
+            "720p",
+            crate::error::Error::EncoderMissing {
+                encoder: "libx264".into(),
+            },
+        ));
+        job.end_stage();
+        job.end_stage();
+        let last = events.try_iter().last().map(|e| e.kind);
+        assert_eq!(
+            last,
+            Some(EventKind::JobFailed {
+                error: "clip.mp4: file is truncated or corrupt (moov atom not found); \
+                        rendition 720p failed: the libx264 encoder is not available in this FFmpeg build"
+                    .into()
+            })
+        );
     }
 
     #[test]

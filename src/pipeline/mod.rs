@@ -7,22 +7,28 @@
 //! submit --> ingest (probe, plan) --+--> thumbnail queue --> thumbnail workers --+
 //!                                   +--> transcode queue --> transcode workers --+--> events
 //! ```
+//!
+//! The farm (`crate::farm`) connects the same stages through a broker; it
+//! reaches into the pipeline only through [`for_farm`].
 
 mod clock;
-pub(crate) mod emitter;
+mod emitter;
 mod engine;
 mod event;
+pub(crate) mod for_farm;
 mod gate;
-pub(crate) mod job;
+mod hub;
+mod job;
 mod priority;
 mod progress;
 mod runner;
-pub(crate) mod stages;
-pub(crate) mod stall;
-pub(crate) mod worker;
+mod stage_error;
+mod stages;
+mod stall;
+mod worker;
 
 pub use clock::elapsed_ms;
-pub use engine::{Engine, EngineConfig, JobRequest, Waker};
+pub use engine::{Engine, EngineConfig, JobRequest, Waker, MAX_TRANSCODE_JOBS};
 pub use event::{Event, EventKind, JobId, Stage};
 pub use runner::JobRunner;
 pub use stall::DEFAULT_STALL_TIMEOUT;

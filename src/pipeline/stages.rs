@@ -10,7 +10,8 @@ use crossbeam_channel::Sender;
 use super::event::{EventKind, Stage};
 use super::job::{Job, Prepared};
 use super::progress::ProgressReporter;
-use super::stall::{describe, run_watched, StallTimeout};
+use super::stage_error::StageError;
+use super::stall::{run_watched, StallTimeout};
 use crate::error::Error;
 use crate::media::{self, RenditionTarget};
 use crate::output::{reserve_job_dir, StagedFile};
@@ -56,16 +57,17 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
             rendition: None,
         });
     }
-    let info = match media::probe(&job.request.input) {
+    let request = job.request();
+    let info = match media::probe(&request.input) {
         Ok(info) => info,
         Err(e) => {
-            tracing::info!(job = job.id, error = %e, "probe failed");
-            job.record_error(e.to_string());
+            tracing::info!(job = job.id(), error = %e, "probe failed");
+            job.record_error(e.into());
             return None;
         }
     };
     tracing::info!(
-        job = job.id,
+        job = job.id(),
         width = info.display.width,
         height = info.display.height,
         duration_s = info.duration_s,
@@ -84,20 +86,19 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
             audio_codec: info.audio_codec.clone(),
         });
     }
-    let plan = plan(info.display, &job.request.presets);
+    let plan = plan(info.display, &request.presets);
     let dir_set = match dir {
         Some(dir) => job.use_dir(dir),
         None => {
-            let stem = job
-                .request
+            let stem = request
                 .input
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            match reserve_job_dir(&job.request.out_dir, &stem) {
+            match reserve_job_dir(&request.out_dir, &stem) {
                 Ok(dir) => job.set_dir(dir),
                 Err(e) => {
-                    job.record_error(e.to_string());
+                    job.record_error(e.into());
                     return None;
                 }
             }
@@ -112,8 +113,8 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
         }
     }
     let has_renditions = !plan.renditions.is_empty();
-    if !dir_set || job.prepared.set(Prepared { info, plan }).is_err() {
-        job.record_error("internal error: job ingested twice".into());
+    if !dir_set || !job.set_prepared(Prepared { info, plan }) {
+        job.record_error(StageError::IngestedTwice);
         return None;
     }
     Some(has_renditions)
@@ -122,13 +123,13 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
 fn send_or_fail(queue: &Sender<Arc<Job>>, job: &Arc<Job>) {
     if queue.send(Arc::clone(job)).is_err() {
         // Only when the engine is shutting down.
-        job.record_error("VidPrism is shutting down".into());
+        job.record_error(StageError::ShuttingDown);
         job.end_stage();
     }
 }
 
 pub fn thumbnail(job: &Arc<Job>) {
-    let Some(prepared) = job.prepared.get() else {
+    let Some(prepared) = job.prepared() else {
         return;
     };
     if job.is_cancelled() {
@@ -140,7 +141,7 @@ pub fn thumbnail(job: &Arc<Job>) {
     });
     // A job has one thumbnail: its first preset's spec says how.
     let spec = job
-        .request
+        .request()
         .presets
         .first()
         .map(|p| p.thumbnail)
@@ -151,7 +152,7 @@ pub fn thumbnail(job: &Arc<Job>) {
     };
     let staged = StagedFile::new(dir.join(name));
     let made = media::write_thumbnail(
-        &job.request.input,
+        &job.request().input,
         staged.temp_path(),
         prepared.info.display,
         &spec,
@@ -166,13 +167,13 @@ pub fn thumbnail(job: &Arc<Job>) {
                 height: size.height,
             });
         }
-        Err(e) => job.record_error(e.to_string()),
+        Err(e) => job.record_error(e.into()),
     }
 }
 
 pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     super::priority::lower_current_thread();
-    let Some(prepared) = job.prepared.get() else {
+    let Some(prepared) = job.prepared() else {
         return;
     };
     if job.is_cancelled() {
@@ -211,8 +212,9 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         prepared.info.duration_s,
     );
     let timeout = stall.get();
+    let cancel = job.cancel_flag();
     let results = run_watched(job, timeout, || {
-        media::transcode(&job.request.input, &targets, &job.cancel, &|i, p| {
+        media::transcode(&job.request().input, &targets, cancel, &|i, p| {
             job.touch_progress();
             reporter.report(i, p)
         })
@@ -228,20 +230,18 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     };
     let results = match results {
         Err(Error::Cancelled) if job.is_stalled() => {
-            let reason = format!(
-                "{}: stalled: no progress for {}, so it was stopped",
-                job.request.input.display(),
-                describe(timeout)
-            );
-            fail_every_rendition(&reason);
-            return job.record_error(reason);
+            let stalled = StageError::Stalled {
+                input: job.request().input.clone(),
+                waited: timeout,
+            };
+            fail_every_rendition(&stalled.to_string());
+            return job.record_error(stalled);
         }
         Ok(results) => results,
         Err(Error::Cancelled) => return,
         Err(e) => {
-            let reason = e.to_string();
-            fail_every_rendition(&reason);
-            return job.record_source_error(reason);
+            fail_every_rendition(&e.to_string());
+            return job.record_source_error(e.into());
         }
     };
     for ((rendition, staged), result) in renditions.iter().zip(staged).zip(results) {
@@ -249,7 +249,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         match result.and_then(|()| staged.commit()) {
             Ok(bytes) => {
                 tracing::info!(
-                    job = job.id,
+                    job = job.id(),
                     rendition = %rendition.label,
                     path = %path.display(),
                     bytes,
@@ -267,7 +267,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             Err(Error::Cancelled) => {}
             Err(e) => {
                 tracing::warn!(
-                    job = job.id,
+                    job = job.id(),
                     rendition = %rendition.label,
                     error = ?e,
                     "rendition failed: {e}"
@@ -276,7 +276,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                     rendition: rendition.label.clone(),
                     error: e.to_string(),
                 });
-                job.record_error(format!("rendition {} failed: {e}", rendition.label));
+                job.record_error(StageError::rendition(&rendition.label, e));
             }
         }
     }

@@ -9,6 +9,7 @@ use crossbeam_channel::Receiver;
 
 use super::gate::Gate;
 use super::job::Job;
+use super::stage_error::StageError;
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
@@ -43,10 +44,9 @@ pub fn run_caught<R>(job: &Job, work: impl FnOnce() -> R) -> Option<R> {
     match catch_unwind(AssertUnwindSafe(work)) {
         Ok(r) => Some(r),
         Err(payload) => {
-            job.record_error(format!(
-                "internal error (please report it): {}",
-                panic_message(payload.as_ref())
-            ));
+            job.record_error(StageError::Panicked {
+                message: panic_message(payload.as_ref()),
+            });
             None
         }
     }
@@ -65,7 +65,7 @@ mod tests {
         let emitter = Emitter::new(event_tx, None);
         let (queue_tx, queue_rx) = crossbeam_channel::unbounded();
         let worker = spawn_worker("test".into(), queue_rx, None, |job: &Arc<Job>| {
-            if job.id == 1 {
+            if job.id() == 1 {
                 panic!("decoder exploded");
             }
         })

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{forget, lock, Jobs, NEWS_WAIT};
 use crate::farm::broker::{AbandonedFeed, Broker};
+use crate::pipeline::for_farm::StageError;
 
 /// Fails the jobs whose work the broker gave up on: every worker that took
 /// it vanished (a source that crashes the decoder kills each in turn).
@@ -28,13 +29,13 @@ pub(super) fn follow_abandoned(
         };
         broker.discard(&abandoned);
         let job = &farm_job.job;
-        job.record_error(format!(
+        job.record_error(StageError::remote(format!(
             "{}: no worker finished its {} stage: the worker stopped without a word \
              (killed or crashed) on all {} tries",
-            job.request.input.display(),
+            job.request().input.display(),
             abandoned.stage.name(),
             abandoned.deliveries
-        ));
+        )));
         job.end_now();
         forget(broker, &farm_job, jobs);
     }

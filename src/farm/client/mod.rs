@@ -10,12 +10,12 @@
 //! News repeated by a redelivered stage is ignored.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use crossbeam_channel::{unbounded, Receiver, Sender};
 
 mod abandoned;
 mod news;
@@ -27,15 +27,12 @@ use super::error::FarmError;
 use super::identity::submitter_prefix;
 use super::retry::with_retries;
 use super::wire::{self, Files, Work, WorkStage};
-use crate::pipeline::emitter::Emitter;
-use crate::pipeline::job::Job;
-use crate::pipeline::{Event, EventKind, JobId, JobRequest, JobRunner, Waker};
+use crate::pipeline::for_farm::{EventHub, Job, StageError};
+use crate::pipeline::{Event, JobId, JobRequest, JobRunner, Waker};
 use abandoned::follow_abandoned;
 use news::follow_news;
 use workers::{follow_workers, live_workers, Workers};
 
-/// Events waiting for the front end (as the engine's channel).
-const EVENT_CAPACITY: usize = 65_536;
 /// How long the news thread waits before checking whether to stop.
 const NEWS_WAIT: Duration = Duration::from_millis(500);
 /// One submitted job: the engine's tally, plus what news was seen.
@@ -61,9 +58,7 @@ pub struct FarmClient {
     broker: Broker,
     prefix: String,
     files: Files,
-    emitter: Emitter,
-    events: Receiver<Event>,
-    next_id: AtomicU64,
+    hub: EventHub,
     jobs: Jobs,
     workers: Workers,
     uploads: Option<Sender<Arc<FarmJob>>>,
@@ -82,8 +77,7 @@ impl FarmClient {
         let broker = Broker::connect(connection)?;
         let prefix = submitter_prefix();
         let feed = broker.news_feed(&prefix)?;
-        let (event_tx, events) = bounded(EVENT_CAPACITY);
-        let emitter = Emitter::new(event_tx, waker.clone());
+        let hub = EventHub::new(waker.clone());
         let jobs: Jobs = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let (upload_tx, upload_rx) = unbounded::<Arc<FarmJob>>();
@@ -136,9 +130,7 @@ impl FarmClient {
             broker,
             prefix,
             files,
-            emitter,
-            events,
-            next_id: AtomicU64::new(1),
+            hub,
             jobs,
             workers,
             uploads: Some(upload_tx),
@@ -172,18 +164,13 @@ impl JobRunner for FarmClient {
                 *path = absolute;
             }
         }
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let job = self.hub.new_job(request);
+        let id = job.id();
         let key = format!("{}.{id}", self.prefix);
-        tracing::info!(job = id, farm_job = %key, input = %request.input.display(), "job submitted to the farm");
-        self.emitter.emit(
-            id,
-            EventKind::Queued {
-                input: request.input.clone(),
-            },
-        );
+        tracing::info!(job = id, farm_job = %key, input = %job.request().input.display(), "job submitted to the farm");
         let job = Arc::new(FarmJob {
             key: key.clone(),
-            job: Job::new(id, request, self.emitter.clone()),
+            job,
             seen: Mutex::default(),
         });
         lock(&self.jobs).insert(key, Arc::clone(&job));
@@ -192,7 +179,7 @@ impl JobRunner for FarmClient {
             .as_ref()
             .is_some_and(|q| q.send(Arc::clone(&job)).is_ok());
         if !queued {
-            job.job.record_error("VidPrism is shutting down".into());
+            job.job.record_error(StageError::ShuttingDown);
             end_stage(&self.broker, &job, &self.jobs);
         }
         id
@@ -202,7 +189,7 @@ impl JobRunner for FarmClient {
         let Some(job) = self.find(id) else {
             return false;
         };
-        job.job.cancel.store(true, Ordering::Relaxed);
+        job.job.cancel();
         // The job ends here now; the workers stop at their next check.
         let ended = job.job.end_now();
         // Telling the broker can wait on the network: not on this thread
@@ -224,7 +211,7 @@ impl JobRunner for FarmClient {
     }
 
     fn events(&self) -> &Receiver<Event> {
-        &self.events
+        self.hub.events()
     }
 
     fn set_transcode_jobs(&self, _n: usize) {
@@ -255,19 +242,14 @@ impl Drop for FarmClient {
         self.uploads = None;
         let open: Vec<Arc<FarmJob>> = lock(&self.jobs).values().cloned().collect();
         for job in open {
-            job.job.cancel.store(true, Ordering::Relaxed);
+            job.job.cancel();
             let _ = self.broker.cancel_job(&job.key);
             job.job.end_now();
             forget(&self.broker, &job, &self.jobs);
         }
         self.stop.store(true, Ordering::Relaxed);
-        let events = self.events.clone();
-        let drainer = std::thread::spawn(move || while events.recv().is_ok() {});
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
+        self.hub.join_draining(self.threads.drain(..));
         self.broker.flush();
-        drop(drainer);
     }
 }
 
@@ -277,11 +259,11 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
     if job.is_cancelled() {
         return;
     }
-    let request = &job.request;
+    let request = job.request();
     let sent = (|| {
         // A missing file or a pipe gets its plain answer here, at once; a
         // pipe would also block the upload forever.
-        crate::media::check_source(&request.input).map_err(|e| e.to_string())?;
+        crate::media::check_source(&request.input)?;
         if *files == Files::ObjectStore {
             let name = wire::source_object(&farm_job.key);
             lock(&farm_job.seen).objects.push(name.clone());
@@ -293,9 +275,9 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
             .map_err(|e| match e {
                 // A source that cannot be read says so plainly.
                 FarmError::Transfer { file, reason, .. } => {
-                    format!("{}: {reason}", file.display())
+                    StageError::remote(format!("{}: {reason}", file.display()))
                 }
-                other => other.to_string(),
+                other => StageError::remote(other),
             })?;
         }
         let work = Work {
@@ -320,7 +302,7 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
             },
             || {},
         )
-        .map_err(|e| e.to_string())
+        .map_err(StageError::remote)
     })();
     if let Err(reason) = sent {
         job.record_error(reason);

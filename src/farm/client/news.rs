@@ -10,7 +10,7 @@ use crate::farm::broker::{Broker, NewsFeed};
 use crate::farm::retry::with_retries;
 use crate::farm::wire::{self, Files, News};
 use crate::output::{reserve_job_dir, StagedFile};
-use crate::pipeline::job::Job;
+use crate::pipeline::for_farm::{Job, StageError};
 use crate::pipeline::EventKind;
 
 pub(super) fn follow_news(
@@ -62,7 +62,7 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
             }
             match receive_output(broker, farm_job, kind, files) {
                 Ok(kind) => job.emit(kind),
-                Err(reason) => job.record_error(reason),
+                Err(reason) => job.record_error(StageError::remote(reason)),
             }
         }
         News::StageEnded {
@@ -81,6 +81,8 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
                 job.set_dir(dir);
             }
             for error in errors {
+                // The worker made the sentence; it travels as text.
+                let error = StageError::remote(error);
                 if source_failed {
                     job.record_source_error(error);
                 } else {
@@ -168,7 +170,7 @@ fn receive_output(
         }
         // One rendition that cannot be fetched fails alone.
         (Err(error), EventKind::RenditionDone { rendition, .. }) => {
-            job.record_error(format!("rendition {rendition} failed: {error}"));
+            job.record_error(StageError::rendition(&rendition, error.clone()));
             Ok(EventKind::RenditionFailed { rendition, error })
         }
         (Err(error), _) => Err(error),
@@ -180,13 +182,13 @@ fn job_dir(job: &Job) -> Result<PathBuf, String> {
     if let Some(dir) = job.dir() {
         return Ok(dir.clone());
     }
-    let stem = job
-        .request
+    let request = job.request();
+    let stem = request
         .input
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let dir = reserve_job_dir(&job.request.out_dir, &stem).map_err(|e| e.to_string())?;
+    let dir = reserve_job_dir(&request.out_dir, &stem).map_err(|e| e.to_string())?;
     job.set_dir(dir.clone());
     Ok(dir)
 }

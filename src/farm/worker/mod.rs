@@ -27,7 +27,6 @@ use super::identity::token;
 use super::path_map::PathMap;
 use super::source_cache::SourceCache;
 use super::wire::{self, Presence, WorkStage};
-use crate::pipeline::stall::StallTimeout;
 use crate::pipeline::DEFAULT_STALL_TIMEOUT;
 use stage::handle;
 
@@ -91,7 +90,8 @@ impl Stopper {
 struct Context {
     broker: Broker,
     config: WorkerConfig,
-    stall: StallTimeout,
+    /// A transcode making no progress for this long fails.
+    stall: Duration,
     stop: Stopper,
     sources: SourceCache,
 }
@@ -122,7 +122,7 @@ impl FarmWorker {
         );
         let context = Arc::new(Context {
             broker,
-            stall: StallTimeout::new(DEFAULT_STALL_TIMEOUT),
+            stall: DEFAULT_STALL_TIMEOUT,
             stop: stop.clone(),
             sources: SourceCache::new(config.scratch.join("sources")),
             config,

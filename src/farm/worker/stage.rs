@@ -5,21 +5,17 @@
 //! acknowledge it.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{select, unbounded, Receiver};
+use crossbeam_channel::{select, Receiver};
 
 use super::report::report;
 use super::Context;
 use crate::farm::broker::{Delivery, WorkPolicy};
 use crate::farm::error::FarmError;
 use crate::farm::wire::{self, Files, News, Work, WorkStage};
-use crate::pipeline::emitter::Emitter;
-use crate::pipeline::job::Job;
-use crate::pipeline::stages::{self, Announce};
-use crate::pipeline::worker::run_caught;
+use crate::pipeline::for_farm::{self, Job};
 use crate::pipeline::{Event, EventKind, JobRequest};
 
 /// Wait before a failed stage is delivered again.
@@ -155,38 +151,31 @@ fn run_stage(context: &Context, work: &Work, delivery: &Delivery, scratch: &Path
         ),
     };
     let dir = work.dir.as_deref().map(|d| config.path_map.to_worker(d));
-    let (event_tx, events) = unbounded();
     let request = JobRequest {
         input: input.clone(),
         presets: work.presets.clone(),
         out_dir,
     };
-    let job = Arc::new(Job::new(0, request, Emitter::new(event_tx, None)));
+    let (job, events) = for_farm::stage_job(request);
     let (done_tx, done) = crossbeam_channel::bounded(1);
     let stage = work.stage;
     let stage_job = Arc::clone(&job);
-    let stall = context.stall.clone();
+    let stall = context.stall;
     let thread = std::thread::Builder::new()
         .name(format!("farm {} run", stage.name()))
         .spawn(move || {
             let job = &stage_job;
-            let opened = run_caught(job, || {
-                let announce = if stage == WorkStage::Ingest {
-                    Announce::Yes
-                } else {
-                    Announce::No
-                };
-                let has_renditions = stages::prepare(job, announce, dir)?;
-                match stage {
-                    WorkStage::Ingest => return Some(1 + usize::from(has_renditions)),
-                    WorkStage::Thumbnail => stages::thumbnail(job),
-                    WorkStage::Transcode => stages::transcode(job, &stall),
+            let opened = match stage {
+                WorkStage::Ingest => for_farm::ingest(job),
+                WorkStage::Thumbnail => {
+                    for_farm::thumbnail(job, dir);
+                    0
                 }
-                Some(0)
-            })
-            .flatten()
-            .unwrap_or(0);
-            job.end_stage();
+                WorkStage::Transcode => {
+                    for_farm::transcode(job, dir, stall);
+                    0
+                }
+            };
             let _ = done_tx.send(opened);
         });
     let thread = match thread {
@@ -266,7 +255,7 @@ fn forward(
                     }
                 }
                 if context.stop.is_stopping() || broker.is_cancelled(&work.job) {
-                    job.cancel.store(true, Ordering::Relaxed);
+                    job.cancel();
                 }
             }
         }
