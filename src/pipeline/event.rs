@@ -146,6 +146,152 @@ mod tests {
         assert_eq!(cancelled["event"], "cancelled");
     }
 
+    /// Pins the designed JSON of every event (DESIGN.md, "Events"): the
+    /// `--json` lines and the farm's wire carry exactly these objects, so a
+    /// change of field names, order, tag or optional fields breaks here.
+    /// Each sample is serialized and compared with its literal, and the
+    /// literal is read back into the same event.
+    #[test]
+    fn every_event_has_its_designed_json() {
+        let ev = |kind| Event {
+            job: 7,
+            t_ms: 1500,
+            kind,
+        };
+        let samples = [
+            (
+                ev(EventKind::Queued {
+                    input: "/videos/a.mp4".into(),
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"queued","input":"/videos/a.mp4"}"#,
+            ),
+            (
+                ev(EventKind::StageStarted {
+                    stage: Stage::Probe,
+                    rendition: None,
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"stage_started","stage":"probe"}"#,
+            ),
+            (
+                ev(EventKind::StageStarted {
+                    stage: Stage::Transcode,
+                    rendition: Some("720p".into()),
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"stage_started","stage":"transcode","rendition":"720p"}"#,
+            ),
+            (
+                ev(EventKind::Probed {
+                    width: 1920,
+                    height: 1080,
+                    duration_s: Some(12.5),
+                    fps: 29.97,
+                    video_codec: "h264".into(),
+                    audio_codec: Some("aac".into()),
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"probed","width":1920,"height":1080,"duration_s":12.5,"fps":29.97,"video_codec":"h264","audio_codec":"aac"}"#,
+            ),
+            (
+                ev(EventKind::Probed {
+                    width: 640,
+                    height: 480,
+                    duration_s: None,
+                    fps: 25.0,
+                    video_codec: "vp9".into(),
+                    audio_codec: None,
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"probed","width":640,"height":480,"duration_s":null,"fps":25.0,"video_codec":"vp9","audio_codec":null}"#,
+            ),
+            (
+                ev(EventKind::Progress {
+                    stage: Stage::Transcode,
+                    rendition: "720p".into(),
+                    fraction: 0.25,
+                    fps: 120.5,
+                    eta_s: Some(3.0),
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"progress","stage":"transcode","rendition":"720p","fraction":0.25,"fps":120.5,"eta_s":3.0}"#,
+            ),
+            (
+                ev(EventKind::Progress {
+                    stage: Stage::Transcode,
+                    rendition: "480p".into(),
+                    fraction: 0.0,
+                    fps: 0.0,
+                    eta_s: None,
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"progress","stage":"transcode","rendition":"480p","fraction":0.0,"fps":0.0,"eta_s":null}"#,
+            ),
+            (
+                ev(EventKind::ThumbnailReady {
+                    path: "/out/a/thumbnail.jpg".into(),
+                    width: 640,
+                    height: 360,
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"thumbnail_ready","path":"/out/a/thumbnail.jpg","width":640,"height":360}"#,
+            ),
+            (
+                ev(EventKind::RenditionDone {
+                    rendition: "720p".into(),
+                    path: "/out/a/720p.mp4".into(),
+                    width: 1280,
+                    height: 720,
+                    bytes: 123456,
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456}"#,
+            ),
+            (
+                ev(EventKind::RenditionSkipped {
+                    rendition: "1080p".into(),
+                    reason: "larger than the source".into(),
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"rendition_skipped","rendition":"1080p","reason":"larger than the source"}"#,
+            ),
+            (
+                ev(EventKind::RenditionFailed {
+                    rendition: "480p".into(),
+                    error: "encoder failed".into(),
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"rendition_failed","rendition":"480p","error":"encoder failed"}"#,
+            ),
+            (
+                ev(EventKind::JobDone { outputs: 3 }),
+                r#"{"job":7,"t_ms":1500,"event":"job_done","outputs":3}"#,
+            ),
+            (
+                ev(EventKind::JobFailed {
+                    error: "a.mp4: not a video".into(),
+                }),
+                r#"{"job":7,"t_ms":1500,"event":"job_failed","error":"a.mp4: not a video"}"#,
+            ),
+            (
+                ev(EventKind::Cancelled),
+                r#"{"job":7,"t_ms":1500,"event":"cancelled"}"#,
+            ),
+        ];
+        // No wildcard: a new event does not compile here until it has a sample.
+        let name = |kind: &EventKind| match kind {
+            EventKind::Queued { .. } => "queued",
+            EventKind::Probed { .. } => "probed",
+            EventKind::StageStarted { .. } => "stage_started",
+            EventKind::Progress { .. } => "progress",
+            EventKind::ThumbnailReady { .. } => "thumbnail_ready",
+            EventKind::RenditionDone { .. } => "rendition_done",
+            EventKind::RenditionSkipped { .. } => "rendition_skipped",
+            EventKind::RenditionFailed { .. } => "rendition_failed",
+            EventKind::JobDone { .. } => "job_done",
+            EventKind::JobFailed { .. } => "job_failed",
+            EventKind::Cancelled => "cancelled",
+        };
+        let named: std::collections::BTreeSet<_> =
+            samples.iter().map(|(e, _)| name(&e.kind)).collect();
+        assert_eq!(named.len(), 11, "every event has a sample");
+        for (event, json) in samples {
+            assert_eq!(serde_json::to_string(&event).unwrap(), json);
+            let read: Event = serde_json::from_str(json).unwrap();
+            assert_eq!(read, event, "{json}");
+        }
+    }
+
     #[test]
     fn a_moved_output_points_at_its_new_file_and_size() {
         let done = EventKind::RenditionDone {
