@@ -249,3 +249,23 @@ fn queue_order_and_clearing_finished_jobs_persist() {
         .collect();
     assert_eq!(order, vec![ids[2], ids[0]]);
 }
+
+/// The store's file keeps its shape: a record as written before stays
+/// readable (the thumbnail and outputs as their events described them) and
+/// is written back the same.
+#[test]
+fn a_record_reads_and_writes_the_stored_json() {
+    let json = r#"{"id":3,"input":"/videos/a.mp4","preset_names":["web"],"presets":[],"out_dir":"/out","state":"done","job_dir":"/out/a","thumbnail":{"path":"/out/a/thumbnail.jpg","width":640,"height":360},"outputs":[{"rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":1000}],"error":null,"source":{"size":5,"mtime_ns":null},"attempts":1}"#;
+    let record: JobRecord = serde_json::from_str(json).unwrap();
+    let thumbnail = record.thumbnail.as_ref().unwrap();
+    assert_eq!(thumbnail.path, Path::new("/out/a/thumbnail.jpg"));
+    assert_eq!((thumbnail.width, thumbnail.height), (640, 360));
+    let output = &record.outputs[0];
+    assert_eq!(output.rendition, "720p");
+    assert_eq!(output.path, Path::new("/out/a/720p.mp4"));
+    assert_eq!(
+        (output.width, output.height, output.bytes),
+        (1280, 720, 1000)
+    );
+    assert_eq!(serde_json::to_string(&record).unwrap(), json);
+}
