@@ -10,7 +10,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 
 use super::emitter::Emitter;
 pub use super::emitter::Waker;
-use super::event::{Event, EventKind, JobId};
+use super::event::{Event, EventKind, JobId, Queued};
 use super::gate::Gate;
 use super::job::Job;
 use super::stages::{self, FanOut};
@@ -133,9 +133,9 @@ impl Engine {
         );
         self.emitter.emit(
             id,
-            EventKind::Queued {
+            EventKind::Queued(Queued {
                 input: request.input.clone(),
-            },
+            }),
         );
         let job = Arc::new(Job::new(id, request, self.emitter.clone()));
         {

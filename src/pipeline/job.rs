@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::clock::elapsed_ms;
 use super::emitter::Emitter;
 use super::engine::JobRequest;
-use super::event::{EventKind, JobId};
+use super::event::{EventKind, JobDone, JobFailed, JobId};
 use crate::media::SourceInfo;
 use crate::plan::Plan;
 
@@ -225,7 +225,7 @@ impl Job {
             self.emit(EventKind::Cancelled);
         } else if errors.is_empty() {
             tracing::info!(job = self.id, outputs, "job done");
-            self.emit(EventKind::JobDone { outputs });
+            self.emit(EventKind::JobDone(JobDone { outputs }));
         } else {
             if outputs == 0 && !source_failed {
                 if let Some(dir) = dir {
@@ -240,7 +240,7 @@ impl Job {
                 outputs,
                 "job failed: {error}"
             );
-            self.emit(EventKind::JobFailed { error });
+            self.emit(EventKind::JobFailed(JobFailed { error }));
         }
     }
 }

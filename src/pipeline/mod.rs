@@ -23,6 +23,9 @@ pub(crate) mod worker;
 
 pub use clock::elapsed_ms;
 pub use engine::{Engine, EngineConfig, JobRequest, Waker};
-pub use event::{Event, EventKind, JobId, Stage};
+pub use event::{
+    Event, EventKind, JobDone, JobFailed, JobId, Output, Progress, Queued, RenditionFailed,
+    RenditionSkipped, SourceFacts, Stage, StageStarted, Thumbnail,
+};
 pub use runner::JobRunner;
 pub use stall::DEFAULT_STALL_TIMEOUT;

@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use crossbeam_channel::Sender;
 
-use super::event::{EventKind, Stage};
+use super::event::{
+    EventKind, Output, RenditionFailed, RenditionSkipped, SourceFacts, Stage, StageStarted,
+    Thumbnail,
+};
 use super::job::{Job, Prepared};
 use super::progress::ProgressReporter;
 use super::stall::{describe, run_watched, StallTimeout};
@@ -51,10 +54,10 @@ pub enum Announce {
 /// any rendition is planned; `None` when it failed (the reason is recorded).
 pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bool> {
     if announce == Announce::Yes {
-        job.emit(EventKind::StageStarted {
+        job.emit(EventKind::StageStarted(StageStarted {
             stage: Stage::Probe,
             rendition: None,
-        });
+        }));
     }
     let info = match media::probe(&job.request.input) {
         Ok(info) => info,
@@ -75,14 +78,14 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
         "probed"
     );
     if announce == Announce::Yes {
-        job.emit(EventKind::Probed {
+        job.emit(EventKind::Probed(SourceFacts {
             width: info.display.width,
             height: info.display.height,
             duration_s: info.duration_s,
             fps: info.fps,
             video_codec: info.video_codec.clone(),
             audio_codec: info.audio_codec.clone(),
-        });
+        }));
     }
     let plan = plan(info.display, &job.request.presets);
     let dir_set = match dir {
@@ -105,10 +108,10 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
     };
     if announce == Announce::Yes {
         for skipped in &plan.skipped {
-            job.emit(EventKind::RenditionSkipped {
+            job.emit(EventKind::RenditionSkipped(RenditionSkipped {
                 rendition: skipped.label.clone(),
                 reason: skipped.reason.clone(),
-            });
+            }));
         }
     }
     let has_renditions = !plan.renditions.is_empty();
@@ -134,10 +137,10 @@ pub fn thumbnail(job: &Arc<Job>) {
     if job.is_cancelled() {
         return;
     }
-    job.emit(EventKind::StageStarted {
+    job.emit(EventKind::StageStarted(StageStarted {
         stage: Stage::Thumbnail,
         rendition: None,
-    });
+    }));
     // A job has one thumbnail: its first preset's spec says how.
     let spec = job
         .request
@@ -160,11 +163,11 @@ pub fn thumbnail(job: &Arc<Job>) {
     match made {
         Ok((size, path, _bytes)) => {
             job.record_output();
-            job.emit(EventKind::ThumbnailReady {
+            job.emit(EventKind::ThumbnailReady(Thumbnail {
                 path,
                 width: size.width,
                 height: size.height,
-            });
+            }));
         }
         Err(e) => job.record_error(e.to_string()),
     }
@@ -178,10 +181,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     if job.is_cancelled() {
         return;
     }
-    job.emit(EventKind::StageStarted {
+    job.emit(EventKind::StageStarted(StageStarted {
         stage: Stage::Transcode,
         rendition: None,
-    });
+    }));
     let Some(dir) = job.dir() else {
         return;
     };
@@ -200,10 +203,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         })
         .collect();
     for r in renditions {
-        job.emit(EventKind::StageStarted {
+        job.emit(EventKind::StageStarted(StageStarted {
             stage: Stage::Transcode,
             rendition: Some(r.label.clone()),
-        });
+        }));
     }
     let reporter = ProgressReporter::new(
         job,
@@ -225,10 +228,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                 describe(timeout)
             );
             for r in renditions {
-                job.emit(EventKind::RenditionFailed {
+                job.emit(EventKind::RenditionFailed(RenditionFailed {
                     rendition: r.label.clone(),
                     error: reason.clone(),
-                });
+                }));
             }
             return job.record_error(reason);
         }
@@ -238,10 +241,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             // The source failed: every rendition fails with it, once.
             let reason = e.to_string();
             for r in renditions {
-                job.emit(EventKind::RenditionFailed {
+                job.emit(EventKind::RenditionFailed(RenditionFailed {
                     rendition: r.label.clone(),
                     error: reason.clone(),
-                });
+                }));
             }
             return job.record_source_error(reason);
         }
@@ -258,13 +261,13 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                     "rendition done"
                 );
                 job.record_output();
-                job.emit(EventKind::RenditionDone {
+                job.emit(EventKind::RenditionDone(Output {
                     rendition: rendition.label.clone(),
                     path,
                     width: rendition.size.width,
                     height: rendition.size.height,
                     bytes,
-                });
+                }));
             }
             Err(Error::Cancelled) => {}
             Err(e) => {
@@ -274,10 +277,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                     error = ?e,
                     "rendition failed: {e}"
                 );
-                job.emit(EventKind::RenditionFailed {
+                job.emit(EventKind::RenditionFailed(RenditionFailed {
                     rendition: rendition.label.clone(),
                     error: e.to_string(),
-                });
+                }));
                 job.record_error(format!("rendition {} failed: {e}", rendition.label));
             }
         }

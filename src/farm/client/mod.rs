@@ -29,7 +29,7 @@ use super::retry::with_retries;
 use super::wire::{self, Files, Work, WorkStage};
 use crate::pipeline::emitter::Emitter;
 use crate::pipeline::job::Job;
-use crate::pipeline::{Event, EventKind, JobId, JobRequest, JobRunner, Waker};
+use crate::pipeline::{Event, EventKind, JobId, JobRequest, JobRunner, Queued, Waker};
 use abandoned::follow_abandoned;
 use news::follow_news;
 use workers::{follow_workers, live_workers, Workers};
@@ -177,9 +177,9 @@ impl JobRunner for FarmClient {
         tracing::info!(job = id, farm_job = %key, input = %request.input.display(), "job submitted to the farm");
         self.emitter.emit(
             id,
-            EventKind::Queued {
+            EventKind::Queued(Queued {
                 input: request.input.clone(),
-            },
+            }),
         );
         let job = Arc::new(FarmJob {
             key: key.clone(),

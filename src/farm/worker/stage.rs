@@ -20,7 +20,7 @@ use crate::pipeline::emitter::Emitter;
 use crate::pipeline::job::Job;
 use crate::pipeline::stages::{self, Announce};
 use crate::pipeline::worker::run_caught;
-use crate::pipeline::{Event, EventKind, JobRequest};
+use crate::pipeline::{Event, EventKind, JobFailed, JobRequest, RenditionFailed};
 
 /// Wait before a failed stage is delivered again.
 const RETRY_DELAY: Duration = Duration::from_secs(2);
@@ -208,15 +208,16 @@ fn run_stage(context: &Context, work: &Work, delivery: &Delivery, scratch: &Path
     for kind in results {
         match kind {
             EventKind::Cancelled => run.cancelled = true,
-            EventKind::JobFailed { error } => {
+            EventKind::JobFailed(JobFailed { error }) => {
                 run.error = Some(error.replace(&local_input, &user_input))
             }
             EventKind::JobDone { .. } => {}
-            EventKind::RenditionFailed { rendition, error } => {
-                run.results.push(EventKind::RenditionFailed {
-                    rendition,
-                    error: error.replace(&local_input, &user_input),
-                })
+            EventKind::RenditionFailed(RenditionFailed { rendition, error }) => {
+                run.results
+                    .push(EventKind::RenditionFailed(RenditionFailed {
+                        rendition,
+                        error: error.replace(&local_input, &user_input),
+                    }))
             }
             other => run.results.push(other),
         }
