@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use vidprism::pipeline::{Engine, EngineConfig, EventKind, JobId, JobRequest};
+use vidprism::pipeline::{Engine, EngineConfig, EventKind, JobFailed, JobId, JobRequest};
 use vidprism::presets::find_preset;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 EventKind::ThumbnailReady { .. } => {
                     return Ok(e.t_ms - queued.ok_or("thumbnail before queued")?)
                 }
-                EventKind::JobFailed { error } => return Err(error.into()),
+                EventKind::JobFailed(JobFailed { error }) => return Err(error.into()),
                 _ => {}
             }
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use util::*;
-use vidprism::pipeline::{Engine, EngineConfig, Event, EventKind, JobRequest};
+use vidprism::pipeline::{Engine, EngineConfig, Event, EventKind, JobRequest, Progress};
 use vidprism::presets::find_preset;
 
 fn request(input: PathBuf, out: PathBuf) -> JobRequest {
@@ -113,7 +113,7 @@ fn events_of_a_job_come_in_pipeline_order() {
     let progress: Vec<f64> = events
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::Progress { fraction, .. } => Some(fraction),
+            EventKind::Progress(Progress { fraction, .. }) => Some(fraction),
             _ => None,
         })
         .collect();

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use util::*;
 use vidprism::output::TEMP_MARKER;
-use vidprism::pipeline::{Engine, EngineConfig, Event, EventKind, JobId, JobRequest};
+use vidprism::pipeline::{
+    Engine, EngineConfig, Event, EventKind, JobFailed, JobId, JobRequest, Output,
+};
 use vidprism::presets::find_preset;
 
 fn request(input: PathBuf, out: PathBuf) -> JobRequest {
@@ -66,12 +68,14 @@ fn a_source_deleted_while_it_is_transcoded() {
         // On Unix the open file lives on until closed: the job may finish.
         EventKind::JobDone { .. } => {
             for e in &events {
-                if let EventKind::RenditionDone { path, .. } = &e.kind {
+                if let EventKind::RenditionDone(Output { path, .. }) = &e.kind {
                     assert_eq!(decode_errors(path), "", "{path:?}");
                 }
             }
         }
-        EventKind::JobFailed { error } => assert!(error.contains("doomed.mp4"), "{error}"),
+        EventKind::JobFailed(JobFailed { error }) => {
+            assert!(error.contains("doomed.mp4"), "{error}")
+        }
         other => panic!("unexpected end {other:?}"),
     }
 }
@@ -151,7 +155,7 @@ fn two_hundred_files_dropped_at_once_all_end() {
         .count();
     assert_eq!(done, 40, "every copy of the good clip is done");
     for kind in ended.values() {
-        if let EventKind::JobFailed { error } = kind {
+        if let EventKind::JobFailed(JobFailed { error }) = kind {
             assert!(error.contains("file "), "{error} names no file");
         }
     }
@@ -180,7 +184,7 @@ fn a_transcode_that_stalls_fails_and_the_queue_moves_on() {
     let first = engine.submit(request(src.clone(), fx.out_dir()));
     let events = until_final(&engine, first, Duration::from_secs(30));
     match &events.last().unwrap().kind {
-        EventKind::JobFailed { error } => {
+        EventKind::JobFailed(JobFailed { error }) => {
             assert!(
                 error.contains("stalled") && error.contains("slow.mp4"),
                 "{error}"

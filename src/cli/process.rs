@@ -11,7 +11,10 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use vidprism::farm::{FarmClient, Files};
 use vidprism::media::missing_encoders;
 use vidprism::output::default_output_dir;
-use vidprism::pipeline::{Engine, EngineConfig, Event, EventKind, JobId, JobRequest, JobRunner};
+use vidprism::pipeline::{
+    Engine, EngineConfig, Event, EventKind, JobDone, JobFailed, JobId, JobRequest, JobRunner,
+    Output, Progress, RenditionFailed, RenditionSkipped, StageStarted, Thumbnail,
+};
 use vidprism::presets::{resolve, Preset, PresetStore, DEFAULT_PRESET};
 
 use super::ProcessArgs;
@@ -225,22 +228,22 @@ impl EventView for Bars {
         let job = event.job;
         let name = self.name(job);
         match &event.kind {
-            EventKind::StageStarted {
+            EventKind::StageStarted(StageStarted {
                 rendition: Some(rendition),
                 ..
-            } => {
+            }) => {
                 let bar = self.multi.add(ProgressBar::new(1000));
                 bar.set_style(self.style.clone());
                 bar.set_prefix(format!("{name} {rendition}"));
                 self.bars.insert((job, rendition.clone()), bar);
             }
-            EventKind::Progress {
+            EventKind::Progress(Progress {
                 rendition,
                 fraction,
                 fps,
                 eta_s,
                 ..
-            } => {
+            }) => {
                 if let Some(bar) = self.bars.get(&(job, rendition.clone())) {
                     bar.set_position((fraction * 1000.0) as u64);
                     let eta = eta_s
@@ -249,16 +252,16 @@ impl EventView for Bars {
                     bar.set_message(format!("{fps:.0} fps{eta}"));
                 }
             }
-            EventKind::ThumbnailReady { path, .. } => {
+            EventKind::ThumbnailReady(Thumbnail { path, .. }) => {
                 self.line(format!("{name}: thumbnail {}", path.display()))
             }
-            EventKind::RenditionDone {
+            EventKind::RenditionDone(Output {
                 rendition,
                 path,
                 width,
                 height,
                 bytes,
-            } => {
+            }) => {
                 self.finish_bar(job, rendition);
                 self.line(format!(
                     "{name}: {rendition} {width}x{height} {:.1} MB {}",
@@ -266,15 +269,17 @@ impl EventView for Bars {
                     path.display()
                 ));
             }
-            EventKind::RenditionSkipped { rendition, reason } => {
+            EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
                 self.line(format!("{name}: {rendition} skipped: {reason}"))
             }
-            EventKind::RenditionFailed { rendition, error } => {
+            EventKind::RenditionFailed(RenditionFailed { rendition, error }) => {
                 self.finish_bar(job, rendition);
                 self.line(format!("{name}: {rendition} failed: {error}"));
             }
-            EventKind::JobDone { outputs } => self.line(format!("{name}: done, {outputs} files")),
-            EventKind::JobFailed { error } => {
+            EventKind::JobDone(JobDone { outputs }) => {
+                self.line(format!("{name}: done, {outputs} files"))
+            }
+            EventKind::JobFailed(JobFailed { error }) => {
                 let open: Vec<String> = self
                     .bars
                     .keys()

@@ -146,19 +146,19 @@ pub fn output_object(job: &str, file_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::Stage;
+    use crate::pipeline::{Progress, Stage};
 
     #[test]
     fn news_round_trips_through_json() {
         let news = [
             News::Event(EventKind::Cancelled),
-            News::Event(EventKind::Progress {
+            News::Event(EventKind::Progress(Progress {
                 stage: Stage::Transcode,
                 rendition: "720p".into(),
                 fraction: 0.5,
                 fps: 30.0,
                 eta_s: None,
-            }),
+            })),
             News::StageEnded {
                 stage: WorkStage::Ingest,
                 opened: 2,

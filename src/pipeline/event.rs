@@ -24,68 +24,112 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// What happened. Each event's data is one named struct, the type every
+/// consumer keeps (the window's rows, the job store, the farm's wire);
+/// internally tagged, so a payload's fields sit beside `event` in the JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
-    Queued {
-        input: PathBuf,
-    },
-    Probed {
-        width: u32,
-        height: u32,
-        duration_s: Option<f64>,
-        fps: f64,
-        video_codec: String,
-        audio_codec: Option<String>,
-    },
-    StageStarted {
-        stage: Stage,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        rendition: Option<String>,
-    },
-    Progress {
-        stage: Stage,
-        rendition: String,
-        fraction: f64,
-        fps: f64,
-        eta_s: Option<f64>,
-    },
-    ThumbnailReady {
-        path: PathBuf,
-        width: u32,
-        height: u32,
-    },
-    RenditionDone {
-        rendition: String,
-        path: PathBuf,
-        width: u32,
-        height: u32,
-        bytes: u64,
-    },
-    RenditionSkipped {
-        rendition: String,
-        reason: String,
-    },
-    RenditionFailed {
-        rendition: String,
-        error: String,
-    },
-    JobDone {
-        outputs: usize,
-    },
-    JobFailed {
-        error: String,
-    },
+    Queued(Queued),
+    Probed(SourceFacts),
+    StageStarted(StageStarted),
+    Progress(Progress),
+    ThumbnailReady(Thumbnail),
+    RenditionDone(Output),
+    RenditionSkipped(RenditionSkipped),
+    RenditionFailed(RenditionFailed),
+    JobDone(JobDone),
+    JobFailed(JobFailed),
     Cancelled,
+}
+
+/// `queued`: a source was accepted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Queued {
+    pub input: PathBuf,
+}
+
+/// `probed`: what the probe said about the source (display size, upright).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceFacts {
+    pub width: u32,
+    pub height: u32,
+    pub duration_s: Option<f64>,
+    pub fps: f64,
+    pub video_codec: String,
+    pub audio_codec: Option<String>,
+}
+
+/// `stage_started`: a stage began, for transcode maybe one rendition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageStarted {
+    pub stage: Stage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rendition: Option<String>,
+}
+
+/// `progress`: how far one rendition got.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub stage: Stage,
+    pub rendition: String,
+    /// 0..1.
+    pub fraction: f64,
+    pub fps: f64,
+    pub eta_s: Option<f64>,
+}
+
+/// `thumbnail_ready`: the thumbnail written.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Thumbnail {
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// `rendition_done`: a finished rendition's file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Output {
+    pub rendition: String,
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+}
+
+/// `rendition_skipped`: a planned rendition that is not made, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RenditionSkipped {
+    pub rendition: String,
+    pub reason: String,
+}
+
+/// `rendition_failed`: a rendition that failed alone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RenditionFailed {
+    pub rendition: String,
+    pub error: String,
+}
+
+/// `job_done`: every rendition was done or skipped.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobDone {
+    /// Files written.
+    pub outputs: usize,
+}
+
+/// `job_failed`: the job ended with an error, in words for the user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobFailed {
+    pub error: String,
 }
 
 impl EventKind {
     /// The file an output event (thumbnail or rendition) announces.
     pub fn output_path(&self) -> Option<&Path> {
         match self {
-            EventKind::ThumbnailReady { path, .. } | EventKind::RenditionDone { path, .. } => {
-                Some(path)
-            }
+            EventKind::ThumbnailReady(Thumbnail { path, .. })
+            | EventKind::RenditionDone(Output { path, .. }) => Some(path),
             _ => None,
         }
     }
@@ -94,13 +138,11 @@ impl EventKind {
     /// when known): what a farm does as an output moves between machines.
     pub fn moved_output(mut self, to: PathBuf, bytes: Option<u64>) -> EventKind {
         match &mut self {
-            EventKind::ThumbnailReady { path, .. } => *path = to,
-            EventKind::RenditionDone {
-                path, bytes: size, ..
-            } => {
-                *path = to;
+            EventKind::ThumbnailReady(thumbnail) => thumbnail.path = to,
+            EventKind::RenditionDone(output) => {
+                output.path = to;
                 if let Some(bytes) = bytes {
-                    *size = bytes;
+                    output.bytes = bytes;
                 }
             }
             _ => {}
@@ -112,7 +154,7 @@ impl EventKind {
     pub fn is_final(&self) -> bool {
         matches!(
             self,
-            EventKind::JobDone { .. } | EventKind::JobFailed { .. } | EventKind::Cancelled
+            EventKind::JobDone(_) | EventKind::JobFailed(_) | EventKind::Cancelled
         )
     }
 }
@@ -126,10 +168,10 @@ mod tests {
         let e = Event {
             job: 3,
             t_ms: 12,
-            kind: EventKind::StageStarted {
+            kind: EventKind::StageStarted(StageStarted {
                 stage: Stage::Transcode,
                 rendition: Some("720p".into()),
-            },
+            }),
         };
         let v: serde_json::Value = serde_json::to_value(&e).unwrap();
         assert_eq!(v["event"], "stage_started");
@@ -146,21 +188,173 @@ mod tests {
         assert_eq!(cancelled["event"], "cancelled");
     }
 
+    /// Pins the designed JSON of every event (DESIGN.md, "Events"): the
+    /// `--json` lines and the farm's wire carry exactly these objects, so a
+    /// change of field names, order, tag or optional fields breaks here.
+    /// Each sample is serialized and compared with its literal, and the
+    /// literal is read back into the same event.
+    #[test]
+    fn every_event_has_its_designed_json() {
+        let ev = |kind| Event {
+            job: 7,
+            t_ms: 1500,
+            kind,
+        };
+        let samples = [
+            (
+                ev(EventKind::Queued(Queued {
+                    input: "/videos/a.mp4".into(),
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"queued","input":"/videos/a.mp4"}"#,
+            ),
+            (
+                ev(EventKind::StageStarted(StageStarted {
+                    stage: Stage::Probe,
+                    rendition: None,
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"stage_started","stage":"probe"}"#,
+            ),
+            (
+                ev(EventKind::StageStarted(StageStarted {
+                    stage: Stage::Transcode,
+                    rendition: Some("720p".into()),
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"stage_started","stage":"transcode","rendition":"720p"}"#,
+            ),
+            (
+                ev(EventKind::Probed(SourceFacts {
+                    width: 1920,
+                    height: 1080,
+                    duration_s: Some(12.5),
+                    fps: 29.97,
+                    video_codec: "h264".into(),
+                    audio_codec: Some("aac".into()),
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"probed","width":1920,"height":1080,"duration_s":12.5,"fps":29.97,"video_codec":"h264","audio_codec":"aac"}"#,
+            ),
+            (
+                ev(EventKind::Probed(SourceFacts {
+                    width: 640,
+                    height: 480,
+                    duration_s: None,
+                    fps: 25.0,
+                    video_codec: "vp9".into(),
+                    audio_codec: None,
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"probed","width":640,"height":480,"duration_s":null,"fps":25.0,"video_codec":"vp9","audio_codec":null}"#,
+            ),
+            (
+                ev(EventKind::Progress(Progress {
+                    stage: Stage::Transcode,
+                    rendition: "720p".into(),
+                    fraction: 0.25,
+                    fps: 120.5,
+                    eta_s: Some(3.0),
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"progress","stage":"transcode","rendition":"720p","fraction":0.25,"fps":120.5,"eta_s":3.0}"#,
+            ),
+            (
+                ev(EventKind::Progress(Progress {
+                    stage: Stage::Transcode,
+                    rendition: "480p".into(),
+                    fraction: 0.0,
+                    fps: 0.0,
+                    eta_s: None,
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"progress","stage":"transcode","rendition":"480p","fraction":0.0,"fps":0.0,"eta_s":null}"#,
+            ),
+            (
+                ev(EventKind::ThumbnailReady(Thumbnail {
+                    path: "/out/a/thumbnail.jpg".into(),
+                    width: 640,
+                    height: 360,
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"thumbnail_ready","path":"/out/a/thumbnail.jpg","width":640,"height":360}"#,
+            ),
+            (
+                ev(EventKind::RenditionDone(Output {
+                    rendition: "720p".into(),
+                    path: "/out/a/720p.mp4".into(),
+                    width: 1280,
+                    height: 720,
+                    bytes: 123456,
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456}"#,
+            ),
+            (
+                ev(EventKind::RenditionSkipped(RenditionSkipped {
+                    rendition: "1080p".into(),
+                    reason: "larger than the source".into(),
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"rendition_skipped","rendition":"1080p","reason":"larger than the source"}"#,
+            ),
+            (
+                ev(EventKind::RenditionFailed(RenditionFailed {
+                    rendition: "480p".into(),
+                    error: "encoder failed".into(),
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"rendition_failed","rendition":"480p","error":"encoder failed"}"#,
+            ),
+            (
+                ev(EventKind::JobDone(JobDone { outputs: 3 })),
+                r#"{"job":7,"t_ms":1500,"event":"job_done","outputs":3}"#,
+            ),
+            (
+                ev(EventKind::JobFailed(JobFailed {
+                    error: "a.mp4: not a video".into(),
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"job_failed","error":"a.mp4: not a video"}"#,
+            ),
+            (
+                ev(EventKind::Cancelled),
+                r#"{"job":7,"t_ms":1500,"event":"cancelled"}"#,
+            ),
+        ];
+        // No wildcard: a new event does not compile here until it has a sample.
+        let name = |kind: &EventKind| match kind {
+            EventKind::Queued { .. } => "queued",
+            EventKind::Probed { .. } => "probed",
+            EventKind::StageStarted { .. } => "stage_started",
+            EventKind::Progress { .. } => "progress",
+            EventKind::ThumbnailReady { .. } => "thumbnail_ready",
+            EventKind::RenditionDone { .. } => "rendition_done",
+            EventKind::RenditionSkipped { .. } => "rendition_skipped",
+            EventKind::RenditionFailed { .. } => "rendition_failed",
+            EventKind::JobDone { .. } => "job_done",
+            EventKind::JobFailed { .. } => "job_failed",
+            EventKind::Cancelled => "cancelled",
+        };
+        let named: std::collections::BTreeSet<_> =
+            samples.iter().map(|(e, _)| name(&e.kind)).collect();
+        assert_eq!(named.len(), 11, "every event has a sample");
+        for (event, json) in samples {
+            assert_eq!(serde_json::to_string(&event).unwrap(), json);
+            let read: Event = serde_json::from_str(json).unwrap();
+            assert_eq!(read, event, "{json}");
+        }
+    }
+
     #[test]
     fn a_moved_output_points_at_its_new_file_and_size() {
-        let done = EventKind::RenditionDone {
+        let done = EventKind::RenditionDone(Output {
             rendition: "720p".into(),
             path: "720p.mp4".into(),
             width: 1280,
             height: 720,
             bytes: 1,
-        };
+        });
         assert_eq!(done.output_path(), Some(Path::new("720p.mp4")));
         let moved = done.clone().moved_output("/out/720p.mp4".into(), Some(99));
         assert_eq!(moved.output_path(), Some(Path::new("/out/720p.mp4")));
-        assert!(matches!(moved, EventKind::RenditionDone { bytes: 99, .. }));
+        assert!(matches!(
+            moved,
+            EventKind::RenditionDone(Output { bytes: 99, .. })
+        ));
         let kept = done.moved_output("x".into(), None);
-        assert!(matches!(kept, EventKind::RenditionDone { bytes: 1, .. }));
+        assert!(matches!(
+            kept,
+            EventKind::RenditionDone(Output { bytes: 1, .. })
+        ));
         assert_eq!(EventKind::Cancelled.output_path(), None);
     }
 }

@@ -71,7 +71,7 @@ pub fn transcode(job: &Arc<Job>, dir: Option<PathBuf>, stall_timeout: Duration) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::EventKind;
+    use crate::pipeline::{EventKind, JobFailed};
 
     #[test]
     fn a_stage_job_that_cannot_be_ingested_ends_failed_and_opens_nothing() {
@@ -85,7 +85,7 @@ mod tests {
         assert!(job.has_ended());
         let last = events.try_iter().last().map(|e| e.kind);
         assert!(
-            matches!(&last, Some(EventKind::JobFailed { error }) if error.contains("file not found")),
+            matches!(&last, Some(EventKind::JobFailed(JobFailed { error })) if error.contains("file not found")),
             "{last:?}"
         );
     }

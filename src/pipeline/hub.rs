@@ -10,7 +10,7 @@ use crossbeam_channel::{bounded, Receiver};
 
 use super::emitter::{Emitter, Waker};
 use super::engine::JobRequest;
-use super::event::{Event, EventKind};
+use super::event::{Event, EventKind, Queued};
 use super::job::Job;
 
 /// Events waiting for the front end.
@@ -39,9 +39,9 @@ impl EventHub {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.emitter.emit(
             id,
-            EventKind::Queued {
+            EventKind::Queued(Queued {
                 input: request.input.clone(),
-            },
+            }),
         );
         Job::new(id, request, self.emitter.clone())
     }

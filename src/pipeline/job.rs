@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::clock::elapsed_ms;
 use super::emitter::Emitter;
 use super::engine::JobRequest;
-use super::event::{EventKind, JobId};
+use super::event::{EventKind, JobDone, JobFailed, JobId};
 use super::stage_error::StageError;
 use crate::media::SourceInfo;
 use crate::plan::Plan;
@@ -257,7 +257,7 @@ impl Job {
             self.emit(EventKind::Cancelled);
         } else if errors.is_empty() {
             tracing::info!(job = self.id, outputs, "job done");
-            self.emit(EventKind::JobDone { outputs });
+            self.emit(EventKind::JobDone(JobDone { outputs }));
         } else {
             if outputs == 0 && !source_failed {
                 if let Some(dir) = dir {
@@ -278,7 +278,7 @@ impl Job {
                 causes = ?errors,
                 "job failed: {error}"
             );
-            self.emit(EventKind::JobFailed { error });
+            self.emit(EventKind::JobFailed(JobFailed { error }));
         }
     }
 }
@@ -334,11 +334,11 @@ mod tests {
         let last = events.try_iter().last().map(|e| e.kind);
         assert_eq!(
             last,
-            Some(EventKind::JobFailed {
+            Some(EventKind::JobFailed(JobFailed {
                 error: "clip.mp4: file is truncated or corrupt (moov atom not found); \
                         rendition 720p failed: the libx264 encoder is not available in this FFmpeg build"
                     .into()
-            })
+            }))
         );
     }
 

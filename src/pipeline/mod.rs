@@ -29,6 +29,9 @@ mod worker;
 
 pub use clock::elapsed_ms;
 pub use engine::{Engine, EngineConfig, JobRequest, Waker, MAX_TRANSCODE_JOBS};
-pub use event::{Event, EventKind, JobId, Stage};
+pub use event::{
+    Event, EventKind, JobDone, JobFailed, JobId, Output, Progress, Queued, RenditionFailed,
+    RenditionSkipped, SourceFacts, Stage, StageStarted, Thumbnail,
+};
 pub use runner::JobRunner;
 pub use stall::DEFAULT_STALL_TIMEOUT;

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::event::{EventKind, Stage};
+use super::event::{EventKind, Progress, Stage};
 use super::job::Job;
 use crate::media::RenditionProgress;
 
@@ -48,12 +48,12 @@ impl<'a> ProgressReporter<'a> {
             _ => 0.0,
         };
         let eta_s = (fraction > 0.001).then(|| elapsed_s * (1.0 - fraction) / fraction);
-        self.job.emit_lossy(EventKind::Progress {
+        self.job.emit_lossy(EventKind::Progress(Progress {
             stage: Stage::Transcode,
             rendition: label.clone(),
             fraction,
             fps: progress.frames as f64 / elapsed_s,
             eta_s,
-        });
+        }));
     }
 }

@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use crossbeam_channel::Sender;
 
-use super::event::{EventKind, Stage};
+use super::event::{
+    EventKind, Output, RenditionFailed, RenditionSkipped, SourceFacts, Stage, StageStarted,
+    Thumbnail,
+};
 use super::job::{Job, Prepared};
 use super::progress::ProgressReporter;
 use super::stage_error::StageError;
@@ -52,10 +55,10 @@ pub enum Announce {
 /// any rendition is planned; `None` when it failed (the reason is recorded).
 pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bool> {
     if announce == Announce::Yes {
-        job.emit(EventKind::StageStarted {
+        job.emit(EventKind::StageStarted(StageStarted {
             stage: Stage::Probe,
             rendition: None,
-        });
+        }));
     }
     let request = job.request();
     let info = match media::probe(&request.input) {
@@ -77,14 +80,14 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
         "probed"
     );
     if announce == Announce::Yes {
-        job.emit(EventKind::Probed {
+        job.emit(EventKind::Probed(SourceFacts {
             width: info.display.width,
             height: info.display.height,
             duration_s: info.duration_s,
             fps: info.fps,
             video_codec: info.video_codec.clone(),
             audio_codec: info.audio_codec.clone(),
-        });
+        }));
     }
     let plan = plan(info.display, &request.presets);
     let dir_set = match dir {
@@ -106,10 +109,10 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
     };
     if announce == Announce::Yes {
         for skipped in &plan.skipped {
-            job.emit(EventKind::RenditionSkipped {
+            job.emit(EventKind::RenditionSkipped(RenditionSkipped {
                 rendition: skipped.label.clone(),
                 reason: skipped.reason.clone(),
-            });
+            }));
         }
     }
     let has_renditions = !plan.renditions.is_empty();
@@ -135,10 +138,10 @@ pub fn thumbnail(job: &Arc<Job>) {
     if job.is_cancelled() {
         return;
     }
-    job.emit(EventKind::StageStarted {
+    job.emit(EventKind::StageStarted(StageStarted {
         stage: Stage::Thumbnail,
         rendition: None,
-    });
+    }));
     // A job has one thumbnail: its first preset's spec says how.
     let spec = job
         .request()
@@ -161,11 +164,11 @@ pub fn thumbnail(job: &Arc<Job>) {
     match made {
         Ok((size, path, _bytes)) => {
             job.record_output();
-            job.emit(EventKind::ThumbnailReady {
+            job.emit(EventKind::ThumbnailReady(Thumbnail {
                 path,
                 width: size.width,
                 height: size.height,
-            });
+            }));
         }
         Err(e) => job.record_error(e.into()),
     }
@@ -179,10 +182,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     if job.is_cancelled() {
         return;
     }
-    job.emit(EventKind::StageStarted {
+    job.emit(EventKind::StageStarted(StageStarted {
         stage: Stage::Transcode,
         rendition: None,
-    });
+    }));
     let Some(dir) = job.dir() else {
         return;
     };
@@ -201,10 +204,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         })
         .collect();
     for r in renditions {
-        job.emit(EventKind::StageStarted {
+        job.emit(EventKind::StageStarted(StageStarted {
             stage: Stage::Transcode,
             rendition: Some(r.label.clone()),
-        });
+        }));
     }
     let reporter = ProgressReporter::new(
         job,
@@ -222,10 +225,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     // The source failed or stalled: every rendition fails with it, once.
     let fail_every_rendition = |reason: &str| {
         for r in renditions {
-            job.emit(EventKind::RenditionFailed {
+            job.emit(EventKind::RenditionFailed(RenditionFailed {
                 rendition: r.label.clone(),
                 error: reason.to_owned(),
-            });
+            }));
         }
     };
     let results = match results {
@@ -256,13 +259,13 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                     "rendition done"
                 );
                 job.record_output();
-                job.emit(EventKind::RenditionDone {
+                job.emit(EventKind::RenditionDone(Output {
                     rendition: rendition.label.clone(),
                     path,
                     width: rendition.size.width,
                     height: rendition.size.height,
                     bytes,
-                });
+                }));
             }
             Err(Error::Cancelled) => {}
             Err(e) => {
@@ -272,10 +275,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                     error = ?e,
                     "rendition failed: {e}"
                 );
-                job.emit(EventKind::RenditionFailed {
+                job.emit(EventKind::RenditionFailed(RenditionFailed {
                     rendition: rendition.label.clone(),
                     error: e.to_string(),
-                });
+                }));
                 job.record_error(StageError::rendition(&rendition.label, e));
             }
         }

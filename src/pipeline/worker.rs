@@ -57,7 +57,7 @@ mod tests {
     use super::*;
     use crate::pipeline::emitter::Emitter;
     use crate::pipeline::engine::JobRequest;
-    use crate::pipeline::event::EventKind;
+    use crate::pipeline::event::{EventKind, JobDone, JobFailed};
 
     #[test]
     fn a_panicking_handler_fails_its_job_and_the_worker_goes_on() {
@@ -84,8 +84,8 @@ mod tests {
         worker.join().unwrap();
         let finals: Vec<_> = events.try_iter().map(|e| (e.job, e.kind)).collect();
         assert!(
-            matches!(&finals[0], (1, EventKind::JobFailed { error }) if error.contains("decoder exploded"))
+            matches!(&finals[0], (1, EventKind::JobFailed(JobFailed { error })) if error.contains("decoder exploded"))
         );
-        assert_eq!(finals[1], (2, EventKind::JobDone { outputs: 0 }));
+        assert_eq!(finals[1], (2, EventKind::JobDone(JobDone { outputs: 0 })));
     }
 }

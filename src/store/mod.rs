@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub use file_store::{StoreError, STORE_VERSION};
-pub use record::{JobRecord, JobState, OutputRecord, SourceStamp, StoreId, ThumbnailRecord};
+pub use record::{JobRecord, JobState, SourceStamp, StoreId};
 
 use crate::pipeline::{Event, JobId, JobRequest};
 use crate::presets::Preset;

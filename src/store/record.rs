@@ -7,7 +7,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::{EventKind, JobRequest};
+use crate::pipeline::{EventKind, JobFailed, JobRequest, Output, Thumbnail};
 use crate::presets::Preset;
 
 /// A job's id in the store; stable across restarts (engine ids are not).
@@ -72,24 +72,6 @@ impl SourceStamp {
     }
 }
 
-/// A finished rendition, as its `rendition_done` event described it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct OutputRecord {
-    pub rendition: String,
-    pub path: PathBuf,
-    pub width: u32,
-    pub height: u32,
-    pub bytes: u64,
-}
-
-/// The thumbnail, as its `thumbnail_ready` event described it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ThumbnailRecord {
-    pub path: PathBuf,
-    pub width: u32,
-    pub height: u32,
-}
-
 /// Everything the store keeps about one job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobRecord {
@@ -105,11 +87,13 @@ pub struct JobRecord {
     /// The folder this job's current attempt wrote into, once known.
     #[serde(default)]
     pub job_dir: Option<PathBuf>,
+    /// The thumbnail, as its `thumbnail_ready` event described it.
     #[serde(default)]
-    pub thumbnail: Option<ThumbnailRecord>,
-    /// Renditions written by the current attempt.
+    pub thumbnail: Option<Thumbnail>,
+    /// Renditions written by the current attempt, as their
+    /// `rendition_done` events described them.
     #[serde(default)]
-    pub outputs: Vec<OutputRecord>,
+    pub outputs: Vec<Output>,
     #[serde(default)]
     pub error: Option<String>,
     #[serde(default)]
@@ -152,41 +136,21 @@ impl JobRecord {
                 self.state = JobState::Running;
                 true
             }
-            EventKind::ThumbnailReady {
-                path,
-                width,
-                height,
-            } => {
-                self.job_dir = path.parent().map(Path::to_path_buf);
-                self.thumbnail = Some(ThumbnailRecord {
-                    path: path.clone(),
-                    width: *width,
-                    height: *height,
-                });
+            EventKind::ThumbnailReady(thumbnail) => {
+                self.job_dir = thumbnail.path.parent().map(Path::to_path_buf);
+                self.thumbnail = Some(thumbnail.clone());
                 true
             }
-            EventKind::RenditionDone {
-                rendition,
-                path,
-                width,
-                height,
-                bytes,
-            } => {
-                self.job_dir = path.parent().map(Path::to_path_buf);
-                self.outputs.push(OutputRecord {
-                    rendition: rendition.clone(),
-                    path: path.clone(),
-                    width: *width,
-                    height: *height,
-                    bytes: *bytes,
-                });
+            EventKind::RenditionDone(output) => {
+                self.job_dir = output.path.parent().map(Path::to_path_buf);
+                self.outputs.push(output.clone());
                 true
             }
             EventKind::JobDone { .. } => {
                 self.state = JobState::Done;
                 true
             }
-            EventKind::JobFailed { error } => {
+            EventKind::JobFailed(JobFailed { error }) => {
                 self.state = JobState::Failed;
                 self.error = Some(error.clone());
                 // A failed source takes its outputs with it: keep only what is there.

@@ -2,7 +2,7 @@
 //! older stores set aside, recovery after a crash.
 
 use super::*;
-use crate::pipeline::{Event, EventKind};
+use crate::pipeline::{Event, EventKind, JobDone, StageStarted, Thumbnail};
 
 fn event(job: JobId, kind: EventKind) -> Event {
     Event { job, t_ms: 0, kind }
@@ -38,15 +38,15 @@ fn jobs_and_their_results_survive_reopening() {
     store
         .apply(&event(
             7,
-            EventKind::ThumbnailReady {
+            EventKind::ThumbnailReady(Thumbnail {
                 path: thumb.clone(),
                 width: 1,
                 height: 1,
-            },
+            }),
         ))
         .unwrap();
     store
-        .apply(&event(7, EventKind::JobDone { outputs: 1 }))
+        .apply(&event(7, EventKind::JobDone(JobDone { outputs: 1 })))
         .unwrap();
 
     let reopened = reopen(store, dir.path());
@@ -113,10 +113,10 @@ fn recovery_requeues_interrupted_jobs_and_cleans_only_their_files() {
         .add(input.clone(), vec!["web".into()], Vec::new(), out.clone())
         .unwrap();
     store.bind(id, 1);
-    let started = EventKind::StageStarted {
+    let started = EventKind::StageStarted(StageStarted {
         stage: crate::pipeline::Stage::Probe,
         rendition: None,
-    };
+    });
     store.apply(&event(1, started)).unwrap();
     let job_dir = out.join("clip");
     std::fs::create_dir_all(&job_dir).unwrap();
@@ -125,11 +125,11 @@ fn recovery_requeues_interrupted_jobs_and_cleans_only_their_files() {
     store
         .apply(&event(
             1,
-            EventKind::ThumbnailReady {
+            EventKind::ThumbnailReady(Thumbnail {
                 path: thumb.clone(),
                 width: 1,
                 height: 1,
-            },
+            }),
         ))
         .unwrap();
     // The crash: a half-written rendition, and a user file in another folder.
@@ -175,11 +175,11 @@ fn a_user_file_in_the_interrupted_folder_is_kept() {
     store
         .apply(&event(
             1,
-            EventKind::ThumbnailReady {
+            EventKind::ThumbnailReady(Thumbnail {
                 path: job_dir.join("thumbnail.jpg"),
                 width: 1,
                 height: 1,
-            },
+            }),
         ))
         .unwrap();
     std::fs::write(job_dir.join("notes.txt"), b"user").unwrap();
@@ -239,7 +239,7 @@ fn queue_order_and_clearing_finished_jobs_persist() {
     store.move_to(ids[2], 0).unwrap();
     store.bind(ids[1], 5);
     store
-        .apply(&event(5, EventKind::JobDone { outputs: 0 }))
+        .apply(&event(5, EventKind::JobDone(JobDone { outputs: 0 })))
         .unwrap();
     store.clear_finished().unwrap();
     let order: Vec<_> = reopen(store, dir.path())
@@ -248,4 +248,24 @@ fn queue_order_and_clearing_finished_jobs_persist() {
         .map(|j| j.id)
         .collect();
     assert_eq!(order, vec![ids[2], ids[0]]);
+}
+
+/// The store's file keeps its shape: a record as written before stays
+/// readable (the thumbnail and outputs as their events described them) and
+/// is written back the same.
+#[test]
+fn a_record_reads_and_writes_the_stored_json() {
+    let json = r#"{"id":3,"input":"/videos/a.mp4","preset_names":["web"],"presets":[],"out_dir":"/out","state":"done","job_dir":"/out/a","thumbnail":{"path":"/out/a/thumbnail.jpg","width":640,"height":360},"outputs":[{"rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":1000}],"error":null,"source":{"size":5,"mtime_ns":null},"attempts":1}"#;
+    let record: JobRecord = serde_json::from_str(json).unwrap();
+    let thumbnail = record.thumbnail.as_ref().unwrap();
+    assert_eq!(thumbnail.path, Path::new("/out/a/thumbnail.jpg"));
+    assert_eq!((thumbnail.width, thumbnail.height), (640, 360));
+    let output = &record.outputs[0];
+    assert_eq!(output.rendition, "720p");
+    assert_eq!(output.path, Path::new("/out/a/720p.mp4"));
+    assert_eq!(
+        (output.width, output.height, output.bytes),
+        (1280, 720, 1000)
+    );
+    assert_eq!(serde_json::to_string(&record).unwrap(), json);
 }

@@ -275,7 +275,7 @@ impl App {
                 return;
             };
             let thumbnail = match &event.kind {
-                vidprism::pipeline::EventKind::ThumbnailReady { path, .. } => Some(path.clone()),
+                vidprism::pipeline::EventKind::ThumbnailReady(t) => Some(t.path.clone()),
                 _ => None,
             };
             self.store_event(&event);

@@ -11,7 +11,7 @@ use vidprism::pipeline::{Event, JobRequest};
 use vidprism::store::{JobRecord, JobState, JobStore, StoreError};
 
 use super::app::App;
-use super::queue_model::{Rendition, RenditionStatus, RowId, RowStatus, Thumbnail};
+use super::queue_model::{Rendition, RenditionStatus, RowId, RowStatus};
 
 /// Rows given to the engine beyond the jobs that transcode at once, so the
 /// next ones are probed and show their thumbnail while others encode.
@@ -39,11 +39,7 @@ impl App {
             let row = self.model.restore(
                 record.request(),
                 row_status(record),
-                record.thumbnail.as_ref().map(|t| Thumbnail {
-                    path: t.path.clone(),
-                    width: t.width,
-                    height: t.height,
-                }),
+                record.thumbnail.clone(),
                 renditions(record),
             );
             if let Some(t) = &record.thumbnail {
@@ -202,12 +198,7 @@ fn renditions(record: &JobRecord) -> Vec<Rendition> {
         .iter()
         .map(|o| Rendition {
             name: o.rendition.clone(),
-            status: RenditionStatus::Done {
-                path: o.path.clone(),
-                width: o.width,
-                height: o.height,
-                bytes: o.bytes,
-            },
+            status: RenditionStatus::Done(o.clone()),
         })
         .collect()
 }

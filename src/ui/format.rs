@@ -1,6 +1,6 @@
 //! How numbers read in the window: sizes, durations, source facts.
 
-use super::queue_model::SourceFacts;
+use vidprism::pipeline::SourceFacts;
 
 /// `1.5 MB`, `820 KB`, `12 B` (decimal units, like file managers).
 pub fn bytes(n: u64) -> String {

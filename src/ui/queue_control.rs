@@ -114,7 +114,7 @@ impl QueueModel {
 mod tests {
     use std::path::PathBuf;
 
-    use vidprism::pipeline::{Event, EventKind};
+    use vidprism::pipeline::{Event, EventKind, JobDone};
 
     use super::*;
 
@@ -157,7 +157,7 @@ mod tests {
         m.apply(&Event {
             job: 1,
             t_ms: 0,
-            kind: EventKind::JobDone { outputs: 0 },
+            kind: EventKind::JobDone(JobDone { outputs: 0 }),
         });
         assert!(m.cancel_unsubmitted(c));
         assert!(

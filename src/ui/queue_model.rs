@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use vidprism::pipeline::{Event, EventKind, JobId, JobRequest, Stage};
+use vidprism::pipeline::{
+    Event, EventKind, JobFailed, JobId, JobRequest, Output, Progress, RenditionFailed,
+    RenditionSkipped, SourceFacts, Stage, StageStarted, Thumbnail,
+};
 use vidprism::store::StoreId;
 
 #[path = "queue_control.rs"]
@@ -47,17 +50,6 @@ impl RowStatus {
     }
 }
 
-/// What the probe said about the source.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SourceFacts {
-    pub width: u32,
-    pub height: u32,
-    pub duration_s: Option<f64>,
-    pub fps: f64,
-    pub video_codec: String,
-    pub audio_codec: Option<String>,
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub enum RenditionStatus {
     Waiting,
@@ -66,12 +58,7 @@ pub enum RenditionStatus {
         fps: f64,
         eta_s: Option<f64>,
     },
-    Done {
-        path: PathBuf,
-        width: u32,
-        height: u32,
-        bytes: u64,
-    },
+    Done(Output),
     Skipped(String),
     Failed(String),
 }
@@ -80,13 +67,6 @@ pub enum RenditionStatus {
 pub struct Rendition {
     pub name: String,
     pub status: RenditionStatus,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Thumbnail {
-    pub path: PathBuf,
-    pub width: u32,
-    pub height: u32,
 }
 
 /// One video in the queue.
@@ -98,6 +78,7 @@ pub struct Row {
     /// The job currently behind this row; `None` until submitted.
     pub job: Option<JobId>,
     pub status: RowStatus,
+    /// What the probe said about the source.
     pub facts: Option<SourceFacts>,
     pub thumbnail: Option<Thumbnail>,
     /// In the order the engine first mentioned them.
@@ -129,7 +110,7 @@ impl Row {
             .filter_map(|r| match &r.status {
                 RenditionStatus::Waiting => Some(0.0),
                 RenditionStatus::Running { fraction, .. } => Some(fraction.clamp(0.0, 1.0)),
-                RenditionStatus::Done { .. } | RenditionStatus::Failed(_) => Some(1.0),
+                RenditionStatus::Done(_) | RenditionStatus::Failed(_) => Some(1.0),
                 RenditionStatus::Skipped(_) => None,
             })
             .collect();
@@ -160,8 +141,8 @@ impl Row {
         self.renditions
             .iter()
             .filter_map(|r| match &r.status {
-                RenditionStatus::Done { path, bytes, .. } => {
-                    Some((r.name.as_str(), path.as_path(), *bytes))
+                RenditionStatus::Done(output) => {
+                    Some((r.name.as_str(), output.path.as_path(), output.bytes))
                 }
                 _ => None,
             })
@@ -309,7 +290,7 @@ impl QueueModel {
         }
         match &event.kind {
             EventKind::Queued { .. } => row.status = RowStatus::Queued,
-            EventKind::StageStarted { stage, rendition } => {
+            EventKind::StageStarted(StageStarted { stage, rendition }) => {
                 row.stage = Some(*stage);
                 match stage {
                     Stage::Probe => row.status = RowStatus::Probing,
@@ -329,32 +310,18 @@ impl QueueModel {
                     }
                 }
             }
-            EventKind::Probed {
-                width,
-                height,
-                duration_s,
-                fps,
-                video_codec,
-                audio_codec,
-            } => {
+            EventKind::Probed(facts) => {
                 // Probed: waiting for a transcode slot until a stage starts.
                 row.status = RowStatus::Queued;
-                row.facts = Some(SourceFacts {
-                    width: *width,
-                    height: *height,
-                    duration_s: *duration_s,
-                    fps: *fps,
-                    video_codec: video_codec.clone(),
-                    audio_codec: audio_codec.clone(),
-                });
+                row.facts = Some(facts.clone());
             }
-            EventKind::Progress {
+            EventKind::Progress(Progress {
                 rendition,
                 fraction,
                 fps,
                 eta_s,
                 ..
-            } => {
+            }) => {
                 row.status = RowStatus::Running;
                 row.rendition_mut(rendition).status = RenditionStatus::Running {
                     fraction: *fraction,
@@ -362,39 +329,20 @@ impl QueueModel {
                     eta_s: *eta_s,
                 };
             }
-            EventKind::ThumbnailReady {
-                path,
-                width,
-                height,
-            } => {
-                row.thumbnail = Some(Thumbnail {
-                    path: path.clone(),
-                    width: *width,
-                    height: *height,
-                });
+            EventKind::ThumbnailReady(thumbnail) => row.thumbnail = Some(thumbnail.clone()),
+            EventKind::RenditionDone(output) => {
+                row.rendition_mut(&output.rendition).status = RenditionStatus::Done(output.clone());
             }
-            EventKind::RenditionDone {
-                rendition,
-                path,
-                width,
-                height,
-                bytes,
-            } => {
-                row.rendition_mut(rendition).status = RenditionStatus::Done {
-                    path: path.clone(),
-                    width: *width,
-                    height: *height,
-                    bytes: *bytes,
-                };
-            }
-            EventKind::RenditionSkipped { rendition, reason } => {
+            EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
                 row.rendition_mut(rendition).status = RenditionStatus::Skipped(reason.clone());
             }
-            EventKind::RenditionFailed { rendition, error } => {
+            EventKind::RenditionFailed(RenditionFailed { rendition, error }) => {
                 row.rendition_mut(rendition).status = RenditionStatus::Failed(error.clone());
             }
             EventKind::JobDone { .. } => row.status = RowStatus::Done,
-            EventKind::JobFailed { error } => row.status = RowStatus::Failed(error.clone()),
+            EventKind::JobFailed(JobFailed { error }) => {
+                row.status = RowStatus::Failed(error.clone())
+            }
             EventKind::Cancelled => row.status = RowStatus::Cancelled,
         }
         Some(row_id)
@@ -477,6 +425,7 @@ pub fn file_name(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vidprism::pipeline::{JobDone, Queued};
     use vidprism::presets::find_preset;
 
     fn request(name: &str) -> JobRequest {
@@ -492,14 +441,14 @@ mod tests {
     }
 
     fn probed(duration: f64) -> EventKind {
-        EventKind::Probed {
+        EventKind::Probed(SourceFacts {
             width: 1280,
             height: 720,
             duration_s: Some(duration),
             fps: 25.0,
             video_codec: "h264".into(),
             audio_codec: None,
-        }
+        })
     }
 
     #[test]
@@ -509,51 +458,51 @@ mod tests {
         m.attach(row, 7);
         m.apply(&ev(
             7,
-            EventKind::Queued {
+            EventKind::Queued(Queued {
                 input: "/videos/a.mp4".into(),
-            },
+            }),
         ));
         assert_eq!(m.row(row).unwrap().status, RowStatus::Queued);
         m.apply(&ev(
             7,
-            EventKind::StageStarted {
+            EventKind::StageStarted(StageStarted {
                 stage: Stage::Probe,
                 rendition: None,
-            },
+            }),
         ));
         assert_eq!(m.row(row).unwrap().status, RowStatus::Probing);
         m.apply(&ev(7, probed(10.0)));
         m.apply(&ev(
             7,
-            EventKind::RenditionSkipped {
+            EventKind::RenditionSkipped(RenditionSkipped {
                 rendition: "1080p".into(),
                 reason: "too small".into(),
-            },
+            }),
         ));
         m.apply(&ev(
             7,
-            EventKind::ThumbnailReady {
+            EventKind::ThumbnailReady(Thumbnail {
                 path: "/out/a/thumbnail.jpg".into(),
                 width: 640,
                 height: 360,
-            },
+            }),
         ));
         m.apply(&ev(
             7,
-            EventKind::StageStarted {
+            EventKind::StageStarted(StageStarted {
                 stage: Stage::Transcode,
                 rendition: Some("720p".into()),
-            },
+            }),
         ));
         m.apply(&ev(
             7,
-            EventKind::Progress {
+            EventKind::Progress(Progress {
                 stage: Stage::Transcode,
                 rendition: "720p".into(),
                 fraction: 0.5,
                 fps: 100.0,
                 eta_s: Some(4.0),
-            },
+            }),
         ));
         let r = m.row(row).unwrap();
         assert_eq!(r.status, RowStatus::Running);
@@ -566,15 +515,15 @@ mod tests {
         assert_eq!(r.output_folder(), PathBuf::from("/out/a"));
         m.apply(&ev(
             7,
-            EventKind::RenditionDone {
+            EventKind::RenditionDone(Output {
                 rendition: "720p".into(),
                 path: "/out/a/720p.mp4".into(),
                 width: 1280,
                 height: 720,
                 bytes: 1000,
-            },
+            }),
         ));
-        m.apply(&ev(7, EventKind::JobDone { outputs: 2 }));
+        m.apply(&ev(7, EventKind::JobDone(JobDone { outputs: 2 })));
         let r = m.row(row).unwrap();
         assert_eq!(r.status, RowStatus::Done);
         assert_eq!(
@@ -596,9 +545,9 @@ mod tests {
         m.attach(row, 1);
         m.apply(&ev(
             1,
-            EventKind::JobFailed {
+            EventKind::JobFailed(JobFailed {
                 error: "broken".into(),
-            },
+            }),
         ));
         assert_eq!(
             m.row(row).unwrap().status,
@@ -622,10 +571,13 @@ mod tests {
         let row = m.add(request("a.mp4"));
         m.attach(row, 1);
         m.apply(&ev(1, EventKind::Cancelled));
-        m.apply(&ev(1, EventKind::JobDone { outputs: 0 }));
+        m.apply(&ev(1, EventKind::JobDone(JobDone { outputs: 0 })));
         assert_eq!(m.row(row).unwrap().status, RowStatus::Cancelled);
         assert!(m.remove(row).is_some());
-        assert_eq!(m.apply(&ev(1, EventKind::JobDone { outputs: 0 })), None);
+        assert_eq!(
+            m.apply(&ev(1, EventKind::JobDone(JobDone { outputs: 0 }))),
+            None
+        );
         assert!(m.rows().is_empty());
     }
 
@@ -640,13 +592,13 @@ mod tests {
         m.apply(&ev(1, probed(10.0)));
         m.apply(&ev(
             1,
-            EventKind::Progress {
+            EventKind::Progress(Progress {
                 stage: Stage::Transcode,
                 rendition: "720p".into(),
                 fraction: 0.5,
                 fps: 50.0,
                 eta_s: Some(5.0),
-            },
+            }),
         ));
         // b: waiting, 20 s of media => about 20 s.
         m.apply(&ev(2, probed(20.0)));
@@ -664,7 +616,7 @@ mod tests {
         let a = m.add(request("a.mp4"));
         m.attach(a, 1);
         assert_eq!(m.totals(1).time_left_s, None);
-        m.apply(&ev(1, EventKind::JobDone { outputs: 1 }));
+        m.apply(&ev(1, EventKind::JobDone(JobDone { outputs: 1 })));
         assert_eq!(m.totals(1).time_left_s, None, "nothing left to time");
         assert_eq!(m.totals(1).done, 1);
     }

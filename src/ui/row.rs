@@ -179,15 +179,12 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
                             .text(text),
                     );
                 }
-                RenditionStatus::Done {
-                    width,
-                    height,
-                    bytes,
-                    ..
-                } => {
+                RenditionStatus::Done(output) => {
                     ui.label(format!(
-                        "done · {width}x{height} · {}",
-                        format::bytes(*bytes)
+                        "done · {}x{} · {}",
+                        output.width,
+                        output.height,
+                        format::bytes(output.bytes)
                     ));
                 }
                 // Long reasons are cut to the row's width; hovering shows all.

@@ -10,7 +10,10 @@ use std::time::Duration;
 use eframe::egui;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::{Harness, SnapshotOptions};
-use vidprism::pipeline::{Event, EventKind, JobRequest, Stage};
+use vidprism::pipeline::{
+    Event, EventKind, JobDone, JobFailed, JobRequest, Output, Progress, RenditionSkipped,
+    SourceFacts, Stage,
+};
 use vidprism::presets::find_preset;
 use vidprism::settings::Settings;
 
@@ -217,34 +220,34 @@ fn synthetic_row(app: &mut App, name: &str, job: u64, events: Vec<EventKind>) ->
 }
 
 fn probed() -> EventKind {
-    EventKind::Probed {
+    EventKind::Probed(SourceFacts {
         width: 1280,
         height: 720,
         duration_s: Some(12.0),
         fps: 25.0,
         video_codec: "h264".into(),
         audio_codec: Some("aac".into()),
-    }
+    })
 }
 
 fn progress(rendition: &str, fraction: f64) -> EventKind {
-    EventKind::Progress {
+    EventKind::Progress(Progress {
         stage: Stage::Transcode,
         rendition: rendition.into(),
         fraction,
         fps: 120.0,
         eta_s: Some(6.0),
-    }
+    })
 }
 
 fn done(rendition: &str, bytes: u64) -> EventKind {
-    EventKind::RenditionDone {
+    EventKind::RenditionDone(Output {
         rendition: rendition.into(),
         path: format!("/home/user/Videos/VidPrism/clip/{rendition}.mp4").into(),
         width: 1280,
         height: 720,
         bytes,
-    }
+    })
 }
 
 fn snapshot(harness: &mut Harness<'_, App>, name: &str) {
@@ -266,10 +269,10 @@ fn snapshot_empty() {
 fn snapshot_running_done_failed() {
     let fx = Fixture::new(&["web"]);
     let mut app = snapshot_app(&fx);
-    let skipped = EventKind::RenditionSkipped {
+    let skipped = EventKind::RenditionSkipped(RenditionSkipped {
         rendition: "1080p".into(),
         reason: "the source is only 1280x720; 1080p would be upscaled".into(),
-    };
+    });
     synthetic_row(
         &mut app,
         "running.mp4",
@@ -290,17 +293,17 @@ fn snapshot_running_done_failed() {
             skipped,
             done("720p", 2_400_000),
             done("480p", 1_100_000),
-            EventKind::JobDone { outputs: 3 },
+            EventKind::JobDone(JobDone { outputs: 3 }),
         ],
     );
     synthetic_row(
         &mut app,
         "notes.txt",
         1003,
-        vec![EventKind::JobFailed {
+        vec![EventKind::JobFailed(JobFailed {
             error: "/home/user/notes.txt: not a video file (FFmpeg does not recognise its format)"
                 .into(),
-        }],
+        })],
     );
     let mut harness = harness_for(app, SIZE);
     harness.step();

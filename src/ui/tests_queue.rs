@@ -10,7 +10,7 @@ use eframe::egui;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::Harness;
 use vidprism::output::TEMP_MARKER;
-use vidprism::pipeline::{Event, EventKind, Stage};
+use vidprism::pipeline::{Event, EventKind, JobDone, JobFailed, Stage, StageStarted};
 use vidprism::presets::find_preset;
 use vidprism::store::{JobState, JobStore, STORE_FILE};
 
@@ -178,22 +178,22 @@ fn finished_and_failed_jobs_are_restored_as_they_ended() {
     store
         .apply(&ev(
             1,
-            EventKind::StageStarted {
+            EventKind::StageStarted(StageStarted {
                 stage: Stage::Probe,
                 rendition: None,
-            },
+            }),
         ))
         .unwrap();
     store
-        .apply(&ev(1, EventKind::JobDone { outputs: 0 }))
+        .apply(&ev(1, EventKind::JobDone(JobDone { outputs: 0 })))
         .unwrap();
     let reason = "bad.mp4: not a video file (FFmpeg does not recognise its format)";
     store
         .apply(&ev(
             2,
-            EventKind::JobFailed {
+            EventKind::JobFailed(JobFailed {
                 error: reason.into(),
-            },
+            }),
         ))
         .unwrap();
     drop(store);

@@ -11,7 +11,7 @@ use crate::farm::retry::with_retries;
 use crate::farm::wire::{self, Files, News};
 use crate::output::{reserve_job_dir, StagedFile};
 use crate::pipeline::for_farm::{Job, StageError};
-use crate::pipeline::EventKind;
+use crate::pipeline::{EventKind, Output, RenditionFailed, RenditionSkipped};
 
 pub(super) fn follow_news(
     broker: &Broker,
@@ -112,9 +112,13 @@ fn result_key(kind: &EventKind) -> Option<String> {
     match kind {
         EventKind::Probed { .. } => Some("probed".into()),
         EventKind::ThumbnailReady { .. } => Some("thumbnail".into()),
-        EventKind::RenditionDone { rendition, .. }
-        | EventKind::RenditionFailed { rendition, .. } => Some(format!("rendition:{rendition}")),
-        EventKind::RenditionSkipped { rendition, .. } => Some(format!("skipped:{rendition}")),
+        EventKind::RenditionDone(Output { rendition, .. })
+        | EventKind::RenditionFailed(RenditionFailed { rendition, .. }) => {
+            Some(format!("rendition:{rendition}"))
+        }
+        EventKind::RenditionSkipped(RenditionSkipped { rendition, .. }) => {
+            Some(format!("skipped:{rendition}"))
+        }
         _ => None,
     }
 }
@@ -169,9 +173,9 @@ fn receive_output(
             Ok(kind.moved_output(path, Some(bytes)))
         }
         // One rendition that cannot be fetched fails alone.
-        (Err(error), EventKind::RenditionDone { rendition, .. }) => {
+        (Err(error), EventKind::RenditionDone(Output { rendition, .. })) => {
             job.record_error(StageError::rendition(&rendition, error.clone()));
-            Ok(EventKind::RenditionFailed { rendition, error })
+            Ok(EventKind::RenditionFailed(RenditionFailed { rendition, error }))
         }
         (Err(error), _) => Err(error),
     }

@@ -16,7 +16,7 @@ use crate::farm::broker::{Delivery, WorkPolicy};
 use crate::farm::error::FarmError;
 use crate::farm::wire::{self, Files, News, Work, WorkStage};
 use crate::pipeline::for_farm::{self, Job};
-use crate::pipeline::{Event, EventKind, JobRequest};
+use crate::pipeline::{Event, EventKind, JobFailed, JobRequest, RenditionFailed};
 
 /// Wait before a failed stage is delivered again.
 const RETRY_DELAY: Duration = Duration::from_secs(2);
@@ -197,15 +197,16 @@ fn run_stage(context: &Context, work: &Work, delivery: &Delivery, scratch: &Path
     for kind in results {
         match kind {
             EventKind::Cancelled => run.cancelled = true,
-            EventKind::JobFailed { error } => {
+            EventKind::JobFailed(JobFailed { error }) => {
                 run.error = Some(error.replace(&local_input, &user_input))
             }
             EventKind::JobDone { .. } => {}
-            EventKind::RenditionFailed { rendition, error } => {
-                run.results.push(EventKind::RenditionFailed {
-                    rendition,
-                    error: error.replace(&local_input, &user_input),
-                })
+            EventKind::RenditionFailed(RenditionFailed { rendition, error }) => {
+                run.results
+                    .push(EventKind::RenditionFailed(RenditionFailed {
+                        rendition,
+                        error: error.replace(&local_input, &user_input),
+                    }))
             }
             other => run.results.push(other),
         }
