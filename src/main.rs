@@ -23,6 +23,7 @@ fn main() -> std::process::ExitCode {
         Some(cli::Command::Process(process)) => cli::process::run(process),
         Some(cli::Command::Presets(presets)) => cli::presets::run(presets),
         Some(cli::Command::Worker(worker)) => cli::worker::run(worker),
+        Some(cli::Command::Farm { command }) => cli::farm_init::run(command),
         None => ui::run(args.files).map(|()| std::process::ExitCode::SUCCESS),
     };
     match result {

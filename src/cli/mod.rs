@@ -1,6 +1,7 @@
 //! Command-line arguments (clap) and the headless subcommands.
 
 pub mod farm_args;
+pub mod farm_init;
 pub mod presets;
 pub mod process;
 pub mod resume;
@@ -41,6 +42,12 @@ pub enum Command {
     Presets(PresetsArgs),
     /// Join a farm: pull work from a NATS JetStream broker and run it here.
     Worker(WorkerArgs),
+    /// Set up a farm's server: `farm init DIR` writes a locked-down
+    /// nats-server configuration with a worker and a submitter login.
+    Farm {
+        #[command(subcommand)]
+        command: farm_init::FarmCommand,
+    },
 }
 
 #[derive(Args, Debug)]

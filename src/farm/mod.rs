@@ -19,6 +19,7 @@ mod error;
 mod identity;
 mod path_map;
 mod retry;
+pub mod server_config;
 mod source_cache;
 mod wire;
 mod worker;

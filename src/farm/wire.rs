@@ -68,15 +68,6 @@ pub struct Work {
 }
 
 impl Work {
-    /// The same job's work for another stage.
-    pub fn for_stage(&self, stage: WorkStage, dir: Option<PathBuf>) -> Work {
-        Work {
-            stage,
-            dir,
-            ..self.clone()
-        }
-    }
-
     /// Id that makes publishing this work twice store it once.
     pub fn dedup_id(&self) -> String {
         format!("{}.{}", self.job, self.stage.name())

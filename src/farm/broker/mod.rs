@@ -32,12 +32,14 @@ use super::wire::WorkStage;
 mod feeds;
 mod layout;
 mod options;
+mod permissions;
 mod work;
 
 use feeds::Feed;
 pub use feeds::{Abandoned, AbandonedFeed, NewsFeed, PresenceFeed};
 use layout::create_layout;
 use options::options;
+pub use permissions::{submitter_permissions, worker_permissions, Permissions};
 pub use work::{Delivery, WorkQueue};
 
 const EVENTS_STREAM: &str = "VIDPRISM_EVENTS";
@@ -67,6 +69,15 @@ pub fn news_subject(job: &str) -> String {
 
 fn cancel_subject(job: &str) -> String {
     format!("vidprism.cancelled.{job}")
+}
+
+fn presence_subject(worker: &str) -> String {
+    format!("vidprism.workers.{worker}")
+}
+
+/// The broker's word that a work message was given up.
+fn max_deliveries_subject() -> String {
+    format!("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.*.{WORKERS_CONSUMER}")
 }
 
 /// The job key of a news subject.
@@ -275,9 +286,7 @@ impl Broker {
     /// vanished without a word (killed, crashed) on every try.
     pub fn abandoned_work(&self) -> Result<AbandonedFeed, FarmError> {
         let subscriber = self
-            .block_on(self.client.subscribe(format!(
-                "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.*.{WORKERS_CONSUMER}"
-            )))
+            .block_on(self.client.subscribe(max_deliveries_subject()))
             .map_err(|e| FarmError::broker("watch for abandoned work", e))?;
         Ok(AbandonedFeed {
             advisories: Feed::new(subscriber, self.runtime.handle().clone()),
@@ -303,10 +312,7 @@ impl Broker {
     /// Says a worker is alive (plain NATS, not stored: only who is
     /// listening now needs to know).
     pub fn announce_worker(&self, name: &str, payload: Vec<u8>) {
-        let sent = self.block_on(
-            self.client
-                .publish(format!("vidprism.workers.{name}"), payload.into()),
-        );
+        let sent = self.block_on(self.client.publish(presence_subject(name), payload.into()));
         if let Err(e) = sent {
             tracing::debug!(error = %e, "presence not sent");
         }
@@ -315,7 +321,7 @@ impl Broker {
     /// Workers' presence messages, as they come.
     pub fn worker_presence(&self) -> Result<PresenceFeed, FarmError> {
         let subscriber = self
-            .block_on(self.client.subscribe("vidprism.workers.*"))
+            .block_on(self.client.subscribe(presence_subject("*")))
             .map_err(|e| FarmError::broker("watch for workers", e))?;
         Ok(PresenceFeed(Feed::new(
             subscriber,

@@ -10,6 +10,7 @@
 //! News repeated by a redelivered stage is ignored.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -280,33 +281,59 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
                 other => StageError::remote(other),
             })?;
         }
-        let work = Work {
-            job: farm_job.key.clone(),
-            stage: WorkStage::Ingest,
-            input: request.input.clone(),
-            files: files.clone(),
-            presets: request.presets.clone(),
-            out_dir: request.out_dir.clone(),
-            dir: None,
-        };
-        let payload = wire::encode(&work);
-        with_retries(
-            "queueing a job",
-            || {
-                broker.publish_work(
-                    WorkStage::Ingest,
-                    &farm_job.key,
-                    &work.dedup_id(),
-                    payload.clone(),
-                )
-            },
-            || {},
-        )
-        .map_err(StageError::remote)
+        queue(broker, farm_job, WorkStage::Ingest, files, None).map_err(StageError::remote)
     })();
     if let Err(reason) = sent {
         job.record_error(reason);
         end_stage(broker, farm_job, jobs);
+    }
+}
+
+/// Queues one stage of the job, built from the job's own request.
+fn queue(
+    broker: &Broker,
+    farm_job: &FarmJob,
+    stage: WorkStage,
+    files: &Files,
+    dir: Option<PathBuf>,
+) -> Result<(), FarmError> {
+    let request = farm_job.job.request();
+    let work = Work {
+        job: farm_job.key.clone(),
+        stage,
+        input: request.input.clone(),
+        files: files.clone(),
+        presets: request.presets.clone(),
+        out_dir: request.out_dir.clone(),
+        dir,
+    };
+    let payload = wire::encode(&work);
+    with_retries(
+        "queueing a job",
+        || broker.publish_work(stage, &farm_job.key, &work.dedup_id(), payload.clone()),
+        || {},
+    )
+}
+
+/// After a good ingest, queues the stages it opened: the thumbnail, and
+/// the transcode when it opened two. The submitter does it, not the
+/// worker, so that a worker's login never needs to queue work (see
+/// `vidprism farm init`). A stage that cannot be queued ends at once with
+/// the reason.
+fn queue_opened_stages(
+    broker: &Broker,
+    farm_job: &Arc<FarmJob>,
+    files: &Files,
+    dir: Option<PathBuf>,
+    opened: usize,
+    jobs: &Jobs,
+) {
+    let stages = [WorkStage::Thumbnail, WorkStage::Transcode];
+    for stage in stages.into_iter().take(opened) {
+        if let Err(reason) = queue(broker, farm_job, stage, files, dir.clone()) {
+            farm_job.job.record_error(StageError::remote(reason));
+            end_stage(broker, farm_job, jobs);
+        }
     }
 }
 

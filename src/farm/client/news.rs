@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use super::{end_stage, lock, FarmJob, Jobs, NEWS_WAIT};
+use super::{end_stage, lock, queue_opened_stages, FarmJob, Jobs, NEWS_WAIT};
 use crate::farm::broker::{Broker, NewsFeed};
 use crate::farm::retry::with_retries;
-use crate::farm::wire::{self, Files, News};
+use crate::farm::wire::{self, Files, News, WorkStage};
 use crate::output::{reserve_job_dir, StagedFile};
 use crate::pipeline::for_farm::{Job, StageError};
 use crate::pipeline::{EventKind, Output, RenditionFailed, RenditionSkipped};
@@ -77,8 +77,9 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
                 return;
             }
             tracing::info!(farm_job = %farm_job.key, stage = stage.name(), %worker, ?errors, "stage ended");
-            if let Some(dir) = dir {
-                job.set_dir(dir);
+            let queue_next = stage == WorkStage::Ingest && errors.is_empty();
+            if let Some(dir) = &dir {
+                job.set_dir(dir.clone());
             }
             for error in errors {
                 // The worker made the sentence; it travels as text.
@@ -90,6 +91,9 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
                 }
             }
             job.open_stages(opened);
+            if queue_next {
+                queue_opened_stages(broker, farm_job, files, dir, opened, jobs);
+            }
             end_stage(broker, farm_job, jobs);
         }
         News::Retrying {

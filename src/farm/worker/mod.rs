@@ -4,10 +4,10 @@
 //!
 //! Per delivery: fetch the source (object store) or map its path (shared
 //! folder), run the stage on a thread while this one forwards live events
-//! and keeps the delivery alive, then send the outputs and the stage's
-//! results, queue the next stages (after ingest) and acknowledge. A stage
-//! that fails is given back to the queue until its last try, and only the
-//! last try's failure is reported. A worker killed mid-stage never
+//! and keeps the delivery alive, then send the outputs, the stage's
+//! results and its end (the submitter queues the stages ingest opened) and
+//! acknowledge. A stage that fails is given back to the queue until its
+//! last try, and only the last try's failure is reported. A worker killed mid-stage never
 //! acknowledges, so the broker hands the work to another worker once the
 //! ack wait has passed.
 

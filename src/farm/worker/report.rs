@@ -1,15 +1,15 @@
 //! The end of a stage that is not tried again: its outputs sent where the
-//! submitter gets them, its results and end as news, and after ingest the
-//! next stages' work.
+//! submitter gets them, its results and end as news (after ingest, the
+//! submitter queues the stages it opened).
 
 use std::path::{Path, PathBuf};
 
 use super::stage::StageRun;
 use super::Context;
 use crate::farm::error::FarmError;
-use crate::farm::wire::{self, Files, News, Work, WorkStage};
+use crate::farm::wire::{self, Files, News, Work};
 
-/// Sends a finished stage's outputs and results, then the next stages' work.
+/// Sends a finished stage's outputs and results, then its end.
 pub(super) fn report(
     context: &Context,
     work: &Work,
@@ -49,22 +49,9 @@ pub(super) fn report(
         },
         worker: context.config.name.clone(),
     };
-    // The submitter must count the stages opened before any of them ends.
+    // The submitter counts the stages ingest opened and queues them (a
+    // worker's login may not queue work).
     broker.publish_news(&work.job, wire::encode(&ended), true)?;
-    if ok && work.stage == WorkStage::Ingest {
-        let dir = match work.files {
-            Files::Shared => run.dir,
-            Files::ObjectStore => None,
-        };
-        let mut next = vec![WorkStage::Thumbnail];
-        if run.opened > 1 {
-            next.push(WorkStage::Transcode);
-        }
-        for stage in next {
-            let follow = work.for_stage(stage, dir.clone());
-            broker.publish_work(stage, &work.job, &follow.dedup_id(), wire::encode(&follow))?;
-        }
-    }
     Ok(())
 }
 

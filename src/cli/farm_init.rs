@@ -1,0 +1,197 @@
+//! `vidprism farm init DIR`: sets up a farm's server the safe way. Writes
+//! into DIR a nats-server configuration (JetStream with its store in
+//! DIR/store, the listening address, optional TLS, a `worker` and a
+//! `submitter` login with least privilege and random passwords) and one
+//! environment file per login, then prints what to run where. Secrets are
+//! written mode 0600, folders 0700; nothing that exists is overwritten.
+
+use std::fs::{DirBuilder, OpenOptions};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use vidprism::farm::server_config::{
+    ServerSetup, ServerTls, DEFAULT_LISTEN, SUBMITTER_USER, WORKER_USER,
+};
+
+/// The configuration file `farm init` writes.
+const CONFIG_FILE: &str = "nats-server.conf";
+
+#[derive(Subcommand, Debug)]
+pub enum FarmCommand {
+    /// Write a locked-down nats-server configuration for a farm into DIR,
+    /// with a `worker` and a `submitter` login, and print how to start it.
+    Init(FarmInitArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FarmInitArgs {
+    /// Folder for the configuration, the logins and the server's store
+    /// (made if missing).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Address and port the server listens on. The default is every
+    /// interface, since workers are other machines; only the two logins
+    /// get in.
+    #[arg(long, value_name = "ADDR:PORT", default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    /// The server's TLS certificate (PEM); clients then use tls://.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+pub fn run(command: FarmCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        FarmCommand::Init(args) => init(args),
+    }
+}
+
+fn init(args: FarmInitArgs) -> anyhow::Result<ExitCode> {
+    private_dir(&args.dir)?;
+    let dir = args
+        .dir
+        .canonicalize()
+        .with_context(|| format!("{}", args.dir.display()))?;
+    let config = dir.join(CONFIG_FILE);
+    let env_file = |user: &str| dir.join(format!("{user}.env"));
+    let targets = [
+        config.clone(),
+        env_file(WORKER_USER),
+        env_file(SUBMITTER_USER),
+    ];
+    for file in &targets {
+        if file.symlink_metadata().is_ok() {
+            bail!(
+                "{}: already exists; farm init never overwrites a configuration \
+                 (move it away, or choose another folder)",
+                file.display()
+            );
+        }
+    }
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(ServerTls {
+            cert: existing_file(&cert, "--tls-cert")?,
+            key: existing_file(&key, "--tls-key")?,
+        }),
+        _ => None,
+    };
+    let store = dir.join("store");
+    private_dir(&store)?;
+    let setup = ServerSetup::new(args.listen, store, tls)?;
+    let text = setup.config_text()?;
+    write_secret(&config, &text)?;
+    for user in [WORKER_USER, SUBMITTER_USER] {
+        write_secret(&env_file(user), &setup.env_file(user))?;
+    }
+    println!("Wrote {}.\n", config.display());
+    print!("{}", setup.summary(&config, &dir));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Makes a folder (and missing parents) only the user can enter; an
+/// existing one is left as it is.
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut builder = DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("{}: cannot make the folder", dir.display()))
+}
+
+/// A TLS file as an absolute path, which must exist.
+fn existing_file(path: &Path, option: &str) -> anyhow::Result<PathBuf> {
+    let absolute =
+        std::path::absolute(path).with_context(|| format!("{option} {}", path.display()))?;
+    if !absolute.is_file() {
+        bail!("{option} {}: no such file", path.display());
+    }
+    Ok(absolute)
+}
+
+/// Writes a new file only the user can read; an existing one is an error.
+fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("{}: cannot write it", path.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("{}: cannot write it", path.display()))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn args(dir: &Path) -> FarmInitArgs {
+        FarmInitArgs {
+            dir: dir.to_path_buf(),
+            listen: "127.0.0.1:4333".parse().unwrap(),
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn writes_secrets_private_and_never_overwrites() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("farm");
+        init(args(&dir)).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("store")), 0o700);
+        for file in [CONFIG_FILE, "worker.env", "submitter.env"] {
+            assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+        }
+        let before = std::fs::read_to_string(dir.join(CONFIG_FILE)).unwrap();
+        let again = init(args(&dir)).unwrap_err().to_string();
+        assert!(
+            again.contains("nats-server.conf: already exists"),
+            "{again}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join(CONFIG_FILE)).unwrap(),
+            before
+        );
+    }
+
+    #[test]
+    fn an_existing_login_file_alone_is_not_overwritten() {
+        let temp = tempfile::tempdir().unwrap();
+        std::fs::write(temp.path().join("worker.env"), "mine").unwrap();
+        let refused = init(args(temp.path())).unwrap_err().to_string();
+        assert!(refused.contains("worker.env: already exists"), "{refused}");
+        assert!(!temp.path().join(CONFIG_FILE).exists());
+        assert_eq!(
+            std::fs::read_to_string(temp.path().join("worker.env")).unwrap(),
+            "mine"
+        );
+    }
+
+    #[test]
+    fn a_missing_tls_file_is_named() {
+        let temp = tempfile::tempdir().unwrap();
+        let mut a = args(temp.path());
+        a.tls_cert = Some(temp.path().join("cert.pem"));
+        a.tls_key = Some(temp.path().join("key.pem"));
+        let refused = init(a).unwrap_err().to_string();
+        assert!(refused.contains("--tls-cert"), "{refused}");
+        assert!(!temp.path().join(CONFIG_FILE).exists());
+    }
+}

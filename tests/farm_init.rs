@@ -1,0 +1,296 @@
+//! `vidprism farm init`: the locked-down farm the README starts. A real
+//! nats-server runs the configuration it writes; a job goes through with
+//! the two logins exactly as printed, and each login is refused what only
+//! the other may do (raw NATS protocol, verbose: the server answers every
+//! command with +OK or -ERR).
+
+mod util;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use util::nats::Worker;
+use util::nats_server::NatsServer;
+use util::*;
+
+/// The server `farm init` configured, and the login lines it printed.
+struct Farm {
+    child: Child,
+    port: u16,
+    /// `nats://worker:PASS@127.0.0.1:PORT`, as printed.
+    worker_url: String,
+    submitter_url: String,
+    worker_password: String,
+    submitter_password: String,
+}
+
+impl Drop for Farm {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The word after `--nats` on the printed line that starts with `command`.
+fn printed_url(stdout: &str, command: &str) -> String {
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(command))
+        .unwrap_or_else(|| panic!("no `{command}` line in:\n{stdout}"));
+    line.split_whitespace()
+        .skip_while(|w| *w != "--nats")
+        .nth(1)
+        .expect("a URL after --nats")
+        .to_owned()
+}
+
+/// A variable of an env file `farm init` wrote.
+fn env_value(file: &Path, name: &str) -> String {
+    let text = std::fs::read_to_string(file).expect("env file");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} in {}", file.display()))
+        .to_owned()
+}
+
+/// `vidprism farm init DIR --listen 127.0.0.1:PORT`, then nats-server on
+/// what it wrote.
+fn init_farm(dir: &Path) -> Farm {
+    let port = free_port();
+    let farm_dir = dir.join("farm");
+    let init = vidprism()
+        .args(["farm", "init"])
+        .arg(&farm_dir)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .output()
+        .expect("run vidprism farm init");
+    let stdout = String::from_utf8_lossy(&init.stdout).into_owned();
+    assert!(
+        init.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let log = dir.join("nats.log");
+    let child = Command::new("nats-server")
+        .arg("-c")
+        .arg(farm_dir.join("nats-server.conf"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("nats-server is installed");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "nats-server did not start on the written configuration: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Farm {
+        child,
+        port,
+        worker_url: printed_url(&stdout, "vidprism worker"),
+        submitter_url: printed_url(&stdout, "vidprism process"),
+        worker_password: env_value(&farm_dir.join("worker.env"), "VIDPRISM_NATS_PASSWORD"),
+        submitter_password: env_value(&farm_dir.join("submitter.env"), "VIDPRISM_NATS_PASSWORD"),
+    }
+}
+
+/// A NATS connection spoken by hand, in verbose mode.
+struct Raw {
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Raw {
+    /// Connects and logs in (no login with `user` None); the server's
+    /// answer to CONNECT.
+    fn login(port: u16, user: Option<(&str, &str)>) -> (Raw, String) {
+        let writer = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        writer
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let mut raw = Raw {
+            reader: BufReader::new(writer.try_clone().expect("clone")),
+            writer,
+        };
+        let info = raw.line();
+        assert!(info.starts_with("INFO "), "{info}");
+        let login = match user {
+            Some((user, pass)) => serde_json::json!({
+                "user": user, "pass": pass, "verbose": true, "pedantic": true
+            }),
+            None => serde_json::json!({ "verbose": true, "pedantic": true }),
+        };
+        let answer = raw.send(&format!("CONNECT {login}\r\n"));
+        (raw, answer)
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.reader
+            .read_line(&mut line)
+            .expect("a line from the server");
+        line.trim_end().to_owned()
+    }
+
+    /// Sends a command; the server's +OK or -ERR for it.
+    fn send(&mut self, command: &str) -> String {
+        self.writer
+            .write_all(command.as_bytes())
+            .expect("send to the server");
+        loop {
+            let line = self.line();
+            if line == "PING" {
+                self.writer.write_all(b"PONG\r\n").expect("pong");
+            } else if line.starts_with("+OK") || line.starts_with("-ERR") {
+                return line;
+            }
+        }
+    }
+
+    fn publish(&mut self, subject: &str) -> String {
+        self.send(&format!("PUB {subject} _INBOX.test 2\r\n{{}}\r\n"))
+    }
+}
+
+fn refused(subject: &str) -> String {
+    format!("-ERR 'Permissions Violation for Publish to \"{subject}\"'")
+}
+
+#[test]
+fn a_job_runs_with_the_printed_worker_and_submitter_logins() {
+    let fx = Fixture::new();
+    let clip = fx.clip("walk.mp4", "640x360", 2.0, true, &[]);
+    let farm = init_farm(fx.dir.path());
+    let worker = Worker::start(&farm.worker_url, fx.dir.path(), "w", &[]);
+    let out = fx.path("out");
+    let run = process_with_env(
+        &out,
+        &["--nats", &farm.submitter_url],
+        &[],
+        &[clip.to_str().unwrap()],
+    );
+    assert_eq!(
+        run.code,
+        0,
+        "{}\n{:#?}\nworker:\n{}",
+        run.stderr,
+        run.events,
+        worker.log_text()
+    );
+    run.one("job_done");
+    run.one("thumbnail_ready");
+    assert!(!run.rendition_paths().is_empty());
+    assert_outputs_sound(&run, Some(2.0));
+    for log in [&run.stderr, &worker.log_text()] {
+        assert!(!log.contains("without a login"), "{log}");
+        assert!(
+            !log.to_lowercase().contains("permissions violation"),
+            "{log}"
+        );
+    }
+}
+
+#[test]
+fn the_worker_login_may_report_but_never_queue_work() {
+    let fx = Fixture::new();
+    let farm = init_farm(fx.dir.path());
+    let (mut worker, answer) = Raw::login(farm.port, Some(("worker", &farm.worker_password)));
+    assert_eq!(answer, "+OK");
+    for stage in ["ingest", "thumbnail", "transcode"] {
+        let subject = format!("vidprism.work.{stage}.x");
+        assert_eq!(worker.publish(&subject), refused(&subject));
+    }
+    // What a worker does is allowed: the refusals above are not a dead
+    // login.
+    for subject in [
+        "vidprism.events.host-1.1",
+        "vidprism.workers.w",
+        "$JS.API.CONSUMER.MSG.NEXT.VIDPRISM_TRANSCODE.workers",
+        "$JS.API.STREAM.MSG.GET.VIDPRISM_CANCELLED",
+    ] {
+        assert_eq!(worker.publish(subject), "+OK", "{subject}");
+    }
+    for subject in [
+        "vidprism.cancelled.host-1.1",
+        "$JS.API.STREAM.DELETE.VIDPRISM_INGEST",
+    ] {
+        assert_eq!(worker.publish(subject), refused(subject));
+    }
+}
+
+#[test]
+fn the_submitter_login_may_queue_but_never_take_work() {
+    let fx = Fixture::new();
+    let farm = init_farm(fx.dir.path());
+    let (mut submitter, answer) =
+        Raw::login(farm.port, Some(("submitter", &farm.submitter_password)));
+    assert_eq!(answer, "+OK");
+    for stream in [
+        "VIDPRISM_INGEST",
+        "VIDPRISM_THUMBNAIL",
+        "VIDPRISM_TRANSCODE",
+    ] {
+        for subject in [
+            format!("$JS.API.CONSUMER.MSG.NEXT.{stream}.workers"),
+            format!("$JS.API.CONSUMER.CREATE.{stream}.mine"),
+        ] {
+            assert_eq!(submitter.publish(&subject), refused(&subject));
+        }
+    }
+    for subject in [
+        "vidprism.work.ingest.host-1.1",
+        "vidprism.cancelled.host-1.1",
+        "$JS.API.STREAM.MSG.DELETE.VIDPRISM_INGEST",
+    ] {
+        assert_eq!(submitter.publish(subject), "+OK", "{subject}");
+    }
+    assert_eq!(
+        submitter
+            .send("SUB $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.VIDPRISM_INGEST.workers 1\r\n"),
+        "+OK"
+    );
+    assert_eq!(
+        submitter.publish("vidprism.events.host-1.1"),
+        refused("vidprism.events.host-1.1")
+    );
+}
+
+#[test]
+fn only_the_two_logins_get_in() {
+    let fx = Fixture::new();
+    let farm = init_farm(fx.dir.path());
+    for login in [None, Some(("worker", "guess")), Some(("admin", "admin"))] {
+        let (_, answer) = Raw::login(farm.port, login);
+        assert_eq!(answer, "-ERR 'Authorization Violation'", "{login:?}");
+    }
+    let (_, answer) = Raw::login(farm.port, Some(("submitter", &farm.submitter_password)));
+    assert_eq!(answer, "+OK");
+}
+
+#[test]
+fn a_server_without_logins_is_warned_about_once() {
+    let fx = Fixture::new();
+    let server = NatsServer::start(&[]);
+    let worker = Worker::start(&server.url, fx.dir.path(), "w", &[]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !worker.log_text().contains("joined the farm") {
+        assert!(Instant::now() < deadline, "{}", worker.log_text());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = worker.log_text();
+    assert_eq!(log.matches("without a login").count(), 1, "{log}");
+    assert!(log.contains("vidprism farm init"), "{log}");
+}
