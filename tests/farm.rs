@@ -456,6 +456,7 @@ fn cancelling_a_farm_job_ends_it_at_once_and_stops_the_worker() {
         transcode_jobs: 1,
         policy: WorkPolicy::default(),
         path_map: PathMap::default(),
+        shared_roots: Vec::new(),
         scratch: scratch.clone(),
         name: "w".into(),
     })

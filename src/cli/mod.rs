@@ -103,6 +103,11 @@ pub struct WorkerArgs {
     /// (repeatable), e.g. --path-map /Volumes/media=/mnt/media.
     #[arg(long, value_name = "FROM=TO")]
     pub path_map: Vec<String>,
+    /// Shared folders: a folder this worker may read and write (repeatable;
+    /// --path-map targets count too). Without any, shared-folder work is
+    /// refused.
+    #[arg(long, value_name = "DIR")]
+    pub shared_root: Vec<PathBuf>,
     /// Seconds a stage may go without a sign of life before its work goes
     /// to another worker (set by the first worker to create the queues).
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]

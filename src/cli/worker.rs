@@ -102,6 +102,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
             tries: args.tries,
         },
         path_map,
+        shared_roots: args.shared_root,
         scratch,
         name: name.clone(),
     };

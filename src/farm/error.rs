@@ -17,6 +17,8 @@ pub enum FarmError {
     },
     #[error("a farm message VidPrism cannot read ({reason}); is every machine running the same VidPrism version?")]
     BadMessage { reason: String },
+    #[error("refused a farm message: {reason}")]
+    Refused { reason: String },
     #[error("{}: {reason}", path.display())]
     Io { path: PathBuf, reason: String },
 }

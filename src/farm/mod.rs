@@ -20,8 +20,10 @@ mod identity;
 mod path_map;
 mod retry;
 pub mod server_config;
+mod shared_roots;
 mod source_cache;
 mod wire;
+mod wire_check;
 mod worker;
 
 pub use broker::WorkPolicy;

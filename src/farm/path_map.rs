@@ -25,6 +25,11 @@ impl PathMap {
             .map(PathMap)
     }
 
+    /// This machine's side of every pair: folders a worker may use.
+    pub fn targets(&self) -> impl Iterator<Item = &PathBuf> {
+        self.0.iter().map(|(_, worker)| worker)
+    }
+
     /// The worker's path for a submitter's path.
     pub fn to_worker(&self, path: &Path) -> PathBuf {
         Self::swap(path, self.0.iter().map(|(s, w)| (s, w)))

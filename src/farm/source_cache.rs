@@ -13,6 +13,9 @@ use super::broker::Broker;
 use super::error::FarmError;
 use super::wire::{self, Work, WorkStage};
 
+/// Largest source fetched for work that does not say its size (sent by an
+/// older submitter).
+const MAX_UNDECLARED_SOURCE_BYTES: u64 = 64 << 30;
 /// Unused sources kept beyond those in use.
 const KEEP_UNUSED: usize = 2;
 
@@ -87,7 +90,8 @@ impl SourceCache {
             tracing::info!(job = %work.job, stage = work.stage.name(), "source reused");
             return Ok(checked_out);
         }
-        fetch(broker, &work.job, &checked_out.path)?;
+        let max_bytes = work.source_bytes.unwrap_or(MAX_UNDECLARED_SOURCE_BYTES);
+        fetch(broker, &work.job, &checked_out.path, max_bytes)?;
         tracing::info!(job = %work.job, stage = work.stage.name(), "source fetched");
         Ok(checked_out)
     }
@@ -126,13 +130,13 @@ fn remove(entries: &mut HashMap<String, Entry>, job: &str) {
 
 /// Downloads to a temporary name and renames, so a fetch cut short is
 /// never taken for a whole source.
-fn fetch(broker: &Broker, job: &str, path: &Path) -> Result<(), FarmError> {
+fn fetch(broker: &Broker, job: &str, path: &Path, max_bytes: u64) -> Result<(), FarmError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| FarmError::io(dir, e))?;
     let partial = path.with_extension("vidprism-fetch");
     let _ = std::fs::remove_file(&partial);
     let fetched = broker
-        .get_file(&wire::source_object(job), &partial)
+        .get_file(&wire::source_object(job), &partial, max_bytes)
         .and_then(|_| std::fs::rename(&partial, path).map_err(|e| FarmError::io(path, e)));
     if fetched.is_err() {
         let _ = std::fs::remove_file(&partial);

@@ -3,9 +3,11 @@
 
 use std::path::PathBuf;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::error::FarmError;
+pub use super::wire_check::{printable, Checked, MAX_MESSAGE_BYTES};
 use crate::pipeline::EventKind;
 use crate::presets::Preset;
 
@@ -62,9 +64,12 @@ pub struct Work {
     pub presets: Vec<Preset>,
     /// The submitter's output folder (written in place with shared files).
     pub out_dir: PathBuf,
-    /// With shared files: the job's folder, reserved by its ingest.
+    /// With shared files: the job's folder, reserved by the submitter.
     #[serde(default)]
     pub dir: Option<PathBuf>,
+    /// The source's size as the submitter sent it: a fetch stops there.
+    #[serde(default)]
+    pub source_bytes: Option<u64>,
 }
 
 impl Work {
@@ -118,10 +123,23 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
 }
 
-pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, FarmError> {
-    serde_json::from_slice(bytes).map_err(|e| FarmError::BadMessage {
-        reason: e.to_string(),
-    })
+/// Reads a message off the broker: the one door for everything that comes
+/// from the network. It must parse, fit the limits and pass its type's
+/// checks; its text is made safe to print. Anything else is refused.
+pub fn decode<T: DeserializeOwned + Checked>(bytes: &[u8]) -> Result<T, FarmError> {
+    if bytes.len() > MAX_MESSAGE_BYTES {
+        return Err(FarmError::Refused {
+            reason: format!("{} bytes, more than {MAX_MESSAGE_BYTES}", bytes.len()),
+        });
+    }
+    let mut value: T = serde_json::from_slice(bytes).map_err(|e| FarmError::BadMessage {
+        reason: printable(&e.to_string()),
+    })?;
+    value
+        .check()
+        .map_err(|reason| FarmError::Refused { reason })?;
+    value.make_printable();
+    Ok(value)
 }
 
 /// The object holding a job's source.
@@ -137,12 +155,15 @@ pub fn output_object(job: &str, file_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{Progress, Stage};
+    use crate::pipeline::{Progress, RenditionSkipped, Stage};
 
     #[test]
     fn news_round_trips_through_json() {
         let news = [
-            News::Event(EventKind::Cancelled),
+            News::Event(EventKind::RenditionSkipped(RenditionSkipped {
+                rendition: "1080p".into(),
+                reason: "the source is smaller".into(),
+            })),
             News::Event(EventKind::Progress(Progress {
                 stage: Stage::Transcode,
                 rendition: "720p".into(),

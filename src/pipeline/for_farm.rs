@@ -33,13 +33,13 @@ pub fn stage_job(request: JobRequest) -> (Arc<Job>, Receiver<Event>) {
     )
 }
 
-/// Runs a job's ingest (probe, plan, reserve its folder, announce what it
-/// found) and ends that stage. Returns how many stages it opens: the
-/// thumbnail, and the transcode if any rendition is planned; 0 when it
-/// failed.
-pub fn ingest(job: &Job) -> usize {
+/// Runs a job's ingest (probe, plan, reserve its folder unless `dir` was
+/// reserved for it, announce what it found) and ends that stage. Returns
+/// how many stages it opens: the thumbnail, and the transcode if any
+/// rendition is planned; 0 when it failed.
+pub fn ingest(job: &Job, dir: Option<PathBuf>) -> usize {
     let opened = run_caught(job, || {
-        stages::prepare(job, Announce::Yes, None).map(|renditions| 1 + usize::from(renditions))
+        stages::prepare(job, Announce::Yes, dir).map(|renditions| 1 + usize::from(renditions))
     });
     job.end_stage();
     opened.flatten().unwrap_or(0)
@@ -81,7 +81,7 @@ mod tests {
             presets: Vec::new(),
             out_dir: dir.path().join("out"),
         });
-        assert_eq!(ingest(&job), 0);
+        assert_eq!(ingest(&job, None), 0);
         assert!(job.has_ended());
         let last = events.try_iter().last().map(|e| e.kind);
         assert!(

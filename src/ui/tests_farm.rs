@@ -21,6 +21,7 @@ fn worker(url: &str, fx: &Fixture, name: &str) -> FarmWorker {
         transcode_jobs: 1,
         policy: WorkPolicy::default(),
         path_map: PathMap::default(),
+        shared_roots: Vec::new(),
         scratch: fx.path(&format!("scratch-{name}")),
         name: name.into(),
     })

@@ -350,7 +350,9 @@ impl Broker {
     }
 
     /// Writes the object `name` to `path` (which must not exist yet).
-    pub fn get_file(&self, name: &str, path: &Path) -> Result<u64, FarmError> {
+    /// Fetches the object `name` into a new file at `path`; one larger than
+    /// `max_bytes` (what its sender declared) is cut off and refused.
+    pub fn get_file(&self, name: &str, path: &Path, max_bytes: u64) -> Result<u64, FarmError> {
         let transfer = |reason: String| FarmError::Transfer {
             file: path.to_path_buf(),
             action: "fetch it",
@@ -368,9 +370,15 @@ impl Broker {
                 .open(path)
                 .await
                 .map_err(|e| transfer(e.to_string()))?;
-            let bytes = tokio::io::copy(&mut object, &mut file)
+            let mut bounded = tokio::io::AsyncReadExt::take(&mut object, max_bytes + 1);
+            let bytes = tokio::io::copy(&mut bounded, &mut file)
                 .await
                 .map_err(|e| transfer(e.to_string()))?;
+            if bytes > max_bytes {
+                return Err(transfer(format!(
+                    "it is larger than the {max_bytes} bytes its sender declared"
+                )));
+            }
             file.sync_all().await.map_err(|e| transfer(e.to_string()))?;
             Ok(bytes)
         })

@@ -10,7 +10,6 @@
 //! News repeated by a redelivered stage is ignored.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -28,6 +27,7 @@ use super::error::FarmError;
 use super::identity::submitter_prefix;
 use super::retry::with_retries;
 use super::wire::{self, Files, Work, WorkStage};
+use crate::output::reserve_job_dir;
 use crate::pipeline::for_farm::{EventHub, Job, StageError};
 use crate::pipeline::{Event, JobId, JobRequest, JobRunner, Waker};
 use abandoned::follow_abandoned;
@@ -51,6 +51,8 @@ struct Seen {
     results: HashSet<String>,
     /// Objects to delete once the job ends.
     objects: Vec<String>,
+    /// The size of the source as sent: workers fetch no more.
+    source_bytes: Option<u64>,
 }
 
 type Jobs = Arc<Mutex<HashMap<String, Arc<FarmJob>>>>;
@@ -268,7 +270,7 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
         if *files == Files::ObjectStore {
             let name = wire::source_object(&farm_job.key);
             lock(&farm_job.seen).objects.push(name.clone());
-            with_retries(
+            let bytes = with_retries(
                 "sending a source",
                 || broker.put_file(&name, &request.input),
                 || {},
@@ -280,8 +282,20 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
                 }
                 other => StageError::remote(other),
             })?;
+            lock(&farm_job.seen).source_bytes = Some(bytes);
+        } else {
+            // With shared folders the job's folder is reserved here, by
+            // the submitter: the only folder of the job it will accept
+            // outputs in, and remove on a cancel.
+            let stem = request
+                .input
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let dir = reserve_job_dir(&request.out_dir, &stem)?;
+            job.set_dir(dir);
         }
-        queue(broker, farm_job, WorkStage::Ingest, files, None).map_err(StageError::remote)
+        queue(broker, farm_job, WorkStage::Ingest, files).map_err(StageError::remote)
     })();
     if let Err(reason) = sent {
         job.record_error(reason);
@@ -295,9 +309,12 @@ fn queue(
     farm_job: &FarmJob,
     stage: WorkStage,
     files: &Files,
-    dir: Option<PathBuf>,
 ) -> Result<(), FarmError> {
     let request = farm_job.job.request();
+    let dir = match files {
+        Files::Shared => farm_job.job.dir().cloned(),
+        Files::ObjectStore => None,
+    };
     let work = Work {
         job: farm_job.key.clone(),
         stage,
@@ -306,6 +323,7 @@ fn queue(
         presets: request.presets.clone(),
         out_dir: request.out_dir.clone(),
         dir,
+        source_bytes: lock(&farm_job.seen).source_bytes,
     };
     let payload = wire::encode(&work);
     with_retries(
@@ -324,13 +342,12 @@ fn queue_opened_stages(
     broker: &Broker,
     farm_job: &Arc<FarmJob>,
     files: &Files,
-    dir: Option<PathBuf>,
     opened: usize,
     jobs: &Jobs,
 ) {
     let stages = [WorkStage::Thumbnail, WorkStage::Transcode];
     for stage in stages.into_iter().take(opened) {
-        if let Err(reason) = queue(broker, farm_job, stage, files, dir.clone()) {
+        if let Err(reason) = queue(broker, farm_job, stage, files) {
             farm_job.job.record_error(StageError::remote(reason));
             end_stage(broker, farm_job, jobs);
         }

@@ -13,6 +13,9 @@ use crate::output::{reserve_job_dir, StagedFile};
 use crate::pipeline::for_farm::{Job, StageError};
 use crate::pipeline::{EventKind, Output, RenditionFailed, RenditionSkipped};
 
+/// Largest thumbnail fetched from a worker (its event gives no size).
+const MAX_THUMBNAIL_BYTES: u64 = 64 << 20;
+
 pub(super) fn follow_news(
     broker: &Broker,
     feed: &NewsFeed,
@@ -78,8 +81,10 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
             }
             tracing::info!(farm_job = %farm_job.key, stage = stage.name(), %worker, ?errors, "stage ended");
             let queue_next = stage == WorkStage::Ingest && errors.is_empty();
-            if let Some(dir) = &dir {
-                job.set_dir(dir.clone());
+            // The job's folder is the one this submitter reserved, whatever
+            // a worker says: a folder named in news is never taken.
+            if dir.is_some() && dir.as_ref() != job.dir() {
+                tracing::warn!(farm_job = %farm_job.key, %worker, "ignored a job folder a worker named");
             }
             for error in errors {
                 // The worker made the sentence; it travels as text.
@@ -92,7 +97,7 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
             }
             job.open_stages(opened);
             if queue_next {
-                queue_opened_stages(broker, farm_job, files, dir, opened, jobs);
+                queue_opened_stages(broker, farm_job, files, opened, jobs);
             }
             end_stage(broker, farm_job, jobs);
         }
@@ -139,7 +144,21 @@ fn receive_output(
     let fetch = |path: &Path| -> Result<(PathBuf, u64), String> {
         match files {
             Files::Shared => {
-                let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                // Only a file directly in the folder reserved for the job.
+                let inside = job
+                    .dir()
+                    .is_some_and(|dir| path.parent() == Some(dir.as_path()));
+                if !inside {
+                    return Err(format!(
+                        "a worker reported an output outside the job's folder: {}",
+                        path.display()
+                    ));
+                }
+                let bytes = std::fs::symlink_metadata(path)
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len())
+                    .ok_or_else(|| format!("{}: the output is not there", path.display()))?;
                 Ok((path.to_path_buf(), bytes))
             }
             Files::ObjectStore => {
@@ -154,9 +173,13 @@ fn receive_output(
                 lock(&farm_job.seen).objects.push(object.clone());
                 let staged = StagedFile::new(dir.join(&name));
                 let temp = staged.temp_path();
+                let max_bytes = match &kind {
+                    EventKind::RenditionDone(Output { bytes, .. }) => *bytes,
+                    _ => MAX_THUMBNAIL_BYTES,
+                };
                 with_retries(
                     "fetching an output",
-                    || broker.get_file(&object, temp),
+                    || broker.get_file(&object, temp, max_bytes),
                     || {
                         let _ = std::fs::remove_file(temp);
                     },
@@ -179,7 +202,10 @@ fn receive_output(
         // One rendition that cannot be fetched fails alone.
         (Err(error), EventKind::RenditionDone(Output { rendition, .. })) => {
             job.record_error(StageError::rendition(&rendition, error.clone()));
-            Ok(EventKind::RenditionFailed(RenditionFailed { rendition, error }))
+            Ok(EventKind::RenditionFailed(RenditionFailed {
+                rendition,
+                error,
+            }))
         }
         (Err(error), _) => Err(error),
     }

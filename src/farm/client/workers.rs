@@ -28,6 +28,9 @@ pub(super) fn live_workers(
         .map(|&(_, transcodes)| transcodes)
 }
 
+/// Most workers remembered at once.
+const MAX_WORKERS: usize = 1024;
+
 /// Keeps the list of workers heard from; wakes the front end when the
 /// number alive changes.
 pub(super) fn follow_workers(
@@ -49,7 +52,15 @@ pub(super) fn follow_workers(
                     } else {
                         0
                     };
-                    lock(workers).insert(p.worker, (Instant::now(), transcodes));
+                    let mut workers = lock(workers);
+                    // Names are the sender's word: keep the list bounded
+                    // by forgetting the ones gone quiet first.
+                    if workers.len() >= MAX_WORKERS && !workers.contains_key(&p.worker) {
+                        workers.retain(|_, (seen, _)| seen.elapsed() < WORKER_GONE_AFTER);
+                    }
+                    if workers.len() < MAX_WORKERS || workers.contains_key(&p.worker) {
+                        workers.insert(p.worker, (Instant::now(), transcodes));
+                    }
                 }
                 Err(e) => tracing::debug!("{e}"),
             },

@@ -25,6 +25,7 @@ use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::token;
 use super::path_map::PathMap;
+use super::shared_roots::SharedRoots;
 use super::source_cache::SourceCache;
 use super::wire::{self, Presence, WorkStage};
 use crate::pipeline::DEFAULT_STALL_TIMEOUT;
@@ -49,6 +50,9 @@ pub struct WorkerConfig {
     pub policy: WorkPolicy,
     /// Shared folders: the submitter's paths on this machine.
     pub path_map: PathMap,
+    /// Shared folders this worker may read and write, besides the
+    /// targets of `path_map`; with neither, it does no shared-folder work.
+    pub shared_roots: Vec<PathBuf>,
     /// Where sources and outputs are kept while they travel.
     pub scratch: PathBuf,
     /// Names this worker in news and logs.
@@ -94,6 +98,8 @@ struct Context {
     stall: Duration,
     stop: Stopper,
     sources: SourceCache,
+    /// Where shared-folder work may read and write.
+    shared: SharedRoots,
 }
 
 impl FarmWorker {
@@ -102,6 +108,8 @@ impl FarmWorker {
         crate::media::init();
         let broker = Broker::connect(&config.connection)?;
         std::fs::create_dir_all(&config.scratch).map_err(|e| FarmError::io(&config.scratch, e))?;
+        let shared = config.shared_roots.iter().chain(config.path_map.targets());
+        let shared = SharedRoots::new(shared.cloned())?;
         let stop = Stopper::default();
         let mut pullers = Vec::new();
         for &stage in &config.stages {
@@ -125,6 +133,7 @@ impl FarmWorker {
             stall: DEFAULT_STALL_TIMEOUT,
             stop: stop.clone(),
             sources: SourceCache::new(config.scratch.join("sources")),
+            shared,
             config,
         });
         let mut threads = vec![std::thread::Builder::new()

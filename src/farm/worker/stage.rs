@@ -46,6 +46,14 @@ pub(super) fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery)
             return;
         }
     };
+    let shared = match shared_paths(context, &work) {
+        Ok(shared) => shared,
+        Err(reason) => {
+            tracing::error!(job = %work.job, "refused work: {}", wire::printable(&reason));
+            let _ = delivery.give_up();
+            return;
+        }
+    };
     let broker = &context.broker;
     let attempt = delivery.attempt();
     tracing::info!(
@@ -65,7 +73,7 @@ pub(super) fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery)
         .join(format!("{}-{}", work.job, work.stage.name()));
     let _ = std::fs::remove_dir_all(&scratch);
     let run = match std::fs::create_dir_all(&scratch) {
-        Ok(()) => run_stage(context, &work, delivery, &scratch),
+        Ok(()) => run_stage(context, &work, shared, delivery, &scratch),
         Err(e) => StageRun::failed(FarmError::io(&scratch, e).to_string()),
     };
     let outcome = match &run.error {
@@ -104,6 +112,48 @@ pub(super) fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery)
     }
 }
 
+/// Shared-folder work's paths on this machine, each checked.
+pub(super) struct SharedPaths {
+    input: PathBuf,
+    out_dir: PathBuf,
+    /// The job's folder, reserved by the submitter.
+    dir: PathBuf,
+}
+
+/// Admits shared-folder work only on a worker started for shared folders,
+/// and only with paths inside its roots: the source, the output folder,
+/// and the job's folder directly in the output folder. `None` for work
+/// through the object store, whose paths the worker makes itself.
+fn shared_paths(context: &Context, work: &Work) -> Result<Option<SharedPaths>, String> {
+    if work.files == Files::ObjectStore {
+        return Ok(None);
+    }
+    let roots = &context.shared;
+    if roots.is_empty() {
+        return Err("shared-folder work, but this worker was started without shared folders (--shared-root or --path-map)".into());
+    }
+    let map = &context.config.path_map;
+    let input = roots.resolve(&map.to_worker(&work.input))?;
+    let out_dir = roots.resolve(&map.to_worker(&work.out_dir))?;
+    let dir = work
+        .dir
+        .as_deref()
+        .ok_or("shared-folder work without its job folder")?;
+    let dir = roots.resolve(&map.to_worker(dir))?;
+    if dir.parent() != Some(out_dir.as_path()) || !input.is_file() {
+        return Err(format!(
+            "{} is not a job folder in {}",
+            dir.display(),
+            out_dir.display()
+        ));
+    }
+    Ok(Some(SharedPaths {
+        input,
+        out_dir,
+        dir,
+    }))
+}
+
 impl StageRun {
     fn failed(error: String) -> StageRun {
         StageRun {
@@ -119,12 +169,18 @@ impl StageRun {
 
 /// Runs the engine's stage function for `work` on its own thread; this
 /// thread forwards progress and keeps the delivery alive meanwhile.
-fn run_stage(context: &Context, work: &Work, delivery: &Delivery, scratch: &Path) -> StageRun {
+fn run_stage(
+    context: &Context,
+    work: &Work,
+    shared: Option<SharedPaths>,
+    delivery: &Delivery,
+    scratch: &Path,
+) -> StageRun {
     let config = &context.config;
     let broker = &context.broker;
     let mut _source = None;
-    let (input, out_dir) = match work.files {
-        Files::ObjectStore => {
+    let (input, out_dir, dir) = match shared {
+        None => {
             let local = match context.sources.check_out(broker, work) {
                 Ok(source) => {
                     let local = source.path().to_path_buf();
@@ -143,14 +199,10 @@ fn run_stage(context: &Context, work: &Work, delivery: &Delivery, scratch: &Path
             if let Err(e) = std::fs::create_dir_all(&out) {
                 return StageRun::failed(FarmError::io(&out, e).to_string());
             }
-            (local, out)
+            (local, out, None)
         }
-        Files::Shared => (
-            config.path_map.to_worker(&work.input),
-            config.path_map.to_worker(&work.out_dir),
-        ),
+        Some(shared) => (shared.input, shared.out_dir, Some(shared.dir)),
     };
-    let dir = work.dir.as_deref().map(|d| config.path_map.to_worker(d));
     let request = JobRequest {
         input: input.clone(),
         presets: work.presets.clone(),
@@ -166,7 +218,7 @@ fn run_stage(context: &Context, work: &Work, delivery: &Delivery, scratch: &Path
         .spawn(move || {
             let job = &stage_job;
             let opened = match stage {
-                WorkStage::Ingest => for_farm::ingest(job),
+                WorkStage::Ingest => for_farm::ingest(job, dir),
                 WorkStage::Thumbnail => {
                     for_farm::thumbnail(job, dir);
                     0

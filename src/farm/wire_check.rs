@@ -1,0 +1,459 @@
+//! The checks every message read off the broker passes before anything
+//! acts on it (`wire::decode` runs them): anyone who can reach the broker
+//! can publish, so a message is hostile until it has been checked here.
+//!
+//! A message that fails is refused whole: the worker terminates the work
+//! (no retry) and the submitter drops the news, each with a log line, and
+//! both go on with good work. Paths are checked where they are used (the
+//! worker against its shared roots, the submitter against the job folder
+//! it reserved); here they only have to be short and their file names
+//! single, plain components.
+
+use std::path::Path;
+
+use super::wire::{Files, News, Presence, Work, WorkStage};
+use crate::limits::MAX_DIMENSION;
+use crate::pipeline::{
+    EventKind, Output, Progress, RenditionFailed, RenditionSkipped, SourceFacts, StageStarted,
+    Thumbnail,
+};
+use crate::presets::{name_problem, validate};
+
+/// Largest message accepted, in bytes (a job's presets fit many times).
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// Most presets one job may carry.
+pub const MAX_PRESETS: usize = 8;
+/// Most renditions one job may ask for, over all its presets: each is an
+/// encoder thread on the worker.
+pub const MAX_RENDITIONS: usize = 16;
+/// Longest free text (an error, a reason, a path), in bytes.
+pub const MAX_TEXT_BYTES: usize = 4096;
+/// Longest name (a worker, a codec, a job key), in bytes.
+pub const MAX_NAME_BYTES: usize = 200;
+/// Longest file name, in bytes (what file systems allow).
+const MAX_FILE_NAME_BYTES: usize = 255;
+/// Stages an ingest may open: the thumbnail and the transcode.
+const MAX_OPENED: usize = 2;
+/// Most errors one stage end may list.
+const MAX_ERRORS: usize = 32;
+/// Tries a worker may say it makes, and transcodes it may say it runs.
+const MAX_COUNT: u32 = 1000;
+/// Fastest frame rate believed, in frames per second.
+const MAX_FPS: f64 = 10_000.0;
+
+/// A message type that can be checked, and whose text can be made safe to
+/// show on a terminal.
+pub trait Checked {
+    /// Why the message must be refused, if it must.
+    fn check(&self) -> Result<(), String>;
+    /// Replaces control characters in its free text.
+    fn make_printable(&mut self);
+}
+
+/// A farm-wide job key in the submitter's own format: `<submitter>.<n>`,
+/// the submitter one subject token of letters, digits, `-` and `_`.
+pub fn check_job_key(key: &str) -> Result<(), String> {
+    let bad = || {
+        format!(
+            "the job key {:?} is not one a submitter makes",
+            printable(key)
+        )
+    };
+    let (prefix, number) = key.split_once('.').ok_or_else(bad)?;
+    let prefix_ok = !prefix.is_empty()
+        && prefix.len() <= MAX_NAME_BYTES
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let number_ok =
+        !number.is_empty() && number.len() <= 20 && number.bytes().all(|b| b.is_ascii_digit());
+    if prefix_ok && number_ok {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
+/// A file name that is one plain component: not empty, not `.` or `..`,
+/// no separator and no control character.
+pub fn check_file_name(name: &str) -> Result<(), String> {
+    let plain = !name.is_empty()
+        && name.len() <= MAX_FILE_NAME_BYTES
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(is_unprintable);
+    if plain {
+        Ok(())
+    } else {
+        Err(format!(
+            "the file name {:?} is not one plain name",
+            printable(name)
+        ))
+    }
+}
+
+/// `text` with every control character (and every character that reorders
+/// text on screen) replaced by U+FFFD, so a terminal shows it as it is
+/// instead of obeying it.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if is_unprintable(c) { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn text(what: &str, value: &str) -> Result<(), String> {
+    if value.len() > MAX_TEXT_BYTES {
+        return Err(format!("its {what} is longer than {MAX_TEXT_BYTES} bytes"));
+    }
+    Ok(())
+}
+
+fn name(what: &str, value: &str) -> Result<(), String> {
+    if value.is_empty() || value.len() > MAX_NAME_BYTES || value.chars().any(is_unprintable) {
+        return Err(format!(
+            "its {what} {:?} is not a plain name",
+            printable(value)
+        ));
+    }
+    Ok(())
+}
+
+fn path(what: &str, value: &Path) -> Result<(), String> {
+    text(what, &value.to_string_lossy())
+}
+
+fn rendition_name(value: &str) -> Result<(), String> {
+    match name_problem(value) {
+        None => Ok(()),
+        Some(why) => Err(format!("a rendition name {why}")),
+    }
+}
+
+fn number(what: &str, value: f64, max: f64) -> Result<(), String> {
+    if value.is_finite() && (0.0..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("its {what} {value} is out of range"))
+    }
+}
+
+fn size(width: u32, height: u32) -> Result<(), String> {
+    if width > MAX_DIMENSION || height > MAX_DIMENSION {
+        return Err(format!("its size {width}x{height} is out of range"));
+    }
+    Ok(())
+}
+
+/// The file name of an output a worker announces.
+fn output_name(value: &Path) -> Result<(), String> {
+    path("output path", value)?;
+    let file_name = value
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    check_file_name(&file_name)
+}
+
+impl Checked for Work {
+    fn check(&self) -> Result<(), String> {
+        check_job_key(&self.job)?;
+        path("source path", &self.input)?;
+        path("output folder", &self.out_dir)?;
+        if let Some(dir) = &self.dir {
+            path("job folder", dir)?;
+        }
+        if self.files == Files::ObjectStore {
+            let file_name = self
+                .input
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            check_file_name(&file_name)?;
+        }
+        if self.presets.is_empty() || self.presets.len() > MAX_PRESETS {
+            return Err(format!(
+                "it carries {} presets; 1 to {MAX_PRESETS} are accepted",
+                self.presets.len()
+            ));
+        }
+        let renditions: usize = self.presets.iter().map(|p| p.renditions.len()).sum();
+        if renditions > MAX_RENDITIONS {
+            return Err(format!(
+                "it asks for {renditions} renditions, more than {MAX_RENDITIONS}"
+            ));
+        }
+        for preset in &self.presets {
+            if let Some(problem) = validate(preset).first() {
+                return Err(format!(
+                    "its preset {:?} is not valid: {problem}",
+                    printable(&preset.name)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn make_printable(&mut self) {}
+}
+
+impl Checked for News {
+    fn check(&self) -> Result<(), String> {
+        match self {
+            News::Event(kind) => check_event(kind),
+            News::StageEnded {
+                opened,
+                errors,
+                dir,
+                worker,
+                ..
+            } => {
+                name("worker name", worker)?;
+                if *opened > MAX_OPENED {
+                    return Err(format!("it says {opened} stages were opened"));
+                }
+                if errors.len() > MAX_ERRORS {
+                    return Err(format!("it lists {} errors", errors.len()));
+                }
+                errors.iter().try_for_each(|e| text("error", e))?;
+                dir.as_deref().map_or(Ok(()), |d| path("job folder", d))
+            }
+            News::Retrying {
+                attempt,
+                tries,
+                reason,
+                worker,
+                ..
+            } => {
+                name("worker name", worker)?;
+                if *attempt > MAX_COUNT || *tries > MAX_COUNT {
+                    return Err(format!("its try {attempt} of {tries} is out of range"));
+                }
+                text("reason", reason)
+            }
+        }
+    }
+
+    fn make_printable(&mut self) {
+        match self {
+            News::Event(kind) => event_printable(kind),
+            News::StageEnded { errors, .. } => {
+                errors.iter_mut().for_each(|e| *e = printable(e));
+            }
+            News::Retrying { reason, .. } => *reason = printable(reason),
+        }
+    }
+}
+
+/// What a worker may say happened: its results and progress, never a
+/// job's queueing or end (the submitter decides those).
+fn check_event(kind: &EventKind) -> Result<(), String> {
+    match kind {
+        EventKind::StageStarted(StageStarted { rendition, .. }) => {
+            rendition.as_deref().map_or(Ok(()), rendition_name)
+        }
+        EventKind::Progress(Progress {
+            rendition,
+            fraction,
+            fps,
+            eta_s,
+            ..
+        }) => {
+            rendition_name(rendition)?;
+            number("fraction", *fraction, 1.0)?;
+            number("frame rate", *fps, MAX_FPS)?;
+            eta_s.map_or(Ok(()), |eta| number("time left", eta, f64::MAX))
+        }
+        EventKind::Probed(SourceFacts {
+            width,
+            height,
+            duration_s,
+            fps,
+            video_codec,
+            audio_codec,
+        }) => {
+            size(*width, *height)?;
+            duration_s.map_or(Ok(()), |d| number("duration", d, f64::MAX))?;
+            number("frame rate", *fps, MAX_FPS)?;
+            name("video codec", video_codec)?;
+            audio_codec
+                .as_deref()
+                .map_or(Ok(()), |c| name("audio codec", c))
+        }
+        EventKind::ThumbnailReady(Thumbnail {
+            path,
+            width,
+            height,
+        }) => {
+            size(*width, *height)?;
+            output_name(path)
+        }
+        EventKind::RenditionDone(Output {
+            rendition,
+            path,
+            width,
+            height,
+            ..
+        }) => {
+            rendition_name(rendition)?;
+            size(*width, *height)?;
+            output_name(path)
+        }
+        EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
+            rendition_name(rendition)?;
+            text("reason", reason)
+        }
+        EventKind::RenditionFailed(RenditionFailed { rendition, error }) => {
+            rendition_name(rendition)?;
+            text("error", error)
+        }
+        EventKind::Queued(_)
+        | EventKind::JobDone(_)
+        | EventKind::JobFailed(_)
+        | EventKind::Cancelled => Err("a worker may not announce a job's queueing or end".into()),
+    }
+}
+
+fn event_printable(kind: &mut EventKind) {
+    match kind {
+        EventKind::RenditionSkipped(RenditionSkipped { reason, .. }) => *reason = printable(reason),
+        EventKind::RenditionFailed(RenditionFailed { error, .. }) => *error = printable(error),
+        _ => {}
+    }
+}
+
+impl Checked for Presence {
+    fn check(&self) -> Result<(), String> {
+        name("worker name", &self.worker)?;
+        if self.stages.len() > WorkStage::ALL.len() {
+            return Err(format!("it names {} stages", self.stages.len()));
+        }
+        if self.transcode_jobs > MAX_COUNT as usize {
+            return Err(format!("it says it runs {} jobs", self.transcode_jobs));
+        }
+        Ok(())
+    }
+
+    fn make_printable(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::farm::wire::{decode, encode};
+    use crate::presets::find_preset;
+
+    fn work() -> Work {
+        Work {
+            job: "host-12-18ab.3".into(),
+            stage: WorkStage::Transcode,
+            input: "/videos/clip.mp4".into(),
+            files: Files::ObjectStore,
+            presets: vec![find_preset("web").unwrap()],
+            out_dir: "/out".into(),
+            dir: None,
+            source_bytes: Some(10),
+        }
+    }
+
+    fn refused<T: serde::Serialize + serde::de::DeserializeOwned + Checked>(value: &T) -> String {
+        match decode::<T>(&encode(value)) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    #[test]
+    fn good_work_passes() {
+        assert_eq!(decode::<Work>(&encode(&work())).unwrap(), work());
+    }
+
+    #[test]
+    fn job_keys_are_only_the_submitters_format() {
+        for key in [
+            "/home/me", "../x", "a.b.c", "a/b.1", "a.", ".1", "a.1x", "", "a b.1",
+        ] {
+            assert!(check_job_key(key).is_err(), "{key}");
+            let mut w = work();
+            w.job = key.into();
+            assert!(refused(&w).contains("job key"), "{key}");
+        }
+        assert!(check_job_key("host-1_x.42").is_ok());
+    }
+
+    #[test]
+    fn hostile_work_is_refused() {
+        let mut many = work();
+        let preset = many.presets[0].clone();
+        many.presets = vec![preset.clone(); 5];
+        assert!(refused(&many).contains("renditions"));
+        let mut bad_name = work();
+        bad_name.presets[0].renditions[0].name = "a\0b".into();
+        assert!(refused(&bad_name).contains("not valid"));
+        let mut traversal = work();
+        traversal.input = "/videos/..".into();
+        assert!(refused(&traversal).contains("plain name"));
+        let mut none = work();
+        none.presets.clear();
+        assert!(refused(&none).contains("presets"));
+        let huge = vec![b' '; MAX_MESSAGE_BYTES + 1];
+        assert!(decode::<Work>(&huge).is_err());
+    }
+
+    #[test]
+    fn news_with_out_of_range_numbers_or_paths_is_refused() {
+        let ended = |opened| News::StageEnded {
+            stage: WorkStage::Ingest,
+            opened,
+            errors: vec![],
+            source_failed: false,
+            dir: None,
+            worker: "w".into(),
+        };
+        assert!(refused(&ended(usize::MAX)).contains("stages"));
+        assert!(decode::<News>(&encode(&ended(2))).is_ok());
+        let output = |path: &str| {
+            News::Event(EventKind::RenditionDone(Output {
+                rendition: "720p".into(),
+                path: path.into(),
+                width: 1280,
+                height: 720,
+                bytes: 1,
+            }))
+        };
+        assert!(decode::<News>(&encode(&output("720p.mp4"))).is_ok());
+        assert!(refused(&output("/etc/..")).contains("plain name"));
+        assert!(refused(&output("a\nb.mp4")).contains("plain name"));
+        let end = News::Event(EventKind::Cancelled);
+        assert!(refused(&end).contains("end"));
+    }
+
+    #[test]
+    fn text_from_the_wire_prints_without_escapes() {
+        let news = News::Retrying {
+            stage: WorkStage::Transcode,
+            attempt: 1,
+            tries: 3,
+            reason: "boom\u{1b}[2J\u{202e}".into(),
+            worker: "w".into(),
+        };
+        let News::Retrying { reason, .. } = decode::<News>(&encode(&news)).unwrap() else {
+            panic!()
+        };
+        assert_eq!(reason, "boom\u{FFFD}[2J\u{FFFD}");
+        let mut presence = Presence {
+            worker: "w\u{7}".into(),
+            stages: vec![],
+            transcode_jobs: 1,
+            leaving: false,
+        };
+        assert!(refused(&presence).contains("worker name"));
+        presence.worker = "w".into();
+        presence.transcode_jobs = usize::MAX;
+        assert!(refused(&presence).contains("jobs"));
+    }
+}
