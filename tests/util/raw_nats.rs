@@ -1,0 +1,80 @@
+//! A NATS connection spoken by hand (the text protocol, verbose mode): what
+//! a stranger on the network can do with no VidPrism code at all.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+pub struct RawNats {
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl RawNats {
+    /// Connects to `127.0.0.1:port` and logs in (no login with `user`
+    /// None); the server's answer to CONNECT.
+    pub fn login(port: u16, user: Option<(&str, &str)>) -> (RawNats, String) {
+        let writer = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        writer
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let mut raw = RawNats {
+            reader: BufReader::new(writer.try_clone().expect("clone")),
+            writer,
+        };
+        let info = raw.line();
+        assert!(info.starts_with("INFO "), "{info}");
+        let login = match user {
+            Some((user, pass)) => serde_json::json!({
+                "user": user, "pass": pass, "verbose": true, "pedantic": true
+            }),
+            None => serde_json::json!({ "verbose": true, "pedantic": true }),
+        };
+        let answer = raw.send(&format!("CONNECT {login}\r\n"));
+        (raw, answer)
+    }
+
+    /// The port of a `nats://host:port` address.
+    pub fn port_of(url: &str) -> u16 {
+        url.rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port in the address")
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.reader
+            .read_line(&mut line)
+            .expect("a line from the server");
+        line.trim_end().to_owned()
+    }
+
+    /// Sends a command; the server's +OK or -ERR for it.
+    pub fn send(&mut self, command: &str) -> String {
+        self.writer
+            .write_all(command.as_bytes())
+            .expect("send to the server");
+        self.answer()
+    }
+
+    fn answer(&mut self) -> String {
+        loop {
+            let line = self.line();
+            if line == "PING" {
+                self.writer.write_all(b"PONG\r\n").expect("pong");
+            } else if line.starts_with("+OK") || line.starts_with("-ERR") {
+                return line;
+            }
+        }
+    }
+
+    /// Publishes `payload` on `subject`; the server's answer.
+    pub fn publish_bytes(&mut self, subject: &str, payload: &[u8]) -> String {
+        let mut command = format!("PUB {subject} {}\r\n", payload.len()).into_bytes();
+        command.extend_from_slice(payload);
+        command.extend_from_slice(b"\r\n");
+        self.writer.write_all(&command).expect("send to the server");
+        self.answer()
+    }
+}
