@@ -191,3 +191,92 @@ fn a_playlist_sent_to_the_farm_is_refused_on_the_worker() {
     );
     assert!(run.rendition_paths().is_empty());
 }
+
+/// News is the workers' word too: a stage end naming a user's folder as the
+/// job's, and an output inside it, must not make the submitter take that
+/// folder (it used to remove it when the job failed).
+#[test]
+fn hostile_news_never_makes_the_submitter_take_a_folder() {
+    let fx = Fixture::new();
+    let precious = fx.path("precious");
+    std::fs::create_dir_all(&precious).unwrap();
+    std::fs::write(precious.join("keep.txt"), b"the user's file").unwrap();
+    let before = snapshot(&precious);
+    let clip = fx.clip("clip.mp4", "320x240", 1.0, false, &[]);
+    let server = NatsServer::start(&[]);
+    let (mut raw, _) = RawNats::login(RawNats::port_of(&server.url), None);
+    assert_eq!(raw.send("SUB vidprism.work.> 1\r\n"), "+OK");
+    // No worker: the job waits, and only the stranger answers.
+    let out = fx.out_dir();
+    let mut submitter = std::process::Command::new(env!("CARGO_BIN_EXE_vidprism"))
+        .args([
+            "process",
+            "--json",
+            "--shared-folders",
+            "--nats",
+            &server.url,
+            "-o",
+        ])
+        .arg(&out)
+        .arg(&clip)
+        .env_remove("VIDPRISM_NATS")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run vidprism process");
+    let (subject, work) = raw.next_message();
+    let job = subject.rsplit('.').take(2).collect::<Vec<_>>();
+    let key = format!("{}.{}", job[1], job[0]);
+    let work: Value = serde_json::from_slice(&work).unwrap();
+    let reserved = work["dir"]
+        .as_str()
+        .expect("the submitter reserved the job folder");
+    assert!(Path::new(reserved).starts_with(&out), "{reserved}");
+    let news = [
+        json!({"event": {"event": "rendition_done", "rendition": "360p",
+            "path": precious.join("keep.txt"), "width": 640, "height": 360, "bytes": 15}}),
+        json!({"stage_ended": {"stage": "ingest", "opened": 0, "errors": ["boom"],
+            "source_failed": true, "dir": precious, "worker": "evil"}}),
+    ];
+    for n in news {
+        let payload = serde_json::to_vec(&n).unwrap();
+        assert_eq!(
+            raw.publish_bytes(&format!("vidprism.events.{key}"), &payload),
+            "+OK"
+        );
+    }
+    let output = submitter.wait_with_output_timeout();
+    let text = String::from_utf8_lossy(&output);
+    assert!(
+        text.contains("job_failed") && text.contains("boom"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("rendition_done") && text.contains("outside the job's folder"),
+        "the stranger's output was taken: {text}"
+    );
+    assert_eq!(snapshot(&precious), before, "a user file changed");
+    assert!(precious.join("keep.txt").exists());
+}
+
+trait WaitOutput {
+    fn wait_with_output_timeout(&mut self) -> Vec<u8>;
+}
+
+impl WaitOutput for std::process::Child {
+    /// Its stdout once it exits, killing it after a minute instead of hanging.
+    fn wait_with_output_timeout(&mut self) -> Vec<u8> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.try_wait().expect("wait").is_none() {
+            if Instant::now() > deadline {
+                let _ = self.kill();
+                panic!("the submitter did not end");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut self.stdout.take().expect("stdout"), &mut out)
+            .expect("read");
+        out
+    }
+}

@@ -69,6 +69,26 @@ impl RawNats {
         }
     }
 
+    /// The next message of a subscription: its subject and payload.
+    pub fn next_message(&mut self) -> (String, Vec<u8>) {
+        loop {
+            let line = self.line();
+            if line == "PING" {
+                self.writer.write_all(b"PONG\r\n").expect("pong");
+                continue;
+            }
+            let Some(rest) = line.strip_prefix("MSG ") else {
+                continue;
+            };
+            let parts: Vec<&str> = rest.split(' ').collect();
+            let size: usize = parts.last().and_then(|n| n.parse().ok()).expect("size");
+            let mut payload = vec![0; size + 2];
+            std::io::Read::read_exact(&mut self.reader, &mut payload).expect("payload");
+            payload.truncate(size);
+            return (parts[0].to_owned(), payload);
+        }
+    }
+
     /// Publishes `payload` on `subject`; the server's answer.
     pub fn publish_bytes(&mut self, subject: &str, payload: &[u8]) -> String {
         let mut command = format!("PUB {subject} {}\r\n", payload.len()).into_bytes();
