@@ -12,6 +12,7 @@ pub mod presets;
 
 pub use error::{Error, Result};
 pub mod output;
+pub mod path_json;
 pub mod pipeline;
 pub mod plan;
 pub mod settings;

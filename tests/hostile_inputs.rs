@@ -310,3 +310,59 @@ fn playlists_and_concat_lists_are_refused_not_followed() {
     }
     assert!(files_in(&fx.out_dir()).is_empty(), "something was written");
 }
+
+/// A name that is not UTF-8 (a camera's, an old Windows share's) goes
+/// through probe, transcode, the output folder and the JSON events, whose
+/// paths keep the exact bytes (`{"lossy", "bytes_hex"}`).
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_works_everywhere() {
+    use std::os::unix::ffi::OsStrExt;
+    let fx = Fixture::new();
+    let clip = fx.clip("clip.mp4", "320x240", 1.0, true, &[]);
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9 \xff.mp4");
+    let src = fx.dir.path().join(name);
+    std::fs::rename(&clip, &src).unwrap();
+    let out = fx.out_dir();
+    let output = vidprism()
+        .args(["process", "--json", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .expect("run vidprism");
+    let stdout = String::from_utf8(output.stdout).expect("events are UTF-8");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a whole JSON line"))
+        .collect();
+    let queued = events.iter().find(|e| e["event"] == "queued").unwrap();
+    let hex: String = src
+        .as_os_str()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(queued["input"]["bytes_hex"], hex.as_str());
+    assert!(queued["input"]["lossy"]
+        .as_str()
+        .unwrap()
+        .ends_with("caf\u{FFFD} \u{FFFD}.mp4"));
+    assert!(events.iter().any(|e| e["event"] == "job_done"), "{stdout}");
+    let done: Vec<_> = events
+        .iter()
+        .filter(|e| e["event"] == "rendition_done")
+        .collect();
+    assert!(!done.is_empty());
+    for e in done {
+        // The folder's invalid bytes are replaced visibly, so outputs are UTF-8.
+        let path = Path::new(e["path"].as_str().expect("a plain path"));
+        assert!(
+            path.starts_with(out.join("caf\u{FFFD} \u{FFFD}")),
+            "{path:?}"
+        );
+        assert_eq!(decode_errors(path), "", "{path:?}");
+    }
+    no_temp_files(&out);
+}

@@ -59,13 +59,15 @@ pub struct Work {
     pub job: String,
     pub stage: WorkStage,
     /// The source as the submitter named it: error messages name this.
+    #[serde(with = "crate::path_json")]
     pub input: PathBuf,
     pub files: Files,
     pub presets: Vec<Preset>,
     /// The submitter's output folder (written in place with shared files).
+    #[serde(with = "crate::path_json")]
     pub out_dir: PathBuf,
     /// With shared files: the job's folder, reserved by the submitter.
-    #[serde(default)]
+    #[serde(default, with = "crate::path_json::option")]
     pub dir: Option<PathBuf>,
     /// The source's size as the submitter sent it: a fetch stops there.
     #[serde(default)]
@@ -94,7 +96,9 @@ pub enum News {
         errors: Vec<String>,
         /// The source is unusable: nothing made from it is kept.
         source_failed: bool,
-        /// With shared files: the job's folder.
+        /// With shared files: the job's folder (never taken: the submitter
+        /// reserved its own).
+        #[serde(with = "crate::path_json::option")]
         dir: Option<PathBuf>,
         worker: String,
     },

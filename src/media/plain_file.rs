@@ -9,8 +9,8 @@
 //! devices are refused with a reason a user can read.
 //!
 //! The path goes to FFmpeg as its raw bytes, so a name that is not valid
-//! UTF-8 opens like any other (ffmpeg-next's own `format::input` panics on
-//! one).
+//! UTF-8 opens like any other (ffmpeg-next's own `format::input` and
+//! `format::output_as` panic on one); outputs are created the same way.
 
 use std::ffi::{CStr, CString};
 use std::path::Path;
@@ -76,15 +76,46 @@ pub fn open(path: &Path) -> Result<format::context::Input, OpenError> {
     }
 }
 
-/// The path as FFmpeg takes it: its bytes on Unix, whatever they are.
+/// Creates `path` for the muxer `format` (an FFmpeg short name), through
+/// the `file` protocol only and with the path's raw bytes.
+pub fn create(path: &Path, format: &str) -> Result<format::context::Output, ffmpeg_next::Error> {
+    super::init();
+    let c_path = c_path(path).ok_or(ffmpeg_next::Error::InvalidData)?;
+    let c_format = CString::new(format).map_err(|_| ffmpeg_next::Error::MuxerNotFound)?;
+    // SAFETY: on success the context is owned by the returned Output, whose
+    // drop closes the file; on failure it is freed here.
+    unsafe {
+        let mut ps = ptr::null_mut();
+        let res = ffi::avformat_alloc_output_context2(
+            &mut ps,
+            ptr::null(),
+            c_format.as_ptr(),
+            c_path.as_ptr(),
+        );
+        if res < 0 || ps.is_null() {
+            return Err(ffmpeg_next::Error::from(res.min(-1)));
+        }
+        let res = ffi::avio_open(&mut (*ps).pb, c_path.as_ptr(), ffi::AVIO_FLAG_WRITE);
+        if res < 0 {
+            ffi::avformat_free_context(ps);
+            return Err(ffmpeg_next::Error::from(res));
+        }
+        Ok(format::context::Output::wrap(ps))
+    }
+}
+
+/// The path as FFmpeg takes it: through the `file` protocol (so no part of
+/// a name is ever read as another protocol), with its bytes on Unix,
+/// whatever they are.
 fn c_path(path: &Path) -> Option<CString> {
+    let mut bytes = b"file:".to_vec();
     #[cfg(unix)]
-    let bytes = {
+    {
         use std::os::unix::ffi::OsStrExt;
-        path.as_os_str().as_bytes().to_vec()
-    };
+        bytes.extend_from_slice(path.as_os_str().as_bytes());
+    }
     #[cfg(not(unix))]
-    let bytes = path.to_str()?.as_bytes().to_vec();
+    bytes.extend_from_slice(path.to_str()?.as_bytes());
     CString::new(bytes).ok()
 }
 
@@ -201,7 +232,7 @@ mod tests {
         use std::os::unix::ffi::OsStrExt;
         let name = std::ffi::OsStr::from_bytes(b"caf\xe9.mp4");
         let c = c_path(Path::new(name)).unwrap();
-        assert_eq!(c.as_bytes(), b"caf\xe9.mp4");
+        assert_eq!(c.as_bytes(), b"file:caf\xe9.mp4");
         assert!(c_path(Path::new(std::ffi::OsStr::from_bytes(b"a\0b"))).is_none());
     }
 }

@@ -12,6 +12,7 @@ use super::audio_copy::{add_copy_stream, write_copied, AudioCopySource, CopyLane
 use super::filter::Filter;
 use super::frame_ref::video_ref;
 use super::geometry::{Rotation, Size};
+use super::plain_file;
 use crate::error::{Error, Result};
 use crate::presets::{Container, Quality, RenditionSpec, VideoCodec};
 
@@ -113,7 +114,7 @@ impl RenditionWriter {
             path: path.to_path_buf(),
             reason: e.to_string(),
         };
-        let mut output = format::output_as(path, spec.container.muxer()).map_err(write_err)?;
+        let mut output = plain_file::create(path, spec.container.muxer()).map_err(write_err)?;
         let global_header = output
             .format()
             .flags()

@@ -46,6 +46,7 @@ pub enum EventKind {
 /// `queued`: a source was accepted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Queued {
+    #[serde(with = "crate::path_json")]
     pub input: PathBuf,
 }
 
@@ -82,6 +83,7 @@ pub struct Progress {
 /// `thumbnail_ready`: the thumbnail written.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Thumbnail {
+    #[serde(with = "crate::path_json")]
     pub path: PathBuf,
     pub width: u32,
     pub height: u32,
@@ -91,6 +93,7 @@ pub struct Thumbnail {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Output {
     pub rendition: String,
+    #[serde(with = "crate::path_json")]
     pub path: PathBuf,
     pub width: u32,
     pub height: u32,
