@@ -3,11 +3,9 @@
 //! duration and frame count, and a thumbnail that matches FFmpeg's own
 //! (autorotated) first frame.
 
-mod util;
-
 use std::path::PathBuf;
 
-use util::*;
+use crate::util::*;
 
 fn corpus() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus");
