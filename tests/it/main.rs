@@ -12,6 +12,7 @@ mod corpus;
 mod engine;
 mod farm;
 mod hostile_inputs;
+mod json_lines;
 mod packaging;
 mod presets;
 mod process_outputs;
