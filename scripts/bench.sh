@@ -1,14 +1,14 @@
 #!/bin/sh
 # `make bench`: VidPrism against the hand-written ffmpeg reference in
-# ../shared/bench (one process with the split filter, and one process per
-# output), on the same sources, the same encoder settings and the same outputs.
+# scripts/ffmpeg-ladder.sh (one process with the split filter, and one process
+# per output), on the same sources (scripts/bench-sources.sh), the same
+# encoder settings and the same outputs.
 # Prints median wall time, CPU time and peak memory of each, the ratios, the
 # SSIM of every rendition against the source scaled the same way, the
 # thumbnail latency, and memory on the 10 s against the 60 s clip.
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
-SHARED=../shared/bench
 WORK=target/bench
 mkdir -p "$WORK"
 command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt install time)" >&2; exit 1; }
@@ -16,7 +16,7 @@ command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt instal
 cargo build --release --quiet
 cargo build --release --quiet --example thumbnail_latency
 BIN=target/release/vidprism
-SRC_DIR=$(sh "$SHARED/make-sources.sh" "$WORK/sources" | tail -1)
+SRC_DIR=$(sh scripts/bench-sources.sh "$WORK/sources" | tail -1)
 SRC10="$SRC_DIR/src-1080p-10s.mp4"
 SRC60="$SRC_DIR/src-1080p-60s.mp4"
 
@@ -28,8 +28,8 @@ run() {
   rm -rf "$out"; mkdir -p "$out"
   case $name in
     vidprism*) set -- "$BIN" process --preset web --json -o "$out" "$src" ;;
-    split) set -- sh "$SHARED/ffmpeg-ladder.sh" split "$src" "$out" ;;
-    seq) set -- sh "$SHARED/ffmpeg-ladder.sh" seq "$src" "$out" ;;
+    split) set -- sh scripts/ffmpeg-ladder.sh split "$src" "$out" ;;
+    seq) set -- sh scripts/ffmpeg-ladder.sh seq "$src" "$out" ;;
   esac
   /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.tmp" "$@" >/dev/null 2>"$WORK/$name.stderr" \
     || { echo "bench: $name failed:"; cat "$WORK/$name.stderr"; exit 1; }

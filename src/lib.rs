@@ -2,7 +2,9 @@
 //! rendition of the chosen presets on separate queues, decoding it once.
 //!
 //! This crate imports no UI toolkit. A front end (the window or the command
-//! line) sends [`pipeline::Command`]s and reads [`pipeline::Event`]s.
+//! line) holds a [`pipeline::JobRunner`] (this machine's
+//! [`pipeline::Engine`] or a [`farm::FarmClient`]), submits
+//! [`pipeline::JobRequest`]s to it and reads its [`pipeline::Event`]s.
 
 pub mod error;
 pub mod farm;

@@ -98,6 +98,7 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     };
     let mut open = inputs.len();
     let mut lonely = LonelyFarmHint::new(!args.json);
+    let mut stdout_closed = false;
     while open > 0 {
         let event = match engine.events().recv_timeout(HINT_CHECK) {
             Ok(event) => event,
@@ -118,9 +119,21 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
                 failed += 1;
             }
         }
-        view.show(&event)?;
+        if let Err(e) = view.show(&event) {
+            if !reader_gone(&e) {
+                return Err(e);
+            }
+            // `--json | head -1`: the reader has what it wanted. Cancel the
+            // rest and let the jobs end (temp files removed, the store told)
+            // without a word, like any command whose reader left.
+            for id in inputs.keys() {
+                engine.cancel(*id);
+            }
+            view = Box::new(Unread);
+            stdout_closed = true;
+        }
     }
-    Ok(if failed > 0 {
+    Ok(if failed > 0 && !stdout_closed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -168,10 +181,31 @@ struct JsonLines;
 
 impl EventView for JsonLines {
     fn show(&mut self, event: &Event) -> anyhow::Result<()> {
+        let mut line = serde_json::to_vec(event).context("encoding an event")?;
+        line.push(b'\n');
+        // One write of the whole line: an error here is stdout's own (a
+        // std::io::Error, which `reader_gone` looks for).
         let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, event).context("writing an event")?;
-        stdout.write_all(b"\n").context("writing an event")?;
+        stdout.write_all(&line).context("writing an event")?;
         stdout.flush().context("writing an event")?;
+        Ok(())
+    }
+}
+
+/// Whether `error` says stdout's reader has closed its end (EPIPE).
+fn reader_gone(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// After stdout's reader has left: the jobs' last events go nowhere.
+struct Unread;
+
+impl EventView for Unread {
+    fn show(&mut self, _event: &Event) -> anyhow::Result<()> {
         Ok(())
     }
 }

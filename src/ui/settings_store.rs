@@ -1,5 +1,6 @@
 //! Saves settings off the UI thread: a writer thread keeps only the latest
-//! settings it was given and writes them atomically.
+//! settings it was given and writes them atomically; a failed write goes to
+//! the log.
 
 use std::path::PathBuf;
 
@@ -30,7 +31,8 @@ impl SettingsStore {
                         latest = newer;
                     }
                     if let Err(e) = latest.save_to(&path) {
-                        eprintln!("vidprism: cannot save settings to {}: {e}", path.display());
+                        // The window has no terminal: its log file keeps this.
+                        tracing::warn!(path = %path.display(), "cannot save settings: {e}");
                     }
                 }
             })

@@ -11,7 +11,7 @@ use vidprism::settings::{FarmSettings, Settings};
 use super::queue_model::RowStatus;
 use super::test_fixture::{drop_files, harness_for, step_until, Fixture};
 
-#[path = "../../tests/util/nats_server.rs"]
+#[path = "../../tests/it/util/nats_server.rs"]
 mod nats_server;
 
 fn worker(url: &str, fx: &Fixture, name: &str) -> FarmWorker {

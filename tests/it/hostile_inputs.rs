@@ -6,13 +6,11 @@
 //! Each ends in done or a clear job_failed, without panic or hang, and
 //! leaves nothing at a final output name that is not a whole output.
 
-mod util;
-
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use util::*;
+use crate::util::*;
 use vidprism::output::TEMP_MARKER;
 use vidprism::pipeline::{
     Engine, EngineConfig, Event, EventKind, JobFailed, JobId, JobRequest, Output,

@@ -1,14 +1,12 @@
 //! The pipeline in-process: cancellation, a thumbnail that never waits
 //! behind a transcode, and per-job ordering of events.
 
-mod util;
-
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use util::*;
+use crate::util::*;
 use vidprism::pipeline::{Engine, EngineConfig, Event, EventKind, JobRequest, Progress};
 use vidprism::presets::find_preset;
 

@@ -3,16 +3,14 @@
 //! could; nothing outside the worker's scratch may change, the worker must
 //! stay alive and still finish a good job afterwards.
 
-mod util;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::util::nats::Worker;
+use crate::util::nats_server::NatsServer;
+use crate::util::raw_nats::RawNats;
+use crate::util::*;
 use serde_json::{json, Value};
-use util::nats::Worker;
-use util::nats_server::NatsServer;
-use util::raw_nats::RawNats;
-use util::*;
 use vidprism::presets::find_preset;
 
 /// Every file under `dir` with its contents, to see that nothing changed.

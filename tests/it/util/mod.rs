@@ -1,6 +1,5 @@
 //! Test helpers: make clips with the ffmpeg command line in temp dirs, run
 //! `vidprism process --json`, and measure real outputs with ffprobe.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,15 +1,14 @@
-//! Every real sample in ../shared/corpus: upright, square-pixel renditions
-//! that decode to the end with the source's duration and frame count, and a
-//! thumbnail that matches FFmpeg's own (autorotated) first frame.
-
-mod util;
+//! Every real sample in tests/data/corpus (origins in its SOURCES.md):
+//! upright, square-pixel renditions that decode to the end with the source's
+//! duration and frame count, and a thumbnail that matches FFmpeg's own
+//! (autorotated) first frame.
 
 use std::path::PathBuf;
 
-use util::*;
+use crate::util::*;
 
 fn corpus() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{dir:?}: {e}"))
         .flatten()

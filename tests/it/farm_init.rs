@@ -4,17 +4,15 @@
 //! the other may do (raw NATS protocol, verbose: the server answers every
 //! command with +OK or -ERR).
 
-mod util;
-
-use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use util::nats::Worker;
-use util::nats_server::NatsServer;
-use util::*;
+use crate::util::nats::Worker;
+use crate::util::nats_server::NatsServer;
+use crate::util::raw_nats::RawNats;
+use crate::util::*;
 
 /// The server `farm init` configured, and the login lines it printed.
 struct Farm {
@@ -107,64 +105,6 @@ fn init_farm(dir: &Path) -> Farm {
     }
 }
 
-/// A NATS connection spoken by hand, in verbose mode.
-struct Raw {
-    writer: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-impl Raw {
-    /// Connects and logs in (no login with `user` None); the server's
-    /// answer to CONNECT.
-    fn login(port: u16, user: Option<(&str, &str)>) -> (Raw, String) {
-        let writer = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        writer
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        let mut raw = Raw {
-            reader: BufReader::new(writer.try_clone().expect("clone")),
-            writer,
-        };
-        let info = raw.line();
-        assert!(info.starts_with("INFO "), "{info}");
-        let login = match user {
-            Some((user, pass)) => serde_json::json!({
-                "user": user, "pass": pass, "verbose": true, "pedantic": true
-            }),
-            None => serde_json::json!({ "verbose": true, "pedantic": true }),
-        };
-        let answer = raw.send(&format!("CONNECT {login}\r\n"));
-        (raw, answer)
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.reader
-            .read_line(&mut line)
-            .expect("a line from the server");
-        line.trim_end().to_owned()
-    }
-
-    /// Sends a command; the server's +OK or -ERR for it.
-    fn send(&mut self, command: &str) -> String {
-        self.writer
-            .write_all(command.as_bytes())
-            .expect("send to the server");
-        loop {
-            let line = self.line();
-            if line == "PING" {
-                self.writer.write_all(b"PONG\r\n").expect("pong");
-            } else if line.starts_with("+OK") || line.starts_with("-ERR") {
-                return line;
-            }
-        }
-    }
-
-    fn publish(&mut self, subject: &str) -> String {
-        self.send(&format!("PUB {subject} _INBOX.test 2\r\n{{}}\r\n"))
-    }
-}
-
 fn refused(subject: &str) -> String {
     format!("-ERR 'Permissions Violation for Publish to \"{subject}\"'")
 }
@@ -207,7 +147,7 @@ fn a_job_runs_with_the_printed_worker_and_submitter_logins() {
 fn the_worker_login_may_report_but_never_queue_work() {
     let fx = Fixture::new();
     let farm = init_farm(fx.dir.path());
-    let (mut worker, answer) = Raw::login(farm.port, Some(("worker", &farm.worker_password)));
+    let (mut worker, answer) = RawNats::login(farm.port, Some(("worker", &farm.worker_password)));
     assert_eq!(answer, "+OK");
     for stage in ["ingest", "thumbnail", "transcode"] {
         let subject = format!("vidprism.work.{stage}.x");
@@ -236,7 +176,7 @@ fn the_submitter_login_may_queue_but_never_take_work() {
     let fx = Fixture::new();
     let farm = init_farm(fx.dir.path());
     let (mut submitter, answer) =
-        Raw::login(farm.port, Some(("submitter", &farm.submitter_password)));
+        RawNats::login(farm.port, Some(("submitter", &farm.submitter_password)));
     assert_eq!(answer, "+OK");
     for stream in [
         "VIDPRISM_INGEST",
@@ -273,10 +213,10 @@ fn only_the_two_logins_get_in() {
     let fx = Fixture::new();
     let farm = init_farm(fx.dir.path());
     for login in [None, Some(("worker", "guess")), Some(("admin", "admin"))] {
-        let (_, answer) = Raw::login(farm.port, login);
+        let (_, answer) = RawNats::login(farm.port, login);
         assert_eq!(answer, "-ERR 'Authorization Violation'", "{login:?}");
     }
-    let (_, answer) = Raw::login(farm.port, Some(("submitter", &farm.submitter_password)));
+    let (_, answer) = RawNats::login(farm.port, Some(("submitter", &farm.submitter_password)));
     assert_eq!(answer, "+OK");
 }
 

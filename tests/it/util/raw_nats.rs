@@ -89,6 +89,12 @@ impl RawNats {
         }
     }
 
+    /// Publishes `{}` on `subject` with a reply inbox, as a request would;
+    /// the server's answer (+OK, or -ERR for a permission violation).
+    pub fn publish(&mut self, subject: &str) -> String {
+        self.send(&format!("PUB {subject} _INBOX.test 2\r\n{{}}\r\n"))
+    }
+
     /// Publishes `payload` on `subject`; the server's answer.
     pub fn publish_bytes(&mut self, subject: &str, payload: &[u8]) -> String {
         let mut command = format!("PUB {subject} {}\r\n", payload.len()).into_bytes();

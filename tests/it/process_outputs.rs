@@ -2,9 +2,7 @@
 //! sizes, rotation, pixel aspect, audio, variable frame rate, odd sizes,
 //! full range, streams that start without a keyframe, every preset.
 
-mod util;
-
-use util::*;
+use crate::util::*;
 
 fn file_names(run: &Run) -> Vec<String> {
     let mut names: Vec<String> = run

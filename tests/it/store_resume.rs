@@ -2,15 +2,13 @@
 //! SIGKILL in the middle of a transcode, started again, and must re-run the
 //! job from the start, with complete outputs and no temporary file left.
 
-mod util;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::util::*;
 use serde_json::Value;
-use util::*;
 use vidprism::output::TEMP_MARKER;
 use vidprism::store::{JobState, JobStore, DATA_DIR_ENV, STORE_FILE};
 

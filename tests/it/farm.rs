@@ -2,17 +2,16 @@
 //! processes and `vidprism process --nats`, checked against local runs and
 //! against a worker killed mid-transcode.
 
-mod util;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::util;
+use crate::util::nats::Worker;
+use crate::util::nats_server::NatsServer;
+use crate::util::*;
 use serde_json::Value;
-use util::nats::Worker;
-use util::nats_server::NatsServer;
-use util::*;
 
 /// Output files of a run, relative to its output folder, sorted.
 fn relative_files(out: &Path) -> Vec<PathBuf> {

@@ -61,6 +61,7 @@ impl NatsServer {
 
     /// Kills the server (SIGKILL, as a crash) and starts it again on the
     /// same port with the same JetStream store.
+    // Unused by the window's tests, which include this file too.
     #[allow(dead_code)]
     pub fn crash_and_restart(&mut self, down_for: Duration) {
         let _ = self.child.kill();

@@ -1,11 +1,9 @@
 //! Anything that is not a usable video ends in `job_failed` with a reason
 //! that names the file, writes nothing, and exits 1 without hanging.
 
-mod util;
-
 use std::path::Path;
 
-use util::*;
+use crate::util::*;
 
 /// Runs one input and checks the failure contract; returns the error text.
 fn fails_cleanly(fx: &Fixture, input: &Path) -> String {

@@ -3,11 +3,9 @@
 //! `vidprism presets` and `--check`, export and import between two config
 //! dirs, and `vidprism process -p` with user presets on generated clips.
 
-mod util;
-
 use std::path::Path;
 
-use util::*;
+use crate::util::*;
 use vidprism::presets::{
     builtin_presets, parse, read_preset, to_toml, PresetStore, Problem, UserPreset,
 };

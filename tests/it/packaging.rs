@@ -5,12 +5,10 @@
 //! fails under CI (`CI` set) and is skipped with a note otherwise. Also: the
 //! binary's logs (`-v`, `RUST_LOG`) never reach stdout.
 
-mod util;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use util::{process_with_env, Fixture};
+use crate::util::{process_with_env, Fixture};
 
 const ICON_SIZES: [u32; 6] = [16, 32, 48, 64, 128, 256];
 

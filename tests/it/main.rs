@@ -1,0 +1,21 @@
+//! The integration tests, one crate (`cargo test --test it`) so the engine
+//! and the helpers are compiled and linked once, not once per file. Each
+//! module is one area; `util` makes clips with the ffmpeg command line,
+//! runs the `vidprism` binary and measures its outputs with ffprobe.
+//!
+//! Run one area with a filter: `cargo test --test it farm::`.
+
+mod util;
+
+mod bad_inputs;
+mod corpus;
+mod engine;
+mod farm;
+mod farm_hostile;
+mod farm_init;
+mod hostile_inputs;
+mod json_lines;
+mod packaging;
+mod presets;
+mod process_outputs;
+mod store_resume;
