@@ -19,3 +19,4 @@ pub mod pipeline;
 pub mod plan;
 pub mod settings;
 pub mod store;
+pub mod watch;

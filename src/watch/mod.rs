@@ -1,0 +1,22 @@
+//! Watch folders: files dropped into a folder become jobs once, whole, even
+//! across restarts.
+//!
+//! The pieces are small and separate so each can be tested alone: which
+//! names are never sources ([`ignore`]), when a file is whole ([`settle`]),
+//! what was already done ([`ledger`]), what to do with a source once its
+//! outputs are whole ([`on_done`]), and where news of files comes from
+//! ([`watcher`]: the platform's file events and rescans). The loop that ties
+//! them to a [`crate::pipeline::JobRunner`] is the front end's
+//! (`vidprism watch`).
+
+pub mod ignore;
+pub mod ledger;
+pub mod on_done;
+pub mod settle;
+pub mod watcher;
+
+pub use ignore::is_ignored;
+pub use ledger::{stamp, Ledger, LedgerError, Stamp, LEDGER_FILE};
+pub use on_done::{OnDone, OnDoneError};
+pub use settle::{FileStat, Settler, Verdict};
+pub use watcher::{is_watched, scan, EventSource, Hint, WatchError};

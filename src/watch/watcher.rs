@@ -1,0 +1,234 @@
+//! Where news of files comes from: the platform's file events through the
+//! `notify` crate (inotify on Linux, FSEvents on macOS,
+//! ReadDirectoryChangesW on Windows), turned into [`Hint`]s, and [`scan`],
+//! the walk of the folders that a start, a lost event queue and `--poll`
+//! (network mounts send no events) rely on.
+
+use std::path::{Path, PathBuf};
+
+use crossbeam_channel::{Receiver, Sender};
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
+use notify::{EventKind, RecursiveMode, Watcher as _};
+
+use super::ignore::is_ignored;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("cannot watch {path}: {source}")]
+    Watch {
+        path: PathBuf,
+        #[source]
+        source: notify::Error,
+    },
+    #[error("cannot start watching folders: {0}")]
+    Start(#[source] notify::Error),
+}
+
+/// What an event says about a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hint {
+    /// Created, or its metadata changed: look at it.
+    Touched(PathBuf),
+    /// Written to: not whole until closed.
+    Written(PathBuf),
+    /// Its writer closed it.
+    Closed(PathBuf),
+    /// Renamed into the folder (or a folder was: look inside).
+    Arrived(PathBuf),
+    /// Removed or renamed away.
+    Gone(PathBuf),
+    /// Events were lost: scan the folders again.
+    Rescan,
+}
+
+/// The hints one `notify` event gives.
+pub fn hints_of(event: &notify::Event) -> Vec<Hint> {
+    if event.need_rescan() {
+        return vec![Hint::Rescan];
+    }
+    let each = |hint: fn(PathBuf) -> Hint| event.paths.iter().cloned().map(hint).collect();
+    match event.kind {
+        EventKind::Create(CreateKind::Folder) => each(Hint::Arrived),
+        EventKind::Create(_) | EventKind::Modify(ModifyKind::Metadata(_)) => each(Hint::Touched),
+        EventKind::Modify(ModifyKind::Data(_)) => each(Hint::Written),
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => each(Hint::Closed),
+        EventKind::Modify(ModifyKind::Name(RenameMode::To)) => each(Hint::Arrived),
+        EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => {
+            each(Hint::Gone)
+        }
+        // Both old and new names: the `From` and `To` events say it already.
+        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => Vec::new(),
+        // A rename whose side the platform does not tell: look at each path.
+        EventKind::Modify(ModifyKind::Name(_)) | EventKind::Modify(ModifyKind::Any) => {
+            each(Hint::Touched)
+        }
+        EventKind::Modify(_) | EventKind::Any | EventKind::Other => each(Hint::Touched),
+        EventKind::Access(_) => Vec::new(),
+    }
+}
+
+/// The platform's watcher on some folders; its hints arrive on
+/// [`Self::hints`] until it is dropped.
+pub struct EventSource {
+    _watcher: notify::RecommendedWatcher,
+    hints: Receiver<Hint>,
+}
+
+impl EventSource {
+    pub fn start(dirs: &[PathBuf], recursive: bool) -> Result<EventSource, WatchError> {
+        let (tx, hints): (Sender<Hint>, Receiver<Hint>) = crossbeam_channel::unbounded();
+        let mut watcher =
+            notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
+                let hints = match result {
+                    Ok(event) => hints_of(&event),
+                    Err(e) => {
+                        tracing::warn!("watching folders: {e}; scanning again");
+                        vec![Hint::Rescan]
+                    }
+                };
+                for hint in hints {
+                    // The loop has stopped: nothing left to tell.
+                    let _ = tx.send(hint);
+                }
+            })
+            .map_err(WatchError::Start)?;
+        let mode = if recursive {
+            RecursiveMode::Recursive
+        } else {
+            RecursiveMode::NonRecursive
+        };
+        for dir in dirs {
+            watcher
+                .watch(dir, mode)
+                .map_err(|source| WatchError::Watch {
+                    path: dir.clone(),
+                    source,
+                })?;
+        }
+        Ok(EventSource {
+            _watcher: watcher,
+            hints,
+        })
+    }
+
+    pub fn hints(&self) -> &Receiver<Hint> {
+        &self.hints
+    }
+}
+
+/// Every file in `dirs` (and their subfolders when `recursive`) whose name
+/// is not ignored; hidden folders are not entered. Folders that cannot be
+/// read are skipped with a warning in the log.
+pub fn scan(dirs: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending: Vec<PathBuf> = dirs.to_vec();
+    while let Some(dir) = pending.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                tracing::warn!("cannot read {}: {e}", dir.display());
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if is_ignored(&path) {
+                continue;
+            }
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => {
+                    if recursive {
+                        pending.push(path);
+                    }
+                }
+                Ok(_) => files.push(path),
+                Err(_) => {}
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Whether `path` is directly in one of `dirs`, or anywhere below one when
+/// `recursive`.
+pub fn is_watched(path: &Path, dirs: &[PathBuf], recursive: bool) -> bool {
+    dirs.iter().any(|dir| {
+        if recursive {
+            path.starts_with(dir) && path != dir
+        } else {
+            path.parent() == Some(dir.as_path())
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{DataChange, RemoveKind};
+
+    fn event(kind: EventKind, path: &str) -> notify::Event {
+        notify::Event::new(kind).add_path(PathBuf::from(path))
+    }
+
+    #[test]
+    fn events_become_hints() {
+        let p = || PathBuf::from("/in/a.mp4");
+        let cases = [
+            (EventKind::Create(CreateKind::File), Hint::Touched(p())),
+            (
+                EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+                Hint::Written(p()),
+            ),
+            (
+                EventKind::Access(AccessKind::Close(AccessMode::Write)),
+                Hint::Closed(p()),
+            ),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+                Hint::Arrived(p()),
+            ),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+                Hint::Gone(p()),
+            ),
+            (EventKind::Remove(RemoveKind::File), Hint::Gone(p())),
+        ];
+        for (kind, hint) in cases {
+            assert_eq!(hints_of(&event(kind, "/in/a.mp4")), vec![hint], "{kind:?}");
+        }
+        let opened = EventKind::Access(AccessKind::Open(AccessMode::Any));
+        assert!(hints_of(&event(opened, "/in/a.mp4")).is_empty());
+        let lost = notify::Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan);
+        assert_eq!(hints_of(&lost), vec![Hint::Rescan]);
+    }
+
+    #[test]
+    fn a_scan_lists_files_not_ignored_and_enters_subfolders_only_when_recursive() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path().to_path_buf();
+        std::fs::write(root.join("a.mp4"), b"x").unwrap();
+        std::fs::write(root.join("b.mp4.part"), b"x").unwrap();
+        std::fs::write(root.join(".hidden.mp4"), b"x").unwrap();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub").join("c.mp4"), b"x").unwrap();
+        std::fs::create_dir(root.join(".git")).unwrap();
+        std::fs::write(root.join(".git").join("d.mp4"), b"x").unwrap();
+        let dirs = [root.clone()];
+        assert_eq!(scan(&dirs, false), vec![root.join("a.mp4")]);
+        assert_eq!(
+            scan(&dirs, true),
+            vec![root.join("a.mp4"), root.join("sub").join("c.mp4")]
+        );
+    }
+
+    #[test]
+    fn only_paths_in_the_watched_folders_count() {
+        let dirs = [PathBuf::from("/in")];
+        assert!(is_watched(Path::new("/in/a.mp4"), &dirs, false));
+        assert!(!is_watched(Path::new("/in/sub/a.mp4"), &dirs, false));
+        assert!(is_watched(Path::new("/in/sub/a.mp4"), &dirs, true));
+        assert!(!is_watched(Path::new("/in"), &dirs, true));
+        assert!(!is_watched(Path::new("/other/a.mp4"), &dirs, true));
+    }
+}
