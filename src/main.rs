@@ -21,6 +21,7 @@ fn main() -> std::process::ExitCode {
     };
     let result = match args.command {
         Some(cli::Command::Process(process)) => cli::process::run(process),
+        Some(cli::Command::Watch(watch)) => cli::watch::run(watch),
         Some(cli::Command::Presets(presets)) => cli::presets::run(presets),
         Some(cli::Command::Worker(worker)) => cli::worker::run(worker),
         Some(cli::Command::Farm { command }) => cli::farm_init::run(command),

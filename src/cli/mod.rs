@@ -5,6 +5,7 @@ pub mod farm_init;
 pub mod presets;
 pub mod process;
 pub mod resume;
+pub mod watch;
 pub mod worker;
 
 use std::path::PathBuf;
@@ -40,6 +41,9 @@ pub enum Command {
     Process(ProcessArgs),
     /// List the presets (built-in and user), or check a preset file.
     Presets(PresetsArgs),
+    /// Watch folders: every video written into them is processed once,
+    /// when whole, even across restarts.
+    Watch(WatchArgs),
     /// Join a farm: pull work from a NATS JetStream broker and run it here.
     Worker(WorkerArgs),
     /// Set up a farm's server: `farm init DIR` writes a locked-down
@@ -82,6 +86,62 @@ pub struct ProcessArgs {
     /// Videos to process.
     #[arg(required_unless_present = "store", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct WatchArgs {
+    /// Preset to apply (repeatable).
+    #[arg(short, long = "preset", value_name = "NAME")]
+    pub presets: Vec<String>,
+    /// Output folder [default: the configured output folder].
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Jobs transcoding at once.
+    #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
+    pub jobs: u16,
+    /// Fail a transcode that makes no progress for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub stall_timeout: u64,
+    /// One JSON event per line on stdout, nothing else there.
+    #[arg(long)]
+    pub json: bool,
+    /// Watch the folders' subfolders too.
+    #[arg(long)]
+    pub recursive: bool,
+    /// What to do with a source once every output is whole: keep,
+    /// move:DIR (never overwriting), or delete. Never after a failure.
+    #[arg(long, value_name = "ACTION", default_value = "keep")]
+    pub on_done: vidprism::watch::OnDone,
+    /// Seconds a file's size and time must stay unchanged before it is
+    /// queued.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_secs)]
+    pub settle: f64,
+    /// Scan the folders every SECS seconds instead of waiting for the
+    /// system's file events (network mounts send none).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub poll: Option<f64>,
+    /// Run the jobs on a farm's workers instead of this machine.
+    #[command(flatten)]
+    pub farm: FarmArgs,
+    /// With --nats: the workers read the sources and write the outputs in
+    /// place on a shared disk (see `worker --path-map`).
+    #[arg(long, requires = "nats")]
+    pub shared_folders: bool,
+    /// Folders to watch.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+}
+
+/// Seconds, fractions allowed, from 0.1 to a day.
+fn parse_secs(text: &str) -> Result<f64, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if (0.1..=86_400.0).contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(format!("{secs} s is not between 0.1 and 86400"))
+    }
 }
 
 #[derive(Args, Debug)]
@@ -145,6 +205,38 @@ mod tests {
             Some(Command::Process(args)) => Ok(args.jobs),
             other => panic!("not a process command: {other:?}"),
         }
+    }
+
+    #[test]
+    fn watch_reads_its_choices() {
+        let cli = Cli::try_parse_from([
+            "vidprism",
+            "watch",
+            "--settle",
+            "1.5",
+            "--poll",
+            "2",
+            "--on-done",
+            "move:/done",
+            "in1",
+            "in2",
+        ])
+        .unwrap();
+        let Some(Command::Watch(args)) = cli.command else {
+            panic!("not a watch command");
+        };
+        assert_eq!(args.settle, 1.5);
+        assert_eq!(args.poll, Some(2.0));
+        assert_eq!(args.on_done, vidprism::watch::OnDone::Move("/done".into()));
+        assert_eq!(args.dirs.len(), 2);
+        for bad in [["--settle", "0"], ["--on-done", "nuke"], ["--poll", "x"]] {
+            let parsed = Cli::try_parse_from(["vidprism", "watch", bad[0], bad[1], "in"]);
+            assert!(parsed.is_err(), "{bad:?}");
+        }
+        assert!(
+            Cli::try_parse_from(["vidprism", "watch"]).is_err(),
+            "a folder is needed"
+        );
     }
 
     #[test]

@@ -20,12 +20,12 @@ use vidprism::presets::{resolve, Preset, PresetStore, DEFAULT_PRESET};
 use super::ProcessArgs;
 
 /// Exit status for a usage error, as clap uses.
-const USAGE: u8 = 2;
+pub(super) const USAGE: u8 = 2;
 
 /// Built-in presets, then the user's (`VIDPRISM_CONFIG_DIR` or the config
 /// dir); a user preset that is invalid or needs a missing encoder is refused
 /// here, before any job starts.
-fn resolve_presets(names: &[String]) -> Result<Vec<Preset>, String> {
+pub(super) fn resolve_presets(names: &[String]) -> Result<Vec<Preset>, String> {
     let names: Vec<&str> = if names.is_empty() {
         vec![DEFAULT_PRESET]
     } else {
@@ -38,18 +38,17 @@ fn resolve_presets(names: &[String]) -> Result<Vec<Preset>, String> {
         .collect()
 }
 
-pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
-    let presets = match resolve_presets(&args.presets) {
-        Ok(p) => p,
-        Err(message) => {
-            eprintln!("vidprism: {message}");
-            return Ok(ExitCode::from(USAGE));
-        }
-    };
-    let out_dir = args.out.clone().unwrap_or_else(default_output_dir);
-    let engine: Box<dyn JobRunner> = match args.farm.connection() {
+/// This machine's engine, or with `--nats` a farm client (`vidprism process`
+/// and `vidprism watch`).
+pub(super) fn start_runner(
+    farm: &super::FarmArgs,
+    shared_folders: bool,
+    jobs: u16,
+    stall_timeout_s: u64,
+) -> anyhow::Result<Box<dyn JobRunner>> {
+    Ok(match farm.connection() {
         Some(connection) => {
-            let files = if args.shared_folders {
+            let files = if shared_folders {
                 Files::Shared
             } else {
                 Files::ObjectStore
@@ -59,15 +58,32 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(
             Engine::start(
                 EngineConfig {
-                    transcode_jobs: usize::from(args.jobs),
-                    stall_timeout: std::time::Duration::from_secs(args.stall_timeout),
+                    transcode_jobs: usize::from(jobs),
+                    stall_timeout: std::time::Duration::from_secs(stall_timeout_s),
                     ..EngineConfig::default()
                 },
                 None,
             )
             .context("starting the pipeline's threads")?,
         ),
+    })
+}
+
+pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
+    let presets = match resolve_presets(&args.presets) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("vidprism: {message}");
+            return Ok(ExitCode::from(USAGE));
+        }
     };
+    let out_dir = args.out.clone().unwrap_or_else(default_output_dir);
+    let engine = start_runner(
+        &args.farm,
+        args.shared_folders,
+        args.jobs,
+        args.stall_timeout,
+    )?;
     let engine = engine.as_ref();
     let mut inputs: HashMap<JobId, PathBuf> = HashMap::new();
     let mut failed = 0;
@@ -147,20 +163,20 @@ const LONELY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Nothing moves on a farm without a worker: after a few seconds with none,
 /// say so once on stderr (not with --json, whose reader wants events only).
-struct LonelyFarmHint {
+pub(super) struct LonelyFarmHint {
     since: std::time::Instant,
     pending: bool,
 }
 
 impl LonelyFarmHint {
-    fn new(enabled: bool) -> LonelyFarmHint {
+    pub(super) fn new(enabled: bool) -> LonelyFarmHint {
         LonelyFarmHint {
             since: std::time::Instant::now(),
             pending: enabled,
         }
     }
 
-    fn check(&mut self, runner: &dyn JobRunner) {
+    pub(super) fn check(&mut self, runner: &dyn JobRunner) {
         if self.pending && self.since.elapsed() >= LONELY_AFTER && runner.workers() == Some(0) {
             self.pending = false;
             eprintln!(
@@ -172,12 +188,15 @@ impl LonelyFarmHint {
     }
 }
 
-trait EventView {
+pub(super) trait EventView {
     fn show(&mut self, event: &Event) -> anyhow::Result<()>;
+    /// A job queued after the view was made (`vidprism watch`): its source,
+    /// for the view's names.
+    fn add_input(&mut self, _job: JobId, _input: PathBuf) {}
 }
 
 /// `--json`: one event per line on stdout and nothing else there.
-struct JsonLines;
+pub(super) struct JsonLines;
 
 impl EventView for JsonLines {
     fn show(&mut self, event: &Event) -> anyhow::Result<()> {
@@ -193,7 +212,7 @@ impl EventView for JsonLines {
 }
 
 /// Whether `error` says stdout's reader has closed its end (EPIPE).
-fn reader_gone(error: &anyhow::Error) -> bool {
+pub(super) fn reader_gone(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
@@ -202,7 +221,7 @@ fn reader_gone(error: &anyhow::Error) -> bool {
 }
 
 /// After stdout's reader has left: the jobs' last events go nowhere.
-struct Unread;
+pub(super) struct Unread;
 
 impl EventView for Unread {
     fn show(&mut self, _event: &Event) -> anyhow::Result<()> {
@@ -211,7 +230,7 @@ impl EventView for Unread {
 }
 
 /// Terminal view: one bar per running rendition, a line per result.
-struct Bars {
+pub(super) struct Bars {
     multi: MultiProgress,
     inputs: HashMap<JobId, PathBuf>,
     bars: HashMap<(JobId, String), ProgressBar>,
@@ -219,7 +238,7 @@ struct Bars {
 }
 
 impl Bars {
-    fn new(inputs: HashMap<JobId, PathBuf>) -> Bars {
+    pub(super) fn new(inputs: HashMap<JobId, PathBuf>) -> Bars {
         let style =
             ProgressStyle::with_template("{prefix:>28.bold} [{bar:30}] {percent:>3}% {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -258,6 +277,10 @@ impl Bars {
 }
 
 impl EventView for Bars {
+    fn add_input(&mut self, job: JobId, input: PathBuf) {
+        self.inputs.insert(job, input);
+    }
+
     fn show(&mut self, event: &Event) -> anyhow::Result<()> {
         let job = event.job;
         let name = self.name(job);
