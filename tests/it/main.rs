@@ -19,3 +19,4 @@ mod packaging;
 mod presets;
 mod process_outputs;
 mod store_resume;
+mod watch;

@@ -1,0 +1,416 @@
+//! `vidprism watch --json`: files written into a watched folder are queued
+//! once, only when whole, and done once across restarts. Each test runs the
+//! binary on its own folders and data dir, reads its JSON lines with a
+//! deadline, and stops it with SIGTERM (Ctrl+C's path) at the end.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use serde_json::Value;
+
+use crate::util::*;
+use vidprism::store::DATA_DIR_ENV;
+use vidprism::watch::LEDGER_FILE;
+
+/// A running `vidprism watch --json`.
+struct Watching {
+    child: Child,
+    lines: Receiver<Value>,
+    events: Vec<Value>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Watching {
+    /// Starts it on `dir` (the ledger in `data`, outputs in `out`) and waits
+    /// until it says it is watching.
+    fn start(data: &Path, out: &Path, dir: &Path, flags: &[&str]) -> Watching {
+        let mut child = vidprism()
+            .env(DATA_DIR_ENV, data)
+            .args(["watch", "--json", "-p", "thumbnail", "-o"])
+            .arg(out)
+            .args(flags)
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start vidprism watch");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = crossbeam_channel::unbounded();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let event: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+                if tx.send(event).is_err() {
+                    return;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (ready_tx, ready) = crossbeam_channel::bounded(1);
+        let pipe = child.stderr.take().expect("piped stderr");
+        let text = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if line.contains("watching") {
+                    let _ = ready_tx.try_send(());
+                }
+                let mut text = text.lock().expect("stderr text");
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        let mut watching = Watching {
+            child,
+            lines,
+            events: Vec::new(),
+            stderr,
+        };
+        if ready.recv_timeout(Duration::from_secs(20)).is_err() {
+            panic!("watch did not start: {}", watching.stderr_text());
+        }
+        watching.drain();
+        watching
+    }
+
+    fn stderr_text(&self) -> String {
+        self.stderr.lock().expect("stderr text").clone()
+    }
+
+    /// Takes the lines that arrived so far.
+    fn drain(&mut self) {
+        while let Ok(event) = self.lines.try_recv() {
+            self.events.push(event);
+        }
+    }
+
+    /// Reads lines until `done` holds of all read so far; fails after `limit`.
+    fn until(&mut self, limit: Duration, done: impl Fn(&[Value]) -> bool) {
+        let deadline = Instant::now() + limit;
+        while !done(&self.events) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(event) => self.events.push(event),
+                Err(_) => panic!(
+                    "not there within {limit:?}; {} events: {:#?}\nstderr: {}",
+                    self.events.len(),
+                    self.events.iter().rev().take(10).collect::<Vec<_>>(),
+                    self.stderr_text()
+                ),
+            }
+        }
+    }
+
+    /// Reads whatever arrives within `wait`.
+    fn settle_for(&mut self, wait: Duration) {
+        std::thread::sleep(wait);
+        self.drain();
+    }
+
+    /// SIGTERM, then the rest of its lines and its stderr.
+    fn stop(mut self) -> (Vec<Value>, String) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
+        // SAFETY: sending a signal to our own child process.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let status = self.child.wait().expect("watch exits");
+        assert!(status.success(), "watch exits cleanly: {status:?}");
+        // The reader thread ends at the pipe's end.
+        while let Ok(event) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.events.push(event);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        let stderr = self.stderr_text();
+        (self.events, stderr)
+    }
+}
+
+/// Per input path: how many events of `kind` name it, `queued` naming the
+/// input and the job id mapping the others to it.
+fn count_by_input(events: &[Value], kind: &str) -> HashMap<PathBuf, usize> {
+    let mut inputs: HashMap<u64, PathBuf> = HashMap::new();
+    let mut counts = HashMap::new();
+    for event in events {
+        let job = event["job"].as_u64().expect("job id");
+        if event["event"] == "queued" {
+            let input = PathBuf::from(event["input"].as_str().expect("input"));
+            inputs.insert(job, input);
+        }
+        if event["event"] == kind {
+            let input = inputs.get(&job).expect("a queued event first").clone();
+            *counts.entry(input).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["event"] == kind).collect()
+}
+
+/// A test's folders: the watched one (links resolved, as watch names its
+/// files), the data dir, the outputs, and a tiny clip outside the folder.
+struct Setup {
+    fixture: Fixture,
+    dir: PathBuf,
+    clip: PathBuf,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let fixture = Fixture::new();
+        let dir = fixture.path("in");
+        std::fs::create_dir(&dir).expect("watched folder");
+        let dir = std::fs::canonicalize(&dir).expect("watched folder");
+        let clip = fixture.clip("clip.mp4", "64x48", 0.4, false, &[]);
+        Setup { fixture, dir, clip }
+    }
+
+    fn start(&self, flags: &[&str]) -> Watching {
+        Watching::start(
+            &self.fixture.path("data"),
+            &self.fixture.out_dir(),
+            &self.dir,
+            flags,
+        )
+    }
+
+    fn input(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+#[test]
+fn a_file_written_in_chunks_is_queued_once_and_only_when_whole() {
+    let setup = Setup::new();
+    let mut watch = setup.start(&["--settle", "1"]);
+    let bytes = std::fs::read(&setup.clip).expect("clip");
+    let target = setup.input("slow.mp4");
+    let mut file = std::fs::File::create(&target).expect("create");
+    // Four chunks over ~3.6 s, each pause longer than the settling time:
+    // only the open writer (no close-after-write yet) holds it back.
+    for chunk in bytes.chunks(bytes.len().div_ceil(4)) {
+        file.write_all(chunk).expect("write");
+        file.flush().expect("flush");
+        std::thread::sleep(Duration::from_millis(1200));
+        watch.drain();
+        assert!(
+            of(&watch.events, "queued").is_empty(),
+            "queued before it was whole: {:?}",
+            watch.events
+        );
+    }
+    drop(file);
+    watch.until(Duration::from_secs(30), |e| !of(e, "job_done").is_empty());
+    watch.settle_for(Duration::from_millis(1500));
+    let (events, _) = watch.stop();
+    assert_eq!(
+        count_by_input(&events, "queued"),
+        HashMap::from([(target.clone(), 1)])
+    );
+    assert_eq!(
+        count_by_input(&events, "job_done"),
+        HashMap::from([(target, 1)])
+    );
+}
+
+const BURST: usize = 500;
+
+#[test]
+fn a_burst_of_files_is_each_queued_once() {
+    let setup = Setup::new();
+    let mut watch = setup.start(&["--settle", "1", "--jobs", "2"]);
+    let names: Vec<PathBuf> = (0..BURST)
+        .map(|i| setup.input(&format!("burst-{i:03}.mp4")))
+        .collect();
+    let started = Instant::now();
+    for name in &names {
+        std::fs::copy(&setup.clip, name).expect("copy");
+    }
+    watch.until(Duration::from_secs(90), |e| {
+        of(e, "job_done").len() >= BURST
+    });
+    let took = started.elapsed();
+    watch.settle_for(Duration::from_millis(1500));
+    let (events, _) = watch.stop();
+    let queued = count_by_input(&events, "queued");
+    assert_eq!(queued.len(), BURST, "every file queued");
+    assert!(queued.values().all(|&n| n == 1), "each once: {queued:?}");
+    let done = count_by_input(&events, "job_done");
+    assert_eq!(done.len(), BURST);
+    eprintln!("{BURST} files written and done in {took:?}");
+}
+
+#[test]
+fn a_restart_in_the_middle_of_a_burst_does_the_rest_exactly_once() {
+    const FILES: usize = 300;
+    let setup = Setup::new();
+    let names: Vec<PathBuf> = (0..FILES)
+        .map(|i| setup.input(&format!("r-{i:03}.mp4")))
+        .collect();
+    let mut watch = setup.start(&["--settle", "1"]);
+    for name in &names {
+        std::fs::copy(&setup.clip, name).expect("copy");
+    }
+    watch.until(Duration::from_secs(60), |e| {
+        of(e, "job_done").len() >= FILES / 3
+    });
+    let (first, _) = watch.stop();
+    let first_done = count_by_input(&first, "job_done");
+    assert!(
+        first_done.len() < FILES,
+        "stopped in the middle, not after all"
+    );
+    let mut watch = setup.start(&["--settle", "1"]);
+    let left = FILES - first_done.len();
+    watch.until(Duration::from_secs(60), |e| of(e, "job_done").len() >= left);
+    watch.settle_for(Duration::from_millis(1500));
+    let (second, _) = watch.stop();
+    let second_done = count_by_input(&second, "job_done");
+    for name in &names {
+        let times = first_done.get(name).unwrap_or(&0) + second_done.get(name).unwrap_or(&0);
+        assert_eq!(times, 1, "{} done {times} times", name.display());
+    }
+    let ledger =
+        std::fs::read_to_string(setup.fixture.path("data").join(LEDGER_FILE)).expect("the ledger");
+    assert_eq!(ledger.lines().count(), FILES, "one ledger line per file");
+}
+
+#[test]
+fn partial_downloads_wait_and_a_rename_in_counts_at_once() {
+    let setup = Setup::new();
+    // A long settling time: a rename in must not wait for it.
+    let mut watch = setup.start(&["--settle", "4"]);
+    let partial = setup.input("download.mp4.part");
+    std::fs::copy(&setup.clip, &partial).expect("copy");
+    std::fs::write(setup.input(".hidden.mp4"), b"not a video").expect("hidden");
+    std::fs::write(setup.input("notes.tmp"), b"not a video").expect("tmp");
+    watch.settle_for(Duration::from_secs(5));
+    assert!(of(&watch.events, "queued").is_empty(), "{:?}", watch.events);
+    let renamed_at = Instant::now();
+    std::fs::rename(&partial, setup.input("download.mp4")).expect("rename");
+    // And one written elsewhere and moved in.
+    let outside = setup.fixture.path("elsewhere.mp4");
+    std::fs::copy(&setup.clip, &outside).expect("copy");
+    std::fs::rename(&outside, setup.input("moved.mp4")).expect("move in");
+    watch.until(Duration::from_secs(30), |e| of(e, "queued").len() >= 2);
+    assert!(
+        renamed_at.elapsed() < Duration::from_secs(3),
+        "renamed files are queued without the 4 s settling: {:?}",
+        renamed_at.elapsed()
+    );
+    watch.until(Duration::from_secs(30), |e| of(e, "job_done").len() >= 2);
+    watch.settle_for(Duration::from_millis(1000));
+    let (events, _) = watch.stop();
+    let queued = count_by_input(&events, "queued");
+    assert_eq!(
+        queued,
+        HashMap::from([
+            (setup.input("download.mp4"), 1),
+            (setup.input("moved.mp4"), 1)
+        ])
+    );
+}
+
+#[test]
+fn poll_mode_finds_files_and_drops_one_removed_while_waiting() {
+    let setup = Setup::new();
+    let mut watch = setup.start(&["--poll", "0.5", "--settle", "2"]);
+    let kept = setup.input("kept.mp4");
+    std::fs::copy(&setup.clip, &kept).expect("copy");
+    let removed = setup.input("removed.mp4");
+    std::fs::copy(&setup.clip, &removed).expect("copy");
+    // Seen by a scan, then gone before its settling time is up.
+    std::thread::sleep(Duration::from_millis(1200));
+    std::fs::remove_file(&removed).expect("remove");
+    watch.until(Duration::from_secs(30), |e| !of(e, "job_done").is_empty());
+    watch.settle_for(Duration::from_millis(2500));
+    let (events, stderr) = watch.stop();
+    assert_eq!(
+        count_by_input(&events, "queued"),
+        HashMap::from([(kept, 1)])
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{}: removed before it was whole; dropped",
+            removed.display()
+        )),
+        "a notice names the dropped file: {stderr}"
+    );
+}
+
+#[test]
+fn a_file_removed_while_waiting_is_dropped_with_a_notice() {
+    let setup = Setup::new();
+    let watch = setup.start(&["--settle", "3"]);
+    let removed = setup.input("gone.mp4");
+    std::fs::copy(&setup.clip, &removed).expect("copy");
+    std::thread::sleep(Duration::from_millis(800));
+    std::fs::remove_file(&removed).expect("remove");
+    let mut watch = watch;
+    watch.settle_for(Duration::from_secs(4));
+    let (events, stderr) = watch.stop();
+    assert!(of(&events, "queued").is_empty(), "{events:?}");
+    assert!(
+        stderr.contains(&format!(
+            "{}: removed before it was whole; dropped",
+            removed.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn on_done_moves_a_done_source_without_overwriting_and_leaves_a_failed_one() {
+    let setup = Setup::new();
+    let done_dir = setup.fixture.path("done");
+    let on_done = format!("move:{}", done_dir.display());
+    std::fs::copy(&setup.clip, setup.input("a.mp4")).expect("copy");
+    std::fs::write(setup.input("bad.mp4"), b"not a video").expect("bad");
+    std::fs::create_dir(&done_dir).expect("done folder");
+    std::fs::write(done_dir.join("a.mp4"), b"taken").expect("a name taken");
+    let mut watch = setup.start(&["--settle", "1", "--on-done", &on_done]);
+    watch.until(Duration::from_secs(30), |e| {
+        of(e, "job_done").len() + of(e, "job_failed").len() >= 2
+    });
+    let (events, _) = watch.stop();
+    assert_eq!(count_by_input(&events, "job_done").len(), 1);
+    assert_eq!(
+        count_by_input(&events, "job_failed"),
+        HashMap::from([(setup.input("bad.mp4"), 1)])
+    );
+    assert!(!setup.input("a.mp4").exists(), "moved away");
+    assert!(setup.input("bad.mp4").exists(), "a failed source stays");
+    assert_eq!(
+        std::fs::read(done_dir.join("a.mp4")).expect("kept"),
+        b"taken"
+    );
+    assert_eq!(
+        std::fs::read(done_dir.join("a (1).mp4")).expect("moved"),
+        std::fs::read(&setup.clip).expect("clip")
+    );
+}
+
+#[test]
+fn a_restart_skips_done_files_and_redoes_a_changed_one() {
+    let setup = Setup::new();
+    std::fs::copy(&setup.clip, setup.input("same.mp4")).expect("copy");
+    std::fs::copy(&setup.clip, setup.input("changed.mp4")).expect("copy");
+    let mut watch = setup.start(&["--settle", "1"]);
+    watch.until(Duration::from_secs(30), |e| of(e, "job_done").len() >= 2);
+    watch.stop();
+    // Written again while nothing watched: a new time, so another file.
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::copy(&setup.clip, setup.input("changed.mp4")).expect("copy again");
+    let mut watch = setup.start(&["--settle", "1"]);
+    watch.until(Duration::from_secs(30), |e| !of(e, "job_done").is_empty());
+    watch.settle_for(Duration::from_millis(2000));
+    let (events, _) = watch.stop();
+    assert_eq!(
+        count_by_input(&events, "queued"),
+        HashMap::from([(setup.input("changed.mp4"), 1)])
+    );
+}
