@@ -414,3 +414,26 @@ fn a_restart_skips_done_files_and_redoes_a_changed_one() {
         HashMap::from([(setup.input("changed.mp4"), 1)])
     );
 }
+
+#[test]
+fn a_watched_folder_feeds_a_farm() {
+    let setup = Setup::new();
+    let server = crate::util::nats_server::NatsServer::start(&[]);
+    let worker = crate::util::nats::Worker::start(&server.url, setup.fixture.dir.path(), "w", &[]);
+    let mut watch = setup.start(&["--settle", "1", "--nats", &server.url]);
+    let input = setup.input("farmed.mp4");
+    std::fs::copy(&setup.clip, &input).expect("copy");
+    watch.until(Duration::from_secs(60), |e| !of(e, "job_done").is_empty());
+    let (events, stderr) = watch.stop();
+    assert_eq!(
+        count_by_input(&events, "job_done"),
+        HashMap::from([(input, 1)]),
+        "{stderr}\n{}",
+        worker.log_text()
+    );
+    let thumbnail = of(&events, "thumbnail_ready")[0]["path"]
+        .as_str()
+        .expect("path")
+        .to_owned();
+    assert!(Path::new(&thumbnail).is_file(), "{thumbnail}");
+}
