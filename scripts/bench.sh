@@ -80,3 +80,5 @@ echo
 echo "thumbnail latency, queued -> thumbnail_ready (ms): idle, with 3 jobs transcoding (target <= 100)"
 target/release/examples/thumbnail_latency "$SRC10" "$WORK/out-latency" 3 "$ROUNDS"
 rm -rf "$WORK/out-latency"
+
+sh scripts/bench-watch.sh "$BIN" "$WORK/watch" "$ROUNDS"
