@@ -3,7 +3,7 @@
 //! loop ties the library's pieces (src/watch/) to a runner, this machine's
 //! engine or a farm, and shows the events as `vidprism process` does.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,10 +14,7 @@ use anyhow::Context;
 use vidprism::output::default_output_dir;
 use vidprism::pipeline::{Event, EventKind, JobId, JobRequest, JobRunner};
 use vidprism::presets::Preset;
-use vidprism::watch::{
-    is_ignored, is_watched, scan, stamp, EventSource, FileStat, Hint, Ledger, OnDone, Settler,
-    Stamp, Verdict,
-};
+use vidprism::watch::{EventSource, Feed, FeedConfig, Ledger, OnDone, WholeFile};
 
 use super::process::{
     reader_gone, resolve_presets, start_runner, Bars, EventView, JsonLines, LonelyFarmHint, Unread,
@@ -85,32 +82,37 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     } else {
         Box::new(Bars::new(HashMap::new()))
     };
-    let mut watch = WatchLoop {
-        dirs,
-        recursive: args.recursive,
-        excluded,
-        settler: Settler::new(Duration::from_secs_f64(args.settle)),
+    let feed = Feed::new(
+        FeedConfig {
+            dirs,
+            recursive: args.recursive,
+            excluded,
+            settle: Duration::from_secs_f64(args.settle),
+            on_done: args.on_done.clone(),
+        },
         ledger,
-        handled: HashMap::new(),
+    );
+    let mut watch = WatchLoop {
+        feed,
         running: HashMap::new(),
-        running_paths: HashSet::new(),
         runner: runner.as_ref(),
         presets,
         out_dir,
-        on_done: args.on_done.clone(),
         view,
         cancelled: false,
     };
-    watch.rescan(Instant::now());
+    watch.feed.rescan(Instant::now());
     notice(format!(
         "watching {} ({} files found, waiting to be whole); stop with Ctrl+C",
         watch
+            .feed
+            .config()
             .dirs
             .iter()
             .map(|d| d.display().to_string())
             .collect::<Vec<_>>()
             .join(", "),
-        watch.settler.len()
+        watch.feed.waiting()
     ));
     let poll = args.poll.map(Duration::from_secs_f64);
     let mut next_scan = poll.map(|p| Instant::now() + p);
@@ -121,7 +123,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         crossbeam_channel::select! {
             recv(hints) -> hint => {
                 if let Ok(hint) = hint {
-                    watch.hint(hint, Instant::now());
+                    watch.feed.hint(hint, Instant::now());
                 }
             }
             recv(watch.runner.events()) -> event => match event {
@@ -133,6 +135,9 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
                 Err(_) => anyhow::bail!("the pipeline stopped unexpectedly"),
             },
             recv(tick) -> _ => lonely.check(watch.runner),
+        }
+        for message in watch.feed.take_notices() {
+            notice(message.to_string());
         }
         let now = Instant::now();
         if !stopping && stop.load(Ordering::SeqCst) {
@@ -147,7 +152,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         }
         if let (Some(poll), Some(at)) = (poll, next_scan) {
             if now >= at {
-                watch.rescan(now);
+                watch.feed.rescan(now);
                 next_scan = Some(now + poll);
             }
         }
@@ -169,158 +174,39 @@ fn notice(message: String) {
     eprintln!("vidprism: watch: {message}");
 }
 
-/// How a file came to be looked at.
-#[derive(Clone, Copy)]
-enum Look {
-    Seen,
-    Written,
-    Closed,
-    Arrived,
-}
-
 struct WatchLoop<'a> {
-    dirs: Vec<PathBuf>,
-    recursive: bool,
-    excluded: Vec<PathBuf>,
-    settler: Settler,
-    ledger: Ledger,
-    /// Files done, failed or already in the ledger in this run, as they
-    /// were then: not looked at again until they change.
-    handled: HashMap<PathBuf, FileStat>,
-    running: HashMap<JobId, (Stamp, FileStat)>,
-    running_paths: HashSet<PathBuf>,
+    feed: Feed,
+    running: HashMap<JobId, WholeFile>,
     runner: &'a dyn JobRunner,
     presets: Vec<Preset>,
     out_dir: PathBuf,
-    on_done: OnDone,
     view: Box<dyn EventView>,
     /// The running jobs were cancelled (stopping).
     cancelled: bool,
 }
 
 impl WatchLoop<'_> {
-    fn wanted(&self, path: &Path) -> bool {
-        is_watched(path, &self.dirs, self.recursive)
-            && !is_ignored(path)
-            && !self.excluded.iter().any(|dir| path.starts_with(dir))
-    }
-
-    fn hint(&mut self, hint: Hint, now: Instant) {
-        match hint {
-            Hint::Touched(path) => self.look(&path, now, Look::Seen),
-            Hint::Written(path) => self.look(&path, now, Look::Written),
-            Hint::Closed(path) => self.look(&path, now, Look::Closed),
-            Hint::Arrived(path) => self.look(&path, now, Look::Arrived),
-            Hint::Gone(path) => self.gone(&path),
-            Hint::Rescan => self.rescan(now),
-        }
-    }
-
-    fn look(&mut self, path: &Path, now: Instant, how: Look) {
-        if !self.wanted(path) || self.running_paths.contains(path) {
-            return;
-        }
-        let metadata = match std::fs::metadata(path) {
-            Ok(metadata) => metadata,
-            Err(_) => return self.gone(path),
-        };
-        if metadata.is_dir() {
-            // A folder made or moved in: its files came with it, unseen.
-            if self.recursive {
-                for file in scan(&[path.to_path_buf()], true) {
-                    self.look(&file, now, Look::Seen);
-                }
-            }
-            return;
-        }
-        let Some(stat) = FileStat::of(&metadata) else {
-            return;
-        };
-        if self.handled.get(path) == Some(&stat) {
-            return;
-        }
-        self.handled.remove(path);
-        match how {
-            Look::Seen => self.settler.observe(path, stat, now),
-            Look::Written => self.settler.written(path, stat, now),
-            Look::Closed => self.settler.closed(path, stat, now),
-            Look::Arrived => self.settler.arrived(path, stat, now),
-        }
-    }
-
-    fn gone(&mut self, path: &Path) {
-        self.handled.remove(path);
-        if self.settler.forget(path) {
-            dropped(path);
-        }
-    }
-
-    /// Looks at every file in the folders again, and at every waiting one
-    /// (those gone are dropped).
-    fn rescan(&mut self, now: Instant) {
-        let found = scan(&self.dirs, self.recursive);
-        let found_set: HashSet<&Path> = found.iter().map(PathBuf::as_path).collect();
-        let missing: Vec<PathBuf> = self
-            .settler
-            .paths()
-            .filter(|p| !found_set.contains(p))
-            .map(Path::to_path_buf)
-            .collect();
-        for path in &found {
-            self.look(path, now, Look::Seen);
-        }
-        for path in missing {
-            self.look(&path, now, Look::Seen);
-        }
-    }
-
-    /// Queues every file whose settling time is up and that is unchanged.
+    /// Queues every file found whole.
     fn queue_whole_files(&mut self, now: Instant) {
-        for path in self.settler.due(now) {
-            let stat = std::fs::metadata(&path).ok().and_then(|m| FileStat::of(&m));
-            match self.settler.confirm(&path, stat, now) {
-                Verdict::Ready => {}
-                Verdict::Waiting => continue,
-                Verdict::Gone => {
-                    dropped(&path);
-                    continue;
-                }
-            }
-            let Some(stat) = stat else { continue };
-            let stamp = match stamp(&path) {
-                Ok(stamp) => stamp,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    dropped(&path);
-                    continue;
-                }
-                Err(e) => {
-                    notice(format!("{}: cannot read it: {e}", path.display()));
-                    self.handled.insert(path, stat);
-                    continue;
-                }
-            };
-            if self.ledger.is_done(&stamp) {
-                tracing::info!("{}: done before, skipped", path.display());
-                self.handled.insert(path, stat);
-                continue;
-            }
+        for file in self.feed.whole_files(now) {
+            let input = file.path().to_path_buf();
             let id = self.runner.submit(JobRequest {
-                input: path.clone(),
+                input: input.clone(),
                 presets: self.presets.clone(),
                 out_dir: self.out_dir.clone(),
             });
-            self.view.add_input(id, path.clone());
-            self.running_paths.insert(path);
-            self.running.insert(id, (stamp, stat));
+            self.view.add_input(id, input);
+            self.running.insert(id, file);
         }
     }
 
-    /// Shows one event; after a job's last, records it in the ledger and
-    /// applies `--on-done`. True when stdout's reader has gone (stop).
+    /// Shows one event; a job's last is first told to the feed (the ledger,
+    /// `--on-done`). True when stdout's reader has gone (stop).
     fn event(&mut self, event: Event) -> anyhow::Result<bool> {
         if event.kind.is_final() {
-            if let Some((stamp, stat)) = self.running.remove(&event.job) {
-                self.finished(&event.kind, stamp, stat);
+            if let Some(file) = self.running.remove(&event.job) {
+                let done = matches!(event.kind, EventKind::JobDone(_));
+                self.feed.finished(file, done);
             }
         }
         if let Err(e) = self.view.show(&event) {
@@ -333,28 +219,6 @@ impl WatchLoop<'_> {
         Ok(false)
     }
 
-    fn finished(&mut self, kind: &EventKind, stamp: Stamp, stat: FileStat) {
-        let path = stamp.path.clone();
-        self.running_paths.remove(&path);
-        // Failed or cancelled: not again in this run unless it changes; a
-        // restart tries it again (only what is done is in the ledger).
-        self.handled.insert(path.clone(), stat);
-        if matches!(kind, EventKind::JobDone(_)) {
-            // Recorded before `job_done` is shown: what a reader saw done
-            // is never done again.
-            if let Err(e) = self.ledger.record(stamp) {
-                notice(e.to_string());
-            }
-            match self.on_done.apply(&path) {
-                Ok(Some(to)) => tracing::info!("{} moved to {}", path.display(), to.display()),
-                Ok(None) => {}
-                Err(e) => notice(e.to_string()),
-            }
-        }
-        // Changed while it ran: it settles and runs again.
-        self.look(&path, Instant::now(), Look::Seen);
-    }
-
     /// Cancels the running jobs (once); true when none is left.
     fn cancel_all(&mut self) -> bool {
         if !self.cancelled {
@@ -365,11 +229,4 @@ impl WatchLoop<'_> {
         }
         self.running.is_empty()
     }
-}
-
-fn dropped(path: &Path) {
-    notice(format!(
-        "{}: removed before it was whole; dropped",
-        path.display()
-    ));
 }

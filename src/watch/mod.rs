@@ -5,16 +5,19 @@
 //! names are never sources ([`ignore`]), when a file is whole ([`settle`]),
 //! what was already done ([`ledger`]), what to do with a source once its
 //! outputs are whole ([`on_done`]), and where news of files comes from
-//! ([`watcher`]: the platform's file events and rescans). The loop that ties
-//! them to a [`crate::pipeline::JobRunner`] is the front end's
-//! (`vidprism watch`).
+//! ([`watcher`]: the platform's file events and rescans). [`feed`] holds
+//! them together: news in, whole files out, each job's end back. The loop
+//! that ties a feed to a [`crate::pipeline::JobRunner`] and a view is the
+//! front end's (`vidprism watch`).
 
+pub mod feed;
 pub mod ignore;
 pub mod ledger;
 pub mod on_done;
 pub mod settle;
 pub mod watcher;
 
+pub use feed::{Feed, FeedConfig, Notice, WholeFile};
 pub use ignore::is_ignored;
 pub use ledger::{stamp, Ledger, LedgerError, Stamp, LEDGER_FILE};
 pub use on_done::{OnDone, OnDoneError};
