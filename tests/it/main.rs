@@ -15,6 +15,7 @@ mod farm_hostile;
 mod farm_init;
 mod hostile_inputs;
 mod json_lines;
+mod many_inputs;
 mod packaging;
 mod presets;
 mod process_outputs;
