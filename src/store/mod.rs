@@ -79,6 +79,9 @@ pub struct JobStore {
     journal: Journal,
     /// The snapshot's size when last written or read.
     snapshot_bytes: u64,
+    /// The journal's least size for compaction ([`COMPACT_MIN_BYTES`];
+    /// tests lower it).
+    compact_min_bytes: u64,
     /// Engine job id -> store id, for the jobs running in this process.
     bound: HashMap<JobId, StoreId>,
     warning: Option<String>,
@@ -131,6 +134,7 @@ impl JobStore {
             contents,
             journal: Journal::open(&journal_path)?,
             snapshot_bytes,
+            compact_min_bytes: COMPACT_MIN_BYTES,
             bound: HashMap::new(),
             warning: None,
             _lock: lock,
@@ -200,7 +204,11 @@ impl JobStore {
     /// a crash in between leaves lines the snapshot holds, skipped by
     /// their sequence numbers.
     fn compact_if_large(&mut self) -> Result<(), StoreError> {
-        if self.journal.len() > COMPACT_MIN_BYTES.max(COMPACT_FACTOR * self.snapshot_bytes) {
+        if self.journal.len()
+            > self
+                .compact_min_bytes
+                .max(COMPACT_FACTOR * self.snapshot_bytes)
+        {
             self.write_snapshot()?;
             self.journal.clear()?;
         }
