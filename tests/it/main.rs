@@ -19,4 +19,5 @@ mod many_inputs;
 mod packaging;
 mod presets;
 mod process_outputs;
+mod store_journal;
 mod store_resume;
