@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -13,7 +13,7 @@ use vidprism::media::missing_encoders;
 use vidprism::output::default_output_dir;
 use vidprism::pipeline::{
     Engine, EngineConfig, Event, EventKind, JobDone, JobFailed, JobId, JobRequest, JobRunner,
-    Output, Progress, RenditionFailed, RenditionSkipped, StageStarted, Thumbnail,
+    Output, Progress, RenditionFailed, RenditionSkipped, StageStarted, Thumbnail, QUEUE_CAPACITY,
 };
 use vidprism::presets::{resolve, Preset, PresetStore, DEFAULT_PRESET};
 
@@ -45,6 +45,7 @@ pub(super) fn start_runner(
     shared_folders: bool,
     jobs: u16,
     stall_timeout_s: u64,
+    queue_capacity: usize,
 ) -> anyhow::Result<Box<dyn JobRunner>> {
     Ok(match farm.connection() {
         Some(connection) => {
@@ -60,6 +61,8 @@ pub(super) fn start_runner(
                 EngineConfig {
                     transcode_jobs: usize::from(jobs),
                     stall_timeout: std::time::Duration::from_secs(stall_timeout_s),
+                    queue_capacity,
+                    event_capacity: queue_capacity.saturating_mul(16),
                     ..EngineConfig::default()
                 },
                 None,
@@ -78,13 +81,21 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let out_dir = args.out.clone().unwrap_or_else(default_output_dir);
+    let queue_capacity = queue_capacity();
     let engine = start_runner(
         &args.farm,
         args.shared_folders,
         args.jobs,
         args.stall_timeout,
+        queue_capacity,
     )?;
     let engine = engine.as_ref();
+    let mut view: Box<dyn EventView> = if args.json {
+        Box::new(JsonLines)
+    } else {
+        Box::new(Bars::new())
+    };
+    // Jobs submitted and not yet ended, with their inputs.
     let mut inputs: HashMap<JobId, PathBuf> = HashMap::new();
     let mut failed = 0;
     let mut store = None;
@@ -92,30 +103,40 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     if args.store {
         let (mut run, recovery) = super::resume::StoreRun::open()?;
         failed += recovery.failed.len();
-        inputs.extend(run.resubmit(engine, &recovery.rerun));
+        for (id, input) in run.resubmit(engine, &recovery.rerun) {
+            view.submitted(id, &input);
+            inputs.insert(id, input);
+        }
         store = Some(run);
     }
-    for file in &args.files {
-        let request = JobRequest {
-            input: file.clone(),
-            presets: presets.clone(),
-            out_dir: out_dir.clone(),
-        };
-        let id = match store.as_mut() {
-            Some(run) => run.submit(engine, request, preset_names.clone())?,
-            None => engine.submit(request),
-        };
-        inputs.insert(id, file.clone());
-    }
-    let mut view: Box<dyn EventView> = if args.json {
-        Box::new(JsonLines)
-    } else {
-        Box::new(Bars::new(inputs.clone()))
-    };
-    let mut open = inputs.len();
+    // Submission and event reading take turns, with at most a window of
+    // jobs open: any number of inputs then needs bounded memory, and a
+    // submit never waits on a full queue while the events that would
+    // empty it wait for this loop.
+    let window = SUBMIT_WINDOW.min(queue_capacity).max(1);
+    let mut files = args.files.iter();
     let mut lonely = LonelyFarmHint::new(!args.json);
     let mut stdout_closed = false;
-    while open > 0 {
+    loop {
+        while inputs.len() < window && !stdout_closed {
+            let Some(file) = files.next() else {
+                break;
+            };
+            let request = JobRequest {
+                input: file.clone(),
+                presets: presets.clone(),
+                out_dir: out_dir.clone(),
+            };
+            let id = match store.as_mut() {
+                Some(run) => run.submit(engine, request, preset_names.clone())?,
+                None => engine.submit(request),
+            };
+            view.submitted(id, file);
+            inputs.insert(id, file.clone());
+        }
+        if inputs.is_empty() {
+            break;
+        }
         let event = match engine.events().recv_timeout(HINT_CHECK) {
             Ok(event) => event,
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
@@ -129,19 +150,19 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         if let Some(run) = store.as_mut() {
             run.apply(&event);
         }
-        if event.kind.is_final() {
-            open -= 1;
-            if !matches!(event.kind, EventKind::JobDone { .. }) {
-                failed += 1;
-            }
+        let shown = view.show(&event);
+        let ended = event.kind.is_final() && inputs.remove(&event.job).is_some();
+        if ended && !matches!(event.kind, EventKind::JobDone { .. }) {
+            failed += 1;
         }
-        if let Err(e) = view.show(&event) {
+        if let Err(e) = shown {
             if !reader_gone(&e) {
                 return Err(e);
             }
             // `--json | head -1`: the reader has what it wanted. Cancel the
-            // rest and let the jobs end (temp files removed, the store told)
-            // without a word, like any command whose reader left.
+            // rest, submit no more, and let the jobs end (temp files
+            // removed, the store told) without a word, like any command
+            // whose reader left.
             for id in inputs.keys() {
                 engine.cancel(*id);
             }
@@ -154,6 +175,19 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Most jobs open at once (submitted, not yet ended).
+pub(super) const SUBMIT_WINDOW: usize = 256;
+
+/// The engine's queue capacity: its default, or `VIDPRISM_QUEUE_CAPACITY`
+/// (for tests that shrink the queues to prove nothing waits on a full one).
+pub(super) fn queue_capacity() -> usize {
+    std::env::var("VIDPRISM_QUEUE_CAPACITY")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(QUEUE_CAPACITY)
 }
 
 /// How often the wait for events looks up, to say what it waits for.
@@ -189,10 +223,9 @@ impl LonelyFarmHint {
 }
 
 pub(super) trait EventView {
+    /// A job was submitted for `input`.
+    fn submitted(&mut self, _job: JobId, _input: &Path) {}
     fn show(&mut self, event: &Event) -> anyhow::Result<()>;
-    /// A job queued after the view was made (`vidprism watch`): its source,
-    /// for the view's names.
-    fn add_input(&mut self, _job: JobId, _input: PathBuf) {}
 }
 
 /// `--json`: one event per line on stdout and nothing else there.
@@ -238,14 +271,14 @@ pub(super) struct Bars {
 }
 
 impl Bars {
-    pub(super) fn new(inputs: HashMap<JobId, PathBuf>) -> Bars {
+    pub(super) fn new() -> Bars {
         let style =
             ProgressStyle::with_template("{prefix:>28.bold} [{bar:30}] {percent:>3}% {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> ");
         Bars {
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)),
-            inputs,
+            inputs: HashMap::new(),
             bars: HashMap::new(),
             style,
         }
@@ -277,8 +310,8 @@ impl Bars {
 }
 
 impl EventView for Bars {
-    fn add_input(&mut self, job: JobId, input: PathBuf) {
-        self.inputs.insert(job, input);
+    fn submitted(&mut self, job: JobId, input: &Path) {
+        self.inputs.insert(job, input.to_path_buf());
     }
 
     fn show(&mut self, event: &Event) -> anyhow::Result<()> {

@@ -17,8 +17,8 @@ use vidprism::presets::Preset;
 use vidprism::watch::{EventSource, Feed, FeedConfig, Ledger, OnDone, WholeFile};
 
 use super::process::{
-    reader_gone, resolve_presets, start_runner, Bars, EventView, JsonLines, LonelyFarmHint, Unread,
-    USAGE,
+    queue_capacity, reader_gone, resolve_presets, start_runner, Bars, EventView, JsonLines,
+    LonelyFarmHint, Unread, SUBMIT_WINDOW, USAGE,
 };
 use super::WatchArgs;
 
@@ -58,11 +58,13 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
             ledger.unreadable_lines()
         ));
     }
+    let queue_capacity = queue_capacity();
     let runner = start_runner(
         &args.farm,
         args.shared_folders,
         args.jobs,
         args.stall_timeout,
+        queue_capacity,
     )?;
     let stop = Arc::new(AtomicBool::new(false));
     let stopper = Arc::clone(&stop);
@@ -80,7 +82,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let view: Box<dyn EventView> = if args.json {
         Box::new(JsonLines)
     } else {
-        Box::new(Bars::new(HashMap::new()))
+        Box::new(Bars::new())
     };
     let feed = Feed::new(
         FeedConfig {
@@ -100,6 +102,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         out_dir,
         view,
         cancelled: false,
+        window: SUBMIT_WINDOW.min(queue_capacity).max(1),
     };
     watch.feed.rescan(Instant::now());
     notice(format!(
@@ -119,6 +122,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let tick = crossbeam_channel::tick(TICK);
     let mut lonely = LonelyFarmHint::new(!args.json);
     let mut stopping = false;
+    let mut next_look = Instant::now();
     loop {
         crossbeam_channel::select! {
             recv(hints) -> hint => {
@@ -156,7 +160,12 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
                 next_scan = Some(now + poll);
             }
         }
-        watch.queue_whole_files(now);
+        // At most once a tick: a look at the waiting files costs one step
+        // each, and events come by the thousand.
+        if now >= next_look {
+            watch.queue_whole_files(now);
+            next_look = now + TICK;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -183,19 +192,24 @@ struct WatchLoop<'a> {
     view: Box<dyn EventView>,
     /// The running jobs were cancelled (stopping).
     cancelled: bool,
+    /// Most jobs open at once: a submit never waits on a full queue while
+    /// the events that would empty it wait for this loop.
+    window: usize,
 }
 
 impl WatchLoop<'_> {
-    /// Queues every file found whole.
+    /// Queues the files found whole, as many as the window has room for
+    /// (the others wait for the next look).
     fn queue_whole_files(&mut self, now: Instant) {
-        for file in self.feed.whole_files(now) {
+        let room = self.window.saturating_sub(self.running.len());
+        for file in self.feed.whole_files(now, room) {
             let input = file.path().to_path_buf();
             let id = self.runner.submit(JobRequest {
                 input: input.clone(),
                 presets: self.presets.clone(),
                 out_dir: self.out_dir.clone(),
             });
-            self.view.add_input(id, input);
+            self.view.submitted(id, &input);
             self.running.insert(id, file);
         }
     }

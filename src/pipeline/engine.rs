@@ -10,7 +10,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 pub use super::emitter::Waker;
 use super::event::{Event, JobId};
 use super::gate::Gate;
-use super::hub::EventHub;
+use super::hub::{EventHub, EVENT_CAPACITY};
 use super::job::Job;
 use super::stage_error::StageError;
 use super::stages::{self, FanOut};
@@ -24,7 +24,7 @@ use crate::presets::Preset;
 pub const MAX_TRANSCODE_JOBS: usize = 8;
 /// Queued jobs per queue. Jobs are small; the bound keeps a runaway
 /// producer from growing memory without limit.
-const QUEUE_CAPACITY: usize = 4096;
+pub const QUEUE_CAPACITY: usize = 4096;
 
 /// One source to process.
 #[derive(Clone, Debug)]
@@ -42,6 +42,10 @@ pub struct EngineConfig {
     pub ingest_workers: usize,
     /// A transcode making no progress for this long fails as stalled.
     pub stall_timeout: std::time::Duration,
+    /// Jobs each stage's queue holds; `submit` waits when ingest's is full.
+    pub queue_capacity: usize,
+    /// Events held for the front end; the stages wait when it is full.
+    pub event_capacity: usize,
 }
 
 impl Default for EngineConfig {
@@ -51,6 +55,8 @@ impl Default for EngineConfig {
             thumbnail_workers: 2,
             ingest_workers: 2,
             stall_timeout: DEFAULT_STALL_TIMEOUT,
+            queue_capacity: QUEUE_CAPACITY,
+            event_capacity: EVENT_CAPACITY,
         }
     }
 }
@@ -68,10 +74,11 @@ impl Engine {
     /// Starts the workers. `waker` is called after every event.
     pub fn start(config: EngineConfig, waker: Option<Waker>) -> std::io::Result<Engine> {
         crate::media::init();
-        let hub = EventHub::new(waker);
-        let (ingest_tx, ingest_rx) = bounded::<Arc<Job>>(QUEUE_CAPACITY);
-        let (thumb_tx, thumb_rx) = bounded::<Arc<Job>>(QUEUE_CAPACITY);
-        let (transcode_tx, transcode_rx) = bounded::<Arc<Job>>(QUEUE_CAPACITY);
+        let hub = EventHub::with_capacity(waker, config.event_capacity);
+        let capacity = config.queue_capacity.max(1);
+        let (ingest_tx, ingest_rx) = bounded::<Arc<Job>>(capacity);
+        let (thumb_tx, thumb_rx) = bounded::<Arc<Job>>(capacity);
+        let (transcode_tx, transcode_rx) = bounded::<Arc<Job>>(capacity);
         let gate = Arc::new(Gate::new(config.transcode_jobs));
         let fan_out = FanOut {
             thumbnail: thumb_tx,

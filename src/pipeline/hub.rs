@@ -14,7 +14,7 @@ use super::event::{Event, EventKind, Queued};
 use super::job::Job;
 
 /// Events waiting for the front end.
-const EVENT_CAPACITY: usize = 65_536;
+pub const EVENT_CAPACITY: usize = 65_536;
 
 pub struct EventHub {
     emitter: Emitter,
@@ -25,7 +25,13 @@ pub struct EventHub {
 impl EventHub {
     /// `waker` is called after every event.
     pub fn new(waker: Option<Waker>) -> EventHub {
-        let (tx, events) = bounded(EVENT_CAPACITY);
+        EventHub::with_capacity(waker, EVENT_CAPACITY)
+    }
+
+    /// A hub holding at most `capacity` events for the front end; the
+    /// stages wait when it is full.
+    pub fn with_capacity(waker: Option<Waker>, capacity: usize) -> EventHub {
+        let (tx, events) = bounded(capacity.max(1));
         EventHub {
             emitter: Emitter::new(tx, waker),
             events,

@@ -28,7 +28,7 @@ mod stall;
 mod worker;
 
 pub use clock::elapsed_ms;
-pub use engine::{Engine, EngineConfig, JobRequest, Waker, MAX_TRANSCODE_JOBS};
+pub use engine::{Engine, EngineConfig, JobRequest, Waker, MAX_TRANSCODE_JOBS, QUEUE_CAPACITY};
 pub use event::{
     Event, EventKind, JobDone, JobFailed, JobId, Output, Progress, Queued, RenditionFailed,
     RenditionSkipped, SourceFacts, Stage, StageStarted, Thumbnail,

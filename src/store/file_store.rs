@@ -1,17 +1,12 @@
-//! The store's file: one JSON document, written crash-safely (temporary file
-//! in the same folder, fsync, rename, fsync of the folder), and set aside
-//! rather than deleted when it cannot be read.
+//! The store's files on disk: the errors of reading and writing them, a
+//! crash-safe whole-file write (temporary file in the same folder, fsync,
+//! rename, fsync of the folder) for the snapshot, and setting a file aside
+//! rather than deleting it when it cannot be read.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
-use super::record::JobRecord;
 use crate::error::io_reason;
-
-/// The store format this build reads and writes.
-pub const STORE_VERSION: u32 = 1;
 
 /// Why the store could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -26,61 +21,33 @@ pub enum StoreError {
     InUse { path: PathBuf },
 }
 
-/// The document on disk.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoreFile {
-    pub version: u32,
-    pub next_id: u64,
-    pub jobs: Vec<JobRecord>,
+impl StoreError {
+    pub(super) fn write(path: &Path, e: &std::io::Error) -> StoreError {
+        StoreError::Write {
+            path: path.to_path_buf(),
+            reason: io_reason(e),
+        }
+    }
+
+    pub(super) fn read(path: &Path, e: &std::io::Error) -> StoreError {
+        StoreError::Read {
+            path: path.to_path_buf(),
+            reason: io_reason(e),
+        }
+    }
 }
 
-/// Reads the store at `path`. A missing file is an empty store. A file
-/// that is corrupt or of another version is renamed aside and an empty
-/// store returned with a warning that says where it went.
-pub fn load(path: &Path) -> Result<(StoreFile, Option<String>), StoreError> {
-    let empty = StoreFile {
-        version: STORE_VERSION,
-        next_id: 1,
-        jobs: Vec::new(),
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((empty, None)),
-        Err(e) => {
-            return Err(StoreError::Read {
-                path: path.to_path_buf(),
-                reason: io_reason(&e),
-            })
-        }
-    };
-    let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Err(e) => format!("it is corrupt ({e})"),
-        Ok(value) => match value.get("version").and_then(serde_json::Value::as_u64) {
-            Some(v) if v == u64::from(STORE_VERSION) => {
-                match serde_json::from_value::<StoreFile>(value) {
-                    Ok(mut file) => {
-                        let highest = file.jobs.iter().map(|j| j.id).max().unwrap_or(0);
-                        file.next_id = file.next_id.max(highest + 1);
-                        return Ok((file, None));
-                    }
-                    Err(e) => format!("it is corrupt ({e})"),
-                }
-            }
-            Some(v) => format!("it is from another version of VidPrism (format {v})"),
-            None => "it has no format version".to_owned(),
-        },
-    };
-    let aside = set_aside(path)?;
-    let warning = format!(
-        "The job queue could not be restored: {} {problem}. It was set aside as {} and the queue starts empty.",
-        path.display(),
-        aside.display()
-    );
-    Ok((empty, Some(warning)))
+/// The contents of `path`; `None` when there is no such file.
+pub fn read_if_any(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::read(path, &e)),
+    }
 }
 
 /// Renames `path` to a free `<name>.broken-<n>` next to it.
-fn set_aside(path: &Path) -> Result<PathBuf, StoreError> {
+pub fn set_aside(path: &Path) -> Result<PathBuf, StoreError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -103,19 +70,20 @@ fn set_aside(path: &Path) -> Result<PathBuf, StoreError> {
     })
 }
 
-/// Writes `file` to `path` so that a crash at any moment leaves either the
-/// old store or the new one, never a mix.
-pub fn save(path: &Path, file: &StoreFile) -> Result<(), StoreError> {
-    let fail = |e: std::io::Error| StoreError::Write {
-        path: path.to_path_buf(),
-        reason: io_reason(&e),
-    };
+/// Makes a rename or a new file in `dir` durable; not every platform can
+/// open a folder, so failing to is not an error.
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Writes `bytes` to `path` so that a crash at any moment leaves either the
+/// old file or the new one, never a mix, and the new one is on disk when
+/// this returns.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    let json = serde_json::to_vec_pretty(file).map_err(|e| StoreError::Write {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    std::fs::create_dir_all(dir).map_err(|e| StoreError::write(path, &e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -123,17 +91,14 @@ pub fn save(path: &Path, file: &StoreFile) -> Result<(), StoreError> {
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let written = (|| {
         let mut f = std::fs::File::create(&temp)?;
-        f.write_all(&json)?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&temp, path)?;
-        // Makes the rename itself durable; not every platform can open a folder.
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
+        sync_dir(dir);
         Ok(())
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
-    written.map_err(fail)
+    written.map_err(|e| StoreError::write(path, &e))
 }

@@ -1,7 +1,7 @@
 //! One process at a time owns the job store. The window and
-//! `vidprism process --store` both rewrite `jobs.json` as a whole, so a
-//! second one would silently undo the first one's changes; instead it is
-//! told the store is in use. The lock is the operating system's (flock on
+//! `vidprism process --store` both append to its journal and rewrite its
+//! snapshot, so a second one would silently undo the first one's changes;
+//! instead it is told the store is in use. The lock is the operating system's (flock on
 //! Unix), so it goes away with the process, even one that crashed.
 
 use std::fs::{File, OpenOptions, TryLockError};

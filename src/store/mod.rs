@@ -9,25 +9,43 @@
 //! interrupted attempt left.
 
 mod cleanup;
+mod contents;
+mod disk_job;
 mod file_store;
+mod flusher;
+mod journal;
 mod lock;
+mod preset_table;
 mod record;
+mod snapshot;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-pub use file_store::{StoreError, STORE_VERSION};
+pub use file_store::StoreError;
 pub use record::{JobRecord, JobState, SourceStamp, StoreId};
+pub use snapshot::STORE_VERSION;
 
 use crate::pipeline::{Event, JobId, JobRequest};
 use crate::presets::Preset;
-use file_store::StoreFile;
+use contents::Contents;
+use flusher::Urgency;
+use journal::{Change, Journal, Line};
 use lock::StoreLock;
 
 /// Environment variable that moves the data dir (tests, portable installs).
 pub const DATA_DIR_ENV: &str = "VIDPRISM_DATA_DIR";
-/// The store's file name inside the data dir.
+/// The store's snapshot file name inside the data dir; the journal is
+/// beside it, with [`JOURNAL_SUFFIX`] appended.
 pub const STORE_FILE: &str = "jobs.json";
+/// Appended to the snapshot's name to name the journal.
+pub const JOURNAL_SUFFIX: &str = ".journal";
+
+/// The journal is compacted into the snapshot when it is this many times
+/// larger than the snapshot ...
+const COMPACT_FACTOR: u64 = 2;
+/// ... and at least this large.
+const COMPACT_MIN_BYTES: u64 = 256 * 1024;
 
 /// The data dir: `$VIDPRISM_DATA_DIR`, else the platform's data dir for
 /// VidPrism; `None` when the system has no home.
@@ -37,6 +55,13 @@ pub fn data_dir() -> Option<PathBuf> {
     }
     directories::ProjectDirs::from("org", "VidPrism", "VidPrism")
         .map(|d| d.data_dir().to_path_buf())
+}
+
+/// The journal beside the snapshot at `path`.
+fn journal_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(JOURNAL_SUFFIX);
+    path.with_file_name(name)
 }
 
 /// What [`JobStore::recover`] found.
@@ -50,7 +75,13 @@ pub struct Recovery {
 
 pub struct JobStore {
     path: PathBuf,
-    file: StoreFile,
+    contents: Contents,
+    journal: Journal,
+    /// The snapshot's size when last written or read.
+    snapshot_bytes: u64,
+    /// The journal's least size for compaction ([`COMPACT_MIN_BYTES`];
+    /// tests lower it).
+    compact_min_bytes: u64,
     /// Engine job id -> store id, for the jobs running in this process.
     bound: HashMap<JobId, StoreId>,
     warning: Option<String>,
@@ -67,47 +98,149 @@ impl JobStore {
         JobStore::open(&dir.join(STORE_FILE))
     }
 
-    /// Opens the store at `path`. A corrupt or older store is set aside and
-    /// the store starts empty; [`Self::warning`] then says so. Refused while
-    /// another process has it open.
+    /// Opens the store whose snapshot is at `path`: the snapshot, then the
+    /// journal's changes replayed on it, then both compacted into a new
+    /// snapshot. A corrupt or other-version snapshot, or a journal with a
+    /// damaged line, is set aside with what could be read kept;
+    /// [`Self::warning`] then says so. Refused while another process has
+    /// the store open.
     pub fn open(path: &Path) -> Result<JobStore, StoreError> {
         let lock = StoreLock::acquire(path)?;
-        let (file, warning) = file_store::load(path)?;
-        Ok(JobStore {
+        let loaded = snapshot::load(path)?;
+        let mut contents = loaded.contents;
+        let mut warnings: Vec<String> = loaded.warning.into_iter().collect();
+        let journal_path = journal_path(path);
+        let journal_bytes = file_store::read_if_any(&journal_path)?.unwrap_or_default();
+        let read = journal::parse(&journal_bytes);
+        let mut damaged = read.damaged;
+        for (number, line) in read.lines {
+            if line.seq <= contents.seq {
+                continue; // already in the snapshot, or a repeat
+            }
+            match contents.apply(line.change) {
+                Ok(()) => contents.seq = line.seq,
+                Err(_) => damaged.push(number),
+            }
+        }
+        if !warnings.is_empty() {
+            warnings.push(match contents.jobs().len() {
+                0 => "The queue starts empty.".to_owned(),
+                n => format!("{n} jobs recorded since in the journal were kept."),
+            });
+        }
+        let snapshot_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let mut store = JobStore {
             path: path.to_path_buf(),
-            file,
+            contents,
+            journal: Journal::open(&journal_path)?,
+            snapshot_bytes,
+            compact_min_bytes: COMPACT_MIN_BYTES,
             bound: HashMap::new(),
-            warning,
+            warning: None,
             _lock: lock,
-        })
+        };
+        if !journal_bytes.is_empty() || loaded.rewrite {
+            store.write_snapshot()?;
+        }
+        if !damaged.is_empty() {
+            damaged.sort_unstable();
+            drop(store.journal);
+            let aside = file_store::set_aside(&journal_path)?;
+            store.journal = Journal::open(&journal_path)?;
+            warnings.push(format!(
+                "Part of the job queue's journal could not be read ({} line {}). What could be read was kept; the journal was set aside as {}.",
+                journal_path.display(),
+                damaged.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                aside.display()
+            ));
+        } else if store.journal.len() > 0 {
+            store.journal.clear()?;
+        }
+        store.warning = (!warnings.is_empty()).then(|| warnings.join(" "));
+        Ok(store)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Why the queue starts empty although a store existed, if it does.
+    /// Why the queue was not restored as it was left, if it was not.
     pub fn warning(&self) -> Option<&str> {
         self.warning.as_deref()
     }
 
     pub fn jobs(&self) -> &[JobRecord] {
-        &self.file.jobs
+        self.contents.jobs()
     }
 
     pub fn job(&self, id: StoreId) -> Option<&JobRecord> {
-        self.file.jobs.iter().find(|j| j.id == id)
+        self.contents.get(id)
     }
 
-    fn job_mut(&mut self, id: StoreId) -> Option<&mut JobRecord> {
-        self.file.jobs.iter_mut().find(|j| j.id == id)
+    /// Appends one change to the journal, with the next sequence number.
+    fn journal(&mut self, change: Change, urgency: Urgency) -> Result<(), StoreError> {
+        let line = Line {
+            seq: self.contents.seq + 1,
+            change,
+        };
+        self.journal.append(&line, urgency)?;
+        self.contents.seq = line.seq;
+        Ok(())
     }
 
-    fn save(&self) -> Result<(), StoreError> {
-        file_store::save(&self.path, &self.file)
+    /// Writes the snapshot of what the store holds now.
+    fn write_snapshot(&mut self) -> Result<(), StoreError> {
+        let bytes = snapshot::encode(&mut self.contents).map_err(|e| StoreError::Write {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
+        file_store::write_atomic(&self.path, &bytes)?;
+        self.snapshot_bytes = bytes.len() as u64;
+        Ok(())
     }
 
-    /// Records a new queued job (and saves) before it is given to the engine.
+    /// Compacts the journal into the snapshot once it has grown past a
+    /// multiple of the snapshot's size: the snapshot is written first, so
+    /// a crash in between leaves lines the snapshot holds, skipped by
+    /// their sequence numbers.
+    fn compact_if_large(&mut self) -> Result<(), StoreError> {
+        if self.journal.len()
+            > self
+                .compact_min_bytes
+                .max(COMPACT_FACTOR * self.snapshot_bytes)
+        {
+            self.write_snapshot()?;
+            self.journal.clear()?;
+        }
+        Ok(())
+    }
+
+    /// Changes job `id` with `change` and journals the fields that changed;
+    /// `None` when there is no such job.
+    fn update<R>(
+        &mut self,
+        id: StoreId,
+        change: impl FnOnce(&mut JobRecord) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        let Some(record) = self.contents.get_mut(id) else {
+            return Ok(None);
+        };
+        let was = record.state;
+        let before = disk_job::fields(record);
+        let result = change(record);
+        let after = disk_job::fields(record);
+        let ended = record.state != was && record.state.is_final();
+        let fields = disk_job::diff(&before, &after);
+        if !fields.is_empty() {
+            let urgency = if ended { Urgency::Now } else { Urgency::Soon };
+            self.journal(Change::Set { id, fields }, urgency)?;
+            self.compact_if_large()?;
+        }
+        Ok(Some(result))
+    }
+
+    /// Records a new queued job before it is given to the engine; it is on
+    /// disk (journaled, its fsync under way) when this returns.
     pub fn add(
         &mut self,
         input: PathBuf,
@@ -115,10 +248,20 @@ impl JobStore {
         presets: Vec<Preset>,
         out_dir: PathBuf,
     ) -> Result<StoreId, StoreError> {
-        let id = self.file.next_id.max(1);
-        self.file.next_id = id + 1;
+        let id = self.contents.next_id.max(1);
         let source = SourceStamp::of(&input);
-        self.file.jobs.push(JobRecord {
+        let mut new_presets = BTreeMap::new();
+        let keys: Vec<_> = presets
+            .iter()
+            .map(|p| {
+                let (key, new) = self.contents.presets.intern(p);
+                if new {
+                    new_presets.insert(key.clone(), p.clone());
+                }
+                key
+            })
+            .collect();
+        let mut record = JobRecord {
             id,
             input,
             preset_names,
@@ -131,15 +274,29 @@ impl JobStore {
             error: None,
             source,
             attempts: 0,
-        });
-        self.save()?;
+        };
+        let job = disk_job::to_disk(&mut record, &keys);
+        let first_seen: Vec<_> = new_presets.keys().cloned().collect();
+        let added = Change::Add {
+            job,
+            presets: new_presets,
+        };
+        if let Err(e) = self.journal(added, Urgency::Now) {
+            // The presets first seen here are not on disk: forget them too.
+            for key in &first_seen {
+                self.contents.presets.forget(key);
+            }
+            return Err(e);
+        }
+        self.contents.push(record, keys);
+        self.compact_if_large()?;
         Ok(id)
     }
 
     /// Says which store job an engine job runs; call right after submitting.
     pub fn bind(&mut self, id: StoreId, job: JobId) {
-        if let Some(record) = self.job_mut(id) {
-            record.attempts += 1;
+        if let Err(e) = self.update(id, |record| record.attempts += 1) {
+            tracing::warn!("{e}");
         }
         self.bound.insert(job, id);
     }
@@ -149,8 +306,8 @@ impl JobStore {
         self.bound.get(&job).copied()
     }
 
-    /// Folds an engine event into its job and saves when something that
-    /// must survive changed. Returns the job it was about.
+    /// Folds an engine event into its job and journals what changed (not
+    /// progress). Returns the job it was about.
     pub fn apply(&mut self, event: &Event) -> Result<Option<StoreId>, StoreError> {
         let Some(id) = self.store_id(event.job) else {
             return Ok(None);
@@ -158,23 +315,17 @@ impl JobStore {
         if event.kind.is_final() {
             self.bound.remove(&event.job);
         }
-        let changed = self.job_mut(id).is_some_and(|r| r.apply(&event.kind));
-        if changed {
-            self.save()?;
-        }
+        self.update(id, |record| record.apply(&event.kind))?;
         Ok(Some(id))
     }
 
     /// Prepares a job to run again (retry): forgets its last attempt's
     /// results (the files stay where they are) and marks it queued.
     pub fn requeue(&mut self, id: StoreId) -> Result<Option<JobRequest>, StoreError> {
-        let Some(record) = self.job_mut(id) else {
-            return Ok(None);
-        };
-        record.reset_attempt();
-        let request = record.request();
-        self.save()?;
-        Ok(Some(request))
+        self.update(id, |record| {
+            record.reset_attempt();
+            record.request()
+        })
     }
 
     /// Why a job's source is no longer the file that was queued (changed
@@ -186,41 +337,46 @@ impl JobStore {
 
     /// Marks a job that never started as failed, with the reason.
     pub fn mark_failed(&mut self, id: StoreId, reason: String) -> Result<(), StoreError> {
-        if let Some(record) = self.job_mut(id) {
+        self.update(id, |record| {
             record.state = JobState::Failed;
             record.error = Some(reason);
-        }
-        self.save()
+        })
+        .map(drop)
     }
 
     /// Marks a job that never started as cancelled.
     pub fn mark_cancelled(&mut self, id: StoreId) -> Result<(), StoreError> {
-        if let Some(record) = self.job_mut(id) {
-            record.state = JobState::Cancelled;
+        self.update(id, |record| record.state = JobState::Cancelled)
+            .map(drop)
+    }
+
+    /// Forgets jobs (their files stay).
+    fn forget(&mut self, ids: Vec<StoreId>) -> Result<(), StoreError> {
+        if !self.contents.remove(&ids) {
+            return Ok(());
         }
-        self.save()
+        self.bound.retain(|_, s| !ids.contains(s));
+        self.journal(Change::Remove { ids }, Urgency::Now)?;
+        self.compact_if_large()
     }
 
     /// Forgets a job (its files stay).
     pub fn remove(&mut self, id: StoreId) -> Result<(), StoreError> {
-        self.file.jobs.retain(|j| j.id != id);
-        self.bound.retain(|_, s| *s != id);
-        self.save()
+        self.forget(vec![id])
     }
 
     /// Forgets every job that has ended.
     pub fn clear_finished(&mut self) -> Result<(), StoreError> {
-        self.file.jobs.retain(|j| !j.state.is_final());
-        self.save()
+        let ended = self.jobs().iter().filter(|j| j.state.is_final());
+        let ids = ended.map(|j| j.id).collect();
+        self.forget(ids)
     }
 
     /// Moves a job to `index` in the queue's order (clamped).
     pub fn move_to(&mut self, id: StoreId, index: usize) -> Result<(), StoreError> {
-        if let Some(from) = self.file.jobs.iter().position(|j| j.id == id) {
-            let job = self.file.jobs.remove(from);
-            let to = index.min(self.file.jobs.len());
-            self.file.jobs.insert(to, job);
-            self.save()?;
+        if self.contents.move_to(id, index) {
+            self.journal(Change::Move { id, index }, Urgency::Soon)?;
+            self.compact_if_large()?;
         }
         Ok(())
     }
@@ -234,26 +390,31 @@ impl JobStore {
     pub fn recover(&mut self) -> Result<Recovery, StoreError> {
         let mut rerun = Vec::new();
         let mut failed = Vec::new();
-        for record in self.file.jobs.iter_mut() {
-            if record.state.is_final() || self.bound.values().any(|s| *s == record.id) {
-                continue;
-            }
-            cleanup::remove_interrupted_attempt(record);
-            record.reset_attempt();
-            let changed = record
-                .source
-                .as_ref()
-                .and_then(|stamp| stamp.changed_reason(&record.input));
-            match changed {
-                Some(reason) => {
+        let interrupted: Vec<StoreId> = self
+            .jobs()
+            .iter()
+            .filter(|r| !r.state.is_final() && !self.bound.values().any(|s| *s == r.id))
+            .map(|r| r.id)
+            .collect();
+        for id in interrupted {
+            let changed = self.update(id, |record| {
+                cleanup::remove_interrupted_attempt(record);
+                record.reset_attempt();
+                let changed = record
+                    .source
+                    .as_ref()
+                    .and_then(|stamp| stamp.changed_reason(&record.input));
+                if let Some(reason) = &changed {
                     record.state = JobState::Failed;
                     record.error = Some(reason.clone());
-                    failed.push((record.id, reason));
                 }
-                None => rerun.push(record.id),
+                changed
+            })?;
+            match changed.flatten() {
+                Some(reason) => failed.push((id, reason)),
+                None => rerun.push(id),
             }
         }
-        self.save()?;
         Ok(Recovery { rerun, failed })
     }
 }

@@ -269,3 +269,333 @@ fn a_record_reads_and_writes_the_stored_json() {
     );
     assert_eq!(serde_json::to_string(&record).unwrap(), json);
 }
+
+// --- The journal and the snapshot ---
+
+fn journal_of(dir: &Path) -> PathBuf {
+    dir.join(format!("{STORE_FILE}{JOURNAL_SUFFIX}"))
+}
+
+/// What a kill would leave: the store's files as they are now, copied
+/// while the store is still open (nothing more reaches them after a kill).
+fn files_at_kill(dir: &Path) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    for name in [
+        STORE_FILE.to_owned(),
+        format!("{STORE_FILE}{JOURNAL_SUFFIX}"),
+    ] {
+        if dir.join(&name).exists() {
+            std::fs::copy(dir.join(&name), copy.path().join(&name)).unwrap();
+        }
+    }
+    copy
+}
+
+fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A store with a few jobs in every state, moved and removed.
+fn busy_store(dir: &Path) -> JobStore {
+    let web = crate::presets::find_preset("web").unwrap();
+    let mut store = store_in(dir);
+    let ids: Vec<_> = (0..6)
+        .map(|i| {
+            store
+                .add(
+                    dir.join(format!("{i}.mp4")),
+                    vec!["web".into()],
+                    vec![web.clone()],
+                    dir.join("out"),
+                )
+                .unwrap()
+        })
+        .collect();
+    for (n, &id) in ids.iter().enumerate().take(4) {
+        let job = n as JobId + 10;
+        store.bind(id, job);
+        let started = EventKind::StageStarted(crate::pipeline::StageStarted {
+            stage: crate::pipeline::Stage::Probe,
+            rendition: None,
+        });
+        store.apply(&event(job, started)).unwrap();
+        let thumbnail = EventKind::ThumbnailReady(crate::pipeline::Thumbnail {
+            path: dir.join(format!("out/{n}/thumbnail.jpg")),
+            width: 320,
+            height: 180,
+        });
+        store.apply(&event(job, thumbnail)).unwrap();
+    }
+    store
+        .apply(&event(
+            10,
+            EventKind::JobDone(crate::pipeline::JobDone { outputs: 0 }),
+        ))
+        .unwrap();
+    let failed = EventKind::JobFailed(crate::pipeline::JobFailed {
+        error: "broken".into(),
+    });
+    store.apply(&event(11, failed)).unwrap();
+    store.move_to(ids[5], 0).unwrap();
+    store.remove(ids[2]).unwrap();
+    store.mark_cancelled(ids[4]).unwrap();
+    store
+}
+
+#[test]
+fn every_change_is_in_the_journal_when_the_process_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = busy_store(dir.path());
+    let killed = files_at_kill(dir.path());
+    // Nothing was compacted: the changes are only in the journal.
+    assert!(!killed.path().join(STORE_FILE).exists());
+    let reopened = store_in(killed.path());
+    assert!(reopened.warning().is_none());
+    assert_eq!(reopened.jobs(), store.jobs());
+    assert_eq!(reopened.jobs().len(), 5);
+    assert_eq!(reopened.jobs()[0].id, 6, "the move was replayed");
+    assert_eq!(reopened.jobs()[1].state, JobState::Done);
+    assert_eq!(reopened.jobs()[2].error.as_deref(), Some("broken"));
+    assert_eq!(reopened.jobs()[1].presets.len(), 1);
+    // Opening compacted the journal into the snapshot.
+    assert_eq!(
+        std::fs::metadata(journal_of(killed.path())).unwrap().len(),
+        0
+    );
+    assert_eq!(reopen(reopened, killed.path()).jobs(), store.jobs());
+}
+
+#[test]
+fn a_preset_is_written_once_however_many_jobs_name_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = crate::presets::find_preset("web").unwrap();
+    let mut store = store_in(dir.path());
+    for i in 0..50 {
+        store
+            .add(
+                format!("{i}.mp4").into(),
+                vec!["web".into()],
+                vec![web.clone()],
+                dir.path().into(),
+            )
+            .unwrap();
+    }
+    let journal = std::fs::read_to_string(journal_of(dir.path())).unwrap();
+    assert_eq!(journal.lines().count(), 50);
+    assert_eq!(journal.matches(&web.description).count(), 1, "{journal}");
+    let store = reopen(store, dir.path());
+    assert!(store.jobs().iter().all(|j| j.presets == vec![web.clone()]));
+    let snapshot = std::fs::read_to_string(dir.path().join(STORE_FILE)).unwrap();
+    assert_eq!(snapshot.matches(&web.description).count(), 1);
+}
+
+#[test]
+fn the_journal_is_compacted_when_it_outgrows_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store_in(dir.path());
+    store.compact_min_bytes = 2_000;
+    let mut compactions = 0;
+    let mut last_len = 0;
+    for i in 0..200 {
+        let id = store
+            .add(
+                format!("{i}.mp4").into(),
+                Vec::new(),
+                Vec::new(),
+                dir.path().into(),
+            )
+            .unwrap();
+        store.bind(id, i);
+        store
+            .apply(&event(
+                i,
+                EventKind::JobDone(crate::pipeline::JobDone { outputs: 0 }),
+            ))
+            .unwrap();
+        let len = std::fs::metadata(journal_of(dir.path())).unwrap().len();
+        if len < last_len {
+            compactions += 1;
+        }
+        last_len = len;
+        let snapshot = std::fs::metadata(dir.path().join(STORE_FILE)).map_or(0, |m| m.len());
+        assert!(
+            len <= (2 * snapshot).max(2_000) + 1_000,
+            "journal {len} B, snapshot {snapshot} B"
+        );
+    }
+    // The snapshot grows with the queue, so compactions get rarer.
+    assert!((3..30).contains(&compactions), "{compactions} compactions");
+    let killed = files_at_kill(dir.path());
+    let reopened = store_in(killed.path());
+    assert!(reopened.warning().is_none());
+    assert_eq!(reopened.jobs(), store.jobs());
+    assert!(reopened.jobs().iter().all(|j| j.state == JobState::Done));
+}
+
+#[test]
+fn a_crash_between_the_snapshot_and_emptying_the_journal_replays_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = busy_store(dir.path());
+    // The compaction's first half: the snapshot is written, the journal not
+    // yet emptied.
+    store.write_snapshot().unwrap();
+    let killed = files_at_kill(dir.path());
+    assert!(std::fs::metadata(journal_of(killed.path())).unwrap().len() > 0);
+    let reopened = store_in(killed.path());
+    assert!(reopened.warning().is_none());
+    assert_eq!(reopened.jobs(), store.jobs());
+    // And the lines after the snapshot are replayed on it.
+    store.move_to(1, 0).unwrap();
+    store.remove(4).unwrap();
+    let killed = files_at_kill(dir.path());
+    assert_eq!(store_in(killed.path()).jobs(), store.jobs());
+}
+
+#[test]
+fn a_torn_last_line_is_dropped_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = busy_store(dir.path());
+    let killed = files_at_kill(dir.path());
+    let mut journal = std::fs::OpenOptions::new()
+        .append(true)
+        .open(journal_of(killed.path()))
+        .unwrap();
+    std::io::Write::write_all(&mut journal, b"{\"seq\":99,\"op\":\"add\",\"job\":{\"id\":")
+        .unwrap();
+    drop(journal);
+    let mut reopened = store_in(killed.path());
+    assert!(reopened.warning().is_none());
+    assert_eq!(reopened.jobs(), store.jobs());
+    // The next change does not continue the torn line.
+    let id = reopened
+        .add("new.mp4".into(), Vec::new(), Vec::new(), dir.path().into())
+        .unwrap();
+    let again = reopen(reopened, killed.path());
+    assert!(again.warning().is_none());
+    assert!(again.job(id).is_some());
+    assert_eq!(
+        file_names(killed.path()),
+        vec![
+            STORE_FILE.to_owned(),
+            format!("{STORE_FILE}{JOURNAL_SUFFIX}"),
+            format!("{STORE_FILE}.lock")
+        ]
+    );
+}
+
+#[test]
+fn a_damaged_journal_line_sets_the_journal_aside_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = busy_store(dir.path());
+    let later = store
+        .add(
+            "later.mp4".into(),
+            Vec::new(),
+            Vec::new(),
+            dir.path().into(),
+        )
+        .unwrap();
+    let killed = files_at_kill(dir.path());
+    let journal = std::fs::read_to_string(journal_of(killed.path())).unwrap();
+    let mut lines: Vec<&str> = journal.lines().collect();
+    // The third line (the third job's add) is damaged.
+    lines[2] = "{\"seq\":3,\"op\":\"add\",\"jo#garbage";
+    let damaged = lines.join("\n") + "\n";
+    std::fs::write(journal_of(killed.path()), &damaged).unwrap();
+
+    let reopened = store_in(killed.path());
+    let warning = reopened.warning().expect("a notice");
+    assert!(
+        warning.contains("line 3") && warning.contains("set aside"),
+        "{warning}"
+    );
+    let aside = killed
+        .path()
+        .join(format!("{STORE_FILE}{JOURNAL_SUFFIX}.broken-1"));
+    assert_eq!(std::fs::read_to_string(aside).unwrap(), damaged);
+    // Every other job is there, with what happened to it.
+    let ids: Vec<_> = reopened.jobs().iter().map(|j| j.id).collect();
+    assert!(!ids.contains(&3) && ids.contains(&later), "{ids:?}");
+    let expected: Vec<_> = store.jobs().iter().filter(|j| j.id != 3).cloned().collect();
+    assert_eq!(reopened.jobs(), expected);
+    // The next start is clean.
+    assert!(reopen(reopened, killed.path()).warning().is_none());
+}
+
+#[test]
+fn a_damaged_snapshot_is_set_aside_and_the_journal_still_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store_in(dir.path());
+    store
+        .add("a.mp4".into(), Vec::new(), Vec::new(), dir.path().into())
+        .unwrap();
+    store.write_snapshot().unwrap();
+    store.journal.clear().unwrap();
+    store
+        .add("b.mp4".into(), Vec::new(), Vec::new(), dir.path().into())
+        .unwrap();
+    let killed = files_at_kill(dir.path());
+    std::fs::write(
+        killed.path().join(STORE_FILE),
+        b"{\"version\": 2, \"seq\": 1, \"jo",
+    )
+    .unwrap();
+    let reopened = store_in(killed.path());
+    let warning = reopened.warning().expect("a notice");
+    assert!(
+        warning.contains("corrupt") && warning.contains("set aside"),
+        "{warning}"
+    );
+    assert!(killed
+        .path()
+        .join(format!("{STORE_FILE}.broken-1"))
+        .exists());
+    let inputs: Vec<_> = reopened.jobs().iter().map(|j| j.input.clone()).collect();
+    assert_eq!(inputs, vec![PathBuf::from("b.mp4")]);
+}
+
+#[test]
+fn the_previous_versions_file_is_read_once_as_the_first_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = crate::presets::find_preset("web").unwrap();
+    let job = |id: u64, state: &str| {
+        serde_json::json!({
+            "id": id, "input": format!("/videos/{id}.mp4"), "preset_names": ["web"],
+            "presets": [web], "out_dir": "/out", "state": state, "attempts": 1,
+            "thumbnail": {"path": format!("/out/{id}/thumbnail.jpg"), "width": 320, "height": 180},
+        })
+    };
+    let old = serde_json::json!({"version": 1, "next_id": 9, "jobs": [job(3, "done"), job(5, "running")]});
+    std::fs::write(
+        dir.path().join(STORE_FILE),
+        serde_json::to_vec_pretty(&old).unwrap(),
+    )
+    .unwrap();
+    let mut store = store_in(dir.path());
+    assert!(store.warning().is_none());
+    assert_eq!(store.jobs().len(), 2);
+    assert_eq!(store.jobs()[0].state, JobState::Done);
+    assert_eq!(store.jobs()[1].presets, vec![web.clone()]);
+    assert_eq!(
+        store.jobs()[1].thumbnail.as_ref().map(|t| t.width),
+        Some(320)
+    );
+    // Rewritten in this version's format, the preset once.
+    let snapshot = std::fs::read_to_string(dir.path().join(STORE_FILE)).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&snapshot).unwrap();
+    assert_eq!(value["version"], STORE_VERSION);
+    assert_eq!(snapshot.matches(&web.description).count(), 1);
+    // Ids go on from the old file's.
+    let id = store
+        .add("new.mp4".into(), Vec::new(), Vec::new(), dir.path().into())
+        .unwrap();
+    assert_eq!(id, 9);
+    let reopened = reopen(store, dir.path());
+    assert_eq!(reopened.jobs().len(), 3);
+    assert!(reopened.warning().is_none());
+}

@@ -194,11 +194,15 @@ impl Feed {
         }
     }
 
-    /// The files whose settling time is up, unchanged and not done before:
-    /// the caller queues each and reports its end to [`Self::finished`].
-    pub fn whole_files(&mut self, now: Instant) -> Vec<WholeFile> {
+    /// The files whose settling time is up, unchanged and not done before,
+    /// at most `max` of them (the others stay due for the next call): the
+    /// caller queues each and reports its end to [`Self::finished`].
+    pub fn whole_files(&mut self, now: Instant, max: usize) -> Vec<WholeFile> {
         let mut whole = Vec::new();
         for path in self.settler.due(now) {
+            if whole.len() >= max {
+                break;
+            }
             let stat = std::fs::metadata(&path).ok().and_then(|m| FileStat::of(&m));
             match self.settler.confirm(&path, stat, now) {
                 Verdict::Ready => {}
@@ -266,6 +270,7 @@ mod tests {
     use crate::watch::ledger::LEDGER_FILE;
 
     const SETTLE: Duration = Duration::from_secs(2);
+    const ALL: usize = usize::MAX;
 
     struct Setup {
         temp: tempfile::TempDir,
@@ -308,8 +313,8 @@ mod tests {
         let mut feed = setup.feed(OnDone::Keep);
         feed.rescan(t0);
         assert_eq!(feed.waiting(), 1, "the output folder is not watched");
-        assert!(feed.whole_files(t0 + SETTLE / 2).is_empty());
-        let whole = feed.whole_files(t0 + SETTLE);
+        assert!(feed.whole_files(t0 + SETTLE / 2, ALL).is_empty());
+        let whole = feed.whole_files(t0 + SETTLE, ALL);
         assert_eq!(paths(&whole), vec![a.clone()]);
         // Running: news of it changes nothing.
         feed.hint(Hint::Touched(a.clone()), t0 + SETTLE);
@@ -319,12 +324,27 @@ mod tests {
             feed.finished(file, true);
         }
         feed.rescan(t0 + SETTLE * 2);
-        assert!(feed.whole_files(t0 + SETTLE * 4).is_empty());
+        assert!(feed.whole_files(t0 + SETTLE * 4, ALL).is_empty());
         // A restart: found again, settled, but in the ledger.
         let mut feed = setup.feed(OnDone::Keep);
         feed.rescan(t0);
-        assert!(feed.whole_files(t0 + SETTLE).is_empty());
+        assert!(feed.whole_files(t0 + SETTLE, ALL).is_empty());
         assert!(feed.take_notices().is_empty());
+    }
+
+    #[test]
+    fn no_more_files_are_handed_out_than_asked_the_rest_stay_due() {
+        let setup = Setup::new();
+        for name in ["a.mp4", "b.mp4", "c.mp4"] {
+            std::fs::write(setup.dir.join(name), b"video").unwrap();
+        }
+        let t0 = Instant::now();
+        let mut feed = setup.feed(OnDone::Keep);
+        feed.rescan(t0);
+        assert_eq!(feed.whole_files(t0 + SETTLE, 2).len(), 2);
+        assert_eq!(feed.waiting(), 1);
+        assert_eq!(feed.whole_files(t0 + SETTLE, 0).len(), 0);
+        assert_eq!(feed.whole_files(t0 + SETTLE, 2).len(), 1);
     }
 
     #[test]
@@ -335,17 +355,17 @@ mod tests {
         let t0 = Instant::now();
         let mut feed = setup.feed(OnDone::Delete);
         feed.rescan(t0);
-        let whole = feed.whole_files(t0 + SETTLE);
+        let whole = feed.whole_files(t0 + SETTLE, ALL);
         for file in whole {
             feed.finished(file, false);
         }
         assert!(a.exists(), "on_done only after a job is done");
         feed.rescan(t0 + SETTLE);
-        assert!(feed.whole_files(t0 + SETTLE * 3).is_empty());
+        assert!(feed.whole_files(t0 + SETTLE * 3, ALL).is_empty());
         std::fs::write(&a, b"video, longer").unwrap();
         feed.hint(Hint::Written(a.clone()), t0 + SETTLE * 3);
         feed.hint(Hint::Closed(a.clone()), t0 + SETTLE * 3);
-        assert_eq!(paths(&feed.whole_files(t0 + SETTLE * 4)), vec![a]);
+        assert_eq!(paths(&feed.whole_files(t0 + SETTLE * 4, ALL)), vec![a]);
     }
 
     #[test]
@@ -357,7 +377,7 @@ mod tests {
         let mut feed = setup.feed(OnDone::Keep);
         feed.hint(Hint::Touched(a.clone()), t0);
         std::fs::remove_file(&a).unwrap();
-        assert!(feed.whole_files(t0 + SETTLE).is_empty());
+        assert!(feed.whole_files(t0 + SETTLE, ALL).is_empty());
         assert_eq!(feed.take_notices(), vec![Notice::Dropped(a.clone())]);
         // Through an event before its time is up, too.
         std::fs::write(&a, b"video").unwrap();

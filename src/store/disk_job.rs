@@ -1,0 +1,92 @@
+//! A job as the snapshot and the journal write it: the record's own fields
+//! as JSON, with its presets replaced by their keys in the preset table.
+//! A change to a job is written as the fields that changed (a diff of the
+//! two JSON forms), so a line costs what changed, not the whole job, and
+//! setting the same fields twice is harmless.
+
+use serde_json::{Map, Value};
+
+use super::preset_table::{PresetKey, PresetTable};
+use super::record::JobRecord;
+
+/// A record's fields as JSON, without its presets.
+pub type Fields = Map<String, Value>;
+
+const PRESETS: &str = "presets";
+
+/// The record's fields without its presets (not serialized, nor cloned).
+pub fn fields(record: &mut JobRecord) -> Fields {
+    let presets = std::mem::take(&mut record.presets);
+    let value = serde_json::to_value(&*record);
+    record.presets = presets;
+    match value {
+        Ok(Value::Object(mut map)) => {
+            map.remove(PRESETS);
+            map
+        }
+        // A record is a struct of plain data: always an object.
+        _ => Fields::new(),
+    }
+}
+
+/// The fields of `after` that differ from `before` (a field gone from
+/// `after` is set to null).
+pub fn diff(before: &Fields, after: &Fields) -> Fields {
+    let mut changed: Fields = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for k in before.keys().filter(|k| !after.contains_key(*k)) {
+        changed.insert(k.clone(), Value::Null);
+    }
+    changed
+}
+
+/// Sets `set` on `record`; the record is unchanged when they do not fit.
+pub fn merge(record: &mut JobRecord, set: &Fields) -> Result<(), serde_json::Error> {
+    let mut map = fields(record);
+    for (k, v) in set {
+        map.insert(k.clone(), v.clone());
+    }
+    map.insert(PRESETS.to_owned(), Value::Array(Vec::new()));
+    let mut merged: JobRecord = serde_json::from_value(Value::Object(map))?;
+    merged.presets = std::mem::take(&mut record.presets);
+    *record = merged;
+    Ok(())
+}
+
+/// The disk form of `record`, naming its presets by `keys`.
+pub fn to_disk(record: &mut JobRecord, keys: &[PresetKey]) -> Fields {
+    let mut map = fields(record);
+    map.insert(
+        PRESETS.to_owned(),
+        keys.iter().cloned().map(Value::String).collect(),
+    );
+    map
+}
+
+/// The record a disk form describes, and its preset keys.
+pub fn from_disk(
+    mut map: Fields,
+    table: &PresetTable,
+) -> Result<(JobRecord, Vec<PresetKey>), String> {
+    let keys: Vec<PresetKey> = match map.remove(PRESETS) {
+        Some(v) => serde_json::from_value(v).map_err(|e| format!("bad preset keys ({e})"))?,
+        None => Vec::new(),
+    };
+    let presets = keys
+        .iter()
+        .map(|k| {
+            table
+                .get(k)
+                .cloned()
+                .ok_or_else(|| format!("it names an unknown preset \"{k}\""))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    map.insert(PRESETS.to_owned(), Value::Array(Vec::new()));
+    let mut record: JobRecord =
+        serde_json::from_value(Value::Object(map)).map_err(|e| e.to_string())?;
+    record.presets = presets;
+    Ok((record, keys))
+}
