@@ -7,6 +7,7 @@
 mod audio_copy;
 mod audio_encoder;
 mod capabilities;
+mod colour;
 mod decode;
 mod filter;
 mod frame_ref;
