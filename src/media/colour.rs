@@ -54,25 +54,6 @@ impl Family {
         }
     }
 
-    /// The family a known tag belongs to.
-    fn of_matrix(matrix: Space) -> Option<Family> {
-        match matrix {
-            Space::BT709 => Some(Family::Hd),
-            Space::BT470BG => Some(Family::Sd625),
-            Space::SMPTE170M => Some(Family::Sd525),
-            _ => None,
-        }
-    }
-
-    fn of_primaries(primaries: Primaries) -> Option<Family> {
-        match primaries {
-            Primaries::BT709 => Some(Family::Hd),
-            Primaries::BT470BG => Some(Family::Sd625),
-            Primaries::SMPTE170M => Some(Family::Sd525),
-            _ => None,
-        }
-    }
-
     fn primaries(self) -> Primaries {
         match self {
             Family::Hd => Primaries::BT709,
@@ -133,12 +114,9 @@ impl Colour {
     /// SD, limited range). `rgb` pictures have no matrix; JPEG pixel
     /// formats (`yuvj420p`…) are full range whatever the tag says.
     pub fn of_source(tags: ColourTags, rgb: bool, jpeg_range: bool, size: (u32, u32)) -> Colour {
-        let by_size = Family::of_size(size.0, size.1);
-        // A tagged matrix or primaries tells the family of the missing
-        // tags better than the size does.
-        let family = Family::of_matrix(tags.matrix)
-            .or_else(|| Family::of_primaries(tags.primaries))
-            .unwrap_or(by_size);
+        // Each missing tag is guessed on its own, from the size, as mpv
+        // does: a file tagged only partly looks the same here and there.
+        let family = Family::of_size(size.0, size.1);
         let matrix = if rgb {
             Space::RGB
         } else if scale_matrix_name(tags.matrix).is_some() {
@@ -318,14 +296,14 @@ mod tests {
     }
 
     #[test]
-    fn a_tagged_matrix_decides_the_missing_tags_whatever_the_size() {
+    fn tags_win_and_each_missing_one_is_guessed_from_the_size() {
         let tags = ColourTags {
             matrix: Space::BT709,
             ..untagged()
         };
         let small = Colour::of_source(tags, false, false, (640, 360));
         assert_eq!(small.matrix, Space::BT709);
-        assert_eq!(small.primaries, Primaries::BT709);
+        assert_eq!(small.primaries, Primaries::SMPTE170M);
         let tags = ColourTags {
             primaries: Primaries::BT2020,
             transfer: TransferCharacteristic::SMPTE2084,
@@ -334,11 +312,12 @@ mod tests {
         };
         let hdr = Colour::of_source(tags, false, false, (3840, 2160));
         assert_eq!(
-            (hdr.primaries, hdr.transfer, hdr.matrix),
+            (hdr.primaries, hdr.transfer, hdr.matrix, hdr.full_range),
             (
                 Primaries::BT2020,
                 TransferCharacteristic::SMPTE2084,
-                Space::BT2020NCL
+                Space::BT2020NCL,
+                false
             )
         );
     }
