@@ -170,3 +170,57 @@ fn untagged_hd_source_is_read_and_tagged_as_bt709() {
     }
     assert_close(thumbnail_patch(&run), GREEN, "the thumbnail");
 }
+
+/// A short 10-bit HEVC clip with the HDR transfer `transfer` ("smpte2084"
+/// or "arib-std-b67"), BT.2020, with mastering metadata, as phones record.
+fn hdr_clip(fx: &Fixture, name: &str, transfer: &str) -> PathBuf {
+    let path = fx.path(name);
+    let x265 = format!(
+        "log-level=error:colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc:\
+         master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):\
+         max-cll=1000,400"
+    );
+    let out = path.to_string_lossy().into_owned();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=640x360:r=25:d=0.4",
+        "-vf",
+        "format=yuv420p10le",
+        "-c:v",
+        "libx265",
+        "-preset",
+        "ultrafast",
+        "-x265-params",
+        &x265,
+        "-color_primaries",
+        "bt2020",
+        "-color_trc",
+        transfer,
+        "-colorspace",
+        "bt2020nc",
+        "-tag:v",
+        "hvc1",
+        &out,
+    ]);
+    path
+}
+
+#[test]
+fn the_probed_event_says_pq_or_hlg_and_nothing_for_sdr() {
+    let fx = Fixture::new();
+    let pq = hdr_clip(&fx, "pq.mp4", "smpte2084");
+    let hlg = hdr_clip(&fx, "hlg.mp4", "arib-std-b67");
+    let sdr = fx.clip("sdr.mp4", "320x240", 0.4, false, &[]);
+    for (src, want) in [
+        (&pq, Some(serde_json::json!({"transfer": "pq"}))),
+        (&hlg, Some(serde_json::json!({"transfer": "hlg"}))),
+        (&sdr, None),
+    ] {
+        let run = process(&fx.out_dir(), &["-p", "thumbnail", src.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let probed = run.one("probed");
+        assert_eq!(probed.get("hdr").cloned(), want, "{src:?}: {probed}");
+    }
+}

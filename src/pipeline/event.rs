@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::Hdr;
+
 pub type JobId = u64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +39,9 @@ pub enum EventKind {
         fps: f64,
         video_codec: String,
         audio_codec: Option<String>,
+        /// Only for an HDR source, so SDR sources' events stay as they were.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hdr: Option<Hdr>,
     },
     StageStarted {
         stage: Stage,

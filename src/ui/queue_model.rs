@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use vidprism::media::Hdr;
 use vidprism::pipeline::{Event, EventKind, JobId, JobRequest, Stage};
 use vidprism::store::StoreId;
 
@@ -56,6 +57,7 @@ pub struct SourceFacts {
     pub fps: f64,
     pub video_codec: String,
     pub audio_codec: Option<String>,
+    pub hdr: Option<Hdr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -336,6 +338,7 @@ impl QueueModel {
                 fps,
                 video_codec,
                 audio_codec,
+                hdr,
             } => {
                 // Probed: waiting for a transcode slot until a stage starts.
                 row.status = RowStatus::Queued;
@@ -346,6 +349,7 @@ impl QueueModel {
                     fps: *fps,
                     video_codec: video_codec.clone(),
                     audio_codec: audio_codec.clone(),
+                    hdr: *hdr,
                 });
             }
             EventKind::Progress {
@@ -499,6 +503,7 @@ mod tests {
             fps: 25.0,
             video_codec: "h264".into(),
             audio_codec: None,
+            hdr: None,
         }
     }
 
