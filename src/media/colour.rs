@@ -161,14 +161,17 @@ impl Colour {
     }
 
     /// The colour renditions of pictures like these are written in: the
-    /// same primaries and transfer, the same matrix (RGB becomes BT.709),
-    /// limited range, which every player and codec takes.
+    /// same primaries and transfer, the same matrix (RGB gets the matrix
+    /// that goes with its primaries, BT.709 by default), limited range,
+    /// which every player and codec takes.
     pub fn encoded(self) -> Colour {
         Colour {
-            matrix: if self.matrix == Space::RGB {
-                Space::BT709
-            } else {
-                self.matrix
+            matrix: match (self.matrix, self.primaries) {
+                (Space::RGB, Primaries::BT470BG) => Space::BT470BG,
+                (Space::RGB, Primaries::SMPTE170M) => Space::SMPTE170M,
+                (Space::RGB, Primaries::BT2020) => Space::BT2020NCL,
+                (Space::RGB, _) => Space::BT709,
+                (matrix, _) => matrix,
             },
             full_range: false,
             ..self
@@ -363,8 +366,8 @@ mod tests {
     }
 
     #[test]
-    fn rgb_sources_are_written_in_bt709() {
-        let rgb = Colour::of_source(untagged(), true, false, (640, 480));
+    fn rgb_sources_are_written_with_the_matrix_of_their_primaries() {
+        let rgb = Colour::of_source(untagged(), true, false, (1920, 1080));
         assert_eq!(rgb.matrix, Space::RGB);
         let out = rgb.encoded();
         assert_eq!(out.matrix, Space::BT709);
@@ -372,6 +375,18 @@ mod tests {
             rgb.scale_options(Some(out)),
             ":out_color_matrix=bt709:out_range=tv"
         );
+        let sd = Colour::of_source(untagged(), true, false, (640, 480)).encoded();
+        assert_eq!(
+            (sd.primaries, sd.matrix),
+            (Primaries::SMPTE170M, Space::SMPTE170M)
+        );
+        let srgb = ColourTags {
+            primaries: Primaries::BT709,
+            transfer: TransferCharacteristic::IEC61966_2_1,
+            ..untagged()
+        };
+        let srgb = Colour::of_source(srgb, true, false, (640, 480)).encoded();
+        assert_eq!(srgb.matrix, Space::BT709);
     }
 
     #[test]
