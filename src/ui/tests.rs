@@ -227,6 +227,7 @@ fn probed() -> EventKind {
         fps: 25.0,
         video_codec: "h264".into(),
         audio_codec: Some("aac".into()),
+        hdr: None,
     })
 }
 
