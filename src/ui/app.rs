@@ -2,9 +2,11 @@
 //! drives ([`Systems`]) is kept apart from what it shows ([`ViewState`]);
 //! every click, key and dialog answer arrives as a [`Command`] and is
 //! applied by [`App::handle`], the one place the window's state changes
-//! on the user's behalf. Besides that, [`App::poll`] takes the runner's
-//! events within a per-frame budget, uploads thumbnails and says when the
-//! queue finished.
+//! on the user's behalf. Besides that, [`App::logic`] runs before every
+//! frame and also while the window is minimized or hidden (eframe then
+//! calls no `ui`): it takes the runner's events within a per-frame budget,
+//! feeds the engine and the store and says when the queue finished.
+//! Thumbnails are uploaded only by the frames that show them.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -34,6 +36,9 @@ use super::view_state::{ThumbnailTexture, ViewState};
 const EVENT_BUDGET: Duration = Duration::from_millis(2);
 /// Most events handled per frame, whatever the clock says.
 const EVENT_LIMIT: usize = 2000;
+/// Progress and other news from the runner repaint at most this often;
+/// input repaints at once.
+const NEWS_REPAINT: Duration = Duration::from_millis(100);
 
 pub struct App {
     /// The runner, job store, settings, loaders and dialogs.
@@ -58,7 +63,9 @@ impl App {
             .map(Settings::load_from)
             .unwrap_or_default();
         let repaint_ctx = ctx.clone();
-        let wake: Waker = Arc::new(move || repaint_ctx.request_repaint());
+        let wake: Waker = Arc::new(move || repaint_ctx.request_repaint_after(NEWS_REPAINT));
+        let answer_ctx = ctx.clone();
+        let wake_now: Waker = Arc::new(move || answer_ctx.request_repaint());
         let (runner, notice) = Runner::start(&settings, Arc::clone(&wake))?;
         let farm_form = FarmForm::new(&settings.farm);
         let loader = ThumbnailLoader::start(Arc::clone(&wake))?;
@@ -72,7 +79,7 @@ impl App {
                 settings_store: SettingsStore::new(settings_path),
                 presets: preset_editor.all_presets(),
                 loader,
-                dialogs: Dialogs::new(commands.clone(), wake),
+                dialogs: Dialogs::new(commands.clone(), wake_now),
                 notifier: FinishNotifier::default(),
             },
             model: QueueModel::default(),
@@ -233,13 +240,20 @@ impl App {
         self.pump();
     }
 
-    /// Everything that arrived since the last frame apart from commands:
-    /// a farm connected, engine events (within the budget), decoded
-    /// thumbnails. Asks for another frame when events are left over.
-    pub fn poll(&mut self, ctx: &egui::Context) {
+    /// The window's work, run before every frame and while the window is
+    /// hidden: commands, a farm connected, engine events (within the
+    /// budget), the engine fed, the "queue finished" notice. Asks for
+    /// another pass when events are left over. Draws nothing.
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        self.run_commands(ctx);
         self.poll_farm();
         self.drain_events(ctx, Instant::now() + EVENT_BUDGET);
         self.pump();
+        self.notify_when_finished(ctx);
+    }
+
+    /// Uploads decoded thumbnails as textures (drawing frames only).
+    pub fn upload_thumbnails(&mut self, ctx: &egui::Context) {
         while let Some(loaded) = self.systems.loader.try_next() {
             // A retry may have replaced the thumbnail since it was asked for.
             let current = self
@@ -260,7 +274,6 @@ impl App {
             };
             self.view.textures.insert(loaded.row, texture);
         }
-        self.notify_when_finished(ctx);
     }
 
     fn drain_events(&mut self, ctx: &egui::Context, deadline: Instant) {
@@ -286,12 +299,17 @@ impl App {
     }
 
     /// Sends a desktop notification when the queue has just finished while
-    /// the window is not focused.
+    /// the window is not focused (or minimized, or hidden).
     fn notify_when_finished(&mut self, ctx: &egui::Context) {
         if !self.systems.notifier.just_finished(self.model.is_busy()) {
             return;
         }
-        let focused = ctx.input(|i| i.viewport().focused.unwrap_or(i.raw.focused));
+        let focused = ctx.input(|i| {
+            let viewport = i.viewport();
+            viewport.minimized != Some(true)
+                && viewport.visible() != Some(false)
+                && viewport.focused.unwrap_or(i.raw.focused)
+        });
         if focused {
             return;
         }
@@ -301,6 +319,8 @@ impl App {
         } else {
             format!("{} video(s) done", t.done)
         };
-        super::notify::send("VidPrism: queue finished", &body);
+        self.systems
+            .notifier
+            .notify("VidPrism: queue finished", &body);
     }
 }

@@ -84,11 +84,16 @@ pub fn drop_files(harness: &mut Harness<'_, App>, paths: &[PathBuf]) {
     harness.step();
 }
 
-/// A headless harness drawing `app` at `size`.
+/// A headless harness drawing `app` at `size`; like eframe, it runs
+/// `App::logic` before each frame.
 pub fn harness_for(app: App, size: [f32; 2]) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(size)
-        .build_ui_state(|ui, app: &mut App| app_ui(app, ui), app)
+    Harness::builder().with_size(size).build_ui_state(
+        |ui, app: &mut App| {
+            app.logic(ui.ctx());
+            app_ui(app, ui)
+        },
+        app,
+    )
 }
 
 /// Steps the window until `done` holds, failing after `limit`.

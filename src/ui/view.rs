@@ -10,15 +10,15 @@ use super::quit::{close_request_input, quit_prompt_ui};
 use super::row::{details_ui, row_ui};
 use super::settings_panel::settings_ui;
 
-/// One frame of the window. Input (drops, Ctrl+O, a close request) and
-/// dialog answers are handled first, then the engine's news; then the
+/// One frame of the window, after `App::logic` took the engine's news.
+/// Input (drops, Ctrl+O, a close request) is handled first; then the
 /// window is drawn, and what was clicked is handled at the end of the frame.
 pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
     let ctx = ui.ctx().clone();
     let commands = app.commands();
     input_ui(ui, &commands);
     app.run_commands(&ctx);
-    app.poll(&ctx);
+    app.upload_thumbnails(&ctx);
 
     egui::Panel::top("settings").show(ui, |ui| {
         ui.add_space(4.0);
