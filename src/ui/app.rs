@@ -29,7 +29,7 @@ use super::runner::Runner;
 use super::settings_store::SettingsStore;
 use super::systems::Systems;
 use super::thumbnails::ThumbnailLoader;
-use super::view_state::{ThumbnailTexture, ViewState};
+use super::view_state::ViewState;
 
 /// Longest the UI thread spends on events per frame; more waiting events
 /// are left for the next frame, which is requested right away.
@@ -87,6 +87,7 @@ impl App {
             view: ViewState {
                 selected: None,
                 textures: HashMap::new(),
+                preview: None,
                 notice,
                 farm_form,
                 preset_editor,
@@ -205,6 +206,7 @@ impl App {
     /// the same row.
     pub fn retry(&mut self, row: RowId) {
         self.view.textures.remove(&row);
+        self.view.preview = None;
         self.requeue(row);
     }
 
@@ -252,30 +254,6 @@ impl App {
         self.notify_when_finished(ctx);
     }
 
-    /// Uploads decoded thumbnails as textures (drawing frames only).
-    pub fn upload_thumbnails(&mut self, ctx: &egui::Context) {
-        while let Some(loaded) = self.systems.loader.try_next() {
-            // A retry may have replaced the thumbnail since it was asked for.
-            let current = self
-                .model
-                .row(loaded.row)
-                .and_then(|r| r.thumbnail.as_ref())
-                .is_some_and(|t| t.path == loaded.path);
-            if !current {
-                continue;
-            }
-            let texture = match loaded.image {
-                Ok(image) => ThumbnailTexture::Ready(ctx.load_texture(
-                    format!("thumbnail {}", loaded.row),
-                    image,
-                    egui::TextureOptions::LINEAR,
-                )),
-                Err(e) => ThumbnailTexture::Failed(e),
-            };
-            self.view.textures.insert(loaded.row, texture);
-        }
-    }
-
     fn drain_events(&mut self, ctx: &egui::Context, deadline: Instant) {
         for handled in 0.. {
             if handled >= EVENT_LIMIT || Instant::now() >= deadline {
@@ -287,14 +265,9 @@ impl App {
             let Ok(event) = self.systems.runner.engine.events().try_recv() else {
                 return;
             };
-            let thumbnail = match &event.kind {
-                vidprism::pipeline::EventKind::ThumbnailReady { path, .. } => Some(path.clone()),
-                _ => None,
-            };
             self.store_event(&event);
-            if let (Some(row), Some(path)) = (self.model.apply(&event), thumbnail) {
-                self.systems.loader.request(row, path);
-            }
+            // Thumbnails are loaded by the frames that show them.
+            self.model.apply(&event);
         }
     }
 

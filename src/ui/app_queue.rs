@@ -46,9 +46,6 @@ impl App {
                 }),
                 renditions(record),
             );
-            if let Some(t) = &record.thumbnail {
-                self.systems.loader.request(row, t.path.clone());
-            }
             self.model.set_store_id(row, record.id);
         }
         self.systems.jobs = Some(store);

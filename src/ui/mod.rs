@@ -19,6 +19,7 @@ mod runner;
 mod settings_panel;
 mod settings_store;
 mod systems;
+mod thumbnail_textures;
 mod thumbnails;
 mod view;
 mod view_state;

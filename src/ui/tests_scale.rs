@@ -7,11 +7,16 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
+use egui_kittest::kittest::Queryable as _;
+use vidprism::pipeline::{Event, EventKind, JobRequest};
+use vidprism::presets::find_preset;
 
 use super::app::App;
 use super::command::Command;
 use super::queue_model::RowStatus;
-use super::test_fixture::Fixture;
+use super::test_fixture::{harness_for, step_until, Fixture};
+use super::thumbnail_textures::KEEP_AROUND;
+use super::view_state::ThumbnailTexture;
 
 /// What eframe hands `App::logic` while the window is minimized.
 fn minimized_input() -> egui::RawInput {
@@ -74,4 +79,96 @@ fn a_minimized_window_runs_its_queue_and_says_it_finished() {
         )),
         "the end-of-queue notice comes while minimized"
     );
+}
+
+/// `n` waiting rows (the app is paused), each with the same thumbnail
+/// file, as if their jobs had made it.
+fn many_rows(app: &mut App, fx: &Fixture, n: usize) {
+    let thumb = fx.path("thumb.jpg");
+    image::RgbImage::from_pixel(640, 360, image::Rgb([30, 120, 200]))
+        .save(&thumb)
+        .expect("thumbnail written");
+    app.paused = true;
+    for i in 0..n {
+        let row = app.model.add(JobRequest {
+            input: PathBuf::from(format!("/videos/row{i:04}.mp4")),
+            presets: vec![find_preset("thumbnail").expect("built-in")],
+            out_dir: fx.path("out"),
+        });
+        let job = 100_000 + i as u64;
+        app.model.attach(row, job);
+        app.model.apply(&Event {
+            job,
+            t_ms: 0,
+            kind: EventKind::ThumbnailReady {
+                path: thumb.clone(),
+                width: 640,
+                height: 360,
+            },
+        });
+    }
+}
+
+/// Ready row textures and their largest side in pixels.
+fn ready_textures(app: &App) -> (usize, usize) {
+    let sizes: Vec<usize> = app
+        .view
+        .textures
+        .values()
+        .filter_map(|t| match t {
+            ThumbnailTexture::Ready(t) => Some(t.size()[0].max(t.size()[1])),
+            _ => None,
+        })
+        .collect();
+    (sizes.len(), sizes.into_iter().max().unwrap_or(0))
+}
+
+#[test]
+fn with_thousands_of_rows_only_those_in_view_are_laid_out() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let mut app = fx.app();
+    many_rows(&mut app, &fx, 2000);
+    let mut harness = harness_for(app, [900.0, 520.0]);
+    harness.run_steps(3);
+    let laid_out = harness.get_all_by_label("presets: thumbnail").count();
+    assert!(
+        (3..=12).contains(&laid_out),
+        "{laid_out} of 2000 rows laid out"
+    );
+    harness.get_by_label("row0000.mp4");
+    assert!(harness.query_by_label("row1999.mp4").is_none());
+
+    // Thumbnails of the rows in view arrive, at row size, a few per frame.
+    step_until(&mut harness, Duration::from_secs(20), "thumbnails", |app| {
+        ready_textures(app).0 >= laid_out
+    });
+    let (ready, largest) = ready_textures(harness.state());
+    assert!(ready <= laid_out + 2 * KEEP_AROUND, "{ready} textures");
+    assert!(
+        largest <= 112,
+        "row textures are row-sized, got {largest} px"
+    );
+
+    // Scrolled to the end: the last rows are laid out, the first ones'
+    // textures released.
+    harness.hover_at(egui::pos2(450.0, 300.0));
+    for _ in 0..40 {
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Page,
+            delta: egui::vec2(0.0, -100.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.step();
+    }
+    harness.run_steps(3);
+    harness.get_by_label("row1999.mp4");
+    assert!(harness.query_by_label("row0000.mp4").is_none());
+    let first = harness.state().model.rows()[0].id;
+    assert!(
+        !harness.state().view.textures.contains_key(&first),
+        "the first row's texture is released"
+    );
+    assert!(harness.get_all_by_label("presets: thumbnail").count() <= 12);
 }
