@@ -14,18 +14,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use vidprism::pipeline::{JobRequest, Waker};
+use vidprism::pipeline::Waker;
 use vidprism::settings::{Settings, MAX_TRANSCODE_JOBS};
 
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
 use super::dialogs::Dialogs;
 use super::farm::FarmForm;
-use super::files::expand_paths;
 use super::notify::{open_in_file_manager, FinishNotifier};
 use super::preset_editor::PresetEditor;
 use super::queue_model::{QueueModel, RowId};
 use super::quit::QuitPrompt;
 use super::runner::Runner;
+use super::scanner::{Adding, Scan, Scanner};
 use super::settings_store::SettingsStore;
 use super::systems::Systems;
 use super::thumbnails::ThumbnailLoader;
@@ -36,6 +36,8 @@ use super::view_state::ViewState;
 const EVENT_BUDGET: Duration = Duration::from_millis(2);
 /// Most events handled per frame, whatever the clock says.
 const EVENT_LIMIT: usize = 2000;
+/// Longest the UI thread spends per frame making rows of found files.
+const ADD_BUDGET: Duration = Duration::from_millis(4);
 /// Progress and other news from the runner repaint at most this often;
 /// input repaints at once.
 const NEWS_REPAINT: Duration = Duration::from_millis(100);
@@ -47,6 +49,8 @@ pub struct App {
     pub(super) model: QueueModel,
     /// No new job starts while paused.
     pub(super) paused: bool,
+    /// Files being found by the scanner and made rows.
+    pub(super) adding: Adding,
     pub(super) view: ViewState,
     /// Where drawing code and dialogs send commands.
     commands: CommandSender,
@@ -69,6 +73,7 @@ impl App {
         let (runner, notice) = Runner::start(&settings, Arc::clone(&wake))?;
         let farm_form = FarmForm::new(&settings.farm);
         let loader = ThumbnailLoader::start(Arc::clone(&wake))?;
+        let scanner = Scanner::start(Arc::clone(&wake))?;
         let (commands, pending) = command_channel();
         let preset_editor = PresetEditor::for_settings(settings_path.as_deref());
         Ok(App {
@@ -79,11 +84,13 @@ impl App {
                 settings_store: SettingsStore::new(settings_path),
                 presets: preset_editor.all_presets(),
                 loader,
+                scanner,
                 dialogs: Dialogs::new(commands.clone(), wake_now),
                 notifier: FinishNotifier::default(),
             },
             model: QueueModel::default(),
             paused: false,
+            adding: Adding::default(),
             view: ViewState {
                 selected: None,
                 textures: HashMap::new(),
@@ -171,25 +178,54 @@ impl App {
     }
 
     /// Queues `paths` (folders are searched for videos) with the chosen
-    /// presets. Returns the new rows.
-    pub fn add_paths(&mut self, paths: &[PathBuf]) -> Vec<RowId> {
-        let presets = self.systems.chosen_presets();
-        let out_dir = self.systems.output_dir();
-        let rows = expand_paths(paths)
-            .into_iter()
-            .map(|input| {
-                let request = JobRequest {
-                    input,
-                    presets: presets.clone(),
-                    out_dir: out_dir.clone(),
-                };
-                let row = self.model.add(request.clone());
-                self.store_add(row, &request);
-                row
-            })
-            .collect();
+    /// presets. The search runs on the scanner's thread; rows appear as
+    /// files are found (see [`Self::add_found`]).
+    pub fn add_paths(&mut self, paths: &[PathBuf]) {
+        self.adding.scans += 1;
+        self.systems.scanner.scan(Scan {
+            paths: paths.to_vec(),
+            presets: self.systems.chosen_presets(),
+            out_dir: self.systems.output_dir(),
+        });
+    }
+
+    /// Makes rows (and store jobs) of found files until `deadline`; asks
+    /// for another pass when some are left.
+    fn add_found(&mut self, ctx: &egui::Context, deadline: Instant) {
+        while let Some(news) = self.systems.scanner.try_next() {
+            self.adding.take(news);
+        }
+        while let Some(request) = self.adding.waiting.pop_front() {
+            let row = self.model.add(request.clone());
+            self.store_add(row, &request);
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        if !self.adding.waiting.is_empty() {
+            ctx.request_repaint();
+        }
+    }
+
+    /// Waits until every scan asked for is over and its files are rows
+    /// (tests only: the window never waits).
+    #[cfg(test)]
+    pub fn finish_adding(&mut self) {
+        let ctx = egui::Context::default();
+        let start = Instant::now();
+        while self.adding.is_busy() {
+            assert!(start.elapsed() < Duration::from_secs(20), "scan hung");
+            self.add_found(&ctx, Instant::now() + Duration::from_secs(1));
+            std::thread::sleep(Duration::from_millis(1));
+        }
         self.pump();
-        rows
+    }
+
+    /// [`Self::add_paths`], then waits for the rows (tests only).
+    #[cfg(test)]
+    pub fn add_paths_now(&mut self, paths: &[PathBuf]) {
+        self.add_paths(paths);
+        self.finish_adding();
     }
 
     pub fn cancel(&mut self, row: RowId) {
@@ -243,12 +279,13 @@ impl App {
     }
 
     /// The window's work, run before every frame and while the window is
-    /// hidden: commands, a farm connected, engine events (within the
-    /// budget), the engine fed, the "queue finished" notice. Asks for
+    /// hidden: commands, a farm connected, found files made rows and
+    /// engine events (each within a budget), the engine fed, the "queue finished" notice. Asks for
     /// another pass when events are left over. Draws nothing.
     pub fn logic(&mut self, ctx: &egui::Context) {
         self.run_commands(ctx);
         self.poll_farm();
+        self.add_found(ctx, Instant::now() + ADD_BUDGET);
         self.drain_events(ctx, Instant::now() + EVENT_BUDGET);
         self.pump();
         self.notify_when_finished(ctx);
@@ -274,7 +311,8 @@ impl App {
     /// Sends a desktop notification when the queue has just finished while
     /// the window is not focused (or minimized, or hidden).
     fn notify_when_finished(&mut self, ctx: &egui::Context) {
-        if !self.systems.notifier.just_finished(self.model.is_busy()) {
+        let busy = self.model.is_busy() || self.adding.is_busy();
+        if !self.systems.notifier.just_finished(busy) {
             return;
         }
         let focused = ctx.input(|i| {

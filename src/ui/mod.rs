@@ -16,6 +16,7 @@ mod queue_model;
 mod quit;
 mod row;
 mod runner;
+mod scanner;
 mod settings_panel;
 mod settings_store;
 mod systems;

@@ -1,6 +1,6 @@
 //! What the window drives, apart from what it shows: the job runner, the
 //! job store, the settings and where they are remembered, the thumbnail
-//! loader, the file dialogs and the "queue finished" notification. The
+//! loader, the file scanner, the file dialogs and the "queue finished" notification. The
 //! view's own state is in [`super::view_state`].
 
 use std::path::PathBuf;
@@ -12,6 +12,7 @@ use vidprism::store::JobStore;
 use super::dialogs::Dialogs;
 use super::notify::FinishNotifier;
 use super::runner::Runner;
+use super::scanner::Scanner;
 use super::settings_store::SettingsStore;
 use super::thumbnails::ThumbnailLoader;
 
@@ -25,6 +26,8 @@ pub struct Systems {
     /// Presets the user can pick: the built-ins, then the user's.
     pub presets: Vec<Preset>,
     pub loader: ThumbnailLoader,
+    /// Finds the files to add off the UI thread.
+    pub scanner: Scanner,
     pub dialogs: Dialogs,
     pub notifier: FinishNotifier,
 }

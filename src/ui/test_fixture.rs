@@ -73,7 +73,8 @@ impl Fixture {
     }
 }
 
-/// Drops `paths` on the window, as eframe hands dropped files over.
+/// Drops `paths` on the window, as eframe hands dropped files over, and
+/// waits until the files found are rows.
 pub fn drop_files(harness: &mut Harness<'_, App>, paths: &[PathBuf]) {
     for p in paths {
         harness
@@ -81,6 +82,8 @@ pub fn drop_files(harness: &mut Harness<'_, App>, paths: &[PathBuf]) {
             .dropped_files
             .push(std::sync::Arc::new(TestDrop(p.clone())));
     }
+    harness.step();
+    harness.state_mut().finish_adding();
     harness.step();
 }
 

@@ -14,7 +14,7 @@ use vidprism::presets::find_preset;
 use super::app::App;
 use super::command::Command;
 use super::queue_model::RowStatus;
-use super::test_fixture::{harness_for, step_until, Fixture};
+use super::test_fixture::{drop_files, harness_for, step_until, Fixture};
 use super::thumbnail_textures::KEEP_AROUND;
 use super::view_state::ThumbnailTexture;
 
@@ -171,4 +171,40 @@ fn with_thousands_of_rows_only_those_in_view_are_laid_out() {
         "the first row's texture is released"
     );
     assert!(harness.get_all_by_label("presets: thumbnail").count() <= 12);
+}
+
+#[test]
+fn a_dropped_folder_with_a_symlink_loop_queues_each_file_once() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let folder = fx.path("phone");
+    std::fs::create_dir_all(folder.join("DCIM")).expect("folders");
+    for f in ["a.mp4", "DCIM/b.mp4"] {
+        std::fs::write(folder.join(f), b"not really a video").expect("write");
+    }
+    std::os::unix::fs::symlink(&folder, folder.join("DCIM/again")).expect("link to a parent");
+    std::os::unix::fs::symlink(folder.join("a.mp4"), folder.join("same.mp4"))
+        .expect("link to a file");
+    let mut app = fx.app();
+    app.paused = true;
+    let mut harness = harness_for(app, [900.0, 520.0]);
+    drop_files(&mut harness, &[folder.clone(), folder.join("a.mp4")]);
+    let inputs: Vec<PathBuf> = harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .map(|r| r.request.input.clone())
+        .collect();
+    assert_eq!(inputs, [folder.join("DCIM/b.mp4"), folder.join("a.mp4")]);
+}
+
+#[test]
+fn adding_shows_how_many_files_were_found_so_far() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let mut app = fx.app();
+    app.adding.scans = 1;
+    app.adding.found = 7;
+    let mut harness = harness_for(app, [900.0, 520.0]);
+    harness.step();
+    assert_eq!(harness.get_all_by_label("Scanning… 7 found").count(), 2);
 }

@@ -64,7 +64,12 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
 fn queue_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) -> std::ops::Range<usize> {
     let rows = app.model.rows();
     if rows.is_empty() {
-        empty_ui(ui);
+        match adding_text(app) {
+            Some(text) => {
+                ui.centered_and_justified(|ui| ui.label(text));
+            }
+            None => empty_ui(ui),
+        }
         return 0..0;
     }
     egui::ScrollArea::vertical()
@@ -145,6 +150,18 @@ fn queue_controls_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     }
 }
 
+/// What adding files is doing: searching folders, or making rows.
+fn adding_text(app: &App) -> Option<String> {
+    let adding = &app.adding;
+    if adding.scans > 0 {
+        Some(format!("Scanning… {} found", adding.found))
+    } else if !adding.waiting.is_empty() {
+        Some(format!("Adding {} videos…", adding.waiting.len()))
+    } else {
+        None
+    }
+}
+
 fn footer_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     let t = app.model.totals(app.jobs_at_once());
     ui.horizontal(|ui| {
@@ -160,6 +177,10 @@ fn footer_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
         ));
         ui.separator();
         ui.label(format!("written {}", format::bytes(t.output_bytes)));
+        if let Some(text) = adding_text(app) {
+            ui.separator();
+            ui.label(text);
+        }
         if t.running + t.waiting > 0 {
             ui.separator();
             match t.time_left_s {
