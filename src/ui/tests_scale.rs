@@ -208,3 +208,92 @@ fn adding_shows_how_many_files_were_found_so_far() {
     harness.step();
     assert_eq!(harness.get_all_by_label("Scanning… 7 found").count(), 2);
 }
+
+/// CPU time this thread has used.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec for the call to fill.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "thread CPU clock");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Resident memory of this process, in KiB.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// `make bench` (a measurement, not a test): a folder of 10,000 files
+/// (`VIDPRISM_BENCH_ROWS` to change)
+/// dropped on the paused window. Prints how long until every row is
+/// there, the median CPU time of a frame while scrolling through them
+/// (layout and logic; painting is the renderer's), and the memory the
+/// rows cost. Run with `--ignored --nocapture`.
+#[test]
+#[ignore = "a benchmark: run by scripts/bench.sh"]
+fn bench_ten_thousand_rows() {
+    let rows: usize = std::env::var("VIDPRISM_BENCH_ROWS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+    let fx = Fixture::new(&["thumbnail"]);
+    let folder = fx.path("many");
+    std::fs::create_dir_all(&folder).expect("folder");
+    for i in 0..rows {
+        std::fs::write(folder.join(format!("clip{i:05}.mp4")), b"").expect("write");
+    }
+    let mut app = fx.app();
+    app.paused = true;
+    let mut harness = harness_for(app, [1100.0, 720.0]);
+    harness.run_steps(2);
+    let rss_before = rss_kib();
+
+    let start = Instant::now();
+    harness
+        .input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(super::test_fixture::TestDrop(folder)));
+    let mut frames = 0;
+    while harness.state().model.rows().len() < rows || harness.state().adding.is_busy() {
+        assert!(start.elapsed() < Duration::from_secs(120), "adding hung");
+        harness.step();
+        frames += 1;
+    }
+    let added = start.elapsed();
+
+    harness.hover_at(egui::pos2(500.0, 400.0));
+    let mut times = Vec::new();
+    for i in 0..200 {
+        let delta = if i < 100 { -240.0 } else { 240.0 };
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, delta),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        });
+        let cpu = thread_cpu_time();
+        harness.step();
+        times.push(thread_cpu_time() - cpu);
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    let rss_after = rss_kib();
+    println!(
+        "window, {rows} rows: all added in {:.2} s ({frames} frames); \
+         median frame CPU {:.2} ms (p90 {:.2} ms); memory +{} MiB (RSS {} MiB)",
+        added.as_secs_f64(),
+        median.as_secs_f64() * 1e3,
+        times[times.len() * 9 / 10].as_secs_f64() * 1e3,
+        rss_after.saturating_sub(rss_before) / 1024,
+        rss_after / 1024,
+    );
+}
