@@ -186,18 +186,23 @@ impl App {
             paths: paths.to_vec(),
             presets: self.systems.chosen_presets(),
             out_dir: self.systems.output_dir(),
+            store: self.systems.jobs.clone(),
         });
     }
 
-    /// Makes rows (and store jobs) of found files until `deadline`; asks
+    /// Makes rows of found files (already in the store) until `deadline`; asks
     /// for another pass when some are left.
     fn add_found(&mut self, ctx: &egui::Context, deadline: Instant) {
         while let Some(news) = self.systems.scanner.try_next() {
             self.adding.take(news);
         }
-        while let Some(request) = self.adding.waiting.pop_front() {
-            let row = self.model.add(request.clone());
-            self.store_add(row, &request);
+        while let Some(found) = self.adding.waiting.pop_front() {
+            let row = self.model.add(found.request);
+            match found.stored {
+                Some(Ok(id)) => self.model.set_store_id(row, id),
+                Some(Err(e)) => self.store_failed(e),
+                None => {}
+            }
             if Instant::now() >= deadline {
                 break;
             }

@@ -1,8 +1,8 @@
 //! Adding files without blocking the UI thread: a scanner thread walks the
 //! dropped folders, reads each file's device and inode and drops doubles
-//! (`files.rs`), and sends what it found in batches as it goes; the window
-//! adds rows from them within a budget per frame and shows "Scanning… N
-//! found" meanwhile.
+//! (`files.rs`), records each file in the job store, and sends what it
+//! found in batches as it goes; the window adds rows from them within a
+//! budget per frame and shows "Scanning… N found" meanwhile.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use vidprism::pipeline::{JobRequest, Waker};
 use vidprism::presets::Preset;
+use vidprism::store::{StoreError, StoreId};
 
 use super::files::walk_paths;
+use super::systems::SharedStore;
 
 /// Most files sent in one batch.
 const BATCH: usize = 256;
@@ -20,17 +22,26 @@ const BATCH: usize = 256;
 const BATCH_AGE: Duration = Duration::from_millis(50);
 
 /// Files to add, with the presets and output folder chosen when they were
-/// given.
+/// given, and the store to record them in.
 pub struct Scan {
     pub paths: Vec<PathBuf>,
     pub presets: Vec<Preset>,
     pub out_dir: PathBuf,
+    pub store: Option<SharedStore>,
+}
+
+/// A file to queue.
+pub struct Found {
+    pub request: JobRequest,
+    /// Its job in the store, or why it could not be recorded (`None`: the
+    /// queue is not remembered).
+    pub stored: Option<Result<StoreId, StoreError>>,
 }
 
 /// What the scanner says.
 pub enum ScanNews {
     /// Files found, in order, ready to be queued.
-    Found(Vec<JobRequest>),
+    Found(Vec<Found>),
     /// One [`Scan`] is over.
     Finished,
 }
@@ -90,7 +101,8 @@ fn run(scan: Scan, news: &Sender<ScanNews>, wake: &Waker) -> Result<(), ()> {
     let mut batch = Vec::new();
     let mut since = Instant::now();
     let mut gone = false;
-    let send = |batch: &mut Vec<JobRequest>| -> bool {
+    let names: Vec<String> = scan.presets.iter().map(|p| p.name.clone()).collect();
+    let send = |batch: &mut Vec<Found>| -> bool {
         let sent = news.send(ScanNews::Found(std::mem::take(batch))).is_ok();
         wake();
         sent
@@ -99,11 +111,20 @@ fn run(scan: Scan, news: &Sender<ScanNews>, wake: &Waker) -> Result<(), ()> {
         if gone {
             return;
         }
-        batch.push(JobRequest {
+        let stored = scan.store.as_ref().map(|store| {
+            store.lock().add(
+                input.clone(),
+                names.clone(),
+                scan.presets.clone(),
+                scan.out_dir.clone(),
+            )
+        });
+        let request = JobRequest {
             input,
             presets: scan.presets.clone(),
             out_dir: scan.out_dir.clone(),
-        });
+        };
+        batch.push(Found { request, stored });
         if batch.len() >= BATCH || since.elapsed() >= BATCH_AGE {
             gone = !send(&mut batch);
             since = Instant::now();
@@ -123,7 +144,7 @@ fn run(scan: Scan, news: &Sender<ScanNews>, wake: &Waker) -> Result<(), ()> {
 pub struct Adding {
     pub scans: usize,
     pub found: usize,
-    pub waiting: VecDeque<JobRequest>,
+    pub waiting: VecDeque<Found>,
 }
 
 impl Adding {
@@ -135,9 +156,9 @@ impl Adding {
     /// Takes what the scanner sent.
     pub fn take(&mut self, news: ScanNews) {
         match news {
-            ScanNews::Found(requests) => {
-                self.found += requests.len();
-                self.waiting.extend(requests);
+            ScanNews::Found(files) => {
+                self.found += files.len();
+                self.waiting.extend(files);
             }
             ScanNews::Finished => {
                 self.scans = self.scans.saturating_sub(1);

@@ -4,6 +4,7 @@
 //! view's own state is in [`super::view_state`].
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use vidprism::presets::Preset;
 use vidprism::settings::Settings;
@@ -19,7 +20,7 @@ use super::thumbnails::ThumbnailLoader;
 pub struct Systems {
     pub runner: Runner,
     /// The job store behind the queue (`None`: the queue is not remembered).
-    pub jobs: Option<JobStore>,
+    pub jobs: Option<SharedStore>,
     pub settings: Settings,
     /// Remembers `settings` off the UI thread.
     pub settings_store: SettingsStore,
@@ -59,5 +60,22 @@ impl Systems {
     /// its workers can take.
     pub fn jobs_at_once(&self) -> usize {
         self.runner.jobs_at_once(&self.settings)
+    }
+}
+
+/// The job store, shared with the scanner thread, which records the files
+/// it finds there so that adding them writes nothing on the UI thread.
+#[derive(Clone)]
+pub struct SharedStore(Arc<Mutex<JobStore>>);
+
+impl SharedStore {
+    pub fn new(store: JobStore) -> SharedStore {
+        SharedStore(Arc::new(Mutex::new(store)))
+    }
+
+    /// The store, for one change or look. A thread that panicked while
+    /// holding it left it as it was: each change is whole or not made.
+    pub fn lock(&self) -> MutexGuard<'_, JobStore> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -15,7 +15,7 @@ fn status(app: &App, row: RowId) -> Option<RowStatus> {
 
 /// Ids of the rows' jobs in the store, in queue order.
 fn stored(app: &App) -> Vec<u64> {
-    let store = app.systems.jobs.as_ref().expect("store open");
+    let store = app.systems.jobs.as_ref().expect("store open").lock();
     store.jobs().iter().map(|j| j.id).collect()
 }
 
