@@ -81,4 +81,9 @@ echo "thumbnail latency, queued -> thumbnail_ready (ms): idle, with 3 jobs trans
 target/release/examples/thumbnail_latency "$SRC10" "$WORK/out-latency" 3 "$ROUNDS"
 rm -rf "$WORK/out-latency"
 
+echo
+echo "window with 10,000 rows (release; targets: all added <= 3 s, median frame CPU <= 8 ms, memory <= 300 MiB)"
+cargo test --release --quiet --bin vidprism ui::tests_scale::bench_ten_thousand_rows \
+  -- --ignored --nocapture 2>/dev/null | grep '^window,'
+
 sh scripts/bench-watch.sh "$BIN" "$WORK/watch" "$ROUNDS"

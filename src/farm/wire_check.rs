@@ -275,6 +275,7 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             fps,
             video_codec,
             audio_codec,
+            ..
         }) => {
             size(*width, *height)?;
             duration_s.map_or(Ok(()), |d| number("duration", d, f64::MAX))?;

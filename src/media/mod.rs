@@ -7,10 +7,12 @@
 mod audio_copy;
 mod audio_encoder;
 mod capabilities;
+mod colour;
 mod decode;
 mod filter;
 mod frame_ref;
 pub mod geometry;
+mod hdr;
 mod plain_file;
 mod probe;
 mod rendition_writer;
@@ -19,6 +21,7 @@ mod transcode;
 
 pub use capabilities::{has_encoder, missing_encoders};
 pub use decode::check_source;
+pub use hdr::{Hdr, HdrTransfer};
 pub use probe::{probe, SourceInfo};
 pub use thumbnail::write_thumbnail;
 pub use transcode::{transcode, RenditionProgress, RenditionTarget};

@@ -6,6 +6,7 @@ use ffmpeg_next::{codec, format, Rational};
 
 use super::decode::{first_audio_index, open_input};
 use super::geometry::{display_size, Rotation, Size};
+use super::hdr::Hdr;
 use crate::error::{Error, Result};
 
 /// What the pipeline needs to know about a source.
@@ -20,6 +21,8 @@ pub struct SourceInfo {
     pub fps: f64,
     pub video_codec: String,
     pub audio_codec: Option<String>,
+    /// Its high dynamic range (PQ or HLG), when it has one.
+    pub hdr: Option<Hdr>,
 }
 
 /// Reads the container and the stream headers; decodes nothing.
@@ -74,7 +77,18 @@ pub fn probe(path: &Path) -> Result<SourceInfo> {
         fps,
         video_codec: params.id().name().to_owned(),
         audio_codec,
+        hdr: stream_hdr(&stream),
     })
+}
+
+/// The stream's HDR, from its transfer tag and Dolby Vision configuration.
+fn stream_hdr(stream: &format::stream::Stream) -> Option<Hdr> {
+    // SAFETY: the parameters pointer is valid while `stream` is.
+    let transfer = unsafe { (*stream.parameters().as_ptr()).color_trc };
+    let dovi = stream
+        .side_data()
+        .find(|side| side.kind() == codec::packet::side_data::Type::DOVI_CONF);
+    Hdr::detect(transfer.into(), dovi.as_ref().map(|side| side.data()))
 }
 
 fn stream_sar(stream: &format::stream::Stream) -> Rational {

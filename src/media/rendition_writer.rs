@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use ffmpeg_next::{codec, encoder, format, frame, picture, Dictionary, Packet, Rational};
 
 use super::audio_copy::{add_copy_stream, write_copied, AudioCopySource, CopyLane};
+use super::colour::Colour;
 use super::filter::Filter;
 use super::frame_ref::video_ref;
 use super::geometry::{Rotation, Size};
@@ -22,12 +23,17 @@ pub struct SourceTiming {
     pub video_time_base: Rational,
     pub frame_rate: Rational,
     pub rotation: Rotation,
+    /// How the pictures' values are to be read.
+    pub colour: Colour,
 }
 
 struct VideoLane {
     encoder: encoder::video::Encoder,
     chain: String,
     filter: Option<Filter>,
+    /// The colour of the pictures fed in, and of those encoded.
+    colour_in: Colour,
+    colour_out: Colour,
     time_base: Rational,
     stream_index: usize,
     stream_time_base: Rational,
@@ -166,8 +172,9 @@ impl RenditionWriter {
     }
 
     /// Encodes one source picture shown for `duration` (source time base).
-    pub fn push_video(&mut self, frame: frame::Video, duration: i64) -> Result<()> {
+    pub fn push_video(&mut self, mut frame: frame::Video, duration: i64) -> Result<()> {
         let lane = &mut self.video;
+        lane.colour_in.tag_frame(&mut frame);
         if lane.filter.is_none() {
             lane.filter = Some(Filter::video(&frame, lane.time_base, &lane.chain)?);
         }
@@ -208,6 +215,7 @@ impl RenditionWriter {
         let mut scaled = frame::Video::empty();
         while filter.pull(&mut scaled) {
             scaled.set_kind(picture::Type::None);
+            lane.colour_out.tag_frame(&mut scaled);
             if self.forwarding {
                 let duration = scaled.pts().and_then(|p| lane.durations.get(&p).copied());
                 self.forwarded
@@ -311,6 +319,8 @@ fn open_video(
         .video()
         .map_err(Error::ffmpeg("setting up the video encoder"))?;
     let cap = fps_cap(spec, timing.frame_rate);
+    let colour_out = timing.colour.encoded();
+    colour_out.tag_encoder(&mut enc);
     enc.set_width(size.width);
     enc.set_height(size.height);
     enc.set_format(format::Pixel::YUV420P);
@@ -349,16 +359,21 @@ fn open_video(
     let before_rotation = size.unrotated(timing.rotation);
     // A frame-rate cap drops frames first, so fewer are scaled.
     let fps_filter = cap.map(|fps| format!("fps={fps},")).unwrap_or_default();
+    // The scale converts from the pictures' matrix and range to the
+    // output's, read from the tags decided for the source (not the frames').
     let chain = format!(
-        "{fps_filter}scale={}:{}:flags=bicubic,{}setsar=1,format=yuv420p",
+        "{fps_filter}scale={}:{}:flags=bicubic{},{}setsar=1,format=yuv420p",
         before_rotation.width,
         before_rotation.height,
+        timing.colour.scale_options(Some(colour_out)),
         timing.rotation.filter_prefix()
     );
     Ok(VideoLane {
         encoder: enc,
         chain,
         filter: None,
+        colour_in: timing.colour,
+        colour_out,
         time_base: timing.video_time_base,
         stream_index,
         stream_time_base: timing.video_time_base,

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use ffmpeg_next::{format, frame, Packet};
 
+use super::colour::Colour;
 use super::decode::{open_input, video_decoder};
 use super::filter::Filter;
 use super::geometry::{thumbnail_size, Size};
@@ -35,14 +36,19 @@ pub fn write_thumbnail(
     let rotation = stream_rotation(&stream);
     // One thread: frame threading would delay the first picture by several frames.
     let mut decoder = video_decoder(&input, index, 1, source)?;
-    let first = first_frame(&mut input, index, &mut decoder, source)?;
+    let mut first = first_frame(&mut input, index, &mut decoder, source)?;
+    // Converted to RGB with the source's own matrix and range (or what
+    // players assume of an untagged one), which makes sRGB for BT.709.
+    let colour = Colour::of_decoder(&decoder);
+    colour.tag_frame(&mut first);
 
     let size = thumbnail_size(display, max_width);
     let before_rotation = size.unrotated(rotation);
     let chain = format!(
-        "scale={}:{}:flags=bicubic,{}format=rgb24",
+        "scale={}:{}:flags=bicubic{},{}format=rgb24",
         before_rotation.width,
         before_rotation.height,
+        colour.scale_options(None),
         rotation.filter_prefix()
     );
     let mut filter = Filter::video(&first, time_base, &chain)?;

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::Hdr;
+
 pub type JobId = u64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +61,9 @@ pub struct SourceFacts {
     pub fps: f64,
     pub video_codec: String,
     pub audio_codec: Option<String>,
+    /// Only for an HDR source, so SDR sources' events stay as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hdr: Option<Hdr>,
 }
 
 /// `stage_started`: a stage began, for transcode maybe one rendition.
@@ -232,6 +237,7 @@ mod tests {
                     fps: 29.97,
                     video_codec: "h264".into(),
                     audio_codec: Some("aac".into()),
+                    hdr: None,
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"probed","width":1920,"height":1080,"duration_s":12.5,"fps":29.97,"video_codec":"h264","audio_codec":"aac"}"#,
             ),
@@ -243,6 +249,7 @@ mod tests {
                     fps: 25.0,
                     video_codec: "vp9".into(),
                     audio_codec: None,
+                    hdr: None,
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"probed","width":640,"height":480,"duration_s":null,"fps":25.0,"video_codec":"vp9","audio_codec":null}"#,
             ),

@@ -77,6 +77,7 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
         fps = info.fps,
         video_codec = %info.video_codec,
         audio_codec = ?info.audio_codec,
+        hdr = ?info.hdr,
         "probed"
     );
     if announce == Announce::Yes {
@@ -87,6 +88,7 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
             fps: info.fps,
             video_codec: info.video_codec.clone(),
             audio_codec: info.audio_codec.clone(),
+            hdr: info.hdr,
         }));
     }
     let plan = plan(info.display, &request.presets);

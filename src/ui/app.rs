@@ -2,9 +2,11 @@
 //! drives ([`Systems`]) is kept apart from what it shows ([`ViewState`]);
 //! every click, key and dialog answer arrives as a [`Command`] and is
 //! applied by [`App::handle`], the one place the window's state changes
-//! on the user's behalf. Besides that, [`App::poll`] takes the runner's
-//! events within a per-frame budget, uploads thumbnails and says when the
-//! queue finished.
+//! on the user's behalf. Besides that, [`App::logic`] runs before every
+//! frame and also while the window is minimized or hidden (eframe then
+//! calls no `ui`): it takes the runner's events within a per-frame budget,
+//! feeds the engine and the store and says when the queue finished.
+//! Thumbnails are uploaded only by the frames that show them.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,28 +14,33 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use vidprism::pipeline::{JobRequest, Waker};
+use vidprism::pipeline::Waker;
 use vidprism::settings::{Settings, MAX_TRANSCODE_JOBS};
 
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
 use super::dialogs::Dialogs;
 use super::farm::FarmForm;
-use super::files::expand_paths;
 use super::notify::{open_in_file_manager, FinishNotifier};
 use super::preset_editor::PresetEditor;
 use super::queue_model::{QueueModel, RowId};
 use super::quit::QuitPrompt;
 use super::runner::Runner;
+use super::scanner::{Adding, Scan, Scanner};
 use super::settings_store::SettingsStore;
 use super::systems::Systems;
 use super::thumbnails::ThumbnailLoader;
-use super::view_state::{ThumbnailTexture, ViewState};
+use super::view_state::ViewState;
 
 /// Longest the UI thread spends on events per frame; more waiting events
 /// are left for the next frame, which is requested right away.
 const EVENT_BUDGET: Duration = Duration::from_millis(2);
 /// Most events handled per frame, whatever the clock says.
 const EVENT_LIMIT: usize = 2000;
+/// Longest the UI thread spends per frame making rows of found files.
+const ADD_BUDGET: Duration = Duration::from_millis(4);
+/// Progress and other news from the runner repaint at most this often;
+/// input repaints at once.
+const NEWS_REPAINT: Duration = Duration::from_millis(100);
 
 pub struct App {
     /// The runner, job store, settings, loaders and dialogs.
@@ -42,6 +49,8 @@ pub struct App {
     pub(super) model: QueueModel,
     /// No new job starts while paused.
     pub(super) paused: bool,
+    /// Files being found by the scanner and made rows.
+    pub(super) adding: Adding,
     pub(super) view: ViewState,
     /// Where drawing code and dialogs send commands.
     commands: CommandSender,
@@ -58,10 +67,13 @@ impl App {
             .map(Settings::load_from)
             .unwrap_or_default();
         let repaint_ctx = ctx.clone();
-        let wake: Waker = Arc::new(move || repaint_ctx.request_repaint());
+        let wake: Waker = Arc::new(move || repaint_ctx.request_repaint_after(NEWS_REPAINT));
+        let answer_ctx = ctx.clone();
+        let wake_now: Waker = Arc::new(move || answer_ctx.request_repaint());
         let (runner, notice) = Runner::start(&settings, Arc::clone(&wake))?;
         let farm_form = FarmForm::new(&settings.farm);
         let loader = ThumbnailLoader::start(Arc::clone(&wake))?;
+        let scanner = Scanner::start(Arc::clone(&wake))?;
         let (commands, pending) = command_channel();
         let preset_editor = PresetEditor::for_settings(settings_path.as_deref());
         Ok(App {
@@ -72,14 +84,17 @@ impl App {
                 settings_store: SettingsStore::new(settings_path),
                 presets: preset_editor.all_presets(),
                 loader,
-                dialogs: Dialogs::new(commands.clone(), wake),
+                scanner,
+                dialogs: Dialogs::new(commands.clone(), wake_now),
                 notifier: FinishNotifier::default(),
             },
             model: QueueModel::default(),
             paused: false,
+            adding: Adding::default(),
             view: ViewState {
                 selected: None,
                 textures: HashMap::new(),
+                preview: None,
                 notice,
                 farm_form,
                 preset_editor,
@@ -163,25 +178,59 @@ impl App {
     }
 
     /// Queues `paths` (folders are searched for videos) with the chosen
-    /// presets. Returns the new rows.
-    pub fn add_paths(&mut self, paths: &[PathBuf]) -> Vec<RowId> {
-        let presets = self.systems.chosen_presets();
-        let out_dir = self.systems.output_dir();
-        let rows = expand_paths(paths)
-            .into_iter()
-            .map(|input| {
-                let request = JobRequest {
-                    input,
-                    presets: presets.clone(),
-                    out_dir: out_dir.clone(),
-                };
-                let row = self.model.add(request.clone());
-                self.store_add(row, &request);
-                row
-            })
-            .collect();
+    /// presets. The search runs on the scanner's thread; rows appear as
+    /// files are found (see [`Self::add_found`]).
+    pub fn add_paths(&mut self, paths: &[PathBuf]) {
+        self.adding.scans += 1;
+        self.systems.scanner.scan(Scan {
+            paths: paths.to_vec(),
+            presets: self.systems.chosen_presets(),
+            out_dir: self.systems.output_dir(),
+            store: self.systems.jobs.clone(),
+        });
+    }
+
+    /// Makes rows of found files (already in the store) until `deadline`; asks
+    /// for another pass when some are left.
+    fn add_found(&mut self, ctx: &egui::Context, deadline: Instant) {
+        while let Some(news) = self.systems.scanner.try_next() {
+            self.adding.take(news);
+        }
+        while let Some(found) = self.adding.waiting.pop_front() {
+            let row = self.model.add(found.request);
+            match found.stored {
+                Some(Ok(id)) => self.model.set_store_id(row, id),
+                Some(Err(e)) => self.store_failed(e),
+                None => {}
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        if !self.adding.waiting.is_empty() {
+            ctx.request_repaint();
+        }
+    }
+
+    /// Waits until every scan asked for is over and its files are rows
+    /// (tests only: the window never waits).
+    #[cfg(test)]
+    pub fn finish_adding(&mut self) {
+        let ctx = egui::Context::default();
+        let start = Instant::now();
+        while self.adding.is_busy() {
+            assert!(start.elapsed() < Duration::from_secs(20), "scan hung");
+            self.add_found(&ctx, Instant::now() + Duration::from_secs(1));
+            std::thread::sleep(Duration::from_millis(1));
+        }
         self.pump();
-        rows
+    }
+
+    /// [`Self::add_paths`], then waits for the rows (tests only).
+    #[cfg(test)]
+    pub fn add_paths_now(&mut self, paths: &[PathBuf]) {
+        self.add_paths(paths);
+        self.finish_adding();
     }
 
     pub fn cancel(&mut self, row: RowId) {
@@ -198,6 +247,7 @@ impl App {
     /// the same row.
     pub fn retry(&mut self, row: RowId) {
         self.view.textures.remove(&row);
+        self.view.preview = None;
         self.requeue(row);
     }
 
@@ -233,33 +283,16 @@ impl App {
         self.pump();
     }
 
-    /// Everything that arrived since the last frame apart from commands:
-    /// a farm connected, engine events (within the budget), decoded
-    /// thumbnails. Asks for another frame when events are left over.
-    pub fn poll(&mut self, ctx: &egui::Context) {
+    /// The window's work, run before every frame and while the window is
+    /// hidden: commands, a farm connected, found files made rows and
+    /// engine events (each within a budget), the engine fed, the "queue finished" notice. Asks for
+    /// another pass when events are left over. Draws nothing.
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        self.run_commands(ctx);
         self.poll_farm();
+        self.add_found(ctx, Instant::now() + ADD_BUDGET);
         self.drain_events(ctx, Instant::now() + EVENT_BUDGET);
         self.pump();
-        while let Some(loaded) = self.systems.loader.try_next() {
-            // A retry may have replaced the thumbnail since it was asked for.
-            let current = self
-                .model
-                .row(loaded.row)
-                .and_then(|r| r.thumbnail.as_ref())
-                .is_some_and(|t| t.path == loaded.path);
-            if !current {
-                continue;
-            }
-            let texture = match loaded.image {
-                Ok(image) => ThumbnailTexture::Ready(ctx.load_texture(
-                    format!("thumbnail {}", loaded.row),
-                    image,
-                    egui::TextureOptions::LINEAR,
-                )),
-                Err(e) => ThumbnailTexture::Failed(e),
-            };
-            self.view.textures.insert(loaded.row, texture);
-        }
         self.notify_when_finished(ctx);
     }
 
@@ -274,24 +307,25 @@ impl App {
             let Ok(event) = self.systems.runner.engine.events().try_recv() else {
                 return;
             };
-            let thumbnail = match &event.kind {
-                vidprism::pipeline::EventKind::ThumbnailReady(t) => Some(t.path.clone()),
-                _ => None,
-            };
             self.store_event(&event);
-            if let (Some(row), Some(path)) = (self.model.apply(&event), thumbnail) {
-                self.systems.loader.request(row, path);
-            }
+            // Thumbnails are loaded by the frames that show them.
+            self.model.apply(&event);
         }
     }
 
     /// Sends a desktop notification when the queue has just finished while
-    /// the window is not focused.
+    /// the window is not focused (or minimized, or hidden).
     fn notify_when_finished(&mut self, ctx: &egui::Context) {
-        if !self.systems.notifier.just_finished(self.model.is_busy()) {
+        let busy = self.model.is_busy() || self.adding.is_busy();
+        if !self.systems.notifier.just_finished(busy) {
             return;
         }
-        let focused = ctx.input(|i| i.viewport().focused.unwrap_or(i.raw.focused));
+        let focused = ctx.input(|i| {
+            let viewport = i.viewport();
+            viewport.minimized != Some(true)
+                && viewport.visible() != Some(false)
+                && viewport.focused.unwrap_or(i.raw.focused)
+        });
         if focused {
             return;
         }
@@ -301,6 +335,8 @@ impl App {
         } else {
             format!("{} video(s) done", t.done)
         };
-        super::notify::send("VidPrism: queue finished", &body);
+        self.systems
+            .notifier
+            .notify("VidPrism: queue finished", &body);
     }
 }

@@ -1,17 +1,19 @@
 //! The window's queue control and its job store: rows wait in the window
 //! and are given to the engine only a few ahead of what is running, so
 //! that reordering and pausing act on jobs that have not started; every
-//! row is a job in the store, restored on the next start. A row whose
+//! row is a job in the store (recorded by the scanner thread when its file
+//! is found), restored on the next start. A row whose
 //! source changed or disappeared since it was queued fails with that
 //! reason when its turn comes.
 
 use std::path::Path;
 
-use vidprism::pipeline::{Event, JobRequest};
+use vidprism::pipeline::Event;
 use vidprism::store::{JobRecord, JobState, JobStore, StoreError};
 
 use super::app::App;
 use super::queue_model::{Rendition, RenditionStatus, RowId, RowStatus};
+use super::systems::SharedStore;
 
 /// Rows given to the engine beyond the jobs that transcode at once, so the
 /// next ones are probed and show their thumbnail while others encode.
@@ -42,41 +44,18 @@ impl App {
                 record.thumbnail.clone(),
                 renditions(record),
             );
-            if let Some(t) = &record.thumbnail {
-                self.systems.loader.request(row, t.path.clone());
-            }
             self.model.set_store_id(row, record.id);
         }
-        self.systems.jobs = Some(store);
-    }
-
-    /// Records a new row in the store (before it can run).
-    pub(super) fn store_add(&mut self, row: RowId, request: &JobRequest) {
-        let Some(store) = self.systems.jobs.as_mut() else {
-            return;
-        };
-        let names = request.presets.iter().map(|p| p.name.clone()).collect();
-        let added = store.add(
-            request.input.clone(),
-            names,
-            request.presets.clone(),
-            request.out_dir.clone(),
-        );
-        match added {
-            Ok(id) => {
-                self.model.set_store_id(row, id);
-            }
-            Err(e) => self.store_failed(e),
-        }
+        self.systems.jobs = Some(SharedStore::new(store));
     }
 
     pub(super) fn store_event(&mut self, event: &Event) {
-        if let Some(Err(e)) = self.systems.jobs.as_mut().map(|s| s.apply(event)) {
+        if let Some(Err(e)) = self.systems.jobs.as_ref().map(|s| s.lock().apply(event)) {
             self.store_failed(e);
         }
     }
 
-    fn store_failed(&mut self, e: StoreError) {
+    pub(super) fn store_failed(&mut self, e: StoreError) {
         self.view.notice = Some(format!("{e}; the queue may not be restored next time."));
     }
 
@@ -86,10 +65,14 @@ impl App {
         f: impl FnOnce(&mut JobStore, u64) -> Result<(), StoreError>,
     ) {
         let id = self.model.row(row).and_then(|r| r.store_id);
-        let (Some(store), Some(id)) = (self.systems.jobs.as_mut(), id) else {
+        let Some(id) = id else {
             return;
         };
-        if let Err(e) = f(store, id) {
+        let result = match &self.systems.jobs {
+            Some(store) => f(&mut store.lock(), id),
+            None => return,
+        };
+        if let Err(e) = result {
             self.store_failed(e);
         }
     }
@@ -115,7 +98,7 @@ impl App {
                 .jobs
                 .as_ref()
                 .zip(id)
-                .and_then(|(store, id)| store.source_changed(id));
+                .and_then(|(store, id)| store.lock().source_changed(id));
             if let (Some(reason), Some(id)) = (changed, id) {
                 self.model.fail_unsubmitted(row, reason.clone());
                 self.with_store(row, |s, _| s.mark_failed(id, reason));
@@ -123,8 +106,8 @@ impl App {
             }
             let job = self.systems.runner.engine.submit(request);
             self.model.attach(row, job);
-            if let (Some(store), Some(id)) = (self.systems.jobs.as_mut(), id) {
-                store.bind(id, job);
+            if let (Some(store), Some(id)) = (&self.systems.jobs, id) {
+                store.lock().bind(id, job);
             }
         }
     }
@@ -177,7 +160,12 @@ impl App {
         for row in self.model.clear_finished() {
             self.view.forget_row(row);
         }
-        if let Some(Err(e)) = self.systems.jobs.as_mut().map(JobStore::clear_finished) {
+        if let Some(Err(e)) = self
+            .systems
+            .jobs
+            .as_ref()
+            .map(|s| s.lock().clear_finished())
+        {
             self.store_failed(e);
         }
     }

@@ -1,8 +1,11 @@
 //! Which files a drop, a file dialog or the command line adds: files are
 //! taken as they are (the engine says clearly when one is not a video);
 //! folders are searched for video files by extension, skipping hidden
-//! entries.
+//! entries; each file is taken once (by device and inode). Runs on the
+//! scanner's thread (`scanner.rs`), never on the UI thread.
 
+use std::collections::HashSet;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Extensions of files taken from a dropped folder (lowercase).
@@ -11,7 +14,8 @@ pub const VIDEO_EXTENSIONS: &[&str] = &[
     "wmv", "flv", "mpg", "mpeg", "3gp", "ogv",
 ];
 
-/// How deep folder search goes; guards against symlink loops.
+/// How deep folder search goes (folders are searched once each, so links
+/// cannot loop; this bounds a very deep tree).
 const MAX_DEPTH: usize = 16;
 
 /// Whether `path` has a video file extension.
@@ -22,39 +26,69 @@ pub fn has_video_extension(path: &Path) -> bool {
 }
 
 /// The files to queue for `paths`: each file as is, each folder's video
-/// files (recursively, sorted by path).
+/// files (recursively, sorted by path); each file once.
+#[cfg(test)]
 pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut found = Vec::new();
-            walk(path, 0, &mut found);
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(path.clone());
-        }
-    }
+    walk_paths(paths, &mut |path| out.push(path));
     out
 }
 
-fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
-    if depth > MAX_DEPTH {
+/// Hands `found` the files to queue for `paths`, one at a time and in
+/// order: each file as is, each folder's video files (recursively, each
+/// folder's entries sorted by name, hidden ones skipped). A file reached
+/// twice (through a link, or given twice) is handed over once, and a folder
+/// is searched once, so links to a parent folder cannot loop. Files that
+/// cannot be read are handed over as they are: the engine says why they
+/// fail.
+pub fn walk_paths(paths: &[PathBuf], found: &mut dyn FnMut(PathBuf)) {
+    let mut seen = Seen::default();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, 0, &mut seen, found);
+        } else if seen.first_time(path) {
+            found(path.clone());
+        }
+    }
+}
+
+/// Files and folders met so far, by device and inode (by path when they
+/// cannot be read).
+#[derive(Default)]
+struct Seen {
+    inodes: HashSet<(u64, u64)>,
+    unreadable: HashSet<PathBuf>,
+}
+
+impl Seen {
+    fn first_time(&mut self, path: &Path) -> bool {
+        match std::fs::metadata(path) {
+            Ok(meta) => self.inodes.insert((meta.dev(), meta.ino())),
+            Err(_) => self.unreadable.insert(path.to_path_buf()),
+        }
+    }
+}
+
+fn walk(dir: &Path, depth: usize, seen: &mut Seen, found: &mut dyn FnMut(PathBuf)) {
+    if depth > MAX_DEPTH || !seen.first_time(dir) {
         return;
     }
     // An unreadable folder just contributes nothing.
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
+    let mut entries: Vec<_> = entries
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .collect();
+    // By name, which is also the order of the full paths.
+    entries.sort();
+    for path in entries {
         if path.is_dir() {
-            walk(&path, depth + 1, found);
-        } else if has_video_extension(&path) {
-            found.push(path);
+            walk(&path, depth + 1, seen, found);
+        } else if has_video_extension(&path) && seen.first_time(&path) {
+            found(path);
         }
     }
 }
@@ -75,5 +109,21 @@ mod tests {
         let text = d.join("notes.txt");
         let got = expand_paths(&[d.to_path_buf(), text.clone()]);
         assert_eq!(got, vec![d.join("a.MP4"), d.join("sub/b.mkv"), text]);
+    }
+
+    #[test]
+    fn links_to_a_parent_folder_or_the_same_file_give_each_file_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("sub")).unwrap();
+        std::fs::write(d.join("a.mp4"), b"x").unwrap();
+        std::fs::write(d.join("sub/b.mp4"), b"x").unwrap();
+        std::os::unix::fs::symlink(d, d.join("sub/loop")).unwrap();
+        std::os::unix::fs::symlink(d.join("a.mp4"), d.join("link.mp4")).unwrap();
+        let got = expand_paths(&[d.to_path_buf(), d.join("a.mp4"), d.join("gone.mp4")]);
+        assert_eq!(
+            got,
+            vec![d.join("a.mp4"), d.join("sub/b.mp4"), d.join("gone.mp4")]
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! How numbers read in the window: sizes, durations, source facts.
 
+use vidprism::media::{Hdr, HdrTransfer};
 use vidprism::pipeline::SourceFacts;
 
 /// `1.5 MB`, `820 KB`, `12 B` (decimal units, like file managers).
@@ -29,7 +30,8 @@ pub fn duration(seconds: f64) -> String {
     }
 }
 
-/// `1280x720 · 0:10 · 25 fps · h264 / aac`.
+/// `1280x720 · 0:10 · 25 fps · h264 / aac` (`· HDR10` and the like after
+/// an HDR source's codecs).
 pub fn facts(f: &SourceFacts) -> String {
     let mut parts = vec![format!("{}x{}", f.width, f.height)];
     if let Some(d) = f.duration_s {
@@ -43,7 +45,20 @@ pub fn facts(f: &SourceFacts) -> String {
         None => format!("{} / no audio", f.video_codec),
     };
     parts.push(codecs);
+    if let Some(hdr) = f.hdr {
+        parts.push(hdr_name(hdr).to_owned());
+    }
     parts.join(" · ")
+}
+
+/// How an HDR source's kind reads: the names phones and players use.
+pub fn hdr_name(hdr: Hdr) -> &'static str {
+    match (hdr.transfer, hdr.dolby_vision) {
+        (HdrTransfer::Pq, false) => "HDR10",
+        (HdrTransfer::Hlg, false) => "HLG",
+        (HdrTransfer::Pq, true) => "Dolby Vision (HDR10)",
+        (HdrTransfer::Hlg, true) => "Dolby Vision (HLG)",
+    }
 }
 
 #[cfg(test)]
@@ -63,7 +78,20 @@ mod tests {
             fps: 25.0,
             video_codec: "h264".into(),
             audio_codec: None,
+            hdr: None,
         };
         assert_eq!(facts(&f), "320x240 · 0:01 · 25 fps · h264 / no audio");
+        let hlg = SourceFacts {
+            video_codec: "hevc".into(),
+            hdr: Some(Hdr {
+                transfer: HdrTransfer::Hlg,
+                dolby_vision: true,
+            }),
+            ..f
+        };
+        assert_eq!(
+            facts(&hlg),
+            "320x240 · 0:01 · 25 fps · hevc / no audio · Dolby Vision (HLG)"
+        );
     }
 }

@@ -16,9 +16,11 @@ mod queue_model;
 mod quit;
 mod row;
 mod runner;
+mod scanner;
 mod settings_panel;
 mod settings_store;
 mod systems;
+mod thumbnail_textures;
 mod thumbnails;
 mod view;
 mod view_state;
@@ -35,6 +37,8 @@ mod tests_commands;
 mod tests_farm;
 #[cfg(test)]
 mod tests_queue;
+#[cfg(test)]
+mod tests_scale;
 
 use std::path::PathBuf;
 
@@ -71,6 +75,12 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
 struct Window(app::App);
 
 impl eframe::App for Window {
+    /// Called before every `ui` and, while the window is minimized or
+    /// hidden, instead of it: the queue keeps running either way.
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.0.logic(ctx);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         view::app_ui(&mut self.0, ui);
     }

@@ -58,11 +58,13 @@ pub fn open_in_file_manager(path: &std::path::Path) {
 }
 
 /// Says "queue finished" once per busy spell: when the queue has just
-/// emptied (see `App::poll`).
+/// emptied (see `App::logic`).
 pub struct FinishNotifier {
     /// Whether a notification is sent at all (off in tests).
     pub enabled: bool,
     was_busy: bool,
+    /// The last notice given (summary and body), sent or not.
+    pub last: Option<(String, String)>,
 }
 
 impl Default for FinishNotifier {
@@ -70,16 +72,24 @@ impl Default for FinishNotifier {
         FinishNotifier {
             enabled: true,
             was_busy: false,
+            last: None,
         }
     }
 }
 
 impl FinishNotifier {
-    /// Whether the queue, `busy` now, has just finished and a notification
-    /// is wanted.
+    /// Whether the queue, `busy` now, has just finished.
     pub fn just_finished(&mut self, busy: bool) -> bool {
         let finished = self.was_busy && !busy;
         self.was_busy = busy;
-        finished && self.enabled
+        finished
+    }
+
+    /// Gives the notice: remembered, and shown when enabled.
+    pub fn notify(&mut self, summary: &str, body: &str) {
+        self.last = Some((summary.to_owned(), body.to_owned()));
+        if self.enabled {
+            send(summary, body);
+        }
     }
 }

@@ -16,8 +16,7 @@ use vidprism::settings::Settings;
 
 use super::app::App;
 use super::queue_model::RowStatus;
-use super::test_fixture::TestDrop;
-use super::view::app_ui;
+use super::test_fixture::{harness_for, TestDrop};
 
 fn setup() -> (tempfile::TempDir, Harness<'static, App>) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -37,9 +36,7 @@ fn harness_with(settings_path: &Path) -> Harness<'static, App> {
     let mut app =
         App::new(&egui::Context::default(), Some(settings_path.to_path_buf())).expect("app starts");
     app.systems.notifier.enabled = false;
-    Harness::builder()
-        .with_size([1200.0, 900.0])
-        .build_ui_state(|ui, app: &mut App| app_ui(app, ui), app)
+    harness_for(app, [1200.0, 900.0])
 }
 
 fn open_editor(harness: &mut Harness<'_, App>) {

@@ -448,6 +448,7 @@ mod tests {
             fps: 25.0,
             video_codec: "h264".into(),
             audio_codec: None,
+            hdr: None,
         })
     }
 

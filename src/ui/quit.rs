@@ -13,9 +13,11 @@ pub struct QuitPrompt {
     pub confirmed: bool,
 }
 
-/// Would closing now stop or lose work?
+/// Would closing now stop or lose work? (With a store, the files found so
+/// far are in it already.)
 fn work_would_stop(app: &App) -> bool {
-    app.model.in_flight() > 0 || (app.systems.jobs.is_none() && app.model.is_busy())
+    let waiting = app.model.is_busy() || app.adding.is_busy();
+    app.model.in_flight() > 0 || (app.systems.jobs.is_none() && waiting)
 }
 
 impl App {

@@ -9,10 +9,18 @@ use super::queue_model::{RenditionStatus, Row, RowId, RowStatus};
 use super::view_state::ThumbnailTexture;
 
 /// Thumbnail size in a row.
-const ROW_THUMB: egui::Vec2 = egui::vec2(112.0, 63.0);
+pub const ROW_THUMB: egui::Vec2 = egui::vec2(112.0, 63.0);
+/// Space between a row's edge and its content.
+const ROW_PADDING: f32 = 6.0;
+/// Every row has this height (its details are in the side panel), so the
+/// queue lays out only the rows in view.
+pub const ROW_HEIGHT: f32 = ROW_THUMB.y + 2.0 * ROW_PADDING;
 /// Largest preview in the details panel.
-const PREVIEW_WIDTH: f32 = 320.0;
+pub const PREVIEW_SIZE: egui::Vec2 = egui::vec2(320.0, 180.0);
 
+/// One row of the queue, exactly [`ROW_HEIGHT`] high: thumbnail, name,
+/// status and buttons, the source's facts and presets, and one line of
+/// news (the row's progress, why it failed, or what it wrote).
 pub fn row_ui(
     ui: &mut egui::Ui,
     row: &Row,
@@ -20,57 +28,114 @@ pub fn row_ui(
     selected: bool,
 ) -> Option<RowCommand> {
     let mut action = None;
-    let frame = egui::Frame::group(ui.style()).fill(if selected {
-        ui.visuals().selection.bg_fill.gamma_multiply(0.25)
+    let (rect, response) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), ROW_HEIGHT),
+        egui::Sense::hover(),
+    );
+    let visuals = ui.visuals();
+    let fill = if selected {
+        visuals.selection.bg_fill.gamma_multiply(0.25)
     } else {
-        ui.visuals().faint_bg_color
-    });
-    let (_, dropped) = ui.dnd_drop_zone::<RowId, _>(frame, |ui| {
-        ui.set_width(ui.available_width());
-        ui.horizontal_top(|ui| {
-            let thumb = thumbnail_ui(ui, row, texture, ROW_THUMB);
-            if thumb.clicked() {
+        visuals.faint_bg_color
+    };
+    // A waiting row dragged over this one: show where it would land.
+    let dragged_over = response
+        .dnd_hover_payload::<RowId>()
+        .is_some_and(|d| *d != row.id);
+    let stroke = if dragged_over {
+        visuals.selection.stroke
+    } else {
+        visuals.widgets.noninteractive.bg_stroke
+    };
+    ui.painter()
+        .rect(rect, 4.0, fill, stroke, egui::StrokeKind::Inside);
+    let inner = rect.shrink(ROW_PADDING);
+    let mut content = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(inner)
+            .layout(egui::Layout::left_to_right(egui::Align::Min)),
+    );
+    content.set_clip_rect(rect.intersect(ui.clip_rect()));
+    let thumb = thumbnail_ui(&mut content, row, texture, ROW_THUMB);
+    if thumb.clicked() {
+        action = Some(RowCommand::Select(row.id));
+    }
+    content.vertical(|ui| {
+        ui.spacing_mut().item_spacing.y = 2.0;
+        ui.horizontal(|ui| {
+            if waiting(row) {
+                drag_handle_ui(ui, row.id);
+            }
+            let name = egui::RichText::new(row.name()).strong();
+            if ui.selectable_label(selected, name).clicked() {
                 action = Some(RowCommand::Select(row.id));
             }
-            ui.vertical(|ui| {
-                ui.horizontal(|ui| {
-                    if waiting(row) {
-                        drag_handle_ui(ui, row.id);
-                    }
-                    let name = egui::RichText::new(row.name()).strong();
-                    if ui.selectable_label(selected, name).clicked() {
-                        action = Some(RowCommand::Select(row.id));
-                    }
-                    status_ui(ui, &row.status);
-                    // Right-aligned on the name line so the buttons stay put
-                    // while renditions appear below.
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        if let Some(a) = buttons_ui(ui, row) {
-                            action = Some(a);
-                        }
-                    });
-                });
-                ui.horizontal_wrapped(|ui| {
-                    if let Some(facts) = &row.facts {
-                        ui.label(format::facts(facts));
-                        ui.label("·");
-                    }
-                    ui.weak(format!("presets: {}", row.preset_names().join(", ")));
-                });
-                if let RowStatus::Failed(reason) = &row.status {
-                    ui.colored_label(ui.visuals().error_fg_color, reason);
+            status_ui(ui, &row.status);
+            // Right-aligned on the name line so the buttons stay put.
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(a) = buttons_ui(ui, row) {
+                    action = Some(a);
                 }
-                renditions_ui(ui, row);
             });
         });
+        ui.horizontal(|ui| {
+            if let Some(facts) = &row.facts {
+                ui.label(format!("{} ·", format::facts(facts)));
+            }
+            let presets =
+                egui::RichText::new(format!("presets: {}", row.preset_names().join(", "))).weak();
+            ui.add(egui::Label::new(presets).truncate());
+        });
+        news_ui(ui, row);
     });
-    if let Some(dragged) = dropped.filter(|d| **d != row.id) {
+    if let Some(dragged) = response
+        .dnd_release_payload::<RowId>()
+        .filter(|d| **d != row.id)
+    {
         action = Some(RowCommand::MoveOnto {
             row: *dragged,
             target: row.id,
         });
     }
     action
+}
+
+/// The row's one line of news: progress while it runs, why it failed, or
+/// what it wrote. Each rendition is in the details panel.
+fn news_ui(ui: &mut egui::Ui, row: &Row) {
+    match &row.status {
+        RowStatus::Failed(reason) => {
+            let text = egui::RichText::new(reason).color(ui.visuals().error_fg_color);
+            ui.add(egui::Label::new(text).truncate());
+        }
+        RowStatus::Running => {
+            let fraction = row.progress();
+            let mut text = format!("{:.0}%", fraction * 100.0);
+            if let Some(eta) = row.eta_s() {
+                text.push_str(&format!(" · {} left", format::duration(eta)));
+            }
+            ui.add(
+                egui::ProgressBar::new(fraction as f32)
+                    .desired_width(260.0)
+                    .text(text),
+            );
+        }
+        RowStatus::Done => {
+            let outputs = row.outputs();
+            let bytes: u64 = outputs.iter().map(|(_, _, b)| b).sum();
+            let mut text = format!("{} file(s) · {}", outputs.len(), format::bytes(bytes));
+            let skipped = row
+                .renditions
+                .iter()
+                .filter(|r| matches!(r.status, RenditionStatus::Skipped(_)))
+                .count();
+            if skipped > 0 {
+                text.push_str(&format!(" · {skipped} skipped"));
+            }
+            ui.add(egui::Label::new(egui::RichText::new(text).weak()).truncate());
+        }
+        RowStatus::Queued | RowStatus::Probing | RowStatus::Cancelled => {}
+    }
 }
 
 /// Rows that have not started can change their turn.
@@ -120,6 +185,7 @@ fn thumbnail_ui(
         other => {
             let text = match other {
                 Some(ThumbnailTexture::Failed(_)) => "no preview",
+                Some(ThumbnailTexture::Loading) => "…",
                 _ if row.status.is_final() => "no thumbnail",
                 _ => "…",
             };
@@ -152,7 +218,7 @@ fn status_ui(ui: &mut egui::Ui, status: &RowStatus) {
 }
 
 /// A progress bar per running rendition, and a line per finished, skipped
-/// or failed one.
+/// or failed one (details panel).
 fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
     for r in &row.renditions {
         ui.horizontal(|ui| {
@@ -175,7 +241,7 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
                     }
                     ui.add(
                         egui::ProgressBar::new(*fraction as f32)
-                            .desired_width(260.0)
+                            .desired_width(200.0)
                             .text(text),
                     );
                 }
@@ -260,13 +326,19 @@ pub fn details_ui(
     ui.heading(row.name());
     ui.label(row.request.input.display().to_string());
     ui.add_space(4.0);
-    let max = egui::vec2(
-        PREVIEW_WIDTH.min(ui.available_width()),
-        PREVIEW_WIDTH * 9.0 / 16.0,
-    );
+    let max = egui::vec2(PREVIEW_SIZE.x.min(ui.available_width()), PREVIEW_SIZE.y);
     thumbnail_ui(ui, row, texture, max);
     if let Some(facts) = &row.facts {
         ui.label(format::facts(facts));
+    }
+    ui.label(format!("presets: {}", row.preset_names().join(", ")));
+    if let RowStatus::Failed(reason) = &row.status {
+        ui.colored_label(ui.visuals().error_fg_color, reason);
+    }
+    if !row.renditions.is_empty() {
+        ui.separator();
+        ui.strong("Renditions");
+        renditions_ui(ui, row);
     }
     ui.separator();
     ui.strong("Outputs");

@@ -1,9 +1,10 @@
 //! What the window drives, apart from what it shows: the job runner, the
 //! job store, the settings and where they are remembered, the thumbnail
-//! loader, the file dialogs and the "queue finished" notification. The
+//! loader, the file scanner, the file dialogs and the "queue finished" notification. The
 //! view's own state is in [`super::view_state`].
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use vidprism::presets::Preset;
 use vidprism::settings::Settings;
@@ -12,19 +13,22 @@ use vidprism::store::JobStore;
 use super::dialogs::Dialogs;
 use super::notify::FinishNotifier;
 use super::runner::Runner;
+use super::scanner::Scanner;
 use super::settings_store::SettingsStore;
 use super::thumbnails::ThumbnailLoader;
 
 pub struct Systems {
     pub runner: Runner,
     /// The job store behind the queue (`None`: the queue is not remembered).
-    pub jobs: Option<JobStore>,
+    pub jobs: Option<SharedStore>,
     pub settings: Settings,
     /// Remembers `settings` off the UI thread.
     pub settings_store: SettingsStore,
     /// Presets the user can pick: the built-ins, then the user's.
     pub presets: Vec<Preset>,
     pub loader: ThumbnailLoader,
+    /// Finds the files to add off the UI thread.
+    pub scanner: Scanner,
     pub dialogs: Dialogs,
     pub notifier: FinishNotifier,
 }
@@ -56,5 +60,22 @@ impl Systems {
     /// its workers can take.
     pub fn jobs_at_once(&self) -> usize {
         self.runner.jobs_at_once(&self.settings)
+    }
+}
+
+/// The job store, shared with the scanner thread, which records the files
+/// it finds there so that adding them writes nothing on the UI thread.
+#[derive(Clone)]
+pub struct SharedStore(Arc<Mutex<JobStore>>);
+
+impl SharedStore {
+    pub fn new(store: JobStore) -> SharedStore {
+        SharedStore(Arc::new(Mutex::new(store)))
+    }
+
+    /// The store, for one change or look. A thread that panicked while
+    /// holding it left it as it was: each change is whole or not made.
+    pub fn lock(&self) -> MutexGuard<'_, JobStore> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -73,7 +73,8 @@ impl Fixture {
     }
 }
 
-/// Drops `paths` on the window, as eframe hands dropped files over.
+/// Drops `paths` on the window, as eframe hands dropped files over, and
+/// waits until the files found are rows.
 pub fn drop_files(harness: &mut Harness<'_, App>, paths: &[PathBuf]) {
     for p in paths {
         harness
@@ -82,13 +83,20 @@ pub fn drop_files(harness: &mut Harness<'_, App>, paths: &[PathBuf]) {
             .push(std::sync::Arc::new(TestDrop(p.clone())));
     }
     harness.step();
+    harness.state_mut().finish_adding();
+    harness.step();
 }
 
-/// A headless harness drawing `app` at `size`.
+/// A headless harness drawing `app` at `size`; like eframe, it runs
+/// `App::logic` before each frame.
 pub fn harness_for(app: App, size: [f32; 2]) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(size)
-        .build_ui_state(|ui, app: &mut App| app_ui(app, ui), app)
+    Harness::builder().with_size(size).build_ui_state(
+        |ui, app: &mut App| {
+            app.logic(ui.ctx());
+            app_ui(app, ui)
+        },
+        app,
+    )
 }
 
 /// Steps the window until `done` holds, failing after `limit`.

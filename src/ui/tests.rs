@@ -227,6 +227,7 @@ fn probed() -> EventKind {
         fps: 25.0,
         video_codec: "h264".into(),
         audio_codec: Some("aac".into()),
+        hdr: None,
     })
 }
 
@@ -325,8 +326,12 @@ fn snapshot_running_done_failed() {
     harness.get_by_label("Running");
     harness.get_by_label("Done");
     harness.get_by_label("Failed");
-    harness.get_by_label_contains("40% · 120 fps · 0:06 left");
+    // A row shows its job's progress; each rendition's is in its details.
+    harness.get_by_label_contains("55% · 0:06 left");
     snapshot(&mut harness, "queue");
+    harness.get_by_label("running.mp4").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("40% · 120 fps · 0:06 left");
     // The finished row selected: details with the outputs.
     harness.get_by_label("finished.mp4").click();
     harness.run_steps(2);

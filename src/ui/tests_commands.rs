@@ -15,7 +15,7 @@ fn status(app: &App, row: RowId) -> Option<RowStatus> {
 
 /// Ids of the rows' jobs in the store, in queue order.
 fn stored(app: &App) -> Vec<u64> {
-    let store = app.systems.jobs.as_ref().expect("store open");
+    let store = app.systems.jobs.as_ref().expect("store open").lock();
     store.jobs().iter().map(|j| j.id).collect()
 }
 
@@ -28,6 +28,7 @@ fn pause_cancel_select_and_clear_finished_through_commands() {
     app.handle(Command::SetPaused(true));
     assert!(app.paused);
     app.handle(Command::AddPaths(vec![fx.path("a.mp4"), fx.path("b.mp4")]));
+    app.finish_adding();
     let rows: Vec<RowId> = app.model.rows().iter().map(|r| r.id).collect();
     let [a, b] = rows[..] else {
         panic!("two rows, got {rows:?}")
@@ -65,6 +66,7 @@ fn selecting_twice_closes_details_and_windows_open_and_close() {
     let mut app = fx.app();
     app.handle(Command::SetPaused(true));
     app.handle(Command::AddPaths(vec![fx.path("a.mp4")]));
+    app.finish_adding();
     let a = app.model.rows()[0].id;
     app.handle(RowCommand::Select(a).into());
     app.handle(RowCommand::Select(a).into());
@@ -121,6 +123,7 @@ fn closing_with_work_left_is_held_until_the_user_says_quit() {
     // Without a store, a waiting row would be lost.
     app.handle(Command::SetPaused(true));
     app.handle(Command::AddPaths(vec![fx.path("a.mp4")]));
+    app.finish_adding();
     app.handle(Command::CloseRequested);
     assert!(app.view.quit.asking);
     assert_eq!(app.view.viewport, [egui::ViewportCommand::CancelClose]);

@@ -96,7 +96,9 @@ fn a_job_interrupted_mid_transcode_is_run_again_by_the_restored_window() {
     // exactly what a kill at that moment leaves: the store file as saved
     // (saves are atomic), the thumbnail and a half-written rendition.
     let mut harness = fx.harness();
-    harness.state_mut().add_paths(std::slice::from_ref(&clip));
+    harness
+        .state_mut()
+        .add_paths_now(std::slice::from_ref(&clip));
     step_until(&mut harness, Duration::from_secs(60), "progress", |app| {
         app.model.rows()[0].progress() > 0.0 && app.model.rows()[0].thumbnail.is_some()
     });
@@ -260,7 +262,7 @@ fn pause_holds_new_jobs_and_reordering_changes_which_starts_first() {
     harness.get_by_label("Pause queue").click();
     harness.step();
     assert!(harness.state().paused);
-    harness.state_mut().add_paths(&files);
+    harness.state_mut().add_paths_now(&files);
     harness.step();
     harness.step();
     assert!(harness.state().model.rows().iter().all(|r| r.job.is_none()));
@@ -314,7 +316,7 @@ fn a_source_that_changed_while_waiting_fails_with_that_reason() {
     harness.state_mut().set_paused(true);
     harness
         .state_mut()
-        .add_paths(&[changed.clone(), gone.clone()]);
+        .add_paths_now(&[changed.clone(), gone.clone()]);
     std::fs::write(&changed, b"another file, another size").unwrap();
     std::fs::remove_file(&gone).unwrap();
     harness.state_mut().set_paused(false);
@@ -371,7 +373,7 @@ fn closing_while_videos_run_asks_first_and_keeps_working_if_told_to() {
     assert!(!root_commands(&harness).contains(&egui::ViewportCommand::CancelClose));
 
     let clip = fx.clip("long.mp4", "1280x720", 20);
-    harness.state_mut().add_paths(&[clip]);
+    harness.state_mut().add_paths_now(&[clip]);
     step_until(&mut harness, Duration::from_secs(30), "running", |app| {
         app.model.in_flight() > 0
     });
@@ -426,7 +428,7 @@ fn a_waiting_row_dragged_onto_another_takes_its_place() {
     let files = abc_files(&fx);
     let mut harness = fx.harness();
     harness.state_mut().set_paused(true);
-    harness.state_mut().add_paths(&files);
+    harness.state_mut().add_paths_now(&files);
     harness.step();
     harness.step();
     let handles: Vec<egui::Pos2> = harness

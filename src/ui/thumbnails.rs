@@ -1,6 +1,6 @@
 //! Thumbnail loading off the UI thread: a worker decodes the JPEGs the
-//! engine wrote and hands back pixels; the UI thread only uploads them as
-//! textures.
+//! engine wrote and scales them down to the size they are shown at (a row,
+//! or the details preview), so the UI thread only uploads small textures.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,20 +11,32 @@ use crossbeam_channel::{unbounded, Receiver, Sender};
 
 use super::queue_model::RowId;
 
-/// Largest thumbnail side kept in memory; the engine writes 640 px wide, a
-/// bigger file (written by someone else) is scaled down.
-const MAX_SIDE: u32 = 1024;
+/// Where a thumbnail is shown: its texture is made for that size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThumbnailUse {
+    Row,
+    Preview,
+}
+
+/// A thumbnail to decode for `row`, fitted into `max` pixels.
+struct Request {
+    row: RowId,
+    path: PathBuf,
+    used: ThumbnailUse,
+    max: [u32; 2],
+}
 
 /// A decoded thumbnail, or why it could not be read.
 pub struct Loaded {
     pub row: RowId,
     pub path: PathBuf,
+    pub used: ThumbnailUse,
     pub image: Result<egui::ColorImage, String>,
 }
 
 /// Decodes thumbnails on its own thread.
 pub struct ThumbnailLoader {
-    requests: Option<Sender<(RowId, PathBuf)>>,
+    requests: Option<Sender<Request>>,
     results: Receiver<Loaded>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -33,14 +45,26 @@ impl ThumbnailLoader {
     /// Starts the worker; `wake` is called after each result so the window
     /// repaints.
     pub fn start(wake: Arc<dyn Fn() + Send + Sync>) -> std::io::Result<ThumbnailLoader> {
-        let (requests, request_rx) = unbounded::<(RowId, PathBuf)>();
+        let (requests, request_rx) = unbounded::<Request>();
         let (result_tx, results) = unbounded();
         let thread = std::thread::Builder::new()
             .name("thumbnail loader".into())
             .spawn(move || {
-                for (row, path) in request_rx {
-                    let image = decode(&path);
-                    if result_tx.send(Loaded { row, path, image }).is_err() {
+                for Request {
+                    row,
+                    path,
+                    used,
+                    max,
+                } in request_rx
+                {
+                    let image = decode(&path, max);
+                    let loaded = Loaded {
+                        row,
+                        path,
+                        used,
+                        image,
+                    };
+                    if result_tx.send(loaded).is_err() {
                         return;
                     }
                     wake();
@@ -53,9 +77,15 @@ impl ThumbnailLoader {
         })
     }
 
-    pub fn request(&self, row: RowId, path: PathBuf) {
+    /// Asks for `path` decoded and fitted into `max` pixels.
+    pub fn request(&self, row: RowId, path: PathBuf, used: ThumbnailUse, max: [u32; 2]) {
         if let Some(requests) = &self.requests {
-            let _ = requests.send((row, path));
+            let _ = requests.send(Request {
+                row,
+                path,
+                used,
+                max,
+            });
         }
     }
 
@@ -75,7 +105,7 @@ impl Drop for ThumbnailLoader {
     }
 }
 
-fn decode(path: &std::path::Path) -> Result<egui::ColorImage, String> {
+fn decode(path: &std::path::Path, max: [u32; 2]) -> Result<egui::ColorImage, String> {
     let mut reader = image::ImageReader::open(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .with_guessed_format()
@@ -88,8 +118,9 @@ fn decode(path: &std::path::Path) -> Result<egui::ColorImage, String> {
     let mut img = reader
         .decode()
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    if img.width() > MAX_SIDE || img.height() > MAX_SIDE {
-        img = img.thumbnail(MAX_SIDE, MAX_SIDE);
+    let [max_w, max_h] = max.map(|m| m.max(1));
+    if img.width() > max_w || img.height() > max_h {
+        img = img.thumbnail(max_w, max_h);
     }
     let rgba = img.to_rgba8();
     let size = [rgba.width() as usize, rgba.height() as usize];
@@ -125,11 +156,18 @@ mod tests {
         let bad = dir.path().join("bad.jpg");
         std::fs::write(&bad, b"not a jpeg").unwrap();
         let loader = ThumbnailLoader::start(Arc::new(|| {})).unwrap();
-        loader.request(1, good);
+        loader.request(1, good.clone(), ThumbnailUse::Preview, [64, 64]);
         let l = wait(&loader);
         assert_eq!(l.row, 1);
-        assert_eq!(l.image.unwrap().size, [32, 18]);
-        loader.request(2, bad);
+        assert_eq!(l.used, ThumbnailUse::Preview);
+        assert_eq!(l.image.unwrap().size, [32, 18], "never scaled up");
+        loader.request(1, good, ThumbnailUse::Row, [16, 16]);
+        assert_eq!(
+            wait(&loader).image.unwrap().size,
+            [16, 9],
+            "scaled down to the box it is shown in"
+        );
+        loader.request(2, bad, ThumbnailUse::Row, [16, 16]);
         assert!(wait(&loader).image.is_err());
     }
 }

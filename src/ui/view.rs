@@ -7,18 +7,18 @@ use super::app::App;
 use super::command::{Command, CommandSender};
 use super::format;
 use super::quit::{close_request_input, quit_prompt_ui};
-use super::row::{details_ui, row_ui};
+use super::row::{details_ui, row_ui, ROW_HEIGHT};
 use super::settings_panel::settings_ui;
+use super::view_state::ThumbnailTexture;
 
-/// One frame of the window. Input (drops, Ctrl+O, a close request) and
-/// dialog answers are handled first, then the engine's news; then the
+/// One frame of the window, after `App::logic` took the engine's news.
+/// Input (drops, Ctrl+O, a close request) is handled first; then the
 /// window is drawn, and what was clicked is handled at the end of the frame.
 pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
     let ctx = ui.ctx().clone();
     let commands = app.commands();
     input_ui(ui, &commands);
     app.run_commands(&ctx);
-    app.poll(&ctx);
 
     egui::Panel::top("settings").show(ui, |ui| {
         ui.add_space(4.0);
@@ -35,34 +35,55 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
         .selected
         .and_then(|id| app.model.row(id).map(|r| (id, r)));
     if let Some((id, row)) = selected {
+        // The larger preview once loaded; the row's thumbnail until then.
+        let preview = match &app.view.preview {
+            Some((p, t @ ThumbnailTexture::Ready(_))) if *p == id => Some(t),
+            _ => app.view.textures.get(&id),
+        };
         egui::Panel::right("details")
             .default_size(340.0)
             .show(ui, |ui| {
-                if let Some(c) = details_ui(ui, row, app.view.textures.get(&id)) {
-                    commands.send(c);
-                }
-            });
-    }
-    egui::CentralPanel::default().show(ui, |ui| {
-        if app.model.rows().is_empty() {
-            empty_ui(ui);
-            return;
-        }
-        egui::ScrollArea::vertical()
-            .auto_shrink([false, false])
-            .show(ui, |ui| {
-                for row in app.model.rows() {
-                    let selected = app.view.selected == Some(row.id);
-                    if let Some(c) = row_ui(ui, row, app.view.textures.get(&row.id), selected) {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    if let Some(c) = details_ui(ui, row, preview) {
                         commands.send(c);
                     }
-                    ui.add_space(4.0);
-                }
+                });
             });
-    });
+    }
+    let visible = egui::CentralPanel::default()
+        .show(ui, |ui| queue_ui(app, ui, &commands))
+        .inner;
+    app.sync_thumbnails(&ctx, visible);
     drop_overlay_ui(ui);
     quit_prompt_ui(app, &ctx, &commands);
     app.run_commands(&ctx);
+}
+
+/// The queue's rows; only those in view are laid out (rows have a fixed
+/// height). Returns the range of rows in view.
+fn queue_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) -> std::ops::Range<usize> {
+    let rows = app.model.rows();
+    if rows.is_empty() {
+        match adding_text(app) {
+            Some(text) => {
+                ui.centered_and_justified(|ui| ui.label(text));
+            }
+            None => empty_ui(ui),
+        }
+        return 0..0;
+    }
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show_rows(ui, ROW_HEIGHT, rows.len(), |ui, range| {
+            for row in &rows[range.clone()] {
+                let selected = app.view.selected == Some(row.id);
+                if let Some(c) = row_ui(ui, row, app.view.textures.get(&row.id), selected) {
+                    commands.send(c);
+                }
+            }
+            range
+        })
+        .inner
 }
 
 /// What the frame's input asks: files dropped, Ctrl+O, closing the window.
@@ -129,6 +150,18 @@ fn queue_controls_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     }
 }
 
+/// What adding files is doing: searching folders, or making rows.
+fn adding_text(app: &App) -> Option<String> {
+    let adding = &app.adding;
+    if adding.scans > 0 {
+        Some(format!("Scanning… {} found", adding.found))
+    } else if !adding.waiting.is_empty() {
+        Some(format!("Adding {} videos…", adding.waiting.len()))
+    } else {
+        None
+    }
+}
+
 fn footer_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     let t = app.model.totals(app.jobs_at_once());
     ui.horizontal(|ui| {
@@ -144,6 +177,10 @@ fn footer_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
         ));
         ui.separator();
         ui.label(format!("written {}", format::bytes(t.output_bytes)));
+        if let Some(text) = adding_text(app) {
+            ui.separator();
+            ui.label(text);
+        }
         if t.running + t.waiting > 0 {
             ui.separator();
             match t.time_left_s {

@@ -11,8 +11,9 @@ use super::preset_editor::PresetEditor;
 use super::queue_model::RowId;
 use super::quit::QuitPrompt;
 
-/// A thumbnail uploaded to the GPU, or why there is none.
+/// A thumbnail uploaded to the GPU, asked of the loader, or why there is none.
 pub enum ThumbnailTexture {
+    Loading,
     Ready(egui::TextureHandle),
     Failed(String),
 }
@@ -20,7 +21,11 @@ pub enum ThumbnailTexture {
 pub struct ViewState {
     /// The row whose details are shown.
     pub selected: Option<RowId>,
+    /// Row-sized thumbnails of the rows in view and a few around them;
+    /// the others are released and loaded again when scrolled back.
     pub textures: HashMap<RowId, ThumbnailTexture>,
+    /// The selected row's larger preview.
+    pub preview: Option<(RowId, ThumbnailTexture)>,
     /// Something the user must know (a store set aside), shown until dismissed.
     pub notice: Option<String>,
     /// The "Farm" window.
@@ -37,6 +42,9 @@ impl ViewState {
     /// Forgets what was shown of a row that left the queue.
     pub fn forget_row(&mut self, row: RowId) {
         self.textures.remove(&row);
+        if self.preview.as_ref().is_some_and(|(id, _)| *id == row) {
+            self.preview = None;
+        }
         if self.selected == Some(row) {
             self.selected = None;
         }

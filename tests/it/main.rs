@@ -8,6 +8,7 @@
 mod util;
 
 mod bad_inputs;
+mod colour;
 mod corpus;
 mod engine;
 mod farm;

@@ -194,7 +194,12 @@ fn hammer_child() {
 /// it said it did.
 fn hammer_and_kill(data: &Path, lines: usize) -> Vec<(String, u64)> {
     let mut child = Command::new(std::env::current_exe().expect("this test"))
-        .args(["--exact", "store_journal::hammer_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "store_journal::hammer_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(HAMMER_ENV, data)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

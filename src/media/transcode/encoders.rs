@@ -63,10 +63,12 @@ pub fn spawn_encoders<'scope, 'env>(
             .filter(|(parent, _)| **parent == Some(index))
             .map(|(_, sender)| sender.clone())
             .collect();
-        // A cascaded rendition gets pictures already upright.
+        // A cascaded rendition gets pictures already upright, in the
+        // colour renditions are written in.
         let timing = match parents[index] {
             Some(_) => SourceTiming {
                 rotation: Rotation::None,
+                colour: timing.colour.encoded(),
                 ..timing
             },
             None => timing,

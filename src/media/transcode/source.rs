@@ -7,6 +7,7 @@ use std::path::Path;
 use ffmpeg_next::{decoder, format, Rational};
 
 use crate::error::{Error, Result};
+use crate::media::colour::Colour;
 use crate::media::decode::{audio_decoder, first_audio_index, open_input, video_decoder};
 use crate::media::probe::{duration_s, stream_rotation};
 use crate::media::rendition_writer::SourceTiming;
@@ -48,6 +49,7 @@ impl<'a> Source<'a> {
             video_time_base: stream.time_base(),
             frame_rate,
             rotation: stream_rotation(&stream),
+            colour: Colour::of_decoder(&video),
         };
         let origin_us = start_time_us(&input);
         let expected_end_s = expected_video_end_s(&input, video_index);

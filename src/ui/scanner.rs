@@ -1,0 +1,171 @@
+//! Adding files without blocking the UI thread: a scanner thread walks the
+//! dropped folders, reads each file's device and inode and drops doubles
+//! (`files.rs`), records each file in the job store, and sends what it
+//! found in batches as it goes; the window adds rows from them within a
+//! budget per frame and shows "Scanning… N found" meanwhile.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+use vidprism::pipeline::{JobRequest, Waker};
+use vidprism::presets::Preset;
+use vidprism::store::{StoreError, StoreId};
+
+use super::files::walk_paths;
+use super::systems::SharedStore;
+
+/// Most files sent in one batch.
+const BATCH: usize = 256;
+/// Longest a found file waits before its batch is sent.
+const BATCH_AGE: Duration = Duration::from_millis(50);
+
+/// Files to add, with the presets and output folder chosen when they were
+/// given, and the store to record them in.
+pub struct Scan {
+    pub paths: Vec<PathBuf>,
+    pub presets: Vec<Preset>,
+    pub out_dir: PathBuf,
+    pub store: Option<SharedStore>,
+}
+
+/// A file to queue.
+pub struct Found {
+    pub request: JobRequest,
+    /// Its job in the store, or why it could not be recorded (`None`: the
+    /// queue is not remembered).
+    pub stored: Option<Result<StoreId, StoreError>>,
+}
+
+/// What the scanner says.
+pub enum ScanNews {
+    /// Files found, in order, ready to be queued.
+    Found(Vec<Found>),
+    /// One [`Scan`] is over.
+    Finished,
+}
+
+/// The scanner thread.
+pub struct Scanner {
+    requests: Option<Sender<Scan>>,
+    news: Receiver<ScanNews>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Scanner {
+    /// Starts the thread; `wake` is called after each message it sends.
+    pub fn start(wake: Waker) -> std::io::Result<Scanner> {
+        let (requests, request_rx) = unbounded::<Scan>();
+        let (news_tx, news) = unbounded();
+        let thread = std::thread::Builder::new()
+            .name("file scanner".into())
+            .spawn(move || {
+                for scan in request_rx {
+                    if run(scan, &news_tx, &wake).is_err() {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Scanner {
+            requests: Some(requests),
+            news,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn scan(&self, scan: Scan) {
+        if let Some(requests) = &self.requests {
+            let _ = requests.send(scan);
+        }
+    }
+
+    pub fn try_next(&self) -> Option<ScanNews> {
+        self.news.try_recv().ok()
+    }
+}
+
+impl Drop for Scanner {
+    fn drop(&mut self) {
+        // Closing the requests ends the thread after its current scan (or
+        // at its next send, once the window stopped listening).
+        self.requests = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Walks one scan, sending batches; `Err` when the window is gone.
+fn run(scan: Scan, news: &Sender<ScanNews>, wake: &Waker) -> Result<(), ()> {
+    let mut batch = Vec::new();
+    let mut since = Instant::now();
+    let mut gone = false;
+    let names: Vec<String> = scan.presets.iter().map(|p| p.name.clone()).collect();
+    let send = |batch: &mut Vec<Found>| -> bool {
+        let sent = news.send(ScanNews::Found(std::mem::take(batch))).is_ok();
+        wake();
+        sent
+    };
+    walk_paths(&scan.paths, &mut |input| {
+        if gone {
+            return;
+        }
+        let stored = scan.store.as_ref().map(|store| {
+            store.lock().add(
+                input.clone(),
+                names.clone(),
+                scan.presets.clone(),
+                scan.out_dir.clone(),
+            )
+        });
+        let request = JobRequest {
+            input,
+            presets: scan.presets.clone(),
+            out_dir: scan.out_dir.clone(),
+        };
+        batch.push(Found { request, stored });
+        if batch.len() >= BATCH || since.elapsed() >= BATCH_AGE {
+            gone = !send(&mut batch);
+            since = Instant::now();
+        }
+    });
+    if gone || (!batch.is_empty() && !send(&mut batch)) {
+        return Err(());
+    }
+    let finished = news.send(ScanNews::Finished).map_err(|_| ());
+    wake();
+    finished
+}
+
+/// Files being added: scans under way, how many files they found, and the
+/// found files not yet made rows.
+#[derive(Default)]
+pub struct Adding {
+    pub scans: usize,
+    pub found: usize,
+    pub waiting: VecDeque<Found>,
+}
+
+impl Adding {
+    /// Whether files are still being found or made rows.
+    pub fn is_busy(&self) -> bool {
+        self.scans > 0 || !self.waiting.is_empty()
+    }
+
+    /// Takes what the scanner sent.
+    pub fn take(&mut self, news: ScanNews) {
+        match news {
+            ScanNews::Found(files) => {
+                self.found += files.len();
+                self.waiting.extend(files);
+            }
+            ScanNews::Finished => {
+                self.scans = self.scans.saturating_sub(1);
+                if self.scans == 0 {
+                    self.found = 0;
+                }
+            }
+        }
+    }
+}
