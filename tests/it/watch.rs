@@ -28,8 +28,15 @@ struct Watching {
 impl Watching {
     /// Starts it on `dir` (the ledger in `data`, outputs in `out`) and waits
     /// until it says it is watching.
-    fn start(data: &Path, out: &Path, dir: &Path, flags: &[&str]) -> Watching {
+    fn start(
+        data: &Path,
+        out: &Path,
+        dir: &Path,
+        flags: &[&str],
+        env: &[(&str, &str)],
+    ) -> Watching {
         let mut child = vidprism()
+            .envs(env.iter().copied())
             .env(DATA_DIR_ENV, data)
             .args(["watch", "--json", "-p", "thumbnail", "-o"])
             .arg(out)
@@ -124,7 +131,17 @@ impl Watching {
         }
         std::thread::sleep(Duration::from_millis(50));
         let stderr = self.stderr_text();
-        (self.events, stderr)
+        (std::mem::take(&mut self.events), stderr)
+    }
+}
+
+/// A test that failed before `stop` leaves no watcher behind.
+impl Drop for Watching {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -170,11 +187,16 @@ impl Setup {
     }
 
     fn start(&self, flags: &[&str]) -> Watching {
+        self.start_with_env(flags, &[])
+    }
+
+    fn start_with_env(&self, flags: &[&str], env: &[(&str, &str)]) -> Watching {
         Watching::start(
             &self.fixture.path("data"),
             &self.fixture.out_dir(),
             &self.dir,
             flags,
+            env,
         )
     }
 
@@ -221,8 +243,20 @@ const BURST: usize = 500;
 
 #[test]
 fn a_burst_of_files_is_each_queued_once() {
+    burst(&[]);
+}
+
+/// With the engine's queues shrunk to 4, the loop keeps no more jobs open
+/// than they hold: a submit waiting on a full queue while the events that
+/// would empty it wait for the loop would hang here.
+#[test]
+fn a_burst_through_tiny_engine_queues_does_not_hang() {
+    burst(&[("VIDPRISM_QUEUE_CAPACITY", "4")]);
+}
+
+fn burst(env: &[(&str, &str)]) {
     let setup = Setup::new();
-    let mut watch = setup.start(&["--settle", "1", "--jobs", "2"]);
+    let mut watch = setup.start_with_env(&["--settle", "1", "--jobs", "2"], env);
     let names: Vec<PathBuf> = (0..BURST)
         .map(|i| setup.input(&format!("burst-{i:03}.mp4")))
         .collect();
