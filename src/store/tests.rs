@@ -102,23 +102,14 @@ fn a_store_from_another_version_is_set_aside() {
     );
 }
 
-/// A record is what events said, and a farm's came from other machines:
-/// recovery deletes only files directly in a folder the pipeline makes for
-/// the job, never a file a record names elsewhere.
-#[test]
-fn recovery_never_deletes_a_file_outside_the_jobs_own_folder() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let input = dir.path().join("clip.mp4");
+/// A store in `dir` with one job for `dir/clip.mp4` into `out`, bound to
+/// engine job 1 and started: what a crash interrupts.
+fn started_job(dir: &Path, out: &Path) -> (JobStore, StoreId) {
+    let input = dir.join("clip.mp4");
     std::fs::write(&input, b"video").unwrap();
-    let precious = dir.path().join("precious.txt");
-    std::fs::write(&precious, b"the user's").unwrap();
-    let mine = out.join("mine");
-    std::fs::create_dir_all(&mine).unwrap();
-    std::fs::write(mine.join("720p.mp4"), b"the user's video").unwrap();
-    let mut store = store_in(dir.path());
+    let mut store = store_in(dir);
     let id = store
-        .add(input.clone(), vec!["web".into()], Vec::new(), out.clone())
+        .add(input, vec!["web".into()], Vec::new(), out.to_path_buf())
         .unwrap();
     store.bind(id, 1);
     let started = EventKind::StageStarted(StageStarted {
@@ -126,6 +117,22 @@ fn recovery_never_deletes_a_file_outside_the_jobs_own_folder() {
         rendition: None,
     });
     store.apply(&event(1, started)).unwrap();
+    (store, id)
+}
+
+/// A record is what events said, and a farm's came from other machines:
+/// recovery deletes only files directly in a folder the pipeline makes for
+/// the job, never a file a record names elsewhere.
+#[test]
+fn recovery_never_deletes_a_file_outside_the_jobs_own_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (mut store, id) = started_job(dir.path(), &out);
+    let precious = dir.path().join("precious.txt");
+    std::fs::write(&precious, b"the user's").unwrap();
+    let mine = out.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("720p.mp4"), b"the user's video").unwrap();
     // Outputs named outside any folder of the job's (as a hostile farm
     // message once could make a submitter record).
     for path in [precious.clone(), mine.join("720p.mp4")] {
@@ -152,18 +159,7 @@ fn recovery_never_deletes_a_file_outside_the_jobs_own_folder() {
 fn recovery_requeues_interrupted_jobs_and_cleans_only_their_files() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let input = dir.path().join("clip.mp4");
-    std::fs::write(&input, b"video").unwrap();
-    let mut store = store_in(dir.path());
-    let id = store
-        .add(input.clone(), vec!["web".into()], Vec::new(), out.clone())
-        .unwrap();
-    store.bind(id, 1);
-    let started = EventKind::StageStarted(StageStarted {
-        stage: crate::pipeline::Stage::Probe,
-        rendition: None,
-    });
-    store.apply(&event(1, started)).unwrap();
+    let (mut store, id) = started_job(dir.path(), &out);
     let job_dir = out.join("clip");
     std::fs::create_dir_all(&job_dir).unwrap();
     let thumb = job_dir.join("thumbnail.jpg");
