@@ -76,16 +76,18 @@ impl SourceStamp {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobRecord {
     pub id: StoreId,
+    #[serde(with = "crate::path_json")]
     pub input: PathBuf,
     /// The names the user picked, for display.
     pub preset_names: Vec<String>,
     /// The presets as resolved when queued, so a re-run makes the same
     /// outputs even if a user preset was edited or deleted since.
     pub presets: Vec<Preset>,
+    #[serde(with = "crate::path_json")]
     pub out_dir: PathBuf,
     pub state: JobState,
     /// The folder this job's current attempt wrote into, once known.
-    #[serde(default)]
+    #[serde(default, with = "crate::path_json::option")]
     pub job_dir: Option<PathBuf>,
     /// The thumbnail, as its `thumbnail_ready` event described it.
     #[serde(default)]

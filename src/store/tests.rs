@@ -2,7 +2,7 @@
 //! older stores set aside, recovery after a crash.
 
 use super::*;
-use crate::pipeline::{Event, EventKind, JobDone, StageStarted, Thumbnail};
+use crate::pipeline::{Event, EventKind, JobDone, Output, StageStarted, Thumbnail};
 
 fn event(job: JobId, kind: EventKind) -> Event {
     Event { job, t_ms: 0, kind }
@@ -102,15 +102,14 @@ fn a_store_from_another_version_is_set_aside() {
     );
 }
 
-#[test]
-fn recovery_requeues_interrupted_jobs_and_cleans_only_their_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let input = dir.path().join("clip.mp4");
+/// A store in `dir` with one job for `dir/clip.mp4` into `out`, bound to
+/// engine job 1 and started: what a crash interrupts.
+fn started_job(dir: &Path, out: &Path) -> (JobStore, StoreId) {
+    let input = dir.join("clip.mp4");
     std::fs::write(&input, b"video").unwrap();
-    let mut store = store_in(dir.path());
+    let mut store = store_in(dir);
     let id = store
-        .add(input.clone(), vec!["web".into()], Vec::new(), out.clone())
+        .add(input, vec!["web".into()], Vec::new(), out.to_path_buf())
         .unwrap();
     store.bind(id, 1);
     let started = EventKind::StageStarted(StageStarted {
@@ -118,6 +117,49 @@ fn recovery_requeues_interrupted_jobs_and_cleans_only_their_files() {
         rendition: None,
     });
     store.apply(&event(1, started)).unwrap();
+    (store, id)
+}
+
+/// A record is what events said, and a farm's came from other machines:
+/// recovery deletes only files directly in a folder the pipeline makes for
+/// the job, never a file a record names elsewhere.
+#[test]
+fn recovery_never_deletes_a_file_outside_the_jobs_own_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (mut store, id) = started_job(dir.path(), &out);
+    let precious = dir.path().join("precious.txt");
+    std::fs::write(&precious, b"the user's").unwrap();
+    let mine = out.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("720p.mp4"), b"the user's video").unwrap();
+    // Outputs named outside any folder of the job's (as a hostile farm
+    // message once could make a submitter record).
+    for path in [precious.clone(), mine.join("720p.mp4")] {
+        let done = EventKind::RenditionDone(Output {
+            rendition: "720p".into(),
+            path,
+            width: 1,
+            height: 1,
+            bytes: 1,
+        });
+        store.apply(&event(1, done)).unwrap();
+    }
+    drop(store);
+    let mut store = store_in(dir.path());
+    assert_eq!(store.recover().unwrap().rerun, vec![id]);
+    assert_eq!(std::fs::read(&precious).unwrap(), b"the user's");
+    assert_eq!(
+        std::fs::read(mine.join("720p.mp4")).unwrap(),
+        b"the user's video"
+    );
+}
+
+#[test]
+fn recovery_requeues_interrupted_jobs_and_cleans_only_their_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (mut store, id) = started_job(dir.path(), &out);
     let job_dir = out.join("clip");
     std::fs::create_dir_all(&job_dir).unwrap();
     let thumb = job_dir.join("thumbnail.jpg");
@@ -598,4 +640,27 @@ fn the_previous_versions_file_is_read_once_as_the_first_snapshot() {
     let reopened = reopen(store, dir.path());
     assert_eq!(reopened.jobs().len(), 3);
     assert!(reopened.warning().is_none());
+}
+
+/// A source whose name is not UTF-8 is stored and read back byte for byte
+/// (it used to be lost: its record could not be written as JSON).
+#[cfg(unix)]
+#[test]
+fn a_source_name_that_is_not_utf8_survives_a_restart() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.mp4"));
+    std::fs::write(&input, b"video").unwrap();
+    let mut store = store_in(dir.path());
+    let id = store
+        .add(
+            input.clone(),
+            vec!["web".into()],
+            Vec::new(),
+            dir.path().join("out"),
+        )
+        .unwrap();
+    let store = reopen(store, dir.path());
+    assert!(store.warning().is_none());
+    assert_eq!(store.job(id).unwrap().input, input);
 }

@@ -102,7 +102,22 @@ fn a_job_interrupted_mid_transcode_is_run_again_by_the_restored_window() {
     step_until(&mut harness, Duration::from_secs(60), "progress", |app| {
         app.model.rows()[0].progress() > 0.0 && app.model.rows()[0].thumbnail.is_some()
     });
-    let store_at_kill = std::fs::read(fx.store_path()).expect("store written");
+    // The store is its snapshot and its journal: keep both as they are.
+    let store_dir = fx.store_path().parent().unwrap().to_path_buf();
+    let store_at_kill: Vec<(std::path::PathBuf, Vec<u8>)> = std::fs::read_dir(&store_dir)
+        .expect("store folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("jobs.json") && !name.ends_with(".lock")
+        })
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    assert!(!store_at_kill.is_empty(), "store written");
     let thumb = harness.state().model.rows()[0]
         .thumbnail
         .clone()
@@ -110,7 +125,16 @@ fn a_job_interrupted_mid_transcode_is_run_again_by_the_restored_window() {
         .path;
     let thumb_bytes = std::fs::read(&thumb).expect("thumbnail written");
     drop(harness);
-    std::fs::write(fx.store_path(), store_at_kill).unwrap();
+    // Only what was there at the kill: nothing a clean close wrote since.
+    for entry in std::fs::read_dir(&store_dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("jobs.json") && !name.ends_with(".lock") {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
+    for (path, bytes) in &store_at_kill {
+        std::fs::write(path, bytes).unwrap();
+    }
     std::fs::create_dir_all(thumb.parent().unwrap()).unwrap();
     std::fs::write(&thumb, thumb_bytes).unwrap();
     let leftover = thumb.with_file_name(format!(".360p.mp4{TEMP_MARKER}"));

@@ -243,7 +243,10 @@ fn hostile_news_never_makes_the_submitter_take_a_folder() {
             "+OK"
         );
     }
-    let output = submitter.wait_with_output_timeout();
+    exit_within(&mut submitter, Duration::from_secs(60), "the submitter");
+    let mut output = Vec::new();
+    std::io::Read::read_to_end(&mut submitter.stdout.take().expect("stdout"), &mut output)
+        .expect("read");
     let text = String::from_utf8_lossy(&output);
     assert!(
         text.contains("job_failed") && text.contains("boom"),
@@ -255,26 +258,4 @@ fn hostile_news_never_makes_the_submitter_take_a_folder() {
     );
     assert_eq!(snapshot(&precious), before, "a user file changed");
     assert!(precious.join("keep.txt").exists());
-}
-
-trait WaitOutput {
-    fn wait_with_output_timeout(&mut self) -> Vec<u8>;
-}
-
-impl WaitOutput for std::process::Child {
-    /// Its stdout once it exits, killing it after a minute instead of hanging.
-    fn wait_with_output_timeout(&mut self) -> Vec<u8> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while self.try_wait().expect("wait").is_none() {
-            if Instant::now() > deadline {
-                let _ = self.kill();
-                panic!("the submitter did not end");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut self.stdout.take().expect("stdout"), &mut out)
-            .expect("read");
-        out
-    }
 }

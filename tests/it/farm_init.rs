@@ -4,13 +4,13 @@
 //! the other may do (raw NATS protocol, verbose: the server answers every
 //! command with +OK or -ERR).
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::util::nats::Worker;
-use crate::util::nats_server::NatsServer;
+use crate::util::nats_server::{wait_for_port, NatsServer};
 use crate::util::raw_nats::RawNats;
 use crate::util::*;
 
@@ -86,15 +86,7 @@ fn init_farm(dir: &Path) -> Farm {
         .stderr(std::fs::File::create(&log).expect("log file"))
         .spawn()
         .expect("nats-server is installed");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "nats-server did not start on the written configuration: {}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_port(port, &log);
     Farm {
         child,
         port,

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::util::*;
 use vidprism::output::TEMP_MARKER;
@@ -31,17 +31,11 @@ fn a_reader_that_leaves_after_one_line_ends_the_run_quietly_with_status_0() {
     // The reader leaves: the pipe's read end closes, the next write fails.
     drop(stdout);
 
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for vidprism") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("vidprism still runs 120 s after its reader left");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = exit_within(
+        &mut child,
+        Duration::from_secs(120),
+        "vidprism after its reader left",
+    );
     let stderr = std::fs::read_to_string(&stderr_log).unwrap_or_default();
     assert_eq!(status.code(), Some(0), "stderr: {stderr}");
     assert!(stderr.is_empty(), "a quiet exit, got: {stderr}");

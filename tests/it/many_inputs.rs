@@ -6,7 +6,7 @@
 
 use std::io::Read;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::util::*;
 
@@ -33,17 +33,11 @@ fn twenty_thousand_inputs_with_shrunk_queues_all_end() {
         stdout.read_to_string(&mut text).expect("read events");
         text
     });
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("process did not finish: it waits on a full queue");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = exit_within(
+        &mut child,
+        Duration::from_secs(300),
+        "process with shrunk queues (it waits on a full queue)",
+    );
     let text = reader.join().expect("reader");
     assert_eq!(status.code(), Some(1), "every input fails");
     let failed = text

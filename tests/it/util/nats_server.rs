@@ -32,16 +32,22 @@ fn spawn(port: u16, dir: &std::path::Path, extra: &[String]) -> Child {
         .stderr(std::fs::File::create(&log).expect("log file"))
         .spawn()
         .expect("nats-server is installed (make test installs it: Debian package nats-server)");
+    wait_for_port(port, &log);
+    child
+}
+
+/// Waits until a nats-server takes connections on `port`; fails with its
+/// log (`log`) if it does not within 15 s.
+pub fn wait_for_port(port: u16, log: &std::path::Path) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
             Instant::now() < deadline,
             "nats-server did not start: {}",
-            std::fs::read_to_string(&log).unwrap_or_default()
+            std::fs::read_to_string(log).unwrap_or_default()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    child
 }
 
 impl NatsServer {
