@@ -80,3 +80,6 @@ echo
 echo "thumbnail latency, queued -> thumbnail_ready (ms): idle, with 3 jobs transcoding (target <= 100)"
 target/release/examples/thumbnail_latency "$SRC10" "$WORK/out-latency" 3 "$ROUNDS"
 rm -rf "$WORK/out-latency"
+
+# The job store's cost: bytes per job and `process --store` against `process`.
+sh scripts/bench_store.sh

@@ -43,7 +43,7 @@ pub const JOURNAL_SUFFIX: &str = ".journal";
 
 /// The journal is compacted into the snapshot when it is this many times
 /// larger than the snapshot ...
-const COMPACT_FACTOR: u64 = 2;
+const COMPACT_FACTOR: u64 = 4;
 /// ... and at least this large.
 const COMPACT_MIN_BYTES: u64 = 256 * 1024;
 
