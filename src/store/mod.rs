@@ -7,6 +7,10 @@
 //! [`JobStore::recover`] turns jobs that were queued or running when the
 //! process died back into queued jobs, after cleaning up what their
 //! interrupted attempt left.
+//!
+//! On disk the store is a snapshot (`snapshot.rs`) and a journal of the
+//! changes since (`journal.rs`), so a change costs one appended line, not a
+//! rewrite of every job; `open` replays the journal and compacts it.
 
 mod cleanup;
 mod contents;
