@@ -87,3 +87,6 @@ cargo test --release --quiet --bin vidprism ui::tests_scale::bench_ten_thousand_
   -- --ignored --nocapture 2>/dev/null | grep '^window,'
 
 sh scripts/bench-watch.sh "$BIN" "$WORK/watch" "$ROUNDS"
+
+# The job store's cost: bytes per job and `process --store` against `process`.
+sh scripts/bench_store.sh

@@ -7,6 +7,10 @@
 //! [`JobStore::recover`] turns jobs that were queued or running when the
 //! process died back into queued jobs, after cleaning up what their
 //! interrupted attempt left.
+//!
+//! On disk the store is a snapshot (`snapshot.rs`) and a journal of the
+//! changes since (`journal.rs`), so a change costs one appended line, not a
+//! rewrite of every job; `open` replays the journal and compacts it.
 
 mod cleanup;
 mod contents;
@@ -43,7 +47,7 @@ pub const JOURNAL_SUFFIX: &str = ".journal";
 
 /// The journal is compacted into the snapshot when it is this many times
 /// larger than the snapshot ...
-const COMPACT_FACTOR: u64 = 2;
+const COMPACT_FACTOR: u64 = 4;
 /// ... and at least this large.
 const COMPACT_MIN_BYTES: u64 = 256 * 1024;
 
