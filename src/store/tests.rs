@@ -466,7 +466,7 @@ fn the_journal_is_compacted_when_it_outgrows_the_snapshot() {
         last_len = len;
         let snapshot = std::fs::metadata(dir.path().join(STORE_FILE)).map_or(0, |m| m.len());
         assert!(
-            len <= (2 * snapshot).max(2_000) + 1_000,
+            len <= (COMPACT_FACTOR * snapshot).max(2_000) + 1_000,
             "journal {len} B, snapshot {snapshot} B"
         );
     }
