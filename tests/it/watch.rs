@@ -123,7 +123,11 @@ impl Watching {
         let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
         // SAFETY: sending a signal to our own child process.
         unsafe { libc::kill(pid, libc::SIGTERM) };
-        let status = self.child.wait().expect("watch exits");
+        let status = exit_within(
+            &mut self.child,
+            Duration::from_secs(30),
+            "watch stops on SIGTERM",
+        );
         assert!(status.success(), "watch exits cleanly: {status:?}");
         // The reader thread ends at the pipe's end.
         while let Ok(event) = self.lines.recv_timeout(Duration::from_secs(5)) {
