@@ -123,7 +123,11 @@ impl Watching {
         let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
         // SAFETY: sending a signal to our own child process.
         unsafe { libc::kill(pid, libc::SIGTERM) };
-        let status = self.child.wait().expect("watch exits");
+        let status = exit_within(
+            &mut self.child,
+            Duration::from_secs(30),
+            "watch stops on SIGTERM",
+        );
         assert!(status.success(), "watch exits cleanly: {status:?}");
         // The reader thread ends at the pipe's end.
         while let Ok(event) = self.lines.recv_timeout(Duration::from_secs(5)) {
@@ -470,4 +474,49 @@ fn a_watched_folder_feeds_a_farm() {
         .expect("path")
         .to_owned();
     assert!(Path::new(&thumbnail).is_file(), "{thumbnail}");
+}
+
+#[test]
+fn recursive_watching_finds_new_subfolders_and_folders_moved_in() {
+    let setup = Setup::new();
+    let mut watch = setup.start(&["--settle", "1", "--recursive"]);
+    let made = setup.input("made");
+    std::fs::create_dir(&made).expect("subfolder");
+    std::fs::copy(&setup.clip, made.join("a.mp4")).expect("copy");
+    let outside = setup.fixture.path("batch");
+    std::fs::create_dir(&outside).expect("folder");
+    std::fs::copy(&setup.clip, outside.join("b.mp4")).expect("copy");
+    std::fs::rename(&outside, setup.input("batch")).expect("move in");
+    watch.until(Duration::from_secs(30), |e| of(e, "job_done").len() >= 2);
+    watch.settle_for(Duration::from_millis(1500));
+    let (events, _) = watch.stop();
+    assert_eq!(
+        count_by_input(&events, "queued"),
+        HashMap::from([
+            (made.join("a.mp4"), 1),
+            (setup.input("batch").join("b.mp4"), 1)
+        ])
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_name_that_is_not_utf8_is_done_once_across_a_restart() {
+    use std::os::unix::ffi::OsStrExt;
+    let setup = Setup::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.mp4");
+    std::fs::copy(&setup.clip, setup.dir.join(name)).expect("copy");
+    let mut watch = setup.start(&["--settle", "1"]);
+    watch.until(Duration::from_secs(30), |e| !of(e, "job_done").is_empty());
+    let (events, _) = watch.stop();
+    let queued = of(&events, "queued");
+    assert_eq!(queued.len(), 1);
+    let hex = queued[0]["input"]["bytes_hex"]
+        .as_str()
+        .expect("exact bytes");
+    assert!(hex.ends_with("636166e92e6d7034"), "{hex}");
+    let mut watch = setup.start(&["--settle", "1"]);
+    watch.settle_for(Duration::from_millis(2500));
+    let (events, _) = watch.stop();
+    assert!(of(&events, "queued").is_empty(), "done before: {events:?}");
 }
