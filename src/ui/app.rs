@@ -145,6 +145,7 @@ impl App {
             Command::SetTranscodeJobs(n) => self.set_transcode_jobs(n),
             Command::SetPaused(paused) => self.set_paused(paused),
             Command::ClearFinished => self.clear_finished(),
+            Command::RemoveSelectedEnded => self.remove_selected_ended(),
             Command::DismissNotice => self.view.notice = None,
             Command::Presets(command) => self.handle_presets(command),
             Command::Farm(command) => self.handle_farm(command),
@@ -257,6 +258,19 @@ impl App {
         self.forget(row);
         self.model.remove(row);
         self.view.forget_row(row);
+    }
+
+    /// Removes the selected row if it ended; nothing else.
+    fn remove_selected_ended(&mut self) {
+        let ended = self
+            .view
+            .selected
+            .and_then(|id| self.model.row(id))
+            .filter(|row| row.status.is_final())
+            .map(|row| row.id);
+        if let Some(id) = ended {
+            self.remove(id);
+        }
     }
 
     pub fn set_presets(&mut self, names: Vec<String>) {

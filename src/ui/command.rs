@@ -32,6 +32,9 @@ pub enum Command {
     SetPaused(bool),
     /// Removes every ended row from the queue and the store.
     ClearFinished,
+    /// Removes the selected row if it ended (the Delete key); a row still
+    /// waiting or running stays.
+    RemoveSelectedEnded,
     DismissNotice,
     Presets(PresetCommand),
     Farm(FarmCommand),

@@ -32,6 +32,8 @@ mod test_fixture;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_a11y;
+#[cfg(test)]
 mod tests_commands;
 #[cfg(test)]
 mod tests_farm;

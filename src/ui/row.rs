@@ -28,10 +28,19 @@ pub fn row_ui(
     selected: bool,
 ) -> Option<RowCommand> {
     let mut action = None;
+    // The whole row is one control: Tab reaches it, a click (or Enter or
+    // Space while focused) selects it, and a screen reader reads its name,
+    // status and progress. The widgets drawn on it stay controls of their own.
     let (rect, response) = ui.allocate_exact_size(
         egui::vec2(ui.available_width(), ROW_HEIGHT),
-        egui::Sense::hover(),
+        egui::Sense::click(),
     );
+    response.widget_info(|| {
+        egui::WidgetInfo::selected(egui::Role::ListItem, true, selected, row_summary(row))
+    });
+    if response.clicked() {
+        action = Some(RowCommand::Select(row.id));
+    }
     let visuals = ui.visuals();
     let fill = if selected {
         visuals.selection.bg_fill.gamma_multiply(0.25)
@@ -42,7 +51,8 @@ pub fn row_ui(
     let dragged_over = response
         .dnd_hover_payload::<RowId>()
         .is_some_and(|d| *d != row.id);
-    let stroke = if dragged_over {
+    // A keyboard user sees which row has focus.
+    let stroke = if dragged_over || response.has_focus() {
         visuals.selection.stroke
     } else {
         visuals.widgets.noninteractive.bg_stroke
@@ -100,6 +110,16 @@ pub fn row_ui(
     action
 }
 
+/// What a screen reader says of a row: its name, status, and how far it
+/// got while running, e.g. "clip.mp4, Running, 42%".
+pub fn row_summary(row: &Row) -> String {
+    let mut text = format!("{}, {}", row.name(), row.status.label());
+    if row.status == RowStatus::Running {
+        text.push_str(&format!(", {:.0}%", row.progress() * 100.0));
+    }
+    text
+}
+
 /// The row's one line of news: progress while it runs, why it failed, or
 /// what it wrote. Each rendition is in the details panel.
 fn news_ui(ui: &mut egui::Ui, row: &Row) {
@@ -114,10 +134,16 @@ fn news_ui(ui: &mut egui::Ui, row: &Row) {
             if let Some(eta) = row.eta_s() {
                 text.push_str(&format!(" · {} left", format::duration(eta)));
             }
-            ui.add(
+            let bar = ui.add(
                 egui::ProgressBar::new(fraction as f32)
                     .desired_width(260.0)
-                    .text(text),
+                    .text(text.clone()),
+            );
+            // Named for its video; the bar gives its value (percent).
+            progress_info(
+                &bar,
+                fraction,
+                &format!("Progress of {}: {text}", row.name()),
             );
         }
         RowStatus::Done => {
@@ -136,6 +162,16 @@ fn news_ui(ui: &mut egui::Ui, row: &Row) {
         }
         RowStatus::Queued | RowStatus::Probing | RowStatus::Cancelled => {}
     }
+}
+
+/// Names a progress bar for screen readers, keeping its value: the
+/// percentage done, as egui's own bar reports it.
+fn progress_info(bar: &egui::Response, fraction: f64, label: &str) {
+    bar.widget_info(|| {
+        let mut info = egui::WidgetInfo::labeled(egui::Role::ProgressIndicator, true, label);
+        info.value = Some((fraction.clamp(0.0, 1.0) * 100.0).floor());
+        info
+    });
 }
 
 /// Rows that have not started can change their turn.
@@ -239,11 +275,12 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
                     if let Some(eta) = eta_s {
                         text.push_str(&format!(" · {} left", format::duration(*eta)));
                     }
-                    ui.add(
+                    let bar = ui.add(
                         egui::ProgressBar::new(*fraction as f32)
                             .desired_width(200.0)
-                            .text(text),
+                            .text(text.clone()),
                     );
+                    progress_info(&bar, *fraction, &format!("Progress of {}: {text}", r.name));
                 }
                 RenditionStatus::Done(output) => {
                     ui.label(format!(

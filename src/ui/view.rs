@@ -17,7 +17,7 @@ use super::view_state::ThumbnailTexture;
 pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
     let ctx = ui.ctx().clone();
     let commands = app.commands();
-    input_ui(ui, &commands);
+    input_ui(ui, app.paused, &commands);
     app.run_commands(&ctx);
 
     egui::Panel::top("settings").show(ui, |ui| {
@@ -86,8 +86,9 @@ fn queue_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) -> std::ops:
         .inner
 }
 
-/// What the frame's input asks: files dropped, Ctrl+O, closing the window.
-fn input_ui(ui: &mut egui::Ui, commands: &CommandSender) {
+/// What the frame's input asks: files dropped, the keyboard shortcuts,
+/// closing the window.
+fn input_ui(ui: &mut egui::Ui, paused: bool, commands: &CommandSender) {
     let dropped: Vec<std::path::PathBuf> = ui.input(|i| {
         i.raw
             .dropped_files
@@ -101,7 +102,24 @@ fn input_ui(ui: &mut egui::Ui, commands: &CommandSender) {
     if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
         commands.send(Command::OpenAddDialog);
     }
+    shortcut_input(ui.ctx(), paused, commands);
     close_request_input(ui.ctx(), commands);
+}
+
+/// Space pauses or resumes the queue unless a control has the keyboard
+/// (Space then types, or presses the focused button or row). Delete
+/// removes the selected row once it ended, unless a text field has focus.
+fn shortcut_input(ctx: &egui::Context, paused: bool, commands: &CommandSender) {
+    if !ctx.egui_wants_keyboard_input()
+        && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Space))
+    {
+        commands.send(Command::SetPaused(!paused));
+    }
+    if !ctx.text_edit_focused()
+        && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Delete))
+    {
+        commands.send(Command::RemoveSelectedEnded);
+    }
 }
 
 fn empty_ui(ui: &mut egui::Ui) {
