@@ -68,7 +68,14 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     )?;
     let stop = Arc::new(AtomicBool::new(false));
     let stopper = Arc::clone(&stop);
-    ctrlc::set_handler(move || stopper.store(true, Ordering::SeqCst)).context("handling Ctrl+C")?;
+    // The first Ctrl+C cancels the running jobs and waits for their end
+    // (temporary files removed); a second one leaves at once.
+    ctrlc::set_handler(move || {
+        if stopper.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    })
+    .context("handling Ctrl+C")?;
     // With --poll the scans alone find the files (the events of a network
     // mount are not to be trusted).
     let source = match args.poll {
