@@ -12,7 +12,7 @@ use egui_kittest::Harness;
 use vidprism::output::TEMP_MARKER;
 use vidprism::pipeline::{Event, EventKind, Stage};
 use vidprism::presets::find_preset;
-use vidprism::store::{JobState, JobStore, STORE_FILE};
+use vidprism::store::{JobState, JobStore, JOURNAL_SUFFIX, STORE_FILE};
 
 use super::app::App;
 use super::queue_model::RowStatus;
@@ -100,7 +100,12 @@ fn a_job_interrupted_mid_transcode_is_run_again_by_the_restored_window() {
     step_until(&mut harness, Duration::from_secs(60), "progress", |app| {
         app.model.rows()[0].progress() > 0.0 && app.model.rows()[0].thumbnail.is_some()
     });
-    let store_at_kill = std::fs::read(fx.store_path()).expect("store written");
+    // The store is a snapshot and a journal of the changes since.
+    let journal = fx
+        .store_path()
+        .with_file_name(format!("{STORE_FILE}{JOURNAL_SUFFIX}"));
+    let snapshot_at_kill = std::fs::read(fx.store_path()).ok();
+    let store_at_kill = std::fs::read(&journal).expect("store written");
     let thumb = harness.state().model.rows()[0]
         .thumbnail
         .clone()
@@ -108,7 +113,13 @@ fn a_job_interrupted_mid_transcode_is_run_again_by_the_restored_window() {
         .path;
     let thumb_bytes = std::fs::read(&thumb).expect("thumbnail written");
     drop(harness);
-    std::fs::write(fx.store_path(), store_at_kill).unwrap();
+    match snapshot_at_kill {
+        Some(bytes) => std::fs::write(fx.store_path(), bytes).unwrap(),
+        None => {
+            let _ = std::fs::remove_file(fx.store_path());
+        }
+    }
+    std::fs::write(&journal, store_at_kill).unwrap();
     std::fs::create_dir_all(thumb.parent().unwrap()).unwrap();
     std::fs::write(&thumb, thumb_bytes).unwrap();
     let leftover = thumb.with_file_name(format!(".360p.mp4{TEMP_MARKER}"));
