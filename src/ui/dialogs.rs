@@ -77,7 +77,7 @@ impl Dialogs {
     }
 
     /// Runs `dialog` on a thread named `name`; sends what it answers and
-    /// wakes the window.
+    /// wakes the window. Unit tests only record `name` in `asked`.
     fn spawn(&self, name: &str, dialog: impl FnOnce() -> Option<Command> + Send + 'static) {
         if cfg!(test) {
             self.asked.borrow_mut().push(name.into());
