@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use crate::media::geometry::{even_size, scale_to_short_side, Size};
 use crate::output::sanitize_name;
-use crate::presets::{Preset, RenditionSpec, SizeSpec};
+use crate::presets::{MetadataRule, Preset, RenditionSpec, SizeSpec};
 
 /// A rendition to make.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,6 +16,8 @@ pub struct PlannedRendition {
     pub file_name: String,
     pub spec: RenditionSpec,
     pub size: Size,
+    /// Its preset's rule for the source's tags.
+    pub metadata: MetadataRule,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -82,6 +84,7 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
                 file_name,
                 spec: spec.clone(),
                 size,
+                metadata: preset.metadata,
             });
         }
     }

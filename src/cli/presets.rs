@@ -70,8 +70,12 @@ pub fn run(args: PresetsArgs) -> anyhow::Result<ExitCode> {
     }
     for l in &listed {
         let description = l.preset.map(|p| p.description.as_str()).unwrap_or("");
+        let metadata = l
+            .preset
+            .map(|p| format!(" [metadata: {}]", p.metadata.key()))
+            .unwrap_or_default();
         let tag = if l.source == "user" { " (user)" } else { "" };
-        println!("{:<10} {description}{tag}", l.name);
+        println!("{:<10} {description}{metadata}{tag}", l.name);
         for problem in &l.problems {
             let path = l.path.map(|p| p.display().to_string()).unwrap_or_default();
             println!("{:<10}   invalid: {path}: {problem}", "");
@@ -94,10 +98,11 @@ fn check(file: &Path) -> ExitCode {
             let missing = missing_encoders(&preset);
             if missing.is_empty() {
                 println!(
-                    "{}: ok: preset {:?}, {} renditions",
+                    "{}: ok: preset {:?}, {} renditions, metadata {}",
                     file.display(),
                     preset.name,
-                    preset.renditions.len()
+                    preset.renditions.len(),
+                    preset.metadata.key()
                 );
                 return ExitCode::SUCCESS;
             }

@@ -13,6 +13,7 @@ mod filter;
 mod frame_ref;
 pub mod geometry;
 mod hdr;
+mod metadata;
 mod plain_file;
 mod probe;
 mod rendition_writer;

@@ -13,9 +13,10 @@ use super::colour::Colour;
 use super::filter::Filter;
 use super::frame_ref::video_ref;
 use super::geometry::{Rotation, Size};
+use super::metadata::SourceMetadata;
 use super::plain_file;
 use crate::error::{Error, Result};
-use crate::presets::{Container, Quality, RenditionSpec, VideoCodec};
+use crate::presets::{Container, MetadataRule, Quality, RenditionSpec, VideoCodec};
 
 /// What a writer needs to know about the streams it is fed.
 #[derive(Clone, Copy)]
@@ -25,6 +26,16 @@ pub struct SourceTiming {
     pub rotation: Rotation,
     /// How the pictures' values are to be read.
     pub colour: Colour,
+}
+
+/// What a writer takes from the source besides its pictures and sound.
+#[derive(Clone, Copy)]
+pub struct WriterSource<'a> {
+    pub timing: &'a SourceTiming,
+    /// Tags and chapters, filtered by the rendition's rule when written.
+    pub metadata: &'a SourceMetadata,
+    /// The source's audio stream, when the rendition copies it.
+    pub audio: Option<&'a AudioCopySource>,
 }
 
 struct VideoLane {
@@ -112,10 +123,15 @@ impl RenditionWriter {
         path: &Path,
         spec: &RenditionSpec,
         size: Size,
-        timing: &SourceTiming,
+        metadata: MetadataRule,
         threads: usize,
-        audio: Option<&AudioCopySource>,
+        source: WriterSource<'_>,
     ) -> Result<RenditionWriter> {
+        let WriterSource {
+            timing,
+            metadata: tags,
+            audio,
+        } = source;
         let write_err = |e: ffmpeg_next::Error| Error::Write {
             path: path.to_path_buf(),
             reason: e.to_string(),
@@ -137,9 +153,17 @@ impl RenditionWriter {
             None => None,
         };
 
+        let metadata_keys = tags
+            .write_into(&mut output, metadata, spec.container)
+            .map_err(write_err)?;
         let mut header_opts = Dictionary::new();
         if spec.container == Container::Mp4 {
-            header_opts.set("movflags", "+faststart");
+            let flags = if metadata_keys {
+                "+faststart+use_metadata_tags"
+            } else {
+                "+faststart"
+            };
+            header_opts.set("movflags", flags);
         }
         output.write_header_with(header_opts).map_err(write_err)?;
         let mut writer = RenditionWriter {

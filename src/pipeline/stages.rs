@@ -202,6 +202,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         .map(|(r, s)| RenditionTarget {
             spec: r.spec.clone(),
             size: r.size,
+            metadata: r.metadata,
             temp_path: s.temp_path().to_path_buf(),
         })
         .collect();

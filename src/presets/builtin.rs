@@ -1,7 +1,9 @@
 //! The built-in presets of the design: web, webm, hevc, av1 and thumbnail.
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
-use super::model::{AudioSpec, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailSpec};
+use super::model::{
+    AudioSpec, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailSpec,
+};
 
 /// The preset used when none is named.
 pub const DEFAULT_PRESET: &str = "web";
@@ -35,12 +37,22 @@ impl Family {
     }
 }
 
+/// The built-in presets. Their metadata rule is privacy-minded: the web
+/// ladders (web, webm, av1) and the thumbnail keep the date, camera and
+/// title but never the location, since what they make is published; the
+/// `hevc` ladder, whose top rung keeps the source's 4K size and is the one
+/// to archive a phone's clips with, keeps everything.
 pub fn builtin_presets() -> Vec<Preset> {
     let preset = |name: &str, description: &str, renditions| Preset {
         name: name.to_owned(),
         description: description.to_owned(),
         thumbnail: ThumbnailSpec::default(),
         renditions,
+        metadata: MetadataRule::NoLocation,
+    };
+    let archive = |p: Preset| Preset {
+        metadata: MetadataRule::Keep,
+        ..p
     };
     vec![
         preset(
@@ -67,7 +79,7 @@ pub fn builtin_presets() -> Vec<Preset> {
             }
             .ladder(&[1080, 720, 480]),
         ),
-        preset(
+        archive(preset(
             "hevc",
             "2160p, 1080p, 720p H.265/AAC MP4 (hvc1, plays in Safari)",
             Family {
@@ -78,7 +90,7 @@ pub fn builtin_presets() -> Vec<Preset> {
                 audio: AudioCodec::Aac,
             }
             .ladder(&[2160, 1080, 720]),
-        ),
+        )),
         preset(
             "av1",
             "1080p, 720p AV1/Opus MP4 (SVT-AV1)",
@@ -115,6 +127,18 @@ mod tests {
         let names: Vec<_> = web.renditions.iter().map(|r| r.file_name()).collect();
         assert_eq!(names, ["1080p.mp4", "720p.mp4", "480p.mp4", "360p.mp4"]);
         assert!(web.renditions.iter().all(|r| r.video == VideoCodec::H264));
+    }
+
+    #[test]
+    fn web_presets_hide_the_location_and_the_archive_keeps_it() {
+        for name in ["web", "webm", "av1", "thumbnail"] {
+            let rule = find_preset(name).map(|p| p.metadata);
+            assert_eq!(rule, Some(MetadataRule::NoLocation), "{name}");
+        }
+        assert_eq!(
+            find_preset("hevc").map(|p| p.metadata),
+            Some(MetadataRule::Keep)
+        );
     }
 
     #[test]

@@ -169,10 +169,100 @@ impl RenditionSpec {
     }
 }
 
+/// Which of the source's descriptive metadata (creation time, location,
+/// camera make and model, title) the renditions carry. Chapters are copied
+/// under every rule: they describe the video's structure, not its author.
+///
+/// The default is [`MetadataRule::NoLocation`]: a file made for the web
+/// must not publish where it was shot, while the date and camera still
+/// help whoever organises the files. Presets made to keep the source (the
+/// `hevc` archive ladder) keep everything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetadataRule {
+    /// Every tag copied, location included.
+    Keep,
+    /// No tag copied at all.
+    Strip,
+    /// Every tag but the location (GPS) ones.
+    #[default]
+    NoLocation,
+}
+
+impl MetadataRule {
+    pub const ALL: [MetadataRule; 3] = [
+        MetadataRule::Keep,
+        MetadataRule::NoLocation,
+        MetadataRule::Strip,
+    ];
+
+    /// The word preset files use.
+    pub fn key(self) -> &'static str {
+        match self {
+            MetadataRule::Keep => "keep",
+            MetadataRule::Strip => "strip",
+            MetadataRule::NoLocation => "no_location",
+        }
+    }
+
+    /// The rule named by a preset file's word.
+    pub fn from_key(key: &str) -> Option<MetadataRule> {
+        MetadataRule::ALL.into_iter().find(|r| r.key() == key)
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == MetadataRule::default()
+    }
+
+    /// The rule, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            MetadataRule::Keep => "keep all (date, location, camera, title)",
+            MetadataRule::Strip => "strip all",
+            MetadataRule::NoLocation => "keep all but the location",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Preset {
     pub name: String,
     pub description: String,
     pub thumbnail: ThumbnailSpec,
     pub renditions: Vec<RenditionSpec>,
+    /// Which source metadata the renditions carry; presets and jobs stored
+    /// before the rule existed get the privacy-minded default, and the
+    /// default is not written, so the JSON of such presets (job requests,
+    /// the farm wire) stays what it was.
+    #[serde(default, skip_serializing_if = "MetadataRule::is_default")]
+    pub metadata: MetadataRule,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_rule_keys_round_trip() {
+        for rule in MetadataRule::ALL {
+            assert_eq!(MetadataRule::from_key(rule.key()), Some(rule));
+        }
+        assert_eq!(MetadataRule::from_key("gps"), None);
+        assert_eq!(MetadataRule::default(), MetadataRule::NoLocation);
+    }
+
+    #[test]
+    fn preset_stored_without_the_rule_loads_with_the_default() {
+        let json = r#"{"name":"p","description":"","thumbnail":{"format":"jpeg","width":640},"renditions":[]}"#;
+        let preset: Preset = serde_json::from_str(json).expect("old preset loads");
+        assert_eq!(preset.metadata, MetadataRule::NoLocation);
+        assert_eq!(serde_json::to_string(&preset).ok().as_deref(), Some(json));
+        let keep = Preset {
+            metadata: MetadataRule::Keep,
+            ..preset
+        };
+        let text = serde_json::to_string(&keep).expect("serializes");
+        assert!(text.contains(r#""metadata":"keep""#), "{text}");
+        assert_eq!(serde_json::from_str::<Preset>(&text).ok(), Some(keep));
+    }
 }

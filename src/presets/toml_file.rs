@@ -4,6 +4,7 @@
 //! ```toml
 //! name = "small-webm"
 //! description = "720p + 480p WebM with Opus"
+//! metadata = "no_location" # keep, strip; the default hides the location
 //!
 //! [thumbnail]
 //! format = "jpeg"        # or "png", "webp"
@@ -25,8 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::model::{
-    AudioSpec, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat, ThumbnailSpec,
-    THUMBNAIL_WIDTH,
+    AudioSpec, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
+    ThumbnailSpec, THUMBNAIL_WIDTH,
 };
 use super::validate::{validate, Problem};
 
@@ -40,6 +41,8 @@ struct PresetFile {
     name: String,
     #[serde(default)]
     description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    metadata: Option<String>,
     #[serde(default)]
     thumbnail: ThumbnailFile,
     #[serde(default)]
@@ -87,6 +90,7 @@ pub fn to_toml(preset: &Preset) -> String {
     let file = PresetFile {
         name: preset.name.clone(),
         description: preset.description.clone(),
+        metadata: Some(preset.metadata.key().to_owned()),
         thumbnail: ThumbnailFile {
             format: Some(preset.thumbnail.format.key().to_owned()),
             width: Some(preset.thumbnail.width),
@@ -185,6 +189,20 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
             found
         }
     };
+    let metadata = match file.metadata.as_deref() {
+        None => Some(MetadataRule::default()),
+        Some(key) => {
+            let found = MetadataRule::from_key(key);
+            if found.is_none() {
+                problems.push(Problem::new(
+                    None,
+                    "metadata",
+                    format!("unknown metadata rule {key:?}; use keep, no_location or strip"),
+                ));
+            }
+            found
+        }
+    };
     let renditions: Vec<Option<RenditionSpec>> = file
         .renditions
         .into_iter()
@@ -200,6 +218,7 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
         description: file.description,
         thumbnail,
         renditions: renditions.into_iter().collect::<Option<Vec<_>>>()?,
+        metadata: metadata?,
     })
 }
 
@@ -424,6 +443,27 @@ audio_codec = "opus"
         assert_eq!(problems[0].line, Some(2));
         let problems = parse("name = \n").unwrap_err();
         assert_eq!(problems[0].line, Some(1));
+    }
+
+    #[test]
+    fn metadata_rule_parses_defaults_and_is_checked() {
+        assert_eq!(
+            parse(SMALL_WEBM).map(|p| p.metadata),
+            Ok(MetadataRule::NoLocation)
+        );
+        for rule in MetadataRule::ALL {
+            let text =
+                SMALL_WEBM.replacen("\n\n", &format!("\nmetadata = \"{}\"\n\n", rule.key()), 1);
+            let p = parse(&text).expect("valid");
+            assert_eq!(p.metadata, rule);
+            assert_eq!(parse(&to_toml(&p)), Ok(p));
+        }
+        let text = SMALL_WEBM.replacen("\n\n", "\nmetadata = \"gps_only\"\n\n", 1);
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "metadata");
+        assert_eq!(problems[0].line, Some(3));
+        assert!(problems[0].message.contains("gps_only"));
     }
 
     #[test]

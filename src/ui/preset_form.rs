@@ -6,8 +6,8 @@
 use eframe::egui;
 use vidprism::media::missing_encoders;
 use vidprism::presets::{
-    AudioSpec, Container, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat, UserPreset,
-    VideoCodec,
+    AudioSpec, Container, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
+    UserPreset, VideoCodec,
 };
 
 use super::command::{CommandSender, PresetCommand};
@@ -159,6 +159,21 @@ fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Pres
                 )
                 .labelled_by(label.id);
             });
+            ui.end_row();
+            let label = ui.label("Metadata");
+            egui::ComboBox::from_id_salt("metadata rule")
+                .selected_text(preset.metadata.label())
+                .show_ui(ui, |ui| {
+                    for rule in MetadataRule::ALL {
+                        ui.selectable_value(&mut preset.metadata, rule, rule.label());
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "Date, location, camera make and model, and title copied from the \
+                     source; chapters are always copied",
+                );
             ui.end_row();
         });
     let mut remove = None;

@@ -17,6 +17,7 @@ mod farm_init;
 mod hostile_inputs;
 mod json_lines;
 mod many_inputs;
+mod metadata;
 mod packaging;
 mod presets;
 mod process_outputs;

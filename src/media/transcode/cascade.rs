@@ -79,6 +79,7 @@ mod tests {
                 RenditionTarget {
                     spec,
                     size: Size::new(w, h),
+                    metadata: crate::presets::MetadataRule::Keep,
                     temp_path: PathBuf::from(format!("{i}.mp4")),
                 }
             })

@@ -10,10 +10,10 @@ use super::audio_routes::{AudioMuxing, AudioRoute};
 use super::lane::{Lane, Message};
 use super::{RenditionProgress, RenditionTarget};
 use crate::error::{Error, Result};
-use crate::media::audio_copy::AudioCopySource;
 use crate::media::frame_ref::video_ref;
 use crate::media::geometry::Rotation;
-use crate::media::rendition_writer::{RenditionWriter, SourceTiming};
+use crate::media::metadata::SourceMetadata;
+use crate::media::rendition_writer::{RenditionWriter, SourceTiming, WriterSource};
 
 /// Frames queued per rendition: enough that a rendition briefly slower than
 /// the others does not stall the rest, few enough to bound memory. Frames are
@@ -38,6 +38,14 @@ impl EncoderThreads<'_> {
     }
 }
 
+/// What every encoder thread reads of the source: its timing and the tags
+/// and chapters its file may carry.
+#[derive(Clone, Copy)]
+pub struct SharedSource<'env> {
+    pub timing: SourceTiming,
+    pub metadata: &'env SourceMetadata,
+}
+
 /// Starts one encoder thread per target and returns the lanes that feed
 /// them. A target with a cascade parent (`parents`) is fed by its parent's
 /// thread, with pictures already upright; the others by the decoder.
@@ -47,7 +55,7 @@ pub fn spawn_encoders<'scope, 'env>(
     parents: &[Option<usize>],
     routes: Vec<AudioRoute>,
     audio: &'env AudioMuxing,
-    timing: SourceTiming,
+    source: SharedSource<'env>,
     on_progress: &'env (dyn Fn(usize, RenditionProgress) + Sync),
 ) -> Result<(Vec<Lane>, EncoderThreads<'scope>)> {
     let (senders, receivers): (Vec<Sender<Message>>, Vec<Receiver<Message>>) =
@@ -65,6 +73,7 @@ pub fn spawn_encoders<'scope, 'env>(
             .collect();
         // A cascaded rendition gets pictures already upright, in the
         // colour renditions are written in.
+        let SharedSource { timing, metadata } = source;
         let timing = match parents[index] {
             Some(_) => SourceTiming {
                 rotation: Rotation::None,
@@ -77,7 +86,12 @@ pub fn spawn_encoders<'scope, 'env>(
         let handle = std::thread::Builder::new()
             .name(format!("encode {}", target.spec.name))
             .spawn_scoped(scope, move || {
-                encode_rendition(target, threads, &timing, audio, frames, children, |p| {
+                let source = WriterSource {
+                    timing: &timing,
+                    metadata,
+                    audio,
+                };
+                encode_rendition(target, threads, source, frames, children, |p| {
                     on_progress(index, p)
                 })
             })
@@ -98,8 +112,7 @@ pub fn spawn_encoders<'scope, 'env>(
 fn encode_rendition(
     target: &RenditionTarget,
     threads: usize,
-    timing: &SourceTiming,
-    audio: Option<&AudioCopySource>,
+    source: WriterSource<'_>,
     frames: Receiver<Message>,
     mut children: Vec<Sender<Message>>,
     on_progress: impl Fn(RenditionProgress),
@@ -108,9 +121,9 @@ fn encode_rendition(
         &target.temp_path,
         &target.spec,
         target.size,
-        timing,
+        target.metadata,
         threads,
-        audio,
+        source,
     )?;
     writer.forwarding = !children.is_empty();
     // Hands the pictures scaled for this rendition on to the smaller ones

@@ -24,18 +24,21 @@ use std::sync::atomic::AtomicBool;
 
 use self::audio_routes::{plan_audio_routes, AudioPlan};
 use self::cascade::{blame_parents, cascade_parents};
-use self::encoders::spawn_encoders;
+use self::encoders::{spawn_encoders, SharedSource};
 use self::fan_out::FanOut;
 use self::source::Source;
 use super::geometry::Size;
+use super::metadata::SourceMetadata;
 use crate::error::Result;
-use crate::presets::RenditionSpec;
+use crate::presets::{MetadataRule, RenditionSpec};
 
 /// One output to make from the source.
 #[derive(Clone, Debug)]
 pub struct RenditionTarget {
     pub spec: RenditionSpec,
     pub size: Size,
+    /// Which of the source's tags the file carries (its preset's rule).
+    pub metadata: MetadataRule,
     /// Where the file is written while it is incomplete.
     pub temp_path: PathBuf,
 }
@@ -58,6 +61,7 @@ pub fn transcode(
     on_progress: &(dyn Fn(usize, RenditionProgress) + Sync),
 ) -> Result<Vec<Result<()>>> {
     let source = Source::open(source)?;
+    let metadata = SourceMetadata::read(&source.input, source.origin_us);
     let AudioPlan {
         routes,
         encoders,
@@ -72,7 +76,10 @@ pub fn transcode(
             &parents,
             routes,
             &muxing,
-            source.timing,
+            SharedSource {
+                timing: source.timing,
+                metadata: &metadata,
+            },
             on_progress,
         )?;
         // Returns once the source is read; only a whole decode sends `End`.
