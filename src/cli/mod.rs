@@ -54,8 +54,10 @@ pub enum Command {
     },
 }
 
+/// What `process` and `watch` share: the presets, where the outputs go,
+/// and what runs the jobs.
 #[derive(Args, Debug)]
-pub struct ProcessArgs {
+pub struct RunArgs {
     /// Preset to apply (repeatable).
     #[arg(short, long = "preset", value_name = "NAME")]
     pub presets: Vec<String>,
@@ -71,18 +73,24 @@ pub struct ProcessArgs {
     /// One JSON event per line on stdout, nothing else there.
     #[arg(long)]
     pub json: bool,
-    /// Keep the jobs in the job store (the window's queue) and first run
-    /// again the jobs an interrupted run left unfinished.
-    #[arg(long)]
-    pub store: bool,
     /// Run the jobs on a farm's workers instead of this machine.
     #[command(flatten)]
     pub farm: FarmArgs,
     /// With --nats: the workers read the sources and write the outputs in
-    /// place on a shared disk (see `worker --path-map`) instead of through
-    /// the broker's object store.
+    /// place on a shared disk (see `worker --shared-root` and
+    /// `--path-map`) instead of through the broker's object store.
     #[arg(long, requires = "nats")]
     pub shared_folders: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ProcessArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Keep the jobs in the job store (the window's queue) and first run
+    /// again the jobs an interrupted run left unfinished.
+    #[arg(long)]
+    pub store: bool,
     /// Videos to process.
     #[arg(required_unless_present = "store", value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -90,21 +98,8 @@ pub struct ProcessArgs {
 
 #[derive(Args, Debug)]
 pub struct WatchArgs {
-    /// Preset to apply (repeatable).
-    #[arg(short, long = "preset", value_name = "NAME")]
-    pub presets: Vec<String>,
-    /// Output folder [default: the configured output folder].
-    #[arg(short, long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Jobs transcoding at once.
-    #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
-    pub jobs: u16,
-    /// Fail a transcode that makes no progress for this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub stall_timeout: u64,
-    /// One JSON event per line on stdout, nothing else there.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Watch the folders' subfolders too.
     #[arg(long)]
     pub recursive: bool,
@@ -120,13 +115,6 @@ pub struct WatchArgs {
     /// system's file events (network mounts send none).
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub poll: Option<f64>,
-    /// Run the jobs on a farm's workers instead of this machine.
-    #[command(flatten)]
-    pub farm: FarmArgs,
-    /// With --nats: the workers read the sources and write the outputs in
-    /// place on a shared disk (see `worker --path-map`).
-    #[arg(long, requires = "nats")]
-    pub shared_folders: bool,
     /// Folders to watch.
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
@@ -202,7 +190,7 @@ mod tests {
     fn process_jobs(jobs: &str) -> Result<u16, clap::Error> {
         let cli = Cli::try_parse_from(["vidprism", "process", "--jobs", jobs, "clip.mp4"])?;
         match cli.command {
-            Some(Command::Process(args)) => Ok(args.jobs),
+            Some(Command::Process(args)) => Ok(args.run.jobs),
             other => panic!("not a process command: {other:?}"),
         }
     }

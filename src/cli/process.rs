@@ -73,24 +73,24 @@ pub(super) fn start_runner(
 }
 
 pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
-    let presets = match resolve_presets(&args.presets) {
+    let presets = match resolve_presets(&args.run.presets) {
         Ok(p) => p,
         Err(message) => {
             eprintln!("vidprism: {message}");
             return Ok(ExitCode::from(USAGE));
         }
     };
-    let out_dir = args.out.clone().unwrap_or_else(default_output_dir);
+    let out_dir = args.run.out.clone().unwrap_or_else(default_output_dir);
     let queue_capacity = queue_capacity();
     let engine = start_runner(
-        &args.farm,
-        args.shared_folders,
-        args.jobs,
-        args.stall_timeout,
+        &args.run.farm,
+        args.run.shared_folders,
+        args.run.jobs,
+        args.run.stall_timeout,
         queue_capacity,
     )?;
     let engine = engine.as_ref();
-    let mut view: Box<dyn EventView> = if args.json {
+    let mut view: Box<dyn EventView> = if args.run.json {
         Box::new(JsonLines)
     } else {
         Box::new(Bars::new())
@@ -115,7 +115,7 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     // empty it wait for this loop.
     let window = SUBMIT_WINDOW.min(queue_capacity).max(1);
     let mut files = args.files.iter();
-    let mut lonely = LonelyFarmHint::new(!args.json);
+    let mut lonely = LonelyFarmHint::new(!args.run.json);
     let mut stdout_closed = false;
     loop {
         while inputs.len() < window && !stdout_closed {

@@ -26,7 +26,7 @@ use super::WatchArgs;
 const TICK: Duration = Duration::from_millis(100);
 
 pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
-    let presets = match resolve_presets(&args.presets) {
+    let presets = match resolve_presets(&args.run.presets) {
         Ok(p) => p,
         Err(message) => {
             eprintln!("vidprism: {message}");
@@ -43,7 +43,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let out_dir = args.out.clone().unwrap_or_else(default_output_dir);
+    let out_dir = args.run.out.clone().unwrap_or_else(default_output_dir);
     // Outputs and moved sources written inside a watched folder are no
     // sources.
     let mut excluded = vec![settled_path(&out_dir)?];
@@ -60,10 +60,10 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     }
     let queue_capacity = queue_capacity();
     let runner = start_runner(
-        &args.farm,
-        args.shared_folders,
-        args.jobs,
-        args.stall_timeout,
+        &args.run.farm,
+        args.run.shared_folders,
+        args.run.jobs,
+        args.run.stall_timeout,
         queue_capacity,
     )?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -86,7 +86,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(|s| s.hints().clone())
         .unwrap_or_else(crossbeam_channel::never);
-    let view: Box<dyn EventView> = if args.json {
+    let view: Box<dyn EventView> = if args.run.json {
         Box::new(JsonLines)
     } else {
         Box::new(Bars::new())
@@ -127,7 +127,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let poll = args.poll.map(Duration::from_secs_f64);
     let mut next_scan = poll.map(|p| Instant::now() + p);
     let tick = crossbeam_channel::tick(TICK);
-    let mut lonely = LonelyFarmHint::new(!args.json);
+    let mut lonely = LonelyFarmHint::new(!args.run.json);
     let mut stopping = false;
     let mut next_look = Instant::now();
     loop {

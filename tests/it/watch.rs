@@ -77,7 +77,7 @@ impl Watching {
             events: Vec::new(),
             stderr,
         };
-        if ready.recv_timeout(Duration::from_secs(20)).is_err() {
+        if ready.recv_timeout(Duration::from_secs(60)).is_err() {
             panic!("watch did not start: {}", watching.stderr_text());
         }
         watching.drain();
