@@ -41,15 +41,12 @@ pub(super) fn resolve_presets(names: &[String]) -> Result<Vec<Preset>, String> {
 /// This machine's engine, or with `--nats` a farm client (`vidprism process`
 /// and `vidprism watch`).
 pub(super) fn start_runner(
-    farm: &super::FarmArgs,
-    shared_folders: bool,
-    jobs: u16,
-    stall_timeout_s: u64,
+    run: &super::RunArgs,
     queue_capacity: usize,
 ) -> anyhow::Result<Box<dyn JobRunner>> {
-    Ok(match farm.connection() {
+    Ok(match run.farm.connection() {
         Some(connection) => {
-            let files = if shared_folders {
+            let files = if run.shared_folders {
                 Files::Shared
             } else {
                 Files::ObjectStore
@@ -59,8 +56,8 @@ pub(super) fn start_runner(
         None => Box::new(
             Engine::start(
                 EngineConfig {
-                    transcode_jobs: usize::from(jobs),
-                    stall_timeout: std::time::Duration::from_secs(stall_timeout_s),
+                    transcode_jobs: usize::from(run.jobs),
+                    stall_timeout: std::time::Duration::from_secs(run.stall_timeout),
                     queue_capacity,
                     event_capacity: queue_capacity.saturating_mul(16),
                     ..EngineConfig::default()
@@ -82,13 +79,7 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     };
     let out_dir = args.run.out.clone().unwrap_or_else(default_output_dir);
     let queue_capacity = queue_capacity();
-    let engine = start_runner(
-        &args.run.farm,
-        args.run.shared_folders,
-        args.run.jobs,
-        args.run.stall_timeout,
-        queue_capacity,
-    )?;
+    let engine = start_runner(&args.run, queue_capacity)?;
     let engine = engine.as_ref();
     let mut view: Box<dyn EventView> = if args.run.json {
         Box::new(JsonLines)

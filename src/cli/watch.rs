@@ -59,13 +59,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let queue_capacity = queue_capacity();
-    let runner = start_runner(
-        &args.run.farm,
-        args.run.shared_folders,
-        args.run.jobs,
-        args.run.stall_timeout,
-        queue_capacity,
-    )?;
+    let runner = start_runner(&args.run, queue_capacity)?;
     let stop = Arc::new(AtomicBool::new(false));
     let stopper = Arc::clone(&stop);
     // The first Ctrl+C cancels the running jobs and waits for their end

@@ -205,7 +205,8 @@ fn snapshot_app(fx: &Fixture) -> App {
     app
 }
 
-fn synthetic_row(app: &mut App, name: &str, job: u64, events: Vec<EventKind>) -> RowId {
+/// A row whose job (never given to the engine) had `events`.
+pub(super) fn synthetic_row(app: &mut App, name: &str, job: u64, events: Vec<EventKind>) -> RowId {
     let request = JobRequest {
         input: PathBuf::from(format!("/home/user/{name}")),
         presets: vec![find_preset("web").expect("web")],

@@ -9,30 +9,16 @@ use eframe::egui;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
-use vidprism::pipeline::{Event, EventKind, JobFailed, JobRequest, Progress, SourceFacts, Stage};
+use vidprism::pipeline::{EventKind, JobFailed, JobRequest, Progress, SourceFacts, Stage};
 use vidprism::presets::find_preset;
 
 use super::app::App;
 use super::command::Command;
 use super::queue_model::RowId;
 use super::test_fixture::{harness_for, Fixture};
+use super::tests::synthetic_row;
 
 const SIZE: [f32; 2] = [1000.0, 520.0];
-
-/// A row whose job (never given to the engine) had `events`.
-fn row_with(app: &mut App, name: &str, job: u64, events: Vec<EventKind>) -> RowId {
-    let request = JobRequest {
-        input: PathBuf::from(format!("/home/user/{name}")),
-        presets: vec![find_preset("web").expect("web")],
-        out_dir: PathBuf::from("/home/user/Videos/VidPrism"),
-    };
-    let row = app.model.add(request);
-    app.model.attach(row, job);
-    for kind in events {
-        app.model.apply(&Event { job, t_ms: 0, kind });
-    }
-    row
-}
 
 /// The window with "clip.mp4" running at 42% (its one rendition)
 /// and "notes.txt" failed.
@@ -55,8 +41,8 @@ fn window(fx: &Fixture) -> (Harness<'static, App>, RowId, RowId) {
         fps: 100.0,
         eta_s: None,
     });
-    let running = row_with(&mut app, "clip.mp4", 1001, vec![probed, progress]);
-    let failed = row_with(
+    let running = synthetic_row(&mut app, "clip.mp4", 1001, vec![probed, progress]);
+    let failed = synthetic_row(
         &mut app,
         "notes.txt",
         1002,
