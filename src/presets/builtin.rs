@@ -4,6 +4,7 @@ use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::model::{
     AudioSpec, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailSpec,
 };
+use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 
 /// The preset used when none is named.
 pub const DEFAULT_PRESET: &str = "web";
@@ -42,6 +43,10 @@ impl Family {
 /// title but never the location, since what they make is published; the
 /// `hevc` ladder, whose top rung keeps the source's 4K size and is the one
 /// to archive a phone's clips with, keeps everything.
+///
+/// Tracks: the web ladders carry the first audio track in stereo (what a
+/// browser plays) and the text subtitles; the archive keeps every audio
+/// track with its channels (5.1 stays 5.1) and the subtitles.
 pub fn builtin_presets() -> Vec<Preset> {
     let preset = |name: &str, description: &str, renditions| Preset {
         name: name.to_owned(),
@@ -49,9 +54,20 @@ pub fn builtin_presets() -> Vec<Preset> {
         thumbnail: ThumbnailSpec::default(),
         renditions,
         metadata: MetadataRule::NoLocation,
+        tracks: TrackRules {
+            audio_tracks: AudioTracks::First,
+            channels: Channels::Stereo,
+            loudness_lufs: None,
+            subtitles: SubtitleRule::Keep,
+        },
     };
     let archive = |p: Preset| Preset {
         metadata: MetadataRule::Keep,
+        tracks: TrackRules {
+            audio_tracks: AudioTracks::All,
+            channels: Channels::Source,
+            ..p.tracks
+        },
         ..p
     };
     vec![
@@ -139,6 +155,17 @@ mod tests {
             find_preset("hevc").map(|p| p.metadata),
             Some(MetadataRule::Keep)
         );
+    }
+
+    #[test]
+    fn web_keeps_the_first_track_in_stereo_and_the_archive_every_track() {
+        let web = find_preset("web").expect("web preset");
+        assert_eq!(web.tracks.audio_tracks, AudioTracks::First);
+        assert_eq!(web.tracks.channels, Channels::Stereo);
+        let hevc = find_preset("hevc").expect("hevc preset");
+        assert_eq!(hevc.tracks.audio_tracks, AudioTracks::All);
+        assert_eq!(hevc.tracks.channels, Channels::Source);
+        assert_eq!(hevc.tracks.subtitles, SubtitleRule::Keep);
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod error;
 mod model;
 mod store;
 mod toml_file;
+mod tracks;
 mod validate;
 
 pub use builtin::{builtin_presets, find_preset, is_builtin, DEFAULT_PRESET};
@@ -27,6 +28,9 @@ pub use model::{
 };
 pub use store::{all_presets, export, read_preset, PresetStore, UserPreset, CONFIG_DIR_ENV};
 pub use toml_file::{parse, to_toml};
+pub use tracks::{
+    language_problem, AudioTracks, Channels, SubtitleRule, TrackRules, LOUDNESS_LUFS,
+};
 pub use validate::{name_problem, validate, Problem};
 
 /// Finds a preset by name among the built-ins and the valid presets of

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
+use super::tracks::TrackRules;
 
 /// How big a rendition is: its short side in pixels, or the source's own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +237,10 @@ pub struct Preset {
     /// the farm wire) stays what it was.
     #[serde(default, skip_serializing_if = "MetadataRule::is_default")]
     pub metadata: MetadataRule,
+    /// Which audio and subtitle tracks the renditions carry, and how their
+    /// sound is shaped; each default rule is left out of the JSON.
+    #[serde(flatten)]
+    pub tracks: TrackRules,
 }
 
 #[cfg(test)]

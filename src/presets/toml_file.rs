@@ -5,6 +5,10 @@
 //! name = "small-webm"
 //! description = "720p + 480p WebM with Opus"
 //! metadata = "no_location" # keep, strip; the default hides the location
+//! audio_tracks = "first" # "all", or languages: ["eng", "fra"]
+//! channels = "stereo"    # or "source" (5.1 kept where the codec allows)
+//! loudness_lufs = -16    # optional EBU R128 target
+//! subtitles = "keep"     # "none", "keep_and_sidecar" (.vtt files beside)
 //!
 //! [thumbnail]
 //! format = "jpeg"        # or "png", "webp"
@@ -29,6 +33,7 @@ use super::model::{
     AudioSpec, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
     ThumbnailSpec, THUMBNAIL_WIDTH,
 };
+use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 use super::validate::{validate, Problem};
 
 const RENDITION_HEADER: &str = "[[renditions]]";
@@ -43,6 +48,14 @@ struct PresetFile {
     description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     metadata: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audio_tracks: Option<AudioTracksValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    channels: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    loudness_lufs: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subtitles: Option<String>,
     #[serde(default)]
     thumbnail: ThumbnailFile,
     #[serde(default)]
@@ -56,6 +69,14 @@ struct ThumbnailFile {
     format: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     width: Option<u32>,
+}
+
+/// `audio_tracks`: a word, or a list of languages.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum AudioTracksValue {
+    Word(String),
+    Languages(Vec<String>),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -91,6 +112,14 @@ pub fn to_toml(preset: &Preset) -> String {
         name: preset.name.clone(),
         description: preset.description.clone(),
         metadata: Some(preset.metadata.key().to_owned()),
+        audio_tracks: Some(match &preset.tracks.audio_tracks {
+            AudioTracks::First => AudioTracksValue::Word("first".to_owned()),
+            AudioTracks::All => AudioTracksValue::Word("all".to_owned()),
+            AudioTracks::Languages(l) => AudioTracksValue::Languages(l.clone()),
+        }),
+        channels: Some(preset.tracks.channels.key().to_owned()),
+        loudness_lufs: preset.tracks.loudness_lufs,
+        subtitles: Some(preset.tracks.subtitles.key().to_owned()),
         thumbnail: ThumbnailFile {
             format: Some(preset.thumbnail.format.key().to_owned()),
             width: Some(preset.thumbnail.width),
@@ -203,6 +232,7 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
             found
         }
     };
+    let tracks = tracks_from_file(&file, problems);
     let renditions: Vec<Option<RenditionSpec>> = file
         .renditions
         .into_iter()
@@ -219,6 +249,59 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
         thumbnail,
         renditions: renditions.into_iter().collect::<Option<Vec<_>>>()?,
         metadata: metadata?,
+        tracks: tracks?,
+    })
+}
+
+/// The track rules of a file; each one left out is the default.
+fn tracks_from_file(file: &PresetFile, problems: &mut Vec<Problem>) -> Option<TrackRules> {
+    let mut problem = |field: &str, message: String| {
+        problems.push(Problem::new(None, field, message));
+    };
+    let audio_tracks = match &file.audio_tracks {
+        None => Some(AudioTracks::default()),
+        Some(AudioTracksValue::Word(w)) if w == "first" => Some(AudioTracks::First),
+        Some(AudioTracksValue::Word(w)) if w == "all" => Some(AudioTracks::All),
+        Some(AudioTracksValue::Word(w)) => {
+            problem(
+                "audio_tracks",
+                format!("{w:?} is not a track rule; use \"first\", \"all\" or a list of languages like [\"eng\", \"fra\"]"),
+            );
+            None
+        }
+        Some(AudioTracksValue::Languages(l)) => Some(AudioTracks::Languages(l.clone())),
+    };
+    let channels = match file.channels.as_deref() {
+        None => Some(Channels::default()),
+        Some(key) => {
+            let found = Channels::from_key(key);
+            if found.is_none() {
+                problem(
+                    "channels",
+                    format!("unknown channel rule {key:?}; use stereo or source"),
+                );
+            }
+            found
+        }
+    };
+    let subtitles = match file.subtitles.as_deref() {
+        None => Some(SubtitleRule::default()),
+        Some(key) => {
+            let found = SubtitleRule::from_key(key);
+            if found.is_none() {
+                problem(
+                    "subtitles",
+                    format!("unknown subtitle rule {key:?}; use none, keep or keep_and_sidecar"),
+                );
+            }
+            found
+        }
+    };
+    Some(TrackRules {
+        audio_tracks: audio_tracks?,
+        channels: channels?,
+        loudness_lufs: file.loudness_lufs,
+        subtitles: subtitles?,
     })
 }
 
@@ -464,6 +547,54 @@ audio_codec = "opus"
         assert_eq!(problems[0].field, "metadata");
         assert_eq!(problems[0].line, Some(3));
         assert!(problems[0].message.contains("gps_only"));
+    }
+
+    #[test]
+    fn track_rules_parse_default_and_are_checked() {
+        let p = parse(SMALL_WEBM).expect("valid");
+        assert_eq!(p.tracks, TrackRules::default());
+        let text = SMALL_WEBM.replacen(
+            "\n\n",
+            "\naudio_tracks = [\"eng\", \"fra\"]\nchannels = \"source\"\nloudness_lufs = -16\nsubtitles = \"keep_and_sidecar\"\n\n",
+            1,
+        );
+        let p = parse(&text).expect("valid");
+        assert_eq!(
+            p.tracks.audio_tracks,
+            AudioTracks::Languages(vec!["eng".into(), "fra".into()])
+        );
+        assert_eq!(p.tracks.channels, Channels::Source);
+        assert_eq!(p.tracks.loudness_lufs, Some(-16.0));
+        assert_eq!(p.tracks.subtitles, SubtitleRule::KeepAndSidecar);
+        assert_eq!(parse(&to_toml(&p)), Ok(p));
+        let all = SMALL_WEBM.replacen("\n\n", "\naudio_tracks = \"all\"\n\n", 1);
+        assert_eq!(
+            parse(&all).map(|p| p.tracks.audio_tracks),
+            Ok(AudioTracks::All)
+        );
+
+        let bad = SMALL_WEBM.replacen(
+            "\n\n",
+            "\naudio_tracks = \"some\"\nchannels = \"7.1\"\nsubtitles = \"burn\"\n\n",
+            1,
+        );
+        let problems = parse(&bad).unwrap_err();
+        let fields: Vec<_> = problems
+            .iter()
+            .map(|p| (p.field.as_str(), p.line))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("audio_tracks", Some(3)),
+                ("channels", Some(4)),
+                ("subtitles", Some(5))
+            ]
+        );
+        let loud = SMALL_WEBM.replacen("\n\n", "\nloudness_lufs = 0\n\n", 1);
+        let problems = parse(&loud).unwrap_err();
+        assert_eq!(problems[0].field, "loudness_lufs");
+        assert_eq!(problems[0].line, Some(3));
     }
 
     #[test]

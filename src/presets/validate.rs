@@ -7,6 +7,7 @@ use std::fmt;
 use std::ops::RangeInclusive;
 
 use super::model::{AudioSpec, Preset, Quality, RenditionSpec, SizeSpec};
+use super::tracks::{language_problem, AudioTracks, LOUDNESS_LUFS};
 use crate::limits::MAX_DIMENSION;
 
 /// Smallest short side, thumbnail width, in pixels.
@@ -103,7 +104,45 @@ pub fn validate(preset: &Preset) -> Vec<Problem> {
         }
         rendition_problems(i, r, &mut problems);
     }
+    track_problems(preset, &mut problems);
     problems
+}
+
+/// Problems of the preset's track rules: languages, loudness target.
+fn track_problems(preset: &Preset, problems: &mut Vec<Problem>) {
+    if let AudioTracks::Languages(languages) = &preset.tracks.audio_tracks {
+        if languages.is_empty() {
+            problems.push(Problem::new(
+                None,
+                "audio_tracks",
+                "names no language; use \"first\", \"all\" or a list like [\"eng\"]",
+            ));
+        }
+        for (n, code) in languages.iter().enumerate() {
+            if let Some(why) = language_problem(code) {
+                problems.push(Problem::new(None, "audio_tracks", why));
+            } else if languages[..n].contains(code) {
+                problems.push(Problem::new(
+                    None,
+                    "audio_tracks",
+                    format!("{code:?} is named twice"),
+                ));
+            }
+        }
+    }
+    if let Some(lufs) = preset.tracks.loudness_lufs {
+        if !LOUDNESS_LUFS.contains(&lufs) {
+            problems.push(Problem::new(
+                None,
+                "loudness_lufs",
+                format!(
+                    "is {lufs}; it must be between {} and {} LUFS (-23 for broadcast, -16 or -14 for the web)",
+                    LOUDNESS_LUFS.start(),
+                    LOUDNESS_LUFS.end()
+                ),
+            ));
+        }
+    }
 }
 
 fn range_text(range: &RangeInclusive<u32>) -> String {
@@ -270,6 +309,21 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].rendition, Some(1));
         assert_eq!(problems[0].field, "name");
+    }
+
+    #[test]
+    fn bad_languages_and_loudness_are_refused() {
+        let mut p = webm();
+        p.tracks.audio_tracks = AudioTracks::Languages(vec!["eng".into(), "French".into()]);
+        p.tracks.loudness_lufs = Some(3.0);
+        assert_eq!(fields(&p), ["audio_tracks", "loudness_lufs"]);
+        p.tracks.audio_tracks = AudioTracks::Languages(vec![]);
+        p.tracks.loudness_lufs = Some(-16.0);
+        assert_eq!(fields(&p), ["audio_tracks"]);
+        p.tracks.audio_tracks = AudioTracks::Languages(vec!["fra".into(), "fra".into()]);
+        assert_eq!(fields(&p), ["audio_tracks"]);
+        p.tracks.audio_tracks = AudioTracks::Languages(vec!["fra".into(), "eng".into()]);
+        assert_eq!(fields(&p), Vec::<String>::new());
     }
 
     #[test]

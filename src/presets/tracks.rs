@@ -1,0 +1,221 @@
+//! Which of the source's audio and subtitle tracks a preset's renditions
+//! carry, and how their sound is shaped: the preset's track rules. Pure
+//! data, kept apart from the rendition model because they apply to every
+//! rendition of the preset alike (one shared encode per distinct track and
+//! setting serves them all).
+
+use std::fmt;
+use std::ops::RangeInclusive;
+
+use serde::{Deserialize, Serialize};
+
+/// Integrated loudness targets accepted (EBU R128, LUFS): what FFmpeg's
+/// `loudnorm` can aim at.
+pub const LOUDNESS_LUFS: RangeInclusive<f64> = -70.0..=-5.0;
+
+/// Which audio tracks of the source the renditions carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AudioTracks {
+    /// The first audio track only (what one stereo player needs).
+    #[default]
+    First,
+    /// Every audio track, in the source's order.
+    All,
+    /// The tracks whose language tag (ISO 639-2, as the source spells it:
+    /// "eng", "fra") is one of these, in the source's order.
+    Languages(Vec<String>),
+}
+
+impl AudioTracks {
+    pub fn is_default(&self) -> bool {
+        *self == AudioTracks::default()
+    }
+
+    /// Whether the track at `position` among the source's audio tracks,
+    /// tagged `language`, is kept.
+    pub fn keeps(&self, position: usize, language: Option<&str>) -> bool {
+        match self {
+            AudioTracks::First => position == 0,
+            AudioTracks::All => true,
+            AudioTracks::Languages(wanted) => {
+                language.is_some_and(|l| wanted.iter().any(|w| w.eq_ignore_ascii_case(l)))
+            }
+        }
+    }
+}
+
+impl fmt::Display for AudioTracks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AudioTracks::First => f.write_str("first"),
+            AudioTracks::All => f.write_str("all"),
+            AudioTracks::Languages(l) => write!(f, "{}", l.join(", ")),
+        }
+    }
+}
+
+/// Why `code` is not an ISO 639-2 language code (three lower-case letters).
+pub fn language_problem(code: &str) -> Option<String> {
+    let ok = code.len() == 3 && code.bytes().all(|b| b.is_ascii_lowercase());
+    (!ok).then(|| {
+        format!(
+            "{code:?} is not an ISO 639-2 language code (three lower-case letters, like \"eng\")"
+        )
+    })
+}
+
+/// How many channels encoded audio keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channels {
+    /// Stereo (mono stays mono); more channels are downmixed with the
+    /// standard matrix, centre and surrounds included.
+    #[default]
+    Stereo,
+    /// The source's layout (5.1 stays 5.1) where codec and container allow.
+    Source,
+}
+
+impl Channels {
+    pub const ALL: [Channels; 2] = [Channels::Stereo, Channels::Source];
+
+    /// The word preset files use.
+    pub fn key(self) -> &'static str {
+        match self {
+            Channels::Stereo => "stereo",
+            Channels::Source => "source",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Channels> {
+        Channels::ALL.into_iter().find(|c| c.key() == key)
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == Channels::default()
+    }
+
+    /// The rule, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Channels::Stereo => "stereo (downmixed)",
+            Channels::Source => "as the source (5.1 kept)",
+        }
+    }
+}
+
+/// What becomes of the source's subtitle tracks. Text tracks (SubRip,
+/// ASS, mov_text, WebVTT) are converted to what the container holds
+/// (mov_text in MP4, WebVTT in WebM); picture tracks (PGS, DVB, VobSub)
+/// cannot be, and are reported as skipped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubtitleRule {
+    /// No subtitle track.
+    None,
+    /// Every text track, inside each rendition.
+    #[default]
+    Keep,
+    /// Inside each rendition, and as `<rendition>.<language>.vtt` beside it.
+    KeepAndSidecar,
+}
+
+impl SubtitleRule {
+    pub const ALL: [SubtitleRule; 3] = [
+        SubtitleRule::None,
+        SubtitleRule::Keep,
+        SubtitleRule::KeepAndSidecar,
+    ];
+
+    /// The word preset files use.
+    pub fn key(self) -> &'static str {
+        match self {
+            SubtitleRule::None => "none",
+            SubtitleRule::Keep => "keep",
+            SubtitleRule::KeepAndSidecar => "keep_and_sidecar",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<SubtitleRule> {
+        SubtitleRule::ALL.into_iter().find(|r| r.key() == key)
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == SubtitleRule::default()
+    }
+
+    /// The rule, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            SubtitleRule::None => "none",
+            SubtitleRule::Keep => "keep text subtitles",
+            SubtitleRule::KeepAndSidecar => "keep, and .vtt files beside",
+        }
+    }
+}
+
+/// A preset's track rules. Each field's default is left out of the JSON,
+/// so presets stored before the rules existed (job requests, the farm
+/// wire) read and write as they did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrackRules {
+    #[serde(default, skip_serializing_if = "AudioTracks::is_default")]
+    pub audio_tracks: AudioTracks,
+    #[serde(default, skip_serializing_if = "Channels::is_default")]
+    pub channels: Channels,
+    /// Integrated loudness each encoded track is normalised to (EBU R128).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loudness_lufs: Option<f64>,
+    #[serde(default, skip_serializing_if = "SubtitleRule::is_default")]
+    pub subtitles: SubtitleRule,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracks_are_picked_by_position_or_language() {
+        assert!(AudioTracks::First.keeps(0, Some("fra")));
+        assert!(!AudioTracks::First.keeps(1, Some("eng")));
+        assert!(AudioTracks::All.keeps(3, None));
+        let fra = AudioTracks::Languages(vec!["fra".into()]);
+        assert!(fra.keeps(1, Some("fra")));
+        assert!(!fra.keeps(0, Some("eng")));
+        assert!(!fra.keeps(0, None));
+    }
+
+    #[test]
+    fn language_codes_are_three_lower_case_letters() {
+        assert_eq!(language_problem("eng"), None);
+        for bad in ["en", "English", "ENG", "e1g", ""] {
+            assert!(language_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        for c in Channels::ALL {
+            assert_eq!(Channels::from_key(c.key()), Some(c));
+        }
+        for r in SubtitleRule::ALL {
+            assert_eq!(SubtitleRule::from_key(r.key()), Some(r));
+        }
+        assert_eq!(SubtitleRule::from_key("burn"), None);
+    }
+
+    #[test]
+    fn default_rules_are_not_written() {
+        let text = serde_json::to_string(&TrackRules::default()).expect("serializes");
+        assert_eq!(text, "{}");
+        let rules = TrackRules {
+            audio_tracks: AudioTracks::Languages(vec!["fra".into()]),
+            channels: Channels::Source,
+            loudness_lufs: Some(-16.0),
+            subtitles: SubtitleRule::None,
+        };
+        let text = serde_json::to_string(&rules).expect("serializes");
+        assert_eq!(serde_json::from_str::<TrackRules>(&text).ok(), Some(rules));
+    }
+}
