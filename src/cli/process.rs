@@ -342,6 +342,7 @@ impl EventView for Bars {
                 width,
                 height,
                 bytes,
+                skipped_tracks,
             }) => {
                 self.finish_bar(job, rendition);
                 self.line(format!(
@@ -349,6 +350,12 @@ impl EventView for Bars {
                     *bytes as f64 / 1e6,
                     path.display()
                 ));
+                for skipped in skipped_tracks {
+                    self.line(format!(
+                        "{name}: {rendition} without source track {} ({}): {}",
+                        skipped.index, skipped.codec, skipped.reason
+                    ));
+                }
             }
             EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
                 self.line(format!("{name}: {rendition} skipped: {reason}"))

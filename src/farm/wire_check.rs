@@ -36,6 +36,8 @@ const MAX_FILE_NAME_BYTES: usize = 255;
 const MAX_OPENED: usize = 2;
 /// Most errors one stage end may list.
 const MAX_ERRORS: usize = 32;
+/// Most skipped tracks a rendition may report (a source has few).
+const MAX_SKIPPED_TRACKS: usize = 64;
 /// Tries a worker may say it makes, and transcodes it may say it runs.
 const MAX_COUNT: u32 = 1000;
 /// Fastest frame rate believed, in frames per second.
@@ -298,10 +300,21 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             path,
             width,
             height,
+            skipped_tracks,
             ..
         }) => {
             rendition_name(rendition)?;
             size(*width, *height)?;
+            if skipped_tracks.len() > MAX_SKIPPED_TRACKS {
+                return Err(format!(
+                    "it reports {} skipped tracks",
+                    skipped_tracks.len()
+                ));
+            }
+            for skipped in skipped_tracks {
+                name("skipped track's codec", &skipped.codec)?;
+                text("skipped track's reason", &skipped.reason)?;
+            }
             output_name(path)
         }
         EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
@@ -323,6 +336,11 @@ fn event_printable(kind: &mut EventKind) {
     match kind {
         EventKind::RenditionSkipped(RenditionSkipped { reason, .. }) => *reason = printable(reason),
         EventKind::RenditionFailed(RenditionFailed { error, .. }) => *error = printable(error),
+        EventKind::RenditionDone(Output { skipped_tracks, .. }) => {
+            for skipped in skipped_tracks {
+                skipped.reason = printable(&skipped.reason);
+            }
+        }
         _ => {}
     }
 }
@@ -424,6 +442,7 @@ mod tests {
                 width: 1280,
                 height: 720,
                 bytes: 1,
+                skipped_tracks: Vec::new(),
             }))
         };
         assert!(decode::<News>(&encode(&output("720p.mp4"))).is_ok());

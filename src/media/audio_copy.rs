@@ -1,7 +1,8 @@
-//! Copying the source's first audio track into a rendition without
-//! re-encoding: its codec parameters become the output stream's, and its
-//! packets (shifted by the container's start time like every stream) are
-//! rescaled into the output's time base.
+//! Muxing packets made elsewhere into a rendition: a source audio track
+//! copied without re-encoding, or the packets of a shared audio or subtitle
+//! encoder. The stream's codec parameters, language and title become the
+//! output stream's, and its packets (shifted by the container's start time
+//! like every stream) are rescaled into the output's time base.
 
 use std::path::Path;
 
@@ -9,14 +10,17 @@ use ffmpeg_next::{codec, encoder, format, Packet, Rational};
 
 use crate::error::{Error, Result};
 
-/// The source's audio stream parameters, shared read-only by every encoder
-/// thread that copies them.
+/// A muxed stream's parameters, shared read-only by every encoder thread
+/// that writes its packets.
 pub struct AudioCopySource {
     parameters: codec::Parameters,
-    /// Time base of the source audio packets.
+    /// Time base of the packets.
     pub time_base: Rational,
     /// The codec, in words, for messages.
     pub codec_name: String,
+    /// The track's language (ISO 639-2) and title, kept on the output.
+    pub language: Option<String>,
+    pub title: Option<String>,
 }
 
 // SAFETY: `parameters` is an owned copy (no shared owner) that is only ever
@@ -27,22 +31,31 @@ unsafe impl Sync for AudioCopySource {}
 impl AudioCopySource {
     /// The packets of an opened encoder, in `time_base`.
     pub fn from_encoder(encoder: &encoder::audio::Encoder, time_base: Rational) -> AudioCopySource {
-        let parameters = codec::Parameters::from(encoder);
+        AudioCopySource::from_parameters(codec::Parameters::from(encoder), time_base)
+    }
+
+    /// Packets with these parameters, in `time_base`.
+    pub fn from_parameters(parameters: codec::Parameters, time_base: Rational) -> AudioCopySource {
         let codec_name = parameters.id().name().to_owned();
         AudioCopySource {
             parameters,
             time_base,
             codec_name,
+            language: None,
+            title: None,
         }
     }
 
     pub fn new(stream: &format::stream::Stream) -> AudioCopySource {
-        let parameters = stream.parameters().clone();
-        let codec_name = parameters.id().name().to_owned();
+        AudioCopySource::from_parameters(stream.parameters().clone(), stream.time_base())
+    }
+
+    /// The same stream, labelled with a track's language and title.
+    pub fn labelled(self, language: Option<&str>, title: Option<&str>) -> AudioCopySource {
         AudioCopySource {
-            parameters,
-            time_base: stream.time_base(),
-            codec_name,
+            language: language.map(str::to_owned),
+            title: title.map(str::to_owned),
+            ..self
         }
     }
 }
@@ -81,10 +94,25 @@ pub fn add_copy_stream(
             ),
         });
     }
+    let in_mp4 = output.format().name().contains("mp4");
     let mut stream = output
         .add_stream(encoder::find(codec::Id::None))
-        .map_err(Error::ffmpeg("adding the copied audio stream"))?;
+        .map_err(Error::ffmpeg("adding an audio or subtitle stream"))?;
     stream.set_parameters(source.parameters.clone());
+    let mut tags = ffmpeg_next::Dictionary::new();
+    if let Some(language) = &source.language {
+        tags.set("language", language);
+    }
+    if let Some(title) = &source.title {
+        // Matroska keeps `title`; MP4 keeps a track's name as its handler's.
+        let key = if in_mp4 {
+            "handler_name"
+        } else {
+            "title"
+        };
+        tags.set(key, title);
+    }
+    stream.set_metadata(tags);
     // SAFETY: the stream's codec parameters are valid and owned by `output`;
     // a zero tag lets the muxer pick its own for the codec.
     unsafe {

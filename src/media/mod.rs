@@ -17,6 +17,7 @@ mod metadata;
 mod plain_file;
 mod probe;
 mod rendition_writer;
+mod subtitles;
 mod thumbnail;
 mod transcode;
 
@@ -24,8 +25,9 @@ pub use capabilities::{has_encoder, missing_encoders};
 pub use decode::check_source;
 pub use hdr::{Hdr, HdrTransfer};
 pub use probe::{probe, SourceInfo};
+pub use subtitles::{SkippedTrack, TrackKind};
 pub use thumbnail::write_thumbnail;
-pub use transcode::{transcode, RenditionProgress, RenditionTarget};
+pub use transcode::{transcode, RenditionProgress, RenditionTarget, RenditionTracks};
 
 use std::sync::Once;
 

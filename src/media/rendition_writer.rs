@@ -1,5 +1,6 @@
-//! One rendition's output file: its scale chain, video and audio encoders
-//! and muxer. Frames go in at the source's timestamps; packets come out with
+//! One rendition's output file: its scale chain, video encoder, muxer, the
+//! audio and subtitle streams it takes from the job's feeds, and its
+//! sidecar subtitle files. Frames go in at the source's timestamps; packets come out with
 //! the durations the source gave its frames, so variable frame rate and the
 //! last frame's duration survive.
 
@@ -34,8 +35,39 @@ pub struct WriterSource<'a> {
     pub timing: &'a SourceTiming,
     /// Tags and chapters, filtered by the rendition's rule when written.
     pub metadata: &'a SourceMetadata,
-    /// The source's audio stream, when the rendition copies it.
-    pub audio: Option<&'a AudioCopySource>,
+    /// The audio and subtitle streams muxed in, by feed index.
+    pub streams: &'a [(usize, &'a AudioCopySource)],
+    /// Sidecar WebVTT files: their feed, stream and (temporary) path.
+    pub sidecars: &'a [(usize, &'a AudioCopySource, &'a Path)],
+}
+
+/// A subtitle track written beside the rendition as a WebVTT file.
+struct Sidecar {
+    feed: usize,
+    path: PathBuf,
+    output: format::context::Output,
+    lane: CopyLane,
+}
+
+impl Sidecar {
+    fn create(feed: usize, source: &AudioCopySource, path: &Path) -> Result<Sidecar> {
+        let write_err = |e: ffmpeg_next::Error| Error::Write {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        let mut output = plain_file::create(path, "webvtt").map_err(write_err)?;
+        let mut lane = add_copy_stream(&mut output, source, "WebVTT", path)?;
+        output.write_header().map_err(write_err)?;
+        if let Some(stream) = output.stream(lane.stream_index) {
+            lane.stream_time_base = stream.time_base();
+        }
+        Ok(Sidecar {
+            feed,
+            path: path.to_path_buf(),
+            output,
+            lane,
+        })
+    }
 }
 
 struct VideoLane {
@@ -60,9 +92,10 @@ pub struct RenditionWriter {
     path: PathBuf,
     output: format::context::Output,
     video: VideoLane,
-    /// The audio stream: packets encoded once for the job, or copied from
-    /// the source.
-    audio: Option<CopyLane>,
+    /// The audio and subtitle streams, by feed index: packets encoded once
+    /// for the job, or copied from the source.
+    streams: Vec<(usize, CopyLane)>,
+    sidecars: Vec<Sidecar>,
     /// Presentation time of the newest frame encoded, in seconds.
     pub position_s: f64,
     pub frames: u64,
@@ -130,7 +163,8 @@ impl RenditionWriter {
         let WriterSource {
             timing,
             metadata: tags,
-            audio,
+            streams,
+            sidecars,
         } = source;
         let write_err = |e: ffmpeg_next::Error| Error::Write {
             path: path.to_path_buf(),
@@ -143,15 +177,17 @@ impl RenditionWriter {
             .contains(format::Flags::GLOBAL_HEADER);
 
         let video = open_video(&mut output, spec, size, timing, global_header, threads)?;
-        let audio = match audio {
-            Some(source) => Some(add_copy_stream(
-                &mut output,
-                source,
-                spec.container.label(),
-                path,
-            )?),
-            None => None,
-        };
+        let streams = streams
+            .iter()
+            .map(|(feed, source)| {
+                add_copy_stream(&mut output, source, spec.container.label(), path)
+                    .map(|lane| (*feed, lane))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let sidecars = sidecars
+            .iter()
+            .map(|(feed, source, path)| Sidecar::create(*feed, source, path))
+            .collect::<Result<Vec<_>>>()?;
 
         let metadata_keys = tags
             .write_into(&mut output, metadata, spec.container)
@@ -170,7 +206,8 @@ impl RenditionWriter {
             path: path.to_path_buf(),
             output,
             video,
-            audio,
+            streams,
+            sidecars,
             position_s: 0.0,
             frames: 0,
             forwarding: false,
@@ -179,10 +216,9 @@ impl RenditionWriter {
         };
         // The muxer may pick its own time bases when writing the header.
         writer.video.stream_time_base = writer.stream_time_base(writer.video.stream_index);
-        if let Some(index) = writer.audio.as_ref().map(|c| c.stream_index) {
-            let tb = writer.stream_time_base(index);
-            if let Some(audio) = writer.audio.as_mut() {
-                audio.stream_time_base = tb;
+        for (_, lane) in &mut writer.streams {
+            if let Some(stream) = writer.output.stream(lane.stream_index) {
+                lane.stream_time_base = stream.time_base();
             }
         }
         Ok(writer)
@@ -215,12 +251,21 @@ impl RenditionWriter {
         self.drain_video_filter()
     }
 
-    /// Muxes one audio packet (encoded for the job, or the source's own).
-    pub fn push_audio_packet(&mut self, packet: Packet) -> Result<()> {
-        match &self.audio {
-            Some(lane) => write_copied(lane, packet, &mut self.output, &self.path),
-            None => Ok(()),
+    /// Muxes one audio or subtitle packet of feed `feed` (encoded for the
+    /// job, or the source's own) into the file and its sidecars.
+    pub fn push_packet(&mut self, feed: usize, packet: Packet) -> Result<()> {
+        for sidecar in self.sidecars.iter_mut().filter(|s| s.feed == feed) {
+            write_copied(
+                &sidecar.lane,
+                packet.clone(),
+                &mut sidecar.output,
+                &sidecar.path,
+            )?;
         }
+        for (_, lane) in self.streams.iter().filter(|(f, _)| *f == feed) {
+            write_copied(lane, packet.clone(), &mut self.output, &self.path)?;
+        }
+        Ok(())
     }
 
     fn drain_video_filter(&mut self) -> Result<()> {
@@ -290,6 +335,12 @@ impl RenditionWriter {
             .send_eof()
             .map_err(Error::ffmpeg("finishing the video encoder"))?;
         self.video.write_packets(&mut self.output, &self.path)?;
+        for sidecar in &mut self.sidecars {
+            sidecar.output.write_trailer().map_err(|e| Error::Write {
+                path: sidecar.path.clone(),
+                reason: e.to_string(),
+            })?;
+        }
         self.output.write_trailer().map_err(|e| Error::Write {
             path: self.path.clone(),
             reason: e.to_string(),

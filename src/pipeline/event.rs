@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::media::Hdr;
+use crate::media::{Hdr, SkippedTrack};
 
 pub type JobId = u64;
 
@@ -103,6 +103,11 @@ pub struct Output {
     pub width: u32,
     pub height: u32,
     pub bytes: u64,
+    /// Source tracks the preset asked for that the file does not carry
+    /// (picture subtitles...), with the reason; only written when there is
+    /// one, so the JSON of other renditions stays as it was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_tracks: Vec<SkippedTrack>,
 }
 
 /// `rendition_skipped`: a planned rendition that is not made, and why.
@@ -288,8 +293,25 @@ mod tests {
                     width: 1280,
                     height: 720,
                     bytes: 123456,
+                    skipped_tracks: Vec::new(),
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456}"#,
+            ),
+            (
+                ev(EventKind::RenditionDone(Output {
+                    rendition: "720p".into(),
+                    path: "/out/a/720p.mp4".into(),
+                    width: 1280,
+                    height: 720,
+                    bytes: 123456,
+                    skipped_tracks: vec![SkippedTrack {
+                        index: 3,
+                        kind: crate::media::TrackKind::Subtitle,
+                        codec: "hdmv_pgs_subtitle".into(),
+                        reason: "hdmv_pgs_subtitle subtitles are pictures".into(),
+                    }],
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"skipped_tracks":[{"index":3,"kind":"subtitle","codec":"hdmv_pgs_subtitle","reason":"hdmv_pgs_subtitle subtitles are pictures"}]}"#,
             ),
             (
                 ev(EventKind::RenditionSkipped(RenditionSkipped {
@@ -352,6 +374,7 @@ mod tests {
             width: 1280,
             height: 720,
             bytes: 1,
+            skipped_tracks: Vec::new(),
         });
         assert_eq!(done.output_path(), Some(Path::new("720p.mp4")));
         let moved = done.clone().moved_output("/out/720p.mp4".into(), Some(99));

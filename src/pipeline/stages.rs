@@ -203,6 +203,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             spec: r.spec.clone(),
             size: r.size,
             metadata: r.metadata,
+            tracks: r.tracks.clone(),
             temp_path: s.temp_path().to_path_buf(),
         })
         .collect();
@@ -252,8 +253,15 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     };
     for ((rendition, staged), result) in renditions.iter().zip(staged).zip(results) {
         let path = staged.target().to_path_buf();
-        match result.and_then(|()| staged.commit()) {
-            Ok(bytes) => {
+        // Sidecar subtitle files first, so a rendition announced is whole.
+        let committed = result.and_then(|made| {
+            for sidecar in made.sidecars {
+                sidecar.commit()?;
+            }
+            Ok((staged.commit()?, made.skipped))
+        });
+        match committed {
+            Ok((bytes, skipped_tracks)) => {
                 tracing::info!(
                     job = job.id(),
                     rendition = %rendition.label,
@@ -268,6 +276,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                     width: rendition.size.width,
                     height: rendition.size.height,
                     bytes,
+                    skipped_tracks,
                 }));
             }
             Err(Error::Cancelled) => {}

@@ -142,6 +142,7 @@ fn recovery_never_deletes_a_file_outside_the_jobs_own_folder() {
             width: 1,
             height: 1,
             bytes: 1,
+            skipped_tracks: Vec::new(),
         });
         store.apply(&event(1, done)).unwrap();
     }

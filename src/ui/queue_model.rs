@@ -522,6 +522,7 @@ mod tests {
                 width: 1280,
                 height: 720,
                 bytes: 1000,
+                skipped_tracks: Vec::new(),
             }),
         ));
         m.apply(&ev(7, EventKind::JobDone(JobDone { outputs: 2 })));

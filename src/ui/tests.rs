@@ -249,6 +249,7 @@ fn done(rendition: &str, bytes: u64) -> EventKind {
         width: 1280,
         height: 720,
         bytes,
+        skipped_tracks: Vec::new(),
     })
 }
 

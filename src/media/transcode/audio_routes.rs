@@ -1,121 +1,284 @@
-//! Where each rendition's audio comes from: the source's own packets, one
-//! of the job's shared encoders (one per distinct codec and bitrate, so the
-//! web ladder's four MP4s share one AAC encode), or nowhere.
-
-use ffmpeg_next::Rational;
+//! Where each rendition's audio and subtitle streams come from: "feeds" of
+//! packets made on the decode thread. A feed is a source track's own
+//! packets (audio copied), or one shared encoder: one per distinct track,
+//! codec, bitrate, channels and loudness for audio (so the web ladder's
+//! four MP4s share one AAC encode), one per track and format for text
+//! subtitles. Each rendition muxes the feeds its preset's track rules pick,
+//! writes some as sidecar `.vtt` files, and reports the tracks it asked for
+//! but cannot carry.
 
 use super::source::Source;
+use super::tracks::{SourceTracks, TrackTags};
 use super::RenditionTarget;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::media::audio_copy::AudioCopySource;
-use crate::media::audio_encoder::SharedAudioEncoder;
-use crate::presets::{AudioCodec, AudioSpec};
+use crate::media::audio_encoder::{AudioSettings, SharedAudioEncoder};
+use crate::media::subtitles::{
+    sidecar_name, skip_reason, SharedSubtitleEncoder, SkippedTrack, SubtitleCodec, TrackKind,
+};
+use crate::presets::{AudioSpec, Container, SubtitleRule, TrackRules};
 
-/// Where a rendition's audio comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AudioRoute {
-    None,
-    /// The source's own packets.
-    Copy,
-    /// The packets of the job's shared encoder with this index.
-    Encoded(usize),
+/// A stream of packets the decode thread makes for renditions.
+pub enum Feed {
+    /// A source audio stream's own packets.
+    Copy { stream: usize },
+    /// The shared encode of a source audio stream.
+    Audio {
+        stream: usize,
+        encoder: SharedAudioEncoder,
+    },
+    /// The shared encode of a source text subtitle stream.
+    Subtitle {
+        stream: usize,
+        encoder: SharedSubtitleEncoder,
+    },
 }
 
-/// The audio of a transcode, planned before any thread starts.
-pub struct AudioPlan {
-    /// One route per target, in the order of the targets.
-    pub routes: Vec<AudioRoute>,
-    /// The shared encoders, fed by the decode thread.
-    pub encoders: Vec<SharedAudioEncoder>,
-    /// The source audio stream and its time base, when some rendition
-    /// copies it.
-    pub copied: Option<(usize, Rational)>,
-    /// What each route's muxers need, read by the encoder threads.
-    pub muxing: AudioMuxing,
+/// What a feed makes, compared to share one between renditions.
+#[derive(Clone, Debug, PartialEq)]
+enum FeedKey {
+    Copy {
+        stream: usize,
+    },
+    Audio {
+        stream: usize,
+        settings: AudioSettings,
+    },
+    Subtitle {
+        stream: usize,
+        codec: SubtitleCodec,
+    },
 }
 
-/// The stream parameters a rendition's muxer takes its audio packets with.
-pub struct AudioMuxing {
-    copy: Option<AudioCopySource>,
-    encoded: Vec<AudioCopySource>,
+/// The streams of one rendition.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TargetTracks {
+    /// The feeds muxed into its file, in stream order.
+    pub feeds: Vec<usize>,
+    /// The feeds written as sidecar WebVTT files, with their file names.
+    pub sidecars: Vec<(usize, String)>,
+    /// Tracks its preset asked for that it does not carry, and why.
+    pub skipped: Vec<SkippedTrack>,
 }
 
-impl AudioMuxing {
-    pub fn for_route(&self, route: AudioRoute) -> Option<&AudioCopySource> {
-        match route {
-            AudioRoute::None => None,
-            AudioRoute::Copy => self.copy.as_ref(),
-            AudioRoute::Encoded(i) => self.encoded.get(i),
-        }
-    }
+/// The audio and subtitles of a transcode, planned before any thread
+/// starts.
+pub struct TrackPlan {
+    /// One per target, in the order of the targets.
+    pub targets: Vec<TargetTracks>,
+    /// Fed by the decode thread.
+    pub feeds: Vec<Feed>,
+    /// What each feed's muxers need (stream parameters, language, title),
+    /// read by the encoder threads; in the order of `feeds`.
+    pub muxing: Vec<AudioCopySource>,
 }
 
-/// Gives each target its audio route, opening one shared encoder per
-/// distinct codec and bitrate asked for.
-pub fn plan_audio_routes(targets: &[RenditionTarget], source: &Source) -> Result<AudioPlan> {
-    let copy = source
-        .audio_index
-        .and_then(|i| source.input.stream(i))
-        .map(|s| AudioCopySource::new(&s));
-    let decoded = source.audio_index.filter(|_| source.audio.is_some());
-    let specs: Vec<AudioSpec> = targets.iter().map(|t| t.spec.audio).collect();
-    let (routes, shared) = route(&specs, copy.is_some(), decoded.is_some());
-    let time_base = decoded
-        .and_then(|i| source.input.stream(i))
-        .map_or(Rational::new(1, 48_000), |s| s.time_base());
-    let encoders = shared
-        .into_iter()
-        .map(|(codec, bitrate_kbps)| SharedAudioEncoder::open(codec, bitrate_kbps, time_base))
-        .collect::<Result<Vec<_>>>()?;
-    let copied = source
-        .audio_index
-        .zip(copy.as_ref().map(|c| c.time_base))
-        .filter(|_| routes.contains(&AudioRoute::Copy));
-    let encoded = encoders
+/// What a rendition asks of the source's tracks.
+struct Ask<'a> {
+    name: &'a str,
+    audio: AudioSpec,
+    container: Container,
+    rules: &'a TrackRules,
+}
+
+/// A source track as the planning sees it.
+struct Facts<'a> {
+    tags: &'a TrackTags,
+    decodable: bool,
+    /// For subtitles: text rather than pictures.
+    text: bool,
+}
+
+/// Plans every target's streams and opens the shared encoders they need.
+pub fn plan_tracks(targets: &[RenditionTarget], source: &Source) -> Result<TrackPlan> {
+    let tracks = &source.tracks;
+    let asks: Vec<Ask> = targets
         .iter()
-        .map(SharedAudioEncoder::stream_source)
+        .map(|t| Ask {
+            name: &t.spec.name,
+            audio: t.spec.audio,
+            container: t.spec.container,
+            rules: &t.tracks,
+        })
         .collect();
-    Ok(AudioPlan {
-        routes,
-        encoders,
-        copied,
-        muxing: AudioMuxing { copy, encoded },
+    let audio: Vec<Facts> = tracks
+        .audio
+        .iter()
+        .map(|t| Facts {
+            tags: &t.tags,
+            decodable: t.decoder.is_some(),
+            text: false,
+        })
+        .collect();
+    let subtitles: Vec<Facts> = tracks
+        .subtitles
+        .iter()
+        .map(|t| Facts {
+            tags: &t.tags,
+            decodable: t.decoder.is_some(),
+            text: t.text,
+        })
+        .collect();
+    let (planned, keys) = route(&asks, &audio, &subtitles);
+    let mut feeds = Vec::with_capacity(keys.len());
+    let mut muxing = Vec::with_capacity(keys.len());
+    for key in keys {
+        let (feed, mux) = open_feed(key, source, tracks)?;
+        feeds.push(feed);
+        muxing.push(mux);
+    }
+    Ok(TrackPlan {
+        targets: planned,
+        feeds,
+        muxing,
     })
 }
 
-/// The route of each rendition's audio spec, and the codec and bitrate of
-/// each shared encoder the routes name. A rendition asking for audio the
-/// source cannot give (no audio stream, or no decoder for it) gets none.
-fn route(
-    specs: &[AudioSpec],
-    can_copy: bool,
-    can_decode: bool,
-) -> (Vec<AudioRoute>, Vec<(AudioCodec, u32)>) {
-    let mut shared: Vec<(AudioCodec, u32)> = Vec::new();
-    let routes = specs
+/// Opens the encoder of one feed, if it has one.
+fn open_feed(
+    key: FeedKey,
+    source: &Source,
+    tracks: &SourceTracks,
+) -> Result<(Feed, AudioCopySource)> {
+    let vanished = || Error::Internal("a track vanished".into());
+    let tags_of = |stream: usize| {
+        tracks
+            .audio
+            .iter()
+            .map(|t| &t.tags)
+            .chain(tracks.subtitles.iter().map(|t| &t.tags))
+            .find(|t| t.index == stream)
+    };
+    let label = |mux: AudioCopySource, stream: usize| match tags_of(stream) {
+        Some(tags) => mux.labelled(tags.language.as_deref(), tags.title.as_deref()),
+        None => mux,
+    };
+    Ok(match key {
+        FeedKey::Copy { stream } => {
+            let s = source.input.stream(stream).ok_or_else(vanished)?;
+            (
+                Feed::Copy { stream },
+                label(AudioCopySource::new(&s), stream),
+            )
+        }
+        FeedKey::Audio { stream, settings } => {
+            let decoder = tracks
+                .audio_track(stream)
+                .and_then(|t| t.decoder.as_ref())
+                .ok_or_else(vanished)?;
+            let time_base = source
+                .input
+                .stream(stream)
+                .ok_or_else(vanished)?
+                .time_base();
+            let layout = decoder.channel_layout();
+            let layout = if layout.bits() == 0 {
+                ffmpeg_next::ChannelLayout::default(i32::from(decoder.channels().max(1)))
+            } else {
+                layout
+            };
+            let encoder = SharedAudioEncoder::open(&settings, layout, time_base)?;
+            let mux = label(encoder.stream_source(), stream);
+            (Feed::Audio { stream, encoder }, mux)
+        }
+        FeedKey::Subtitle { stream, codec } => {
+            let decoder = tracks
+                .subtitles
+                .iter()
+                .find(|t| t.tags.index == stream)
+                .and_then(|t| t.decoder.as_ref())
+                .ok_or_else(vanished)?;
+            let encoder = SharedSubtitleEncoder::open(codec, decoder)?;
+            let mux = AudioCopySource::from_parameters(encoder.parameters(), encoder.time_base());
+            (Feed::Subtitle { stream, encoder }, label(mux, stream))
+        }
+    })
+}
+
+/// The streams of each rendition, and the feeds they name (each distinct
+/// one once). Audio the source cannot give (no such track, or an encode of
+/// a track without a decoder) is left out, the latter reported.
+fn route(asks: &[Ask], audio: &[Facts], subtitles: &[Facts]) -> (Vec<TargetTracks>, Vec<FeedKey>) {
+    let mut keys: Vec<FeedKey> = Vec::new();
+    let mut feed = |key: FeedKey| {
+        keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+            keys.push(key);
+            keys.len() - 1
+        })
+    };
+    let planned = asks
         .iter()
-        .map(|spec| match *spec {
-            AudioSpec::Copy if can_copy => AudioRoute::Copy,
-            AudioSpec::Encode {
-                codec,
-                bitrate_kbps,
-            } if can_decode => {
-                let key = (codec, bitrate_kbps);
-                let index = shared.iter().position(|k| *k == key).unwrap_or_else(|| {
-                    shared.push(key);
-                    shared.len() - 1
-                });
-                AudioRoute::Encoded(index)
+        .map(|ask| {
+            let mut target = TargetTracks::default();
+            let chosen = audio.iter().enumerate().filter(|(position, t)| {
+                ask.rules
+                    .audio_tracks
+                    .keeps(*position, t.tags.language.as_deref())
+            });
+            for (_, track) in chosen {
+                let stream = track.tags.index;
+                match ask.audio {
+                    AudioSpec::None => {}
+                    AudioSpec::Copy => target.feeds.push(feed(FeedKey::Copy { stream })),
+                    AudioSpec::Encode {
+                        codec,
+                        bitrate_kbps,
+                    } if track.decodable => {
+                        let settings = AudioSettings {
+                            codec,
+                            bitrate_kbps,
+                            channels: ask.rules.channels,
+                            loudness_lufs: ask.rules.loudness_lufs,
+                        };
+                        target.feeds.push(feed(FeedKey::Audio { stream, settings }));
+                    }
+                    AudioSpec::Encode { .. } => target.skipped.push(SkippedTrack {
+                        index: stream,
+                        kind: TrackKind::Audio,
+                        codec: track.tags.codec_name.clone(),
+                        reason: format!(
+                            "this FFmpeg has no decoder for {} audio",
+                            track.tags.codec_name
+                        ),
+                    }),
+                }
             }
-            _ => AudioRoute::None,
+            if ask.rules.subtitles != SubtitleRule::None {
+                let mut languages = Vec::new();
+                for track in subtitles {
+                    let stream = track.tags.index;
+                    let codec_name = &track.tags.codec_name;
+                    if let Some(reason) = skip_reason(track.text, track.decodable, codec_name) {
+                        target.skipped.push(SkippedTrack {
+                            index: stream,
+                            kind: TrackKind::Subtitle,
+                            codec: codec_name.clone(),
+                            reason,
+                        });
+                        continue;
+                    }
+                    let codec = SubtitleCodec::for_container(ask.container);
+                    target.feeds.push(feed(FeedKey::Subtitle { stream, codec }));
+                    if ask.rules.subtitles == SubtitleRule::KeepAndSidecar {
+                        let name =
+                            sidecar_name(ask.name, track.tags.language.as_deref(), &mut languages);
+                        let codec = SubtitleCodec::WebVtt;
+                        target
+                            .sidecars
+                            .push((feed(FeedKey::Subtitle { stream, codec }), name));
+                    }
+                }
+            }
+            target
         })
         .collect();
-    (routes, shared)
+    (planned, keys)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::presets::{AudioCodec, AudioTracks, Channels};
 
     fn aac(bitrate_kbps: u32) -> AudioSpec {
         AudioSpec::Encode {
@@ -124,37 +287,166 @@ mod tests {
         }
     }
 
-    #[test]
-    fn renditions_asking_for_the_same_audio_share_one_encoder() {
-        let specs = [
-            aac(128),
-            AudioSpec::Copy,
-            aac(96),
-            aac(128),
-            AudioSpec::None,
-        ];
-        let (routes, shared) = route(&specs, true, true);
-        assert_eq!(
-            routes,
-            [
-                AudioRoute::Encoded(0),
-                AudioRoute::Copy,
-                AudioRoute::Encoded(1),
-                AudioRoute::Encoded(0),
-                AudioRoute::None
-            ]
-        );
-        assert_eq!(shared, [(AudioCodec::Aac, 128), (AudioCodec::Aac, 96)]);
+    fn tags(index: usize, language: Option<&str>, codec: &str) -> TrackTags {
+        TrackTags {
+            index,
+            language: language.map(str::to_owned),
+            title: None,
+            codec_name: codec.to_owned(),
+        }
+    }
+
+    fn ask<'a>(audio: AudioSpec, container: Container, rules: &'a TrackRules) -> Ask<'a> {
+        Ask {
+            name: "720p",
+            audio,
+            container,
+            rules,
+        }
+    }
+
+    fn settings(bitrate_kbps: u32, channels: Channels) -> AudioSettings {
+        AudioSettings {
+            codec: AudioCodec::Aac,
+            bitrate_kbps,
+            channels,
+            loudness_lufs: None,
+        }
     }
 
     #[test]
-    fn audio_the_source_cannot_give_is_left_out() {
-        let specs = [aac(128), AudioSpec::Copy];
-        let (routes, shared) = route(&specs, false, false);
-        assert_eq!(routes, [AudioRoute::None, AudioRoute::None]);
-        assert_eq!(shared, []);
-        // A stream without a decoder can still be copied.
-        let (routes, _) = route(&specs, true, false);
-        assert_eq!(routes, [AudioRoute::None, AudioRoute::Copy]);
+    fn renditions_asking_for_the_same_audio_share_one_encoder() {
+        let rules = TrackRules::default();
+        let asks = [
+            ask(aac(128), Container::Mp4, &rules),
+            ask(AudioSpec::Copy, Container::Mp4, &rules),
+            ask(aac(96), Container::Mp4, &rules),
+            ask(aac(128), Container::Mp4, &rules),
+            ask(AudioSpec::None, Container::Mp4, &rules),
+        ];
+        let t1 = tags(1, Some("eng"), "aac");
+        let audio = [Facts {
+            tags: &t1,
+            decodable: true,
+            text: false,
+        }];
+        let (planned, keys) = route(&asks, &audio, &[]);
+        let feeds: Vec<_> = planned.iter().map(|t| t.feeds.clone()).collect();
+        assert_eq!(feeds, [vec![0], vec![1], vec![2], vec![0], vec![]]);
+        assert_eq!(
+            keys,
+            [
+                FeedKey::Audio {
+                    stream: 1,
+                    settings: settings(128, Channels::Stereo)
+                },
+                FeedKey::Copy { stream: 1 },
+                FeedKey::Audio {
+                    stream: 1,
+                    settings: settings(96, Channels::Stereo)
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn tracks_are_picked_by_the_rule_and_each_gets_its_encoder() {
+        let (t1, t2, t3) = (
+            tags(1, Some("eng"), "aac"),
+            tags(2, Some("fra"), "ac3"),
+            tags(3, None, "truehd"),
+        );
+        let facts = |t, decodable| Facts {
+            tags: t,
+            decodable,
+            text: false,
+        };
+        let audio = [facts(&t1, true), facts(&t2, true), facts(&t3, false)];
+        let first = TrackRules::default();
+        let all = TrackRules {
+            audio_tracks: AudioTracks::All,
+            channels: Channels::Source,
+            ..TrackRules::default()
+        };
+        let french = TrackRules {
+            audio_tracks: AudioTracks::Languages(vec!["fra".into()]),
+            ..TrackRules::default()
+        };
+        let asks = [
+            ask(aac(128), Container::Mp4, &first),
+            ask(aac(128), Container::Mp4, &all),
+            ask(aac(128), Container::Mp4, &french),
+        ];
+        let (planned, keys) = route(&asks, &audio, &[]);
+        assert_eq!(planned[0].feeds, [0]);
+        assert_eq!(planned[1].feeds, [1, 2]);
+        // The undecodable track is reported, not dropped silently.
+        assert_eq!(planned[1].skipped.len(), 1);
+        assert_eq!(planned[1].skipped[0].index, 3);
+        assert_eq!(planned[1].skipped[0].kind, TrackKind::Audio);
+        assert_eq!(planned[2].feeds, [3]);
+        assert_eq!(
+            keys[3],
+            FeedKey::Audio {
+                stream: 2,
+                settings: settings(128, Channels::Stereo)
+            }
+        );
+        assert!(planned[2].skipped.is_empty());
+    }
+
+    #[test]
+    fn text_subtitles_become_the_containers_format_and_pictures_are_skipped() {
+        let (s4, s5) = (
+            tags(4, Some("eng"), "subrip"),
+            tags(5, Some("eng"), "hdmv_pgs_subtitle"),
+        );
+        let subtitles = [
+            Facts {
+                tags: &s4,
+                decodable: true,
+                text: true,
+            },
+            Facts {
+                tags: &s5,
+                decodable: true,
+                text: false,
+            },
+        ];
+        let keep = TrackRules::default();
+        let sidecar = TrackRules {
+            subtitles: SubtitleRule::KeepAndSidecar,
+            ..TrackRules::default()
+        };
+        let none = TrackRules {
+            subtitles: SubtitleRule::None,
+            ..TrackRules::default()
+        };
+        let asks = [
+            ask(AudioSpec::None, Container::Mp4, &keep),
+            ask(AudioSpec::None, Container::Webm, &sidecar),
+            ask(AudioSpec::None, Container::Mp4, &none),
+        ];
+        let (planned, keys) = route(&asks, &[], &subtitles);
+        assert_eq!(
+            keys,
+            [
+                FeedKey::Subtitle {
+                    stream: 4,
+                    codec: SubtitleCodec::MovText
+                },
+                FeedKey::Subtitle {
+                    stream: 4,
+                    codec: SubtitleCodec::WebVtt
+                },
+            ]
+        );
+        assert_eq!(planned[0].feeds, [0]);
+        assert_eq!(planned[0].skipped.len(), 1);
+        assert_eq!(planned[0].skipped[0].codec, "hdmv_pgs_subtitle");
+        // WebM's own track and its sidecar share one WebVTT encode.
+        assert_eq!(planned[1].feeds, [1]);
+        assert_eq!(planned[1].sidecars, [(1, "720p.eng.vtt".to_owned())]);
+        assert_eq!(planned[2], TargetTracks::default());
     }
 }

@@ -37,11 +37,11 @@ pub fn cascade_parents(targets: &[RenditionTarget]) -> Vec<Option<usize>> {
 
 /// A cascaded rendition whose larger rendition failed never got its end;
 /// say why instead of reporting it as cancelled.
-pub fn blame_parents(
-    mut results: Vec<Result<()>>,
+pub fn blame_parents<T>(
+    mut results: Vec<Result<T>>,
     parents: &[Option<usize>],
     targets: &[RenditionTarget],
-) -> Vec<Result<()>> {
+) -> Vec<Result<T>> {
     // Parents come before children in no particular order: repeat until
     // settled (cascades are at most a few levels deep).
     for _ in 0..targets.len() {
@@ -80,6 +80,7 @@ mod tests {
                     spec,
                     size: Size::new(w, h),
                     metadata: crate::presets::MetadataRule::Keep,
+                    tracks: Default::default(),
                     temp_path: PathBuf::from(format!("{i}.mp4")),
                 }
             })
@@ -101,7 +102,7 @@ mod tests {
     #[test]
     fn a_child_of_a_failed_rendition_says_so() {
         let targets = ladder(&[(1920, 1080), (1280, 720), (640, 360)], false);
-        let results = vec![
+        let results: Vec<Result<()>> = vec![
             Err(Error::Internal("encoder broke".into())),
             Err(Error::Cancelled),
             Err(Error::Cancelled),

@@ -6,14 +6,16 @@ use std::thread::{Scope, ScopedJoinHandle};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
-use super::audio_routes::{AudioMuxing, AudioRoute};
+use super::audio_routes::TargetTracks;
 use super::lane::{Lane, Message};
-use super::{RenditionProgress, RenditionTarget};
+use super::{RenditionProgress, RenditionTarget, RenditionTracks};
 use crate::error::{Error, Result};
+use crate::media::audio_copy::AudioCopySource;
 use crate::media::frame_ref::video_ref;
 use crate::media::geometry::Rotation;
 use crate::media::metadata::SourceMetadata;
 use crate::media::rendition_writer::{RenditionWriter, SourceTiming, WriterSource};
+use crate::output::StagedFile;
 
 /// Frames queued per rendition: enough that a rendition briefly slower than
 /// the others does not stall the rest, few enough to bound memory. Frames are
@@ -22,12 +24,12 @@ const FRAMES_IN_FLIGHT: usize = 8;
 
 /// The running encoder threads, one per target.
 pub struct EncoderThreads<'scope> {
-    handles: Vec<ScopedJoinHandle<'scope, Result<()>>>,
+    handles: Vec<ScopedJoinHandle<'scope, Result<RenditionTracks>>>,
 }
 
 impl EncoderThreads<'_> {
     /// Waits for every encoder; each rendition's result, in target order.
-    pub fn join(self) -> Vec<Result<()>> {
+    pub fn join(self) -> Vec<Result<RenditionTracks>> {
         self.handles
             .into_iter()
             .map(|h| {
@@ -53,8 +55,8 @@ pub fn spawn_encoders<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
     targets: &'env [RenditionTarget],
     parents: &[Option<usize>],
-    routes: Vec<AudioRoute>,
-    audio: &'env AudioMuxing,
+    tracks: Vec<TargetTracks>,
+    muxing: &'env [AudioCopySource],
     source: SharedSource<'env>,
     on_progress: &'env (dyn Fn(usize, RenditionProgress) + Sync),
 ) -> Result<(Vec<Lane>, EncoderThreads<'scope>)> {
@@ -62,8 +64,13 @@ pub fn spawn_encoders<'scope, 'env>(
         targets.iter().map(|_| bounded(FRAMES_IN_FLIGHT)).unzip();
     let threads = encoder_threads(targets);
     let mut handles = Vec::with_capacity(targets.len());
-    for (index, ((target, frames), threads)) in
-        targets.iter().zip(receivers).zip(threads).enumerate()
+    let mut lane_feeds = Vec::with_capacity(targets.len());
+    for (index, (((target, frames), threads), planned)) in targets
+        .iter()
+        .zip(receivers)
+        .zip(threads)
+        .zip(tracks)
+        .enumerate()
     {
         let children: Vec<Sender<Message>> = parents
             .iter()
@@ -82,17 +89,51 @@ pub fn spawn_encoders<'scope, 'env>(
             },
             None => timing,
         };
-        let audio = audio.for_route(routes[index]);
+        lane_feeds.push(
+            planned
+                .feeds
+                .iter()
+                .chain(planned.sidecars.iter().map(|(feed, _)| feed))
+                .copied()
+                .collect::<Vec<usize>>(),
+        );
         let handle = std::thread::Builder::new()
             .name(format!("encode {}", target.spec.name))
             .spawn_scoped(scope, move || {
+                let TargetTracks {
+                    feeds,
+                    sidecars,
+                    skipped,
+                } = planned;
+                let streams: Vec<(usize, &AudioCopySource)> =
+                    feeds.iter().map(|&f| (f, &muxing[f])).collect();
+                // Sidecars are staged beside the rendition, under a
+                // temporary name until the rendition is committed.
+                let dir = target
+                    .temp_path
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."));
+                let staged: Vec<StagedFile> = sidecars
+                    .iter()
+                    .map(|(_, name)| StagedFile::new(dir.join(name)))
+                    .collect();
+                let sidecar_streams: Vec<(usize, &AudioCopySource, &std::path::Path)> = sidecars
+                    .iter()
+                    .zip(&staged)
+                    .map(|((f, _), s)| (*f, &muxing[*f], s.temp_path()))
+                    .collect();
                 let source = WriterSource {
                     timing: &timing,
                     metadata,
-                    audio,
+                    streams: &streams,
+                    sidecars: &sidecar_streams,
                 };
                 encode_rendition(target, threads, source, frames, children, |p| {
                     on_progress(index, p)
+                })?;
+                Ok(RenditionTracks {
+                    skipped,
+                    sidecars: staged,
                 })
             })
             .map_err(|e| Error::Internal(format!("cannot start an encoder thread: {e}")))?;
@@ -100,9 +141,9 @@ pub fn spawn_encoders<'scope, 'env>(
     }
     let lanes = senders
         .into_iter()
-        .zip(routes)
+        .zip(lane_feeds)
         .zip(parents)
-        .map(|((sender, route), parent)| Lane::new(sender, route, parent.is_none()))
+        .map(|((sender, feeds), parent)| Lane::new(sender, feeds, parent.is_none()))
         .collect();
     Ok((lanes, EncoderThreads { handles }))
 }
@@ -146,7 +187,7 @@ fn encode_rendition(
                     frames: writer.frames,
                 });
             }
-            Ok(Message::AudioPacket(packet)) => writer.push_audio_packet(packet)?,
+            Ok(Message::Packet(feed, packet)) => writer.push_packet(feed, packet)?,
             Ok(Message::End) => {
                 writer.flush_filter()?;
                 forward(&mut writer, &mut children);

@@ -3,8 +3,8 @@
 //! rendition over a bounded channel (its [`Lane`](lane::Lane)).
 //!
 //! The whole pipeline is [`transcode`]; each step is a module:
-//! [`source`] opens the source, [`audio_routes`] plans where each
-//! rendition's audio comes from, [`cascade`] which renditions are scaled
+//! [`source`] opens the source (its [`tracks`] too), [`audio_routes`]
+//! plans where each rendition's audio and subtitles come from, [`cascade`] which renditions are scaled
 //! from a larger one's pictures, [`encoders`] starts the encoder threads
 //! and [`fan_out`] is the decode loop feeding them.
 //!
@@ -18,19 +18,22 @@ mod encoders;
 mod fan_out;
 mod lane;
 mod source;
+mod tracks;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use self::audio_routes::{plan_audio_routes, AudioPlan};
+use self::audio_routes::{plan_tracks, TrackPlan};
 use self::cascade::{blame_parents, cascade_parents};
 use self::encoders::{spawn_encoders, SharedSource};
 use self::fan_out::FanOut;
 use self::source::Source;
 use super::geometry::Size;
 use super::metadata::SourceMetadata;
+use super::subtitles::SkippedTrack;
 use crate::error::Result;
-use crate::presets::{MetadataRule, RenditionSpec};
+use crate::output::StagedFile;
+use crate::presets::{MetadataRule, RenditionSpec, TrackRules};
 
 /// One output to make from the source.
 #[derive(Clone, Debug)]
@@ -39,8 +42,20 @@ pub struct RenditionTarget {
     pub size: Size,
     /// Which of the source's tags the file carries (its preset's rule).
     pub metadata: MetadataRule,
-    /// Where the file is written while it is incomplete.
+    /// Which audio and subtitle tracks it carries (its preset's rules).
+    pub tracks: TrackRules,
+    /// Where the file is written while it is incomplete; its sidecar
+    /// subtitle files are staged in the same folder.
     pub temp_path: PathBuf,
+}
+
+/// What a finished rendition brings besides its file.
+#[derive(Debug, Default)]
+pub struct RenditionTracks {
+    /// Tracks its preset asked for that it does not carry, and why.
+    pub skipped: Vec<SkippedTrack>,
+    /// Its sidecar subtitle files, complete, to commit with it.
+    pub sidecars: Vec<StagedFile>,
 }
 
 /// How far one rendition has got.
@@ -59,22 +74,21 @@ pub fn transcode(
     targets: &[RenditionTarget],
     cancel: &AtomicBool,
     on_progress: &(dyn Fn(usize, RenditionProgress) + Sync),
-) -> Result<Vec<Result<()>>> {
+) -> Result<Vec<Result<RenditionTracks>>> {
     let source = Source::open(source)?;
     let metadata = SourceMetadata::read(&source.input, source.origin_us);
-    let AudioPlan {
-        routes,
-        encoders,
-        copied,
+    let TrackPlan {
+        targets: tracks,
+        feeds,
         muxing,
-    } = plan_audio_routes(targets, &source)?;
+    } = plan_tracks(targets, &source)?;
     let parents = cascade_parents(targets);
     std::thread::scope(|scope| {
         let (lanes, encoder_threads) = spawn_encoders(
             scope,
             targets,
             &parents,
-            routes,
+            tracks,
             &muxing,
             SharedSource {
                 timing: source.timing,
@@ -83,7 +97,7 @@ pub fn transcode(
             on_progress,
         )?;
         // Returns once the source is read; only a whole decode sends `End`.
-        let decoded = FanOut::new(source, lanes, encoders, copied).run(cancel);
+        let decoded = FanOut::new(source, lanes, feeds).run(cancel);
         let results = encoder_threads.join();
         decoded.map(|()| blame_parents(results, &parents, targets))
     })

@@ -1,14 +1,15 @@
-//! The source of a transcode, opened once: its demuxer, its video and audio
-//! decoders, the timing the renditions inherit, and where its video should
-//! end (to tell a whole file from a cut one).
+//! The source of a transcode, opened once: its demuxer, its video decoder,
+//! its audio and subtitle tracks, the timing the renditions inherit, and
+//! where its video should end (to tell a whole file from a cut one).
 
 use std::path::Path;
 
 use ffmpeg_next::{decoder, format, Rational};
 
+use super::tracks::SourceTracks;
 use crate::error::{Error, Result};
 use crate::media::colour::Colour;
-use crate::media::decode::{audio_decoder, first_audio_index, open_input, video_decoder};
+use crate::media::decode::{open_input, video_decoder};
 use crate::media::probe::{duration_s, stream_rotation};
 use crate::media::rendition_writer::SourceTiming;
 
@@ -18,10 +19,8 @@ pub struct Source<'a> {
     pub input: format::context::Input,
     pub video_index: usize,
     pub video: decoder::Video,
-    /// The first audio stream, decodable or not (it may still be copied).
-    pub audio_index: Option<usize>,
-    /// Its decoder, when this FFmpeg has one.
-    pub audio: Option<decoder::Audio>,
+    /// Every audio and subtitle track, with its decoder when there is one.
+    pub tracks: SourceTracks,
     pub timing: SourceTiming,
     /// The container's start time in microseconds: subtracted from every
     /// stream so outputs start at zero and audio keeps its offset to the
@@ -35,9 +34,8 @@ pub struct Source<'a> {
 impl<'a> Source<'a> {
     pub fn open(path: &'a Path) -> Result<Source<'a>> {
         let (input, video_index) = open_input(path)?;
-        let audio_index = first_audio_index(&input);
         let video = video_decoder(&input, video_index, 0, path)?;
-        let audio = audio_index.and_then(|i| audio_decoder(&input, i));
+        let tracks = SourceTracks::read(&input);
         let stream = input
             .stream(video_index)
             .ok_or_else(|| Error::Internal("video stream vanished".into()))?;
@@ -58,8 +56,7 @@ impl<'a> Source<'a> {
             input,
             video_index,
             video,
-            audio_index,
-            audio,
+            tracks,
             timing,
             origin_us,
             expected_end_s,
