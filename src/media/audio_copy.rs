@@ -105,11 +105,7 @@ pub fn add_copy_stream(
     }
     if let Some(title) = &source.title {
         // Matroska keeps `title`; MP4 keeps a track's name as its handler's.
-        let key = if in_mp4 {
-            "handler_name"
-        } else {
-            "title"
-        };
+        let key = if in_mp4 { "handler_name" } else { "title" };
         tags.set(key, title);
     }
     stream.set_metadata(tags);

@@ -7,6 +7,7 @@
 
 mod util;
 
+mod audio_tracks;
 mod bad_inputs;
 mod colour;
 mod corpus;
@@ -23,4 +24,5 @@ mod presets;
 mod process_outputs;
 mod store_journal;
 mod store_resume;
+mod subtitles;
 mod watch;
