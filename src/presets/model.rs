@@ -41,10 +41,12 @@ pub enum Quality {
 pub enum AudioSpec {
     /// No audio stream at all.
     None,
-    /// The source's first audio track as it is, when the container can
-    /// hold its codec (checked when the file is written).
+    /// The source's audio tracks the preset's `audio_tracks` picks, as
+    /// they are, when the container can hold their codec (checked when the
+    /// file is written).
     Copy,
-    /// Re-encoded stereo at this bitrate.
+    /// Re-encoded at this bitrate, with the channels and loudness of the
+    /// preset's track rules.
     Encode {
         codec: AudioCodec,
         bitrate_kbps: u32,

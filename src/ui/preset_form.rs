@@ -6,8 +6,8 @@
 use eframe::egui;
 use vidprism::media::missing_encoders;
 use vidprism::presets::{
-    AudioSpec, Container, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
-    UserPreset, VideoCodec,
+    AudioSpec, AudioTracks, Channels, Container, MetadataRule, Preset, Quality, RenditionSpec,
+    SizeSpec, SubtitleRule, ThumbnailFormat, TrackRules, UserPreset, VideoCodec, LOUDNESS_LUFS,
 };
 
 use super::command::{CommandSender, PresetCommand};
@@ -175,6 +175,7 @@ fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Pres
                      source; chapters are always copied",
                 );
             ui.end_row();
+            tracks_ui(ui, &mut preset.tracks);
         });
     let mut remove = None;
     for (i, rendition) in preset.renditions.iter_mut().enumerate() {
@@ -364,4 +365,86 @@ fn rendition_ui(
     });
     ui.weak(r.summary());
     remove
+}
+
+/// The preset's track rules: which audio tracks, channels, loudness target,
+/// subtitles. Languages are typed as a comma-separated list.
+fn tracks_ui(ui: &mut egui::Ui, tracks: &mut TrackRules) {
+    let label = ui.label("Audio tracks");
+    ui.horizontal(|ui| {
+        let mut kind = match tracks.audio_tracks {
+            AudioTracks::First => 0,
+            AudioTracks::All => 1,
+            AudioTracks::Languages(_) => 2,
+        };
+        for (value, text) in [(0, "first"), (1, "all"), (2, "languages")] {
+            ui.selectable_value(&mut kind, value, text);
+        }
+        tracks.audio_tracks = match (kind, &tracks.audio_tracks) {
+            (0, _) => AudioTracks::First,
+            (1, _) => AudioTracks::All,
+            (_, AudioTracks::Languages(l)) => AudioTracks::Languages(l.clone()),
+            _ => AudioTracks::Languages(vec!["eng".to_owned()]),
+        };
+        if let AudioTracks::Languages(languages) = &mut tracks.audio_tracks {
+            let mut text = languages.join(", ");
+            let edit = ui
+                .add(egui::TextEdit::singleline(&mut text).desired_width(120.0))
+                .labelled_by(label.id)
+                .on_hover_text("ISO 639-2 codes as the source tags them: eng, fra, deu");
+            if edit.changed() {
+                // Empty entries stay while typing ("eng, "); validation
+                // names them until they are filled in or removed.
+                *languages = if text.trim().is_empty() {
+                    Vec::new()
+                } else {
+                    text.split(',').map(|l| l.trim().to_owned()).collect()
+                };
+            }
+        }
+    });
+    ui.end_row();
+    let label = ui.label("Channels");
+    egui::ComboBox::from_id_salt("channels rule")
+        .selected_text(tracks.channels.label())
+        .show_ui(ui, |ui| {
+            for rule in Channels::ALL {
+                ui.selectable_value(&mut tracks.channels, rule, rule.label());
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+    let label = ui.label("Loudness");
+    ui.horizontal(|ui| {
+        let mut on = tracks.loudness_lufs.is_some();
+        ui.checkbox(&mut on, "normalise to")
+            .labelled_by(label.id)
+            .on_hover_text("EBU R128 integrated loudness: -23 broadcast, -16 or -14 web");
+        let mut lufs = tracks.loudness_lufs.unwrap_or(-16.0);
+        ui.add_enabled(
+            on,
+            egui::DragValue::new(&mut lufs)
+                .range(LOUDNESS_LUFS)
+                .speed(0.5)
+                .suffix(" LUFS"),
+        );
+        tracks.loudness_lufs = on.then_some(lufs);
+    });
+    ui.end_row();
+    let label = ui.label("Subtitles");
+    egui::ComboBox::from_id_salt("subtitle rule")
+        .selected_text(tracks.subtitles.label())
+        .show_ui(ui, |ui| {
+            for rule in SubtitleRule::ALL {
+                ui.selectable_value(&mut tracks.subtitles, rule, rule.label());
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Text subtitles become mov_text in MP4 and WebVTT in WebM; picture \
+             subtitles cannot be converted and are reported",
+        );
+    ui.end_row();
 }

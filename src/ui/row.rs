@@ -289,6 +289,16 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
                         output.height,
                         format::bytes(output.bytes)
                     ));
+                    if !output.skipped_tracks.is_empty() {
+                        let all: Vec<String> = output
+                            .skipped_tracks
+                            .iter()
+                            .map(|t| format!("track {} ({}): {}", t.index, t.codec, t.reason))
+                            .collect();
+                        let text = format!("{} track(s) left out", all.len());
+                        ui.add(egui::Label::new(egui::RichText::new(text).weak()).truncate())
+                            .on_hover_text(all.join("\n"));
+                    }
                 }
                 // Long reasons are cut to the row's width; hovering shows all.
                 RenditionStatus::Skipped(reason) => {
