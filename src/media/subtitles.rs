@@ -74,7 +74,8 @@ pub fn is_text_subtitle(id: codec::Id) -> bool {
 pub fn skip_reason(text: bool, decodable: bool, codec_name: &str) -> Option<String> {
     if !text {
         Some(format!(
-            "{codec_name} subtitles are pictures; only text subtitles can be converted"
+            "{codec_name} subtitles are pictures (or of an unknown kind); only text \
+             subtitles can be converted"
         ))
     } else if !decodable {
         Some(format!(
