@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use crate::media::geometry::{even_size, scale_to_short_side, Size};
 use crate::output::sanitize_name;
-use crate::presets::{MetadataRule, Preset, RenditionSpec, SizeSpec};
+use crate::presets::{HdrRule, MetadataRule, Preset, RenditionSpec, SizeSpec};
 
 /// A rendition to make.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +18,8 @@ pub struct PlannedRendition {
     pub size: Size,
     /// Its preset's rule for the source's tags.
     pub metadata: MetadataRule,
+    /// Its preset's rule for an HDR source.
+    pub hdr: HdrRule,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -85,6 +87,7 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
                 spec: spec.clone(),
                 size,
                 metadata: preset.metadata,
+                hdr: preset.hdr,
             });
         }
     }

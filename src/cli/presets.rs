@@ -72,7 +72,7 @@ pub fn run(args: PresetsArgs) -> anyhow::Result<ExitCode> {
         let description = l.preset.map(|p| p.description.as_str()).unwrap_or("");
         let metadata = l
             .preset
-            .map(|p| format!(" [metadata: {}]", p.metadata.key()))
+            .map(|p| format!(" [metadata: {}, hdr: {}]", p.metadata.key(), p.hdr.key()))
             .unwrap_or_default();
         let tag = if l.source == "user" { " (user)" } else { "" };
         println!("{:<10} {description}{metadata}{tag}", l.name);
@@ -98,11 +98,12 @@ fn check(file: &Path) -> ExitCode {
             let missing = missing_encoders(&preset);
             if missing.is_empty() {
                 println!(
-                    "{}: ok: preset {:?}, {} renditions, metadata {}",
+                    "{}: ok: preset {:?}, {} renditions, metadata {}, hdr {}",
                     file.display(),
                     preset.name,
                     preset.renditions.len(),
-                    preset.metadata.key()
+                    preset.metadata.key(),
+                    preset.hdr.key()
                 );
                 return ExitCode::SUCCESS;
             }

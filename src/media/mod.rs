@@ -13,11 +13,13 @@ mod filter;
 mod frame_ref;
 pub mod geometry;
 mod hdr;
+mod hdr_metadata;
 mod metadata;
 mod plain_file;
 mod probe;
 mod rendition_writer;
 mod thumbnail;
+mod tonemap;
 mod transcode;
 
 pub use capabilities::{has_encoder, missing_encoders};

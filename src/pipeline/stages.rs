@@ -203,6 +203,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             spec: r.spec.clone(),
             size: r.size,
             metadata: r.metadata,
+            hdr: r.hdr,
             temp_path: s.temp_path().to_path_buf(),
         })
         .collect();

@@ -2,7 +2,7 @@
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::model::{
-    AudioSpec, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailSpec,
+    AudioSpec, HdrRule, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailSpec,
 };
 
 /// The preset used when none is named.
@@ -41,7 +41,10 @@ impl Family {
 /// ladders (web, webm, av1) and the thumbnail keep the date, camera and
 /// title but never the location, since what they make is published; the
 /// `hevc` ladder, whose top rung keeps the source's 4K size and is the one
-/// to archive a phone's clips with, keeps everything.
+/// to archive a phone's clips with, keeps everything. Every built-in has the
+/// `auto` HDR rule: an HDR source's hevc, av1 and webm renditions stay HDR
+/// (10-bit, its tags and mastering metadata), web's H.264 ones and every
+/// thumbnail are tone-mapped to SDR.
 pub fn builtin_presets() -> Vec<Preset> {
     let preset = |name: &str, description: &str, renditions| Preset {
         name: name.to_owned(),
@@ -49,6 +52,7 @@ pub fn builtin_presets() -> Vec<Preset> {
         thumbnail: ThumbnailSpec::default(),
         renditions,
         metadata: MetadataRule::NoLocation,
+        hdr: HdrRule::Auto,
     };
     let archive = |p: Preset| Preset {
         metadata: MetadataRule::Keep,
@@ -139,6 +143,11 @@ mod tests {
             find_preset("hevc").map(|p| p.metadata),
             Some(MetadataRule::Keep)
         );
+    }
+
+    #[test]
+    fn builtins_keep_hdr_where_the_codec_can() {
+        assert!(builtin_presets().iter().all(|p| p.hdr == HdrRule::Auto));
     }
 
     #[test]

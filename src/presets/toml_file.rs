@@ -5,6 +5,7 @@
 //! name = "small-webm"
 //! description = "720p + 480p WebM with Opus"
 //! metadata = "no_location" # keep, strip; the default hides the location
+//! hdr = "auto"              # keep, tonemap: what an HDR source's renditions are
 //!
 //! [thumbnail]
 //! format = "jpeg"        # or "png", "webp"
@@ -26,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::model::{
-    AudioSpec, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
+    AudioSpec, HdrRule, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
     ThumbnailSpec, THUMBNAIL_WIDTH,
 };
 use super::validate::{validate, Problem};
@@ -43,6 +44,8 @@ struct PresetFile {
     description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     metadata: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hdr: Option<String>,
     #[serde(default)]
     thumbnail: ThumbnailFile,
     #[serde(default)]
@@ -91,6 +94,7 @@ pub fn to_toml(preset: &Preset) -> String {
         name: preset.name.clone(),
         description: preset.description.clone(),
         metadata: Some(preset.metadata.key().to_owned()),
+        hdr: Some(preset.hdr.key().to_owned()),
         thumbnail: ThumbnailFile {
             format: Some(preset.thumbnail.format.key().to_owned()),
             width: Some(preset.thumbnail.width),
@@ -203,6 +207,20 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
             found
         }
     };
+    let hdr = match file.hdr.as_deref() {
+        None => Some(HdrRule::default()),
+        Some(key) => {
+            let found = HdrRule::from_key(key);
+            if found.is_none() {
+                problems.push(Problem::new(
+                    None,
+                    "hdr",
+                    format!("unknown HDR rule {key:?}; use auto, keep or tonemap"),
+                ));
+            }
+            found
+        }
+    };
     let renditions: Vec<Option<RenditionSpec>> = file
         .renditions
         .into_iter()
@@ -219,6 +237,7 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
         thumbnail,
         renditions: renditions.into_iter().collect::<Option<Vec<_>>>()?,
         metadata: metadata?,
+        hdr: hdr?,
     })
 }
 
@@ -464,6 +483,23 @@ audio_codec = "opus"
         assert_eq!(problems[0].field, "metadata");
         assert_eq!(problems[0].line, Some(3));
         assert!(problems[0].message.contains("gps_only"));
+    }
+
+    #[test]
+    fn hdr_rule_parses_defaults_and_is_checked() {
+        assert_eq!(parse(SMALL_WEBM).map(|p| p.hdr), Ok(HdrRule::Auto));
+        for rule in HdrRule::ALL {
+            let text = SMALL_WEBM.replacen("\n\n", &format!("\nhdr = \"{}\"\n\n", rule.key()), 1);
+            let p = parse(&text).expect("valid");
+            assert_eq!(p.hdr, rule);
+            assert_eq!(parse(&to_toml(&p)), Ok(p));
+        }
+        let text = SMALL_WEBM.replacen("\n\n", "\nhdr = \"dolby\"\n\n", 1);
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "hdr");
+        assert_eq!(problems[0].line, Some(3));
+        assert!(problems[0].message.contains("dolby"));
     }
 
     #[test]

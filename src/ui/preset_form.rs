@@ -6,8 +6,8 @@
 use eframe::egui;
 use vidprism::media::missing_encoders;
 use vidprism::presets::{
-    AudioSpec, Container, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
-    UserPreset, VideoCodec,
+    AudioSpec, Container, HdrRule, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec,
+    ThumbnailFormat, UserPreset, VideoCodec,
 };
 
 use super::command::{CommandSender, PresetCommand};
@@ -173,6 +173,21 @@ fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Pres
                 .on_hover_text(
                     "Date, location, camera make and model, and title copied from the \
                      source; chapters are always copied",
+                );
+            ui.end_row();
+            let label = ui.label("HDR");
+            egui::ComboBox::from_id_salt("hdr rule")
+                .selected_text(preset.hdr.label())
+                .show_ui(ui, |ui| {
+                    for rule in HdrRule::ALL {
+                        ui.selectable_value(&mut preset.hdr, rule, rule.label());
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "What renditions of an HDR (HDR10, HLG) source are: H.265, AV1 and VP9 \
+                     can stay HDR, H.264 and thumbnails are tone-mapped to SDR",
                 );
             ui.end_row();
         });

@@ -4,9 +4,11 @@
 //!
 //! The whole pipeline is [`transcode`]; each step is a module:
 //! [`source`] opens the source, [`audio_routes`] plans where each
-//! rendition's audio comes from, [`cascade`] which renditions are scaled
-//! from a larger one's pictures, [`encoders`] starts the encoder threads
-//! and [`fan_out`] is the decode loop feeding them.
+//! rendition's audio comes from, [`hdr_plan`] which renditions of an HDR
+//! source stay HDR and which are tone-mapped (once, by [`tone_lane`]),
+//! [`cascade`] which renditions are scaled from a larger one's pictures,
+//! [`encoders`] starts the encoder threads and [`fan_out`] is the decode
+//! loop feeding them.
 //!
 //! A rendition whose encoder fails drops its channel and the others go on. A
 //! rendition only finalises its file after an explicit end-of-stream message,
@@ -16,8 +18,10 @@ mod audio_routes;
 mod cascade;
 mod encoders;
 mod fan_out;
+mod hdr_plan;
 mod lane;
 mod source;
+mod tone_lane;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -26,11 +30,12 @@ use self::audio_routes::{plan_audio_routes, AudioPlan};
 use self::cascade::{blame_parents, cascade_parents};
 use self::encoders::{spawn_encoders, SharedSource};
 use self::fan_out::FanOut;
+use self::hdr_plan::HdrPlan;
 use self::source::Source;
 use super::geometry::Size;
 use super::metadata::SourceMetadata;
 use crate::error::Result;
-use crate::presets::{MetadataRule, RenditionSpec};
+use crate::presets::{HdrRule, MetadataRule, RenditionSpec};
 
 /// One output to make from the source.
 #[derive(Clone, Debug)]
@@ -39,6 +44,8 @@ pub struct RenditionTarget {
     pub size: Size,
     /// Which of the source's tags the file carries (its preset's rule).
     pub metadata: MetadataRule,
+    /// What it is made as when the source is HDR (its preset's rule).
+    pub hdr: HdrRule,
     /// Where the file is written while it is incomplete.
     pub temp_path: PathBuf,
 }
@@ -60,7 +67,8 @@ pub fn transcode(
     cancel: &AtomicBool,
     on_progress: &(dyn Fn(usize, RenditionProgress) + Sync),
 ) -> Result<Vec<Result<()>>> {
-    let source = Source::open(source)?;
+    let mut source = Source::open(source)?;
+    let hdr = HdrPlan::new(targets, &mut source);
     let metadata = SourceMetadata::read(&source.input, source.origin_us);
     let AudioPlan {
         routes,
@@ -68,7 +76,7 @@ pub fn transcode(
         copied,
         muxing,
     } = plan_audio_routes(targets, &source)?;
-    let parents = cascade_parents(targets);
+    let parents = cascade_parents(targets, &hdr.outputs);
     std::thread::scope(|scope| {
         let (lanes, encoder_threads) = spawn_encoders(
             scope,
@@ -79,6 +87,7 @@ pub fn transcode(
             SharedSource {
                 timing: source.timing,
                 metadata: &metadata,
+                hdr: &hdr,
             },
             on_progress,
         )?;
