@@ -57,6 +57,13 @@ pub enum Error {
     },
     #[error("not made: it is scaled from the {rendition} rendition, which failed")]
     UpstreamRendition { rendition: String },
+    #[error(
+        "cannot stay HDR as the preset's hdr = \"keep\" asks: this FFmpeg's {encoder} \
+         encoder has no 10-bit mode; use hdr = \"auto\" to tone-map this rendition to SDR"
+    )]
+    HdrUnsupported { encoder: String },
+    #[error("not made: tone-mapping the HDR source to SDR failed: {reason}")]
+    ToneMapping { reason: String },
     #[error("cancelled")]
     Cancelled,
     #[error("internal error: {0}")]

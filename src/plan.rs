@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use crate::media::geometry::{even_size, scale_to_short_side, Size};
 use crate::output::sanitize_name;
-use crate::presets::{MetadataRule, Preset, RenditionSpec, SizeSpec, TrackRules};
+use crate::presets::{HdrRule, MetadataRule, Preset, RenditionSpec, SizeSpec, TrackRules};
 
 /// A rendition to make.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,6 +20,8 @@ pub struct PlannedRendition {
     pub metadata: MetadataRule,
     /// Its preset's rules for audio and subtitle tracks.
     pub tracks: TrackRules,
+    /// Its preset's rule for an HDR source.
+    pub hdr: HdrRule,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -88,6 +90,7 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
                 size,
                 metadata: preset.metadata,
                 tracks: preset.tracks.clone(),
+                hdr: preset.hdr,
             });
         }
     }

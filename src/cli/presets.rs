@@ -83,8 +83,9 @@ pub fn run(args: PresetsArgs) -> anyhow::Result<ExitCode> {
                     Channels::Source => "source channels",
                 };
                 format!(
-                    " [metadata: {}; audio: {}, {channels}{loudness}; subtitles: {}]",
+                    " [metadata: {}, hdr: {}; audio: {}, {channels}{loudness}; subtitles: {}]",
                     p.metadata.key(),
+                    p.hdr.key(),
                     t.audio_tracks,
                     t.subtitles.key()
                 )
@@ -114,11 +115,12 @@ fn check(file: &Path) -> ExitCode {
             let missing = missing_encoders(&preset);
             if missing.is_empty() {
                 println!(
-                    "{}: ok: preset {:?}, {} renditions, metadata {}",
+                    "{}: ok: preset {:?}, {} renditions, metadata {}, hdr {}",
                     file.display(),
                     preset.name,
                     preset.renditions.len(),
-                    preset.metadata.key()
+                    preset.metadata.key(),
+                    preset.hdr.key()
                 );
                 return ExitCode::SUCCESS;
             }

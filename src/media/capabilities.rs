@@ -3,12 +3,23 @@
 //! editor, `process` before any job starts) asks here whether its codecs
 //! are available, so that a preset naming a missing encoder says so early.
 
-use crate::presets::{AudioSpec, Preset, Problem};
+use crate::presets::{AudioSpec, Preset, Problem, VideoCodec};
 
 /// Whether the linked FFmpeg has an encoder of this name.
 pub fn has_encoder(name: &str) -> bool {
     super::init();
     ffmpeg_next::encoder::find_by_name(name).is_some()
+}
+
+/// Whether the linked FFmpeg's encoder for `codec` takes 10-bit 4:2:0
+/// pictures (yuv420p10le): asked at run time, as a libvpx or x265 may be
+/// built without high bit depth.
+pub fn encodes_10_bit(codec: VideoCodec) -> bool {
+    super::init();
+    ffmpeg_next::encoder::find_by_name(codec.encoder_name())
+        .and_then(|c| c.video().ok())
+        .and_then(|v| v.formats())
+        .is_some_and(|mut formats| formats.any(|f| f == ffmpeg_next::format::Pixel::YUV420P10LE))
 }
 
 /// One problem per rendition field whose encoder this FFmpeg lacks.
@@ -46,12 +57,20 @@ pub fn missing_encoders(preset: &Preset) -> Vec<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::presets::{builtin_presets, VideoCodec};
+    use crate::presets::builtin_presets;
 
     #[test]
     fn encoders_are_found_by_their_ffmpeg_name() {
         assert!(has_encoder(VideoCodec::H264.encoder_name()));
         assert!(!has_encoder("no-such-encoder"));
+    }
+
+    #[test]
+    fn hdr_codecs_have_10_bit_encoders_here() {
+        // Debian 12's x265, SVT-AV1 and libvpx are all built with it.
+        assert!(encodes_10_bit(VideoCodec::Hevc));
+        assert!(encodes_10_bit(VideoCodec::Av1));
+        assert!(encodes_10_bit(VideoCodec::Vp9));
     }
 
     #[test]

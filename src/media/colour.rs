@@ -9,6 +9,8 @@ use ffmpeg_next::color::{Primaries, Range, Space, TransferCharacteristic};
 use ffmpeg_next::format::Pixel;
 use ffmpeg_next::{decoder, encoder, frame};
 
+use super::hdr::HdrTransfer;
+
 /// How the values of a picture are to be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Colour {
@@ -109,6 +111,14 @@ fn is_unknown_transfer(t: TransferCharacteristic) -> bool {
 }
 
 impl Colour {
+    /// SDR BT.709, limited range: what tone-mapped HDR pictures are.
+    pub const SDR_BT709: Colour = Colour {
+        primaries: Primaries::BT709,
+        transfer: TransferCharacteristic::BT709,
+        matrix: Space::BT709,
+        full_range: false,
+    };
+
     /// How a source's pictures are read: its own tags, and for each one
     /// missing what players assume (BT.709 for HD and larger, BT.601 for
     /// SD, limited range). `rgb` pictures have no matrix; JPEG pixel
@@ -158,6 +168,28 @@ impl Colour {
             is_jpeg_range(format),
             (decoder.width(), decoder.height()),
         )
+    }
+
+    /// These pictures read as HDR of `transfer`. A Dolby Vision stream's
+    /// base layer may come untagged; its tags are then BT.2100's.
+    pub fn with_hdr(self, transfer: HdrTransfer) -> Colour {
+        let tag = match transfer {
+            HdrTransfer::Pq => TransferCharacteristic::SMPTE2084,
+            HdrTransfer::Hlg => TransferCharacteristic::ARIB_STD_B67,
+        };
+        if self.transfer == tag {
+            return self;
+        }
+        Colour {
+            primaries: Primaries::BT2020,
+            transfer: tag,
+            matrix: if self.matrix == Space::RGB {
+                Space::RGB
+            } else {
+                Space::BT2020NCL
+            },
+            ..self
+        }
     }
 
     /// The colour renditions of pictures like these are written in: the
@@ -323,6 +355,22 @@ mod tests {
                 false
             )
         );
+    }
+
+    #[test]
+    fn an_untagged_hdr_stream_reads_as_bt2100() {
+        let guessed = Colour::of_source(untagged(), false, false, (1920, 1080));
+        let pq = guessed.with_hdr(HdrTransfer::Pq);
+        assert_eq!(
+            (pq.primaries, pq.transfer, pq.matrix),
+            (
+                Primaries::BT2020,
+                TransferCharacteristic::SMPTE2084,
+                Space::BT2020NCL
+            )
+        );
+        // Tagged already: unchanged.
+        assert_eq!(pq.with_hdr(HdrTransfer::Pq), pq);
     }
 
     #[test]

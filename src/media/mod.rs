@@ -13,12 +13,14 @@ mod filter;
 mod frame_ref;
 pub mod geometry;
 mod hdr;
+mod hdr_metadata;
 mod metadata;
 mod plain_file;
 mod probe;
 mod rendition_writer;
 mod subtitles;
 mod thumbnail;
+mod tonemap;
 mod transcode;
 
 pub use capabilities::{has_encoder, missing_encoders};

@@ -82,7 +82,7 @@ pub fn probe(path: &Path) -> Result<SourceInfo> {
 }
 
 /// The stream's HDR, from its transfer tag and Dolby Vision configuration.
-fn stream_hdr(stream: &format::stream::Stream) -> Option<Hdr> {
+pub(crate) fn stream_hdr(stream: &format::stream::Stream) -> Option<Hdr> {
     // SAFETY: the parameters pointer is valid while `stream` is.
     let transfer = unsafe { (*stream.parameters().as_ptr()).color_trc };
     let dovi = stream

@@ -14,6 +14,7 @@ use super::colour::Colour;
 use super::filter::Filter;
 use super::frame_ref::video_ref;
 use super::geometry::{Rotation, Size};
+use super::hdr_metadata::HdrMetadata;
 use super::metadata::SourceMetadata;
 use super::plain_file;
 use crate::error::{Error, Result};
@@ -39,6 +40,8 @@ pub struct WriterSource<'a> {
     pub streams: &'a [(usize, &'a AudioCopySource)],
     /// Sidecar WebVTT files: their feed, stream and (temporary) path.
     pub sidecars: &'a [(usize, &'a AudioCopySource, &'a Path)],
+    /// Set when the rendition stays HDR: 10-bit, with this metadata.
+    pub hdr: Option<&'a HdrMetadata>,
 }
 
 /// A subtitle track written beside the rendition as a WebVTT file.
@@ -112,7 +115,11 @@ fn rational_from(q: Rational) -> Option<Rational> {
 
 /// Encoder options: speed and, in constant-quality mode, the CRF (a
 /// bitrate is set on the encoder context instead).
-fn video_options(spec: &RenditionSpec, threads: usize) -> Dictionary<'static> {
+fn video_options(
+    spec: &RenditionSpec,
+    threads: usize,
+    hdr: Option<&HdrMetadata>,
+) -> Dictionary<'static> {
     let mut opts = Dictionary::new();
     opts.set("threads", &threads.to_string());
     let crf = match spec.quality {
@@ -129,8 +136,17 @@ fn video_options(spec: &RenditionSpec, threads: usize) -> Dictionary<'static> {
             opts.set("cpu-used", &spec.speed);
         }
     }
-    if spec.video == VideoCodec::Hevc {
-        opts.set("x265-params", "log-level=error");
+    match (spec.video, hdr) {
+        // HDR10 signalling and the source's metadata as SEI.
+        (VideoCodec::Hevc, Some(hdr)) => opts.set(
+            "x265-params",
+            &format!("log-level=error:hdr10=1:hdr10-opt=1{}", hdr.x265_params()),
+        ),
+        (VideoCodec::Hevc, None) => opts.set("x265-params", "log-level=error"),
+        (VideoCodec::Av1, Some(hdr)) if hdr.mastering.is_some() || hdr.content_light.is_some() => {
+            opts.set("svtav1-params", &hdr.svtav1_params());
+        }
+        _ => {}
     }
     if let Some(crf) = &crf {
         opts.set("crf", crf);
@@ -165,6 +181,7 @@ impl RenditionWriter {
             metadata: tags,
             streams,
             sidecars,
+            hdr,
         } = source;
         let write_err = |e: ffmpeg_next::Error| Error::Write {
             path: path.to_path_buf(),
@@ -176,7 +193,7 @@ impl RenditionWriter {
             .flags()
             .contains(format::Flags::GLOBAL_HEADER);
 
-        let video = open_video(&mut output, spec, size, timing, global_header, threads)?;
+        let video = open_video(&mut output, spec, size, timing, global_header, threads, hdr)?;
         let streams = streams
             .iter()
             .map(|(feed, source)| {
@@ -387,7 +404,13 @@ fn open_video(
     timing: &SourceTiming,
     global_header: bool,
     threads: usize,
+    hdr: Option<&HdrMetadata>,
 ) -> Result<VideoLane> {
+    // HDR stays 10-bit (H.265 Main 10, VP9 profile 2, AV1 10-bit).
+    let (pixel, pixel_name) = match hdr {
+        Some(_) => (format::Pixel::YUV420P10LE, "yuv420p10le"),
+        None => (format::Pixel::YUV420P, "yuv420p"),
+    };
     let codec = find_encoder(spec.video.encoder_name())?;
     let mut enc = codec::context::Context::new_with_codec(codec)
         .encoder()
@@ -398,7 +421,7 @@ fn open_video(
     colour_out.tag_encoder(&mut enc);
     enc.set_width(size.width);
     enc.set_height(size.height);
-    enc.set_format(format::Pixel::YUV420P);
+    enc.set_format(pixel);
     enc.set_aspect_ratio(Rational::new(1, 1));
     enc.set_time_base(timing.video_time_base);
     match cap {
@@ -412,7 +435,7 @@ fn open_video(
         enc.set_flags(codec::Flags::GLOBAL_HEADER);
     }
     let enc = enc
-        .open_with(video_options(spec, threads))
+        .open_with(video_options(spec, threads, hdr))
         .map_err(Error::ffmpeg(format!(
             "opening the {} encoder",
             codec.name()
@@ -422,6 +445,9 @@ fn open_video(
         .map_err(Error::ffmpeg("adding the video stream"))?;
     stream.set_parameters(&enc);
     stream.set_time_base(timing.video_time_base);
+    if let Some(hdr) = hdr {
+        hdr.add_to_stream(&mut stream);
+    }
     if spec.video == VideoCodec::Hevc && spec.container == Container::Mp4 {
         // "hvc1" rather than the default "hev1": Apple players require it.
         // SAFETY: the stream's codec parameters are valid and owned by `output`.
@@ -437,7 +463,7 @@ fn open_video(
     // The scale converts from the pictures' matrix and range to the
     // output's, read from the tags decided for the source (not the frames').
     let chain = format!(
-        "{fps_filter}scale={}:{}:flags=bicubic{},{}setsar=1,format=yuv420p",
+        "{fps_filter}scale={}:{}:flags=bicubic{},{}setsar=1,format={pixel_name}",
         before_rotation.width,
         before_rotation.height,
         timing.colour.scale_options(Some(colour_out)),

@@ -1,5 +1,6 @@
 //! The first-frame thumbnail: decode only until the first picture, make it
-//! upright at the display aspect ratio, and write a JPEG or PNG.
+//! upright at the display aspect ratio (an HDR one tone-mapped to SDR), and
+//! write a JPEG or PNG.
 
 use std::path::Path;
 
@@ -9,7 +10,9 @@ use super::colour::Colour;
 use super::decode::{open_input, video_decoder};
 use super::filter::Filter;
 use super::geometry::{thumbnail_size, Size};
-use super::probe::stream_rotation;
+use super::hdr_metadata::HdrMetadata;
+use super::probe::{stream_hdr, stream_rotation};
+use super::tonemap::ToneMap;
 use crate::error::{Error, Result};
 use crate::limits::MAX_PACKETS_BEFORE_FIRST_FRAME;
 use crate::presets::{ThumbnailFormat, ThumbnailSpec};
@@ -34,6 +37,8 @@ pub fn write_thumbnail(
         .ok_or_else(|| Error::Internal("video stream vanished".into()))?;
     let time_base = stream.time_base();
     let rotation = stream_rotation(&stream);
+    let hdr = stream_hdr(&stream);
+    let hdr_metadata = HdrMetadata::of_stream(&stream);
     // One thread: frame threading would delay the first picture by several frames.
     let mut decoder = video_decoder(&input, index, 1, source)?;
     let mut first = first_frame(&mut input, index, &mut decoder, source)?;
@@ -44,14 +49,32 @@ pub fn write_thumbnail(
 
     let size = thumbnail_size(display, max_width);
     let before_rotation = size.unrotated(rotation);
-    let chain = format!(
-        "scale={}:{}:flags=bicubic{},{}format=rgb24",
-        before_rotation.width,
-        before_rotation.height,
-        colour.scale_options(None),
-        rotation.filter_prefix()
-    );
-    let mut filter = Filter::video(&first, time_base, &chain)?;
+    let mut filter = match hdr {
+        // HDR is tone-mapped to SDR BT.709 (sRGB's primaries), after the
+        // scale so a 4K picture costs no more than a small one.
+        Some(hdr) => {
+            let colour = colour.with_hdr(hdr.transfer);
+            colour.tag_frame(&mut first);
+            let metadata = hdr_metadata.or_frame(&first);
+            ToneMap::new(hdr, &metadata).filter(
+                &first,
+                time_base,
+                colour,
+                Some((before_rotation.width, before_rotation.height)),
+                &format!(",{}format=rgb24", rotation.filter_prefix()),
+            )?
+        }
+        None => {
+            let chain = format!(
+                "scale={}:{}:flags=bicubic{},{}format=rgb24",
+                before_rotation.width,
+                before_rotation.height,
+                colour.scale_options(None),
+                rotation.filter_prefix()
+            );
+            Filter::video(&first, time_base, &chain)?
+        }
+    };
     filter.push(&first)?;
     filter.finish()?;
     let mut rgb = frame::Video::empty();
@@ -90,7 +113,7 @@ pub fn write_thumbnail(
 }
 
 /// Reads packets until the decoder gives its first picture.
-fn first_frame(
+pub(crate) fn first_frame(
     input: &mut format::context::Input,
     index: usize,
     decoder: &mut ffmpeg_next::decoder::Video,

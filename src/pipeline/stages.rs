@@ -204,6 +204,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             size: r.size,
             metadata: r.metadata,
             tracks: r.tracks.clone(),
+            hdr: r.hdr,
             temp_path: s.temp_path().to_path_buf(),
         })
         .collect();

@@ -2,7 +2,7 @@
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::model::{
-    AudioSpec, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailSpec,
+    AudioSpec, HdrRule, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailSpec,
 };
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 
@@ -47,6 +47,10 @@ impl Family {
 /// Tracks: the web ladders carry the first audio track in stereo (what a
 /// browser plays) and the text subtitles; the archive keeps every audio
 /// track with its channels (5.1 stays 5.1) and the subtitles.
+/// to archive a phone's clips with, keeps everything. Every built-in has the
+/// `auto` HDR rule: an HDR source's hevc, av1 and webm renditions stay HDR
+/// (10-bit, its tags and mastering metadata), web's H.264 ones and every
+/// thumbnail are tone-mapped to SDR.
 pub fn builtin_presets() -> Vec<Preset> {
     let preset = |name: &str, description: &str, renditions| Preset {
         name: name.to_owned(),
@@ -60,6 +64,7 @@ pub fn builtin_presets() -> Vec<Preset> {
             loudness_lufs: None,
             subtitles: SubtitleRule::Keep,
         },
+        hdr: HdrRule::Auto,
     };
     let archive = |p: Preset| Preset {
         metadata: MetadataRule::Keep,
@@ -166,6 +171,11 @@ mod tests {
         assert_eq!(hevc.tracks.audio_tracks, AudioTracks::All);
         assert_eq!(hevc.tracks.channels, Channels::Source);
         assert_eq!(hevc.tracks.subtitles, SubtitleRule::Keep);
+    }
+
+    #[test]
+    fn builtins_keep_hdr_where_the_codec_can() {
+        assert!(builtin_presets().iter().all(|p| p.hdr == HdrRule::Auto));
     }
 
     #[test]

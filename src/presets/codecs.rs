@@ -121,6 +121,13 @@ impl VideoCodec {
         }
     }
 
+    /// Whether the codec has a 10-bit HDR profile players show as HDR
+    /// (H.265 Main 10, VP9 profile 2, AV1 10-bit); H.264's High 10 is left
+    /// out, as hardly any player decodes it.
+    pub fn holds_hdr(self) -> bool {
+        !matches!(self, VideoCodec::H264)
+    }
+
     pub fn from_key(key: &str) -> Option<VideoCodec> {
         VideoCodec::ALL.into_iter().find(|c| c.key() == key)
     }

@@ -23,7 +23,7 @@ pub use builtin::{builtin_presets, find_preset, is_builtin, DEFAULT_PRESET};
 pub use codecs::{AudioCodec, Container, VideoCodec};
 pub use error::PresetError;
 pub use model::{
-    AudioSpec, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
+    AudioSpec, HdrRule, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
     ThumbnailSpec, THUMBNAIL_WIDTH,
 };
 pub use store::{all_presets, export, read_preset, PresetStore, UserPreset, CONFIG_DIR_ENV};

@@ -227,6 +227,56 @@ impl MetadataRule {
     }
 }
 
+/// What renditions of an HDR source (PQ or HLG) are made as; SDR sources
+/// are never touched by it.
+///
+/// The default, [`HdrRule::Auto`], keeps HDR where the codec can hold it
+/// (H.265 Main 10, AV1 10-bit, VP9 profile 2 when the encoder has high bit
+/// depth) and tone-maps the rest (H.264) to SDR BT.709; thumbnails are
+/// always tone-mapped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HdrRule {
+    /// HDR where the codec can hold it, SDR elsewhere.
+    #[default]
+    Auto,
+    /// HDR in every rendition; a codec that cannot hold it is refused.
+    Keep,
+    /// SDR BT.709 in every rendition.
+    Tonemap,
+}
+
+impl HdrRule {
+    pub const ALL: [HdrRule; 3] = [HdrRule::Auto, HdrRule::Keep, HdrRule::Tonemap];
+
+    /// The word preset files use.
+    pub fn key(self) -> &'static str {
+        match self {
+            HdrRule::Auto => "auto",
+            HdrRule::Keep => "keep",
+            HdrRule::Tonemap => "tonemap",
+        }
+    }
+
+    /// The rule named by a preset file's word.
+    pub fn from_key(key: &str) -> Option<HdrRule> {
+        HdrRule::ALL.into_iter().find(|r| r.key() == key)
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == HdrRule::default()
+    }
+
+    /// The rule, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            HdrRule::Auto => "HDR where the codec can hold it, else SDR",
+            HdrRule::Keep => "always keep HDR (H.265, AV1, VP9 only)",
+            HdrRule::Tonemap => "always tone-map to SDR",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Preset {
     pub name: String,
@@ -243,6 +293,10 @@ pub struct Preset {
     /// sound is shaped; each default rule is left out of the JSON.
     #[serde(flatten)]
     pub tracks: TrackRules,
+    /// What renditions of an HDR source are made as; not written when it
+    /// is the default, like `metadata`.
+    #[serde(default, skip_serializing_if = "HdrRule::is_default")]
+    pub hdr: HdrRule,
 }
 
 #[cfg(test)]
@@ -256,6 +310,25 @@ mod tests {
         }
         assert_eq!(MetadataRule::from_key("gps"), None);
         assert_eq!(MetadataRule::default(), MetadataRule::NoLocation);
+    }
+
+    #[test]
+    fn hdr_rule_keys_round_trip_and_the_default_is_not_written() {
+        for rule in HdrRule::ALL {
+            assert_eq!(HdrRule::from_key(rule.key()), Some(rule));
+        }
+        assert_eq!(HdrRule::from_key("hdr10"), None);
+        let json = r#"{"name":"p","description":"","thumbnail":{"format":"jpeg","width":640},"renditions":[]}"#;
+        let preset: Preset = serde_json::from_str(json).expect("old preset loads");
+        assert_eq!(preset.hdr, HdrRule::Auto);
+        assert_eq!(serde_json::to_string(&preset).ok().as_deref(), Some(json));
+        let tonemap = Preset {
+            hdr: HdrRule::Tonemap,
+            ..preset
+        };
+        let text = serde_json::to_string(&tonemap).expect("serializes");
+        assert!(text.contains(r#""hdr":"tonemap""#), "{text}");
+        assert_eq!(serde_json::from_str::<Preset>(&text).ok(), Some(tonemap));
     }
 
     #[test]

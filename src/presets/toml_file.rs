@@ -9,6 +9,7 @@
 //! channels = "stereo"    # or "source" (5.1 kept where the codec allows)
 //! loudness_lufs = -16    # optional EBU R128 target
 //! subtitles = "keep"     # "none", "keep_and_sidecar" (.vtt files beside)
+//! hdr = "auto"          # keep, tonemap: what an HDR source's renditions are
 //!
 //! [thumbnail]
 //! format = "jpeg"        # or "png", "webp"
@@ -30,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::model::{
-    AudioSpec, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
+    AudioSpec, HdrRule, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
     ThumbnailSpec, THUMBNAIL_WIDTH,
 };
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
@@ -56,6 +57,7 @@ struct PresetFile {
     loudness_lufs: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     subtitles: Option<String>,
+    hdr: Option<String>,
     #[serde(default)]
     thumbnail: ThumbnailFile,
     #[serde(default)]
@@ -120,6 +122,7 @@ pub fn to_toml(preset: &Preset) -> String {
         channels: Some(preset.tracks.channels.key().to_owned()),
         loudness_lufs: preset.tracks.loudness_lufs,
         subtitles: Some(preset.tracks.subtitles.key().to_owned()),
+        hdr: Some(preset.hdr.key().to_owned()),
         thumbnail: ThumbnailFile {
             format: Some(preset.thumbnail.format.key().to_owned()),
             width: Some(preset.thumbnail.width),
@@ -233,6 +236,20 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
         }
     };
     let tracks = tracks_from_file(&file, problems);
+    let hdr = match file.hdr.as_deref() {
+        None => Some(HdrRule::default()),
+        Some(key) => {
+            let found = HdrRule::from_key(key);
+            if found.is_none() {
+                problems.push(Problem::new(
+                    None,
+                    "hdr",
+                    format!("unknown HDR rule {key:?}; use auto, keep or tonemap"),
+                ));
+            }
+            found
+        }
+    };
     let renditions: Vec<Option<RenditionSpec>> = file
         .renditions
         .into_iter()
@@ -250,6 +267,7 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
         renditions: renditions.into_iter().collect::<Option<Vec<_>>>()?,
         metadata: metadata?,
         tracks: tracks?,
+        hdr: hdr?,
     })
 }
 
@@ -595,6 +613,23 @@ audio_codec = "opus"
         let problems = parse(&loud).unwrap_err();
         assert_eq!(problems[0].field, "loudness_lufs");
         assert_eq!(problems[0].line, Some(3));
+    }
+
+    #[test]
+    fn hdr_rule_parses_defaults_and_is_checked() {
+        assert_eq!(parse(SMALL_WEBM).map(|p| p.hdr), Ok(HdrRule::Auto));
+        for rule in HdrRule::ALL {
+            let text = SMALL_WEBM.replacen("\n\n", &format!("\nhdr = \"{}\"\n\n", rule.key()), 1);
+            let p = parse(&text).expect("valid");
+            assert_eq!(p.hdr, rule);
+            assert_eq!(parse(&to_toml(&p)), Ok(p));
+        }
+        let text = SMALL_WEBM.replacen("\n\n", "\nhdr = \"dolby\"\n\n", 1);
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "hdr");
+        assert_eq!(problems[0].line, Some(3));
+        assert!(problems[0].message.contains("dolby"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::ops::RangeInclusive;
 
-use super::model::{AudioSpec, Preset, Quality, RenditionSpec, SizeSpec};
+use super::model::{AudioSpec, HdrRule, Preset, Quality, RenditionSpec, SizeSpec};
 use super::tracks::{language_problem, AudioTracks, LOUDNESS_LUFS};
 use crate::limits::MAX_DIMENSION;
 
@@ -103,6 +103,17 @@ pub fn validate(preset: &Preset) -> Vec<Problem> {
             ));
         }
         rendition_problems(i, r, &mut problems);
+        if preset.hdr == HdrRule::Keep && !r.video.holds_hdr() {
+            problems.push(Problem::new(
+                Some(i),
+                "video_codec",
+                format!(
+                    "{} cannot hold HDR, which the preset's hdr = \"keep\" asks for; \
+                     use hevc, av1 or vp9, or hdr = \"auto\" to tone-map this rendition to SDR",
+                    r.video.label()
+                ),
+            ));
+        }
     }
     track_problems(preset, &mut problems);
     problems
@@ -288,6 +299,22 @@ mod tests {
         p.renditions[0].speed = "veryfast".into();
         p.renditions[0].quality = Quality::Crf(23);
         assert_eq!(fields(&p), ["video_codec"]);
+    }
+
+    #[test]
+    fn keeping_hdr_in_h264_is_refused_with_the_way_out() {
+        let mut web = find_preset("web").expect("web is built in");
+        web.hdr = HdrRule::Keep;
+        let problems = validate(&web);
+        assert_eq!(problems.len(), web.renditions.len(), "{problems:?}");
+        assert!(problems.iter().all(|p| p.field == "video_codec"));
+        assert!(problems[0].message.contains("H.264 cannot hold HDR"));
+        assert!(problems[0].message.contains("hdr = \"auto\""));
+        web.hdr = HdrRule::Tonemap;
+        assert_eq!(validate(&web), vec![]);
+        let mut hevc = find_preset("hevc").expect("hevc is built in");
+        hevc.hdr = HdrRule::Keep;
+        assert_eq!(validate(&hevc), vec![]);
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::path::Path;
 use vidprism::media::{has_encoder, missing_encoders};
 use vidprism::presets::{
     all_presets, builtin_presets, export, is_builtin, validate, AudioCodec, AudioSpec, Container,
-    MetadataRule, Preset, PresetStore, Problem, Quality, RenditionSpec, SizeSpec, ThumbnailSpec,
-    UserPreset, VideoCodec,
+    HdrRule, MetadataRule, Preset, PresetStore, Problem, Quality, RenditionSpec, SizeSpec,
+    ThumbnailSpec, UserPreset, VideoCodec,
 };
 use vidprism::settings::Settings;
 
@@ -135,6 +135,7 @@ impl PresetEditor {
                 renditions: vec![new_rendition("720p", container, video, audio)],
                 metadata: MetadataRule::default(),
                 tracks: Default::default(),
+                hdr: HdrRule::default(),
             },
             saved_as: None,
         });

@@ -6,8 +6,9 @@
 use eframe::egui;
 use vidprism::media::missing_encoders;
 use vidprism::presets::{
-    AudioSpec, AudioTracks, Channels, Container, MetadataRule, Preset, Quality, RenditionSpec,
-    SizeSpec, SubtitleRule, ThumbnailFormat, TrackRules, UserPreset, VideoCodec, LOUDNESS_LUFS,
+    AudioSpec, AudioTracks, Channels, Container, HdrRule, MetadataRule, Preset, Quality,
+    RenditionSpec, SizeSpec, SubtitleRule, ThumbnailFormat, TrackRules, UserPreset, VideoCodec,
+    LOUDNESS_LUFS,
 };
 
 use super::command::{CommandSender, PresetCommand};
@@ -176,6 +177,21 @@ fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Pres
                 );
             ui.end_row();
             tracks_ui(ui, &mut preset.tracks);
+            let label = ui.label("HDR");
+            egui::ComboBox::from_id_salt("hdr rule")
+                .selected_text(preset.hdr.label())
+                .show_ui(ui, |ui| {
+                    for rule in HdrRule::ALL {
+                        ui.selectable_value(&mut preset.hdr, rule, rule.label());
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "What renditions of an HDR (HDR10, HLG) source are: H.265, AV1 and VP9 \
+                     can stay HDR, H.264 and thumbnails are tone-mapped to SDR",
+                );
+            ui.end_row();
         });
     let mut remove = None;
     for (i, rendition) in preset.renditions.iter_mut().enumerate() {

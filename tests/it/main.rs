@@ -15,6 +15,7 @@ mod engine;
 mod farm;
 mod farm_hostile;
 mod farm_init;
+mod hdr;
 mod hostile_inputs;
 mod json_lines;
 mod many_inputs;

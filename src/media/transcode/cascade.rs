@@ -2,6 +2,7 @@
 //! one's pictures instead of the source's, and when the larger one fails
 //! the smaller one says so.
 
+use super::hdr_plan::HdrOutput;
 use super::RenditionTarget;
 use crate::error::{Error, Result};
 
@@ -12,18 +13,22 @@ const CASCADE_RATIO: f64 = 1.4;
 
 /// For each target, the smallest other target it can be scaled from, if any.
 /// Renditions with a frame-rate cap keep their own timing and take part in
-/// no cascade.
-pub fn cascade_parents(targets: &[RenditionTarget]) -> Vec<Option<usize>> {
+/// no cascade; an HDR source's renditions cascade only from renditions of
+/// the same kind (`outputs`: HDR kept from HDR, tone-mapped from
+/// tone-mapped), and never from one refused.
+pub fn cascade_parents(targets: &[RenditionTarget], outputs: &[HdrOutput]) -> Vec<Option<usize>> {
     let area = |t: &RenditionTarget| u64::from(t.size.width) * u64::from(t.size.height);
     targets
         .iter()
-        .map(|child| {
+        .enumerate()
+        .map(|(c, child)| {
             if child.spec.max_fps.is_some() {
                 return None;
             }
             targets
                 .iter()
                 .enumerate()
+                .filter(|&(p, _)| outputs[p] == outputs[c] && outputs[p] != HdrOutput::Refused)
                 .filter(|(_, p)| {
                     p.spec.max_fps.is_none()
                         && f64::from(p.size.width) >= f64::from(child.size.width) * CASCADE_RATIO
@@ -81,6 +86,7 @@ mod tests {
                     size: Size::new(w, h),
                     metadata: crate::presets::MetadataRule::Keep,
                     tracks: Default::default(),
+                    hdr: crate::presets::HdrRule::Auto,
                     temp_path: PathBuf::from(format!("{i}.mp4")),
                 }
             })
@@ -90,13 +96,37 @@ mod tests {
     #[test]
     fn smaller_renditions_are_scaled_from_the_nearest_much_larger_one() {
         let targets = ladder(&[(1920, 1080), (1280, 720), (854, 480), (640, 360)], false);
-        assert_eq!(cascade_parents(&targets), [None, Some(0), Some(1), Some(1)]);
+        let sdr = [HdrOutput::Sdr; 4];
+        assert_eq!(
+            cascade_parents(&targets, &sdr),
+            [None, Some(0), Some(1), Some(1)]
+        );
     }
 
     #[test]
     fn capped_renditions_stay_out_of_cascades() {
         let targets = ladder(&[(1920, 1080), (1280, 720), (640, 360)], true);
-        assert_eq!(cascade_parents(&targets), [None, Some(0), None]);
+        assert_eq!(
+            cascade_parents(&targets, &[HdrOutput::Sdr; 3]),
+            [None, Some(0), None]
+        );
+    }
+
+    #[test]
+    fn hdr_and_tone_mapped_renditions_cascade_only_among_their_kind() {
+        let targets = ladder(
+            &[(3840, 2160), (1920, 1080), (1280, 720), (854, 480)],
+            false,
+        );
+        use HdrOutput::{Keep, Refused, ToneMapped};
+        assert_eq!(
+            cascade_parents(&targets, &[Keep, ToneMapped, Keep, ToneMapped]),
+            [None, None, Some(0), Some(1)]
+        );
+        assert_eq!(
+            cascade_parents(&targets, &[Refused, Refused, ToneMapped, ToneMapped]),
+            [None, None, None, Some(2)]
+        );
     }
 
     #[test]

@@ -7,10 +7,13 @@ use std::thread::{Scope, ScopedJoinHandle};
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 use super::audio_routes::TargetTracks;
+use super::hdr_plan::{HdrOutput, HdrPlan};
 use super::lane::{Lane, Message};
+use super::tone_lane::run_tone_mapper;
 use super::{RenditionProgress, RenditionTarget, RenditionTracks};
 use crate::error::{Error, Result};
 use crate::media::audio_copy::AudioCopySource;
+use crate::media::colour::Colour;
 use crate::media::frame_ref::video_ref;
 use crate::media::geometry::Rotation;
 use crate::media::metadata::SourceMetadata;
@@ -22,35 +25,52 @@ use crate::output::StagedFile;
 /// shared, so at most this many decoded pictures (3 MB each at 1080p) wait.
 const FRAMES_IN_FLIGHT: usize = 8;
 
-/// The running encoder threads, one per target.
+/// The running encoder threads, one per target, and the tone-mapper.
 pub struct EncoderThreads<'scope> {
     handles: Vec<ScopedJoinHandle<'scope, Result<RenditionTracks>>>,
+    /// The tone-mapper and the targets it feeds.
+    tone_mapper: Option<(ScopedJoinHandle<'scope, Result<()>>, Vec<usize>)>,
 }
 
 impl EncoderThreads<'_> {
     /// Waits for every encoder; each rendition's result, in target order.
+    /// A rendition left without pictures by a failed tone-mapper says so.
     pub fn join(self) -> Vec<Result<RenditionTracks>> {
-        self.handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::Internal("an encoder thread panicked".into())))
-            })
-            .collect()
+        fn joined<T>(h: ScopedJoinHandle<'_, Result<T>>) -> Result<T> {
+            h.join()
+                .unwrap_or_else(|_| Err(Error::Internal("an encoder thread panicked".into())))
+        }
+        let mut results: Vec<Result<RenditionTracks>> =
+            self.handles.into_iter().map(joined).collect();
+        if let Some((handle, fed)) = self.tone_mapper {
+            if let Err(e) = joined(handle) {
+                for i in fed {
+                    if matches!(results[i], Err(Error::Cancelled)) {
+                        results[i] = Err(Error::ToneMapping {
+                            reason: e.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        results
     }
 }
 
-/// What every encoder thread reads of the source: its timing and the tags
-/// and chapters its file may carry.
+/// What every encoder thread reads of the source: its timing, the tags
+/// and chapters its file may carry, and what each rendition of an HDR
+/// source is made as.
 #[derive(Clone, Copy)]
 pub struct SharedSource<'env> {
     pub timing: SourceTiming,
     pub metadata: &'env SourceMetadata,
+    pub hdr: &'env HdrPlan,
 }
 
 /// Starts one encoder thread per target and returns the lanes that feed
 /// them. A target with a cascade parent (`parents`) is fed by its parent's
-/// thread, with pictures already upright; the others by the decoder.
+/// thread, with pictures already upright; a tone-mapped one without by the
+/// tone-mapper (whose lane comes last); the others by the decoder.
 pub fn spawn_encoders<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
     targets: &'env [RenditionTarget],
@@ -79,8 +99,21 @@ pub fn spawn_encoders<'scope, 'env>(
             .map(|(_, sender)| sender.clone())
             .collect();
         // A cascaded rendition gets pictures already upright, in the
-        // colour renditions are written in.
-        let SharedSource { timing, metadata } = source;
+        // colour renditions are written in; a tone-mapped one SDR BT.709.
+        let SharedSource {
+            timing,
+            metadata,
+            hdr,
+        } = source;
+        let output = hdr.outputs[index];
+        let timing = match output {
+            HdrOutput::ToneMapped => SourceTiming {
+                colour: Colour::SDR_BT709,
+                ..timing
+            },
+            _ => timing,
+        };
+        let keep_hdr = (output == HdrOutput::Keep).then_some(&hdr.metadata);
         let timing = match parents[index] {
             Some(_) => SourceTiming {
                 rotation: Rotation::None,
@@ -100,6 +133,11 @@ pub fn spawn_encoders<'scope, 'env>(
         let handle = std::thread::Builder::new()
             .name(format!("encode {}", target.spec.name))
             .spawn_scoped(scope, move || {
+                if output == HdrOutput::Refused {
+                    return Err(Error::HdrUnsupported {
+                        encoder: target.spec.video.encoder_name().to_owned(),
+                    });
+                }
                 let TargetTracks {
                     feeds,
                     sidecars,
@@ -127,6 +165,7 @@ pub fn spawn_encoders<'scope, 'env>(
                     metadata,
                     streams: &streams,
                     sidecars: &sidecar_streams,
+                    hdr: keep_hdr,
                 };
                 encode_rendition(target, threads, source, frames, children, |p| {
                     on_progress(index, p)
@@ -139,13 +178,42 @@ pub fn spawn_encoders<'scope, 'env>(
             .map_err(|e| Error::Internal(format!("cannot start an encoder thread: {e}")))?;
         handles.push(handle);
     }
-    let lanes = senders
+    // The tone-mapper feeds the tone-mapped renditions not cascaded.
+    let tone_fed: Vec<usize> = (0..targets.len())
+        .filter(|&i| source.hdr.outputs[i] == HdrOutput::ToneMapped && parents[i].is_none())
+        .collect();
+    let mut tone_lane = None;
+    let mut tone_mapper = None;
+    if let (Some(tone_map), false) = (source.hdr.tone_map, tone_fed.is_empty()) {
+        let (sender, frames) = bounded(FRAMES_IN_FLIGHT);
+        let children = tone_fed.iter().map(|&i| senders[i].clone()).collect();
+        let (reads, time_base) = (source.timing.colour, source.timing.video_time_base);
+        let handle = std::thread::Builder::new()
+            .name("tone-map".into())
+            .spawn_scoped(scope, move || {
+                run_tone_mapper(tone_map, reads, time_base, frames, children)
+            })
+            .map_err(|e| Error::Internal(format!("cannot start the tone-mapping thread: {e}")))?;
+        tone_lane = Some(Lane::new(sender, Vec::new(), true));
+        tone_mapper = Some((handle, tone_fed.clone()));
+    }
+    let mut lanes: Vec<Lane> = senders
         .into_iter()
         .zip(lane_feeds)
         .zip(parents)
-        .map(|((sender, feeds), parent)| Lane::new(sender, feeds, parent.is_none()))
+        .enumerate()
+        .map(|(i, ((sender, feeds), parent))| {
+            Lane::new(sender, feeds, parent.is_none() && !tone_fed.contains(&i))
+        })
         .collect();
-    Ok((lanes, EncoderThreads { handles }))
+    lanes.extend(tone_lane);
+    Ok((
+        lanes,
+        EncoderThreads {
+            handles,
+            tone_mapper,
+        },
+    ))
 }
 
 /// One rendition's thread: writes every picture and audio packet of its

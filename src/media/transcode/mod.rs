@@ -4,9 +4,11 @@
 //!
 //! The whole pipeline is [`transcode`]; each step is a module:
 //! [`source`] opens the source (its [`tracks`] too), [`audio_routes`]
-//! plans where each rendition's audio and subtitles come from, [`cascade`] which renditions are scaled
-//! from a larger one's pictures, [`encoders`] starts the encoder threads
-//! and [`fan_out`] is the decode loop feeding them.
+//! plans where each rendition's audio and subtitles come from, [`hdr_plan`] which renditions of an HDR
+//! source stay HDR and which are tone-mapped (once, by [`tone_lane`]),
+//! [`cascade`] which renditions are scaled from a larger one's pictures,
+//! [`encoders`] starts the encoder threads and [`fan_out`] is the decode
+//! loop feeding them.
 //!
 //! A rendition whose encoder fails drops its channel and the others go on. A
 //! rendition only finalises its file after an explicit end-of-stream message,
@@ -16,8 +18,10 @@ mod audio_routes;
 mod cascade;
 mod encoders;
 mod fan_out;
+mod hdr_plan;
 mod lane;
 mod source;
+mod tone_lane;
 mod tracks;
 
 use std::path::{Path, PathBuf};
@@ -27,13 +31,14 @@ use self::audio_routes::{plan_tracks, TrackPlan};
 use self::cascade::{blame_parents, cascade_parents};
 use self::encoders::{spawn_encoders, SharedSource};
 use self::fan_out::FanOut;
+use self::hdr_plan::HdrPlan;
 use self::source::Source;
 use super::geometry::Size;
 use super::metadata::SourceMetadata;
 use super::subtitles::SkippedTrack;
 use crate::error::Result;
 use crate::output::StagedFile;
-use crate::presets::{MetadataRule, RenditionSpec, TrackRules};
+use crate::presets::{HdrRule, MetadataRule, RenditionSpec, TrackRules};
 
 /// One output to make from the source.
 #[derive(Clone, Debug)]
@@ -44,6 +49,8 @@ pub struct RenditionTarget {
     pub metadata: MetadataRule,
     /// Which audio and subtitle tracks it carries (its preset's rules).
     pub tracks: TrackRules,
+    /// What it is made as when the source is HDR (its preset's rule).
+    pub hdr: HdrRule,
     /// Where the file is written while it is incomplete; its sidecar
     /// subtitle files are staged in the same folder.
     pub temp_path: PathBuf,
@@ -75,14 +82,15 @@ pub fn transcode(
     cancel: &AtomicBool,
     on_progress: &(dyn Fn(usize, RenditionProgress) + Sync),
 ) -> Result<Vec<Result<RenditionTracks>>> {
-    let source = Source::open(source)?;
+    let mut source = Source::open(source)?;
+    let hdr = HdrPlan::new(targets, &mut source);
     let metadata = SourceMetadata::read(&source.input, source.origin_us);
     let TrackPlan {
         targets: tracks,
         feeds,
         muxing,
     } = plan_tracks(targets, &source)?;
-    let parents = cascade_parents(targets);
+    let parents = cascade_parents(targets, &hdr.outputs);
     std::thread::scope(|scope| {
         let (lanes, encoder_threads) = spawn_encoders(
             scope,
@@ -93,6 +101,7 @@ pub fn transcode(
             SharedSource {
                 timing: source.timing,
                 metadata: &metadata,
+                hdr: &hdr,
             },
             on_progress,
         )?;

@@ -1,0 +1,76 @@
+//! The job's one tone-mapper: a thread between the decoder and the SDR
+//! renditions of an HDR source. It takes the decoded pictures from its own
+//! lane, tone-maps each once (`media/tonemap.rs`) and hands the result to
+//! every SDR rendition fed from the source (smaller ones cascade from
+//! those as usual), so the costly conversion is not repeated per rendition
+//! and the HDR renditions get the untouched 10-bit frames.
+
+use std::collections::HashMap;
+
+use crossbeam_channel::{Receiver, Sender};
+use ffmpeg_next::{frame, Rational};
+
+use super::lane::Message;
+use crate::error::{Error, Result};
+use crate::media::colour::Colour;
+use crate::media::filter::Filter;
+use crate::media::frame_ref::video_ref;
+use crate::media::tonemap::{ToneMap, TO_SDR_YUV};
+
+/// Tone-maps every picture of `frames` and sends it on to `children`,
+/// then their end. Returns when the source is read (`End`) or abandoned.
+pub fn run_tone_mapper(
+    tone_map: ToneMap,
+    reads: Colour,
+    time_base: Rational,
+    frames: Receiver<Message>,
+    mut children: Vec<Sender<Message>>,
+) -> Result<()> {
+    let mut filter: Option<Filter> = None;
+    // Durations by presentation time: the filter keeps timestamps but not
+    // the durations the decoder gave.
+    let mut durations: HashMap<i64, i64> = HashMap::new();
+    let send = |filter: &mut Filter,
+                durations: &mut HashMap<i64, i64>,
+                children: &mut Vec<Sender<Message>>| {
+        let mut out = frame::Video::empty();
+        while filter.pull(&mut out) {
+            Colour::SDR_BT709.tag_frame(&mut out);
+            let duration = out.pts().and_then(|p| durations.remove(&p)).unwrap_or(0);
+            // A child that hung up has failed on its own.
+            children.retain(|c| c.send(Message::Video(video_ref(&out), duration)).is_ok());
+        }
+    };
+    loop {
+        match frames.recv() {
+            Ok(Message::Video(mut picture, duration)) => {
+                reads.tag_frame(&mut picture);
+                if filter.is_none() {
+                    filter = Some(tone_map.filter(&picture, time_base, reads, None, TO_SDR_YUV)?);
+                }
+                if let Some(pts) = picture.pts() {
+                    durations.insert(pts, duration);
+                }
+                if let Some(filter) = filter.as_mut() {
+                    filter.push(&picture)?;
+                    send(filter, &mut durations, &mut children);
+                }
+                if children.is_empty() {
+                    return Ok(());
+                }
+            }
+            Ok(Message::Packet(..)) => {}
+            Ok(Message::End) => {
+                if let Some(filter) = filter.as_mut() {
+                    filter.finish()?;
+                    send(filter, &mut durations, &mut children);
+                }
+                for child in children {
+                    let _ = child.send(Message::End);
+                }
+                return Ok(());
+            }
+            Err(_) => return Err(Error::Cancelled),
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! HDR: an HDR10 (PQ) or HLG source, 10-bit HEVC with mastering metadata as
+//! phones record, keeps its HDR in the renditions that can hold it (10-bit,
+//! the same transfer, the mastering display and light levels) and is
+//! tone-mapped to SDR BT.709 in H.264 renditions and the thumbnail, where a
+//! flat 100 cd/m² PQ grey must come out as an SDR grey, neither dull nor
+//! blown out. An SDR source is made as before.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::util::*;
+
+/// 10-bit limited-range code value of a 100 cd/m² PQ signal (0.508).
+const PQ_100_NITS: &str = "509";
+/// HLG's reference white: 75% of the signal (203 cd/m² on a 1000 cd/m²
+/// display).
+const HLG_REFERENCE_WHITE: &str = "721";
+/// Where an SDR grey that looks like the HDR one must land (8-bit
+/// limited-range luma): the issue's bounds. Untouched PQ code values
+/// (the old bug) give 126-129.
+const SDR_GREY: std::ops::RangeInclusive<f64> = 140.0..=235.0;
+
+const MASTER_DISPLAY: &str = "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)";
+
+/// A flat grey 10-bit HEVC clip at 10-bit code `luma`, with `transfer`
+/// ("smpte2084" or "arib-std-b67"), BT.2020, the mastering display above
+/// and MaxCLL 1000, MaxFALL 400.
+fn hdr_grey_clip(fx: &Fixture, name: &str, transfer: &str, luma: &str) -> PathBuf {
+    let path = fx.path(name);
+    let source =
+        format!("nullsrc=s=640x360:r=25:d=0.4,format=yuv420p10le,geq=lum={luma}:cb=512:cr=512");
+    let x265 = format!(
+        "log-level=error:hdr10=1:colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc:\
+         master-display={MASTER_DISPLAY}:max-cll=1000,400"
+    );
+    let out = path.to_string_lossy().into_owned();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &source,
+        "-c:v",
+        "libx265",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p10le",
+        "-x265-params",
+        &x265,
+        "-color_primaries",
+        "bt2020",
+        "-color_trc",
+        transfer,
+        "-colorspace",
+        "bt2020nc",
+        &out,
+    ]);
+    path
+}
+
+/// ffprobe's (pix_fmt, color_transfer, color_primaries, color_space,
+/// color_range) of the video stream.
+fn video_format(path: &Path) -> [String; 5] {
+    let probe = ffprobe(path);
+    let v = video_stream(&probe);
+    [
+        "pix_fmt",
+        "color_transfer",
+        "color_primaries",
+        "color_space",
+        "color_range",
+    ]
+    .map(|k| v[k].as_str().unwrap_or("unknown").to_owned())
+}
+
+/// The side data of the video stream (container) and of its first frame
+/// (bitstream), by type name.
+fn side_data(path: &Path) -> (Vec<Value>, Vec<Value>) {
+    let json = |args: &[&str]| -> Value {
+        let out = std::process::Command::new("ffprobe")
+            .args(["-v", "error", "-of", "json", "-select_streams", "v:0"])
+            .args(args)
+            .arg(path)
+            .output()
+            .expect("ffprobe runs");
+        serde_json::from_slice(&out.stdout).expect("ffprobe JSON")
+    };
+    let streams = json(&["-show_streams"]);
+    let frames = json(&["-show_frames", "-read_intervals", "%+#1"]);
+    let list = |v: &Value| {
+        v["side_data_list"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| {
+                let kind = s["side_data_type"].as_str().unwrap_or("");
+                kind.starts_with("Mastering") || kind.starts_with("Content light")
+            })
+            .collect::<Vec<_>>()
+    };
+    (list(&streams["streams"][0]), list(&frames["frames"][0]))
+}
+
+/// The mastering display's peak (cd/m²) and MaxCLL a side-data list says.
+fn light(side: &[Value]) -> (Option<f64>, Option<u64>) {
+    let ratio = |text: &str| {
+        let (n, d) = text.split_once('/')?;
+        Some(n.parse::<f64>().ok()? / d.parse::<f64>().ok()?)
+    };
+    let peak = side
+        .iter()
+        .find_map(|s| s["max_luminance"].as_str().and_then(ratio));
+    let cll = side.iter().find_map(|s| s["max_content"].as_u64());
+    (peak, cll)
+}
+
+/// Mean 8-bit luma code of the first frame, as stored (signalstats).
+fn mean_luma(path: &Path) -> f64 {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "info", "-i"])
+        .arg(path)
+        .args([
+            "-frames:v",
+            "1",
+            "-vf",
+            "signalstats,metadata=print:key=lavfi.signalstats.YAVG",
+            "-f",
+            "null",
+            "-",
+        ])
+        .output()
+        .expect("ffmpeg runs");
+    let text = String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .find_map(|l| l.split("lavfi.signalstats.YAVG=").nth(1))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no YAVG for {path:?}: {text}"))
+}
+
+/// The thumbnail's mean colour and its BT.709 luma (full range, 0-255).
+fn thumbnail_grey(run: &Run) -> ([f64; 3], f64) {
+    let path = PathBuf::from(
+        run.one("thumbnail_ready")["path"]
+            .as_str()
+            .expect("thumbnail path"),
+    );
+    let rgb = image::open(&path).expect("thumbnail").to_rgb8();
+    let (w, h) = rgb.dimensions();
+    let mean = mean_rgb(rgb.as_raw(), w, (w / 4, h / 4, 3 * w / 4, 3 * h / 4));
+    let luma = 0.2126 * mean[0] + 0.7152 * mean[1] + 0.0722 * mean[2];
+    (mean, luma)
+}
+
+fn by_codec(run: &Run, codec: &str) -> PathBuf {
+    run.rendition_paths()
+        .into_iter()
+        .find(|p| video_stream(&ffprobe(p))["codec_name"] == codec)
+        .unwrap_or_else(|| panic!("no {codec} rendition: {:#?}", run.events))
+}
+
+/// Runs web (H.264), hevc and webm (VP9) on an HDR grey clip and checks
+/// every output.
+fn assert_hdr_kept_and_sdr_tone_mapped(src: &Path, transfer: &str) {
+    let fx = Fixture::new();
+    let run = process(
+        &fx.out_dir(),
+        &[
+            "-p",
+            "web",
+            "-p",
+            "hevc",
+            "-p",
+            "webm",
+            src.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.rendition_paths().len(), 3, "{:#?}", run.events);
+
+    for codec in ["hevc", "vp9"] {
+        let kept = by_codec(&run, codec);
+        assert_eq!(
+            video_format(&kept),
+            ["yuv420p10le", transfer, "bt2020", "bt2020nc", "tv"].map(String::from),
+            "{kept:?}"
+        );
+        // The mastering display and light levels, in the container (MP4
+        // mdcv/clli, WebM MasteringMetadata).
+        let (stream, frame) = side_data(&kept);
+        assert_eq!(
+            light(&stream),
+            (Some(1000.0), Some(1000)),
+            "{kept:?}: {stream:?}"
+        );
+        if codec == "hevc" {
+            // And as SEI in the HEVC bitstream, which every decoder sees.
+            assert_eq!(light(&frame), light(&stream), "{frame:?}");
+            let probe = ffprobe(&kept);
+            assert_eq!(video_stream(&probe)["profile"], "Main 10");
+        }
+    }
+
+    let sdr = by_codec(&run, "h264");
+    assert_eq!(
+        video_format(&sdr),
+        ["yuv420p", "bt709", "bt709", "bt709", "tv"].map(String::from),
+        "{sdr:?}"
+    );
+    assert!(side_data(&sdr).0.is_empty() && side_data(&sdr).1.is_empty());
+    let luma = mean_luma(&sdr);
+    assert!(SDR_GREY.contains(&luma), "H.264 grey at luma {luma}");
+
+    let (rgb, luma) = thumbnail_grey(&run);
+    let sdr_luma = 16.0 + luma * 219.0 / 255.0;
+    assert!(
+        SDR_GREY.contains(&sdr_luma),
+        "thumbnail grey {rgb:?} (luma {sdr_luma:.0})"
+    );
+    assert!(
+        rgb.iter().all(|c| (c - rgb[1]).abs() < 4.0),
+        "the thumbnail's grey is tinted: {rgb:?}"
+    );
+}
+
+#[test]
+fn hdr10_stays_hdr_in_hevc_and_vp9_and_becomes_sdr_grey_in_h264_and_thumbnail() {
+    let fx = Fixture::new();
+    let src = hdr_grey_clip(&fx, "pq.mp4", "smpte2084", PQ_100_NITS);
+    // The source is what the test means (10-bit codes; read as 8-bit
+    // untouched, as before, that is 126-129).
+    let raw = mean_luma(&src);
+    assert!((505.0..=513.0).contains(&raw), "{raw}");
+    assert_hdr_kept_and_sdr_tone_mapped(&src, "smpte2084");
+}
+
+#[test]
+fn hlg_stays_hlg_in_hevc_and_vp9_and_becomes_sdr_in_h264_and_thumbnail() {
+    let fx = Fixture::new();
+    let src = hdr_grey_clip(&fx, "hlg.mp4", "arib-std-b67", HLG_REFERENCE_WHITE);
+    assert_hdr_kept_and_sdr_tone_mapped(&src, "arib-std-b67");
+}
+
+#[test]
+fn tonemap_rule_makes_hevc_sdr_and_keep_refuses_h264() {
+    let fx = Fixture::new();
+    let src = hdr_grey_clip(&fx, "pq.mp4", "smpte2084", PQ_100_NITS);
+    let config = fx.path("config");
+    std::fs::create_dir_all(config.join("presets")).expect("presets dir");
+    std::fs::write(
+        config.join("presets").join("hevc-sdr.toml"),
+        "name = \"hevc-sdr\"\nhdr = \"tonemap\"\n\n[[renditions]]\nname = \"sdr\"\n\
+         container = \"mp4\"\nvideo_codec = \"hevc\"\nsize = 360\ncrf = 28\nspeed = \"ultrafast\"\n\
+         audio_codec = \"none\"\n",
+    )
+    .expect("preset written");
+    let run = process_with_config(
+        &fx.out_dir(),
+        &config,
+        &["-p", "hevc-sdr", src.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = by_codec(&run, "hevc");
+    assert_eq!(
+        video_format(&out),
+        ["yuv420p", "bt709", "bt709", "bt709", "tv"].map(String::from)
+    );
+    assert_eq!(video_stream(&ffprobe(&out))["profile"], "Main");
+    assert!(side_data(&out).0.is_empty(), "no HDR metadata on SDR");
+    let luma = mean_luma(&out);
+    assert!(SDR_GREY.contains(&luma), "{luma}");
+
+    // `keep` on H.264 is refused by `presets --check`, saying the way out.
+    let keep = fx.path("keep.toml");
+    std::fs::write(
+        &keep,
+        "name = \"h264-hdr\"\nhdr = \"keep\"\n\n[[renditions]]\nname = \"x\"\n\
+         container = \"mp4\"\nvideo_codec = \"h264\"\nsize = 360\naudio_codec = \"none\"\n",
+    )
+    .expect("preset written");
+    let (code, stdout, _) =
+        vidprism_with_config(&config, &["presets", "--check", keep.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(stdout.contains("H.264 cannot hold HDR"), "{stdout}");
+    assert!(stdout.contains("hdr = \"auto\""), "{stdout}");
+}
+
+#[test]
+fn sdr_sources_are_made_as_before() {
+    let fx = Fixture::new();
+    let src = fx.clip(
+        "sdr.mp4",
+        "640x360",
+        0.4,
+        false,
+        &[
+            "-colorspace",
+            "bt709",
+            "-color_primaries",
+            "bt709",
+            "-color_trc",
+            "bt709",
+        ],
+    );
+    let run = process(&fx.out_dir(), &["-p", "hevc", src.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = by_codec(&run, "hevc");
+    assert_eq!(
+        video_format(&out),
+        ["yuv420p", "bt709", "bt709", "bt709", "tv"].map(String::from)
+    );
+    assert_eq!(video_stream(&ffprobe(&out))["profile"], "Main");
+    assert!(side_data(&out).0.is_empty() && side_data(&out).1.is_empty());
+    assert!(run.one("probed").get("hdr").is_none());
+}
