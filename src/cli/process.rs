@@ -350,6 +350,11 @@ impl EventView for Bars {
                     path.display()
                 ));
             }
+            EventKind::StoryboardReady(storyboard) => self.line(format!(
+                "{name}: storyboard of {} tiles {}",
+                storyboard.tiles,
+                storyboard.path.display()
+            )),
             EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
                 self.line(format!("{name}: {rendition} skipped: {reason}"))
             }

@@ -15,7 +15,7 @@ use super::wire::{Files, News, Presence, Work, WorkStage};
 use crate::limits::MAX_DIMENSION;
 use crate::pipeline::{
     EventKind, Output, Progress, RenditionFailed, RenditionSkipped, SourceFacts, StageStarted,
-    Thumbnail,
+    Storyboard, Thumbnail,
 };
 use crate::presets::{name_problem, validate};
 
@@ -36,6 +36,9 @@ const MAX_FILE_NAME_BYTES: usize = 255;
 const MAX_OPENED: usize = 2;
 /// Most errors one stage end may list.
 const MAX_ERRORS: usize = 32;
+/// Most sprite files a storyboard announces, and most tiles.
+const MAX_SPRITES: usize = 1000;
+const MAX_TILES: u32 = 100_000;
 /// Tries a worker may say it makes, and transcodes it may say it runs.
 const MAX_COUNT: u32 = 1000;
 /// Fastest frame rate believed, in frames per second.
@@ -303,6 +306,27 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             rendition_name(rendition)?;
             size(*width, *height)?;
             output_name(path)
+        }
+        EventKind::StoryboardReady(Storyboard {
+            path,
+            sprites,
+            tiles,
+            tile_width,
+            tile_height,
+            poster,
+        }) => {
+            output_name(path)?;
+            size(*tile_width, *tile_height)?;
+            if sprites.len() > MAX_SPRITES || *tiles > MAX_TILES {
+                return Err(format!(
+                    "its storyboard has {} sprites and {tiles} tiles",
+                    sprites.len()
+                ));
+            }
+            sprites
+                .iter()
+                .chain(poster.iter())
+                .try_for_each(|n| check_file_name(n))
         }
         EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
             rendition_name(rendition)?;

@@ -15,8 +15,10 @@ pub mod geometry;
 mod hdr;
 mod metadata;
 mod plain_file;
+mod poster_score;
 mod probe;
 mod rendition_writer;
+mod storyboard;
 mod thumbnail;
 mod transcode;
 
@@ -24,8 +26,11 @@ pub use capabilities::{has_encoder, missing_encoders};
 pub use decode::check_source;
 pub use hdr::{Hdr, HdrTransfer};
 pub use probe::{probe, SourceInfo};
+pub use storyboard::{parse_vtt, Grid, StoryboardCue, StoryboardFiles, StoryboardTarget};
 pub use thumbnail::write_thumbnail;
-pub use transcode::{transcode, RenditionProgress, RenditionTarget};
+pub use transcode::{
+    transcode, transcode_with_storyboard, RenditionProgress, RenditionTarget, Transcoded,
+};
 
 use std::sync::Once;
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use vidprism::pipeline::{
     Event, EventKind, JobFailed, JobId, JobRequest, Output, Progress, RenditionFailed,
-    RenditionSkipped, SourceFacts, Stage, StageStarted, Thumbnail,
+    RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
 };
 use vidprism::store::StoreId;
 
@@ -81,6 +81,8 @@ pub struct Row {
     /// What the probe said about the source.
     pub facts: Option<SourceFacts>,
     pub thumbnail: Option<Thumbnail>,
+    /// The storyboard the hover scrub shows, once made.
+    pub storyboard: Option<Storyboard>,
     /// In the order the engine first mentioned them.
     pub renditions: Vec<Rendition>,
     /// The current job's stage, for the status text.
@@ -183,6 +185,7 @@ impl Row {
         self.status = RowStatus::Queued;
         self.facts = None;
         self.thumbnail = None;
+        self.storyboard = None;
         self.renditions.clear();
         self.stage = None;
     }
@@ -233,6 +236,7 @@ impl QueueModel {
             status: RowStatus::Queued,
             facts: None,
             thumbnail: None,
+            storyboard: None,
             renditions: Vec::new(),
             stage: None,
             store_id: None,
@@ -330,6 +334,7 @@ impl QueueModel {
                 };
             }
             EventKind::ThumbnailReady(thumbnail) => row.thumbnail = Some(thumbnail.clone()),
+            EventKind::StoryboardReady(storyboard) => row.storyboard = Some(storyboard.clone()),
             EventKind::RenditionDone(output) => {
                 row.rendition_mut(&output.rendition).status = RenditionStatus::Done(output.clone());
             }

@@ -1,0 +1,27 @@
+//! The names of the files a job's folder holds besides its renditions and
+//! thumbnail, declared once: the storyboard and the poster, which the
+//! stream preset's player page (`index.html`) and the window read by name.
+
+/// The storyboard's WebVTT file: cues `storyboard-001.jpg#xywh=x,y,w,h`.
+pub const STORYBOARD_VTT: &str = "storyboard.vtt";
+
+/// The representative frame a `poster = "best"` preset writes.
+pub const POSTER_FILE: &str = "poster.jpg";
+
+/// The name of the storyboard's `number`th sprite JPEG, counted from 1:
+/// `storyboard-001.jpg`.
+pub fn storyboard_sprite_name(number: usize) -> String {
+    format!("storyboard-{number:03}.jpg")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sprite_names_are_numbered_from_one_with_three_digits() {
+        assert_eq!(storyboard_sprite_name(1), "storyboard-001.jpg");
+        assert_eq!(storyboard_sprite_name(12), "storyboard-012.jpg");
+        assert_eq!(storyboard_sprite_name(1234), "storyboard-1234.jpg");
+    }
+}
