@@ -83,6 +83,9 @@ pub struct Row {
     pub thumbnail: Option<Thumbnail>,
     /// The storyboard the hover scrub shows, once made.
     pub storyboard: Option<Storyboard>,
+    /// The published bundle's files in the job's folder (player page,
+    /// manifests, storyboard, poster), looked for when the job ends.
+    pub bundle: Vec<PathBuf>,
     /// In the order the engine first mentioned them.
     pub renditions: Vec<Rendition>,
     /// The current job's stage, for the status text.
@@ -158,7 +161,8 @@ impl Row {
             .thumbnail
             .as_ref()
             .map(|t| t.path.as_path())
-            .or_else(|| self.outputs().first().map(|(_, p, _)| *p));
+            .or_else(|| self.outputs().first().map(|(_, p, _)| *p))
+            .or_else(|| self.storyboard.as_ref().map(|s| s.path.as_path()));
         known
             .and_then(Path::parent)
             .map(Path::to_path_buf)
@@ -186,6 +190,7 @@ impl Row {
         self.facts = None;
         self.thumbnail = None;
         self.storyboard = None;
+        self.bundle.clear();
         self.renditions.clear();
         self.stage = None;
     }
@@ -221,6 +226,13 @@ impl QueueModel {
         self.rows.iter().find(|r| r.id == id)
     }
 
+    /// Records the bundle files found in a row's folder.
+    pub fn set_bundle(&mut self, id: RowId, files: Vec<PathBuf>) {
+        if let Some(row) = self.row_mut(id) {
+            row.bundle = files;
+        }
+    }
+
     fn row_mut(&mut self, id: RowId) -> Option<&mut Row> {
         self.rows.iter_mut().find(|r| r.id == id)
     }
@@ -237,6 +249,7 @@ impl QueueModel {
             facts: None,
             thumbnail: None,
             storyboard: None,
+            bundle: Vec::new(),
             renditions: Vec::new(),
             stage: None,
             store_id: None,
