@@ -458,6 +458,23 @@ mod tests {
     }
 
     #[test]
+    fn a_storyboard_names_only_plain_files_and_bounded_counts() {
+        let storyboard = |sprite: &str, tiles| {
+            News::Event(EventKind::StoryboardReady(Storyboard {
+                path: "storyboard.vtt".into(),
+                sprites: vec![sprite.into()],
+                tiles,
+                tile_width: 160,
+                tile_height: 90,
+                poster: Some("poster.jpg".into()),
+            }))
+        };
+        assert!(decode::<News>(&encode(&storyboard("storyboard-001.jpg", 12))).is_ok());
+        assert!(refused(&storyboard("../../.bashrc", 12)).contains("plain name"));
+        assert!(refused(&storyboard("storyboard-001.jpg", MAX_TILES + 1)).contains("tiles"));
+    }
+
+    #[test]
     fn text_from_the_wire_prints_without_escapes() {
         let news = News::Retrying {
             stage: WorkStage::Transcode,
