@@ -226,6 +226,13 @@ impl QueueModel {
         self.rows.iter().find(|r| r.id == id)
     }
 
+    /// Gives a restored row the storyboard its job made, for the scrub.
+    pub fn set_storyboard(&mut self, id: RowId, storyboard: Option<Storyboard>) {
+        if let Some(row) = self.row_mut(id) {
+            row.storyboard = storyboard;
+        }
+    }
+
     /// Records the bundle files found in a row's folder.
     pub fn set_bundle(&mut self, id: RowId, files: Vec<PathBuf>) {
         if let Some(row) = self.row_mut(id) {
