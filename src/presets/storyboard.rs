@@ -119,7 +119,11 @@ pub fn storyboard_problems(
         check("thumbnail.storyboard.columns", s.columns, SPRITE_GRIDS);
         check("thumbnail.storyboard.rows", s.rows, SPRITE_GRIDS);
         let widest = s.columns.max(s.rows).saturating_mul(s.tile_width);
-        if widest > MAX_SPRITE_SIDE {
+        // Said only of sizes each in range, so one mistake is named once.
+        let each_in_range = TILE_WIDTHS.contains(&s.tile_width)
+            && SPRITE_GRIDS.contains(&s.columns)
+            && SPRITE_GRIDS.contains(&s.rows);
+        if each_in_range && widest > MAX_SPRITE_SIDE {
             problems.push(Problem::new(
                 None,
                 "thumbnail.storyboard",
