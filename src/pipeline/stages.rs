@@ -11,9 +11,6 @@ use super::event::{
     EventKind, Output, RenditionFailed, RenditionSkipped, SourceFacts, Stage, StageStarted,
     Storyboard, Thumbnail,
 };
-
-/// What a failed storyboard is called where a rendition's name goes.
-const STORYBOARD: &str = "storyboard";
 use super::job::{Job, Prepared};
 use super::progress::ProgressReporter;
 use super::stage_error::StageError;
@@ -24,6 +21,9 @@ use crate::media::{self, Grid, RenditionTarget, StoryboardFiles, StoryboardTarge
 use crate::output::{reserve_job_dir, StagedFile};
 use crate::plan::plan;
 use crate::presets::{PosterChoice, StoryboardSpec, ThumbnailSpec};
+
+/// What a failed storyboard is called where a rendition's name goes.
+const STORYBOARD: &str = "storyboard";
 
 /// The queues ingest fans out onto.
 #[derive(Clone)]
@@ -57,7 +57,8 @@ pub enum Announce {
 
 /// Probes the source, plans its renditions and reserves the job's output
 /// folder (or takes `dir`, reserved earlier elsewhere). Returns whether
-/// any rendition (or a storyboard) is planned, so a transcode stage opens; `None` when it failed (the reason is recorded).
+/// any rendition (or a storyboard) is planned, so a transcode stage opens;
+/// `None` when it failed (the reason is recorded).
 pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bool> {
     if announce == Announce::Yes {
         job.emit(EventKind::StageStarted(StageStarted {
