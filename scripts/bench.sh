@@ -88,5 +88,8 @@ cargo test --release --quiet --bin vidprism ui::tests_scale::bench_ten_thousand_
 
 sh scripts/bench-watch.sh "$BIN" "$WORK/watch" "$ROUNDS"
 
+echo
+sh scripts/bench-storyboard.sh "$BIN" "$WORK/storyboard" "$ROUNDS" "$SRC60"
+
 # The job store's cost: bytes per job and `process --store` against `process`.
 sh scripts/bench_store.sh

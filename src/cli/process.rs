@@ -357,6 +357,11 @@ impl EventView for Bars {
                     ));
                 }
             }
+            EventKind::StoryboardReady(storyboard) => self.line(format!(
+                "{name}: storyboard of {} tiles {}",
+                storyboard.tiles,
+                storyboard.path.display()
+            )),
             EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
                 self.line(format!("{name}: {rendition} skipped: {reason}"))
             }

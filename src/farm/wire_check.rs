@@ -15,7 +15,7 @@ use super::wire::{Files, News, Presence, Work, WorkStage};
 use crate::limits::MAX_DIMENSION;
 use crate::pipeline::{
     EventKind, Output, Progress, RenditionFailed, RenditionSkipped, SourceFacts, StageStarted,
-    Thumbnail,
+    Storyboard, Thumbnail,
 };
 use crate::presets::{name_problem, validate};
 
@@ -38,6 +38,9 @@ const MAX_OPENED: usize = 2;
 const MAX_ERRORS: usize = 32;
 /// Most skipped tracks a rendition may report (a source has few).
 const MAX_SKIPPED_TRACKS: usize = 64;
+/// Most sprite files a storyboard announces, and most tiles.
+const MAX_SPRITES: usize = 1000;
+const MAX_TILES: u32 = 100_000;
 /// Tries a worker may say it makes, and transcodes it may say it runs.
 const MAX_COUNT: u32 = 1000;
 /// Fastest frame rate believed, in frames per second.
@@ -317,6 +320,27 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             }
             output_name(path)
         }
+        EventKind::StoryboardReady(Storyboard {
+            path,
+            sprites,
+            tiles,
+            tile_width,
+            tile_height,
+            poster,
+        }) => {
+            output_name(path)?;
+            size(*tile_width, *tile_height)?;
+            if sprites.len() > MAX_SPRITES || *tiles > MAX_TILES {
+                return Err(format!(
+                    "its storyboard has {} sprites and {tiles} tiles",
+                    sprites.len()
+                ));
+            }
+            sprites
+                .iter()
+                .chain(poster.iter())
+                .try_for_each(|n| check_file_name(n))
+        }
         EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
             rendition_name(rendition)?;
             text("reason", reason)
@@ -450,6 +474,23 @@ mod tests {
         assert!(refused(&output("a\nb.mp4")).contains("plain name"));
         let end = News::Event(EventKind::Cancelled);
         assert!(refused(&end).contains("end"));
+    }
+
+    #[test]
+    fn a_storyboard_names_only_plain_files_and_bounded_counts() {
+        let storyboard = |sprite: &str, tiles| {
+            News::Event(EventKind::StoryboardReady(Storyboard {
+                path: "storyboard.vtt".into(),
+                sprites: vec![sprite.into()],
+                tiles,
+                tile_width: 160,
+                tile_height: 90,
+                poster: Some("poster.jpg".into()),
+            }))
+        };
+        assert!(decode::<News>(&encode(&storyboard("storyboard-001.jpg", 12))).is_ok());
+        assert!(refused(&storyboard("../../.bashrc", 12)).contains("plain name"));
+        assert!(refused(&storyboard("storyboard-001.jpg", MAX_TILES + 1)).contains("tiles"));
     }
 
     #[test]

@@ -16,8 +16,10 @@ mod hdr;
 mod hdr_metadata;
 mod metadata;
 mod plain_file;
+mod poster_score;
 mod probe;
 mod rendition_writer;
+mod storyboard;
 mod subtitles;
 mod thumbnail;
 mod tonemap;
@@ -27,9 +29,13 @@ pub use capabilities::{has_encoder, missing_encoders};
 pub use decode::check_source;
 pub use hdr::{Hdr, HdrTransfer};
 pub use probe::{probe, SourceInfo};
+pub use storyboard::{parse_vtt, Grid, StoryboardCue, StoryboardFiles, StoryboardTarget};
 pub use subtitles::{SkippedTrack, TrackKind};
 pub use thumbnail::write_thumbnail;
-pub use transcode::{transcode, RenditionProgress, RenditionTarget, RenditionTracks};
+pub use transcode::{
+    transcode, transcode_with_storyboard, RenditionProgress, RenditionTarget, RenditionTracks,
+    Transcoded,
+};
 
 use std::sync::Once;
 

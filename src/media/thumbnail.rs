@@ -157,7 +157,7 @@ pub(crate) fn first_frame(
 }
 
 /// Copies an RGB24 frame row by row: FFmpeg pads each row to its stride.
-fn packed_rgb(rgb: &frame::Video) -> Vec<u8> {
+pub(super) fn packed_rgb(rgb: &frame::Video) -> Vec<u8> {
     let width_bytes = rgb.width() as usize * 3;
     let stride = rgb.stride(0);
     let data = rgb.data(0);

@@ -38,6 +38,7 @@ pub enum EventKind {
     Progress(Progress),
     ThumbnailReady(Thumbnail),
     RenditionDone(Output),
+    StoryboardReady(Storyboard),
     RenditionSkipped(RenditionSkipped),
     RenditionFailed(RenditionFailed),
     JobDone(JobDone),
@@ -110,6 +111,33 @@ pub struct Output {
     pub skipped_tracks: Vec<SkippedTrack>,
 }
 
+/// `storyboard_ready`: the storyboard's WebVTT file (`path`), its sprites
+/// and the poster picked for `poster = "best"`, all beside it in the job's
+/// folder (the names of `crate::output`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Storyboard {
+    #[serde(with = "crate::path_json")]
+    pub path: PathBuf,
+    /// The sprite JPEGs' file names, in order.
+    pub sprites: Vec<String>,
+    pub tiles: u32,
+    pub tile_width: u32,
+    pub tile_height: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<String>,
+}
+
+impl Storyboard {
+    /// Every file it names: the VTT, the sprites and the poster.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let beside = |name: &String| self.path.with_file_name(name);
+        std::iter::once(self.path.clone())
+            .chain(self.sprites.iter().map(beside))
+            .chain(self.poster.iter().map(beside))
+            .collect()
+    }
+}
+
 /// `rendition_skipped`: a planned rendition that is not made, and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RenditionSkipped {
@@ -142,7 +170,8 @@ impl EventKind {
     pub fn output_path(&self) -> Option<&Path> {
         match self {
             EventKind::ThumbnailReady(Thumbnail { path, .. })
-            | EventKind::RenditionDone(Output { path, .. }) => Some(path),
+            | EventKind::RenditionDone(Output { path, .. })
+            | EventKind::StoryboardReady(Storyboard { path, .. }) => Some(path),
             _ => None,
         }
     }
@@ -152,6 +181,7 @@ impl EventKind {
     pub fn moved_output(mut self, to: PathBuf, bytes: Option<u64>) -> EventKind {
         match &mut self {
             EventKind::ThumbnailReady(thumbnail) => thumbnail.path = to,
+            EventKind::StoryboardReady(storyboard) => storyboard.path = to,
             EventKind::RenditionDone(output) => {
                 output.path = to;
                 if let Some(bytes) = bytes {
@@ -314,6 +344,17 @@ mod tests {
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"skipped_tracks":[{"index":3,"kind":"subtitle","codec":"hdmv_pgs_subtitle","reason":"hdmv_pgs_subtitle subtitles are pictures"}]}"#,
             ),
             (
+                ev(EventKind::StoryboardReady(Storyboard {
+                    path: "/out/a/storyboard.vtt".into(),
+                    sprites: vec!["storyboard-001.jpg".into()],
+                    tiles: 12,
+                    tile_width: 160,
+                    tile_height: 90,
+                    poster: Some("poster.jpg".into()),
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"storyboard_ready","path":"/out/a/storyboard.vtt","sprites":["storyboard-001.jpg"],"tiles":12,"tile_width":160,"tile_height":90,"poster":"poster.jpg"}"#,
+            ),
+            (
                 ev(EventKind::RenditionSkipped(RenditionSkipped {
                     rendition: "1080p".into(),
                     reason: "larger than the source".into(),
@@ -350,6 +391,7 @@ mod tests {
             EventKind::Progress { .. } => "progress",
             EventKind::ThumbnailReady { .. } => "thumbnail_ready",
             EventKind::RenditionDone { .. } => "rendition_done",
+            EventKind::StoryboardReady { .. } => "storyboard_ready",
             EventKind::RenditionSkipped { .. } => "rendition_skipped",
             EventKind::RenditionFailed { .. } => "rendition_failed",
             EventKind::JobDone { .. } => "job_done",
@@ -358,7 +400,7 @@ mod tests {
         };
         let named: std::collections::BTreeSet<_> =
             samples.iter().map(|(e, _)| name(&e.kind)).collect();
-        assert_eq!(named.len(), 11, "every event has a sample");
+        assert_eq!(named.len(), 12, "every event has a sample");
         for (event, json) in samples {
             assert_eq!(serde_json::to_string(&event).unwrap(), json);
             let read: Event = serde_json::from_str(json).unwrap();

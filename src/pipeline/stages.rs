@@ -9,16 +9,21 @@ use crossbeam_channel::Sender;
 
 use super::event::{
     EventKind, Output, RenditionFailed, RenditionSkipped, SourceFacts, Stage, StageStarted,
-    Thumbnail,
+    Storyboard, Thumbnail,
 };
 use super::job::{Job, Prepared};
 use super::progress::ProgressReporter;
 use super::stage_error::StageError;
 use super::stall::{run_watched, StallTimeout};
 use crate::error::Error;
-use crate::media::{self, RenditionTarget};
+use crate::media::geometry::thumbnail_size;
+use crate::media::{self, Grid, RenditionTarget, StoryboardFiles, StoryboardTarget, Transcoded};
 use crate::output::{reserve_job_dir, StagedFile};
 use crate::plan::plan;
+use crate::presets::{PosterChoice, StoryboardSpec, ThumbnailSpec};
+
+/// What a failed storyboard is called where a rendition's name goes.
+const STORYBOARD: &str = "storyboard";
 
 /// The queues ingest fans out onto.
 #[derive(Clone)]
@@ -52,7 +57,8 @@ pub enum Announce {
 
 /// Probes the source, plans its renditions and reserves the job's output
 /// folder (or takes `dir`, reserved earlier elsewhere). Returns whether
-/// any rendition is planned; `None` when it failed (the reason is recorded).
+/// any rendition (or a storyboard) is planned, so a transcode stage opens;
+/// `None` when it failed (the reason is recorded).
 pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bool> {
     if announce == Announce::Yes {
         job.emit(EventKind::StageStarted(StageStarted {
@@ -117,7 +123,9 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
             }));
         }
     }
-    let has_renditions = !plan.renditions.is_empty();
+    // A storyboard comes from the transcode's decode (decode only when no
+    // rendition is planned).
+    let has_renditions = !plan.renditions.is_empty() || storyboard_spec(job).is_some();
     if !dir_set || !job.set_prepared(Prepared { info, plan }) {
         job.record_error(StageError::IngestedTwice);
         return None;
@@ -219,13 +227,27 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         renditions.iter().map(|r| r.label.clone()).collect(),
         prepared.info.duration_s,
     );
+    let storyboard = storyboard_spec(job).map(|(spec, thumbnail)| StoryboardTarget {
+        spacing: spec.spacing,
+        grid: Grid::new(&spec, prepared.info.display),
+        duration_s: prepared.info.duration_s,
+        dir: dir.clone(),
+        poster: (thumbnail.poster == PosterChoice::Best)
+            .then(|| thumbnail_size(prepared.info.display, thumbnail.width)),
+    });
     let timeout = stall.get();
     let cancel = job.cancel_flag();
     let results = run_watched(job, timeout, || {
-        media::transcode(&job.request().input, &targets, cancel, &|i, p| {
-            job.touch_progress();
-            reporter.report(i, p)
-        })
+        media::transcode_with_storyboard(
+            &job.request().input,
+            &targets,
+            storyboard.as_ref(),
+            cancel,
+            &|i, p| {
+                job.touch_progress();
+                reporter.report(i, p)
+            },
+        )
     });
     // The source failed or stalled: every rendition fails with it, once.
     let fail_every_rendition = |reason: &str| {
@@ -236,7 +258,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             }));
         }
     };
-    let results = match results {
+    let Transcoded {
+        renditions: results,
+        storyboard,
+    } = match results {
         Err(Error::Cancelled) if job.is_stalled() => {
             let stalled = StageError::Stalled {
                 input: job.request().input.clone(),
@@ -294,6 +319,66 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                 }));
                 job.record_error(StageError::rendition(&rendition.label, e));
             }
+        }
+    }
+    if let Some(made) = storyboard {
+        storyboard_done(job, made);
+    }
+}
+
+/// The storyboard and poster asked for by the job's first preset (whose
+/// thumbnail spec the job's thumbnail follows too).
+fn storyboard_spec(job: &Job) -> Option<(StoryboardSpec, ThumbnailSpec)> {
+    let thumbnail = job.request().presets.first()?.thumbnail;
+    Some((thumbnail.storyboard?, thumbnail))
+}
+
+/// Commits a storyboard's files (sprites and poster first, the VTT that
+/// points at them last) and announces them, or reports why it failed.
+fn storyboard_done(job: &Job, made: crate::Result<StoryboardFiles>) {
+    let name = |path: &std::path::Path| {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let committed = made.and_then(|files| {
+        let mut sprites = Vec::with_capacity(files.sprites.len());
+        for sprite in files.sprites {
+            sprites.push(name(sprite.target()));
+            sprite.commit()?;
+        }
+        let poster = match files.poster {
+            Some(poster) => {
+                let poster_name = name(poster.target());
+                poster.commit()?;
+                Some(poster_name)
+            }
+            None => None,
+        };
+        let path = files.vtt.target().to_path_buf();
+        files.vtt.commit()?;
+        Ok(Storyboard {
+            path,
+            sprites,
+            tiles: u32::try_from(files.tiles).unwrap_or(u32::MAX),
+            tile_width: files.tile.width,
+            tile_height: files.tile.height,
+            poster,
+        })
+    });
+    match committed {
+        Ok(storyboard) => {
+            job.record_output();
+            job.emit(EventKind::StoryboardReady(storyboard));
+        }
+        Err(Error::Cancelled) => {}
+        Err(e) => {
+            tracing::warn!(job = job.id(), error = ?e, "storyboard failed: {e}");
+            job.emit(EventKind::RenditionFailed(RenditionFailed {
+                rendition: STORYBOARD.into(),
+                error: e.to_string(),
+            }));
+            job.record_error(StageError::rendition(STORYBOARD, e));
         }
     }
 }

@@ -15,6 +15,7 @@ mod codecs;
 mod error;
 mod model;
 mod store;
+mod storyboard;
 mod toml_file;
 mod tracks;
 mod validate;
@@ -27,6 +28,7 @@ pub use model::{
     ThumbnailSpec, THUMBNAIL_WIDTH,
 };
 pub use store::{all_presets, export, read_preset, PresetStore, UserPreset, CONFIG_DIR_ENV};
+pub use storyboard::{PosterChoice, StoryboardSpec, TileSpacing, SPRITE_GRID, TILE_WIDTH};
 pub use toml_file::{parse, to_toml};
 pub use tracks::{
     language_problem, AudioTracks, Channels, SubtitleRule, TrackRules, LOUDNESS_LUFS,

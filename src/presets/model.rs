@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::storyboard::{PosterChoice, StoryboardSpec};
+
 use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::tracks::TrackRules;
 
@@ -108,6 +110,12 @@ pub struct ThumbnailSpec {
     pub format: ThumbnailFormat,
     /// Widest the thumbnail gets (never wider than the source).
     pub width: u32,
+    /// Issue 15: scrub tiles and the poster; not written when absent, so
+    /// the JSON of presets without them stays what it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storyboard: Option<StoryboardSpec>,
+    #[serde(default, skip_serializing_if = "PosterChoice::is_first")]
+    pub poster: PosterChoice,
 }
 
 impl Default for ThumbnailSpec {
@@ -115,6 +123,8 @@ impl Default for ThumbnailSpec {
         ThumbnailSpec {
             format: ThumbnailFormat::Jpeg,
             width: THUMBNAIL_WIDTH,
+            storyboard: None,
+            poster: PosterChoice::First,
         }
     }
 }

@@ -14,6 +14,9 @@
 //! [thumbnail]
 //! format = "jpeg"        # or "png", "webp"
 //! width = 640
+//! storyboard = { interval_seconds = 5 } # or count = 100; optional
+//!                        # tile_width = 160, columns = 10, rows = 10
+//! poster = "first"       # or "best": a representative frame, poster.jpg
 //!
 //! [[renditions]]
 //! name = "720p"
@@ -34,6 +37,7 @@ use super::model::{
     AudioSpec, HdrRule, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
     ThumbnailSpec, THUMBNAIL_WIDTH,
 };
+use super::storyboard::{PosterChoice, StoryboardSpec, TileSpacing};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 use super::validate::{validate, Problem};
 
@@ -71,6 +75,64 @@ struct ThumbnailFile {
     format: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    storyboard: Option<StoryboardFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    poster: Option<String>,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoryboardFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    interval_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tile_width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    columns: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rows: Option<u32>,
+}
+
+impl StoryboardFile {
+    fn of(spec: &StoryboardSpec) -> StoryboardFile {
+        let (interval_seconds, count) = match spec.spacing {
+            TileSpacing::IntervalSeconds(n) => (Some(n), None),
+            TileSpacing::Count(n) => (None, Some(n)),
+        };
+        StoryboardFile {
+            interval_seconds,
+            count,
+            tile_width: Some(spec.tile_width),
+            columns: Some(spec.columns),
+            rows: Some(spec.rows),
+        }
+    }
+
+    fn spec(self, problems: &mut Vec<Problem>) -> Option<StoryboardSpec> {
+        let default = StoryboardSpec::default();
+        let spacing = match (self.interval_seconds, self.count) {
+            (Some(_), Some(_)) => {
+                problems.push(Problem::new(
+                    None,
+                    "thumbnail.storyboard",
+                    "give interval_seconds or count, not both".to_owned(),
+                ));
+                return None;
+            }
+            (Some(n), None) => TileSpacing::IntervalSeconds(n),
+            (None, Some(n)) => TileSpacing::Count(n),
+            (None, None) => default.spacing,
+        };
+        Some(StoryboardSpec {
+            spacing,
+            tile_width: self.tile_width.unwrap_or(default.tile_width),
+            columns: self.columns.unwrap_or(default.columns),
+            rows: self.rows.unwrap_or(default.rows),
+        })
+    }
 }
 
 /// `audio_tracks`: a word, or a list of languages.
@@ -126,6 +188,9 @@ pub fn to_toml(preset: &Preset) -> String {
         thumbnail: ThumbnailFile {
             format: Some(preset.thumbnail.format.key().to_owned()),
             width: Some(preset.thumbnail.width),
+            storyboard: preset.thumbnail.storyboard.as_ref().map(StoryboardFile::of),
+            poster: (!preset.thumbnail.poster.is_first())
+                .then(|| preset.thumbnail.poster.key().to_owned()),
         },
         renditions: preset.renditions.iter().map(rendition_file).collect(),
     };
@@ -256,9 +321,29 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
         .enumerate()
         .map(|(i, r)| rendition_from_file(i, r, problems))
         .collect();
+    let poster = match file.thumbnail.poster.as_deref() {
+        None => Some(PosterChoice::First),
+        Some(key) => {
+            let found = PosterChoice::from_key(key);
+            if found.is_none() {
+                problems.push(Problem::new(
+                    None,
+                    "thumbnail.poster",
+                    format!("unknown poster choice {key:?}; use first or best"),
+                ));
+            }
+            found
+        }
+    };
+    let storyboard = match file.thumbnail.storyboard {
+        None => None,
+        Some(s) => Some(s.spec(problems)?),
+    };
     let thumbnail = ThumbnailSpec {
         format: format?,
         width: file.thumbnail.width.unwrap_or(THUMBNAIL_WIDTH),
+        storyboard,
+        poster: poster?,
     };
     Some(Preset {
         name: file.name,
@@ -489,6 +574,42 @@ audio_codec = "opus"
             let text = to_toml(&preset);
             assert_eq!(parse(&text), Ok(preset.clone()), "{}:\n{text}", preset.name);
         }
+    }
+
+    #[test]
+    fn storyboard_and_poster_parse_round_trip_and_are_checked() {
+        let text = "name = \"s\"\n[thumbnail]\nstoryboard = { count = 100, tile_width = 200 }\nposter = \"best\"\n";
+        let p = parse(text).expect("valid");
+        assert_eq!(
+            p.thumbnail.storyboard,
+            Some(StoryboardSpec {
+                spacing: TileSpacing::Count(100),
+                tile_width: 200,
+                ..StoryboardSpec::default()
+            })
+        );
+        assert_eq!(p.thumbnail.poster, PosterChoice::Best);
+        assert_eq!(parse(&to_toml(&p)), Ok(p));
+        let interval = parse("name = \"s\"\n[thumbnail]\nstoryboard = { interval_seconds = 2 }\n")
+            .expect("valid");
+        assert_eq!(
+            interval.thumbnail.storyboard.map(|s| s.spacing),
+            Some(TileSpacing::IntervalSeconds(2))
+        );
+        let fields = |text: &str| -> Vec<String> {
+            parse(text)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| p.field)
+                .collect()
+        };
+        let both = "name = \"s\"\n[thumbnail]\nstoryboard = { count = 3, interval_seconds = 2 }\n";
+        assert_eq!(fields(both), ["thumbnail.storyboard"]);
+        let wide = "name = \"s\"\n[thumbnail]\nstoryboard = { tile_width = 5000 }\n";
+        assert_eq!(fields(wide), ["thumbnail.storyboard.tile_width"]);
+        let poster = "name = \"s\"\n[thumbnail]\nposter = \"middle\"\n";
+        assert_eq!(fields(poster), ["thumbnail.poster"]);
     }
 
     #[test]

@@ -93,6 +93,11 @@ pub fn validate(preset: &Preset) -> Vec<Problem> {
             format!("is {width}; it must be between {MIN_SIZE} and {MAX_DIMENSION} pixels"),
         ));
     }
+    super::storyboard::storyboard_problems(
+        preset.thumbnail.storyboard.as_ref(),
+        preset.thumbnail.poster,
+        &mut problems,
+    );
     let mut names = HashSet::new();
     for (i, r) in preset.renditions.iter().enumerate() {
         if !names.insert(r.name.as_str()) {

@@ -14,9 +14,9 @@ pub fn remove_interrupted_attempt(record: &JobRecord) {
     // came from other machines), and never through a link.
     for file in record.created_files() {
         let in_job_folder = job_folder(record).is_some_and(|dir| file.parent() == Some(dir));
-        let plain_file = std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file());
+        let plain_file = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file());
         if in_job_folder && plain_file {
-            let _ = std::fs::remove_file(file);
+            let _ = std::fs::remove_file(&file);
         }
     }
     if let Some(dir) = job_folder(record) {

@@ -275,6 +275,7 @@ impl JobStore {
             job_dir: None,
             thumbnail: None,
             outputs: Vec::new(),
+            storyboard: None,
             error: None,
             source,
             attempts: 0,

@@ -7,7 +7,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::{EventKind, JobFailed, JobRequest, Output, Thumbnail};
+use crate::pipeline::{EventKind, JobFailed, JobRequest, Output, Storyboard, Thumbnail};
 use crate::presets::Preset;
 
 /// A job's id in the store; stable across restarts (engine ids are not).
@@ -96,6 +96,10 @@ pub struct JobRecord {
     /// `rendition_done` events described them.
     #[serde(default)]
     pub outputs: Vec<Output>,
+    /// The storyboard, as its `storyboard_ready` event described it; not
+    /// written when there is none, so older records stay as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storyboard: Option<Storyboard>,
     #[serde(default)]
     pub error: Option<String>,
     #[serde(default)]
@@ -116,9 +120,12 @@ impl JobRecord {
     }
 
     /// Every file this job's current attempt created (thumbnail first).
-    pub fn created_files(&self) -> impl Iterator<Item = &PathBuf> {
-        let thumbnail = self.thumbnail.iter().map(|t| &t.path);
-        thumbnail.chain(self.outputs.iter().map(|o| &o.path))
+    pub fn created_files(&self) -> Vec<PathBuf> {
+        let thumbnail = self.thumbnail.iter().map(|t| t.path.clone());
+        thumbnail
+            .chain(self.outputs.iter().map(|o| o.path.clone()))
+            .chain(self.storyboard.iter().flat_map(Storyboard::files))
+            .collect()
     }
 
     /// Forgets the current attempt's results before a new one starts.
@@ -127,6 +134,7 @@ impl JobRecord {
         self.job_dir = None;
         self.thumbnail = None;
         self.outputs.clear();
+        self.storyboard = None;
         self.error = None;
     }
 
@@ -148,6 +156,11 @@ impl JobRecord {
                 self.outputs.push(output.clone());
                 true
             }
+            EventKind::StoryboardReady(storyboard) => {
+                self.job_dir = storyboard.path.parent().map(Path::to_path_buf);
+                self.storyboard = Some(storyboard.clone());
+                true
+            }
             EventKind::JobDone { .. } => {
                 self.state = JobState::Done;
                 true
@@ -158,12 +171,14 @@ impl JobRecord {
                 // A failed source takes its outputs with it: keep only what is there.
                 self.thumbnail = self.thumbnail.take().filter(|t| t.path.exists());
                 self.outputs.retain(|o| o.path.exists());
+                self.storyboard = self.storyboard.take().filter(|s| s.path.exists());
                 true
             }
             EventKind::Cancelled => {
                 self.state = JobState::Cancelled;
                 self.thumbnail = None;
                 self.outputs.clear();
+                self.storyboard = None;
                 true
             }
             _ => false,

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use vidprism::pipeline::Waker;
+use vidprism::output::PLAYER_PAGE;
+use vidprism::pipeline::{Event, EventKind, Waker};
 use vidprism::settings::{Settings, MAX_TRANSCODE_JOBS};
 
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
@@ -27,6 +28,7 @@ use super::quit::QuitPrompt;
 use super::runner::Runner;
 use super::scanner::{Adding, Scan, Scanner};
 use super::settings_store::SettingsStore;
+use super::storyboards::{bundle_files, ScrubTextures, StoryboardLoader, STORYBOARD_TILE_PIXELS};
 use super::systems::Systems;
 use super::thumbnails::ThumbnailLoader;
 use super::view_state::ViewState;
@@ -59,7 +61,7 @@ pub struct App {
 }
 
 impl App {
-    /// Starts the engine and the thumbnail loader. `settings_path` is where
+    /// Starts the engine and the thumbnail and storyboard loaders. `settings_path` is where
     /// settings are remembered (`None`: nowhere); tests pass a temp dir.
     pub fn new(ctx: &egui::Context, settings_path: Option<PathBuf>) -> anyhow::Result<App> {
         let settings = settings_path
@@ -73,6 +75,7 @@ impl App {
         let (runner, notice) = Runner::start(&settings, Arc::clone(&wake))?;
         let farm_form = FarmForm::new(&settings.farm);
         let loader = ThumbnailLoader::start(Arc::clone(&wake))?;
+        let storyboards = StoryboardLoader::start(Arc::clone(&wake))?;
         let scanner = Scanner::start(Arc::clone(&wake))?;
         let (commands, pending) = command_channel();
         let preset_editor = PresetEditor::for_settings(settings_path.as_deref());
@@ -84,6 +87,7 @@ impl App {
                 settings_store: SettingsStore::new(settings_path),
                 presets: preset_editor.all_presets(),
                 loader,
+                storyboards,
                 scanner,
                 dialogs: Dialogs::new(commands.clone(), wake_now),
                 notifier: FinishNotifier::default(),
@@ -95,6 +99,7 @@ impl App {
                 selected: None,
                 textures: HashMap::new(),
                 preview: None,
+                scrubs: ScrubTextures::default(),
                 notice,
                 farm_form,
                 preset_editor,
@@ -173,6 +178,19 @@ impl App {
             RowCommand::OpenFolder(id) => {
                 if let Some(row) = self.model.row(id) {
                     open_in_file_manager(&row.output_folder());
+                }
+            }
+            RowCommand::LoadStoryboard(id) => self.load_storyboard(id, STORYBOARD_TILE_PIXELS),
+            RowCommand::OpenInBrowser(id) => {
+                let page = self.model.row(id).and_then(|r| {
+                    r.bundle
+                        .iter()
+                        .find(|p| p.file_name().is_some_and(|n| n == PLAYER_PAGE))
+                        .cloned()
+                });
+                if let Some(page) = page {
+                    // The platform's opener gives an HTML file to the browser.
+                    open_in_file_manager(&page);
                 }
             }
         }
@@ -321,9 +339,24 @@ impl App {
             let Ok(event) = self.systems.runner.engine.events().try_recv() else {
                 return;
             };
-            self.store_event(&event);
-            // Thumbnails are loaded by the frames that show them.
-            self.model.apply(&event);
+            self.apply_event(&event);
+        }
+    }
+
+    /// One engine event: into the store and the queue; a job's end (or
+    /// its storyboard) looks for the published bundle's files in its folder.
+    pub fn apply_event(&mut self, event: &Event) {
+        self.store_event(event);
+        // Thumbnails are loaded by the frames that show them.
+        let row = self.model.apply(event);
+        if matches!(
+            event.kind,
+            EventKind::JobDone(_) | EventKind::StoryboardReady(_)
+        ) {
+            if let Some(id) = row {
+                let files = self.model.row(id).map(|r| bundle_files(&r.output_folder()));
+                self.model.set_bundle(id, files.unwrap_or_default());
+            }
         }
     }
 

@@ -45,6 +45,7 @@ impl App {
                 renditions(record),
             );
             self.model.set_store_id(row, record.id);
+            self.model.set_storyboard(row, record.storyboard.clone());
         }
         self.systems.jobs = Some(SharedStore::new(store));
     }

@@ -54,6 +54,10 @@ pub enum RowCommand {
     Remove(RowId),
     /// Shows the row's outputs in the file manager.
     OpenFolder(RowId),
+    /// The row's thumbnail is hovered: load its storyboard for the scrub.
+    LoadStoryboard(RowId),
+    /// Opens the row's player page (`index.html`) in the browser.
+    OpenInBrowser(RowId),
     MoveUp(RowId),
     MoveDown(RowId),
     MoveToTop(RowId),

@@ -19,6 +19,7 @@ mod runner;
 mod scanner;
 mod settings_panel;
 mod settings_store;
+mod storyboards;
 mod systems;
 mod thumbnail_textures;
 mod thumbnails;
@@ -41,6 +42,8 @@ mod tests_farm;
 mod tests_queue;
 #[cfg(test)]
 mod tests_scale;
+#[cfg(test)]
+mod tests_storyboard;
 
 use std::path::PathBuf;
 

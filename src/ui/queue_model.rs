@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use vidprism::pipeline::{
     Event, EventKind, JobFailed, JobId, JobRequest, Output, Progress, RenditionFailed,
-    RenditionSkipped, SourceFacts, Stage, StageStarted, Thumbnail,
+    RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
 };
 use vidprism::store::StoreId;
 
@@ -81,6 +81,11 @@ pub struct Row {
     /// What the probe said about the source.
     pub facts: Option<SourceFacts>,
     pub thumbnail: Option<Thumbnail>,
+    /// The storyboard the hover scrub shows, once made.
+    pub storyboard: Option<Storyboard>,
+    /// The published bundle's files in the job's folder (player page,
+    /// manifests, storyboard, poster), looked for when the job ends.
+    pub bundle: Vec<PathBuf>,
     /// In the order the engine first mentioned them.
     pub renditions: Vec<Rendition>,
     /// The current job's stage, for the status text.
@@ -156,7 +161,8 @@ impl Row {
             .thumbnail
             .as_ref()
             .map(|t| t.path.as_path())
-            .or_else(|| self.outputs().first().map(|(_, p, _)| *p));
+            .or_else(|| self.outputs().first().map(|(_, p, _)| *p))
+            .or_else(|| self.storyboard.as_ref().map(|s| s.path.as_path()));
         known
             .and_then(Path::parent)
             .map(Path::to_path_buf)
@@ -183,6 +189,8 @@ impl Row {
         self.status = RowStatus::Queued;
         self.facts = None;
         self.thumbnail = None;
+        self.storyboard = None;
+        self.bundle.clear();
         self.renditions.clear();
         self.stage = None;
     }
@@ -218,6 +226,20 @@ impl QueueModel {
         self.rows.iter().find(|r| r.id == id)
     }
 
+    /// Gives a restored row the storyboard its job made, for the scrub.
+    pub fn set_storyboard(&mut self, id: RowId, storyboard: Option<Storyboard>) {
+        if let Some(row) = self.row_mut(id) {
+            row.storyboard = storyboard;
+        }
+    }
+
+    /// Records the bundle files found in a row's folder.
+    pub fn set_bundle(&mut self, id: RowId, files: Vec<PathBuf>) {
+        if let Some(row) = self.row_mut(id) {
+            row.bundle = files;
+        }
+    }
+
     fn row_mut(&mut self, id: RowId) -> Option<&mut Row> {
         self.rows.iter_mut().find(|r| r.id == id)
     }
@@ -233,6 +255,8 @@ impl QueueModel {
             status: RowStatus::Queued,
             facts: None,
             thumbnail: None,
+            storyboard: None,
+            bundle: Vec::new(),
             renditions: Vec::new(),
             stage: None,
             store_id: None,
@@ -330,6 +354,7 @@ impl QueueModel {
                 };
             }
             EventKind::ThumbnailReady(thumbnail) => row.thumbnail = Some(thumbnail.clone()),
+            EventKind::StoryboardReady(storyboard) => row.storyboard = Some(storyboard.clone()),
             EventKind::RenditionDone(output) => {
                 row.rendition_mut(&output.rendition).status = RenditionStatus::Done(output.clone());
             }

@@ -2,10 +2,12 @@
 //! the user clicked comes back as a [`RowCommand`] for the app to carry out.
 
 use eframe::egui;
+use vidprism::output::PLAYER_PAGE;
 
 use super::command::RowCommand;
 use super::format;
 use super::queue_model::{RenditionStatus, Row, RowId, RowStatus};
+use super::storyboards::ScrubTexture;
 use super::view_state::ThumbnailTexture;
 
 /// Thumbnail size in a row.
@@ -25,6 +27,7 @@ pub fn row_ui(
     ui: &mut egui::Ui,
     row: &Row,
     texture: Option<&ThumbnailTexture>,
+    scrub: Option<&ScrubTexture>,
     selected: bool,
 ) -> Option<RowCommand> {
     let mut action = None;
@@ -67,6 +70,9 @@ pub fn row_ui(
     );
     content.set_clip_rect(rect.intersect(ui.clip_rect()));
     let thumb = thumbnail_ui(&mut content, row, texture, ROW_THUMB);
+    if let Some(a) = scrub_ui(&content, row, scrub, &thumb) {
+        action = Some(a);
+    }
     if thumb.clicked() {
         action = Some(RowCommand::Select(row.id));
     }
@@ -242,6 +248,59 @@ fn thumbnail_ui(
     }
 }
 
+/// Hovering a thumbnail whose row has a storyboard scrubs through it: the
+/// tile at the pointer's fraction of the width is drawn over the
+/// thumbnail, with a bar showing where in the video it is. Asks for the
+/// storyboard when it is not loaded. The tile shown is remembered in egui's
+/// memory under [`scrub_id`] and named for screen readers.
+fn scrub_ui(
+    ui: &egui::Ui,
+    row: &Row,
+    scrub: Option<&ScrubTexture>,
+    thumb: &egui::Response,
+) -> Option<RowCommand> {
+    row.storyboard.as_ref()?;
+    let pointer = thumb.hover_pos()?;
+    let scrub = match scrub {
+        None => return Some(RowCommand::LoadStoryboard(row.id)),
+        Some(ScrubTexture::Ready(scrub)) => scrub,
+        Some(ScrubTexture::Loading) => return None,
+        Some(ScrubTexture::Failed(e)) => {
+            thumb.clone().on_hover_text(e);
+            return None;
+        }
+    };
+    let rect = thumb.rect;
+    let fraction = ((pointer.x - rect.left()) / rect.width().max(1.0)).clamp(0.0, 1.0);
+    let (index, texture, uv) = scrub.tile_at(fraction)?;
+    let cue = &scrub.cues[index];
+    let tile = egui::vec2(cue.width as f32, cue.height as f32);
+    let scale = (rect.width() / tile.x).min(rect.height() / tile.y);
+    let fitted = egui::Rect::from_center_size(rect.center(), tile * scale);
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 4.0, ui.visuals().extreme_bg_color);
+    painter.image(texture, fitted, uv, egui::Color32::WHITE);
+    let bar = egui::Rect::from_min_max(
+        egui::pos2(rect.left(), rect.bottom() - 3.0),
+        egui::pos2(rect.left() + rect.width() * fraction, rect.bottom()),
+    );
+    painter.rect_filled(bar, 0.0, ui.visuals().selection.bg_fill);
+    ui.ctx()
+        .data_mut(|d| d.insert_temp(scrub_id(row.id), index));
+    let label = format!(
+        "Storyboard of {} at {}",
+        row.name(),
+        format::duration(cue.start_s)
+    );
+    thumb.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
+    None
+}
+
+/// Where the index of the storyboard tile a row's scrub shows is kept.
+pub fn scrub_id(row: RowId) -> egui::Id {
+    egui::Id::unique("storyboard scrub").with(row)
+}
+
 fn status_ui(ui: &mut egui::Ui, status: &RowStatus) {
     let visuals = ui.visuals();
     let color = match status {
@@ -409,6 +468,9 @@ pub fn details_ui(
         ))
         .on_hover_text(path.display().to_string());
     }
+    if let Some(a) = bundle_ui(ui, row) {
+        action = Some(a);
+    }
     ui.horizontal(|ui| {
         if (row.thumbnail.is_some() || !outputs.is_empty()) && ui.button("Open folder").clicked() {
             action = Some(RowCommand::OpenFolder(row.id));
@@ -417,5 +479,41 @@ pub fn details_ui(
             action = Some(RowCommand::Select(row.id));
         }
     });
+    action
+}
+
+/// The published bundle's files in the job's folder (player page,
+/// manifests, storyboard, poster), and "Open in browser" for its page.
+fn bundle_ui(ui: &mut egui::Ui, row: &Row) -> Option<RowCommand> {
+    if row.bundle.is_empty() {
+        return None;
+    }
+    let mut action = None;
+    ui.separator();
+    ui.strong("Published");
+    for path in &row.bundle {
+        let name = super::queue_model::file_name(path);
+        let text = match &row.storyboard {
+            Some(s) if s.path == *path => format!(
+                "{name} · {} tiles in {} sprite(s)",
+                s.tiles,
+                s.sprites.len()
+            ),
+            _ => name,
+        };
+        ui.label(text).on_hover_text(path.display().to_string());
+    }
+    let page = row
+        .bundle
+        .iter()
+        .any(|p| p.file_name().is_some_and(|n| n == PLAYER_PAGE));
+    if page
+        && ui
+            .button("Open in browser")
+            .on_hover_text("Play this video's page in the web browser")
+            .clicked()
+    {
+        action = Some(RowCommand::OpenInBrowser(row.id));
+    }
     action
 }

@@ -15,6 +15,7 @@ use super::notify::FinishNotifier;
 use super::runner::Runner;
 use super::scanner::Scanner;
 use super::settings_store::SettingsStore;
+use super::storyboards::StoryboardLoader;
 use super::thumbnails::ThumbnailLoader;
 
 pub struct Systems {
@@ -27,6 +28,8 @@ pub struct Systems {
     /// Presets the user can pick: the built-ins, then the user's.
     pub presets: Vec<Preset>,
     pub loader: ThumbnailLoader,
+    /// Reads the hovered rows' storyboards off the UI thread.
+    pub storyboards: StoryboardLoader,
     /// Finds the files to add off the UI thread.
     pub scanner: Scanner,
     pub dialogs: Dialogs,

@@ -54,6 +54,7 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
         .show(ui, |ui| queue_ui(app, ui, &commands))
         .inner;
     app.sync_thumbnails(&ctx, visible);
+    app.upload_storyboards(&ctx);
     drop_overlay_ui(ui);
     quit_prompt_ui(app, &ctx, &commands);
     app.run_commands(&ctx);
@@ -77,7 +78,9 @@ fn queue_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) -> std::ops:
         .show_rows(ui, ROW_HEIGHT, rows.len(), |ui, range| {
             for row in &rows[range.clone()] {
                 let selected = app.view.selected == Some(row.id);
-                if let Some(c) = row_ui(ui, row, app.view.textures.get(&row.id), selected) {
+                let (texture, scrub) =
+                    (app.view.textures.get(&row.id), app.view.scrubs.get(row.id));
+                if let Some(c) = row_ui(ui, row, texture, scrub, selected) {
                     commands.send(c);
                 }
             }

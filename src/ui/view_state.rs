@@ -10,6 +10,7 @@ use super::farm::FarmForm;
 use super::preset_editor::PresetEditor;
 use super::queue_model::RowId;
 use super::quit::QuitPrompt;
+use super::storyboards::ScrubTextures;
 
 /// A thumbnail uploaded to the GPU, asked of the loader, or why there is none.
 pub enum ThumbnailTexture {
@@ -26,6 +27,8 @@ pub struct ViewState {
     pub textures: HashMap<RowId, ThumbnailTexture>,
     /// The selected row's larger preview.
     pub preview: Option<(RowId, ThumbnailTexture)>,
+    /// The storyboards of the rows last hovered, for the scrub.
+    pub scrubs: ScrubTextures,
     /// Something the user must know (a store set aside), shown until dismissed.
     pub notice: Option<String>,
     /// The "Farm" window.
@@ -42,6 +45,7 @@ impl ViewState {
     /// Forgets what was shown of a row that left the queue.
     pub fn forget_row(&mut self, row: RowId) {
         self.textures.remove(&row);
+        self.scrubs.forget(row);
         if self.preview.as_ref().is_some_and(|(id, _)| *id == row) {
             self.preview = None;
         }

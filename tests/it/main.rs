@@ -25,5 +25,6 @@ mod presets;
 mod process_outputs;
 mod store_journal;
 mod store_resume;
+mod storyboard;
 mod subtitles;
 mod watch;

@@ -121,6 +121,7 @@ fn result_key(kind: &EventKind) -> Option<String> {
     match kind {
         EventKind::Probed { .. } => Some("probed".into()),
         EventKind::ThumbnailReady { .. } => Some("thumbnail".into()),
+        EventKind::StoryboardReady { .. } => Some("storyboard".into()),
         EventKind::RenditionDone(Output { rendition, .. })
         | EventKind::RenditionFailed(RenditionFailed { rendition, .. }) => {
             Some(format!("rendition:{rendition}"))
@@ -194,6 +195,12 @@ fn receive_output(
     let Some(path) = kind.output_path() else {
         return Ok(kind);
     };
+    if let EventKind::StoryboardReady(storyboard) = &kind {
+        // Its sprites and poster first: the VTT points at them.
+        for file in storyboard.files().iter().skip(1) {
+            fetch(file)?;
+        }
+    }
     match (fetch(path), kind) {
         (Ok((path, bytes)), kind) => {
             job.record_output();

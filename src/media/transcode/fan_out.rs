@@ -12,10 +12,13 @@ use super::lane::{Lane, Message};
 use super::source::Source;
 use crate::error::{Error, Result};
 use crate::media::frame_ref::video_ref;
+use crate::media::storyboard::StoryboardTap;
 use crate::media::subtitles::DecodedSubtitle;
 
-pub struct FanOut<'a> {
+pub struct FanOut<'a, 'env> {
     source: Source<'a>,
+    /// Takes the storyboard's pictures, when one is made.
+    storyboard: Option<StoryboardTap<'env>>,
     lanes: Vec<Lane>,
     /// The audio and subtitle packet feeds, by index.
     feeds: Vec<Feed>,
@@ -26,10 +29,11 @@ pub struct FanOut<'a> {
     frames: u64,
 }
 
-impl<'a> FanOut<'a> {
-    pub fn new(source: Source<'a>, lanes: Vec<Lane>, feeds: Vec<Feed>) -> FanOut<'a> {
+impl<'a, 'env> FanOut<'a, 'env> {
+    pub fn new(source: Source<'a>, lanes: Vec<Lane>, feeds: Vec<Feed>) -> FanOut<'a, 'env> {
         FanOut {
             source,
+            storyboard: None,
             lanes,
             feeds,
             pending: None,
@@ -37,6 +41,12 @@ impl<'a> FanOut<'a> {
             end_s: 0.0,
             frames: 0,
         }
+    }
+
+    /// Also sends the storyboard's pictures to `tap`.
+    pub fn with_storyboard(mut self, tap: Option<StoryboardTap<'env>>) -> Self {
+        self.storyboard = tap;
+        self
     }
 
     /// Reads the whole source into the lanes. Only when it was read whole
@@ -50,6 +60,9 @@ impl<'a> FanOut<'a> {
             for lane in self.lanes.iter_mut().filter(|l| l.from_decoder) {
                 lane.send(|| Message::End);
             }
+            if let Some(tap) = self.storyboard.as_mut() {
+                tap.finish(self.end_s);
+            }
         }
         decoded
     }
@@ -61,7 +74,9 @@ impl<'a> FanOut<'a> {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Error::Cancelled);
             }
-            if !self.lanes.iter().any(Lane::is_open) {
+            if !self.lanes.iter().any(Lane::is_open)
+                && !self.storyboard.as_ref().is_some_and(StoryboardTap::is_open)
+            {
                 // Every rendition failed; their results say why.
                 return Ok(());
             }
@@ -78,7 +93,7 @@ impl<'a> FanOut<'a> {
                 // damaged data) are skipped; missing pictures are caught below.
                 let _ = self.source.video.send_packet(&packet);
                 self.receive_video();
-            } else {
+            } else if !self.lanes.is_empty() {
                 self.feed_packet(&packet)?;
             }
         }
@@ -183,6 +198,9 @@ impl<'a> FanOut<'a> {
         self.frames += 1;
         if let Some(pts) = frame.pts() {
             self.end_s = (pts + duration) as f64 * f64::from(self.time_base());
+        }
+        if let Some(tap) = self.storyboard.as_mut() {
+            tap.offer(&frame, duration);
         }
         for lane in self.lanes.iter_mut().filter(|l| l.from_decoder) {
             lane.send(|| Message::Video(video_ref(&frame), duration));

@@ -36,9 +36,13 @@ use self::source::Source;
 use super::geometry::Size;
 use super::metadata::SourceMetadata;
 use super::subtitles::SkippedTrack;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::media::storyboard::{
+    make_storyboard, StoryboardFiles, StoryboardTap, StoryboardTarget, PICTURES_IN_FLIGHT,
+};
 use crate::output::StagedFile;
 use crate::presets::{HdrRule, MetadataRule, RenditionSpec, TrackRules};
+use crossbeam_channel::bounded;
 
 /// One output to make from the source.
 #[derive(Clone, Debug)]
@@ -82,6 +86,26 @@ pub fn transcode(
     cancel: &AtomicBool,
     on_progress: &(dyn Fn(usize, RenditionProgress) + Sync),
 ) -> Result<Vec<Result<RenditionTracks>>> {
+    transcode_with_storyboard(source, targets, None, cancel, on_progress).map(|t| t.renditions)
+}
+
+/// What a transcode made: each rendition's result in target order, and the
+/// storyboard's staged files when one was asked for.
+pub struct Transcoded {
+    pub renditions: Vec<Result<RenditionTracks>>,
+    pub storyboard: Option<Result<StoryboardFiles>>,
+}
+
+/// [`transcode`], also making `storyboard` from the decoded pictures (with
+/// no targets, a decode-only pass). Its progress reports, which keep the
+/// stall watch quiet, carry the index `targets.len()`.
+pub fn transcode_with_storyboard(
+    source: &Path,
+    targets: &[RenditionTarget],
+    storyboard: Option<&StoryboardTarget>,
+    cancel: &AtomicBool,
+    on_progress: &(dyn Fn(usize, RenditionProgress) + Sync),
+) -> Result<Transcoded> {
     let mut source = Source::open(source)?;
     let hdr = HdrPlan::new(targets, &mut source);
     let metadata = SourceMetadata::read(&source.input, source.origin_us);
@@ -105,9 +129,36 @@ pub fn transcode(
             },
             on_progress,
         )?;
+        let timing = source.timing;
+        let (tap, storyboard_thread) = match storyboard {
+            Some(target) => {
+                let (sender, pictures) = bounded(PICTURES_IN_FLIGHT);
+                let thread = std::thread::Builder::new()
+                    .name("storyboard".into())
+                    .spawn_scoped(scope, move || make_storyboard(target, &timing, pictures))
+                    .map_err(|e| Error::Internal(format!("cannot start the storyboard: {e}")))?;
+                let index = targets.len();
+                let alive = move |position_s, frames| {
+                    on_progress(index, RenditionProgress { position_s, frames })
+                };
+                let tap =
+                    StoryboardTap::new(target, timing.video_time_base, sender, Box::new(alive));
+                (Some(tap), Some(thread))
+            }
+            None => (None, None),
+        };
         // Returns once the source is read; only a whole decode sends `End`.
-        let decoded = FanOut::new(source, lanes, feeds).run(cancel);
+        let decoded = FanOut::new(source, lanes, feeds)
+            .with_storyboard(tap)
+            .run(cancel);
         let results = encoder_threads.join();
-        decoded.map(|()| blame_parents(results, &parents, targets))
+        let storyboard = storyboard_thread.map(|t| {
+            t.join()
+                .unwrap_or_else(|_| Err(Error::Internal("the storyboard thread panicked".into())))
+        });
+        decoded.map(|()| Transcoded {
+            renditions: blame_parents(results, &parents, targets),
+            storyboard,
+        })
     })
 }

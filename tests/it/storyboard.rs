@@ -1,0 +1,261 @@
+//! Storyboards and posters (issue 15) made by `vidprism process` with user
+//! presets: the cues cover the whole video and point inside their sprites,
+//! tiles change over a moving source, the `thumbnail`-like preset (no
+//! renditions) gets one from a decode-only pass, and `poster = "best"`
+//! skips a black opening.
+
+use std::path::{Path, PathBuf};
+
+use vidprism::media::{parse_vtt, StoryboardCue};
+
+use crate::util::*;
+
+/// Writes a user preset `name` into `config/presets`.
+fn user_preset(config: &Path, name: &str, text: &str) {
+    let dir = config.join("presets");
+    std::fs::create_dir_all(&dir).expect("preset dir");
+    std::fs::write(dir.join(format!("{name}.toml")), text).expect("preset written");
+}
+
+/// One small H.264 rendition and a storyboard of `storyboard` (a TOML
+/// inline table), with `poster`.
+fn preset_with_storyboard(name: &str, storyboard: &str, poster: &str, rendition: bool) -> String {
+    let mut text = format!(
+        "name = \"{name}\"\n\n[thumbnail]\nstoryboard = {storyboard}\nposter = \"{poster}\"\n"
+    );
+    if rendition {
+        text.push_str(
+            "\n[[renditions]]\nname = \"240p\"\ncontainer = \"mp4\"\nvideo_codec = \"h264\"\nsize = 240\nspeed = \"ultrafast\"\naudio_codec = \"none\"\n",
+        );
+    }
+    text
+}
+
+/// The storyboard event's VTT, its cues, and its folder.
+fn storyboard_of(run: &Run) -> (PathBuf, Vec<StoryboardCue>) {
+    let event = run.one("storyboard_ready");
+    let vtt = PathBuf::from(event["path"].as_str().expect("path"));
+    assert_eq!(
+        vtt.file_name().and_then(|n| n.to_str()),
+        Some("storyboard.vtt")
+    );
+    let text = std::fs::read_to_string(&vtt).expect("the VTT is there");
+    let cues = parse_vtt(&text).expect("a storyboard VTT");
+    assert_eq!(Some(cues.len() as u64), event["tiles"].as_u64(), "{text}");
+    (vtt, cues)
+}
+
+/// Cues start at 0, follow each other without gaps and the last ends at
+/// the video's end, within a frame (25 fps).
+fn assert_cues_cover(cues: &[StoryboardCue], duration_s: f64) {
+    assert!(!cues.is_empty());
+    assert_eq!(cues[0].start_s, 0.0);
+    for pair in cues.windows(2) {
+        assert!(
+            (pair[0].end_s - pair[1].start_s).abs() < 1e-3,
+            "gap between {pair:?}"
+        );
+        assert!(pair[0].end_s > pair[0].start_s);
+    }
+    let last = cues.last().map(|c| c.end_s).unwrap_or_default();
+    assert!(
+        (last - duration_s).abs() <= 0.041,
+        "the last cue ends at {last} s, the video at {duration_s} s"
+    );
+}
+
+/// Each sprite decoded, by name.
+fn sprites(dir: &Path, cues: &[StoryboardCue]) -> Vec<(String, image::RgbImage)> {
+    let mut names: Vec<&str> = cues.iter().map(|c| c.sprite.as_str()).collect();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let img = image::open(dir.join(name))
+                .unwrap_or_else(|e| panic!("sprite {name}: {e}"))
+                .to_rgb8();
+            (name.to_owned(), img)
+        })
+        .collect()
+}
+
+/// The tile's pixels.
+fn tile(sprites: &[(String, image::RgbImage)], cue: &StoryboardCue) -> image::RgbImage {
+    let (_, sprite) = sprites
+        .iter()
+        .find(|(n, _)| *n == cue.sprite)
+        .expect("its sprite");
+    image::imageops::crop_imm(sprite, cue.x, cue.y, cue.width, cue.height).to_image()
+}
+
+fn mean_abs_difference(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    sum as f64 / a.as_raw().len().max(1) as f64
+}
+
+#[test]
+fn storyboard_cues_cover_the_video_and_point_inside_their_sprites() {
+    let fx = Fixture::new();
+    let source = fx.clip("moving.mp4", "640x360", 12.0, false, &[]);
+    let config = fx.path("config");
+    user_preset(
+        &config,
+        "scrub",
+        &preset_with_storyboard(
+            "scrub",
+            "{ interval_seconds = 1, columns = 3, rows = 2 }",
+            "first",
+            true,
+        ),
+    );
+    let run = process_with_config(
+        &fx.out_dir(),
+        &config,
+        &["-p", "scrub", &source.to_string_lossy()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.one("job_done");
+    assert_eq!(run.rendition_paths().len(), 1);
+    let (vtt, cues) = storyboard_of(&run);
+    assert_eq!(cues.len(), 12);
+    let duration = duration_s(&ffprobe(&source));
+    assert_cues_cover(&cues, duration);
+    let dir = vtt.parent().expect("job folder");
+    let sprites = sprites(dir, &cues);
+    // 12 tiles of 3x2 per sprite: two full sprites.
+    assert_eq!(sprites.len(), 2);
+    for cue in &cues {
+        assert_eq!((cue.width, cue.height), (160, 90), "{cue:?}");
+        let (_, sprite) = sprites
+            .iter()
+            .find(|(n, _)| *n == cue.sprite)
+            .expect("sprite");
+        assert!(
+            cue.x + cue.width <= sprite.width() && cue.y + cue.height <= sprite.height(),
+            "{cue:?} outside its {}x{} sprite",
+            sprite.width(),
+            sprite.height()
+        );
+    }
+    // The test pattern moves: tiles seconds apart differ, and every tile
+    // was drawn (none left black).
+    let tiles: Vec<image::RgbImage> = cues.iter().map(|c| tile(&sprites, c)).collect();
+    for (i, t) in tiles.iter().enumerate() {
+        let mean = t.as_raw().iter().map(|v| f64::from(*v)).sum::<f64>() / t.as_raw().len() as f64;
+        assert!(mean > 20.0, "tile {i} is black");
+    }
+    for later in [3, 7, 11] {
+        let d = mean_abs_difference(&tiles[0], &tiles[later]);
+        assert!(d > 2.0, "tile {later} looks like tile 0 ({d})");
+    }
+    // Nothing staged is left behind.
+    for file in files_in(dir) {
+        assert!(
+            !file.to_string_lossy().contains(".vidprism-part"),
+            "{file:?}"
+        );
+    }
+}
+
+#[test]
+fn a_preset_without_renditions_gets_its_storyboard_from_a_decode_only_pass() {
+    let fx = Fixture::new();
+    let source = fx.clip("short.mp4", "320x240", 4.0, true, &[]);
+    let config = fx.path("config");
+    user_preset(
+        &config,
+        "thumbs",
+        &preset_with_storyboard("thumbs", "{ count = 8 }", "first", false),
+    );
+    let run = process_with_config(
+        &fx.out_dir(),
+        &config,
+        &["-p", "thumbs", &source.to_string_lossy()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.one("job_done")["outputs"],
+        2,
+        "thumbnail and storyboard"
+    );
+    assert!(run.rendition_paths().is_empty());
+    run.one("thumbnail_ready");
+    let (vtt, cues) = storyboard_of(&run);
+    assert_eq!(cues.len(), 8);
+    assert_cues_cover(&cues, duration_s(&ffprobe(&source)));
+    // A 320x240 source gets 160x120 tiles, 8 of them in one sprite of
+    // ten columns, one row.
+    let sprites = sprites(vtt.parent().expect("folder"), &cues);
+    assert_eq!(sprites.len(), 1);
+    assert_eq!(sprites[0].1.dimensions(), (1600, 120));
+    assert!(cues.iter().all(|c| (c.width, c.height) == (160, 120)));
+}
+
+#[test]
+fn a_best_poster_skips_a_black_opening() {
+    let fx = Fixture::new();
+    let source = fx.path("black_start.mp4");
+    let s = source.to_string_lossy().into_owned();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:s=320x240:r=25:d=1.5",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x240:r=25:d=2.5",
+        "-filter_complex",
+        "[0:v][1:v]concat=n=2:v=1:a=0",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        &s,
+    ]);
+    let config = fx.path("config");
+    user_preset(
+        &config,
+        "poster",
+        &preset_with_storyboard("poster", "{ interval_seconds = 1 }", "best", false),
+    );
+    let run = process_with_config(&fx.out_dir(), &config, &["-p", "poster", &s]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let event = run.one("storyboard_ready");
+    assert_eq!(event["poster"], "poster.jpg");
+    let (vtt, _) = storyboard_of(&run);
+    let poster = image::open(vtt.with_file_name("poster.jpg"))
+        .expect("poster.jpg")
+        .to_rgb8();
+    let thumbnail = run.one("thumbnail_ready");
+    assert_eq!(
+        (u64::from(poster.width()), u64::from(poster.height())),
+        (
+            thumbnail["width"].as_u64().unwrap_or(0),
+            thumbnail["height"].as_u64().unwrap_or(0)
+        ),
+        "the poster has the thumbnail's size"
+    );
+    let luma = |img: &image::RgbImage| {
+        img.as_raw().iter().map(|v| f64::from(*v)).sum::<f64>() / img.as_raw().len() as f64
+    };
+    let first = image::open(thumbnail["path"].as_str().expect("path"))
+        .expect("thumbnail")
+        .to_rgb8();
+    assert!(
+        luma(&first) < 20.0,
+        "the thumbnail stays the (black) first frame"
+    );
+    assert!(
+        luma(&poster) > 60.0,
+        "the poster is not black: {}",
+        luma(&poster)
+    );
+}
