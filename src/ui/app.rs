@@ -327,6 +327,12 @@ impl App {
         }
     }
 
+    /// Whether the queue had rows and every one has ended, with no files
+    /// being added (the benchmarks' "quit when done").
+    pub fn queue_ran(&self) -> bool {
+        !self.model.rows().is_empty() && !self.model.is_busy() && !self.adding.is_busy()
+    }
+
     /// Sends a desktop notification when the queue has just finished while
     /// the window is not focused (or minimized, or hidden).
     fn notify_when_finished(&mut self, ctx: &egui::Context) {

@@ -67,23 +67,38 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
                 app.open_job_store(&dir.join(vidprism::store::STORE_FILE));
             }
             app.add_paths(&files);
-            Ok(Box::new(Window(app)))
+            Ok(Box::new(Window {
+                app,
+                quit_when_done: std::env::var_os(QUIT_WHEN_DONE).is_some_and(|v| v == "1"),
+            }))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }
 
+/// The environment variable that makes the window close itself once its
+/// queue has run (`1`): for benchmarks (scripts/bench-window.sh), which
+/// time the real window from start to end.
+const QUIT_WHEN_DONE: &str = "VIDPRISM_QUIT_WHEN_DONE";
+
 /// The eframe side of [`app::App`].
-struct Window(app::App);
+struct Window {
+    app: app::App,
+    /// Close once the queue had rows and all of them ended.
+    quit_when_done: bool,
+}
 
 impl eframe::App for Window {
     /// Called before every `ui` and, while the window is minimized or
     /// hidden, instead of it: the queue keeps running either way.
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.0.logic(ctx);
+        self.app.logic(ctx);
+        if self.quit_when_done && self.app.queue_ran() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        view::app_ui(&mut self.0, ui);
+        view::app_ui(&mut self.app, ui);
     }
 }
