@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use vidprism::pipeline::Waker;
+use vidprism::pipeline::{EventKind, Waker};
 use vidprism::settings::{Settings, MAX_TRANSCODE_JOBS};
 
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
@@ -30,6 +30,7 @@ use super::settings_store::SettingsStore;
 use super::systems::Systems;
 use super::thumbnails::ThumbnailLoader;
 use super::view_state::ViewState;
+use super::watch_folders::Watches;
 
 /// Longest the UI thread spends on events per frame; more waiting events
 /// are left for the next frame, which is requested right away.
@@ -87,6 +88,7 @@ impl App {
                 scanner,
                 dialogs: Dialogs::new(commands.clone(), wake_now),
                 notifier: FinishNotifier::default(),
+                watches: Watches::new(Arc::clone(&wake)),
             },
             model: QueueModel::default(),
             paused: false,
@@ -149,6 +151,7 @@ impl App {
             Command::DismissNotice => self.view.notice = None,
             Command::Presets(command) => self.handle_presets(command),
             Command::Farm(command) => self.handle_farm(command),
+            Command::Watch(command) => self.handle_watch(command),
             Command::CloseRequested => self.close_requested(),
             Command::Quit(answer) => self.answer_quit(answer),
         }
@@ -255,6 +258,7 @@ impl App {
     /// Drops the row; a job still running is cancelled.
     pub fn remove(&mut self, row: RowId) {
         self.cancel(row);
+        self.watch_row_ended(row, false);
         self.forget(row);
         self.model.remove(row);
         self.view.forget_row(row);
@@ -298,13 +302,17 @@ impl App {
     }
 
     /// The window's work, run before every frame and while the window is
-    /// hidden: commands, a farm connected, found files made rows and
+    /// hidden: commands, a farm connected, found files and watch folders'
+    /// whole files made rows and
     /// engine events (each within a budget), the engine fed, the "queue finished" notice. Asks for
     /// another pass when events are left over. Draws nothing.
     pub fn logic(&mut self, ctx: &egui::Context) {
         self.run_commands(ctx);
         self.poll_farm();
         self.add_found(ctx, Instant::now() + ADD_BUDGET);
+        if let Some(again) = self.watch_pass() {
+            ctx.request_repaint_after(again);
+        }
         self.drain_events(ctx, Instant::now() + EVENT_BUDGET);
         self.pump();
         self.notify_when_finished(ctx);
@@ -323,7 +331,10 @@ impl App {
             };
             self.store_event(&event);
             // Thumbnails are loaded by the frames that show them.
-            self.model.apply(&event);
+            let row = self.model.apply(&event);
+            if let (Some(row), true) = (row, event.kind.is_final()) {
+                self.watch_row_ended(row, matches!(event.kind, EventKind::JobDone(_)));
+            }
         }
     }
 

@@ -47,6 +47,10 @@ impl App {
             self.model.set_store_id(row, record.id);
         }
         self.systems.jobs = Some(SharedStore::new(store));
+        // What watch folders did is remembered beside the queue.
+        if let Some(dir) = path.parent() {
+            self.systems.watches.ledger = Some(dir.join(vidprism::watch::LEDGER_FILE));
+        }
     }
 
     pub(super) fn store_event(&mut self, event: &Event) {
@@ -101,6 +105,7 @@ impl App {
                 .and_then(|(store, id)| store.lock().source_changed(id));
             if let (Some(reason), Some(id)) = (changed, id) {
                 self.model.fail_unsubmitted(row, reason.clone());
+                self.watch_row_ended(row, false);
                 self.with_store(row, |s, _| s.mark_failed(id, reason));
                 continue;
             }
@@ -128,6 +133,7 @@ impl App {
     /// Cancels a row that never reached the engine.
     pub(super) fn cancel_waiting(&mut self, row: RowId) {
         if self.model.cancel_unsubmitted(row) {
+            self.watch_row_ended(row, false);
             self.with_store(row, |s, id| s.mark_cancelled(id));
         }
     }

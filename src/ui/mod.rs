@@ -24,6 +24,8 @@ mod thumbnail_textures;
 mod thumbnails;
 mod view;
 mod view_state;
+mod watch_folders;
+mod watch_window;
 
 #[cfg(test)]
 mod preset_editor_tests;
@@ -41,6 +43,8 @@ mod tests_farm;
 mod tests_queue;
 #[cfg(test)]
 mod tests_scale;
+#[cfg(test)]
+mod tests_watch;
 
 use std::path::PathBuf;
 

@@ -87,6 +87,9 @@ pub struct Row {
     pub stage: Option<Stage>,
     /// The row's job in the job store, when the queue is remembered.
     pub store_id: Option<StoreId>,
+    /// Queued by a watch folder (not remembered across restarts: the
+    /// watch folder's ledger is what makes it done once).
+    pub from_watch: bool,
 }
 
 impl Row {
@@ -330,6 +333,7 @@ impl QueueModel {
             renditions: Vec::new(),
             stage: None,
             store_id: None,
+            from_watch: false,
         };
         self.tally.replace(Tally::default(), Tally::of(&row));
         self.index.insert(id, self.rows.len());
@@ -340,6 +344,11 @@ impl QueueModel {
     /// Records the row's job in the job store (kept across retries).
     pub fn set_store_id(&mut self, row: RowId, id: StoreId) {
         self.change(row, |r| r.store_id = Some(id));
+    }
+
+    /// Marks a row as queued by a watch folder.
+    pub fn mark_watched(&mut self, row: RowId) {
+        self.change(row, |r| r.from_watch = true);
     }
 
     /// Records that `job` now runs `row` (first submit or a retry); events
