@@ -17,6 +17,7 @@ use eframe::egui;
 use vidprism::pipeline::{EventKind, Waker};
 use vidprism::settings::{Settings, MAX_TRANSCODE_JOBS};
 
+use super::app_queue::SUBMIT_AHEAD;
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
 use super::dialogs::Dialogs;
 use super::farm::FarmForm;
@@ -50,6 +51,11 @@ pub struct App {
     pub(super) model: QueueModel,
     /// No new job starts while paused.
     pub(super) paused: bool,
+    /// Rows given to the engine beyond the jobs at once (adapted to how
+    /// fast jobs end: `app_queue::next_ahead`).
+    pub(super) ahead: usize,
+    /// Jobs that ended since the last pass's pump.
+    pub(super) ended_since_pump: usize,
     /// Files being found by the scanner and made rows.
     pub(super) adding: Adding,
     pub(super) view: ViewState,
@@ -92,6 +98,8 @@ impl App {
             },
             model: QueueModel::default(),
             paused: false,
+            ahead: SUBMIT_AHEAD,
+            ended_since_pump: 0,
             adding: Adding::default(),
             view: ViewState {
                 selected: None,
@@ -314,7 +322,7 @@ impl App {
             ctx.request_repaint_after(again);
         }
         self.drain_events(ctx, Instant::now() + EVENT_BUDGET);
-        self.pump();
+        self.pump_adapting();
         self.notify_when_finished(ctx);
     }
 
@@ -333,6 +341,7 @@ impl App {
             // Thumbnails are loaded by the frames that show them.
             let row = self.model.apply(&event);
             if let (Some(row), true) = (row, event.kind.is_final()) {
+                self.ended_since_pump += 1;
                 self.watch_row_ended(row, matches!(event.kind, EventKind::JobDone(_)));
             }
         }

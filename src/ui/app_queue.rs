@@ -18,6 +18,28 @@ use super::systems::SharedStore;
 /// Rows given to the engine beyond the jobs that transcode at once, so the
 /// next ones are probed and show their thumbnail while others encode.
 pub const SUBMIT_AHEAD: usize = 2;
+/// Most rows given ahead when jobs are short. The window's passes come
+/// about 10 times a second while it only hears the engine's news (see
+/// `App::logic`); jobs shorter than that would leave the engine idle
+/// between passes with only [`SUBMIT_AHEAD`] given ahead.
+pub const MAX_AHEAD: usize = 64;
+
+/// The rows to give ahead at the next pump, from `ahead` now: twice as many
+/// when the engine ran short of work since the last pass (jobs `ended` and
+/// fewer than `jobs_at_once` are left in flight), one fewer while it had
+/// enough, the same when nothing ended; within
+/// [`SUBMIT_AHEAD`]..=[`MAX_AHEAD`]. Long jobs bring it back to
+/// `SUBMIT_AHEAD`, so reordering and pausing keep acting on all but a few.
+pub fn next_ahead(ahead: usize, ended: usize, in_flight: usize, jobs_at_once: usize) -> usize {
+    if ended == 0 {
+        ahead
+    } else if in_flight < jobs_at_once {
+        (ahead * 2).min(MAX_AHEAD)
+    } else {
+        ahead.saturating_sub(1)
+    }
+    .max(SUBMIT_AHEAD)
+}
 
 impl App {
     /// Opens the job store at `path`, says why when it had to be set aside,
@@ -88,7 +110,7 @@ impl App {
         if self.paused {
             return;
         }
-        let ahead = self.jobs_at_once() + SUBMIT_AHEAD;
+        let ahead = self.jobs_at_once() + self.ahead;
         while self.model.in_flight() < ahead {
             let Some(row) = self.model.next_unsubmitted() else {
                 return;
@@ -115,6 +137,17 @@ impl App {
                 store.lock().bind(id, job);
             }
         }
+    }
+
+    /// A pass's pump, after its events: first how many rows to give ahead
+    /// is adapted to how fast jobs end ([`next_ahead`]).
+    pub(super) fn pump_adapting(&mut self) {
+        let ended = std::mem::take(&mut self.ended_since_pump);
+        if !self.paused && self.model.next_unsubmitted().is_some() {
+            let in_flight = self.model.in_flight();
+            self.ahead = next_ahead(self.ahead, ended, in_flight, self.jobs_at_once());
+        }
+        self.pump();
     }
 
     /// Pausing stops new jobs from starting; running jobs finish.
@@ -195,4 +228,28 @@ fn renditions(record: &JobRecord) -> Vec<Rendition> {
             status: RenditionStatus::Done(o.clone()),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_ahead_grow_while_the_engine_runs_short_and_shrink_back() {
+        let mut ahead = SUBMIT_AHEAD;
+        let mut seen = Vec::new();
+        // Short jobs: every pass finds the engine with free slots.
+        assert_eq!(next_ahead(ahead, 0, 0, 2), ahead, "nothing ended yet");
+        for _ in 0..7 {
+            ahead = next_ahead(ahead, 3, 0, 2);
+            seen.push(ahead);
+        }
+        assert_eq!(seen, [4, 8, 16, 32, 64, 64, 64]);
+        // Long jobs: the engine always has its jobs at once.
+        for _ in 0..100 {
+            ahead = next_ahead(ahead, 1, 2 + ahead, 2);
+        }
+        assert_eq!(ahead, SUBMIT_AHEAD);
+        assert_eq!(next_ahead(SUBMIT_AHEAD, 1, 1, 1), SUBMIT_AHEAD);
+    }
 }
