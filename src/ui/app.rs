@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,7 +43,23 @@ const EVENT_LIMIT: usize = 2000;
 const ADD_BUDGET: Duration = Duration::from_millis(4);
 /// Progress and other news from the runner repaint at most this often;
 /// input repaints at once.
-const NEWS_REPAINT: Duration = Duration::from_millis(100);
+pub const NEWS_REPAINT: Duration = Duration::from_millis(100);
+/// News repaints come at least this often, however costly a frame.
+const NEWS_REPAINT_MAX: Duration = Duration::from_secs(1);
+/// Frames drawn for news take at most about 1/this of the time: with a
+/// software renderer (a virtual screen, no GPU) a frame can cost 100 ms
+/// and more of both cores, taken from the videos.
+const NEWS_FRAME_SHARE: f64 = 8.0;
+
+/// How long news waits for a repaint when a frame costs `frame_s` seconds
+/// (smoothed): [`NEWS_REPAINT`], longer when frames are costly, at most
+/// [`NEWS_REPAINT_MAX`].
+pub fn news_repaint(frame_s: f64) -> Duration {
+    let wanted = (frame_s * NEWS_FRAME_SHARE)
+        .clamp(NEWS_REPAINT.as_secs_f64(), NEWS_REPAINT_MAX.as_secs_f64());
+    // NaN (no figure) clamps to NaN: the shortest delay then.
+    Duration::try_from_secs_f64(wanted).unwrap_or(NEWS_REPAINT)
+}
 
 pub struct App {
     /// The runner, job store, settings, loaders and dialogs.
@@ -59,6 +76,10 @@ pub struct App {
     /// Files being found by the scanner and made rows.
     pub(super) adding: Adding,
     pub(super) view: ViewState,
+    /// The cost of a frame, smoothed (seconds), and the news repaint delay
+    /// it gives, in ms, read by the wakers of the runner and loaders.
+    frame_s: f64,
+    news_ms: Arc<AtomicU64>,
     /// Where drawing code and dialogs send commands.
     commands: CommandSender,
     /// Commands not handled yet.
@@ -74,7 +95,11 @@ impl App {
             .map(Settings::load_from)
             .unwrap_or_default();
         let repaint_ctx = ctx.clone();
-        let wake: Waker = Arc::new(move || repaint_ctx.request_repaint_after(NEWS_REPAINT));
+        let news_ms = Arc::new(AtomicU64::new(NEWS_REPAINT.as_millis() as u64));
+        let delay = Arc::clone(&news_ms);
+        let wake: Waker = Arc::new(move || {
+            repaint_ctx.request_repaint_after(Duration::from_millis(delay.load(Ordering::Relaxed)))
+        });
         let answer_ctx = ctx.clone();
         let wake_now: Waker = Arc::new(move || answer_ctx.request_repaint());
         let (runner, notice) = Runner::start(&settings, Arc::clone(&wake))?;
@@ -111,9 +136,22 @@ impl App {
                 quit: QuitPrompt::default(),
                 viewport: Vec::new(),
             },
+            frame_s: 0.0,
+            news_ms,
             commands,
             pending,
         })
+    }
+
+    /// What the last frame cost (eframe's figure: `ui` and painting, not
+    /// the wait for the screen): news repaints are spaced to keep frames a
+    /// small share of the time ([`news_repaint`]).
+    pub fn frame_cost(&mut self, seconds: f64) {
+        if seconds.is_finite() && seconds >= 0.0 {
+            self.frame_s = 0.8 * self.frame_s + 0.2 * seconds;
+        }
+        let delay = news_repaint(self.frame_s).as_millis() as u64;
+        self.news_ms.store(delay, Ordering::Relaxed);
     }
 
     /// Where drawing code sends what the user asked.
@@ -378,5 +416,20 @@ impl App {
         self.systems
             .notifier
             .notify("VidPrism: queue finished", &body);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn news_repaints_are_spaced_out_when_frames_are_costly() {
+        assert_eq!(news_repaint(0.003), NEWS_REPAINT, "a GPU's frame");
+        assert_eq!(news_repaint(0.05), Duration::from_millis(400));
+        assert_eq!(news_repaint(0.4), NEWS_REPAINT_MAX);
+        assert_eq!(news_repaint(f64::NAN), NEWS_REPAINT);
+        assert_eq!(news_repaint(f64::INFINITY), NEWS_REPAINT_MAX);
+        assert_eq!(news_repaint(-1.0), NEWS_REPAINT);
     }
 }

@@ -18,11 +18,12 @@ use super::systems::SharedStore;
 /// Rows given to the engine beyond the jobs that transcode at once, so the
 /// next ones are probed and show their thumbnail while others encode.
 pub const SUBMIT_AHEAD: usize = 2;
-/// Most rows given ahead when jobs are short. The window's passes come
-/// about 10 times a second while it only hears the engine's news (see
-/// `App::logic`); jobs shorter than that would leave the engine idle
-/// between passes with only [`SUBMIT_AHEAD`] given ahead.
-pub const MAX_AHEAD: usize = 64;
+/// Most rows given ahead when jobs are short. The window's passes come at
+/// most about 10 times a second while it only hears the engine's news (1
+/// a second when frames are costly, see `App::frame_cost`); jobs shorter
+/// than that would leave the engine idle between passes with only
+/// [`SUBMIT_AHEAD`] given ahead.
+pub const MAX_AHEAD: usize = 256;
 
 /// The rows to give ahead at the next pump, from `ahead` now: twice as many
 /// when the engine ran short of work since the last pass (jobs `ended` and
@@ -244,9 +245,10 @@ mod tests {
             ahead = next_ahead(ahead, 3, 0, 2);
             seen.push(ahead);
         }
-        assert_eq!(seen, [4, 8, 16, 32, 64, 64, 64]);
+        assert_eq!(seen, [4, 8, 16, 32, 64, 128, 256]);
+        assert_eq!(next_ahead(ahead, 1, 0, 2), MAX_AHEAD);
         // Long jobs: the engine always has its jobs at once.
-        for _ in 0..100 {
+        for _ in 0..300 {
             ahead = next_ahead(ahead, 1, 2 + ahead, 2);
         }
         assert_eq!(ahead, SUBMIT_AHEAD);
