@@ -279,8 +279,9 @@ impl App {
             .retain(|w| w.source.is_some() || !w.running.is_empty());
     }
 
-    /// Makes a row of a whole file of folder `i` (or takes the row the job
-    /// store restored for it, queued again after a restart).
+    /// Makes a row of a whole file of folder `i`, or takes the row not
+    /// ended yet that has it already (the job store restored it, queued
+    /// again after a restart, and it may have started).
     fn queue_watched(&mut self, i: usize, file: WholeFile) {
         let w = &self.systems.watches.folders[i];
         let input = file.path().to_path_buf();
@@ -288,7 +289,7 @@ impl App {
             .model
             .rows()
             .iter()
-            .find(|r| r.job.is_none() && !r.status.is_final() && r.request.input == input)
+            .find(|r| !r.status.is_final() && !r.from_watch && r.request.input == input)
             .map(|r| r.id);
         let row = match restored {
             Some(row) => row,
