@@ -19,11 +19,11 @@ use super::systems::SharedStore;
 /// next ones are probed and show their thumbnail while others encode.
 pub const SUBMIT_AHEAD: usize = 2;
 /// Most rows given ahead when jobs are short. The window's passes come at
-/// most about 10 times a second while it only hears the engine's news (1
-/// a second when frames are costly, see `App::frame_cost`); jobs shorter
+/// most about 10 times a second while it only hears the engine's news
+/// (every 2 s when frames are costly, see `App::frame_cost`); jobs shorter
 /// than that would leave the engine idle between passes with only
 /// [`SUBMIT_AHEAD`] given ahead.
-pub const MAX_AHEAD: usize = 256;
+pub const MAX_AHEAD: usize = 512;
 
 /// The rows to give ahead at the next pump, from `ahead` now: twice as many
 /// when the engine ran short of work since the last pass (jobs `ended` and
