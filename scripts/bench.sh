@@ -93,3 +93,6 @@ sh scripts/bench-storyboard.sh "$BIN" "$WORK/storyboard" "$ROUNDS" "$SRC60"
 
 # The job store's cost: bytes per job and `process --store` against `process`.
 sh scripts/bench_store.sh
+
+# 1,000 short clips through the real window under Xvfb against `process`.
+sh scripts/bench-window.sh "$BIN"

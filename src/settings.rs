@@ -29,6 +29,37 @@ pub struct Settings {
     pub transcode_jobs: usize,
     /// Running jobs on a farm instead of this computer.
     pub farm: FarmSettings,
+    /// Folders whose new videos are queued once whole (issue 16); older
+    /// files without the field load with none.
+    pub watch_folders: Vec<WatchFolder>,
+}
+
+/// One watch folder of the window: its videos, once whole, are queued with
+/// `presets` into `output_dir`, each once across restarts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WatchFolder {
+    pub folder: PathBuf,
+    /// Names of the presets its videos get.
+    pub presets: Vec<String>,
+    /// Where its outputs go; `None` means the window's output folder.
+    pub output_dir: Option<PathBuf>,
+    /// Watched while the window runs (off: remembered, not watched).
+    pub enabled: bool,
+    /// Its subfolders are watched too.
+    pub recursive: bool,
+}
+
+impl Default for WatchFolder {
+    fn default() -> Self {
+        WatchFolder {
+            folder: PathBuf::new(),
+            presets: vec![DEFAULT_PRESET.to_owned()],
+            output_dir: None,
+            enabled: true,
+            recursive: false,
+        }
+    }
 }
 
 /// The window's farm: whether it is used, how to reach it, and whether the
@@ -49,6 +80,7 @@ impl Default for Settings {
             presets: vec![DEFAULT_PRESET.to_owned()],
             transcode_jobs: 1,
             farm: FarmSettings::default(),
+            watch_folders: Vec::new(),
         }
     }
 }
@@ -108,6 +140,15 @@ impl Settings {
         if self.presets.is_empty() {
             self.presets.push(DEFAULT_PRESET.to_owned());
         }
+        // One entry per folder: the first one wins.
+        let mut seen = std::collections::HashSet::new();
+        self.watch_folders.retain(|w| seen.insert(w.folder.clone()));
+        for w in &mut self.watch_folders {
+            w.presets.dedup();
+            if w.presets.is_empty() {
+                w.presets.push(DEFAULT_PRESET.to_owned());
+            }
+        }
         self
     }
 }
@@ -156,6 +197,13 @@ mod tests {
                 connection: FarmConnection::new("nats://farm.local:4222"),
                 shared_folders: true,
             },
+            watch_folders: vec![WatchFolder {
+                folder: PathBuf::from("/home/me/Incoming"),
+                presets: vec!["thumbnail".into()],
+                output_dir: Some(PathBuf::from("/tmp/watched")),
+                enabled: false,
+                recursive: true,
+            }],
         };
         s.save_to(&path).unwrap();
         assert_eq!(Settings::load_from(&path), s);
@@ -164,6 +212,38 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("settings.json")]);
+    }
+
+    #[test]
+    fn a_file_from_before_watch_folders_loads_and_watch_folders_are_one_per_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(
+            &path,
+            br#"{"output_dir": "/tmp/out", "presets": ["web"], "transcode_jobs": 2}"#,
+        )
+        .unwrap();
+        let s = Settings::load_from(&path);
+        assert_eq!((s.transcode_jobs, s.watch_folders.len()), (2, 0));
+        std::fs::write(
+            &path,
+            br#"{"watch_folders": [{"folder": "/in"}, {"folder": "/in", "enabled": false},
+                {"folder": "/in2", "presets": []}]}"#,
+        )
+        .unwrap();
+        let s = Settings::load_from(&path);
+        let folders: Vec<(&str, bool, Vec<String>)> = s
+            .watch_folders
+            .iter()
+            .map(|w| (w.folder.to_str().unwrap(), w.enabled, w.presets.clone()))
+            .collect();
+        assert_eq!(
+            folders,
+            [
+                ("/in", true, vec!["web".to_owned()]),
+                ("/in2", true, vec!["web".to_owned()])
+            ]
+        );
     }
 
     #[test]

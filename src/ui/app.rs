@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,7 @@ use vidprism::output::PLAYER_PAGE;
 use vidprism::pipeline::{Event, EventKind, Waker};
 use vidprism::settings::{Settings, MAX_TRANSCODE_JOBS};
 
+use super::app_queue::SUBMIT_AHEAD;
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
 use super::dialogs::Dialogs;
 use super::farm::FarmForm;
@@ -32,6 +34,7 @@ use super::storyboards::{bundle_files, ScrubTextures, StoryboardLoader, STORYBOA
 use super::systems::Systems;
 use super::thumbnails::ThumbnailLoader;
 use super::view_state::ViewState;
+use super::watch_folders::Watches;
 
 /// Longest the UI thread spends on events per frame; more waiting events
 /// are left for the next frame, which is requested right away.
@@ -42,7 +45,23 @@ const EVENT_LIMIT: usize = 2000;
 const ADD_BUDGET: Duration = Duration::from_millis(4);
 /// Progress and other news from the runner repaint at most this often;
 /// input repaints at once.
-const NEWS_REPAINT: Duration = Duration::from_millis(100);
+pub const NEWS_REPAINT: Duration = Duration::from_millis(100);
+/// News repaints come at least this often, however costly a frame.
+const NEWS_REPAINT_MAX: Duration = Duration::from_secs(2);
+/// Frames drawn for news take at most about 1/this of the time: with a
+/// software renderer (a virtual screen, no GPU) a frame costs 100 ms and
+/// more, on both cores (Mesa's llvmpipe threads), taken from the videos.
+const NEWS_FRAME_SHARE: f64 = 20.0;
+
+/// How long news waits for a repaint when a frame costs `frame_s` seconds
+/// (smoothed): [`NEWS_REPAINT`], longer when frames are costly, at most
+/// [`NEWS_REPAINT_MAX`].
+pub fn news_repaint(frame_s: f64) -> Duration {
+    let wanted = (frame_s * NEWS_FRAME_SHARE)
+        .clamp(NEWS_REPAINT.as_secs_f64(), NEWS_REPAINT_MAX.as_secs_f64());
+    // NaN (no figure) clamps to NaN: the shortest delay then.
+    Duration::try_from_secs_f64(wanted).unwrap_or(NEWS_REPAINT)
+}
 
 pub struct App {
     /// The runner, job store, settings, loaders and dialogs.
@@ -51,9 +70,18 @@ pub struct App {
     pub(super) model: QueueModel,
     /// No new job starts while paused.
     pub(super) paused: bool,
+    /// Rows given to the engine beyond the jobs at once (adapted to how
+    /// fast jobs end: `app_queue::next_ahead`).
+    pub(super) ahead: usize,
+    /// Jobs that ended since the last pass's pump.
+    pub(super) ended_since_pump: usize,
     /// Files being found by the scanner and made rows.
     pub(super) adding: Adding,
     pub(super) view: ViewState,
+    /// The cost of a frame, smoothed (seconds), and the news repaint delay
+    /// it gives, in ms, read by the wakers of the runner and loaders.
+    frame_s: f64,
+    news_ms: Arc<AtomicU64>,
     /// Where drawing code and dialogs send commands.
     commands: CommandSender,
     /// Commands not handled yet.
@@ -69,7 +97,11 @@ impl App {
             .map(Settings::load_from)
             .unwrap_or_default();
         let repaint_ctx = ctx.clone();
-        let wake: Waker = Arc::new(move || repaint_ctx.request_repaint_after(NEWS_REPAINT));
+        let news_ms = Arc::new(AtomicU64::new(NEWS_REPAINT.as_millis() as u64));
+        let delay = Arc::clone(&news_ms);
+        let wake: Waker = Arc::new(move || {
+            repaint_ctx.request_repaint_after(Duration::from_millis(delay.load(Ordering::Relaxed)))
+        });
         let answer_ctx = ctx.clone();
         let wake_now: Waker = Arc::new(move || answer_ctx.request_repaint());
         let (runner, notice) = Runner::start(&settings, Arc::clone(&wake))?;
@@ -91,9 +123,12 @@ impl App {
                 scanner,
                 dialogs: Dialogs::new(commands.clone(), wake_now),
                 notifier: FinishNotifier::default(),
+                watches: Watches::new(Arc::clone(&wake)),
             },
             model: QueueModel::default(),
             paused: false,
+            ahead: SUBMIT_AHEAD,
+            ended_since_pump: 0,
             adding: Adding::default(),
             view: ViewState {
                 selected: None,
@@ -106,9 +141,22 @@ impl App {
                 quit: QuitPrompt::default(),
                 viewport: Vec::new(),
             },
+            frame_s: 0.0,
+            news_ms,
             commands,
             pending,
         })
+    }
+
+    /// What the last frame cost (eframe's figure: `ui` and painting, not
+    /// the wait for the screen): news repaints are spaced to keep frames a
+    /// small share of the time ([`news_repaint`]).
+    pub fn frame_cost(&mut self, seconds: f64) {
+        if seconds.is_finite() && seconds >= 0.0 {
+            self.frame_s = 0.8 * self.frame_s + 0.2 * seconds;
+        }
+        let delay = news_repaint(self.frame_s).as_millis() as u64;
+        self.news_ms.store(delay, Ordering::Relaxed);
     }
 
     /// Where drawing code sends what the user asked.
@@ -154,6 +202,7 @@ impl App {
             Command::DismissNotice => self.view.notice = None,
             Command::Presets(command) => self.handle_presets(command),
             Command::Farm(command) => self.handle_farm(command),
+            Command::Watch(command) => self.handle_watch(command),
             Command::CloseRequested => self.close_requested(),
             Command::Quit(answer) => self.answer_quit(answer),
         }
@@ -273,6 +322,7 @@ impl App {
     /// Drops the row; a job still running is cancelled.
     pub fn remove(&mut self, row: RowId) {
         self.cancel(row);
+        self.watch_row_ended(row, false);
         self.forget(row);
         self.model.remove(row);
         self.view.forget_row(row);
@@ -316,15 +366,19 @@ impl App {
     }
 
     /// The window's work, run before every frame and while the window is
-    /// hidden: commands, a farm connected, found files made rows and
+    /// hidden: commands, a farm connected, found files and watch folders'
+    /// whole files made rows and
     /// engine events (each within a budget), the engine fed, the "queue finished" notice. Asks for
     /// another pass when events are left over. Draws nothing.
     pub fn logic(&mut self, ctx: &egui::Context) {
         self.run_commands(ctx);
         self.poll_farm();
         self.add_found(ctx, Instant::now() + ADD_BUDGET);
+        if let Some(again) = self.watch_pass() {
+            ctx.request_repaint_after(again);
+        }
         self.drain_events(ctx, Instant::now() + EVENT_BUDGET);
-        self.pump();
+        self.pump_adapting();
         self.notify_when_finished(ctx);
     }
 
@@ -343,12 +397,17 @@ impl App {
         }
     }
 
-    /// One engine event: into the store and the queue; a job's end (or
-    /// its storyboard) looks for the published bundle's files in its folder.
+    /// One engine event: into the store and the queue; a job's end goes
+    /// back to its watch folder, and a job's end (or its storyboard) looks
+    /// for the published bundle's files in its folder.
     pub fn apply_event(&mut self, event: &Event) {
         self.store_event(event);
         // Thumbnails are loaded by the frames that show them.
         let row = self.model.apply(event);
+        if let (Some(row), true) = (row, event.kind.is_final()) {
+            self.ended_since_pump += 1;
+            self.watch_row_ended(row, matches!(event.kind, EventKind::JobDone(_)));
+        }
         if matches!(
             event.kind,
             EventKind::JobDone(_) | EventKind::StoryboardReady(_)
@@ -358,6 +417,12 @@ impl App {
                 self.model.set_bundle(id, files.unwrap_or_default());
             }
         }
+    }
+
+    /// Whether the queue had rows and every one has ended, with no files
+    /// being added (the benchmarks' "quit when done").
+    pub fn queue_ran(&self) -> bool {
+        !self.model.rows().is_empty() && !self.model.is_busy() && !self.adding.is_busy()
     }
 
     /// Sends a desktop notification when the queue has just finished while
@@ -385,5 +450,20 @@ impl App {
         self.systems
             .notifier
             .notify("VidPrism: queue finished", &body);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn news_repaints_are_spaced_out_when_frames_are_costly() {
+        assert_eq!(news_repaint(0.003), NEWS_REPAINT, "a GPU's frame");
+        assert_eq!(news_repaint(0.05), Duration::from_secs(1));
+        assert_eq!(news_repaint(0.4), NEWS_REPAINT_MAX);
+        assert_eq!(news_repaint(f64::NAN), NEWS_REPAINT);
+        assert_eq!(news_repaint(f64::INFINITY), NEWS_REPAINT_MAX);
+        assert_eq!(news_repaint(-1.0), NEWS_REPAINT);
     }
 }

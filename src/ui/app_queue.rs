@@ -18,6 +18,29 @@ use super::systems::SharedStore;
 /// Rows given to the engine beyond the jobs that transcode at once, so the
 /// next ones are probed and show their thumbnail while others encode.
 pub const SUBMIT_AHEAD: usize = 2;
+/// Most rows given ahead when jobs are short. The window's passes come at
+/// most about 10 times a second while it only hears the engine's news
+/// (every 2 s when frames are costly, see `App::frame_cost`); jobs shorter
+/// than that would leave the engine idle between passes with only
+/// [`SUBMIT_AHEAD`] given ahead.
+pub const MAX_AHEAD: usize = 512;
+
+/// The rows to give ahead at the next pump, from `ahead` now: twice as many
+/// when the engine ran short of work since the last pass (jobs `ended` and
+/// fewer than `jobs_at_once` are left in flight), one fewer while it had
+/// enough, the same when nothing ended; within
+/// [`SUBMIT_AHEAD`]..=[`MAX_AHEAD`]. Long jobs bring it back to
+/// `SUBMIT_AHEAD`, so reordering and pausing keep acting on all but a few.
+pub fn next_ahead(ahead: usize, ended: usize, in_flight: usize, jobs_at_once: usize) -> usize {
+    if ended == 0 {
+        ahead
+    } else if in_flight < jobs_at_once {
+        (ahead * 2).min(MAX_AHEAD)
+    } else {
+        ahead.saturating_sub(1)
+    }
+    .max(SUBMIT_AHEAD)
+}
 
 impl App {
     /// Opens the job store at `path`, says why when it had to be set aside,
@@ -48,6 +71,10 @@ impl App {
             self.model.set_storyboard(row, record.storyboard.clone());
         }
         self.systems.jobs = Some(SharedStore::new(store));
+        // What watch folders did is remembered beside the queue.
+        if let Some(dir) = path.parent() {
+            self.systems.watches.ledger = Some(dir.join(vidprism::watch::LEDGER_FILE));
+        }
     }
 
     pub(super) fn store_event(&mut self, event: &Event) {
@@ -85,7 +112,7 @@ impl App {
         if self.paused {
             return;
         }
-        let ahead = self.jobs_at_once() + SUBMIT_AHEAD;
+        let ahead = self.jobs_at_once() + self.ahead;
         while self.model.in_flight() < ahead {
             let Some(row) = self.model.next_unsubmitted() else {
                 return;
@@ -102,6 +129,7 @@ impl App {
                 .and_then(|(store, id)| store.lock().source_changed(id));
             if let (Some(reason), Some(id)) = (changed, id) {
                 self.model.fail_unsubmitted(row, reason.clone());
+                self.watch_row_ended(row, false);
                 self.with_store(row, |s, _| s.mark_failed(id, reason));
                 continue;
             }
@@ -111,6 +139,17 @@ impl App {
                 store.lock().bind(id, job);
             }
         }
+    }
+
+    /// A pass's pump, after its events: first how many rows to give ahead
+    /// is adapted to how fast jobs end ([`next_ahead`]).
+    pub(super) fn pump_adapting(&mut self) {
+        let ended = std::mem::take(&mut self.ended_since_pump);
+        if !self.paused && self.model.next_unsubmitted().is_some() {
+            let in_flight = self.model.in_flight();
+            self.ahead = next_ahead(self.ahead, ended, in_flight, self.jobs_at_once());
+        }
+        self.pump();
     }
 
     /// Pausing stops new jobs from starting; running jobs finish.
@@ -129,6 +168,7 @@ impl App {
     /// Cancels a row that never reached the engine.
     pub(super) fn cancel_waiting(&mut self, row: RowId) {
         if self.model.cancel_unsubmitted(row) {
+            self.watch_row_ended(row, false);
             self.with_store(row, |s, id| s.mark_cancelled(id));
         }
     }
@@ -190,4 +230,29 @@ fn renditions(record: &JobRecord) -> Vec<Rendition> {
             status: RenditionStatus::Done(o.clone()),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_ahead_grow_while_the_engine_runs_short_and_shrink_back() {
+        let mut ahead = SUBMIT_AHEAD;
+        let mut seen = Vec::new();
+        // Short jobs: every pass finds the engine with free slots.
+        assert_eq!(next_ahead(ahead, 0, 0, 2), ahead, "nothing ended yet");
+        for _ in 0..7 {
+            ahead = next_ahead(ahead, 3, 0, 2);
+            seen.push(ahead);
+        }
+        assert_eq!(seen, [4, 8, 16, 32, 64, 128, 256]);
+        assert_eq!(next_ahead(ahead, 1, 0, 2), MAX_AHEAD);
+        // Long jobs: the engine always has its jobs at once.
+        for _ in 0..300 {
+            ahead = next_ahead(ahead, 1, 2 + ahead, 2);
+        }
+        assert_eq!(ahead, SUBMIT_AHEAD);
+        assert_eq!(next_ahead(SUBMIT_AHEAD, 1, 1, 1), SUBMIT_AHEAD);
+    }
 }

@@ -38,6 +38,7 @@ pub enum Command {
     DismissNotice,
     Presets(PresetCommand),
     Farm(FarmCommand),
+    Watch(WatchCommand),
     /// The platform asked to close the window.
     CloseRequested,
     /// The answer to "Quit VidPrism?".
@@ -100,6 +101,29 @@ pub enum FarmCommand {
     Close,
 }
 
+/// What the "Watch folders" window asks. Folders are named by their path
+/// as in the settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WatchCommand {
+    Open,
+    Close,
+    /// Opens the folder dialog; its folder comes back as `Add`.
+    PickFolder,
+    /// Watches a folder (on) with the presets and output folder chosen in
+    /// the top bar now.
+    Add(PathBuf),
+    Remove(PathBuf),
+    SetEnabled(PathBuf, bool),
+    SetRecursive(PathBuf, bool),
+    /// The folder's presets, in the list's order.
+    SetPresets(PathBuf, Vec<String>),
+    /// Opens the folder dialog for the folder's outputs; the answer comes
+    /// back as `SetOutput`.
+    PickOutput(PathBuf),
+    /// The folder's output folder (`None`: the window's).
+    SetOutput(PathBuf, Option<PathBuf>),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuitAnswer {
     Quit,
@@ -121,6 +145,12 @@ impl From<PresetCommand> for Command {
 impl From<FarmCommand> for Command {
     fn from(c: FarmCommand) -> Command {
         Command::Farm(c)
+    }
+}
+
+impl From<WatchCommand> for Command {
+    fn from(c: WatchCommand) -> Command {
+        Command::Watch(c)
     }
 }
 

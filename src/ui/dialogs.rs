@@ -2,12 +2,12 @@
 //! must not freeze the event loop) and answers with a [`Command`], handled
 //! like a click on the next frame; a cancelled dialog sends nothing.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use vidprism::pipeline::Waker;
 use vidprism::presets::Preset;
 
-use super::command::{Command, CommandSender, PresetCommand};
+use super::command::{Command, CommandSender, PresetCommand, WatchCommand};
 use super::files::VIDEO_EXTENSIONS;
 
 /// Opens dialogs whose answers go to the app's commands.
@@ -50,6 +50,29 @@ impl Dialogs {
                 .set_directory(&start)
                 .pick_folder()
                 .map(Command::SetOutputDir)
+        });
+    }
+
+    /// A folder to watch; answers `WatchCommand::Add`.
+    pub fn watch_folder(&self) {
+        self.spawn("watch folder dialog", || {
+            rfd::FileDialog::new()
+                .set_title("Watch a folder")
+                .pick_folder()
+                .map(|dir| WatchCommand::Add(dir).into())
+        });
+    }
+
+    /// The output folder of the watch folder `folder`, starting at `start`;
+    /// answers `WatchCommand::SetOutput`.
+    pub fn watch_output_folder(&self, folder: PathBuf, start: &Path) {
+        let start = start.to_path_buf();
+        self.spawn("watch output dialog", move || {
+            rfd::FileDialog::new()
+                .set_title("Output folder of a watch folder")
+                .set_directory(&start)
+                .pick_folder()
+                .map(|out| WatchCommand::SetOutput(folder, Some(out)).into())
         });
     }
 

@@ -25,6 +25,8 @@ mod thumbnail_textures;
 mod thumbnails;
 mod view;
 mod view_state;
+mod watch_folders;
+mod watch_window;
 
 #[cfg(test)]
 mod preset_editor_tests;
@@ -44,6 +46,8 @@ mod tests_queue;
 mod tests_scale;
 #[cfg(test)]
 mod tests_storyboard;
+#[cfg(test)]
+mod tests_watch;
 
 use std::path::PathBuf;
 
@@ -70,23 +74,70 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
                 app.open_job_store(&dir.join(vidprism::store::STORE_FILE));
             }
             app.add_paths(&files);
-            Ok(Box::new(Window(app)))
+            let quit_when_done = std::env::var_os(QUIT_WHEN_DONE).is_some_and(|v| v == "1");
+            Ok(Box::new(Window {
+                app,
+                bench: quit_when_done.then(BenchStats::default),
+            }))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }
 
+/// The environment variable that makes the window close itself once its
+/// queue has run (`1`): for benchmarks (scripts/bench-window.sh), which
+/// time the real window from start to end. The window then also says on
+/// stderr where its UI thread's time went.
+const QUIT_WHEN_DONE: &str = "VIDPRISM_QUIT_WHEN_DONE";
+
 /// The eframe side of [`app::App`].
-struct Window(app::App);
+struct Window {
+    app: app::App,
+    /// Set by [`QUIT_WHEN_DONE`]: close once the queue had rows and all of
+    /// them ended, counting the passes until then.
+    bench: Option<BenchStats>,
+}
+
+/// The UI thread's passes during a benchmark run.
+#[derive(Default)]
+struct BenchStats {
+    logic: (u64, std::time::Duration),
+    ui: (u64, std::time::Duration),
+}
 
 impl eframe::App for Window {
     /// Called before every `ui` and, while the window is minimized or
     /// hidden, instead of it: the queue keeps running either way.
-    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.0.logic(ctx);
+    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
+        let start = std::time::Instant::now();
+        if let Some(seconds) = frame.info().cpu_usage {
+            self.app.frame_cost(f64::from(seconds));
+        }
+        self.app.logic(ctx);
+        let Some(bench) = &mut self.bench else {
+            return;
+        };
+        bench.logic.0 += 1;
+        bench.logic.1 += start.elapsed();
+
+        if self.app.queue_ran() {
+            eprintln!(
+                "vidprism: window: {} logic passes ({:.3} s), {} frames drawn ({:.3} s in ui)",
+                bench.logic.0,
+                bench.logic.1.as_secs_f64(),
+                bench.ui.0,
+                bench.ui.1.as_secs_f64()
+            );
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        view::app_ui(&mut self.0, ui);
+        let start = std::time::Instant::now();
+        view::app_ui(&mut self.app, ui);
+        if let Some(bench) = &mut self.bench {
+            bench.ui.0 += 1;
+            bench.ui.1 += start.elapsed();
+        }
     }
 }

@@ -9,11 +9,14 @@
 
 use vidprism::pipeline::JobRequest;
 
-use super::{QueueModel, Rendition, Row, RowId, RowStatus, Thumbnail};
+use super::{QueueModel, Rendition, RowId, RowStatus, Tally, Thumbnail};
 
 impl QueueModel {
     /// The first queued row not yet given to the engine.
     pub fn next_unsubmitted(&self) -> Option<RowId> {
+        if self.tally.unsubmitted == 0 {
+            return None;
+        }
         self.rows
             .iter()
             .find(|r| r.job.is_none() && r.status == RowStatus::Queued)
@@ -22,51 +25,45 @@ impl QueueModel {
 
     /// Rows given to the engine that have not ended.
     pub fn in_flight(&self) -> usize {
-        self.rows
-            .iter()
-            .filter(|r| r.job.is_some() && !r.status.is_final())
-            .count()
+        self.tally.in_flight
     }
 
     /// Puts a row back in the queue, not submitted (a retry waiting for
     /// its turn); events of its earlier job are ignored from now on.
     pub fn requeue(&mut self, row: RowId) {
-        let Some(r) = self.rows.iter_mut().find(|r| r.id == row) else {
-            return;
-        };
-        if let Some(old) = r.job.take() {
+        let old = self.change(row, |r| {
+            let old = r.job.take();
+            r.reset();
+            old
+        });
+        if let Some(Some(old)) = old {
             self.by_job.remove(&old);
         }
-        let Some(r) = self.rows.iter_mut().find(|r| r.id == row) else {
-            return;
-        };
-        r.reset();
     }
 
     /// Marks a row that never reached the engine as cancelled.
     pub fn cancel_unsubmitted(&mut self, row: RowId) -> bool {
-        match self.rows.iter_mut().find(|r| r.id == row) {
-            Some(r) if r.job.is_none() && !r.status.is_final() => {
+        self.change(row, |r| {
+            let waiting = r.job.is_none() && !r.status.is_final();
+            if waiting {
                 r.status = RowStatus::Cancelled;
-                true
             }
-            _ => false,
-        }
+            waiting
+        })
+        .unwrap_or(false)
     }
 
     /// Fails a row that never reached the engine (its source changed).
     pub fn fail_unsubmitted(&mut self, row: RowId, reason: String) {
-        if let Some(r) = self
-            .rows
-            .iter_mut()
-            .find(|r| r.id == row && r.job.is_none())
-        {
-            r.status = RowStatus::Failed(reason);
-        }
+        self.change(row, |r| {
+            if r.job.is_none() {
+                r.status = RowStatus::Failed(reason);
+            }
+        });
     }
 
     pub fn index_of(&self, row: RowId) -> Option<usize> {
-        self.rows.iter().position(|r| r.id == row)
+        self.index.get(&row).copied()
     }
 
     /// Moves a row to `to` (clamped). Returns its new index.
@@ -75,6 +72,7 @@ impl QueueModel {
         let moved = self.rows.remove(from);
         let to = to.min(self.rows.len());
         self.rows.insert(to, moved);
+        self.reindex();
         Some(to)
     }
 
@@ -86,9 +84,15 @@ impl QueueModel {
             .filter(|r| r.status.is_final())
             .map(|r| r.id)
             .collect();
-        for &row in &finished {
-            self.remove(row);
+        let ended: std::collections::HashSet<RowId> = finished.iter().copied().collect();
+        for row in self.rows.iter().filter(|r| ended.contains(&r.id)) {
+            if let Some(job) = row.job {
+                self.by_job.remove(&job);
+            }
+            self.tally.replace(Tally::of(row), Tally::default());
         }
+        self.rows.retain(|r| !ended.contains(&r.id));
+        self.reindex();
         finished
     }
 
@@ -101,11 +105,11 @@ impl QueueModel {
         renditions: Vec<Rendition>,
     ) -> RowId {
         let id = self.add(request);
-        if let Some(row) = self.rows.iter_mut().find(|r: &&mut Row| r.id == id) {
+        self.change(id, |row| {
             row.status = status;
             row.thumbnail = thumbnail;
             row.renditions = renditions;
-        }
+        });
         id
     }
 }

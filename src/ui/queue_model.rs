@@ -4,7 +4,7 @@
 //! A row outlives its jobs: retrying submits the same request again under a
 //! new job id, which is mapped back to the same row.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use vidprism::pipeline::{
@@ -92,6 +92,9 @@ pub struct Row {
     pub stage: Option<Stage>,
     /// The row's job in the job store, when the queue is remembered.
     pub store_id: Option<StoreId>,
+    /// Queued by a watch folder (not remembered across restarts: the
+    /// watch folder's ledger is what makes it done once).
+    pub from_watch: bool,
 }
 
 impl Row {
@@ -210,11 +213,84 @@ pub struct Totals {
     pub time_left_s: Option<f64>,
 }
 
+/// What one row adds to the queue's counters. The model keeps the sum
+/// over its rows up to date on every change (a row's tally before the
+/// change is taken off, the one after added), so the footer and the
+/// queue checks of each frame cost the same with 10 rows or 10,000.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Tally {
+    /// Queued or probing.
+    waiting: usize,
+    running: usize,
+    done: usize,
+    failed: usize,
+    cancelled: usize,
+    /// Given to the engine and not ended.
+    in_flight: usize,
+    /// Queued and not given to the engine yet.
+    unsubmitted: usize,
+    output_bytes: u64,
+    /// Source duration of the waiting rows whose probe said it, in ms.
+    waiting_media_ms: u64,
+    /// Waiting rows whose duration is unknown.
+    waiting_unknown: usize,
+}
+
+impl Tally {
+    fn of(row: &Row) -> Tally {
+        let mut t = Tally {
+            output_bytes: row.outputs().iter().map(|(_, _, b)| b).sum(),
+            ..Tally::default()
+        };
+        match &row.status {
+            RowStatus::Queued | RowStatus::Probing => {
+                t.waiting = 1;
+                match row.facts.as_ref().and_then(|f| f.duration_s) {
+                    Some(d) => t.waiting_media_ms = (d.max(0.0) * 1000.0).round() as u64,
+                    None => t.waiting_unknown = 1,
+                }
+            }
+            RowStatus::Running => t.running = 1,
+            RowStatus::Done => t.done = 1,
+            RowStatus::Failed(_) => t.failed = 1,
+            RowStatus::Cancelled => t.cancelled = 1,
+        }
+        if !row.status.is_final() {
+            match row.job {
+                Some(_) => t.in_flight = 1,
+                None if row.status == RowStatus::Queued => t.unsubmitted = 1,
+                None => {}
+            }
+        }
+        t
+    }
+
+    /// `self + add - sub` (each of `sub`'s counts is part of `self`).
+    fn replace(&mut self, sub: Tally, add: Tally) {
+        self.waiting = self.waiting - sub.waiting + add.waiting;
+        self.running = self.running - sub.running + add.running;
+        self.done = self.done - sub.done + add.done;
+        self.failed = self.failed - sub.failed + add.failed;
+        self.cancelled = self.cancelled - sub.cancelled + add.cancelled;
+        self.in_flight = self.in_flight - sub.in_flight + add.in_flight;
+        self.unsubmitted = self.unsubmitted - sub.unsubmitted + add.unsubmitted;
+        self.output_bytes = self.output_bytes - sub.output_bytes + add.output_bytes;
+        self.waiting_media_ms = self.waiting_media_ms - sub.waiting_media_ms + add.waiting_media_ms;
+        self.waiting_unknown = self.waiting_unknown - sub.waiting_unknown + add.waiting_unknown;
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct QueueModel {
     rows: Vec<Row>,
+    /// Each row's index in `rows` (rebuilt when rows are removed or moved).
+    index: HashMap<RowId, usize>,
     by_job: HashMap<JobId, RowId>,
     next_row: RowId,
+    /// The sum of every row's [`Tally`].
+    tally: Tally,
+    /// The running rows, for the time left.
+    running: HashSet<RowId>,
 }
 
 impl QueueModel {
@@ -223,32 +299,49 @@ impl QueueModel {
     }
 
     pub fn row(&self, id: RowId) -> Option<&Row> {
-        self.rows.iter().find(|r| r.id == id)
+        self.index.get(&id).map(|&i| &self.rows[i])
     }
 
     /// Gives a restored row the storyboard its job made, for the scrub.
     pub fn set_storyboard(&mut self, id: RowId, storyboard: Option<Storyboard>) {
-        if let Some(row) = self.row_mut(id) {
-            row.storyboard = storyboard;
-        }
+        self.change(id, |row| row.storyboard = storyboard);
     }
 
     /// Records the bundle files found in a row's folder.
     pub fn set_bundle(&mut self, id: RowId, files: Vec<PathBuf>) {
-        if let Some(row) = self.row_mut(id) {
-            row.bundle = files;
-        }
+        self.change(id, |row| row.bundle = files);
     }
 
-    fn row_mut(&mut self, id: RowId) -> Option<&mut Row> {
-        self.rows.iter_mut().find(|r| r.id == id)
+    /// Changes one row through `f`, keeping the counters true.
+    fn change<R>(&mut self, id: RowId, f: impl FnOnce(&mut Row) -> R) -> Option<R> {
+        let &i = self.index.get(&id)?;
+        let row = &mut self.rows[i];
+        let before = Tally::of(row);
+        let result = f(row);
+        let after = Tally::of(row);
+        if row.status == RowStatus::Running {
+            self.running.insert(id);
+        } else {
+            self.running.remove(&id);
+        }
+        self.tally.replace(before, after);
+        Some(result)
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id, i))
+            .collect();
     }
 
     /// Adds a row for `request`, not yet submitted.
     pub fn add(&mut self, request: JobRequest) -> RowId {
         self.next_row += 1;
         let id = self.next_row;
-        self.rows.push(Row {
+        let row = Row {
             id,
             request,
             job: None,
@@ -260,34 +353,48 @@ impl QueueModel {
             renditions: Vec::new(),
             stage: None,
             store_id: None,
-        });
+            from_watch: false,
+        };
+        self.tally.replace(Tally::default(), Tally::of(&row));
+        self.index.insert(id, self.rows.len());
+        self.rows.push(row);
         id
     }
 
     /// Records the row's job in the job store (kept across retries).
     pub fn set_store_id(&mut self, row: RowId, id: StoreId) {
-        if let Some(r) = self.row_mut(row) {
-            r.store_id = Some(id);
-        }
+        self.change(row, |r| r.store_id = Some(id));
+    }
+
+    /// Marks a row as queued by a watch folder.
+    pub fn mark_watched(&mut self, row: RowId) {
+        self.change(row, |r| r.from_watch = true);
     }
 
     /// Records that `job` now runs `row` (first submit or a retry); events
     /// of the row's earlier job are ignored from now on.
     pub fn attach(&mut self, row: RowId, job: JobId) {
-        let Some(r) = self.row_mut(row) else { return };
-        if let Some(old) = r.job {
+        let Some(old) = self.change(row, |r| {
+            let old = r.job;
+            r.reset();
+            r.job = Some(job);
+            old
+        }) else {
+            return;
+        };
+        if let Some(old) = old {
             self.by_job.remove(&old);
         }
-        let Some(r) = self.row_mut(row) else { return };
-        r.reset();
-        r.job = Some(job);
         self.by_job.insert(job, row);
     }
 
     /// Removes a row; its job's later events are ignored.
     pub fn remove(&mut self, row: RowId) -> Option<Row> {
-        let index = self.rows.iter().position(|r| r.id == row)?;
+        let index = *self.index.get(&row)?;
         let removed = self.rows.remove(index);
+        self.tally.replace(Tally::of(&removed), Tally::default());
+        self.running.remove(&row);
+        self.reindex();
         if let Some(job) = removed.job {
             self.by_job.remove(&job);
         }
@@ -301,142 +408,130 @@ impl QueueModel {
 
     /// Whether anything is still queued or running.
     pub fn is_busy(&self) -> bool {
-        self.rows.iter().any(|r| !r.status.is_final())
+        self.tally.waiting + self.tally.running > 0
+    }
+
+    /// Whether some row has ended (done, failed or cancelled).
+    pub fn has_ended(&self) -> bool {
+        self.tally.done + self.tally.failed + self.tally.cancelled > 0
     }
 
     /// Updates the row `event` is about. Returns that row, if any.
     pub fn apply(&mut self, event: &Event) -> Option<RowId> {
         let row_id = self.row_of(event.job)?;
-        let row = self.row_mut(row_id)?;
-        if row.status.is_final() {
-            // One final event per job; nothing after it changes the row.
-            return Some(row_id);
-        }
-        match &event.kind {
-            EventKind::Queued { .. } => row.status = RowStatus::Queued,
-            EventKind::StageStarted(StageStarted { stage, rendition }) => {
-                row.stage = Some(*stage);
-                match stage {
-                    Stage::Probe => row.status = RowStatus::Probing,
-                    Stage::Thumbnail => {}
-                    Stage::Transcode => {
-                        row.status = RowStatus::Running;
-                        if let Some(name) = rendition {
-                            let r = row.rendition_mut(name);
-                            if r.status == RenditionStatus::Waiting {
-                                r.status = RenditionStatus::Running {
-                                    fraction: 0.0,
-                                    fps: 0.0,
-                                    eta_s: None,
-                                };
-                            }
-                        }
-                    }
-                }
-            }
-            EventKind::Probed(facts) => {
-                // Probed: waiting for a transcode slot until a stage starts.
-                row.status = RowStatus::Queued;
-                row.facts = Some(facts.clone());
-            }
-            EventKind::Progress(Progress {
-                rendition,
-                fraction,
-                fps,
-                eta_s,
-                ..
-            }) => {
-                row.status = RowStatus::Running;
-                row.rendition_mut(rendition).status = RenditionStatus::Running {
-                    fraction: *fraction,
-                    fps: *fps,
-                    eta_s: *eta_s,
-                };
-            }
-            EventKind::ThumbnailReady(thumbnail) => row.thumbnail = Some(thumbnail.clone()),
-            EventKind::StoryboardReady(storyboard) => row.storyboard = Some(storyboard.clone()),
-            EventKind::RenditionDone(output) => {
-                row.rendition_mut(&output.rendition).status = RenditionStatus::Done(output.clone());
-            }
-            EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
-                row.rendition_mut(rendition).status = RenditionStatus::Skipped(reason.clone());
-            }
-            EventKind::RenditionFailed(RenditionFailed { rendition, error }) => {
-                row.rendition_mut(rendition).status = RenditionStatus::Failed(error.clone());
-            }
-            EventKind::JobDone { .. } => row.status = RowStatus::Done,
-            EventKind::JobFailed(JobFailed { error }) => {
-                row.status = RowStatus::Failed(error.clone())
-            }
-            EventKind::Cancelled => row.status = RowStatus::Cancelled,
-        }
+        self.change(row_id, |row| apply_to_row(row, event))?;
         Some(row_id)
     }
 
     /// Totals and the time left for the queue, with `jobs_at_once` jobs
-    /// transcoding in parallel.
+    /// transcoding in parallel. Reads the counters and the running rows
+    /// only, never every row.
     pub fn totals(&self, jobs_at_once: usize) -> Totals {
+        let c = &self.tally;
         let mut t = Totals {
             rows: self.rows.len(),
-            ..Totals::default()
+            waiting: c.waiting,
+            running: c.running,
+            done: c.done,
+            failed: c.failed,
+            cancelled: c.cancelled,
+            output_bytes: c.output_bytes,
+            time_left_s: None,
         };
+        if t.running + t.waiting == 0 {
+            return t;
+        }
         // Seconds of work per second of source, learnt from running jobs,
         // to guess how long the waiting ones take.
         let mut rates = Vec::new();
         let mut running_left = 0.0;
-        let mut waiting_media_s = 0.0;
-        let mut unknown_waiting = false;
-        for row in &self.rows {
-            t.output_bytes += row.outputs().iter().map(|(_, _, b)| b).sum::<u64>();
-            match &row.status {
-                RowStatus::Queued | RowStatus::Probing => {
-                    t.waiting += 1;
-                    match row.facts.as_ref().and_then(|f| f.duration_s) {
-                        Some(d) => waiting_media_s += d,
-                        None => unknown_waiting = true,
-                    }
-                }
-                RowStatus::Running => {
-                    t.running += 1;
-                    let eta = row.eta_s();
-                    if let Some(eta) = eta {
-                        running_left += eta;
-                        let done = row.progress();
-                        let media = row.facts.as_ref().and_then(|f| f.duration_s);
-                        if let (Some(media), true) = (media, done > 0.0 && done < 1.0) {
-                            // eta covers (1 - done) of the work.
-                            rates.push(eta / (1.0 - done) / media.max(0.001));
-                        }
-                    } else {
-                        unknown_waiting = true;
-                    }
-                }
-                RowStatus::Done => t.done += 1,
-                RowStatus::Failed(_) => t.failed += 1,
-                RowStatus::Cancelled => t.cancelled += 1,
+        for row in self.running.iter().filter_map(|&id| self.row(id)) {
+            // A running row without an estimate: the queue's is unknown.
+            let Some(eta) = row.eta_s() else {
+                return t;
+            };
+            running_left += eta;
+            let done = row.progress();
+            let media = row.facts.as_ref().and_then(|f| f.duration_s);
+            if let (Some(media), true) = (media, done > 0.0 && done < 1.0) {
+                // eta covers (1 - done) of the work.
+                rates.push(eta / (1.0 - done) / media.max(0.001));
             }
-        }
-        if t.running + t.waiting == 0 {
-            return t;
         }
         let waiting_left = if t.waiting == 0 {
             Some(0.0)
-        } else if rates.is_empty() || unknown_waiting {
+        } else if rates.is_empty() || c.waiting_unknown > 0 {
             None
         } else {
             let rate = rates.iter().sum::<f64>() / rates.len() as f64;
-            Some(waiting_media_s * rate)
+            Some(c.waiting_media_ms as f64 / 1000.0 * rate)
         };
-        if t.running > 0
-            && self
-                .rows
-                .iter()
-                .any(|r| r.status == RowStatus::Running && r.eta_s().is_none())
-        {
-            return t;
-        }
         t.time_left_s = waiting_left.map(|w| (running_left + w) / jobs_at_once.max(1) as f64);
         t
+    }
+}
+
+/// What `event` changes in its row.
+fn apply_to_row(row: &mut Row, event: &Event) {
+    if row.status.is_final() {
+        // One final event per job; nothing after it changes the row.
+        return;
+    }
+    match &event.kind {
+        EventKind::Queued { .. } => row.status = RowStatus::Queued,
+        EventKind::StageStarted(StageStarted { stage, rendition }) => {
+            row.stage = Some(*stage);
+            match stage {
+                Stage::Probe => row.status = RowStatus::Probing,
+                Stage::Thumbnail => {}
+                Stage::Transcode => {
+                    row.status = RowStatus::Running;
+                    if let Some(name) = rendition {
+                        let r = row.rendition_mut(name);
+                        if r.status == RenditionStatus::Waiting {
+                            r.status = RenditionStatus::Running {
+                                fraction: 0.0,
+                                fps: 0.0,
+                                eta_s: None,
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        EventKind::Probed(facts) => {
+            // Probed: waiting for a transcode slot until a stage starts.
+            row.status = RowStatus::Queued;
+            row.facts = Some(facts.clone());
+        }
+        EventKind::Progress(Progress {
+            rendition,
+            fraction,
+            fps,
+            eta_s,
+            ..
+        }) => {
+            row.status = RowStatus::Running;
+            row.rendition_mut(rendition).status = RenditionStatus::Running {
+                fraction: *fraction,
+                fps: *fps,
+                eta_s: *eta_s,
+            };
+        }
+        EventKind::ThumbnailReady(thumbnail) => row.thumbnail = Some(thumbnail.clone()),
+        EventKind::StoryboardReady(storyboard) => row.storyboard = Some(storyboard.clone()),
+        EventKind::RenditionDone(output) => {
+            row.rendition_mut(&output.rendition).status = RenditionStatus::Done(output.clone());
+        }
+        EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
+            row.rendition_mut(rendition).status = RenditionStatus::Skipped(reason.clone());
+        }
+        EventKind::RenditionFailed(RenditionFailed { rendition, error }) => {
+            row.rendition_mut(rendition).status = RenditionStatus::Failed(error.clone());
+        }
+        EventKind::JobDone { .. } => row.status = RowStatus::Done,
+        EventKind::JobFailed(JobFailed { error }) => row.status = RowStatus::Failed(error.clone()),
+        EventKind::Cancelled => row.status = RowStatus::Cancelled,
     }
 }
 
@@ -635,6 +730,88 @@ mod tests {
         assert!((left - 25.0).abs() < 1e-6, "{left}");
         let parallel = m.totals(2).time_left_s.expect("estimable");
         assert!((parallel - 12.5).abs() < 1e-6, "{parallel}");
+    }
+
+    /// The counters as a walk over every row finds them.
+    fn recount(m: &QueueModel) -> Tally {
+        let mut sum = Tally::default();
+        for row in m.rows() {
+            sum.replace(Tally::default(), Tally::of(row));
+        }
+        sum
+    }
+
+    #[test]
+    fn the_counters_follow_every_change_without_walking_the_rows() {
+        let mut m = QueueModel::default();
+        let rows: Vec<RowId> = (0..6)
+            .map(|i| m.add(request(&format!("{i}.mp4"))))
+            .collect();
+        assert_eq!(m.tally, recount(&m));
+        assert_eq!((m.totals(1).waiting, m.in_flight()), (6, 0));
+        m.attach(rows[0], 1);
+        m.attach(rows[1], 2);
+        m.apply(&ev(1, probed(10.0)));
+        m.apply(&ev(
+            1,
+            EventKind::Progress(Progress {
+                stage: Stage::Transcode,
+                rendition: "720p".into(),
+                fraction: 0.5,
+                fps: 50.0,
+                eta_s: Some(5.0),
+            }),
+        ));
+        assert_eq!(m.tally, recount(&m));
+        assert_eq!((m.totals(1).running, m.in_flight()), (1, 2));
+        m.apply(&ev(
+            1,
+            EventKind::RenditionDone(Output {
+                rendition: "720p".into(),
+                path: "/out/0/720p.mp4".into(),
+                width: 1280,
+                height: 720,
+                bytes: 500,
+                skipped_tracks: Vec::new(),
+            }),
+        ));
+        m.apply(&ev(1, EventKind::JobDone(JobDone { outputs: 1 })));
+        m.apply(&ev(
+            2,
+            EventKind::JobFailed(JobFailed {
+                error: "broken".into(),
+            }),
+        ));
+        assert!(m.cancel_unsubmitted(rows[2]));
+        m.fail_unsubmitted(rows[3], "changed".into());
+        assert_eq!(m.tally, recount(&m));
+        let t = m.totals(1);
+        assert_eq!(
+            (
+                t.waiting,
+                t.running,
+                t.done,
+                t.failed,
+                t.cancelled,
+                t.output_bytes
+            ),
+            (2, 0, 1, 2, 1, 500)
+        );
+        assert!(m.has_ended() && m.is_busy());
+        m.requeue(rows[1]);
+        m.move_row(rows[5], 0);
+        assert_eq!(m.next_unsubmitted(), Some(rows[5]));
+        assert_eq!(m.row(rows[5]).map(|r| r.name()), Some("5.mp4".to_owned()));
+        assert_eq!(m.clear_finished(), vec![rows[0], rows[2], rows[3]]);
+        assert_eq!(m.tally, recount(&m));
+        assert_eq!(m.row(rows[4]).map(|r| r.id), Some(rows[4]), "index rebuilt");
+        m.remove(rows[1]);
+        assert_eq!(m.tally, recount(&m));
+        assert_eq!(
+            (m.totals(1).rows, m.totals(1).waiting, m.in_flight()),
+            (2, 2, 0)
+        );
+        assert!(!m.has_ended());
     }
 
     #[test]

@@ -98,8 +98,13 @@ pub fn row_ui(
             if let Some(facts) = &row.facts {
                 ui.label(format!("{} ·", format::facts(facts)));
             }
-            let presets =
-                egui::RichText::new(format!("presets: {}", row.preset_names().join(", "))).weak();
+            let watched = if row.from_watch {
+                " · watch folder"
+            } else {
+                ""
+            };
+            let presets = format!("presets: {}{watched}", row.preset_names().join(", "));
+            let presets = egui::RichText::new(presets).weak();
             ui.add(egui::Label::new(presets).truncate());
         });
         news_ui(ui, row);

@@ -1,4 +1,5 @@
-//! The top bar: add videos, the presets for videos being added, the output
+//! The top bar: add videos, the presets for videos being added, the watch
+//! folders, the output
 //! folder, how many jobs transcode at once, the log folder, and where jobs
 //! run.
 
@@ -6,9 +7,10 @@ use eframe::egui;
 use vidprism::settings::MAX_TRANSCODE_JOBS;
 
 use super::app::App;
-use super::command::{Command, CommandSender, PresetCommand};
+use super::command::{Command, CommandSender, PresetCommand, WatchCommand};
 use super::farm::{farm_window_ui, runs_on_ui};
 use super::preset_form::preset_window_ui;
+use super::watch_window::watch_window_ui;
 
 pub fn settings_ui(app: &mut App, ui: &mut egui::Ui, commands: &CommandSender) {
     ui.horizontal_wrapped(|ui| {
@@ -27,10 +29,18 @@ pub fn settings_ui(app: &mut App, ui: &mut egui::Ui, commands: &CommandSender) {
         {
             commands.send(PresetCommand::Open);
         }
+        if ui
+            .button("Watch folders…")
+            .on_hover_text("Folders whose new videos are queued by themselves")
+            .clicked()
+        {
+            commands.send(WatchCommand::Open);
+        }
         ui.separator();
         jobs_ui(app, ui, commands);
     });
     preset_window_ui(&mut app.view.preset_editor, ui.ctx(), commands);
+    watch_window_ui(app, ui.ctx(), commands);
     farm_window_ui(&mut app.view.farm_form, ui.ctx(), commands);
     ui.horizontal(|ui| {
         ui.label("Output folder:");

@@ -1,6 +1,7 @@
 //! What the window drives, apart from what it shows: the job runner, the
 //! job store, the settings and where they are remembered, the thumbnail
-//! loader, the file scanner, the file dialogs and the "queue finished" notification. The
+//! loader, the file scanner, the file dialogs, the "queue finished" notification
+//! and the watch folders' watches. The
 //! view's own state is in [`super::view_state`].
 
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use super::scanner::Scanner;
 use super::settings_store::SettingsStore;
 use super::storyboards::StoryboardLoader;
 use super::thumbnails::ThumbnailLoader;
+use super::watch_folders::Watches;
 
 pub struct Systems {
     pub runner: Runner,
@@ -34,6 +36,8 @@ pub struct Systems {
     pub scanner: Scanner,
     pub dialogs: Dialogs,
     pub notifier: FinishNotifier,
+    /// The watch folders being watched.
+    pub watches: Watches,
 }
 
 impl Systems {

@@ -162,7 +162,7 @@ fn queue_controls_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     if ui.button(pause).on_hover_text(hint).clicked() {
         commands.send(Command::SetPaused(!app.paused));
     }
-    let finished = app.model.rows().iter().any(|r| r.status.is_final());
+    let finished = app.model.has_ended();
     if ui
         .add_enabled(finished, egui::Button::new("Clear finished"))
         .clicked()

@@ -76,6 +76,16 @@ pub struct EventSource {
 
 impl EventSource {
     pub fn start(dirs: &[PathBuf], recursive: bool) -> Result<EventSource, WatchError> {
+        Self::start_waking(dirs, recursive, || {})
+    }
+
+    /// [`Self::start`], calling `wake` after each event's hints are sent
+    /// (a window that sleeps between frames is woken by it).
+    pub fn start_waking(
+        dirs: &[PathBuf],
+        recursive: bool,
+        wake: impl Fn() + Send + 'static,
+    ) -> Result<EventSource, WatchError> {
         let (tx, hints): (Sender<Hint>, Receiver<Hint>) = crossbeam_channel::unbounded();
         let mut watcher =
             notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
@@ -90,6 +100,7 @@ impl EventSource {
                     // The loop has stopped: nothing left to tell.
                     let _ = tx.send(hint);
                 }
+                wake();
             })
             .map_err(WatchError::Start)?;
         let mode = if recursive {
