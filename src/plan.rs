@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use crate::media::geometry::{even_size, scale_to_short_side, Size};
 use crate::output::sanitize_name;
-use crate::presets::{MetadataRule, Preset, RenditionSpec, SizeSpec};
+use crate::presets::{MetadataRule, Packaging, Preset, RenditionSpec, SizeSpec};
 
 /// A rendition to make.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +18,10 @@ pub struct PlannedRendition {
     pub size: Size,
     /// Its preset's rule for the source's tags.
     pub metadata: MetadataRule,
+    /// Its preset's packaging, and the preset's place in the job's list
+    /// (the renditions of one packaged preset make one bundle).
+    pub packaging: Packaging,
+    pub preset_index: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -42,7 +46,7 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
     let mut labels = HashSet::new();
     let mut files = HashSet::new();
     let source_short = display.short_side();
-    for preset in presets {
+    for (preset_index, preset) in presets.iter().enumerate() {
         let preset_name = sanitize_name(&preset.name);
         let smallest = preset
             .renditions
@@ -85,6 +89,8 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
                 spec: spec.clone(),
                 size,
                 metadata: preset.metadata,
+                packaging: preset.packaging,
+                preset_index,
             });
         }
     }

@@ -54,6 +54,38 @@ struct VideoLane {
     /// With a frame-rate cap, every frame lasts this long (encoder time
     /// base) and the filter's timestamps are rescaled to the encoder's.
     capped_duration: Option<i64>,
+    /// Streaming rungs: keyframes fall on segment boundaries only.
+    keyframes: Option<SegmentKeyframes>,
+}
+
+/// Where a streaming rung's keyframes go: on the first frame at or after
+/// each multiple of `seconds` of the source's timestamps. Decided by the
+/// pictures' own timestamps (which the cascade keeps), with integer
+/// arithmetic, so every rung of a bundle puts them on the same frames.
+struct SegmentKeyframes {
+    seconds: u32,
+    /// The index of the next segment to start; a frame at or past its
+    /// start becomes a keyframe.
+    next: i64,
+}
+
+impl SegmentKeyframes {
+    /// Whether the picture at `pts` (in `time_base`) starts a segment.
+    fn starts_segment(&mut self, pts: i64, time_base: Rational) -> bool {
+        let num = i128::from(time_base.numerator());
+        let den = i128::from(time_base.denominator()) * i128::from(self.seconds);
+        if den <= 0 || num <= 0 {
+            return false;
+        }
+        let index = i128::from(pts) * num;
+        let index = index.div_euclid(den) as i64;
+        if index >= self.next {
+            self.next = index + 1;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 pub struct RenditionWriter {
@@ -78,14 +110,32 @@ fn rational_from(q: Rational) -> Option<Rational> {
 }
 
 /// Encoder options: speed and, in constant-quality mode, the CRF (a
-/// bitrate is set on the encoder context instead).
-fn video_options(spec: &RenditionSpec, threads: usize) -> Dictionary<'static> {
+/// bitrate is set on the encoder context instead), with its ceiling when
+/// capped. Streaming rungs (`segmented`) get keyframes only where they are
+/// forced: no scene-cut keyframes, closed GOPs, forced frames made IDR.
+fn video_options(spec: &RenditionSpec, threads: usize, segmented: bool) -> Dictionary<'static> {
     let mut opts = Dictionary::new();
     opts.set("threads", &threads.to_string());
-    let crf = match spec.quality {
-        Quality::Crf(crf) => Some(crf.to_string()),
-        Quality::BitrateKbps(_) => None,
-    };
+    let crf = spec.quality.crf().map(|crf| crf.to_string());
+    if let Quality::CappedCrf {
+        maxrate_kbps,
+        bufsize_kbps,
+        ..
+    } = spec.quality
+    {
+        opts.set("maxrate", &(u64::from(maxrate_kbps) * 1000).to_string());
+        opts.set("bufsize", &(u64::from(bufsize_kbps) * 1000).to_string());
+    }
+    if segmented {
+        // Far longer than a segment: the forced keyframes come first.
+        opts.set("g", "100000");
+        opts.set("forced-idr", "1");
+        match spec.video {
+            VideoCodec::H264 => opts.set("x264-params", "scenecut=0:open-gop=0"),
+            VideoCodec::Av1 => opts.set("svtav1-params", "scd=0"),
+            VideoCodec::Hevc | VideoCodec::Vp9 => {}
+        }
+    }
     match spec.video {
         VideoCodec::H264 | VideoCodec::Hevc | VideoCodec::Av1 => {
             opts.set("preset", &spec.speed);
@@ -97,7 +147,12 @@ fn video_options(spec: &RenditionSpec, threads: usize) -> Dictionary<'static> {
         }
     }
     if spec.video == VideoCodec::Hevc {
-        opts.set("x265-params", "log-level=error");
+        let params = if segmented {
+            "log-level=error:scenecut=0:open-gop=0"
+        } else {
+            "log-level=error"
+        };
+        opts.set("x265-params", params);
     }
     if let Some(crf) = &crf {
         opts.set("crf", crf);
@@ -126,6 +181,7 @@ impl RenditionWriter {
         metadata: MetadataRule,
         threads: usize,
         source: WriterSource<'_>,
+        segment_seconds: Option<u32>,
     ) -> Result<RenditionWriter> {
         let WriterSource {
             timing,
@@ -142,7 +198,16 @@ impl RenditionWriter {
             .flags()
             .contains(format::Flags::GLOBAL_HEADER);
 
-        let video = open_video(&mut output, spec, size, timing, global_header, threads)?;
+        let mut video = open_video(
+            &mut output,
+            spec,
+            size,
+            timing,
+            global_header,
+            threads,
+            segment_seconds.is_some(),
+        )?;
+        video.keyframes = segment_seconds.map(|seconds| SegmentKeyframes { seconds, next: 0 });
         let audio = match audio {
             Some(source) => Some(add_copy_stream(
                 &mut output,
@@ -245,6 +310,11 @@ impl RenditionWriter {
                 self.forwarded
                     .push((video_ref(&scaled), duration.unwrap_or(0)));
             }
+            if let (Some(keys), Some(pts)) = (lane.keyframes.as_mut(), scaled.pts()) {
+                if keys.starts_segment(pts, filtered_tb) {
+                    scaled.set_kind(picture::Type::I);
+                }
+            }
             if let Some(duration) = lane.capped_duration {
                 let pts = scaled
                     .pts()
@@ -336,6 +406,7 @@ fn open_video(
     timing: &SourceTiming,
     global_header: bool,
     threads: usize,
+    segmented: bool,
 ) -> Result<VideoLane> {
     let codec = find_encoder(spec.video.encoder_name())?;
     let mut enc = codec::context::Context::new_with_codec(codec)
@@ -361,7 +432,7 @@ fn open_video(
         enc.set_flags(codec::Flags::GLOBAL_HEADER);
     }
     let enc = enc
-        .open_with(video_options(spec, threads))
+        .open_with(video_options(spec, threads, segmented))
         .map_err(Error::ffmpeg(format!(
             "opening the {} encoder",
             codec.name()
@@ -404,5 +475,6 @@ fn open_video(
         durations: HashMap::new(),
         capped_duration: cap
             .map(|fps| rescale(1, Rational::new(1, fps as i32), timing.video_time_base).max(1)),
+        keyframes: None,
     })
 }

@@ -204,6 +204,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             size: r.size,
             metadata: r.metadata,
             temp_path: s.temp_path().to_path_buf(),
+            segment_seconds: r
+                .packaging
+                .is_packaged()
+                .then_some(r.packaging.segment_seconds),
         })
         .collect();
     for r in renditions {

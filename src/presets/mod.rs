@@ -22,8 +22,8 @@ pub use builtin::{builtin_presets, find_preset, is_builtin, DEFAULT_PRESET};
 pub use codecs::{AudioCodec, Container, VideoCodec};
 pub use error::PresetError;
 pub use model::{
-    AudioSpec, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
-    ThumbnailSpec, THUMBNAIL_WIDTH,
+    AudioSpec, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
+    ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
 };
 pub use store::{all_presets, export, read_preset, PresetStore, UserPreset, CONFIG_DIR_ENV};
 pub use toml_file::{parse, to_toml};

@@ -134,6 +134,7 @@ impl PresetEditor {
                 thumbnail: ThumbnailSpec::default(),
                 renditions: vec![new_rendition("720p", container, video, audio)],
                 metadata: MetadataRule::default(),
+                packaging: Default::default(),
             },
             saved_as: None,
         });

@@ -81,6 +81,7 @@ mod tests {
                     size: Size::new(w, h),
                     metadata: crate::presets::MetadataRule::Keep,
                     temp_path: PathBuf::from(format!("{i}.mp4")),
+                    segment_seconds: None,
                 }
             })
             .collect()

@@ -41,6 +41,9 @@ pub struct RenditionTarget {
     pub metadata: MetadataRule,
     /// Where the file is written while it is incomplete.
     pub temp_path: PathBuf,
+    /// For a streaming package: keyframes only on the first frame at or
+    /// after every multiple of this many seconds of the source's timestamps.
+    pub segment_seconds: Option<u32>,
 }
 
 /// How far one rendition has got.
