@@ -12,6 +12,7 @@ use super::event::{
     Thumbnail,
 };
 use super::job::{Job, Prepared};
+use super::packaging;
 use super::progress::ProgressReporter;
 use super::stage_error::StageError;
 use super::stall::{run_watched, StallTimeout};
@@ -194,7 +195,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     let renditions = &prepared.plan.renditions;
     let staged: Vec<StagedFile> = renditions
         .iter()
-        .map(|r| StagedFile::new(dir.join(&r.file_name)))
+        .map(|r| match r.packaging.is_packaged() {
+            true => packaging::transcode_file(dir, r),
+            false => StagedFile::new(dir.join(&r.file_name)),
+        })
         .collect();
     let targets: Vec<RenditionTarget> = renditions
         .iter()
@@ -254,7 +258,24 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             return job.record_source_error(e.into());
         }
     };
+    // Packaged presets' rungs, by preset, in order: each becomes a bundle.
+    let mut bundles: Vec<Vec<packaging::Attempt>> = Vec::new();
     for ((rendition, staged), result) in renditions.iter().zip(staged).zip(results) {
+        if rendition.packaging.is_packaged() {
+            let attempt = packaging::Attempt {
+                rendition,
+                staged,
+                result,
+            };
+            match bundles
+                .iter_mut()
+                .find(|b| b[0].rendition.preset_index == rendition.preset_index)
+            {
+                Some(bundle) => bundle.push(attempt),
+                None => bundles.push(vec![attempt]),
+            }
+            continue;
+        }
         let path = staged.target().to_path_buf();
         match result.and_then(|()| staged.commit()) {
             Ok(bytes) => {
@@ -289,5 +310,8 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                 job.record_error(StageError::rendition(&rendition.label, e));
             }
         }
+    }
+    for (i, attempts) in bundles.into_iter().enumerate() {
+        packaging::package_preset(job, attempts, i == 0);
     }
 }

@@ -148,6 +148,14 @@ fn packaging_problems(preset: &Preset, problems: &mut Vec<Problem>) {
                 "streaming packages take h264, hevc or av1 rungs".to_owned(),
             ));
         }
+        if r.name == "audio" {
+            problems.push(Problem::new(
+                Some(i),
+                "name",
+                "\"audio\" names the package's audio rendition; call the rung something else"
+                    .to_owned(),
+            ));
+        }
     }
     let mut audio = preset.renditions.iter().filter_map(|r| match r.audio {
         AudioSpec::Encode {

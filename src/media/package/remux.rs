@@ -1,0 +1,164 @@
+//! Copies one stream of a finished rung (its video, or the job's shared
+//! audio) into a fragmented MP4 (CMAF) file, packets unchanged: a fragment
+//! at each video keyframe (the segment boundaries the encoder was told),
+//! about one segment per audio fragment, and a `sidx` index up front.
+//! Both files go through `plain_file`: the `file` protocol only, no file
+//! opened but the two named.
+
+use std::path::Path;
+
+use ffmpeg_next::{codec, format, media, Dictionary, Packet};
+
+use super::codec_string;
+use super::track::TrackKind;
+use crate::error::{Error, Result};
+use crate::media::plain_file::{self, OpenError};
+
+/// What the copied stream is, for the manifests.
+pub struct Copied {
+    pub codecs: String,
+    pub kind: TrackKind,
+}
+
+fn open_error(path: &Path, e: OpenError) -> Error {
+    let reason = match e {
+        OpenError::Refused(kind) => format!("is {kind}"),
+        OpenError::Ffmpeg(e) => e.to_string(),
+    };
+    Error::Unreadable {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+/// The stream's decoder configuration record.
+fn extradata(parameters: &codec::Parameters) -> Vec<u8> {
+    // SAFETY: the parameters are valid while `parameters` lives; FFmpeg
+    // keeps `extradata_size` bytes at `extradata` when it is not null.
+    unsafe {
+        let p = parameters.as_ptr();
+        if (*p).extradata.is_null() || (*p).extradata_size <= 0 {
+            return Vec::new();
+        }
+        std::slice::from_raw_parts((*p).extradata, (*p).extradata_size as usize).to_vec()
+    }
+}
+
+fn codec_string(id: codec::Id, extradata: &[u8]) -> Option<String> {
+    match id {
+        codec::Id::H264 => codec_string::avc1(extradata),
+        codec::Id::HEVC => codec_string::hvc1(extradata),
+        codec::Id::AV1 => codec_string::av01(extradata),
+        codec::Id::AAC => Some(codec_string::AAC_LC.to_owned()),
+        _ => None,
+    }
+}
+
+/// Copies the first `kind` stream of `source` into `dest` as fragmented
+/// MP4 with fragments of about `segment_seconds` (video: at keyframes).
+/// `None` (and no file) when the source has no such stream.
+pub fn copy_stream(
+    source: &Path,
+    kind: media::Type,
+    dest: &Path,
+    segment_seconds: u32,
+) -> Result<Option<Copied>> {
+    let write_err = |e: ffmpeg_next::Error| Error::Write {
+        path: dest.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut input = plain_file::open(source).map_err(|e| open_error(source, e))?;
+    let (index, in_time_base, parameters, frame_rate) = {
+        let Some(stream) = input.streams().best(kind) else {
+            return Ok(None);
+        };
+        (
+            stream.index(),
+            stream.time_base(),
+            stream.parameters(),
+            stream.avg_frame_rate(),
+        )
+    };
+    let extra = extradata(&parameters);
+    let id = parameters.id();
+    let codecs = codec_string(id, &extra).ok_or_else(|| {
+        Error::Internal(format!(
+            "no codec string for {id:?}: streaming packages take H.264, HEVC, AV1 and AAC"
+        ))
+    })?;
+    let context = codec::context::Context::from_parameters(parameters.clone())
+        .map_err(Error::ffmpeg("reading a rung's stream parameters"))?;
+    let track_kind = if kind == media::Type::Video {
+        let video = context
+            .decoder()
+            .video()
+            .map_err(Error::ffmpeg("reading a rung's picture size"))?;
+        let fps = (frame_rate.numerator() > 0 && frame_rate.denominator() > 0)
+            .then(|| f64::from(frame_rate));
+        TrackKind::Video {
+            width: video.width(),
+            height: video.height(),
+            frame_rate: fps,
+        }
+    } else {
+        let audio = context
+            .decoder()
+            .audio()
+            .map_err(Error::ffmpeg("reading the audio's parameters"))?;
+        TrackKind::Audio {
+            sample_rate: audio.rate(),
+            channels: u32::from(audio.channels()),
+        }
+    };
+
+    let mut output = plain_file::create(dest, "mp4").map_err(write_err)?;
+    {
+        let mut stream = output
+            .add_stream(ffmpeg_next::encoder::find(codec::Id::None))
+            .map_err(Error::ffmpeg("adding a packaged stream"))?;
+        stream.set_parameters(parameters);
+        stream.set_time_base(in_time_base);
+    }
+    let mut options = Dictionary::new();
+    if kind == media::Type::Video {
+        options.set("movflags", "+cmaf+frag_keyframe+global_sidx");
+    } else {
+        options.set("movflags", "+cmaf+global_sidx");
+        let micros = u64::from(segment_seconds) * 1_000_000;
+        options.set("frag_duration", &micros.to_string());
+    }
+    output.write_header_with(options).map_err(write_err)?;
+    let out_time_base = output
+        .stream(0)
+        .map(|s| s.time_base())
+        .unwrap_or(in_time_base);
+    let mut packets = 0u64;
+    for (stream, mut packet) in input.packets() {
+        if stream.index() != index {
+            continue;
+        }
+        packet.set_stream(0);
+        packet.set_position(-1);
+        packet.rescale_ts(in_time_base, out_time_base);
+        write_packet(&mut packet, &mut output).map_err(write_err)?;
+        packets += 1;
+    }
+    if packets == 0 {
+        return Err(Error::Corrupt {
+            path: source.to_path_buf(),
+            detail: "the rung has no packets to package".to_owned(),
+        });
+    }
+    output.write_trailer().map_err(write_err)?;
+    Ok(Some(Copied {
+        codecs,
+        kind: track_kind,
+    }))
+}
+
+fn write_packet(
+    packet: &mut Packet,
+    output: &mut format::context::Output,
+) -> std::result::Result<(), ffmpeg_next::Error> {
+    packet.write(output).map(|_| ())
+}
