@@ -23,4 +23,5 @@ mod presets;
 mod process_outputs;
 mod store_journal;
 mod store_resume;
+mod stream;
 mod watch;
