@@ -285,18 +285,31 @@ fn browser_plays_hls_dash_and_the_page_from_disk() {
         ("/player/".to_owned(), player_dir()),
     ]);
     let base = format!("http://127.0.0.1:{}", server.port());
-    let out = Command::new(node)
-        .arg(player_dir().join("play.mjs"))
+    let mut node = Command::new(node);
+    node.arg(player_dir().join("play.mjs"))
         .env("CHROMIUM", chromium)
         .env("BASE", &base)
-        .env("BUNDLE_DIR", &dir)
-        .output()
-        .expect("node runs");
+        .env("BUNDLE_DIR", &dir);
+    // `VIDPRISM_STREAM_SCREENSHOT=assets/stream-page.png` keeps a picture
+    // of the page playing (the README's).
+    if let Some(png) = std::env::var_os("VIDPRISM_STREAM_SCREENSHOT") {
+        node.env("SCREENSHOT", png);
+    }
+    let out = node.output().expect("node runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{stdout}");
     assert!(
         out.status.success(),
         "the player failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    // The bundle's hls.js is the one npm installed for the test.
+    let vendored = std::fs::read(dir.join("hls.min.js")).expect("bundle's hls.js");
+    let from_npm = std::fs::read(player_dir().join("node_modules/hls.js/dist/hls.min.js"))
+        .expect("npm's hls.js");
+    assert!(
+        vendored == from_npm,
+        "assets/vendor/hls.js differs from tests/player's hls.js"
     );
     for mode in ["hls.js", "dash", "files"] {
         assert!(
