@@ -90,3 +90,6 @@ sh scripts/bench-watch.sh "$BIN" "$WORK/watch" "$ROUNDS"
 
 # The job store's cost: bytes per job and `process --store` against `process`.
 sh scripts/bench_store.sh
+
+# The stream preset against web (issue 15).
+sh scripts/bench-stream.sh "$BIN" "$SRC10" "$WORK/stream" "$ROUNDS"
