@@ -23,12 +23,16 @@ struct Packet {
 }
 
 fn packets(path: &Path) -> Vec<Packet> {
+    stream_packets(path, "v:0")
+}
+
+fn stream_packets(path: &Path, stream: &str) -> Vec<Packet> {
     let out = Command::new("ffprobe")
         .args([
             "-v",
             "error",
             "-select_streams",
-            "v:0",
+            stream,
             "-show_entries",
             "packet=pts_time,pos,flags",
             "-of",
@@ -220,6 +224,23 @@ fn stream_bundle_is_aligned_parsable_and_capped() {
             "{rung}: {average:.0} kb/s on average"
         );
     }
+
+    // The audio file starts with the video, as in the source: a fragmented
+    // MP4 has no edit list, so the rungs start later by their B-frame delay
+    // (2 frames) and the audio is moved by as much; its first packet is
+    // AAC's priming, 1024 samples (21 ms at 48 kHz) before.
+    let first = |path: &Path, stream: &str| {
+        stream_packets(path, stream)
+            .iter()
+            .map(|p| p.pts)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let video_start = first(&dir.join("720p.mp4"), "v:0");
+    let audio_start = first(&dir.join("audio.mp4"), "a:0");
+    assert!(
+        (video_start - audio_start).abs() <= 0.03,
+        "video starts at {video_start} s, audio at {audio_start} s"
+    );
 
     // The manifests parse and list every variant.
     let sizes: BTreeSet<(u64, u64)> = [(1280, 720), (854, 480), (640, 360)].into();

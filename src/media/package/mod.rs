@@ -108,6 +108,9 @@ pub fn package(spec: &BundleSpec<'_>, rungs: &[RungInput]) -> Result<Bundle> {
     let seconds = spec.packaging.segment_seconds;
     let mut media_files = Vec::new();
     let mut tracks = Vec::new();
+    // The video's delay in the fragmented files (its first decode time
+    // brought to zero); the audio gets the same, to stay in step.
+    let mut video_delay_us = 0;
     for rung in rungs {
         let staged = Staged::new(dir, &format!("{}.mp4", rung.name));
         let copied = remux::copy_stream(
@@ -115,10 +118,14 @@ pub fn package(spec: &BundleSpec<'_>, rungs: &[RungInput]) -> Result<Bundle> {
             media::Type::Video,
             staged.file.temp_path(),
             seconds,
+            0,
         )?
         .ok_or_else(|| Error::NoVideo {
             path: rung.file.clone(),
         })?;
+        if tracks.is_empty() {
+            video_delay_us = copied.delay_us;
+        }
         tracks.push(Track {
             name: rung.name.clone(),
             codecs: copied.codecs,
@@ -137,6 +144,7 @@ pub fn package(spec: &BundleSpec<'_>, rungs: &[RungInput]) -> Result<Bundle> {
             media::Type::Audio,
             staged.file.temp_path(),
             seconds,
+            video_delay_us,
         )? {
             audio_track = Some(Track {
                 name,

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use ffmpeg_next::{codec, format, media, Dictionary, Packet};
+use ffmpeg_next::{codec, format, media, Dictionary, Packet, Rational, Rescale};
 
 use super::codec_string;
 use super::track::TrackKind;
@@ -18,6 +18,12 @@ use crate::media::plain_file::{self, OpenError};
 pub struct Copied {
     pub codecs: String,
     pub kind: TrackKind,
+    /// How much later than in the source the stream's times are in the
+    /// file: a fragmented MP4 has no edit list, so a stream whose first
+    /// decode time is negative (B-frames' delay, AAC's priming) starts
+    /// that much later. The audio is delayed by the video's, to stay in
+    /// step.
+    pub delay_us: i64,
 }
 
 fn open_error(path: &Path, e: OpenError) -> Error {
@@ -55,13 +61,15 @@ fn codec_string(id: codec::Id, extradata: &[u8]) -> Option<String> {
 }
 
 /// Copies the first `kind` stream of `source` into `dest` as fragmented
-/// MP4 with fragments of about `segment_seconds` (video: at keyframes).
-/// `None` (and no file) when the source has no such stream.
+/// MP4 with fragments of about `segment_seconds` (video: at keyframes),
+/// its times moved `delay_us` microseconds later. `None` (and no file) when the source has
+/// no such stream.
 pub fn copy_stream(
     source: &Path,
     kind: media::Type,
     dest: &Path,
     segment_seconds: u32,
+    delay_us: i64,
 ) -> Result<Option<Copied>> {
     let write_err = |e: ffmpeg_next::Error| Error::Write {
         path: dest.to_path_buf(),
@@ -123,7 +131,7 @@ pub fn copy_stream(
     if kind == media::Type::Video {
         options.set("movflags", "+cmaf+frag_keyframe+global_sidx");
     } else {
-        options.set("movflags", "+cmaf+global_sidx");
+        options.set("movflags", "+cmaf+global_sidx+frag_discont");
         let micros = u64::from(segment_seconds) * 1_000_000;
         options.set("frag_duration", &micros.to_string());
     }
@@ -133,9 +141,17 @@ pub fn copy_stream(
         .map(|s| s.time_base())
         .unwrap_or(in_time_base);
     let mut packets = 0u64;
+    let micros = Rational::new(1, 1_000_000);
+    let shift = delay_us.rescale(micros, in_time_base);
+    let mut first_dts = None;
     for (stream, mut packet) in input.packets() {
         if stream.index() != index {
             continue;
+        }
+        first_dts.get_or_insert(packet.dts().or(packet.pts()).unwrap_or(0) + shift);
+        if shift != 0 {
+            packet.set_pts(packet.pts().map(|t| t + shift));
+            packet.set_dts(packet.dts().map(|t| t + shift));
         }
         packet.set_stream(0);
         packet.set_position(-1);
@@ -150,9 +166,11 @@ pub fn copy_stream(
         });
     }
     output.write_trailer().map_err(write_err)?;
+    let lead = (-first_dts.unwrap_or(0)).max(0);
     Ok(Some(Copied {
         codecs,
         kind: track_kind,
+        delay_us: lead.rescale(in_time_base, micros),
     }))
 }
 
