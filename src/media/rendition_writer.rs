@@ -478,3 +478,43 @@ fn open_video(
         keyframes: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_keyframes_fall_on_the_first_frame_at_or_after_each_boundary() {
+        // 30000/1001 fps in a 1/30000 time base: frames every 1001 ticks.
+        let tb = Rational::new(1, 30_000);
+        let mut keys = SegmentKeyframes {
+            seconds: 4,
+            next: 0,
+        };
+        let chosen: Vec<i64> = (0..400)
+            .map(|n| n * 1001)
+            .filter(|&pts| keys.starts_segment(pts, tb))
+            .collect();
+        // 4 s = 120000 ticks: frame 120 is at 120120, the first at or after.
+        assert_eq!(chosen, [0, 120 * 1001, 240 * 1001, 360 * 1001]);
+        // A gap (dropped frames, VFR) longer than a segment: one keyframe.
+        let mut keys = SegmentKeyframes {
+            seconds: 2,
+            next: 0,
+        };
+        let tb = Rational::new(1, 1000);
+        let chosen: Vec<i64> = [0, 500, 1999, 2000, 2500, 9000, 9100, 10_000]
+            .into_iter()
+            .filter(|&pts| keys.starts_segment(pts, tb))
+            .collect();
+        assert_eq!(chosen, [0, 2000, 9000, 10_000]);
+        // Negative timestamps (before the start) round down, not to zero.
+        let mut keys = SegmentKeyframes {
+            seconds: 1,
+            next: -5,
+        };
+        assert!(keys.starts_segment(-1500, tb));
+        assert!(!keys.starts_segment(-1200, tb));
+        assert!(keys.starts_segment(-1000, tb));
+    }
+}
