@@ -111,9 +111,15 @@ fn rational_from(q: Rational) -> Option<Rational> {
 
 /// Encoder options: speed and, in constant-quality mode, the CRF (a
 /// bitrate is set on the encoder context instead), with its ceiling when
-/// capped. Streaming rungs (`segmented`) get keyframes only where they are
-/// forced: no scene-cut keyframes, closed GOPs, forced frames made IDR.
-fn video_options(spec: &RenditionSpec, threads: usize, segmented: bool) -> Dictionary<'static> {
+/// capped. Streaming rungs (`segment_gop`: their GOP length) get keyframes
+/// only where they are forced: no scene-cut keyframes, closed GOPs, forced
+/// frames made IDR.
+fn video_options(
+    spec: &RenditionSpec,
+    threads: usize,
+    segment_gop: Option<u64>,
+) -> Dictionary<'static> {
+    let segmented = segment_gop.is_some();
     let mut opts = Dictionary::new();
     opts.set("threads", &threads.to_string());
     let crf = spec.quality.crf().map(|crf| crf.to_string());
@@ -126,13 +132,13 @@ fn video_options(spec: &RenditionSpec, threads: usize, segmented: bool) -> Dicti
         opts.set("maxrate", &(u64::from(maxrate_kbps) * 1000).to_string());
         opts.set("bufsize", &(u64::from(bufsize_kbps) * 1000).to_string());
     }
-    if segmented {
-        // Far longer than a segment: the forced keyframes come first.
-        opts.set("g", "100000");
+    if let Some(gop) = segment_gop {
+        opts.set("g", &gop.to_string());
         opts.set("forced-idr", "1");
         match spec.video {
             VideoCodec::H264 => opts.set("x264-params", "scenecut=0:open-gop=0"),
-            VideoCodec::Av1 => opts.set("svtav1-params", "scd=0"),
+            // Closed GOPs (IDR key frames), no scene-change keyframes.
+            VideoCodec::Av1 => opts.set("svtav1-params", "irefresh-type=2:scd=0"),
             VideoCodec::Hevc | VideoCodec::Vp9 => {}
         }
     }
@@ -205,7 +211,7 @@ impl RenditionWriter {
             timing,
             global_header,
             threads,
-            segment_seconds.is_some(),
+            segment_seconds,
         )?;
         video.keyframes = segment_seconds.map(|seconds| SegmentKeyframes { seconds, next: 0 });
         let audio = match audio {
@@ -399,6 +405,21 @@ fn find_encoder(name: &str) -> Result<ffmpeg_next::Codec> {
     })
 }
 
+/// The GOP length of a streaming rung, in frames. x264 and x265 take the
+/// forced keyframes, so their GOP is longer than any segment. SVT-AV1 in
+/// FFmpeg 5.1 ignores forced keyframes: its GOP is the segment's length in
+/// frames, which puts its keyframes on the segment boundaries for a
+/// constant, whole frame rate (25, 30, 50, 60 fps; not 29.97).
+fn segment_gop(spec: &RenditionSpec, seconds: u32, cap: Option<u32>, timing: &SourceTiming) -> u64 {
+    let fps = cap
+        .map(f64::from)
+        .or_else(|| rational_from(timing.frame_rate).map(f64::from));
+    match (spec.video, fps) {
+        (VideoCodec::Av1, Some(fps)) => ((f64::from(seconds) * fps).round() as u64).max(1),
+        _ => 100_000,
+    }
+}
+
 fn open_video(
     output: &mut format::context::Output,
     spec: &RenditionSpec,
@@ -406,7 +427,7 @@ fn open_video(
     timing: &SourceTiming,
     global_header: bool,
     threads: usize,
-    segmented: bool,
+    segment_seconds: Option<u32>,
 ) -> Result<VideoLane> {
     let codec = find_encoder(spec.video.encoder_name())?;
     let mut enc = codec::context::Context::new_with_codec(codec)
@@ -431,8 +452,9 @@ fn open_video(
     if global_header {
         enc.set_flags(codec::Flags::GLOBAL_HEADER);
     }
+    let segment_gop = segment_seconds.map(|seconds| segment_gop(spec, seconds, cap, timing));
     let enc = enc
-        .open_with(video_options(spec, threads, segmented))
+        .open_with(video_options(spec, threads, segment_gop))
         .map_err(Error::ffmpeg(format!(
             "opening the {} encoder",
             codec.name()

@@ -23,16 +23,12 @@ struct Packet {
 }
 
 fn packets(path: &Path) -> Vec<Packet> {
-    stream_packets(path, "v:0")
-}
-
-fn stream_packets(path: &Path, stream: &str) -> Vec<Packet> {
     let out = Command::new("ffprobe")
         .args([
             "-v",
             "error",
             "-select_streams",
-            stream,
+            "v:0",
             "-show_entries",
             "packet=pts_time,pos,flags",
             "-of",
@@ -52,6 +48,44 @@ fn stream_packets(path: &Path, stream: &str) -> Vec<Packet> {
             Some(Packet { pts, pos, key })
         })
         .collect()
+}
+
+/// When the first sample of a fragmented MP4 is shown, in seconds: its
+/// fragment's decode time (`tfdt`) plus its composition offset (`trun`).
+fn presentation_start(path: &Path) -> f64 {
+    let data = std::fs::read(path).expect("rung");
+    let find = |name: &[u8], from: usize| {
+        data[from..]
+            .windows(4)
+            .position(|w| w == name)
+            .map(|p| p + from)
+            .unwrap_or_else(|| panic!("no {} box", String::from_utf8_lossy(name)))
+    };
+    let be32 = |at: usize| u32::from_be_bytes(data[at..at + 4].try_into().expect("4 bytes"));
+    let mdhd = find(b"mdhd", 0);
+    assert_eq!(data[mdhd + 4], 0, "version 0 mdhd");
+    let timescale = f64::from(be32(mdhd + 16));
+    let moof = find(b"moof", 0);
+    let tfdt = find(b"tfdt", moof);
+    let decode = if data[tfdt + 4] == 1 {
+        u64::from_be_bytes(data[tfdt + 8..tfdt + 16].try_into().expect("8 bytes")) as f64
+    } else {
+        f64::from(be32(tfdt + 8))
+    };
+    let trun = find(b"trun", moof);
+    let flags = be32(trun + 4) & 0x00ff_ffff;
+    let mut at = trun + 12;
+    for (flag, width) in [(0x01, 4), (0x04, 4), (0x100, 4), (0x200, 4), (0x400, 4)] {
+        if flags & flag != 0 {
+            at += width;
+        }
+    }
+    let offset = if flags & 0x800 != 0 {
+        f64::from(be32(at) as i32)
+    } else {
+        0.0
+    };
+    (decode + offset) / timescale
 }
 
 /// A media playlist's segments: (seconds, byte length, byte offset).
@@ -226,19 +260,15 @@ fn stream_bundle_is_aligned_parsable_and_capped() {
     }
 
     // The audio file starts with the video, as in the source: a fragmented
-    // MP4 has no edit list, so the rungs start later by their B-frame delay
-    // (2 frames) and the audio is moved by as much; its first packet is
-    // AAC's priming, 1024 samples (21 ms at 48 kHz) before.
-    let first = |path: &Path, stream: &str| {
-        stream_packets(path, stream)
-            .iter()
-            .map(|p| p.pts)
-            .fold(f64::INFINITY, f64::min)
-    };
-    let video_start = first(&dir.join("720p.mp4"), "v:0");
-    let audio_start = first(&dir.join("audio.mp4"), "a:0");
+    // MP4 has no edit list, so every track is moved by the rungs' B-frame
+    // delay (2 frames); the audio's first packet is AAC's priming, 1024
+    // samples (21 ms at 48 kHz) before the video's first frame. Read as
+    // players read it (decode time + composition offset; ffprobe shifts
+    // tracks with negative offsets by its own amount).
+    let video_start = presentation_start(&dir.join("720p.mp4"));
+    let audio_start = presentation_start(&dir.join("audio.mp4"));
     assert!(
-        (video_start - audio_start).abs() <= 0.03,
+        (video_start - audio_start - 1024.0 / 48_000.0).abs() <= 0.01,
         "video starts at {video_start} s, audio at {audio_start} s"
     );
 

@@ -108,9 +108,16 @@ pub fn package(spec: &BundleSpec<'_>, rungs: &[RungInput]) -> Result<Bundle> {
     let seconds = spec.packaging.segment_seconds;
     let mut media_files = Vec::new();
     let mut tracks = Vec::new();
-    // The video's delay in the fragmented files (its first decode time
-    // brought to zero); the audio gets the same, to stay in step.
-    let mut video_delay_us = 0;
+    // Every track is moved by the same amount, the largest lead of any
+    // rung (its B-frames' delay) or of the audio (AAC's priming), so all
+    // keep the source's timing relative to each other and stay positive.
+    let mut delay_us = 0;
+    for rung in rungs {
+        delay_us = delay_us.max(remux::lead_us(&rung.file, media::Type::Video)?);
+    }
+    if let Some(first) = rungs.first() {
+        delay_us = delay_us.max(remux::lead_us(&first.file, media::Type::Audio)?);
+    }
     for rung in rungs {
         let staged = Staged::new(dir, &format!("{}.mp4", rung.name));
         let copied = remux::copy_stream(
@@ -118,14 +125,11 @@ pub fn package(spec: &BundleSpec<'_>, rungs: &[RungInput]) -> Result<Bundle> {
             media::Type::Video,
             staged.file.temp_path(),
             seconds,
-            0,
+            delay_us,
         )?
         .ok_or_else(|| Error::NoVideo {
             path: rung.file.clone(),
         })?;
-        if tracks.is_empty() {
-            video_delay_us = copied.delay_us;
-        }
         tracks.push(Track {
             name: rung.name.clone(),
             codecs: copied.codecs,
@@ -144,7 +148,7 @@ pub fn package(spec: &BundleSpec<'_>, rungs: &[RungInput]) -> Result<Bundle> {
             media::Type::Audio,
             staged.file.temp_path(),
             seconds,
-            video_delay_us,
+            delay_us,
         )? {
             audio_track = Some(Track {
                 name,

@@ -18,12 +18,6 @@ use crate::media::plain_file::{self, OpenError};
 pub struct Copied {
     pub codecs: String,
     pub kind: TrackKind,
-    /// How much later than in the source the stream's times are in the
-    /// file: a fragmented MP4 has no edit list, so a stream whose first
-    /// decode time is negative (B-frames' delay, AAC's priming) starts
-    /// that much later. The audio is delayed by the video's, to stay in
-    /// step.
-    pub delay_us: i64,
 }
 
 fn open_error(path: &Path, e: OpenError) -> Error {
@@ -58,6 +52,28 @@ fn codec_string(id: codec::Id, extradata: &[u8]) -> Option<String> {
         codec::Id::AAC => Some(codec_string::AAC_LC.to_owned()),
         _ => None,
     }
+}
+
+/// How far before zero the first `kind` packet of `source` is decoded, in
+/// microseconds (B-frames' delay, AAC's priming): a fragmented MP4 has no
+/// edit list, so its times must be moved that much later to stay positive.
+pub fn lead_us(source: &Path, kind: media::Type) -> Result<i64> {
+    let mut input = plain_file::open(source).map_err(|e| open_error(source, e))?;
+    let Some((index, time_base)) = input
+        .streams()
+        .best(kind)
+        .map(|s| (s.index(), s.time_base()))
+    else {
+        return Ok(0);
+    };
+    let first = input
+        .packets()
+        .find(|(s, _)| s.index() == index)
+        .and_then(|(_, p)| p.dts().or(p.pts()))
+        .unwrap_or(0);
+    Ok((-first)
+        .max(0)
+        .rescale(time_base, Rational::new(1, 1_000_000)))
 }
 
 /// Copies the first `kind` stream of `source` into `dest` as fragmented
@@ -128,8 +144,10 @@ pub fn copy_stream(
         stream.set_time_base(in_time_base);
     }
     let mut options = Dictionary::new();
+    // frag_discont: fragments keep the packets' own decode times (else
+    // FFmpeg starts every file at zero), so the shift below holds.
     if kind == media::Type::Video {
-        options.set("movflags", "+cmaf+frag_keyframe+global_sidx");
+        options.set("movflags", "+cmaf+frag_keyframe+global_sidx+frag_discont");
     } else {
         options.set("movflags", "+cmaf+global_sidx+frag_discont");
         let micros = u64::from(segment_seconds) * 1_000_000;
@@ -143,12 +161,10 @@ pub fn copy_stream(
     let mut packets = 0u64;
     let micros = Rational::new(1, 1_000_000);
     let shift = delay_us.rescale(micros, in_time_base);
-    let mut first_dts = None;
     for (stream, mut packet) in input.packets() {
         if stream.index() != index {
             continue;
         }
-        first_dts.get_or_insert(packet.dts().or(packet.pts()).unwrap_or(0) + shift);
         if shift != 0 {
             packet.set_pts(packet.pts().map(|t| t + shift));
             packet.set_dts(packet.dts().map(|t| t + shift));
@@ -166,11 +182,9 @@ pub fn copy_stream(
         });
     }
     output.write_trailer().map_err(write_err)?;
-    let lead = (-first_dts.unwrap_or(0)).max(0);
     Ok(Some(Copied {
         codecs,
         kind: track_kind,
-        delay_us: lead.rescale(in_time_base, micros),
     }))
 }
 
