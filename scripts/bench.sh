@@ -96,3 +96,5 @@ sh scripts/bench_store.sh
 
 # 1,000 short clips through the real window under Xvfb against `process`.
 sh scripts/bench-window.sh "$BIN"
+# The stream preset against web (issue 15).
+sh scripts/bench-stream.sh "$BIN" "$SRC10" "$WORK/stream" "$ROUNDS"

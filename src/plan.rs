@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use crate::media::geometry::{even_size, scale_to_short_side, Size};
 use crate::output::sanitize_name;
-use crate::presets::{HdrRule, MetadataRule, Preset, RenditionSpec, SizeSpec, TrackRules};
+use crate::presets::{
+    HdrRule, MetadataRule, Packaging, Preset, RenditionSpec, SizeSpec, TrackRules,
+};
 
 /// A rendition to make.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +24,10 @@ pub struct PlannedRendition {
     pub tracks: TrackRules,
     /// Its preset's rule for an HDR source.
     pub hdr: HdrRule,
+    /// Its preset's packaging, and the preset's place in the job's list
+    /// (the renditions of one packaged preset make one bundle).
+    pub packaging: Packaging,
+    pub preset_index: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -46,7 +52,7 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
     let mut labels = HashSet::new();
     let mut files = HashSet::new();
     let source_short = display.short_side();
-    for preset in presets {
+    for (preset_index, preset) in presets.iter().enumerate() {
         let preset_name = sanitize_name(&preset.name);
         let smallest = preset
             .renditions
@@ -91,6 +97,8 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
                 metadata: preset.metadata,
                 tracks: preset.tracks.clone(),
                 hdr: preset.hdr,
+                packaging: preset.packaging,
+                preset_index,
             });
         }
     }

@@ -91,8 +91,19 @@ pub fn run(args: PresetsArgs) -> anyhow::Result<ExitCode> {
                 )
             })
             .unwrap_or_default();
+        let package = l
+            .preset
+            .filter(|p| p.packaging.is_packaged())
+            .map(|p| {
+                format!(
+                    " [package: {}, {} s segments]",
+                    p.packaging.package.key(),
+                    p.packaging.segment_seconds
+                )
+            })
+            .unwrap_or_default();
         let tag = if l.source == "user" { " (user)" } else { "" };
-        println!("{:<10} {description}{metadata}{tag}", l.name);
+        println!("{:<10} {description}{metadata}{package}{tag}", l.name);
         for problem in &l.problems {
             let path = l.path.map(|p| p.display().to_string()).unwrap_or_default();
             println!("{:<10}   invalid: {path}: {problem}", "");

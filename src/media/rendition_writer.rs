@@ -89,6 +89,38 @@ struct VideoLane {
     /// With a frame-rate cap, every frame lasts this long (encoder time
     /// base) and the filter's timestamps are rescaled to the encoder's.
     capped_duration: Option<i64>,
+    /// Streaming rungs: keyframes fall on segment boundaries only.
+    keyframes: Option<SegmentKeyframes>,
+}
+
+/// Where a streaming rung's keyframes go: on the first frame at or after
+/// each multiple of `seconds` of the source's timestamps. Decided by the
+/// pictures' own timestamps (which the cascade keeps), with integer
+/// arithmetic, so every rung of a bundle puts them on the same frames.
+struct SegmentKeyframes {
+    seconds: u32,
+    /// The index of the next segment to start; a frame at or past its
+    /// start becomes a keyframe.
+    next: i64,
+}
+
+impl SegmentKeyframes {
+    /// Whether the picture at `pts` (in `time_base`) starts a segment.
+    fn starts_segment(&mut self, pts: i64, time_base: Rational) -> bool {
+        let num = i128::from(time_base.numerator());
+        let den = i128::from(time_base.denominator()) * i128::from(self.seconds);
+        if den <= 0 || num <= 0 {
+            return false;
+        }
+        let index = i128::from(pts) * num;
+        let index = index.div_euclid(den) as i64;
+        if index >= self.next {
+            self.next = index + 1;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 pub struct RenditionWriter {
@@ -114,18 +146,43 @@ fn rational_from(q: Rational) -> Option<Rational> {
 }
 
 /// Encoder options: speed and, in constant-quality mode, the CRF (a
-/// bitrate is set on the encoder context instead).
+/// bitrate is set on the encoder context instead), with its ceiling when
+/// capped. Streaming rungs (`segment_gop`: their GOP length) get keyframes
+/// only where they are forced: no scene-cut keyframes, closed GOPs, forced
+/// frames made IDR. A rendition that stays HDR (`hdr`) carries its HDR10
+/// signalling and the source's mastering metadata.
 fn video_options(
     spec: &RenditionSpec,
     threads: usize,
+    segment_gop: Option<u64>,
     hdr: Option<&HdrMetadata>,
 ) -> Dictionary<'static> {
+    // Encoder-private parameter lists, joined with ':' at the end.
+    let mut x265 = vec!["log-level=error".to_owned()];
+    let mut svtav1: Vec<String> = Vec::new();
     let mut opts = Dictionary::new();
     opts.set("threads", &threads.to_string());
-    let crf = match spec.quality {
-        Quality::Crf(crf) => Some(crf.to_string()),
-        Quality::BitrateKbps(_) => None,
-    };
+    let crf = spec.quality.crf().map(|crf| crf.to_string());
+    if let Quality::CappedCrf {
+        maxrate_kbps,
+        bufsize_kbps,
+        ..
+    } = spec.quality
+    {
+        opts.set("maxrate", &(u64::from(maxrate_kbps) * 1000).to_string());
+        opts.set("bufsize", &(u64::from(bufsize_kbps) * 1000).to_string());
+    }
+    if let Some(gop) = segment_gop {
+        opts.set("g", &gop.to_string());
+        opts.set("forced-idr", "1");
+        match spec.video {
+            VideoCodec::H264 => opts.set("x264-params", "scenecut=0:open-gop=0"),
+            // Closed GOPs (IDR key frames), no scene-change keyframes.
+            VideoCodec::Av1 => svtav1.push("irefresh-type=2:scd=0".to_owned()),
+            VideoCodec::Hevc => x265.push("scenecut=0:open-gop=0".to_owned()),
+            VideoCodec::Vp9 => {}
+        }
+    }
     match spec.video {
         VideoCodec::H264 | VideoCodec::Hevc | VideoCodec::Av1 => {
             opts.set("preset", &spec.speed);
@@ -138,15 +195,19 @@ fn video_options(
     }
     match (spec.video, hdr) {
         // HDR10 signalling and the source's metadata as SEI.
-        (VideoCodec::Hevc, Some(hdr)) => opts.set(
-            "x265-params",
-            &format!("log-level=error:hdr10=1:hdr10-opt=1{}", hdr.x265_params()),
-        ),
-        (VideoCodec::Hevc, None) => opts.set("x265-params", "log-level=error"),
+        (VideoCodec::Hevc, Some(hdr)) => {
+            x265.push(format!("hdr10=1:hdr10-opt=1{}", hdr.x265_params()));
+        }
         (VideoCodec::Av1, Some(hdr)) if hdr.mastering.is_some() || hdr.content_light.is_some() => {
-            opts.set("svtav1-params", &hdr.svtav1_params());
+            svtav1.push(hdr.svtav1_params());
         }
         _ => {}
+    }
+    if spec.video == VideoCodec::Hevc {
+        opts.set("x265-params", &x265.join(":"));
+    }
+    if !svtav1.is_empty() {
+        opts.set("svtav1-params", &svtav1.join(":"));
     }
     if let Some(crf) = &crf {
         opts.set("crf", crf);
@@ -175,6 +236,7 @@ impl RenditionWriter {
         metadata: MetadataRule,
         threads: usize,
         source: WriterSource<'_>,
+        segment_seconds: Option<u32>,
     ) -> Result<RenditionWriter> {
         let WriterSource {
             timing,
@@ -193,7 +255,17 @@ impl RenditionWriter {
             .flags()
             .contains(format::Flags::GLOBAL_HEADER);
 
-        let video = open_video(&mut output, spec, size, timing, global_header, threads, hdr)?;
+        let mut video = open_video(
+            &mut output,
+            spec,
+            size,
+            timing,
+            global_header,
+            threads,
+            hdr,
+            segment_seconds,
+        )?;
+        video.keyframes = segment_seconds.map(|seconds| SegmentKeyframes { seconds, next: 0 });
         let streams = streams
             .iter()
             .map(|(feed, source)| {
@@ -307,6 +379,11 @@ impl RenditionWriter {
                 self.forwarded
                     .push((video_ref(&scaled), duration.unwrap_or(0)));
             }
+            if let (Some(keys), Some(pts)) = (lane.keyframes.as_mut(), scaled.pts()) {
+                if keys.starts_segment(pts, filtered_tb) {
+                    scaled.set_kind(picture::Type::I);
+                }
+            }
             if let Some(duration) = lane.capped_duration {
                 let pts = scaled
                     .pts()
@@ -397,6 +474,21 @@ fn find_encoder(name: &str) -> Result<ffmpeg_next::Codec> {
     })
 }
 
+/// The GOP length of a streaming rung, in frames. x264 and x265 take the
+/// forced keyframes, so their GOP is longer than any segment. SVT-AV1 in
+/// FFmpeg 5.1 ignores forced keyframes: its GOP is the segment's length in
+/// frames, which puts its keyframes on the segment boundaries for a
+/// constant, whole frame rate (25, 30, 50, 60 fps; not 29.97).
+fn segment_gop(spec: &RenditionSpec, seconds: u32, cap: Option<u32>, timing: &SourceTiming) -> u64 {
+    let fps = cap
+        .map(f64::from)
+        .or_else(|| rational_from(timing.frame_rate).map(f64::from));
+    match (spec.video, fps) {
+        (VideoCodec::Av1, Some(fps)) => ((f64::from(seconds) * fps).round() as u64).max(1),
+        _ => 100_000,
+    }
+}
+
 fn open_video(
     output: &mut format::context::Output,
     spec: &RenditionSpec,
@@ -405,6 +497,7 @@ fn open_video(
     global_header: bool,
     threads: usize,
     hdr: Option<&HdrMetadata>,
+    segment_seconds: Option<u32>,
 ) -> Result<VideoLane> {
     // HDR stays 10-bit (H.265 Main 10, VP9 profile 2, AV1 10-bit).
     let (pixel, pixel_name) = match hdr {
@@ -434,8 +527,9 @@ fn open_video(
     if global_header {
         enc.set_flags(codec::Flags::GLOBAL_HEADER);
     }
+    let segment_gop = segment_seconds.map(|seconds| segment_gop(spec, seconds, cap, timing));
     let enc = enc
-        .open_with(video_options(spec, threads, hdr))
+        .open_with(video_options(spec, threads, segment_gop, hdr))
         .map_err(Error::ffmpeg(format!(
             "opening the {} encoder",
             codec.name()
@@ -481,5 +575,46 @@ fn open_video(
         durations: HashMap::new(),
         capped_duration: cap
             .map(|fps| rescale(1, Rational::new(1, fps as i32), timing.video_time_base).max(1)),
+        keyframes: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_keyframes_fall_on_the_first_frame_at_or_after_each_boundary() {
+        // 30000/1001 fps in a 1/30000 time base: frames every 1001 ticks.
+        let tb = Rational::new(1, 30_000);
+        let mut keys = SegmentKeyframes {
+            seconds: 4,
+            next: 0,
+        };
+        let chosen: Vec<i64> = (0..400)
+            .map(|n| n * 1001)
+            .filter(|&pts| keys.starts_segment(pts, tb))
+            .collect();
+        // 4 s = 120000 ticks: frame 120 is at 120120, the first at or after.
+        assert_eq!(chosen, [0, 120 * 1001, 240 * 1001, 360 * 1001]);
+        // A gap (dropped frames, VFR) longer than a segment: one keyframe.
+        let mut keys = SegmentKeyframes {
+            seconds: 2,
+            next: 0,
+        };
+        let tb = Rational::new(1, 1000);
+        let chosen: Vec<i64> = [0, 500, 1999, 2000, 2500, 9000, 9100, 10_000]
+            .into_iter()
+            .filter(|&pts| keys.starts_segment(pts, tb))
+            .collect();
+        assert_eq!(chosen, [0, 2000, 9000, 10_000]);
+        // Negative timestamps (before the start) round down, not to zero.
+        let mut keys = SegmentKeyframes {
+            seconds: 1,
+            next: -5,
+        };
+        assert!(keys.starts_segment(-1500, tb));
+        assert!(!keys.starts_segment(-1200, tb));
+        assert!(keys.starts_segment(-1000, tb));
+    }
 }

@@ -19,6 +19,7 @@ pub(crate) mod for_farm;
 mod gate;
 mod hub;
 mod job;
+mod packaging;
 mod priority;
 mod progress;
 mod runner;

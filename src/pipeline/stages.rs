@@ -12,6 +12,7 @@ use super::event::{
     Storyboard, Thumbnail,
 };
 use super::job::{Job, Prepared};
+use super::packaging;
 use super::progress::ProgressReporter;
 use super::stage_error::StageError;
 use super::stall::{run_watched, StallTimeout};
@@ -202,7 +203,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     let renditions = &prepared.plan.renditions;
     let staged: Vec<StagedFile> = renditions
         .iter()
-        .map(|r| StagedFile::new(dir.join(&r.file_name)))
+        .map(|r| match r.packaging.is_packaged() {
+            true => packaging::transcode_file(dir, r),
+            false => StagedFile::new(dir.join(&r.file_name)),
+        })
         .collect();
     let targets: Vec<RenditionTarget> = renditions
         .iter()
@@ -214,6 +218,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             tracks: r.tracks.clone(),
             hdr: r.hdr,
             temp_path: s.temp_path().to_path_buf(),
+            segment_seconds: r
+                .packaging
+                .is_packaged()
+                .then_some(r.packaging.segment_seconds),
         })
         .collect();
     for r in renditions {
@@ -277,7 +285,25 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             return job.record_source_error(e.into());
         }
     };
+    // Packaged presets' rungs, by preset, in order: each becomes a bundle.
+    let mut bundles: Vec<Vec<packaging::Attempt>> = Vec::new();
     for ((rendition, staged), result) in renditions.iter().zip(staged).zip(results) {
+        if rendition.packaging.is_packaged() {
+            let attempt = packaging::Attempt {
+                rendition,
+                staged,
+                // A bundle's rungs carry no sidecars (its page has none).
+                result: result.map(|_| ()),
+            };
+            match bundles
+                .iter_mut()
+                .find(|b| b[0].rendition.preset_index == rendition.preset_index)
+            {
+                Some(bundle) => bundle.push(attempt),
+                None => bundles.push(vec![attempt]),
+            }
+            continue;
+        }
         let path = staged.target().to_path_buf();
         // Sidecar subtitle files first, so a rendition announced is whole.
         let committed = result.and_then(|made| {
@@ -323,6 +349,9 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     }
     if let Some(made) = storyboard {
         storyboard_done(job, made);
+    }
+    for (i, attempts) in bundles.into_iter().enumerate() {
+        packaging::package_preset(job, attempts, i == 0);
     }
 }
 

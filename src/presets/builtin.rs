@@ -1,8 +1,10 @@
-//! The built-in presets of the design: web, webm, hevc, av1 and thumbnail.
+//! The built-in presets of the design: web, webm, hevc, av1, stream and
+//! thumbnail.
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::model::{
-    AudioSpec, HdrRule, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailSpec,
+    AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
+    ThumbnailSpec, SEGMENT_SECONDS,
 };
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 
@@ -38,6 +40,43 @@ impl Family {
     }
 }
 
+/// The `stream` ladder's caps: short side, maxrate and bufsize (kb/s).
+/// CRF 23 as in `web`, under a ceiling near the usual ladders' (Apple's
+/// HLS authoring guide: 1080p about 5 Mb/s, 720p 3, 480p 1.5, 360p 0.8);
+/// the buffer holds two seconds at the ceiling, half a segment, so a
+/// segment's rate can exceed the ceiling only briefly.
+pub const STREAM_LADDER: [(u32, u32, u32); 4] = [
+    (1080, 5000, 10_000),
+    (720, 3000, 6000),
+    (480, 1500, 3000),
+    (360, 800, 1600),
+];
+
+/// The `stream` preset's rungs: H.264 at CRF 23 capped per rung, each with
+/// the job's one AAC encode (the packager moves it to its own rendition).
+fn stream_ladder() -> Vec<RenditionSpec> {
+    STREAM_LADDER
+        .iter()
+        .map(|&(short_side, maxrate_kbps, bufsize_kbps)| RenditionSpec {
+            name: format!("{short_side}p"),
+            container: Container::Mp4,
+            video: VideoCodec::H264,
+            size: SizeSpec::ShortSide(short_side),
+            quality: Quality::CappedCrf {
+                crf: 23,
+                maxrate_kbps,
+                bufsize_kbps,
+            },
+            speed: "veryfast".to_owned(),
+            max_fps: None,
+            audio: AudioSpec::Encode {
+                codec: AudioCodec::Aac,
+                bitrate_kbps: 128,
+            },
+        })
+        .collect()
+}
+
 /// The built-in presets. Their metadata rule is privacy-minded: the web
 /// ladders (web, webm, av1) and the thumbnail keep the date, camera and
 /// title but never the location, since what they make is published; the
@@ -47,8 +86,8 @@ impl Family {
 /// Tracks: the web ladders carry the first audio track in stereo (what a
 /// browser plays) and the text subtitles; the archive keeps every audio
 /// track with its channels (5.1 stays 5.1) and the subtitles.
-/// to archive a phone's clips with, keeps everything. Every built-in has the
-/// `auto` HDR rule: an HDR source's hevc, av1 and webm renditions stay HDR
+///
+/// Every built-in has the `auto` HDR rule: an HDR source's hevc, av1 and webm renditions stay HDR
 /// (10-bit, its tags and mastering metadata), web's H.264 ones and every
 /// thumbnail are tone-mapped to SDR.
 pub fn builtin_presets() -> Vec<Preset> {
@@ -65,6 +104,7 @@ pub fn builtin_presets() -> Vec<Preset> {
             subtitles: SubtitleRule::Keep,
         },
         hdr: HdrRule::Auto,
+        packaging: Packaging::default(),
     };
     let archive = |p: Preset| Preset {
         metadata: MetadataRule::Keep,
@@ -124,6 +164,17 @@ pub fn builtin_presets() -> Vec<Preset> {
             }
             .ladder(&[1080, 720]),
         ),
+        Preset {
+            packaging: Packaging {
+                package: Package::Cmaf,
+                segment_seconds: SEGMENT_SECONDS,
+            },
+            ..preset(
+                "stream",
+                "HLS + DASH: 1080p, 720p, 480p, 360p H.264 (capped CRF) and one AAC rendition, 4 s CMAF segments, a player page",
+                stream_ladder(),
+            )
+        },
         preset("thumbnail", "Only the first-frame thumbnail", Vec::new()),
     ]
 }
@@ -152,7 +203,7 @@ mod tests {
 
     #[test]
     fn web_presets_hide_the_location_and_the_archive_keeps_it() {
-        for name in ["web", "webm", "av1", "thumbnail"] {
+        for name in ["web", "webm", "av1", "stream", "thumbnail"] {
             let rule = find_preset(name).map(|p| p.metadata);
             assert_eq!(rule, Some(MetadataRule::NoLocation), "{name}");
         }
@@ -176,6 +227,28 @@ mod tests {
     #[test]
     fn builtins_keep_hdr_where_the_codec_can() {
         assert!(builtin_presets().iter().all(|p| p.hdr == HdrRule::Auto));
+    }
+
+    #[test]
+    fn stream_is_a_capped_h264_ladder_packaged_as_cmaf() {
+        let stream = find_preset("stream").expect("stream preset");
+        assert_eq!(stream.packaging.package, Package::Cmaf);
+        assert_eq!(stream.packaging.segment_seconds, 4);
+        let names: Vec<_> = stream.renditions.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["1080p", "720p", "480p", "360p"]);
+        for r in &stream.renditions {
+            assert_eq!(r.video, VideoCodec::H264);
+            let Quality::CappedCrf {
+                maxrate_kbps,
+                bufsize_kbps,
+                ..
+            } = r.quality
+            else {
+                panic!("{} is not capped", r.name);
+            };
+            assert_eq!(bufsize_kbps, 2 * maxrate_kbps);
+        }
+        assert!(find_preset("web").is_some_and(|p| !p.packaging.is_packaged()));
     }
 
     #[test]

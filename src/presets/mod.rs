@@ -24,8 +24,8 @@ pub use builtin::{builtin_presets, find_preset, is_builtin, DEFAULT_PRESET};
 pub use codecs::{AudioCodec, Container, VideoCodec};
 pub use error::PresetError;
 pub use model::{
-    AudioSpec, HdrRule, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
-    ThumbnailSpec, THUMBNAIL_WIDTH,
+    AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
+    ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
 };
 pub use store::{all_presets, export, read_preset, PresetStore, UserPreset, CONFIG_DIR_ENV};
 pub use storyboard::{PosterChoice, StoryboardSpec, TileSpacing, SPRITE_GRID, TILE_WIDTH};

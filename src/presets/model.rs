@@ -35,6 +35,24 @@ pub enum Quality {
     Crf(u32),
     /// Average bitrate, in kilobits per second.
     BitrateKbps(u32),
+    /// Constant quality under a ceiling: the encoder's VBV holds the rate
+    /// at most `maxrate_kbps` over any `bufsize_kbps` window, so a stream
+    /// rung never outgrows the bandwidth its manifest announces.
+    CappedCrf {
+        crf: u32,
+        maxrate_kbps: u32,
+        bufsize_kbps: u32,
+    },
+}
+
+impl Quality {
+    /// The constant-quality value, when the encoder is in that mode.
+    pub fn crf(self) -> Option<u32> {
+        match self {
+            Quality::Crf(n) | Quality::CappedCrf { crf: n, .. } => Some(n),
+            Quality::BitrateKbps(_) => None,
+        }
+    }
 }
 
 /// The audio of a rendition.
@@ -159,6 +177,9 @@ impl RenditionSpec {
         let quality = match self.quality {
             Quality::Crf(n) => format!("CRF {n}"),
             Quality::BitrateKbps(n) => format!("{n} kb/s"),
+            Quality::CappedCrf {
+                crf, maxrate_kbps, ..
+            } => format!("CRF {crf} max {maxrate_kbps} kb/s"),
         };
         let fps = self
             .max_fps
@@ -287,6 +308,97 @@ impl HdrRule {
     }
 }
 
+/// How a preset's renditions are published: as separate files, or as one
+/// adaptive-streaming bundle of fragmented MP4 rungs with manifests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Package {
+    /// One file per rendition, as always.
+    #[default]
+    Files,
+    /// An HLS master playlist over the rungs.
+    Hls,
+    /// A DASH manifest over the rungs.
+    Dash,
+    /// Both manifests over the same segments.
+    Cmaf,
+}
+
+impl Package {
+    pub const ALL: [Package; 4] = [Package::Files, Package::Hls, Package::Dash, Package::Cmaf];
+
+    /// The word preset files use.
+    pub fn key(self) -> &'static str {
+        match self {
+            Package::Files => "files",
+            Package::Hls => "hls",
+            Package::Dash => "dash",
+            Package::Cmaf => "cmaf",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Package> {
+        Package::ALL.into_iter().find(|p| p.key() == key)
+    }
+
+    /// The packaging, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Package::Files => "separate files",
+            Package::Hls => "HLS",
+            Package::Dash => "DASH",
+            Package::Cmaf => "HLS + DASH (CMAF)",
+        }
+    }
+
+    pub fn writes_hls(self) -> bool {
+        matches!(self, Package::Hls | Package::Cmaf)
+    }
+
+    pub fn writes_dash(self) -> bool {
+        matches!(self, Package::Dash | Package::Cmaf)
+    }
+}
+
+/// Default segment length of packaged presets, in seconds.
+pub const SEGMENT_SECONDS: u32 = 4;
+
+fn default_segment_seconds() -> u32 {
+    SEGMENT_SECONDS
+}
+
+/// A preset's packaging: the package and its segment length. Presets
+/// without it (all those written before it existed) are plain files, and
+/// the default is not written, so their JSON stays what it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Packaging {
+    pub package: Package,
+    /// Every rung gets a keyframe on the first frame at or after each
+    /// multiple of this many seconds, and segments split there.
+    #[serde(default = "default_segment_seconds")]
+    pub segment_seconds: u32,
+}
+
+impl Default for Packaging {
+    fn default() -> Packaging {
+        Packaging {
+            package: Package::Files,
+            segment_seconds: SEGMENT_SECONDS,
+        }
+    }
+}
+
+impl Packaging {
+    pub fn is_default(&self) -> bool {
+        *self == Packaging::default()
+    }
+
+    /// Whether the renditions become a streaming bundle.
+    pub fn is_packaged(&self) -> bool {
+        self.package != Package::Files
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Preset {
     pub name: String,
@@ -307,6 +419,9 @@ pub struct Preset {
     /// is the default, like `metadata`.
     #[serde(default, skip_serializing_if = "HdrRule::is_default")]
     pub hdr: HdrRule,
+    /// Separate files or a streaming bundle (issue 15).
+    #[serde(default, skip_serializing_if = "Packaging::is_default")]
+    pub packaging: Packaging,
 }
 
 #[cfg(test)]
@@ -347,6 +462,7 @@ mod tests {
         let preset: Preset = serde_json::from_str(json).expect("old preset loads");
         assert_eq!(preset.metadata, MetadataRule::NoLocation);
         assert_eq!(serde_json::to_string(&preset).ok().as_deref(), Some(json));
+        assert_eq!(preset.packaging, Packaging::default());
         let keep = Preset {
             metadata: MetadataRule::Keep,
             ..preset
@@ -354,5 +470,21 @@ mod tests {
         let text = serde_json::to_string(&keep).expect("serializes");
         assert!(text.contains(r#""metadata":"keep""#), "{text}");
         assert_eq!(serde_json::from_str::<Preset>(&text).ok(), Some(keep));
+    }
+
+    #[test]
+    fn packaging_is_written_only_when_not_plain_files() {
+        let json = r#"{"name":"p","description":"","thumbnail":{"format":"jpeg","width":640},"renditions":[],"packaging":{"package":"cmaf"}}"#;
+        let preset: Preset = serde_json::from_str(json).expect("packaged preset loads");
+        assert_eq!(preset.packaging.package, Package::Cmaf);
+        assert_eq!(preset.packaging.segment_seconds, SEGMENT_SECONDS);
+        assert!(preset.packaging.is_packaged());
+        let text = serde_json::to_string(&preset).expect("serializes");
+        assert!(text.contains(r#""package":"cmaf""#), "{text}");
+        for p in Package::ALL {
+            assert_eq!(Package::from_key(p.key()), Some(p));
+        }
+        assert!(Package::Cmaf.writes_hls() && Package::Cmaf.writes_dash());
+        assert!(!Package::Hls.writes_dash() && !Package::Dash.writes_hls());
     }
 }

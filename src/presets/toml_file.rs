@@ -10,6 +10,8 @@
 //! loudness_lufs = -16    # optional EBU R128 target
 //! subtitles = "keep"     # "none", "keep_and_sidecar" (.vtt files beside)
 //! hdr = "auto"          # keep, tonemap: what an HDR source's renditions are
+//! package = "files"      # or "hls", "dash", "cmaf" (both): a streaming bundle
+//! segment_seconds = 4    # packaged presets: segment length, 1 to 20
 //!
 //! [thumbnail]
 //! format = "jpeg"        # or "png", "webp"
@@ -24,6 +26,8 @@
 //! video_codec = "vp9"    # h264, hevc, vp9, av1
 //! size = 720             # short side in pixels, or "source"
 //! crf = 32               # or bitrate_kbps = 2500
+//! maxrate_kbps = 3000    # optional with crf (not vp9): a ceiling...
+//! bufsize_kbps = 6000    # ...over this buffer (default twice maxrate)
 //! speed = "5"
 //! max_fps = 30           # optional
 //! audio_codec = "opus"   # aac, opus, none, copy
@@ -34,8 +38,8 @@ use serde::{Deserialize, Serialize};
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::model::{
-    AudioSpec, HdrRule, MetadataRule, Preset, Quality, RenditionSpec, SizeSpec, ThumbnailFormat,
-    ThumbnailSpec, THUMBNAIL_WIDTH,
+    AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
+    ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
 };
 use super::storyboard::{PosterChoice, StoryboardSpec, TileSpacing};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
@@ -61,7 +65,12 @@ struct PresetFile {
     loudness_lufs: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     subtitles: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     hdr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    package: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    segment_seconds: Option<u32>,
     #[serde(default)]
     thumbnail: ThumbnailFile,
     #[serde(default)]
@@ -162,6 +171,10 @@ struct RenditionFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     bitrate_kbps: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    maxrate_kbps: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bufsize_kbps: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     speed: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     max_fps: Option<u32>,
@@ -185,6 +198,14 @@ pub fn to_toml(preset: &Preset) -> String {
         loudness_lufs: preset.tracks.loudness_lufs,
         subtitles: Some(preset.tracks.subtitles.key().to_owned()),
         hdr: Some(preset.hdr.key().to_owned()),
+        package: preset
+            .packaging
+            .is_packaged()
+            .then(|| preset.packaging.package.key().to_owned()),
+        segment_seconds: preset
+            .packaging
+            .is_packaged()
+            .then_some(preset.packaging.segment_seconds),
         thumbnail: ThumbnailFile {
             format: Some(preset.thumbnail.format.key().to_owned()),
             width: Some(preset.thumbnail.width),
@@ -199,9 +220,14 @@ pub fn to_toml(preset: &Preset) -> String {
 }
 
 fn rendition_file(r: &RenditionSpec) -> RenditionFile {
-    let (crf, bitrate_kbps) = match r.quality {
-        Quality::Crf(n) => (Some(n), None),
-        Quality::BitrateKbps(n) => (None, Some(n)),
+    let (crf, bitrate_kbps, maxrate_kbps, bufsize_kbps) = match r.quality {
+        Quality::Crf(n) => (Some(n), None, None, None),
+        Quality::BitrateKbps(n) => (None, Some(n), None, None),
+        Quality::CappedCrf {
+            crf,
+            maxrate_kbps,
+            bufsize_kbps,
+        } => (Some(crf), None, Some(maxrate_kbps), Some(bufsize_kbps)),
     };
     let (audio_codec, audio_bitrate_kbps) = match r.audio {
         AudioSpec::None => ("none".to_owned(), None),
@@ -221,6 +247,8 @@ fn rendition_file(r: &RenditionSpec) -> RenditionFile {
         },
         crf,
         bitrate_kbps,
+        maxrate_kbps,
+        bufsize_kbps,
         speed: Some(r.speed.clone()),
         max_fps: r.max_fps,
         audio_codec,
@@ -315,6 +343,20 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
             found
         }
     };
+    let package = match file.package.as_deref() {
+        None => Some(Package::Files),
+        Some(key) => {
+            let found = Package::from_key(key);
+            if found.is_none() {
+                problems.push(Problem::new(
+                    None,
+                    "package",
+                    format!("unknown package {key:?}; use files, hls, dash or cmaf"),
+                ));
+            }
+            found
+        }
+    };
     let renditions: Vec<Option<RenditionSpec>> = file
         .renditions
         .into_iter()
@@ -353,6 +395,10 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
         metadata: metadata?,
         tracks: tracks?,
         hdr: hdr?,
+        packaging: Packaging {
+            package: package?,
+            segment_seconds: file.segment_seconds.unwrap_or(SEGMENT_SECONDS),
+        },
     })
 }
 
@@ -482,6 +528,25 @@ fn rendition_from_file(
         (Some(crf), None) => Quality::Crf(crf),
         (None, Some(kbps)) => Quality::BitrateKbps(kbps),
         (None, None) => Quality::Crf(video.default_crf()),
+    };
+    let quality = match (quality, r.maxrate_kbps, r.bufsize_kbps) {
+        (Quality::Crf(crf), Some(maxrate_kbps), bufsize) => Quality::CappedCrf {
+            crf,
+            maxrate_kbps,
+            bufsize_kbps: bufsize.unwrap_or(maxrate_kbps.saturating_mul(2)),
+        },
+        (quality, None, None) => quality,
+        (_, None, Some(_)) => {
+            problem("bufsize_kbps", "bufsize_kbps needs maxrate_kbps".to_owned());
+            return None;
+        }
+        (_, Some(_), _) => {
+            problem(
+                "maxrate_kbps",
+                "maxrate_kbps caps a crf; with bitrate_kbps leave it out".to_owned(),
+            );
+            return None;
+        }
     };
     Some(RenditionSpec {
         name: r.name,
@@ -751,6 +816,31 @@ audio_codec = "opus"
         assert_eq!(problems[0].field, "hdr");
         assert_eq!(problems[0].line, Some(3));
         assert!(problems[0].message.contains("dolby"));
+    }
+
+    #[test]
+    fn package_segment_and_caps_parse_and_are_checked() {
+        let text = "name = \"s\"\npackage = \"hls\"\nsegment_seconds = 6\n\n[[renditions]]\nname = \"720p\"\ncontainer = \"mp4\"\nvideo_codec = \"h264\"\nsize = 720\ncrf = 23\nmaxrate_kbps = 3000\naudio_codec = \"aac\"\n";
+        let preset = parse(text).expect("valid");
+        assert_eq!(preset.packaging.package, Package::Hls);
+        assert_eq!(preset.packaging.segment_seconds, 6);
+        assert_eq!(
+            preset.renditions[0].quality,
+            Quality::CappedCrf {
+                crf: 23,
+                maxrate_kbps: 3000,
+                bufsize_kbps: 6000
+            }
+        );
+        assert_eq!(parse(&to_toml(&preset)), Ok(preset));
+        let bad = text.replace("\"hls\"", "\"smooth\"");
+        let problems = parse(&bad).expect_err("unknown package");
+        assert_eq!(problems[0].field, "package");
+        assert_eq!(problems[0].line, Some(2));
+        let long = text.replace("= 6", "= 60");
+        let problems = parse(&long).expect_err("segment too long");
+        assert_eq!(problems[0].field, "segment_seconds");
+        assert_eq!(problems[0].line, Some(3));
     }
 
     #[test]

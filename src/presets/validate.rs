@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::ops::RangeInclusive;
 
+use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::model::{AudioSpec, HdrRule, Preset, Quality, RenditionSpec, SizeSpec};
 use super::tracks::{language_problem, AudioTracks, LOUDNESS_LUFS};
 use crate::limits::MAX_DIMENSION;
@@ -98,6 +99,7 @@ pub fn validate(preset: &Preset) -> Vec<Problem> {
         preset.thumbnail.poster,
         &mut problems,
     );
+    packaging_problems(preset, &mut problems);
     let mut names = HashSet::new();
     for (i, r) in preset.renditions.iter().enumerate() {
         if !names.insert(r.name.as_str()) {
@@ -161,6 +163,81 @@ fn track_problems(preset: &Preset, problems: &mut Vec<Problem>) {
     }
 }
 
+/// Segment lengths a packaged preset may ask for, in seconds.
+pub const SEGMENT_SECONDS_RANGE: RangeInclusive<u32> = 1..=20;
+
+/// A packaged preset's rungs must all be fragmented-MP4-able video (MP4
+/// container; VP9 has no HLS codec string players agree on) and at most
+/// one audio encode (shared by the rungs).
+fn packaging_problems(preset: &Preset, problems: &mut Vec<Problem>) {
+    let packaging = preset.packaging;
+    if !packaging.is_packaged() {
+        return;
+    }
+    let seconds = packaging.segment_seconds;
+    if !SEGMENT_SECONDS_RANGE.contains(&seconds) {
+        problems.push(Problem::new(
+            None,
+            "segment_seconds",
+            format!(
+                "is {seconds}; it must be {} seconds",
+                range_text(&SEGMENT_SECONDS_RANGE)
+            ),
+        ));
+    }
+    for (i, r) in preset.renditions.iter().enumerate() {
+        if r.container != Container::Mp4 {
+            problems.push(Problem::new(
+                Some(i),
+                "container",
+                format!(
+                    "a {} package needs mp4 renditions (fragmented MP4 segments)",
+                    packaging.package.key()
+                ),
+            ));
+        }
+        if r.video == VideoCodec::Vp9 {
+            problems.push(Problem::new(
+                Some(i),
+                "video_codec",
+                "streaming packages take h264, hevc or av1 rungs".to_owned(),
+            ));
+        }
+        if r.name == "audio" {
+            problems.push(Problem::new(
+                Some(i),
+                "name",
+                "\"audio\" names the package's audio rendition; call the rung something else"
+                    .to_owned(),
+            ));
+        }
+    }
+    let mut audio = preset.renditions.iter().filter_map(|r| match r.audio {
+        AudioSpec::Encode {
+            codec,
+            bitrate_kbps,
+        } => Some((codec, bitrate_kbps)),
+        _ => None,
+    });
+    let first = audio.next();
+    if audio.any(|a| Some(a) != first)
+        || preset.renditions.iter().any(|r| r.audio == AudioSpec::Copy)
+    {
+        problems.push(Problem::new(
+            None,
+            "audio_codec",
+            "a streaming package has one audio rendition: give every rung the same encoded audio, or none".to_owned(),
+        ));
+    }
+    if first.is_some_and(|(codec, _)| codec != AudioCodec::Aac) {
+        problems.push(Problem::new(
+            None,
+            "audio_codec",
+            "a streaming package's audio must be aac (what every HLS player decodes)".to_owned(),
+        ));
+    }
+}
+
 fn range_text(range: &RangeInclusive<u32>) -> String {
     format!("between {} and {}", range.start(), range.end())
 }
@@ -203,6 +280,48 @@ fn rendition_problems(i: usize, r: &RenditionSpec, problems: &mut Vec<Problem>) 
                         r.video.label(),
                         range_text(&range)
                     ),
+                );
+            }
+        }
+        Quality::CappedCrf {
+            crf,
+            maxrate_kbps,
+            bufsize_kbps,
+        } => {
+            let range = r.video.crf_range();
+            if !range.contains(&crf) {
+                push(
+                    "crf",
+                    format!(
+                        "is {crf}; {} takes a CRF {}",
+                        r.video.label(),
+                        range_text(&range)
+                    ),
+                );
+            }
+            if !VIDEO_KBPS.contains(&maxrate_kbps) {
+                push(
+                    "maxrate_kbps",
+                    format!(
+                        "is {maxrate_kbps}; it must be {} kb/s",
+                        range_text(&VIDEO_KBPS)
+                    ),
+                );
+            }
+            if !(maxrate_kbps / 4..=maxrate_kbps.saturating_mul(8)).contains(&bufsize_kbps)
+                || bufsize_kbps == 0
+            {
+                push(
+                    "bufsize_kbps",
+                    format!(
+                        "is {bufsize_kbps}; it must be between a quarter and 8 times maxrate_kbps"
+                    ),
+                );
+            }
+            if r.video == VideoCodec::Vp9 {
+                push(
+                    "maxrate_kbps",
+                    "VP9 takes crf or bitrate_kbps, not a capped CRF".to_owned(),
                 );
             }
         }
@@ -387,5 +506,29 @@ mod tests {
                 "audio_bitrate_kbps"
             ]
         );
+    }
+
+    #[test]
+    fn packaged_presets_need_mp4_rungs_one_aac_audio_and_a_sane_segment() {
+        let mut stream = find_preset("stream").expect("stream");
+        assert!(validate(&stream).is_empty(), "{:?}", validate(&stream));
+        stream.packaging.segment_seconds = 0;
+        stream.renditions[1].container = crate::presets::Container::Webm;
+        stream.renditions[2].audio = AudioSpec::Encode {
+            codec: AudioCodec::Aac,
+            bitrate_kbps: 96,
+        };
+        if let Quality::CappedCrf { bufsize_kbps, .. } = &mut stream.renditions[3].quality {
+            *bufsize_kbps = 0;
+        }
+        let found = fields(&stream);
+        for field in [
+            "segment_seconds",
+            "container",
+            "audio_codec",
+            "bufsize_kbps",
+        ] {
+            assert!(found.iter().any(|f| f == field), "{field} in {found:?}");
+        }
     }
 }

@@ -136,6 +136,7 @@ impl PresetEditor {
                 metadata: MetadataRule::default(),
                 tracks: Default::default(),
                 hdr: HdrRule::default(),
+                packaging: Default::default(),
             },
             saved_as: None,
         });

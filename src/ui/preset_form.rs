@@ -6,7 +6,7 @@
 use eframe::egui;
 use vidprism::media::missing_encoders;
 use vidprism::presets::{
-    AudioSpec, AudioTracks, Channels, Container, HdrRule, MetadataRule, Preset, Quality,
+    AudioSpec, AudioTracks, Channels, Container, HdrRule, MetadataRule, Package, Preset, Quality,
     RenditionSpec, SizeSpec, SubtitleRule, ThumbnailFormat, TrackRules, UserPreset, VideoCodec,
     LOUDNESS_LUFS,
 };
@@ -48,6 +48,37 @@ pub fn preset_window_ui(editor: &mut PresetEditor, ctx: &egui::Context, commands
     for action in actions {
         commands.send(action);
     }
+}
+
+/// The preset's packaging: separate files or a streaming bundle, and the
+/// segment length of a bundle.
+fn package_row_ui(ui: &mut egui::Ui, preset: &mut Preset) {
+    let label = ui.label("Package");
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt("package")
+            .selected_text(preset.packaging.package.label())
+            .show_ui(ui, |ui| {
+                for package in Package::ALL {
+                    ui.selectable_value(&mut preset.packaging.package, package, package.label());
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text(
+                "A streaming bundle: fragmented MP4 rungs with keyframes aligned, \
+                 one audio rendition, manifests and a player page",
+            );
+        if preset.packaging.is_packaged() {
+            let label = ui.label("Segments");
+            ui.add(
+                egui::DragValue::new(&mut preset.packaging.segment_seconds)
+                    .range(0..=60)
+                    .suffix(" s"),
+            )
+            .labelled_by(label.id);
+        }
+    });
+    ui.end_row();
 }
 
 fn list_ui(
@@ -192,6 +223,7 @@ fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Pres
                      can stay HDR, H.264 and thumbnails are tone-mapped to SDR",
                 );
             ui.end_row();
+            package_row_ui(ui, preset);
         });
     let mut remove = None;
     for (i, rendition) in preset.renditions.iter_mut().enumerate() {
@@ -289,8 +321,11 @@ fn rendition_ui(
                 // The new encoder's own speed and quality scale.
                 r.video = codec;
                 r.speed = codec.default_speed().to_owned();
-                if let Quality::Crf(_) = r.quality {
-                    r.quality = Quality::Crf(codec.default_crf());
+                match &mut r.quality {
+                    Quality::Crf(n) | Quality::CappedCrf { crf: n, .. } => {
+                        *n = codec.default_crf();
+                    }
+                    Quality::BitrateKbps(_) => {}
                 }
             }
         }
@@ -319,7 +354,7 @@ fn rendition_ui(
             });
     });
     ui.horizontal(|ui| {
-        let is_crf = matches!(r.quality, Quality::Crf(_));
+        let is_crf = r.quality.crf().is_some();
         let crf = ui.selectable_label(is_crf, "CRF");
         if crf.clicked() && !is_crf {
             r.quality = Quality::Crf(r.video.default_crf());
@@ -335,7 +370,47 @@ fn rendition_ui(
             Quality::BitrateKbps(n) => ui
                 .add(egui::DragValue::new(n).range(0..=200_000).suffix(" kb/s"))
                 .labelled_by(bitrate.id),
+            Quality::CappedCrf {
+                crf: n,
+                maxrate_kbps,
+                bufsize_kbps,
+            } => {
+                ui.add(egui::DragValue::new(n).range(0..=99))
+                    .labelled_by(crf.id);
+                let label = ui.label("max");
+                ui.add(
+                    egui::DragValue::new(maxrate_kbps)
+                        .range(0..=200_000)
+                        .suffix(" kb/s"),
+                )
+                .labelled_by(label.id);
+                let label = ui.label("buffer");
+                ui.add(
+                    egui::DragValue::new(bufsize_kbps)
+                        .range(0..=1_600_000)
+                        .suffix(" kb"),
+                )
+                .labelled_by(label.id)
+            }
         };
+        if let Some(crf) = r.quality.crf() {
+            let mut capped = matches!(r.quality, Quality::CappedCrf { .. });
+            if ui
+                .checkbox(&mut capped, "Capped")
+                .on_hover_text("A bitrate ceiling under the CRF (streaming rungs)")
+                .changed()
+            {
+                r.quality = if capped {
+                    Quality::CappedCrf {
+                        crf,
+                        maxrate_kbps: 3000,
+                        bufsize_kbps: 6000,
+                    }
+                } else {
+                    Quality::Crf(crf)
+                };
+            }
+        }
         let mut capped = r.max_fps.is_some();
         let cap_box = ui.checkbox(&mut capped, "Max fps");
         if cap_box.changed() {

@@ -26,5 +26,6 @@ mod process_outputs;
 mod store_journal;
 mod store_resume;
 mod storyboard;
+mod stream;
 mod subtitles;
 mod watch;

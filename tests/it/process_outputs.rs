@@ -426,5 +426,5 @@ fn presets_command_lists_the_builtins() {
         .iter()
         .map(|p| p["name"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(names, ["web", "webm", "hevc", "av1", "thumbnail"]);
+    assert_eq!(names, ["web", "webm", "hevc", "av1", "stream", "thumbnail"]);
 }

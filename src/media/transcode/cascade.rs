@@ -88,6 +88,7 @@ mod tests {
                     tracks: Default::default(),
                     hdr: crate::presets::HdrRule::Auto,
                     temp_path: PathBuf::from(format!("{i}.mp4")),
+                    segment_seconds: None,
                 }
             })
             .collect()

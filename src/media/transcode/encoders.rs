@@ -233,6 +233,7 @@ fn encode_rendition(
         target.metadata,
         threads,
         source,
+        target.segment_seconds,
     )?;
     writer.forwarding = !children.is_empty();
     // Hands the pictures scaled for this rendition on to the smaller ones

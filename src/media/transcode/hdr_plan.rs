@@ -136,6 +136,7 @@ mod tests {
                 metadata: MetadataRule::Keep,
                 tracks: Default::default(),
                 hdr: rule,
+                segment_seconds: None,
                 temp_path: PathBuf::from("x"),
             })
             .collect()

@@ -58,6 +58,9 @@ pub struct RenditionTarget {
     /// Where the file is written while it is incomplete; its sidecar
     /// subtitle files are staged in the same folder.
     pub temp_path: PathBuf,
+    /// For a streaming package: keyframes only on the first frame at or
+    /// after every multiple of this many seconds of the source's timestamps.
+    pub segment_seconds: Option<u32>,
 }
 
 /// What a finished rendition brings besides its file.

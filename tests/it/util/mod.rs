@@ -9,6 +9,7 @@ use serde_json::Value;
 pub mod nats;
 pub mod nats_server;
 pub mod raw_nats;
+pub mod static_server;
 
 /// Runs `ffmpeg -v error -y ARGS` and panics with its stderr if it fails.
 pub fn ffmpeg(args: &[&str]) {

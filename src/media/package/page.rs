@@ -1,0 +1,139 @@
+//! The bundle's player page, `index.html`: static, no network. Over
+//! http(s) it plays the HLS master (natively, or with the vendored hls.js
+//! written beside it); opened from disk, where a page may not fetch, it
+//! plays each rung's one fMP4 file with `<video src>` and the audio
+//! rendition in a synced `<audio>`. A quality menu (Auto and each rung),
+//! the storyboard above the progress bar on hover, the poster (else the
+//! thumbnail). The bundle's facts are embedded as JSON; the rest is the
+//! template beside this file.
+
+use serde::Serialize;
+
+use super::track::{Track, TrackKind};
+
+const TEMPLATE: &str = include_str!("index.html");
+const SLOT: &str = "/*BUNDLE*/";
+
+/// The page's file name.
+pub const PAGE: &str = "index.html";
+/// hls.js (Apache-2.0; version and licence in `assets/vendor/hls.js/`).
+pub const HLS_JS: &[u8] = include_bytes!("../../../assets/vendor/hls.js/hls.min.js");
+pub const HLS_JS_FILE: &str = "hls.min.js";
+/// What the other stages may write beside the bundle.
+pub const POSTER: &str = "poster.jpg";
+pub const STORYBOARD: &str = "storyboard.vtt";
+
+#[derive(Serialize)]
+struct PageRung<'a> {
+    name: &'a str,
+    file: String,
+    width: u32,
+    height: u32,
+    bandwidth: u64,
+}
+
+#[derive(Serialize)]
+struct PageConfig<'a> {
+    title: &'a str,
+    duration: f64,
+    rungs: Vec<PageRung<'a>>,
+    audio: Option<String>,
+    hls: Option<&'a str>,
+    dash: Option<&'a str>,
+    poster: &'a str,
+    thumbnail: &'a str,
+    storyboard: &'a str,
+}
+
+/// What the page is told besides the tracks.
+pub struct PageFacts<'a> {
+    pub title: &'a str,
+    /// The job's thumbnail file name (poster when there is no `poster.jpg`).
+    pub thumbnail: &'a str,
+    pub hls: Option<&'a str>,
+    pub dash: Option<&'a str>,
+}
+
+/// The page's HTML for these rungs (largest first) and audio.
+pub fn page(rungs: &[Track], audio: Option<&Track>, facts: &PageFacts<'_>) -> String {
+    let mut ordered: Vec<&Track> = rungs.iter().collect();
+    ordered.sort_by_key(|t| std::cmp::Reverse(height(t)));
+    let config = PageConfig {
+        title: facts.title,
+        duration: rungs
+            .iter()
+            .map(|t| t.layout.duration_s())
+            .fold(0.0, f64::max),
+        rungs: ordered
+            .into_iter()
+            .map(|t| {
+                let (width, height) = match t.kind {
+                    TrackKind::Video { width, height, .. } => (width, height),
+                    TrackKind::Audio { .. } => (0, 0),
+                };
+                PageRung {
+                    name: &t.name,
+                    file: t.media_file(),
+                    width,
+                    height,
+                    bandwidth: t.peak_bps(),
+                }
+            })
+            .collect(),
+        audio: audio.map(Track::media_file),
+        hls: facts.hls,
+        dash: facts.dash,
+        poster: POSTER,
+        thumbnail: facts.thumbnail,
+        storyboard: STORYBOARD,
+    };
+    // Plain strings and numbers: serializing cannot fail. "</" is escaped
+    // so no name can close the script element.
+    let json = serde_json::to_string(&config)
+        .unwrap_or_else(|_| "{}".to_owned())
+        .replace("</", "<\\/");
+    TEMPLATE.replacen(SLOT, &json, 1)
+}
+
+fn height(t: &Track) -> u32 {
+    match t.kind {
+        TrackKind::Video { height, .. } => height,
+        TrackKind::Audio { .. } => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::package::track::tests::{track, video};
+
+    #[test]
+    fn the_page_embeds_the_rungs_largest_first_and_cannot_be_broken_out_of() {
+        let rungs = [
+            track("360p", video(640, 360), &[(4000, 1000)]),
+            track("1080p", video(1920, 1080), &[(4000, 9000)]),
+        ];
+        let html = page(
+            &rungs,
+            None,
+            &PageFacts {
+                title: "a</script><b>",
+                thumbnail: "thumbnail.jpg",
+                hls: Some("master.m3u8"),
+                dash: None,
+            },
+        );
+        assert!(!html.contains(SLOT));
+        let start = html.find("type=\"application/json\">").expect("config") + 24;
+        let end = start + html[start..].find("</script>").expect("end");
+        let config: serde_json::Value =
+            serde_json::from_str(&html[start..end]).expect("config is JSON");
+        assert_eq!(config["title"], "a</script><b>");
+        assert_eq!(config["rungs"][0]["file"], "1080p.mp4");
+        assert_eq!(config["rungs"][1]["height"], 360);
+        assert_eq!(config["hls"], "master.m3u8");
+        assert_eq!(config["audio"], serde_json::Value::Null);
+        assert!(html.contains("<script src=\"hls.min.js\"></script>"));
+        assert!(HLS_JS.len() > 100_000);
+    }
+}

@@ -1,0 +1,146 @@
+//! The transcode stage's last step for packaged presets: the rungs of each
+//! one become a streaming bundle (`media::package`), and each rung's
+//! `rendition_done` names its fragmented MP4 in the bundle (the event's
+//! JSON is unchanged). A bundle is all or nothing: when packaging fails,
+//! every rung of it fails with the reason.
+
+use std::path::PathBuf;
+
+use super::event::{EventKind, Output, RenditionFailed};
+use super::job::Job;
+use super::stage_error::StageError;
+use crate::error::Result;
+use crate::media::{self, BundleSpec, RungInput};
+use crate::output::{sanitize_name, StagedFile};
+use crate::plan::PlannedRendition;
+
+/// Where a packaged rendition's transcode writes: a temporary file of its
+/// own, never moved into place (the bundle's file is made from it).
+pub fn transcode_file(dir: &std::path::Path, rendition: &PlannedRendition) -> StagedFile {
+    StagedFile::new(dir.join(format!("{}.transcode", rendition.file_name)))
+}
+
+/// One rung the transcode attempted, with its result.
+pub struct Attempt<'a> {
+    pub rendition: &'a PlannedRendition,
+    pub staged: StagedFile,
+    pub result: Result<()>,
+}
+
+/// The rung's name in the bundle: its unique file name without `.mp4`.
+fn rung_name(rendition: &PlannedRendition) -> String {
+    rendition
+        .file_name
+        .strip_suffix(".mp4")
+        .unwrap_or(&rendition.file_name)
+        .to_owned()
+}
+
+/// Packages the renditions of one preset (`attempts`, in the preset's
+/// order); `first` says whether this is the job's first bundle (the others
+/// get their preset's name before their manifests' names).
+pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
+    let Some(dir) = job.dir() else {
+        return;
+    };
+    let Some(head) = attempts.first().map(|a| a.rendition) else {
+        return;
+    };
+    let preset_name = job
+        .request()
+        .presets
+        .get(head.preset_index)
+        .map(|p| sanitize_name(&p.name))
+        .unwrap_or_default();
+    let prefix = if first {
+        String::new()
+    } else {
+        format!("{preset_name}-")
+    };
+    let thumbnail = format!(
+        "thumbnail.{}",
+        job.request()
+            .presets
+            .first()
+            .map(|p| p.thumbnail.format.extension())
+            .unwrap_or("jpg")
+    );
+    let title = job
+        .request()
+        .input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut done = Vec::new();
+    // Kept until the bundle is made: dropping one removes its file.
+    let mut sources = Vec::new();
+    for attempt in attempts {
+        match attempt.result {
+            Ok(()) => {
+                done.push(attempt.rendition);
+                sources.push(attempt.staged);
+            }
+            Err(crate::Error::Cancelled) => {}
+            Err(e) => {
+                job.emit(EventKind::RenditionFailed(RenditionFailed {
+                    rendition: attempt.rendition.label.clone(),
+                    error: e.to_string(),
+                }));
+                job.record_error(StageError::rendition(&attempt.rendition.label, e));
+            }
+        }
+    }
+    if done.is_empty() || job.is_cancelled() {
+        return;
+    }
+    let inputs: Vec<RungInput> = done
+        .iter()
+        .zip(&sources)
+        .map(|(r, s)| RungInput {
+            name: rung_name(r),
+            file: s.temp_path().to_path_buf(),
+        })
+        .collect();
+    let spec = BundleSpec {
+        dir,
+        packaging: head.packaging,
+        title: &title,
+        thumbnail: &thumbnail,
+        prefix: &prefix,
+    };
+    match media::package(&spec, &inputs) {
+        Ok(bundle) => {
+            tracing::info!(job = job.id(), files = ?bundle.files, "bundle packaged");
+            for (rendition, rung) in done.iter().zip(bundle.rungs) {
+                job.record_output();
+                emit_done(job, rendition, rung.path, rung.bytes);
+            }
+            for _ in &bundle.files {
+                job.record_output();
+            }
+        }
+        Err(e) => {
+            tracing::warn!(job = job.id(), error = ?e, "packaging failed: {e}");
+            for rendition in &done {
+                job.emit(EventKind::RenditionFailed(RenditionFailed {
+                    rendition: rendition.label.clone(),
+                    error: e.to_string(),
+                }));
+            }
+            if let Some(rendition) = done.first() {
+                job.record_error(StageError::rendition(&rendition.label, e));
+            }
+        }
+    }
+}
+
+fn emit_done(job: &Job, rendition: &PlannedRendition, path: PathBuf, bytes: u64) {
+    job.emit(EventKind::RenditionDone(Output {
+        rendition: rendition.label.clone(),
+        path,
+        width: rendition.size.width,
+        height: rendition.size.height,
+        bytes,
+        skipped_tracks: Vec::new(),
+    }));
+}
