@@ -8,7 +8,7 @@ use anyhow::Context;
 use serde::Serialize;
 use vidprism::media::missing_encoders;
 use vidprism::presets::{
-    builtin_presets, read_preset, Channels, Preset, PresetError, PresetStore, UserPreset,
+    builtin_presets, read_preset, Preset, PresetError, PresetStore, UserPreset,
 };
 
 use super::PresetsArgs;
@@ -72,23 +72,7 @@ pub fn run(args: PresetsArgs) -> anyhow::Result<ExitCode> {
         let description = l.preset.map(|p| p.description.as_str()).unwrap_or("");
         let metadata = l
             .preset
-            .map(|p| {
-                let t = &p.tracks;
-                let loudness = t
-                    .loudness_lufs
-                    .map(|l| format!(", {l} LUFS"))
-                    .unwrap_or_default();
-                let channels = match t.channels {
-                    Channels::Stereo => "stereo",
-                    Channels::Source => "source channels",
-                };
-                format!(
-                    " [metadata: {}; audio: {}, {channels}{loudness}; subtitles: {}]",
-                    p.metadata.key(),
-                    t.audio_tracks,
-                    t.subtitles.key()
-                )
-            })
+            .map(|p| format!(" [metadata: {}; {}]", p.metadata.key(), p.tracks.summary()))
             .unwrap_or_default();
         let tag = if l.source == "user" { " (user)" } else { "" };
         println!("{:<10} {description}{metadata}{tag}", l.name);
@@ -114,11 +98,12 @@ fn check(file: &Path) -> ExitCode {
             let missing = missing_encoders(&preset);
             if missing.is_empty() {
                 println!(
-                    "{}: ok: preset {:?}, {} renditions, metadata {}",
+                    "{}: ok: preset {:?}, {} renditions, metadata {}, {}",
                     file.display(),
                     preset.name,
                     preset.renditions.len(),
-                    preset.metadata.key()
+                    preset.metadata.key(),
+                    preset.tracks.summary()
                 );
                 return ExitCode::SUCCESS;
             }
