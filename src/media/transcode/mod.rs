@@ -6,7 +6,8 @@
 //! [`source`] opens the source (its [`tracks`] too), [`audio_routes`]
 //! plans where each rendition's audio and subtitles come from, [`cascade`] which renditions are scaled
 //! from a larger one's pictures, [`encoders`] starts the encoder threads
-//! and [`fan_out`] is the decode loop feeding them.
+//! and [`fan_out`] is the decode loop feeding them, with [`feeds`] for
+//! audio and subtitles.
 //!
 //! A rendition whose encoder fails drops its channel and the others go on. A
 //! rendition only finalises its file after an explicit end-of-stream message,
@@ -16,6 +17,7 @@ mod audio_routes;
 mod cascade;
 mod encoders;
 mod fan_out;
+mod feeds;
 mod lane;
 mod source;
 mod tracks;
@@ -27,6 +29,7 @@ use self::audio_routes::{plan_tracks, TrackPlan};
 use self::cascade::{blame_parents, cascade_parents};
 use self::encoders::{spawn_encoders, SharedSource};
 use self::fan_out::FanOut;
+use self::feeds::Feeds;
 use self::source::Source;
 use super::geometry::Size;
 use super::metadata::SourceMetadata;
@@ -97,6 +100,7 @@ pub fn transcode(
             on_progress,
         )?;
         // Returns once the source is read; only a whole decode sends `End`.
+        let feeds = Feeds::new(feeds, source.origin_us);
         let decoded = FanOut::new(source, lanes, feeds).run(cancel);
         let results = encoder_threads.join();
         decoded.map(|()| blame_parents(results, &parents, targets))
