@@ -175,7 +175,7 @@ fn open_feed(
                 .and_then(|t| t.decoder.as_ref())
                 .ok_or_else(vanished)?;
             let encoder = SharedSubtitleEncoder::open(codec, decoder)?;
-            let mux = AudioCopySource::from_parameters(encoder.parameters(), encoder.time_base());
+            let mux = AudioCopySource::from_parameters(encoder.parameters()?, encoder.time_base());
             (Feed::Subtitle { stream, encoder }, label(mux, stream))
         }
     })
