@@ -8,7 +8,7 @@ use anyhow::Context;
 use serde::Serialize;
 use vidprism::media::missing_encoders;
 use vidprism::presets::{
-    builtin_presets, read_preset, Channels, Preset, PresetError, PresetStore, UserPreset,
+    builtin_presets, read_preset, Preset, PresetError, PresetStore, UserPreset,
 };
 
 use super::PresetsArgs;
@@ -73,21 +73,11 @@ pub fn run(args: PresetsArgs) -> anyhow::Result<ExitCode> {
         let metadata = l
             .preset
             .map(|p| {
-                let t = &p.tracks;
-                let loudness = t
-                    .loudness_lufs
-                    .map(|l| format!(", {l} LUFS"))
-                    .unwrap_or_default();
-                let channels = match t.channels {
-                    Channels::Stereo => "stereo",
-                    Channels::Source => "source channels",
-                };
                 format!(
-                    " [metadata: {}, hdr: {}; audio: {}, {channels}{loudness}; subtitles: {}]",
+                    " [metadata: {}, hdr: {}; {}]",
                     p.metadata.key(),
                     p.hdr.key(),
-                    t.audio_tracks,
-                    t.subtitles.key()
+                    p.tracks.summary()
                 )
             })
             .unwrap_or_default();
@@ -126,12 +116,13 @@ fn check(file: &Path) -> ExitCode {
             let missing = missing_encoders(&preset);
             if missing.is_empty() {
                 println!(
-                    "{}: ok: preset {:?}, {} renditions, metadata {}, hdr {}",
+                    "{}: ok: preset {:?}, {} renditions, metadata {}, hdr {}, {}",
                     file.display(),
                     preset.name,
                     preset.renditions.len(),
                     preset.metadata.key(),
-                    preset.hdr.key()
+                    preset.hdr.key(),
+                    preset.tracks.summary()
                 );
                 return ExitCode::SUCCESS;
             }

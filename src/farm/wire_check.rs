@@ -494,6 +494,34 @@ mod tests {
     }
 
     #[test]
+    fn skipped_tracks_are_bounded_and_made_printable() {
+        let skipped = |count: usize, codec: &str| {
+            let track = crate::media::SkippedTrack {
+                index: 2,
+                kind: crate::media::TrackKind::Subtitle,
+                codec: codec.into(),
+                reason: "pictures\u{1b}[2J".into(),
+            };
+            News::Event(EventKind::RenditionDone(Output {
+                rendition: "720p".into(),
+                path: "720p.mp4".into(),
+                width: 1280,
+                height: 720,
+                bytes: 1,
+                skipped_tracks: vec![track; count],
+            }))
+        };
+        assert!(refused(&skipped(MAX_SKIPPED_TRACKS + 1, "pgs")).contains("skipped tracks"));
+        assert!(refused(&skipped(1, "a\nb")).contains("plain name"));
+        let Ok(News::Event(EventKind::RenditionDone(output))) =
+            decode::<News>(&encode(&skipped(1, "hdmv_pgs_subtitle")))
+        else {
+            panic!("a skipped track is fine news")
+        };
+        assert_eq!(output.skipped_tracks[0].reason, "pictures\u{FFFD}[2J");
+    }
+
+    #[test]
     fn text_from_the_wire_prints_without_escapes() {
         let news = News::Retrying {
             stage: WorkStage::Transcode,

@@ -182,17 +182,22 @@ impl SharedSubtitleEncoder {
     }
 
     /// The stream parameters of this encoder's packets.
-    pub fn parameters(&self) -> codec::Parameters {
+    pub fn parameters(&self) -> Result<codec::Parameters> {
         let mut parameters = codec::Parameters::new();
         // SAFETY: both pointers are valid; the call copies the context's
         // parameters (extradata included) into the new parameters.
-        unsafe {
+        let copied = unsafe {
             ffmpeg_next::ffi::avcodec_parameters_from_context(
                 parameters.as_mut_ptr(),
                 self.encoder.as_ptr(),
-            );
+            )
+        };
+        if copied < 0 {
+            return Err(Error::ffmpeg("reading the subtitle encoder's parameters")(
+                ffmpeg_next::Error::from(copied),
+            ));
         }
-        parameters
+        Ok(parameters)
     }
 
     /// The time base of this encoder's packets.

@@ -171,6 +171,26 @@ pub struct TrackRules {
     pub subtitles: SubtitleRule,
 }
 
+impl TrackRules {
+    /// The rules in a few words: "audio: all, source channels, -16 LUFS;
+    /// subtitles: keep".
+    pub fn summary(&self) -> String {
+        let channels = match self.channels {
+            Channels::Stereo => "stereo",
+            Channels::Source => "source channels",
+        };
+        let loudness = self
+            .loudness_lufs
+            .map(|l| format!(", {l} LUFS"))
+            .unwrap_or_default();
+        format!(
+            "audio: {}, {channels}{loudness}; subtitles: {}",
+            self.audio_tracks,
+            self.subtitles.key()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +223,24 @@ mod tests {
             assert_eq!(SubtitleRule::from_key(r.key()), Some(r));
         }
         assert_eq!(SubtitleRule::from_key("burn"), None);
+    }
+
+    #[test]
+    fn summary_names_every_rule() {
+        assert_eq!(
+            TrackRules::default().summary(),
+            "audio: first, stereo; subtitles: keep"
+        );
+        let rules = TrackRules {
+            audio_tracks: AudioTracks::Languages(vec!["eng".into(), "fra".into()]),
+            channels: Channels::Source,
+            loudness_lufs: Some(-16.0),
+            subtitles: SubtitleRule::KeepAndSidecar,
+        };
+        assert_eq!(
+            rules.summary(),
+            "audio: eng, fra, source channels, -16 LUFS; subtitles: keep_and_sidecar"
+        );
     }
 
     #[test]

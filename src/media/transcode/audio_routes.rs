@@ -7,6 +7,7 @@
 //! writes some as sidecar `.vtt` files, and reports the tracks it asked for
 //! but cannot carry.
 
+use super::feeds::Feed;
 use super::source::Source;
 use super::tracks::{SourceTracks, TrackTags};
 use super::RenditionTarget;
@@ -17,22 +18,6 @@ use crate::media::subtitles::{
     sidecar_name, skip_reason, SharedSubtitleEncoder, SkippedTrack, SubtitleCodec, TrackKind,
 };
 use crate::presets::{AudioSpec, Container, SubtitleRule, TrackRules};
-
-/// A stream of packets the decode thread makes for renditions.
-pub enum Feed {
-    /// A source audio stream's own packets.
-    Copy { stream: usize },
-    /// The shared encode of a source audio stream.
-    Audio {
-        stream: usize,
-        encoder: SharedAudioEncoder,
-    },
-    /// The shared encode of a source text subtitle stream.
-    Subtitle {
-        stream: usize,
-        encoder: SharedSubtitleEncoder,
-    },
-}
 
 /// What a feed makes, compared to share one between renditions.
 #[derive(Clone, Debug, PartialEq)]
@@ -156,10 +141,11 @@ fn open_feed(
     Ok(match key {
         FeedKey::Copy { stream } => {
             let s = source.input.stream(stream).ok_or_else(vanished)?;
-            (
-                Feed::Copy { stream },
-                label(AudioCopySource::new(&s), stream),
-            )
+            let feed = Feed::Copy {
+                stream,
+                time_base: s.time_base(),
+            };
+            (feed, label(AudioCopySource::new(&s), stream))
         }
         FeedKey::Audio { stream, settings } => {
             let decoder = tracks
@@ -189,7 +175,7 @@ fn open_feed(
                 .and_then(|t| t.decoder.as_ref())
                 .ok_or_else(vanished)?;
             let encoder = SharedSubtitleEncoder::open(codec, decoder)?;
-            let mux = AudioCopySource::from_parameters(encoder.parameters(), encoder.time_base());
+            let mux = AudioCopySource::from_parameters(encoder.parameters()?, encoder.time_base());
             (Feed::Subtitle { stream, encoder }, label(mux, stream))
         }
     })

@@ -1,27 +1,25 @@
-//! The decode loop: reads the source once, decodes its video, audio and
-//! subtitles, and sends every picture (by reference) and every packet of
-//! the feeds (audio and subtitles, see `audio_routes`) down the lanes that
-//! take it. Runs on the calling thread while the encoders run on theirs.
+//! The decode loop: reads the source once, decodes its video, and sends
+//! every picture (by reference) down the lanes that take it; its other
+//! packets go to the audio and subtitle feeds ([`Feeds`]). Runs on the
+//! calling thread while the encoders run on theirs.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ffmpeg_next::{frame, Packet, Rational, Rescale};
 
-use super::audio_routes::Feed;
+use super::feeds::Feeds;
 use super::lane::{Lane, Message};
 use super::source::Source;
 use crate::error::{Error, Result};
 use crate::media::frame_ref::video_ref;
 use crate::media::storyboard::StoryboardTap;
-use crate::media::subtitles::DecodedSubtitle;
 
 pub struct FanOut<'a, 'env> {
     source: Source<'a>,
     /// Takes the storyboard's pictures, when one is made.
     storyboard: Option<StoryboardTap<'env>>,
     lanes: Vec<Lane>,
-    /// The audio and subtitle packet feeds, by index.
-    feeds: Vec<Feed>,
+    feeds: Feeds,
     /// The newest picture, held back until the next one tells its duration.
     pending: Option<frame::Video>,
     last_duration: i64,
@@ -30,7 +28,7 @@ pub struct FanOut<'a, 'env> {
 }
 
 impl<'a, 'env> FanOut<'a, 'env> {
-    pub fn new(source: Source<'a>, lanes: Vec<Lane>, feeds: Vec<Feed>) -> FanOut<'a, 'env> {
+    pub fn new(source: Source<'a>, lanes: Vec<Lane>, feeds: Feeds) -> FanOut<'a, 'env> {
         FanOut {
             source,
             storyboard: None,
@@ -94,28 +92,14 @@ impl<'a, 'env> FanOut<'a, 'env> {
                 let _ = self.source.video.send_packet(&packet);
                 self.receive_video();
             } else if !self.lanes.is_empty() {
-                self.feed_packet(&packet)?;
+                self.feeds
+                    .packet(&packet, &mut self.source.tracks, &mut self.lanes)?;
             }
         }
         let _ = self.source.video.send_eof();
         self.receive_video();
-        for stream in self.decoded_audio_streams() {
-            if let Some(decoder) = self.audio_decoder(stream) {
-                let _ = decoder.send_eof();
-                self.receive_audio(stream)?;
-            }
-        }
-        let mut finished = Vec::new();
-        for (index, feed) in self.feeds.iter_mut().enumerate() {
-            if let Feed::Audio { encoder, .. } = feed {
-                let mut packets = Vec::new();
-                encoder.finish(&mut packets)?;
-                finished.push((index, packets));
-            }
-        }
-        for (index, packets) in finished {
-            self.send_packets(index, packets);
-        }
+        self.feeds
+            .finish(&mut self.source.tracks, &mut self.lanes)?;
         if let Some(last) = self.pending.take() {
             let own = last.packet().duration;
             let duration = if own > 0 {
@@ -205,145 +189,5 @@ impl<'a, 'env> FanOut<'a, 'env> {
         for lane in self.lanes.iter_mut().filter(|l| l.from_decoder) {
             lane.send(|| Message::Video(video_ref(&frame), duration));
         }
-    }
-
-    /// Sends a non-video packet where the feeds want it: copied (shifted
-    /// like the decoded streams) to the renditions that copy its stream,
-    /// decoded for the feeds that encode it.
-    fn feed_packet(&mut self, packet: &Packet) -> Result<()> {
-        let stream = packet.stream();
-        let (mut decode_audio, mut decode_subtitle) = (false, false);
-        let mut copies = Vec::new();
-        for (index, feed) in self.feeds.iter().enumerate() {
-            match feed {
-                Feed::Copy { stream: s } if *s == stream => copies.push(index),
-                Feed::Audio { stream: s, .. } if *s == stream => decode_audio = true,
-                Feed::Subtitle { stream: s, .. } if *s == stream => decode_subtitle = true,
-                _ => {}
-            }
-        }
-        if !copies.is_empty() {
-            let time_base = self
-                .source
-                .input
-                .stream(stream)
-                .map_or(Rational::new(1, 1_000_000), |s| s.time_base());
-            let offset = self
-                .source
-                .origin_us
-                .rescale(Rational::new(1, 1_000_000), time_base);
-            let mut shifted = packet.clone();
-            shifted.set_pts(packet.pts().map(|t| t - offset));
-            shifted.set_dts(packet.dts().map(|t| t - offset));
-            for index in copies {
-                self.send_packets(index, vec![shifted.clone()]);
-            }
-        }
-        if decode_audio {
-            if let Some(decoder) = self.audio_decoder(stream) {
-                if decoder.send_packet(packet).is_ok() {
-                    self.receive_audio(stream)?;
-                }
-            }
-        }
-        if decode_subtitle {
-            self.decode_subtitle(stream, packet)?;
-        }
-        Ok(())
-    }
-
-    /// The source audio streams some feed encodes.
-    fn decoded_audio_streams(&self) -> Vec<usize> {
-        let mut streams = Vec::new();
-        for feed in &self.feeds {
-            if let Feed::Audio { stream, .. } = feed {
-                if !streams.contains(stream) {
-                    streams.push(*stream);
-                }
-            }
-        }
-        streams
-    }
-
-    fn audio_decoder(&mut self, stream: usize) -> Option<&mut ffmpeg_next::decoder::Audio> {
-        self.source
-            .tracks
-            .audio
-            .iter_mut()
-            .find(|t| t.tags.index == stream)
-            .and_then(|t| t.decoder.as_mut())
-    }
-
-    /// Sends packets of the feed `feed` to the renditions that take it.
-    fn send_packets(&mut self, feed: usize, packets: Vec<Packet>) {
-        for packet in packets {
-            for lane in self.lanes.iter_mut().filter(|l| l.feeds.contains(&feed)) {
-                lane.send(|| Message::Packet(feed, packet.clone()));
-            }
-        }
-    }
-
-    /// Decodes the audio of `stream` the decoder has ready and encodes it
-    /// once per feed that encodes that stream.
-    fn receive_audio(&mut self, stream: usize) -> Result<()> {
-        let origin_us = self.source.origin_us;
-        let Some(decoder) = self.audio_decoder(stream) else {
-            return Ok(());
-        };
-        let stream_tb = decoder.packet_time_base();
-        let offset = origin_us.rescale(Rational::new(1, 1_000_000), stream_tb);
-        let mut frame = frame::Audio::empty();
-        let mut decoded = Vec::new();
-        while decoder.receive_frame(&mut frame).is_ok() {
-            let pts = frame.timestamp().map(|t| t - offset);
-            frame.set_pts(pts);
-            decoded.push(std::mem::replace(&mut frame, frame::Audio::empty()));
-        }
-        for frame in decoded {
-            let mut encoded = Vec::new();
-            for (index, feed) in self.feeds.iter_mut().enumerate() {
-                if let Feed::Audio { stream: s, encoder } = feed {
-                    if *s == stream {
-                        let mut packets = Vec::new();
-                        encoder.push(&frame, &mut packets)?;
-                        encoded.push((index, packets));
-                    }
-                }
-            }
-            for (index, packets) in encoded {
-                self.send_packets(index, packets);
-            }
-        }
-        Ok(())
-    }
-
-    /// Decodes one subtitle packet of `stream` and encodes the event once
-    /// per feed that encodes that stream.
-    fn decode_subtitle(&mut self, stream: usize, packet: &Packet) -> Result<()> {
-        let decoder = self
-            .source
-            .tracks
-            .subtitles
-            .iter_mut()
-            .find(|t| t.tags.index == stream)
-            .and_then(|t| t.decoder.as_mut());
-        let Some(mut subtitle) = decoder.and_then(|d| DecodedSubtitle::decode(d, packet)) else {
-            return Ok(());
-        };
-        subtitle.shift(self.source.origin_us);
-        let mut encoded = Vec::new();
-        for (index, feed) in self.feeds.iter_mut().enumerate() {
-            if let Feed::Subtitle { stream: s, encoder } = feed {
-                if *s == stream {
-                    let mut packets = Vec::new();
-                    encoder.push(&subtitle, &mut packets)?;
-                    encoded.push((index, packets));
-                }
-            }
-        }
-        for (index, packets) in encoded {
-            self.send_packets(index, packets);
-        }
-        Ok(())
     }
 }

@@ -8,7 +8,7 @@
 //! source stay HDR and which are tone-mapped (once, by [`tone_lane`]),
 //! [`cascade`] which renditions are scaled from a larger one's pictures,
 //! [`encoders`] starts the encoder threads and [`fan_out`] is the decode
-//! loop feeding them.
+//! loop feeding them, with [`feeds`] for audio and subtitles.
 //!
 //! A rendition whose encoder fails drops its channel and the others go on. A
 //! rendition only finalises its file after an explicit end-of-stream message,
@@ -18,6 +18,7 @@ mod audio_routes;
 mod cascade;
 mod encoders;
 mod fan_out;
+mod feeds;
 mod hdr_plan;
 mod lane;
 mod source;
@@ -31,6 +32,7 @@ use self::audio_routes::{plan_tracks, TrackPlan};
 use self::cascade::{blame_parents, cascade_parents};
 use self::encoders::{spawn_encoders, SharedSource};
 use self::fan_out::FanOut;
+use self::feeds::Feeds;
 use self::hdr_plan::HdrPlan;
 use self::source::Source;
 use super::geometry::Size;
@@ -151,6 +153,7 @@ pub fn transcode_with_storyboard(
             None => (None, None),
         };
         // Returns once the source is read; only a whole decode sends `End`.
+        let feeds = Feeds::new(feeds, source.origin_us);
         let decoded = FanOut::new(source, lanes, feeds)
             .with_storyboard(tap)
             .run(cancel);
