@@ -88,5 +88,8 @@ cargo test --release --quiet --bin vidprism ui::tests_scale::bench_ten_thousand_
 
 sh scripts/bench-watch.sh "$BIN" "$WORK/watch" "$ROUNDS"
 
+# An HDR10 source's web ladder (tone-mapped) against the SDR clip's.
+sh scripts/bench-hdr.sh "$BIN" "$WORK" "$((ROUNDS > 5 ? ROUNDS : 5))"
+
 # The job store's cost: bytes per job and `process --store` against `process`.
 sh scripts/bench_store.sh

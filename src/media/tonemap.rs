@@ -38,8 +38,10 @@ use super::hdr::{Hdr, HdrTransfer};
 use super::hdr_metadata::HdrMetadata;
 use crate::error::{Error, Result};
 
-/// Points per side of the LUT.
-const LUT_SIZE: usize = 33;
+/// Points per side of the 3D LUT.
+const LUT_SIZE: usize = 65;
+/// Points of the 1D LUT of the display encoding.
+const ENCODING_SIZE: usize = 16384;
 /// SDR white, in cd/m²: the light that becomes 1.0 before the curve.
 const SDR_WHITE_NITS: f64 = 100.0;
 /// The peak assumed of a PQ source that does not say its own, and the
@@ -87,6 +89,11 @@ fn hlg_to_scene(signal: f64) -> f64 {
     }
 }
 
+/// BT.1886's display encoding (black at zero): light to SDR signal.
+fn encode(light: f64) -> f64 {
+    light.clamp(0.0, 1.0).powf(1.0 / 2.4)
+}
+
 /// FFmpeg's `mobius` curve (vf_tonemap.c), `peak` > 1.
 fn mobius(x: f64, peak: f64) -> f64 {
     let j = MOBIUS_KNEE;
@@ -127,17 +134,27 @@ impl ToneMap {
     }
 
     /// One BT.2020 HDR signal value (R, G, B in 0..1) to the BT.709 SDR
-    /// signal it is shown as (BT.1886 display encoding, 0..1).
-    pub fn map(&self, rgb: [f64; 3]) -> [f64; 3] {
+    /// signal it is shown as (BT.1886 display encoding, 0..1): the curve
+    /// the filter's two LUTs sample.
+    #[cfg(test)]
+    fn map(&self, rgb: [f64; 3]) -> [f64; 3] {
+        self.map_linear(rgb).map(encode)
+    }
+
+    /// The tone-mapped BT.709 light, not yet clipped or encoded.
+    fn map_linear(&self, rgb: [f64; 3]) -> [f64; 3] {
         let light = self.light(rgb);
         let bt709 =
             BT2020_TO_BT709.map(|row| row[0] * light[0] + row[1] * light[1] + row[2] * light[2]);
         let largest = bt709[0].max(bt709[1]).max(bt709[2]).max(1e-6);
         let scale = mobius(largest, self.peak) / largest;
-        bt709.map(|v| (v * scale).clamp(0.0, 1.0).powf(1.0 / 2.4))
+        bt709.map(|v| v * scale)
     }
 
-    /// The curve as a `.cube` 3D LUT (red varying fastest).
+    /// The curve up to linear BT.709 light as a `.cube` 3D LUT (red
+    /// varying fastest). Linear, not display-encoded: the encoding is
+    /// steepest near black, where interpolating it between the LUT's points
+    /// would be off by many code values.
     fn cube(&self) -> String {
         let n = LUT_SIZE;
         let step = 1.0 / (n - 1) as f64;
@@ -145,11 +162,23 @@ impl ToneMap {
         for b in 0..n {
             for g in 0..n {
                 for r in 0..n {
-                    let [or, og, ob] =
-                        self.map([r as f64 * step, g as f64 * step, b as f64 * step]);
-                    let _ = writeln!(text, "{or:.6} {og:.6} {ob:.6}");
+                    let [or, og, ob] = self
+                        .map_linear([r as f64 * step, g as f64 * step, b as f64 * step])
+                        .map(|v| v.clamp(0.0, 1.0));
+                    let _ = writeln!(text, "{or:.7} {og:.7} {ob:.7}");
                 }
             }
+        }
+        text
+    }
+
+    /// The BT.1886 display encoding as a `.cube` 1D LUT.
+    fn encoding_cube() -> String {
+        let n = ENCODING_SIZE;
+        let mut text = format!("LUT_1D_SIZE {n}\n");
+        for i in 0..n {
+            let v = encode(i as f64 / (n - 1) as f64);
+            let _ = writeln!(text, "{v:.6} {v:.6} {v:.6}");
         }
         text
     }
@@ -157,14 +186,16 @@ impl ToneMap {
     /// The chain from pictures read as `reads` to BT.709 SDR RGB (float),
     /// scaled first to `scale` when given; the caller appends the format
     /// it wants.
-    fn chain(reads: Colour, lut: &Path, scale: Option<(u32, u32)>) -> String {
+    fn chain(reads: Colour, luts: [&Path; 2], scale: Option<(u32, u32)>) -> String {
         let size = scale
             .map(|(w, h)| format!("={w}:{h}:flags=bicubic:"))
             .unwrap_or_else(|| "=".to_owned());
         format!(
-            "scale{size}{},format=gbrpf32le,lut3d=file={}:interp=tetrahedral",
+            "scale{size}{},format=gbrpf32le,lut3d=file={}:interp=tetrahedral,\
+             lut1d=file={}:interp=linear",
             reads.scale_options(None).trim_start_matches(':'),
-            lut.display()
+            luts[0].display(),
+            luts[1].display()
         )
     }
 
@@ -181,7 +212,9 @@ impl ToneMap {
         then: &str,
     ) -> Result<Filter> {
         let lut = LutFile::write(&self.cube())?;
-        let chain = format!("{}{then}", ToneMap::chain(reads, &lut.path, scale));
+        let encoding = LutFile::write(&ToneMap::encoding_cube())?;
+        let luts = [lut.path.as_path(), encoding.path.as_path()];
+        let chain = format!("{}{then}", ToneMap::chain(reads, luts, scale));
         Filter::video(first, time_base, &chain)
     }
 }
@@ -348,14 +381,88 @@ mod tests {
         assert!(skin[0] > skin[1] && skin[1] > skin[2], "{skin:?}");
     }
 
+    /// The LUT's value at `rgb` as lut3d's tetrahedral interpolation
+    /// computes it.
+    fn interpolate(tm: &ToneMap, rgb: [f64; 3]) -> [f64; 3] {
+        let max = (LUT_SIZE - 1) as f64;
+        let at = |i: [usize; 3]| {
+            tm.map_linear(i.map(|v| v as f64 / max))
+                .map(|v| v.clamp(0.0, 1.0))
+        };
+        let scaled = rgb.map(|v| v * max);
+        let lo = scaled.map(|v| (v.floor() as usize).min(LUT_SIZE - 2));
+        let d = [0, 1, 2].map(|k| scaled[k] - lo[k] as f64);
+        // Walk from the low corner along the axes in order of fraction.
+        let mut order = [0usize, 1, 2];
+        order.sort_by(|&a, &b| d[b].total_cmp(&d[a]));
+        let mut corner = lo;
+        let mut value = at(corner);
+        let mut previous = value;
+        let mut out = value;
+        for (step, &axis) in order.iter().enumerate() {
+            corner[axis] += 1;
+            value = at(corner);
+            let weight = d[axis];
+            for c in 0..3 {
+                out[c] += weight * (value[c] - previous[c]);
+            }
+            previous = value;
+            let _ = step;
+        }
+        out.map(encode)
+    }
+
+    #[test]
+    fn the_lut_is_within_a_few_code_values_of_the_curve() {
+        // Colours well inside BT.709's gamut within four 8-bit code values
+        // per channel (measured: 3.5). Beyond its edge, where the curve
+        // clips a channel at zero, 1000 cd/m² colours of BT.2020 alone may
+        // be off by more (luma measured within 14), which only shows as a
+        // softer clip of colours no SDR screen shows anyway.
+        let tm = ToneMap::new(pq(), &HdrMetadata::default());
+        let luma = |v: [f64; 3]| 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+        let (mut worst_in_gamut, mut worst_luma) = (0.0f64, 0.0f64);
+        let mut seed = 12345u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut in_gamut = 0;
+        for _ in 0..20_000 {
+            // Signals up to about 1000 cd/m², saturated or not.
+            let rgb = [next(), next(), next()].map(|v| v * 0.76);
+            let exact = tm.map(rgb);
+            let lut = interpolate(&tm, rgb);
+            worst_luma = worst_luma.max((luma(exact) - luma(lut)).abs() * 219.0);
+            let light = tm.light(rgb);
+            let bt709 = BT2020_TO_BT709
+                .map(|row| row[0] * light[0] + row[1] * light[1] + row[2] * light[2]);
+            let largest = bt709[0].max(bt709[1]).max(bt709[2]);
+            if bt709.iter().all(|&v| v > 0.05 * largest) {
+                in_gamut += 1;
+                for c in 0..3 {
+                    worst_in_gamut = worst_in_gamut.max((exact[c] - lut[c]).abs() * 219.0);
+                }
+            }
+        }
+        assert!(in_gamut > 1000, "{in_gamut}");
+        assert!(
+            worst_in_gamut < 4.0,
+            "in gamut: {worst_in_gamut:.2} code values"
+        );
+        assert!(worst_luma < 15.0, "luma: {worst_luma:.2} code values");
+    }
+
     #[test]
     fn the_lut_lists_every_point_red_first() {
         let tm = ToneMap::new(pq(), &HdrMetadata::default());
         let cube = tm.cube();
         let mut lines = cube.lines();
-        assert_eq!(lines.next(), Some("LUT_3D_SIZE 33"));
-        assert_eq!(cube.lines().count(), 1 + 33 * 33 * 33);
-        assert_eq!(lines.next(), Some("0.000000 0.000000 0.000000"));
+        assert_eq!(lines.next(), Some("LUT_3D_SIZE 65"));
+        assert_eq!(cube.lines().count(), 1 + 65 * 65 * 65);
+        assert_eq!(lines.next(), Some("0.0000000 0.0000000 0.0000000"));
         // The second point is a little red only.
         let second: Vec<f64> = lines
             .next()
@@ -365,24 +472,35 @@ mod tests {
     }
 
     #[test]
-    fn the_chain_reads_the_sources_matrix_and_scales_before_the_lut() {
+    fn the_chain_reads_the_sources_matrix_and_scales_before_the_luts() {
         let reads = Colour {
             primaries: Primaries::BT2020,
             transfer: TransferCharacteristic::SMPTE2084,
             matrix: Space::BT2020NCL,
             full_range: false,
         };
-        let lut = Path::new("/tmp/x.cube");
+        let luts = [Path::new("/tmp/a.cube"), Path::new("/tmp/b.cube")];
         assert_eq!(
-            ToneMap::chain(reads, lut, None),
+            ToneMap::chain(reads, luts, None),
             "scale=in_color_matrix=bt2020:in_range=tv,format=gbrpf32le,\
-             lut3d=file=/tmp/x.cube:interp=tetrahedral"
+             lut3d=file=/tmp/a.cube:interp=tetrahedral,lut1d=file=/tmp/b.cube:interp=linear"
         );
         assert_eq!(
-            ToneMap::chain(reads, lut, Some((640, 360))),
+            ToneMap::chain(reads, luts, Some((640, 360))),
             "scale=640:360:flags=bicubic:in_color_matrix=bt2020:in_range=tv,\
-             format=gbrpf32le,lut3d=file=/tmp/x.cube:interp=tetrahedral"
+             format=gbrpf32le,lut3d=file=/tmp/a.cube:interp=tetrahedral,\
+             lut1d=file=/tmp/b.cube:interp=linear"
         );
+    }
+
+    #[test]
+    fn the_encoding_lut_is_bt1886() {
+        let cube = ToneMap::encoding_cube();
+        let mut lines = cube.lines();
+        assert_eq!(lines.next(), Some("LUT_1D_SIZE 16384"));
+        assert_eq!(lines.next(), Some("0.000000 0.000000 0.000000"));
+        assert_eq!(cube.lines().last(), Some("1.000000 1.000000 1.000000"));
+        assert!((encode(0.18) - 0.18f64.powf(1.0 / 2.4)).abs() < 1e-12);
     }
 
     #[test]
