@@ -107,7 +107,7 @@ fn video_options(
         // HDR10 signalling and the source's metadata as SEI.
         (VideoCodec::Hevc, Some(hdr)) => opts.set(
             "x265-params",
-            &format!("log-level=error:hdr10=1:hdr10-opt=1{}", hdr.x265_params()),
+            &format!("log-level=error:hdr10=1{}", hdr.x265_params()),
         ),
         (VideoCodec::Hevc, None) => opts.set("x265-params", "log-level=error"),
         (VideoCodec::Av1, Some(hdr)) if hdr.mastering.is_some() || hdr.content_light.is_some() => {
@@ -431,4 +431,42 @@ fn open_video(
         capped_duration: cap
             .map(|fps| rescale(1, Rational::new(1, fps as i32), timing.video_time_base).max(1)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::find_preset;
+
+    #[test]
+    fn hdr_renditions_pass_their_metadata_to_the_encoder() {
+        let hevc = find_preset("hevc").expect("built in").renditions[0].clone();
+        let light = HdrMetadata {
+            mastering: None,
+            content_light: Some(super::super::hdr_metadata::ContentLight {
+                max_cll: 800,
+                max_fall: 300,
+            }),
+        };
+        let opts = video_options(&hevc, 2, Some(&light));
+        assert_eq!(
+            opts.get("x265-params"),
+            Some("log-level=error:hdr10=1:max-cll=800,300")
+        );
+        assert_eq!(
+            video_options(&hevc, 2, None).get("x265-params"),
+            Some("log-level=error")
+        );
+        let av1 = find_preset("av1").expect("built in").renditions[0].clone();
+        assert_eq!(
+            video_options(&av1, 2, Some(&light)).get("svtav1-params"),
+            Some("content-light=800,300")
+        );
+        // Without metadata SVT-AV1 gets no parameters, SDR or not.
+        let none = HdrMetadata::default();
+        assert_eq!(
+            video_options(&av1, 2, Some(&none)).get("svtav1-params"),
+            None
+        );
+    }
 }
