@@ -19,9 +19,9 @@
 //!
 //! The curve is baked into a 65-point 3D LUT applied by libavfilter's
 //! `lut3d` (tetrahedral, on float RGB) rather than run through `zscale`
-//! and `tonemap` themselves: the same picture for less CPU (on a 1080p
-//! frame about 40 ms against 65 ms with the conversions, measured on a busy
-//! machine; see BENCHMARKS.md). The LUT takes the PQ- or HLG-encoded
+//! and `tonemap` themselves: the same picture for about half the CPU (on
+//! a 1080p frame about 35 ms against 64 ms, conversions included, measured
+//! on a busy machine; see BENCHMARKS.md). The LUT takes the PQ- or HLG-encoded
 //! signal, which spreads its points evenly to the eye. On camera-like
 //! colours the pictures match FFmpeg's own chain (luma PSNR about 51 dB,
 //! tests/it/hdr.rs); only 1000 cd/m² colours far outside BT.709 clip a
