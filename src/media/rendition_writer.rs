@@ -196,7 +196,7 @@ fn video_options(
     match (spec.video, hdr) {
         // HDR10 signalling and the source's metadata as SEI.
         (VideoCodec::Hevc, Some(hdr)) => {
-            x265.push(format!("hdr10=1:hdr10-opt=1{}", hdr.x265_params()));
+            x265.push(format!("hdr10=1{}", hdr.x265_params()));
         }
         (VideoCodec::Av1, Some(hdr)) if hdr.mastering.is_some() || hdr.content_light.is_some() => {
             svtav1.push(hdr.svtav1_params());
@@ -616,5 +616,39 @@ mod tests {
         assert!(keys.starts_segment(-1500, tb));
         assert!(!keys.starts_segment(-1200, tb));
         assert!(keys.starts_segment(-1000, tb));
+    }
+
+    use crate::presets::find_preset;
+
+    #[test]
+    fn hdr_renditions_pass_their_metadata_to_the_encoder() {
+        let hevc = find_preset("hevc").expect("built in").renditions[0].clone();
+        let light = HdrMetadata {
+            mastering: None,
+            content_light: Some(super::super::hdr_metadata::ContentLight {
+                max_cll: 800,
+                max_fall: 300,
+            }),
+        };
+        let opts = video_options(&hevc, 2, None, Some(&light));
+        assert_eq!(
+            opts.get("x265-params"),
+            Some("log-level=error:hdr10=1:max-cll=800,300")
+        );
+        assert_eq!(
+            video_options(&hevc, 2, None, None).get("x265-params"),
+            Some("log-level=error")
+        );
+        let av1 = find_preset("av1").expect("built in").renditions[0].clone();
+        assert_eq!(
+            video_options(&av1, 2, None, Some(&light)).get("svtav1-params"),
+            Some("content-light=800,300")
+        );
+        // Without metadata SVT-AV1 gets no parameters, SDR or not.
+        let none = HdrMetadata::default();
+        assert_eq!(
+            video_options(&av1, 2, None, Some(&none)).get("svtav1-params"),
+            None
+        );
     }
 }

@@ -1,0 +1,56 @@
+#!/bin/sh
+# HDR part of `make bench` (issue 13): the web ladder (all H.264, so every
+# rendition is tone-mapped) on a 10 s 1920x1080 30 fps HDR10 source
+# (10-bit HEVC, PQ, BT.2020, mastering metadata) against the same ladder on
+# the SDR bench clip of the same size (scripts/bench-sources.sh), in
+# alternating rounds. Prints the median wall and CPU time of each and the
+# ratio HDR/SDR (target <= 1.3).
+#   sh scripts/bench-hdr.sh [BIN] [WORK] [ROUNDS]
+# BIN defaults to target/release/vidprism (bench.sh builds it).
+set -eu
+cd "$(dirname "$0")/.."
+BIN=${1:-target/release/vidprism}
+WORK=${2:-target/bench}
+ROUNDS=${3:-5}
+mkdir -p "$WORK"
+SRC_DIR=$(sh scripts/bench-sources.sh "$WORK/sources" | tail -1)
+SDR="$SRC_DIR/src-1080p-10s.mp4"
+HDR="$SRC_DIR/src-1080p-10s-hdr10.mp4"
+if [ ! -s "$HDR" ]; then
+  ffmpeg -v error -y -f lavfi -i "testsrc2=s=1920x1080:r=30:d=10" -f lavfi -i "sine=f=440:d=10" \
+    -vf format=yuv420p10le -c:v libx265 -preset ultrafast -crf 23 \
+    -x265-params "log-level=error:hdr10=1:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400" \
+    -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc \
+    -c:a aac -b:a 128k -shortest "$HDR"
+fi
+
+# run NAME SRC: appends "wall cpu" of one web-ladder run to $WORK/NAME.times.
+run() {
+  out="$WORK/out-$1"
+  rm -rf "$out"; mkdir -p "$out"
+  /usr/bin/time -f "%e %U %S" -o "$WORK/time.tmp" \
+    "$BIN" process --preset web --json -o "$out" "$2" >/dev/null 2>"$WORK/$1.stderr" \
+    || { echo "bench-hdr: $1 failed:"; cat "$WORK/$1.stderr"; exit 1; }
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$WORK/time.tmp" >>"$WORK/$1.times"
+}
+
+rm -f "$WORK/sdr.times" "$WORK/hdr.times"
+i=0
+while [ $i -lt "$ROUNDS" ]; do
+  run sdr "$SDR"
+  run hdr "$HDR"
+  i=$((i + 1))
+done
+
+median() { # file column
+  cut -d' ' -f"$2" "$1" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+echo
+echo "web ladder, 10 s 1080p: SDR (H.264) against HDR10 (10-bit HEVC, tone-mapped), median of $ROUNDS ($(nproc) cores)"
+printf "%-6s %8s %8s\n" source wall_s cpu_s
+for n in sdr hdr; do
+  printf "%-6s %8s %8s\n" "$n" "$(median "$WORK/$n.times" 1)" "$(median "$WORK/$n.times" 2)"
+done
+printf "ratio wall HDR/SDR: %.3f (target <= 1.30); CPU: %.3f\n" \
+  "$(echo "$(median "$WORK/hdr.times" 1) / $(median "$WORK/sdr.times" 1)" | bc -l)" \
+  "$(echo "$(median "$WORK/hdr.times" 2) / $(median "$WORK/sdr.times" 2)" | bc -l)"
