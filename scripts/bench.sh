@@ -90,6 +90,7 @@ sh scripts/bench-watch.sh "$BIN" "$WORK/watch" "$ROUNDS"
 
 echo
 sh scripts/bench-storyboard.sh "$BIN" "$WORK/storyboard" "$ROUNDS" "$SRC60"
+sh scripts/bench-storyboard-thread.sh "$BIN" "$WORK/storyboard-thread" "$SRC60"
 
 # The job store's cost: bytes per job and `process --store` against `process`.
 sh scripts/bench_store.sh
