@@ -90,6 +90,7 @@ sh scripts/bench-watch.sh "$BIN" "$WORK/watch" "$ROUNDS"
 
 echo
 sh scripts/bench-storyboard.sh "$BIN" "$WORK/storyboard" "$ROUNDS" "$SRC60"
+sh scripts/bench-storyboard-thread.sh "$BIN" "$WORK/storyboard-thread" "$SRC60"
 # An HDR10 source's web ladder (tone-mapped) against the SDR clip's.
 sh scripts/bench-hdr.sh "$BIN" "$WORK" "$((ROUNDS > 5 ? ROUNDS : 5))"
 

@@ -202,6 +202,38 @@ fn recovery_requeues_interrupted_jobs_and_cleans_only_their_files() {
 }
 
 #[test]
+fn an_interrupted_storyboard_is_remembered_and_its_files_removed_on_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (mut store, id) = started_job(dir.path(), &out);
+    let job_dir = out.join("clip");
+    std::fs::create_dir_all(&job_dir).unwrap();
+    let names = ["storyboard.vtt", "storyboard-001.jpg", "poster.jpg"];
+    for name in names {
+        std::fs::write(job_dir.join(name), b"x").unwrap();
+    }
+    let storyboard = crate::pipeline::Storyboard {
+        path: job_dir.join("storyboard.vtt"),
+        sprites: vec!["storyboard-001.jpg".into()],
+        tiles: 3,
+        tile_width: 160,
+        tile_height: 90,
+        poster: Some("poster.jpg".into()),
+    };
+    store
+        .apply(&event(1, EventKind::StoryboardReady(storyboard.clone())))
+        .unwrap();
+    let mut store = reopen(store, dir.path());
+    assert_eq!(store.job(id).unwrap().storyboard, Some(storyboard));
+    assert_eq!(store.recover().unwrap().rerun, vec![id]);
+    assert!(store.job(id).unwrap().storyboard.is_none());
+    for name in names {
+        assert!(!job_dir.join(name).exists(), "{name} is removed");
+    }
+    assert!(!job_dir.exists());
+}
+
+#[test]
 fn a_user_file_in_the_interrupted_folder_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");

@@ -259,3 +259,58 @@ fn a_best_poster_skips_a_black_opening() {
         luma(&poster)
     );
 }
+
+/// On a farm (object store), the worker sends the storyboard's sprites and
+/// poster beside its VTT and the submitter fetches them all: the same files
+/// as a local run.
+#[test]
+fn a_farm_job_brings_back_the_whole_storyboard() {
+    use crate::util::nats::Worker;
+    use crate::util::nats_server::NatsServer;
+
+    let fx = Fixture::new();
+    let source = fx.clip("farm.mp4", "320x240", 3.0, false, &[]);
+    let s = source.to_string_lossy().into_owned();
+    let config = fx.path("config");
+    user_preset(
+        &config,
+        "farmboard",
+        &preset_with_storyboard(
+            "farmboard",
+            "{ interval_seconds = 1, columns = 2, rows = 1 }",
+            "best",
+            true,
+        ),
+    );
+    let config_env = config.to_string_lossy().into_owned();
+    let env = [("VIDPRISM_CONFIG_DIR", config_env.as_str())];
+    let local_out = fx.path("local");
+    let local = process_with_env(&local_out, &[], &env, &["-p", "farmboard", &s]);
+    assert_eq!(local.code, 0, "{}", local.stderr);
+
+    let server = NatsServer::start(&[]);
+    let _worker = Worker::start(&server.url, fx.dir.path(), "a", &[]);
+    let farm_out = fx.path("farm");
+    let farm = process_with_env(
+        &farm_out,
+        &["--nats", &server.url],
+        &env,
+        &["-p", "farmboard", &s],
+    );
+    assert_eq!(farm.code, 0, "{}\n{:#?}", farm.stderr, farm.events);
+    farm.one("job_done");
+    let (vtt, cues) = storyboard_of(&farm);
+    assert!(vtt.starts_with(&farm_out), "{vtt:?}");
+    // 3 tiles, two to a sprite: two sprites, and the poster.
+    assert_eq!(sprites(vtt.parent().expect("folder"), &cues).len(), 2);
+    let names = |out: &Path| -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = files_in(out)
+            .into_iter()
+            .map(|p| p.strip_prefix(out).expect("under out").to_path_buf())
+            .collect();
+        files.sort();
+        files
+    };
+    assert_eq!(names(&farm_out), names(&local_out));
+    assert!(names(&farm_out).iter().any(|p| p.ends_with("poster.jpg")));
+}

@@ -10,6 +10,9 @@ use super::vtt::StoryboardCue;
 /// Seconds between tiles when a count is asked of a video whose duration
 /// is unknown.
 const UNKNOWN_DURATION_STEP_S: f64 = 10.0;
+/// The fraction of a step below which the video's remainder after the
+/// last whole step gets no tile of its own.
+const SHORT_LAST_TILE: f64 = 0.1;
 /// Most tiles of a video of unknown duration.
 const MAX_OPEN_TILES: usize = 100_000;
 
@@ -27,9 +30,11 @@ impl Schedule {
         match (spacing, duration) {
             (TileSpacing::IntervalSeconds(n), Some(d)) => {
                 let step_s = f64::from(n.max(1));
+                // A remainder under a tenth of a step (a 10.04 s video in
+                // 5 s tiles) stays in the last tile, not a cue of a frame.
                 Schedule {
                     step_s,
-                    count: ((d / step_s).ceil() as usize).max(1),
+                    count: ((d / step_s - SHORT_LAST_TILE).ceil() as usize).max(1),
                 }
             }
             (TileSpacing::Count(n), Some(d)) => Schedule {
@@ -149,6 +154,19 @@ mod tests {
         assert_eq!(cues[0].start_s, 0.0);
         assert_eq!(cues[0].end_s, 5.0);
         assert_eq!(cues[2].end_s, 12.0);
+        // A few milliseconds past a whole step make no tile of their own.
+        let s = Schedule::new(TileSpacing::IntervalSeconds(2), Some(2.002));
+        assert_eq!(s.count, 1);
+        assert_eq!(cues_of(&s, 2.002).len(), 1);
+        assert_eq!(
+            Schedule::new(TileSpacing::IntervalSeconds(5), Some(1.0)).count,
+            1
+        );
+    }
+
+    fn cues_of(s: &Schedule, end_s: f64) -> Vec<StoryboardCue> {
+        let grid = Grid::new(&StoryboardSpec::default(), Size::new(640, 360));
+        cues(s, &grid, s.count, end_s)
     }
 
     #[test]
