@@ -37,7 +37,10 @@ use super::view_state::ViewState;
 use super::watch_folders::Watches;
 
 /// Longest the UI thread spends on events per frame; more waiting events
-/// are left for the next frame, which is requested right away.
+/// are left for the next frame, which is requested right away. When news
+/// repaints are spaced out (costly frames), the budget and the limit grow
+/// in proportion: a pass then has more news to take, and a frame asked for
+/// leftovers would cost more than taking them.
 const EVENT_BUDGET: Duration = Duration::from_millis(2);
 /// Most events handled per frame, whatever the clock says.
 const EVENT_LIMIT: usize = 2000;
@@ -377,14 +380,16 @@ impl App {
         if let Some(again) = self.watch_pass() {
             ctx.request_repaint_after(again);
         }
-        self.drain_events(ctx, Instant::now() + EVENT_BUDGET);
+        let spacing =
+            (self.news_ms.load(Ordering::Relaxed) / NEWS_REPAINT.as_millis() as u64).max(1) as u32;
+        self.drain_events(ctx, Instant::now() + EVENT_BUDGET * spacing, spacing);
         self.pump_adapting();
         self.notify_when_finished(ctx);
     }
 
-    fn drain_events(&mut self, ctx: &egui::Context, deadline: Instant) {
+    fn drain_events(&mut self, ctx: &egui::Context, deadline: Instant, spacing: u32) {
         for handled in 0.. {
-            if handled >= EVENT_LIMIT || Instant::now() >= deadline {
+            if handled >= EVENT_LIMIT * spacing as usize || Instant::now() >= deadline {
                 if !self.systems.runner.engine.events().is_empty() {
                     ctx.request_repaint();
                 }
