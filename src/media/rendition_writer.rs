@@ -255,16 +255,13 @@ impl RenditionWriter {
             .flags()
             .contains(format::Flags::GLOBAL_HEADER);
 
-        let mut video = open_video(
-            &mut output,
-            spec,
-            size,
-            timing,
-            global_header,
+        let setup = EncoderSetup {
             threads,
+            global_header,
             hdr,
             segment_seconds,
-        )?;
+        };
+        let mut video = open_video(&mut output, spec, size, timing, setup)?;
         video.keyframes = segment_seconds.map(|seconds| SegmentKeyframes { seconds, next: 0 });
         let streams = streams
             .iter()
@@ -489,16 +486,30 @@ fn segment_gop(spec: &RenditionSpec, seconds: u32, cap: Option<u32>, timing: &So
     }
 }
 
+/// How a rendition's video encoder is set up beyond its spec and size.
+struct EncoderSetup<'a> {
+    threads: usize,
+    /// The muxer wants codec headers out of band.
+    global_header: bool,
+    /// Set when the rendition stays HDR.
+    hdr: Option<&'a HdrMetadata>,
+    /// Set for a streaming rung: its segment length.
+    segment_seconds: Option<u32>,
+}
+
 fn open_video(
     output: &mut format::context::Output,
     spec: &RenditionSpec,
     size: Size,
     timing: &SourceTiming,
-    global_header: bool,
-    threads: usize,
-    hdr: Option<&HdrMetadata>,
-    segment_seconds: Option<u32>,
+    setup: EncoderSetup<'_>,
 ) -> Result<VideoLane> {
+    let EncoderSetup {
+        threads,
+        global_header,
+        hdr,
+        segment_seconds,
+    } = setup;
     // HDR stays 10-bit (H.265 Main 10, VP9 profile 2, AV1 10-bit).
     let (pixel, pixel_name) = match hdr {
         Some(_) => (format::Pixel::YUV420P10LE, "yuv420p10le"),
