@@ -6,6 +6,7 @@ use super::model::{
     AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
     ThumbnailSpec, SEGMENT_SECONDS,
 };
+use super::storyboard::{PosterChoice, StoryboardSpec};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 
 /// The preset used when none is named.
@@ -169,9 +170,15 @@ pub fn builtin_presets() -> Vec<Preset> {
                 package: Package::Cmaf,
                 segment_seconds: SEGMENT_SECONDS,
             },
+            // The page's scrub tiles and a representative poster.
+            thumbnail: ThumbnailSpec {
+                storyboard: Some(StoryboardSpec::default()),
+                poster: PosterChoice::Best,
+                ..ThumbnailSpec::default()
+            },
             ..preset(
                 "stream",
-                "HLS + DASH: 1080p, 720p, 480p, 360p H.264 (capped CRF) and one AAC rendition, 4 s CMAF segments, a player page",
+                "HLS + DASH: 1080p, 720p, 480p, 360p H.264 (capped CRF) and one AAC rendition, 4 s CMAF segments, a storyboard, a poster, a player page",
                 stream_ladder(),
             )
         },
@@ -233,6 +240,8 @@ mod tests {
     fn stream_is_a_capped_h264_ladder_packaged_as_cmaf() {
         let stream = find_preset("stream").expect("stream preset");
         assert_eq!(stream.packaging.package, Package::Cmaf);
+        assert!(stream.thumbnail.storyboard.is_some());
+        assert_eq!(stream.thumbnail.poster, PosterChoice::Best);
         assert_eq!(stream.packaging.segment_seconds, 4);
         let names: Vec<_> = stream.renditions.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["1080p", "720p", "480p", "360p"]);

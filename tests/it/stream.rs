@@ -177,6 +177,10 @@ fn stream_bundle_is_aligned_parsable_and_capped() {
         "audio.mp4",
         "audio.m3u8",
         "720p.m3u8",
+        // The stream preset's storyboard and poster, which the page shows.
+        "storyboard.vtt",
+        "storyboard-001.jpg",
+        "poster.jpg",
     ] {
         assert!(dir.join(name).is_file(), "{name} in the bundle");
     }

@@ -15,7 +15,8 @@ const browser = await puppeteer.launch({
   args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--allow-file-access-from-files"],
 });
 
-async function play(url, label, { switchTo, screenshot } = {}) {
+async function play(url, label, opts = {}) {
+  const { switchTo, screenshot } = opts;
   const page = await browser.newPage();
   await page.setViewport({ width: 1000, height: 700 });
   const logs = [];
@@ -61,12 +62,16 @@ async function play(url, label, { switchTo, screenshot } = {}) {
     console.log(logs.join("\n"));
     throw new Error(label + ": " + (state.errors.join("; ") || "did not end"));
   }
+  // Over http the page reads the bundle's storyboard for its hover tiles.
+  if (opts.storyboard && !(state.storyboard > 0)) {
+    throw new Error(label + ": the storyboard's cues were not read");
+  }
   console.log("ended " + label);
   await page.close();
 }
 
 try {
-  await play(`${BASE}/bundle/index.html?mode=hls.js`, "hls.js", { switchTo: "2", screenshot: SCREENSHOT });
+  await play(`${BASE}/bundle/index.html?mode=hls.js`, "hls.js", { switchTo: "2", screenshot: SCREENSHOT, storyboard: true });
   await play(`${BASE}/player/dash.html?mpd=${encodeURIComponent(BASE + "/bundle/manifest.mpd")}`, "dash");
   await play(`file://${BUNDLE_DIR}/index.html`, "files", { switchTo: "1" });
 } finally {

@@ -8,8 +8,7 @@ use std::fmt::Write;
 
 use super::track::{Track, TrackKind};
 
-/// The manifest's file name.
-pub const MANIFEST: &str = "manifest.mpd";
+pub use crate::output::DASH_MANIFEST as MANIFEST;
 
 /// ISO 8601 duration of `seconds`, as MPDs write it.
 fn duration(seconds: f64) -> String {

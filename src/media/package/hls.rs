@@ -7,8 +7,7 @@ use std::fmt::Write;
 
 use super::track::{Track, TrackKind};
 
-/// The master playlist's file name.
-pub const MASTER: &str = "master.m3u8";
+pub use crate::output::HLS_MASTER_PLAYLIST as MASTER;
 const AUDIO_GROUP: &str = "audio";
 
 /// A track's media playlist (VOD, fMP4 with `EXT-X-MAP`, byte ranges).

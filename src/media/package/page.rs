@@ -14,14 +14,13 @@ use super::track::{Track, TrackKind};
 const TEMPLATE: &str = include_str!("index.html");
 const SLOT: &str = "/*BUNDLE*/";
 
-/// The page's file name.
-pub const PAGE: &str = "index.html";
+pub use crate::output::PLAYER_PAGE as PAGE;
 /// hls.js (Apache-2.0; version and licence in `assets/vendor/hls.js/`).
 pub const HLS_JS: &[u8] = include_bytes!("../../../assets/vendor/hls.js/hls.min.js");
 pub const HLS_JS_FILE: &str = "hls.min.js";
 /// What the other stages may write beside the bundle.
 pub const POSTER: &str = "poster.jpg";
-pub const STORYBOARD: &str = "storyboard.vtt";
+pub use crate::output::STORYBOARD_VTT as STORYBOARD;
 
 #[derive(Serialize)]
 struct PageRung<'a> {
