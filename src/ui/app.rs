@@ -84,6 +84,9 @@ pub struct App {
     /// The cost of a frame, smoothed (seconds), and the news repaint delay
     /// it gives, in ms, read by the wakers of the runner and loaders.
     frame_s: f64,
+    /// What a frame costs at least, whatever eframe says (a software
+    /// renderer's work is on its own threads, which eframe does not time).
+    frame_floor_s: f64,
     news_ms: Arc<AtomicU64>,
     /// Where drawing code and dialogs send commands.
     commands: CommandSender,
@@ -145,6 +148,7 @@ impl App {
                 viewport: Vec::new(),
             },
             frame_s: 0.0,
+            frame_floor_s: 0.0,
             news_ms,
             commands,
             pending,
@@ -158,8 +162,14 @@ impl App {
         if seconds.is_finite() && seconds >= 0.0 {
             self.frame_s = 0.8 * self.frame_s + 0.2 * seconds;
         }
-        let delay = news_repaint(self.frame_s).as_millis() as u64;
+        let delay = news_repaint(self.frame_s.max(self.frame_floor_s)).as_millis() as u64;
         self.news_ms.store(delay, Ordering::Relaxed);
+    }
+
+    /// Frames cost at least `seconds` (a software renderer).
+    pub fn frame_cost_at_least(&mut self, seconds: f64) {
+        self.frame_floor_s = seconds;
+        self.frame_cost(self.frame_s);
     }
 
     /// Where drawing code sends what the user asked.
