@@ -19,7 +19,7 @@ use vidprism::watch::{EventSource, Feed, FeedConfig, Ledger, OnDone, WholeFile, 
 
 use super::app::App;
 use super::command::WatchCommand;
-use super::queue_model::RowId;
+use super::queue_model::{RowId, RowStatus};
 
 /// How long a file's size and time must stay unchanged before it is queued.
 pub const SETTLE: Duration = Duration::from_secs(5);
@@ -285,6 +285,18 @@ impl App {
     fn queue_watched(&mut self, i: usize, file: WholeFile) {
         let w = &self.systems.watches.folders[i];
         let input = file.path().to_path_buf();
+        // A row the job store restored for this file may have finished
+        // before the file settled: it is done, and the ledger says so.
+        let restored_done = self.model.rows().iter().any(|r| {
+            r.status == RowStatus::Done
+                && !r.from_watch
+                && r.store_id.is_some()
+                && r.request.input == input
+        });
+        if restored_done {
+            self.systems.watches.folders[i].feed.finished(file, true);
+            return;
+        }
         let restored = self
             .model
             .rows()
