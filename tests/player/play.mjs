@@ -73,7 +73,7 @@ async function play(url, label, opts = {}) {
 try {
   await play(`${BASE}/bundle/index.html?mode=hls.js`, "hls.js", { switchTo: "2", screenshot: SCREENSHOT, storyboard: true });
   await play(`${BASE}/player/dash.html?mpd=${encodeURIComponent(BASE + "/bundle/manifest.mpd")}`, "dash");
-  await play(`file://${BUNDLE_DIR}/index.html`, "files", { switchTo: "1" });
+  await play(`file://${BUNDLE_DIR}/index.html`, "files", { switchTo: "1", storyboard: true });
 } finally {
   await browser.close();
 }

@@ -176,11 +176,13 @@ pub fn package(spec: &BundleSpec<'_>, rungs: &[RungInput]) -> Result<Bundle> {
         }
         texts.push(Staged::write(dir, page::HLS_JS_FILE, page::HLS_JS)?);
     }
+    let storyboard = page::read_storyboard(dir);
     let facts = page::PageFacts {
         title: spec.title,
         thumbnail: spec.thumbnail,
         hls: writes_hls.then_some(master_name.as_str()),
         dash: writes_dash.then_some(mpd_name.as_str()),
+        storyboard_text: storyboard.as_deref(),
     };
     let page_name = format!("{}{PAGE}", spec.prefix);
     texts.push(Staged::write(

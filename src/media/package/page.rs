@@ -18,9 +18,12 @@ pub use crate::output::PLAYER_PAGE as PAGE;
 /// hls.js (Apache-2.0; version and licence in `assets/vendor/hls.js/`).
 pub const HLS_JS: &[u8] = include_bytes!("../../../assets/vendor/hls.js/hls.min.js");
 pub const HLS_JS_FILE: &str = "hls.min.js";
-/// What the other stages may write beside the bundle.
-pub const POSTER: &str = "poster.jpg";
+// What the other stages may write beside the bundle.
+pub use crate::output::POSTER_FILE as POSTER;
 pub use crate::output::STORYBOARD_VTT as STORYBOARD;
+/// Largest storyboard text embedded in the page (a storyboard of 100,000
+/// tiles is about 6 MB; a usual one a few KB).
+const MAX_EMBEDDED_STORYBOARD_BYTES: u64 = 4 << 20;
 
 #[derive(Serialize)]
 struct PageRung<'a> {
@@ -42,6 +45,9 @@ struct PageConfig<'a> {
     poster: &'a str,
     thumbnail: &'a str,
     storyboard: &'a str,
+    /// The storyboard's cues, embedded: a page opened from disk may not
+    /// read files, but it may show the sprites they point at.
+    storyboard_text: Option<&'a str>,
 }
 
 /// What the page is told besides the tracks.
@@ -51,6 +57,17 @@ pub struct PageFacts<'a> {
     pub thumbnail: &'a str,
     pub hls: Option<&'a str>,
     pub dash: Option<&'a str>,
+    /// The text of the job's `storyboard.vtt`, when it made one.
+    pub storyboard_text: Option<&'a str>,
+}
+
+/// The storyboard the job wrote into `dir`, if any (and not absurdly big).
+pub fn read_storyboard(dir: &std::path::Path) -> Option<String> {
+    let path = dir.join(STORYBOARD);
+    let size = std::fs::metadata(&path).ok()?.len();
+    (size <= MAX_EMBEDDED_STORYBOARD_BYTES)
+        .then(|| std::fs::read_to_string(&path).ok())
+        .flatten()
 }
 
 /// The page's HTML for these rungs (largest first) and audio.
@@ -85,6 +102,7 @@ pub fn page(rungs: &[Track], audio: Option<&Track>, facts: &PageFacts<'_>) -> St
         poster: POSTER,
         thumbnail: facts.thumbnail,
         storyboard: STORYBOARD,
+        storyboard_text: facts.storyboard_text,
     };
     // Plain strings and numbers: serializing cannot fail. "</" is escaped
     // so no name can close the script element.
@@ -120,6 +138,7 @@ mod tests {
                 thumbnail: "thumbnail.jpg",
                 hls: Some("master.m3u8"),
                 dash: None,
+                storyboard_text: Some("WEBVTT\n\n00:00.000 --> 00:05.000\nstoryboard-001.jpg#xywh=0,0,160,90</script>\n"),
             },
         );
         assert!(!html.contains(SLOT));
@@ -132,6 +151,9 @@ mod tests {
         assert_eq!(config["rungs"][1]["height"], 360);
         assert_eq!(config["hls"], "master.m3u8");
         assert_eq!(config["audio"], serde_json::Value::Null);
+        assert!(config["storyboard_text"]
+            .as_str()
+            .is_some_and(|t| t.contains("#xywh=0,0,160,90</script>")));
         assert!(html.contains("<script src=\"hls.min.js\"></script>"));
         assert!(HLS_JS.len() > 100_000);
     }
