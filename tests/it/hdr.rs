@@ -287,6 +287,47 @@ fn tonemap_rule_makes_hevc_sdr_and_keep_refuses_h264() {
 }
 
 #[test]
+fn renditions_smaller_than_the_source_are_tone_mapped_at_their_size_with_the_same_grey() {
+    // The tone-mapper scales to the largest SDR rendition (240 lines of a
+    // 360-line source) before its LUT; the grey must land as at full size
+    // (201 by FFmpeg's own chain), in both renditions.
+    let fx = Fixture::new();
+    let src = hdr_grey_clip(&fx, "pq.mp4", "smpte2084", PQ_100_NITS);
+    let config = fx.path("config");
+    std::fs::create_dir_all(config.join("presets")).expect("presets dir");
+    std::fs::write(
+        config.join("presets").join("small.toml"),
+        "name = \"small\"\n\n[[renditions]]\nname = \"a\"\ncontainer = \"mp4\"\n\
+         video_codec = \"h264\"\nsize = 240\naudio_codec = \"none\"\n\n\
+         [[renditions]]\nname = \"b\"\ncontainer = \"mp4\"\nvideo_codec = \"h264\"\n\
+         size = 180\naudio_codec = \"none\"\n",
+    )
+    .expect("preset written");
+    let run = process_with_config(
+        &fx.out_dir(),
+        &config,
+        &["-p", "small", src.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let outs = run.rendition_paths();
+    assert_eq!(outs.len(), 2, "{:#?}", run.events);
+    let mut heights: Vec<String> = Vec::new();
+    for out in &outs {
+        let probe = ffprobe(out);
+        let v = video_stream(&probe);
+        heights.push(v["height"].to_string());
+        assert_eq!(
+            video_format(out),
+            ["yuv420p", "bt709", "bt709", "bt709", "tv"].map(String::from)
+        );
+        let luma = mean_luma(out);
+        assert!((196.0..=206.0).contains(&luma), "{out:?}: luma {luma}");
+    }
+    heights.sort();
+    assert_eq!(heights, ["180", "240"]);
+}
+
+#[test]
 fn sdr_sources_are_made_as_before() {
     let fx = Fixture::new();
     let src = fx.clip(

@@ -188,10 +188,16 @@ pub fn spawn_encoders<'scope, 'env>(
         let (sender, frames) = bounded(FRAMES_IN_FLIGHT);
         let children = tone_fed.iter().map(|&i| senders[i].clone()).collect();
         let (reads, time_base) = (source.timing.colour, source.timing.video_time_base);
+        // Pictures are tone-mapped no larger than the largest rendition fed
+        // (before the rotation its encoder applies).
+        let largest = tone_fed
+            .iter()
+            .map(|&i| targets[i].size.unrotated(source.timing.rotation))
+            .max_by_key(|s| u64::from(s.width) * u64::from(s.height));
         let handle = std::thread::Builder::new()
             .name("tone-map".into())
             .spawn_scoped(scope, move || {
-                run_tone_mapper(tone_map, reads, time_base, frames, children)
+                run_tone_mapper(tone_map, reads, time_base, largest, frames, children)
             })
             .map_err(|e| Error::Internal(format!("cannot start the tone-mapping thread: {e}")))?;
         tone_lane = Some(Lane::new(sender, Vec::new(), true));

@@ -3,7 +3,10 @@
 //! lane, tone-maps each once (`media/tonemap.rs`) and hands the result to
 //! every SDR rendition fed from the source (smaller ones cascade from
 //! those as usual), so the costly conversion is not repeated per rendition
-//! and the HDR renditions get the untouched 10-bit frames.
+//! and the HDR renditions get the untouched 10-bit frames. When the
+//! largest of those renditions is smaller than the source, the pictures
+//! are scaled to its size first (in the source's colour), so a 4K phone
+//! clip made into a 1080p ladder is tone-mapped at a quarter of the cost.
 
 use std::collections::HashMap;
 
@@ -15,14 +18,18 @@ use crate::error::{Error, Result};
 use crate::media::colour::Colour;
 use crate::media::filter::Filter;
 use crate::media::frame_ref::video_ref;
+use crate::media::geometry::Size;
 use crate::media::tonemap::{ToneMap, TO_SDR_YUV};
 
 /// Tone-maps every picture of `frames` and sends it on to `children`,
-/// then their end. Returns when the source is read (`End`) or abandoned.
+/// then their end, scaled down to `largest` (the largest child's size
+/// before rotation) when that is smaller. Returns when the source is read
+/// (`End`) or abandoned.
 pub fn run_tone_mapper(
     tone_map: ToneMap,
     reads: Colour,
     time_base: Rational,
+    largest: Option<Size>,
     frames: Receiver<Message>,
     mut children: Vec<Sender<Message>>,
 ) -> Result<()> {
@@ -46,7 +53,9 @@ pub fn run_tone_mapper(
             Ok(Message::Video(mut picture, duration)) => {
                 reads.tag_frame(&mut picture);
                 if filter.is_none() {
-                    filter = Some(tone_map.filter(&picture, time_base, reads, None, TO_SDR_YUV)?);
+                    let source = Size::new(picture.width(), picture.height());
+                    let scale = tone_mapped_size(source, largest);
+                    filter = Some(tone_map.filter(&picture, time_base, reads, scale, TO_SDR_YUV)?);
                 }
                 if let Some(pts) = picture.pts() {
                     durations.insert(pts, duration);
@@ -72,5 +81,36 @@ pub fn run_tone_mapper(
             }
             Err(_) => return Err(Error::Cancelled),
         }
+    }
+}
+
+/// The size to tone-map pictures of `source` at: the largest rendition's
+/// (`largest`, before rotation) when it is smaller in both directions,
+/// otherwise the source's own (`None`, no scaling).
+fn tone_mapped_size(source: Size, largest: Option<Size>) -> Option<(u32, u32)> {
+    largest
+        .filter(|l| {
+            l.width <= source.width
+                && l.height <= source.height
+                && (l.width, l.height) != (source.width, source.height)
+        })
+        .map(|l| (l.width, l.height))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pictures_are_tone_mapped_at_the_largest_renditions_size_only_when_smaller() {
+        let uhd = Size::new(3840, 2160);
+        assert_eq!(
+            tone_mapped_size(uhd, Some(Size::new(1920, 1080))),
+            Some((1920, 1080))
+        );
+        // Same size, larger in one direction, or unknown: left as it is.
+        assert_eq!(tone_mapped_size(uhd, Some(uhd)), None);
+        assert_eq!(tone_mapped_size(uhd, Some(Size::new(4096, 1080))), None);
+        assert_eq!(tone_mapped_size(uhd, None), None);
     }
 }
