@@ -30,51 +30,49 @@ pub fn two_language_clip(fx: &Fixture) -> PathBuf {
     std::fs::write(&srt, SUBTITLES).expect("subtitles written");
     let srt = srt.to_string_lossy().into_owned();
     let path = fx.path("languages.mkv");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240:r=25:d=2",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=440:d=2",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=880:d=2",
-        "-i",
-        &srt,
-        "-map",
-        "0",
-        "-map",
-        "1",
-        "-map",
-        "2",
-        "-map",
-        "3",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-c:s",
-        "srt",
-        "-metadata:s:a:0",
-        "language=eng",
-        "-metadata:s:a:0",
-        "title=English",
-        "-metadata:s:a:1",
-        "language=fra",
-        "-metadata:s:a:1",
-        "title=Français",
-        "-metadata:s:s:0",
-        "language=eng",
-        path.to_str().expect("utf-8 path"),
-    ]);
+    ffmpeg_h264(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=25:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=880:d=2",
+            "-i",
+            &srt,
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-map",
+            "2",
+            "-map",
+            "3",
+        ],
+        &[
+            "-c:a",
+            "aac",
+            "-c:s",
+            "srt",
+            "-metadata:s:a:0",
+            "language=eng",
+            "-metadata:s:a:0",
+            "title=English",
+            "-metadata:s:a:1",
+            "language=fra",
+            "-metadata:s:a:1",
+            "title=Français",
+            "-metadata:s:s:0",
+            "language=eng",
+            path.to_str().expect("utf-8 path"),
+        ],
+    );
     path
 }
 
@@ -202,18 +200,11 @@ fn tracks_keep_their_languages_and_titles_as_the_rule_picks_them() {
             ),
         ],
     );
-    let run = process_with_config(
+    let run = process_presets(
         &fx.out_dir(),
         &config,
-        &[
-            "-p",
-            "web",
-            "-p",
-            "all-tracks",
-            "-p",
-            "french",
-            source.to_str().expect("utf-8 path"),
-        ],
+        &["web", "all-tracks", "french"],
+        &source,
     );
     assert_eq!(run.code, 0, "{:#?}\n{}", run.events, run.stderr);
     for prefix in ["all-mp4", "all-webm"] {
@@ -253,31 +244,25 @@ fn tracks_keep_their_languages_and_titles_as_the_rule_picks_them() {
 /// surrounds (front, centre and LFE silent).
 fn surround_clip(fx: &Fixture) -> PathBuf {
     let path = fx.path("surround.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240:r=25:d=2",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=1000:d=2",
-        "-filter_complex",
-        "[1:a]pan=5.1(side)|SL=c0|SR=c0[a]",
-        "-map",
-        "0:v",
-        "-map",
-        "[a]",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        path.to_str().expect("utf-8 path"),
-    ]);
+    ffmpeg_h264(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=25:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=1000:d=2",
+            "-filter_complex",
+            "[1:a]pan=5.1(side)|SL=c0|SR=c0[a]",
+            "-map",
+            "0:v",
+            "-map",
+            "[a]",
+        ],
+        &["-c:a", "aac", path.to_str().expect("utf-8 path")],
+    );
     path
 }
 
@@ -292,17 +277,7 @@ fn surround_is_downmixed_with_its_surrounds_or_kept_whole() {
             preset("surround", "channels = \"source\"", "src-"),
         )],
     );
-    let run = process_with_config(
-        &fx.out_dir(),
-        &config,
-        &[
-            "-p",
-            "web",
-            "-p",
-            "surround",
-            source.to_str().expect("utf-8 path"),
-        ],
-    );
+    let run = process_presets(&fx.out_dir(), &config, &["web", "surround"], &source);
     assert_eq!(run.code, 0, "{:#?}\n{}", run.events, run.stderr);
     let stereo = output(&run, "360p");
     let audio = streams(&stereo, "audio");
@@ -332,11 +307,7 @@ fn loudness_reaches_its_target() {
         &fx,
         &[("loud", preset("loud", "loudness_lufs = -16", "loud-"))],
     );
-    let run = process_with_config(
-        &fx.out_dir(),
-        &config,
-        &["-p", "loud", source.to_str().expect("utf-8 path")],
-    );
+    let run = process_presets(&fx.out_dir(), &config, &["loud"], &source);
     assert_eq!(run.code, 0, "{:#?}\n{}", run.events, run.stderr);
     for prefix in ["loud-mp4", "loud-webm"] {
         let path = output(&run, prefix);

@@ -170,19 +170,7 @@ fn tags_follow_the_rule_and_chapters_reach_every_rendition() {
         .expect("preset written");
     }
     let out = fx.out_dir();
-    let run = process_with_config(
-        &out,
-        &config,
-        &[
-            "-p",
-            "web",
-            "-p",
-            "keep-all",
-            "-p",
-            "strip-all",
-            source.to_str().expect("utf-8 path"),
-        ],
-    );
+    let run = process_presets(&out, &config, &["web", "keep-all", "strip-all"], &source);
     assert_eq!(run.code, 0, "{:#?}\n{}", run.events, run.stderr);
     let paths = run.rendition_paths();
     // web: 480p and 360p (no upscaling); keep and strip: two each.

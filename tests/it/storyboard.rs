@@ -201,25 +201,21 @@ fn a_best_poster_skips_a_black_opening() {
     let fx = Fixture::new();
     let source = fx.path("black_start.mp4");
     let s = source.to_string_lossy().into_owned();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=black:s=320x240:r=25:d=1.5",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240:r=25:d=2.5",
-        "-filter_complex",
-        "[0:v][1:v]concat=n=2:v=1:a=0",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        &s,
-    ]);
+    ffmpeg_h264(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=black:s=320x240:r=25:d=1.5",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=25:d=2.5",
+            "-filter_complex",
+            "[0:v][1:v]concat=n=2:v=1:a=0",
+        ],
+        &[&s],
+    );
     let config = fx.path("config");
     user_preset(
         &config,
