@@ -102,17 +102,6 @@ audio_codec = "opus"
     )
 }
 
-/// Writes user presets (name, TOML text) into a config folder for them.
-pub fn config_with(fx: &Fixture, presets: &[(&str, String)]) -> PathBuf {
-    let config = fx.path("config");
-    std::fs::create_dir_all(config.join("presets")).expect("presets dir");
-    for (name, text) in presets {
-        std::fs::write(config.join("presets").join(format!("{name}.toml")), text)
-            .expect("preset written");
-    }
-    config
-}
-
 /// The streams of `kind` ("audio", "subtitle") in `path`.
 pub fn streams(path: &Path, kind: &str) -> Vec<Value> {
     ffprobe(path)["streams"]

@@ -160,15 +160,13 @@ fn tags_follow_the_rule_and_chapters_reach_every_rendition() {
     assert_descriptive_tags(&source_tags, &source);
     assert!(has_location(&source_tags), "{source_tags:?}");
 
-    let config = fx.path("config");
-    std::fs::create_dir_all(config.join("presets")).expect("presets dir");
-    for (name, rule, prefix) in [("keep-all", "keep", "k"), ("strip-all", "strip", "s")] {
-        std::fs::write(
-            config.join("presets").join(format!("{name}.toml")),
-            preset(name, rule, prefix),
-        )
-        .expect("preset written");
-    }
+    let config = config_with(
+        &fx,
+        &[
+            ("keep-all", preset("keep-all", "keep", "k")),
+            ("strip-all", preset("strip-all", "strip", "s")),
+        ],
+    );
     let out = fx.out_dir();
     let run = process_presets(&out, &config, &["web", "keep-all", "strip-all"], &source);
     assert_eq!(run.code, 0, "{:#?}\n{}", run.events, run.stderr);

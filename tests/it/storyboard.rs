@@ -10,13 +10,6 @@ use vidprism::media::{parse_vtt, StoryboardCue};
 
 use crate::util::*;
 
-/// Writes a user preset `name` into `config/presets`.
-fn user_preset(config: &Path, name: &str, text: &str) {
-    let dir = config.join("presets");
-    std::fs::create_dir_all(&dir).expect("preset dir");
-    std::fs::write(dir.join(format!("{name}.toml")), text).expect("preset written");
-}
-
 /// One small H.264 rendition and a storyboard of `storyboard` (a TOML
 /// inline table), with `poster`.
 fn preset_with_storyboard(name: &str, storyboard: &str, poster: &str, rendition: bool) -> String {
@@ -299,14 +292,8 @@ fn a_farm_job_brings_back_the_whole_storyboard() {
     assert!(vtt.starts_with(&farm_out), "{vtt:?}");
     // 3 tiles, two to a sprite: two sprites, and the poster.
     assert_eq!(sprites(vtt.parent().expect("folder"), &cues).len(), 2);
-    let names = |out: &Path| -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = files_in(out)
-            .into_iter()
-            .map(|p| p.strip_prefix(out).expect("under out").to_path_buf())
-            .collect();
-        files.sort();
-        files
-    };
-    assert_eq!(names(&farm_out), names(&local_out));
-    assert!(names(&farm_out).iter().any(|p| p.ends_with("poster.jpg")));
+    assert_eq!(relative_files(&farm_out), relative_files(&local_out));
+    assert!(relative_files(&farm_out)
+        .iter()
+        .any(|p| p.ends_with("poster.jpg")));
 }

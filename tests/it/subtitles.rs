@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::audio_tracks::{config_with, preset, streams, tag, two_language_clip};
+use crate::audio_tracks::{preset, streams, tag, two_language_clip};
 use crate::util::*;
 
 /// The subtitle text of the first subtitle track, as SubRip.

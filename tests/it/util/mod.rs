@@ -273,6 +273,16 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// Output files of a run, relative to its output folder, sorted.
+pub fn relative_files(out: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = files_in(out)
+        .into_iter()
+        .map(|p| p.strip_prefix(out).expect("under out").to_path_buf())
+        .collect();
+    files.sort();
+    files
+}
+
 /// Asserts every output of a run decodes, is upright-sized with square
 /// pixels and even dimensions, and matches the source's duration.
 pub fn assert_outputs_sound(run: &Run, source_duration_s: Option<f64>) {
@@ -348,6 +358,23 @@ pub fn process_with_config(out: &Path, config: &Path, args: &[&str]) -> Run {
         events,
         stderr,
     }
+}
+
+/// Writes a user preset `name` into `config/presets`.
+pub fn user_preset(config: &Path, name: &str, text: &str) {
+    let dir = config.join("presets");
+    std::fs::create_dir_all(&dir).expect("preset dir");
+    std::fs::write(dir.join(format!("{name}.toml")), text).expect("preset written");
+}
+
+/// Writes user presets (name, TOML text) into the fixture's config folder,
+/// which it returns.
+pub fn config_with(fx: &Fixture, presets: &[(&str, String)]) -> PathBuf {
+    let config = fx.path("config");
+    for (name, text) in presets {
+        user_preset(&config, name, text);
+    }
+    config
 }
 
 /// `process` of one `source` with user presets from `config/presets`, under
