@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::audio_tracks::{preset, streams, tag, two_language_clip};
+use crate::util::tracks::*;
 use crate::util::*;
 
 /// The subtitle text of the first subtitle track, as SubRip.
@@ -87,7 +87,7 @@ fn text_subtitles_become_the_containers_format_and_sidecars() {
 /// are never decoded, only recognised as pictures and skipped.
 fn pgs_clip(fx: &Fixture) -> std::path::PathBuf {
     let srt = fx.path("subs.srt");
-    std::fs::write(&srt, crate::audio_tracks::SUBTITLES).expect("subtitles written");
+    std::fs::write(&srt, SUBTITLES).expect("subtitles written");
     let path = fx.path("pgs.mkv");
     ffmpeg_h264(
         &[
