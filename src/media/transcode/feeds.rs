@@ -168,7 +168,6 @@ fn audio_decoder(tracks: &mut SourceTracks, stream: usize) -> Option<&mut decode
         .and_then(|t| t.decoder.as_mut())
 }
 
-/// Sends packets of feed `feed` to the renditions that take it.
 /// Lets `encode` write each feed's packets (a feed it passes over gets
 /// none), and sends them to the lanes that take that feed.
 fn encode_each(
@@ -184,6 +183,7 @@ fn encode_each(
     Ok(())
 }
 
+/// Sends packets of feed `feed` to the renditions that take it.
 fn send(lanes: &mut [Lane], feed: usize, packets: Vec<Packet>) {
     for packet in packets {
         for lane in lanes.iter_mut().filter(|l| l.feeds.contains(&feed)) {
