@@ -10,7 +10,7 @@ use super::event::{EventKind, Output, RenditionFailed};
 use super::job::Job;
 use super::stage_error::StageError;
 use crate::error::Result;
-use crate::media::{self, BundleSpec, RungInput};
+use crate::media::{self, BundleSpec, RungInput, SkippedTrack};
 use crate::output::{sanitize_name, StagedFile};
 use crate::plan::PlannedRendition;
 
@@ -113,7 +113,7 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
             tracing::info!(job = job.id(), files = ?bundle.files, "bundle packaged");
             for (rendition, rung) in done.iter().zip(bundle.rungs) {
                 job.record_output();
-                emit_done(job, rendition, rung.path, rung.bytes);
+                emit_done(job, rendition, rung.path, rung.bytes, Vec::new());
             }
             for _ in &bundle.files {
                 job.record_output();
@@ -134,13 +134,21 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
     }
 }
 
-fn emit_done(job: &Job, rendition: &PlannedRendition, path: PathBuf, bytes: u64) {
+/// Tells that `rendition` is written at `path`: the one place a
+/// [`EventKind::RenditionDone`] is made, for a lone file and a bundle's rung.
+pub(super) fn emit_done(
+    job: &Job,
+    rendition: &PlannedRendition,
+    path: PathBuf,
+    bytes: u64,
+    skipped_tracks: Vec<SkippedTrack>,
+) {
     job.emit(EventKind::RenditionDone(Output {
         rendition: rendition.label.clone(),
         path,
         width: rendition.size.width,
         height: rendition.size.height,
         bytes,
-        skipped_tracks: Vec::new(),
+        skipped_tracks,
     }));
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 
 use super::event::{
-    EventKind, Output, RenditionFailed, RenditionSkipped, SourceFacts, Stage, StageStarted,
-    Storyboard, Thumbnail,
+    EventKind, RenditionFailed, RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard,
+    Thumbnail,
 };
 use super::job::{Job, Prepared};
 use super::packaging;
@@ -322,14 +322,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                     "rendition done"
                 );
                 job.record_output();
-                job.emit(EventKind::RenditionDone(Output {
-                    rendition: rendition.label.clone(),
-                    path,
-                    width: rendition.size.width,
-                    height: rendition.size.height,
-                    bytes,
-                    skipped_tracks,
-                }));
+                packaging::emit_done(job, rendition, path, bytes, skipped_tracks);
             }
             Err(Error::Cancelled) => {}
             Err(e) => {

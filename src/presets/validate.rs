@@ -269,36 +269,26 @@ fn rendition_problems(i: usize, r: &RenditionSpec, problems: &mut Vec<Problem>) 
             );
         }
     }
-    match r.quality {
-        Quality::Crf(crf) => {
-            let range = r.video.crf_range();
-            if !range.contains(&crf) {
-                push(
-                    "crf",
-                    format!(
-                        "is {crf}; {} takes a CRF {}",
-                        r.video.label(),
-                        range_text(&range)
-                    ),
-                );
-            }
+    if let Some(crf) = r.quality.crf() {
+        let range = r.video.crf_range();
+        if !range.contains(&crf) {
+            push(
+                "crf",
+                format!(
+                    "is {crf}; {} takes a CRF {}",
+                    r.video.label(),
+                    range_text(&range)
+                ),
+            );
         }
+    }
+    match r.quality {
+        Quality::Crf(_) => {}
         Quality::CappedCrf {
-            crf,
             maxrate_kbps,
             bufsize_kbps,
+            ..
         } => {
-            let range = r.video.crf_range();
-            if !range.contains(&crf) {
-                push(
-                    "crf",
-                    format!(
-                        "is {crf}; {} takes a CRF {}",
-                        r.video.label(),
-                        range_text(&range)
-                    ),
-                );
-            }
             if !VIDEO_KBPS.contains(&maxrate_kbps) {
                 push(
                     "maxrate_kbps",

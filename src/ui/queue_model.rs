@@ -560,6 +560,17 @@ mod tests {
         Event { job, t_ms: 0, kind }
     }
 
+    /// Rendition 720p of a transcode half done, at `fps`, `eta_s` left.
+    fn halfway(fps: f64, eta_s: f64) -> EventKind {
+        EventKind::Progress(Progress {
+            stage: Stage::Transcode,
+            rendition: "720p".into(),
+            fraction: 0.5,
+            fps,
+            eta_s: Some(eta_s),
+        })
+    }
+
     fn probed(duration: f64) -> EventKind {
         EventKind::Probed(SourceFacts {
             width: 1280,
@@ -615,16 +626,7 @@ mod tests {
                 rendition: Some("720p".into()),
             }),
         ));
-        m.apply(&ev(
-            7,
-            EventKind::Progress(Progress {
-                stage: Stage::Transcode,
-                rendition: "720p".into(),
-                fraction: 0.5,
-                fps: 100.0,
-                eta_s: Some(4.0),
-            }),
-        ));
+        m.apply(&ev(7, halfway(100.0, 4.0)));
         let r = m.row(row).unwrap();
         assert_eq!(r.status, RowStatus::Running);
         assert_eq!(r.eta_s(), Some(4.0));
@@ -712,16 +714,7 @@ mod tests {
         m.attach(b, 2);
         // a: 10 s of media, half done, 5 s left => 1 s of work per media second.
         m.apply(&ev(1, probed(10.0)));
-        m.apply(&ev(
-            1,
-            EventKind::Progress(Progress {
-                stage: Stage::Transcode,
-                rendition: "720p".into(),
-                fraction: 0.5,
-                fps: 50.0,
-                eta_s: Some(5.0),
-            }),
-        ));
+        m.apply(&ev(1, halfway(50.0, 5.0)));
         // b: waiting, 20 s of media => about 20 s.
         m.apply(&ev(2, probed(20.0)));
         let t = m.totals(1);
@@ -752,16 +745,7 @@ mod tests {
         m.attach(rows[0], 1);
         m.attach(rows[1], 2);
         m.apply(&ev(1, probed(10.0)));
-        m.apply(&ev(
-            1,
-            EventKind::Progress(Progress {
-                stage: Stage::Transcode,
-                rendition: "720p".into(),
-                fraction: 0.5,
-                fps: 50.0,
-                eta_s: Some(5.0),
-            }),
-        ));
+        m.apply(&ev(1, halfway(50.0, 5.0)));
         assert_eq!(m.tally, recount(&m));
         assert_eq!((m.totals(1).running, m.in_flight()), (1, 2));
         m.apply(&ev(

@@ -79,7 +79,20 @@ pub fn settings_ui(app: &mut App, ui: &mut egui::Ui, commands: &CommandSender) {
 /// One toggle per preset; at least one stays chosen.
 fn presets_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     ui.label("Presets:");
-    let mut chosen = app.systems.settings.presets.clone();
+    if let Some(order) = preset_toggles(app, ui, &app.systems.settings.presets) {
+        commands.send(Command::SetPresets(order));
+    }
+}
+
+/// One toggle per preset, starting from `current`; at least one stays
+/// chosen. The new choice in the preset list's order (whatever order they
+/// were clicked in) when a toggle changed it, else `None`.
+pub(super) fn preset_toggles(
+    app: &App,
+    ui: &mut egui::Ui,
+    current: &[String],
+) -> Option<Vec<String>> {
+    let mut chosen = current.to_vec();
     let mut changed = false;
     for preset in &app.systems.presets {
         let mut on = chosen.contains(&preset.name);
@@ -95,17 +108,14 @@ fn presets_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
             changed = true;
         }
     }
-    if changed {
-        // Keep the list's order, whatever order they were clicked in.
-        let order: Vec<String> = app
-            .systems
+    changed.then(|| {
+        app.systems
             .presets
             .iter()
             .map(|p| p.name.clone())
             .filter(|n| chosen.contains(n))
-            .collect();
-        commands.send(Command::SetPresets(order));
-    }
+            .collect()
+    })
 }
 
 fn jobs_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {

@@ -6,6 +6,7 @@ use eframe::egui;
 
 use super::app::App;
 use super::command::{CommandSender, WatchCommand};
+use super::settings_panel::preset_toggles;
 
 /// The window, while it is open.
 pub fn watch_window_ui(app: &App, ctx: &egui::Context, commands: &CommandSender) {
@@ -88,31 +89,7 @@ fn entry_ui(
     });
     ui.horizontal_wrapped(|ui| {
         ui.label("Presets:");
-        let mut chosen = entry.presets.clone();
-        let mut changed = false;
-        for preset in &app.systems.presets {
-            let mut on = chosen.contains(&preset.name);
-            if ui
-                .toggle_value(&mut on, &preset.name)
-                .on_hover_text(&preset.description)
-                .changed()
-            {
-                if on {
-                    chosen.push(preset.name.clone());
-                } else if chosen.len() > 1 {
-                    chosen.retain(|n| n != &preset.name);
-                }
-                changed = true;
-            }
-        }
-        if changed {
-            let order: Vec<String> = app
-                .systems
-                .presets
-                .iter()
-                .map(|p| p.name.clone())
-                .filter(|n| chosen.contains(n))
-                .collect();
+        if let Some(order) = preset_toggles(app, ui, &entry.presets) {
             commands.send(WatchCommand::SetPresets(folder.clone(), order));
         }
     });

@@ -10,132 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
-
+use crate::util::tracks::*;
 use crate::util::*;
-
-pub const SUBTITLES: &str = "1
-00:00:00,300 --> 00:00:01,000
-Hello world
-
-2
-00:00:01,200 --> 00:00:01,900
-Second line
-";
-
-/// A 2 s Matroska clip: video, an English track ("English", 440 Hz), a
-/// French one ("Français", 880 Hz) and an English SubRip track.
-pub fn two_language_clip(fx: &Fixture) -> PathBuf {
-    let srt = fx.path("subs.srt");
-    std::fs::write(&srt, SUBTITLES).expect("subtitles written");
-    let srt = srt.to_string_lossy().into_owned();
-    let path = fx.path("languages.mkv");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240:r=25:d=2",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=440:d=2",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=880:d=2",
-        "-i",
-        &srt,
-        "-map",
-        "0",
-        "-map",
-        "1",
-        "-map",
-        "2",
-        "-map",
-        "3",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-c:s",
-        "srt",
-        "-metadata:s:a:0",
-        "language=eng",
-        "-metadata:s:a:0",
-        "title=English",
-        "-metadata:s:a:1",
-        "language=fra",
-        "-metadata:s:a:1",
-        "title=Français",
-        "-metadata:s:s:0",
-        "language=eng",
-        path.to_str().expect("utf-8 path"),
-    ]);
-    path
-}
-
-/// A user preset of one MP4 and one WebM rendition, the track rules in
-/// `rules` (TOML lines); file names start with `prefix`.
-pub fn preset(name: &str, rules: &str, prefix: &str) -> String {
-    format!(
-        r#"name = "{name}"
-{rules}
-
-[[renditions]]
-name = "{prefix}mp4"
-container = "mp4"
-video_codec = "h264"
-size = 240
-speed = "ultrafast"
-audio_codec = "aac"
-
-[[renditions]]
-name = "{prefix}webm"
-container = "webm"
-video_codec = "vp9"
-size = 240
-speed = "8"
-audio_codec = "opus"
-"#
-    )
-}
-
-/// Writes user presets (name, TOML text) into a config folder for them.
-pub fn config_with(fx: &Fixture, presets: &[(&str, String)]) -> PathBuf {
-    let config = fx.path("config");
-    std::fs::create_dir_all(config.join("presets")).expect("presets dir");
-    for (name, text) in presets {
-        std::fs::write(config.join("presets").join(format!("{name}.toml")), text)
-            .expect("preset written");
-    }
-    config
-}
-
-/// The streams of `kind` ("audio", "subtitle") in `path`.
-pub fn streams(path: &Path, kind: &str) -> Vec<Value> {
-    ffprobe(path)["streams"]
-        .as_array()
-        .map(|s| {
-            s.iter()
-                .filter(|s| s["codec_type"] == kind)
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A stream's tag, whatever its case (Matroska's are upper case).
-pub fn tag(stream: &Value, key: &str) -> Option<String> {
-    stream["tags"].as_object().and_then(|tags| {
-        tags.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .and_then(|(_, v)| v.as_str().map(str::to_owned))
-    })
-}
 
 /// The rendition whose file name starts with `prefix`.
 fn output(run: &Run, prefix: &str) -> PathBuf {
@@ -202,18 +78,11 @@ fn tracks_keep_their_languages_and_titles_as_the_rule_picks_them() {
             ),
         ],
     );
-    let run = process_with_config(
+    let run = process_presets(
         &fx.out_dir(),
         &config,
-        &[
-            "-p",
-            "web",
-            "-p",
-            "all-tracks",
-            "-p",
-            "french",
-            source.to_str().expect("utf-8 path"),
-        ],
+        &["web", "all-tracks", "french"],
+        &source,
     );
     assert_eq!(run.code, 0, "{:#?}\n{}", run.events, run.stderr);
     for prefix in ["all-mp4", "all-webm"] {
@@ -253,31 +122,25 @@ fn tracks_keep_their_languages_and_titles_as_the_rule_picks_them() {
 /// surrounds (front, centre and LFE silent).
 fn surround_clip(fx: &Fixture) -> PathBuf {
     let path = fx.path("surround.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240:r=25:d=2",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=1000:d=2",
-        "-filter_complex",
-        "[1:a]pan=5.1(side)|SL=c0|SR=c0[a]",
-        "-map",
-        "0:v",
-        "-map",
-        "[a]",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        path.to_str().expect("utf-8 path"),
-    ]);
+    ffmpeg_h264(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=25:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=1000:d=2",
+            "-filter_complex",
+            "[1:a]pan=5.1(side)|SL=c0|SR=c0[a]",
+            "-map",
+            "0:v",
+            "-map",
+            "[a]",
+        ],
+        &["-c:a", "aac", path.to_str().expect("utf-8 path")],
+    );
     path
 }
 
@@ -292,17 +155,7 @@ fn surround_is_downmixed_with_its_surrounds_or_kept_whole() {
             preset("surround", "channels = \"source\"", "src-"),
         )],
     );
-    let run = process_with_config(
-        &fx.out_dir(),
-        &config,
-        &[
-            "-p",
-            "web",
-            "-p",
-            "surround",
-            source.to_str().expect("utf-8 path"),
-        ],
-    );
+    let run = process_presets(&fx.out_dir(), &config, &["web", "surround"], &source);
     assert_eq!(run.code, 0, "{:#?}\n{}", run.events, run.stderr);
     let stereo = output(&run, "360p");
     let audio = streams(&stereo, "audio");
@@ -332,11 +185,7 @@ fn loudness_reaches_its_target() {
         &fx,
         &[("loud", preset("loud", "loudness_lufs = -16", "loud-"))],
     );
-    let run = process_with_config(
-        &fx.out_dir(),
-        &config,
-        &["-p", "loud", source.to_str().expect("utf-8 path")],
-    );
+    let run = process_presets(&fx.out_dir(), &config, &["loud"], &source);
     assert_eq!(run.code, 0, "{:#?}\n{}", run.events, run.stderr);
     for prefix in ["loud-mp4", "loud-webm"] {
         let path = output(&run, prefix);

@@ -13,16 +13,6 @@ use crate::util::nats_server::NatsServer;
 use crate::util::*;
 use serde_json::Value;
 
-/// Output files of a run, relative to its output folder, sorted.
-fn relative_files(out: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = files_in(out)
-        .into_iter()
-        .map(|p| p.strip_prefix(out).expect("under out").to_path_buf())
-        .collect();
-    files.sort();
-    files
-}
-
 fn no_temp_files(out: &Path) {
     let temps: Vec<PathBuf> = files_in(out)
         .into_iter()

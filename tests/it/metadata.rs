@@ -160,29 +160,15 @@ fn tags_follow_the_rule_and_chapters_reach_every_rendition() {
     assert_descriptive_tags(&source_tags, &source);
     assert!(has_location(&source_tags), "{source_tags:?}");
 
-    let config = fx.path("config");
-    std::fs::create_dir_all(config.join("presets")).expect("presets dir");
-    for (name, rule, prefix) in [("keep-all", "keep", "k"), ("strip-all", "strip", "s")] {
-        std::fs::write(
-            config.join("presets").join(format!("{name}.toml")),
-            preset(name, rule, prefix),
-        )
-        .expect("preset written");
-    }
-    let out = fx.out_dir();
-    let run = process_with_config(
-        &out,
-        &config,
+    let config = config_with(
+        &fx,
         &[
-            "-p",
-            "web",
-            "-p",
-            "keep-all",
-            "-p",
-            "strip-all",
-            source.to_str().expect("utf-8 path"),
+            ("keep-all", preset("keep-all", "keep", "k")),
+            ("strip-all", preset("strip-all", "strip", "s")),
         ],
     );
+    let out = fx.out_dir();
+    let run = process_presets(&out, &config, &["web", "keep-all", "strip-all"], &source);
     assert_eq!(run.code, 0, "{:#?}\n{}", run.events, run.stderr);
     let paths = run.rendition_paths();
     // web: 480p and 360p (no upscaling); keep and strip: two each.

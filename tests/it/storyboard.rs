@@ -10,13 +10,6 @@ use vidprism::media::{parse_vtt, StoryboardCue};
 
 use crate::util::*;
 
-/// Writes a user preset `name` into `config/presets`.
-fn user_preset(config: &Path, name: &str, text: &str) {
-    let dir = config.join("presets");
-    std::fs::create_dir_all(&dir).expect("preset dir");
-    std::fs::write(dir.join(format!("{name}.toml")), text).expect("preset written");
-}
-
 /// One small H.264 rendition and a storyboard of `storyboard` (a TOML
 /// inline table), with `poster`.
 fn preset_with_storyboard(name: &str, storyboard: &str, poster: &str, rendition: bool) -> String {
@@ -201,25 +194,21 @@ fn a_best_poster_skips_a_black_opening() {
     let fx = Fixture::new();
     let source = fx.path("black_start.mp4");
     let s = source.to_string_lossy().into_owned();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=black:s=320x240:r=25:d=1.5",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240:r=25:d=2.5",
-        "-filter_complex",
-        "[0:v][1:v]concat=n=2:v=1:a=0",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        &s,
-    ]);
+    ffmpeg_h264(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=black:s=320x240:r=25:d=1.5",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=25:d=2.5",
+            "-filter_complex",
+            "[0:v][1:v]concat=n=2:v=1:a=0",
+        ],
+        &[&s],
+    );
     let config = fx.path("config");
     user_preset(
         &config,
@@ -303,14 +292,8 @@ fn a_farm_job_brings_back_the_whole_storyboard() {
     assert!(vtt.starts_with(&farm_out), "{vtt:?}");
     // 3 tiles, two to a sprite: two sprites, and the poster.
     assert_eq!(sprites(vtt.parent().expect("folder"), &cues).len(), 2);
-    let names = |out: &Path| -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = files_in(out)
-            .into_iter()
-            .map(|p| p.strip_prefix(out).expect("under out").to_path_buf())
-            .collect();
-        files.sort();
-        files
-    };
-    assert_eq!(names(&farm_out), names(&local_out));
-    assert!(names(&farm_out).iter().any(|p| p.ends_with("poster.jpg")));
+    assert_eq!(relative_files(&farm_out), relative_files(&local_out));
+    assert!(relative_files(&farm_out)
+        .iter()
+        .any(|p| p.ends_with("poster.jpg")));
 }

@@ -13,7 +13,7 @@ use std::process::Command;
 use serde_json::Value;
 use vidprism::presets::{find_preset, Quality};
 
-use crate::util::{process, Fixture};
+use crate::util::{process, video_csv, Fixture};
 
 /// One packet of a rung: presentation time, byte position, keyframe.
 struct Packet {
@@ -23,20 +23,7 @@ struct Packet {
 }
 
 fn packets(path: &Path) -> Vec<Packet> {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "packet=pts_time,pos,flags",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe");
+    let out = video_csv(path, &[], "packet=pts_time,pos,flags");
     assert!(out.status.success(), "ffprobe {path:?}");
     String::from_utf8_lossy(&out.stdout)
         .lines()

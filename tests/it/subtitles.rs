@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::audio_tracks::{config_with, preset, streams, tag, two_language_clip};
+use crate::util::tracks::*;
 use crate::util::*;
 
 /// The subtitle text of the first subtitle track, as SubRip.
@@ -37,17 +37,7 @@ fn text_subtitles_become_the_containers_format_and_sidecars() {
         ],
     );
     let out = fx.out_dir();
-    let run = process_with_config(
-        &out,
-        &config,
-        &[
-            "-p",
-            "sidecars",
-            "-p",
-            "bare",
-            source.to_str().expect("utf-8 path"),
-        ],
-    );
+    let run = process_presets(&out, &config, &["sidecars", "bare"], &source);
     assert_eq!(run.code, 0, "{:#?}\n{}", run.events, run.stderr);
     let dir = out.join("languages");
     for (file, codec) in [("side-mp4.mp4", "mov_text"), ("side-webm.webm", "webvtt")] {
@@ -97,29 +87,23 @@ fn text_subtitles_become_the_containers_format_and_sidecars() {
 /// are never decoded, only recognised as pictures and skipped.
 fn pgs_clip(fx: &Fixture) -> std::path::PathBuf {
     let srt = fx.path("subs.srt");
-    std::fs::write(&srt, crate::audio_tracks::SUBTITLES).expect("subtitles written");
+    std::fs::write(&srt, SUBTITLES).expect("subtitles written");
     let path = fx.path("pgs.mkv");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240:r=25:d=1",
-        "-i",
-        srt.to_str().expect("utf-8 path"),
-        "-map",
-        "0",
-        "-map",
-        "1",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:s",
-        "ass",
-        path.to_str().expect("utf-8 path"),
-    ]);
+    ffmpeg_h264(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=25:d=1",
+            "-i",
+            srt.to_str().expect("utf-8 path"),
+            "-map",
+            "0",
+            "-map",
+            "1",
+        ],
+        &["-c:s", "ass", path.to_str().expect("utf-8 path")],
+    );
     let bytes = std::fs::read(&path).expect("clip read");
     let at = bytes
         .windows(10)

@@ -125,15 +125,10 @@ impl Feeds {
         while decoder.receive_frame(&mut frame).is_ok() {
             let pts = frame.timestamp().map(|t| t - offset);
             frame.set_pts(pts);
-            for (index, feed) in self.feeds.iter_mut().enumerate() {
-                if let Feed::Audio { stream: s, encoder } = feed {
-                    if *s == stream {
-                        let mut packets = Vec::new();
-                        encoder.push(&frame, &mut packets)?;
-                        send(lanes, index, packets);
-                    }
-                }
-            }
+            encode_each(&mut self.feeds, lanes, |feed, packets| match feed {
+                Feed::Audio { stream: s, encoder } if *s == stream => encoder.push(&frame, packets),
+                _ => Ok(()),
+            })?;
         }
         Ok(())
     }
@@ -156,16 +151,12 @@ impl Feeds {
             return Ok(());
         };
         subtitle.shift(self.origin_us);
-        for (index, feed) in self.feeds.iter_mut().enumerate() {
-            if let Feed::Subtitle { stream: s, encoder } = feed {
-                if *s == stream {
-                    let mut packets = Vec::new();
-                    encoder.push(&subtitle, &mut packets)?;
-                    send(lanes, index, packets);
-                }
+        encode_each(&mut self.feeds, lanes, |feed, packets| match feed {
+            Feed::Subtitle { stream: s, encoder } if *s == stream => {
+                encoder.push(&subtitle, packets)
             }
-        }
-        Ok(())
+            _ => Ok(()),
+        })
     }
 }
 
@@ -175,6 +166,21 @@ fn audio_decoder(tracks: &mut SourceTracks, stream: usize) -> Option<&mut decode
         .iter_mut()
         .find(|t| t.tags.index == stream)
         .and_then(|t| t.decoder.as_mut())
+}
+
+/// Lets `encode` write each feed's packets (a feed it passes over gets
+/// none), and sends them to the lanes that take that feed.
+fn encode_each(
+    feeds: &mut [Feed],
+    lanes: &mut [Lane],
+    mut encode: impl FnMut(&mut Feed, &mut Vec<Packet>) -> Result<()>,
+) -> Result<()> {
+    for (index, feed) in feeds.iter_mut().enumerate() {
+        let mut packets = Vec::new();
+        encode(feed, &mut packets)?;
+        send(lanes, index, packets);
+    }
+    Ok(())
 }
 
 /// Sends packets of feed `feed` to the renditions that take it.

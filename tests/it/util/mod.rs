@@ -10,6 +10,7 @@ pub mod nats;
 pub mod nats_server;
 pub mod raw_nats;
 pub mod static_server;
+pub mod tracks;
 
 /// Runs `ffmpeg -v error -y ARGS` and panics with its stderr if it fails.
 pub fn ffmpeg(args: &[&str]) {
@@ -23,6 +24,22 @@ pub fn ffmpeg(args: &[&str]) {
         "ffmpeg {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// ffmpeg's output options for a quick H.264 test clip any player decodes.
+pub const H264_FAST: [&str; 6] = [
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-pix_fmt",
+    "yuv420p",
+];
+
+/// [`ffmpeg`] with `before` (inputs, maps, filters), then [`H264_FAST`],
+/// then `after` (other codecs, metadata, the output path).
+pub fn ffmpeg_h264(before: &[&str], after: &[&str]) {
+    ffmpeg(&[before, &H264_FAST[..], after].concat());
 }
 
 /// A temp dir with a clip generator.
@@ -57,14 +74,7 @@ impl Fixture {
         }
         args.extend(extra.iter().copied());
         if !extra.contains(&"-c:v") {
-            args.extend([
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-pix_fmt",
-                "yuv420p",
-            ]);
+            args.extend(H264_FAST);
         }
         if audio && !extra.contains(&"-c:a") {
             args.extend(["-c:a", "aac"]);
@@ -185,22 +195,23 @@ pub fn decode_errors(path: &Path) -> String {
     text
 }
 
-/// Presentation times of every video frame, in seconds.
-pub fn frame_times(path: &Path) -> Vec<f64> {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "frame=pts_time",
-            "-of",
-            "csv=p=0",
-        ])
+/// ffprobe's answer, as CSV without section names, of `entries` (like
+/// "frame=pts_time") of the first video stream; `flags` (like
+/// "-count_frames") go before them.
+pub fn video_csv(path: &Path, flags: &[&str], entries: &str) -> std::process::Output {
+    Command::new("ffprobe")
+        .args(["-v", "error"])
+        .args(flags)
+        .args(["-select_streams", "v:0", "-show_entries", entries])
+        .args(["-of", "csv=p=0"])
         .arg(path)
         .output()
-        .expect("ffprobe");
+        .expect("ffprobe")
+}
+
+/// Presentation times of every video frame, in seconds.
+pub fn frame_times(path: &Path) -> Vec<f64> {
+    let out = video_csv(path, &[], "frame=pts_time");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
@@ -263,6 +274,16 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// Output files of a run, relative to its output folder, sorted.
+pub fn relative_files(out: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = files_in(out)
+        .into_iter()
+        .map(|p| p.strip_prefix(out).expect("under out").to_path_buf())
+        .collect();
+    files.sort();
+    files
+}
+
 /// Asserts every output of a run decodes, is upright-sized with square
 /// pixels and even dimensions, and matches the source's duration.
 pub fn assert_outputs_sound(run: &Run, source_duration_s: Option<f64>) {
@@ -299,21 +320,7 @@ pub fn assert_outputs_sound(run: &Run, source_duration_s: Option<f64>) {
 
 /// Number of video frames a full decode gives.
 pub fn frame_count(path: &Path) -> usize {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-count_frames",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=nb_read_frames",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe");
+    let out = video_csv(path, &["-count_frames"], "stream=nb_read_frames");
     String::from_utf8_lossy(&out.stdout)
         .trim()
         .trim_end_matches(',')
@@ -352,6 +359,31 @@ pub fn process_with_config(out: &Path, config: &Path, args: &[&str]) -> Run {
         events,
         stderr,
     }
+}
+
+/// Writes a user preset `name` into `config/presets`.
+pub fn user_preset(config: &Path, name: &str, text: &str) {
+    let dir = config.join("presets");
+    std::fs::create_dir_all(&dir).expect("preset dir");
+    std::fs::write(dir.join(format!("{name}.toml")), text).expect("preset written");
+}
+
+/// Writes user presets (name, TOML text) into the fixture's config folder,
+/// which it returns.
+pub fn config_with(fx: &Fixture, presets: &[(&str, String)]) -> PathBuf {
+    let config = fx.path("config");
+    for (name, text) in presets {
+        user_preset(&config, name, text);
+    }
+    config
+}
+
+/// `process` of one `source` with user presets from `config/presets`, under
+/// each of `presets` (`-p NAME` each, in order).
+pub fn process_presets(out: &Path, config: &Path, presets: &[&str], source: &Path) -> Run {
+    let mut args: Vec<&str> = presets.iter().flat_map(|name| ["-p", name]).collect();
+    args.push(source.to_str().expect("utf-8 path"));
+    process_with_config(out, config, &args)
 }
 
 /// Runs `vidprism process --json -o OUT FLAGS ARGS` with extra environment
