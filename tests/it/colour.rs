@@ -37,15 +37,15 @@ fn green_clip(
 
 /// ffprobe's (color_space, color_primaries, color_transfer, color_range).
 fn colour_tags(path: &Path) -> [String; 4] {
-    let probe = ffprobe(path);
-    let v = video_stream(&probe);
-    [
-        "color_space",
-        "color_primaries",
-        "color_transfer",
-        "color_range",
-    ]
-    .map(|k| v[k].as_str().unwrap_or("unknown").to_owned())
+    video_fields(
+        path,
+        [
+            "color_space",
+            "color_primaries",
+            "color_transfer",
+            "color_range",
+        ],
+    )
 }
 
 /// The mean colour of the middle of the first frame, decoded as a player

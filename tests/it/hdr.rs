@@ -62,16 +62,16 @@ fn hdr_grey_clip(fx: &Fixture, name: &str, transfer: &str, luma: &str) -> PathBu
 /// ffprobe's (pix_fmt, color_transfer, color_primaries, color_space,
 /// color_range) of the video stream.
 fn video_format(path: &Path) -> [String; 5] {
-    let probe = ffprobe(path);
-    let v = video_stream(&probe);
-    [
-        "pix_fmt",
-        "color_transfer",
-        "color_primaries",
-        "color_space",
-        "color_range",
-    ]
-    .map(|k| v[k].as_str().unwrap_or("unknown").to_owned())
+    video_fields(
+        path,
+        [
+            "pix_fmt",
+            "color_transfer",
+            "color_primaries",
+            "color_space",
+            "color_range",
+        ],
+    )
 }
 
 /// The side data of the video stream (container) and of its first frame
@@ -246,20 +246,17 @@ fn hlg_stays_hlg_in_hevc_and_vp9_and_becomes_sdr_in_h264_and_thumbnail() {
 fn tonemap_rule_makes_hevc_sdr_and_keep_refuses_h264() {
     let fx = Fixture::new();
     let src = hdr_grey_clip(&fx, "pq.mp4", "smpte2084", PQ_100_NITS);
-    let config = fx.path("config");
-    std::fs::create_dir_all(config.join("presets")).expect("presets dir");
-    std::fs::write(
-        config.join("presets").join("hevc-sdr.toml"),
-        "name = \"hevc-sdr\"\nhdr = \"tonemap\"\n\n[[renditions]]\nname = \"sdr\"\n\
-         container = \"mp4\"\nvideo_codec = \"hevc\"\nsize = 360\ncrf = 28\nspeed = \"ultrafast\"\n\
-         audio_codec = \"none\"\n",
-    )
-    .expect("preset written");
-    let run = process_with_config(
-        &fx.out_dir(),
-        &config,
-        &["-p", "hevc-sdr", src.to_str().unwrap()],
+    let config = config_with(
+        &fx,
+        &[(
+            "hevc-sdr",
+            "name = \"hevc-sdr\"\nhdr = \"tonemap\"\n\n[[renditions]]\nname = \"sdr\"\n\
+             container = \"mp4\"\nvideo_codec = \"hevc\"\nsize = 360\ncrf = 28\nspeed = \"ultrafast\"\n\
+             audio_codec = \"none\"\n"
+                .to_owned(),
+        )],
     );
+    let run = process_presets(&fx.out_dir(), &config, &["hevc-sdr"], &src);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = by_codec(&run, "hevc");
     assert_eq!(
@@ -293,21 +290,18 @@ fn renditions_smaller_than_the_source_are_tone_mapped_at_their_size_with_the_sam
     // (201 by FFmpeg's own chain), in both renditions.
     let fx = Fixture::new();
     let src = hdr_grey_clip(&fx, "pq.mp4", "smpte2084", PQ_100_NITS);
-    let config = fx.path("config");
-    std::fs::create_dir_all(config.join("presets")).expect("presets dir");
-    std::fs::write(
-        config.join("presets").join("small.toml"),
-        "name = \"small\"\n\n[[renditions]]\nname = \"a\"\ncontainer = \"mp4\"\n\
-         video_codec = \"h264\"\nsize = 240\naudio_codec = \"none\"\n\n\
-         [[renditions]]\nname = \"b\"\ncontainer = \"mp4\"\nvideo_codec = \"h264\"\n\
-         size = 180\naudio_codec = \"none\"\n",
-    )
-    .expect("preset written");
-    let run = process_with_config(
-        &fx.out_dir(),
-        &config,
-        &["-p", "small", src.to_str().unwrap()],
+    let config = config_with(
+        &fx,
+        &[(
+            "small",
+            "name = \"small\"\n\n[[renditions]]\nname = \"a\"\ncontainer = \"mp4\"\n\
+             video_codec = \"h264\"\nsize = 240\naudio_codec = \"none\"\n\n\
+             [[renditions]]\nname = \"b\"\ncontainer = \"mp4\"\nvideo_codec = \"h264\"\n\
+             size = 180\naudio_codec = \"none\"\n"
+                .to_owned(),
+        )],
     );
+    let run = process_presets(&fx.out_dir(), &config, &["small"], &src);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let outs = run.rendition_paths();
     assert_eq!(outs.len(), 2, "{:#?}", run.events);

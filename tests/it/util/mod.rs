@@ -166,6 +166,14 @@ pub fn video_stream(probe: &Value) -> &Value {
         .expect("a video stream")
 }
 
+/// The video stream's text fields `keys` as ffprobe reports them
+/// ("unknown" when absent).
+pub fn video_fields<const N: usize>(path: &Path, keys: [&str; N]) -> [String; N] {
+    let probe = ffprobe(path);
+    let v = video_stream(&probe);
+    keys.map(|k| v[k].as_str().unwrap_or("unknown").to_owned())
+}
+
 pub fn audio_streams(probe: &Value) -> usize {
     probe["streams"]
         .as_array()
