@@ -237,6 +237,19 @@ impl Colour {
         options.iter().map(|o| format!(":{o}")).collect()
     }
 
+    /// Kr and Kb of the Y'CbCr matrix pictures are read with, for the
+    /// matrices swscale knows (`scale_matrix_name`).
+    pub fn luma_weights(self) -> Option<(f64, f64)> {
+        match scale_matrix_name(self.matrix)? {
+            "bt709" => Some((0.2126, 0.0722)),
+            "bt601" => Some((0.299, 0.114)),
+            "fcc" => Some((0.30, 0.11)),
+            "smpte240m" => Some((0.212, 0.087)),
+            "bt2020" => Some((0.2627, 0.0593)),
+            _ => None,
+        }
+    }
+
     /// Sets the encoder's colour fields, which it writes into the stream
     /// (H.264/HEVC VUI, VP9 and AV1 headers) and the muxer into the
     /// container (MP4 `colr`, WebM `Colour`).

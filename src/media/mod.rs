@@ -23,6 +23,7 @@ mod rendition_writer;
 mod storyboard;
 mod subtitles;
 mod thumbnail;
+mod tone_lut;
 mod tonemap;
 mod transcode;
 

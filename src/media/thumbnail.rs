@@ -12,7 +12,7 @@ use super::filter::Filter;
 use super::geometry::{thumbnail_size, Size};
 use super::hdr_metadata::HdrMetadata;
 use super::probe::{stream_hdr, stream_rotation};
-use super::tonemap::ToneMap;
+use super::tonemap::{sdr_to_rgb, ToneMap};
 use crate::error::{Error, Result};
 use crate::limits::MAX_PACKETS_BEFORE_FIRST_FRAME;
 use crate::presets::{ThumbnailFormat, ThumbnailSpec};
@@ -49,20 +49,24 @@ pub fn write_thumbnail(
 
     let size = thumbnail_size(display, max_width);
     let before_rotation = size.unrotated(rotation);
-    let mut filter = match hdr {
+    let rgb = match hdr {
         // HDR is tone-mapped to SDR BT.709 (sRGB's primaries), after the
         // scale so a 4K picture costs no more than a small one.
         Some(hdr) => {
             let colour = colour.with_hdr(hdr.transfer);
             colour.tag_frame(&mut first);
             let metadata = hdr_metadata.or_frame(&first);
-            ToneMap::new(hdr, &metadata).filter(
+            let to_rgb = sdr_to_rgb(rotation.filter_prefix());
+            let mut mapper = ToneMap::new(hdr, &metadata).mapper(
                 &first,
                 time_base,
                 colour,
                 Some((before_rotation.width, before_rotation.height)),
-                &format!(",{}format=rgb24", rotation.filter_prefix()),
-            )?
+                Some(&to_rgb),
+            )?;
+            mapper.push(&first)?;
+            mapper.finish()?;
+            mapper.pull()
         }
         None => {
             let chain = format!(
@@ -72,17 +76,14 @@ pub fn write_thumbnail(
                 colour.scale_options(None),
                 rotation.filter_prefix()
             );
-            Filter::video(&first, time_base, &chain)?
+            let mut filter = Filter::video(&first, time_base, &chain)?;
+            filter.push(&first)?;
+            filter.finish()?;
+            let mut rgb = frame::Video::empty();
+            filter.pull(&mut rgb).then_some(rgb)
         }
     };
-    filter.push(&first)?;
-    filter.finish()?;
-    let mut rgb = frame::Video::empty();
-    if !filter.pull(&mut rgb) {
-        return Err(Error::Internal(
-            "the thumbnail filter gave no picture".into(),
-        ));
-    }
+    let rgb = rgb.ok_or_else(|| Error::Internal("the thumbnail filter gave no picture".into()))?;
     let pixels = packed_rgb(&rgb);
     let file = std::fs::File::create(dest).map_err(Error::write(dest))?;
     let mut writer = std::io::BufWriter::new(file);

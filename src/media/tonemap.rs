@@ -17,41 +17,30 @@
 //! meant to cure); Reinhard lies between. BT.2390 is not in Debian 12's
 //! FFmpeg 5.1 without libplacebo's GPU filter.
 //!
-//! The curve is baked into a 65-point 3D LUT applied by libavfilter's
-//! `lut3d` (tetrahedral, on float RGB) rather than run through `zscale`
-//! and `tonemap` themselves: the same picture for about half the CPU (on
-//! a 1080p frame about 35 ms against 64 ms, conversions included, measured
-//! on a busy machine; see BENCHMARKS.md). The LUT takes the PQ- or HLG-encoded
-//! signal, which spreads its points evenly to the eye. On camera-like
-//! colours the pictures match FFmpeg's own chain (luma PSNR about 51 dB,
-//! tests/it/hdr.rs); only 1000 cd/m² colours far outside BT.709 clip a
-//! little more softly. (Linear light out of the 3D LUT and the display
-//! encoding in a 1D LUT after it was tried: no closer on real pictures,
-//! and `lut1d` cost as much as `lut3d`. Also tried, on 100 frames of the
-//! 1080p HDR bench clip with the ffmpeg command line: `lut3d` on 16-bit
-//! integer RGB (`gbrp16le`) costs the same as on float within noise,
-//! 10-bit (`gbrp10le`) and trilinear interpolation cost more, a 33- or
-//! 17-point LUT no less, and other `scale` flags change nothing; the graph
-//! already runs libavfilter's slice threads, and one thread against two
-//! made no difference to CPU or wall time on the busy 2-core machine. What
-//! helps is fewer pixels: the tone-mapper scales to the largest rendition
-//! it feeds first, see `transcode/tone_lane.rs`.)
+//! The curve is sampled into a table from the source's 10-bit Y'CbCr to
+//! 8-bit BT.709 Y'CbCr (`tone_lut.rs`), applied to the pictures' planes
+//! in integer arithmetic: about a fifth of the CPU of libavfilter's RGB
+//! `lut3d` with its two RGB conversions, which was used before (see
+//! BENCHMARKS.md, issue 13). On camera-like colours the pictures match
+//! FFmpeg's own chain (tests/it/hdr.rs); only 1000 cd/m² colours far
+//! outside BT.709 clip a little more softly. What also helps is fewer
+//! pixels: the tone-mapper scales to the largest rendition it feeds
+//! first, see `transcode/tone_lane.rs`.
 
-use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
+use ffmpeg_next::color::Space;
+use ffmpeg_next::format::Pixel;
 use ffmpeg_next::{frame, Rational};
 
 use super::colour::Colour;
 use super::filter::Filter;
 use super::hdr::{Hdr, HdrTransfer};
 use super::hdr_metadata::HdrMetadata;
-use crate::error::{Error, Result};
+use super::tone_lut::{ToneLut, YuvInput};
+use crate::error::Result;
 
-/// Points per side of the LUT.
-const LUT_SIZE: usize = 65;
 /// SDR white, in cd/m²: the light that becomes 1.0 before the curve.
 const SDR_WHITE_NITS: f64 = 100.0;
 /// The peak assumed of a PQ source that does not say its own, and the
@@ -136,7 +125,8 @@ impl ToneMap {
             HdrTransfer::Hlg => {
                 // BT.2100's OOTF for a 1000 cd/m² display (system gamma 1.2).
                 let scene = rgb.map(hlg_to_scene);
-                let luma = 0.2627 * scene[0] + 0.6780 * scene[1] + 0.0593 * scene[2];
+                let (kr, kb) = BT2020_LUMA_WEIGHTS;
+                let luma = kr * scene[0] + (1.0 - kr - kb) * scene[1] + kb * scene[2];
                 let gain = DEFAULT_PEAK_NITS / SDR_WHITE_NITS * luma.max(0.0).powf(1.2 - 1.0);
                 scene.map(|v| v * gain)
             }
@@ -145,7 +135,7 @@ impl ToneMap {
 
     /// One BT.2020 HDR signal value (R, G, B in 0..1) to the BT.709 SDR
     /// signal it is shown as (BT.1886 display encoding, 0..1): the curve
-    /// the filter's LUT samples.
+    /// the table samples.
     fn map(&self, rgb: [f64; 3]) -> [f64; 3] {
         self.map_linear(rgb).map(encode)
     }
@@ -160,103 +150,186 @@ impl ToneMap {
         bt709.map(|v| v * scale)
     }
 
-    /// The curve as a `.cube` 3D LUT (red varying fastest).
-    fn cube(&self) -> String {
-        let n = LUT_SIZE;
-        let step = 1.0 / (n - 1) as f64;
-        let mut text = format!("LUT_3D_SIZE {n}\n");
-        for b in 0..n {
-            for g in 0..n {
-                for r in 0..n {
-                    let [or, og, ob] =
-                        self.map([r as f64 * step, g as f64 * step, b as f64 * step]);
-                    let _ = writeln!(text, "{or:.6} {og:.6} {ob:.6}");
-                }
-            }
-        }
-        text
-    }
-
-    /// The chain from pictures read as `reads` to BT.709 SDR RGB (float),
-    /// scaled first to `scale` when given; the caller appends the format
-    /// it wants.
-    fn chain(reads: Colour, lut: &Path, scale: Option<(u32, u32)>) -> String {
-        let size = scale
-            .map(|(w, h)| format!("={w}:{h}:flags=bicubic:"))
-            .unwrap_or_else(|| "=".to_owned());
-        format!(
-            "scale{size}{},format=gbrpf32le,lut3d=file={}:interp=tetrahedral",
-            reads.scale_options(None).trim_start_matches(':'),
-            lut.display()
-        )
-    }
-
-    /// A filter turning HDR pictures like `first` (read as `reads`) into SDR
-    /// BT.709: `scale` sizes them first, and `then` (starting with a comma)
-    /// ends the chain with the pixel format wanted. The LUT file exists
-    /// only while the filter is built.
-    pub fn filter(
+    /// A tone-mapper for pictures like `first` (read as `reads`, in
+    /// `time_base`): `scale` sizes them first (in the source's colour),
+    /// and `then`, when given, is a chain run on the SDR pictures (limited
+    /// BT.709 4:2:0), for example to make RGB.
+    pub fn mapper(
         &self,
         first: &frame::Video,
         time_base: Rational,
         reads: Colour,
         scale: Option<(u32, u32)>,
-        then: &str,
-    ) -> Result<Filter> {
-        let lut = LutFile::write(&self.cube())?;
-        let chain = format!("{}{then}", ToneMap::chain(reads, &lut.path, scale));
-        Filter::video(first, time_base, &chain)
+        then: Option<&str>,
+    ) -> Result<ToneMapper> {
+        // The table reads Y'CbCr: RGB pictures are made Y'CbCr first.
+        let table_reads = if reads.matrix == Space::RGB {
+            Colour {
+                matrix: Space::BT2020NCL,
+                full_range: false,
+                ..reads
+            }
+        } else {
+            reads
+        };
+        let (kr, kb) = table_reads.luma_weights().unwrap_or(BT2020_LUMA_WEIGHTS);
+        let input = YuvInput {
+            kr,
+            kb,
+            full_range: table_reads.full_range,
+        };
+        let needs_filter =
+            scale.is_some() || first.format() != Pixel::YUV420P10LE || table_reads != reads;
+        let before = if needs_filter {
+            let mut options = Vec::new();
+            if let Some((w, h)) = scale {
+                options.push(format!("{w}:{h}:flags=bicubic"));
+            }
+            if table_reads != reads {
+                let matrix = reads.scale_options(Some(table_reads));
+                options.push(matrix.trim_start_matches(':').to_owned());
+            }
+            let chain = if options.is_empty() {
+                "format=yuv420p10le".to_owned()
+            } else {
+                format!("scale={},format=yuv420p10le", options.join(":"))
+            };
+            Some(Filter::video(first, time_base, &chain)?)
+        } else {
+            None
+        };
+        Ok(ToneMapper {
+            lut: self.table(input),
+            before,
+            then: then.map(|chain| (chain.to_owned(), None)),
+            time_base,
+            ready: VecDeque::new(),
+        })
     }
 }
 
-/// The end of the chain for renditions: limited-range BT.709 4:2:0.
-pub const TO_SDR_YUV: &str = ",scale=out_color_matrix=bt709:out_range=tv,format=yuv420p";
-
-/// A LUT written to the temporary folder, removed when dropped.
-struct LutFile {
-    path: PathBuf,
+impl ToneMap {
+    /// The table for pictures read as `input`, shared: a source's
+    /// thumbnail, renditions and storyboard all need the same one, and
+    /// sampling it costs more than tone-mapping a small picture.
+    fn table(&self, input: YuvInput) -> Arc<ToneLut> {
+        /// Tables kept for the next asker, most recent last.
+        const KEPT: usize = 4;
+        type Kept = Vec<(ToneMap, YuvInput, Arc<ToneLut>)>;
+        static TABLES: Mutex<Kept> = Mutex::new(Vec::new());
+        let mut tables = TABLES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(at) = tables.iter().position(|(t, i, _)| t == self && *i == input) {
+            let kept = tables.remove(at);
+            let table = Arc::clone(&kept.2);
+            tables.push(kept);
+            return table;
+        }
+        let table = Arc::new(ToneLut::new(input, |rgb| self.map(rgb)));
+        if tables.len() == KEPT {
+            tables.remove(0);
+        }
+        tables.push((*self, input, Arc::clone(&table)));
+        table
+    }
 }
 
-impl LutFile {
-    fn write(text: &str) -> Result<LutFile> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir();
-        // The path goes into a filter chain unquoted: only plain characters.
-        let plain = |p: &Path| {
-            p.to_str().is_some_and(|s| {
-                s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-'))
-            })
-        };
-        let dir = if plain(&dir) {
-            dir
-        } else {
-            PathBuf::from("/tmp")
-        };
-        loop {
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!("vidprism-tonemap-{}-{n}.cube", std::process::id()));
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut file) => {
-                    let lut = LutFile { path };
-                    file.write_all(text.as_bytes())
-                        .map_err(Error::write(&lut.path))?;
-                    return Ok(lut);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(Error::write(&path)(e)),
+/// The chain making packed RGB (sRGB) of the tone-mapper's SDR pictures,
+/// turned by `rotate` (a rotation's filter prefix) on the way.
+pub fn sdr_to_rgb(rotate: &str) -> String {
+    format!(
+        "scale={},{rotate}format=rgb24",
+        Colour::SDR_BT709
+            .scale_options(None)
+            .trim_start_matches(':')
+    )
+}
+
+/// Kr and Kb of BT.2020's non-constant-luminance matrix, what HDR sources
+/// use; also taken for a matrix the table does not know.
+const BT2020_LUMA_WEIGHTS: (f64, f64) = (0.2627, 0.0593);
+
+/// One source's tone-mapping at work: takes HDR pictures, gives SDR ones
+/// (limited BT.709 4:2:0 unless a chain after it says otherwise), with
+/// their timestamps.
+pub struct ToneMapper {
+    lut: Arc<ToneLut>,
+    /// Scaling, 10-bit 4:2:0 and Y'CbCr for the table, when needed.
+    before: Option<Filter>,
+    /// The chain after the table, built at the first SDR picture.
+    then: Option<(String, Option<Filter>)>,
+    time_base: Rational,
+    ready: VecDeque<frame::Video>,
+}
+
+impl ToneMapper {
+    /// Tone-maps one picture (or keeps it in the filters until they give it).
+    pub fn push(&mut self, picture: &frame::Video) -> Result<()> {
+        match self.before.as_mut() {
+            Some(before) => {
+                before.push(picture)?;
+                self.drain_before()
             }
+            None => self.tone_map(picture),
         }
     }
+
+    /// Signals the end of the pictures: what the filters hold comes out.
+    pub fn finish(&mut self) -> Result<()> {
+        if let Some(before) = self.before.as_mut() {
+            before.finish()?;
+            self.drain_before()?;
+        }
+        if let Some((_, Some(then))) = self.then.as_mut() {
+            then.finish()?;
+            drain(then, &mut self.ready);
+        }
+        Ok(())
+    }
+
+    /// The next SDR picture, when one is ready.
+    pub fn pull(&mut self) -> Option<frame::Video> {
+        self.ready.pop_front()
+    }
+
+    fn drain_before(&mut self) -> Result<()> {
+        let mut picture = frame::Video::empty();
+        while self.before.as_mut().is_some_and(|b| b.pull(&mut picture)) {
+            self.tone_map(&picture)?;
+        }
+        Ok(())
+    }
+
+    fn tone_map(&mut self, picture: &frame::Video) -> Result<()> {
+        let mut sdr = frame::Video::new(Pixel::YUV420P, picture.width(), picture.height());
+        self.lut.apply(picture, &mut sdr);
+        sdr.set_pts(picture.pts());
+        // SAFETY: both frames are valid; only a plain field is copied.
+        unsafe {
+            (*sdr.as_mut_ptr()).sample_aspect_ratio = (*picture.as_ptr()).sample_aspect_ratio;
+        }
+        Colour::SDR_BT709.tag_frame(&mut sdr);
+        match self.then.as_mut() {
+            None => self.ready.push_back(sdr),
+            Some((chain, then)) => {
+                let then = match then {
+                    Some(then) => then,
+                    None => then.insert(Filter::video(&sdr, self.time_base, chain)?),
+                };
+                then.push(&sdr)?;
+                drain(then, &mut self.ready);
+            }
+        }
+        Ok(())
+    }
 }
 
-impl Drop for LutFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+/// Moves every picture `filter` has ready to `ready`.
+fn drain(filter: &mut Filter, ready: &mut VecDeque<frame::Video>) {
+    let mut picture = frame::Video::empty();
+    while filter.pull(&mut picture) {
+        ready.push_back(std::mem::replace(&mut picture, frame::Video::empty()));
     }
 }
 
@@ -371,44 +444,43 @@ mod tests {
         assert!(skin[0] > skin[1] && skin[1] > skin[2], "{skin:?}");
     }
 
-    /// The LUT's value at `rgb` as lut3d's tetrahedral interpolation
-    /// computes it.
-    fn interpolate(tm: &ToneMap, rgb: [f64; 3]) -> [f64; 3] {
-        let max = (LUT_SIZE - 1) as f64;
-        let at = |i: [usize; 3]| tm.map(i.map(|v| v as f64 / max));
-        let scaled = rgb.map(|v| v * max);
-        let lo = scaled.map(|v| (v.floor() as usize).min(LUT_SIZE - 2));
-        let d = [0, 1, 2].map(|k| scaled[k] - lo[k] as f64);
-        // Walk from the low corner along the axes in order of fraction.
-        let mut order = [0usize, 1, 2];
-        order.sort_by(|&a, &b| d[b].total_cmp(&d[a]));
-        let mut corner = lo;
-        let mut value = at(corner);
-        let mut previous = value;
-        let mut out = value;
-        for (step, &axis) in order.iter().enumerate() {
-            corner[axis] += 1;
-            value = at(corner);
-            let weight = d[axis];
-            for c in 0..3 {
-                out[c] += weight * (value[c] - previous[c]);
-            }
-            previous = value;
-            let _ = step;
+    /// 10-bit limited-range BT.2020 Y'CbCr of an R'G'B' signal.
+    fn bt2020_yuv(rgb: [f64; 3]) -> [u16; 3] {
+        let (kr, kb) = BT2020_LUMA_WEIGHTS;
+        let y = kr * rgb[0] + (1.0 - kr - kb) * rgb[1] + kb * rgb[2];
+        let cb = (rgb[2] - y) / (2.0 * (1.0 - kb));
+        let cr = (rgb[0] - y) / (2.0 * (1.0 - kr));
+        [64.0 + 876.0 * y, 512.0 + 896.0 * cb, 512.0 + 896.0 * cr].map(|v| v.round() as u16)
+    }
+
+    /// 8-bit limited-range BT.709 Y'CbCr of an R'G'B' signal.
+    fn bt709_yuv(rgb: [f64; 3]) -> [f64; 3] {
+        let y = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+        [
+            16.0 + 219.0 * y,
+            128.0 + 224.0 * (rgb[2] - y) / 1.8556,
+            128.0 + 224.0 * (rgb[0] - y) / 1.5748,
+        ]
+    }
+
+    fn bt2020_input() -> YuvInput {
+        let (kr, kb) = BT2020_LUMA_WEIGHTS;
+        YuvInput {
+            kr,
+            kb,
+            full_range: false,
         }
-        out
     }
 
     #[test]
-    fn the_lut_is_within_a_few_code_values_of_the_curve() {
+    fn the_table_is_within_a_few_code_values_of_the_curve() {
         // Colours well inside BT.709's gamut (each channel at least a
-        // quarter of the largest) within four 8-bit code values per channel
-        // (measured: 3.6). Near and beyond its edge, where the curve clips
-        // a channel at zero and the display encoding is steepest, the
-        // small channel of a saturated colour may be off by more, unseen
-        // beside the large one; luma stays within 11 (measured: 9.7).
+        // quarter of the largest) within a few 8-bit code values per
+        // channel. Near and beyond its edge, where the curve clips a
+        // channel at zero, the chroma of a saturated colour may be off by
+        // more, unseen beside its luma, which stays close.
         let tm = ToneMap::new(pq(), &HdrMetadata::default());
-        let luma = |v: [f64; 3]| 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+        let lut = ToneLut::new(bt2020_input(), |rgb| tm.map(rgb));
         let (mut worst_in_gamut, mut worst_luma) = (0.0f64, 0.0f64);
         let mut seed = 12345u64;
         let mut next = || {
@@ -421,9 +493,10 @@ mod tests {
         for _ in 0..20_000 {
             // Signals up to about 1000 cd/m², saturated or not.
             let rgb = [next(), next(), next()].map(|v| v * 0.76);
-            let exact = tm.map(rgb);
-            let lut = interpolate(&tm, rgb);
-            worst_luma = worst_luma.max((luma(exact) - luma(lut)).abs() * 219.0);
+            let yuv = bt2020_yuv(rgb);
+            let exact = bt709_yuv(tm.map(rgb));
+            let got = lut.pixel(yuv).map(f64::from);
+            worst_luma = worst_luma.max((exact[0] - got[0]).abs());
             let light = tm.light(rgb);
             let bt709 = BT2020_TO_BT709
                 .map(|row| row[0] * light[0] + row[1] * light[1] + row[2] * light[2]);
@@ -431,7 +504,7 @@ mod tests {
             if bt709.iter().all(|&v| v > 0.25 * largest) {
                 in_gamut += 1;
                 for c in 0..3 {
-                    worst_in_gamut = worst_in_gamut.max((exact[c] - lut[c]).abs() * 219.0);
+                    worst_in_gamut = worst_in_gamut.max((exact[c] - got[c]).abs());
                 }
             }
         }
@@ -443,51 +516,89 @@ mod tests {
         assert!(worst_luma < 11.0, "luma: {worst_luma:.2} code values");
     }
 
-    #[test]
-    fn the_lut_lists_every_point_red_first() {
-        let tm = ToneMap::new(pq(), &HdrMetadata::default());
-        let cube = tm.cube();
-        let mut lines = cube.lines();
-        assert_eq!(lines.next(), Some("LUT_3D_SIZE 65"));
-        assert_eq!(cube.lines().count(), 1 + 65 * 65 * 65);
-        assert_eq!(lines.next(), Some("0.000000 0.000000 0.000000"));
-        // The second point is a little red only.
-        let second: Vec<f64> = lines
-            .next()
-            .map(|l| l.split(' ').filter_map(|v| v.parse().ok()).collect())
-            .unwrap_or_default();
-        assert!(second[0] > 0.0 && second[1] == 0.0 && second[2] == 0.0);
+    /// A `yuv420p10le` picture whose every sample is given by `at(plane, x, y)`.
+    fn picture(width: u32, height: u32, at: impl Fn(usize, usize, usize) -> u16) -> frame::Video {
+        let mut picture = frame::Video::new(Pixel::YUV420P10LE, width, height);
+        for plane in 0..3 {
+            let (w, h) = if plane == 0 {
+                (width as usize, height as usize)
+            } else {
+                (width.div_ceil(2) as usize, height.div_ceil(2) as usize)
+            };
+            let stride = picture.stride(plane);
+            let data = picture.data_mut(plane);
+            for y in 0..h {
+                for x in 0..w {
+                    let v = at(plane, x, y).to_le_bytes();
+                    data[y * stride + 2 * x..][..2].copy_from_slice(&v);
+                }
+            }
+        }
+        picture
     }
 
     #[test]
-    fn the_chain_reads_the_sources_matrix_and_scales_before_the_lut() {
+    fn every_pixel_of_odd_sized_pictures_is_mapped_with_its_blocks_chroma() {
+        let tm = ToneMap::new(pq(), &HdrMetadata::default());
+        let lut = ToneLut::new(bt2020_input(), |rgb| tm.map(rgb));
+        let (width, height) = (7, 5);
+        // Luma ramps over the picture, chroma differs per block.
+        let input = picture(width, height, |plane, x, y| match plane {
+            0 => 64 + (x * 97 + y * 131) as u16,
+            1 => 480 + (x * 23 + y * 7) as u16,
+            _ => 530 - (x * 11 + y * 13) as u16,
+        });
+        let mut output = frame::Video::new(Pixel::YUV420P, width, height);
+        lut.apply(&input, &mut output);
+        let sample = |plane: usize, x: usize, y: usize| {
+            let row = &input.data(plane)[y * input.stride(plane)..];
+            u16::from_le_bytes([row[2 * x], row[2 * x + 1]])
+        };
+        for y in 0..height as usize {
+            for x in 0..width as usize {
+                let (cb, cr) = (sample(1, x / 2, y / 2), sample(2, x / 2, y / 2));
+                let want = lut.pixel([sample(0, x, y), cb, cr])[0];
+                assert_eq!(output.data(0)[y * output.stride(0) + x], want, "({x}, {y})");
+            }
+        }
+        // The last block (one column, one row) takes its one pixel's luma.
+        let (bx, by) = (3, 2);
+        let want = lut.pixel([sample(0, 6, 4), sample(1, bx, by), sample(2, bx, by)]);
+        assert_eq!(output.data(1)[by * output.stride(1) + bx], want[1]);
+        assert_eq!(output.data(2)[by * output.stride(2) + bx], want[2]);
+    }
+
+    #[test]
+    fn the_mapper_scales_first_and_keeps_timestamps() {
+        let tm = ToneMap::new(pq(), &HdrMetadata::default());
         let reads = Colour {
             primaries: Primaries::BT2020,
             transfer: TransferCharacteristic::SMPTE2084,
             matrix: Space::BT2020NCL,
             full_range: false,
         };
-        let lut = Path::new("/tmp/x.cube");
+        let grey = bt2020_yuv([pq_signal(100.0); 3]);
+        let mut first = picture(64, 48, |plane, _, _| grey[plane]);
+        first.set_pts(Some(7));
+        let mut mapper = tm
+            .mapper(&first, Rational::new(1, 25), reads, Some((32, 24)), None)
+            .expect("mapper");
+        mapper.push(&first).expect("pushed");
+        mapper.finish().expect("finished");
+        let sdr = mapper.pull().expect("a picture");
         assert_eq!(
-            ToneMap::chain(reads, lut, None),
-            "scale=in_color_matrix=bt2020:in_range=tv,format=gbrpf32le,\
-             lut3d=file=/tmp/x.cube:interp=tetrahedral"
+            (sdr.width(), sdr.height(), sdr.format()),
+            (32, 24, Pixel::YUV420P)
         );
-        assert_eq!(
-            ToneMap::chain(reads, lut, Some((640, 360))),
-            "scale=640:360:flags=bicubic:in_color_matrix=bt2020:in_range=tv,\
-             format=gbrpf32le,lut3d=file=/tmp/x.cube:interp=tetrahedral"
-        );
-    }
-
-    #[test]
-    fn lut_files_are_unique_and_removed() {
-        let a = LutFile::write("a").expect("written");
-        let b = LutFile::write("b").expect("written");
-        assert_ne!(a.path, b.path);
-        assert_eq!(std::fs::read_to_string(&a.path).ok().as_deref(), Some("a"));
-        let path = a.path.clone();
-        drop(a);
-        assert!(!path.exists());
+        assert_eq!(sdr.pts(), Some(7));
+        // The 100 cd/m² grey lands where FFmpeg's mobius puts it: 201.
+        let luma = sdr.data(0)[sdr.stride(0) * 10 + 10];
+        assert!((199..=203).contains(&luma), "{luma}");
+        let chroma = [
+            sdr.data(1)[sdr.stride(1) * 5 + 5],
+            sdr.data(2)[sdr.stride(2) * 5 + 5],
+        ];
+        assert!(chroma.iter().all(|c| c.abs_diff(128) <= 1), "{chroma:?}");
+        assert!(mapper.pull().is_none());
     }
 }

@@ -26,7 +26,7 @@ const MASTER_DISPLAY: &str = "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,1
 /// A flat grey 10-bit HEVC clip at 10-bit code `luma`, with `transfer`
 /// ("smpte2084" or "arib-std-b67"), BT.2020, the mastering display above
 /// and MaxCLL 1000, MaxFALL 400.
-fn hdr_grey_clip(fx: &Fixture, name: &str, transfer: &str, luma: &str) -> PathBuf {
+pub(crate) fn hdr_grey_clip(fx: &Fixture, name: &str, transfer: &str, luma: &str) -> PathBuf {
     let path = fx.path(name);
     let source =
         format!("nullsrc=s=640x360:r=25:d=0.4,format=yuv420p10le,geq=lum={luma}:cb=512:cr=512");

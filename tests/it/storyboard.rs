@@ -1,8 +1,9 @@
 //! Storyboards and posters (issue 15) made by `vidprism process` with user
 //! presets: the cues cover the whole video and point inside their sprites,
 //! tiles change over a moving source, the `thumbnail`-like preset (no
-//! renditions) gets one from a decode-only pass, and `poster = "best"`
-//! skips a black opening.
+//! renditions) gets one from a decode-only pass, `poster = "best"`
+//! skips a black opening, and an HDR source's tiles and poster are
+//! tone-mapped like its thumbnail.
 
 use std::path::{Path, PathBuf};
 
@@ -246,6 +247,49 @@ fn a_best_poster_skips_a_black_opening() {
         luma(&poster) > 60.0,
         "the poster is not black: {}",
         luma(&poster)
+    );
+}
+
+#[test]
+fn an_hdr_sources_tiles_and_poster_are_tone_mapped_like_its_thumbnail() {
+    // A 100 cd/m² PQ grey (10-bit code 509): tone-mapped, SDR RGB about
+    // 215 as in the thumbnail; shown as it is, the PQ code values would
+    // make a dull grey near 130.
+    let fx = Fixture::new();
+    let source = crate::hdr::hdr_grey_clip(&fx, "pq.mp4", "smpte2084", "509");
+    let s = source.to_string_lossy().into_owned();
+    let config = fx.path("config");
+    user_preset(
+        &config,
+        "hdrboard",
+        &preset_with_storyboard("hdrboard", "{ count = 4 }", "best", true),
+    );
+    let run = process_with_config(&fx.out_dir(), &config, &["-p", "hdrboard", &s]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (vtt, cues) = storyboard_of(&run);
+    let mean = |img: &image::RgbImage| {
+        img.as_raw().iter().map(|v| f64::from(*v)).sum::<f64>() / img.as_raw().len() as f64
+    };
+    let thumbnail = image::open(run.one("thumbnail_ready")["path"].as_str().expect("path"))
+        .expect("thumbnail")
+        .to_rgb8();
+    let expected = mean(&thumbnail);
+    assert!((190.0..=240.0).contains(&expected), "thumbnail {expected}");
+    let sprites = sprites(vtt.parent().expect("folder"), &cues);
+    for cue in &cues {
+        let grey = mean(&tile(&sprites, cue));
+        assert!(
+            (grey - expected).abs() < 4.0,
+            "{cue:?}: {grey} against {expected}"
+        );
+    }
+    let poster = image::open(vtt.with_file_name("poster.jpg"))
+        .expect("poster.jpg")
+        .to_rgb8();
+    assert!(
+        (mean(&poster) - expected).abs() < 4.0,
+        "poster {}",
+        mean(&poster)
     );
 }
 

@@ -25,6 +25,7 @@ use super::geometry::Size;
 use super::poster_score::PictureScore;
 use super::rendition_writer::SourceTiming;
 use super::thumbnail::packed_rgb;
+use super::tonemap::{sdr_to_rgb, ToneMap, ToneMapper};
 use crate::error::{Error, Result};
 use crate::output::{storyboard_sprite_name, StagedFile, POSTER_FILE, STORYBOARD_VTT};
 use crate::presets::TileSpacing;
@@ -155,11 +156,13 @@ impl<'env> StoryboardTap<'env> {
 pub(crate) fn make_storyboard(
     target: &StoryboardTarget,
     timing: &SourceTiming,
+    tone_map: Option<ToneMap>,
     pictures: Receiver<Picture>,
 ) -> Result<StoryboardFiles> {
     let mut maker = Maker {
         target,
         timing,
+        tone_map,
         filter: None,
         sprite: None,
         sprites: Vec::new(),
@@ -186,8 +189,10 @@ pub(crate) fn make_storyboard(
 struct Maker<'a> {
     target: &'a StoryboardTarget,
     timing: &'a SourceTiming,
+    /// How an HDR source's pictures become SDR.
+    tone_map: Option<ToneMap>,
     /// Scales pictures to tiles; built from the first picture.
-    filter: Option<Filter>,
+    filter: Option<ToRgb>,
     /// The sprite being filled: its index and pixels.
     sprite: Option<(usize, image::RgbImage)>,
     sprites: Vec<StagedFile>,
@@ -206,7 +211,13 @@ impl Maker<'_> {
         }
         let grid = self.target.grid;
         let candidate = self.target.poster.map(|_| video_ref(&frame));
-        let tile = scale_to_rgb(&mut self.filter, frame, grid.tile, self.timing)?;
+        let tile = scale_to_rgb(
+            &mut self.filter,
+            frame,
+            grid.tile,
+            self.timing,
+            self.tone_map,
+        )?;
         if let Some(candidate) = candidate {
             let score =
                 PictureScore::of_rgb(&tile, grid.tile.width as usize, grid.tile.height as usize)
@@ -256,7 +267,7 @@ impl Maker<'_> {
         let poster = match (self.best.take(), self.target.poster) {
             (Some((_, frame)), Some(size)) => {
                 let staged = StagedFile::new(self.target.dir.join(POSTER_FILE));
-                let pixels = scale_to_rgb(&mut None, frame, size, self.timing)?;
+                let pixels = scale_to_rgb(&mut None, frame, size, self.timing, self.tone_map)?;
                 write_jpeg(staged.temp_path(), &pixels, size)?;
                 Some(staged)
             }
@@ -277,36 +288,64 @@ impl Maker<'_> {
     }
 }
 
-/// Scales a picture (upright, in the source's colour) to packed RGB of
-/// `size`, building `filter` from it when there is none yet.
+/// What makes tiles: a scale, or for an HDR source a tone-mapper.
+enum ToRgb {
+    Scale(Filter),
+    ToneMap(ToneMapper),
+}
+
+/// Scales a picture (upright, in the source's colour, tone-mapped when
+/// HDR) to packed RGB of `size`, building `filter` from it when there is
+/// none yet.
 fn scale_to_rgb(
-    filter: &mut Option<Filter>,
+    filter: &mut Option<ToRgb>,
     frame: frame::Video,
     size: Size,
     timing: &SourceTiming,
+    tone_map: Option<ToneMap>,
 ) -> Result<Vec<u8>> {
-    if filter.is_none() {
-        let before_rotation = size.unrotated(timing.rotation);
-        let chain = format!(
-            "scale={}:{}:flags=bicubic{},{}format=rgb24",
-            before_rotation.width,
-            before_rotation.height,
-            timing.colour.scale_options(None),
-            timing.rotation.filter_prefix()
-        );
-        *filter = Some(Filter::video(&frame, timing.video_time_base, &chain)?);
-    }
-    let Some(filter) = filter.as_mut() else {
-        return Err(Error::Internal("no storyboard filter".into()));
+    let before_rotation = size.unrotated(timing.rotation);
+    let rgb = match filter {
+        Some(filter) => filter,
+        None => filter.insert(match tone_map {
+            Some(tone_map) => ToRgb::ToneMap(tone_map.mapper(
+                &frame,
+                timing.video_time_base,
+                timing.colour,
+                Some((before_rotation.width, before_rotation.height)),
+                Some(&sdr_to_rgb(timing.rotation.filter_prefix())),
+            )?),
+            None => {
+                let chain = format!(
+                    "scale={}:{}:flags=bicubic{},{}format=rgb24",
+                    before_rotation.width,
+                    before_rotation.height,
+                    timing.colour.scale_options(None),
+                    timing.rotation.filter_prefix()
+                );
+                ToRgb::Scale(Filter::video(&frame, timing.video_time_base, &chain)?)
+            }
+        }),
     };
-    filter.push(&frame)?;
-    let mut rgb = frame::Video::empty();
-    if !filter.pull(&mut rgb) || rgb.width() != size.width || rgb.height() != size.height {
-        return Err(Error::Internal(
+    let rgb = match rgb {
+        ToRgb::Scale(filter) => {
+            filter.push(&frame)?;
+            let mut rgb = frame::Video::empty();
+            filter.pull(&mut rgb).then_some(rgb)
+        }
+        ToRgb::ToneMap(mapper) => {
+            mapper.push(&frame)?;
+            mapper.pull()
+        }
+    };
+    match rgb {
+        Some(rgb) if rgb.width() == size.width && rgb.height() == size.height => {
+            Ok(packed_rgb(&rgb))
+        }
+        _ => Err(Error::Internal(
             "the storyboard filter gave no picture of the tile's size".into(),
-        ));
+        )),
     }
-    Ok(packed_rgb(&rgb))
 }
 
 fn write_jpeg(path: &std::path::Path, pixels: &[u8], size: Size) -> Result<()> {

@@ -32,6 +32,9 @@ pub struct HdrPlan {
     pub outputs: Vec<HdrOutput>,
     /// The tone-mapping, when some rendition is tone-mapped.
     pub tone_map: Option<ToneMap>,
+    /// The tone-mapping of an HDR source's SDR pictures besides its
+    /// renditions (the storyboard and poster), whatever they keep.
+    pub preview: Option<ToneMap>,
     /// The source's mastering display and light levels, for kept HDR.
     pub metadata: HdrMetadata,
 }
@@ -62,6 +65,7 @@ impl HdrPlan {
             return HdrPlan {
                 outputs: vec![HdrOutput::Sdr; targets.len()],
                 tone_map: None,
+                preview: None,
                 metadata: HdrMetadata::default(),
             };
         };
@@ -80,12 +84,12 @@ impl HdrPlan {
             .iter()
             .map(|t| decide(t.hdr, t.spec.video, has_10_bit(t.spec.video)))
             .collect();
-        let tone_map = outputs
-            .contains(&HdrOutput::ToneMapped)
-            .then(|| ToneMap::new(hdr, &metadata));
+        let preview = ToneMap::new(hdr, &metadata);
+        let tone_map = outputs.contains(&HdrOutput::ToneMapped).then_some(preview);
         HdrPlan {
             outputs,
             tone_map,
+            preview: Some(preview),
             metadata,
         }
     }

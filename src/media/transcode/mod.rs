@@ -134,13 +134,15 @@ pub fn transcode_with_storyboard(
             },
             on_progress,
         )?;
-        let timing = source.timing;
+        let (timing, tone_map) = (source.timing, hdr.preview);
         let (tap, storyboard_thread) = match storyboard {
             Some(target) => {
                 let (sender, pictures) = bounded(PICTURES_IN_FLIGHT);
                 let thread = std::thread::Builder::new()
                     .name("storyboard".into())
-                    .spawn_scoped(scope, move || make_storyboard(target, &timing, pictures))
+                    .spawn_scoped(scope, move || {
+                        make_storyboard(target, &timing, tone_map, pictures)
+                    })
                     .map_err(|e| Error::Internal(format!("cannot start the storyboard: {e}")))?;
                 let index = targets.len();
                 let alive = move |position_s, frames| {

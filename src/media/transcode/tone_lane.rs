@@ -11,15 +11,14 @@
 use std::collections::HashMap;
 
 use crossbeam_channel::{Receiver, Sender};
-use ffmpeg_next::{frame, Rational};
+use ffmpeg_next::Rational;
 
 use super::lane::Message;
 use crate::error::{Error, Result};
 use crate::media::colour::Colour;
-use crate::media::filter::Filter;
 use crate::media::frame_ref::video_ref;
 use crate::media::geometry::Size;
-use crate::media::tonemap::{ToneMap, TO_SDR_YUV};
+use crate::media::tonemap::{ToneMap, ToneMapper};
 
 /// Tone-maps every picture of `frames` and sends it on to `children`,
 /// then their end, scaled down to `largest` (the largest child's size
@@ -33,16 +32,14 @@ pub fn run_tone_mapper(
     frames: Receiver<Message>,
     mut children: Vec<Sender<Message>>,
 ) -> Result<()> {
-    let mut filter: Option<Filter> = None;
+    let mut mapper: Option<ToneMapper> = None;
     // Durations by presentation time: the filter keeps timestamps but not
     // the durations the decoder gave.
     let mut durations: HashMap<i64, i64> = HashMap::new();
-    let send = |filter: &mut Filter,
+    let send = |mapper: &mut ToneMapper,
                 durations: &mut HashMap<i64, i64>,
                 children: &mut Vec<Sender<Message>>| {
-        let mut out = frame::Video::empty();
-        while filter.pull(&mut out) {
-            Colour::SDR_BT709.tag_frame(&mut out);
+        while let Some(out) = mapper.pull() {
             let duration = out.pts().and_then(|p| durations.remove(&p)).unwrap_or(0);
             // A child that hung up has failed on its own.
             children.retain(|c| c.send(Message::Video(video_ref(&out), duration)).is_ok());
@@ -52,17 +49,17 @@ pub fn run_tone_mapper(
         match frames.recv() {
             Ok(Message::Video(mut picture, duration)) => {
                 reads.tag_frame(&mut picture);
-                if filter.is_none() {
+                if mapper.is_none() {
                     let source = Size::new(picture.width(), picture.height());
                     let scale = tone_mapped_size(source, largest);
-                    filter = Some(tone_map.filter(&picture, time_base, reads, scale, TO_SDR_YUV)?);
+                    mapper = Some(tone_map.mapper(&picture, time_base, reads, scale, None)?);
                 }
                 if let Some(pts) = picture.pts() {
                     durations.insert(pts, duration);
                 }
-                if let Some(filter) = filter.as_mut() {
-                    filter.push(&picture)?;
-                    send(filter, &mut durations, &mut children);
+                if let Some(mapper) = mapper.as_mut() {
+                    mapper.push(&picture)?;
+                    send(mapper, &mut durations, &mut children);
                 }
                 if children.is_empty() {
                     return Ok(());
@@ -70,9 +67,9 @@ pub fn run_tone_mapper(
             }
             Ok(Message::Packet(..)) => {}
             Ok(Message::End) => {
-                if let Some(filter) = filter.as_mut() {
-                    filter.finish()?;
-                    send(filter, &mut durations, &mut children);
+                if let Some(mapper) = mapper.as_mut() {
+                    mapper.finish()?;
+                    send(mapper, &mut durations, &mut children);
                 }
                 for child in children {
                     let _ = child.send(Message::End);
