@@ -143,6 +143,7 @@ fn recovery_never_deletes_a_file_outside_the_jobs_own_folder() {
             height: 1,
             bytes: 1,
             skipped_tracks: Vec::new(),
+            sidecars: Vec::new(),
         });
         store.apply(&event(1, done)).unwrap();
     }
@@ -227,6 +228,35 @@ fn an_interrupted_storyboard_is_remembered_and_its_files_removed_on_recovery() {
     assert_eq!(store.job(id).unwrap().storyboard, Some(storyboard));
     assert_eq!(store.recover().unwrap().rerun, vec![id]);
     assert!(store.job(id).unwrap().storyboard.is_none());
+    for name in names {
+        assert!(!job_dir.join(name).exists(), "{name} is removed");
+    }
+    assert!(!job_dir.exists());
+}
+
+#[test]
+fn an_interrupted_renditions_sidecars_are_removed_on_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (mut store, id) = started_job(dir.path(), &out);
+    let job_dir = out.join("clip");
+    std::fs::create_dir_all(&job_dir).unwrap();
+    let names = ["720p.mp4", "720p.eng.vtt", "master.m3u8"];
+    for name in names {
+        std::fs::write(job_dir.join(name), b"x").unwrap();
+    }
+    let done = EventKind::RenditionDone(Output {
+        rendition: "720p".into(),
+        path: job_dir.join("720p.mp4"),
+        width: 1280,
+        height: 720,
+        bytes: 1,
+        skipped_tracks: Vec::new(),
+        sidecars: vec!["720p.eng.vtt".into(), "master.m3u8".into()],
+    });
+    store.apply(&event(1, done)).unwrap();
+    let mut store = reopen(store, dir.path());
+    assert_eq!(store.recover().unwrap().rerun, vec![id]);
     for name in names {
         assert!(!job_dir.join(name).exists(), "{name} is removed");
     }

@@ -259,3 +259,73 @@ fn hostile_news_never_makes_the_submitter_take_a_folder() {
     assert_eq!(snapshot(&precious), before, "a user file changed");
     assert!(precious.join("keep.txt").exists());
 }
+
+/// Through the object store, a result naming a file beside it outside the
+/// job's folder (a sidecar `../../precious/keep.txt`) is refused whole: the
+/// submitter fetches nothing for it, announces nothing, and the user's
+/// folder is as it was.
+#[test]
+fn a_sidecar_named_outside_the_job_folder_is_refused() {
+    let fx = Fixture::new();
+    let precious = fx.path("precious");
+    std::fs::create_dir_all(&precious).unwrap();
+    std::fs::write(precious.join("keep.txt"), b"the user's file").unwrap();
+    let before = snapshot(&precious);
+    let clip = fx.clip("clip.mp4", "320x240", 1.0, false, &[]);
+    let server = NatsServer::start(&[]);
+    let (mut raw, _) = RawNats::login(RawNats::port_of(&server.url), None);
+    assert_eq!(raw.send("SUB vidprism.work.> 1\r\n"), "+OK");
+    let out = fx.out_dir();
+    let mut submitter = std::process::Command::new(env!("CARGO_BIN_EXE_vidprism"))
+        .args(["process", "--json", "--nats", &server.url, "-o"])
+        .arg(&out)
+        .arg(&clip)
+        .env_remove("VIDPRISM_NATS")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run vidprism process");
+    let (subject, work) = raw.next_message();
+    let job = subject.rsplit('.').take(2).collect::<Vec<_>>();
+    let key = format!("{}.{}", job[1], job[0]);
+    let work: Value = serde_json::from_slice(&work).unwrap();
+    assert_eq!(work["files"], "object_store", "{work}");
+    let news = [
+        json!({"event": {"event": "rendition_done", "rendition": "360p",
+            "path": "360p.mp4", "width": 640, "height": 360, "bytes": 15,
+            "sidecars": ["360p.eng.vtt", "../../precious/keep.txt"]}}),
+        json!({"stage_ended": {"stage": "ingest", "opened": 0, "errors": ["boom"],
+            "source_failed": true, "dir": null, "worker": "evil"}}),
+    ];
+    for n in news {
+        let payload = serde_json::to_vec(&n).unwrap();
+        assert_eq!(
+            raw.publish_bytes(&format!("vidprism.events.{key}"), &payload),
+            "+OK"
+        );
+    }
+    exit_within(&mut submitter, Duration::from_secs(60), "the submitter");
+    let read = |pipe: &mut dyn std::io::Read| {
+        let mut bytes = Vec::new();
+        pipe.read_to_end(&mut bytes).expect("read");
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let stdout = read(&mut submitter.stdout.take().expect("stdout"));
+    let stderr = read(&mut submitter.stderr.take().expect("stderr"));
+    assert!(
+        stdout.contains("job_failed") && stdout.contains("boom"),
+        "{stdout}"
+    );
+    // Refused at the door, not fetched and failed: no word of the rendition.
+    assert!(
+        !stdout.contains("360p"),
+        "the stranger's result was taken: {stdout}"
+    );
+    assert!(
+        stderr.contains("keep.txt") && stderr.contains("not one plain name"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&precious), before, "a user file changed");
+    let left: Vec<_> = files_in(&out);
+    assert!(left.is_empty(), "files left in the output folder: {left:?}");
+}
