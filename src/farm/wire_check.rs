@@ -426,6 +426,19 @@ mod tests {
         }
     }
 
+    /// A rendition's news as a worker sends it: `720p.mp4`, nothing beside.
+    fn rendition_done() -> Output {
+        Output {
+            rendition: "720p".into(),
+            path: "720p.mp4".into(),
+            width: 1280,
+            height: 720,
+            bytes: 1,
+            skipped_tracks: Vec::new(),
+            sidecars: Vec::new(),
+        }
+    }
+
     fn refused<T: serde::Serialize + serde::de::DeserializeOwned + Checked>(value: &T) -> String {
         match decode::<T>(&encode(value)) {
             Err(e) => e.to_string(),
@@ -483,15 +496,9 @@ mod tests {
         assert!(refused(&ended(usize::MAX)).contains("stages"));
         assert!(decode::<News>(&encode(&ended(2))).is_ok());
         let output = |path: &str| {
-            News::Event(EventKind::RenditionDone(Output {
-                rendition: "720p".into(),
-                path: path.into(),
-                width: 1280,
-                height: 720,
-                bytes: 1,
-                skipped_tracks: Vec::new(),
-                sidecars: Vec::new(),
-            }))
+            let mut done = rendition_done();
+            done.path = path.into();
+            News::Event(EventKind::RenditionDone(done))
         };
         assert!(decode::<News>(&encode(&output("720p.mp4"))).is_ok());
         assert!(refused(&output("/etc/..")).contains("plain name"));
@@ -503,15 +510,9 @@ mod tests {
     #[test]
     fn a_rendition_names_only_plain_distinct_files_beside_it() {
         let output = |sidecars: &[&str]| {
-            News::Event(EventKind::RenditionDone(Output {
-                rendition: "720p".into(),
-                path: "720p.mp4".into(),
-                width: 1280,
-                height: 720,
-                bytes: 1,
-                skipped_tracks: Vec::new(),
-                sidecars: sidecars.iter().map(|s| s.to_string()).collect(),
-            }))
+            let mut done = rendition_done();
+            done.sidecars = sidecars.iter().map(|s| s.to_string()).collect();
+            News::Event(EventKind::RenditionDone(done))
         };
         assert!(decode::<News>(&encode(&output(&["720p.eng.vtt", "720p.fra.vtt"]))).is_ok());
         for bad in [
@@ -560,15 +561,9 @@ mod tests {
                 codec: codec.into(),
                 reason: "pictures\u{1b}[2J".into(),
             };
-            News::Event(EventKind::RenditionDone(Output {
-                rendition: "720p".into(),
-                path: "720p.mp4".into(),
-                width: 1280,
-                height: 720,
-                bytes: 1,
-                skipped_tracks: vec![track; count],
-                sidecars: Vec::new(),
-            }))
+            let mut done = rendition_done();
+            done.skipped_tracks = vec![track; count];
+            News::Event(EventKind::RenditionDone(done))
         };
         assert!(refused(&skipped(MAX_SKIPPED_TRACKS + 1, "pgs")).contains("skipped tracks"));
         assert!(refused(&skipped(1, "a\nb")).contains("plain name"));

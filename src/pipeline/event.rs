@@ -121,11 +121,15 @@ pub struct Output {
 impl Output {
     /// Every file it names: the rendition, then the files beside it.
     pub fn files(&self) -> Vec<PathBuf> {
-        let beside = |name: &String| self.path.with_file_name(name);
-        std::iter::once(self.path.clone())
-            .chain(self.sidecars.iter().map(beside))
-            .collect()
+        file_and_beside(&self.path, &self.sidecars)
     }
+}
+
+/// `path`, then each of `names` in its folder.
+fn file_and_beside<'a>(path: &Path, names: impl IntoIterator<Item = &'a String>) -> Vec<PathBuf> {
+    std::iter::once(path.to_path_buf())
+        .chain(names.into_iter().map(|name| path.with_file_name(name)))
+        .collect()
 }
 
 /// `storyboard_ready`: the storyboard's WebVTT file (`path`), its sprites
@@ -147,11 +151,7 @@ pub struct Storyboard {
 impl Storyboard {
     /// Every file it names: the VTT, the sprites and the poster.
     pub fn files(&self) -> Vec<PathBuf> {
-        let beside = |name: &String| self.path.with_file_name(name);
-        std::iter::once(self.path.clone())
-            .chain(self.sprites.iter().map(beside))
-            .chain(self.poster.iter().map(beside))
-            .collect()
+        file_and_beside(&self.path, self.sprites.iter().chain(&self.poster))
     }
 }
 

@@ -202,18 +202,30 @@ fn recovery_requeues_interrupted_jobs_and_cleans_only_their_files() {
     );
 }
 
-#[test]
-fn an_interrupted_storyboard_is_remembered_and_its_files_removed_on_recovery() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let (mut store, id) = started_job(dir.path(), &out);
+/// A started job whose folder `out/clip` holds `names`, announced by the
+/// event `announce` makes of that folder; the store reopened as after a
+/// crash, not yet recovered. Returns it, the job and the folder.
+fn interrupted_with(
+    dir: &Path,
+    names: &[&str],
+    announce: impl FnOnce(&Path) -> EventKind,
+) -> (JobStore, StoreId, std::path::PathBuf) {
+    let out = dir.join("out");
+    let (mut store, id) = started_job(dir, &out);
     let job_dir = out.join("clip");
     std::fs::create_dir_all(&job_dir).unwrap();
-    let names = ["storyboard.vtt", "storyboard-001.jpg", "poster.jpg"];
     for name in names {
         std::fs::write(job_dir.join(name), b"x").unwrap();
     }
-    let storyboard = crate::pipeline::Storyboard {
+    store.apply(&event(1, announce(&job_dir))).unwrap();
+    (reopen(store, dir), id, job_dir)
+}
+
+#[test]
+fn an_interrupted_storyboard_is_remembered_and_its_files_removed_on_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["storyboard.vtt", "storyboard-001.jpg", "poster.jpg"];
+    let storyboard = |job_dir: &Path| crate::pipeline::Storyboard {
         path: job_dir.join("storyboard.vtt"),
         sprites: vec!["storyboard-001.jpg".into()],
         tiles: 3,
@@ -221,11 +233,13 @@ fn an_interrupted_storyboard_is_remembered_and_its_files_removed_on_recovery() {
         tile_height: 90,
         poster: Some("poster.jpg".into()),
     };
-    store
-        .apply(&event(1, EventKind::StoryboardReady(storyboard.clone())))
-        .unwrap();
-    let mut store = reopen(store, dir.path());
-    assert_eq!(store.job(id).unwrap().storyboard, Some(storyboard));
+    let (mut store, id, job_dir) = interrupted_with(dir.path(), &names, |job_dir| {
+        EventKind::StoryboardReady(storyboard(job_dir))
+    });
+    assert_eq!(
+        store.job(id).unwrap().storyboard,
+        Some(storyboard(&job_dir))
+    );
     assert_eq!(store.recover().unwrap().rerun, vec![id]);
     assert!(store.job(id).unwrap().storyboard.is_none());
     for name in names {
@@ -237,29 +251,21 @@ fn an_interrupted_storyboard_is_remembered_and_its_files_removed_on_recovery() {
 #[test]
 fn an_interrupted_renditions_sidecars_are_removed_on_recovery() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let (mut store, id) = started_job(dir.path(), &out);
-    let job_dir = out.join("clip");
-    std::fs::create_dir_all(&job_dir).unwrap();
     let names = ["720p.mp4", "720p.eng.vtt", "master.m3u8"];
-    for name in names {
-        std::fs::write(job_dir.join(name), b"x").unwrap();
-    }
-    let done = EventKind::RenditionDone(Output {
-        rendition: "720p".into(),
-        path: job_dir.join("720p.mp4"),
-        width: 1280,
-        height: 720,
-        bytes: 1,
-        skipped_tracks: Vec::new(),
-        sidecars: vec!["720p.eng.vtt".into(), "master.m3u8".into()],
+    let (mut store, id, job_dir) = interrupted_with(dir.path(), &names, |job_dir| {
+        EventKind::RenditionDone(Output {
+            rendition: "720p".into(),
+            path: job_dir.join("720p.mp4"),
+            width: 1280,
+            height: 720,
+            bytes: 1,
+            skipped_tracks: Vec::new(),
+            sidecars: vec!["720p.eng.vtt".into(), "master.m3u8".into()],
+        })
     });
-    store.apply(&event(1, done)).unwrap();
-    let mut store = reopen(store, dir.path());
     assert_eq!(store.recover().unwrap().rerun, vec![id]);
-    for name in names {
-        assert!(!job_dir.join(name).exists(), "{name} is removed");
-    }
+    let left: Vec<_> = names.iter().filter(|n| job_dir.join(n).exists()).collect();
+    assert!(left.is_empty(), "not removed: {left:?}");
     assert!(!job_dir.exists());
 }
 
