@@ -323,7 +323,8 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                     bytes,
                     "rendition done"
                 );
-                job.record_output();
+                // The rendition and each of its sidecars.
+                (0..=sidecars.len()).for_each(|_| job.record_output());
                 packaging::emit_done(job, rendition, path, bytes, skipped_tracks, sidecars);
             }
             Err(Error::Cancelled) => {}

@@ -112,6 +112,22 @@ fn sidecars_and_stream_bundles_come_back_through_the_object_store() {
         worker.log_text()
     );
     assert_eq!(farm.of("job_done").len(), 2, "{:#?}", farm.events);
+    // Each job counts the same files written, sidecars and bundle included.
+    let counts = |run: &util::Run| -> Vec<(String, u64)> {
+        let mut counts: Vec<_> = run
+            .of("job_done")
+            .iter()
+            .map(|done| {
+                let job = &done["job"];
+                let queued = run.of("queued").into_iter().find(|q| &q["job"] == job);
+                let input = queued.map(|q| q["input"].to_string()).unwrap_or_default();
+                (input, done["outputs"].as_u64().expect("a count"))
+            })
+            .collect();
+        counts.sort();
+        counts
+    };
+    assert_eq!(counts(&farm), counts(&local));
 
     assert_eq!(relative_files(&farm_out), relative_files(&local_out));
     let named = |run: &util::Run| -> Vec<String> {

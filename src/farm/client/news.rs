@@ -207,7 +207,13 @@ fn receive_output(
         .try_for_each(|file| fetch(file, max_beside).map(|_| ()));
     match (beside.and_then(|()| fetch(path, max_bytes)), kind) {
         (Ok((path, bytes)), kind) => {
-            job.record_output();
+            // Counted as where it was made: a rendition with each file
+            // beside it, a storyboard once.
+            let files = match &kind {
+                EventKind::RenditionDone(output) => output.files().len(),
+                _ => 1,
+            };
+            (0..files).for_each(|_| job.record_output());
             Ok(kind.moved_output(path, Some(bytes)))
         }
         // One rendition that cannot be fetched fails alone.
