@@ -343,6 +343,7 @@ impl EventView for Bars {
                 height,
                 bytes,
                 skipped_tracks,
+                ..
             }) => {
                 self.finish_bar(job, rendition);
                 self.line(format!(

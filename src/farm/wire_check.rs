@@ -38,6 +38,9 @@ const MAX_OPENED: usize = 2;
 const MAX_ERRORS: usize = 32;
 /// Most skipped tracks a rendition may report (a source has few).
 const MAX_SKIPPED_TRACKS: usize = 64;
+/// Most files one rendition may name beside it: subtitle sidecars, or a
+/// stream bundle's other files (two playlists a rung and a few more).
+const MAX_SIDECARS: usize = 64;
 /// Most sprite files a storyboard announces, and most tiles.
 const MAX_SPRITES: usize = 1000;
 const MAX_TILES: u32 = 100_000;
@@ -162,6 +165,23 @@ fn output_name(value: &Path) -> Result<(), String> {
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     check_file_name(&file_name)
+}
+
+/// The files a rendition names beside its own: few, each one plain name
+/// (so they land in the job's folder and nowhere else), none of them the
+/// rendition's own file and none twice.
+fn files_beside(output: &Path, names: &[String]) -> Result<(), String> {
+    if names.len() > MAX_SIDECARS {
+        return Err(format!("it names {} files beside its output", names.len()));
+    }
+    let own = output.file_name().map(|n| n.to_string_lossy());
+    for (i, name) in names.iter().enumerate() {
+        check_file_name(name)?;
+        if own.as_deref() == Some(name.as_str()) || names[..i].contains(name) {
+            return Err(format!("it names the file {:?} twice", printable(name)));
+        }
+    }
+    Ok(())
 }
 
 impl Checked for Work {
@@ -304,10 +324,13 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             width,
             height,
             skipped_tracks,
+            sidecars,
             ..
         }) => {
             rendition_name(rendition)?;
             size(*width, *height)?;
+            output_name(path)?;
+            files_beside(path, sidecars)?;
             if skipped_tracks.len() > MAX_SKIPPED_TRACKS {
                 return Err(format!(
                     "it reports {} skipped tracks",
@@ -318,7 +341,7 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
                 name("skipped track's codec", &skipped.codec)?;
                 text("skipped track's reason", &skipped.reason)?;
             }
-            output_name(path)
+            Ok(())
         }
         EventKind::StoryboardReady(Storyboard {
             path,
@@ -403,6 +426,19 @@ mod tests {
         }
     }
 
+    /// A rendition's news as a worker sends it: `720p.mp4`, nothing beside.
+    fn rendition_done() -> Output {
+        Output {
+            rendition: "720p".into(),
+            path: "720p.mp4".into(),
+            width: 1280,
+            height: 720,
+            bytes: 1,
+            skipped_tracks: Vec::new(),
+            sidecars: Vec::new(),
+        }
+    }
+
     fn refused<T: serde::Serialize + serde::de::DeserializeOwned + Checked>(value: &T) -> String {
         match decode::<T>(&encode(value)) {
             Err(e) => e.to_string(),
@@ -460,20 +496,43 @@ mod tests {
         assert!(refused(&ended(usize::MAX)).contains("stages"));
         assert!(decode::<News>(&encode(&ended(2))).is_ok());
         let output = |path: &str| {
-            News::Event(EventKind::RenditionDone(Output {
-                rendition: "720p".into(),
-                path: path.into(),
-                width: 1280,
-                height: 720,
-                bytes: 1,
-                skipped_tracks: Vec::new(),
-            }))
+            let mut done = rendition_done();
+            done.path = path.into();
+            News::Event(EventKind::RenditionDone(done))
         };
         assert!(decode::<News>(&encode(&output("720p.mp4"))).is_ok());
         assert!(refused(&output("/etc/..")).contains("plain name"));
         assert!(refused(&output("a\nb.mp4")).contains("plain name"));
         let end = News::Event(EventKind::Cancelled);
         assert!(refused(&end).contains("end"));
+    }
+
+    #[test]
+    fn a_rendition_names_only_plain_distinct_files_beside_it() {
+        let output = |sidecars: &[&str]| {
+            let mut done = rendition_done();
+            done.sidecars = sidecars.iter().map(|s| s.to_string()).collect();
+            News::Event(EventKind::RenditionDone(done))
+        };
+        assert!(decode::<News>(&encode(&output(&["720p.eng.vtt", "720p.fra.vtt"]))).is_ok());
+        for bad in [
+            "../keep.txt",
+            "/home/me/.bashrc",
+            "..",
+            "",
+            "a\\b.vtt",
+            "a\nb.vtt",
+        ] {
+            assert!(
+                refused(&output(&["720p.eng.vtt", bad])).contains("plain name"),
+                "{bad:?}"
+            );
+        }
+        assert!(refused(&output(&["720p.mp4"])).contains("twice"));
+        assert!(refused(&output(&["a.vtt", "a.vtt"])).contains("twice"));
+        let many: Vec<String> = (0..=MAX_SIDECARS).map(|i| format!("{i}.vtt")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(refused(&output(&many)).contains("beside"));
     }
 
     #[test]
@@ -502,14 +561,9 @@ mod tests {
                 codec: codec.into(),
                 reason: "pictures\u{1b}[2J".into(),
             };
-            News::Event(EventKind::RenditionDone(Output {
-                rendition: "720p".into(),
-                path: "720p.mp4".into(),
-                width: 1280,
-                height: 720,
-                bytes: 1,
-                skipped_tracks: vec![track; count],
-            }))
+            let mut done = rendition_done();
+            done.skipped_tracks = vec![track; count];
+            News::Event(EventKind::RenditionDone(done))
         };
         assert!(refused(&skipped(MAX_SKIPPED_TRACKS + 1, "pgs")).contains("skipped tracks"));
         assert!(refused(&skipped(1, "a\nb")).contains("plain name"));

@@ -109,6 +109,27 @@ pub struct Output {
     /// one, so the JSON of other renditions stays as it was.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped_tracks: Vec<SkippedTrack>,
+    /// The file names of what was put in place with it, beside it in the
+    /// same folder, in the order they were put there: its subtitle sidecars
+    /// (`<rendition>.<language>.vtt`); for the last rung of a stream
+    /// bundle, the bundle's other files (audio, playlists, page, manifests
+    /// last). Only written when there is one, like `skipped_tracks`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sidecars: Vec<String>,
+}
+
+impl Output {
+    /// Every file it names: the rendition, then the files beside it.
+    pub fn files(&self) -> Vec<PathBuf> {
+        file_and_beside(&self.path, &self.sidecars)
+    }
+}
+
+/// `path`, then each of `names` in its folder.
+fn file_and_beside<'a>(path: &Path, names: impl IntoIterator<Item = &'a String>) -> Vec<PathBuf> {
+    std::iter::once(path.to_path_buf())
+        .chain(names.into_iter().map(|name| path.with_file_name(name)))
+        .collect()
 }
 
 /// `storyboard_ready`: the storyboard's WebVTT file (`path`), its sprites
@@ -130,11 +151,7 @@ pub struct Storyboard {
 impl Storyboard {
     /// Every file it names: the VTT, the sprites and the poster.
     pub fn files(&self) -> Vec<PathBuf> {
-        let beside = |name: &String| self.path.with_file_name(name);
-        std::iter::once(self.path.clone())
-            .chain(self.sprites.iter().map(beside))
-            .chain(self.poster.iter().map(beside))
-            .collect()
+        file_and_beside(&self.path, self.sprites.iter().chain(&self.poster))
     }
 }
 
@@ -173,6 +190,20 @@ impl EventKind {
             | EventKind::RenditionDone(Output { path, .. })
             | EventKind::StoryboardReady(Storyboard { path, .. }) => Some(path),
             _ => None,
+        }
+    }
+
+    /// The other files an output event names, beside its own file and in
+    /// the order they were put in place: a rendition's sidecars, a
+    /// storyboard's sprites and poster. They travel with the event's file
+    /// (before it: the file announced is the last to arrive).
+    pub fn files_beside(&self) -> Vec<PathBuf> {
+        match self {
+            EventKind::RenditionDone(output) => output.files().into_iter().skip(1).collect(),
+            EventKind::StoryboardReady(storyboard) => {
+                storyboard.files().into_iter().skip(1).collect()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -324,8 +355,21 @@ mod tests {
                     height: 720,
                     bytes: 123456,
                     skipped_tracks: Vec::new(),
+                    sidecars: Vec::new(),
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456}"#,
+            ),
+            (
+                ev(EventKind::RenditionDone(Output {
+                    rendition: "720p".into(),
+                    path: "/out/a/720p.mp4".into(),
+                    width: 1280,
+                    height: 720,
+                    bytes: 123456,
+                    skipped_tracks: Vec::new(),
+                    sidecars: vec!["720p.eng.vtt".into(), "720p.fra.vtt".into()],
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"sidecars":["720p.eng.vtt","720p.fra.vtt"]}"#,
             ),
             (
                 ev(EventKind::RenditionDone(Output {
@@ -340,6 +384,7 @@ mod tests {
                         codec: "hdmv_pgs_subtitle".into(),
                         reason: "hdmv_pgs_subtitle subtitles are pictures".into(),
                     }],
+                    sidecars: Vec::new(),
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"skipped_tracks":[{"index":3,"kind":"subtitle","codec":"hdmv_pgs_subtitle","reason":"hdmv_pgs_subtitle subtitles are pictures"}]}"#,
             ),
@@ -417,6 +462,7 @@ mod tests {
             height: 720,
             bytes: 1,
             skipped_tracks: Vec::new(),
+            sidecars: vec!["720p.eng.vtt".into()],
         });
         assert_eq!(done.output_path(), Some(Path::new("720p.mp4")));
         let moved = done.clone().moved_output("/out/720p.mp4".into(), Some(99));
@@ -431,5 +477,7 @@ mod tests {
             EventKind::RenditionDone(Output { bytes: 1, .. })
         ));
         assert_eq!(EventKind::Cancelled.output_path(), None);
+        assert_eq!(moved.files_beside(), [PathBuf::from("/out/720p.eng.vtt")]);
+        assert!(EventKind::Cancelled.files_beside().is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! The transcode stage's last step for packaged presets: the rungs of each
 //! one become a streaming bundle (`media::package`), and each rung's
-//! `rendition_done` names its fragmented MP4 in the bundle (the event's
-//! JSON is unchanged). A bundle is all or nothing: when packaging fails,
+//! `rendition_done` names its fragmented MP4 in the bundle; the last one
+//! also names the bundle's other files in its `sidecars`. A bundle is all or nothing: when packaging fails,
 //! every rung of it fails with the reason.
 
 use std::path::PathBuf;
@@ -111,12 +111,22 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
     match media::package(&spec, &inputs) {
         Ok(bundle) => {
             tracing::info!(job = job.id(), files = ?bundle.files, "bundle packaged");
-            for (rendition, rung) in done.iter().zip(bundle.rungs) {
-                job.record_output();
-                emit_done(job, rendition, rung.path, rung.bytes, Vec::new());
-            }
             for _ in &bundle.files {
                 job.record_output();
+            }
+            // The last rung's event names the bundle's other files, so
+            // whoever moves the rungs (a farm worker) moves them too.
+            let mut others: Vec<String> =
+                bundle.files.iter().filter_map(|p| file_name(p)).collect();
+            let last = done.len().saturating_sub(1);
+            for (i, (rendition, rung)) in done.iter().zip(bundle.rungs).enumerate() {
+                job.record_output();
+                let sidecars = if i == last {
+                    std::mem::take(&mut others)
+                } else {
+                    Vec::new()
+                };
+                emit_done(job, rendition, rung.path, rung.bytes, Vec::new(), sidecars);
             }
         }
         Err(e) => {
@@ -142,6 +152,7 @@ pub(super) fn emit_done(
     path: PathBuf,
     bytes: u64,
     skipped_tracks: Vec<SkippedTrack>,
+    sidecars: Vec<String>,
 ) {
     job.emit(EventKind::RenditionDone(Output {
         rendition: rendition.label.clone(),
@@ -150,5 +161,11 @@ pub(super) fn emit_done(
         height: rendition.size.height,
         bytes,
         skipped_tracks,
+        sidecars,
     }));
+}
+
+/// The name an event gives a file beside its output.
+pub(super) fn file_name(path: &std::path::Path) -> Option<String> {
+    path.file_name().map(|n| n.to_string_lossy().into_owned())
 }

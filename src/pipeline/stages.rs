@@ -307,13 +307,15 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         let path = staged.target().to_path_buf();
         // Sidecar subtitle files first, so a rendition announced is whole.
         let committed = result.and_then(|made| {
+            let mut sidecars = Vec::new();
             for sidecar in made.sidecars {
+                sidecars.extend(packaging::file_name(sidecar.target()));
                 sidecar.commit()?;
             }
-            Ok((staged.commit()?, made.skipped))
+            Ok((staged.commit()?, made.skipped, sidecars))
         });
         match committed {
-            Ok((bytes, skipped_tracks)) => {
+            Ok((bytes, skipped_tracks, sidecars)) => {
                 tracing::info!(
                     job = job.id(),
                     rendition = %rendition.label,
@@ -321,8 +323,9 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                     bytes,
                     "rendition done"
                 );
-                job.record_output();
-                packaging::emit_done(job, rendition, path, bytes, skipped_tracks);
+                // The rendition and each of its sidecars.
+                (0..=sidecars.len()).for_each(|_| job.record_output());
+                packaging::emit_done(job, rendition, path, bytes, skipped_tracks, sidecars);
             }
             Err(Error::Cancelled) => {}
             Err(e) => {
@@ -358,11 +361,7 @@ fn storyboard_spec(job: &Job) -> Option<(StoryboardSpec, ThumbnailSpec)> {
 /// Commits a storyboard's files (sprites and poster first, the VTT that
 /// points at them last) and announces them, or reports why it failed.
 fn storyboard_done(job: &Job, made: crate::Result<StoryboardFiles>) {
-    let name = |path: &std::path::Path| {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
+    let name = |path: &std::path::Path| packaging::file_name(path).unwrap_or_default();
     let committed = made.and_then(|files| {
         let mut sprites = Vec::with_capacity(files.sprites.len());
         for sprite in files.sprites {

@@ -123,7 +123,7 @@ impl JobRecord {
     pub fn created_files(&self) -> Vec<PathBuf> {
         let thumbnail = self.thumbnail.iter().map(|t| t.path.clone());
         thumbnail
-            .chain(self.outputs.iter().map(|o| o.path.clone()))
+            .chain(self.outputs.iter().flat_map(Output::files))
             .chain(self.storyboard.iter().flat_map(Storyboard::files))
             .collect()
     }

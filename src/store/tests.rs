@@ -23,28 +23,10 @@ fn reopen(store: JobStore, dir: &Path) -> JobStore {
 fn jobs_and_their_results_survive_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("clip.mp4");
-    std::fs::write(&input, b"video").unwrap();
-    let mut store = store_in(dir.path());
-    let id = store
-        .add(
-            input.clone(),
-            vec!["web".into()],
-            Vec::new(),
-            dir.path().join("out"),
-        )
-        .unwrap();
+    let (mut store, id) = web_job(dir.path(), &input, &dir.path().join("out"));
     store.bind(id, 7);
     let thumb = dir.path().join("out/clip/thumbnail.jpg");
-    store
-        .apply(&event(
-            7,
-            EventKind::ThumbnailReady(Thumbnail {
-                path: thumb.clone(),
-                width: 1,
-                height: 1,
-            }),
-        ))
-        .unwrap();
+    store.apply(&event(7, thumbnail_at(&thumb))).unwrap();
     store
         .apply(&event(7, EventKind::JobDone(JobDone { outputs: 1 })))
         .unwrap();
@@ -102,15 +84,35 @@ fn a_store_from_another_version_is_set_aside() {
     );
 }
 
+/// `thumbnail_ready` of a 1x1 thumbnail at `path`.
+fn thumbnail_at(path: &Path) -> EventKind {
+    EventKind::ThumbnailReady(Thumbnail {
+        path: path.to_path_buf(),
+        width: 1,
+        height: 1,
+    })
+}
+
+/// A store in `dir` with one job under the `web` preset: the source
+/// `input` (written, a few bytes) into `out`.
+fn web_job(dir: &Path, input: &Path, out: &Path) -> (JobStore, StoreId) {
+    std::fs::write(input, b"video").unwrap();
+    let mut store = store_in(dir);
+    let id = store
+        .add(
+            input.to_path_buf(),
+            vec!["web".into()],
+            Vec::new(),
+            out.to_path_buf(),
+        )
+        .unwrap();
+    (store, id)
+}
+
 /// A store in `dir` with one job for `dir/clip.mp4` into `out`, bound to
 /// engine job 1 and started: what a crash interrupts.
 fn started_job(dir: &Path, out: &Path) -> (JobStore, StoreId) {
-    let input = dir.join("clip.mp4");
-    std::fs::write(&input, b"video").unwrap();
-    let mut store = store_in(dir);
-    let id = store
-        .add(input, vec!["web".into()], Vec::new(), out.to_path_buf())
-        .unwrap();
+    let (mut store, id) = web_job(dir, &dir.join("clip.mp4"), out);
     store.bind(id, 1);
     let started = EventKind::StageStarted(StageStarted {
         stage: crate::pipeline::Stage::Probe,
@@ -143,6 +145,7 @@ fn recovery_never_deletes_a_file_outside_the_jobs_own_folder() {
             height: 1,
             bytes: 1,
             skipped_tracks: Vec::new(),
+            sidecars: Vec::new(),
         });
         store.apply(&event(1, done)).unwrap();
     }
@@ -165,16 +168,7 @@ fn recovery_requeues_interrupted_jobs_and_cleans_only_their_files() {
     std::fs::create_dir_all(&job_dir).unwrap();
     let thumb = job_dir.join("thumbnail.jpg");
     std::fs::write(&thumb, b"jpeg").unwrap();
-    store
-        .apply(&event(
-            1,
-            EventKind::ThumbnailReady(Thumbnail {
-                path: thumb.clone(),
-                width: 1,
-                height: 1,
-            }),
-        ))
-        .unwrap();
+    store.apply(&event(1, thumbnail_at(&thumb))).unwrap();
     // The crash: a half-written rendition, and a user file in another folder.
     std::fs::write(job_dir.join(".720p.mp4.vidprism-part"), b"half").unwrap();
     std::fs::create_dir_all(out.join("mine")).unwrap();
@@ -201,18 +195,30 @@ fn recovery_requeues_interrupted_jobs_and_cleans_only_their_files() {
     );
 }
 
-#[test]
-fn an_interrupted_storyboard_is_remembered_and_its_files_removed_on_recovery() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let (mut store, id) = started_job(dir.path(), &out);
+/// A started job whose folder `out/clip` holds `names`, announced by the
+/// event `announce` makes of that folder; the store reopened as after a
+/// crash, not yet recovered. Returns it, the job and the folder.
+fn interrupted_with(
+    dir: &Path,
+    names: &[&str],
+    announce: impl FnOnce(&Path) -> EventKind,
+) -> (JobStore, StoreId, std::path::PathBuf) {
+    let out = dir.join("out");
+    let (mut store, id) = started_job(dir, &out);
     let job_dir = out.join("clip");
     std::fs::create_dir_all(&job_dir).unwrap();
-    let names = ["storyboard.vtt", "storyboard-001.jpg", "poster.jpg"];
     for name in names {
         std::fs::write(job_dir.join(name), b"x").unwrap();
     }
-    let storyboard = crate::pipeline::Storyboard {
+    store.apply(&event(1, announce(&job_dir))).unwrap();
+    (reopen(store, dir), id, job_dir)
+}
+
+#[test]
+fn an_interrupted_storyboard_is_remembered_and_its_files_removed_on_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["storyboard.vtt", "storyboard-001.jpg", "poster.jpg"];
+    let storyboard = |job_dir: &Path| crate::pipeline::Storyboard {
         path: job_dir.join("storyboard.vtt"),
         sprites: vec!["storyboard-001.jpg".into()],
         tiles: 3,
@@ -220,16 +226,39 @@ fn an_interrupted_storyboard_is_remembered_and_its_files_removed_on_recovery() {
         tile_height: 90,
         poster: Some("poster.jpg".into()),
     };
-    store
-        .apply(&event(1, EventKind::StoryboardReady(storyboard.clone())))
-        .unwrap();
-    let mut store = reopen(store, dir.path());
-    assert_eq!(store.job(id).unwrap().storyboard, Some(storyboard));
+    let (mut store, id, job_dir) = interrupted_with(dir.path(), &names, |job_dir| {
+        EventKind::StoryboardReady(storyboard(job_dir))
+    });
+    assert_eq!(
+        store.job(id).unwrap().storyboard,
+        Some(storyboard(&job_dir))
+    );
     assert_eq!(store.recover().unwrap().rerun, vec![id]);
     assert!(store.job(id).unwrap().storyboard.is_none());
     for name in names {
         assert!(!job_dir.join(name).exists(), "{name} is removed");
     }
+    assert!(!job_dir.exists());
+}
+
+#[test]
+fn an_interrupted_renditions_sidecars_are_removed_on_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["720p.mp4", "720p.eng.vtt", "master.m3u8"];
+    let (mut store, id, job_dir) = interrupted_with(dir.path(), &names, |job_dir| {
+        EventKind::RenditionDone(Output {
+            rendition: "720p".into(),
+            path: job_dir.join("720p.mp4"),
+            width: 1280,
+            height: 720,
+            bytes: 1,
+            skipped_tracks: Vec::new(),
+            sidecars: vec!["720p.eng.vtt".into(), "master.m3u8".into()],
+        })
+    });
+    assert_eq!(store.recover().unwrap().rerun, vec![id]);
+    let left: Vec<_> = names.iter().filter(|n| job_dir.join(n).exists()).collect();
+    assert!(left.is_empty(), "not removed: {left:?}");
     assert!(!job_dir.exists());
 }
 
@@ -248,14 +277,7 @@ fn a_user_file_in_the_interrupted_folder_is_kept() {
     std::fs::create_dir_all(&job_dir).unwrap();
     std::fs::write(job_dir.join("thumbnail.jpg"), b"jpeg").unwrap();
     store
-        .apply(&event(
-            1,
-            EventKind::ThumbnailReady(Thumbnail {
-                path: job_dir.join("thumbnail.jpg"),
-                width: 1,
-                height: 1,
-            }),
-        ))
+        .apply(&event(1, thumbnail_at(&job_dir.join("thumbnail.jpg"))))
         .unwrap();
     std::fs::write(job_dir.join("notes.txt"), b"user").unwrap();
     let mut store = reopen(store, dir.path());
@@ -683,16 +705,7 @@ fn a_source_name_that_is_not_utf8_survives_a_restart() {
     use std::os::unix::ffi::OsStrExt;
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.mp4"));
-    std::fs::write(&input, b"video").unwrap();
-    let mut store = store_in(dir.path());
-    let id = store
-        .add(
-            input.clone(),
-            vec!["web".into()],
-            Vec::new(),
-            dir.path().join("out"),
-        )
-        .unwrap();
+    let (store, id) = web_job(dir.path(), &input, &dir.path().join("out"));
     let store = reopen(store, dir.path());
     assert!(store.warning().is_none());
     assert_eq!(store.job(id).unwrap().input, input);

@@ -645,6 +645,7 @@ mod tests {
                 height: 720,
                 bytes: 1000,
                 skipped_tracks: Vec::new(),
+                sidecars: Vec::new(),
             }),
         ));
         m.apply(&ev(7, EventKind::JobDone(JobDone { outputs: 2 })));
@@ -757,6 +758,7 @@ mod tests {
                 height: 720,
                 bytes: 500,
                 skipped_tracks: Vec::new(),
+                sidecars: Vec::new(),
             }),
         ));
         m.apply(&ev(1, EventKind::JobDone(JobDone { outputs: 1 })));

@@ -250,6 +250,7 @@ fn done(rendition: &str, bytes: u64) -> EventKind {
         height: 720,
         bytes,
         skipped_tracks: Vec::new(),
+        sidecars: Vec::new(),
     })
 }
 

@@ -122,23 +122,17 @@ fn tracks_keep_their_languages_and_titles_as_the_rule_picks_them() {
 /// surrounds (front, centre and LFE silent).
 fn surround_clip(fx: &Fixture) -> PathBuf {
     let path = fx.path("surround.mp4");
+    let inputs = lavfi(&["testsrc2=s=320x240:r=25:d=2", "sine=f=1000:d=2"]);
+    let side_only = [
+        "-filter_complex",
+        "[1:a]pan=5.1(side)|SL=c0|SR=c0[a]",
+        "-map",
+        "0:v",
+        "-map",
+        "[a]",
+    ];
     ffmpeg_h264(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:r=25:d=2",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=f=1000:d=2",
-            "-filter_complex",
-            "[1:a]pan=5.1(side)|SL=c0|SR=c0[a]",
-            "-map",
-            "0:v",
-            "-map",
-            "[a]",
-        ],
+        &[&inputs[..], &side_only].concat(),
         &["-c:a", "aac", path.to_str().expect("utf-8 path")],
     );
     path

@@ -24,6 +24,15 @@ fn fails_cleanly(fx: &Fixture, input: &Path) -> String {
     error
 }
 
+/// A one-second 440 Hz tone, as a lavfi graph.
+const TONE: &str = "sine=f=440:d=1";
+
+/// One test-pattern picture at `path` (its format from its extension).
+fn test_picture(path: &Path) {
+    let picture = ["-frames:v", "1", path.to_str().unwrap()];
+    ffmpeg(&[&lavfi(&["testsrc2=s=320x240"])[..], &picture].concat());
+}
+
 #[test]
 fn missing_path() {
     let fx = Fixture::new();
@@ -89,15 +98,7 @@ fn random_bytes() {
 fn audio_only() {
     let fx = Fixture::new();
     let path = fx.path("song.m4a");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=440:d=1",
-        "-c:a",
-        "aac",
-        path.to_str().unwrap(),
-    ]);
+    ffmpeg(&[lavfi(&[TONE]), vec!["-c:a", "aac", path.to_str().unwrap()]].concat());
     assert!(fails_cleanly(&fx, &path).contains("audio only"));
 }
 
@@ -105,15 +106,7 @@ fn audio_only() {
 fn still_image() {
     let fx = Fixture::new();
     let path = fx.path("photo.png");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240",
-        "-frames:v",
-        "1",
-        path.to_str().unwrap(),
-    ]);
+    test_picture(&path);
     assert!(fails_cleanly(&fx, &path).contains("still image"));
 }
 
@@ -121,35 +114,25 @@ fn still_image() {
 fn audio_with_cover_art() {
     let fx = Fixture::new();
     let cover = fx.path("cover.jpg");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240",
-        "-frames:v",
-        "1",
-        cover.to_str().unwrap(),
-    ]);
+    test_picture(&cover);
     let path = fx.path("album.mp3");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=440:d=1",
-        "-i",
-        cover.to_str().unwrap(),
-        "-map",
-        "0",
-        "-map",
-        "1",
-        "-c:a",
-        "libmp3lame",
-        "-c:v",
-        "copy",
-        "-disposition:v",
-        "attached_pic",
-        path.to_str().unwrap(),
-    ]);
+    let inputs = [lavfi(&[TONE]), vec!["-i", cover.to_str().unwrap()]].concat();
+    ffmpeg(
+        &[
+            &inputs[..],
+            &map_inputs(2),
+            &[
+                "-c:a",
+                "libmp3lame",
+                "-c:v",
+                "copy",
+                "-disposition:v",
+                "attached_pic",
+                path.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
     let error = fails_cleanly(&fx, &path);
     assert!(
         error.contains("audio only") || error.contains("still image"),

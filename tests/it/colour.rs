@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::util::hdr_clips::{hevc_10bit_clip, mastering};
 use crate::util::*;
 
 /// The patch's colour as the source was made from it.
@@ -28,7 +29,8 @@ fn green_clip(
     let source = format!("color=c=0x20C040:s={size}:r=25:d=1,format=rgb24");
     let convert = format!("scale=out_color_matrix={matrix}:out_range={range},format={pix_fmt}");
     let out = path.to_string_lossy().into_owned();
-    let mut args = vec!["-f", "lavfi", "-i", &source, "-vf", &convert];
+    let mut args = lavfi(&[&source]);
+    args.extend(["-vf", &convert]);
     args.extend(tags);
     args.extend(["-c:v", "libx264", "-preset", "ultrafast", &out]);
     ffmpeg(&args);
@@ -103,14 +105,7 @@ fn bt709_source_gives_bt709_outputs_at_every_size() {
         "bt709.mp4",
         "1920x1080",
         ("bt709", "tv", "yuv420p"),
-        &[
-            "-colorspace",
-            "bt709",
-            "-color_primaries",
-            "bt709",
-            "-color_trc",
-            "bt709",
-        ],
+        &BT709_TAGS,
     );
     assert_web_outputs(&fx, &src, ["bt709", "bt709", "bt709", "tv"], 4);
 }
@@ -123,16 +118,7 @@ fn full_range_source_becomes_limited_range_with_the_same_colours() {
         "full.mp4",
         "1280x720",
         ("bt709", "pc", "yuvj420p"),
-        &[
-            "-color_range",
-            "pc",
-            "-colorspace",
-            "bt709",
-            "-color_primaries",
-            "bt709",
-            "-color_trc",
-            "bt709",
-        ],
+        &[&["-color_range", "pc"][..], &BT709_TAGS].concat(),
     );
     assert_eq!(colour_tags(&src)[3], "pc");
     assert_web_outputs(&fx, &src, ["bt709", "bt709", "bt709", "tv"], 3);
@@ -172,37 +158,9 @@ fn untagged_hd_source_is_read_and_tagged_as_bt709() {
 /// A short 10-bit HEVC clip with the HDR transfer `transfer` ("smpte2084"
 /// or "arib-std-b67"), BT.2020, with mastering metadata, as phones record.
 fn hdr_clip(fx: &Fixture, name: &str, transfer: &str) -> PathBuf {
-    let path = fx.path(name);
-    let x265 = format!(
-        "log-level=error:colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc:\
-         master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):\
-         max-cll=1000,400"
-    );
-    let out = path.to_string_lossy().into_owned();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=640x360:r=25:d=0.4",
-        "-vf",
-        "format=yuv420p10le",
-        "-c:v",
-        "libx265",
-        "-preset",
-        "ultrafast",
-        "-x265-params",
-        &x265,
-        "-color_primaries",
-        "bt2020",
-        "-color_trc",
-        transfer,
-        "-colorspace",
-        "bt2020nc",
-        "-tag:v",
-        "hvc1",
-        &out,
-    ]);
-    path
+    let source = "testsrc2=s=640x360:r=25:d=0.4,format=yuv420p10le";
+    let hvc1 = ["-tag:v", "hvc1"];
+    hevc_10bit_clip(fx, name, source, transfer, &mastering(transfer), &hvc1)
 }
 
 #[test]

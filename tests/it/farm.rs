@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::util;
 use crate::util::nats::Worker;
 use crate::util::nats_server::NatsServer;
+use crate::util::tracks;
 use crate::util::*;
 use serde_json::Value;
 
@@ -72,6 +73,99 @@ fn farm_outputs_match_a_local_run() {
         (t["width"].clone(), t["height"].clone())
     };
     assert_eq!(thumb(&farm), thumb(&local));
+    no_temp_files(&farm_out);
+}
+
+/// Through the object store, what a rendition names beside it comes back
+/// too: subtitle sidecars (the same bytes as a local run's) and a stream
+/// bundle's audio, playlists, page and manifests, so the folder holds the
+/// same files as a local run's.
+#[test]
+fn sidecars_and_stream_bundles_come_back_through_the_object_store() {
+    let fx = Fixture::new();
+    let languages = tracks::two_language_clip(&fx);
+    let walk = fx.clip("walk.mp4", "640x480", 2.0, true, &[]);
+    let config = config_with(
+        &fx,
+        &[(
+            "sidecars",
+            tracks::preset("sidecars", "subtitles = \"keep_and_sidecar\"", "side-"),
+        )],
+    );
+    let inputs = [languages.to_str().unwrap(), walk.to_str().unwrap()];
+    let presets = ["-p", "sidecars", "-p", "stream"];
+    let local_out = fx.path("local");
+    let local = process_with_config(&local_out, &config, &[&presets[..], &inputs].concat());
+    assert_eq!(local.code, 0, "{}\n{:#?}", local.stderr, local.events);
+
+    let server = NatsServer::start(&[]);
+    let worker = Worker::start(&server.url, fx.dir.path(), "w", &[]);
+    let farm_out = fx.path("farm");
+    let farm_args = [&["--nats", server.url.as_str()][..], &presets, &inputs].concat();
+    let farm = process_with_config(&farm_out, &config, &farm_args);
+    assert_eq!(
+        farm.code,
+        0,
+        "{}\n{:#?}\n{}",
+        farm.stderr,
+        farm.events,
+        worker.log_text()
+    );
+    assert_eq!(farm.of("job_done").len(), 2, "{:#?}", farm.events);
+    // Each job counts the same files written, sidecars and bundle included.
+    let counts = |run: &util::Run| -> Vec<(String, u64)> {
+        let mut counts: Vec<_> = run
+            .of("job_done")
+            .iter()
+            .map(|done| {
+                let job = &done["job"];
+                let queued = run.of("queued").into_iter().find(|q| &q["job"] == job);
+                let input = queued.map(|q| q["input"].to_string()).unwrap_or_default();
+                (input, done["outputs"].as_u64().expect("a count"))
+            })
+            .collect();
+        counts.sort();
+        counts
+    };
+    assert_eq!(counts(&farm), counts(&local));
+
+    assert_eq!(relative_files(&farm_out), relative_files(&local_out));
+    let named = |run: &util::Run| -> Vec<String> {
+        let mut names: Vec<String> = run
+            .of("rendition_done")
+            .iter()
+            .flat_map(|e| e["sidecars"].as_array().cloned().unwrap_or_default())
+            .map(|n| n.as_str().expect("a file name").to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(named(&farm), named(&local));
+    for sidecar in ["side-mp4.eng.vtt", "side-webm.eng.vtt"] {
+        let path = Path::new("languages").join(sidecar);
+        let farm_text = std::fs::read(farm_out.join(&path))
+            .unwrap_or_else(|e| panic!("no {path:?} from the farm: {e}"));
+        assert_eq!(farm_text, std::fs::read(local_out.join(&path)).unwrap());
+        assert!(named(&farm).contains(&sidecar.to_owned()), "{sidecar}");
+    }
+    // The bundle is whole: every manifest, playlist and page, each named
+    // by the last rung's event, and the rungs' files they point at.
+    let bundle = farm_out.join("walk");
+    for name in ["master.m3u8", "manifest.mpd", "index.html", "audio.mp4"] {
+        let path = bundle.join(name);
+        let bytes = std::fs::metadata(&path)
+            .unwrap_or_else(|e| panic!("no {path:?} from the farm: {e}"))
+            .len();
+        assert!(bytes > 0, "{path:?}");
+        assert!(named(&farm).contains(&name.to_owned()), "{name}");
+    }
+    let master = std::fs::read_to_string(bundle.join("master.m3u8")).unwrap();
+    for line in master
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        assert!(bundle.join(line).is_file(), "{line} of master.m3u8");
+    }
     no_temp_files(&farm_out);
 }
 

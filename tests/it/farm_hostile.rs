@@ -190,64 +190,112 @@ fn a_playlist_sent_to_the_farm_is_refused_on_the_worker() {
     assert!(run.rendition_paths().is_empty());
 }
 
+/// A submitter of one clip with no worker, so only a stranger on the broker
+/// answers its job: the stranger has seen the job's work (`work`) and
+/// publishes news for it. A user's folder `precious` stands beside the
+/// output folder, with a file the news may name.
+struct StrangerAnswers {
+    _fx: Fixture,
+    _server: NatsServer,
+    raw: RawNats,
+    submitter: std::process::Child,
+    precious: std::path::PathBuf,
+    before: Vec<(std::path::PathBuf, Vec<u8>)>,
+    out: std::path::PathBuf,
+    key: String,
+    work: Value,
+}
+
+impl StrangerAnswers {
+    /// Starts `vidprism process --json FLAGS --nats URL` of one clip and
+    /// waits for its first work.
+    fn start(flags: &[&str]) -> StrangerAnswers {
+        let fx = Fixture::new();
+        let precious = fx.path("precious");
+        std::fs::create_dir_all(&precious).unwrap();
+        std::fs::write(precious.join("keep.txt"), b"the user's file").unwrap();
+        let before = snapshot(&precious);
+        let clip = fx.clip("clip.mp4", "320x240", 1.0, false, &[]);
+        let server = NatsServer::start(&[]);
+        let (mut raw, _) = RawNats::login(RawNats::port_of(&server.url), None);
+        assert_eq!(raw.send("SUB vidprism.work.> 1\r\n"), "+OK");
+        let out = fx.out_dir();
+        let submitter = std::process::Command::new(env!("CARGO_BIN_EXE_vidprism"))
+            .args(["process", "--json"])
+            .args(flags)
+            .args(["--nats", &server.url, "-o"])
+            .arg(&out)
+            .arg(&clip)
+            .env_remove("VIDPRISM_NATS")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run vidprism process");
+        let (subject, work) = raw.next_message();
+        let job = subject.rsplit('.').take(2).collect::<Vec<_>>();
+        let key = format!("{}.{}", job[1], job[0]);
+        let work: Value = serde_json::from_slice(&work).unwrap();
+        StrangerAnswers {
+            _fx: fx,
+            _server: server,
+            raw,
+            submitter,
+            precious,
+            before,
+            out,
+            key,
+            work,
+        }
+    }
+
+    /// Publishes `news` on the job's subject, as a worker would.
+    fn publish(&mut self, news: &[Value]) {
+        for n in news {
+            let payload = serde_json::to_vec(n).unwrap();
+            let subject = format!("vidprism.events.{}", self.key);
+            assert_eq!(self.raw.publish_bytes(&subject, &payload), "+OK");
+        }
+    }
+
+    /// Waits for the submitter to end; checks the user's folder is as it
+    /// was. Returns its stdout and stderr.
+    fn finish(&mut self) -> (String, String) {
+        exit_within(
+            &mut self.submitter,
+            Duration::from_secs(60),
+            "the submitter",
+        );
+        let read = |pipe: &mut dyn std::io::Read| {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).expect("read");
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        let stdout = read(&mut self.submitter.stdout.take().expect("stdout"));
+        let stderr = read(&mut self.submitter.stderr.take().expect("stderr"));
+        assert_eq!(snapshot(&self.precious), self.before, "a user file changed");
+        assert!(self.precious.join("keep.txt").exists());
+        (stdout, stderr)
+    }
+}
+
 /// News is the workers' word too: a stage end naming a user's folder as the
 /// job's, and an output inside it, must not make the submitter take that
 /// folder (it used to remove it when the job failed).
 #[test]
 fn hostile_news_never_makes_the_submitter_take_a_folder() {
-    let fx = Fixture::new();
-    let precious = fx.path("precious");
-    std::fs::create_dir_all(&precious).unwrap();
-    std::fs::write(precious.join("keep.txt"), b"the user's file").unwrap();
-    let before = snapshot(&precious);
-    let clip = fx.clip("clip.mp4", "320x240", 1.0, false, &[]);
-    let server = NatsServer::start(&[]);
-    let (mut raw, _) = RawNats::login(RawNats::port_of(&server.url), None);
-    assert_eq!(raw.send("SUB vidprism.work.> 1\r\n"), "+OK");
-    // No worker: the job waits, and only the stranger answers.
-    let out = fx.out_dir();
-    let mut submitter = std::process::Command::new(env!("CARGO_BIN_EXE_vidprism"))
-        .args([
-            "process",
-            "--json",
-            "--shared-folders",
-            "--nats",
-            &server.url,
-            "-o",
-        ])
-        .arg(&out)
-        .arg(&clip)
-        .env_remove("VIDPRISM_NATS")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("run vidprism process");
-    let (subject, work) = raw.next_message();
-    let job = subject.rsplit('.').take(2).collect::<Vec<_>>();
-    let key = format!("{}.{}", job[1], job[0]);
-    let work: Value = serde_json::from_slice(&work).unwrap();
-    let reserved = work["dir"]
+    let mut stranger = StrangerAnswers::start(&["--shared-folders"]);
+    let reserved = stranger.work["dir"]
         .as_str()
         .expect("the submitter reserved the job folder");
-    assert!(Path::new(reserved).starts_with(&out), "{reserved}");
-    let news = [
+    assert!(Path::new(reserved).starts_with(&stranger.out), "{reserved}");
+    let precious = stranger.precious.clone();
+    stranger.publish(&[
         json!({"event": {"event": "rendition_done", "rendition": "360p",
             "path": precious.join("keep.txt"), "width": 640, "height": 360, "bytes": 15}}),
         json!({"stage_ended": {"stage": "ingest", "opened": 0, "errors": ["boom"],
             "source_failed": true, "dir": precious, "worker": "evil"}}),
-    ];
-    for n in news {
-        let payload = serde_json::to_vec(&n).unwrap();
-        assert_eq!(
-            raw.publish_bytes(&format!("vidprism.events.{key}"), &payload),
-            "+OK"
-        );
-    }
-    exit_within(&mut submitter, Duration::from_secs(60), "the submitter");
-    let mut output = Vec::new();
-    std::io::Read::read_to_end(&mut submitter.stdout.take().expect("stdout"), &mut output)
-        .expect("read");
-    let text = String::from_utf8_lossy(&output);
+    ]);
+    let (text, _) = stranger.finish();
     assert!(
         text.contains("job_failed") && text.contains("boom"),
         "{text}"
@@ -256,6 +304,37 @@ fn hostile_news_never_makes_the_submitter_take_a_folder() {
         !text.contains("rendition_done") && text.contains("outside the job's folder"),
         "the stranger's output was taken: {text}"
     );
-    assert_eq!(snapshot(&precious), before, "a user file changed");
-    assert!(precious.join("keep.txt").exists());
+}
+
+/// Through the object store, a result naming a file beside it outside the
+/// job's folder (a sidecar `../../precious/keep.txt`) is refused whole: the
+/// submitter fetches nothing for it, announces nothing, and the user's
+/// folder is as it was.
+#[test]
+fn a_sidecar_named_outside_the_job_folder_is_refused() {
+    let mut stranger = StrangerAnswers::start(&[]);
+    assert_eq!(stranger.work["files"], "object_store", "{}", stranger.work);
+    stranger.publish(&[
+        json!({"event": {"event": "rendition_done", "rendition": "360p",
+            "path": "360p.mp4", "width": 640, "height": 360, "bytes": 15,
+            "sidecars": ["360p.eng.vtt", "../../precious/keep.txt"]}}),
+        json!({"stage_ended": {"stage": "ingest", "opened": 0, "errors": ["boom"],
+            "source_failed": true, "dir": null, "worker": "evil"}}),
+    ]);
+    let (stdout, stderr) = stranger.finish();
+    assert!(
+        stdout.contains("job_failed") && stdout.contains("boom"),
+        "{stdout}"
+    );
+    // Refused at the door, not fetched and failed: no word of the rendition.
+    assert!(
+        !stdout.contains("360p"),
+        "the stranger's result was taken: {stdout}"
+    );
+    assert!(
+        stderr.contains("keep.txt") && stderr.contains("not one plain name"),
+        "{stderr}"
+    );
+    let left: Vec<_> = files_in(&stranger.out);
+    assert!(left.is_empty(), "files left in the output folder: {left:?}");
 }

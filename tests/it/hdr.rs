@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::util::hdr_clips::{hevc_10bit_clip, mastering};
 use crate::util::*;
 
 /// 10-bit limited-range code value of a 100 cd/m² PQ signal (0.508).
@@ -21,42 +22,13 @@ const HLG_REFERENCE_WHITE: &str = "721";
 /// (the old bug) give 126-129.
 const SDR_GREY: std::ops::RangeInclusive<f64> = 140.0..=235.0;
 
-const MASTER_DISPLAY: &str = "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)";
-
 /// A flat grey 10-bit HEVC clip at 10-bit code `luma`, with `transfer`
-/// ("smpte2084" or "arib-std-b67"), BT.2020, the mastering display above
-/// and MaxCLL 1000, MaxFALL 400.
+/// ("smpte2084" or "arib-std-b67"), BT.2020, the mastering display of
+/// `util::hdr_clips` and MaxCLL 1000, MaxFALL 400.
 pub(crate) fn hdr_grey_clip(fx: &Fixture, name: &str, transfer: &str, luma: &str) -> PathBuf {
-    let path = fx.path(name);
     let source =
         format!("nullsrc=s=640x360:r=25:d=0.4,format=yuv420p10le,geq=lum={luma}:cb=512:cr=512");
-    let x265 = format!(
-        "log-level=error:hdr10=1:colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc:\
-         master-display={MASTER_DISPLAY}:max-cll=1000,400"
-    );
-    let out = path.to_string_lossy().into_owned();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &source,
-        "-c:v",
-        "libx265",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p10le",
-        "-x265-params",
-        &x265,
-        "-color_primaries",
-        "bt2020",
-        "-color_trc",
-        transfer,
-        "-colorspace",
-        "bt2020nc",
-        &out,
-    ]);
-    path
+    hevc_10bit_clip(fx, name, &source, transfer, &mastering(transfer), &[])
 }
 
 /// ffprobe's (pix_fmt, color_transfer, color_primaries, color_space,
@@ -324,20 +296,7 @@ fn renditions_smaller_than_the_source_are_tone_mapped_at_their_size_with_the_sam
 #[test]
 fn sdr_sources_are_made_as_before() {
     let fx = Fixture::new();
-    let src = fx.clip(
-        "sdr.mp4",
-        "640x360",
-        0.4,
-        false,
-        &[
-            "-colorspace",
-            "bt709",
-            "-color_primaries",
-            "bt709",
-            "-color_trc",
-            "bt709",
-        ],
-    );
+    let src = fx.clip("sdr.mp4", "640x360", 0.4, false, &BT709_TAGS);
     let run = process(&fx.out_dir(), &["-p", "hevc", src.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = by_codec(&run, "hevc");
@@ -375,30 +334,10 @@ fn tone_mapping_matches_ffmpegs_zscale_and_tonemap_chain() {
     // hundred cd/m², half saturated): the LUT must give what FFmpeg's own
     // exact chain with the same curve gives, to within the encoder's loss.
     let fx = Fixture::new();
-    let src = fx.path("natural.mp4");
+    let source = "testsrc2=s=640x360:r=25:d=0.2,boxblur=8,format=yuv420p10le,\
+        geq=lum='64+(lum(X,Y)-64)*0.6':cb='512+(cb(X,Y)-512)*0.4':cr='512+(cr(X,Y)-512)*0.4'";
+    let src = hevc_10bit_clip(&fx, "natural.mp4", source, "smpte2084", "", &["-crf", "4"]);
     let out = src.to_string_lossy().into_owned();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=640x360:r=25:d=0.2,boxblur=8,format=yuv420p10le,\
-         geq=lum='64+(lum(X,Y)-64)*0.6':cb='512+(cb(X,Y)-512)*0.4':cr='512+(cr(X,Y)-512)*0.4'",
-        "-c:v",
-        "libx265",
-        "-preset",
-        "ultrafast",
-        "-crf",
-        "4",
-        "-x265-params",
-        "log-level=error",
-        "-color_primaries",
-        "bt2020",
-        "-color_trc",
-        "smpte2084",
-        "-colorspace",
-        "bt2020nc",
-        &out,
-    ]);
     let reference = fx.path("reference.mkv");
     ffmpeg(&[
         "-i",

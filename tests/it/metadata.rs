@@ -5,7 +5,6 @@
 //! WebM; ffprobe reads back the tags and chapters of each output.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -93,20 +92,7 @@ type Chapters = Vec<(f64, f64, String)>;
 /// ffprobe's format tags (keys lower-cased: Matroska's are upper case)
 /// and chapters (start, end in seconds, title).
 fn tags_and_chapters(path: &Path) -> (Tags, Chapters) {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_format",
-            "-show_chapters",
-            "-of",
-            "json",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe");
-    assert!(out.status.success(), "ffprobe {path:?} failed");
-    let probe: Value = serde_json::from_slice(&out.stdout).expect("ffprobe JSON");
+    let probe = ffprobe_with(path, &["-show_format", "-show_chapters"]);
     let tags = probe["format"]["tags"]
         .as_object()
         .map(|t| {

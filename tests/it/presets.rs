@@ -52,12 +52,13 @@ max_fps = 10
 audio_codec = "none"
 "#;
 
+/// A config folder whose `presets` folder holds `files` (name without
+/// `.toml`, text), maybe none.
 fn config_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let presets = dir.path().join("presets");
-    std::fs::create_dir_all(&presets).expect("presets dir");
+    std::fs::create_dir_all(dir.path().join("presets")).expect("presets dir");
     for (name, text) in files {
-        std::fs::write(presets.join(name), text).expect("preset written");
+        user_preset(dir.path(), name, text);
     }
     dir
 }
@@ -130,13 +131,13 @@ fn each_rule_names_line_and_field() {
 #[test]
 fn a_broken_file_sits_beside_good_ones() {
     let config = config_with(&[
-        ("a-good.toml", SMALL_WEBM),
+        ("a-good", SMALL_WEBM),
         (
-            "b-broken.toml",
+            "b-broken",
             "name = \"b\"\n[[renditions]]\nname = \"x\"\nsize = \"big\"\n",
         ),
-        ("c-mixed.toml", MIXED),
-        ("d-syntax.toml", "name = \"d\n"),
+        ("c-mixed", MIXED),
+        ("d-syntax", "name = \"d\n"),
     ]);
     let store = PresetStore::new(config.path().join("presets"));
     let loaded = store.load();
@@ -156,7 +157,7 @@ fn a_broken_file_sits_beside_good_ones() {
 
 #[test]
 fn presets_lists_user_presets_and_flags_broken_ones() {
-    let config = config_with(&[("small-webm.toml", SMALL_WEBM), ("zz.toml", "oops = [\n")]);
+    let config = config_with(&[("small-webm", SMALL_WEBM), ("zz", "oops = [\n")]);
     let (code, stdout, _) = vidprism_with_config(config.path(), &["presets"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("web "), "{stdout}");
@@ -230,7 +231,7 @@ fn check_prints_what_is_wrong_and_exits_1() {
 
 #[test]
 fn export_then_import_on_another_machine() {
-    let here = config_with(&[("small-webm.toml", SMALL_WEBM)]);
+    let here = config_with(&[("small-webm", SMALL_WEBM)]);
     let there = config_with(&[]);
     let preset = read_preset(&here.path().join("presets/small-webm.toml")).unwrap();
     let exported = here.path().join("shared.toml");
@@ -260,13 +261,9 @@ fn name_of(path: &Path) -> String {
 #[test]
 fn process_uses_a_user_webm_preset() {
     let fx = Fixture::new();
-    let config = config_with(&[("small-webm.toml", SMALL_WEBM)]);
+    let config = config_with(&[("small-webm", SMALL_WEBM)]);
     let src = fx.clip("clip.mp4", "854x480", 1.0, true, &[]);
-    let run = process_with_config(
-        &fx.out_dir(),
-        config.path(),
-        &["-p", "small-webm", src.to_str().unwrap()],
-    );
+    let run = process_presets(&fx.out_dir(), config.path(), &["small-webm"], &src);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let paths = run.rendition_paths();
     assert_eq!(
@@ -293,13 +290,9 @@ fn process_uses_a_user_webm_preset() {
 #[test]
 fn process_honours_source_size_bitrate_fps_cap_no_audio_and_png_thumbnail() {
     let fx = Fixture::new();
-    let config = config_with(&[("mixed.toml", MIXED)]);
+    let config = config_with(&[("mixed", MIXED)]);
     let src = fx.clip("clip.mp4", "321x241", 2.0, true, &[]);
-    let run = process_with_config(
-        &fx.out_dir(),
-        config.path(),
-        &["-p", "mixed", src.to_str().unwrap()],
-    );
+    let run = process_presets(&fx.out_dir(), config.path(), &["mixed"], &src);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let paths = run.rendition_paths();
     assert_eq!(paths.len(), 1);
@@ -337,13 +330,9 @@ fn a_webp_thumbnail_is_a_real_webp_of_the_asked_width() {
     let webp = MIXED
         .replacen("name = \"mixed\"", "name = \"webp-thumb\"", 1)
         .replacen("format = \"png\"", "format = \"webp\"", 1);
-    let config = config_with(&[("webp.toml", &webp)]);
+    let config = config_with(&[("webp", &webp)]);
     let src = fx.clip("clip.mp4", "640x360", 1.0, false, &[]);
-    let run = process_with_config(
-        &fx.out_dir(),
-        config.path(),
-        &["-p", "webp-thumb", src.to_str().unwrap()],
-    );
+    let run = process_presets(&fx.out_dir(), config.path(), &["webp-thumb"], &src);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let thumb = run.one("thumbnail_ready");
     let path = std::path::PathBuf::from(thumb["path"].as_str().unwrap());
@@ -367,14 +356,10 @@ fn process_refuses_a_broken_or_unknown_user_preset_before_starting() {
     let bad = SMALL_WEBM
         .replacen("crf = 32", "crf = 99", 1)
         .replace("small-webm", "bad");
-    let config = config_with(&[("bad.toml", &bad)]);
+    let config = config_with(&[("bad", &bad)]);
     let src = fx.clip("clip.mp4", "320x240", 0.5, false, &[]);
     for name in ["bad", "nonesuch"] {
-        let run = process_with_config(
-            &fx.out_dir(),
-            config.path(),
-            &["-p", name, src.to_str().unwrap()],
-        );
+        let run = process_presets(&fx.out_dir(), config.path(), &[name], &src);
         assert_eq!(run.code, 2, "{name}: {}", run.stderr);
         assert!(run.events.is_empty());
         assert!(!fx.out_dir().exists());
@@ -411,13 +396,9 @@ audio_codec = "copy"
 #[test]
 fn audio_copy_keeps_the_track_where_the_container_allows() {
     let fx = Fixture::new();
-    let config = config_with(&[("copy.toml", COPY)]);
+    let config = config_with(&[("copy", COPY)]);
     let src = fx.clip("clip.mp4", "320x240", 1.0, true, &[]);
-    let run = process_with_config(
-        &fx.out_dir(),
-        config.path(),
-        &["-p", "copy", src.to_str().unwrap()],
-    );
+    let run = process_presets(&fx.out_dir(), config.path(), &["copy"], &src);
     // AAC goes into MP4 as it is; WebM cannot hold AAC, and says so.
     assert_eq!(run.code, 1, "{}", run.stderr);
     let paths = run.rendition_paths();

@@ -201,35 +201,29 @@ fn variable_frame_rate_keeps_every_timestamp_and_the_last_duration() {
 fn first_audio_track_is_used_and_resampled() {
     let fx = Fixture::new();
     let src = fx.path("two-tracks.mkv");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
+    let inputs = lavfi(&[
         "testsrc2=s=320x240:r=25:d=1",
-        "-f",
-        "lavfi",
-        "-i",
         "sine=f=440:d=1:sample_rate=22050",
-        "-f",
-        "lavfi",
-        "-i",
         "sine=f=880:d=1:sample_rate=44100",
-        "-map",
-        "0",
-        "-map",
-        "1",
-        "-map",
-        "2",
-        "-ac:a:0",
-        "1",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-c:a",
-        "flac",
-        src.to_str().unwrap(),
     ]);
+    ffmpeg(
+        &[
+            &inputs[..],
+            &map_inputs(3),
+            &[
+                "-ac:a:0",
+                "1",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-c:a",
+                "flac",
+                src.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
     let run = process(
         &fx.out_dir(),
         &["-p", "web", "-p", "webm", src.to_str().unwrap()],

@@ -10,10 +10,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
 use vidprism::presets::{find_preset, Quality};
 
-use crate::util::{process, video_csv, Fixture};
+use crate::util::{ffprobe_with, process, video_csv, Fixture};
 
 /// One packet of a rung: presentation time, byte position, keyframe.
 struct Packet {
@@ -97,17 +96,7 @@ fn segments(playlist: &str) -> Vec<(f64, u64, u64)> {
 /// Video streams (width, height) and audio streams ffprobe finds through
 /// a manifest.
 fn variants(manifest: &Path) -> (BTreeSet<(u64, u64)>, usize) {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_streams", "-of", "json"])
-        .arg(manifest)
-        .output()
-        .expect("ffprobe");
-    assert!(
-        out.status.success(),
-        "ffprobe cannot read {manifest:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let probe: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let probe = ffprobe_with(manifest, &["-show_streams"]);
     let streams = probe["streams"].as_array().cloned().unwrap_or_default();
     let videos = streams
         .iter()

@@ -75,10 +75,23 @@ fn text_subtitles_become_the_containers_format_and_sidecars() {
         names.iter().all(|n| !n.contains("vidprism-part")),
         "{names:?}"
     );
-    // Nothing was skipped: the events say nothing about it.
+    // Nothing was skipped: the events say nothing about it. Each names
+    // its sidecar, and the job counts it among the files written.
     for done in run.of("rendition_done") {
         assert!(done.get("skipped_tracks").is_none(), "{done}");
+        let name = done["rendition"].as_str().unwrap_or_default();
+        let sidecars = match name.starts_with("side-") {
+            true => serde_json::json!([format!("{name}.eng.vtt")]),
+            false => serde_json::Value::Null,
+        };
+        assert_eq!(done["sidecars"], sidecars, "{done}");
     }
+    assert_eq!(
+        run.one("job_done")["outputs"],
+        1 + 4 + 2,
+        "{:#?}",
+        run.events
+    );
 }
 
 /// A Matroska clip with one PGS (picture) subtitle track. FFmpeg cannot

@@ -13,8 +13,12 @@ use crate::output::{reserve_job_dir, StagedFile};
 use crate::pipeline::for_farm::{Job, StageError};
 use crate::pipeline::{EventKind, Output, RenditionFailed, RenditionSkipped};
 
-/// Largest thumbnail fetched from a worker (its event gives no size).
+/// Largest thumbnail, storyboard file or subtitle sidecar fetched from a
+/// worker (its event gives no size).
 const MAX_THUMBNAIL_BYTES: u64 = 64 << 20;
+/// Largest file a rendition names beside it (a stream bundle's audio of a
+/// long film is the largest; its event gives no size either).
+const MAX_BESIDE_BYTES: u64 = 4 << 30;
 
 pub(super) fn follow_news(
     broker: &Broker,
@@ -142,7 +146,7 @@ fn receive_output(
     files: &Files,
 ) -> Result<EventKind, String> {
     let job = &farm_job.job;
-    let fetch = |path: &Path| -> Result<(PathBuf, u64), String> {
+    let fetch = |path: &Path, max_bytes: u64| -> Result<(PathBuf, u64), String> {
         match files {
             Files::Shared => {
                 // Only a file directly in the folder reserved for the job.
@@ -174,10 +178,6 @@ fn receive_output(
                 lock(&farm_job.seen).objects.push(object.clone());
                 let staged = StagedFile::new(dir.join(&name));
                 let temp = staged.temp_path();
-                let max_bytes = match &kind {
-                    EventKind::RenditionDone(Output { bytes, .. }) => *bytes,
-                    _ => MAX_THUMBNAIL_BYTES,
-                };
                 with_retries(
                     "fetching an output",
                     || broker.get_file(&object, temp, max_bytes),
@@ -195,15 +195,25 @@ fn receive_output(
     let Some(path) = kind.output_path() else {
         return Ok(kind);
     };
-    if let EventKind::StoryboardReady(storyboard) = &kind {
-        // Its sprites and poster first: the VTT points at them.
-        for file in storyboard.files().iter().skip(1) {
-            fetch(file)?;
-        }
-    }
-    match (fetch(path), kind) {
+    let (max_bytes, max_beside) = match &kind {
+        EventKind::RenditionDone(Output { bytes, .. }) => (*bytes, MAX_BESIDE_BYTES),
+        _ => (MAX_THUMBNAIL_BYTES, MAX_THUMBNAIL_BYTES),
+    };
+    // The files beside it first (sidecars, a bundle's other files, a
+    // storyboard's sprites and poster): the file announced points at them.
+    let beside = kind
+        .files_beside()
+        .iter()
+        .try_for_each(|file| fetch(file, max_beside).map(|_| ()));
+    match (beside.and_then(|()| fetch(path, max_bytes)), kind) {
         (Ok((path, bytes)), kind) => {
-            job.record_output();
+            // Counted as where it was made: a rendition with each file
+            // beside it, a storyboard once.
+            let files = match &kind {
+                EventKind::RenditionDone(output) => output.files().len(),
+                _ => 1,
+            };
+            (0..files).for_each(|_| job.record_output());
             Ok(kind.moved_output(path, Some(bytes)))
         }
         // One rendition that cannot be fetched fails alone.

@@ -8,7 +8,6 @@ use super::stage::StageRun;
 use super::Context;
 use crate::farm::error::FarmError;
 use crate::farm::wire::{self, Files, News, Work};
-use crate::pipeline::EventKind;
 
 /// Sends a finished stage's outputs and results, then its end.
 pub(super) fn report(
@@ -29,11 +28,10 @@ pub(super) fn report(
     // stage's: the error goes up, the work is not acknowledged and runs
     // again, instead of failing the job.
     for kind in run.results {
-        if let EventKind::StoryboardReady(storyboard) = &kind {
-            // The sprites and poster beside its VTT go first, by name.
-            for file in storyboard.files().iter().skip(1) {
-                send_output(context, work, file)?;
-            }
+        // The files beside an output (a rendition's sidecars, a bundle's
+        // manifests, a storyboard's sprites) go first, by name.
+        for file in kind.files_beside() {
+            send_output(context, work, &file)?;
         }
         let kind = match kind.output_path() {
             Some(path) => {

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
+pub mod hdr_clips;
 pub mod nats;
 pub mod nats_server;
 pub mod raw_nats;
@@ -26,6 +27,24 @@ pub fn ffmpeg(args: &[&str]) {
     );
 }
 
+/// ffmpeg's input options for each lavfi graph of `graphs`, one input each
+/// (`-f lavfi -i GRAPH`), in order.
+pub fn lavfi<'a>(graphs: &[&'a str]) -> Vec<&'a str> {
+    graphs
+        .iter()
+        .flat_map(|graph| ["-f", "lavfi", "-i", graph])
+        .collect()
+}
+
+/// `-map 0 -map 1 ...`: every stream of each of the first `count` inputs
+/// (at most 8), in order.
+pub fn map_inputs(count: usize) -> Vec<&'static str> {
+    ["0", "1", "2", "3", "4", "5", "6", "7"][..count]
+        .iter()
+        .flat_map(|input| ["-map", input])
+        .collect()
+}
+
 /// ffmpeg's output options for a quick H.264 test clip any player decodes.
 pub const H264_FAST: [&str; 6] = [
     "-c:v",
@@ -34,6 +53,17 @@ pub const H264_FAST: [&str; 6] = [
     "ultrafast",
     "-pix_fmt",
     "yuv420p",
+];
+
+/// ffmpeg's output options tagging a clip BT.709 (matrix, primaries,
+/// transfer).
+pub const BT709_TAGS: [&str; 6] = [
+    "-colorspace",
+    "bt709",
+    "-color_primaries",
+    "bt709",
+    "-color_trc",
+    "bt709",
 ];
 
 /// [`ffmpeg`] with `before` (inputs, maps, filters), then [`H264_FAST`],
@@ -67,11 +97,13 @@ impl Fixture {
     pub fn clip(&self, name: &str, size: &str, secs: f64, audio: bool, extra: &[&str]) -> PathBuf {
         let path = self.path(name);
         let video = format!("testsrc2=s={size}:r=25:d={secs}");
-        let mut args = vec!["-f", "lavfi", "-i", &video];
         let tone = format!("sine=f=440:d={secs}");
-        if audio {
-            args.extend(["-f", "lavfi", "-i", &tone]);
-        }
+        let graphs = if audio {
+            vec![&*video, &tone]
+        } else {
+            vec![&*video]
+        };
+        let mut args = lavfi(&graphs);
         args.extend(extra.iter().copied());
         if !extra.contains(&"-c:v") {
             args.extend(H264_FAST);
@@ -143,19 +175,23 @@ pub fn process(out: &Path, args: &[&str]) -> Run {
 
 /// ffprobe's JSON for the file's streams and format.
 pub fn ffprobe(path: &Path) -> Value {
+    ffprobe_with(path, &["-show_streams", "-show_format"])
+}
+
+/// ffprobe's JSON of what `show` asks for (`-show_streams`,
+/// `-show_chapters`...) about `path`, which it must read.
+pub fn ffprobe_with(path: &Path, show: &[&str]) -> Value {
     let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_streams",
-            "-show_format",
-            "-of",
-            "json",
-        ])
+        .args(["-v", "error", "-of", "json"])
+        .args(show)
         .arg(path)
         .output()
         .expect("ffprobe");
-    assert!(out.status.success(), "ffprobe {path:?} failed");
+    assert!(
+        out.status.success(),
+        "ffprobe cannot read {path:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("ffprobe JSON")
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{ffmpeg_h264, ffprobe, Fixture};
+use super::{ffmpeg_h264, ffprobe, lavfi, map_inputs, Fixture};
 
 /// The SubRip text of the clips' subtitle tracks.
 pub const SUBTITLES: &str = "1
@@ -26,31 +26,13 @@ pub fn two_language_clip(fx: &Fixture) -> PathBuf {
     std::fs::write(&srt, SUBTITLES).expect("subtitles written");
     let srt = srt.to_string_lossy().into_owned();
     let path = fx.path("languages.mkv");
+    let inputs = lavfi(&[
+        "testsrc2=s=320x240:r=25:d=2",
+        "sine=f=440:d=2",
+        "sine=f=880:d=2",
+    ]);
     ffmpeg_h264(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:r=25:d=2",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=f=440:d=2",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=f=880:d=2",
-            "-i",
-            &srt,
-            "-map",
-            "0",
-            "-map",
-            "1",
-            "-map",
-            "2",
-            "-map",
-            "3",
-        ],
+        &[inputs, vec!["-i", &srt], map_inputs(4)].concat(),
         &[
             "-c:a",
             "aac",
