@@ -538,8 +538,16 @@ fn apply_to_row(row: &mut Row, event: &Event) {
 /// The file name of `path` for display.
 pub fn file_name(path: &Path) -> String {
     path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
+        .map(|n| path_text(Path::new(n)))
+        .unwrap_or_else(|| path_text(path))
+}
+
+/// `path` for display: each byte that is not UTF-8 (a Latin-1 name from a
+/// camera or an old share) shows as `?`, as `ls` shows it; the window's
+/// fonts have no glyph for U+FFFD. The row keeps the exact bytes.
+pub fn path_text(path: &Path) -> String {
+    path.to_string_lossy()
+        .replace(char::REPLACEMENT_CHARACTER, "?")
 }
 
 #[cfg(test)]

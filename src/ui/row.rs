@@ -6,7 +6,7 @@ use vidprism::output::PLAYER_PAGE;
 
 use super::command::RowCommand;
 use super::format;
-use super::queue_model::{RenditionStatus, Row, RowId, RowStatus};
+use super::queue_model::{path_text, RenditionStatus, Row, RowId, RowStatus};
 use super::storyboards::ScrubTexture;
 use super::view_state::ThumbnailTexture;
 
@@ -435,7 +435,7 @@ pub fn details_ui(
 ) -> Option<RowCommand> {
     let mut action = None;
     ui.heading(row.name());
-    ui.label(row.request.input.display().to_string());
+    ui.label(path_text(&row.request.input));
     ui.add_space(4.0);
     let max = egui::vec2(PREVIEW_SIZE.x.min(ui.available_width()), PREVIEW_SIZE.y);
     thumbnail_ui(ui, row, texture, max);
@@ -471,7 +471,7 @@ pub fn details_ui(
             super::queue_model::file_name(path),
             format::bytes(*bytes)
         ))
-        .on_hover_text(path.display().to_string());
+        .on_hover_text(path_text(path));
     }
     if let Some(a) = bundle_ui(ui, row) {
         action = Some(a);
@@ -506,7 +506,7 @@ fn bundle_ui(ui: &mut egui::Ui, row: &Row) -> Option<RowCommand> {
             ),
             _ => name,
         };
-        ui.label(text).on_hover_text(path.display().to_string());
+        ui.label(text).on_hover_text(path_text(path));
     }
     let page = row
         .bundle

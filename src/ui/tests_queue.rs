@@ -479,3 +479,46 @@ fn a_waiting_row_dragged_onto_another_takes_its_place() {
     let order = stored_inputs(&fx);
     assert_eq!(order, files);
 }
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_shown_made_and_restored_by_the_window() {
+    use std::os::unix::ffi::OsStrExt as _;
+
+    let fx = Fixture::new(&["thumbnail"]);
+    let made = fx.clip("made.mp4", "320x240", 1);
+    // "café.mp4" as a Latin-1 camera or old share writes it: 0xE9 alone.
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.mp4");
+    let clip = fx.path("").join(name);
+    std::fs::rename(&made, &clip).unwrap();
+    let mut harness = fx.harness();
+    harness
+        .state_mut()
+        .add_paths_now(std::slice::from_ref(&clip));
+    step_until(
+        &mut harness,
+        Duration::from_secs(60),
+        "the job's end",
+        |app| {
+            app.model
+                .rows()
+                .first()
+                .is_some_and(|r| r.status.is_final())
+        },
+    );
+    assert_eq!(statuses(&harness), [RowStatus::Done]);
+    // Shown with the bad byte as `?` (as `ls` shows it), read out so too.
+    harness.get_by_role_and_label(egui::accesskit::Role::ListItem, "caf?.mp4, Done");
+    // The output folder's name replaces it too; the thumbnail is a JPEG.
+    let row = &harness.state().model.rows()[0];
+    let thumbnail = row.thumbnail.clone().expect("thumbnail").path;
+    assert!(thumbnail.starts_with(fx.path("out")), "{thumbnail:?}");
+    assert!(thumbnail.to_str().is_some(), "{thumbnail:?}");
+    assert_eq!(std::fs::read(&thumbnail).unwrap()[..2], [0xFF, 0xD8]);
+    drop(harness);
+    // The store keeps the exact bytes: restored, the row is the same file.
+    assert_eq!(stored_inputs(&fx), [clip.clone()]);
+    let mut harness = fx.harness();
+    harness.step();
+    assert_eq!(statuses(&harness), [RowStatus::Done]);
+    assert_eq!(harness.state().model.rows()[0].request.input, clip);
+}
