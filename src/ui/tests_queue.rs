@@ -516,7 +516,7 @@ fn a_file_name_that_is_not_utf8_is_shown_made_and_restored_by_the_window() {
     assert_eq!(std::fs::read(&thumbnail).unwrap()[..2], [0xFF, 0xD8]);
     drop(harness);
     // The store keeps the exact bytes: restored, the row is the same file.
-    assert_eq!(stored_inputs(&fx), [clip.clone()]);
+    assert_eq!(stored_inputs(&fx), std::slice::from_ref(&clip));
     let mut harness = fx.harness();
     harness.step();
     assert_eq!(statuses(&harness), [RowStatus::Done]);
