@@ -226,44 +226,58 @@ impl ToneLut {
             let start = row * input.stride(plane);
             &input.data(plane)[start..start + 2 * samples]
         };
-        let sample = |row: &[u8], x: usize| u16::from_le_bytes([row[2 * x], row[2 * x + 1]]);
+        let sample = |bytes: &[u8]| u16::from_le_bytes([bytes[0], bytes[1]]);
         // Chroma is made beside luma, then copied to its planes.
         let mut chroma = vec![[0u8; 2]; chroma_width * chroma_height];
+        // Where the row below the last one of an odd height goes.
+        let mut beyond = vec![0u8; width];
         let stride = output.stride(0);
         let luma_out = output.data_mut(0);
-        let blocks = chroma.chunks_exact_mut(chroma_width).enumerate();
-        for ((block_row, chroma), out_rows) in blocks.zip(luma_out.chunks_mut(2 * stride)) {
+        let block_rows = chroma.chunks_exact_mut(chroma_width).enumerate();
+        for ((block_row, chroma), out_rows) in block_rows.zip(luma_out.chunks_mut(2 * stride)) {
             let (cb, cr) = (
                 row_of(1, block_row, chroma_width),
                 row_of(2, block_row, chroma_width),
             );
             let top = 2 * block_row;
             let bottom = (top + 1).min(height - 1);
-            let luma_in = [row_of(0, top, width), row_of(0, bottom, width)];
-            // The two output rows (only one at the end of an odd height).
             let (upper, lower) = out_rows.split_at_mut(stride.min(out_rows.len()));
-            let lower_width = if bottom > top { width } else { 0 };
-            let mut out_rows = [&mut upper[..width], &mut lower[..lower_width]];
-            for (block, chroma) in chroma.iter_mut().enumerate() {
-                let column = self.column(sample(cb, block), sample(cr, block));
-                let xs = [2 * block, (2 * block + 1).min(width - 1)];
+            let lower = if bottom > top {
+                &mut lower[..width]
+            } else {
+                &mut beyond[..]
+            };
+            let blocks = cb
+                .chunks_exact(2)
+                .zip(cr.chunks_exact(2))
+                .zip(row_of(0, top, width).chunks(4))
+                .zip(row_of(0, bottom, width).chunks(4))
+                .zip(upper[..width].chunks_mut(2))
+                .zip(lower.chunks_mut(2))
+                .zip(chroma.iter_mut());
+            for ((((((cb, cr), top_in), bottom_in), top_out), bottom_out), chroma) in blocks {
+                let column = self.column(sample(cb), sample(cr));
                 let mut sum = 0u32;
                 // The pixels of a block mostly share their luma cell.
                 let mut cell = (usize::MAX, 0, 0);
-                for (out, luma_in) in out_rows.iter_mut().zip(luma_in) {
-                    for x in xs {
-                        let y = sample(luma_in, x);
+                for (input, out) in [(top_in, top_out), (bottom_in, bottom_out)] {
+                    for (pixel, out) in input.chunks_exact(2).zip(out.iter_mut()) {
+                        let y = sample(pixel);
                         sum += u32::from(y);
                         let (node, fraction) = ToneLut::luma_cell(y);
                         if cell.0 != node {
                             cell = self.luma_cell_at(&column, node);
                         }
-                        if let Some(out) = out.get_mut(x) {
-                            *out = lerp(cell.1, cell.2, fraction);
-                        }
+                        *out = lerp(cell.1, cell.2, fraction);
                     }
                 }
-                *chroma = self.chroma_at(&column, ((sum + 2) / 4) as u16);
+                // Two pixels in the last block of an odd width.
+                let mean = if top_in.len() == 4 {
+                    (sum + 2) >> 2
+                } else {
+                    (sum + 1) >> 1
+                };
+                *chroma = self.chroma_at(&column, mean as u16);
             }
         }
         for c in 0..2 {
