@@ -7,24 +7,25 @@
 //! through two full-size conversions (10-bit Y'CbCr to float RGB and back
 //! to 8-bit Y'CbCr) around a float tetrahedral lookup, about 34 ms of CPU
 //! for a 1080p frame, which made an HDR web ladder cost 1.4× an SDR one
-//! (BENCHMARKS.md). Here the conversions are baked into the table, and
-//! each output sample is one trilinear lookup of a single channel: luma
-//! per pixel, chroma once per 2×2 block at the block's mean luma (the
-//! block shares its input chroma anyway). The pixels of a block usually
-//! fall between the same two luma nodes, so their chroma interpolation is
-//! done once per block.
+//! (BENCHMARKS.md). Here the conversions are baked into the table. Each
+//! 2×2 block (which shares its input chroma) finds its column of the
+//! table once, and the table between two luma nodes of that column,
+//! every channel at once (SSE2's `pmaddwd` on x86_64); each pixel's luma
+//! is then one interpolation along luma, and the block's chroma is taken
+//! at its mean luma, mostly from the same cell.
 //!
-//! Nodes are every 16 luma code values (65 over 0..=1024). Along chroma
-//! they are every 8 code values near neutral and every 32 beyond: the
-//! curve works on the largest of R, G and B, whose kinks (where the
-//! largest channel changes) cross near-neutral colours, the most common
-//! ones, where a coarse grid would smooth them visibly. Values keep 8
-//! fractional bits so the interpolation rounds only once.
+//! Nodes are every 32 luma code values (33 over 0..=1024; 65 measured no
+//! closer). Along chroma they are every 32 code values, every 8 within 128
+//! of neutral and every 4 within 64: the curve works on the largest of R,
+//! G and B, whose kinks (where the largest channel changes) cross
+//! near-neutral colours, the most common ones, where a coarse grid would
+//! smooth them visibly. Values keep 7 fractional bits (so they fit the
+//! i16 lanes) and the interpolation rounds only once.
 
 use ffmpeg_next::frame;
 
 /// Luma code values between two nodes, as a shift.
-const Y_SHIFT: u32 = 4;
+const Y_SHIFT: u32 = 5;
 const Y_NODES: usize = (1024 >> Y_SHIFT) + 1;
 /// Chroma nodes: from each code value on, the step to the next node:
 /// every 32 code values, every 8 within 128 of neutral (512), every 4
@@ -34,8 +35,8 @@ const CHROMA_STEPS: [(u16, u16); 5] = [(0, 32), (384, 8), (448, 4), (576, 8), (6
 const C_WEIGHT_SHIFT: u32 = 5;
 /// Largest 10-bit code value.
 const MAX_10BIT: u16 = 1023;
-/// Fractional bits of the table's values.
-const FRACTION_BITS: u32 = 8;
+/// Fractional bits of the table's values (255 << 7 still fits an i16).
+const FRACTION_BITS: u32 = 7;
 /// Shift bringing a weighted sum back to 8-bit code values.
 const SUM_SHIFT: u32 = 2 * C_WEIGHT_SHIFT + Y_SHIFT + FRACTION_BITS;
 
@@ -51,10 +52,9 @@ pub struct YuvInput {
 /// The tone-map sampled at every node, indexed `[cb][cr][y]` so that a
 /// lookup's two luma neighbours sit side by side.
 pub struct ToneLut {
-    /// Y'.
-    luma: Vec<u16>,
-    /// Cb and Cr side by side.
-    chroma: Vec<[u16; 2]>,
+    /// Y', Cb, Cr and a lane of padding, so one node is 8 bytes and a
+    /// node with the next one 16 (one SSE2 load).
+    nodes: Vec<Node>,
     /// For each Cb code value: the table offset of the node below it and
     /// its weight toward the next one (out of `1 << C_WEIGHT_SHIFT`).
     cb_cell: Vec<(usize, u32)>,
@@ -103,8 +103,7 @@ impl ToneLut {
         };
         let nodes = node_values.len() * cb_step;
         let mut lut = ToneLut {
-            luma: Vec::with_capacity(nodes),
-            chroma: Vec::with_capacity(nodes),
+            nodes: Vec::with_capacity(nodes),
             cb_cell: cells(cb_step),
             cr_cell: cells(Y_NODES),
             cb_step,
@@ -122,7 +121,7 @@ impl ToneLut {
         let fixed = |v: f64| {
             (v * f64::from(1u32 << FRACTION_BITS))
                 .round()
-                .clamp(0.0, 65535.0) as u16
+                .clamp(0.0, f64::from(i16::MAX)) as i16
         };
         for &cb_node in &node_values {
             let cb = chroma_of(f64::from(cb_node));
@@ -136,10 +135,11 @@ impl ToneLut {
                     let [r, g, b] = map([r, g, b].map(|v| v.clamp(0.0, 1.0)));
                     // BT.709, limited range, 8 bits.
                     let luma = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-                    lut.luma.push(fixed(16.0 + 219.0 * luma));
-                    lut.chroma.push([
+                    lut.nodes.push([
+                        fixed(16.0 + 219.0 * luma),
                         fixed(128.0 + 224.0 * (b - luma) / 1.8556),
                         fixed(128.0 + 224.0 * (r - luma) / 1.5748),
+                        0,
                     ]);
                 }
             }
@@ -175,33 +175,13 @@ impl ToneLut {
         ((y >> Y_SHIFT) as usize, y & ((1 << Y_SHIFT) - 1))
     }
 
-    /// The luma table in `column` at luma nodes `node` and `node + 1`,
-    /// weighted by the column's weights.
+    /// The table in `column` at luma nodes `node` and `node + 1`, every
+    /// channel weighted by the column's weights (which add up to 1024).
     #[inline(always)]
-    fn luma_cell_at(&self, column: &Column, node: usize) -> (usize, u32, u32) {
-        let (mut low, mut high) = (0, 0);
-        for k in 0..4 {
-            let pair = &self.luma[column.base[k] + node..][..2];
-            low += column.weight[k] * u32::from(pair[0]);
-            high += column.weight[k] * u32::from(pair[1]);
-        }
-        (node, low, high)
-    }
-
-    /// Cb and Cr in `column` at luma `y`, in 8-bit code values.
-    #[inline(always)]
-    fn chroma_at(&self, column: &Column, y: u16) -> [u8; 2] {
-        let (node, fraction) = ToneLut::luma_cell(y);
-        let (mut low, mut high) = ([0u32; 2], [0u32; 2]);
-        for k in 0..4 {
-            let pair = &self.chroma[column.base[k] + node..][..2];
-            let weight = column.weight[k];
-            for c in 0..2 {
-                low[c] += weight * u32::from(pair[0][c]);
-                high[c] += weight * u32::from(pair[1][c]);
-            }
-        }
-        [0, 1].map(|c| lerp(low[c], high[c], fraction))
+    fn cell_at(&self, column: &Column, node: usize) -> Cell {
+        let pairs = column.base.map(|base| &self.nodes[base + node..][..2]);
+        let (low, high) = weigh(pairs, column.weight);
+        Cell { node, low, high }
     }
 
     /// One pixel's SDR Y'CbCr (tests compare pictures with it).
@@ -209,9 +189,8 @@ impl ToneLut {
     pub fn pixel(&self, [y, cb, cr]: [u16; 3]) -> [u8; 3] {
         let column = self.column(cb, cr);
         let (node, fraction) = ToneLut::luma_cell(y);
-        let (_, low, high) = self.luma_cell_at(&column, node);
-        let [cb, cr] = self.chroma_at(&column, y);
-        [lerp(low, high, fraction), cb, cr]
+        let cell = self.cell_at(&column, node);
+        [0, 1, 2].map(|c| lerp(cell.low[c], cell.high[c], fraction))
     }
 
     /// Tone-maps `input` (`yuv420p10le`) into `output` (`yuv420p`, the same
@@ -259,16 +238,20 @@ impl ToneLut {
                 let column = self.column(sample(cb), sample(cr));
                 let mut sum = 0u32;
                 // The pixels of a block mostly share their luma cell.
-                let mut cell = (usize::MAX, 0, 0);
+                let mut cell = Cell {
+                    node: usize::MAX,
+                    low: [0; 4],
+                    high: [0; 4],
+                };
                 for (input, out) in [(top_in, top_out), (bottom_in, bottom_out)] {
                     for (pixel, out) in input.chunks_exact(2).zip(out.iter_mut()) {
                         let y = sample(pixel);
                         sum += u32::from(y);
                         let (node, fraction) = ToneLut::luma_cell(y);
-                        if cell.0 != node {
-                            cell = self.luma_cell_at(&column, node);
+                        if cell.node != node {
+                            cell = self.cell_at(&column, node);
                         }
-                        *out = lerp(cell.1, cell.2, fraction);
+                        *out = lerp(cell.low[0], cell.high[0], fraction);
                     }
                 }
                 // Two pixels in the last block of an odd width.
@@ -277,7 +260,11 @@ impl ToneLut {
                 } else {
                     (sum + 1) >> 1
                 };
-                *chroma = self.chroma_at(&column, mean as u16);
+                let (node, fraction) = ToneLut::luma_cell(mean as u16);
+                if cell.node != node {
+                    cell = self.cell_at(&column, node);
+                }
+                *chroma = [1, 2].map(|c| lerp(cell.low[c], cell.high[c], fraction));
             }
         }
         for c in 0..2 {
@@ -293,10 +280,108 @@ impl ToneLut {
     }
 }
 
+/// One table node: Y', Cb, Cr (8-bit code values with
+/// [`FRACTION_BITS`]) and padding.
+type Node = [i16; 4];
+
+/// The table around one luma cell of one column: every channel at the
+/// cell's low and high luma nodes, weighted.
+#[derive(Clone, Copy)]
+struct Cell {
+    node: usize,
+    low: [i32; 4],
+    high: [i32; 4],
+}
+
+/// The weighted sums of four columns' node pairs (each a node and the
+/// next), channel by channel: SSE2's `pmaddwd` does two columns' worth of
+/// multiplies and adds in one instruction.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn weigh(pairs: [&[Node]; 4], weight: [u32; 4]) -> ([i32; 4], [i32; 4]) {
+    use std::arch::x86_64::{
+        __m128i, _mm_add_epi32, _mm_loadu_si128, _mm_madd_epi16, _mm_set1_epi32, _mm_storeu_si128,
+        _mm_unpackhi_epi16, _mm_unpacklo_epi16,
+    };
+    for pair in pairs {
+        assert_eq!(pair.len(), 2);
+    }
+    let (mut low_lanes, mut high_lanes) = ([0i32; 4], [0i32; 4]);
+    // SAFETY: SSE2 is part of every x86_64 CPU. Each pair is two nodes,
+    // 16 readable bytes (`loadu` takes any alignment); the stores write
+    // 16 bytes into [i32; 4] arrays.
+    unsafe {
+        let load = |pair: &[Node]| -> __m128i { _mm_loadu_si128(pair.as_ptr().cast()) };
+        // Weights as i16 pairs (each is at most 1024): (a, b) in every lane.
+        let both = |a: u32, b: u32| _mm_set1_epi32(((b as i32) << 16) | a as i32);
+        let [c0, c1, c2, c3] = pairs.map(load);
+        let (w01, w23) = (both(weight[0], weight[1]), both(weight[2], weight[3]));
+        // Low halves hold the low nodes, high halves the next ones.
+        let low = _mm_add_epi32(
+            _mm_madd_epi16(_mm_unpacklo_epi16(c0, c1), w01),
+            _mm_madd_epi16(_mm_unpacklo_epi16(c2, c3), w23),
+        );
+        let high = _mm_add_epi32(
+            _mm_madd_epi16(_mm_unpackhi_epi16(c0, c1), w01),
+            _mm_madd_epi16(_mm_unpackhi_epi16(c2, c3), w23),
+        );
+        _mm_storeu_si128(low_lanes.as_mut_ptr().cast(), low);
+        _mm_storeu_si128(high_lanes.as_mut_ptr().cast(), high);
+    }
+    (low_lanes, high_lanes)
+}
+
+/// [`weigh`] without SSE2, channel by channel.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline(always)]
+fn weigh_each(pairs: [&[Node]; 4], weight: [u32; 4]) -> ([i32; 4], [i32; 4]) {
+    let (mut low, mut high) = ([0i32; 4], [0i32; 4]);
+    for (pair, weight) in pairs.iter().zip(weight) {
+        for c in 0..4 {
+            low[c] += weight as i32 * i32::from(pair[0][c]);
+            high[c] += weight as i32 * i32::from(pair[1][c]);
+        }
+    }
+    (low, high)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+use weigh_each as weigh;
+
 /// The value between two weighted sums at `fraction` of a luma cell, in
 /// 8-bit code values.
 #[inline(always)]
-fn lerp(low: u32, high: u32, fraction: u32) -> u8 {
+fn lerp(low: i32, high: i32, fraction: u32) -> u8 {
+    let (low, high) = (low.max(0) as u32, high.max(0) as u32);
     let sum = low * ((1 << Y_SHIFT) - fraction) + high * fraction;
     ((sum + (1 << (SUM_SHIFT - 1))) >> SUM_SHIFT).min(255) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sse2_sums_are_the_plain_ones() {
+        let mut seed = 99u64;
+        let mut next = |limit: i64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as i64 % limit) as i16
+        };
+        for _ in 0..1000 {
+            let nodes: Vec<Node> = (0..8).map(|_| [0; 4].map(|_| next(32641))).collect();
+            let pairs = [0, 2, 4, 6].map(|i| &nodes[i..i + 2]);
+            let (fb, fr) = (next(33) as u32, next(33) as u32);
+            let one = 1 << C_WEIGHT_SHIFT;
+            let weight = [
+                (one - fb) * (one - fr),
+                (one - fb) * fr,
+                fb * (one - fr),
+                fb * fr,
+            ];
+            assert_eq!(weigh(pairs, weight), weigh_each(pairs, weight));
+        }
+    }
 }
