@@ -79,7 +79,9 @@ impl App {
             };
             self.upload(ctx, loaded);
         }
-        ctx.request_repaint();
+        if self.systems.loader.has_results() {
+            ctx.request_repaint();
+        }
     }
 
     fn upload(&mut self, ctx: &egui::Context, loaded: Loaded) {
