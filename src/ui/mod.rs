@@ -76,7 +76,6 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
             .with_inner_size([1100.0, 720.0])
             .with_min_inner_size([640.0, 400.0])
             .with_drag_and_drop(true),
-        dithering: std::env::var_os("VIDPRISM_EXP_NODITHER").is_none(),
         ..Default::default()
     };
     let quit_when_done = std::env::var_os(QUIT_WHEN_DONE).is_some_and(|v| v == "1");
@@ -145,13 +144,29 @@ struct BenchStats {
     first_pass_ms: u64,
     /// Rows that had ended when the window's first pass took the app.
     ended_at_first_pass: usize,
-    /// When each frame was drawn (ms since the process started).
-    frames_ms: Vec<u64>,
+    /// When each frame was drawn (ms since the process started) and what
+    /// asked for it (egui's repaint causes, `file:line`).
+    frames: Vec<(u64, String)>,
     /// The queue ran and the window was asked to close.
     closing: bool,
 }
 
 impl eframe::App for Window {
+    /// The app (engine, job store, loaders) closes here, before the
+    /// window's own teardown; a benchmark says how long each took.
+    fn on_exit(&mut self) {
+        let start = std::time::Instant::now();
+        drop(self.app.take());
+        drop(self.warm.take().map(WarmStart::finish));
+        if self.bench.is_some() {
+            eprintln!(
+                "vidprism: window: exit at {} ms, the app closed in {:.3} s",
+                vidprism::pipeline::elapsed_ms(),
+                start.elapsed().as_secs_f64()
+            );
+        }
+    }
+
     /// Called before every `ui` and, while the window is minimized or
     /// hidden, instead of it: the queue keeps running either way.
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
@@ -195,7 +210,7 @@ impl eframe::App for Window {
                 bench.logic.1.as_secs_f64(),
                 bench.ui.0,
                 bench.ui.1.as_secs_f64(),
-                bench.frames_ms,
+                bench.frames,
             );
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
@@ -206,11 +221,29 @@ impl eframe::App for Window {
         let Some(app) = &mut self.app else {
             return;
         };
+        // The benchmark's window closes after this frame: nothing to show
+        // (on a software renderer a frame of rows costs 100 ms and more).
+        if self.bench.as_ref().is_some_and(|b| b.closing) {
+            return;
+        }
         view::app_ui(app, ui);
         if let Some(bench) = &mut self.bench {
             bench.ui.0 += 1;
             bench.ui.1 += start.elapsed();
-            bench.frames_ms.push(vidprism::pipeline::elapsed_ms());
+            let mut causes: Vec<String> = ui
+                .ctx()
+                .repaint_causes()
+                .iter()
+                .map(|c| {
+                    let file = c.file.rsplit('/').next().unwrap_or(c.file);
+                    format!("{file}:{}", c.line)
+                })
+                .collect();
+            causes.sort();
+            causes.dedup();
+            bench
+                .frames
+                .push((vidprism::pipeline::elapsed_ms(), causes.join(" ")));
         }
     }
 }
