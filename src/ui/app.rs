@@ -395,6 +395,14 @@ impl App {
     /// engine events (each within a budget), the engine fed, the "queue finished" notice. Asks for
     /// another pass when events are left over. Draws nothing.
     pub fn logic(&mut self, ctx: &egui::Context) {
+        self.work(ctx);
+        self.notify_when_finished(ctx);
+    }
+
+    /// [`Self::logic`] without the "queue finished" notice: the warm
+    /// start's passes, before there is a window that could have the focus
+    /// (a queue that ended by then is seen ended when the window opens).
+    pub fn work(&mut self, ctx: &egui::Context) {
         self.run_commands(ctx);
         self.poll_farm();
         self.add_found(ctx, Instant::now() + ADD_BUDGET);
@@ -411,7 +419,6 @@ impl App {
         if let Some(end) = self.queue_end_in().filter(|end| *end < news) {
             ctx.request_repaint_after(end.max(NEWS_REPAINT));
         }
-        self.notify_when_finished(ctx);
     }
 
     fn drain_events(&mut self, ctx: &egui::Context, deadline: Instant, spacing: u32) {

@@ -49,7 +49,7 @@ impl WarmStart {
                 // goes to a context that nothing draws.
                 let ctx = egui::Context::default();
                 while !stopped.load(Ordering::Acquire) {
-                    app.logic(&ctx);
+                    app.work(&ctx);
                     std::thread::sleep(PASS_EVERY);
                 }
                 app
@@ -98,6 +98,9 @@ mod tests {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+        // The last events follow the thumbnails by milliseconds: leave the
+        // warm start's passes time to take them.
+        std::thread::sleep(Duration::from_secs(1));
         let mut app = warm.finish();
         // Its last events may still wait; the window's passes take them.
         let ctx = egui::Context::default();
@@ -107,6 +110,10 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         assert_eq!(app.model.rows().len(), 3);
+        assert!(
+            app.systems.notifier.last.is_none(),
+            "no \"queue finished\" notice for a queue that ended before the window opened"
+        );
     }
 
     /// Thumbnails written under `dir`, at any depth.
