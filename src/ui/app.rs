@@ -19,7 +19,7 @@ use vidprism::output::PLAYER_PAGE;
 use vidprism::pipeline::{Event, EventKind, Waker};
 use vidprism::settings::{Settings, MAX_TRANSCODE_JOBS};
 
-use super::app_queue::SUBMIT_AHEAD;
+use super::app_queue::{EndRate, SUBMIT_AHEAD};
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
 use super::dialogs::Dialogs;
 use super::farm::FarmForm;
@@ -27,6 +27,7 @@ use super::notify::{open_in_file_manager, FinishNotifier};
 use super::preset_editor::PresetEditor;
 use super::queue_model::{QueueModel, RowId};
 use super::quit::QuitPrompt;
+use super::repaint::Repaint;
 use super::runner::Runner;
 use super::scanner::{Adding, Scan, Scanner};
 use super::settings_store::SettingsStore;
@@ -78,6 +79,8 @@ pub struct App {
     pub(super) ahead: usize,
     /// Jobs that ended since the last pass's pump.
     pub(super) ended_since_pump: usize,
+    /// How fast jobs end (sizes the rows given ahead).
+    pub(super) end_rate: EndRate,
     /// Files being found by the scanner and made rows.
     pub(super) adding: Adding,
     pub(super) view: ViewState,
@@ -95,21 +98,28 @@ pub struct App {
 }
 
 impl App {
-    /// Starts the engine and the thumbnail and storyboard loaders. `settings_path` is where
-    /// settings are remembered (`None`: nowhere); tests pass a temp dir.
+    /// [`Self::start`] repainting `ctx` (tests; the window is opened after
+    /// its app is built).
+    #[cfg(test)]
     pub fn new(ctx: &egui::Context, settings_path: Option<PathBuf>) -> anyhow::Result<App> {
+        App::start(Repaint::of(ctx), settings_path)
+    }
+
+    /// Starts the engine and the thumbnail and storyboard loaders, which
+    /// ask `repaint` for passes (they reach the window once it is attached
+    /// there). `settings_path` is where settings are remembered (`None`:
+    /// nowhere); tests pass a temp dir.
+    pub fn start(repaint: Repaint, settings_path: Option<PathBuf>) -> anyhow::Result<App> {
         let settings = settings_path
             .as_deref()
             .map(Settings::load_from)
             .unwrap_or_default();
-        let repaint_ctx = ctx.clone();
         let news_ms = Arc::new(AtomicU64::new(NEWS_REPAINT.as_millis() as u64));
         let delay = Arc::clone(&news_ms);
-        let wake: Waker = Arc::new(move || {
-            repaint_ctx.request_repaint_after(Duration::from_millis(delay.load(Ordering::Relaxed)))
-        });
-        let answer_ctx = ctx.clone();
-        let wake_now: Waker = Arc::new(move || answer_ctx.request_repaint());
+        let news = repaint.clone();
+        let wake: Waker =
+            Arc::new(move || news.after(Duration::from_millis(delay.load(Ordering::Relaxed))));
+        let wake_now: Waker = Arc::new(move || repaint.now());
         let (runner, notice) = Runner::start(&settings, Arc::clone(&wake))?;
         let farm_form = FarmForm::new(&settings.farm);
         let loader = ThumbnailLoader::start(Arc::clone(&wake))?;
@@ -135,6 +145,7 @@ impl App {
             paused: false,
             ahead: SUBMIT_AHEAD,
             ended_since_pump: 0,
+            end_rate: EndRate::default(),
             adding: Adding::default(),
             view: ViewState {
                 selected: None,
@@ -384,17 +395,30 @@ impl App {
     /// engine events (each within a budget), the engine fed, the "queue finished" notice. Asks for
     /// another pass when events are left over. Draws nothing.
     pub fn logic(&mut self, ctx: &egui::Context) {
+        self.work(ctx);
+        self.notify_when_finished(ctx);
+    }
+
+    /// [`Self::logic`] without the "queue finished" notice: the warm
+    /// start's passes, before there is a window that could have the focus
+    /// (a queue that ended by then is seen ended when the window opens).
+    pub fn work(&mut self, ctx: &egui::Context) {
         self.run_commands(ctx);
         self.poll_farm();
         self.add_found(ctx, Instant::now() + ADD_BUDGET);
         if let Some(again) = self.watch_pass() {
             ctx.request_repaint_after(again);
         }
-        let spacing =
-            (self.news_ms.load(Ordering::Relaxed) / NEWS_REPAINT.as_millis() as u64).max(1) as u32;
+        let news_ms = self.news_ms.load(Ordering::Relaxed);
+        let spacing = (news_ms / NEWS_REPAINT.as_millis() as u64).max(1) as u32;
         self.drain_events(ctx, Instant::now() + EVENT_BUDGET * spacing, spacing);
-        self.pump_adapting();
-        self.notify_when_finished(ctx);
+        let news = Duration::from_millis(news_ms);
+        self.pump_adapting(news);
+        // The last jobs should end before the next news repaint: a pass
+        // then says the queue finished (and quits a benchmark) sooner.
+        if let Some(end) = self.queue_end_in().filter(|end| *end < news) {
+            ctx.request_repaint_after(end.max(NEWS_REPAINT));
+        }
     }
 
     fn drain_events(&mut self, ctx: &egui::Context, deadline: Instant, spacing: u32) {

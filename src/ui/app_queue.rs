@@ -7,6 +7,7 @@
 //! reason when its turn comes.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use vidprism::pipeline::Event;
 use vidprism::store::{JobRecord, JobState, JobStore, StoreError};
@@ -29,19 +30,84 @@ pub const MAX_AHEAD: usize = 512;
 /// hold ([`MAX_AHEAD`]) when the engine ran short of work since the last
 /// pass (jobs `ended` and fewer than `jobs_at_once` are left in flight:
 /// passes can be 2 s apart, and doubling from 2 took 8 of them while the
-/// engine sat idle), one fewer while it had enough, the same when nothing
-/// ended; within
+/// engine sat idle); otherwise at least the rows `needed` until the next
+/// pass ([`rows_until_next_pass`]), shrinking by one a pass in which jobs
+/// ended while the engine had enough; within
 /// [`SUBMIT_AHEAD`]..=[`MAX_AHEAD`]. Long jobs bring it back to
 /// `SUBMIT_AHEAD`, so reordering and pausing keep acting on all but a few.
-pub fn next_ahead(ahead: usize, ended: usize, in_flight: usize, jobs_at_once: usize) -> usize {
-    if ended == 0 {
-        ahead
-    } else if in_flight < jobs_at_once {
+pub fn next_ahead(
+    ahead: usize,
+    ended: usize,
+    in_flight: usize,
+    jobs_at_once: usize,
+    needed: usize,
+) -> usize {
+    if ended > 0 && in_flight < jobs_at_once {
         MAX_AHEAD
+    } else if ended > 0 {
+        ahead.saturating_sub(1).max(needed)
     } else {
-        ahead.saturating_sub(1)
+        ahead.max(needed)
     }
-    .max(SUBMIT_AHEAD)
+    .clamp(SUBMIT_AHEAD, MAX_AHEAD)
+}
+
+/// The rows that keep the engine busy until the next pass: those that end
+/// in `until` at `per_s` jobs a second, twice over (passes come late when
+/// a frame is slow). The window's passes can be 2 s apart (news repaints
+/// on a software renderer), and the first pass of the window comes after
+/// the warm start's passes, 5 ms apart, which measured the rate.
+pub fn rows_until_next_pass(per_s: f64, until: Duration) -> usize {
+    let rows = (per_s * until.as_secs_f64() * 2.0).ceil();
+    // NaN (no rate) and negative give 0; `as` saturates.
+    if rows > 0.0 {
+        rows as usize
+    } else {
+        0
+    }
+}
+
+/// How fast jobs end, measured over spans of at least [`RATE_SPAN`].
+#[derive(Debug)]
+pub struct EndRate {
+    since: Instant,
+    ended: usize,
+    /// Jobs ended a second over the last whole span (0 before one).
+    pub per_s: f64,
+}
+
+/// The shortest span an [`EndRate`] is measured over.
+pub const RATE_SPAN: Duration = Duration::from_millis(500);
+
+impl Default for EndRate {
+    fn default() -> Self {
+        EndRate {
+            since: Instant::now(),
+            ended: 0,
+            per_s: 0.0,
+        }
+    }
+}
+
+impl EndRate {
+    /// `ended` more jobs ended by `now`.
+    pub fn count(&mut self, ended: usize, now: Instant) {
+        self.ended += ended;
+        let span = now.saturating_duration_since(self.since);
+        if span >= RATE_SPAN {
+            self.per_s = self.ended as f64 / span.as_secs_f64();
+            self.ended = 0;
+            self.since = now;
+        }
+    }
+
+    /// When every job in flight should have ended at this rate (`None`
+    /// when no rate is known).
+    pub fn time_to_end(&self, jobs: usize) -> Option<Duration> {
+        (self.per_s > 0.0)
+            .then(|| Duration::try_from_secs_f64(jobs as f64 / self.per_s).ok())
+            .flatten()
+    }
 }
 
 impl App {
@@ -144,14 +210,29 @@ impl App {
     }
 
     /// A pass's pump, after its events: first how many rows to give ahead
-    /// is adapted to how fast jobs end ([`next_ahead`]).
-    pub(super) fn pump_adapting(&mut self) {
+    /// is adapted to how fast jobs end ([`next_ahead`]), so that what is
+    /// given lasts until the next pass (`until`, the news repaint delay).
+    pub(super) fn pump_adapting(&mut self, until: Duration) {
         let ended = std::mem::take(&mut self.ended_since_pump);
+        self.end_rate.count(ended, Instant::now());
         if !self.paused && self.model.next_unsubmitted().is_some() {
             let in_flight = self.model.in_flight();
-            self.ahead = next_ahead(self.ahead, ended, in_flight, self.jobs_at_once());
+            let needed = rows_until_next_pass(self.end_rate.per_s, until);
+            self.ahead = next_ahead(self.ahead, ended, in_flight, self.jobs_at_once(), needed);
         }
         self.pump();
+    }
+
+    /// When the last rows are in the engine, the pass that sees them end
+    /// (and says the queue finished) should not wait for the next news
+    /// repaint: the time they should take at the rate jobs end, or `None`
+    /// when rows wait, none run, or no rate is known yet.
+    pub(super) fn queue_end_in(&self) -> Option<Duration> {
+        let in_flight = self.model.in_flight();
+        if in_flight == 0 || (!self.paused && self.model.next_unsubmitted().is_some()) {
+            return None;
+        }
+        self.end_rate.time_to_end(in_flight)
     }
 
     /// Pausing stops new jobs from starting; running jobs finish.
@@ -243,17 +324,56 @@ mod tests {
         let mut ahead = SUBMIT_AHEAD;
         let mut seen = Vec::new();
         // Short jobs: every pass finds the engine with free slots.
-        assert_eq!(next_ahead(ahead, 0, 0, 2), ahead, "nothing ended yet");
+        assert_eq!(next_ahead(ahead, 0, 0, 2, 0), ahead, "nothing ended yet");
         for _ in 0..2 {
-            ahead = next_ahead(ahead, 3, 0, 2);
+            ahead = next_ahead(ahead, 3, 0, 2, 0);
             seen.push(ahead);
         }
         assert_eq!(seen, [MAX_AHEAD, MAX_AHEAD], "at once, and it stays");
         // Long jobs: the engine always has its jobs at once.
         for _ in 0..MAX_AHEAD {
-            ahead = next_ahead(ahead, 1, 2 + ahead, 2);
+            ahead = next_ahead(ahead, 1, 2 + ahead, 2, 0);
         }
         assert_eq!(ahead, SUBMIT_AHEAD);
-        assert_eq!(next_ahead(SUBMIT_AHEAD, 1, 1, 1), SUBMIT_AHEAD);
+        assert_eq!(next_ahead(SUBMIT_AHEAD, 1, 1, 1, 0), SUBMIT_AHEAD);
+    }
+
+    #[test]
+    fn rows_ahead_cover_the_jobs_that_end_before_the_next_pass() {
+        // 100 jobs a second, passes 2 s apart: 400 rows, before any ended
+        // in this pass (the window's first pass after the warm start).
+        let needed = rows_until_next_pass(100.0, Duration::from_secs(2));
+        assert_eq!(needed, 400);
+        assert_eq!(next_ahead(SUBMIT_AHEAD, 0, 4, 2, needed), 400);
+        assert_eq!(next_ahead(400, 5, 300, 2, needed), 400, "kept");
+        assert_eq!(
+            next_ahead(SUBMIT_AHEAD, 0, 4, 2, 10_000),
+            MAX_AHEAD,
+            "at most"
+        );
+        // A job a minute: nothing more than the few ahead.
+        let slow = rows_until_next_pass(1.0 / 60.0, Duration::from_secs(2));
+        assert_eq!(slow, 1);
+        assert_eq!(next_ahead(3, 1, 4, 2, slow), SUBMIT_AHEAD);
+        assert_eq!(rows_until_next_pass(f64::NAN, Duration::from_secs(2)), 0);
+        assert_eq!(rows_until_next_pass(-1.0, Duration::from_secs(2)), 0);
+    }
+
+    #[test]
+    fn the_end_rate_is_measured_over_whole_spans() {
+        let start = Instant::now();
+        let mut rate = EndRate {
+            since: start,
+            ended: 0,
+            per_s: 0.0,
+        };
+        rate.count(10, start + Duration::from_millis(100));
+        assert_eq!(rate.per_s, 0.0, "span too short");
+        assert_eq!(rate.time_to_end(5), None, "no rate yet");
+        rate.count(40, start + Duration::from_millis(500));
+        assert_eq!(rate.per_s, 100.0);
+        assert_eq!(rate.time_to_end(50), Some(Duration::from_millis(500)));
+        rate.count(0, start + Duration::from_millis(1500));
+        assert_eq!(rate.per_s, 0.0, "nothing ended in the next span");
     }
 }

@@ -14,6 +14,7 @@ mod preset_editor;
 mod preset_form;
 mod queue_model;
 mod quit;
+mod repaint;
 mod row;
 mod runner;
 mod scanner;
@@ -25,6 +26,7 @@ mod thumbnail_textures;
 mod thumbnails;
 mod view;
 mod view_state;
+mod warm_start;
 mod watch_folders;
 mod watch_window;
 
@@ -54,8 +56,19 @@ use std::path::PathBuf;
 use eframe::egui;
 use vidprism::settings::Settings;
 
-/// Opens the window with `files` queued and runs until it is closed.
+use repaint::Repaint;
+use warm_start::WarmStart;
+
+/// Opens the window with `files` queued and runs until it is closed. The
+/// work starts before the window is open ([`warm_start`]).
 pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
+    let repaint = Repaint::default();
+    let mut app = app::App::start(repaint.clone(), Settings::default_path())?;
+    if let Some(dir) = vidprism::store::data_dir() {
+        app.open_job_store(&dir.join(vidprism::store::STORE_FILE));
+    }
+    app.add_paths(&files);
+    let warm = WarmStart::start(app)?;
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("VidPrism")
@@ -65,32 +78,37 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
             .with_drag_and_drop(true),
         ..Default::default()
     };
+    let quit_when_done = std::env::var_os(QUIT_WHEN_DONE).is_some_and(|v| v == "1");
     eframe::run_native(
         "VidPrism",
         options,
         Box::new(move |cc| {
-            let mut app = app::App::new(&cc.egui_ctx, Settings::default_path())?;
-            if let Some(dir) = vidprism::store::data_dir() {
-                app.open_job_store(&dir.join(vidprism::store::STORE_FILE));
-            }
-            app.add_paths(&files);
+            repaint.attach(&cc.egui_ctx);
             // No GPU: each frame is drawn by the CPU (Mesa's llvmpipe),
             // 100 ms and more of both cores, and eframe's frame time does
             // not see that work.
             let software = cc.wgpu_render_state.as_ref().is_some_and(|rs| {
                 rs.adapter.get_info().device_type == eframe::wgpu::DeviceType::Cpu
             });
-            if software {
-                app.frame_cost_at_least(SOFTWARE_FRAME_S);
-            }
-            let quit_when_done = std::env::var_os(QUIT_WHEN_DONE).is_some_and(|v| v == "1");
             Ok(Box::new(Window {
-                app,
-                bench: quit_when_done.then(BenchStats::default),
+                warm: Some(warm),
+                app: None,
+                software,
+                bench: quit_when_done.then(|| BenchStats {
+                    opened_ms: vidprism::pipeline::elapsed_ms(),
+                    ..BenchStats::default()
+                }),
             }))
         }),
     )
-    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
+    if quit_when_done {
+        eprintln!(
+            "vidprism: window: closed at {} ms",
+            vidprism::pipeline::elapsed_ms()
+        );
+    }
+    Ok(())
 }
 
 /// The environment variable that makes the window close itself once its
@@ -105,41 +123,94 @@ const SOFTWARE_FRAME_S: f64 = 0.1;
 
 /// The eframe side of [`app::App`].
 struct Window {
-    app: app::App,
+    /// The app's passes before the window's first one.
+    warm: Option<WarmStart>,
+    /// The app, once the window's first pass took it from `warm`.
+    app: Option<app::App>,
+    /// Frames are drawn by the CPU (no GPU).
+    software: bool,
     /// Set by [`QUIT_WHEN_DONE`]: close once the queue had rows and all of
     /// them ended, counting the passes until then.
     bench: Option<BenchStats>,
 }
 
-/// The UI thread's passes during a benchmark run.
+/// The UI thread's passes during a benchmark run, and when the window
+/// opened and took the app over (ms since the process started).
 #[derive(Default)]
 struct BenchStats {
     logic: (u64, std::time::Duration),
     ui: (u64, std::time::Duration),
+    opened_ms: u64,
+    first_pass_ms: u64,
+    /// Rows that had ended when the window's first pass took the app.
+    ended_at_first_pass: usize,
+    /// When each frame was drawn (ms since the process started) and what
+    /// asked for it (egui's repaint causes, `file:line`).
+    frames: Vec<(u64, String)>,
+    /// The queue ran and the window was asked to close.
+    closing: bool,
 }
 
 impl eframe::App for Window {
+    /// The app (engine, job store, loaders) closes here, before the
+    /// window's own teardown; a benchmark says how long each took.
+    fn on_exit(&mut self) {
+        let start = std::time::Instant::now();
+        drop(self.app.take());
+        drop(self.warm.take().map(WarmStart::finish));
+        if self.bench.is_some() {
+            eprintln!(
+                "vidprism: window: exit at {} ms, the app closed in {:.3} s",
+                vidprism::pipeline::elapsed_ms(),
+                start.elapsed().as_secs_f64()
+            );
+        }
+    }
+
     /// Called before every `ui` and, while the window is minimized or
     /// hidden, instead of it: the queue keeps running either way.
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         let start = std::time::Instant::now();
-        if let Some(seconds) = frame.info().cpu_usage {
-            self.app.frame_cost(f64::from(seconds));
+        if let Some(warm) = self.warm.take() {
+            let mut app = warm.finish();
+            if self.software {
+                app.frame_cost_at_least(SOFTWARE_FRAME_S);
+            }
+            if let Some(bench) = &mut self.bench {
+                bench.first_pass_ms = vidprism::pipeline::elapsed_ms();
+                let t = app.model.totals(1);
+                bench.ended_at_first_pass = t.done + t.failed + t.cancelled;
+            }
+            self.app = Some(app);
         }
-        self.app.logic(ctx);
+        let Some(app) = &mut self.app else {
+            return;
+        };
+        if let Some(seconds) = frame.info().cpu_usage {
+            app.frame_cost(f64::from(seconds));
+        }
+        app.logic(ctx);
         let Some(bench) = &mut self.bench else {
             return;
         };
         bench.logic.0 += 1;
         bench.logic.1 += start.elapsed();
 
-        if self.app.queue_ran() {
+        if app.queue_ran() && !bench.closing {
+            bench.closing = true;
             eprintln!(
-                "vidprism: window: {} logic passes ({:.3} s), {} frames drawn ({:.3} s in ui)",
+                "vidprism: window: opened at {} ms, first pass at {} ms ({} rows ended), \
+                 queue ran at {} ms; {} logic passes ({:.3} s), {} frames drawn ({:.3} s in ui) \
+                 at {:?} ms",
+                bench.opened_ms,
+                bench.first_pass_ms,
+                bench.ended_at_first_pass,
+                vidprism::pipeline::elapsed_ms(),
                 bench.logic.0,
                 bench.logic.1.as_secs_f64(),
                 bench.ui.0,
-                bench.ui.1.as_secs_f64()
+                bench.ui.1.as_secs_f64(),
+                bench.frames,
             );
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
@@ -147,10 +218,32 @@ impl eframe::App for Window {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let start = std::time::Instant::now();
-        view::app_ui(&mut self.app, ui);
+        let Some(app) = &mut self.app else {
+            return;
+        };
+        // The benchmark's window closes after this frame: nothing to show
+        // (on a software renderer a frame of rows costs 100 ms and more).
+        if self.bench.as_ref().is_some_and(|b| b.closing) {
+            return;
+        }
+        view::app_ui(app, ui);
         if let Some(bench) = &mut self.bench {
             bench.ui.0 += 1;
             bench.ui.1 += start.elapsed();
+            let mut causes: Vec<String> = ui
+                .ctx()
+                .repaint_causes()
+                .iter()
+                .map(|c| {
+                    let file = c.file.rsplit('/').next().unwrap_or(c.file);
+                    format!("{file}:{}", c.line)
+                })
+                .collect();
+            causes.sort();
+            causes.dedup();
+            bench
+                .frames
+                .push((vidprism::pipeline::elapsed_ms(), causes.join(" ")));
         }
     }
 }

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use eframe::egui;
 
-use super::app::App;
+use super::app::{App, NEWS_REPAINT};
 use super::row::{PREVIEW_SIZE, ROW_THUMB};
 use super::thumbnails::{Loaded, ThumbnailUse};
 use super::view_state::ThumbnailTexture;
@@ -71,7 +71,7 @@ impl App {
     }
 
     /// Uploads at most [`UPLOADS_PER_FRAME`] decoded thumbnails that are
-    /// still wanted; asks for another frame when more wait.
+    /// still wanted; asks for another frame soon when more wait.
     fn upload_thumbnails(&mut self, ctx: &egui::Context) {
         for _ in 0..UPLOADS_PER_FRAME {
             let Some(loaded) = self.systems.loader.try_next() else {
@@ -79,7 +79,10 @@ impl App {
             };
             self.upload(ctx, loaded);
         }
-        ctx.request_repaint();
+        if self.systems.loader.has_results() {
+            // Not `request_repaint`: egui draws two frames for that.
+            ctx.request_repaint_after(NEWS_REPAINT);
+        }
     }
 
     fn upload(&mut self, ctx: &egui::Context, loaded: Loaded) {

@@ -93,6 +93,11 @@ impl ThumbnailLoader {
     pub fn try_next(&self) -> Option<Loaded> {
         self.results.try_recv().ok()
     }
+
+    /// Whether finished loads wait to be taken.
+    pub fn has_results(&self) -> bool {
+        !self.results.is_empty()
+    }
 }
 
 impl Drop for ThumbnailLoader {
