@@ -524,6 +524,35 @@ fn shared_folders_are_read_and_written_in_place_through_the_path_map() {
 }
 
 #[test]
+fn workers_and_submitters_starting_together_on_a_new_server_all_connect() {
+    // Each one creates the queues, streams and file store it finds
+    // missing; started together, all but one lose that race, and must
+    // take what the winner made (CI once saw "subjects overlap"; 16
+    // clients over 10 servers hit it about every other run before).
+    use vidprism::farm::{FarmClient, FarmConnection, Files};
+
+    for _ in 0..10 {
+        let server = NatsServer::start(&[]);
+        let connection = FarmConnection::new(server.url.clone());
+        let start = std::sync::Barrier::new(16);
+        std::thread::scope(|scope| {
+            let clients: Vec<_> = (0..16)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        FarmClient::connect(&connection, Files::ObjectStore, None).map(|_| ())
+                    })
+                })
+                .collect();
+            for client in clients {
+                let result = client.join().expect("no panic");
+                assert!(result.is_ok(), "{:?}", result.err().map(|e| e.to_string()));
+            }
+        });
+    }
+}
+
+#[test]
 fn cancelling_a_farm_job_ends_it_at_once_and_stops_the_worker() {
     use vidprism::farm::{
         FarmClient, FarmConnection, FarmWorker, Files, PathMap, WorkPolicy, WorkStage, WorkerConfig,

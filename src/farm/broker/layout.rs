@@ -8,48 +8,70 @@ use super::{
     FILES_BUCKET, KEEP,
 };
 
+/// `get_or_create_stream`, also when another client created the stream
+/// between our look and our creation (a worker and the submitter starting
+/// together on a new server): the server then refuses ours ("subjects
+/// overlap" or "name already in use") and theirs is taken.
+async fn ensure_stream(
+    js: &jetstream::Context,
+    config: stream::Config,
+    action: &str,
+) -> Result<stream::Stream, FarmError> {
+    let name = config.name.clone();
+    match js.get_or_create_stream(config).await {
+        Ok(stream) => Ok(stream),
+        Err(e) => js
+            .get_stream(&name)
+            .await
+            .map_err(|_| FarmError::broker(action, e)),
+    }
+}
+
 pub(super) async fn create_layout(
     js: &jetstream::Context,
 ) -> Result<(object_store::ObjectStore, stream::Stream), FarmError> {
     for stage in WorkStage::ALL {
-        js.get_or_create_stream(stream::Config {
+        let config = stream::Config {
             name: stream_name(stage),
             subjects: vec![format!("vidprism.work.{}.>", stage.name())],
             retention: stream::RetentionPolicy::WorkQueue,
             duplicate_window: DUPLICATE_WINDOW,
             ..Default::default()
-        })
-        .await
-        .map_err(|e| FarmError::broker(format!("create the {} queue", stage.name()), e))?;
+        };
+        ensure_stream(js, config, &format!("create the {} queue", stage.name())).await?;
     }
-    js.get_or_create_stream(stream::Config {
+    let events = stream::Config {
         name: EVENTS_STREAM.into(),
         subjects: vec!["vidprism.events.>".into()],
         max_age: KEEP,
         ..Default::default()
-    })
-    .await
-    .map_err(|e| FarmError::broker("create the event stream", e))?;
+    };
+    ensure_stream(js, events, "create the event stream").await?;
     let files = match js.get_object_store(FILES_BUCKET).await {
         Ok(store) => store,
-        Err(_) => js
+        Err(_) => match js
             .create_object_store(object_store::Config {
                 bucket: FILES_BUCKET.into(),
                 max_age: KEEP,
                 ..Default::default()
             })
             .await
-            .map_err(|e| FarmError::broker("create the file store", e))?,
+        {
+            Ok(store) => store,
+            // Made by another client meanwhile, as above.
+            Err(e) => js
+                .get_object_store(FILES_BUCKET)
+                .await
+                .map_err(|_| FarmError::broker("create the file store", e))?,
+        },
     };
-    let cancelled = js
-        .get_or_create_stream(stream::Config {
-            name: CANCELLED_STREAM.into(),
-            subjects: vec!["vidprism.cancelled.>".into()],
-            max_age: KEEP,
-            max_messages_per_subject: 1,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| FarmError::broker("create the cancel list", e))?;
+    let cancel_marks = stream::Config {
+        name: CANCELLED_STREAM.into(),
+        subjects: vec!["vidprism.cancelled.>".into()],
+        max_age: KEEP,
+        max_messages_per_subject: 1,
+        ..Default::default()
+    };
+    let cancelled = ensure_stream(js, cancel_marks, "create the cancel list").await?;
     Ok((files, cancelled))
 }
