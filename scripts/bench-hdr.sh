@@ -18,22 +18,21 @@ ROUNDS=${3:-5}
 mkdir -p "$WORK"
 SRC_DIR=$(sh scripts/bench-sources.sh "$WORK/sources" | tail -1)
 SDR="$SRC_DIR/src-1080p-10s.mp4"
+# hevc10 OUT X265_PARAMS PRIMARIES TRANSFER MATRIX: the bench picture as a
+# 10 s 1080p 10-bit HEVC clip with these colour tags, made once.
+hevc10() {
+  [ -s "$1" ] && return 0
+  ffmpeg -v error -y -f lavfi -i "testsrc2=s=1920x1080:r=30:d=10" -f lavfi -i "sine=f=440:d=10" \
+    -vf format=yuv420p10le -c:v libx265 -preset ultrafast -crf 23 \
+    -x265-params "log-level=error:colorprim=$3:transfer=$4:colormatrix=$5${2:+:$2}" \
+    -color_primaries "$3" -color_trc "$4" -colorspace "$5" \
+    -c:a aac -b:a 128k -shortest "$1"
+}
 HDR="$SRC_DIR/src-1080p-10s-hdr10.mp4"
-if [ ! -s "$HDR" ]; then
-  ffmpeg -v error -y -f lavfi -i "testsrc2=s=1920x1080:r=30:d=10" -f lavfi -i "sine=f=440:d=10" \
-    -vf format=yuv420p10le -c:v libx265 -preset ultrafast -crf 23 \
-    -x265-params "log-level=error:hdr10=1:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400" \
-    -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc \
-    -c:a aac -b:a 128k -shortest "$HDR"
-fi
+hevc10 "$HDR" "hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400" \
+  bt2020 smpte2084 bt2020nc
 SDR_HEVC="$SRC_DIR/src-1080p-10s-hevc10-sdr.mp4"
-if [ ! -s "$SDR_HEVC" ]; then
-  ffmpeg -v error -y -f lavfi -i "testsrc2=s=1920x1080:r=30:d=10" -f lavfi -i "sine=f=440:d=10" \
-    -vf format=yuv420p10le -c:v libx265 -preset ultrafast -crf 23 \
-    -x265-params "log-level=error:colorprim=bt709:transfer=bt709:colormatrix=bt709" \
-    -color_primaries bt709 -color_trc bt709 -colorspace bt709 \
-    -c:a aac -b:a 128k -shortest "$SDR_HEVC"
-fi
+hevc10 "$SDR_HEVC" "" bt709 bt709 bt709
 
 # run NAME SRC: appends "wall cpu" of one web-ladder run to $WORK/NAME.times.
 run() {

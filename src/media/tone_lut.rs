@@ -194,8 +194,13 @@ impl ToneLut {
     }
 
     /// Tone-maps `input` (`yuv420p10le`) into `output` (`yuv420p`, the same
-    /// size).
-    pub fn apply(&self, input: &frame::Video, output: &mut frame::Video) {
+    /// size); `chroma` is kept by the caller from one picture to the next.
+    pub fn apply(
+        &self,
+        input: &frame::Video,
+        output: &mut frame::Video,
+        chroma: &mut Vec<[u8; 2]>,
+    ) {
         let (width, height) = (input.width() as usize, input.height() as usize);
         if width == 0 || height == 0 {
             return;
@@ -207,9 +212,9 @@ impl ToneLut {
         };
         let sample = |bytes: &[u8]| u16::from_le_bytes([bytes[0], bytes[1]]);
         // Chroma is made beside luma, then copied to its planes.
-        let mut chroma = vec![[0u8; 2]; chroma_width * chroma_height];
+        chroma.resize(chroma_width * chroma_height, [0; 2]);
         // Where the row below the last one of an odd height goes.
-        let mut beyond = vec![0u8; width];
+        let mut beyond = vec![0u8; if height % 2 == 1 { width } else { 0 }];
         let stride = output.stride(0);
         let luma_out = output.data_mut(0);
         let block_rows = chroma.chunks_exact_mut(chroma_width).enumerate();

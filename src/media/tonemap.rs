@@ -204,6 +204,7 @@ impl ToneMap {
             then: then.map(|chain| (chain.to_owned(), None)),
             time_base,
             ready: VecDeque::new(),
+            chroma: Vec::new(),
         })
     }
 }
@@ -261,6 +262,8 @@ pub struct ToneMapper {
     then: Option<(String, Option<Filter>)>,
     time_base: Rational,
     ready: VecDeque<frame::Video>,
+    /// The table's chroma before it goes to its planes, kept between pictures.
+    chroma: Vec<[u8; 2]>,
 }
 
 impl ToneMapper {
@@ -303,7 +306,7 @@ impl ToneMapper {
 
     fn tone_map(&mut self, picture: &frame::Video) -> Result<()> {
         let mut sdr = frame::Video::new(Pixel::YUV420P, picture.width(), picture.height());
-        self.lut.apply(picture, &mut sdr);
+        self.lut.apply(picture, &mut sdr, &mut self.chroma);
         sdr.set_pts(picture.pts());
         // SAFETY: both frames are valid; only a plain field is copied.
         unsafe {
@@ -549,7 +552,7 @@ mod tests {
             _ => 530 - (x * 11 + y * 13) as u16,
         });
         let mut output = frame::Video::new(Pixel::YUV420P, width, height);
-        lut.apply(&input, &mut output);
+        lut.apply(&input, &mut output, &mut Vec::new());
         let sample = |plane: usize, x: usize, y: usize| {
             let row = &input.data(plane)[y * input.stride(plane)..];
             u16::from_le_bytes([row[2 * x], row[2 * x + 1]])
