@@ -13,6 +13,8 @@
 # fresh for each run and all inside WORK, never the user's.
 #
 # Usage: bench-window.sh [BIN]   (default target/release/vidprism, built)
+# BEFORE=OTHER_BIN also runs another build's window in each round (the
+# window before a change), with its own median and ratio.
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
@@ -29,6 +31,7 @@ else
   BIN=target/release/vidprism
 fi
 BIN=$(realpath "$BIN")
+BEFORE=${BEFORE:+$(realpath "$BEFORE")}
 
 rm -rf "$WORK"; mkdir -p "$WORK/clips"
 ffmpeg -hide_banner -v error -y -f lavfi -i testsrc2=s=320x240:r=25:d=0.5 \
@@ -45,7 +48,7 @@ trap 'kill $xvfb 2>/dev/null || true' EXIT INT TERM
 sleep 1
 
 # run NAME: one run, appending its wall time to $WORK/NAME.times; NAME is
-# window or process.
+# window, before (the window of $BEFORE) or process.
 run() {
   name=$1
   rm -rf "$WORK/out" "$WORK/data" "$WORK/config"
@@ -54,6 +57,8 @@ run() {
 { "output_dir": "$WORK/out", "presets": ["thumbnail"], "transcode_jobs": $JOBS }
 JSON
   case $1 in
+    before)
+      set -- env DISPLAY=":$display" VIDPRISM_QUIT_WHEN_DONE=1 "$BEFORE" ;;
     window)
       set -- env DISPLAY=":$display" VIDPRISM_QUIT_WHEN_DONE=1 "$BIN" ;;
     process)
@@ -73,6 +78,7 @@ i=0
 while [ $i -lt "$ROUNDS" ]; do
   run process
   run window
+  [ -z "$BEFORE" ] || run before
   i=$((i + 1))
 done
 median() { cut -d' ' -f"$2" "$1" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -83,4 +89,10 @@ echo "process runs (wall cpu): $(tr '\n' ' ' <"$WORK/process.times")"
 echo "window runs (wall cpu):  $(tr '\n' ' ' <"$WORK/window.times")"
 printf "process %ss (cpu %ss), window %ss (cpu %ss), ratio %.3f (target <= 1.10)\n" \
   "$p" "$(median "$WORK/process.times" 2)" "$w" "$(median "$WORK/window.times" 2)" "$(echo "$w / $p" | bc -l)"
+if [ -n "$BEFORE" ]; then
+  b=$(median "$WORK/before.times" 1)
+  echo "before runs (wall cpu):  $(tr '\n' ' ' <"$WORK/before.times")"
+  printf "window before %ss (cpu %ss), ratio %.3f\n" \
+    "$b" "$(median "$WORK/before.times" 2)" "$(echo "$b / $p" | bc -l)"
+fi
 rm -rf "$WORK/clips" "$WORK/out"

@@ -45,6 +45,8 @@ use super::watch_folders::Watches;
 const EVENT_BUDGET: Duration = Duration::from_millis(2);
 /// Most events handled per frame, whatever the clock says.
 const EVENT_LIMIT: usize = 2000;
+/// When the pass for events left over comes.
+const LEFTOVER_PASS: Duration = Duration::from_millis(1);
 /// Longest the UI thread spends per frame making rows of found files.
 const ADD_BUDGET: Duration = Duration::from_millis(4);
 /// Progress and other news from the runner repaint at most this often;
@@ -157,6 +159,7 @@ impl App {
                 preset_editor,
                 quit: QuitPrompt::default(),
                 viewport: Vec::new(),
+                cleared_to_panel_fill: false,
             },
             frame_s: 0.0,
             frame_floor_s: 0.0,
@@ -173,8 +176,13 @@ impl App {
         if seconds.is_finite() && seconds >= 0.0 {
             self.frame_s = 0.8 * self.frame_s + 0.2 * seconds;
         }
-        let delay = news_repaint(self.frame_s.max(self.frame_floor_s)).as_millis() as u64;
+        let delay = news_repaint(self.frame_cost_s().as_secs_f64()).as_millis() as u64;
         self.news_ms.store(delay, Ordering::Relaxed);
+    }
+
+    /// What a frame is taken to cost.
+    fn frame_cost_s(&self) -> Duration {
+        Duration::try_from_secs_f64(self.frame_s.max(self.frame_floor_s)).unwrap_or_default()
     }
 
     /// Frames cost at least `seconds` (a software renderer).
@@ -411,7 +419,10 @@ impl App {
         }
         let news_ms = self.news_ms.load(Ordering::Relaxed);
         let spacing = (news_ms / NEWS_REPAINT.as_millis() as u64).max(1) as u32;
-        self.drain_events(ctx, Instant::now() + EVENT_BUDGET * spacing, spacing);
+        // Taking events for as long as a frame costs is cheaper than the
+        // frame that would take the ones left.
+        let budget = (EVENT_BUDGET * spacing).max(self.frame_cost_s());
+        self.drain_events(ctx, Instant::now() + budget, spacing);
         let news = Duration::from_millis(news_ms);
         self.pump_adapting(news);
         // The last jobs should end before the next news repaint: a pass
@@ -425,7 +436,9 @@ impl App {
         for handled in 0.. {
             if handled >= EVENT_LIMIT * spacing as usize || Instant::now() >= deadline {
                 if !self.systems.runner.engine.events().is_empty() {
-                    ctx.request_repaint();
+                    // Not `request_repaint`: egui answers that with two
+                    // frames, and one pass takes the rest.
+                    ctx.request_repaint_after(LEFTOVER_PASS);
                 }
                 return;
             }

@@ -90,6 +90,12 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
             let software = cc.wgpu_render_state.as_ref().is_some_and(|rs| {
                 rs.adapter.get_info().device_type == eframe::wgpu::DeviceType::Cpu
             });
+            if software {
+                // No animations: each of their frames would cost as much
+                // (a scroll bar fading in on hover asks for about five).
+                cc.egui_ctx
+                    .all_styles_mut(|style| style.animation_time = 0.0);
+            }
             Ok(Box::new(Window {
                 warm: Some(warm),
                 app: None,
@@ -118,8 +124,10 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
 const QUIT_WHEN_DONE: &str = "VIDPRISM_QUIT_WHEN_DONE";
 
 /// What a frame is taken to cost at least on a software renderer, seconds
-/// (measured: 100-150 ms of CPU for the 1100x720 window on llvmpipe).
-const SOFTWARE_FRAME_S: f64 = 0.1;
+/// (measured: 35-45 ms of llvmpipe's CPU for the 1100x720 window full of
+/// rows, plus the UI thread's part; 100-150 ms while panels and rows were
+/// filled).
+const SOFTWARE_FRAME_S: f64 = 0.05;
 
 /// The eframe side of [`app::App`].
 struct Window {
@@ -152,6 +160,12 @@ struct BenchStats {
 }
 
 impl eframe::App for Window {
+    /// Frames start cleared to the panels' fill, which the panels then do
+    /// not paint again ([`view_state::ViewState::cleared_to_panel_fill`]).
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        visuals.panel_fill.to_normalized_gamma_f32()
+    }
+
     /// The app (engine, job store, loaders) closes here, before the
     /// window's own teardown; a benchmark says how long each took.
     fn on_exit(&mut self) {
@@ -176,6 +190,7 @@ impl eframe::App for Window {
             if self.software {
                 app.frame_cost_at_least(SOFTWARE_FRAME_S);
             }
+            app.view.cleared_to_panel_fill = true;
             if let Some(bench) = &mut self.bench {
                 bench.first_pass_ms = vidprism::pipeline::elapsed_ms();
                 let t = app.model.totals(1);

@@ -173,6 +173,67 @@ fn with_thousands_of_rows_only_those_in_view_are_laid_out() {
     assert!(harness.get_all_by_label("presets: thumbnail").count() <= 12);
 }
 
+/// The area the last frame painted, in window areas: the sum of its
+/// triangles (those inside their clip rectangle), which is what a software
+/// renderer shades pixel by pixel.
+fn painted_windows<S>(harness: &egui_kittest::Harness<'_, S>, size: [f32; 2]) -> f32 {
+    let output = harness.output();
+    let meshes = harness
+        .ctx
+        .tessellate(output.shapes.clone(), output.pixels_per_point);
+    let mut area = 0.0;
+    for clipped in meshes {
+        let egui::epaint::Primitive::Mesh(mesh) = clipped.primitive else {
+            continue;
+        };
+        for t in mesh.indices.chunks_exact(3) {
+            let [a, b, c] = [0, 1, 2].map(|i| mesh.vertices[t[i] as usize].pos);
+            if clipped
+                .clip_rect
+                .contains(egui::pos2((a.x + b.x + c.x) / 3.0, (a.y + b.y + c.y) / 3.0))
+            {
+                area += ((b - a).x * (c - a).y - (b - a).y * (c - a).x).abs() / 2.0;
+            }
+        }
+    }
+    area / (size[0] * size[1])
+}
+
+#[test]
+fn a_frame_of_a_full_queue_paints_less_than_half_the_window() {
+    // Without a GPU every painted pixel costs CPU (llvmpipe: a fill of the
+    // whole window about 50 ms): the window clears to the panels' fill, so
+    // panels paint no background, and rows are outlined, not filled.
+    let size = [1100.0, 720.0];
+    let fx = Fixture::new(&["thumbnail"]);
+    let mut app = fx.app();
+    many_rows(&mut app, &fx, 1000);
+    let mut harness = harness_for(app, size);
+    step_until(&mut harness, Duration::from_secs(20), "thumbnails", |app| {
+        ready_textures(app).0 >= 8
+    });
+    // The harness paints a background of its own, as large as what is in it.
+    let mut empty = egui_kittest::Harness::builder()
+        .with_size(size)
+        .build_ui(|ui| {
+            ui.allocate_space(ui.available_size());
+        });
+    empty.run();
+    let harness_own = painted_windows(&empty, size);
+    let filled = painted_windows(&harness, size) - harness_own;
+    harness.state_mut().view.cleared_to_panel_fill = true;
+    harness.run_steps(2);
+    let cleared = painted_windows(&harness, size) - harness_own;
+    assert!(
+        filled >= 1.0,
+        "panels painting their fill cover the window: {filled:.2}"
+    );
+    assert!(
+        cleared < 0.5,
+        "a frame cleared to the panels' fill paints {cleared:.2} windows"
+    );
+}
+
 #[test]
 fn a_dropped_folder_with_a_symlink_loop_queues_each_file_once() {
     let fx = Fixture::new(&["thumbnail"]);

@@ -39,6 +39,9 @@ pub struct ViewState {
     pub quit: QuitPrompt,
     /// Viewport commands (a close held or confirmed) for the frame to send.
     pub viewport: Vec<egui::ViewportCommand>,
+    /// Each frame starts cleared to the panels' fill (the window's clear
+    /// colour), so panels paint no background of their own.
+    pub cleared_to_panel_fill: bool,
 }
 
 impl ViewState {
