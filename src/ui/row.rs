@@ -164,7 +164,12 @@ fn news_ui(ui: &mut egui::Ui, row: &Row) {
         RowStatus::Done => {
             let outputs = row.outputs();
             let bytes: u64 = outputs.iter().map(|(_, _, b)| b).sum();
-            let mut text = format!("{} file(s) · {}", outputs.len(), format::bytes(bytes));
+            let mut text = match &row.thumbnail {
+                // A thumbnail-only preset: "0 file(s) · 0 B" would say
+                // nothing was made.
+                Some(t) if outputs.is_empty() => format!("thumbnail {}x{}", t.width, t.height),
+                _ => format!("{} file(s) · {}", outputs.len(), format::bytes(bytes)),
+            };
             let skipped = row
                 .renditions
                 .iter()

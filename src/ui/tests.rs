@@ -344,6 +344,33 @@ fn snapshot_running_done_failed() {
 }
 
 #[test]
+fn a_thumbnail_only_job_says_what_it_made() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let mut app = snapshot_app(&fx);
+    synthetic_row(
+        &mut app,
+        "clip.mp4",
+        1001,
+        vec![
+            probed(),
+            EventKind::ThumbnailReady(vidprism::pipeline::Thumbnail {
+                path: "/home/user/Videos/VidPrism/clip/thumbnail.jpg".into(),
+                width: 320,
+                height: 180,
+            }),
+            EventKind::JobDone(JobDone { outputs: 1 }),
+        ],
+    );
+    let mut harness = harness_for(app, SIZE);
+    harness.run_steps(2);
+    harness.get_by_label("thumbnail 320x180");
+    assert!(
+        harness.query_by_label_contains("file(s)").is_none(),
+        "not \"0 file(s) · 0 B\""
+    );
+}
+
+#[test]
 fn snapshot_drop_overlay() {
     let fx = Fixture::new(&["web"]);
     let mut harness = harness_for(snapshot_app(&fx), SIZE);
