@@ -62,6 +62,7 @@ use warm_start::WarmStart;
 /// Opens the window with `files` queued and runs until it is closed. The
 /// work starts before the window is open ([`warm_start`]).
 pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
+    display_exists()?;
     let repaint = Repaint::default();
     let mut app = app::App::start(repaint.clone(), Settings::default_path())?;
     if let Some(dir) = vidprism::store::data_dir() {
@@ -113,6 +114,27 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
             "vidprism: window: closed at {} ms",
             vidprism::pipeline::elapsed_ms()
         );
+    }
+    Ok(())
+}
+
+/// Fails when there is plainly no display to open the window on (a
+/// terminal over SSH, a server): said before the app is built, so the
+/// command line's files are not queued and started for a window that will
+/// never open. Other failures to open are found by eframe, later.
+fn display_exists() -> anyhow::Result<()> {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        let set = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
+        if !["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
+            .into_iter()
+            .any(set)
+        {
+            anyhow::bail!(
+                "cannot open the window: no display (DISPLAY and WAYLAND_DISPLAY are not set); \
+                 `vidprism process FILES...` works without one"
+            );
+        }
     }
     Ok(())
 }

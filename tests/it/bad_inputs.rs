@@ -1,5 +1,7 @@
 //! Anything that is not a usable video ends in `job_failed` with a reason
-//! that names the file, writes nothing, and exits 1 without hanging.
+//! that names the file, writes nothing, and exits 1 without hanging. The
+//! window asked for where there is no display says so before it queues
+//! anything.
 
 use std::path::Path;
 
@@ -200,4 +202,37 @@ fn one_bad_file_does_not_stop_the_others() {
     assert_eq!(run.code, 1);
     assert_eq!(run.of("job_failed").len(), 1);
     assert_eq!(run.one("job_done")["job"], 2);
+}
+
+#[test]
+fn the_window_without_a_display_says_so_and_starts_nothing() {
+    let fx = Fixture::new();
+    let clip = fx.clip("clip.mp4", "160x120", 1.0, false, &[]);
+    let out = vidprism()
+        .arg(&clip)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .env("HOME", fx.path("home"))
+        .env("XDG_CONFIG_HOME", fx.path("home/.config"))
+        .env("VIDPRISM_CONFIG_DIR", fx.path("config"))
+        .env("VIDPRISM_DATA_DIR", fx.path("data"))
+        .output()
+        .expect("vidprism runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no display") && stderr.contains("vidprism process"),
+        "{stderr}"
+    );
+    // Nothing was queued (no job store, its journal or lock) and nothing
+    // made; the window's log may be there.
+    for dir in ["data", "home"] {
+        let made = files_in(&fx.path(dir));
+        assert!(
+            made.iter()
+                .all(|f| f.extension().is_some_and(|e| e == "log")),
+            "{dir}: {made:?}"
+        );
+    }
 }
