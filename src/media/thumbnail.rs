@@ -4,15 +4,15 @@
 
 use std::path::Path;
 
-use ffmpeg_next::{format, frame, Packet};
+use ffmpeg_next::{format, frame, Packet, Rational};
 
 use super::colour::Colour;
 use super::decode::{open_input, video_decoder};
 use super::filter::Filter;
-use super::geometry::{thumbnail_size, Size};
+use super::geometry::{thumbnail_size, Rotation, Size};
 use super::hdr_metadata::HdrMetadata;
 use super::probe::{stream_hdr, stream_rotation};
-use super::tonemap::{sdr_to_rgb, ToneMap};
+use super::tonemap::{sdr_to_rgb, ToneMap, ToneMapper};
 use crate::error::{Error, Result};
 use crate::limits::MAX_PACKETS_BEFORE_FIRST_FRAME;
 use crate::presets::{ThumbnailFormat, ThumbnailSpec};
@@ -48,42 +48,22 @@ pub fn write_thumbnail(
     colour.tag_frame(&mut first);
 
     let size = thumbnail_size(display, max_width);
-    let before_rotation = size.unrotated(rotation);
-    let rgb = match hdr {
-        // HDR is tone-mapped to SDR BT.709 (sRGB's primaries), after the
-        // scale so a 4K picture costs no more than a small one.
+    // HDR is tone-mapped to SDR BT.709 (sRGB's primaries).
+    let (colour, tone_map) = match hdr {
         Some(hdr) => {
             let colour = colour.with_hdr(hdr.transfer);
             colour.tag_frame(&mut first);
             let metadata = hdr_metadata.or_frame(&first);
-            let to_rgb = sdr_to_rgb(rotation.filter_prefix());
-            let mut mapper = ToneMap::new(hdr, &metadata).mapper(
-                &first,
-                time_base,
-                colour,
-                Some((before_rotation.width, before_rotation.height)),
-                Some(&to_rgb),
-            )?;
-            mapper.push(&first)?;
-            mapper.finish()?;
-            mapper.pull()
+            (colour, Some(ToneMap::new(hdr, &metadata)))
         }
-        None => {
-            let chain = format!(
-                "scale={}:{}:flags=bicubic{},{}format=rgb24",
-                before_rotation.width,
-                before_rotation.height,
-                colour.scale_options(None),
-                rotation.filter_prefix()
-            );
-            let mut filter = Filter::video(&first, time_base, &chain)?;
-            filter.push(&first)?;
-            filter.finish()?;
-            let mut rgb = frame::Video::empty();
-            filter.pull(&mut rgb).then_some(rgb)
-        }
+        None => (colour, None),
     };
-    let rgb = rgb.ok_or_else(|| Error::Internal("the thumbnail filter gave no picture".into()))?;
+    let mut to_rgb = ToRgb::new(&first, time_base, colour, rotation, size, tone_map)?;
+    to_rgb.push(&first)?;
+    to_rgb.finish()?;
+    let rgb = to_rgb
+        .pull()
+        .ok_or_else(|| Error::Internal("the thumbnail filter gave no picture".into()))?;
     let pixels = packed_rgb(&rgb);
     let file = std::fs::File::create(dest).map_err(Error::write(dest))?;
     let mut writer = std::io::BufWriter::new(file);
@@ -155,6 +135,75 @@ pub(crate) fn first_frame(
     Err(Error::NoDecodableFrame {
         path: source.to_path_buf(),
     })
+}
+
+/// Makes upright packed RGB pictures of one size from a source's
+/// pictures: a scale in the source's colour, or for an HDR source its
+/// tone-mapper, scaling first so a 4K picture costs no more than a small
+/// one (the thumbnail, the storyboard's tiles and poster).
+pub(super) enum ToRgb {
+    Scale(Filter),
+    ToneMap(ToneMapper),
+}
+
+impl ToRgb {
+    /// For pictures like `first` (in `time_base`, read as `colour`), turned
+    /// by `rotation`, made `size` once upright.
+    pub fn new(
+        first: &frame::Video,
+        time_base: Rational,
+        colour: Colour,
+        rotation: Rotation,
+        size: Size,
+        tone_map: Option<ToneMap>,
+    ) -> Result<ToRgb> {
+        let before_rotation = size.unrotated(rotation);
+        Ok(match tone_map {
+            Some(tone_map) => ToRgb::ToneMap(tone_map.mapper(
+                first,
+                time_base,
+                colour,
+                Some((before_rotation.width, before_rotation.height)),
+                Some(&sdr_to_rgb(rotation.filter_prefix())),
+            )?),
+            None => {
+                let chain = format!(
+                    "scale={}:{}:flags=bicubic{},{}format=rgb24",
+                    before_rotation.width,
+                    before_rotation.height,
+                    colour.scale_options(None),
+                    rotation.filter_prefix()
+                );
+                ToRgb::Scale(Filter::video(first, time_base, &chain)?)
+            }
+        })
+    }
+
+    pub fn push(&mut self, picture: &frame::Video) -> Result<()> {
+        match self {
+            ToRgb::Scale(filter) => filter.push(picture),
+            ToRgb::ToneMap(mapper) => mapper.push(picture),
+        }
+    }
+
+    /// The end of the pictures: what the filters hold comes out.
+    pub fn finish(&mut self) -> Result<()> {
+        match self {
+            ToRgb::Scale(filter) => filter.finish(),
+            ToRgb::ToneMap(mapper) => mapper.finish(),
+        }
+    }
+
+    /// The next RGB picture, when one is ready.
+    pub fn pull(&mut self) -> Option<frame::Video> {
+        match self {
+            ToRgb::Scale(filter) => {
+                let mut rgb = frame::Video::empty();
+                filter.pull(&mut rgb).then_some(rgb)
+            }
+            ToRgb::ToneMap(mapper) => mapper.pull(),
+        }
+    }
 }
 
 /// Copies an RGB24 frame row by row: FFmpeg pads each row to its stride.

@@ -150,7 +150,6 @@ impl ToneLut {
     fn column(&self, cb: u16, cr: u16) -> Column {
         let (cb_offset, fb) = self.cb_cell[usize::from(cb.min(MAX_10BIT))];
         let (cr_offset, fr) = self.cr_cell[usize::from(cr.min(MAX_10BIT))];
-        let one = 1u32 << C_WEIGHT_SHIFT;
         let base = cb_offset + cr_offset;
         Column {
             base: [
@@ -159,12 +158,7 @@ impl ToneLut {
                 base + self.cb_step,
                 base + self.cb_step + Y_NODES,
             ],
-            weight: [
-                (one - fb) * (one - fr),
-                (one - fb) * fr,
-                fb * (one - fr),
-                fb * fr,
-            ],
+            weight: column_weights(fb, fr),
         }
     }
 
@@ -285,6 +279,18 @@ impl ToneLut {
     }
 }
 
+/// The weights of a cell's four columns (Cb, Cr below and above) for
+/// weights `fb` and `fr` toward the upper nodes; they add up to 1024.
+fn column_weights(fb: u32, fr: u32) -> [u32; 4] {
+    let one = 1u32 << C_WEIGHT_SHIFT;
+    [
+        (one - fb) * (one - fr),
+        (one - fb) * fr,
+        fb * (one - fr),
+        fb * fr,
+    ]
+}
+
 /// One table node: Y', Cb, Cr (8-bit code values with
 /// [`FRACTION_BITS`]) and padding.
 type Node = [i16; 4];
@@ -378,14 +384,7 @@ mod tests {
         for _ in 0..1000 {
             let nodes: Vec<Node> = (0..8).map(|_| [0; 4].map(|_| next(32641))).collect();
             let pairs = [0, 2, 4, 6].map(|i| &nodes[i..i + 2]);
-            let (fb, fr) = (next(33) as u32, next(33) as u32);
-            let one = 1 << C_WEIGHT_SHIFT;
-            let weight = [
-                (one - fb) * (one - fr),
-                (one - fb) * fr,
-                fb * (one - fr),
-                fb * fr,
-            ];
+            let weight = column_weights(next(33) as u32, next(33) as u32);
             assert_eq!(weigh(pairs, weight), weigh_each(pairs, weight));
         }
     }

@@ -1,7 +1,7 @@
 //! Tone-mapping HDR pictures (PQ or HLG, BT.2020) to SDR BT.709, for the
-//! renditions that cannot stay HDR (H.264, or `hdr = "tonemap"`) and for
-//! thumbnails: one libavfilter chain, run once per source and shared by
-//! every SDR rendition (see `transcode/tone_lane.rs`).
+//! renditions that cannot stay HDR (H.264, or `hdr = "tonemap"`), for
+//! thumbnails, storyboards and posters: one tone-mapper per source, shared
+//! by every SDR rendition (see `transcode/tone_lane.rs`).
 //!
 //! The curve is FFmpeg's `tonemap=mobius` (param 0.3, desat 0) with the
 //! source's peak, computed exactly as `zscale=t=linear:npl=100,
@@ -207,9 +207,7 @@ impl ToneMap {
             chroma: Vec::new(),
         })
     }
-}
 
-impl ToneMap {
     /// The table for pictures read as `input`, shared: a source's
     /// thumbnail, renditions and storyboard all need the same one, and
     /// sampling it costs more than tone-mapping a small picture.

@@ -178,8 +178,9 @@ impl Job {
         self.tally().open_stages += n;
     }
 
-    pub fn record_output(&self) {
-        self.tally().outputs += 1;
+    /// Counts `files` more files written.
+    pub fn record_outputs(&self, files: usize) {
+        self.tally().outputs += files;
     }
 
     /// Records why part of the job failed; the same reason from two stages

@@ -111,16 +111,14 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
     match media::package(&spec, &inputs) {
         Ok(bundle) => {
             tracing::info!(job = job.id(), files = ?bundle.files, "bundle packaged");
-            for _ in &bundle.files {
-                job.record_output();
-            }
+            job.record_outputs(bundle.files.len());
             // The last rung's event names the bundle's other files, so
             // whoever moves the rungs (a farm worker) moves them too.
             let mut others: Vec<String> =
                 bundle.files.iter().filter_map(|p| file_name(p)).collect();
             let last = done.len().saturating_sub(1);
             for (i, (rendition, rung)) in done.iter().zip(bundle.rungs).enumerate() {
-                job.record_output();
+                job.record_outputs(1);
                 let sidecars = if i == last {
                     std::mem::take(&mut others)
                 } else {

@@ -174,7 +174,7 @@ pub fn thumbnail(job: &Arc<Job>) {
     .and_then(|size| Ok((size, staged.target().to_path_buf(), staged.commit()?)));
     match made {
         Ok((size, path, _bytes)) => {
-            job.record_output();
+            job.record_outputs(1);
             job.emit(EventKind::ThumbnailReady(Thumbnail {
                 path,
                 width: size.width,
@@ -324,7 +324,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                     "rendition done"
                 );
                 // The rendition and each of its sidecars.
-                (0..=sidecars.len()).for_each(|_| job.record_output());
+                job.record_outputs(1 + sidecars.len());
                 packaging::emit_done(job, rendition, path, bytes, skipped_tracks, sidecars);
             }
             Err(Error::Cancelled) => {}
@@ -389,7 +389,7 @@ fn storyboard_done(job: &Job, made: crate::Result<StoryboardFiles>) {
     });
     match committed {
         Ok(storyboard) => {
-            job.record_output();
+            job.record_outputs(1);
             job.emit(EventKind::StoryboardReady(storyboard));
         }
         Err(Error::Cancelled) => {}

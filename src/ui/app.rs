@@ -27,7 +27,7 @@ use super::notify::{open_in_file_manager, FinishNotifier};
 use super::preset_editor::PresetEditor;
 use super::queue_model::{QueueModel, RowId};
 use super::quit::QuitPrompt;
-use super::repaint::Repaint;
+use super::repaint::{one_pass_within, Repaint};
 use super::runner::Runner;
 use super::scanner::{Adding, Scan, Scanner};
 use super::settings_store::SettingsStore;
@@ -45,8 +45,6 @@ use super::watch_folders::Watches;
 const EVENT_BUDGET: Duration = Duration::from_millis(2);
 /// Most events handled per frame, whatever the clock says.
 const EVENT_LIMIT: usize = 2000;
-/// When the pass for events left over comes.
-const LEFTOVER_PASS: Duration = Duration::from_millis(1);
 /// Longest the UI thread spends per frame making rows of found files.
 const ADD_BUDGET: Duration = Duration::from_millis(4);
 /// Progress and other news from the runner repaint at most this often;
@@ -436,9 +434,7 @@ impl App {
         for handled in 0.. {
             if handled >= EVENT_LIMIT * spacing as usize || Instant::now() >= deadline {
                 if !self.systems.runner.engine.events().is_empty() {
-                    // Not `request_repaint`: egui answers that with two
-                    // frames, and one pass takes the rest.
-                    ctx.request_repaint_after(LEFTOVER_PASS);
+                    one_pass_within(ctx, Duration::ZERO);
                 }
                 return;
             }

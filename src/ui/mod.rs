@@ -86,8 +86,8 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
         Box::new(move |cc| {
             repaint.attach(&cc.egui_ctx);
             // No GPU: each frame is drawn by the CPU (Mesa's llvmpipe),
-            // 100 ms and more of both cores, and eframe's frame time does
-            // not see that work.
+            // tens of ms on both cores, and eframe's frame time does not
+            // see that work.
             let software = cc.wgpu_render_state.as_ref().is_some_and(|rs| {
                 rs.adapter.get_info().device_type == eframe::wgpu::DeviceType::Cpu
             });
@@ -259,7 +259,7 @@ impl eframe::App for Window {
             return;
         };
         // The benchmark's window closes after this frame: nothing to show
-        // (on a software renderer a frame of rows costs 100 ms and more).
+        // (on a software renderer a frame of rows costs about 40 ms).
         if self.bench.as_ref().is_some_and(|b| b.closing) {
             return;
         }

@@ -43,6 +43,13 @@ impl Repaint {
     }
 }
 
+/// Asks `ctx` for one pass within `delay` (at the soonest 1 ms). Not
+/// `request_repaint`: egui answers that with two frames, and without a GPU
+/// each frame costs tens of ms of CPU.
+pub fn one_pass_within(ctx: &egui::Context, delay: Duration) {
+    ctx.request_repaint_after(delay.max(Duration::from_millis(1)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ use std::ops::Range;
 use eframe::egui;
 
 use super::app::{App, NEWS_REPAINT};
+use super::repaint::one_pass_within;
 use super::row::{PREVIEW_SIZE, ROW_THUMB};
 use super::thumbnails::{Loaded, ThumbnailUse};
 use super::view_state::ThumbnailTexture;
@@ -80,8 +81,7 @@ impl App {
             self.upload(ctx, loaded);
         }
         if self.systems.loader.has_results() {
-            // Not `request_repaint`: egui draws two frames for that.
-            ctx.request_repaint_after(NEWS_REPAINT);
+            one_pass_within(ctx, NEWS_REPAINT);
         }
     }
 

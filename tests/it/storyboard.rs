@@ -82,6 +82,11 @@ fn tile(sprites: &[(String, image::RgbImage)], cue: &StoryboardCue) -> image::Rg
     image::imageops::crop_imm(sprite, cue.x, cue.y, cue.width, cue.height).to_image()
 }
 
+/// The mean of a picture's sample values (0..255).
+fn mean_value(img: &image::RgbImage) -> f64 {
+    img.as_raw().iter().map(|v| f64::from(*v)).sum::<f64>() / img.as_raw().len().max(1) as f64
+}
+
 fn mean_abs_difference(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
     let sum: u64 = a
         .as_raw()
@@ -140,8 +145,7 @@ fn storyboard_cues_cover_the_video_and_point_inside_their_sprites() {
     // was drawn (none left black).
     let tiles: Vec<image::RgbImage> = cues.iter().map(|c| tile(&sprites, c)).collect();
     for (i, t) in tiles.iter().enumerate() {
-        let mean = t.as_raw().iter().map(|v| f64::from(*v)).sum::<f64>() / t.as_raw().len() as f64;
-        assert!(mean > 20.0, "tile {i} is black");
+        assert!(mean_value(t) > 20.0, "tile {i} is black");
     }
     for later in [3, 7, 11] {
         let d = mean_abs_difference(&tiles[0], &tiles[later]);
@@ -233,20 +237,17 @@ fn a_best_poster_skips_a_black_opening() {
         ),
         "the poster has the thumbnail's size"
     );
-    let luma = |img: &image::RgbImage| {
-        img.as_raw().iter().map(|v| f64::from(*v)).sum::<f64>() / img.as_raw().len() as f64
-    };
     let first = image::open(thumbnail["path"].as_str().expect("path"))
         .expect("thumbnail")
         .to_rgb8();
     assert!(
-        luma(&first) < 20.0,
+        mean_value(&first) < 20.0,
         "the thumbnail stays the (black) first frame"
     );
     assert!(
-        luma(&poster) > 60.0,
+        mean_value(&poster) > 60.0,
         "the poster is not black: {}",
-        luma(&poster)
+        mean_value(&poster)
     );
 }
 
@@ -267,17 +268,14 @@ fn an_hdr_sources_tiles_and_poster_are_tone_mapped_like_its_thumbnail() {
     let run = process_with_config(&fx.out_dir(), &config, &["-p", "hdrboard", &s]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let (vtt, cues) = storyboard_of(&run);
-    let mean = |img: &image::RgbImage| {
-        img.as_raw().iter().map(|v| f64::from(*v)).sum::<f64>() / img.as_raw().len() as f64
-    };
     let thumbnail = image::open(run.one("thumbnail_ready")["path"].as_str().expect("path"))
         .expect("thumbnail")
         .to_rgb8();
-    let expected = mean(&thumbnail);
+    let expected = mean_value(&thumbnail);
     assert!((190.0..=240.0).contains(&expected), "thumbnail {expected}");
     let sprites = sprites(vtt.parent().expect("folder"), &cues);
     for cue in &cues {
-        let grey = mean(&tile(&sprites, cue));
+        let grey = mean_value(&tile(&sprites, cue));
         assert!(
             (grey - expected).abs() < 4.0,
             "{cue:?}: {grey} against {expected}"
@@ -287,9 +285,9 @@ fn an_hdr_sources_tiles_and_poster_are_tone_mapped_like_its_thumbnail() {
         .expect("poster.jpg")
         .to_rgb8();
     assert!(
-        (mean(&poster) - expected).abs() < 4.0,
+        (mean_value(&poster) - expected).abs() < 4.0,
         "poster {}",
-        mean(&poster)
+        mean_value(&poster)
     );
 }
 

@@ -213,7 +213,7 @@ fn receive_output(
                 EventKind::RenditionDone(output) => output.files().len(),
                 _ => 1,
             };
-            (0..files).for_each(|_| job.record_output());
+            job.record_outputs(files);
             Ok(kind.moved_output(path, Some(bytes)))
         }
         // One rendition that cannot be fetched fails alone.

@@ -19,13 +19,12 @@ use ffmpeg_next::{frame, Rational};
 
 pub use self::schedule::{Grid, Schedule};
 pub use self::vtt::{parse_vtt, vtt_text, StoryboardCue};
-use super::filter::Filter;
 use super::frame_ref::video_ref;
 use super::geometry::Size;
 use super::poster_score::PictureScore;
 use super::rendition_writer::SourceTiming;
-use super::thumbnail::packed_rgb;
-use super::tonemap::{sdr_to_rgb, ToneMap, ToneMapper};
+use super::thumbnail::{packed_rgb, ToRgb};
+use super::tonemap::ToneMap;
 use crate::error::{Error, Result};
 use crate::output::{storyboard_sprite_name, StagedFile, POSTER_FILE, STORYBOARD_VTT};
 use crate::presets::TileSpacing;
@@ -163,7 +162,7 @@ pub(crate) fn make_storyboard(
         target,
         timing,
         tone_map,
-        filter: None,
+        to_rgb: None,
         sprite: None,
         sprites: Vec::new(),
         taken: 0,
@@ -192,7 +191,7 @@ struct Maker<'a> {
     /// How an HDR source's pictures become SDR.
     tone_map: Option<ToneMap>,
     /// Scales pictures to tiles; built from the first picture.
-    filter: Option<ToRgb>,
+    to_rgb: Option<ToRgb>,
     /// The sprite being filled: its index and pixels.
     sprite: Option<(usize, image::RgbImage)>,
     sprites: Vec<StagedFile>,
@@ -212,7 +211,7 @@ impl Maker<'_> {
         let grid = self.target.grid;
         let candidate = self.target.poster.map(|_| video_ref(&frame));
         let tile = scale_to_rgb(
-            &mut self.filter,
+            &mut self.to_rgb,
             frame,
             grid.tile,
             self.timing,
@@ -288,57 +287,29 @@ impl Maker<'_> {
     }
 }
 
-/// What makes tiles: a scale, or for an HDR source a tone-mapper.
-enum ToRgb {
-    Scale(Filter),
-    ToneMap(ToneMapper),
-}
-
 /// Scales a picture (upright, in the source's colour, tone-mapped when
-/// HDR) to packed RGB of `size`, building `filter` from it when there is
+/// HDR) to packed RGB of `size`, building `to_rgb` from it when there is
 /// none yet.
 fn scale_to_rgb(
-    filter: &mut Option<ToRgb>,
+    to_rgb: &mut Option<ToRgb>,
     frame: frame::Video,
     size: Size,
     timing: &SourceTiming,
     tone_map: Option<ToneMap>,
 ) -> Result<Vec<u8>> {
-    let before_rotation = size.unrotated(timing.rotation);
-    let rgb = match filter {
-        Some(filter) => filter,
-        None => filter.insert(match tone_map {
-            Some(tone_map) => ToRgb::ToneMap(tone_map.mapper(
-                &frame,
-                timing.video_time_base,
-                timing.colour,
-                Some((before_rotation.width, before_rotation.height)),
-                Some(&sdr_to_rgb(timing.rotation.filter_prefix())),
-            )?),
-            None => {
-                let chain = format!(
-                    "scale={}:{}:flags=bicubic{},{}format=rgb24",
-                    before_rotation.width,
-                    before_rotation.height,
-                    timing.colour.scale_options(None),
-                    timing.rotation.filter_prefix()
-                );
-                ToRgb::Scale(Filter::video(&frame, timing.video_time_base, &chain)?)
-            }
-        }),
+    let to_rgb = match to_rgb {
+        Some(to_rgb) => to_rgb,
+        None => to_rgb.insert(ToRgb::new(
+            &frame,
+            timing.video_time_base,
+            timing.colour,
+            timing.rotation,
+            size,
+            tone_map,
+        )?),
     };
-    let rgb = match rgb {
-        ToRgb::Scale(filter) => {
-            filter.push(&frame)?;
-            let mut rgb = frame::Video::empty();
-            filter.pull(&mut rgb).then_some(rgb)
-        }
-        ToRgb::ToneMap(mapper) => {
-            mapper.push(&frame)?;
-            mapper.pull()
-        }
-    };
-    match rgb {
+    to_rgb.push(&frame)?;
+    match to_rgb.pull() {
         Some(rgb) if rgb.width() == size.width && rgb.height() == size.height => {
             Ok(packed_rgb(&rgb))
         }

@@ -184,7 +184,7 @@ pub fn spawn_encoders<'scope, 'env>(
         .collect();
     let mut tone_lane = None;
     let mut tone_mapper = None;
-    if let (Some(tone_map), false) = (source.hdr.tone_map, tone_fed.is_empty()) {
+    if let (Some(tone_map), false) = (source.hdr.tone_map(), tone_fed.is_empty()) {
         let (sender, frames) = bounded(FRAMES_IN_FLIGHT);
         let children = tone_fed.iter().map(|&i| senders[i].clone()).collect();
         let (reads, time_base) = (source.timing.colour, source.timing.video_time_base);

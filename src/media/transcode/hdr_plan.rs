@@ -30,10 +30,9 @@ pub enum HdrOutput {
 pub struct HdrPlan {
     /// One per target, in their order.
     pub outputs: Vec<HdrOutput>,
-    /// The tone-mapping, when some rendition is tone-mapped.
-    pub tone_map: Option<ToneMap>,
-    /// The tone-mapping of an HDR source's SDR pictures besides its
-    /// renditions (the storyboard and poster), whatever they keep.
+    /// How an HDR source's pictures become SDR: for its tone-mapped
+    /// renditions ([`Self::tone_map`]) and its storyboard and poster,
+    /// whatever the renditions keep.
     pub preview: Option<ToneMap>,
     /// The source's mastering display and light levels, for kept HDR.
     pub metadata: HdrMetadata,
@@ -64,7 +63,6 @@ impl HdrPlan {
         let Some(hdr) = hdr else {
             return HdrPlan {
                 outputs: vec![HdrOutput::Sdr; targets.len()],
-                tone_map: None,
                 preview: None,
                 metadata: HdrMetadata::default(),
             };
@@ -84,14 +82,17 @@ impl HdrPlan {
             .iter()
             .map(|t| decide(t.hdr, t.spec.video, has_10_bit(t.spec.video)))
             .collect();
-        let preview = ToneMap::new(hdr, &metadata);
-        let tone_map = outputs.contains(&HdrOutput::ToneMapped).then_some(preview);
         HdrPlan {
             outputs,
-            tone_map,
-            preview: Some(preview),
+            preview: Some(ToneMap::new(hdr, &metadata)),
             metadata,
         }
+    }
+
+    /// The tone-mapping, when some rendition is tone-mapped.
+    pub fn tone_map(&self) -> Option<ToneMap> {
+        self.preview
+            .filter(|_| self.outputs.contains(&HdrOutput::ToneMapped))
     }
 }
 
@@ -200,7 +201,7 @@ mod tests {
             |_| true,
         );
         assert!(web.outputs.iter().all(|o| *o == HdrOutput::ToneMapped));
-        assert!(web.tone_map.is_some());
+        assert!(web.tone_map().is_some());
         let hevc = HdrPlan::for_hdr(
             &targets("hevc", HdrRule::Auto),
             PQ,
@@ -208,7 +209,7 @@ mod tests {
             |_| true,
         );
         assert!(hevc.outputs.iter().all(|o| *o == HdrOutput::Keep));
-        assert!(hevc.tone_map.is_none());
+        assert!(hevc.tone_map().is_none());
         let mapped = HdrPlan::for_hdr(
             &targets("hevc", HdrRule::Tonemap),
             PQ,
