@@ -22,6 +22,7 @@ mod many_inputs;
 mod metadata;
 mod packaging;
 mod presets;
+mod priority;
 mod process_outputs;
 mod store_journal;
 mod store_resume;
