@@ -18,6 +18,7 @@ mod farm_init;
 mod hdr;
 mod hostile_inputs;
 mod json_lines;
+mod layers;
 mod many_inputs;
 mod metadata;
 mod packaging;
