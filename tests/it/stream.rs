@@ -338,4 +338,8 @@ fn browser_plays_hls_dash_and_the_page_from_disk() {
             "{mode} played to the end:\n{stdout}"
         );
     }
+    // The quality menu switched the picture (the rungs are 720p, 480p, 360p).
+    for switched in ["switched hls.js to 360p", "switched files to 480p"] {
+        assert!(stdout.contains(switched), "{switched}:\n{stdout}");
+    }
 }
