@@ -19,8 +19,10 @@ run: build
 # (the streaming bundle's browser test) and the packaging validators.
 test: setup
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) test
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	./scripts/check-layers.sh
+	./scripts/check-layers.sh --self-test
+	$(CARGO) test --workspace
 
 bench: setup
 	./scripts/bench.sh

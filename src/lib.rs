@@ -1,22 +1,8 @@
-//! VidPrism's engine: probe a video, then make its thumbnail and every
-//! rendition of the chosen presets on separate queues, decoding it once.
-//!
-//! This crate imports no UI toolkit. A front end (the window or the command
-//! line) holds a [`pipeline::JobRunner`] (this machine's
-//! [`pipeline::Engine`] or a [`farm::FarmClient`]), submits
-//! [`pipeline::JobRequest`]s to it and reads its [`pipeline::Event`]s.
+//! The `vidprism` package's library: the engine (`vidprism-engine`) and the
+//! farm (`vidprism-farm`) under one name for the binary and the integration
+//! tests, and the window's settings.
 
-pub mod error;
-pub mod farm;
-pub mod limits;
-pub mod media;
-pub mod presets;
+pub use vidprism_engine::*;
+pub use vidprism_farm as farm;
 
-pub use error::{Error, Result};
-pub mod output;
-pub mod path_json;
-pub mod pipeline;
-pub mod plan;
 pub mod settings;
-pub mod store;
-pub mod watch;

@@ -1,11 +1,11 @@
-//! The layering the code promises (ARCHITECTURE.md): the engine (every
-//! library module but the farm) names no UI toolkit, command-line parser,
-//! async runtime or broker client; the farm names no UI toolkit or parser;
-//! only the binary's modules (`main.rs`, `cli/`, `ui/`, `logging.rs`) may
-//! name egui, eframe, rfd, clap and the rest. VidPrism is still one Cargo
-//! package, so Cargo cannot keep the library's dependencies apart from the
-//! binary's; this check reads every source file instead, and fails on the
-//! first line that names a crate its layer must not know.
+//! The layering the code promises (ARCHITECTURE.md), line by line: the
+//! engine crate names no UI toolkit, command-line parser, async runtime or
+//! broker client; the farm crate and the `vidprism` package's library
+//! (`lib.rs`, `settings.rs`) no UI toolkit or parser; only the binary's
+//! modules (`main.rs`, `cli/`, `ui/`, `logging.rs`) may name egui, eframe,
+//! rfd, clap and the rest. Cargo keeps the crates' dependencies apart
+//! (scripts/check-layers.sh); this check also catches the root package's
+//! library using what only its binary should.
 
 use std::path::{Path, PathBuf};
 
@@ -30,11 +30,13 @@ const FARM_ONLY: [&str; 3] = ["tokio", "async_nats", "futures_util"];
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Layer {
     Binary,
-    Farm,
+    /// The farm and the package's library: no UI toolkit or parser.
+    NoUi,
     Engine,
 }
 
-fn layer_of(relative: &Path) -> Layer {
+/// The layer of a file at `relative` in the `vidprism` package's `src/`.
+fn root_layer_of(relative: &Path) -> Layer {
     let first = relative
         .components()
         .next()
@@ -42,8 +44,7 @@ fn layer_of(relative: &Path) -> Layer {
         .unwrap_or_default();
     match first.as_str() {
         "main.rs" | "cli" | "ui" | "logging.rs" => Layer::Binary,
-        "farm" => Layer::Farm,
-        _ => Layer::Engine,
+        _ => Layer::NoUi,
     }
 }
 
@@ -63,9 +64,9 @@ fn names_crate(line: &str, name: &str) -> bool {
     })
 }
 
-/// Every line under `src` that names a crate its layer must not know:
-/// (file, line number, crate).
-fn violations(src: &Path) -> Vec<(PathBuf, usize, &'static str)> {
+/// Every line under `src` that names a crate its layer (`layer_of` its path
+/// below `src`) must not know: (file, line number, crate).
+fn violations(src: &Path, layer_of: fn(&Path) -> Layer) -> Vec<(PathBuf, usize, &'static str)> {
     let mut found = Vec::new();
     let mut dirs = vec![src.to_path_buf()];
     while let Some(dir) = dirs.pop() {
@@ -82,7 +83,7 @@ fn violations(src: &Path) -> Vec<(PathBuf, usize, &'static str)> {
             let relative = path.strip_prefix(src).expect("under src").to_path_buf();
             let forbidden: Vec<&'static str> = match layer_of(&relative) {
                 Layer::Binary => continue,
-                Layer::Farm => BINARY_ONLY.to_vec(),
+                Layer::NoUi => BINARY_ONLY.to_vec(),
                 Layer::Engine => BINARY_ONLY.iter().chain(&FARM_ONLY).copied().collect(),
             };
             let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
@@ -101,8 +102,14 @@ fn violations(src: &Path) -> Vec<(PathBuf, usize, &'static str)> {
 
 #[test]
 fn the_engine_names_no_ui_parser_runtime_or_broker_and_the_farm_no_ui() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let found = violations(&src);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found = violations(&root.join("src"), root_layer_of);
+    found.extend(violations(&root.join("crates/vidprism-engine/src"), |_| {
+        Layer::Engine
+    }));
+    found.extend(violations(&root.join("crates/vidprism-farm/src"), |_| {
+        Layer::NoUi
+    }));
     assert!(
         found.is_empty(),
         "crates named outside their layer (file, line, crate): {found:#?}"
@@ -113,23 +120,35 @@ fn the_engine_names_no_ui_parser_runtime_or_broker_and_the_farm_no_ui() {
 fn the_layer_check_finds_what_it_must() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let src = dir.path();
-    for folder in ["media", "farm", "ui"] {
+    for folder in ["cli", "ui"] {
         std::fs::create_dir(src.join(folder)).expect("folder");
     }
     let write = |path: &str, text: &str| std::fs::write(src.join(path), text).expect("written");
     write(
-        "media/probe.rs",
+        "probe.rs",
         "use egui::Ui;\nfn f() { tokio::spawn(async {}); }\n// clap::Parser in a comment\n",
     );
-    write("farm/client.rs", "use tokio::runtime;\nuse clap;\n");
+    write("settings.rs", "use tokio::runtime;\nuse clap;\n");
     write("ui/view.rs", "use egui::Ui;\nuse tokio;\n");
+    write("cli/args.rs", "use clap::Parser;\n");
     write("lib.rs", "fn my_egui_widget() {}\nlet x = not_rfd::y;\n");
     assert_eq!(
-        violations(src),
+        violations(src, root_layer_of),
         vec![
-            (PathBuf::from("farm/client.rs"), 2, "clap"),
-            (PathBuf::from("media/probe.rs"), 1, "egui"),
-            (PathBuf::from("media/probe.rs"), 2, "tokio"),
+            (PathBuf::from("probe.rs"), 1, "egui"),
+            (PathBuf::from("settings.rs"), 2, "clap"),
+        ]
+    );
+    assert_eq!(
+        violations(src, |_| Layer::Engine),
+        vec![
+            (PathBuf::from("cli/args.rs"), 1, "clap"),
+            (PathBuf::from("probe.rs"), 1, "egui"),
+            (PathBuf::from("probe.rs"), 2, "tokio"),
+            (PathBuf::from("settings.rs"), 1, "tokio"),
+            (PathBuf::from("settings.rs"), 2, "clap"),
+            (PathBuf::from("ui/view.rs"), 1, "egui"),
+            (PathBuf::from("ui/view.rs"), 2, "tokio"),
         ]
     );
 }

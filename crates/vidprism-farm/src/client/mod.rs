@@ -27,11 +27,11 @@ use super::error::FarmError;
 use super::identity::submitter_prefix;
 use super::retry::with_retries;
 use super::wire::{self, Files, Work, WorkStage};
-use crate::output::reserve_job_dir;
-use crate::pipeline::for_farm::{EventHub, Job, StageError};
-use crate::pipeline::{Event, JobId, JobRequest, JobRunner, Waker};
 use abandoned::follow_abandoned;
 use news::follow_news;
+use vidprism_engine::output::reserve_job_dir;
+use vidprism_engine::pipeline::for_farm::{EventHub, Job, StageError};
+use vidprism_engine::pipeline::{Event, JobId, JobRequest, JobRunner, Waker};
 use workers::{follow_workers, live_workers, Workers};
 
 /// How long the news thread waits before checking whether to stop.
@@ -266,7 +266,7 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
     let sent = (|| {
         // A missing file or a pipe gets its plain answer here, at once; a
         // pipe would also block the upload forever.
-        crate::media::check_source(&request.input)?;
+        vidprism_engine::media::check_source(&request.input)?;
         if *files == Files::ObjectStore {
             let name = wire::source_object(&farm_job.key);
             lock(&farm_job.seen).objects.push(name.clone());

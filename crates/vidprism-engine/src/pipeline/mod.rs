@@ -15,7 +15,8 @@ mod clock;
 mod emitter;
 mod engine;
 mod event;
-pub(crate) mod for_farm;
+#[doc(hidden)]
+pub mod for_farm;
 mod gate;
 mod hub;
 mod job;

@@ -12,12 +12,12 @@
 use std::path::Path;
 
 use super::wire::{Files, News, Presence, Work, WorkStage};
-use crate::limits::MAX_DIMENSION;
-use crate::pipeline::{
+use vidprism_engine::limits::MAX_DIMENSION;
+use vidprism_engine::pipeline::{
     EventKind, Output, Progress, RenditionFailed, RenditionSkipped, SourceFacts, StageStarted,
     Storyboard, Thumbnail,
 };
-use crate::presets::{name_problem, validate};
+use vidprism_engine::presets::{name_problem, validate};
 
 /// Largest message accepted, in bytes (a job's presets fit many times).
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -410,8 +410,8 @@ impl Checked for Presence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::farm::wire::{decode, encode};
-    use crate::presets::find_preset;
+    use crate::wire::{decode, encode};
+    use vidprism_engine::presets::find_preset;
 
     fn work() -> Work {
         Work {
@@ -555,9 +555,9 @@ mod tests {
     #[test]
     fn skipped_tracks_are_bounded_and_made_printable() {
         let skipped = |count: usize, codec: &str| {
-            let track = crate::media::SkippedTrack {
+            let track = vidprism_engine::media::SkippedTrack {
                 index: 2,
-                kind: crate::media::TrackKind::Subtitle,
+                kind: vidprism_engine::media::TrackKind::Subtitle,
                 codec: codec.into(),
                 reason: "pictures\u{1b}[2J".into(),
             };

@@ -3,8 +3,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{forget, lock, Jobs, NEWS_WAIT};
-use crate::farm::broker::{AbandonedFeed, Broker};
-use crate::pipeline::for_farm::StageError;
+use crate::broker::{AbandonedFeed, Broker};
+use vidprism_engine::pipeline::for_farm::StageError;
 
 /// Fails the jobs whose work the broker gave up on: every worker that took
 /// it vanished (a source that crashes the decoder kills each in turn).

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::FarmError;
 pub use super::wire_check::{printable, Checked, MAX_MESSAGE_BYTES};
-use crate::pipeline::EventKind;
-use crate::presets::Preset;
+use vidprism_engine::pipeline::EventKind;
+use vidprism_engine::presets::Preset;
 
 /// The three queues of the design.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -59,15 +59,15 @@ pub struct Work {
     pub job: String,
     pub stage: WorkStage,
     /// The source as the submitter named it: error messages name this.
-    #[serde(with = "crate::path_json")]
+    #[serde(with = "vidprism_engine::path_json")]
     pub input: PathBuf,
     pub files: Files,
     pub presets: Vec<Preset>,
     /// The submitter's output folder (written in place with shared files).
-    #[serde(with = "crate::path_json")]
+    #[serde(with = "vidprism_engine::path_json")]
     pub out_dir: PathBuf,
     /// With shared files: the job's folder, reserved by the submitter.
-    #[serde(default, with = "crate::path_json::option")]
+    #[serde(default, with = "vidprism_engine::path_json::option")]
     pub dir: Option<PathBuf>,
     /// The source's size as the submitter sent it: a fetch stops there.
     #[serde(default)]
@@ -98,7 +98,7 @@ pub enum News {
         source_failed: bool,
         /// With shared files: the job's folder (never taken: the submitter
         /// reserved its own).
-        #[serde(with = "crate::path_json::option")]
+        #[serde(with = "vidprism_engine::path_json::option")]
         dir: Option<PathBuf>,
         worker: String,
     },
@@ -159,7 +159,7 @@ pub fn output_object(job: &str, file_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{Progress, RenditionSkipped, Stage};
+    use vidprism_engine::pipeline::{Progress, RenditionSkipped, Stage};
 
     #[test]
     fn news_round_trips_through_json() {

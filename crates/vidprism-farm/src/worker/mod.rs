@@ -28,8 +28,8 @@ use super::path_map::PathMap;
 use super::shared_roots::SharedRoots;
 use super::source_cache::SourceCache;
 use super::wire::{self, Presence, WorkStage};
-use crate::pipeline::DEFAULT_STALL_TIMEOUT;
 use stage::handle;
+use vidprism_engine::pipeline::DEFAULT_STALL_TIMEOUT;
 
 /// How long one pull waits for work before checking whether to stop.
 const PULL_WAIT: Duration = Duration::from_secs(1);
@@ -105,7 +105,7 @@ struct Context {
 impl FarmWorker {
     /// Connects and starts pulling.
     pub fn start(config: WorkerConfig) -> Result<FarmWorker, FarmError> {
-        crate::media::init();
+        vidprism_engine::media::init();
         let broker = Broker::connect(&config.connection)?;
         std::fs::create_dir_all(&config.scratch).map_err(|e| FarmError::io(&config.scratch, e))?;
         let shared = config.shared_roots.iter().chain(config.path_map.targets());

@@ -12,11 +12,11 @@ use crossbeam_channel::{select, Receiver};
 
 use super::report::report;
 use super::Context;
-use crate::farm::broker::{Delivery, WorkPolicy};
-use crate::farm::error::FarmError;
-use crate::farm::wire::{self, Files, News, Work, WorkStage};
-use crate::pipeline::for_farm::{self, Job};
-use crate::pipeline::{Event, EventKind, JobFailed, JobRequest, RenditionFailed};
+use crate::broker::{Delivery, WorkPolicy};
+use crate::error::FarmError;
+use crate::wire::{self, Files, News, Work, WorkStage};
+use vidprism_engine::pipeline::for_farm::{self, Job};
+use vidprism_engine::pipeline::{Event, EventKind, JobFailed, JobRequest, RenditionFailed};
 
 /// Wait before a failed stage is delivered again.
 const RETRY_DELAY: Duration = Duration::from_secs(2);

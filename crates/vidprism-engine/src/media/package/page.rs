@@ -16,7 +16,7 @@ const SLOT: &str = "/*BUNDLE*/";
 
 pub use crate::output::PLAYER_PAGE as PAGE;
 /// hls.js (Apache-2.0; version and licence in `assets/vendor/hls.js/`).
-pub const HLS_JS: &[u8] = include_bytes!("../../../assets/vendor/hls.js/hls.min.js");
+pub const HLS_JS: &[u8] = include_bytes!("../../../../../assets/vendor/hls.js/hls.min.js");
 pub const HLS_JS_FILE: &str = "hls.min.js";
 // What the other stages may write beside the bundle.
 pub use crate::output::POSTER_FILE as POSTER;

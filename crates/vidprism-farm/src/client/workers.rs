@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{lock, NEWS_WAIT};
-use crate::farm::broker::PresenceFeed;
-use crate::farm::wire::{self, Presence, WorkStage};
-use crate::pipeline::Waker;
+use crate::broker::PresenceFeed;
+use crate::wire::{self, Presence, WorkStage};
+use vidprism_engine::pipeline::Waker;
 
 /// A worker not heard from for this long is counted as gone (it says it
 /// is alive every `PRESENCE_EVERY`).

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::stage::StageRun;
 use super::Context;
-use crate::farm::error::FarmError;
-use crate::farm::wire::{self, Files, News, Work};
+use crate::error::FarmError;
+use crate::wire::{self, Files, News, Work};
 
 /// Sends a finished stage's outputs and results, then its end.
 pub(super) fn report(

@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::{end_stage, lock, queue_opened_stages, FarmJob, Jobs, NEWS_WAIT};
-use crate::farm::broker::{Broker, NewsFeed};
-use crate::farm::retry::with_retries;
-use crate::farm::wire::{self, Files, News, WorkStage};
-use crate::output::{reserve_job_dir, StagedFile};
-use crate::pipeline::for_farm::{Job, StageError};
-use crate::pipeline::{EventKind, Output, RenditionFailed, RenditionSkipped};
+use crate::broker::{Broker, NewsFeed};
+use crate::retry::with_retries;
+use crate::wire::{self, Files, News, WorkStage};
+use vidprism_engine::output::{reserve_job_dir, StagedFile};
+use vidprism_engine::pipeline::for_farm::{Job, StageError};
+use vidprism_engine::pipeline::{EventKind, Output, RenditionFailed, RenditionSkipped};
 
 /// Largest thumbnail, storyboard file or subtitle sidecar fetched from a
 /// worker (its event gives no size).
