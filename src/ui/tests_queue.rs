@@ -522,3 +522,25 @@ fn a_file_name_that_is_not_utf8_is_shown_made_and_restored_by_the_window() {
     assert_eq!(statuses(&harness), [RowStatus::Done]);
     assert_eq!(harness.state().model.rows()[0].request.input, clip);
 }
+
+/// Issue 26: 600 hard links to one clip made one row in the window,
+/// silently (and 600 jobs in `vidprism process`). One row still, and the
+/// status line names what was skipped.
+#[test]
+fn second_paths_to_one_file_make_one_row_and_the_status_line_says_so() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let a = abc_files(&fx).remove(0);
+    let mut given = vec![a.clone()];
+    for i in 0..3 {
+        let link = fx.path(&format!("a-{i}.mp4"));
+        std::fs::hard_link(&a, &link).unwrap();
+        given.push(link);
+    }
+    let mut harness = fx.harness();
+    harness.get_by_label("Pause queue").click();
+    harness.step();
+    super::test_fixture::drop_files(&mut harness, &given);
+    assert_eq!(harness.state().model.rows().len(), 1);
+    harness
+        .get_by_label_contains("skipped 3 files (a-0.mp4, …): second paths to files already added");
+}
