@@ -22,6 +22,8 @@ mod lock;
 mod preset_table;
 mod record;
 mod snapshot;
+#[cfg(test)]
+mod tests_prop;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
