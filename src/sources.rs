@@ -420,7 +420,7 @@ mod tests {
             links: Links::Stay,
             ..WalkRule::GIVEN
         };
-        let (got, skipped) = sources(&[d.clone()], stay);
+        let (got, skipped) = sources(std::slice::from_ref(&d), stay);
         assert_eq!(names(&got, &d), ["a.mp4", "sub/b.mp4"]);
         assert_eq!(
             names(&skipped.links, &d),

@@ -563,18 +563,32 @@ fn a_crash_between_the_snapshot_and_emptying_the_journal_replays_nothing_twice()
     assert_eq!(store_in(killed.path()).jobs(), store.jobs());
 }
 
-#[test]
-fn a_torn_last_line_is_dropped_silently() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = busy_store(dir.path());
-    let killed = files_at_kill(dir.path());
+/// A busy store in `dir` and what a kill leaves of it, with `tail`
+/// appended to its journal.
+fn killed_with_journal_tail(dir: &Path, tail: &[u8]) -> (JobStore, tempfile::TempDir) {
+    let store = busy_store(dir);
+    let killed = files_at_kill(dir);
     let mut journal = std::fs::OpenOptions::new()
         .append(true)
         .open(journal_of(killed.path()))
         .unwrap();
-    std::io::Write::write_all(&mut journal, b"{\"seq\":99,\"op\":\"add\",\"job\":{\"id\":")
-        .unwrap();
-    drop(journal);
+    std::io::Write::write_all(&mut journal, tail).unwrap();
+    (store, killed)
+}
+
+/// Rewrites the JSON file at `path` as `edit` changes it.
+fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    edit(&mut value);
+    std::fs::write(path, serde_json::to_vec(&value).unwrap()).unwrap();
+}
+
+#[test]
+fn a_torn_last_line_is_dropped_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, killed) =
+        killed_with_journal_tail(dir.path(), b"{\"seq\":99,\"op\":\"add\",\"job\":{\"id\":");
     let mut reopened = store_in(killed.path());
     assert!(reopened.warning().is_none());
     assert_eq!(reopened.jobs(), store.jobs());
@@ -724,8 +738,8 @@ fn a_source_name_that_is_not_utf8_survives_a_restart() {
 
 // --- Issue 26: what the store cannot read costs only itself ---
 
-/// A snapshot with three jobs, the second given `state` (written as the
-/// store writes it, then edited as a later version would have).
+/// A snapshot with three jobs (written as the store writes it), the second
+/// then changed by `edit`, as a later version would have written it.
 fn snapshot_with_second_job(dir: &Path, edit: impl Fn(&mut serde_json::Value)) -> PathBuf {
     let mut store = store_in(dir);
     for name in ["a.mp4", "b.mp4", "c.mp4"] {
@@ -743,10 +757,7 @@ fn snapshot_with_second_job(dir: &Path, edit: impl Fn(&mut serde_json::Value)) -
     store.journal.clear().unwrap();
     drop(store);
     let path = dir.join(STORE_FILE);
-    let mut value: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    edit(&mut value["jobs"][1]);
-    std::fs::write(&path, serde_json::to_vec(&value).unwrap()).unwrap();
+    edit_json(&path, |value| edit(&mut value["jobs"][1]));
     path
 }
 
@@ -787,10 +798,9 @@ fn a_job_naming_a_preset_that_cannot_be_read_costs_only_that_job() {
     let path = snapshot_with_second_job(dir.path(), |job| {
         job["presets"] = serde_json::json!(["odd"])
     });
-    let mut value: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    value["presets"]["odd"] = serde_json::json!({"name": "odd", "renditions": "many"});
-    std::fs::write(&path, serde_json::to_vec(&value).unwrap()).unwrap();
+    edit_json(&path, |value| {
+        value["presets"]["odd"] = serde_json::json!({"name": "odd", "renditions": "many"});
+    });
     let store = JobStore::open(&path).unwrap();
     assert_eq!(store.jobs().len(), 2);
     let warning = store.warning().expect("a warning");
@@ -859,10 +869,9 @@ fn a_journal_without_a_format_line_still_loads_and_gets_one() {
     assert_only_the_format_line(&journal);
     // And a snapshot without its version: read by its shape.
     let snapshot = killed.path().join(STORE_FILE);
-    let mut value: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&snapshot).unwrap()).unwrap();
-    value.as_object_mut().unwrap().remove("version");
-    std::fs::write(&snapshot, serde_json::to_vec(&value).unwrap()).unwrap();
+    edit_json(&snapshot, |value| {
+        value.as_object_mut().unwrap().remove("version");
+    });
     let reopened = reopen(reopened, killed.path());
     assert!(reopened.warning().is_none());
     assert_eq!(reopened.jobs().len(), 5);
@@ -871,16 +880,9 @@ fn a_journal_without_a_format_line_still_loads_and_gets_one() {
 #[test]
 fn a_whole_bad_last_journal_line_is_reported_unlike_a_torn_one() {
     let dir = tempfile::tempdir().unwrap();
-    let store = busy_store(dir.path());
-    let killed = files_at_kill(dir.path());
-    let mut journal = std::fs::OpenOptions::new()
-        .append(true)
-        .open(journal_of(killed.path()))
-        .unwrap();
     // A change a later version knows of: whole, newline-ended.
     let bad = "{\"seq\":99,\"op\":\"pause\",\"id\":1}\n";
-    std::io::Write::write_all(&mut journal, bad.as_bytes()).unwrap();
-    drop(journal);
+    let (store, killed) = killed_with_journal_tail(dir.path(), bad.as_bytes());
     let reopened = store_in(killed.path());
     let warning = reopened.warning().expect("reported, not dropped silently");
     assert!(

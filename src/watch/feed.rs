@@ -522,15 +522,22 @@ mod tests {
         assert_eq!(feed.whole_files(t0 + SETTLE, 2).len(), 1);
     }
 
-    #[test]
-    fn a_failed_file_is_not_handed_out_again_until_it_changes() {
-        let setup = Setup::new();
+    /// A feed deleting done sources, and `a.mp4` (holding `bytes`) handed
+    /// out whole by it at `t0 + SETTLE`.
+    fn a_handed_out(setup: &Setup, bytes: &[u8]) -> (Feed, Vec<WholeFile>, PathBuf, Instant) {
         let a = setup.dir.join("a.mp4");
-        std::fs::write(&a, b"video").unwrap();
+        std::fs::write(&a, bytes).unwrap();
         let t0 = Instant::now();
         let mut feed = setup.feed(OnDone::Delete);
         feed.rescan(t0);
         let whole = feed.whole_files(t0 + SETTLE, ALL);
+        (feed, whole, a, t0)
+    }
+
+    #[test]
+    fn a_failed_file_is_not_handed_out_again_until_it_changes() {
+        let setup = Setup::new();
+        let (mut feed, whole, a, t0) = a_handed_out(&setup, b"video");
         for file in whole {
             feed.finished(file, false);
         }
@@ -661,12 +668,7 @@ mod tests {
     #[test]
     fn a_file_replaced_while_its_job_ran_is_left_alone_then_done_itself() {
         let setup = Setup::new();
-        let a = setup.dir.join("a.mp4");
-        std::fs::write(&a, b"queued").unwrap();
-        let t0 = Instant::now();
-        let mut feed = setup.feed(OnDone::Delete);
-        feed.rescan(t0);
-        let whole = feed.whole_files(t0 + SETTLE, ALL);
+        let (mut feed, whole, a, _) = a_handed_out(&setup, b"queued");
         let replacement = setup.temp.path().join("new.mp4");
         std::fs::write(&replacement, b"QUEUED").unwrap();
         std::fs::rename(&replacement, &a).unwrap();
