@@ -255,6 +255,25 @@ fn a_corrupt_store_is_set_aside_and_the_window_says_so() {
     assert!(harness.query_by_label_contains("set aside").is_none());
 }
 
+/// Issue 26: a store a later VidPrism wrote is refused, byte for byte as
+/// it was, and the window says why it does not remember its queue.
+#[test]
+fn a_store_from_a_later_version_is_left_as_it_is_and_the_window_says_so() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let later = format!(
+        "{{\"version\": {}, \"seq\": 0, \"next_id\": 1, \"jobs\": []}}",
+        vidprism::store::STORE_VERSION + 1
+    );
+    std::fs::write(fx.store_path(), &later).unwrap();
+    let mut harness = fx.harness();
+    harness.step();
+    harness.get_by_label_contains("written by a later version of VidPrism");
+    harness.get_by_label_contains("the queue will not be remembered");
+    drop(harness);
+    assert_eq!(std::fs::read_to_string(fx.store_path()).unwrap(), later);
+    assert!(!fx.path(&format!("{STORE_FILE}.broken-1")).exists());
+}
+
 #[test]
 fn a_store_in_use_by_another_vidprism_is_left_alone_and_the_window_says_so() {
     let fx = Fixture::new(&["thumbnail"]);
