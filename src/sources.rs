@@ -155,15 +155,6 @@ pub struct Skipped {
     pub empty_folders: Vec<PathBuf>,
 }
 
-impl Skipped {
-    pub fn add(&mut self, other: Skipped) {
-        self.not_videos.extend(other.not_videos);
-        self.links.extend(other.links);
-        self.same_file.extend(other.same_file);
-        self.empty_folders.extend(other.empty_folders);
-    }
-}
-
 /// A file's place on its disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FileId {

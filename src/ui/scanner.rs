@@ -146,8 +146,8 @@ pub struct Adding {
     pub scans: usize,
     pub found: usize,
     pub waiting: VecDeque<Found>,
-    /// What the scans since the last one that started from none skipped
-    /// (shown on the status line).
+    /// The second paths to files already added that the scans since the
+    /// last one that started from none skipped (shown on the status line).
     pub skipped: Skipped,
 }
 
@@ -186,7 +186,9 @@ impl Adding {
                 self.waiting.extend(files);
             }
             ScanNews::Finished(skipped) => {
-                self.skipped.add(skipped);
+                // Only what the status line says is kept (a folder of a
+                // million notes is not held here).
+                self.skipped.same_file.extend(skipped.same_file);
                 self.scans = self.scans.saturating_sub(1);
                 if self.scans == 0 {
                     self.found = 0;
