@@ -17,5 +17,6 @@ pub mod output;
 pub mod path_json;
 pub mod pipeline;
 pub mod plan;
+pub mod sources;
 pub mod store;
 pub mod watch;
