@@ -23,6 +23,7 @@ mod metadata;
 mod packaging;
 mod presets;
 mod process_outputs;
+mod rung_failures;
 mod store_journal;
 mod store_resume;
 mod storyboard;
