@@ -118,6 +118,20 @@ impl Fixture {
     }
 }
 
+/// A 640x360 clip at `path` (Matroska or MP4, by its extension) whose
+/// video lasts `video_s` and its audio `audio_s`, as screen and game
+/// recorders make them: `ffmpeg -i video -i audio out.mkv`.
+pub fn longer_audio_clip(fx: &Fixture, name: &str, video_s: u32, audio_s: u32) -> PathBuf {
+    let path = fx.path(name);
+    let video = format!("testsrc2=s=640x360:r=25:d={video_s}");
+    let audio = format!("sine=f=440:d={audio_s}");
+    ffmpeg_h264(
+        &lavfi(&[&video, &audio]),
+        &["-c:a", "aac", path.to_str().unwrap()],
+    );
+    path
+}
+
 /// The result of one `vidprism process` run.
 pub struct Run {
     pub code: i32,
