@@ -42,8 +42,8 @@ const MAX_SKIPPED_TRACKS: usize = 64;
 /// stream bundle's other files (two playlists a rung and a few more).
 const MAX_SIDECARS: usize = 64;
 /// Most sprite files a storyboard announces, and most tiles.
-const MAX_SPRITES: usize = 1000;
-const MAX_TILES: u32 = 100_000;
+const MAX_TILES: u32 = crate::limits::MAX_STORYBOARD_TILES;
+const MAX_SPRITES: usize = MAX_TILES as usize;
 /// Tries a worker may say it makes, and transcodes it may say it runs.
 const MAX_COUNT: u32 = 1000;
 /// Fastest frame rate believed, in frames per second.
