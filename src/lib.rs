@@ -10,6 +10,7 @@ pub mod error;
 pub mod farm;
 pub mod limits;
 pub mod media;
+pub mod names;
 pub mod presets;
 
 pub use error::{Error, Result};

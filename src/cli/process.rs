@@ -283,7 +283,10 @@ impl Bars {
             .unwrap_or_else(|| format!("job {job}"))
     }
 
+    /// Prints `text` above the bars, its control characters (a file name's
+    /// escape sequences) made harmless.
     fn line(&self, text: String) {
+        let text = vidprism::names::printable(&text);
         if self.multi.is_hidden() {
             eprintln!("{text}");
         } else {
@@ -315,7 +318,7 @@ impl EventView for Bars {
             }) => {
                 let bar = self.multi.add(ProgressBar::new(1000));
                 bar.set_style(self.style.clone());
-                bar.set_prefix(format!("{name} {rendition}"));
+                bar.set_prefix(vidprism::names::printable(&format!("{name} {rendition}")));
                 self.bars.insert((job, rendition.clone()), bar);
             }
             EventKind::Progress(Progress {

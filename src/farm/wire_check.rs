@@ -13,6 +13,9 @@ use std::path::Path;
 
 use super::wire::{Files, News, Presence, Work, WorkStage};
 use crate::limits::MAX_DIMENSION;
+use crate::names::is_unprintable;
+/// Text made safe for a terminal: the one function (`names.rs`).
+pub use crate::names::printable;
 use crate::pipeline::{
     EventKind, Output, Progress, RenditionFailed, RenditionSkipped, SourceFacts, StageStarted,
     Storyboard, Thumbnail,
@@ -99,19 +102,6 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
             printable(name)
         ))
     }
-}
-
-/// `text` with every control character (and every character that reorders
-/// text on screen) replaced by U+FFFD, so a terminal shows it as it is
-/// instead of obeying it.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if is_unprintable(c) { '\u{FFFD}' } else { c })
-        .collect()
-}
-
-fn is_unprintable(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn text(what: &str, value: &str) -> Result<(), String> {

@@ -7,19 +7,13 @@
 use std::fmt::Write;
 
 use super::track::{Track, TrackKind};
+use crate::names::xml_escape as escape;
 
 pub use crate::output::DASH_MANIFEST as MANIFEST;
 
 /// ISO 8601 duration of `seconds`, as MPDs write it.
 fn duration(seconds: f64) -> String {
     format!("PT{seconds:.3}S")
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn representation(text: &mut String, track: &Track, id: &str) {
@@ -57,7 +51,7 @@ fn representation(text: &mut String, track: &Track, id: &str) {
     let _ = writeln!(
         text,
         "        <BaseURL>{}</BaseURL>",
-        escape(&track.media_file())
+        escape(&track.media_uri())
     );
     let init = format!(
         "{}-{}",

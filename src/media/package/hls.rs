@@ -19,7 +19,9 @@ pub fn media_playlist(track: &Track) -> String {
         .iter()
         .map(|f| f.duration as f64 / timescale)
         .fold(0.0f64, f64::max);
-    let file = track.media_file();
+    // A percent-encoded URL: no name can end the quoted string or the
+    // line, or start a comment.
+    let file = track.media_uri();
     let mut text = String::new();
     let _ = write!(
         text,
@@ -56,7 +58,7 @@ pub fn master_playlist(rungs: &[Track], audio: Option<&Track>) -> String {
             text,
             "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"{AUDIO_GROUP}\",NAME=\"Audio\",DEFAULT=YES,\
              AUTOSELECT=YES,CHANNELS=\"{channels}\",URI=\"{}\"",
-            audio.playlist_file()
+            audio.playlist_uri()
         );
     }
     for rung in rungs {
@@ -84,7 +86,7 @@ pub fn master_playlist(rungs: &[Track], audio: Option<&Track>) -> String {
         if audio.is_some() {
             let _ = write!(text, ",AUDIO=\"{AUDIO_GROUP}\"");
         }
-        let _ = writeln!(text, "\n{}", rung.playlist_file());
+        let _ = writeln!(text, "\n{}", rung.playlist_uri());
     }
     text
 }

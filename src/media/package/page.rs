@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::track::{Track, TrackKind};
+use crate::names::json_in_html;
 
 const TEMPLATE: &str = include_str!("index.html");
 const SLOT: &str = "/*BUNDLE*/";
@@ -89,14 +90,14 @@ pub fn page(rungs: &[Track], audio: Option<&Track>, facts: &PageFacts<'_>) -> St
                 };
                 PageRung {
                     name: &t.name,
-                    file: t.media_file(),
+                    file: t.media_uri(),
                     width,
                     height,
                     bandwidth: t.peak_bps(),
                 }
             })
             .collect(),
-        audio: audio.map(Track::media_file),
+        audio: audio.map(Track::media_uri),
         hls: facts.hls,
         dash: facts.dash,
         poster: POSTER,
@@ -104,12 +105,11 @@ pub fn page(rungs: &[Track], audio: Option<&Track>, facts: &PageFacts<'_>) -> St
         storyboard: STORYBOARD,
         storyboard_text: facts.storyboard_text,
     };
-    // Plain strings and numbers: serializing cannot fail. "</" is escaped
-    // so no name can close the script element.
-    let json = serde_json::to_string(&config)
-        .unwrap_or_else(|_| "{}".to_owned())
-        .replace("</", "<\\/");
-    TEMPLATE.replacen(SLOT, &json, 1)
+    // Plain strings and numbers: serializing cannot fail. `<`, `>` and `&`
+    // are escaped so no name can close the script element or open a
+    // comment in it.
+    let json = serde_json::to_string(&config).unwrap_or_else(|_| "{}".to_owned());
+    TEMPLATE.replacen(SLOT, &json_in_html(&json), 1)
 }
 
 fn height(t: &Track) -> u32 {

@@ -3,6 +3,7 @@
 //! the bitrates the manifests announce computed from the segments.
 
 use super::boxes::Layout;
+use crate::names::uri_segment;
 
 /// What kind of track, with what only that kind has.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,6 +39,17 @@ impl Track {
 
     pub fn playlist_file(&self) -> String {
         format!("{}.m3u8", self.name)
+    }
+
+    /// [`media_file`](Self::media_file) as the manifests and the page
+    /// address it: a relative URL, percent-encoded.
+    pub fn media_uri(&self) -> String {
+        uri_segment(&self.media_file())
+    }
+
+    /// [`playlist_file`](Self::playlist_file) as a relative URL.
+    pub fn playlist_uri(&self) -> String {
+        uri_segment(&self.playlist_file())
     }
 
     /// Bits per second over the whole track (HLS AVERAGE-BANDWIDTH).

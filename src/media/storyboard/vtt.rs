@@ -1,9 +1,13 @@
 //! The storyboard's WebVTT text: one cue per tile, its payload the sprite
-//! and the tile's rectangle (`storyboard-001.jpg#xywh=0,0,160,90`), as
-//! players' thumbnail plugins read it. Written here, and read back by the
-//! window and the tests.
+//! (a relative URL) and the tile's rectangle
+//! (`storyboard-001.jpg#xywh=0,0,160,90`), as players' thumbnail plugins
+//! read it. Written here, and read back by the window and the tests (of
+//! any text: one from a farm worker is hostile until read).
 
 use std::fmt::Write;
+
+use crate::limits::MAX_STORYBOARD_TILES;
+use crate::names::{decode_uri_segment, uri_segment};
 
 /// One tile's cue.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,7 +44,7 @@ pub fn vtt_text(cues: &[StoryboardCue]) -> String {
             "\n{} --> {}\n{}#xywh={},{},{},{}\n",
             timestamp(cue.start_s),
             timestamp(cue.end_s),
-            cue.sprite,
+            uri_segment(&cue.sprite),
             cue.x,
             cue.y,
             cue.width,
@@ -50,16 +54,26 @@ pub fn vtt_text(cues: &[StoryboardCue]) -> String {
     out
 }
 
+/// `[HH:]MM:SS.mmm` in seconds: digits and one dot only, finite.
 fn parse_timestamp(text: &str) -> Option<f64> {
     let mut seconds = 0.0;
-    for part in text.trim().split(':') {
-        seconds = seconds * 60.0 + part.parse::<f64>().ok().filter(|v| *v >= 0.0)?;
+    let parts: Vec<&str> = text.trim().split(':').collect();
+    if parts.len() > 3 {
+        return None;
     }
-    Some(seconds)
+    for part in parts {
+        let digits = !part.is_empty()
+            && part.len() <= 20
+            && part.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && part.bytes().filter(|&b| b == b'.').count() <= 1;
+        seconds = seconds * 60.0 + part.parse::<f64>().ok().filter(|_| digits)?;
+    }
+    seconds.is_finite().then_some(seconds)
 }
 
 /// Reads a storyboard's WebVTT text; the error names the line that is not
-/// a storyboard cue.
+/// a storyboard cue. At most [`MAX_STORYBOARD_TILES`] cues are read (no
+/// storyboard has more), so any text costs bounded memory.
 pub fn parse_vtt(text: &str) -> Result<Vec<StoryboardCue>, String> {
     let mut lines = text.lines().enumerate();
     match lines.next() {
@@ -72,10 +86,17 @@ pub fn parse_vtt(text: &str) -> Result<Vec<StoryboardCue>, String> {
             continue;
         };
         let bad = || format!("line {}: not a storyboard cue", n + 1);
+        if cues.len() >= MAX_STORYBOARD_TILES as usize {
+            return Err(format!(
+                "line {}: more than {MAX_STORYBOARD_TILES} cues, the most a storyboard has",
+                n + 1
+            ));
+        }
         let start_s = parse_timestamp(start).ok_or_else(bad)?;
         let end_s = parse_timestamp(end.split_whitespace().next().unwrap_or("")).ok_or_else(bad)?;
         let (_, payload) = lines.next().ok_or_else(bad)?;
         let (sprite, rect) = payload.trim().split_once("#xywh=").ok_or_else(bad)?;
+        let sprite = decode_uri_segment(sprite).ok_or_else(bad)?;
         let numbers: Vec<u32> = rect
             .split(',')
             .map(|v| v.trim().parse::<u32>())
@@ -87,7 +108,7 @@ pub fn parse_vtt(text: &str) -> Result<Vec<StoryboardCue>, String> {
         cues.push(StoryboardCue {
             start_s,
             end_s,
-            sprite: sprite.to_owned(),
+            sprite,
             x,
             y,
             width,
