@@ -12,6 +12,8 @@ pub mod limits;
 pub mod media;
 pub mod names;
 pub mod presets;
+#[cfg(test)]
+pub(crate) mod testgen;
 
 pub use error::{Error, Result};
 pub mod output;

@@ -276,4 +276,55 @@ mod tests {
         );
         assert_eq!(vtt_cue_text("a --> b\n\nc\r\nd"), "a --&gt; b\nc\nd");
     }
+
+    /// Property: over any text, each escape keeps its format whole and
+    /// gives the text back to that format's reader.
+    #[test]
+    fn escapes_of_any_text_read_back() {
+        let mut gen = crate::testgen::Gen::new(26);
+        for case in 0..5000 {
+            let text = gen.nasty(10);
+            // A cue's text: no timing line, no blank line; two cues stay two.
+            let cue = vtt_cue_text(&text);
+            assert!(
+                !cue.contains("-->") && !cue.contains('\r'),
+                "case {case}: {cue:?}"
+            );
+            assert!(
+                cue.split('\n').all(|l| !l.trim().is_empty()) || cue.is_empty(),
+                "case {case}"
+            );
+            let doc =
+                format!("WEBVTT\n\n00:00.000 --> 00:01.000\n{cue}\n\n00:01.000 --> 00:02.000\nb\n");
+            let blocks: Vec<&str> = doc.split("\n\n").filter(|b| b.contains("-->")).collect();
+            assert_eq!(blocks.len(), 2, "case {case}: {doc:?}");
+            assert_eq!(doc.matches("-->").count(), 2, "case {case}");
+            // JSON in HTML: no markup, and the same string back.
+            let json = json_in_html(&serde_json::to_string(&text).unwrap());
+            assert!(!json.contains(['<', '>', '&']), "case {case}");
+            assert_eq!(
+                serde_json::from_str::<String>(&json).ok().as_ref(),
+                Some(&text)
+            );
+            // A URL segment: unreserved characters only, and the text back.
+            let segment = uri_segment(&text);
+            assert!(segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+            assert_eq!(decode_uri_segment(&segment).as_ref(), Some(&text));
+            // The terminal: no control character left.
+            assert!(!printable(&text).chars().any(is_unprintable), "case {case}");
+            // A name the rule takes is a plain, portable file name.
+            if name_problem(&text).is_none() {
+                assert!(!text.contains(FORBIDDEN_IN_NAMES) && !text.chars().any(is_unprintable));
+                assert!(
+                    !text.starts_with('.') && text.trim() == text,
+                    "case {case}: {text:?}"
+                );
+            }
+            if language_tag_problem(&text).is_none() {
+                assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+            }
+        }
+    }
 }

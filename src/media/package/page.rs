@@ -157,4 +157,63 @@ mod tests {
         assert!(html.contains("<script src=\"hls.min.js\"></script>"));
         assert!(HLS_JS.len() > 100_000);
     }
+
+    /// Property: a page for a title, rungs and storyboard of any text
+    /// keeps its script element whole (no `</script`, no `<!--` inside)
+    /// and its JSON reads back to the same title, names and files.
+    #[test]
+    fn a_page_of_any_names_keeps_its_script_and_reads_back() {
+        let mut gen = crate::testgen::Gen::new(26);
+        for case in 0..500 {
+            let rungs: Vec<Track> = (0..1 + gen.below(3))
+                .map(|_| track(&gen.nasty(6), video(640, 360), &[(4000, 1000)]))
+                .collect();
+            let (title, storyboard) = (gen.nasty(8), gen.nasty(8));
+            let html = page(
+                &rungs,
+                None,
+                &PageFacts {
+                    title: &title,
+                    thumbnail: "thumbnail.jpg",
+                    hls: Some("master.m3u8"),
+                    dash: None,
+                    storyboard_text: Some(&storyboard),
+                },
+            );
+            let start = html.find("type=\"application/json\">").expect("config") + 24;
+            let end = start + html[start..].find("</script>").expect("end");
+            let inside = html[start..end].to_ascii_lowercase();
+            assert!(
+                !inside.contains("<!--") && !inside.contains("</"),
+                "case {case}"
+            );
+            assert!(
+                !inside.contains('<') && !inside.contains('>'),
+                "case {case}"
+            );
+            let config: serde_json::Value = serde_json::from_str(&html[start..end])
+                .unwrap_or_else(|e| panic!("case {case}: {e}"));
+            assert_eq!(config["title"], title.as_str(), "case {case}");
+            assert_eq!(
+                config["storyboard_text"],
+                storyboard.as_str(),
+                "case {case}"
+            );
+            let mut names: Vec<&str> = rungs.iter().map(|t| t.name.as_str()).collect();
+            let mut read: Vec<&str> = config["rungs"]
+                .as_array()
+                .expect("rungs")
+                .iter()
+                .map(|r| r["name"].as_str().expect("name"))
+                .collect();
+            names.sort_unstable();
+            read.sort_unstable();
+            assert_eq!(read, names, "case {case}");
+            for rung in config["rungs"].as_array().expect("rungs") {
+                let file = rung["file"].as_str().expect("file");
+                let decoded = crate::names::decode_uri_segment(file).expect("a URL");
+                assert_eq!(decoded, format!("{}.mp4", rung["name"].as_str().unwrap()));
+            }
+        }
+    }
 }

@@ -164,4 +164,76 @@ mod tests {
         assert_eq!(err, Err("line 3: not a storyboard cue".into()));
         assert_eq!(parse_vtt("WEBVTT\n"), Ok(Vec::new()));
     }
+
+    /// Property: cues of any sprite names and times are written as a VTT
+    /// that reads back to the same cues (times to the millisecond).
+    #[test]
+    fn cues_of_any_sprite_names_read_back() {
+        let mut gen = crate::testgen::Gen::new(26);
+        for case in 0..500 {
+            let cues: Vec<StoryboardCue> = (0..gen.below(5))
+                .map(|_| {
+                    let start_ms = gen.below(400_000_000) as f64;
+                    StoryboardCue {
+                        start_s: start_ms / 1000.0,
+                        end_s: (start_ms + gen.below(100_000) as f64) / 1000.0,
+                        sprite: gen.nasty(6),
+                        x: gen.next() as u32,
+                        y: gen.next() as u32,
+                        width: gen.below(5000) as u32,
+                        height: gen.below(5000) as u32,
+                    }
+                })
+                .collect();
+            let text = vtt_text(&cues);
+            let read = parse_vtt(&text).unwrap_or_else(|e| panic!("case {case}: {e}\n{text}"));
+            assert_eq!(read.len(), cues.len(), "case {case}:\n{text}");
+            for (r, c) in read.iter().zip(&cues) {
+                let same_time = |a: f64, b: f64| (a - b).abs() < 1e-6;
+                assert!(
+                    same_time(r.start_s, c.start_s) && same_time(r.end_s, c.end_s),
+                    "case {case}"
+                );
+                let rect = |c: &StoryboardCue| (c.sprite.clone(), c.x, c.y, c.width, c.height);
+                assert_eq!(rect(r), rect(c), "case {case}:\n{text}");
+            }
+        }
+    }
+
+    /// Property: any text, and damaged copies of a good storyboard, are
+    /// read without a panic into at most the limit of cues, each with
+    /// finite times; more cues than the limit are refused.
+    #[test]
+    fn any_text_is_read_without_panic_into_bounded_cues() {
+        let mut gen = crate::testgen::Gen::new(26);
+        let good =
+            "WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nstoryboard-001.jpg#xywh=0,0,160,90\n\n\
+                    01:00.000 --> 01:05.000\nstoryboard-002.jpg#xywh=160,90,160,90\n";
+        for case in 0..3000 {
+            let text = match case % 3 {
+                0 => format!("WEBVTT\n{}", gen.nasty(30)),
+                1 => gen.mutate(good),
+                _ => gen.nasty(30),
+            };
+            if let Ok(cues) = parse_vtt(&text) {
+                assert!(cues.len() <= MAX_STORYBOARD_TILES as usize, "case {case}");
+                for c in cues {
+                    assert!(
+                        c.start_s.is_finite() && c.end_s.is_finite(),
+                        "case {case}: {c:?}"
+                    );
+                }
+            }
+        }
+        let cue = "00:00.000 --> 00:05.000\ns.jpg#xywh=0,0,1,1\n\n";
+        let many = format!(
+            "WEBVTT\n\n{}",
+            cue.repeat(MAX_STORYBOARD_TILES as usize + 1)
+        );
+        assert!(parse_vtt(&many).unwrap_err().contains("more than"));
+        for bad in ["inf", "1e9", "-1", "NaN", "00:00:00:01.000", " ", "0x10"] {
+            let text = format!("WEBVTT\n\n{bad} --> 00:05.000\ns.jpg#xywh=0,0,1,1\n");
+            assert!(parse_vtt(&text).is_err(), "{bad}");
+        }
+    }
 }
