@@ -1,5 +1,6 @@
 //! One rule for names, and how text is written into each format. Pure.
 //!
+//! A source's file name becomes its job's folder ([`sanitize_name`]).
 //! Names from a preset (preset and rendition names) become file names and
 //! appear in playlists, manifests and pages; a source's track languages
 //! become parts of sidecar file names; a source's file name and tags reach
@@ -27,6 +28,28 @@ pub const MAX_LANGUAGE_TAG_CHARS: usize = 35;
 /// line (`#` starts a fragment or an HLS comment, `%` an escape, `?` a
 /// query).
 const FORBIDDEN_IN_NAMES: &[char] = &['/', '\\', ':', '*', '?', '"', '<', '>', '|', '#', '%'];
+
+/// Makes `raw` safe as one path component: no separators, no `..`, no
+/// leading dot, no control characters, not empty, not absurdly long.
+pub fn sanitize_name(raw: &str) -> String {
+    let mut name: String = raw
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '\0' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    while name.contains("..") {
+        name = name.replace("..", "_");
+    }
+    let name = name.trim().trim_start_matches('.').trim_end_matches('.');
+    let mut name: String = name.chars().take(120).collect();
+    if name.is_empty() {
+        name = "video".to_owned();
+    }
+    name
+}
 
 /// Why `name` cannot name a preset or a rendition (it becomes a file name
 /// and a part of URLs), if it cannot.
@@ -202,6 +225,23 @@ pub fn vtt_cue_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn separators_and_dots_cannot_escape_the_folder() {
+        assert_eq!(sanitize_name("../../etc/passwd"), "____etc_passwd");
+        assert_eq!(sanitize_name(".hidden"), "hidden");
+        assert_eq!(sanitize_name("a\\b\nc"), "a_b_c");
+        assert_eq!(sanitize_name(""), "video");
+        assert_eq!(sanitize_name(".."), "_");
+    }
+
+    #[test]
+    fn ordinary_names_are_kept() {
+        assert_eq!(
+            sanitize_name("Holiday clip (final) é"),
+            "Holiday clip (final) é"
+        );
+    }
 
     #[test]
     fn names_are_portable_file_names_that_cut_no_url() {

@@ -148,7 +148,7 @@ pub fn manifest(rungs: &[Track], audio: Option<&Track>, segment_seconds: u32) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::package::track::tests::{track, video};
+    use crate::media::package::track::tests::{rungs_of_any_names, track, video};
 
     #[test]
     fn every_rung_is_a_representation_over_its_file_index() {
@@ -209,9 +209,7 @@ mod tests {
         use quick_xml::events::Event;
         let mut gen = crate::testgen::Gen::new(26);
         for case in 0..500 {
-            let rungs: Vec<Track> = (0..1 + gen.below(3))
-                .map(|_| track(&gen.nasty(6), video(640, 360), &[(4000, 1000)]))
-                .collect();
+            let rungs = rungs_of_any_names(&mut gen);
             let mut sound = track(
                 &gen.nasty(4),
                 TrackKind::Audio {

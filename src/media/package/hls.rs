@@ -94,7 +94,7 @@ pub fn master_playlist(rungs: &[Track], audio: Option<&Track>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::package::track::tests::{track, video};
+    use crate::media::package::track::tests::{rungs_of_any_names, track, video};
 
     fn audio() -> Track {
         let mut a = track(
@@ -189,9 +189,7 @@ mod tests {
     fn playlists_of_any_names_parse_back_to_their_files() {
         let mut gen = crate::testgen::Gen::new(26);
         for case in 0..500 {
-            let rungs: Vec<Track> = (0..1 + gen.below(3))
-                .map(|_| track(&gen.nasty(6), video(640, 360), &[(4000, 1000), (2000, 500)]))
-                .collect();
+            let rungs = rungs_of_any_names(&mut gen);
             let mut sound = audio();
             sound.name = gen.nasty(4);
             let master = master_playlist(&rungs, Some(&sound));

@@ -122,7 +122,7 @@ fn height(t: &Track) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::package::track::tests::{track, video};
+    use crate::media::package::track::tests::{rungs_of_any_names, track, video};
 
     #[test]
     fn the_page_embeds_the_rungs_largest_first_and_cannot_be_broken_out_of() {
@@ -165,9 +165,7 @@ mod tests {
     fn a_page_of_any_names_keeps_its_script_and_reads_back() {
         let mut gen = crate::testgen::Gen::new(26);
         for case in 0..500 {
-            let rungs: Vec<Track> = (0..1 + gen.below(3))
-                .map(|_| track(&gen.nasty(6), video(640, 360), &[(4000, 1000)]))
-                .collect();
+            let rungs = rungs_of_any_names(&mut gen);
             let (title, storyboard) = (gen.nasty(8), gen.nasty(8));
             let html = page(
                 &rungs,

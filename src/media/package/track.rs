@@ -118,6 +118,14 @@ pub mod tests {
         }
     }
 
+    /// One to three video rungs of any names, two segments each (for the
+    /// writers' property tests).
+    pub fn rungs_of_any_names(gen: &mut crate::testgen::Gen) -> Vec<Track> {
+        (0..1 + gen.below(3))
+            .map(|_| track(&gen.nasty(6), video(640, 360), &[(4000, 1000), (2000, 500)]))
+            .collect()
+    }
+
     pub fn video(width: u32, height: u32) -> TrackKind {
         TrackKind::Video {
             width,
