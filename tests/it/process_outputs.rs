@@ -455,3 +455,32 @@ fn audio_outlasting_the_video_is_kept_to_its_end() {
         }
     }
 }
+
+/// A frame-rate cap drops frames and never repeats one: a 30 fps file of
+/// three frames 1,000 s apart (3.5 KB) under a 10 fps cap gives three
+/// frames lasting the same 2,000 s, not 20,000 repeated ones.
+#[test]
+fn a_frame_rate_cap_never_fills_a_claimed_gap_with_repeats() {
+    let fx = Fixture::new();
+    let source = fx.path("gap.mkv");
+    let source_arg = source.to_string_lossy().into_owned();
+    ffmpeg_h264(
+        &[
+            &lavfi(&["testsrc2=s=64x48:r=30:d=0.1"])[..],
+            &["-vf", "setpts=N*1000/TB", "-fps_mode", "passthrough"],
+        ]
+        .concat(),
+        &[&source_arg],
+    );
+    let capped = "name = \"capped\"\n\n[[renditions]]\nname = \"small\"\ncontainer = \"mp4\"\n\
+                  video_codec = \"h264\"\nsize = \"source\"\nspeed = \"ultrafast\"\nmax_fps = 10\n\
+                  audio_codec = \"none\"\n";
+    let config = config_with(&fx, &[("capped", capped.to_owned())]);
+    let run = process_presets(&fx.out_dir(), &config, &["capped"], &source);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let paths = run.rendition_paths();
+    assert_eq!(paths.len(), 1);
+    assert_eq!(frame_count(&paths[0]), 3);
+    let lasts = duration_s(&ffprobe(&paths[0]));
+    assert!((lasts - 2000.0).abs() < 1.0, "{lasts} s");
+}
