@@ -462,16 +462,7 @@ fn audio_outlasting_the_video_is_kept_to_its_end() {
 #[test]
 fn a_frame_rate_cap_never_fills_a_claimed_gap_with_repeats() {
     let fx = Fixture::new();
-    let source = fx.path("gap.mkv");
-    let source_arg = source.to_string_lossy().into_owned();
-    ffmpeg_h264(
-        &[
-            &lavfi(&["testsrc2=s=64x48:r=30:d=0.1"])[..],
-            &["-vf", "setpts=N*1000/TB", "-fps_mode", "passthrough"],
-        ]
-        .concat(),
-        &[&source_arg],
-    );
+    let source = spread_clip(&fx, "gap.mkv", 30, 3, 1000);
     let capped = "name = \"capped\"\n\n[[renditions]]\nname = \"small\"\ncontainer = \"mp4\"\n\
                   video_codec = \"h264\"\nsize = \"source\"\nspeed = \"ultrafast\"\nmax_fps = 10\n\
                   audio_codec = \"none\"\n";

@@ -419,16 +419,8 @@ fn a_farm_job_brings_back_the_whole_storyboard() {
 #[test]
 fn two_frames_days_apart_make_at_most_the_limit_of_tiles() {
     let fx = Fixture::new();
-    let source = fx.path("gap.mkv");
+    let source = spread_clip(&fx, "gap.mkv", 1, 2, 100_000);
     let source_arg = source.to_string_lossy().into_owned();
-    ffmpeg_h264(
-        &[
-            &lavfi(&["testsrc2=s=64x48:r=1:d=2"])[..],
-            &["-vf", "setpts=N*100000/TB", "-fps_mode", "passthrough"],
-        ]
-        .concat(),
-        &[&source_arg],
-    );
     assert!(std::fs::metadata(&source).unwrap().len() < 10_000);
     let config = fx.path("config");
     user_preset(

@@ -133,6 +133,27 @@ pub fn longer_audio_clip(fx: &Fixture, name: &str, video_s: u32, audio_s: u32) -
     path
 }
 
+/// A tiny H.264 clip `name` claiming a long video: `frames` 64x48 frames
+/// (of a `rate` fps pattern) whose timestamps are spread `gap_s` seconds
+/// apart (`setpts=N*GAP/TB`), so a few KB last days.
+pub fn spread_clip(fx: &Fixture, name: &str, rate: u32, frames: u32, gap_s: u32) -> PathBuf {
+    let path = fx.path(name);
+    let pattern = format!(
+        "testsrc2=s=64x48:r={rate}:d={}",
+        f64::from(frames) / f64::from(rate)
+    );
+    let spread = format!("setpts=N*{gap_s}/TB");
+    ffmpeg_h264(
+        &[
+            &lavfi(&[&pattern])[..],
+            &["-vf", &spread, "-fps_mode", "passthrough"],
+        ]
+        .concat(),
+        &[path.to_str().expect("utf-8 path")],
+    );
+    path
+}
+
 /// The result of one `vidprism process` run.
 pub struct Run {
     pub code: i32,
