@@ -17,6 +17,7 @@ mod farm_hostile;
 mod farm_init;
 mod hdr;
 mod hostile_inputs;
+mod inputs;
 mod json_lines;
 mod layers;
 mod many_inputs;
