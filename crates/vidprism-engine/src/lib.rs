@@ -10,6 +10,7 @@
 pub mod error;
 pub mod limits;
 pub mod media;
+pub mod names;
 pub mod presets;
 
 pub use error::{Error, Result};
@@ -20,3 +21,6 @@ pub mod plan;
 pub mod sources;
 pub mod store;
 pub mod watch;
+
+#[cfg(test)]
+pub(crate) mod testgen;
