@@ -13,4 +13,4 @@ pub use bundle_names::{
 };
 pub use folder::{default_output_dir, reserve_job_dir};
 pub use naming::sanitize_name;
-pub use staged_file::{remove_temp_files_in, StagedFile, TEMP_MARKER};
+pub use staged_file::{open_no_follow, remove_temp_files_in, StagedFile, TEMP_MARKER};

@@ -349,9 +349,10 @@ impl Broker {
         })
     }
 
-    /// Writes the object `name` to `path` (which must not exist yet).
-    /// Fetches the object `name` into a new file at `path`; one larger than
-    /// `max_bytes` (what its sender declared) is cut off and refused.
+    /// Fetches the object `name` into the file at `path`: made if missing,
+    /// emptied if there (a temporary file made for it), never through a
+    /// symbolic link. An object larger than `max_bytes` (what its sender
+    /// declared) is cut off and refused.
     pub fn get_file(&self, name: &str, path: &Path, max_bytes: u64) -> Result<u64, FarmError> {
         let transfer = |reason: String| FarmError::Transfer {
             file: path.to_path_buf(),
@@ -364,19 +365,19 @@ impl Broker {
                 .get(name)
                 .await
                 .map_err(|e| transfer(e.to_string()))?;
-            let mut file = tokio::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .await
-                .map_err(|e| transfer(e.to_string()))?;
-            let mut bounded = tokio::io::AsyncReadExt::take(&mut object, max_bytes + 1);
+            let mut file = tokio::fs::File::from_std(
+                crate::output::open_no_follow(path).map_err(|e| transfer(e.to_string()))?,
+            );
+            // One byte more than allowed tells a larger object; at the
+            // largest size there is none more to read.
+            let limit = max_bytes.saturating_add(1);
+            let mut bounded = tokio::io::AsyncReadExt::take(&mut object, limit);
             let bytes = tokio::io::copy(&mut bounded, &mut file)
                 .await
                 .map_err(|e| transfer(e.to_string()))?;
             if bytes > max_bytes {
                 return Err(transfer(format!(
-                    "it is larger than the {max_bytes} bytes its sender declared"
+                    "it is larger than the {max_bytes} bytes allowed (its declared size, or what its job may still take)"
                 )));
             }
             file.sync_all().await.map_err(|e| transfer(e.to_string()))?;
