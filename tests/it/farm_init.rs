@@ -226,3 +226,45 @@ fn a_server_without_logins_is_warned_about_once() {
     assert_eq!(log.matches("without a login").count(), 1, "{log}");
     assert!(log.contains("vidprism farm init"), "{log}");
 }
+
+/// Issue 26: both logins could write and purge the whole file store, so a
+/// worker could replace another job's source. Sources now have their own
+/// bucket that the worker login may only read: the server refuses its
+/// writing, replacing (a new description) or removing one, while outputs
+/// stay its to write.
+#[test]
+fn the_worker_login_may_read_sources_but_never_replace_or_remove_one() {
+    let fx = Fixture::new();
+    let farm = init_farm(fx.dir.path());
+    let (mut worker, answer) = RawNats::login(farm.port, Some(("worker", &farm.worker_password)));
+    assert_eq!(answer, "+OK");
+    for subject in [
+        // An object's chunks, then its description (a replacement).
+        "$O.vidprism-sources.C.forged",
+        "$O.vidprism-sources.M.aG9zdC0xLjEvc291cmNl",
+        // Removing one: purging its chunks, or deleting a message.
+        "$JS.API.STREAM.PURGE.OBJ_vidprism-sources",
+        "$JS.API.STREAM.MSG.DELETE.OBJ_vidprism-sources",
+        "$JS.API.STREAM.DELETE.OBJ_vidprism-sources",
+    ] {
+        assert_eq!(worker.publish(subject), refused(subject));
+    }
+    for subject in [
+        "$JS.API.DIRECT.GET.OBJ_vidprism-sources.$O.vidprism-sources.M.aG9zdC0xLjEvc291cmNl",
+        "$JS.API.STREAM.INFO.OBJ_vidprism-sources",
+        "$O.vidprism-outputs.C.made",
+        "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs",
+    ] {
+        assert_eq!(worker.publish(subject), "+OK", "{subject}");
+    }
+    let (mut submitter, answer) =
+        RawNats::login(farm.port, Some(("submitter", &farm.submitter_password)));
+    assert_eq!(answer, "+OK");
+    for subject in [
+        "$O.vidprism-sources.C.sent",
+        "$JS.API.STREAM.PURGE.OBJ_vidprism-sources",
+        "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs",
+    ] {
+        assert_eq!(submitter.publish(subject), "+OK", "{subject}");
+    }
+}

@@ -21,7 +21,7 @@ mod abandoned;
 mod news;
 mod workers;
 
-use super::broker::Broker;
+use super::broker::{Broker, Bucket};
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::submitter_prefix;
@@ -58,7 +58,7 @@ struct Seen {
     /// Bytes its outputs may still take here (see [`output_budget`]).
     budget: u64,
     /// Objects to delete once the job ends.
-    objects: Vec<String>,
+    objects: Vec<(Bucket, String)>,
     /// The size of the source as sent: workers fetch no more.
     source_bytes: Option<u64>,
 }
@@ -282,10 +282,12 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
         if *files == Files::ObjectStore {
             too_large(&request.input, source_bytes)?;
             let name = wire::source_object(&farm_job.key);
-            lock(&farm_job.seen).objects.push(name.clone());
+            lock(&farm_job.seen)
+                .objects
+                .push((Bucket::Sources, name.clone()));
             let bytes = with_retries(
                 "sending a source",
-                || broker.put_file(&name, &request.input),
+                || broker.put_file(Bucket::Sources, &name, &request.input),
                 || {},
             )
             .map_err(|e| match e {
@@ -404,7 +406,7 @@ fn end_stage(broker: &Broker, farm_job: &Arc<FarmJob>, jobs: &Jobs) {
 fn forget(broker: &Broker, farm_job: &FarmJob, jobs: &Jobs) {
     lock(jobs).remove(&farm_job.key);
     let objects = std::mem::take(&mut lock(&farm_job.seen).objects);
-    for object in objects {
-        broker.delete_file(&object);
+    for (bucket, object) in objects {
+        broker.delete_file(bucket, &object);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::{end_stage, lock, queue_opened_stages, FarmJob, Jobs, Seen, NEWS_WAIT};
-use crate::farm::broker::{Broker, NewsFeed};
+use crate::farm::broker::{Broker, Bucket, NewsFeed};
 use crate::farm::retry::with_retries;
 use crate::farm::wire::{self, Files, News, WorkStage};
 use crate::farm::wire_check::check_against_plan;
@@ -268,13 +268,15 @@ fn fetch_one(
                 .into_owned();
             let dir = job_dir(job)?;
             let object = wire::output_object(&farm_job.key, &name);
-            lock(&farm_job.seen).objects.push(object.clone());
+            lock(&farm_job.seen)
+                .objects
+                .push((Bucket::Outputs, object.clone()));
             let staged = StagedFile::new(dir.join(&name));
             let temp = staged.temp_path();
             // Each try empties the temporary file first.
             with_retries(
                 "fetching an output",
-                || broker.get_file(&object, temp, max_bytes),
+                || broker.get_file(Bucket::Outputs, &object, temp, max_bytes),
                 || {},
             )
             .map_err(|e| e.to_string())?;
