@@ -81,27 +81,9 @@ fn password_of(env: &Path) -> String {
 fn init_farm(dir: &Path) -> Farm {
     let port = free_port();
     let farm_dir = dir.join("farm");
-    let init = vidprism()
-        .args(["farm", "init"])
-        .arg(&farm_dir)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .output()
-        .expect("run vidprism farm init");
-    let stdout = String::from_utf8_lossy(&init.stdout).into_owned();
-    assert!(
-        init.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let log = dir.join("nats.log");
-    let child = Command::new("nats-server")
-        .arg("-c")
-        .arg(farm_dir.join("nats-server.conf"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log file"))
-        .spawn()
-        .expect("nats-server is installed");
-    wait_for_port(port, &log);
+    let listen = format!("127.0.0.1:{port}");
+    let stdout = run_farm_init(&farm_dir, &["--listen".as_ref(), listen.as_ref()]);
+    let child = start_server(&farm_dir, port, &dir.join("nats.log"));
     let (url, worker_login) = printed_login(&stdout, "vidprism worker");
     let (submitter_url, submitter_login) = printed_login(&stdout, "vidprism process");
     assert_eq!(url, submitter_url);
@@ -129,8 +111,53 @@ fn init_farm(dir: &Path) -> Farm {
     farm
 }
 
+/// `vidprism farm init DIR ARGS`, which must succeed; what it printed.
+fn run_farm_init(dir: &Path, args: &[&std::ffi::OsStr]) -> String {
+    let init = vidprism()
+        .args(["farm", "init"])
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run vidprism farm init");
+    let stdout = String::from_utf8_lossy(&init.stdout).into_owned();
+    assert!(
+        init.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    stdout
+}
+
+/// nats-server on the configuration `farm init` wrote in `dir`, once it
+/// takes connections on `port`.
+fn start_server(dir: &Path, port: u16, log: &Path) -> Child {
+    let child = Command::new("nats-server")
+        .arg("-c")
+        .arg(dir.join("nats-server.conf"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log file"))
+        .spawn()
+        .expect("nats-server is installed");
+    wait_for_port(port, log);
+    child
+}
+
 fn refused(subject: &str) -> String {
     format!("-ERR 'Permissions Violation for Publish to \"{subject}\"'")
+}
+
+/// The server lets `login` publish on each subject.
+fn allowed(login: &mut RawNats, subjects: &[&str]) {
+    for subject in subjects {
+        assert_eq!(login.publish(subject), "+OK", "{subject}");
+    }
+}
+
+/// The server refuses `login` each subject.
+fn denied(login: &mut RawNats, subjects: &[&str]) {
+    for subject in subjects {
+        assert_eq!(login.publish(subject), refused(subject));
+    }
 }
 
 #[test]
@@ -197,20 +224,22 @@ fn the_worker_login_may_report_but_never_queue_work() {
     }
     // What a worker does is allowed: the refusals above are not a dead
     // login.
-    for subject in [
-        "vidprism.events.host-1.1",
-        "vidprism.workers.w",
-        "$JS.API.CONSUMER.MSG.NEXT.VIDPRISM_TRANSCODE.workers",
-        "$JS.API.STREAM.MSG.GET.VIDPRISM_CANCELLED",
-    ] {
-        assert_eq!(worker.publish(subject), "+OK", "{subject}");
-    }
-    for subject in [
-        "vidprism.cancelled.host-1.1",
-        "$JS.API.STREAM.DELETE.VIDPRISM_INGEST",
-    ] {
-        assert_eq!(worker.publish(subject), refused(subject));
-    }
+    allowed(
+        &mut worker,
+        &[
+            "vidprism.events.host-1.1",
+            "vidprism.workers.w",
+            "$JS.API.CONSUMER.MSG.NEXT.VIDPRISM_TRANSCODE.workers",
+            "$JS.API.STREAM.MSG.GET.VIDPRISM_CANCELLED",
+        ],
+    );
+    denied(
+        &mut worker,
+        &[
+            "vidprism.cancelled.host-1.1",
+            "$JS.API.STREAM.DELETE.VIDPRISM_INGEST",
+        ],
+    );
 }
 
 #[test]
@@ -232,13 +261,14 @@ fn the_submitter_login_may_queue_but_never_take_work() {
             assert_eq!(submitter.publish(&subject), refused(&subject));
         }
     }
-    for subject in [
-        "vidprism.work.ingest.host-1.1",
-        "vidprism.cancelled.host-1.1",
-        "$JS.API.STREAM.MSG.DELETE.VIDPRISM_INGEST",
-    ] {
-        assert_eq!(submitter.publish(subject), "+OK", "{subject}");
-    }
+    allowed(
+        &mut submitter,
+        &[
+            "vidprism.work.ingest.host-1.1",
+            "vidprism.cancelled.host-1.1",
+            "$JS.API.STREAM.MSG.DELETE.VIDPRISM_INGEST",
+        ],
+    );
     assert_eq!(
         submitter
             .send("SUB $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.VIDPRISM_INGEST.workers 1\r\n"),
@@ -288,35 +318,38 @@ fn the_worker_login_may_read_sources_but_never_replace_or_remove_one() {
     let farm = init_farm(fx.dir.path());
     let (mut worker, answer) = RawNats::login(farm.port, Some(("worker", &farm.worker_password)));
     assert_eq!(answer, "+OK");
-    for subject in [
-        // An object's chunks, then its description (a replacement).
-        "$O.vidprism-sources.C.forged",
-        "$O.vidprism-sources.M.aG9zdC0xLjEvc291cmNl",
-        // Removing one: purging its chunks, or deleting a message.
-        "$JS.API.STREAM.PURGE.OBJ_vidprism-sources",
-        "$JS.API.STREAM.MSG.DELETE.OBJ_vidprism-sources",
-        "$JS.API.STREAM.DELETE.OBJ_vidprism-sources",
-    ] {
-        assert_eq!(worker.publish(subject), refused(subject));
-    }
-    for subject in [
-        "$JS.API.DIRECT.GET.OBJ_vidprism-sources.$O.vidprism-sources.M.aG9zdC0xLjEvc291cmNl",
-        "$JS.API.STREAM.INFO.OBJ_vidprism-sources",
-        "$O.vidprism-outputs.C.made",
-        "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs",
-    ] {
-        assert_eq!(worker.publish(subject), "+OK", "{subject}");
-    }
+    denied(
+        &mut worker,
+        &[
+            // An object's chunks, then its description (a replacement).
+            "$O.vidprism-sources.C.forged",
+            "$O.vidprism-sources.M.aG9zdC0xLjEvc291cmNl",
+            // Removing one: purging its chunks, or deleting a message.
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-sources",
+            "$JS.API.STREAM.MSG.DELETE.OBJ_vidprism-sources",
+            "$JS.API.STREAM.DELETE.OBJ_vidprism-sources",
+        ],
+    );
+    allowed(
+        &mut worker,
+        &[
+            "$JS.API.DIRECT.GET.OBJ_vidprism-sources.$O.vidprism-sources.M.aG9zdC0xLjEvc291cmNl",
+            "$JS.API.STREAM.INFO.OBJ_vidprism-sources",
+            "$O.vidprism-outputs.C.made",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs",
+        ],
+    );
     let (mut submitter, answer) =
         RawNats::login(farm.port, Some(("submitter", &farm.submitter_password)));
     assert_eq!(answer, "+OK");
-    for subject in [
-        "$O.vidprism-sources.C.sent",
-        "$JS.API.STREAM.PURGE.OBJ_vidprism-sources",
-        "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs",
-    ] {
-        assert_eq!(submitter.publish(subject), "+OK", "{subject}");
-    }
+    allowed(
+        &mut submitter,
+        &[
+            "$O.vidprism-sources.C.sent",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-sources",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs",
+        ],
+    );
 }
 
 /// Issue 26: the default listened on every interface without TLS. Now it
@@ -327,16 +360,10 @@ fn the_worker_login_may_read_sources_but_never_replace_or_remove_one() {
 fn the_server_listens_here_by_default_and_with_tls_when_given_a_certificate() {
     let fx = Fixture::new();
     let plain = fx.path("plain");
-    let init = vidprism()
-        .args(["farm", "init"])
-        .arg(&plain)
-        .output()
-        .expect("run vidprism farm init");
-    assert!(init.status.success());
+    let stdout = run_farm_init(&plain, &[]);
     let config = std::fs::read_to_string(plain.join("nats-server.conf")).unwrap();
     assert!(config.contains("listen: \"127.0.0.1:4222\""), "{config}");
     assert!(!config.contains("tls {"), "{config}");
-    let stdout = String::from_utf8_lossy(&init.stdout);
     assert!(stdout.contains("127.0.0.1:4222 only"), "{stdout}");
 
     let (cert, key) = (fx.path("cert.pem"), fx.path("key.pem"));
@@ -353,30 +380,23 @@ fn the_server_listens_here_by_default_and_with_tls_when_given_a_certificate() {
     assert!(made.status.success(), "{made:?}");
     let port = free_port();
     let farm_dir = fx.path("tls");
-    let init = vidprism()
-        .args(["farm", "init"])
-        .arg(&farm_dir)
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--tls-cert"])
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .output()
-        .expect("run vidprism farm init");
-    let stdout = String::from_utf8_lossy(&init.stdout);
-    assert!(init.status.success(), "{stdout}");
+    let listen = format!("127.0.0.1:{port}");
+    let stdout = run_farm_init(
+        &farm_dir,
+        &[
+            "--listen".as_ref(),
+            listen.as_ref(),
+            "--tls-cert".as_ref(),
+            cert.as_os_str(),
+            "--tls-key".as_ref(),
+            key.as_os_str(),
+        ],
+    );
     assert!(
         stdout.contains(&format!("--nats tls://127.0.0.1:{port}")),
         "{stdout}"
     );
-    let log = fx.path("tls-nats.log");
-    let mut child = Command::new("nats-server")
-        .arg("-c")
-        .arg(farm_dir.join("nats-server.conf"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log file"))
-        .spawn()
-        .expect("nats-server is installed");
-    wait_for_port(port, &log);
+    let mut child = start_server(&farm_dir, port, &fx.path("tls-nats.log"));
     let stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
