@@ -45,7 +45,7 @@ pub(super) fn start_runner(
     run: &super::RunArgs,
     queue_capacity: usize,
 ) -> anyhow::Result<Box<dyn JobRunner>> {
-    Ok(match run.farm.connection() {
+    Ok(match run.farm.connection()? {
         Some(connection) => {
             let files = if run.shared_folders {
                 Files::Shared
