@@ -77,8 +77,16 @@ pub enum PresetCommand {
     Create,
     Duplicate(Preset),
     Edit(Preset),
-    /// Removes a user preset's file (also an invalid one).
+    /// Shows a built-in preset in the form, read-only.
+    View(Preset),
+    /// Asks before deleting a user preset's file, naming the watch
+    /// folders that use it.
+    AskDelete(PathBuf),
+    /// Removes a user preset's file (also an invalid one), once confirmed;
+    /// the watch folders that used it stop.
     Delete(PathBuf),
+    /// "Keep" in the delete question.
+    CancelDelete,
     /// Opens the import dialog; its file comes back as `ImportFrom`.
     Import,
     ImportFrom(PathBuf),

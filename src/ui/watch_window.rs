@@ -71,7 +71,9 @@ fn entry_ui(
         }
         let watches = &app.systems.watches;
         match watches.errors.get(folder) {
-            Some(error) if entry.enabled => {
+            // A folder that failed to start, or was stopped (its preset
+            // was deleted), says why.
+            Some(error) => {
                 ui.colored_label(ui.visuals().warn_fg_color, error);
             }
             _ if watches.watching(folder) => {
