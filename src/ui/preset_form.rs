@@ -96,7 +96,11 @@ fn list_ui(
     actions: &mut Vec<PresetCommand>,
 ) {
     ui.horizontal(|ui| {
-        if ui.button("New preset").clicked() {
+        let new = ui.button("New preset");
+        if super::view::take_focus_into(ui.ctx(), "Presets") {
+            new.request_focus();
+        }
+        if new.clicked() {
             actions.push(PresetCommand::Create);
         }
         if ui

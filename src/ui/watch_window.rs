@@ -39,11 +39,13 @@ pub fn watch_window_ui(app: &App, ctx: &egui::Context, commands: &CommandSender)
                         ui.separator();
                     }
                 });
-            if ui
+            let add = ui
                 .button("Add folder…")
-                .on_hover_text("Choose a folder to watch")
-                .clicked()
-            {
+                .on_hover_text("Choose a folder to watch");
+            if super::view::take_focus_into(ui.ctx(), "Watch folders") {
+                add.request_focus();
+            }
+            if add.clicked() {
                 commands.send(WatchCommand::PickFolder);
             }
         });
