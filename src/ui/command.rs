@@ -44,7 +44,9 @@ pub enum Command {
     /// Escape or Ctrl+W: closes the dialog or window on top (the delete
     /// question, Presets, Watch folders, Farm, then the row's details);
     /// with `or_window` (Ctrl+W), the main window when none is open.
-    CloseTop { or_window: bool },
+    CloseTop {
+        or_window: bool,
+    },
     /// The answer to "Quit VidPrism?".
     Quit(QuitAnswer),
     /// No native file chooser opened (no portal, no zenity): ask for the

@@ -8,7 +8,6 @@ mod command;
 mod dialogs;
 mod facts;
 mod farm;
-mod files;
 mod format;
 mod notify;
 mod path_prompt;

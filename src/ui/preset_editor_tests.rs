@@ -230,7 +230,11 @@ fn draft(harness: &Harness<'_, App>) -> vidprism::presets::Preset {
 
 /// Types `text` one character a frame, as a user does, into what has the
 /// keyboard focus.
-fn type_slowly(harness: &mut Harness<'_, App>, text: &str, after_each: impl Fn(&Harness<'_, App>, &str)) {
+fn type_slowly(
+    harness: &mut Harness<'_, App>,
+    text: &str,
+    after_each: impl Fn(&Harness<'_, App>, &str),
+) {
     for (i, c) in text.char_indices() {
         harness.event(egui::Event::Text(c.to_string()));
         harness.run();
@@ -258,7 +262,9 @@ fn typing_keeps_every_character_and_the_focus_while_problems_come_and_go() {
             harness.get_by_label("the preset name must not start or end with a space");
         }
     });
-    assert!(harness.query_by_label_contains("must not start or end with a space").is_none());
+    assert!(harness
+        .query_by_label_contains("must not start or end with a space")
+        .is_none());
 
     // The short side: 2 is too small (flagged), 24 and 240 are fine.
     harness.get_by_label("Short side").focus();
@@ -299,7 +305,10 @@ fn a_built_in_preset_opens_read_only() {
     harness.get_all_by_label("web").last().expect("web").click();
     harness.run();
     let editor = &harness.state().view.preset_editor;
-    assert!(editor.draft.as_ref().is_some_and(|d| d.builtin && d.preset.name == "web"));
+    assert!(editor
+        .draft
+        .as_ref()
+        .is_some_and(|d| d.builtin && d.preset.name == "web"));
     harness.get_by_label_contains("read-only. Duplicate it");
     assert!(harness.query_by_label("Save").is_none(), "nothing to save");
     // Its fields are shown but take no typing.
@@ -360,7 +369,11 @@ fn delete_asks_first_names_the_watch_folders_and_stops_them() {
     assert!(!folder.enabled, "the folder stopped");
     assert!(folder.presets.is_empty(), "{:?}", folder.presets);
     assert!(!app.systems.watches.watching(&watched), "no longer watched");
-    assert!(app.view.notice.as_deref().is_some_and(|n| n.contains("stopped")));
+    assert!(app
+        .view
+        .notice
+        .as_deref()
+        .is_some_and(|n| n.contains("stopped")));
     assert!(app.systems.watches.errors[&watched].contains("was deleted"));
 }
 

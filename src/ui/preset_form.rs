@@ -189,7 +189,13 @@ fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor) {
     };
     // A built-in is shown to be read: every field is there, none changes.
     ui.add_enabled_ui(!draft.builtin, |ui| {
-        fields_ui(ui, &mut draft.preset, &problems, &video_codecs, &audio_codecs);
+        fields_ui(
+            ui,
+            &mut draft.preset,
+            &problems,
+            &video_codecs,
+            &audio_codecs,
+        );
     });
 }
 
@@ -225,7 +231,7 @@ fn fields_ui(
                     .id_salt("description")
                     .desired_width(240.0),
             )
-                .labelled_by(label.id);
+            .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Thumbnail");
             ui.horizontal(|ui| {
@@ -245,7 +251,11 @@ fn fields_ui(
                 ui,
                 problems,
                 None,
-                &["thumbnail.width", "thumbnail.storyboard", "thumbnail.poster"],
+                &[
+                    "thumbnail.width",
+                    "thumbnail.storyboard",
+                    "thumbnail.poster",
+                ],
             );
             ui.end_row();
             let label = ui.label("Metadata");
@@ -285,10 +295,8 @@ fn fields_ui(
     for (i, rendition) in preset.renditions.iter_mut().enumerate() {
         ui.push_id(i, |ui| {
             ui.group(|ui| {
-                let problems: Vec<&Problem> = problems
-                    .iter()
-                    .filter(|p| p.rendition == Some(i))
-                    .collect();
+                let problems: Vec<&Problem> =
+                    problems.iter().filter(|p| p.rendition == Some(i)).collect();
                 if rendition_ui(ui, rendition, &problems, video_codecs, audio_codecs) {
                     remove = Some(i);
                 }
@@ -339,7 +347,8 @@ const PRESET_FIELDS: [&str; 8] = [
 /// then keep focus and state when problems come and go above them.
 fn keep_id<R>(ui: &mut egui::Ui, salt: &str, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
     let id = ui.make_persistent_id(salt);
-    ui.scope_builder(egui::UiBuilder::new().scope_id(id), add).inner
+    ui.scope_builder(egui::UiBuilder::new().scope_id(id), add)
+        .inner
 }
 
 /// The problems about `fields` (of rendition `rendition`, or of the preset
@@ -421,7 +430,15 @@ fn draft_bar_ui(ui: &mut egui::Ui, editor: &PresetEditor, actions: &mut Vec<Pres
         };
         ui.add(egui::Label::new(egui::RichText::new(text).color(ERROR)).truncate());
     } else {
-        status_ui(ui, Some(editor.status.as_deref().unwrap_or("No problems: ready to save.")));
+        status_ui(
+            ui,
+            Some(
+                editor
+                    .status
+                    .as_deref()
+                    .unwrap_or("No problems: ready to save."),
+            ),
+        );
     }
     ui.separator();
 }
@@ -512,7 +529,10 @@ fn rendition_ui(
         for &codec in video_codecs {
             let held = r.container.holds_video(codec);
             if ui
-                .add_enabled(held, egui::Button::selectable(r.video == codec, codec.label()))
+                .add_enabled(
+                    held,
+                    egui::Button::selectable(r.video == codec, codec.label()),
+                )
                 .on_disabled_hover_text(format!(
                     "A {} file cannot hold {}",
                     r.container.label(),
@@ -572,8 +592,10 @@ fn rendition_ui(
             r.quality = Quality::BitrateKbps(2500);
         }
         match &mut r.quality {
-            Quality::Crf(n) => keep_id(ui, "crf", |ui| ui.add(egui::DragValue::new(n).range(0..=99)))
-                .labelled_by(crf.id),
+            Quality::Crf(n) => keep_id(ui, "crf", |ui| {
+                ui.add(egui::DragValue::new(n).range(0..=99))
+            })
+            .labelled_by(crf.id),
             Quality::BitrateKbps(n) => keep_id(ui, "bitrate", |ui| {
                 ui.add(egui::DragValue::new(n).range(0..=200_000).suffix(" kb/s"))
             })
@@ -583,8 +605,10 @@ fn rendition_ui(
                 maxrate_kbps,
                 bufsize_kbps,
             } => {
-                keep_id(ui, "crf", |ui| ui.add(egui::DragValue::new(n).range(0..=99)))
-                    .labelled_by(crf.id);
+                keep_id(ui, "crf", |ui| {
+                    ui.add(egui::DragValue::new(n).range(0..=99))
+                })
+                .labelled_by(crf.id);
                 let label = ui.label("max");
                 keep_id(ui, "maxrate", |ui| {
                     ui.add(
@@ -629,8 +653,10 @@ fn rendition_ui(
             r.max_fps = capped.then_some(30);
         }
         if let Some(fps) = &mut r.max_fps {
-            keep_id(ui, "max fps", |ui| ui.add(egui::DragValue::new(fps).range(0..=240)))
-                .labelled_by(cap_box.id);
+            keep_id(ui, "max fps", |ui| {
+                ui.add(egui::DragValue::new(fps).range(0..=240))
+            })
+            .labelled_by(cap_box.id);
         }
     });
     ui.horizontal(|ui| {
@@ -706,7 +732,11 @@ fn fit_codecs(
             set_video_codec(r, codec);
         }
     }
-    if let AudioSpec::Encode { codec, bitrate_kbps } = r.audio {
+    if let AudioSpec::Encode {
+        codec,
+        bitrate_kbps,
+    } = r.audio
+    {
         if !r.container.holds_audio(codec) {
             r.audio = audio_codecs
                 .iter()

@@ -181,7 +181,8 @@ impl Row {
 
     /// The name of the folder the row's files went to, once known.
     pub fn folder_name(&self) -> Option<String> {
-        let known = self.thumbnail.is_some() || !self.outputs().is_empty() || self.storyboard.is_some();
+        let known =
+            self.thumbnail.is_some() || !self.outputs().is_empty() || self.storyboard.is_some();
         known.then(|| file_name(&self.output_folder()))
     }
 

@@ -115,11 +115,14 @@ pub fn row_ui(
             });
             // Drawn left to right, so Tab goes through them in the order
             // they are seen.
-            ui.scope_builder(egui::UiBuilder::new().max_rect(right).layout(layout), |ui| {
-                if let Some(a) = buttons_ui(ui, &buttons) {
-                    action = Some(a);
-                }
-            });
+            ui.scope_builder(
+                egui::UiBuilder::new().max_rect(right).layout(layout),
+                |ui| {
+                    if let Some(a) = buttons_ui(ui, &buttons) {
+                        action = Some(a);
+                    }
+                },
+            );
         });
         ui.horizontal(|ui| {
             if let Some(facts) = &row.facts {
@@ -201,11 +204,7 @@ fn news_ui(ui: &mut egui::Ui, row: &Row) {
                 // A thumbnail-only preset: "0 file(s) · 0 B" would say
                 // nothing was made.
                 Some(t) if outputs.is_empty() => format!("thumbnail {}x{}", t.width, t.height),
-                _ => format!(
-                    "{} file(s) · {}",
-                    row.files_written(),
-                    format::bytes(bytes)
-                ),
+                _ => format!("{} file(s) · {}", row.files_written(), format::bytes(bytes)),
             };
             let skipped = row
                 .renditions
@@ -469,21 +468,39 @@ fn row_buttons(row: &Row, moves: Moves) -> Vec<RowButton> {
         let up = RowCommand::MoveUp(id);
         add("Up", "Move up", "Start this video sooner", up, moves.up);
         let down = RowCommand::MoveDown(id);
-        add("Down", "Move down", "Start this video later", down, moves.down);
+        add(
+            "Down",
+            "Move down",
+            "Start this video later",
+            down,
+            moves.down,
+        );
     }
     if !row.status.is_final() {
         let hint = "Stop this video; files already made are removed";
         add("Cancel", "Cancel", hint, RowCommand::Cancel(id), true);
     }
     if matches!(row.status, RowStatus::Failed(_) | RowStatus::Cancelled) && retryable(row) {
-        add("Retry", "Retry", "Run this video again", RowCommand::Retry(id), true);
+        add(
+            "Retry",
+            "Retry",
+            "Run this video again",
+            RowCommand::Retry(id),
+            true,
+        );
     }
     // Once its job started, always there (disabled until files exist) so
     // the buttons do not shift; a waiting row has none yet.
     if !waiting(row) {
         let has_files = row.thumbnail.is_some() || !row.outputs().is_empty();
         let hint = "Show this video's outputs in the file manager";
-        add("Open folder", "Open folder", hint, RowCommand::OpenFolder(id), has_files);
+        add(
+            "Open folder",
+            "Open folder",
+            hint,
+            RowCommand::OpenFolder(id),
+            has_files,
+        );
     }
     let hint = "Take this video off the queue; its files stay on disk";
     add("Remove", "Remove", hint, RowCommand::Remove(id), true);
@@ -525,9 +542,8 @@ fn buttons_ui(ui: &mut egui::Ui, buttons: &[RowButton]) -> Option<RowCommand> {
             .on_hover_text(b.hint)
             .on_disabled_hover_text(b.hint);
         if b.text != b.name {
-            response.widget_info(|| {
-                egui::WidgetInfo::labeled(egui::Role::Button, b.enabled, b.name)
-            });
+            response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, b.enabled, b.name));
         }
         if response.clicked() {
             action = Some(b.command);

@@ -255,6 +255,25 @@ fn a_corrupt_store_is_set_aside_and_the_window_says_so() {
     assert!(harness.query_by_label_contains("set aside").is_none());
 }
 
+/// Issue 26: a store a later VidPrism wrote is refused, byte for byte as
+/// it was, and the window says why it does not remember its queue.
+#[test]
+fn a_store_from_a_later_version_is_left_as_it_is_and_the_window_says_so() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let later = format!(
+        "{{\"version\": {}, \"seq\": 0, \"next_id\": 1, \"jobs\": []}}",
+        vidprism::store::STORE_VERSION + 1
+    );
+    std::fs::write(fx.store_path(), &later).unwrap();
+    let mut harness = fx.harness();
+    harness.step();
+    harness.get_by_label_contains("written by a later version of VidPrism");
+    harness.get_by_label_contains("the queue will not be remembered");
+    drop(harness);
+    assert_eq!(std::fs::read_to_string(fx.store_path()).unwrap(), later);
+    assert!(!fx.path(&format!("{STORE_FILE}.broken-1")).exists());
+}
+
 #[test]
 fn a_store_in_use_by_another_vidprism_is_left_alone_and_the_window_says_so() {
     let fx = Fixture::new(&["thumbnail"]);
@@ -611,15 +630,26 @@ fn a_paused_queue_starts_nothing_when_a_job_is_cancelled_retried_or_ends() {
     harness.step();
     let row_a = harness.state().model.rows()[0].id;
     harness.state_mut().cancel(row_a);
-    step_until(&mut harness, Duration::from_secs(30), "a cancelled", |app| {
-        app.model.rows()[0].status == RowStatus::Cancelled
-    });
+    step_until(
+        &mut harness,
+        Duration::from_secs(30),
+        "a cancelled",
+        |app| app.model.rows()[0].status == RowStatus::Cancelled,
+    );
     idle_passes(&mut harness);
-    assert!(waiting_at(&harness, 1) && waiting_at(&harness, 2), "{:?}", statuses(&harness));
+    assert!(
+        waiting_at(&harness, 1) && waiting_at(&harness, 2),
+        "{:?}",
+        statuses(&harness)
+    );
     // Retried while paused: it waits too.
     harness.state_mut().retry(row_a);
     idle_passes(&mut harness);
-    assert!((0..3).all(|i| waiting_at(&harness, i)), "{:?}", statuses(&harness));
+    assert!(
+        (0..3).all(|i| waiting_at(&harness, i)),
+        "{:?}",
+        statuses(&harness)
+    );
 
     // Resumed, a runs; paused again, a ends: still nothing starts.
     harness.get_by_label("Resume queue").click();
@@ -632,7 +662,11 @@ fn a_paused_queue_starts_nothing_when_a_job_is_cancelled_retried_or_ends() {
     });
     idle_passes(&mut harness);
     assert_eq!(statuses(&harness)[0], RowStatus::Done);
-    assert!(waiting_at(&harness, 1) && waiting_at(&harness, 2), "{:?}", statuses(&harness));
+    assert!(
+        waiting_at(&harness, 1) && waiting_at(&harness, 2),
+        "{:?}",
+        statuses(&harness)
+    );
     harness.get_by_label("Paused");
 
     // Resumed: b, then c.
@@ -641,7 +675,13 @@ fn a_paused_queue_starts_nothing_when_a_job_is_cancelled_retried_or_ends() {
         app.model.rows().iter().all(|r| r.status.is_final())
     });
     assert_eq!(statuses(&harness), vec![RowStatus::Done; 3]);
-    let jobs: Vec<u64> = harness.state().model.rows().iter().filter_map(|r| r.job).collect();
+    let jobs: Vec<u64> = harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .filter_map(|r| r.job)
+        .collect();
     assert!(jobs.windows(2).all(|w| w[0] < w[1]), "{jobs:?}");
 }
 
@@ -653,9 +693,12 @@ fn rows_start_top_to_bottom_and_every_waiting_row_can_be_moved() {
     files.extend(abc_files(&fx));
     let mut harness = fx.harness();
     harness.state_mut().add_paths_now(&files);
-    step_until(&mut harness, Duration::from_secs(60), "long running", |app| {
-        app.model.rows()[0].status == RowStatus::Running
-    });
+    step_until(
+        &mut harness,
+        Duration::from_secs(60),
+        "long running",
+        |app| app.model.rows()[0].status == RowStatus::Running,
+    );
     // The engine holds only what can start; the rest wait here, each with
     // its grip and Move buttons.
     assert_eq!(harness.state().model.in_flight(), 1);
@@ -679,7 +722,13 @@ fn rows_start_top_to_bottom_and_every_waiting_row_can_be_moved() {
     step_until(&mut harness, Duration::from_secs(60), "all ended", |app| {
         app.model.rows().iter().all(|r| r.status.is_final())
     });
-    let jobs: Vec<u64> = harness.state().model.rows().iter().filter_map(|r| r.job).collect();
+    let jobs: Vec<u64> = harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .filter_map(|r| r.job)
+        .collect();
     assert!(jobs.windows(2).all(|w| w[0] < w[1]), "{jobs:?}");
 }
 
@@ -689,7 +738,9 @@ fn waiting_and_restored_rows_show_their_size_and_length() {
     let clip = fx.clip("clip.mp4", "320x240", 2);
     let mut harness = fx.harness();
     harness.state_mut().set_paused(true);
-    harness.state_mut().add_paths_now(std::slice::from_ref(&clip));
+    harness
+        .state_mut()
+        .add_paths_now(std::slice::from_ref(&clip));
     step_until(&mut harness, Duration::from_secs(20), "facts", |app| {
         app.model.rows()[0].facts.is_some()
     });
@@ -707,4 +758,26 @@ fn waiting_and_restored_rows_show_their_size_and_length() {
     });
     assert_eq!(statuses(&harness), [RowStatus::Done]);
     assert!(harness.query_all_by_label_contains("320x240").count() > 0);
+}
+
+/// Issue 26: 600 hard links to one clip made one row in the window,
+/// silently (and 600 jobs in `vidprism process`). One row still, and the
+/// status line names what was skipped.
+#[test]
+fn second_paths_to_one_file_make_one_row_and_the_status_line_says_so() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let a = abc_files(&fx).remove(0);
+    let mut given = vec![a.clone()];
+    for i in 0..3 {
+        let link = fx.path(&format!("a-{i}.mp4"));
+        std::fs::hard_link(&a, &link).unwrap();
+        given.push(link);
+    }
+    let mut harness = fx.harness();
+    harness.get_by_label("Pause queue").click();
+    harness.step();
+    super::test_fixture::drop_files(&mut harness, &given);
+    assert_eq!(harness.state().model.rows().len(), 1);
+    harness
+        .get_by_label_contains("skipped 3 files (a-0.mp4, …): second paths to files already added");
 }

@@ -42,7 +42,12 @@ fn busy_window(fx: &Fixture, size: [f32; 2]) -> Harness<'static, App> {
         fps: 100.0,
         eta_s: Some(30.0),
     });
-    synthetic_row(&mut app, "a video with a rather long name.mp4", 1001, vec![progress]);
+    synthetic_row(
+        &mut app,
+        "a video with a rather long name.mp4",
+        1001,
+        vec![progress],
+    );
     let failed = EventKind::JobFailed(JobFailed {
         error: "notes.txt: not a video file (FFmpeg does not recognise its format)".into(),
     });
@@ -77,7 +82,10 @@ fn nothing_overlaps_or_is_cut_off_at_640x480() {
         .map(|n| {
             let label = n.accesskit_node().label().unwrap_or_default();
             let value = n.accesskit_node().value().unwrap_or_default();
-            (format!("{:?} {label}{value}", n.accesskit_node().role()), n.rect())
+            (
+                format!("{:?} {label}{value}", n.accesskit_node().role()),
+                n.rect(),
+            )
         })
         .filter(|(_, r)| r.width() > 0.5 && r.height() > 0.5)
         .collect();
@@ -122,7 +130,10 @@ fn without_a_file_chooser_the_window_asks_for_a_path() {
     harness.get_by_label("Add videos…").click();
     harness.run_steps(3);
     harness.get_by_label_contains("No file chooser could open on this desktop");
-    assert!(harness.get_by_label("Path").is_focused(), "the field has the keyboard");
+    assert!(
+        harness.get_by_label("Path").is_focused(),
+        "the field has the keyboard"
+    );
     let clip = not_videos(&fx, &["typed.mp4"]).remove(0);
     harness.event(egui::Event::Paste(clip.display().to_string()));
     harness.run();

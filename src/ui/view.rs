@@ -7,8 +7,8 @@ use super::app::App;
 use super::command::{Command, CommandSender};
 use super::format;
 use super::path_prompt::path_prompt_ui;
-use super::quit::{close_request_input, quit_prompt_ui};
 use super::queue_model::Row;
+use super::quit::{close_request_input, quit_prompt_ui};
 use super::row::{details_ui, row_ui, Moves, ROW_HEIGHT};
 use super::settings_panel::settings_ui;
 use super::view_state::ThumbnailTexture;
@@ -280,6 +280,10 @@ fn footer_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
         ui.separator();
         ui.label(format!("written {}", format::bytes(t.output_bytes)));
         if let Some(text) = adding_text(app) {
+            ui.separator();
+            ui.label(text);
+        }
+        if let Some(text) = app.adding.skipped_text() {
             ui.separator();
             ui.label(text);
         }
