@@ -61,16 +61,7 @@ fn create_flag_fix_save_and_use_a_preset() {
     harness.run();
     harness.get_by_label("Preset name").type_text("small-webm");
     harness.run();
-    assert_eq!(
-        harness
-            .state()
-            .view
-            .preset_editor
-            .draft
-            .as_ref()
-            .map(|d| d.preset.name.as_str()),
-        Some("small-webm")
-    );
+    assert_eq!(draft(&harness).name, "small-webm");
     // WebM cannot hold H.264 and AAC: choosing it changes both codecs
     // with it, to VP9 and Opus, and nothing is flagged.
     harness.get_by_label("WebM").click();

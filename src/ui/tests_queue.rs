@@ -598,6 +598,18 @@ fn a_file_name_that_is_not_utf8_is_shown_made_and_restored_by_the_window() {
     assert_eq!(harness.state().model.rows()[0].request.input, clip);
 }
 
+/// Every row's job was given to the engine after the one above it's.
+fn assert_started_in_order(harness: &Harness<'_, App>) {
+    let jobs: Vec<u64> = harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .filter_map(|r| r.job)
+        .collect();
+    assert!(jobs.windows(2).all(|w| w[0] < w[1]), "{jobs:?}");
+}
+
 /// Whether the row at `i` is waiting in the window (not given to the engine).
 fn waiting_at(harness: &Harness<'_, App>, i: usize) -> bool {
     harness.state().model.rows()[i].is_waiting()
@@ -675,14 +687,7 @@ fn a_paused_queue_starts_nothing_when_a_job_is_cancelled_retried_or_ends() {
         app.model.rows().iter().all(|r| r.status.is_final())
     });
     assert_eq!(statuses(&harness), vec![RowStatus::Done; 3]);
-    let jobs: Vec<u64> = harness
-        .state()
-        .model
-        .rows()
-        .iter()
-        .filter_map(|r| r.job)
-        .collect();
-    assert!(jobs.windows(2).all(|w| w[0] < w[1]), "{jobs:?}");
+    assert_started_in_order(&harness);
 }
 
 #[test]
@@ -722,14 +727,7 @@ fn rows_start_top_to_bottom_and_every_waiting_row_can_be_moved() {
     step_until(&mut harness, Duration::from_secs(60), "all ended", |app| {
         app.model.rows().iter().all(|r| r.status.is_final())
     });
-    let jobs: Vec<u64> = harness
-        .state()
-        .model
-        .rows()
-        .iter()
-        .filter_map(|r| r.job)
-        .collect();
-    assert!(jobs.windows(2).all(|w| w[0] < w[1]), "{jobs:?}");
+    assert_started_in_order(&harness);
 }
 
 #[test]

@@ -256,14 +256,10 @@ fn a_dropped_folder_with_a_symlink_loop_queues_each_file_once() {
     app.paused = true;
     let mut harness = harness_for(app, [900.0, 520.0]);
     drop_files(&mut harness, &[folder.clone(), folder.join("a.mp4")]);
-    let inputs: Vec<PathBuf> = harness
-        .state()
-        .model
-        .rows()
-        .iter()
-        .map(|r| r.request.input.clone())
-        .collect();
-    assert_eq!(inputs, [folder.join("DCIM/b.mp4"), folder.join("a.mp4")]);
+    assert_eq!(
+        super::test_fixture::inputs(harness.state()),
+        [folder.join("DCIM/b.mp4"), folder.join("a.mp4")]
+    );
 }
 
 #[test]

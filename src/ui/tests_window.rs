@@ -13,7 +13,7 @@ use egui_kittest::Harness;
 use vidprism::pipeline::{EventKind, JobFailed, Progress, Stage};
 
 use super::app::{window_title, App};
-use super::test_fixture::{harness_for, Fixture};
+use super::test_fixture::{harness_for, inputs, Fixture};
 use super::tests::synthetic_row;
 
 /// Not videos: they fail at once if run (the queue is paused here).
@@ -142,14 +142,7 @@ fn without_a_file_chooser_the_window_asks_for_a_path() {
     harness.state_mut().finish_adding();
     harness.run();
     assert!(harness.state().view.path_prompt.is_none(), "closed");
-    let rows: Vec<PathBuf> = harness
-        .state()
-        .model
-        .rows()
-        .iter()
-        .map(|r| r.request.input.clone())
-        .collect();
-    assert_eq!(rows, [clip]);
+    assert_eq!(inputs(harness.state()), [clip]);
     // Escape drops the question.
     harness.get_by_label("Add videos…").click();
     harness.run_steps(3);
