@@ -76,11 +76,15 @@ pub struct App {
     /// No new job starts while paused.
     pub(super) paused: bool,
     /// Rows given to the engine beyond the jobs at once (none unless jobs
-    /// are short: `app_queue::jobs_are_short`, `next_ahead`).
+    /// are short: `app_queue::jobs_are_short`, then `next_ahead`).
     pub(super) ahead: usize,
     /// Jobs given ahead that a pause took back: cancelled in the engine,
     /// their rows wait again once it says so.
     pub(super) withdrawn: HashSet<JobId>,
+    /// When each job in the engine was given to it.
+    pub(super) given_at: HashMap<JobId, Instant>,
+    /// How long jobs took lately, given to ended (smoothed), seconds.
+    pub(super) job_s: Option<f64>,
     /// Jobs that ended since the last pass's pump.
     pub(super) ended_since_pump: usize,
     /// How fast jobs end (sizes the rows given ahead).
@@ -151,6 +155,8 @@ impl App {
             paused: false,
             ahead: 0,
             withdrawn: HashSet::new(),
+            given_at: HashMap::new(),
+            job_s: None,
             ended_since_pump: 0,
             end_rate: EndRate::default(),
             adding: Adding::default(),
@@ -481,6 +487,9 @@ impl App {
     /// for the published bundle's files in its folder.
     pub fn apply_event(&mut self, event: &Event) {
         self.store_event(event);
+        if event.kind.is_final() {
+            self.job_ended(event.job);
+        }
         if self.withdrawn_ended(event) {
             return;
         }

@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use vidprism::pipeline::Event;
+use vidprism::pipeline::{Event, JobId};
 use vidprism::store::{JobRecord, JobState, JobStore, StoreError};
 
 use super::app::App;
@@ -23,16 +23,19 @@ use super::systems::SharedStore;
 /// ingest probes two sources at once and queues the one probed first, so a
 /// row given ahead could start before the row above it.
 pub const SUBMIT_AHEAD: usize = 2;
-/// Jobs are short when at least this many end per news repaint: then the
-/// engine would sit idle between the window's passes with only the rows
-/// that can start given to it (one job ending every 4 passes).
-pub const SHORT_JOBS_PER_PASS: f64 = 0.25;
+/// Jobs are short when one takes less than this many news repaints from
+/// being given to the engine to its end: the engine would then sit idle
+/// for much of the time between the window's passes with only the rows
+/// that can start given to it.
+pub const SHORT_JOB_PASSES: f64 = 2.0;
 
-/// Whether jobs end about as fast as the window's passes come (`per_s`
-/// jobs a second, a pass every `until`), so rows are given ahead.
-pub fn jobs_are_short(per_s: f64, until: Duration) -> bool {
-    per_s * until.as_secs_f64() >= SHORT_JOBS_PER_PASS
+/// Whether jobs take about as long as the window's passes are apart
+/// (`job_s`: how long jobs took lately, none known yet: not short; a
+/// pass every `until`), so rows are given ahead.
+pub fn jobs_are_short(job_s: Option<f64>, until: Duration) -> bool {
+    job_s.is_some_and(|s| s < SHORT_JOB_PASSES * until.as_secs_f64())
 }
+
 /// Most rows given ahead when jobs are short. The window's passes come at
 /// most about 10 times a second while it only hears the engine's news
 /// (every 2 s when frames are costly, see `App::frame_cost`); jobs shorter
@@ -216,6 +219,7 @@ impl App {
                 continue;
             }
             let job = self.systems.runner.engine.submit(request);
+            self.given_at.insert(job, Instant::now());
             self.model.attach(row, job);
             if let (Some(store), Some(id)) = (&self.systems.jobs, id) {
                 store.lock().bind(id, job);
@@ -230,7 +234,7 @@ impl App {
         let ended = std::mem::take(&mut self.ended_since_pump);
         self.end_rate.count(ended, Instant::now());
         if !self.paused && self.model.next_unsubmitted().is_some() {
-            self.ahead = if jobs_are_short(self.end_rate.per_s, until) {
+            self.ahead = if jobs_are_short(self.job_s, until) {
                 let in_flight = self.model.in_flight();
                 let needed = rows_until_next_pass(self.end_rate.per_s, until);
                 next_ahead(self.ahead, ended, in_flight, self.jobs_at_once(), needed)
@@ -275,6 +279,15 @@ impl App {
             }
         }
         self.pump();
+    }
+
+    /// A job ended: how long it took from being given to the engine
+    /// (smoothed over the last ones) tells whether jobs are short.
+    pub(super) fn job_ended(&mut self, job: JobId) {
+        if let Some(given) = self.given_at.remove(&job) {
+            let took = given.elapsed().as_secs_f64();
+            self.job_s = Some(self.job_s.map_or(took, |s| 0.5 * s + 0.5 * took));
+        }
     }
 
     /// A job taken back by a pause ended: when it ended cancelled, its row
@@ -415,6 +428,16 @@ mod tests {
         assert_eq!(next_ahead(3, 1, 4, 2, slow), SUBMIT_AHEAD);
         assert_eq!(rows_until_next_pass(f64::NAN, Duration::from_secs(2)), 0);
         assert_eq!(rows_until_next_pass(-1.0, Duration::from_secs(2)), 0);
+    }
+
+    #[test]
+    fn jobs_are_short_when_they_take_less_than_two_passes() {
+        let pass = Duration::from_millis(100);
+        assert!(!jobs_are_short(None, pass), "nothing known yet");
+        assert!(jobs_are_short(Some(0.05), pass));
+        assert!(!jobs_are_short(Some(5.0), pass), "a 5 s job");
+        // On a software renderer passes are up to 2 s apart.
+        assert!(jobs_are_short(Some(1.0), Duration::from_secs(2)));
     }
 
     #[test]
