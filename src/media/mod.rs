@@ -20,6 +20,7 @@ mod plain_file;
 mod poster_score;
 mod probe;
 mod rendition_writer;
+mod scaler;
 mod storyboard;
 mod subtitles;
 mod thumbnail;
