@@ -27,12 +27,12 @@ use super::error::FarmError;
 use super::identity::submitter_prefix;
 use super::retry::with_retries;
 use super::wire::{self, Files, Work, WorkStage};
+use abandoned::follow_abandoned;
+use news::follow_news;
 use vidprism_engine::limits::{MAX_SOURCE_BYTES, OUTPUT_BYTES_PER_SOURCE_BYTE, OUTPUT_BYTES_SLACK};
 use vidprism_engine::output::reserve_job_dir;
 use vidprism_engine::pipeline::for_farm::{EventHub, Job, StageError};
 use vidprism_engine::pipeline::{Event, JobId, JobRequest, JobRunner, Waker};
-use abandoned::follow_abandoned;
-use news::follow_news;
 use workers::{follow_workers, live_workers, Workers};
 
 /// How long the news thread waits before checking whether to stop.
