@@ -13,6 +13,7 @@ use std::path::Path;
 
 use super::wire::{Files, News, Presence, Work, WorkStage};
 use crate::limits::MAX_DIMENSION;
+use crate::media::quality::{Score, MAX_PSNR_DB};
 use crate::pipeline::{
     EventKind, Output, Progress, RenditionFailed, RenditionSkipped, SourceFacts, StageStarted,
     Storyboard, Thumbnail,
@@ -148,6 +149,26 @@ fn number(what: &str, value: f64, max: f64) -> Result<(), String> {
     } else {
         Err(format!("its {what} {value} is out of range"))
     }
+}
+
+/// A rendition's score: SSIM within 0..=1, PSNR finite, 0 to the cap.
+fn score(score: &Score) -> Result<(), String> {
+    for (what, value) in [
+        ("SSIM", score.ssim),
+        ("luma SSIM", score.ssim_y),
+        ("worst SSIM", score.worst_ssim),
+    ] {
+        number(what, value, 1.0)?;
+    }
+    for (what, value) in [
+        ("PSNR", score.psnr),
+        ("luma PSNR", score.psnr_y),
+        ("U PSNR", score.psnr_u),
+        ("V PSNR", score.psnr_v),
+    ] {
+        number(what, value, MAX_PSNR_DB)?;
+    }
+    Ok(())
 }
 
 fn size(width: u32, height: u32) -> Result<(), String> {
@@ -325,12 +346,14 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             height,
             skipped_tracks,
             sidecars,
+            quality,
             ..
         }) => {
             rendition_name(rendition)?;
             size(*width, *height)?;
             output_name(path)?;
             files_beside(path, sidecars)?;
+            quality.as_ref().map_or(Ok(()), score)?;
             if skipped_tracks.len() > MAX_SKIPPED_TRACKS {
                 return Err(format!(
                     "it reports {} skipped tracks",
@@ -436,6 +459,7 @@ mod tests {
             bytes: 1,
             skipped_tracks: Vec::new(),
             sidecars: Vec::new(),
+            quality: None,
         }
     }
 
@@ -550,6 +574,33 @@ mod tests {
         assert!(decode::<News>(&encode(&storyboard("storyboard-001.jpg", 12))).is_ok());
         assert!(refused(&storyboard("../../.bashrc", 12)).contains("plain name"));
         assert!(refused(&storyboard("storyboard-001.jpg", MAX_TILES + 1)).contains("tiles"));
+    }
+
+    #[test]
+    fn a_score_is_accepted_within_its_bounds_only() {
+        let scored = |ssim: f64, psnr: f64| {
+            let mut done = rendition_done();
+            done.quality = Some(Score {
+                ssim,
+                ssim_y: 0.98,
+                psnr,
+                psnr_y: 41.0,
+                psnr_u: 44.0,
+                psnr_v: 45.0,
+                worst_ssim: 0.95,
+                frames: 60,
+            });
+            News::Event(EventKind::RenditionDone(done))
+        };
+        let news = scored(0.984, 42.1);
+        assert_eq!(decode::<News>(&encode(&news)).unwrap(), news);
+        assert!(decode::<News>(&encode(&scored(1.0, MAX_PSNR_DB))).is_ok());
+        assert!(refused(&scored(1.5, 42.0)).contains("SSIM 1.5"));
+        assert!(refused(&scored(-0.1, 42.0)).contains("SSIM"));
+        assert!(refused(&scored(0.9, -3.0)).contains("PSNR"));
+        assert!(refused(&scored(0.9, 1e9)).contains("PSNR"));
+        // Not a number at all (serde_json writes NaN as null): refused too.
+        assert!(decode::<News>(&encode(&scored(f64::NAN, 42.0))).is_err());
     }
 
     #[test]

@@ -17,8 +17,9 @@ use super::geometry::{Rotation, Size};
 use super::hdr_metadata::HdrMetadata;
 use super::metadata::SourceMetadata;
 use super::plain_file;
+use super::quality::{Score, Scorer};
 use crate::error::{Error, Result};
-use crate::presets::{Container, MetadataRule, Quality, RenditionSpec, VideoCodec};
+use crate::presets::{Container, MetadataRule, Quality, RenditionSpec, ScoreMode, VideoCodec};
 
 /// What a writer needs to know about the streams it is fed.
 #[derive(Clone, Copy)]
@@ -91,6 +92,8 @@ struct VideoLane {
     capped_duration: Option<i64>,
     /// Streaming rungs: keyframes fall on segment boundaries only.
     keyframes: Option<SegmentKeyframes>,
+    /// Compares what the encoder is given with its packets decoded back.
+    scorer: Option<Scorer>,
 }
 
 /// Where a streaming rung's keyframes go: on the first frame at or after
@@ -310,6 +313,13 @@ impl RenditionWriter {
         Ok(writer)
     }
 
+    /// Scores the rendition as `mode` says (see `media::quality`): its
+    /// score comes out of [`finish`](Self::finish).
+    pub fn score(&mut self, mode: ScoreMode) -> Result<()> {
+        self.video.scorer = Scorer::new(mode, &self.video.encoder, self.video.encoder.time_base())?;
+        Ok(())
+    }
+
     fn stream_time_base(&self, index: usize) -> Rational {
         self.output
             .stream(index)
@@ -390,6 +400,9 @@ impl RenditionWriter {
                     lane.durations.insert(pts, duration);
                 }
             }
+            if let Some(scorer) = lane.scorer.as_mut() {
+                scorer.offer(&scaled);
+            }
             lane.encoder
                 .send_frame(&scaled)
                 .map_err(Error::ffmpeg("encoding a video frame"))?;
@@ -418,14 +431,19 @@ impl RenditionWriter {
     }
 
     /// Flushes filters and encoders and writes the trailer. The file at the
-    /// writer's path is complete when this returns `Ok`.
-    pub fn finish(mut self) -> Result<()> {
+    /// writer's path is complete when this returns `Ok`, with its score
+    /// when it was scored.
+    pub fn finish(mut self) -> Result<Option<Score>> {
         self.flush_filter()?;
         self.video
             .encoder
             .send_eof()
             .map_err(Error::ffmpeg("finishing the video encoder"))?;
         self.video.write_packets(&mut self.output, &self.path)?;
+        let score = match self.video.scorer.take() {
+            Some(scorer) => scorer.finish()?,
+            None => None,
+        };
         for sidecar in &mut self.sidecars {
             sidecar.output.write_trailer().map_err(|e| Error::Write {
                 path: sidecar.path.clone(),
@@ -435,7 +453,8 @@ impl RenditionWriter {
         self.output.write_trailer().map_err(|e| Error::Write {
             path: self.path.clone(),
             reason: e.to_string(),
-        })
+        })?;
+        Ok(score)
     }
 }
 
@@ -448,6 +467,9 @@ impl VideoLane {
         while self.encoder.receive_packet(&mut packet).is_ok() {
             if let Some(duration) = packet.pts().and_then(|p| self.durations.remove(&p)) {
                 packet.set_duration(duration);
+            }
+            if let Some(scorer) = self.scorer.as_mut() {
+                scorer.packet(&packet)?;
             }
             packet.set_stream(self.stream_index);
             packet.rescale_ts(encoder_time_base, self.stream_time_base);
@@ -587,6 +609,7 @@ fn open_video(
         capped_duration: cap
             .map(|fps| rescale(1, Rational::new(1, fps as i32), timing.video_time_base).max(1)),
         keyframes: None,
+        scorer: None,
     })
 }
 

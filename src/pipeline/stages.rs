@@ -218,6 +218,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             tracks: r.tracks.clone(),
             hdr: r.hdr,
             temp_path: s.temp_path().to_path_buf(),
+            score: r.score,
             segment_seconds: r
                 .packaging
                 .is_packaged()
@@ -293,7 +294,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                 rendition,
                 staged,
                 // A bundle's rungs carry no sidecars (its page has none).
-                result: result.map(|_| ()),
+                result: result.map(|made| made.quality),
             };
             match bundles
                 .iter_mut()
@@ -312,10 +313,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                 sidecars.extend(packaging::file_name(sidecar.target()));
                 sidecar.commit()?;
             }
-            Ok((staged.commit()?, made.skipped, sidecars))
+            Ok((staged.commit()?, made.skipped, sidecars, made.quality))
         });
         match committed {
-            Ok((bytes, skipped_tracks, sidecars)) => {
+            Ok((bytes, skipped_tracks, sidecars, quality)) => {
                 tracing::info!(
                     job = job.id(),
                     rendition = %rendition.label,
@@ -325,7 +326,14 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                 );
                 // The rendition and each of its sidecars.
                 job.record_outputs(1 + sidecars.len());
-                packaging::emit_done(job, rendition, path, bytes, skipped_tracks, sidecars);
+                let made = packaging::Made {
+                    path,
+                    bytes,
+                    skipped_tracks,
+                    sidecars,
+                    quality,
+                };
+                packaging::emit_done(job, rendition, made);
             }
             Err(Error::Cancelled) => {}
             Err(e) => {

@@ -6,6 +6,7 @@ use super::model::{
     AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
     ThumbnailSpec, SEGMENT_SECONDS,
 };
+use super::quality::ScoreMode;
 use super::storyboard::{PosterChoice, StoryboardSpec};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 
@@ -106,6 +107,7 @@ pub fn builtin_presets() -> Vec<Preset> {
         },
         hdr: HdrRule::Auto,
         packaging: Packaging::default(),
+        score: ScoreMode::Sampled,
     };
     let archive = |p: Preset| Preset {
         metadata: MetadataRule::Keep,

@@ -12,6 +12,7 @@
 //! hdr = "auto"          # keep, tonemap: what an HDR source's renditions are
 //! package = "files"      # or "hls", "dash", "cmaf" (both): a streaming bundle
 //! segment_seconds = 4    # packaged presets: segment length, 1 to 20
+//! score = "sampled"      # or "off", "full": each rendition's SSIM and PSNR
 //!
 //! [thumbnail]
 //! format = "jpeg"        # or "png", "webp"
@@ -41,6 +42,7 @@ use super::model::{
     AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
     ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
 };
+use super::quality::ScoreMode;
 use super::storyboard::{PosterChoice, StoryboardSpec, TileSpacing};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 use super::validate::{validate, Problem};
@@ -71,6 +73,8 @@ struct PresetFile {
     package: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     segment_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    score: Option<String>,
     #[serde(default)]
     thumbnail: ThumbnailFile,
     #[serde(default)]
@@ -206,6 +210,7 @@ pub fn to_toml(preset: &Preset) -> String {
             .packaging
             .is_packaged()
             .then_some(preset.packaging.segment_seconds),
+        score: (!preset.score.is_default()).then(|| preset.score.key().to_owned()),
         thumbnail: ThumbnailFile {
             format: Some(preset.thumbnail.format.key().to_owned()),
             width: Some(preset.thumbnail.width),
@@ -357,6 +362,20 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
             found
         }
     };
+    let score = match file.score.as_deref() {
+        None => Some(ScoreMode::default()),
+        Some(key) => {
+            let found = ScoreMode::from_key(key);
+            if found.is_none() {
+                problems.push(Problem::new(
+                    None,
+                    "score",
+                    format!("unknown score {key:?}; use off, sampled or full"),
+                ));
+            }
+            found
+        }
+    };
     let renditions: Vec<Option<RenditionSpec>> = file
         .renditions
         .into_iter()
@@ -399,6 +418,7 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
             package: package?,
             segment_seconds: file.segment_seconds.unwrap_or(SEGMENT_SECONDS),
         },
+        score: score?,
     })
 }
 
@@ -816,6 +836,28 @@ audio_codec = "opus"
         assert_eq!(problems[0].field, "hdr");
         assert_eq!(problems[0].line, Some(3));
         assert!(problems[0].message.contains("dolby"));
+    }
+
+    #[test]
+    fn score_parses_defaults_and_is_checked() {
+        let preset = parse(SMALL_WEBM).expect("valid");
+        assert_eq!(preset.score, ScoreMode::Sampled);
+        // The default is not written, so exported presets stay as they were.
+        assert!(!to_toml(&preset).contains("score"));
+        for mode in ScoreMode::ALL {
+            let text = SMALL_WEBM.replacen("\n\n", &format!("\nscore = \"{}\"\n\n", mode.key()), 1);
+            let p = parse(&text).expect("valid");
+            assert_eq!(p.score, mode);
+            assert_eq!(parse(&to_toml(&p)), Ok(p));
+        }
+        let text = SMALL_WEBM.replacen("\n\n", "\nscore = \"vmaf\"\n\n", 1);
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            (problems[0].field.as_str(), problems[0].line),
+            ("score", Some(3))
+        );
+        assert!(problems[0].message.contains("off, sampled or full"));
     }
 
     #[test]

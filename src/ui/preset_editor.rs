@@ -137,6 +137,7 @@ impl PresetEditor {
                 tracks: Default::default(),
                 hdr: HdrRule::default(),
                 packaging: Default::default(),
+                score: Default::default(),
             },
             saved_as: None,
         });

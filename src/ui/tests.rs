@@ -251,6 +251,7 @@ fn done(rendition: &str, bytes: u64) -> EventKind {
         bytes,
         skipped_tracks: Vec::new(),
         sidecars: Vec::new(),
+        quality: None,
     })
 }
 

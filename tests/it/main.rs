@@ -23,6 +23,7 @@ mod metadata;
 mod packaging;
 mod presets;
 mod process_outputs;
+mod quality;
 mod store_journal;
 mod store_resume;
 mod storyboard;

@@ -17,6 +17,7 @@ use crate::media::colour::Colour;
 use crate::media::frame_ref::video_ref;
 use crate::media::geometry::Rotation;
 use crate::media::metadata::SourceMetadata;
+use crate::media::quality::Score;
 use crate::media::rendition_writer::{RenditionWriter, SourceTiming, WriterSource};
 use crate::output::StagedFile;
 
@@ -167,12 +168,13 @@ pub fn spawn_encoders<'scope, 'env>(
                     sidecars: &sidecar_streams,
                     hdr: keep_hdr,
                 };
-                encode_rendition(target, threads, source, frames, children, |p| {
+                let quality = encode_rendition(target, threads, source, frames, children, |p| {
                     on_progress(index, p)
                 })?;
                 Ok(RenditionTracks {
                     skipped,
                     sidecars: staged,
+                    quality,
                 })
             })
             .map_err(|e| Error::Internal(format!("cannot start an encoder thread: {e}")))?;
@@ -223,7 +225,7 @@ pub fn spawn_encoders<'scope, 'env>(
 }
 
 /// One rendition's thread: writes every picture and audio packet of its
-/// lane, and finishes its file only on `End`.
+/// lane, and finishes its file only on `End`; its score when scored.
 fn encode_rendition(
     target: &RenditionTarget,
     threads: usize,
@@ -231,7 +233,7 @@ fn encode_rendition(
     frames: Receiver<Message>,
     mut children: Vec<Sender<Message>>,
     on_progress: impl Fn(RenditionProgress),
-) -> Result<()> {
+) -> Result<Option<Score>> {
     let mut writer = RenditionWriter::create(
         &target.temp_path,
         &target.spec,
@@ -242,6 +244,7 @@ fn encode_rendition(
         target.segment_seconds,
     )?;
     writer.forwarding = !children.is_empty();
+    writer.score(target.score)?;
     // Hands the pictures scaled for this rendition on to the smaller ones
     // made from them; a child that hung up has failed on its own.
     let forward = |writer: &mut RenditionWriter, children: &mut Vec<Sender<Message>>| {
