@@ -14,6 +14,7 @@ use super::event::{
 use super::job::{Job, Prepared};
 use super::packaging;
 use super::progress::ProgressReporter;
+use super::quality_retry;
 use super::stage_error::StageError;
 use super::stall::{run_watched, StallTimeout};
 use crate::error::Error;
@@ -286,6 +287,14 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             return job.record_source_error(e.into());
         }
     };
+    let results = quality_retry::retry_below_floor(&targets, results, |again, indices| {
+        run_watched(job, timeout, || {
+            media::transcode(&job.request().input, again, cancel, &|i, p| {
+                job.touch_progress();
+                reporter.report(indices[i], p)
+            })
+        })
+    });
     // Packaged presets' rungs, by preset, in order: each becomes a bundle.
     let mut bundles: Vec<Vec<packaging::Attempt>> = Vec::new();
     for ((rendition, staged), result) in renditions.iter().zip(staged).zip(results) {

@@ -254,6 +254,7 @@ pub fn new_rendition(
         speed: video.default_speed().to_owned(),
         max_fps: None,
         audio,
+        goal: Default::default(),
     }
 }
 

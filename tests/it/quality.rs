@@ -219,3 +219,78 @@ fn harder_sources_score_lower_and_off_leaves_no_quality() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.one("rendition_done").get("quality").is_none());
 }
+
+/// [`preset`] with a floor: `min_ssim` and `on_low_quality`.
+fn floored(name: &str, crf: u32, min_ssim: f64, on_low_quality: &str) -> String {
+    format!(
+        "{}min_ssim = {min_ssim}\non_low_quality = \"{on_low_quality}\"\n",
+        preset(name, "sampled", crf)
+    )
+}
+
+/// The CRF x264 wrote into the file's settings SEI.
+fn x264_crf(path: &Path) -> f64 {
+    let bytes = std::fs::read(path).expect("rendition read");
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"crf=")
+        .expect("x264 settings in the stream");
+    let digits: String = bytes[at + 4..]
+        .iter()
+        .map(|&b| b as char)
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    digits.parse().expect("a number")
+}
+
+#[test]
+fn a_floor_fails_a_rendition_below_it_and_a_retry_makes_it_again_lower() {
+    let fx = Fixture::new();
+    let source = fx.clip("graphics.mp4", "320x240", 2.0, false, &[]);
+    let config = config_with(
+        &fx,
+        &[
+            ("fail", floored("fail", 51, 0.97, "fail")),
+            ("retry", floored("retry", 40, 0.95, "retry")),
+            ("hopeless", floored("hopeless", 51, 0.999, "retry")),
+        ],
+    );
+    // CRF 51 is far below 0.97: failed with the score, no file left.
+    let out = fx.path("fail");
+    let run = process_presets(&out, &config, &["fail"], &source);
+    assert_ne!(run.code, 0);
+    let failed = run.one("rendition_failed");
+    let error = failed["error"].as_str().expect("error");
+    let (score, floor) = error
+        .strip_prefix("scored ")
+        .and_then(|rest| rest.split_once(" < "))
+        .unwrap_or_else(|| panic!("{error}"));
+    assert_eq!(floor, "0.97");
+    assert!(score.parse::<f64>().expect("a score") < 0.97, "{error}");
+    assert!(run.of("rendition_done").is_empty());
+    let left: Vec<_> = files_in(&out)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e != "jpg"))
+        .collect();
+    assert!(left.is_empty(), "nothing but the thumbnail stays: {left:?}");
+
+    // CRF 40 scores below 0.95; made again lower, it is above.
+    let run = process_presets(&fx.path("retry"), &config, &["retry"], &source);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let done = run.one("rendition_done");
+    assert!(quality(done).0 >= 0.95, "{done}");
+    let crf = x264_crf(Path::new(done["path"].as_str().expect("path")));
+    assert!((24.0..40.0).contains(&crf), "made again at CRF {crf}");
+
+    // Out of reach: one retry, 16 steps lower, then the failure says so.
+    let run = process_presets(&fx.path("hopeless"), &config, &["hopeless"], &source);
+    let error = run.one("rendition_failed")["error"]
+        .as_str()
+        .expect("error")
+        .to_owned();
+    assert!(
+        error.ends_with("< 0.999 (also when made again at CRF 35)"),
+        "{error}"
+    );
+    assert!(run.of("rendition_done").is_empty());
+}

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 pub use scorer::Scorer;
 
+use crate::error::{Error, Result};
+use crate::presets::QualityGoal;
+
 /// The highest PSNR reported, in dB: identical pictures (no error at all)
 /// score this instead of infinity, which JSON cannot hold.
 pub const MAX_PSNR_DB: f64 = 100.0;
@@ -46,6 +49,23 @@ impl Score {
             "SSIM {:.3} · {:.1} dB · worst {:.3}",
             self.ssim, self.psnr, self.worst_ssim
         )
+    }
+}
+
+/// `score` if it meets `goal`'s floor (or there is none); otherwise why
+/// the rendition fails.
+pub fn check_floor(goal: &QualityGoal, score: Option<Score>) -> Result<Option<Score>> {
+    let Some(floor) = goal.min_ssim else {
+        return Ok(score);
+    };
+    match score {
+        None => Err(Error::Unscored { floor }),
+        Some(s) if s.ssim < floor => Err(Error::BelowFloor {
+            ssim: s.ssim,
+            floor,
+            again: None,
+        }),
+        Some(s) => Ok(Some(s)),
     }
 }
 
@@ -198,6 +218,43 @@ mod tests {
             (MAX_PSNR_DB, MAX_PSNR_DB, 1.0)
         );
         assert_eq!(Tally::new(255).score(), None);
+    }
+
+    #[test]
+    fn a_floor_fails_a_score_below_it_with_the_reason() {
+        let score = |ssim| Score {
+            ssim,
+            ssim_y: ssim,
+            psnr: 40.0,
+            psnr_y: 40.0,
+            psnr_u: 40.0,
+            psnr_v: 40.0,
+            worst_ssim: ssim,
+            frames: 5,
+        };
+        let floor = QualityGoal {
+            min_ssim: Some(0.97),
+            ..QualityGoal::default()
+        };
+        let failed = |s| check_floor(&floor, s).unwrap_err().to_string();
+        assert_eq!(failed(Some(score(0.951))), "scored 0.951 < 0.97");
+        // Never "0.970 < 0.97".
+        assert_eq!(failed(Some(score(0.96996))), "scored 0.96996 < 0.97");
+        assert!(failed(None).contains("could not be scored"));
+        assert_eq!(
+            check_floor(&floor, Some(score(0.97))).unwrap(),
+            Some(score(0.97))
+        );
+        assert_eq!(check_floor(&QualityGoal::default(), None).unwrap(), None);
+        let again = Error::BelowFloor {
+            ssim: 0.9612,
+            floor: 0.97,
+            again: Some("CRF 35".into()),
+        };
+        assert_eq!(
+            again.to_string(),
+            "scored 0.961 < 0.97 (also when made again at CRF 35)"
+        );
     }
 
     #[test]

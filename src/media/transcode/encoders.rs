@@ -17,7 +17,7 @@ use crate::media::colour::Colour;
 use crate::media::frame_ref::video_ref;
 use crate::media::geometry::Rotation;
 use crate::media::metadata::SourceMetadata;
-use crate::media::quality::Score;
+use crate::media::quality::{check_floor, Score};
 use crate::media::rendition_writer::{RenditionWriter, SourceTiming, WriterSource};
 use crate::output::StagedFile;
 
@@ -171,6 +171,7 @@ pub fn spawn_encoders<'scope, 'env>(
                 let quality = encode_rendition(target, threads, source, frames, children, |p| {
                     on_progress(index, p)
                 })?;
+                let quality = check_floor(&target.spec.goal, quality)?;
                 Ok(RenditionTracks {
                     skipped,
                     sidecars: staged,
