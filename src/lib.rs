@@ -18,5 +18,6 @@ pub mod path_json;
 pub mod pipeline;
 pub mod plan;
 pub mod settings;
+pub mod sources;
 pub mod store;
 pub mod watch;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use vidprism::pipeline::{Event, JobId, JobRequest, JobRunner};
-use vidprism::store::{JobStore, Recovery, StoreId};
+use vidprism::store::{absolute, JobStore, Recovery, StoreId};
 
 /// The store behind a `--store` run.
 pub struct StoreRun {
@@ -49,9 +49,13 @@ impl StoreRun {
     pub fn submit(
         &mut self,
         engine: &dyn JobRunner,
-        request: JobRequest,
+        mut request: JobRequest,
         preset_names: Vec<String>,
     ) -> anyhow::Result<JobId> {
+        // The engine gets the paths the store keeps: a resume from another
+        // folder runs the same file into the same folder.
+        request.input = absolute(request.input);
+        request.out_dir = absolute(request.out_dir);
         let id = self
             .store
             .add(

@@ -44,11 +44,22 @@ fn missing_path() {
 
 #[test]
 fn directory() {
+    // A folder is searched for videos, as the window searches it: one
+    // with none fails, named on stderr, with nothing written.
     let fx = Fixture::new();
     let dir = fx.path("a folder.mp4");
     std::fs::create_dir(&dir).unwrap();
-    let error = fails_cleanly(&fx, &dir);
-    assert!(error.contains("folder"), "{error}");
+    std::fs::write(dir.join("notes.txt"), b"text").unwrap();
+    let run = process(&fx.out_dir(), &[dir.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.events.is_empty(), "{:?}", run.events);
+    assert!(
+        run.stderr
+            .contains("a folder.mp4: a folder with no videos in it"),
+        "{}",
+        run.stderr
+    );
+    assert!(files_in(&fx.out_dir()).is_empty());
 }
 
 /// A named pipe nobody writes to would block the read forever.

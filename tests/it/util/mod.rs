@@ -11,6 +11,7 @@ pub mod nats;
 pub mod nats_server;
 pub mod raw_nats;
 pub mod static_server;
+pub mod tone_reference;
 pub mod tracks;
 
 /// Runs `ffmpeg -v error -y ARGS` and panics with its stderr if it fails.
