@@ -410,16 +410,10 @@ fn a_scored_rendition_shows_its_score_in_the_details() {
     let EventKind::RenditionDone(mut output) = done("720p", 2_400_000) else {
         panic!("a rendition_done")
     };
-    output.quality = Some(vidprism::media::quality::Score {
-        ssim: 0.98412,
-        ssim_y: 0.98,
-        psnr: 42.06,
-        psnr_y: 41.0,
-        psnr_u: 44.0,
-        psnr_v: 45.0,
-        worst_ssim: 0.9618,
-        frames: 60,
-    });
+    output.quality = serde_json::from_str(
+        r#"{"ssim":0.98412,"ssim_y":0.98,"psnr":42.06,"psnr_y":41.0,"psnr_u":44.0,"psnr_v":45.0,"worst_ssim":0.9618,"frames":60}"#,
+    )
+    .expect("a score");
     let id = synthetic_row(
         &mut app,
         "scored.mp4",

@@ -92,38 +92,32 @@ fn quality(done: &Value) -> (f64, f64, f64, f64, f64, u64) {
 
 /// Sources of different difficulty, 25 fps, square pixels.
 fn sources(fx: &Fixture) -> Vec<(&'static str, std::path::PathBuf)> {
+    // `input` (ffmpeg input options) through filter `vf`, nearly lossless.
+    let encoded = |name: &str, input: &[&str], vf: &str| {
+        let path = fx.path(name);
+        let before = [input, &["-vf", vf, "-crf", "12"][..]].concat();
+        ffmpeg_h264(&before, &[path.to_str().expect("utf-8")]);
+        path
+    };
     let graphics = fx.clip("graphics.mp4", "320x240", 2.0, false, &[]);
-    let noise = fx.path("noise.mp4");
-    ffmpeg_h264(
-        &lavfi(&["testsrc2=s=320x240:r=25:d=2"])
-            .into_iter()
-            .chain(["-vf", "noise=alls=60:allf=t+u", "-crf", "12"])
-            .collect::<Vec<_>>(),
-        &[noise.to_str().expect("utf-8")],
+    let noise = encoded(
+        "noise.mp4",
+        &lavfi(&["testsrc2=s=320x240:r=25:d=2"]),
+        "noise=alls=60:allf=t+u",
     );
     // Fast motion: a pattern that moves many pixels a frame.
-    let motion = fx.path("motion.mp4");
-    ffmpeg_h264(
-        &lavfi(&["testsrc=s=320x240:r=25:d=2"])
-            .into_iter()
-            .chain(["-vf", "scroll=h=0.07:v=0.05", "-crf", "12"])
-            .collect::<Vec<_>>(),
-        &[motion.to_str().expect("utf-8")],
+    let motion = encoded(
+        "motion.mp4",
+        &lavfi(&["testsrc=s=320x240:r=25:d=2"]),
+        "scroll=h=0.07:v=0.05",
     );
     // A natural clip (the corpus' foreman), with square pixels so the
     // rendition keeps its size.
-    let natural = fx.path("natural.mp4");
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus/foreman_h264.mp4");
-    ffmpeg_h264(
-        &[
-            "-i",
-            corpus.to_str().expect("utf-8"),
-            "-vf",
-            "setsar=1",
-            "-crf",
-            "12",
-        ],
-        &[natural.to_str().expect("utf-8")],
+    let natural = encoded(
+        "natural.mp4",
+        &["-i", corpus.to_str().expect("utf-8")],
+        "setsar=1",
     );
     vec![
         ("graphics", graphics),
