@@ -10,7 +10,10 @@ pub mod error;
 pub mod farm;
 pub mod limits;
 pub mod media;
+pub mod names;
 pub mod presets;
+#[cfg(test)]
+pub(crate) mod testgen;
 
 pub use error::{Error, Result};
 pub mod output;

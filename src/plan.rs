@@ -108,6 +108,16 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
     plan
 }
 
+/// The label of every rendition `presets` ask for, made or skipped: the
+/// same for any source, since labels are given before sizes are compared
+/// (the farm's submitter matches workers' news against them).
+pub fn labels(presets: &[Preset]) -> HashSet<String> {
+    let plan = plan(Size::new(2, 2), presets);
+    let made = plan.renditions.into_iter().map(|r| r.label);
+    made.chain(plan.skipped.into_iter().map(|s| s.label))
+        .collect()
+}
+
 /// `name`, or `<preset>-<name>` when `name` is taken (then `-2`, `-3`...).
 fn unique(taken: &mut HashSet<String>, name: &str, preset: &str) -> String {
     let mut candidate = name.to_owned();
@@ -170,6 +180,21 @@ mod tests {
         assert_eq!(plan.renditions.len(), 1);
         assert_eq!(plan.renditions[0].size, Size::new(640, 360));
         assert_eq!(plan.skipped.len(), 2);
+    }
+
+    #[test]
+    fn labels_are_the_same_for_any_source() {
+        let all = presets(&["web", "hevc"]);
+        for size in [Size::new(2, 2), Size::new(1280, 720), Size::new(8192, 8192)] {
+            let p = plan(size, &all);
+            let seen: HashSet<String> = p
+                .renditions
+                .iter()
+                .map(|r| r.label.clone())
+                .chain(p.skipped.iter().map(|s| s.label.clone()))
+                .collect();
+            assert_eq!(seen, labels(&all), "{size:?}");
+        }
     }
 
     #[test]

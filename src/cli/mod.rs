@@ -10,6 +10,16 @@ pub mod worker;
 
 use std::path::PathBuf;
 
+/// Prints `vidprism: TEXT` on stderr (never stdout, which `--json` keeps
+/// for events), its control characters (a file name's escape sequences)
+/// shown as U+FFFD instead of obeyed.
+pub fn say(text: impl std::fmt::Display) {
+    eprintln!(
+        "vidprism: {}",
+        vidprism::names::printable(&text.to_string())
+    );
+}
+
 use clap::{Args, Parser, Subcommand};
 
 pub use farm_args::FarmArgs;

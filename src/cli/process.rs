@@ -45,7 +45,7 @@ pub(super) fn start_runner(
     run: &super::RunArgs,
     queue_capacity: usize,
 ) -> anyhow::Result<Box<dyn JobRunner>> {
-    Ok(match run.farm.connection() {
+    Ok(match run.farm.connection()? {
         Some(connection) => {
             let files = if run.shared_folders {
                 Files::Shared
@@ -74,7 +74,7 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let presets = match resolve_presets(&args.run.presets) {
         Ok(p) => p,
         Err(message) => {
-            eprintln!("vidprism: {message}");
+            super::say(message);
             return Ok(ExitCode::from(USAGE));
         }
     };
@@ -191,24 +191,24 @@ fn say_skipped(skipped: &Skipped) {
         format!("{}{more}", shown.join(", "))
     };
     if !skipped.same_file.is_empty() {
-        eprintln!(
-            "vidprism: skipped {} as second paths to a file already queued (same device and inode): {}",
+        super::say(format!(
+            "skipped {} as second paths to a file already queued (same device and inode): {}",
             skipped.same_file.len(),
             names(&skipped.same_file)
-        );
+        ));
     }
     for folder in &skipped.empty_folders {
-        eprintln!(
-            "vidprism: {}: a folder with no videos in it",
+        super::say(format!(
+            "{}: a folder with no videos in it",
             folder.display()
-        );
+        ));
     }
     if !skipped.not_videos.is_empty() {
-        eprintln!(
-            "vidprism: skipped {} files in folders that are not videos: {}",
+        super::say(format!(
+            "skipped {} files in folders that are not videos: {}",
             skipped.not_videos.len(),
             names(&skipped.not_videos)
-        );
+        ));
     }
 }
 
@@ -327,7 +327,10 @@ impl Bars {
             .unwrap_or_else(|| format!("job {job}"))
     }
 
+    /// Prints `text` above the bars, its control characters (a file name's
+    /// escape sequences) made harmless.
     fn line(&self, text: String) {
+        let text = vidprism::names::printable(&text);
         if self.multi.is_hidden() {
             eprintln!("{text}");
         } else {
@@ -359,7 +362,7 @@ impl EventView for Bars {
             }) => {
                 let bar = self.multi.add(ProgressBar::new(1000));
                 bar.set_style(self.style.clone());
-                bar.set_prefix(format!("{name} {rendition}"));
+                bar.set_prefix(vidprism::names::printable(&format!("{name} {rendition}")));
                 self.bars.insert((job, rendition.clone()), bar);
             }
             EventKind::Progress(Progress {

@@ -20,11 +20,11 @@ impl StoreRun {
     pub fn open() -> anyhow::Result<(StoreRun, Recovery)> {
         let mut store = JobStore::open_default().context("opening the job store")?;
         if let Some(warning) = store.warning() {
-            eprintln!("vidprism: {warning}");
+            super::say(warning);
         }
         let recovery = store.recover().context("recovering interrupted jobs")?;
         for (_, reason) in &recovery.failed {
-            eprintln!("vidprism: not run again: {reason}");
+            super::say(format!("not run again: {reason}"));
         }
         Ok((StoreRun { store }, recovery))
     }
@@ -74,7 +74,7 @@ impl StoreRun {
     /// on stderr but does not stop the run.
     pub fn apply(&mut self, event: &Event) {
         if let Err(e) = self.store.apply(event) {
-            eprintln!("vidprism: {e}");
+            super::say(e);
         }
     }
 }

@@ -30,7 +30,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let presets = match resolve_presets(&args.run.presets) {
         Ok(p) => p,
         Err(message) => {
-            eprintln!("vidprism: {message}");
+            super::say(message);
             return Ok(ExitCode::from(USAGE));
         }
     };
@@ -39,7 +39,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         match std::fs::canonicalize(dir) {
             Ok(found) if found.is_dir() => dirs.push(found),
             _ => {
-                eprintln!("vidprism: {} is not a folder", dir.display());
+                super::say(format!("{} is not a folder", dir.display()));
                 return Ok(ExitCode::from(USAGE));
             }
         }
@@ -195,7 +195,7 @@ fn settled_path(dir: &Path) -> anyhow::Result<PathBuf> {
 /// A line for the user on stderr (never stdout, which `--json` keeps for
 /// events).
 fn notice(message: String) {
-    eprintln!("vidprism: watch: {message}");
+    super::say(format!("watch: {message}"));
 }
 
 struct WatchLoop<'a> {

@@ -9,11 +9,15 @@
 //! it reserved); here they only have to be short and their file names
 //! single, plain components.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use super::wire::{Files, News, Presence, Work, WorkStage};
-use crate::limits::MAX_DIMENSION;
+use crate::limits::{MAX_DIMENSION, MAX_OUTPUT_BYTES, MAX_SOURCE_BYTES};
 use crate::media::quality::{Score, MAX_PSNR_DB};
+use crate::names::is_unprintable;
+/// Text made safe for a terminal: the one function (`names.rs`).
+pub use crate::names::printable;
 use crate::pipeline::{
     EventKind, Output, Progress, RenditionFailed, RenditionSkipped, SourceFacts, StageStarted,
     Storyboard, Thumbnail,
@@ -43,8 +47,8 @@ const MAX_SKIPPED_TRACKS: usize = 64;
 /// stream bundle's other files (two playlists a rung and a few more).
 const MAX_SIDECARS: usize = 64;
 /// Most sprite files a storyboard announces, and most tiles.
-const MAX_SPRITES: usize = 1000;
-const MAX_TILES: u32 = 100_000;
+const MAX_TILES: u32 = crate::limits::MAX_STORYBOARD_TILES;
+const MAX_SPRITES: usize = MAX_TILES as usize;
 /// Tries a worker may say it makes, and transcodes it may say it runs.
 const MAX_COUNT: u32 = 1000;
 /// Fastest frame rate believed, in frames per second.
@@ -100,19 +104,6 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
             printable(name)
         ))
     }
-}
-
-/// `text` with every control character (and every character that reorders
-/// text on screen) replaced by U+FFFD, so a terminal shows it as it is
-/// instead of obeying it.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if is_unprintable(c) { '\u{FFFD}' } else { c })
-        .collect()
-}
-
-fn is_unprintable(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn text(what: &str, value: &str) -> Result<(), String> {
@@ -178,6 +169,15 @@ fn size(width: u32, height: u32) -> Result<(), String> {
     Ok(())
 }
 
+/// A size in bytes from the wire: it becomes a fetch's bound, so it must
+/// be one the limits allow.
+fn bytes_within(what: &str, value: u64, max: u64) -> Result<(), String> {
+    if value > max {
+        return Err(format!("its {what} {value} bytes is more than {max}"));
+    }
+    Ok(())
+}
+
 /// The file name of an output a worker announces.
 fn output_name(value: &Path) -> Result<(), String> {
     path("output path", value)?;
@@ -212,6 +212,9 @@ impl Checked for Work {
         path("output folder", &self.out_dir)?;
         if let Some(dir) = &self.dir {
             path("job folder", dir)?;
+        }
+        if let Some(bytes) = self.source_bytes {
+            bytes_within("source size", bytes, MAX_SOURCE_BYTES)?;
         }
         if self.files == Files::ObjectStore {
             let file_name = self
@@ -344,6 +347,7 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             path,
             width,
             height,
+            bytes,
             skipped_tracks,
             sidecars,
             quality,
@@ -351,6 +355,7 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
         }) => {
             rendition_name(rendition)?;
             size(*width, *height)?;
+            bytes_within("size", *bytes, MAX_OUTPUT_BYTES)?;
             output_name(path)?;
             files_beside(path, sidecars)?;
             quality.as_ref().map_or(Ok(()), score)?;
@@ -382,10 +387,21 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
                     sprites.len()
                 ));
             }
-            sprites
-                .iter()
-                .chain(poster.iter())
-                .try_for_each(|n| check_file_name(n))
+            // Each file once: the window decodes each sprite it names, and
+            // the submitter fetches each.
+            let mut seen = HashSet::new();
+            let own = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            seen.extend(own);
+            for name in sprites.iter().chain(poster.iter()) {
+                check_file_name(name)?;
+                if !seen.insert(name.clone()) {
+                    return Err(format!(
+                        "its storyboard names the file {:?} twice",
+                        printable(name)
+                    ));
+                }
+            }
+            Ok(())
         }
         EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
             rendition_name(rendition)?;
@@ -399,6 +415,26 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
         | EventKind::JobDone(_)
         | EventKind::JobFailed(_)
         | EventKind::Cancelled => Err("a worker may not announce a job's queueing or end".into()),
+    }
+}
+
+/// Whether news names only renditions the job's plan has (`planned`, its
+/// labels): anything else would grow the submitter's rows without bound.
+pub fn check_against_plan(kind: &EventKind, planned: &HashSet<String>) -> Result<(), String> {
+    let rendition = match kind {
+        EventKind::StageStarted(StageStarted { rendition, .. }) => rendition.as_deref(),
+        EventKind::Progress(Progress { rendition, .. })
+        | EventKind::RenditionDone(Output { rendition, .. })
+        | EventKind::RenditionSkipped(RenditionSkipped { rendition, .. })
+        | EventKind::RenditionFailed(RenditionFailed { rendition, .. }) => Some(rendition.as_str()),
+        _ => None,
+    };
+    match rendition {
+        Some(name) if !planned.contains(name) => Err(format!(
+            "it names the rendition {:?}, which the job does not have",
+            printable(name)
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -574,6 +610,100 @@ mod tests {
         assert!(decode::<News>(&encode(&storyboard("storyboard-001.jpg", 12))).is_ok());
         assert!(refused(&storyboard("../../.bashrc", 12)).contains("plain name"));
         assert!(refused(&storyboard("storyboard-001.jpg", MAX_TILES + 1)).contains("tiles"));
+    }
+
+    /// Issue 26: sizes from the wire became fetch bounds unchecked (a
+    /// worker could fill the submitter's disk; `u64::MAX + 1` wrapped).
+    #[test]
+    fn sizes_from_the_wire_stay_within_the_limits() {
+        for bytes in [MAX_SOURCE_BYTES + 1, u64::MAX] {
+            let mut w = work();
+            w.source_bytes = Some(bytes);
+            assert!(refused(&w).contains("source size"), "{bytes}");
+        }
+        let mut w = work();
+        w.source_bytes = Some(MAX_SOURCE_BYTES);
+        assert!(decode::<Work>(&encode(&w)).is_ok());
+        let done = |bytes| {
+            let mut done = rendition_done();
+            done.bytes = bytes;
+            News::Event(EventKind::RenditionDone(done))
+        };
+        for bytes in [MAX_OUTPUT_BYTES + 1, u64::MAX] {
+            assert!(refused(&done(bytes)).contains("size"), "{bytes}");
+        }
+        assert!(decode::<News>(&encode(&done(MAX_OUTPUT_BYTES))).is_ok());
+    }
+
+    /// Issue 26: a storyboard naming the same sprites alternately made the
+    /// window decode them once per cue.
+    #[test]
+    fn a_storyboard_names_each_file_once() {
+        let storyboard = |sprites: &[&str], poster: Option<&str>| {
+            News::Event(EventKind::StoryboardReady(Storyboard {
+                path: "storyboard.vtt".into(),
+                sprites: sprites.iter().map(|s| s.to_string()).collect(),
+                tiles: 12,
+                tile_width: 160,
+                tile_height: 90,
+                poster: poster.map(str::to_owned),
+            }))
+        };
+        let (a, b) = ("storyboard-001.jpg", "storyboard-002.jpg");
+        assert!(decode::<News>(&encode(&storyboard(&[a, b], Some("poster.jpg")))).is_ok());
+        for (sprites, poster) in [
+            (&[a, b, a, b][..], None),
+            (&[a, a][..], None),
+            (&[a, b][..], Some(b)),
+            (&["storyboard.vtt"][..], None),
+        ] {
+            assert!(
+                refused(&storyboard(sprites, poster)).contains("twice"),
+                "{sprites:?} {poster:?}"
+            );
+        }
+    }
+
+    /// Issue 26: news of renditions the job does not have grew the
+    /// submitter's rows without bound.
+    #[test]
+    fn news_names_only_the_plans_renditions() {
+        let planned = crate::plan::labels(&work().presets);
+        let progress = |rendition: &str| {
+            EventKind::Progress(Progress {
+                stage: crate::pipeline::Stage::Transcode,
+                rendition: rendition.into(),
+                fraction: 0.5,
+                fps: 30.0,
+                eta_s: None,
+            })
+        };
+        assert!(check_against_plan(&progress("720p"), &planned).is_ok());
+        let started = |rendition: Option<&str>| {
+            EventKind::StageStarted(StageStarted {
+                stage: crate::pipeline::Stage::Transcode,
+                rendition: rendition.map(str::to_owned),
+            })
+        };
+        assert!(check_against_plan(&started(None), &planned).is_ok());
+        let mut done = rendition_done();
+        done.rendition = "9999p".into();
+        for kind in [
+            progress("720p-2"),
+            started(Some("x")),
+            EventKind::RenditionDone(done),
+            EventKind::RenditionSkipped(RenditionSkipped {
+                rendition: "4k".into(),
+                reason: "no".into(),
+            }),
+            EventKind::RenditionFailed(RenditionFailed {
+                rendition: "4k".into(),
+                error: "no".into(),
+            }),
+        ] {
+            let refused = check_against_plan(&kind, &planned).unwrap_err();
+            assert!(refused.contains("does not have"), "{refused}");
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod poster_score;
 mod probe;
 pub mod quality;
 mod rendition_writer;
+mod scaler;
 mod storyboard;
 mod subtitles;
 mod thumbnail;

@@ -68,6 +68,21 @@ pub struct SourceFacts {
     pub hdr: Option<Hdr>,
 }
 
+impl From<&crate::media::SourceInfo> for SourceFacts {
+    /// What a probe says of a source, as a `probed` event reports it.
+    fn from(info: &crate::media::SourceInfo) -> SourceFacts {
+        SourceFacts {
+            width: info.display.width,
+            height: info.display.height,
+            duration_s: info.duration_s,
+            fps: info.fps,
+            video_codec: info.video_codec.clone(),
+            audio_codec: info.audio_codec.clone(),
+            hdr: info.hdr,
+        }
+    }
+}
+
 /// `stage_started`: a stage began, for transcode maybe one rendition.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StageStarted {

@@ -89,15 +89,7 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
         "probed"
     );
     if announce == Announce::Yes {
-        job.emit(EventKind::Probed(SourceFacts {
-            width: info.display.width,
-            height: info.display.height,
-            duration_s: info.duration_s,
-            fps: info.fps,
-            video_codec: info.video_codec.clone(),
-            audio_codec: info.audio_codec.clone(),
-            hdr: info.hdr,
-        }));
+        job.emit(EventKind::Probed(SourceFacts::from(&info)));
     }
     let plan = plan(info.display, &request.presets);
     let dir_set = match dir {

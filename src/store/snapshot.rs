@@ -220,7 +220,15 @@ fn read_one_file(value: Value, decoded: &mut Decoded) -> Result<(), String> {
     let contents = &mut decoded.contents;
     for job in file.jobs {
         let name = job_name(&job);
-        match serde_json::from_value::<JobRecord>(job) {
+        let read = serde_json::from_value::<JobRecord>(job)
+            .map_err(|e| e.to_string())
+            .and_then(|record| {
+                for preset in &record.presets {
+                    disk_job::valid_preset(&preset.name, preset)?;
+                }
+                Ok(record)
+            });
+        match read {
             Ok(record) => {
                 let keys = record
                     .presets

@@ -812,6 +812,29 @@ fn a_job_naming_a_preset_that_cannot_be_read_costs_only_that_job() {
     );
 }
 
+/// A preset restored from the store is checked like one read from a file:
+/// one whose rendition name would put files outside the job's folder (or
+/// cut its playlists) costs only its job.
+#[test]
+fn a_job_naming_a_preset_that_breaks_the_rules_costs_only_that_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = snapshot_with_second_job(dir.path(), |job| {
+        job["presets"] = serde_json::json!(["odd"])
+    });
+    edit_json(&path, |value| {
+        let mut odd = serde_json::to_value(crate::presets::find_preset("web").unwrap()).unwrap();
+        odd["renditions"][0]["name"] = "../../evil#1".into();
+        value["presets"]["odd"] = odd;
+    });
+    let store = JobStore::open(&path).unwrap();
+    assert_eq!(store.jobs().len(), 2);
+    let warning = store.warning().expect("a warning");
+    assert!(
+        warning.contains("preset \"odd\" is not valid") && warning.contains("name"),
+        "{warning}"
+    );
+}
+
 #[test]
 fn a_store_from_a_later_version_is_refused_and_left_as_it_is() {
     let dir = tempfile::tempdir().unwrap();

@@ -24,8 +24,6 @@ pub const MAX_STORYBOARDS: usize = 2;
 /// Pixels a tile is decoded at, at most: a row's thumbnail at twice its
 /// size (high-density screens).
 pub const STORYBOARD_TILE_PIXELS: [u32; 2] = [224, 126];
-/// Largest sprite side decoded, against corrupt headers.
-const MAX_SPRITE_SIDE: u32 = 8192;
 
 /// A row's storyboard as decoded on the loader's thread.
 pub struct StoryboardImages {
@@ -102,14 +100,23 @@ impl Drop for StoryboardLoader {
     }
 }
 
+/// The sprites the cues name, each once, in the order first named (cues
+/// from a farm worker may name the same sprites alternately).
+fn distinct_sprites(cues: &[StoryboardCue]) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    cues.iter()
+        .map(|c| c.sprite.as_str())
+        .filter(|name| seen.insert(*name))
+        .collect()
+}
+
 /// Reads the VTT and decodes every sprite it names, scaled so a tile fits
 /// in `tile_max`.
 fn read_storyboard(vtt: &Path, tile_max: [u32; 2]) -> Result<StoryboardImages, String> {
     let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", vtt.display());
     let text = std::fs::read_to_string(vtt).map_err(|e| fail(&e))?;
     let cues = parse_vtt(&text).map_err(|e| fail(&e))?;
-    let mut names: Vec<&str> = cues.iter().map(|c| c.sprite.as_str()).collect();
-    names.dedup();
+    let names = distinct_sprites(&cues);
     let mut sprites = Vec::with_capacity(names.len());
     for name in names {
         // Only plain names beside the VTT.
@@ -122,8 +129,9 @@ fn read_storyboard(vtt: &Path, tile_max: [u32; 2]) -> Result<StoryboardImages, S
             .with_guessed_format()
             .map_err(|e| fail(&e))?;
         let mut limits = image::Limits::default();
-        limits.max_image_width = Some(MAX_SPRITE_SIDE);
-        limits.max_image_height = Some(MAX_SPRITE_SIDE);
+        // Against corrupt headers: no sprite we make is larger.
+        limits.max_image_width = Some(vidprism::limits::MAX_SPRITE_SIDE);
+        limits.max_image_height = Some(vidprism::limits::MAX_SPRITE_SIDE);
         reader.limits(limits);
         let mut img = reader.decode().map_err(|e| fail(&e))?;
         let original = [img.width(), img.height()];
@@ -312,6 +320,22 @@ mod tests {
             width: 160,
             height: 90,
         }
+    }
+
+    /// Issue 26: `dedup` removed only neighbours, so cues alternating two
+    /// sprites decoded them once per cue.
+    #[test]
+    fn each_sprite_is_decoded_once_however_the_cues_name_them() {
+        let cues: Vec<StoryboardCue> = (0..6)
+            .map(|i| StoryboardCue {
+                sprite: format!("storyboard-00{}.jpg", 1 + i % 2),
+                ..cue(f64::from(i), f64::from(i + 1))
+            })
+            .collect();
+        assert_eq!(
+            distinct_sprites(&cues),
+            ["storyboard-001.jpg", "storyboard-002.jpg"]
+        );
     }
 
     #[test]

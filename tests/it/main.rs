@@ -27,6 +27,7 @@ mod presets;
 mod priority;
 mod process_outputs;
 mod quality;
+mod rung_failures;
 mod store_journal;
 mod store_resume;
 mod storyboard;

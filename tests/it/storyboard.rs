@@ -412,3 +412,38 @@ fn a_farm_job_brings_back_the_whole_storyboard() {
         .iter()
         .any(|p| p.ends_with("poster.jpg")));
 }
+
+/// A tiny file claiming a long video (two frames 100,000 s apart) gets no
+/// more tiles than the limit, spread over the whole of it, instead of
+/// 20,000 tiles and 200 sprites.
+#[test]
+fn two_frames_days_apart_make_at_most_the_limit_of_tiles() {
+    let fx = Fixture::new();
+    let source = spread_clip(&fx, "gap.mkv", 1, 2, 100_000);
+    let source_arg = source.to_string_lossy().into_owned();
+    assert!(std::fs::metadata(&source).unwrap().len() < 10_000);
+    let config = fx.path("config");
+    user_preset(
+        &config,
+        "thumbs",
+        &preset_with_storyboard("thumbs", "{ interval_seconds = 5 }", "first", false),
+    );
+    let run = process_with_config(&fx.out_dir(), &config, &["-p", "thumbs", &source_arg]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (vtt, cues) = storyboard_of(&run);
+    let limit = vidprism::limits::MAX_STORYBOARD_TILES as usize;
+    assert_eq!(cues.len(), limit);
+    // 100,001 s in 2,000 tiles: about 50 s apart, the last to the end.
+    assert_cues_cover(&cues, 100_001.0);
+    let mut names: Vec<&str> = cues.iter().map(|c| c.sprite.as_str()).collect();
+    names.dedup();
+    assert_eq!(names.len(), limit / 100, "ten by ten tiles a sprite");
+    let dir = vtt.parent().expect("folder");
+    let sprite_files = files_in(dir)
+        .into_iter()
+        .filter(|f| {
+            f.to_string_lossy().ends_with(".jpg") && f.to_string_lossy().contains("storyboard-")
+        })
+        .count();
+    assert_eq!(sprite_files, limit / 100);
+}
