@@ -390,11 +390,15 @@ impl EventView for Bars {
                 height,
                 bytes,
                 skipped_tracks,
+                quality,
                 ..
             }) => {
                 self.finish_bar(job, rendition);
+                let score = quality
+                    .map(|q| format!(" · {}", q.summary()))
+                    .unwrap_or_default();
                 self.line(format!(
-                    "{name}: {rendition} {width}x{height} {:.1} MB {}",
+                    "{name}: {rendition} {width}x{height} {:.1} MB {}{score}",
                     *bytes as f64 / 1e6,
                     path.display()
                 ));

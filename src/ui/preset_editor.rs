@@ -152,6 +152,7 @@ impl PresetEditor {
                 tracks: Default::default(),
                 hdr: HdrRule::default(),
                 packaging: Default::default(),
+                score: Default::default(),
             },
             saved_as: None,
             builtin: false,
@@ -294,6 +295,7 @@ pub fn new_rendition(
         speed: video.default_speed().to_owned(),
         max_fps: None,
         audio,
+        goal: Default::default(),
     }
 }
 

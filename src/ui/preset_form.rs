@@ -658,6 +658,16 @@ fn rendition_ui(
             })
             .labelled_by(cap_box.id);
         }
+        // Issue 24: below this measured SSIM the rendition fails.
+        let mut floored = r.goal.min_ssim.is_some();
+        let floor_box = ui.checkbox(&mut floored, "Min SSIM");
+        if floor_box.changed() {
+            r.goal.min_ssim = floored.then_some(0.97);
+        }
+        if let Some(floor) = &mut r.goal.min_ssim {
+            let value = egui::DragValue::new(floor).range(0.5..=0.999).speed(0.001);
+            ui.add(value.max_decimals(3)).labelled_by(floor_box.id);
+        }
     });
     ui.horizontal(|ui| {
         let audio_label = ui.label("Audio:");

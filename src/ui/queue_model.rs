@@ -683,6 +683,7 @@ mod tests {
                 bytes: 1000,
                 skipped_tracks: Vec::new(),
                 sidecars: Vec::new(),
+                quality: None,
             }),
         ));
         m.apply(&ev(7, EventKind::JobDone(JobDone { outputs: 2 })));
@@ -796,6 +797,7 @@ mod tests {
                 bytes: 500,
                 skipped_tracks: Vec::new(),
                 sidecars: Vec::new(),
+                quality: None,
             }),
         ));
         m.apply(&ev(1, EventKind::JobDone(JobDone { outputs: 1 })));

@@ -411,6 +411,9 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
                         output.height,
                         format::bytes(output.bytes)
                     ));
+                    if let Some(score) = &output.quality {
+                        ui.label(score.summary());
+                    }
                     if !output.skipped_tracks.is_empty() {
                         let all: Vec<String> = output
                             .skipped_tracks

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::media::geometry::{even_size, scale_to_short_side, Size};
 use crate::output::sanitize_name;
 use crate::presets::{
-    HdrRule, MetadataRule, Packaging, Preset, RenditionSpec, SizeSpec, TrackRules,
+    HdrRule, MetadataRule, Packaging, Preset, RenditionSpec, ScoreMode, SizeSpec, TrackRules,
 };
 
 /// A rendition to make.
@@ -28,6 +28,8 @@ pub struct PlannedRendition {
     /// (the renditions of one packaged preset make one bundle).
     pub packaging: Packaging,
     pub preset_index: usize,
+    /// Its preset's scoring (issue 24).
+    pub score: ScoreMode,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -99,6 +101,7 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
                 hdr: preset.hdr,
                 packaging: preset.packaging,
                 preset_index,
+                score: preset.score,
             });
         }
     }

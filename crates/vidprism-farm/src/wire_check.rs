@@ -14,6 +14,7 @@ use std::path::Path;
 
 use super::wire::{Files, News, Presence, Work, WorkStage};
 use vidprism_engine::limits::{MAX_DIMENSION, MAX_OUTPUT_BYTES, MAX_SOURCE_BYTES};
+use vidprism_engine::media::quality::{Score, MAX_PSNR_DB};
 use vidprism_engine::names::is_unprintable;
 /// Text made safe for a terminal: the one function (`names.rs`).
 pub use vidprism_engine::names::printable;
@@ -139,6 +140,26 @@ fn number(what: &str, value: f64, max: f64) -> Result<(), String> {
     } else {
         Err(format!("its {what} {value} is out of range"))
     }
+}
+
+/// A rendition's score: SSIM within 0..=1, PSNR finite, 0 to the cap.
+fn score(score: &Score) -> Result<(), String> {
+    for (what, value) in [
+        ("SSIM", score.ssim),
+        ("luma SSIM", score.ssim_y),
+        ("worst SSIM", score.worst_ssim),
+    ] {
+        number(what, value, 1.0)?;
+    }
+    for (what, value) in [
+        ("PSNR", score.psnr),
+        ("luma PSNR", score.psnr_y),
+        ("U PSNR", score.psnr_u),
+        ("V PSNR", score.psnr_v),
+    ] {
+        number(what, value, MAX_PSNR_DB)?;
+    }
+    Ok(())
 }
 
 fn size(width: u32, height: u32) -> Result<(), String> {
@@ -329,6 +350,7 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             bytes,
             skipped_tracks,
             sidecars,
+            quality,
             ..
         }) => {
             rendition_name(rendition)?;
@@ -336,6 +358,7 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             bytes_within("size", *bytes, MAX_OUTPUT_BYTES)?;
             output_name(path)?;
             files_beside(path, sidecars)?;
+            quality.as_ref().map_or(Ok(()), score)?;
             if skipped_tracks.len() > MAX_SKIPPED_TRACKS {
                 return Err(format!(
                     "it reports {} skipped tracks",
@@ -472,6 +495,7 @@ mod tests {
             bytes: 1,
             skipped_tracks: Vec::new(),
             sidecars: Vec::new(),
+            quality: None,
         }
     }
 
@@ -680,6 +704,33 @@ mod tests {
             let refused = check_against_plan(&kind, &planned).unwrap_err();
             assert!(refused.contains("does not have"), "{refused}");
         }
+    }
+
+    #[test]
+    fn a_score_is_accepted_within_its_bounds_only() {
+        let scored = |ssim: f64, psnr: f64| {
+            let mut done = rendition_done();
+            done.quality = Some(Score {
+                ssim,
+                ssim_y: 0.98,
+                psnr,
+                psnr_y: 41.0,
+                psnr_u: 44.0,
+                psnr_v: 45.0,
+                worst_ssim: 0.95,
+                frames: 60,
+            });
+            News::Event(EventKind::RenditionDone(done))
+        };
+        let news = scored(0.984, 42.1);
+        assert_eq!(decode::<News>(&encode(&news)).unwrap(), news);
+        assert!(decode::<News>(&encode(&scored(1.0, MAX_PSNR_DB))).is_ok());
+        assert!(refused(&scored(1.5, 42.0)).contains("SSIM 1.5"));
+        assert!(refused(&scored(-0.1, 42.0)).contains("SSIM"));
+        assert!(refused(&scored(0.9, -3.0)).contains("PSNR"));
+        assert!(refused(&scored(0.9, 1e9)).contains("PSNR"));
+        // Not a number at all (serde_json writes NaN as null): refused too.
+        assert!(decode::<News>(&encode(&scored(f64::NAN, 42.0))).is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod package;
 mod plain_file;
 mod poster_score;
 mod probe;
+pub mod quality;
 mod rendition_writer;
 mod scaler;
 mod storyboard;

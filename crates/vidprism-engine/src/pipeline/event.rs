@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::quality::Score;
 use crate::media::{Hdr, SkippedTrack};
 
 pub type JobId = u64;
@@ -131,6 +132,10 @@ pub struct Output {
     /// last). Only written when there is one, like `skipped_tracks`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sidecars: Vec<String>,
+    /// Its measured quality (issue 24): absent when its preset's `score`
+    /// is off, so the JSON stays as it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Score>,
 }
 
 impl Output {
@@ -371,6 +376,7 @@ mod tests {
                     bytes: 123456,
                     skipped_tracks: Vec::new(),
                     sidecars: Vec::new(),
+                    quality: None,
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456}"#,
             ),
@@ -383,8 +389,33 @@ mod tests {
                     bytes: 123456,
                     skipped_tracks: Vec::new(),
                     sidecars: vec!["720p.eng.vtt".into(), "720p.fra.vtt".into()],
+                    quality: None,
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"sidecars":["720p.eng.vtt","720p.fra.vtt"]}"#,
+            ),
+            (
+                // Scored (issue 24); without a score (`score = "off"`) the
+                // JSON is the first sample's, byte for byte.
+                ev(EventKind::RenditionDone(Output {
+                    rendition: "720p".into(),
+                    path: "/out/a/720p.mp4".into(),
+                    width: 1280,
+                    height: 720,
+                    bytes: 123456,
+                    skipped_tracks: Vec::new(),
+                    sidecars: Vec::new(),
+                    quality: Some(Score {
+                        ssim: 0.984123,
+                        ssim_y: 0.981,
+                        psnr: 42.125,
+                        psnr_y: 41.5,
+                        psnr_u: 44.25,
+                        psnr_v: 45.5,
+                        worst_ssim: 0.962,
+                        frames: 60,
+                    }),
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"quality":{"ssim":0.984123,"ssim_y":0.981,"psnr":42.125,"psnr_y":41.5,"psnr_u":44.25,"psnr_v":45.5,"worst_ssim":0.962,"frames":60}}"#,
             ),
             (
                 ev(EventKind::RenditionDone(Output {
@@ -400,6 +431,7 @@ mod tests {
                         reason: "hdmv_pgs_subtitle subtitles are pictures".into(),
                     }],
                     sidecars: Vec::new(),
+                    quality: None,
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"skipped_tracks":[{"index":3,"kind":"subtitle","codec":"hdmv_pgs_subtitle","reason":"hdmv_pgs_subtitle subtitles are pictures"}]}"#,
             ),
@@ -478,6 +510,7 @@ mod tests {
             bytes: 1,
             skipped_tracks: Vec::new(),
             sidecars: vec!["720p.eng.vtt".into()],
+            quality: None,
         });
         assert_eq!(done.output_path(), Some(Path::new("720p.mp4")));
         let moved = done.clone().moved_output("/out/720p.mp4".into(), Some(99));

@@ -6,6 +6,7 @@ use super::model::{
     AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
     ThumbnailSpec, SEGMENT_SECONDS,
 };
+use super::quality::{QualityGoal, ScoreMode};
 use super::storyboard::{PosterChoice, StoryboardSpec};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 
@@ -36,6 +37,7 @@ impl Family {
                     codec: self.audio,
                     bitrate_kbps: 128,
                 },
+                goal: QualityGoal::default(),
             })
             .collect()
     }
@@ -74,6 +76,7 @@ fn stream_ladder() -> Vec<RenditionSpec> {
                 codec: AudioCodec::Aac,
                 bitrate_kbps: 128,
             },
+            goal: QualityGoal::default(),
         })
         .collect()
 }
@@ -106,6 +109,7 @@ pub fn builtin_presets() -> Vec<Preset> {
         },
         hdr: HdrRule::Auto,
         packaging: Packaging::default(),
+        score: ScoreMode::Sampled,
     };
     let archive = |p: Preset| Preset {
         metadata: MetadataRule::Keep,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::storyboard::{PosterChoice, StoryboardSpec};
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
+use super::quality::{QualityGoal, ScoreMode};
 use super::tracks::TrackRules;
 
 /// How big a rendition is: its short side in pixels, or the source's own.
@@ -161,6 +162,9 @@ pub struct RenditionSpec {
     /// Frames per second above which frames are dropped to this rate.
     pub max_fps: Option<u32>,
     pub audio: AudioSpec,
+    /// The measured quality it must reach (issue 24).
+    #[serde(flatten)]
+    pub goal: QualityGoal,
 }
 
 impl RenditionSpec {
@@ -185,6 +189,11 @@ impl RenditionSpec {
             .max_fps
             .map(|f| format!(", max {f} fps"))
             .unwrap_or_default();
+        let floor = self
+            .goal
+            .min_ssim
+            .map(|s| format!(", min SSIM {s}"))
+            .unwrap_or_default();
         let audio = match self.audio {
             AudioSpec::None => "no audio".to_owned(),
             AudioSpec::Copy => "audio copied".to_owned(),
@@ -194,7 +203,7 @@ impl RenditionSpec {
             } => format!("{} {bitrate_kbps} kb/s", codec.label()),
         };
         format!(
-            "{}: {size} {} {} {quality}, speed {}{fps}, {audio}",
+            "{}: {size} {} {} {quality}, speed {}{fps}{floor}, {audio}",
             self.name,
             self.container.label(),
             self.video.label(),
@@ -422,6 +431,10 @@ pub struct Preset {
     /// Separate files or a streaming bundle (issue 15).
     #[serde(default, skip_serializing_if = "Packaging::is_default")]
     pub packaging: Packaging,
+    /// How each rendition is scored (issue 24); sampled when absent, and
+    /// not written when it is, like `hdr`.
+    #[serde(default, skip_serializing_if = "ScoreMode::is_default")]
+    pub score: ScoreMode,
 }
 
 #[cfg(test)]

@@ -37,13 +37,14 @@ use self::hdr_plan::HdrPlan;
 use self::source::Source;
 use super::geometry::Size;
 use super::metadata::SourceMetadata;
+use super::quality::Score;
 use super::subtitles::SkippedTrack;
 use crate::error::{Error, Result};
 use crate::media::storyboard::{
     make_storyboard, StoryboardFiles, StoryboardTap, StoryboardTarget, PICTURES_IN_FLIGHT,
 };
 use crate::output::StagedFile;
-use crate::presets::{HdrRule, MetadataRule, RenditionSpec, TrackRules};
+use crate::presets::{HdrRule, MetadataRule, RenditionSpec, ScoreMode, TrackRules};
 use crossbeam_channel::bounded;
 
 /// One output to make from the source.
@@ -63,6 +64,8 @@ pub struct RenditionTarget {
     /// For a streaming package: keyframes only on the first frame at or
     /// after every multiple of this many seconds of the source's timestamps.
     pub segment_seconds: Option<u32>,
+    /// Which of its pictures are scored against what its encoder was given.
+    pub score: ScoreMode,
 }
 
 /// What a finished rendition brings besides its file.
@@ -72,6 +75,8 @@ pub struct RenditionTracks {
     pub skipped: Vec<SkippedTrack>,
     /// Its sidecar subtitle files, complete, to commit with it.
     pub sidecars: Vec<StagedFile>,
+    /// Its measured quality, unless its preset's `score` is off.
+    pub quality: Option<Score>,
 }
 
 /// How far one rendition has got.
