@@ -6,6 +6,7 @@ use super::model::{
     AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
     ThumbnailSpec, SEGMENT_SECONDS,
 };
+use super::picture::PictureRules;
 use super::storyboard::{PosterChoice, StoryboardSpec};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 
@@ -106,6 +107,8 @@ pub fn builtin_presets() -> Vec<Preset> {
         },
         hdr: HdrRule::Auto,
         packaging: Packaging::default(),
+        // Interlaced sources deinterlaced, at the source's frame rate.
+        picture: PictureRules::default(),
     };
     let archive = |p: Preset| Preset {
         metadata: MetadataRule::Keep,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::storyboard::{PosterChoice, StoryboardSpec};
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
+use super::picture::PictureRules;
 use super::tracks::TrackRules;
 
 /// How big a rendition is: its short side in pixels, or the source's own.
@@ -422,6 +423,10 @@ pub struct Preset {
     /// Separate files or a streaming bundle (issue 15).
     #[serde(default, skip_serializing_if = "Packaging::is_default")]
     pub packaging: Packaging,
+    /// How the source's pictures are prepared (deinterlaced); each default
+    /// rule is left out of the JSON.
+    #[serde(flatten)]
+    pub picture: PictureRules,
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
 //! loudness_lufs = -16    # optional EBU R128 target
 //! subtitles = "keep"     # "none", "keep_and_sidecar" (.vtt files beside)
 //! hdr = "auto"          # keep, tonemap: what an HDR source's renditions are
+//! deinterlace = "auto"  # off, always: interlaced sources made progressive
+//! rate = "frame"         # or "field": 50i becomes 50p instead of 25p
 //! package = "files"      # or "hls", "dash", "cmaf" (both): a streaming bundle
 //! segment_seconds = 4    # packaged presets: segment length, 1 to 20
 //!
@@ -41,6 +43,7 @@ use super::model::{
     AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
     ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
 };
+use super::picture::{DeinterlaceRule, FieldRate, PictureRules};
 use super::storyboard::{PosterChoice, StoryboardSpec, TileSpacing};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 use super::validate::{validate, Problem};
@@ -67,6 +70,10 @@ struct PresetFile {
     subtitles: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     hdr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deinterlace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rate: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     package: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,6 +205,8 @@ pub fn to_toml(preset: &Preset) -> String {
         loudness_lufs: preset.tracks.loudness_lufs,
         subtitles: Some(preset.tracks.subtitles.key().to_owned()),
         hdr: Some(preset.hdr.key().to_owned()),
+        deinterlace: Some(preset.picture.deinterlace.key().to_owned()),
+        rate: Some(preset.picture.rate.key().to_owned()),
         package: preset
             .packaging
             .is_packaged()
@@ -343,6 +352,7 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
             found
         }
     };
+    let picture = picture_from_file(&file, problems);
     let package = match file.package.as_deref() {
         None => Some(Package::Files),
         Some(key) => {
@@ -395,10 +405,41 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
         metadata: metadata?,
         tracks: tracks?,
         hdr: hdr?,
+        picture: picture?,
         packaging: Packaging {
             package: package?,
             segment_seconds: file.segment_seconds.unwrap_or(SEGMENT_SECONDS),
         },
+    })
+}
+
+/// The picture rules of a file; each one left out is the default.
+fn picture_from_file(file: &PresetFile, problems: &mut Vec<Problem>) -> Option<PictureRules> {
+    let deinterlace = match file.deinterlace.as_deref() {
+        None => Some(DeinterlaceRule::default()),
+        Some(key) => DeinterlaceRule::from_key(key).or_else(|| {
+            problems.push(Problem::new(
+                None,
+                "deinterlace",
+                format!("unknown deinterlace rule {key:?}; use auto, off or always"),
+            ));
+            None
+        }),
+    };
+    let rate = match file.rate.as_deref() {
+        None => Some(FieldRate::default()),
+        Some(key) => FieldRate::from_key(key).or_else(|| {
+            problems.push(Problem::new(
+                None,
+                "rate",
+                format!("unknown rate {key:?}; use frame or field"),
+            ));
+            None
+        }),
+    };
+    Some(PictureRules {
+        deinterlace: deinterlace?,
+        rate: rate?,
     })
 }
 
@@ -751,6 +792,39 @@ audio_codec = "opus"
         assert_eq!(problems[0].field, "metadata");
         assert_eq!(problems[0].line, Some(3));
         assert!(problems[0].message.contains("gps_only"));
+    }
+
+    #[test]
+    fn picture_rules_parse_default_and_are_checked() {
+        let p = parse(SMALL_WEBM).expect("valid");
+        assert_eq!(p.picture, PictureRules::default());
+        assert_eq!(p.picture.deinterlace, DeinterlaceRule::Auto);
+        let text = SMALL_WEBM.replacen(
+            "\n\n",
+            "\ndeinterlace = \"always\"\nrate = \"field\"\n\n",
+            1,
+        );
+        let p = parse(&text).expect("valid");
+        assert_eq!(p.picture.deinterlace, DeinterlaceRule::Always);
+        assert_eq!(p.picture.rate, FieldRate::Field);
+        assert_eq!(parse(&to_toml(&p)), Ok(p.clone()));
+        let off = SMALL_WEBM.replacen("\n\n", "\ndeinterlace = \"off\"\n\n", 1);
+        assert_eq!(
+            parse(&off).map(|p| p.picture.deinterlace),
+            Ok(DeinterlaceRule::Off)
+        );
+        let bad = SMALL_WEBM.replacen(
+            "\n\n",
+            "\ndeinterlace = \"yadif\"\nrate = \"double\"\n\n",
+            1,
+        );
+        let problems = parse(&bad).unwrap_err();
+        let fields: Vec<_> = problems
+            .iter()
+            .map(|p| (p.field.as_str(), p.line))
+            .collect();
+        assert_eq!(fields, [("deinterlace", Some(3)), ("rate", Some(4))]);
+        assert!(problems[0].message.contains("auto, off or always"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod farm;
 mod files;
 mod format;
 mod notify;
+mod picture_form;
 mod preset_editor;
 mod preset_form;
 mod queue_model;

@@ -137,6 +137,7 @@ impl PresetEditor {
                 tracks: Default::default(),
                 hdr: HdrRule::default(),
                 packaging: Default::default(),
+                picture: Default::default(),
             },
             saved_as: None,
         });

@@ -223,6 +223,7 @@ fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Pres
                      can stay HDR, H.264 and thumbnails are tone-mapped to SDR",
                 );
             ui.end_row();
+            super::picture_form::picture_rows_ui(ui, &mut preset.picture);
             package_row_ui(ui, preset);
         });
     let mut remove = None;

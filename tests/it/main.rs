@@ -17,6 +17,7 @@ mod farm_hostile;
 mod farm_init;
 mod hdr;
 mod hostile_inputs;
+mod interlaced;
 mod json_lines;
 mod many_inputs;
 mod metadata;
