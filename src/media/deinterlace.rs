@@ -212,7 +212,7 @@ mod tests {
     fn rules(deinterlace: DeinterlaceRule) -> PictureRules {
         PictureRules {
             deinterlace,
-            rate: FieldRate::Frame,
+            ..PictureRules::default()
         }
     }
 

@@ -8,6 +8,7 @@ mod audio_copy;
 mod audio_encoder;
 mod capabilities;
 mod colour;
+mod crop_detect;
 mod decode;
 mod deinterlace;
 mod filter;

@@ -99,9 +99,20 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
             video_codec: info.video_codec.clone(),
             audio_codec: info.audio_codec.clone(),
             hdr: info.hdr,
+            crop: picture.crop,
         }));
     }
-    let plan = plan(info.display, &request.presets);
+    let mut plan = plan(info.display, &request.presets);
+    // A crop shrinks each planned size as it shrinks the picture: rungs are
+    // chosen on the whole frame (a scope film's 1080p is 1920x804), and the
+    // thumbnail and storyboard are made at the cropped display size.
+    for rendition in &mut plan.renditions {
+        rendition.size = picture.cropped(rendition.size);
+    }
+    let info = media::SourceInfo {
+        display: picture.cropped(info.display),
+        ..info
+    };
     let dir_set = match dir {
         Some(dir) => job.use_dir(dir),
         None => {

@@ -28,7 +28,7 @@ pub use model::{
     AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
     ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
 };
-pub use picture::{DeinterlaceRule, FieldRate, PictureRules};
+pub use picture::{Crop, CropRule, DeinterlaceRule, FieldRate, PictureRules};
 pub use store::{all_presets, export, read_preset, PresetStore, UserPreset, CONFIG_DIR_ENV};
 pub use storyboard::{PosterChoice, StoryboardSpec, TileSpacing, SPRITE_GRID, TILE_WIDTH};
 pub use toml_file::{parse, to_toml};

@@ -1,5 +1,6 @@
 //! How a preset prepares the source's pictures before any rendition is
-//! made of them (issue 27): deinterlacing and its output rate. Pure data;
+//! made of them (issue 27): deinterlacing and its output rate, black bars
+//! cropped. Pure data;
 //! what the media layer does with it is in `media::picture_prep`. Rules
 //! apply to the job's one decode, so they are preset-wide.
 
@@ -93,6 +94,87 @@ impl FieldRate {
     }
 }
 
+/// Pixels taken off each side of the source's coded picture (before it
+/// is turned upright); even, so the picture stays whole 4:2:0 blocks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Crop {
+    pub top: u32,
+    pub bottom: u32,
+    pub left: u32,
+    pub right: u32,
+}
+
+impl Crop {
+    /// The sides as a list, named as preset files name them.
+    pub fn sides(&self) -> [(&'static str, u32); 4] {
+        [
+            ("top", self.top),
+            ("bottom", self.bottom),
+            ("left", self.left),
+            ("right", self.right),
+        ]
+    }
+}
+
+/// Whether black bars are cropped.
+///
+/// The default, [`CropRule::None`], never takes a pixel: a preset must
+/// ask for cropping, and `auto` crops only lines black in every picture
+/// sampled over the whole source.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CropRule {
+    #[default]
+    None,
+    /// The bars found in pictures spread over the source.
+    Auto,
+    /// These many pixels from each side, whatever the pictures show.
+    Fixed(Crop),
+}
+
+impl CropRule {
+    pub fn is_default(&self) -> bool {
+        *self == CropRule::default()
+    }
+
+    /// What is wrong with a fixed crop: sides must be even (whole 4:2:0
+    /// blocks; the display keeps even dimensions) and no larger than a
+    /// picture may be.
+    pub fn problem(&self) -> Option<String> {
+        let CropRule::Fixed(crop) = self else {
+            return None;
+        };
+        crop.sides().iter().find_map(|&(side, n)| {
+            if n % 2 == 1 {
+                Some(format!(
+                    "{side} is {n}; crops must be even numbers of pixels"
+                ))
+            } else if n > crate::limits::MAX_DIMENSION {
+                Some(format!(
+                    "{side} is {n}; no picture is larger than {} pixels",
+                    crate::limits::MAX_DIMENSION
+                ))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The word for lists: "none", "auto" or "top 8, bottom 8, ...".
+    pub fn summary(&self) -> String {
+        match self {
+            CropRule::None => "none".to_owned(),
+            CropRule::Auto => "auto".to_owned(),
+            CropRule::Fixed(crop) => crop
+                .sides()
+                .iter()
+                .map(|(side, n)| format!("{side} {n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
 /// A preset's picture rules; each default is left out of the JSON, so
 /// presets and jobs stored before them read and write as they did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,20 +183,24 @@ pub struct PictureRules {
     pub deinterlace: DeinterlaceRule,
     #[serde(default, skip_serializing_if = "FieldRate::is_default")]
     pub rate: FieldRate,
+    #[serde(default, skip_serializing_if = "CropRule::is_default")]
+    pub crop: CropRule,
 }
 
 impl PictureRules {
     /// One line for lists: "deinterlace auto, frame rate".
     pub fn summary(&self) -> String {
-        match self.deinterlace {
+        let deinterlace = match self.deinterlace {
             DeinterlaceRule::Off => "deinterlace off".to_owned(),
             rule => format!("deinterlace {}, {} rate", rule.key(), self.rate.key()),
-        }
+        };
+        format!("{deinterlace}, crop {}", self.crop.summary())
     }
 
     /// The rules of a job's one decode, from all its presets: deinterlaced
     /// when any preset asks (`always` over `auto` over `off`), at field rate
-    /// when any preset that deinterlaces asks for it.
+    /// when any preset that deinterlaces asks for it; cropped only as all
+    /// the presets agree (one that keeps the whole picture wins).
     pub fn of_job<'a>(presets: impl IntoIterator<Item = &'a PictureRules>) -> PictureRules {
         let rank = |r: DeinterlaceRule| match r {
             DeinterlaceRule::Off => 0,
@@ -124,14 +210,20 @@ impl PictureRules {
         let mut job = PictureRules {
             deinterlace: DeinterlaceRule::Off,
             rate: FieldRate::Frame,
+            crop: CropRule::None,
         };
+        let mut crops = Vec::new();
         for rules in presets {
+            crops.push(rules.crop);
             if rank(rules.deinterlace) > rank(job.deinterlace) {
                 job.deinterlace = rules.deinterlace;
             }
             if rules.deinterlace != DeinterlaceRule::Off && rules.rate == FieldRate::Field {
                 job.rate = FieldRate::Field;
             }
+        }
+        if crops.windows(2).all(|pair| pair[0] == pair[1]) {
+            job.crop = crops.first().copied().unwrap_or_default();
         }
         job
     }
@@ -164,6 +256,7 @@ mod tests {
             picture: PictureRules {
                 deinterlace: DeinterlaceRule::Always,
                 rate: FieldRate::Field,
+                crop: CropRule::None,
             },
             ..preset
         };
@@ -180,7 +273,11 @@ mod tests {
 
     #[test]
     fn a_job_deinterlaces_when_any_preset_asks() {
-        let rules = |deinterlace, rate| PictureRules { deinterlace, rate };
+        let rules = |deinterlace, rate| PictureRules {
+            deinterlace,
+            rate,
+            crop: CropRule::None,
+        };
         let off = rules(DeinterlaceRule::Off, FieldRate::Field);
         let auto = rules(DeinterlaceRule::Auto, FieldRate::Frame);
         let always = rules(DeinterlaceRule::Always, FieldRate::Frame);
@@ -197,5 +294,35 @@ mod tests {
             FieldRate::Field
         );
         assert_eq!(PictureRules::of_job([]).deinterlace, DeinterlaceRule::Off);
+    }
+
+    #[test]
+    fn a_job_crops_only_as_all_its_presets_agree() {
+        let crop = |crop| PictureRules {
+            crop,
+            ..PictureRules::default()
+        };
+        let (auto, none) = (crop(CropRule::Auto), crop(CropRule::None));
+        let fixed = crop(CropRule::Fixed(Crop {
+            top: 8,
+            ..Crop::default()
+        }));
+        assert_eq!(PictureRules::of_job([&auto, &auto]).crop, CropRule::Auto);
+        assert_eq!(PictureRules::of_job([&auto, &none]).crop, CropRule::None);
+        assert_eq!(PictureRules::of_job([&fixed, &auto]).crop, CropRule::None);
+        assert_eq!(PictureRules::of_job([&fixed]).crop, fixed.crop);
+        let json = serde_json::to_string(&fixed).expect("serializes");
+        assert_eq!(
+            json,
+            r#"{"crop":{"fixed":{"top":8,"bottom":0,"left":0,"right":0}}}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&auto).ok().as_deref(),
+            Some(r#"{"crop":"auto"}"#)
+        );
+        assert_eq!(
+            fixed.summary(),
+            "deinterlace auto, frame rate, crop top 8, bottom 0, left 0, right 0"
+        );
     }
 }

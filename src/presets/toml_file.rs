@@ -12,6 +12,7 @@
 //! hdr = "auto"          # keep, tonemap: what an HDR source's renditions are
 //! deinterlace = "auto"  # off, always: interlaced sources made progressive
 //! rate = "frame"         # or "field": 50i becomes 50p instead of 25p
+//! crop = "none"          # "auto" (black bars), or { top = 8, bottom = 8, left = 0, right = 0 }
 //! package = "files"      # or "hls", "dash", "cmaf" (both): a streaming bundle
 //! segment_seconds = 4    # packaged presets: segment length, 1 to 20
 //!
@@ -43,7 +44,7 @@ use super::model::{
     AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
     ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
 };
-use super::picture::{DeinterlaceRule, FieldRate, PictureRules};
+use super::picture::{Crop, CropRule, DeinterlaceRule, FieldRate, PictureRules};
 use super::storyboard::{PosterChoice, StoryboardSpec, TileSpacing};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 use super::validate::{validate, Problem};
@@ -74,6 +75,8 @@ struct PresetFile {
     deinterlace: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    crop: Option<CropValue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     package: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -159,6 +162,14 @@ enum AudioTracksValue {
     Languages(Vec<String>),
 }
 
+/// `crop`: a word, or pixels per side.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum CropValue {
+    Word(String),
+    Sides(Crop),
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum SizeValue {
@@ -207,6 +218,11 @@ pub fn to_toml(preset: &Preset) -> String {
         hdr: Some(preset.hdr.key().to_owned()),
         deinterlace: Some(preset.picture.deinterlace.key().to_owned()),
         rate: Some(preset.picture.rate.key().to_owned()),
+        crop: Some(match preset.picture.crop {
+            CropRule::None => CropValue::Word("none".to_owned()),
+            CropRule::Auto => CropValue::Word("auto".to_owned()),
+            CropRule::Fixed(crop) => CropValue::Sides(crop),
+        }),
         package: preset
             .packaging
             .is_packaged()
@@ -437,9 +453,24 @@ fn picture_from_file(file: &PresetFile, problems: &mut Vec<Problem>) -> Option<P
             None
         }),
     };
+    let crop = match &file.crop {
+        None => Some(CropRule::None),
+        Some(CropValue::Word(w)) if w == "none" => Some(CropRule::None),
+        Some(CropValue::Word(w)) if w == "auto" => Some(CropRule::Auto),
+        Some(CropValue::Word(w)) => {
+            problems.push(Problem::new(
+                None,
+                "crop",
+                format!("unknown crop {w:?}; use \"none\", \"auto\" or {{ top = 8, bottom = 8, left = 0, right = 0 }}"),
+            ));
+            None
+        }
+        Some(CropValue::Sides(crop)) => Some(CropRule::Fixed(*crop)),
+    };
     Some(PictureRules {
         deinterlace: deinterlace?,
         rate: rate?,
+        crop: crop?,
     })
 }
 
@@ -825,6 +856,34 @@ audio_codec = "opus"
             .collect();
         assert_eq!(fields, [("deinterlace", Some(3)), ("rate", Some(4))]);
         assert!(problems[0].message.contains("auto, off or always"));
+    }
+
+    #[test]
+    fn crop_parses_as_a_word_or_sides_and_is_checked() {
+        assert_eq!(
+            parse(SMALL_WEBM).map(|p| p.picture.crop),
+            Ok(CropRule::None)
+        );
+        let with = |crop: &str| SMALL_WEBM.replacen("\n\n", &format!("\ncrop = {crop}\n\n"), 1);
+        assert_eq!(
+            parse(&with("\"auto\"")).map(|p| p.picture.crop),
+            Ok(CropRule::Auto)
+        );
+        let p = parse(&with("{ top = 140, bottom = 140, left = 0, right = 0 }")).expect("valid");
+        let fixed = CropRule::Fixed(Crop {
+            top: 140,
+            bottom: 140,
+            left: 0,
+            right: 0,
+        });
+        assert_eq!(p.picture.crop, fixed);
+        assert_eq!(parse(&to_toml(&p)).map(|p| p.picture.crop), Ok(fixed));
+        for bad in ["\"black\"", "{ top = 7, bottom = 0, left = 0, right = 0 }"] {
+            let problems = parse(&with(bad)).unwrap_err();
+            assert_eq!(problems[0].field, "crop", "{bad}: {problems:?}");
+            assert_eq!(problems[0].line, Some(3));
+        }
+        assert!(parse(&with("{ top = 8 }")).is_err(), "every side is named");
     }
 
     #[test]

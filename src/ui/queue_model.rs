@@ -588,6 +588,7 @@ mod tests {
             video_codec: "h264".into(),
             audio_codec: None,
             hdr: None,
+            crop: None,
         })
     }
 

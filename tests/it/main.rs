@@ -11,6 +11,7 @@ mod audio_tracks;
 mod bad_inputs;
 mod colour;
 mod corpus;
+mod crop;
 mod engine;
 mod farm;
 mod farm_hostile;
