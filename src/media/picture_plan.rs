@@ -89,11 +89,12 @@ impl PicturePlan {
     }
 
     /// The filter that applies the plan to pictures decoded in
-    /// `time_base`; `None` when there is nothing to do.
-    pub fn filter(&self, time_base: Rational) -> Option<PictureFilter> {
+    /// `time_base` at `frame_rate`; `None` when there is nothing to do.
+    pub fn filter(&self, time_base: Rational, frame_rate: Rational) -> Option<PictureFilter> {
         let chain = self.chain()?;
         Some(PictureFilter {
             chain,
+            frame_rate,
             time_base_in: time_base,
             // The time base does not depend on the rate.
             time_base: self.timing(time_base, Rational::new(1, 1)).0,
@@ -151,6 +152,7 @@ pub fn plan_pictures(path: &Path, rules: PictureRules) -> Result<PicturePlan> {
 /// (`pts`) in the time base of [`PicturePlan::timing`].
 pub struct PictureFilter {
     chain: String,
+    frame_rate: Rational,
     /// The decoded pictures' time base, and the one they leave in.
     time_base_in: Rational,
     time_base: Rational,
@@ -164,9 +166,12 @@ impl PictureFilter {
     pub fn push(&mut self, picture: &frame::Video) -> Result<()> {
         let filter = match self.filter.as_mut() {
             Some(f) => f,
-            None => self
-                .filter
-                .insert(Filter::video(picture, self.time_base_in, &self.chain)?),
+            None => self.filter.insert(Filter::video_at_rate(
+                picture,
+                self.time_base_in,
+                Some(self.frame_rate),
+                &self.chain,
+            )?),
         };
         filter.push(picture)
     }
@@ -190,6 +195,13 @@ impl PictureFilter {
         if from != self.time_base {
             let pts = out.pts().map(|p| p.rescale(from, self.time_base));
             out.set_pts(pts);
+        }
+        // The duration copied from the decoded picture is in its time base
+        // and its rate, neither of which may be this picture's: forgotten,
+        // so the decode loop times the last picture by the gap before it.
+        // SAFETY: `out` is a valid frame this function owns.
+        unsafe {
+            (*out.as_mut_ptr()).pkt_duration = 0;
         }
         Some(out)
     }
@@ -229,6 +241,7 @@ mod tests {
             deinterlace: Some(Deinterlace {
                 top_field_first: false,
                 rate: FieldRate::Frame,
+                inverse_telecine: false,
             }),
             ..plan
         };

@@ -39,13 +39,14 @@ pub fn write_thumbnail(
         .stream(index)
         .ok_or_else(|| Error::Internal("video stream vanished".into()))?;
     let time_base = stream.time_base();
+    let frame_rate = stream.avg_frame_rate();
     let rotation = stream_rotation(&stream);
     let hdr = stream_hdr(&stream);
     let hdr_metadata = HdrMetadata::of_stream(&stream);
     // One thread: frame threading would delay the first picture by several frames.
     let mut decoder = video_decoder(&input, index, 1, source)?;
     let mut first = first_frame(&mut input, index, &mut decoder, source)?;
-    if let Some(mut filter) = picture.filter(time_base) {
+    if let Some(mut filter) = picture.filter(time_base, frame_rate) {
         let next = match picture.needs_next_picture() {
             true => first_frame(&mut input, index, &mut decoder, source).ok(),
             false => None,

@@ -283,3 +283,74 @@ fn a_progressive_clip_flagged_interlaced_is_not_harmed() {
     let db = psnr(&rendition, &source);
     assert!(db > 45.0, "PSNR {db:.1} dB against the source");
 }
+
+/// Every picture of `path` as 8-bit grey, `w`x`h`.
+fn grey_pictures(path: &Path, w: u32, h: u32) -> Vec<Vec<u8>> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(out.status.success(), "decoding {path:?} failed");
+    out.stdout
+        .chunks((w * h) as usize)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// Pictures (after the first) that repeat the one before: a mean
+/// difference under one code value, where the moving pattern changes by
+/// several between film frames.
+fn repeated_pictures(pictures: &[Vec<u8>]) -> usize {
+    pictures
+        .windows(2)
+        .filter(|pair| {
+            let total: u64 = pair[0]
+                .iter()
+                .zip(&pair[1])
+                .map(|(a, b)| u64::from(a.abs_diff(*b)))
+                .sum();
+            (total as f64 / pair[0].len() as f64) < 1.0
+        })
+        .count()
+}
+
+#[test]
+fn telecined_film_comes_out_at_its_own_23_976_fps() {
+    let fx = Fixture::new();
+    // 4 s of 23.976 fps film made 29.97 by 3:2 pulldown, as broadcasts do.
+    let source = fx.path("film.mp4");
+    let out = source.to_string_lossy().into_owned();
+    let graph = "testsrc2=s=720x480:r=24000/1001:d=4,telecine=first_field=top:pattern=23";
+    ffmpeg(&[&lavfi(&[graph])[..], &H264_FAST[..], &["-crf", "16", &out]].concat());
+    assert_eq!(frame_rate(&source), "30000/1001");
+    let (rendition, thumbnail, size) = make(&fx, preset("di", "auto", "frame", 720), &source);
+    assert_eq!(frame_rate(&rendition), "24000/1001");
+    let pictures = grey_pictures(&rendition, 720, 480);
+    assert!(
+        (95..=97).contains(&pictures.len()),
+        "{} pictures",
+        pictures.len()
+    );
+    assert_eq!(repeated_pictures(&pictures), 0, "no picture shown twice");
+    let combed = pictures.iter().filter(|p| comb(p, 720, 480) > 15.0).count();
+    assert_eq!(combed, 0, "film frames woven back whole");
+    // The film's first frame (its pattern's thin lines score about 10).
+    let thumbnail_comb = comb(&grey(&thumbnail, size.0, size.1), size.0, size.1);
+    assert!(
+        thumbnail_comb < 15.0,
+        "thumbnail combed: {thumbnail_comb:.1}"
+    );
+
+    // Without it: 120 pictures, one in five repeated or combed.
+    let fx = Fixture::new();
+    let (rendition, _, _) = make(&fx, preset("di", "off", "frame", 720), &source);
+    let pictures = grey_pictures(&rendition, 720, 480);
+    let combed = pictures.iter().filter(|p| comb(p, 720, 480) > 15.0).count();
+    assert!(
+        pictures.len() == 120 && combed >= 40,
+        "{} pictures, {combed} combed",
+        pictures.len()
+    );
+}

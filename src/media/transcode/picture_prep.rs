@@ -21,7 +21,7 @@ impl PicturePrep {
     /// For `plan`; `timing` becomes that of the pictures that come out
     /// (twice the rate when each field becomes a picture).
     pub fn new(plan: &PicturePlan, timing: &mut SourceTiming) -> PicturePrep {
-        let filter = plan.filter(timing.video_time_base);
+        let filter = plan.filter(timing.video_time_base, timing.frame_rate);
         (timing.video_time_base, timing.frame_rate) =
             plan.timing(timing.video_time_base, timing.frame_rate);
         PicturePrep {
