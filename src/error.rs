@@ -55,7 +55,9 @@ pub enum Error {
         #[source]
         source: ffmpeg_next::Error,
     },
-    #[error("not made: it is scaled from the {rendition} rendition, which failed")]
+    #[error(
+        "not made: its pictures are scaled from the {rendition} rendition's, which were not made"
+    )]
     UpstreamRendition { rendition: String },
     #[error(
         "cannot stay HDR as the preset's hdr = \"keep\" asks: this FFmpeg's {encoder} \

@@ -10,7 +10,10 @@ pub mod error;
 pub mod farm;
 pub mod limits;
 pub mod media;
+pub mod names;
 pub mod presets;
+#[cfg(test)]
+pub(crate) mod testgen;
 
 pub use error::{Error, Result};
 pub mod output;
@@ -18,5 +21,6 @@ pub mod path_json;
 pub mod pipeline;
 pub mod plan;
 pub mod settings;
+pub mod sources;
 pub mod store;
 pub mod watch;

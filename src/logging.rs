@@ -101,13 +101,19 @@ pub fn init_window(verbose: u8) -> LogGuard {
 
 fn open_log_file() -> Result<RollingFileAppender, String> {
     let dir = log_dir().ok_or_else(|| "the system has no home folder".to_string())?;
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    open_log_file_in(&dir)
+}
+
+/// Today's log file in `dir`, the oldest removed so that [`KEEP_LOG_FILES`]
+/// remain with it.
+fn open_log_file_in(dir: &std::path::Path) -> Result<RollingFileAppender, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(LOG_PREFIX)
         .filename_suffix(LOG_SUFFIX)
         .max_log_files(KEEP_LOG_FILES)
-        .build(&dir)
+        .build(dir)
         .map_err(|e| format!("cannot open a log file in {}: {e}", dir.display()))
 }
 
@@ -119,4 +125,36 @@ fn log_panics() {
         tracing::error!(thread = thread.name().unwrap_or("unnamed"), "panic: {info}");
         default_hook(info);
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_keeps_the_last_seven_days_of_logs_and_nothing_else_is_touched() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // Ten older days, oldest made first; and files that are not logs.
+        let old: Vec<String> = (1..=10)
+            .map(|day| format!("{LOG_PREFIX}.2026-01-{day:02}.{LOG_SUFFIX}"))
+            .collect();
+        for name in &old {
+            std::fs::write(dir.path().join(name), "old\n").expect("old log");
+            std::thread::sleep(std::time::Duration::from_millis(15));
+        }
+        std::fs::write(dir.path().join("notes.txt"), "mine").expect("a user file");
+        let _appender = open_log_file_in(dir.path()).expect("log file opens");
+        let mut logs: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(LOG_SUFFIX))
+            .collect();
+        logs.sort();
+        assert_eq!(logs.len(), KEEP_LOG_FILES, "{logs:?}");
+        // The six newest old days stay beside today's.
+        for name in &old[old.len() - (KEEP_LOG_FILES - 1)..] {
+            assert!(logs.contains(name), "{name} removed: {logs:?}");
+        }
+        assert!(dir.path().join("notes.txt").is_file());
+    }
 }

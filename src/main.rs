@@ -34,7 +34,10 @@ fn main() -> std::process::ExitCode {
                 // The log file keeps why the window could not run.
                 tracing::error!("{e:#}");
             }
-            eprintln!("vidprism: {e:#}");
+            eprintln!(
+                "vidprism: {}",
+                vidprism::names::printable(&format!("{e:#}"))
+            );
             std::process::ExitCode::FAILURE
         }
     }

@@ -10,6 +10,16 @@ pub mod worker;
 
 use std::path::PathBuf;
 
+/// Prints `vidprism: TEXT` on stderr (never stdout, which `--json` keeps
+/// for events), its control characters (a file name's escape sequences)
+/// shown as U+FFFD instead of obeyed.
+pub fn say(text: impl std::fmt::Display) {
+    eprintln!(
+        "vidprism: {}",
+        vidprism::names::printable(&text.to_string())
+    );
+}
+
 use clap::{Args, Parser, Subcommand};
 
 pub use farm_args::FarmArgs;
@@ -91,7 +101,8 @@ pub struct ProcessArgs {
     /// again the jobs an interrupted run left unfinished.
     #[arg(long)]
     pub store: bool,
-    /// Videos to process.
+    /// Videos to process (a folder: its videos, found as the window finds
+    /// them; each file once, however many paths lead to it).
     #[arg(required_unless_present = "store", value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
@@ -115,6 +126,11 @@ pub struct WatchArgs {
     /// system's file events (network mounts send none).
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub poll: Option<f64>,
+    /// Follow links in the folders (each folder once, so loops end);
+    /// without it a link is skipped. `--on-done` never acts on a file
+    /// reached through a link.
+    #[arg(long)]
+    pub follow_links: bool,
     /// Folders to watch.
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,

@@ -16,6 +16,7 @@ use vidprism::pipeline::{
     Output, Progress, RenditionFailed, RenditionSkipped, StageStarted, Thumbnail, QUEUE_CAPACITY,
 };
 use vidprism::presets::{resolve, Preset, PresetStore, DEFAULT_PRESET};
+use vidprism::sources::{sources, Skipped, WalkRule};
 
 use super::ProcessArgs;
 
@@ -73,7 +74,7 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let presets = match resolve_presets(&args.run.presets) {
         Ok(p) => p,
         Err(message) => {
-            eprintln!("vidprism: {message}");
+            super::say(message);
             return Ok(ExitCode::from(USAGE));
         }
     };
@@ -105,7 +106,12 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     // submit never waits on a full queue while the events that would
     // empty it wait for this loop.
     let window = SUBMIT_WINDOW.min(queue_capacity).max(1);
-    let mut files = args.files.iter();
+    // The window's rule: files as given, folders' videos, each file once.
+    let (files, skipped) = sources(&args.files, WalkRule::GIVEN);
+    say_skipped(&skipped);
+    // A folder given without a video in it is an input that failed.
+    failed += skipped.empty_folders.len();
+    let mut files = files.iter();
     let mut lonely = LonelyFarmHint::new(!args.run.json);
     let mut stdout_closed = false;
     loop {
@@ -166,6 +172,44 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Says on stderr, a line each, what the inputs' walk did not take.
+fn say_skipped(skipped: &Skipped) {
+    let names = |paths: &[PathBuf]| {
+        let shown: Vec<String> = paths
+            .iter()
+            .take(5)
+            .map(|p| p.display().to_string())
+            .collect();
+        let more = paths.len().saturating_sub(shown.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!("{}{more}", shown.join(", "))
+    };
+    if !skipped.same_file.is_empty() {
+        super::say(format!(
+            "skipped {} as second paths to a file already queued (same device and inode): {}",
+            skipped.same_file.len(),
+            names(&skipped.same_file)
+        ));
+    }
+    for folder in &skipped.empty_folders {
+        super::say(format!(
+            "{}: a folder with no videos in it",
+            folder.display()
+        ));
+    }
+    if !skipped.not_videos.is_empty() {
+        super::say(format!(
+            "skipped {} files in folders that are not videos: {}",
+            skipped.not_videos.len(),
+            names(&skipped.not_videos)
+        ));
+    }
 }
 
 /// Most jobs open at once (submitted, not yet ended).
@@ -283,7 +327,10 @@ impl Bars {
             .unwrap_or_else(|| format!("job {job}"))
     }
 
+    /// Prints `text` above the bars, its control characters (a file name's
+    /// escape sequences) made harmless.
     fn line(&self, text: String) {
+        let text = vidprism::names::printable(&text);
         if self.multi.is_hidden() {
             eprintln!("{text}");
         } else {
@@ -315,7 +362,7 @@ impl EventView for Bars {
             }) => {
                 let bar = self.multi.add(ProgressBar::new(1000));
                 bar.set_style(self.style.clone());
-                bar.set_prefix(format!("{name} {rendition}"));
+                bar.set_prefix(vidprism::names::printable(&format!("{name} {rendition}")));
                 self.bars.insert((job, rendition.clone()), bar);
             }
             EventKind::Progress(Progress {

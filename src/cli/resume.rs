@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use vidprism::pipeline::{Event, JobId, JobRequest, JobRunner};
-use vidprism::store::{JobStore, Recovery, StoreId};
+use vidprism::store::{absolute, JobStore, Recovery, StoreId};
 
 /// The store behind a `--store` run.
 pub struct StoreRun {
@@ -20,11 +20,11 @@ impl StoreRun {
     pub fn open() -> anyhow::Result<(StoreRun, Recovery)> {
         let mut store = JobStore::open_default().context("opening the job store")?;
         if let Some(warning) = store.warning() {
-            eprintln!("vidprism: {warning}");
+            super::say(warning);
         }
         let recovery = store.recover().context("recovering interrupted jobs")?;
         for (_, reason) in &recovery.failed {
-            eprintln!("vidprism: not run again: {reason}");
+            super::say(format!("not run again: {reason}"));
         }
         Ok((StoreRun { store }, recovery))
     }
@@ -49,9 +49,13 @@ impl StoreRun {
     pub fn submit(
         &mut self,
         engine: &dyn JobRunner,
-        request: JobRequest,
+        mut request: JobRequest,
         preset_names: Vec<String>,
     ) -> anyhow::Result<JobId> {
+        // The engine gets the paths the store keeps: a resume from another
+        // folder runs the same file into the same folder.
+        request.input = absolute(request.input);
+        request.out_dir = absolute(request.out_dir);
         let id = self
             .store
             .add(
@@ -70,7 +74,7 @@ impl StoreRun {
     /// on stderr but does not stop the run.
     pub fn apply(&mut self, event: &Event) {
         if let Err(e) = self.store.apply(event) {
-            eprintln!("vidprism: {e}");
+            super::say(e);
         }
     }
 }

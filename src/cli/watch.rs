@@ -14,7 +14,8 @@ use anyhow::Context;
 use vidprism::output::default_output_dir;
 use vidprism::pipeline::{Event, EventKind, JobId, JobRequest, JobRunner};
 use vidprism::presets::Preset;
-use vidprism::watch::{EventSource, Feed, FeedConfig, Ledger, OnDone, WholeFile};
+use vidprism::sources::Links;
+use vidprism::watch::{EventSource, Feed, FeedConfig, Folders, Ledger, OnDone, WholeFile};
 
 use super::process::{
     queue_capacity, reader_gone, resolve_presets, start_runner, Bars, EventView, JsonLines,
@@ -29,7 +30,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let presets = match resolve_presets(&args.run.presets) {
         Ok(p) => p,
         Err(message) => {
-            eprintln!("vidprism: {message}");
+            super::say(message);
             return Ok(ExitCode::from(USAGE));
         }
     };
@@ -38,7 +39,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         match std::fs::canonicalize(dir) {
             Ok(found) if found.is_dir() => dirs.push(found),
             _ => {
-                eprintln!("vidprism: {} is not a folder", dir.display());
+                super::say(format!("{} is not a folder", dir.display()));
                 return Ok(ExitCode::from(USAGE));
             }
         }
@@ -72,10 +73,16 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     .context("handling Ctrl+C")?;
     // With --poll the scans alone find the files (the events of a network
     // mount are not to be trusted).
-    let source = match args.poll {
-        Some(_) => None,
-        None => Some(EventSource::start(&dirs, args.recursive)?),
+    let links = if args.follow_links {
+        Links::Follow
+    } else {
+        Links::Stay
     };
+    let mut source = match args.poll {
+        Some(_) => None,
+        None => Some(EventSource::start(&dirs, args.recursive, links)?),
+    };
+    let mut folders = Folders::new(&dirs);
     let hints = source
         .as_ref()
         .map(|s| s.hints().clone())
@@ -92,6 +99,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
             excluded,
             settle: Duration::from_secs_f64(args.settle),
             on_done: args.on_done.clone(),
+            links,
         },
         ledger,
     );
@@ -139,7 +147,13 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
                 }
                 Err(_) => anyhow::bail!("the pipeline stopped unexpectedly"),
             },
-            recv(tick) -> _ => lonely.check(watch.runner),
+            recv(tick) -> _ => {
+                lonely.check(watch.runner);
+                for news in folders.check() {
+                    let said = watch.feed.folder_news(source.as_mut(), news, Instant::now());
+                    notice(said);
+                }
+            }
         }
         for message in watch.feed.take_notices() {
             notice(message.to_string());
@@ -181,7 +195,7 @@ fn settled_path(dir: &Path) -> anyhow::Result<PathBuf> {
 /// A line for the user on stderr (never stdout, which `--json` keeps for
 /// events).
 fn notice(message: String) {
-    eprintln!("vidprism: watch: {message}");
+    super::say(format!("watch: {message}"));
 }
 
 struct WatchLoop<'a> {

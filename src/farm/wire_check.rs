@@ -13,6 +13,9 @@ use std::path::Path;
 
 use super::wire::{Files, News, Presence, Work, WorkStage};
 use crate::limits::MAX_DIMENSION;
+use crate::names::is_unprintable;
+/// Text made safe for a terminal: the one function (`names.rs`).
+pub use crate::names::printable;
 use crate::pipeline::{
     EventKind, Output, Progress, RenditionFailed, RenditionSkipped, SourceFacts, StageStarted,
     Storyboard, Thumbnail,
@@ -42,8 +45,8 @@ const MAX_SKIPPED_TRACKS: usize = 64;
 /// stream bundle's other files (two playlists a rung and a few more).
 const MAX_SIDECARS: usize = 64;
 /// Most sprite files a storyboard announces, and most tiles.
-const MAX_SPRITES: usize = 1000;
-const MAX_TILES: u32 = 100_000;
+const MAX_TILES: u32 = crate::limits::MAX_STORYBOARD_TILES;
+const MAX_SPRITES: usize = MAX_TILES as usize;
 /// Tries a worker may say it makes, and transcodes it may say it runs.
 const MAX_COUNT: u32 = 1000;
 /// Fastest frame rate believed, in frames per second.
@@ -99,19 +102,6 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
             printable(name)
         ))
     }
-}
-
-/// `text` with every control character (and every character that reorders
-/// text on screen) replaced by U+FFFD, so a terminal shows it as it is
-/// instead of obeying it.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if is_unprintable(c) { '\u{FFFD}' } else { c })
-        .collect()
-}
-
-fn is_unprintable(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn text(what: &str, value: &str) -> Result<(), String> {

@@ -24,6 +24,7 @@ mod poster_score;
 mod probe;
 mod rendition_writer;
 mod sample;
+mod scaler;
 mod storyboard;
 mod subtitles;
 mod thumbnail;

@@ -95,13 +95,27 @@ pub fn create(path: &Path, format: &str) -> Result<format::context::Output, ffmp
         if res < 0 || ps.is_null() {
             return Err(ffmpeg_next::Error::from(res.min(-1)));
         }
-        let res = ffi::avio_open(&mut (*ps).pb, c_path.as_ptr(), ffi::AVIO_FLAG_WRITE);
+        let c_io_path = disk_full_for_tests(path).unwrap_or(c_path);
+        let res = ffi::avio_open(&mut (*ps).pb, c_io_path.as_ptr(), ffi::AVIO_FLAG_WRITE);
         if res < 0 {
             ffi::avformat_free_context(ps);
             return Err(ffmpeg_next::Error::from(res));
         }
         Ok(format::context::Output::wrap(ps))
     }
+}
+
+/// Fault injection for tests: an output whose file name contains the text
+/// of this variable is written to `/dev/full`, where every write fails as
+/// on a full disk ("No space left on device"), and no file is made.
+pub const DISK_FULL_ENV: &str = "VIDPRISM_TEST_DISK_FULL";
+
+fn disk_full_for_tests(path: &Path) -> Option<CString> {
+    let text = std::env::var(DISK_FULL_ENV)
+        .ok()
+        .filter(|t| !t.is_empty())?;
+    let name = path.file_name()?.to_string_lossy();
+    (cfg!(target_os = "linux") && name.contains(&text)).then(|| c"file:/dev/full".to_owned())
 }
 
 /// The path as FFmpeg takes it: through the `file` protocol (so no part of

@@ -1,8 +1,8 @@
-//! One rendition's output file: its scale chain, video encoder, muxer, the
-//! audio and subtitle streams it takes from the job's feeds, and its
-//! sidecar subtitle files. Frames go in at the source's timestamps; packets come out with
-//! the durations the source gave its frames, so variable frame rate and the
-//! last frame's duration survive.
+//! One rendition's output file: its video encoder, muxer, the audio and
+//! subtitle streams it takes from the job's feeds, and its sidecar
+//! subtitle files. Pictures come in scaled (`scaler.rs`), at the source's
+//! timestamps; packets come out with the durations the source gave its
+//! frames, so variable frame rate and the last frame's duration survive.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,12 +11,11 @@ use ffmpeg_next::{codec, encoder, format, frame, picture, Dictionary, Packet, Ra
 
 use super::audio_copy::{add_copy_stream, write_copied, AudioCopySource, CopyLane};
 use super::colour::Colour;
-use super::filter::Filter;
-use super::frame_ref::video_ref;
 use super::geometry::{Rotation, Size};
 use super::hdr_metadata::HdrMetadata;
 use super::metadata::SourceMetadata;
 use super::plain_file;
+use super::scaler::{encoded_pixel, fps_cap, positive};
 use crate::error::{Error, Result};
 use crate::presets::{Container, MetadataRule, Quality, RenditionSpec, VideoCodec};
 
@@ -75,20 +74,12 @@ impl Sidecar {
 
 struct VideoLane {
     encoder: encoder::video::Encoder,
-    chain: String,
-    filter: Option<Filter>,
-    /// The colour of the pictures fed in, and of those encoded.
-    colour_in: Colour,
-    colour_out: Colour,
     time_base: Rational,
     stream_index: usize,
     stream_time_base: Rational,
     /// Frame durations by presentation time, for packets the encoder leaves
     /// without one.
     durations: HashMap<i64, i64>,
-    /// With a frame-rate cap, every frame lasts this long (encoder time
-    /// base) and the filter's timestamps are rescaled to the encoder's.
-    capped_duration: Option<i64>,
     /// Streaming rungs: keyframes fall on segment boundaries only.
     keyframes: Option<SegmentKeyframes>,
 }
@@ -134,15 +125,6 @@ pub struct RenditionWriter {
     /// Presentation time of the newest frame encoded, in seconds.
     pub position_s: f64,
     pub frames: u64,
-    /// Whether scaled pictures are kept for smaller renditions made from
-    /// this one (see `take_forwarded`).
-    pub forwarding: bool,
-    forwarded: Vec<(frame::Video, i64)>,
-    filter_flushed: bool,
-}
-
-fn rational_from(q: Rational) -> Option<Rational> {
-    (q.numerator() > 0 && q.denominator() > 0).then_some(q)
 }
 
 /// Encoder options: speed and, in constant-quality mode, the CRF (a
@@ -219,14 +201,6 @@ fn video_options(
     opts
 }
 
-/// The frame rate to cap the source's at, when the rendition asks for one
-/// lower than the source's.
-fn fps_cap(spec: &RenditionSpec, source: Rational) -> Option<u32> {
-    let max = spec.max_fps?;
-    let source_fps = rational_from(source).map(f64::from)?;
-    (source_fps > f64::from(max) + 0.01).then_some(max)
-}
-
 impl RenditionWriter {
     /// Opens the encoders and writes the file header at `path`.
     pub fn create(
@@ -296,9 +270,6 @@ impl RenditionWriter {
             sidecars,
             position_s: 0.0,
             frames: 0,
-            forwarding: false,
-            forwarded: Vec::new(),
-            filter_flushed: false,
         };
         // The muxer may pick its own time bases when writing the header.
         writer.video.stream_time_base = writer.stream_time_base(writer.video.stream_index);
@@ -317,24 +288,25 @@ impl RenditionWriter {
             .unwrap_or(Rational::new(1, 90_000))
     }
 
-    /// Encodes one source picture shown for `duration` (source time base).
-    pub fn push_video(&mut self, mut frame: frame::Video, duration: i64) -> Result<()> {
+    /// Encodes one picture made by the rendition's scale chain, shown for
+    /// `duration` (source time base).
+    pub fn push_video(&mut self, mut scaled: frame::Video, duration: i64) -> Result<()> {
         let lane = &mut self.video;
-        lane.colour_in.tag_frame(&mut frame);
-        if lane.filter.is_none() {
-            lane.filter = Some(Filter::video(&frame, lane.time_base, &lane.chain)?);
-        }
-        if let Some(pts) = frame.pts() {
-            if lane.capped_duration.is_none() {
-                lane.durations.insert(pts, duration);
-            }
+        scaled.set_kind(picture::Type::None);
+        if let Some(pts) = scaled.pts() {
+            lane.durations.insert(pts, duration);
             self.position_s = (pts + duration) as f64 * f64::from(lane.time_base);
+            if let Some(keys) = lane.keyframes.as_mut() {
+                if keys.starts_segment(pts, lane.time_base) {
+                    scaled.set_kind(picture::Type::I);
+                }
+            }
         }
-        if let Some(filter) = lane.filter.as_mut() {
-            filter.push(&frame)?;
-        }
+        lane.encoder
+            .send_frame(&scaled)
+            .map_err(Error::ffmpeg("encoding a video frame"))?;
         self.frames += 1;
-        self.drain_video_filter()
+        lane.write_packets(&mut self.output, &self.path)
     }
 
     /// Muxes one audio or subtitle packet of feed `feed` (encoded for the
@@ -354,73 +326,9 @@ impl RenditionWriter {
         Ok(())
     }
 
-    fn drain_video_filter(&mut self) -> Result<()> {
-        // Out of the lane while draining, so the lane can write packets.
-        let Some(mut filter) = self.video.filter.take() else {
-            return Ok(());
-        };
-        let drained = self.drain_from(&mut filter);
-        self.video.filter = Some(filter);
-        drained
-    }
-
-    fn drain_from(&mut self, filter: &mut Filter) -> Result<()> {
-        let lane = &mut self.video;
-        let filtered_tb = filter.output_time_base();
-        let mut scaled = frame::Video::empty();
-        while filter.pull(&mut scaled) {
-            scaled.set_kind(picture::Type::None);
-            lane.colour_out.tag_frame(&mut scaled);
-            if self.forwarding {
-                let duration = scaled.pts().and_then(|p| lane.durations.get(&p).copied());
-                self.forwarded
-                    .push((video_ref(&scaled), duration.unwrap_or(0)));
-            }
-            if let (Some(keys), Some(pts)) = (lane.keyframes.as_mut(), scaled.pts()) {
-                if keys.starts_segment(pts, filtered_tb) {
-                    scaled.set_kind(picture::Type::I);
-                }
-            }
-            if let Some(duration) = lane.capped_duration {
-                let pts = scaled
-                    .pts()
-                    .map(|p| rescale(p, filtered_tb, lane.time_base));
-                scaled.set_pts(pts);
-                if let Some(pts) = pts {
-                    lane.durations.insert(pts, duration);
-                }
-            }
-            lane.encoder
-                .send_frame(&scaled)
-                .map_err(Error::ffmpeg("encoding a video frame"))?;
-            lane.write_packets(&mut self.output, &self.path)?;
-        }
-        Ok(())
-    }
-
-    /// Scaled pictures kept for smaller renditions since the last call, with
-    /// their durations.
-    pub fn take_forwarded(&mut self) -> Vec<(frame::Video, i64)> {
-        std::mem::take(&mut self.forwarded)
-    }
-
-    /// Ends the scale chain's input, so every scaled picture is out (and,
-    /// when forwarding, in `take_forwarded`).
-    pub fn flush_filter(&mut self) -> Result<()> {
-        if self.filter_flushed {
-            return Ok(());
-        }
-        self.filter_flushed = true;
-        if let Some(filter) = self.video.filter.as_mut() {
-            filter.finish()?;
-        }
-        self.drain_video_filter()
-    }
-
-    /// Flushes filters and encoders and writes the trailer. The file at the
+    /// Flushes the encoders and writes the trailer. The file at the
     /// writer's path is complete when this returns `Ok`.
     pub fn finish(mut self) -> Result<()> {
-        self.flush_filter()?;
         self.video
             .encoder
             .send_eof()
@@ -460,11 +368,6 @@ impl VideoLane {
     }
 }
 
-fn rescale(value: i64, from: Rational, to: Rational) -> i64 {
-    use ffmpeg_next::Rescale;
-    value.rescale(from, to)
-}
-
 fn find_encoder(name: &str) -> Result<ffmpeg_next::Codec> {
     encoder::find_by_name(name).ok_or_else(|| Error::EncoderMissing {
         encoder: name.to_owned(),
@@ -479,7 +382,7 @@ fn find_encoder(name: &str) -> Result<ffmpeg_next::Codec> {
 fn segment_gop(spec: &RenditionSpec, seconds: u32, cap: Option<u32>, timing: &SourceTiming) -> u64 {
     let fps = cap
         .map(f64::from)
-        .or_else(|| rational_from(timing.frame_rate).map(f64::from));
+        .or_else(|| positive(timing.frame_rate).map(f64::from));
     match (spec.video, fps) {
         (VideoCodec::Av1, Some(fps)) => ((f64::from(seconds) * fps).round() as u64).max(1),
         _ => 100_000,
@@ -511,10 +414,7 @@ fn open_video(
         segment_seconds,
     } = setup;
     // HDR stays 10-bit (H.265 Main 10, VP9 profile 2, AV1 10-bit).
-    let (pixel, pixel_name) = match hdr {
-        Some(_) => (format::Pixel::YUV420P10LE, "yuv420p10le"),
-        None => (format::Pixel::YUV420P, "yuv420p"),
-    };
+    let (pixel, _) = encoded_pixel(hdr.is_some());
     let codec = find_encoder(spec.video.encoder_name())?;
     let mut enc = codec::context::Context::new_with_codec(codec)
         .encoder()
@@ -536,7 +436,7 @@ fn open_video(
     enc.set_time_base(timing.video_time_base);
     match cap {
         Some(fps) => enc.set_frame_rate(Some(Rational::new(fps as i32, 1))),
-        None => enc.set_frame_rate(rational_from(timing.frame_rate)),
+        None => enc.set_frame_rate(positive(timing.frame_rate)),
     }
     if let Quality::BitrateKbps(kbps) = spec.quality {
         enc.set_bit_rate(kbps as usize * 1000);
@@ -567,31 +467,12 @@ fn open_video(
         }
     }
     let stream_index = stream.index();
-    // Scale first, then rotate: turning the smaller picture costs less.
-    let before_rotation = size.unrotated(timing.rotation);
-    // A frame-rate cap drops frames first, so fewer are scaled.
-    let fps_filter = cap.map(|fps| format!("fps={fps},")).unwrap_or_default();
-    // The scale converts from the pictures' matrix and range to the
-    // output's, read from the tags decided for the source (not the frames').
-    let chain = format!(
-        "{fps_filter}scale={}:{}:flags=bicubic{},{}setsar=1,format={pixel_name}",
-        before_rotation.width,
-        before_rotation.height,
-        timing.colour.scale_options(Some(colour_out)),
-        timing.rotation.filter_prefix()
-    );
     Ok(VideoLane {
         encoder: enc,
-        chain,
-        filter: None,
-        colour_in: timing.colour,
-        colour_out,
         time_base: timing.video_time_base,
         stream_index,
         stream_time_base: timing.video_time_base,
         durations: HashMap::new(),
-        capped_duration: cap
-            .map(|fps| rescale(1, Rational::new(1, fps as i32), timing.video_time_base).max(1)),
         keyframes: None,
     })
 }

@@ -12,6 +12,7 @@ use ffmpeg_next::{codec, decoder, encoder, format, media, Packet, Rational};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::names::vtt_cue_text;
 use crate::presets::Container;
 
 /// What kind of track a skipped one was.
@@ -131,6 +132,7 @@ const MAX_EVENT_BYTES: usize = 1 << 20;
 
 /// A subtitle encoder shared by every rendition that takes its format.
 pub struct SharedSubtitleEncoder {
+    codec: SubtitleCodec,
     encoder: encoder::subtitle::Encoder,
     buffer: Vec<u8>,
 }
@@ -176,6 +178,7 @@ impl SharedSubtitleEncoder {
             .open_as(found)
             .map_err(Error::ffmpeg(format!("opening the {name} encoder")))?;
         Ok(SharedSubtitleEncoder {
+            codec,
             encoder,
             buffer: vec![0; MAX_EVENT_BYTES],
         })
@@ -232,7 +235,14 @@ impl SharedSubtitleEncoder {
         let Some(bytes) = self.buffer.get(..size as usize).filter(|b| !b.is_empty()) else {
             return Ok(());
         };
-        let mut packet = Packet::copy(bytes);
+        // FFmpeg's WebVTT encoder writes the text as it is: a `-->` or a
+        // blank line in it would end the cue in every reader.
+        let mut packet = match self.codec {
+            SubtitleCodec::WebVtt => {
+                Packet::copy(vtt_cue_text(&String::from_utf8_lossy(bytes)).as_bytes())
+            }
+            SubtitleCodec::MovText => Packet::copy(bytes),
+        };
         packet.set_pts(Some(pts + start_us));
         packet.set_dts(Some(pts + start_us));
         packet.set_duration(duration_us);

@@ -511,10 +511,11 @@ mod tests {
         }
         assert!(in_gamut > 500, "{in_gamut}");
         assert!(
-            worst_in_gamut < 4.0,
+            // BENCHMARKS.md: 2.84 and 9.5 on these 20,000 colours.
+            worst_in_gamut < 3.0,
             "in gamut: {worst_in_gamut:.2} code values"
         );
-        assert!(worst_luma < 11.0, "luma: {worst_luma:.2} code values");
+        assert!(worst_luma < 10.0, "luma: {worst_luma:.2} code values");
     }
 
     /// A `yuv420p10le` picture whose every sample is given by `at(plane, x, y)`.

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::naming::sanitize_name;
 use crate::error::{io_reason, Error, Result};
+use crate::names::sanitize_name;
 
 /// `<Videos>/VidPrism`, or `<data dir>/output` when the system has no Videos
 /// folder.

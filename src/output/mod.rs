@@ -4,13 +4,12 @@
 
 mod bundle_names;
 mod folder;
-mod naming;
 mod staged_file;
 
+pub use crate::names::sanitize_name;
 pub use bundle_names::{
     storyboard_sprite_name, DASH_MANIFEST, HLS_MASTER_PLAYLIST, PLAYER_PAGE, POSTER_FILE,
     STORYBOARD_VTT,
 };
 pub use folder::{default_output_dir, reserve_job_dir};
-pub use naming::sanitize_name;
 pub use staged_file::{remove_temp_files_in, StagedFile, TEMP_MARKER};

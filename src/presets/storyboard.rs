@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::validate::Problem;
+pub use crate::limits::MAX_SPRITE_SIDE;
+use crate::limits::MAX_STORYBOARD_TILES;
 
 /// Default tile width, in pixels (what video sites show over a seek bar).
 pub const TILE_WIDTH: u32 = 160;
@@ -14,13 +16,10 @@ pub const TILE_WIDTHS: std::ops::RangeInclusive<u32> = 32..=640;
 pub const SPRITE_GRID: u32 = 10;
 /// Columns or rows of a sprite accepted.
 pub const SPRITE_GRIDS: std::ops::RangeInclusive<u32> = 1..=20;
-/// Longest side of a sprite (columns or rows times the tile width), which
-/// bounds the memory a sprite takes while it is filled.
-pub const MAX_SPRITE_SIDE: u32 = 4096;
 /// Seconds between tiles accepted.
 pub const INTERVALS_S: std::ops::RangeInclusive<u32> = 1..=3600;
 /// Tile counts accepted.
-pub const TILE_COUNTS: std::ops::RangeInclusive<u32> = 1..=2000;
+pub const TILE_COUNTS: std::ops::RangeInclusive<u32> = 1..=MAX_STORYBOARD_TILES;
 /// Default seconds between tiles.
 pub const INTERVAL_S: u32 = 5;
 

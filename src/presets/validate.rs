@@ -10,6 +10,9 @@ use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::model::{AudioSpec, HdrRule, Preset, Quality, RenditionSpec, SizeSpec};
 use super::tracks::{language_problem, AudioTracks, LOUDNESS_LUFS};
 use crate::limits::MAX_DIMENSION;
+/// The one rule for names (`names.rs`), which the store's restore and the
+/// farm's wire check reach through [`validate`].
+pub use crate::names::name_problem;
 
 /// Smallest short side, thumbnail width, in pixels.
 pub const MIN_SIZE: u32 = 16;
@@ -19,8 +22,6 @@ pub const VIDEO_KBPS: RangeInclusive<u32> = 50..=200_000;
 pub const AUDIO_KBPS: RangeInclusive<u32> = 16..=320;
 /// Frame rate caps accepted.
 pub const MAX_FPS: RangeInclusive<u32> = 1..=240;
-/// Longest preset or rendition name.
-pub const MAX_NAME_CHARS: usize = 64;
 
 /// One thing wrong with a preset.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,29 +56,6 @@ impl fmt::Display for Problem {
         }
         write!(f, "{}: {}", self.field, self.message)
     }
-}
-
-/// Why `name` cannot name a preset or a rendition (it becomes a file name).
-pub fn name_problem(name: &str) -> Option<String> {
-    if name.trim().is_empty() {
-        return Some("must not be empty".into());
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Some(format!("is longer than {MAX_NAME_CHARS} characters"));
-    }
-    if name.trim() != name {
-        return Some("must not start or end with a space".into());
-    }
-    let forbidden = |c: &char| {
-        matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control()
-    };
-    if let Some(c) = name.chars().find(forbidden) {
-        return Some(format!("must not contain {c:?} (it becomes a file name)"));
-    }
-    if name.starts_with('.') || name.contains("..") {
-        return Some("must not start with a dot or contain \"..\"".into());
-    }
-    None
 }
 
 /// Every problem of `preset`; empty when it is valid.

@@ -55,7 +55,8 @@ impl Contents {
         if self.index.contains_key(&record.id) {
             return;
         }
-        self.next_id = self.next_id.max(record.id + 1);
+        // Saturating: an id read from a file may be the largest there is.
+        self.next_id = self.next_id.max(record.id.saturating_add(1));
         self.index.insert(record.id, self.jobs.len());
         self.keys.insert(record.id, keys);
         self.jobs.push(record);

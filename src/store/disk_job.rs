@@ -66,6 +66,17 @@ pub fn to_disk(record: &mut JobRecord, keys: &[PresetKey]) -> Fields {
     map
 }
 
+/// A preset read back from the store passes the same checks as one read
+/// from a file (`presets::validate`: names, sizes, codecs), so a store
+/// written by hand or by another program cannot name a sidecar outside the
+/// output folder.
+pub fn valid_preset(key: &str, preset: &crate::presets::Preset) -> Result<(), String> {
+    match crate::presets::validate(preset).first() {
+        Some(problem) => Err(format!("its preset \"{key}\" is not valid: {problem}")),
+        None => Ok(()),
+    }
+}
+
 /// The record a disk form describes, and its preset keys.
 pub fn from_disk(
     mut map: Fields,
@@ -84,6 +95,9 @@ pub fn from_disk(
                 .ok_or_else(|| format!("it names an unknown preset \"{k}\""))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    for (key, preset) in keys.iter().zip(&presets) {
+        valid_preset(key, preset)?;
+    }
     map.insert(PRESETS.to_owned(), Value::Array(Vec::new()));
     let mut record: JobRecord =
         serde_json::from_value(Value::Object(map)).map_err(|e| e.to_string())?;

@@ -19,6 +19,12 @@ pub enum StoreError {
     SetAside { path: PathBuf, reason: String },
     #[error("{path}: the job store is in use by another VidPrism (the window or `vidprism process --store`)")]
     InUse { path: PathBuf },
+    #[error("{path}: the job store was written by a later version of VidPrism (store format {found}; this one reads up to {supported}); it is left as it is: use that version, or move the file away to start a new queue")]
+    LaterVersion {
+        path: PathBuf,
+        found: u64,
+        supported: u32,
+    },
 }
 
 impl StoreError {
@@ -48,6 +54,19 @@ pub fn read_if_any(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
 
 /// Renames `path` to a free `<name>.broken-<n>` next to it.
 pub fn set_aside(path: &Path) -> Result<PathBuf, StoreError> {
+    aside_as(path, |from, to| std::fs::rename(from, to))
+}
+
+/// Copies `path` to a free `<name>.broken-<n>` next to it (the original
+/// stays until it is rewritten).
+pub fn copy_aside(path: &Path) -> Result<PathBuf, StoreError> {
+    aside_as(path, |from, to| std::fs::copy(from, to).map(drop))
+}
+
+fn aside_as(
+    path: &Path,
+    put: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> Result<PathBuf, StoreError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -57,7 +76,7 @@ pub fn set_aside(path: &Path) -> Result<PathBuf, StoreError> {
         if aside.exists() {
             continue;
         }
-        return std::fs::rename(path, &aside)
+        return put(path, &aside)
             .map(|()| aside)
             .map_err(|e| StoreError::SetAside {
                 path: path.to_path_buf(),

@@ -3,9 +3,16 @@
 //! with a single write so a killed process loses nothing it was told was
 //! written. Each line has a sequence number; the snapshot records the last
 //! one it contains, so replaying after a crash during compaction skips the
-//! lines the snapshot already holds. When reading, a last line that does
-//! not parse is the torn end of a crash and is dropped; any other line that
-//! does not parse is damage.
+//! lines the snapshot already holds. When reading, a last line without a
+//! newline that does not parse is the torn end of a crash and is dropped;
+//! any other line that does not parse (a whole, newline-ended one
+//! included) is damage, reported with its number and reason.
+//!
+//! Its first line names its format: `{"seq":0,"format":2,"op":"remove",
+//! "ids":[]}`, a change that removes nothing with sequence number 0, which
+//! every reader (older ones included) skips as already applied. A journal
+//! without it is of format 2, the one before the line existed; a later
+//! format is refused.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -18,16 +25,40 @@ use serde::{Deserialize, Serialize};
 use super::disk_job::Fields;
 use super::file_store::{sync_dir, StoreError};
 use super::flusher::{Flusher, Urgency};
+use super::listed;
 use super::preset_table::PresetKey;
 use super::record::StoreId;
+use super::snapshot::STORE_VERSION;
 use crate::presets::Preset;
 
 /// One line of the journal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Line {
     pub seq: u64,
+    /// The journal's format, on its first line only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<u64>,
     #[serde(flatten)]
     pub change: Change,
+}
+
+impl Line {
+    pub fn new(seq: u64, change: Change) -> Line {
+        Line {
+            seq,
+            format: None,
+            change,
+        }
+    }
+
+    /// The first line: the format, in a change every reader skips.
+    fn header() -> Line {
+        Line {
+            seq: 0,
+            format: Some(u64::from(STORE_VERSION)),
+            change: Change::Remove { ids: Vec::new() },
+        }
+    }
 }
 
 /// One change to the store.
@@ -54,24 +85,43 @@ pub enum Change {
 pub struct Read {
     /// The changes, with their line numbers (from 1).
     pub lines: Vec<(usize, Line)>,
-    /// Lines (numbered from 1) that are damaged; not the torn last one.
-    pub damaged: Vec<usize>,
+    /// Lines (numbered from 1) that are damaged, with the reason; not the
+    /// torn last one.
+    pub damaged: Vec<(usize, String)>,
+    /// The last line was torn (no newline at its end, and not whole).
+    pub torn: bool,
+    /// The format a later version wrote it in, if it did.
+    pub later_format: Option<u64>,
+}
+
+/// Damaged lines as a warning says them: `line 3 (reason), line 9 (...)`,
+/// the first few only.
+pub fn said(damaged: &[(usize, String)]) -> String {
+    listed(damaged.iter().map(|(n, why)| format!("line {n} ({why})")))
 }
 
 /// Splits a journal into its changes.
 pub fn parse(bytes: &[u8]) -> Read {
-    let text: Vec<(usize, &[u8])> = bytes
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .filter(|(_, l)| !l.iter().all(|b| b.is_ascii_whitespace() || *b == 0))
-        .map(|(i, l)| (i + 1, l))
-        .collect();
+    let blank = |l: &[u8]| l.iter().all(|b| b.is_ascii_whitespace() || *b == 0);
+    let segments: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    // The bytes after the last newline: a line being written when a crash
+    // came, if they are not blank (zeros too are left by a crash).
+    let last = segments.len() - 1;
     let mut read = Read::default();
-    for (n, (number, line)) in text.iter().enumerate() {
+    for (i, line) in segments.iter().enumerate() {
+        if blank(line) {
+            continue;
+        }
+        let number = i + 1;
         match serde_json::from_slice::<Line>(line) {
-            Ok(line) => read.lines.push((*number, line)),
-            Err(_) if n + 1 == text.len() => {} // torn by a crash mid-write
-            Err(_) => read.damaged.push(*number),
+            Ok(line) => {
+                if let Some(format) = line.format.filter(|f| *f > u64::from(STORE_VERSION)) {
+                    read.later_format = Some(format);
+                }
+                read.lines.push((number, line));
+            }
+            Err(_) if i == last => read.torn = true,
+            Err(e) => read.damaged.push((number, e.to_string())),
         }
     }
     read
@@ -105,12 +155,16 @@ impl Journal {
         }
         let file = Arc::new(file);
         let flusher = Flusher::start(Arc::clone(&file)).map_err(|e| StoreError::write(path, &e))?;
-        Ok(Journal {
+        let mut journal = Journal {
             path: path.to_path_buf(),
             file,
             len,
             flusher,
-        })
+        };
+        if len == 0 {
+            journal.append(&Line::header(), Urgency::Soon)?;
+        }
+        Ok(journal)
     }
 
     /// Its size in bytes.
@@ -141,13 +195,14 @@ impl Journal {
         Ok(())
     }
 
-    /// Empties the journal, once a snapshot holds all of it.
+    /// Empties the journal, once a snapshot holds all of it (its format
+    /// line stays).
     pub fn clear(&mut self) -> Result<(), StoreError> {
         self.file
             .set_len(0)
             .map_err(|e| StoreError::write(&self.path, &e))?;
         self.len = 0;
-        Ok(())
+        self.append(&Line::header(), Urgency::Soon)
     }
 }
 
@@ -156,35 +211,61 @@ mod tests {
     use super::*;
 
     fn line(seq: u64, id: StoreId) -> String {
-        let line = Line {
-            seq,
-            change: Change::Move { id, index: 0 },
-        };
-        serde_json::to_string(&line).unwrap()
+        serde_json::to_string(&Line::new(seq, Change::Move { id, index: 0 })).unwrap()
+    }
+
+    fn seqs(read: &Read) -> Vec<u64> {
+        read.lines.iter().map(|(_, l)| l.seq).collect()
     }
 
     #[test]
-    fn a_torn_last_line_is_dropped_and_other_bad_lines_are_damage() {
+    fn a_torn_last_line_is_dropped_and_a_bad_whole_line_is_damage() {
         let good = format!("{}\n{}\n", line(1, 1), line(2, 2));
         let read = parse(good.as_bytes());
-        assert_eq!(read.lines.len(), 2);
-        assert!(read.damaged.is_empty());
+        assert_eq!(seqs(&read), [1, 2]);
+        assert!(read.damaged.is_empty() && !read.torn);
 
         let torn = format!("{}\n{}\n{{\"seq\":3,\"op\":\"mo", line(1, 1), line(2, 2));
         let read = parse(torn.as_bytes());
-        assert_eq!(read.lines.len(), 2);
-        assert!(read.damaged.is_empty());
+        assert_eq!(seqs(&read), [1, 2]);
+        assert!(read.damaged.is_empty() && read.torn);
 
         // A crash can also leave zeros where the end of the file should be.
         let zeros = format!("{}\n\0\0\0\0", line(1, 1));
-        assert_eq!(parse(zeros.as_bytes()).lines.len(), 1);
+        let read = parse(zeros.as_bytes());
+        assert_eq!(seqs(&read), [1]);
+        assert!(read.damaged.is_empty());
 
         let damaged = format!("{}\nnot json\n{}\n", line(1, 1), line(3, 3));
         let read = parse(damaged.as_bytes());
-        assert_eq!(read.damaged, vec![2]);
+        assert_eq!(read.damaged.iter().map(|d| d.0).collect::<Vec<_>>(), [2]);
+        assert_eq!(seqs(&read), [1, 3]);
+
+        // Whole (newline-ended) but unreadable, even last: damage, with
+        // its reason.
+        let whole_bad = format!("{}\n{{\"seq\":2,\"op\":\"pause\",\"id\":1}}\n", line(1, 1));
+        let read = parse(whole_bad.as_bytes());
+        assert!(!read.torn);
+        assert_eq!(read.damaged.len(), 1);
+        assert_eq!(read.damaged[0].0, 2);
+        assert!(read.damaged[0].1.contains("pause"), "{:?}", read.damaged);
+    }
+
+    #[test]
+    fn the_format_line_is_skipped_by_sequence_and_a_later_format_is_found() {
+        let header = serde_json::to_string(&Line::header()).unwrap();
         assert_eq!(
-            read.lines.iter().map(|(_, l)| l.seq).collect::<Vec<_>>(),
-            vec![1, 3]
+            header,
+            format!(r#"{{"seq":0,"format":{STORE_VERSION},"op":"remove","ids":[]}}"#)
         );
+        let read = parse(format!("{header}\n{}\n", line(1, 1)).as_bytes());
+        assert_eq!(seqs(&read), [0, 1]);
+        assert_eq!(read.later_format, None);
+        let later = header.replace(
+            &format!(":{STORE_VERSION},"),
+            &format!(":{},", STORE_VERSION + 1),
+        );
+        let read = parse(format!("{later}\n{}\n", line(1, 1)).as_bytes());
+        assert_eq!(read.later_format, Some(u64::from(STORE_VERSION) + 1));
     }
 }

@@ -22,6 +22,8 @@ mod lock;
 mod preset_table;
 mod record;
 mod snapshot;
+#[cfg(test)]
+mod tests_prop;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -68,6 +70,34 @@ fn journal_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// `path` made absolute against the current folder (links are not
+/// resolved); as it is when there is no current folder.
+pub fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
+}
+
+/// Most things named one by one in a warning; the rest are counted, so a
+/// store with a thousand bad lines makes a warning of a few lines.
+const LISTED: usize = 3;
+
+/// Longest item of such a list, in characters (a reason may quote a value).
+const LISTED_CHARS: usize = 300;
+
+/// `items` as a warning lists them: the first [`LISTED`], each cut to
+/// [`LISTED_CHARS`], then how many more.
+fn listed(items: impl ExactSizeIterator<Item = String>) -> String {
+    let total = items.len();
+    let cut = |item: String| match item.char_indices().nth(LISTED_CHARS) {
+        Some((end, _)) => format!("{}…", &item[..end]),
+        None => item,
+    };
+    let mut text: Vec<String> = items.take(LISTED).map(cut).collect();
+    if total > LISTED {
+        text.push(format!("and {} more", total - LISTED));
+    }
+    text.join("; ")
+}
+
 /// What [`JobStore::recover`] found.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Recovery {
@@ -104,29 +134,49 @@ impl JobStore {
 
     /// Opens the store whose snapshot is at `path`: the snapshot, then the
     /// journal's changes replayed on it, then both compacted into a new
-    /// snapshot. A corrupt or other-version snapshot, or a journal with a
-    /// damaged line, is set aside with what could be read kept;
+    /// snapshot. A corrupt or older other-version snapshot, or a journal
+    /// with a damaged line, is set aside with what could be read kept; a
+    /// job that cannot be read is left out and the others kept;
     /// [`Self::warning`] then says so. Refused while another process has
-    /// the store open.
+    /// the store open, or when a later version wrote it
+    /// ([`StoreError::LaterVersion`]; nothing is touched then).
     pub fn open(path: &Path) -> Result<JobStore, StoreError> {
         let lock = StoreLock::acquire(path)?;
-        let loaded = snapshot::load(path)?;
-        let mut contents = loaded.contents;
-        let mut warnings: Vec<String> = loaded.warning.into_iter().collect();
+        // A later version's journal is refused before anything is touched.
         let journal_path = journal_path(path);
         let journal_bytes = file_store::read_if_any(&journal_path)?.unwrap_or_default();
         let read = journal::parse(&journal_bytes);
+        if let Some(found) = read.later_format {
+            return Err(StoreError::LaterVersion {
+                path: journal_path,
+                found,
+                supported: STORE_VERSION,
+            });
+        }
+        let loaded = snapshot::load(path)?;
+        let mut contents = loaded.contents;
+        let mut warnings: Vec<String> = loaded.warning.into_iter().collect();
+        if read.torn {
+            tracing::info!(
+                "{}: its last line was cut short by a crash while it was written; dropped",
+                journal_path.display()
+            );
+        }
+        // Anything beyond the format line: replayed, then compacted.
+        let changes = read.torn
+            || !read.damaged.is_empty()
+            || read.lines.iter().any(|(_, line)| line.format.is_none());
         let mut damaged = read.damaged;
         for (number, line) in read.lines {
             if line.seq <= contents.seq {
-                continue; // already in the snapshot, or a repeat
+                continue; // already in the snapshot, a repeat, or the header
             }
             match contents.apply(line.change) {
                 Ok(()) => contents.seq = line.seq,
-                Err(_) => damaged.push(number),
+                Err(why) => damaged.push((number, why)),
             }
         }
-        if !warnings.is_empty() {
+        if loaded.set_aside {
             warnings.push(match contents.jobs().len() {
                 0 => "The queue starts empty.".to_owned(),
                 n => format!("{n} jobs recorded since in the journal were kept."),
@@ -143,7 +193,7 @@ impl JobStore {
             warning: None,
             _lock: lock,
         };
-        if !journal_bytes.is_empty() || loaded.rewrite {
+        if changes || loaded.rewrite {
             store.write_snapshot()?;
         }
         if !damaged.is_empty() {
@@ -152,12 +202,12 @@ impl JobStore {
             let aside = file_store::set_aside(&journal_path)?;
             store.journal = Journal::open(&journal_path)?;
             warnings.push(format!(
-                "Part of the job queue's journal could not be read ({} line {}). What could be read was kept; the journal was set aside as {}.",
+                "Part of the job queue's journal could not be read ({} {}). What could be read was kept; the journal was set aside as {}.",
                 journal_path.display(),
-                damaged.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                journal::said(&damaged),
                 aside.display()
             ));
-        } else if store.journal.len() > 0 {
+        } else if changes {
             store.journal.clear()?;
         }
         store.warning = (!warnings.is_empty()).then(|| warnings.join(" "));
@@ -183,10 +233,7 @@ impl JobStore {
 
     /// Appends one change to the journal, with the next sequence number.
     fn journal(&mut self, change: Change, urgency: Urgency) -> Result<(), StoreError> {
-        let line = Line {
-            seq: self.contents.seq + 1,
-            change,
-        };
+        let line = Line::new(self.contents.seq.saturating_add(1), change);
         self.journal.append(&line, urgency)?;
         self.contents.seq = line.seq;
         Ok(())
@@ -244,7 +291,8 @@ impl JobStore {
     }
 
     /// Records a new queued job before it is given to the engine; it is on
-    /// disk (journaled, its fsync under way) when this returns.
+    /// disk (journaled, its fsync under way) when this returns. Its input
+    /// and output folder are stored absolute ([`absolute`]).
     pub fn add(
         &mut self,
         input: PathBuf,
@@ -253,6 +301,9 @@ impl JobStore {
         out_dir: PathBuf,
     ) -> Result<StoreId, StoreError> {
         let id = self.contents.next_id.max(1);
+        // Stored absolute: a resume from another folder means the same file.
+        let input = absolute(input);
+        let out_dir = absolute(out_dir);
         let source = SourceStamp::of(&input);
         let mut new_presets = BTreeMap::new();
         let keys: Vec<_> = presets

@@ -369,6 +369,15 @@ fn a_record_reads_and_writes_the_stored_json() {
 
 // --- The journal and the snapshot ---
 
+/// The journal at `path` holds its format line and nothing else.
+fn assert_only_the_format_line(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(
+        text,
+        format!("{{\"seq\":0,\"format\":{STORE_VERSION},\"op\":\"remove\",\"ids\":[]}}\n")
+    );
+}
+
 fn journal_of(dir: &Path) -> PathBuf {
     dir.join(format!("{STORE_FILE}{JOURNAL_SUFFIX}"))
 }
@@ -460,10 +469,7 @@ fn every_change_is_in_the_journal_when_the_process_is_killed() {
     assert_eq!(reopened.jobs()[2].error.as_deref(), Some("broken"));
     assert_eq!(reopened.jobs()[1].presets.len(), 1);
     // Opening compacted the journal into the snapshot.
-    assert_eq!(
-        std::fs::metadata(journal_of(killed.path())).unwrap().len(),
-        0
-    );
+    assert_only_the_format_line(&journal_of(killed.path()));
     assert_eq!(reopen(reopened, killed.path()).jobs(), store.jobs());
 }
 
@@ -483,7 +489,11 @@ fn a_preset_is_written_once_however_many_jobs_name_it() {
             .unwrap();
     }
     let journal = std::fs::read_to_string(journal_of(dir.path())).unwrap();
-    assert_eq!(journal.lines().count(), 50);
+    assert_eq!(
+        journal.lines().count(),
+        51,
+        "the format line, then a line a job"
+    );
     assert_eq!(journal.matches(&web.description).count(), 1, "{journal}");
     let store = reopen(store, dir.path());
     assert!(store.jobs().iter().all(|j| j.presets == vec![web.clone()]));
@@ -553,18 +563,32 @@ fn a_crash_between_the_snapshot_and_emptying_the_journal_replays_nothing_twice()
     assert_eq!(store_in(killed.path()).jobs(), store.jobs());
 }
 
-#[test]
-fn a_torn_last_line_is_dropped_silently() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = busy_store(dir.path());
-    let killed = files_at_kill(dir.path());
+/// A busy store in `dir` and what a kill leaves of it, with `tail`
+/// appended to its journal.
+fn killed_with_journal_tail(dir: &Path, tail: &[u8]) -> (JobStore, tempfile::TempDir) {
+    let store = busy_store(dir);
+    let killed = files_at_kill(dir);
     let mut journal = std::fs::OpenOptions::new()
         .append(true)
         .open(journal_of(killed.path()))
         .unwrap();
-    std::io::Write::write_all(&mut journal, b"{\"seq\":99,\"op\":\"add\",\"job\":{\"id\":")
-        .unwrap();
-    drop(journal);
+    std::io::Write::write_all(&mut journal, tail).unwrap();
+    (store, killed)
+}
+
+/// Rewrites the JSON file at `path` as `edit` changes it.
+fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    edit(&mut value);
+    std::fs::write(path, serde_json::to_vec(&value).unwrap()).unwrap();
+}
+
+#[test]
+fn a_torn_last_line_is_dropped_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, killed) =
+        killed_with_journal_tail(dir.path(), b"{\"seq\":99,\"op\":\"add\",\"job\":{\"id\":");
     let mut reopened = store_in(killed.path());
     assert!(reopened.warning().is_none());
     assert_eq!(reopened.jobs(), store.jobs());
@@ -600,15 +624,16 @@ fn a_damaged_journal_line_sets_the_journal_aside_and_keeps_the_rest() {
     let killed = files_at_kill(dir.path());
     let journal = std::fs::read_to_string(journal_of(killed.path())).unwrap();
     let mut lines: Vec<&str> = journal.lines().collect();
-    // The third line (the third job's add) is damaged.
-    lines[2] = "{\"seq\":3,\"op\":\"add\",\"jo#garbage";
+    // The fourth line (the third job's add, after the format line) is
+    // damaged.
+    lines[3] = "{\"seq\":3,\"op\":\"add\",\"jo#garbage";
     let damaged = lines.join("\n") + "\n";
     std::fs::write(journal_of(killed.path()), &damaged).unwrap();
 
     let reopened = store_in(killed.path());
     let warning = reopened.warning().expect("a notice");
     assert!(
-        warning.contains("line 3") && warning.contains("set aside"),
+        warning.contains("line 4") && warning.contains("set aside"),
         "{warning}"
     );
     let aside = killed
@@ -653,7 +678,7 @@ fn a_damaged_snapshot_is_set_aside_and_the_journal_still_replayed() {
         .join(format!("{STORE_FILE}.broken-1"))
         .exists());
     let inputs: Vec<_> = reopened.jobs().iter().map(|j| j.input.clone()).collect();
-    assert_eq!(inputs, vec![PathBuf::from("b.mp4")]);
+    assert_eq!(inputs, vec![absolute("b.mp4".into())]);
 }
 
 #[test]
@@ -709,4 +734,198 @@ fn a_source_name_that_is_not_utf8_survives_a_restart() {
     let store = reopen(store, dir.path());
     assert!(store.warning().is_none());
     assert_eq!(store.job(id).unwrap().input, input);
+}
+
+// --- Issue 26: what the store cannot read costs only itself ---
+
+/// A snapshot with three jobs (written as the store writes it), the second
+/// then changed by `edit`, as a later version would have written it.
+fn snapshot_with_second_job(dir: &Path, edit: impl Fn(&mut serde_json::Value)) -> PathBuf {
+    let mut store = store_in(dir);
+    for name in ["a.mp4", "b.mp4", "c.mp4"] {
+        let web = crate::presets::find_preset("web").unwrap();
+        store
+            .add(
+                dir.join(name),
+                vec!["web".into()],
+                vec![web],
+                dir.join("out"),
+            )
+            .unwrap();
+    }
+    store.write_snapshot().unwrap();
+    store.journal.clear().unwrap();
+    drop(store);
+    let path = dir.join(STORE_FILE);
+    edit_json(&path, |value| edit(&mut value["jobs"][1]));
+    path
+}
+
+#[test]
+fn a_job_with_a_state_from_a_later_version_is_set_aside_and_the_others_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = snapshot_with_second_job(dir.path(), |job| job["state"] = "paused".into());
+    let written = std::fs::read(&path).unwrap();
+    let store = JobStore::open(&path).unwrap();
+    let ids: Vec<_> = store.jobs().iter().map(|j| j.id).collect();
+    assert_eq!(ids, [1, 3], "the good jobs are kept");
+    let warning = store.warning().expect("a warning");
+    assert!(
+        warning.contains("job 2") && warning.contains("paused") && warning.contains("restored"),
+        "{warning}"
+    );
+    // Its text is kept: the snapshot as it was, beside.
+    let aside = dir.path().join(format!("{STORE_FILE}.broken-1"));
+    assert_eq!(std::fs::read(&aside).unwrap(), written);
+    assert!(warning.contains(&aside.display().to_string()), "{warning}");
+    // The next start is clean, and the ids go on after the one left out.
+    let mut store = reopen(store, dir.path());
+    assert!(store.warning().is_none());
+    let id = store
+        .add(
+            dir.path().join("d.mp4"),
+            Vec::new(),
+            Vec::new(),
+            dir.path().into(),
+        )
+        .unwrap();
+    assert_eq!(id, 4);
+}
+
+#[test]
+fn a_job_naming_a_preset_that_cannot_be_read_costs_only_that_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = snapshot_with_second_job(dir.path(), |job| {
+        job["presets"] = serde_json::json!(["odd"])
+    });
+    edit_json(&path, |value| {
+        value["presets"]["odd"] = serde_json::json!({"name": "odd", "renditions": "many"});
+    });
+    let store = JobStore::open(&path).unwrap();
+    assert_eq!(store.jobs().len(), 2);
+    let warning = store.warning().expect("a warning");
+    assert!(
+        warning.contains("preset \"odd\" cannot be read"),
+        "{warning}"
+    );
+}
+
+/// A preset restored from the store is checked like one read from a file:
+/// one whose rendition name would put files outside the job's folder (or
+/// cut its playlists) costs only its job.
+#[test]
+fn a_job_naming_a_preset_that_breaks_the_rules_costs_only_that_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = snapshot_with_second_job(dir.path(), |job| {
+        job["presets"] = serde_json::json!(["odd"])
+    });
+    edit_json(&path, |value| {
+        let mut odd = serde_json::to_value(crate::presets::find_preset("web").unwrap()).unwrap();
+        odd["renditions"][0]["name"] = "../../evil#1".into();
+        value["presets"]["odd"] = odd;
+    });
+    let store = JobStore::open(&path).unwrap();
+    assert_eq!(store.jobs().len(), 2);
+    let warning = store.warning().expect("a warning");
+    assert!(
+        warning.contains("preset \"odd\" is not valid") && warning.contains("name"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_store_from_a_later_version_is_refused_and_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(STORE_FILE);
+    let later = format!(
+        "{{\"version\": {}, \"seq\": 0, \"next_id\": 1, \"jobs\": [], \"new\": true}}",
+        STORE_VERSION + 1
+    );
+    std::fs::write(&path, &later).unwrap();
+    let Err(e) = JobStore::open(&path) else {
+        panic!("a later version's store is refused");
+    };
+    let said = e.to_string();
+    assert!(
+        said.contains("later version") && said.contains(&format!("format {}", STORE_VERSION + 1)),
+        "{said}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), later);
+    assert_eq!(
+        file_names(dir.path()),
+        [STORE_FILE.to_owned(), format!("{STORE_FILE}.lock")]
+    );
+
+    // A later version's journal too, with the snapshot untouched.
+    std::fs::remove_file(&path).unwrap();
+    let journal = journal_of(dir.path());
+    let header = format!(
+        "{{\"seq\":0,\"format\":{},\"op\":\"remove\",\"ids\":[]}}\n{{\"seq\":1,\"op\":\"resume\",\"id\":1}}\n",
+        STORE_VERSION + 1
+    );
+    std::fs::write(&journal, &header).unwrap();
+    let Err(e) = JobStore::open(&path) else {
+        panic!("a later version's journal is refused");
+    };
+    assert!(matches!(e, StoreError::LaterVersion { .. }), "{e}");
+    assert_eq!(std::fs::read_to_string(&journal).unwrap(), header);
+    assert!(!path.exists());
+}
+
+#[test]
+fn a_journal_without_a_format_line_still_loads_and_gets_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = busy_store(dir.path());
+    let killed = files_at_kill(dir.path());
+    drop(store);
+    let journal = journal_of(killed.path());
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let (first, rest) = text.split_once('\n').unwrap();
+    assert!(
+        first.contains("\"format\""),
+        "the journal starts with its format: {first}"
+    );
+    std::fs::write(&journal, rest).unwrap();
+    let reopened = store_in(killed.path());
+    assert!(reopened.warning().is_none());
+    assert_eq!(reopened.jobs().len(), 5);
+    assert_only_the_format_line(&journal);
+    // And a snapshot without its version: read by its shape.
+    let snapshot = killed.path().join(STORE_FILE);
+    edit_json(&snapshot, |value| {
+        value.as_object_mut().unwrap().remove("version");
+    });
+    let reopened = reopen(reopened, killed.path());
+    assert!(reopened.warning().is_none());
+    assert_eq!(reopened.jobs().len(), 5);
+}
+
+#[test]
+fn a_whole_bad_last_journal_line_is_reported_unlike_a_torn_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // A change a later version knows of: whole, newline-ended.
+    let bad = "{\"seq\":99,\"op\":\"pause\",\"id\":1}\n";
+    let (store, killed) = killed_with_journal_tail(dir.path(), bad.as_bytes());
+    let reopened = store_in(killed.path());
+    let warning = reopened.warning().expect("reported, not dropped silently");
+    assert!(
+        warning.contains("line ") && warning.contains("pause"),
+        "{warning}"
+    );
+    assert_eq!(reopened.jobs(), store.jobs(), "the other lines are kept");
+    let aside = journal_of(killed.path()).with_extension("journal.broken-1");
+    assert!(std::fs::read_to_string(aside).unwrap().ends_with(bad));
+}
+
+#[test]
+fn inputs_and_output_folders_are_stored_absolute() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store_in(dir.path());
+    let id = store
+        .add("clip.mp4".into(), Vec::new(), Vec::new(), "out".into())
+        .unwrap();
+    let cwd = std::env::current_dir().unwrap();
+    let job = reopen(store, dir.path()).job(id).unwrap().clone();
+    assert_eq!(job.input, cwd.join("clip.mp4"));
+    assert_eq!(job.out_dir, cwd.join("out"));
 }

@@ -279,7 +279,7 @@ impl App {
     /// presets. The search runs on the scanner's thread; rows appear as
     /// files are found (see [`Self::add_found`]).
     pub fn add_paths(&mut self, paths: &[PathBuf]) {
-        self.adding.scans += 1;
+        self.adding.started();
         self.systems.scanner.scan(Scan {
             paths: paths.to_vec(),
             presets: self.systems.chosen_presets(),

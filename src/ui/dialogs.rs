@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use vidprism::pipeline::Waker;
 use vidprism::presets::Preset;
+use vidprism::sources::VIDEO_EXTENSIONS;
 
 use super::command::{Command, CommandSender, PresetCommand, WatchCommand};
-use super::files::VIDEO_EXTENSIONS;
 
 /// Opens dialogs whose answers go to the app's commands.
 pub struct Dialogs {

@@ -7,7 +7,6 @@ mod app_queue;
 mod command;
 mod dialogs;
 mod farm;
-mod files;
 mod format;
 mod notify;
 mod picture_form;

@@ -1,8 +1,9 @@
 //! Adding files without blocking the UI thread: a scanner thread walks the
-//! dropped folders, reads each file's device and inode and drops doubles
-//! (`files.rs`), records each file in the job store, and sends what it
-//! found in batches as it goes; the window adds rows from them within a
-//! budget per frame and shows "Scanning… N found" meanwhile.
+//! dropped folders by the library's rule (`vidprism::sources`: files given
+//! as they are, folders' videos, each file once by device and inode),
+//! records each file in the job store, and sends what it found in batches
+//! as it goes; the window adds rows from them within a budget per frame
+//! and shows "Scanning… N found" meanwhile, then what it skipped.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -11,9 +12,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use vidprism::pipeline::{JobRequest, Waker};
 use vidprism::presets::Preset;
+use vidprism::sources::{walk, Skipped, WalkRule};
 use vidprism::store::{StoreError, StoreId};
 
-use super::files::walk_paths;
 use super::systems::SharedStore;
 
 /// Most files sent in one batch.
@@ -42,8 +43,8 @@ pub struct Found {
 pub enum ScanNews {
     /// Files found, in order, ready to be queued.
     Found(Vec<Found>),
-    /// One [`Scan`] is over.
-    Finished,
+    /// One [`Scan`] is over; what it did not take.
+    Finished(Skipped),
 }
 
 /// The scanner thread.
@@ -107,7 +108,7 @@ fn run(scan: Scan, news: &Sender<ScanNews>, wake: &Waker) -> Result<(), ()> {
         wake();
         sent
     };
-    walk_paths(&scan.paths, &mut |input| {
+    let skipped = walk(&scan.paths, WalkRule::GIVEN, &mut |input| {
         if gone {
             return;
         }
@@ -133,7 +134,7 @@ fn run(scan: Scan, news: &Sender<ScanNews>, wake: &Waker) -> Result<(), ()> {
     if gone || (!batch.is_empty() && !send(&mut batch)) {
         return Err(());
     }
-    let finished = news.send(ScanNews::Finished).map_err(|_| ());
+    let finished = news.send(ScanNews::Finished(skipped)).map_err(|_| ());
     wake();
     finished
 }
@@ -145,9 +146,33 @@ pub struct Adding {
     pub scans: usize,
     pub found: usize,
     pub waiting: VecDeque<Found>,
+    /// The second paths to files already added that the scans since the
+    /// last one that started from none skipped (shown on the status line).
+    pub skipped: Skipped,
 }
 
 impl Adding {
+    /// A scan was asked for: what earlier ones skipped is forgotten when
+    /// none is under way.
+    pub fn started(&mut self) {
+        if self.scans == 0 {
+            self.skipped = Skipped::default();
+        }
+        self.scans += 1;
+    }
+
+    /// What the status line says of the files not taken, if any.
+    pub fn skipped_text(&self) -> Option<String> {
+        let same = &self.skipped.same_file;
+        let first = same.first()?;
+        let name = first.file_name().unwrap_or(first.as_os_str());
+        let name = name.to_string_lossy();
+        Some(match same.len() {
+            1 => format!("skipped {name}: a second path to a file already added"),
+            n => format!("skipped {n} files ({name}, …): second paths to files already added"),
+        })
+    }
+
     /// Whether files are still being found or made rows.
     pub fn is_busy(&self) -> bool {
         self.scans > 0 || !self.waiting.is_empty()
@@ -160,7 +185,10 @@ impl Adding {
                 self.found += files.len();
                 self.waiting.extend(files);
             }
-            ScanNews::Finished => {
+            ScanNews::Finished(skipped) => {
+                // Only what the status line says is kept (a folder of a
+                // million notes is not held here).
+                self.skipped.same_file.extend(skipped.same_file);
                 self.scans = self.scans.saturating_sub(1);
                 if self.scans == 0 {
                     self.found = 0;

@@ -24,8 +24,6 @@ pub const MAX_STORYBOARDS: usize = 2;
 /// Pixels a tile is decoded at, at most: a row's thumbnail at twice its
 /// size (high-density screens).
 pub const STORYBOARD_TILE_PIXELS: [u32; 2] = [224, 126];
-/// Largest sprite side decoded, against corrupt headers.
-const MAX_SPRITE_SIDE: u32 = 8192;
 
 /// A row's storyboard as decoded on the loader's thread.
 pub struct StoryboardImages {
@@ -122,8 +120,9 @@ fn read_storyboard(vtt: &Path, tile_max: [u32; 2]) -> Result<StoryboardImages, S
             .with_guessed_format()
             .map_err(|e| fail(&e))?;
         let mut limits = image::Limits::default();
-        limits.max_image_width = Some(MAX_SPRITE_SIDE);
-        limits.max_image_height = Some(MAX_SPRITE_SIDE);
+        // Against corrupt headers: no sprite we make is larger.
+        limits.max_image_width = Some(vidprism::limits::MAX_SPRITE_SIDE);
+        limits.max_image_height = Some(vidprism::limits::MAX_SPRITE_SIDE);
         reader.limits(limits);
         let mut img = reader.decode().map_err(|e| fail(&e))?;
         let original = [img.width(), img.height()];

@@ -255,6 +255,25 @@ fn a_corrupt_store_is_set_aside_and_the_window_says_so() {
     assert!(harness.query_by_label_contains("set aside").is_none());
 }
 
+/// Issue 26: a store a later VidPrism wrote is refused, byte for byte as
+/// it was, and the window says why it does not remember its queue.
+#[test]
+fn a_store_from_a_later_version_is_left_as_it_is_and_the_window_says_so() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let later = format!(
+        "{{\"version\": {}, \"seq\": 0, \"next_id\": 1, \"jobs\": []}}",
+        vidprism::store::STORE_VERSION + 1
+    );
+    std::fs::write(fx.store_path(), &later).unwrap();
+    let mut harness = fx.harness();
+    harness.step();
+    harness.get_by_label_contains("written by a later version of VidPrism");
+    harness.get_by_label_contains("the queue will not be remembered");
+    drop(harness);
+    assert_eq!(std::fs::read_to_string(fx.store_path()).unwrap(), later);
+    assert!(!fx.path(&format!("{STORE_FILE}.broken-1")).exists());
+}
+
 #[test]
 fn a_store_in_use_by_another_vidprism_is_left_alone_and_the_window_says_so() {
     let fx = Fixture::new(&["thumbnail"]);
@@ -521,4 +540,26 @@ fn a_file_name_that_is_not_utf8_is_shown_made_and_restored_by_the_window() {
     harness.step();
     assert_eq!(statuses(&harness), [RowStatus::Done]);
     assert_eq!(harness.state().model.rows()[0].request.input, clip);
+}
+
+/// Issue 26: 600 hard links to one clip made one row in the window,
+/// silently (and 600 jobs in `vidprism process`). One row still, and the
+/// status line names what was skipped.
+#[test]
+fn second_paths_to_one_file_make_one_row_and_the_status_line_says_so() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let a = abc_files(&fx).remove(0);
+    let mut given = vec![a.clone()];
+    for i in 0..3 {
+        let link = fx.path(&format!("a-{i}.mp4"));
+        std::fs::hard_link(&a, &link).unwrap();
+        given.push(link);
+    }
+    let mut harness = fx.harness();
+    harness.get_by_label("Pause queue").click();
+    harness.step();
+    super::test_fixture::drop_files(&mut harness, &given);
+    assert_eq!(harness.state().model.rows().len(), 1);
+    harness
+        .get_by_label_contains("skipped 3 files (a-0.mp4, …): second paths to files already added");
 }

@@ -223,6 +223,10 @@ fn footer_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
             ui.separator();
             ui.label(text);
         }
+        if let Some(text) = app.adding.skipped_text() {
+            ui.separator();
+            ui.label(text);
+        }
         if t.running + t.waiting > 0 {
             ui.separator();
             match t.time_left_s {

@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 use vidprism::pipeline::{JobRequest, Waker};
 use vidprism::presets::Preset;
 use vidprism::settings::WatchFolder;
-use vidprism::watch::{EventSource, Feed, FeedConfig, Ledger, OnDone, WholeFile, LEDGER_FILE};
+use vidprism::sources::Links;
+use vidprism::watch::{
+    EventSource, Feed, FeedConfig, Folders, Ledger, Notice, OnDone, WholeFile, LEDGER_FILE,
+};
 
 use super::app::App;
 use super::command::WatchCommand;
@@ -57,6 +60,8 @@ struct Watching {
     feed: Feed,
     /// The platform's events; `None` once the folder is off.
     source: Option<EventSource>,
+    /// The watched folder itself: removed, or made again.
+    folder: Folders,
     /// Its rows whose jobs have not ended, with the file each came from.
     running: HashMap<RowId, WholeFile>,
 }
@@ -166,12 +171,21 @@ impl App {
         let watches = &mut self.systems.watches;
         let mut notices = Vec::new();
         for w in &mut watches.folders {
-            if let Some(source) = &w.source {
+            if let Some(source) = &mut w.source {
                 for hint in source.hints().try_iter().take(HINTS_PER_PASS) {
                     w.feed.hint(hint, now);
                 }
+                for news in w.folder.check() {
+                    notices.push(w.feed.folder_news(Some(&mut *source), news, now));
+                }
             }
-            notices.extend(w.feed.take_notices());
+            for notice in w.feed.take_notices() {
+                match notice {
+                    // Skipped files are no news to show: the log has them.
+                    Notice::Skipped { .. } => tracing::info!("watch folder: {notice}"),
+                    other => notices.push(other.to_string()),
+                }
+            }
         }
         if now >= watches.next_look {
             watches.next_look = now + LOOK_EVERY;
@@ -195,6 +209,7 @@ impl App {
                 .iter()
                 .map(|n| format!("Watch folder: {n}"))
                 .collect();
+            tracing::warn!("{}", text.join("; "));
             self.view.notice = Some(text.join("\n"));
         }
         let watches = &self.systems.watches;
@@ -376,11 +391,13 @@ fn start_watch(
             excluded: vec![excluded],
             settle: watches.settle,
             on_done: OnDone::Keep,
+            links: Links::Stay,
         },
         ledger,
     );
     let wake = watches.wake.clone();
-    let source = EventSource::start_waking(&feed.config().dirs, entry.recursive, move || wake())
+    let dirs = feed.config().dirs.clone();
+    let source = EventSource::start_waking(&dirs, entry.recursive, Links::Stay, move || wake())
         .map_err(|e| e.to_string())?;
     feed.rescan(Instant::now());
     Ok(Watching {
@@ -389,6 +406,7 @@ fn start_watch(
         out_dir,
         feed,
         source: Some(source),
+        folder: Folders::new(&dirs),
         running: HashMap::new(),
     })
 }
@@ -400,9 +418,10 @@ fn restart_events(w: &mut Watching, entry: &WatchFolder, wake: &Waker) -> Result
         let wake = wake.clone();
         let dirs = w.feed.config().dirs.clone();
         w.source = Some(
-            EventSource::start_waking(&dirs, entry.recursive, move || wake())
+            EventSource::start_waking(&dirs, entry.recursive, Links::Stay, move || wake())
                 .map_err(|e| e.to_string())?,
         );
+        w.folder = Folders::new(&dirs);
         w.feed.rescan(Instant::now());
     }
     Ok(())

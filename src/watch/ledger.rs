@@ -17,9 +17,10 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
+
+use super::on_done::Identity;
 
 /// The ledger's file name inside the data dir.
 pub const LEDGER_FILE: &str = "watched.jsonl";
@@ -56,21 +57,23 @@ pub struct Stamp {
 
 /// Reads the stamp of the file at `path` now.
 pub fn stamp(path: &Path) -> std::io::Result<Stamp> {
+    stamp_and_identity(path).map(|(stamp, _)| stamp)
+}
+
+/// The stamp of the file at `path` now, and its identity (device and
+/// inode besides), both read from the one file opened.
+pub fn stamp_and_identity(path: &Path) -> std::io::Result<(Stamp, Identity)> {
     let file = File::open(path)?;
-    let metadata = file.metadata()?;
-    let mtime_ns = metadata
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .and_then(|d| u64::try_from(d.as_nanos()).ok());
+    let identity = Identity::of(&file.metadata()?);
     let mut head = Vec::new();
     file.take(HEAD_BYTES).read_to_end(&mut head)?;
-    Ok(Stamp {
+    let stamp = Stamp {
         path: path.to_path_buf(),
-        size: metadata.len(),
-        mtime_ns,
+        size: identity.size,
+        mtime_ns: identity.mtime_ns,
         head_fnv1a64: format!("{:016x}", fnv1a64(&head)),
-    })
+    };
+    Ok((stamp, identity))
 }
 
 /// FNV-1a, 64 bits.

@@ -2,7 +2,8 @@
 //! across restarts.
 //!
 //! The pieces are small and separate so each can be tested alone: which
-//! names are never sources ([`ignore`]), when a file is whole ([`settle`]),
+//! names are never sources ([`ignore`]; which files are, the same rule as
+//! the window's, is [`crate::sources`]), when a file is whole ([`settle`]),
 //! what was already done ([`ledger`]), what to do with a source once its
 //! outputs are whole ([`on_done`]), and where news of files comes from
 //! ([`watcher`]: the platform's file events and rescans). [`feed`] holds
@@ -19,7 +20,7 @@ pub mod watcher;
 
 pub use feed::{Feed, FeedConfig, Notice, WholeFile};
 pub use ignore::is_ignored;
-pub use ledger::{stamp, Ledger, LedgerError, Stamp, LEDGER_FILE};
-pub use on_done::{OnDone, OnDoneError};
+pub use ledger::{stamp, stamp_and_identity, Ledger, LedgerError, Stamp, LEDGER_FILE};
+pub use on_done::{Applied, Identity, OnDone, OnDoneError};
 pub use settle::{FileStat, Settler, Verdict};
-pub use watcher::{is_watched, scan, EventSource, Hint, WatchError};
+pub use watcher::{is_watched, scan, EventSource, FolderNews, Folders, Hint, WatchError};

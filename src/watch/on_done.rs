@@ -1,11 +1,17 @@
 //! What becomes of a watched source once every output of its job is whole
 //! (`--on-done keep|move:DIR|delete`). Never called for a job that failed.
+//! It acts only on the file that was queued: the file at the path now must
+//! have the same device, inode, size and modification time ([`Identity`]),
+//! and be no link; otherwise it is left alone and the caller says why.
 //! A move never overwrites: a name taken in the target folder gets a
 //! number, `clip (1).mp4`, and the file is linked there (refused if the
 //! name exists, so no race replaces a file) before the source is removed.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::UNIX_EPOCH;
+
+use crate::sources::FileId;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OnDone {
@@ -31,6 +37,59 @@ pub enum OnDoneError {
     },
 }
 
+/// What a source was when it was queued: on-done acts only on that file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub file: FileId,
+    pub size: u64,
+    /// Nanoseconds since 1970 (`None`: unknown).
+    pub mtime_ns: Option<u64>,
+}
+
+impl Identity {
+    pub fn of(metadata: &std::fs::Metadata) -> Identity {
+        Identity {
+            file: FileId::of(metadata),
+            size: metadata.len(),
+            mtime_ns: metadata
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .and_then(|d| u64::try_from(d.as_nanos()).ok()),
+        }
+    }
+
+    /// Why the file at `path` now is not this one, if it is not (a link
+    /// is never it: on-done never acts on a link's target).
+    pub fn differs_at(&self, path: &Path) -> Option<String> {
+        match std::fs::symlink_metadata(path) {
+            Err(e) => Some(format!("it cannot be read now ({e})")),
+            Ok(m) if m.file_type().is_symlink() => Some("it is now a link".to_owned()),
+            Ok(m) if !m.is_file() => Some("it is no longer a file".to_owned()),
+            Ok(m) => {
+                let now = Identity::of(&m);
+                if now.file != self.file {
+                    Some("another file was put at its path since it was queued".to_owned())
+                } else if now != *self {
+                    Some("it was written to since it was queued".to_owned())
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// What [`OnDone::apply`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    Kept,
+    Deleted,
+    Moved(PathBuf),
+    /// Not the file that was queued: nothing done, for this reason.
+    LeftAlone(String),
+}
+
 impl FromStr for OnDone {
     type Err = String;
 
@@ -52,24 +111,32 @@ impl FromStr for OnDone {
 const MAX_NUMBERED: u32 = 10_000;
 
 impl OnDone {
-    /// Does it to `source`; where the file went, for a move.
-    pub fn apply(&self, source: &Path) -> Result<Option<PathBuf>, OnDoneError> {
+    /// Does it to `source` if it is still the file `queued` describes.
+    pub fn apply(&self, source: &Path, queued: &Identity) -> Result<Applied, OnDoneError> {
+        if *self == OnDone::Keep {
+            return Ok(Applied::Kept);
+        }
+        if let Some(why) = queued.differs_at(source) {
+            return Ok(Applied::LeftAlone(why));
+        }
         match self {
-            OnDone::Keep => Ok(None),
-            OnDone::Delete => {
-                std::fs::remove_file(source)
-                    .map(|()| None)
-                    .map_err(|e| OnDoneError::Delete {
-                        path: source.to_path_buf(),
-                        source: e,
-                    })
-            }
-            OnDone::Move(dir) => move_without_overwriting(source, dir).map(Some),
+            OnDone::Keep => Ok(Applied::Kept),
+            OnDone::Delete => std::fs::remove_file(source)
+                .map(|()| Applied::Deleted)
+                .map_err(|e| OnDoneError::Delete {
+                    path: source.to_path_buf(),
+                    source: e,
+                }),
+            OnDone::Move(dir) => move_without_overwriting(source, dir, queued),
         }
     }
 }
 
-fn move_without_overwriting(source: &Path, dir: &Path) -> Result<PathBuf, OnDoneError> {
+fn move_without_overwriting(
+    source: &Path,
+    dir: &Path,
+    queued: &Identity,
+) -> Result<Applied, OnDoneError> {
     let fail = |to: &Path, e| OnDoneError::Move {
         from: source.to_path_buf(),
         to: to.to_path_buf(),
@@ -94,8 +161,14 @@ fn move_without_overwriting(source: &Path, dir: &Path) -> Result<PathBuf, OnDone
         let target = dir.join(candidate);
         match place(source, &target) {
             Ok(()) => {
+                // Replaced between the look and the link: the copy goes,
+                // the source stays.
+                if let Some(why) = queued.differs_at(source) {
+                    let _ = std::fs::remove_file(&target);
+                    return Ok(Applied::LeftAlone(why));
+                }
                 std::fs::remove_file(source).map_err(|e| fail(&target, e))?;
-                return Ok(target);
+                return Ok(Applied::Moved(target));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(fail(&target, e)),
@@ -151,8 +224,10 @@ mod tests {
         std::fs::write(done.join("clip (1).mp4"), b"older 1").unwrap();
         let source = temp.path().join("clip.mp4");
         std::fs::write(&source, b"new").unwrap();
-        let to = OnDone::Move(done.clone()).apply(&source).unwrap();
-        assert_eq!(to, Some(done.join("clip (2).mp4")));
+        let to = OnDone::Move(done.clone())
+            .apply(&source, &identity(&source))
+            .unwrap();
+        assert_eq!(to, Applied::Moved(done.join("clip (2).mp4")));
         assert_eq!(std::fs::read(done.join("clip (2).mp4")).unwrap(), b"new");
         assert_eq!(std::fs::read(done.join("clip.mp4")).unwrap(), b"older");
         assert!(!source.exists());
@@ -163,10 +238,59 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let source = temp.path().join("clip.mp4");
         std::fs::write(&source, b"x").unwrap();
-        assert_eq!(OnDone::Keep.apply(&source).unwrap(), None);
+        let queued = identity(&source);
+        assert_eq!(OnDone::Keep.apply(&source, &queued).unwrap(), Applied::Kept);
         assert!(source.exists());
-        OnDone::Delete.apply(&source).unwrap();
+        assert_eq!(
+            OnDone::Delete.apply(&source, &queued).unwrap(),
+            Applied::Deleted
+        );
         assert!(!source.exists());
-        assert!(OnDone::Delete.apply(&source).is_err());
+        assert!(matches!(
+            OnDone::Delete.apply(&source, &queued).unwrap(),
+            Applied::LeftAlone(_)
+        ));
+    }
+
+    fn identity(path: &Path) -> Identity {
+        Identity::of(&std::fs::metadata(path).unwrap())
+    }
+
+    #[test]
+    fn a_replaced_changed_or_linked_source_is_left_alone() {
+        let temp = tempfile::tempdir().unwrap();
+        let source = temp.path().join("clip.mp4");
+        std::fs::write(&source, b"queued").unwrap();
+        let queued = identity(&source);
+        // Another file renamed over it, of the same size.
+        let other = temp.path().join("other.mp4");
+        std::fs::write(&other, b"QUEUED").unwrap();
+        std::fs::rename(&other, &source).unwrap();
+        for action in [OnDone::Delete, OnDone::Move(temp.path().join("done"))] {
+            let applied = action.apply(&source, &queued).unwrap();
+            assert!(
+                matches!(&applied, Applied::LeftAlone(why) if why.contains("another file")),
+                "{applied:?}"
+            );
+            assert_eq!(std::fs::read(&source).unwrap(), b"QUEUED");
+        }
+        // Written to in place.
+        let queued = identity(&source);
+        std::fs::write(&source, b"longer now").unwrap();
+        let applied = OnDone::Delete.apply(&source, &queued).unwrap();
+        assert!(matches!(applied, Applied::LeftAlone(_)), "{applied:?}");
+        // A link in its place, to a file that is the queued one.
+        #[cfg(unix)]
+        {
+            let target = temp.path().join("target.mp4");
+            std::fs::write(&target, b"outside").unwrap();
+            let queued = identity(&target);
+            let link = temp.path().join("link.mp4");
+            std::os::unix::fs::symlink(&target, &link).unwrap();
+            let applied = OnDone::Delete.apply(&link, &queued).unwrap();
+            assert!(matches!(applied, Applied::LeftAlone(_)), "{applied:?}");
+            assert!(target.exists() && link.exists());
+        }
+        assert!(!temp.path().join("done").join("clip.mp4").exists());
     }
 }

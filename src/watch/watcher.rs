@@ -2,7 +2,8 @@
 //! `notify` crate (inotify on Linux, FSEvents on macOS,
 //! ReadDirectoryChangesW on Windows), turned into [`Hint`]s, and [`scan`],
 //! the walk of the folders that a start, a lost event queue and `--poll`
-//! (network mounts send no events) rely on.
+//! (network mounts send no events) rely on. [`Folders`] notices a watched
+//! folder removed or made again.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,7 @@ use crossbeam_channel::{Receiver, Sender};
 use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher as _};
 
-use super::ignore::is_ignored;
+use crate::sources::{sources, FileId, Links, Skipped, WalkRule};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WatchError {
@@ -68,15 +69,21 @@ pub fn hints_of(event: &notify::Event) -> Vec<Hint> {
 }
 
 /// The platform's watcher on some folders; its hints arrive on
-/// [`Self::hints`] until it is dropped.
+/// [`Self::hints`] until it is dropped. Links are followed into the folders
+/// they name only with [`Links::Follow`].
 pub struct EventSource {
-    _watcher: notify::RecommendedWatcher,
+    watcher: notify::RecommendedWatcher,
+    mode: RecursiveMode,
     hints: Receiver<Hint>,
 }
 
 impl EventSource {
-    pub fn start(dirs: &[PathBuf], recursive: bool) -> Result<EventSource, WatchError> {
-        Self::start_waking(dirs, recursive, || {})
+    pub fn start(
+        dirs: &[PathBuf],
+        recursive: bool,
+        links: Links,
+    ) -> Result<EventSource, WatchError> {
+        Self::start_waking(dirs, recursive, links, || {})
     }
 
     /// [`Self::start`], calling `wake` after each event's hints are sent
@@ -84,42 +91,53 @@ impl EventSource {
     pub fn start_waking(
         dirs: &[PathBuf],
         recursive: bool,
+        links: Links,
         wake: impl Fn() + Send + 'static,
     ) -> Result<EventSource, WatchError> {
         let (tx, hints): (Sender<Hint>, Receiver<Hint>) = crossbeam_channel::unbounded();
-        let mut watcher =
-            notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
-                let hints = match result {
-                    Ok(event) => hints_of(&event),
-                    Err(e) => {
-                        tracing::warn!("watching folders: {e}; scanning again");
-                        vec![Hint::Rescan]
-                    }
-                };
-                for hint in hints {
-                    // The loop has stopped: nothing left to tell.
-                    let _ = tx.send(hint);
+        let handler = move |result: notify::Result<notify::Event>| {
+            let hints = match result {
+                Ok(event) => hints_of(&event),
+                Err(e) => {
+                    tracing::warn!("watching folders: {e}; scanning again");
+                    vec![Hint::Rescan]
                 }
-                wake();
-            })
-            .map_err(WatchError::Start)?;
+            };
+            for hint in hints {
+                // The loop has stopped: nothing left to tell.
+                let _ = tx.send(hint);
+            }
+            wake();
+        };
+        let config = notify::Config::default().with_follow_symlinks(links == Links::Follow);
+        let watcher =
+            notify::RecommendedWatcher::new(handler, config).map_err(WatchError::Start)?;
         let mode = if recursive {
             RecursiveMode::Recursive
         } else {
             RecursiveMode::NonRecursive
         };
-        for dir in dirs {
-            watcher
-                .watch(dir, mode)
-                .map_err(|source| WatchError::Watch {
-                    path: dir.clone(),
-                    source,
-                })?;
-        }
-        Ok(EventSource {
-            _watcher: watcher,
+        let mut source = EventSource {
+            watcher,
+            mode,
             hints,
-        })
+        };
+        for dir in dirs {
+            source.rewatch(dir)?;
+        }
+        Ok(source)
+    }
+
+    /// Watches `dir` (again: after it was removed and made anew, the
+    /// platform's watch of the old one is gone).
+    pub fn rewatch(&mut self, dir: &Path) -> Result<(), WatchError> {
+        let _ = self.watcher.unwatch(dir);
+        self.watcher
+            .watch(dir, self.mode)
+            .map_err(|source| WatchError::Watch {
+                path: dir.to_path_buf(),
+                source,
+            })
     }
 
     pub fn hints(&self) -> &Receiver<Hint> {
@@ -127,38 +145,70 @@ impl EventSource {
     }
 }
 
-/// Every file in `dirs` (and their subfolders when `recursive`) whose name
-/// is not ignored; hidden folders are not entered. Folders that cannot be
-/// read are skipped with a warning in the log.
-pub fn scan(dirs: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending: Vec<PathBuf> = dirs.to_vec();
-    while let Some(dir) = pending.pop() {
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                tracing::warn!("cannot read {}: {e}", dir.display());
-                continue;
-            }
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if is_ignored(&path) {
-                continue;
-            }
-            match entry.file_type() {
-                Ok(kind) if kind.is_dir() => {
-                    if recursive {
-                        pending.push(path);
-                    }
-                }
-                Ok(_) => files.push(path),
-                Err(_) => {}
-            }
+/// What became of a watched folder itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FolderNews {
+    /// Removed (or no longer a folder): nothing in it is watched.
+    Gone(PathBuf),
+    /// There again (made anew, or replaced by another folder): to be
+    /// watched and scanned again.
+    Back(PathBuf),
+}
+
+/// The watched folders themselves, by device and inode, so that one
+/// removed is said at once and one made again is watched again.
+pub struct Folders {
+    dirs: Vec<(PathBuf, Option<FileId>)>,
+}
+
+impl Folders {
+    pub fn new(dirs: &[PathBuf]) -> Folders {
+        Folders {
+            dirs: dirs.iter().map(|d| (d.clone(), folder_id(d))).collect(),
         }
     }
+
+    /// What changed since the last look (a stat per folder).
+    pub fn check(&mut self) -> Vec<FolderNews> {
+        let mut news = Vec::new();
+        for (dir, was) in &mut self.dirs {
+            let now = folder_id(dir);
+            if now == *was {
+                continue;
+            }
+            if was.is_some() && now.is_none() {
+                news.push(FolderNews::Gone(dir.clone()));
+            }
+            if now.is_some() {
+                news.push(FolderNews::Back(dir.clone()));
+            }
+            *was = now;
+        }
+        news
+    }
+}
+
+fn folder_id(dir: &Path) -> Option<FileId> {
+    std::fs::metadata(dir)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)
+        .map(|m| FileId::of(&m))
+}
+
+/// Every file in `dirs` (and their subfolders when `recursive`) that may
+/// be a source ([`crate::sources`]: a video's extension, or none and the
+/// content to be looked at once whole), each once; links followed only
+/// with [`Links::Follow`]. Also what was skipped. Folders that cannot be
+/// read are skipped with a warning in the log.
+pub fn scan(dirs: &[PathBuf], recursive: bool, links: Links) -> (Vec<PathBuf>, Skipped) {
+    let rule = WalkRule {
+        recursive,
+        links,
+        content_later: true,
+    };
+    let (mut files, skipped) = sources(dirs, rule);
     files.sort();
-    files
+    (files, skipped)
 }
 
 /// Whether `path` is directly in one of `dirs`, or anywhere below one when
@@ -226,9 +276,9 @@ mod tests {
         std::fs::create_dir(root.join(".git")).unwrap();
         std::fs::write(root.join(".git").join("d.mp4"), b"x").unwrap();
         let dirs = [root.clone()];
-        assert_eq!(scan(&dirs, false), vec![root.join("a.mp4")]);
+        assert_eq!(scan(&dirs, false, Links::Stay).0, vec![root.join("a.mp4")]);
         assert_eq!(
-            scan(&dirs, true),
+            scan(&dirs, true, Links::Stay).0,
             vec![root.join("a.mp4"), root.join("sub").join("c.mp4")]
         );
     }
@@ -241,5 +291,23 @@ mod tests {
         assert!(is_watched(Path::new("/in/sub/a.mp4"), &dirs, true));
         assert!(!is_watched(Path::new("/in"), &dirs, true));
         assert!(!is_watched(Path::new("/other/a.mp4"), &dirs, true));
+    }
+
+    #[test]
+    fn a_watched_folder_removed_and_made_again_is_news() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("in");
+        std::fs::create_dir(&dir).unwrap();
+        let mut folders = Folders::new(std::slice::from_ref(&dir));
+        assert!(folders.check().is_empty());
+        std::fs::remove_dir(&dir).unwrap();
+        assert_eq!(folders.check(), [FolderNews::Gone(dir.clone())]);
+        assert!(folders.check().is_empty());
+        std::fs::create_dir(&dir).unwrap();
+        assert_eq!(folders.check(), [FolderNews::Back(dir.clone())]);
+        // Replaced between two looks: back, as another folder.
+        std::fs::rename(&dir, temp.path().join("old")).unwrap();
+        std::fs::create_dir(&dir).unwrap();
+        assert_eq!(folders.check(), [FolderNews::Back(dir)]);
     }
 }

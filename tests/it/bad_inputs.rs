@@ -44,11 +44,22 @@ fn missing_path() {
 
 #[test]
 fn directory() {
+    // A folder is searched for videos, as the window searches it: one
+    // with none fails, named on stderr, with nothing written.
     let fx = Fixture::new();
     let dir = fx.path("a folder.mp4");
     std::fs::create_dir(&dir).unwrap();
-    let error = fails_cleanly(&fx, &dir);
-    assert!(error.contains("folder"), "{error}");
+    std::fs::write(dir.join("notes.txt"), b"text").unwrap();
+    let run = process(&fx.out_dir(), &[dir.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.events.is_empty(), "{:?}", run.events);
+    assert!(
+        run.stderr
+            .contains("a folder.mp4: a folder with no videos in it"),
+        "{}",
+        run.stderr
+    );
+    assert!(files_in(&fx.out_dir()).is_empty());
 }
 
 /// A named pipe nobody writes to would block the read forever.
@@ -143,15 +154,21 @@ fn audio_with_cover_art() {
 }
 
 fn truncated(fraction: f64, faststart: bool) -> String {
-    let fx = Fixture::new();
     let extra: &[&str] = if faststart {
         &["-movflags", "+faststart"]
     } else {
         &[]
     };
-    let full = fx.clip("full.mp4", "320x240", 3.0, true, extra);
+    truncated_as("mp4", fraction, extra)
+}
+
+/// A 3 s clip in the container `ext`, cut to `fraction` of its bytes:
+/// the error its run fails with.
+fn truncated_as(ext: &str, fraction: f64, extra: &[&str]) -> String {
+    let fx = Fixture::new();
+    let full = fx.clip(&format!("full.{ext}"), "320x240", 3.0, true, extra);
     let bytes = std::fs::read(&full).unwrap();
-    let cut = fx.path("cut.mp4");
+    let cut = fx.path(&format!("cut.{ext}"));
     std::fs::write(&cut, &bytes[..(bytes.len() as f64 * fraction) as usize]).unwrap();
     std::fs::remove_file(&full).unwrap();
     fails_cleanly(&fx, &cut)
@@ -173,6 +190,43 @@ fn truncated_at_1_30_and_90_percent() {
             "faststart {fraction}: {error}"
         );
     }
+}
+
+/// Matroska tells each track's length in a tag (the container's duration
+/// is the longest track's): a cut file is still caught by its video's.
+#[test]
+fn truncated_matroska_at_30_and_90_percent() {
+    for fraction in [0.3, 0.9] {
+        let error = truncated_as("mkv", fraction, &[]);
+        assert!(error.contains("truncated"), "{fraction}: {error}");
+    }
+}
+
+/// A Matroska file whose audio outlasts its video, cut at its audio's
+/// second 2, after the video's end: caught by the furthest any track got
+/// against the container's end.
+#[test]
+fn audio_outlasting_the_video_cut_short_is_caught() {
+    let fx = Fixture::new();
+    let full = longer_audio_clip(&fx, "full.mkv", 1, 4);
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "a", "-show_entries"])
+        .args(["packet=pts_time,pos", "-of", "csv=p=0"])
+        .arg(&full)
+        .output()
+        .unwrap();
+    let at_2s: usize = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(','))
+        .find(|(t, _)| t.parse::<f64>().is_ok_and(|t| t >= 2.0))
+        .and_then(|(_, pos)| pos.parse().ok())
+        .expect("an audio packet at 2 s");
+    let bytes = std::fs::read(&full).unwrap();
+    let cut = fx.path("cut.mkv");
+    std::fs::write(&cut, &bytes[..at_2s]).unwrap();
+    std::fs::remove_file(&full).unwrap();
+    let error = fails_cleanly(&fx, &cut);
+    assert!(error.contains("truncated"), "{error}");
 }
 
 #[test]

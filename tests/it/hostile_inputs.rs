@@ -368,3 +368,28 @@ fn a_file_name_that_is_not_utf8_works_everywhere() {
     }
     no_temp_files(&out);
 }
+
+/// A file name with terminal escape sequences (clear the screen, set the
+/// window title) reaches the terminal harmless: `process` prints it with
+/// its control characters shown as U+FFFD.
+#[test]
+fn a_file_name_with_escape_sequences_never_reaches_the_terminal_as_is() {
+    let fx = Fixture::new();
+    let src = fx.clip(
+        "clip\u{1b}[2J\u{1b}]0;owned\u{7}.mp4",
+        "320x240",
+        0.5,
+        false,
+        &[],
+    );
+    let out = vidprism()
+        .args(["process", "-p", "thumbnail", "-o"])
+        .arg(fx.out_dir())
+        .arg(&src)
+        .output()
+        .expect("run vidprism");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("clip\u{FFFD}[2J"), "{stderr:?}");
+    assert!(!stderr.contains(['\u{1b}', '\u{7}']), "{stderr:?}");
+}

@@ -95,6 +95,10 @@ fn each_rule_names_line_and_field() {
         ("crf = 32", "crf = 70", "crf", 9),
         ("name = \"480p\"", "name = \"720p\"", "name", 15),
         ("name = \"small-webm\"", "name = \"../evil\"", "name", 1),
+        // `#` would make a playlist line a comment, `%` an escape.
+        ("name = \"480p\"", "name = \"480p#2\"", "name", 15),
+        ("name = \"480p\"", "name = \"50%\"", "name", 15),
+        ("name = \"small-webm\"", "name = \"a?b\"", "name", 1),
         (
             "video_codec = \"vp9\"",
             "video_codec = \"h264\"",

@@ -422,3 +422,56 @@ fn presets_command_lists_the_builtins() {
         .collect();
     assert_eq!(names, ["web", "webm", "hevc", "av1", "stream", "thumbnail"]);
 }
+
+/// Each stream is held to its own length: a recording whose audio runs
+/// past its video is whole, and its outputs keep the audio to its end
+/// (players hold the last picture), in Matroska (per-track `DURATION`
+/// tags) and MP4 (per-track durations) alike.
+#[test]
+fn audio_outlasting_the_video_is_kept_to_its_end() {
+    for name in ["long-audio.mkv", "long-audio.mp4"] {
+        let fx = Fixture::new();
+        let src = longer_audio_clip(&fx, name, 1, 4);
+        let run = process(&fx.out_dir(), &["-p", "web", src.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{name}: {}\n{:#?}", run.stderr, run.events);
+        run.one("job_done");
+        assert_eq!(run.rendition_paths().len(), 1, "{name}: {:#?}", run.events);
+        for path in run.rendition_paths() {
+            assert_eq!(decode_errors(&path), "", "{path:?}");
+            assert_eq!(frame_count(&path), 25, "{path:?}");
+            let probe = ffprobe(&path);
+            let stream_s = |kind: &str| -> f64 {
+                probe["streams"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|s| s["codec_type"] == kind)
+                    .and_then(|s| s["duration"].as_str())
+                    .and_then(|d| d.parse().ok())
+                    .unwrap_or_else(|| panic!("{path:?}: no {kind} duration"))
+            };
+            assert!((stream_s("video") - 1.0).abs() < 0.1, "{path:?}");
+            assert!((stream_s("audio") - 4.0).abs() < 0.1, "{path:?}");
+        }
+    }
+}
+
+/// A frame-rate cap drops frames and never repeats one: a 30 fps file of
+/// three frames 1,000 s apart (3.5 KB) under a 10 fps cap gives three
+/// frames lasting the same 2,000 s, not 20,000 repeated ones.
+#[test]
+fn a_frame_rate_cap_never_fills_a_claimed_gap_with_repeats() {
+    let fx = Fixture::new();
+    let source = spread_clip(&fx, "gap.mkv", 30, 3, 1000);
+    let capped = "name = \"capped\"\n\n[[renditions]]\nname = \"small\"\ncontainer = \"mp4\"\n\
+                  video_codec = \"h264\"\nsize = \"source\"\nspeed = \"ultrafast\"\nmax_fps = 10\n\
+                  audio_codec = \"none\"\n";
+    let config = config_with(&fx, &[("capped", capped.to_owned())]);
+    let run = process_presets(&fx.out_dir(), &config, &["capped"], &source);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let paths = run.rendition_paths();
+    assert_eq!(paths.len(), 1);
+    assert_eq!(frame_count(&paths[0]), 3);
+    let lasts = duration_s(&ffprobe(&paths[0]));
+    assert!((lasts - 2000.0).abs() < 1.0, "{lasts} s");
+}

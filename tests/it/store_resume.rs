@@ -22,7 +22,13 @@ fn temp_files(out: &Path) -> Vec<std::path::PathBuf> {
 /// Starts `process --store --json` and kills it (SIGKILL on Unix) once
 /// the transcode has made some progress.
 fn kill_mid_transcode(data: &Path, out: &Path, clip: &Path) {
+    kill_mid_transcode_in(Path::new("."), data, out, clip)
+}
+
+/// [`kill_mid_transcode`] run in folder `cwd` (paths may be relative to it).
+fn kill_mid_transcode_in(cwd: &Path, data: &Path, out: &Path, clip: &Path) {
     let mut child = vidprism()
+        .current_dir(cwd)
         .env(DATA_DIR_ENV, data)
         .args(["process", "--store", "--json", "-o"])
         .arg(out)
@@ -172,4 +178,69 @@ fn a_second_vidprism_is_told_the_store_is_in_use_instead_of_overwriting_it() {
     let store = JobStore::open(&data.join(STORE_FILE)).expect("store");
     assert_eq!(store.jobs().len(), 1);
     assert_eq!(store.jobs()[0].state, JobState::Done);
+}
+
+/// Issue 26: `process --store` recorded relative paths, so a resume from
+/// another folder processed a different file with the same size and time
+/// there, and left the first run's partial files behind.
+#[test]
+fn a_resume_from_another_folder_runs_the_same_file_into_the_same_folder() {
+    let fx = Fixture::new();
+    let first = fx.path("first");
+    let other = fx.path("other");
+    std::fs::create_dir(&first).unwrap();
+    std::fs::create_dir(&other).unwrap();
+    let clip = fx.clip("clip.mp4", "1280x720", 12.0, false, &[]);
+    std::fs::rename(&clip, first.join("clip.mp4")).unwrap();
+    let data = fx.path("data");
+    kill_mid_transcode_in(&first, &data, Path::new("out"), Path::new("clip.mp4"));
+    // The same size and time, elsewhere, under the same name.
+    let stranger = other.join("clip.mp4");
+    std::fs::copy(first.join("clip.mp4"), &stranger).unwrap();
+    let time = std::fs::metadata(first.join("clip.mp4"))
+        .and_then(|m| m.modified())
+        .unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&stranger)
+        .and_then(|f| f.set_modified(time))
+        .unwrap();
+    let output = vidprism()
+        .current_dir(&other)
+        .env(DATA_DIR_ENV, &data)
+        .args(["process", "--store", "--json"])
+        .output()
+        .expect("resume");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let events: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let queued: Vec<&Value> = events.iter().filter(|e| e["event"] == "queued").collect();
+    assert_eq!(queued.len(), 1, "{events:?}");
+    let first = std::fs::canonicalize(&first).unwrap();
+    assert_eq!(
+        std::fs::canonicalize(queued[0]["input"].as_str().unwrap()).unwrap(),
+        first.join("clip.mp4")
+    );
+    assert!(
+        !other.join("out").exists(),
+        "nothing written where it was resumed"
+    );
+    let out = first.join("out");
+    assert!(temp_files(&out).is_empty(), "{:?}", temp_files(&out));
+    let made: Vec<_> = events
+        .iter()
+        .filter(|e| e["event"] == "rendition_done")
+        .map(|e| std::path::PathBuf::from(e["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(made.len(), 3, "{events:?}");
+    for path in made {
+        assert!(
+            std::fs::canonicalize(&path).unwrap().starts_with(&out),
+            "{path:?}"
+        );
+        assert_eq!(frame_count(&path), 300, "{path:?} is complete");
+    }
 }

@@ -2,7 +2,7 @@
 //! presets: the cues cover the whole video and point inside their sprites,
 //! tiles change over a moving source, the `thumbnail`-like preset (no
 //! renditions) gets one from a decode-only pass, `poster = "best"`
-//! skips a black opening, and an HDR source's tiles and poster are
+//! skips a black opening, a fade and blurred pictures, and an HDR source's tiles and poster are
 //! tone-mapped like its thumbnail.
 
 use std::path::{Path, PathBuf};
@@ -251,6 +251,79 @@ fn a_best_poster_skips_a_black_opening() {
     );
 }
 
+/// Mean absolute difference between horizontal neighbours' green values: high
+/// for sharp bars, low for blurred ones.
+fn edge_energy(img: &[u8], w: u32) -> f64 {
+    let row = 3 * w as usize;
+    let diffs: Vec<f64> = img
+        .chunks_exact(row)
+        .flat_map(|line| line.chunks_exact(3).zip(line.chunks_exact(3).skip(1)))
+        .map(|(a, b)| f64::from(a[1].abs_diff(b[1])))
+        .collect();
+    diffs.iter().sum::<f64>() / diffs.len().max(1) as f64
+}
+
+#[test]
+fn a_best_poster_skips_a_fade_and_blurred_pictures() {
+    // One second each of a test pattern: the flat middle of a dissolve (8 % contrast),
+    // the pattern blurred, sharp, blurred again. 8 tiles, every 0.5 s.
+    let fx = Fixture::new();
+    let bars = "testsrc2=s=320x240:r=25:d=1";
+    let segments = [
+        format!("{bars},eq=contrast=0.08"),
+        format!("{bars},boxblur=24"),
+        bars.to_owned(),
+        format!("{bars},boxblur=24"),
+    ];
+    let sharp = fx.path("sharp.mp4");
+    let blurred = fx.path("blurred.mp4");
+    for (graph, path) in [(&segments[2], &sharp), (&segments[1], &blurred)] {
+        ffmpeg_h264(&lavfi(&[graph.as_str()]), &[path.to_str().expect("path")]);
+    }
+    let source = fx.path("dissolve_blur_sharp.mp4");
+    let s = source.to_string_lossy().into_owned();
+    let graphs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    ffmpeg_h264(
+        &[
+            &lavfi(&graphs)[..],
+            &["-filter_complex", "[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0"],
+        ]
+        .concat(),
+        &[&s],
+    );
+    let config = fx.path("config");
+    user_preset(
+        &config,
+        "poster",
+        &preset_with_storyboard("poster", "{ count = 8 }", "best", false),
+    );
+    let run = process_with_config(&fx.out_dir(), &config, &["-p", "poster", &s]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (vtt, cues) = storyboard_of(&run);
+    assert!(cues.len() >= 8, "tiles over every segment: {cues:?}");
+    let poster = image::open(vtt.with_file_name("poster.jpg"))
+        .expect("poster.jpg")
+        .to_rgb8();
+    let (w, h) = poster.dimensions();
+    let energy = edge_energy(poster.as_raw(), w);
+    let sharp_energy = edge_energy(&first_frame_rgb(&sharp, w, h), w);
+    let blurred_energy = edge_energy(&first_frame_rgb(&blurred, w, h), w);
+    assert!(
+        sharp_energy > 2.0 * blurred_energy,
+        "the fixture: sharp {sharp_energy:.2}, blurred {blurred_energy:.2}"
+    );
+    assert!(
+        (energy - sharp_energy).abs() < (energy - blurred_energy).abs(),
+        "the poster (edges {energy:.2}) is not the sharp pattern ({sharp_energy:.2}; \
+         blurred {blurred_energy:.2})"
+    );
+    assert!(
+        mean_value(&poster) > 60.0,
+        "the poster is not the flat dissolve: {}",
+        mean_value(&poster)
+    );
+}
+
 #[test]
 fn an_hdr_sources_tiles_and_poster_are_tone_mapped_like_its_thumbnail() {
     // A 100 cd/m² PQ grey (10-bit code 509): tone-mapped, SDR RGB about
@@ -338,4 +411,39 @@ fn a_farm_job_brings_back_the_whole_storyboard() {
     assert!(relative_files(&farm_out)
         .iter()
         .any(|p| p.ends_with("poster.jpg")));
+}
+
+/// A tiny file claiming a long video (two frames 100,000 s apart) gets no
+/// more tiles than the limit, spread over the whole of it, instead of
+/// 20,000 tiles and 200 sprites.
+#[test]
+fn two_frames_days_apart_make_at_most_the_limit_of_tiles() {
+    let fx = Fixture::new();
+    let source = spread_clip(&fx, "gap.mkv", 1, 2, 100_000);
+    let source_arg = source.to_string_lossy().into_owned();
+    assert!(std::fs::metadata(&source).unwrap().len() < 10_000);
+    let config = fx.path("config");
+    user_preset(
+        &config,
+        "thumbs",
+        &preset_with_storyboard("thumbs", "{ interval_seconds = 5 }", "first", false),
+    );
+    let run = process_with_config(&fx.out_dir(), &config, &["-p", "thumbs", &source_arg]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (vtt, cues) = storyboard_of(&run);
+    let limit = vidprism::limits::MAX_STORYBOARD_TILES as usize;
+    assert_eq!(cues.len(), limit);
+    // 100,001 s in 2,000 tiles: about 50 s apart, the last to the end.
+    assert_cues_cover(&cues, 100_001.0);
+    let mut names: Vec<&str> = cues.iter().map(|c| c.sprite.as_str()).collect();
+    names.dedup();
+    assert_eq!(names.len(), limit / 100, "ten by ten tiles a sprite");
+    let dir = vtt.parent().expect("folder");
+    let sprite_files = files_in(dir)
+        .into_iter()
+        .filter(|f| {
+            f.to_string_lossy().ends_with(".jpg") && f.to_string_lossy().contains("storyboard-")
+        })
+        .count();
+    assert_eq!(sprite_files, limit / 100);
 }

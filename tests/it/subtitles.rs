@@ -152,3 +152,68 @@ fn picture_subtitles_are_reported_as_skipped() {
     let path = std::path::PathBuf::from(done["path"].as_str().expect("path"));
     assert_eq!(streams(&path, "subtitle").len(), 0);
 }
+
+/// A source's hostile subtitle track: its language tag `e/x` (not a
+/// language tag) never makes a path, so the sidecars are
+/// `<rendition>.und.vtt` in the job's folder; a cue whose text holds
+/// `-->` stays one cue in every WebVTT file made.
+#[test]
+fn a_hostile_language_tag_and_cue_text_stay_inside_their_formats() {
+    let fx = Fixture::new();
+    let vtt = fx.path("hostile.vtt");
+    std::fs::write(
+        &vtt,
+        "WEBVTT\n\n00:00:00.300 --> 00:00:01.000\nHello --&gt; world\n\n\
+         00:00:01.200 --> 00:00:01.900\nSecond line\n",
+    )
+    .unwrap();
+    let source = fx.path("hostile.mkv");
+    let (vtt, source_arg) = (vtt.to_string_lossy(), source.to_string_lossy());
+    ffmpeg_h264(
+        &[
+            lavfi(&["testsrc2=s=320x240:r=25:d=2"]),
+            vec!["-i", &vtt],
+            map_inputs(2),
+        ]
+        .concat(),
+        &[
+            "-c:s",
+            "srt",
+            "-metadata:s:s:0",
+            "language=e/x",
+            &source_arg,
+        ],
+    );
+    let config = config_with(
+        &fx,
+        &[(
+            "sidecars",
+            preset("sidecars", "subtitles = \"keep_and_sidecar\"", "side-"),
+        )],
+    );
+    let out = fx.out_dir();
+    let run = process_presets(&out, &config, &["sidecars"], &source);
+    assert_eq!(run.code, 0, "{:#?}\n{}", run.events, run.stderr);
+    let dir = out.join("hostile");
+    for file in files_in(&out) {
+        assert_eq!(
+            file.parent(),
+            Some(dir.as_path()),
+            "{file:?} is not in the job's folder"
+        );
+    }
+    for name in ["side-mp4", "side-webm"] {
+        let sidecar = dir.join(format!("{name}.und.vtt"));
+        let text = std::fs::read_to_string(&sidecar)
+            .unwrap_or_else(|e| panic!("no sidecar {sidecar:?}: {e}"));
+        assert_eq!(text.matches("-->").count(), 2, "{text}");
+        assert!(text.contains("Hello --&gt; world"), "{text}");
+        assert!(text.contains("Second line"), "{text}");
+    }
+    // The WebM's own WebVTT track holds both cues too, and decodes to the
+    // source's text (as SubRip, which writes `-->` as it is).
+    let webm = subtitle_text(&dir.join("side-webm.webm"));
+    let timings = webm.lines().filter(|l| l.starts_with("00:")).count();
+    assert_eq!(timings, 2, "{webm}");
+    assert!(webm.contains("Hello --> world"), "{webm}");
+}

@@ -112,6 +112,20 @@ impl Watching {
         }
     }
 
+    /// Waits until stderr holds `needle`; fails after `limit`.
+    fn until_said(&mut self, limit: Duration, needle: &str) {
+        let deadline = Instant::now() + limit;
+        while !self.stderr_text().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "not said within {limit:?}: {needle}\nstderr: {}",
+                self.stderr_text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+            self.drain();
+        }
+    }
+
     /// Reads whatever arrives within `wait`.
     fn settle_for(&mut self, wait: Duration) {
         std::thread::sleep(wait);
@@ -519,4 +533,209 @@ fn a_name_that_is_not_utf8_is_done_once_across_a_restart() {
     watch.settle_for(Duration::from_millis(2500));
     let (events, _) = watch.stop();
     assert!(of(&events, "queued").is_empty(), "done before: {events:?}");
+}
+
+/// How many events of `kind` name `input`.
+fn count_of(events: &[Value], kind: &str, input: &Path) -> usize {
+    count_by_input(events, kind)
+        .get(input)
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Issue 26: with `--recursive --on-done delete`, a link in the watched
+/// folder to a folder elsewhere made the real files there be processed and
+/// deleted, and a link to one file outside was processed. Links are not
+/// followed now; with `--follow-links` they are, and on-done leaves what
+/// it reached through them.
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_folder_are_not_followed_and_on_done_never_reaches_through_one() {
+    let setup = Setup::new();
+    let outside = setup.fixture.path("outside");
+    std::fs::create_dir(&outside).expect("outside folder");
+    std::fs::copy(&setup.clip, outside.join("o.mp4")).expect("copy");
+    std::fs::copy(&setup.clip, outside.join("one.mp4")).expect("copy");
+    std::os::unix::fs::symlink(&outside, setup.input("ext")).expect("folder link");
+    std::os::unix::fs::symlink(outside.join("one.mp4"), setup.input("one.mp4")).expect("file link");
+    std::fs::copy(&setup.clip, setup.input("a.mp4")).expect("copy");
+    let flags = ["--settle", "1", "--recursive", "--on-done", "delete"];
+    let mut watch = setup.start(&flags);
+    watch.until(Duration::from_secs(30), |e| !of(e, "job_done").is_empty());
+    // New files there later are not seen through the link either.
+    std::fs::copy(&setup.clip, outside.join("later.mp4")).expect("copy");
+    std::fs::copy(&setup.clip, setup.input("b.mp4")).expect("copy");
+    watch.until(Duration::from_secs(30), |e| of(e, "job_done").len() >= 2);
+    watch.until_said(Duration::from_secs(10), "skipped 2 links not followed");
+    watch.settle_for(Duration::from_millis(1500));
+    let (events, stderr) = watch.stop();
+    assert!(stderr.contains("(1 files found"), "{stderr}");
+    assert_eq!(
+        count_by_input(&events, "queued"),
+        HashMap::from([(setup.input("a.mp4"), 1), (setup.input("b.mp4"), 1)]),
+        "{stderr}"
+    );
+    for name in ["o.mp4", "one.mp4", "later.mp4"] {
+        assert!(outside.join(name).exists(), "{name} outside is kept");
+    }
+    assert!(!setup.input("a.mp4").exists(), "a file inside is deleted");
+
+    // Followed on request: processed, never deleted through the link.
+    let flags = [&flags[..], &["--follow-links"]].concat();
+    let mut watch = setup.start(&flags);
+    watch.until(Duration::from_secs(30), |e| of(e, "job_done").len() >= 3);
+    watch.until_said(Duration::from_secs(10), "reached through a link");
+    watch.settle_for(Duration::from_millis(1500));
+    let (events, stderr) = watch.stop();
+    let queued = count_by_input(&events, "queued");
+    assert_eq!(queued.len(), 3, "each outside file once: {queued:?}");
+    assert!(
+        queued.keys().all(|p| p.starts_with(setup.input("ext"))),
+        "{queued:?}"
+    );
+    for name in ["o.mp4", "one.mp4", "later.mp4"] {
+        assert!(
+            outside.join(name).exists(),
+            "{name} outside is kept: {stderr}"
+        );
+    }
+    assert!(setup.input("one.mp4").is_symlink(), "the link stays too");
+}
+
+/// Issue 26: a `loop -> .` link made 41 jobs for one file, and two such
+/// links kept the start-up scan from ever finishing.
+#[cfg(unix)]
+#[test]
+fn loop_links_make_no_extra_jobs_and_the_start_up_scan_ends() {
+    let setup = Setup::new();
+    std::os::unix::fs::symlink(".", setup.input("loop")).expect("loop");
+    std::os::unix::fs::symlink(".", setup.input("loop2")).expect("loop");
+    std::fs::create_dir(setup.input("sub")).expect("sub");
+    std::os::unix::fs::symlink("..", setup.input("sub").join("up")).expect("up");
+    let a = setup.input("a.mp4");
+    std::fs::copy(&setup.clip, &a).expect("copy");
+    for follow in [false, true] {
+        let mut flags = vec!["--settle", "1", "--recursive"];
+        if follow {
+            flags.push("--follow-links");
+        }
+        // Done once over both runs: the second run moves it to b.mp4.
+        let name = if follow {
+            setup.input("b.mp4")
+        } else {
+            a.clone()
+        };
+        if follow {
+            std::fs::rename(&a, &name).expect("rename");
+        }
+        let mut watch = setup.start(&flags);
+        watch.until(Duration::from_secs(30), |e| !of(e, "job_done").is_empty());
+        watch.settle_for(Duration::from_millis(1500));
+        let (events, stderr) = watch.stop();
+        assert!(stderr.contains("(1 files found"), "{stderr}");
+        assert_eq!(
+            count_by_input(&events, "queued"),
+            HashMap::from([(name, 1)]),
+            "follow links: {follow}"
+        );
+    }
+}
+
+/// Issue 26: a file replaced at the same path while its job ran was
+/// deleted by `--on-done delete` without ever being processed. Its job
+/// waits here behind a longer one (`--jobs 1`) while it is replaced.
+#[test]
+fn a_file_replaced_while_its_job_runs_is_left_alone_then_processed_itself() {
+    let setup = Setup::new();
+    let slow = setup.fixture.clip("slow.mp4", "1280x720", 20.0, false, &[]);
+    let flags = [
+        "--settle",
+        "1",
+        "--jobs",
+        "1",
+        "-p",
+        "web",
+        "--on-done",
+        "delete",
+    ];
+    let mut watch = setup.start(&flags);
+    let slow_in = setup.input("slow.mp4");
+    std::fs::rename(&slow, &slow_in).expect("move in");
+    watch.until(Duration::from_secs(60), |e| !of(e, "progress").is_empty());
+    let a = setup.input("a.mp4");
+    std::fs::copy(&setup.clip, &a).expect("copy");
+    watch.until(Duration::from_secs(60), |e| count_of(e, "queued", &a) == 1);
+    // Replaced (another file renamed over it) while its job waits.
+    let replacement = setup.input(".replacement");
+    std::fs::copy(&setup.clip, &replacement).expect("copy");
+    std::fs::rename(&replacement, &a).expect("replace");
+    watch.until(Duration::from_secs(120), |e| {
+        count_of(e, "job_done", &a) >= 1
+    });
+    watch.until_said(Duration::from_secs(10), "left alone");
+    // The new file is a source of its own: done, then deleted.
+    watch.until(Duration::from_secs(60), |e| {
+        count_of(e, "job_done", &a) >= 2
+    });
+    let (events, stderr) = watch.stop();
+    assert_eq!(count_of(&events, "queued", &a), 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}: left alone", a.display())),
+        "{stderr}"
+    );
+}
+
+/// Issue 26: 2,000 small text files gave 2,000 failed jobs. Camera and
+/// phone folders are full of sidecars; only videos are sources (a file
+/// without an extension when its content is a video's), the rest is
+/// counted in one line.
+#[test]
+fn two_thousand_text_files_and_sidecars_make_no_job_and_one_line() {
+    let setup = Setup::new();
+    for i in 0..2000 {
+        std::fs::write(setup.input(&format!("note-{i:04}.txt")), b"text").expect("text");
+    }
+    for name in [
+        "C0001.THM",
+        "C0001.XML",
+        "DJI_0001.LRF",
+        "IMG_0001.AAE",
+        "clip.SRT",
+    ] {
+        std::fs::write(setup.input(name), b"sidecar").expect("sidecar");
+    }
+    std::fs::write(setup.input("README"), b"plain text, no extension").expect("readme");
+    std::fs::copy(&setup.clip, setup.input("CLIP0001")).expect("no extension");
+    std::fs::copy(&setup.clip, setup.input("a.mp4")).expect("copy");
+    let mut watch = setup.start(&["--settle", "1"]);
+    watch.until(Duration::from_secs(60), |e| of(e, "job_done").len() >= 2);
+    watch.until_said(
+        Duration::from_secs(30),
+        "skipped 2006 not videos (by extension or content)",
+    );
+    watch.settle_for(Duration::from_millis(1500));
+    let (events, stderr) = watch.stop();
+    assert!(of(&events, "job_failed").is_empty(), "{stderr}");
+    assert_eq!(
+        count_by_input(&events, "queued"),
+        HashMap::from([(setup.input("CLIP0001"), 1), (setup.input("a.mp4"), 1)])
+    );
+    assert_eq!(stderr.matches("skipped").count(), 1, "{stderr}");
+}
+
+/// Issue 26: a watched folder removed and made again was silently no
+/// longer watched.
+#[test]
+fn a_watched_folder_removed_and_made_again_is_watched_again() {
+    let setup = Setup::new();
+    let mut watch = setup.start(&["--settle", "1"]);
+    std::fs::remove_dir(&setup.dir).expect("remove the folder");
+    watch.until_said(Duration::from_secs(30), "was removed");
+    std::fs::create_dir(&setup.dir).expect("make it again");
+    watch.until_said(Duration::from_secs(30), "watched again");
+    let a = setup.input("a.mp4");
+    std::fs::copy(&setup.clip, &a).expect("copy");
+    watch.until(Duration::from_secs(30), |e| !of(e, "job_done").is_empty());
+    let (events, _) = watch.stop();
+    assert_eq!(count_by_input(&events, "job_done"), HashMap::from([(a, 1)]));
 }

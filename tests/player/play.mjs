@@ -31,11 +31,21 @@ async function play(url, label, opts = {}) {
   });
   if (switchTo !== undefined) {
     await page.waitForFunction(() => document.getElementById("video").currentTime > 1, { timeout: 30000 });
-    await page.evaluate((v) => {
+    const rung = await page.evaluate((v) => {
       const q = document.getElementById("quality");
       q.value = v;
       q.dispatchEvent(new Event("change"));
+      return q.options[q.selectedIndex].textContent;
     }, switchTo);
+    // The switch happened: the pictures on screen are the chosen rung's.
+    const height = parseInt(rung, 10);
+    try {
+      await page.waitForFunction((h) => document.getElementById("video").videoHeight === h, { timeout: 30000 }, height);
+    } catch (e) {
+      const now = await page.evaluate(() => document.getElementById("video").videoHeight);
+      throw new Error(`${label}: switching to ${rung} left the video at ${now} lines`);
+    }
+    console.log(`switched ${label} to ${rung}`);
   }
   if (screenshot) {
     await page.waitForFunction(() => document.getElementById("video").currentTime > 2, { timeout: 30000 });

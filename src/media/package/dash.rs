@@ -7,19 +7,13 @@
 use std::fmt::Write;
 
 use super::track::{Track, TrackKind};
+use crate::names::xml_escape as escape;
 
 pub use crate::output::DASH_MANIFEST as MANIFEST;
 
 /// ISO 8601 duration of `seconds`, as MPDs write it.
 fn duration(seconds: f64) -> String {
     format!("PT{seconds:.3}S")
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn representation(text: &mut String, track: &Track, id: &str) {
@@ -57,7 +51,7 @@ fn representation(text: &mut String, track: &Track, id: &str) {
     let _ = writeln!(
         text,
         "        <BaseURL>{}</BaseURL>",
-        escape(&track.media_file())
+        escape(&track.media_uri())
     );
     let init = format!(
         "{}-{}",
@@ -154,7 +148,7 @@ pub fn manifest(rungs: &[Track], audio: Option<&Track>, segment_seconds: u32) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::package::track::tests::{track, video};
+    use crate::media::package::track::tests::{rungs_of_any_names, track, video};
 
     #[test]
     fn every_rung_is_a_representation_over_its_file_index() {
@@ -205,5 +199,81 @@ mod tests {
         assert_eq!(frame_rate_text(25.0), "25");
         assert_eq!(frame_rate_text(30_000.0 / 1001.0), "30000/1001");
         assert_eq!(frame_rate_text(12.5), "12500/1000");
+    }
+
+    /// Property: an MPD over tracks of any names is well-formed XML whose
+    /// representation ids read back as the names (characters XML cannot
+    /// hold replaced) and whose base URLs name their files.
+    #[test]
+    fn manifests_of_any_names_are_well_formed_and_read_back() {
+        use quick_xml::events::Event;
+        let mut gen = crate::testgen::Gen::new(26);
+        for case in 0..500 {
+            let rungs = rungs_of_any_names(&mut gen);
+            let mut sound = track(
+                &gen.nasty(4),
+                TrackKind::Audio {
+                    sample_rate: 48_000,
+                    channels: 2,
+                },
+                &[(4000, 64_000)],
+            );
+            sound.codecs = gen.nasty(2);
+            let text = manifest(&rungs, Some(&sound), 4);
+            let mut reader = quick_xml::Reader::from_str(&text);
+            let (mut depth, mut ids, mut urls, mut codecs) =
+                (0i32, Vec::new(), Vec::new(), Vec::new());
+            let mut in_base_url = false;
+            loop {
+                let event = reader
+                    .read_event()
+                    .unwrap_or_else(|e| panic!("case {case}: {e}\n{text}"));
+                let started = matches!(event, Event::Start(_));
+                match event {
+                    Event::Eof => break,
+                    Event::Start(e) | Event::Empty(e) => {
+                        depth += i32::from(started);
+                        in_base_url = e.name().as_ref() == b"BaseURL";
+                        for attr in e.attributes() {
+                            let attr = attr.unwrap_or_else(|e| panic!("case {case}: {e}\n{text}"));
+                            let value = attr
+                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .unwrap_or_else(|e| panic!("case {case}: {e}\n{text}"))
+                                .into_owned();
+                            match (e.name().as_ref(), attr.key.as_ref()) {
+                                (b"Representation", b"id") => ids.push(value),
+                                (b"Representation", b"codecs") => codecs.push(value),
+                                _ => {}
+                            }
+                        }
+                    }
+                    Event::End(_) => {
+                        depth -= 1;
+                        in_base_url = false;
+                    }
+                    Event::Text(t) if in_base_url => urls.push(t.decode().unwrap().into_owned()),
+                    _ => {}
+                }
+            }
+            assert_eq!(depth, 0, "case {case}: unclosed elements\n{text}");
+            let all: Vec<&Track> = rungs.iter().chain([&sound]).collect();
+            let shown = |text: &str| {
+                text.chars()
+                    .map(|c| {
+                        let held = matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+                        if held { c } else { '\u{FFFD}' }
+                    })
+                    .collect::<String>()
+            };
+            let names: Vec<String> = all.iter().map(|t| shown(&t.name)).collect();
+            assert_eq!(ids, names, "case {case}:\n{text}");
+            assert_eq!(codecs.last(), Some(&shown(&sound.codecs)), "case {case}");
+            let files: Vec<Option<String>> = urls
+                .iter()
+                .map(|u| crate::names::decode_uri_segment(u))
+                .collect();
+            let expected: Vec<Option<String>> = all.iter().map(|t| Some(t.media_file())).collect();
+            assert_eq!(files, expected, "case {case}:\n{text}");
+        }
     }
 }

@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::track::{Track, TrackKind};
+use crate::names::json_in_html;
 
 const TEMPLATE: &str = include_str!("index.html");
 const SLOT: &str = "/*BUNDLE*/";
@@ -89,14 +90,14 @@ pub fn page(rungs: &[Track], audio: Option<&Track>, facts: &PageFacts<'_>) -> St
                 };
                 PageRung {
                     name: &t.name,
-                    file: t.media_file(),
+                    file: t.media_uri(),
                     width,
                     height,
                     bandwidth: t.peak_bps(),
                 }
             })
             .collect(),
-        audio: audio.map(Track::media_file),
+        audio: audio.map(Track::media_uri),
         hls: facts.hls,
         dash: facts.dash,
         poster: POSTER,
@@ -104,12 +105,11 @@ pub fn page(rungs: &[Track], audio: Option<&Track>, facts: &PageFacts<'_>) -> St
         storyboard: STORYBOARD,
         storyboard_text: facts.storyboard_text,
     };
-    // Plain strings and numbers: serializing cannot fail. "</" is escaped
-    // so no name can close the script element.
-    let json = serde_json::to_string(&config)
-        .unwrap_or_else(|_| "{}".to_owned())
-        .replace("</", "<\\/");
-    TEMPLATE.replacen(SLOT, &json, 1)
+    // Plain strings and numbers: serializing cannot fail. `<`, `>` and `&`
+    // are escaped so no name can close the script element or open a
+    // comment in it.
+    let json = serde_json::to_string(&config).unwrap_or_else(|_| "{}".to_owned());
+    TEMPLATE.replacen(SLOT, &json_in_html(&json), 1)
 }
 
 fn height(t: &Track) -> u32 {
@@ -122,7 +122,7 @@ fn height(t: &Track) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::package::track::tests::{track, video};
+    use crate::media::package::track::tests::{rungs_of_any_names, track, video};
 
     #[test]
     fn the_page_embeds_the_rungs_largest_first_and_cannot_be_broken_out_of() {
@@ -156,5 +156,62 @@ mod tests {
             .is_some_and(|t| t.contains("#xywh=0,0,160,90</script>")));
         assert!(html.contains("<script src=\"hls.min.js\"></script>"));
         assert!(HLS_JS.len() > 100_000);
+    }
+
+    /// Property: a page for a title, rungs and storyboard of any text
+    /// keeps its script element whole (no `</script`, no `<!--` inside)
+    /// and its JSON reads back to the same title, names and files.
+    #[test]
+    fn a_page_of_any_names_keeps_its_script_and_reads_back() {
+        let mut gen = crate::testgen::Gen::new(26);
+        for case in 0..500 {
+            let rungs = rungs_of_any_names(&mut gen);
+            let (title, storyboard) = (gen.nasty(8), gen.nasty(8));
+            let html = page(
+                &rungs,
+                None,
+                &PageFacts {
+                    title: &title,
+                    thumbnail: "thumbnail.jpg",
+                    hls: Some("master.m3u8"),
+                    dash: None,
+                    storyboard_text: Some(&storyboard),
+                },
+            );
+            let start = html.find("type=\"application/json\">").expect("config") + 24;
+            let end = start + html[start..].find("</script>").expect("end");
+            let inside = html[start..end].to_ascii_lowercase();
+            assert!(
+                !inside.contains("<!--") && !inside.contains("</"),
+                "case {case}"
+            );
+            assert!(
+                !inside.contains('<') && !inside.contains('>'),
+                "case {case}"
+            );
+            let config: serde_json::Value = serde_json::from_str(&html[start..end])
+                .unwrap_or_else(|e| panic!("case {case}: {e}"));
+            assert_eq!(config["title"], title.as_str(), "case {case}");
+            assert_eq!(
+                config["storyboard_text"],
+                storyboard.as_str(),
+                "case {case}"
+            );
+            let mut names: Vec<&str> = rungs.iter().map(|t| t.name.as_str()).collect();
+            let mut read: Vec<&str> = config["rungs"]
+                .as_array()
+                .expect("rungs")
+                .iter()
+                .map(|r| r["name"].as_str().expect("name"))
+                .collect();
+            names.sort_unstable();
+            read.sort_unstable();
+            assert_eq!(read, names, "case {case}");
+            for rung in config["rungs"].as_array().expect("rungs") {
+                let file = rung["file"].as_str().expect("file");
+                let decoded = crate::names::decode_uri_segment(file).expect("a URL");
+                assert_eq!(decoded, format!("{}.mp4", rung["name"].as_str().unwrap()));
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! the bitrates the manifests announce computed from the segments.
 
 use super::boxes::Layout;
+use crate::names::uri_segment;
 
 /// What kind of track, with what only that kind has.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,6 +39,17 @@ impl Track {
 
     pub fn playlist_file(&self) -> String {
         format!("{}.m3u8", self.name)
+    }
+
+    /// [`media_file`](Self::media_file) as the manifests and the page
+    /// address it: a relative URL, percent-encoded.
+    pub fn media_uri(&self) -> String {
+        uri_segment(&self.media_file())
+    }
+
+    /// [`playlist_file`](Self::playlist_file) as a relative URL.
+    pub fn playlist_uri(&self) -> String {
+        uri_segment(&self.playlist_file())
     }
 
     /// Bits per second over the whole track (HLS AVERAGE-BANDWIDTH).
@@ -104,6 +116,14 @@ pub mod tests {
                 fragments,
             },
         }
+    }
+
+    /// One to three video rungs of any names, two segments each (for the
+    /// writers' property tests).
+    pub fn rungs_of_any_names(gen: &mut crate::testgen::Gen) -> Vec<Track> {
+        (0..1 + gen.below(3))
+            .map(|_| track(&gen.nasty(6), video(640, 360), &[(4000, 1000), (2000, 500)]))
+            .collect()
     }
 
     pub fn video(width: u32, height: u32) -> TrackKind {

@@ -1,6 +1,7 @@
 //! When tiles are taken and where they sit: the tile times over the video,
 //! the grid of tiles in each sprite, and the cues that say so. Pure.
 
+use crate::limits::{MAX_SPRITE_SIDE, MAX_STORYBOARD_TILES};
 use crate::media::geometry::Size;
 use crate::output::storyboard_sprite_name;
 use crate::presets::{StoryboardSpec, TileSpacing};
@@ -13,8 +14,8 @@ const UNKNOWN_DURATION_STEP_S: f64 = 10.0;
 /// The fraction of a step below which the video's remainder after the
 /// last whole step gets no tile of its own.
 const SHORT_LAST_TILE: f64 = 0.1;
-/// Most tiles of a video of unknown duration.
-const MAX_OPEN_TILES: usize = 100_000;
+/// Most tiles of any video (`limits.rs`).
+const MAX_TILES: usize = MAX_STORYBOARD_TILES as usize;
 
 /// Tile `k` starts at `k * step_s`; there are `count` of them.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -24,7 +25,9 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// The tiles of a video lasting `duration_s` (when known).
+    /// The tiles of a video lasting `duration_s` (when known): never more
+    /// than [`MAX_STORYBOARD_TILES`], spread further apart over a video too
+    /// long for them at the asked interval.
     pub fn new(spacing: TileSpacing, duration_s: Option<f64>) -> Schedule {
         let duration = duration_s.filter(|d| d.is_finite() && *d > 0.0);
         match (spacing, duration) {
@@ -32,22 +35,34 @@ impl Schedule {
                 let step_s = f64::from(n.max(1));
                 // A remainder under a tenth of a step (a 10.04 s video in
                 // 5 s tiles) stays in the last tile, not a cue of a frame.
+                let count = ((d / step_s - SHORT_LAST_TILE).ceil() as usize).max(1);
+                if count > MAX_TILES {
+                    tracing::info!(
+                        "storyboard: {count} tiles every {n} s over {d:.0} s would pass the \
+                         limit of {MAX_TILES}; {MAX_TILES} tiles every {:.1} s instead",
+                        d / MAX_TILES as f64
+                    );
+                    return Schedule {
+                        step_s: d / MAX_TILES as f64,
+                        count: MAX_TILES,
+                    };
+                }
+                Schedule { step_s, count }
+            }
+            (TileSpacing::Count(n), Some(d)) => {
+                let count = (n.max(1) as usize).min(MAX_TILES);
                 Schedule {
-                    step_s,
-                    count: ((d / step_s - SHORT_LAST_TILE).ceil() as usize).max(1),
+                    step_s: d / count as f64,
+                    count,
                 }
             }
-            (TileSpacing::Count(n), Some(d)) => Schedule {
-                step_s: d / f64::from(n.max(1)),
-                count: n.max(1) as usize,
-            },
             (TileSpacing::IntervalSeconds(n), None) => Schedule {
                 step_s: f64::from(n.max(1)),
-                count: MAX_OPEN_TILES,
+                count: MAX_TILES,
             },
             (TileSpacing::Count(_), None) => Schedule {
                 step_s: UNKNOWN_DURATION_STEP_S,
-                count: MAX_OPEN_TILES,
+                count: MAX_TILES,
             },
         }
     }
@@ -78,16 +93,23 @@ pub struct Grid {
 
 impl Grid {
     /// The grid of `spec` for a video of `display` size: tiles `tile_width`
-    /// wide (never wider than the video) at its aspect ratio, even sizes.
+    /// wide (never wider than the video) at its aspect ratio, even sizes,
+    /// smaller when a tall video's sprites would pass
+    /// [`MAX_SPRITE_SIDE`] in either direction.
     pub fn new(spec: &StoryboardSpec, display: Size) -> Grid {
-        let even = |x: f64| ((x / 2.0).round() as u32 * 2).max(2);
-        let width = even(f64::from(spec.tile_width.min(display.width.max(2))));
-        let height =
-            even(f64::from(display.height) * f64::from(width) / f64::from(display.width.max(1)));
+        let (columns, rows) = (spec.columns.max(1), spec.rows.max(1));
+        let round_even = |x: f64| ((x / 2.0).round() as u32 * 2).max(2);
+        let floor_even = |x: u32| (x / 2 * 2).max(2);
+        let aspect = f64::from(display.height.max(1)) / f64::from(display.width.max(1));
+        let wanted = f64::from(spec.tile_width.min(display.width.max(2)));
+        // A tall video's tiles are narrowed so that its sprites' rows fit.
+        let fits_rows = f64::from(MAX_SPRITE_SIDE / rows) / aspect;
+        let width = round_even(wanted.min(fits_rows)).min(floor_even(MAX_SPRITE_SIDE / columns));
+        let height = round_even(f64::from(width) * aspect).min(floor_even(MAX_SPRITE_SIDE / rows));
         Grid {
             tile: Size::new(width, height),
-            columns: spec.columns.max(1),
-            rows: spec.rows.max(1),
+            columns,
+            rows,
         }
     }
 
@@ -213,5 +235,54 @@ mod tests {
             Grid::new(&StoryboardSpec::default(), Size::new(64, 48)).tile,
             Size::new(64, 48)
         );
+    }
+
+    #[test]
+    fn sprites_stay_within_the_side_limit_whatever_the_videos_shape() {
+        let tall = StoryboardSpec {
+            tile_width: 400,
+            columns: 10,
+            rows: 20,
+            ..StoryboardSpec::default()
+        };
+        for display in [
+            Size::new(1080, 1920),
+            Size::new(16, 8192),
+            Size::new(8192, 16),
+            Size::new(2, 2),
+        ] {
+            for spec in [StoryboardSpec::default(), tall] {
+                let grid = Grid::new(&spec, display);
+                let sprite = grid.sprite_size(grid.per_sprite());
+                assert!(
+                    sprite.width <= MAX_SPRITE_SIDE && sprite.height <= MAX_SPRITE_SIDE,
+                    "{display:?} {spec:?}: {sprite:?}"
+                );
+                assert_eq!((grid.tile.width % 2, grid.tile.height % 2), (0, 0));
+            }
+        }
+        // A portrait phone video in 20 rows: tiles narrowed to fit.
+        assert_eq!(
+            Grid::new(&tall, Size::new(1080, 1920)).tile,
+            Size::new(114, 202)
+        );
+    }
+
+    #[test]
+    fn no_video_gets_more_tiles_than_the_limit() {
+        // Two frames 100,000 s apart claim a 100,000 s video.
+        let s = Schedule::new(TileSpacing::IntervalSeconds(5), Some(100_000.0));
+        assert_eq!(s.count, MAX_TILES);
+        assert_eq!(s.start_s(MAX_TILES - 1), 100_000.0 - 50.0);
+        for duration in [None, Some(f64::MAX), Some(1e300)] {
+            for spacing in [
+                TileSpacing::IntervalSeconds(1),
+                TileSpacing::Count(u32::MAX),
+            ] {
+                let s = Schedule::new(spacing, duration);
+                assert!(s.count <= MAX_TILES, "{spacing:?} {duration:?}");
+                assert!(s.step_s.is_finite() && s.step_s > 0.0);
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Cascades: a rendition much smaller than another is scaled from that
-//! one's pictures instead of the source's, and when the larger one fails
-//! the smaller one says so.
+//! one's pictures instead of the source's. A scaling shortcut, not a
+//! dependency: the larger one's encoder or file may fail and the smaller
+//! one still gets its pictures (`encoders.rs`); only when the scaling
+//! itself fails does the smaller one go without, and say so.
 
 use super::hdr_plan::HdrOutput;
 use super::RenditionTarget;
@@ -40,8 +42,8 @@ pub fn cascade_parents(targets: &[RenditionTarget], outputs: &[HdrOutput]) -> Ve
         .collect()
 }
 
-/// A cascaded rendition whose larger rendition failed never got its end;
-/// say why instead of reporting it as cancelled.
+/// A cascaded rendition whose larger rendition's scaling failed never got
+/// its end; say why instead of reporting it as cancelled.
 pub fn blame_parents<T>(
     mut results: Vec<Result<T>>,
     parents: &[Option<usize>],

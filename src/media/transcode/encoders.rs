@@ -18,6 +18,7 @@ use crate::media::frame_ref::video_ref;
 use crate::media::geometry::Rotation;
 use crate::media::metadata::SourceMetadata;
 use crate::media::rendition_writer::{RenditionWriter, SourceTiming, WriterSource};
+use crate::media::scaler::Scaler;
 use crate::output::StagedFile;
 
 /// Frames queued per rendition: enough that a rendition briefly slower than
@@ -222,8 +223,13 @@ pub fn spawn_encoders<'scope, 'env>(
     ))
 }
 
-/// One rendition's thread: writes every picture and audio packet of its
-/// lane, and finishes its file only on `End`.
+/// One rendition's thread: scales every picture of its lane, hands the
+/// scaled pictures on to the smaller renditions made from them
+/// (`children`), and writes them and the lane's audio and subtitle packets
+/// into its file, which it finishes only on `End`. The cascade is a scaling
+/// shortcut, not a dependency: when this rendition's encoder or file fails,
+/// the pictures still go on to its children, and only a failure of the
+/// scaling itself leaves them without.
 fn encode_rendition(
     target: &RenditionTarget,
     threads: usize,
@@ -232,6 +238,10 @@ fn encode_rendition(
     mut children: Vec<Sender<Message>>,
     on_progress: impl Fn(RenditionProgress),
 ) -> Result<()> {
+    let ten_bit = source.hdr.is_some();
+    let mut scaler = Scaler::for_rendition(&target.spec, target.size, source.timing, ten_bit);
+    // Once it fails, the writer is dropped (its file abandoned) and its
+    // error kept as this rendition's result.
     let mut writer = RenditionWriter::create(
         &target.temp_path,
         &target.spec,
@@ -240,38 +250,58 @@ fn encode_rendition(
         threads,
         source,
         target.segment_seconds,
-    )?;
-    writer.forwarding = !children.is_empty();
-    // Hands the pictures scaled for this rendition on to the smaller ones
-    // made from them; a child that hung up has failed on its own.
-    let forward = |writer: &mut RenditionWriter, children: &mut Vec<Sender<Message>>| {
-        for (picture, duration) in writer.take_forwarded() {
-            children.retain(|c| {
-                c.send(Message::Video(video_ref(&picture), duration))
-                    .is_ok()
-            });
-        }
-    };
+    );
     loop {
+        if children.is_empty() && writer.is_err() {
+            return writer.map(drop);
+        }
         match frames.recv() {
             Ok(Message::Video(frame, duration)) => {
-                writer.push_video(frame, duration)?;
-                forward(&mut writer, &mut children);
-                on_progress(RenditionProgress {
-                    position_s: writer.position_s,
-                    frames: writer.frames,
-                });
+                scaler.push(frame, duration)?;
+                hand_on(&mut scaler, &mut writer, &mut children);
+                if let Ok(writer) = &writer {
+                    on_progress(RenditionProgress {
+                        position_s: writer.position_s,
+                        frames: writer.frames,
+                    });
+                }
             }
-            Ok(Message::Packet(feed, packet)) => writer.push_packet(feed, packet)?,
+            Ok(Message::Packet(feed, packet)) => {
+                if let Ok(w) = &mut writer {
+                    if let Err(e) = w.push_packet(feed, packet) {
+                        writer = Err(e);
+                    }
+                }
+            }
             Ok(Message::End) => {
-                writer.flush_filter()?;
-                forward(&mut writer, &mut children);
+                scaler.finish()?;
+                hand_on(&mut scaler, &mut writer, &mut children);
                 for child in children.drain(..) {
                     let _ = child.send(Message::End);
                 }
-                return writer.finish();
+                return writer?.finish();
             }
             Err(_) => return Err(Error::Cancelled),
+        }
+    }
+}
+
+/// Every picture the scaler has made goes to the children (a child that
+/// hung up has failed on its own) and into the file while it works.
+fn hand_on(
+    scaler: &mut Scaler,
+    writer: &mut Result<RenditionWriter>,
+    children: &mut Vec<Sender<Message>>,
+) {
+    while let Some((picture, duration)) = scaler.pull() {
+        children.retain(|c| {
+            c.send(Message::Video(video_ref(&picture), duration))
+                .is_ok()
+        });
+        if let Ok(w) = writer {
+            if let Err(e) = w.push_video(picture, duration) {
+                *writer = Err(e);
+            }
         }
     }
 }

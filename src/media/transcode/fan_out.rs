@@ -27,6 +27,8 @@ pub struct FanOut<'a, 'env> {
     pending: Option<frame::Video>,
     last_duration: i64,
     end_s: f64,
+    /// The furthest end of any packet read, in seconds from the start.
+    read_end_s: f64,
     frames: u64,
 }
 
@@ -46,6 +48,7 @@ impl<'a, 'env> FanOut<'a, 'env> {
             pending: None,
             last_duration: 0,
             end_s: 0.0,
+            read_end_s: 0.0,
             frames: 0,
         }
     }
@@ -95,6 +98,7 @@ impl<'a, 'env> FanOut<'a, 'env> {
                     break;
                 }
             }
+            self.note_read_end(&packet);
             if packet.stream() == self.source.video_index {
                 // Undecodable packets (a stream starting without a keyframe,
                 // damaged data) are skipped; missing pictures are caught below.
@@ -137,18 +141,29 @@ impl<'a, 'env> FanOut<'a, 'env> {
                 detail: format!("reading stopped at {:.1} s: {e}", self.end_s),
             });
         }
-        if let Some((expected, tolerance)) = self.source.expected_end_s {
-            if self.end_s < expected - tolerance {
-                return Err(Error::Corrupt {
-                    path: path.to_path_buf(),
-                    detail: format!(
-                        "its video stops at {:.1} s of the {:.1} s it claims",
-                        self.end_s, expected
-                    ),
-                });
-            }
+        let shortfall = self
+            .source
+            .expected_end
+            .shortfall(self.end_s, self.read_end_s);
+        if let Some(detail) = shortfall {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                detail,
+            });
         }
         Ok(())
+    }
+
+    /// Moves `read_end_s` to the end of `packet` when it is further.
+    fn note_read_end(&mut self, packet: &Packet) {
+        let Some(stream) = self.source.input.stream(packet.stream()) else {
+            return;
+        };
+        if let Some(ts) = packet.pts().or(packet.dts()) {
+            let end = (ts + packet.duration().max(0)) as f64 * f64::from(stream.time_base())
+                - self.source.origin_us as f64 / 1e6;
+            self.read_end_s = self.read_end_s.max(end);
+        }
     }
 
     fn time_base(&self) -> Rational {

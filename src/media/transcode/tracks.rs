@@ -21,7 +21,8 @@ const DEFAULT_HANDLERS: [&str; 4] = [
 pub struct TrackTags {
     /// The stream's index in the source.
     pub index: usize,
-    /// ISO 639-2 language tag, unless missing or "und".
+    /// Its language tag (ISO 639-2, or BCP 47 in Matroska), unless
+    /// missing, "und" or not shaped like one (`names::source_language`).
     pub language: Option<String>,
     pub title: Option<String>,
     /// FFmpeg's name of its codec.
@@ -31,10 +32,7 @@ pub struct TrackTags {
 impl TrackTags {
     fn of(stream: &format::stream::Stream) -> TrackTags {
         let tags = stream.metadata();
-        let language = tags
-            .get("language")
-            .filter(|l| !l.is_empty() && *l != "und")
-            .map(str::to_owned);
+        let language = crate::names::source_language(tags.get("language"));
         let title = tags
             .get("title")
             .or_else(|| tags.get("handler_name"))

@@ -11,6 +11,7 @@ pub mod nats;
 pub mod nats_server;
 pub mod raw_nats;
 pub mod static_server;
+pub mod tone_reference;
 pub mod tracks;
 
 /// Runs `ffmpeg -v error -y ARGS` and panics with its stderr if it fails.
@@ -116,6 +117,41 @@ impl Fixture {
         ffmpeg(&args);
         path
     }
+}
+
+/// A 640x360 clip at `path` (Matroska or MP4, by its extension) whose
+/// video lasts `video_s` and its audio `audio_s`, as screen and game
+/// recorders make them: `ffmpeg -i video -i audio out.mkv`.
+pub fn longer_audio_clip(fx: &Fixture, name: &str, video_s: u32, audio_s: u32) -> PathBuf {
+    let path = fx.path(name);
+    let video = format!("testsrc2=s=640x360:r=25:d={video_s}");
+    let audio = format!("sine=f=440:d={audio_s}");
+    ffmpeg_h264(
+        &lavfi(&[&video, &audio]),
+        &["-c:a", "aac", path.to_str().unwrap()],
+    );
+    path
+}
+
+/// A tiny H.264 clip `name` claiming a long video: `frames` 64x48 frames
+/// (of a `rate` fps pattern) whose timestamps are spread `gap_s` seconds
+/// apart (`setpts=N*GAP/TB`), so a few KB last days.
+pub fn spread_clip(fx: &Fixture, name: &str, rate: u32, frames: u32, gap_s: u32) -> PathBuf {
+    let path = fx.path(name);
+    let pattern = format!(
+        "testsrc2=s=64x48:r={rate}:d={}",
+        f64::from(frames) / f64::from(rate)
+    );
+    let spread = format!("setpts=N*{gap_s}/TB");
+    ffmpeg_h264(
+        &[
+            &lavfi(&[&pattern])[..],
+            &["-vf", &spread, "-fps_mode", "passthrough"],
+        ]
+        .concat(),
+        &[path.to_str().expect("utf-8 path")],
+    );
+    path
 }
 
 /// The result of one `vidprism process` run.
