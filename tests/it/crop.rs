@@ -122,39 +122,27 @@ fn a_letterboxed_film_loses_exactly_its_bars() {
     assert_eq!(size(&rendition), (1920, 1080));
 }
 
-#[test]
-fn a_clip_opening_on_black_keeps_its_whole_picture() {
+/// Asserts the 1280x720 clip the lavfi `graph` makes keeps its whole
+/// picture under `crop = "auto"`.
+fn assert_kept_whole(name: &str, graph: &str) {
     let fx = Fixture::new();
-    let source = clip(
-        &fx,
-        "opening.mp4",
-        "color=black:s=1280x720:r=25:d=3[a];testsrc2=s=1280x720:r=25:d=3[b];[a][b]concat",
-    );
+    let source = clip(&fx, name, graph);
     let (run, rendition) = make(&fx, "\"auto\"", &source);
-    assert_eq!(
-        run.one("probed").get("crop"),
-        None::<&Value>,
-        "{}",
-        run.stderr
-    );
+    let probed = run.one("probed");
+    assert_eq!(probed.get("crop"), None::<&Value>, "{}", run.stderr);
     assert_eq!(size(&rendition), (1280, 720));
 }
 
 #[test]
+fn a_clip_opening_on_black_keeps_its_whole_picture() {
+    assert_kept_whole(
+        "opening.mp4",
+        "color=black:s=1280x720:r=25:d=3[a];testsrc2=s=1280x720:r=25:d=3[b];[a][b]concat",
+    );
+}
+
+#[test]
 fn a_clip_fading_to_black_keeps_its_whole_picture() {
-    let fx = Fixture::new();
     // Mostly fading: most sampled pictures are dark, many of them black.
-    let source = clip(
-        &fx,
-        "fade.mp4",
-        "testsrc2=s=1280x720:r=25:d=6,fade=out:st=1:d=3",
-    );
-    let (run, rendition) = make(&fx, "\"auto\"", &source);
-    assert_eq!(
-        run.one("probed").get("crop"),
-        None::<&Value>,
-        "{}",
-        run.stderr
-    );
-    assert_eq!(size(&rendition), (1280, 720));
+    assert_kept_whole("fade.mp4", "testsrc2=s=1280x720:r=25:d=6,fade=out:st=1:d=3");
 }
