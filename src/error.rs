@@ -66,6 +66,16 @@ pub enum Error {
     HdrUnsupported { encoder: String },
     #[error("not made: tone-mapping the HDR source to SDR failed: {reason}")]
     ToneMapping { reason: String },
+    /// Below its preset's `min_ssim` (issue 24); `again` names the lower
+    /// CRF (or higher bitrate) it was made at once more, when it was.
+    #[error("{}", below_floor(.ssim, .floor, .again))]
+    BelowFloor {
+        ssim: f64,
+        floor: f64,
+        again: Option<String>,
+    },
+    #[error("could not be scored, so its min_ssim of {floor} cannot be checked")]
+    Unscored { floor: f64 },
     #[error("cancelled")]
     Cancelled,
     #[error("internal error: {0}")]
@@ -85,6 +95,24 @@ impl Error {
             reason: io_reason(&e),
         }
     }
+}
+
+/// "scored 0.951 < 0.97": the score with 3 decimals, more when 3 would
+/// round it up to the floor.
+fn below_floor(ssim: &f64, floor: &f64, again: &Option<String>) -> String {
+    let mut digits = 3;
+    while digits < 6
+        && format!("{ssim:.digits$}")
+            .parse::<f64>()
+            .is_ok_and(|shown| shown >= *floor)
+    {
+        digits += 1;
+    }
+    let again = again
+        .as_ref()
+        .map(|a| format!(" (also when made again at {a})"))
+        .unwrap_or_default();
+    format!("scored {ssim:.digits$} < {floor}{again}")
 }
 
 /// An I/O error in plain words ("permission denied", "no space left on device").

@@ -18,3 +18,13 @@ pub const MAX_STORYBOARD_TILES: u32 = 2000;
 /// Longest side of a storyboard sprite in pixels: bounds the memory a
 /// sprite takes while it is filled, and what the window decodes of one.
 pub const MAX_SPRITE_SIDE: u32 = 4096;
+/// Largest source a farm worker fetches: a larger declared size is refused.
+pub const MAX_SOURCE_BYTES: u64 = 1 << 40;
+/// Largest single output (a rendition, a file beside it) fetched from a
+/// farm worker: a larger declared size is refused.
+pub const MAX_OUTPUT_BYTES: u64 = 256 << 30;
+/// What one farm job's outputs may take on the submitter's disk, all files
+/// together: this many bytes per byte of its source, plus
+/// [`OUTPUT_BYTES_SLACK`] (small sources make outputs larger than they).
+pub const OUTPUT_BYTES_PER_SOURCE_BYTE: u64 = 16;
+pub const OUTPUT_BYTES_SLACK: u64 = 4 << 30;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::media::geometry::{even_size, scale_to_short_side, Size};
 use crate::output::sanitize_name;
 use crate::presets::{
-    HdrRule, MetadataRule, Packaging, Preset, RenditionSpec, SizeSpec, TrackRules,
+    HdrRule, MetadataRule, Packaging, Preset, RenditionSpec, ScoreMode, SizeSpec, TrackRules,
 };
 
 /// A rendition to make.
@@ -28,6 +28,8 @@ pub struct PlannedRendition {
     /// (the renditions of one packaged preset make one bundle).
     pub packaging: Packaging,
     pub preset_index: usize,
+    /// Its preset's scoring (issue 24).
+    pub score: ScoreMode,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -99,10 +101,21 @@ pub fn plan(display: Size, presets: &[Preset]) -> Plan {
                 hdr: preset.hdr,
                 packaging: preset.packaging,
                 preset_index,
+                score: preset.score,
             });
         }
     }
     plan
+}
+
+/// The label of every rendition `presets` ask for, made or skipped: the
+/// same for any source, since labels are given before sizes are compared
+/// (the farm's submitter matches workers' news against them).
+pub fn labels(presets: &[Preset]) -> HashSet<String> {
+    let plan = plan(Size::new(2, 2), presets);
+    let made = plan.renditions.into_iter().map(|r| r.label);
+    made.chain(plan.skipped.into_iter().map(|s| s.label))
+        .collect()
 }
 
 /// `name`, or `<preset>-<name>` when `name` is taken (then `-2`, `-3`...).
@@ -167,6 +180,21 @@ mod tests {
         assert_eq!(plan.renditions.len(), 1);
         assert_eq!(plan.renditions[0].size, Size::new(640, 360));
         assert_eq!(plan.skipped.len(), 2);
+    }
+
+    #[test]
+    fn labels_are_the_same_for_any_source() {
+        let all = presets(&["web", "hevc"]);
+        for size in [Size::new(2, 2), Size::new(1280, 720), Size::new(8192, 8192)] {
+            let p = plan(size, &all);
+            let seen: HashSet<String> = p
+                .renditions
+                .iter()
+                .map(|r| r.label.clone())
+                .chain(p.skipped.iter().map(|s| s.label.clone()))
+                .collect();
+            assert_eq!(seen, labels(&all), "{size:?}");
+        }
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! `vidprism farm init DIR`: sets up a farm's server the safe way. Writes
 //! into DIR a nats-server configuration (JetStream with its store in
 //! DIR/store, the listening address, optional TLS, a `worker` and a
-//! `submitter` login with least privilege and random passwords) and one
-//! environment file per login, then prints what to run where. Secrets are
-//! written mode 0600, folders 0700; nothing that exists is overwritten.
+//! `submitter` login with least privilege and random passwords), one
+//! password file and one environment file per login, then prints what to
+//! run where, with the passwords read from their files (never printed).
+//! Secrets are written mode 0600, folders 0700; nothing that exists is
+//! overwritten.
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::Write;
@@ -33,9 +35,9 @@ pub struct FarmInitArgs {
     /// (made if missing).
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
-    /// Address and port the server listens on. The default is every
-    /// interface, since workers are other machines; only the two logins
-    /// get in.
+    /// Address and port the server listens on. The default is this
+    /// machine only; for workers elsewhere say so (`0.0.0.0:4222`) and
+    /// give --tls-cert and --tls-key. Only the two logins get in.
     #[arg(long, value_name = "ADDR:PORT", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
     /// The server's TLS certificate (PEM); clients then use tls://.
@@ -64,6 +66,8 @@ fn init(args: FarmInitArgs) -> anyhow::Result<ExitCode> {
         config.clone(),
         env_file(WORKER_USER),
         env_file(SUBMITTER_USER),
+        ServerSetup::password_file(&dir, WORKER_USER),
+        ServerSetup::password_file(&dir, SUBMITTER_USER),
     ];
     for file in &targets {
         if file.symlink_metadata().is_ok() {
@@ -87,7 +91,9 @@ fn init(args: FarmInitArgs) -> anyhow::Result<ExitCode> {
     let text = setup.config_text()?;
     write_secret(&config, &text)?;
     for user in [WORKER_USER, SUBMITTER_USER] {
-        write_secret(&env_file(user), &setup.env_file(user))?;
+        let password_file = ServerSetup::password_file(&dir, user);
+        write_secret(&password_file, &setup.password_text(user))?;
+        write_secret(&env_file(user), &setup.env_file(&dir, user))?;
     }
     println!("Wrote {}.\n", config.display());
     print!("{}", setup.summary(&config, &dir));
@@ -156,7 +162,13 @@ mod tests {
         init(args(&dir)).unwrap();
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&dir.join("store")), 0o700);
-        for file in [CONFIG_FILE, "worker.env", "submitter.env"] {
+        for file in [
+            CONFIG_FILE,
+            "worker.env",
+            "submitter.env",
+            "worker.password",
+            "submitter.password",
+        ] {
             assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
         }
         let before = std::fs::read_to_string(dir.join(CONFIG_FILE)).unwrap();

@@ -45,7 +45,7 @@ pub(super) fn start_runner(
     run: &super::RunArgs,
     queue_capacity: usize,
 ) -> anyhow::Result<Box<dyn JobRunner>> {
-    Ok(match run.farm.connection() {
+    Ok(match run.farm.connection()? {
         Some(connection) => {
             let files = if run.shared_folders {
                 Files::Shared
@@ -390,11 +390,15 @@ impl EventView for Bars {
                 height,
                 bytes,
                 skipped_tracks,
+                quality,
                 ..
             }) => {
                 self.finish_bar(job, rendition);
+                let score = quality
+                    .map(|q| format!(" · {}", q.summary()))
+                    .unwrap_or_default();
                 self.line(format!(
-                    "{name}: {rendition} {width}x{height} {:.1} MB {}",
+                    "{name}: {rendition} {width}x{height} {:.1} MB {}{score}",
                     *bytes as f64 / 1e6,
                     path.display()
                 ));

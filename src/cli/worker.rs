@@ -70,7 +70,7 @@ fn process_runs(_pid: u32) -> bool {
 }
 
 pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
-    let Some(connection) = args.farm.connection() else {
+    let Some(connection) = args.farm.connection()? else {
         bail!("a worker needs the farm's address: --nats URL (or VIDPRISM_NATS)");
     };
     let stages = args

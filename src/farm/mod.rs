@@ -24,6 +24,8 @@ mod shared_roots;
 mod source_cache;
 mod wire;
 mod wire_check;
+#[cfg(test)]
+mod wire_generated;
 mod worker;
 
 pub use broker::WorkPolicy;

@@ -19,8 +19,9 @@ use super::identity::host_name;
 pub const WORKER_USER: &str = "worker";
 /// The login of `vidprism process --nats` and the window.
 pub const SUBMITTER_USER: &str = "submitter";
-/// NATS's own port, on every interface: workers are other machines.
-pub const DEFAULT_LISTEN: &str = "0.0.0.0:4222";
+/// NATS's own port, on this machine only unless told otherwise
+/// (`farm init --listen`): a farm reachable from elsewhere should use TLS.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4222";
 /// Letters and digits only: safe in a URL, a shell line and the
 /// configuration without quoting. 24 of 62 symbols: over 140 bits.
 const PASSWORD_LEN: usize = 24;
@@ -114,16 +115,6 @@ impl ServerSetup {
         format!("{scheme}://{host}:{}", self.listen.port())
     }
 
-    /// The address with a login in it, as `--nats` takes it.
-    pub fn client_url_for(&self, user: &str) -> String {
-        let url = self.client_url();
-        let password = self.password(user);
-        match url.split_once("://") {
-            Some((scheme, rest)) => format!("{scheme}://{user}:{password}@{rest}"),
-            None => url,
-        }
-    }
-
     fn password(&self, user: &str) -> &str {
         if user == WORKER_USER {
             &self.worker_password
@@ -132,21 +123,67 @@ impl ServerSetup {
         }
     }
 
-    /// An environment file for one login (`VIDPRISM_NATS*` variables), to
-    /// `source` in a shell or give to systemd's `EnvironmentFile=`.
-    pub fn env_file(&self, user: &str) -> String {
+    /// The file that keeps `user`'s password (mode 0600), beside the
+    /// configuration in `dir`.
+    pub fn password_file(dir: &Path, user: &str) -> PathBuf {
+        dir.join(format!("{user}.password"))
+    }
+
+    /// The password file's text for `user`.
+    pub fn password_text(&self, user: &str) -> String {
+        format!("{}\n", self.password(user))
+    }
+
+    /// An environment file for one login (`VIDPRISM_NATS*` variables, the
+    /// password by its file), to `source` in a shell or give to systemd's
+    /// `EnvironmentFile=`.
+    pub fn env_file(&self, dir: &Path, user: &str) -> String {
         format!(
             "# The VidPrism farm's {user} login, written by `vidprism farm init`.\n\
-             VIDPRISM_NATS={}\nVIDPRISM_NATS_USER={user}\nVIDPRISM_NATS_PASSWORD={}\n",
+             VIDPRISM_NATS={}\nVIDPRISM_NATS_USER={user}\nVIDPRISM_NATS_PASSWORD_FILE={}\n",
             self.client_url(),
-            self.password(user)
+            Self::password_file(dir, user).display()
         )
     }
 
-    /// What to run where, for the person who ran `farm init`.
-    pub fn summary(&self, config: &Path, env_dir: &Path) -> String {
-        let worker_env = env_dir.join(format!("{WORKER_USER}.env"));
-        let submitter_env = env_dir.join(format!("{SUBMITTER_USER}.env"));
+    /// The options that log `user` in, the password read from its file:
+    /// never a password on a command line (shell history, `ps`).
+    pub fn login_options(&self, dir: &Path, user: &str) -> String {
+        format!(
+            "--nats {} --nats-user {user} --nats-password-file {}",
+            self.client_url(),
+            Self::password_file(dir, user).display()
+        )
+    }
+
+    /// Where the server can be reached from, and what that asks for.
+    fn reach_note(&self) -> String {
+        let ip = self.listen.ip();
+        let tls = if self.tls.is_some() { " with TLS" } else { "" };
+        if ip.is_loopback() {
+            format!(
+                "It listens on {} only{tls}, so workers must run on this machine;\n\
+                 for workers elsewhere, run `farm init` again with --listen 0.0.0.0:{}\n\
+                 and --tls-cert FILE --tls-key FILE.",
+                self.listen,
+                self.listen.port()
+            )
+        } else if self.tls.is_none() {
+            format!(
+                "It listens on {} WITHOUT TLS: passwords, sources and outputs cross\n\
+                 the network in the clear. Give --tls-cert FILE --tls-key FILE unless\n\
+                 the network is yours alone.",
+                self.listen
+            )
+        } else {
+            format!("It listens on {}{tls}.", self.listen)
+        }
+    }
+
+    /// What to run where, for the person who ran `farm init`: the logins
+    /// by their files, no password printed.
+    pub fn summary(&self, config: &Path, dir: &Path) -> String {
+        let worker_env = dir.join(format!("{WORKER_USER}.env"));
         let tls_note = if self.tls.is_some() {
             "\nWith a self-signed certificate, clients also need --nats-tls-ca CA.pem.\n"
         } else {
@@ -154,25 +191,23 @@ impl ServerSetup {
         };
         format!(
             "Start the server:\n  nats-server -c {config}\n\n\
-             It listens on {listen}{every} and lets in only these two logins.\n\n\
-             On each worker machine:\n  vidprism worker --nats {worker}\n\n\
-             To submit jobs:\n  vidprism process --nats {submitter} FILE...\n\
-             (the window's Farm settings: address {url}, user {SUBMITTER_USER}, password {spass})\n\n\
-             The same logins are in {worker_env} and {submitter_env} (mode 0600), to keep\n\
-             passwords off command lines:\n  set -a; . {worker_env}; set +a; vidprism worker\n{tls_note}",
+             {reach} Only two logins get in; their passwords are in\n\
+             {worker_pass} and {submitter_pass} (mode 0600: copy them\n\
+             to the machines that need them, as private files).\n\n\
+             On each worker machine:\n  vidprism worker {worker}\n\n\
+             To submit jobs:\n  vidprism process {submitter} FILE...\n\
+             (the window's Farm settings: address {url}, user {SUBMITTER_USER}, the password in\n\
+             {submitter_pass})\n\n\
+             The same logins are in {WORKER_USER}.env and {SUBMITTER_USER}.env, for systemd's\n\
+             EnvironmentFile= or a shell:\n  set -a; . {worker_env}; set +a; vidprism worker\n{tls_note}",
             config = config.display(),
-            listen = self.listen,
-            every = if self.listen.ip().is_unspecified() {
-                " (every interface: workers are other machines)"
-            } else {
-                ""
-            },
-            worker = self.client_url_for(WORKER_USER),
-            submitter = self.client_url_for(SUBMITTER_USER),
+            reach = self.reach_note(),
+            worker_pass = Self::password_file(dir, WORKER_USER).display(),
+            submitter_pass = Self::password_file(dir, SUBMITTER_USER).display(),
+            worker = self.login_options(dir, WORKER_USER),
+            submitter = self.login_options(dir, SUBMITTER_USER),
             url = self.client_url(),
-            spass = self.submitter_password,
             worker_env = worker_env.display(),
-            submitter_env = submitter_env.display(),
         )
     }
 }
@@ -291,42 +326,64 @@ mod tests {
             "tls {\n  cert_file: \"/srv/farm/cert.pem\"\n  key_file: \"/srv/farm/key.pem\"\n}"
         ));
         assert_eq!(s.client_url(), "tls://127.0.0.1:4333");
-        assert_eq!(
-            s.client_url_for(WORKER_USER),
-            "tls://worker:Wpass@127.0.0.1:4333"
-        );
+        assert!(s
+            .summary(Path::new("/c"), Path::new("/d"))
+            .contains("with TLS"));
     }
 
     #[test]
     fn every_interface_is_reached_by_this_machines_name() {
         let mut s = setup(false);
-        s.listen = DEFAULT_LISTEN.parse().unwrap();
+        s.listen = "0.0.0.0:4222".parse().unwrap();
         assert_eq!(s.client_url(), format!("nats://{}:4222", host_name()));
         s.listen = "[::1]:4222".parse().unwrap();
         assert_eq!(s.client_url(), "nats://[::1]:4222");
     }
 
+    /// Issue 26: the summary printed both passwords inside
+    /// `nats://user:pass@` command lines (shell history, `ps`).
     #[test]
-    fn env_files_and_summary_name_each_login() {
+    fn env_files_and_summary_name_each_login_never_its_password() {
         let s = setup(false);
+        let dir = Path::new("/srv/farm");
         assert_eq!(
-            s.env_file(SUBMITTER_USER)
+            s.env_file(dir, SUBMITTER_USER)
                 .lines()
                 .skip(1)
                 .collect::<Vec<_>>(),
             [
                 "VIDPRISM_NATS=nats://127.0.0.1:4333",
                 "VIDPRISM_NATS_USER=submitter",
-                "VIDPRISM_NATS_PASSWORD=Spass"
+                "VIDPRISM_NATS_PASSWORD_FILE=/srv/farm/submitter.password"
             ]
         );
-        let summary = s.summary(
-            Path::new("/srv/farm/nats-server.conf"),
-            Path::new("/srv/farm"),
-        );
+        assert_eq!(s.password_text(WORKER_USER), "Wpass\n");
+        let summary = s.summary(&dir.join("nats-server.conf"), dir);
         assert!(summary.contains("nats-server -c /srv/farm/nats-server.conf"));
-        assert!(summary.contains("vidprism worker --nats nats://worker:Wpass@127.0.0.1:4333"));
-        assert!(summary.contains("vidprism process --nats nats://submitter:Spass@127.0.0.1:4333"));
+        assert!(summary.contains(
+            "vidprism worker --nats nats://127.0.0.1:4333 --nats-user worker \
+             --nats-password-file /srv/farm/worker.password"
+        ));
+        assert!(summary.contains(
+            "vidprism process --nats nats://127.0.0.1:4333 --nats-user submitter \
+             --nats-password-file /srv/farm/submitter.password FILE"
+        ));
+        for text in [summary, s.env_file(dir, WORKER_USER)] {
+            assert!(!text.contains("Wpass") && !text.contains("Spass"), "{text}");
+            assert!(!text.contains('@'), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_summary_says_who_can_reach_the_server() {
+        let mut s = setup(false);
+        let summary = |s: &ServerSetup| s.summary(Path::new("/c"), Path::new("/d"));
+        assert_eq!(DEFAULT_LISTEN, "127.0.0.1:4222");
+        assert!(summary(&s).contains("only, so workers must run on this machine"));
+        s.listen = "0.0.0.0:4222".parse().unwrap();
+        assert!(summary(&s).contains("WITHOUT TLS"));
+        s.tls = setup(true).tls;
+        assert!(summary(&s).contains("with TLS"));
     }
 
     #[test]

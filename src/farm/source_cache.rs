@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::broker::Broker;
+use super::broker::{Broker, Bucket};
 use super::error::FarmError;
 use super::wire::{self, Work, WorkStage};
 
@@ -136,7 +136,12 @@ fn fetch(broker: &Broker, job: &str, path: &Path, max_bytes: u64) -> Result<(), 
     let partial = path.with_extension("vidprism-fetch");
     let _ = std::fs::remove_file(&partial);
     let fetched = broker
-        .get_file(&wire::source_object(job), &partial, max_bytes)
+        .get_file(
+            Bucket::Sources,
+            &wire::source_object(job),
+            &partial,
+            max_bytes,
+        )
         .and_then(|_| std::fs::rename(&partial, path).map_err(|e| FarmError::io(path, e)));
     if fetched.is_err() {
         let _ = std::fs::remove_file(&partial);

@@ -9,10 +9,12 @@
 //! it reserved); here they only have to be short and their file names
 //! single, plain components.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use super::wire::{Files, News, Presence, Work, WorkStage};
-use crate::limits::MAX_DIMENSION;
+use crate::limits::{MAX_DIMENSION, MAX_OUTPUT_BYTES, MAX_SOURCE_BYTES};
+use crate::media::quality::{Score, MAX_PSNR_DB};
 use crate::names::is_unprintable;
 /// Text made safe for a terminal: the one function (`names.rs`).
 pub use crate::names::printable;
@@ -140,9 +142,38 @@ fn number(what: &str, value: f64, max: f64) -> Result<(), String> {
     }
 }
 
+/// A rendition's score: SSIM within 0..=1, PSNR finite, 0 to the cap.
+fn score(score: &Score) -> Result<(), String> {
+    for (what, value) in [
+        ("SSIM", score.ssim),
+        ("luma SSIM", score.ssim_y),
+        ("worst SSIM", score.worst_ssim),
+    ] {
+        number(what, value, 1.0)?;
+    }
+    for (what, value) in [
+        ("PSNR", score.psnr),
+        ("luma PSNR", score.psnr_y),
+        ("U PSNR", score.psnr_u),
+        ("V PSNR", score.psnr_v),
+    ] {
+        number(what, value, MAX_PSNR_DB)?;
+    }
+    Ok(())
+}
+
 fn size(width: u32, height: u32) -> Result<(), String> {
     if width > MAX_DIMENSION || height > MAX_DIMENSION {
         return Err(format!("its size {width}x{height} is out of range"));
+    }
+    Ok(())
+}
+
+/// A size in bytes from the wire: it becomes a fetch's bound, so it must
+/// be one the limits allow.
+fn bytes_within(what: &str, value: u64, max: u64) -> Result<(), String> {
+    if value > max {
+        return Err(format!("its {what} {value} bytes is more than {max}"));
     }
     Ok(())
 }
@@ -181,6 +212,9 @@ impl Checked for Work {
         path("output folder", &self.out_dir)?;
         if let Some(dir) = &self.dir {
             path("job folder", dir)?;
+        }
+        if let Some(bytes) = self.source_bytes {
+            bytes_within("source size", bytes, MAX_SOURCE_BYTES)?;
         }
         if self.files == Files::ObjectStore {
             let file_name = self
@@ -313,14 +347,18 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             path,
             width,
             height,
+            bytes,
             skipped_tracks,
             sidecars,
+            quality,
             ..
         }) => {
             rendition_name(rendition)?;
             size(*width, *height)?;
+            bytes_within("size", *bytes, MAX_OUTPUT_BYTES)?;
             output_name(path)?;
             files_beside(path, sidecars)?;
+            quality.as_ref().map_or(Ok(()), score)?;
             if skipped_tracks.len() > MAX_SKIPPED_TRACKS {
                 return Err(format!(
                     "it reports {} skipped tracks",
@@ -349,10 +387,21 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
                     sprites.len()
                 ));
             }
-            sprites
-                .iter()
-                .chain(poster.iter())
-                .try_for_each(|n| check_file_name(n))
+            // Each file once: the window decodes each sprite it names, and
+            // the submitter fetches each.
+            let mut seen = HashSet::new();
+            let own = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            seen.extend(own);
+            for name in sprites.iter().chain(poster.iter()) {
+                check_file_name(name)?;
+                if !seen.insert(name.clone()) {
+                    return Err(format!(
+                        "its storyboard names the file {:?} twice",
+                        printable(name)
+                    ));
+                }
+            }
+            Ok(())
         }
         EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
             rendition_name(rendition)?;
@@ -366,6 +415,26 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
         | EventKind::JobDone(_)
         | EventKind::JobFailed(_)
         | EventKind::Cancelled => Err("a worker may not announce a job's queueing or end".into()),
+    }
+}
+
+/// Whether news names only renditions the job's plan has (`planned`, its
+/// labels): anything else would grow the submitter's rows without bound.
+pub fn check_against_plan(kind: &EventKind, planned: &HashSet<String>) -> Result<(), String> {
+    let rendition = match kind {
+        EventKind::StageStarted(StageStarted { rendition, .. }) => rendition.as_deref(),
+        EventKind::Progress(Progress { rendition, .. })
+        | EventKind::RenditionDone(Output { rendition, .. })
+        | EventKind::RenditionSkipped(RenditionSkipped { rendition, .. })
+        | EventKind::RenditionFailed(RenditionFailed { rendition, .. }) => Some(rendition.as_str()),
+        _ => None,
+    };
+    match rendition {
+        Some(name) if !planned.contains(name) => Err(format!(
+            "it names the rendition {:?}, which the job does not have",
+            printable(name)
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -426,6 +495,7 @@ mod tests {
             bytes: 1,
             skipped_tracks: Vec::new(),
             sidecars: Vec::new(),
+            quality: None,
         }
     }
 
@@ -540,6 +610,127 @@ mod tests {
         assert!(decode::<News>(&encode(&storyboard("storyboard-001.jpg", 12))).is_ok());
         assert!(refused(&storyboard("../../.bashrc", 12)).contains("plain name"));
         assert!(refused(&storyboard("storyboard-001.jpg", MAX_TILES + 1)).contains("tiles"));
+    }
+
+    /// Issue 26: sizes from the wire became fetch bounds unchecked (a
+    /// worker could fill the submitter's disk; `u64::MAX + 1` wrapped).
+    #[test]
+    fn sizes_from_the_wire_stay_within_the_limits() {
+        for bytes in [MAX_SOURCE_BYTES + 1, u64::MAX] {
+            let mut w = work();
+            w.source_bytes = Some(bytes);
+            assert!(refused(&w).contains("source size"), "{bytes}");
+        }
+        let mut w = work();
+        w.source_bytes = Some(MAX_SOURCE_BYTES);
+        assert!(decode::<Work>(&encode(&w)).is_ok());
+        let done = |bytes| {
+            let mut done = rendition_done();
+            done.bytes = bytes;
+            News::Event(EventKind::RenditionDone(done))
+        };
+        for bytes in [MAX_OUTPUT_BYTES + 1, u64::MAX] {
+            assert!(refused(&done(bytes)).contains("size"), "{bytes}");
+        }
+        assert!(decode::<News>(&encode(&done(MAX_OUTPUT_BYTES))).is_ok());
+    }
+
+    /// Issue 26: a storyboard naming the same sprites alternately made the
+    /// window decode them once per cue.
+    #[test]
+    fn a_storyboard_names_each_file_once() {
+        let storyboard = |sprites: &[&str], poster: Option<&str>| {
+            News::Event(EventKind::StoryboardReady(Storyboard {
+                path: "storyboard.vtt".into(),
+                sprites: sprites.iter().map(|s| s.to_string()).collect(),
+                tiles: 12,
+                tile_width: 160,
+                tile_height: 90,
+                poster: poster.map(str::to_owned),
+            }))
+        };
+        let (a, b) = ("storyboard-001.jpg", "storyboard-002.jpg");
+        assert!(decode::<News>(&encode(&storyboard(&[a, b], Some("poster.jpg")))).is_ok());
+        for (sprites, poster) in [
+            (&[a, b, a, b][..], None),
+            (&[a, a][..], None),
+            (&[a, b][..], Some(b)),
+            (&["storyboard.vtt"][..], None),
+        ] {
+            assert!(
+                refused(&storyboard(sprites, poster)).contains("twice"),
+                "{sprites:?} {poster:?}"
+            );
+        }
+    }
+
+    /// Issue 26: news of renditions the job does not have grew the
+    /// submitter's rows without bound.
+    #[test]
+    fn news_names_only_the_plans_renditions() {
+        let planned = crate::plan::labels(&work().presets);
+        let progress = |rendition: &str| {
+            EventKind::Progress(Progress {
+                stage: crate::pipeline::Stage::Transcode,
+                rendition: rendition.into(),
+                fraction: 0.5,
+                fps: 30.0,
+                eta_s: None,
+            })
+        };
+        assert!(check_against_plan(&progress("720p"), &planned).is_ok());
+        let started = |rendition: Option<&str>| {
+            EventKind::StageStarted(StageStarted {
+                stage: crate::pipeline::Stage::Transcode,
+                rendition: rendition.map(str::to_owned),
+            })
+        };
+        assert!(check_against_plan(&started(None), &planned).is_ok());
+        let mut done = rendition_done();
+        done.rendition = "9999p".into();
+        for kind in [
+            progress("720p-2"),
+            started(Some("x")),
+            EventKind::RenditionDone(done),
+            EventKind::RenditionSkipped(RenditionSkipped {
+                rendition: "4k".into(),
+                reason: "no".into(),
+            }),
+            EventKind::RenditionFailed(RenditionFailed {
+                rendition: "4k".into(),
+                error: "no".into(),
+            }),
+        ] {
+            let refused = check_against_plan(&kind, &planned).unwrap_err();
+            assert!(refused.contains("does not have"), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_score_is_accepted_within_its_bounds_only() {
+        let scored = |ssim: f64, psnr: f64| {
+            let mut done = rendition_done();
+            done.quality = Some(Score {
+                ssim,
+                ssim_y: 0.98,
+                psnr,
+                psnr_y: 41.0,
+                psnr_u: 44.0,
+                psnr_v: 45.0,
+                worst_ssim: 0.95,
+                frames: 60,
+            });
+            News::Event(EventKind::RenditionDone(done))
+        };
+        let news = scored(0.984, 42.1);
+        assert_eq!(decode::<News>(&encode(&news)).unwrap(), news);
+        assert!(decode::<News>(&encode(&scored(1.0, MAX_PSNR_DB))).is_ok());
+        assert!(refused(&scored(1.5, 42.0)).contains("SSIM 1.5"));
+        assert!(refused(&scored(-0.1, 42.0)).contains("SSIM"));
+        assert!(refused(&scored(0.9, -3.0)).contains("PSNR"));
+        assert!(refused(&scored(0.9, 1e9)).contains("PSNR"));
+        // Not a number at all (serde_json writes NaN as null): refused too.
+        assert!(decode::<News>(&encode(&scored(f64::NAN, 42.0))).is_err());
     }
 
     #[test]

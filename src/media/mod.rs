@@ -22,6 +22,7 @@ mod picture_plan;
 mod plain_file;
 mod poster_score;
 mod probe;
+pub mod quality;
 mod rendition_writer;
 mod sample;
 mod scaler;

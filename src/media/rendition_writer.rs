@@ -15,9 +15,10 @@ use super::geometry::{Rotation, Size};
 use super::hdr_metadata::HdrMetadata;
 use super::metadata::SourceMetadata;
 use super::plain_file;
+use super::quality::{Score, Scorer};
 use super::scaler::{encoded_pixel, fps_cap, positive};
 use crate::error::{Error, Result};
-use crate::presets::{Container, MetadataRule, Quality, RenditionSpec, VideoCodec};
+use crate::presets::{Container, MetadataRule, Quality, RenditionSpec, ScoreMode, VideoCodec};
 
 /// What a writer needs to know about the streams it is fed.
 #[derive(Clone, Copy)]
@@ -82,6 +83,8 @@ struct VideoLane {
     durations: HashMap<i64, i64>,
     /// Streaming rungs: keyframes fall on segment boundaries only.
     keyframes: Option<SegmentKeyframes>,
+    /// Compares what the encoder is given with its packets decoded back.
+    scorer: Option<Scorer>,
 }
 
 /// Where a streaming rung's keyframes go: on the first frame at or after
@@ -281,6 +284,13 @@ impl RenditionWriter {
         Ok(writer)
     }
 
+    /// Scores the rendition as `mode` says (see `media::quality`): its
+    /// score comes out of [`finish`](Self::finish).
+    pub fn score(&mut self, mode: ScoreMode) -> Result<()> {
+        self.video.scorer = Scorer::new(mode, &self.video.encoder, self.video.encoder.time_base())?;
+        Ok(())
+    }
+
     fn stream_time_base(&self, index: usize) -> Rational {
         self.output
             .stream(index)
@@ -301,6 +311,9 @@ impl RenditionWriter {
                     scaled.set_kind(picture::Type::I);
                 }
             }
+        }
+        if let Some(scorer) = lane.scorer.as_mut() {
+            scorer.offer(&scaled);
         }
         lane.encoder
             .send_frame(&scaled)
@@ -327,13 +340,18 @@ impl RenditionWriter {
     }
 
     /// Flushes the encoders and writes the trailer. The file at the
-    /// writer's path is complete when this returns `Ok`.
-    pub fn finish(mut self) -> Result<()> {
+    /// writer's path is complete when this returns `Ok`, with its score
+    /// when it was scored.
+    pub fn finish(mut self) -> Result<Option<Score>> {
         self.video
             .encoder
             .send_eof()
             .map_err(Error::ffmpeg("finishing the video encoder"))?;
         self.video.write_packets(&mut self.output, &self.path)?;
+        let score = match self.video.scorer.take() {
+            Some(scorer) => scorer.finish()?,
+            None => None,
+        };
         for sidecar in &mut self.sidecars {
             sidecar.output.write_trailer().map_err(|e| Error::Write {
                 path: sidecar.path.clone(),
@@ -343,7 +361,8 @@ impl RenditionWriter {
         self.output.write_trailer().map_err(|e| Error::Write {
             path: self.path.clone(),
             reason: e.to_string(),
-        })
+        })?;
+        Ok(score)
     }
 }
 
@@ -356,6 +375,9 @@ impl VideoLane {
         while self.encoder.receive_packet(&mut packet).is_ok() {
             if let Some(duration) = packet.pts().and_then(|p| self.durations.remove(&p)) {
                 packet.set_duration(duration);
+            }
+            if let Some(scorer) = self.scorer.as_mut() {
+                scorer.packet(&packet)?;
             }
             packet.set_stream(self.stream_index);
             packet.rescale_ts(encoder_time_base, self.stream_time_base);
@@ -474,6 +496,7 @@ fn open_video(
         stream_time_base: timing.video_time_base,
         durations: HashMap::new(),
         keyframes: None,
+        scorer: None,
     })
 }
 

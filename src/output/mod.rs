@@ -12,4 +12,4 @@ pub use bundle_names::{
     STORYBOARD_VTT,
 };
 pub use folder::{default_output_dir, reserve_job_dir};
-pub use staged_file::{remove_temp_files_in, StagedFile, TEMP_MARKER};
+pub use staged_file::{open_no_follow, remove_temp_files_in, StagedFile, TEMP_MARKER};

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::quality::Score;
 use crate::media::{Hdr, SkippedTrack};
 use crate::presets::Crop;
 
@@ -73,6 +74,22 @@ pub struct SourceFacts {
     pub crop: Option<Crop>,
 }
 
+impl From<&crate::media::SourceInfo> for SourceFacts {
+    /// What a probe says of a source, as a `probed` event reports it.
+    fn from(info: &crate::media::SourceInfo) -> SourceFacts {
+        SourceFacts {
+            width: info.display.width,
+            height: info.display.height,
+            duration_s: info.duration_s,
+            fps: info.fps,
+            video_codec: info.video_codec.clone(),
+            audio_codec: info.audio_codec.clone(),
+            hdr: info.hdr,
+            crop: None,
+        }
+    }
+}
+
 /// `stage_started`: a stage began, for transcode maybe one rendition.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StageStarted {
@@ -122,6 +139,10 @@ pub struct Output {
     /// last). Only written when there is one, like `skipped_tracks`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sidecars: Vec<String>,
+    /// Its measured quality (issue 24): absent when its preset's `score`
+    /// is off, so the JSON stays as it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Score>,
 }
 
 impl Output {
@@ -382,6 +403,7 @@ mod tests {
                     bytes: 123456,
                     skipped_tracks: Vec::new(),
                     sidecars: Vec::new(),
+                    quality: None,
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456}"#,
             ),
@@ -394,8 +416,33 @@ mod tests {
                     bytes: 123456,
                     skipped_tracks: Vec::new(),
                     sidecars: vec!["720p.eng.vtt".into(), "720p.fra.vtt".into()],
+                    quality: None,
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"sidecars":["720p.eng.vtt","720p.fra.vtt"]}"#,
+            ),
+            (
+                // Scored (issue 24); without a score (`score = "off"`) the
+                // JSON is the first sample's, byte for byte.
+                ev(EventKind::RenditionDone(Output {
+                    rendition: "720p".into(),
+                    path: "/out/a/720p.mp4".into(),
+                    width: 1280,
+                    height: 720,
+                    bytes: 123456,
+                    skipped_tracks: Vec::new(),
+                    sidecars: Vec::new(),
+                    quality: Some(Score {
+                        ssim: 0.984123,
+                        ssim_y: 0.981,
+                        psnr: 42.125,
+                        psnr_y: 41.5,
+                        psnr_u: 44.25,
+                        psnr_v: 45.5,
+                        worst_ssim: 0.962,
+                        frames: 60,
+                    }),
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"quality":{"ssim":0.984123,"ssim_y":0.981,"psnr":42.125,"psnr_y":41.5,"psnr_u":44.25,"psnr_v":45.5,"worst_ssim":0.962,"frames":60}}"#,
             ),
             (
                 ev(EventKind::RenditionDone(Output {
@@ -411,6 +458,7 @@ mod tests {
                         reason: "hdmv_pgs_subtitle subtitles are pictures".into(),
                     }],
                     sidecars: Vec::new(),
+                    quality: None,
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"skipped_tracks":[{"index":3,"kind":"subtitle","codec":"hdmv_pgs_subtitle","reason":"hdmv_pgs_subtitle subtitles are pictures"}]}"#,
             ),
@@ -489,6 +537,7 @@ mod tests {
             bytes: 1,
             skipped_tracks: Vec::new(),
             sidecars: vec!["720p.eng.vtt".into()],
+            quality: None,
         });
         assert_eq!(done.output_path(), Some(Path::new("720p.mp4")));
         let moved = done.clone().moved_output("/out/720p.mp4".into(), Some(99));

@@ -22,6 +22,7 @@ mod job;
 mod packaging;
 mod priority;
 mod progress;
+mod quality_retry;
 mod runner;
 mod stage_error;
 mod stages;

@@ -10,6 +10,7 @@ use super::event::{EventKind, Output, RenditionFailed};
 use super::job::Job;
 use super::stage_error::StageError;
 use crate::error::Result;
+use crate::media::quality::Score;
 use crate::media::{self, BundleSpec, RungInput, SkippedTrack};
 use crate::output::{sanitize_name, StagedFile};
 use crate::plan::PlannedRendition;
@@ -20,11 +21,12 @@ pub fn transcode_file(dir: &std::path::Path, rendition: &PlannedRendition) -> St
     StagedFile::new(dir.join(format!("{}.transcode", rendition.file_name)))
 }
 
-/// One rung the transcode attempted, with its result.
+/// One rung the transcode attempted, with its result (its score, when
+/// scored).
 pub struct Attempt<'a> {
     pub rendition: &'a PlannedRendition,
     pub staged: StagedFile,
-    pub result: Result<()>,
+    pub result: Result<Option<Score>>,
 }
 
 /// The rung's name in the bundle: its unique file name without `.mp4`.
@@ -76,8 +78,8 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
     let mut sources = Vec::new();
     for attempt in attempts {
         match attempt.result {
-            Ok(()) => {
-                done.push(attempt.rendition);
+            Ok(quality) => {
+                done.push((attempt.rendition, quality));
                 sources.push(attempt.staged);
             }
             Err(crate::Error::Cancelled) => {}
@@ -96,7 +98,7 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
     let inputs: Vec<RungInput> = done
         .iter()
         .zip(&sources)
-        .map(|(r, s)| RungInput {
+        .map(|((r, _), s)| RungInput {
             name: rung_name(r),
             file: s.temp_path().to_path_buf(),
         })
@@ -117,49 +119,60 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
             let mut others: Vec<String> =
                 bundle.files.iter().filter_map(|p| file_name(p)).collect();
             let last = done.len().saturating_sub(1);
-            for (i, (rendition, rung)) in done.iter().zip(bundle.rungs).enumerate() {
+            for (i, ((rendition, quality), rung)) in done.iter().zip(bundle.rungs).enumerate() {
                 job.record_outputs(1);
                 let sidecars = if i == last {
                     std::mem::take(&mut others)
                 } else {
                     Vec::new()
                 };
-                emit_done(job, rendition, rung.path, rung.bytes, Vec::new(), sidecars);
+                let made = Made {
+                    path: rung.path,
+                    bytes: rung.bytes,
+                    skipped_tracks: Vec::new(),
+                    sidecars,
+                    quality: *quality,
+                };
+                emit_done(job, rendition, made);
             }
         }
         Err(e) => {
             tracing::warn!(job = job.id(), error = ?e, "packaging failed: {e}");
-            for rendition in &done {
+            for (rendition, _) in &done {
                 job.emit(EventKind::RenditionFailed(RenditionFailed {
                     rendition: rendition.label.clone(),
                     error: e.to_string(),
                 }));
             }
-            if let Some(rendition) = done.first() {
+            if let Some((rendition, _)) = done.first() {
                 job.record_error(StageError::rendition(&rendition.label, e));
             }
         }
     }
 }
 
-/// Tells that `rendition` is written at `path`: the one place a
+/// What was put in place for a rendition: its file (`path`, `bytes`), the
+/// tracks it could not carry, the files beside it and its score.
+pub(super) struct Made {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub skipped_tracks: Vec<SkippedTrack>,
+    pub sidecars: Vec<String>,
+    pub quality: Option<Score>,
+}
+
+/// Tells that `rendition` is made: the one place a
 /// [`EventKind::RenditionDone`] is made, for a lone file and a bundle's rung.
-pub(super) fn emit_done(
-    job: &Job,
-    rendition: &PlannedRendition,
-    path: PathBuf,
-    bytes: u64,
-    skipped_tracks: Vec<SkippedTrack>,
-    sidecars: Vec<String>,
-) {
+pub(super) fn emit_done(job: &Job, rendition: &PlannedRendition, made: Made) {
     job.emit(EventKind::RenditionDone(Output {
         rendition: rendition.label.clone(),
-        path,
+        path: made.path,
         width: rendition.size.width,
         height: rendition.size.height,
-        bytes,
-        skipped_tracks,
-        sidecars,
+        bytes: made.bytes,
+        skipped_tracks: made.skipped_tracks,
+        sidecars: made.sidecars,
+        quality: made.quality,
     }));
 }
 

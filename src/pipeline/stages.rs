@@ -14,6 +14,7 @@ use super::event::{
 use super::job::{Job, Prepared};
 use super::packaging;
 use super::progress::ProgressReporter;
+use super::quality_retry;
 use super::stage_error::StageError;
 use super::stall::{run_watched, StallTimeout};
 use crate::error::Error;
@@ -92,14 +93,8 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
     let picture = plan_pictures(job);
     if announce == Announce::Yes {
         job.emit(EventKind::Probed(SourceFacts {
-            width: info.display.width,
-            height: info.display.height,
-            duration_s: info.duration_s,
-            fps: info.fps,
-            video_codec: info.video_codec.clone(),
-            audio_codec: info.audio_codec.clone(),
-            hdr: info.hdr,
             crop: picture.crop,
+            ..SourceFacts::from(&info)
         }));
     }
     let mut plan = plan(info.display, &request.presets);
@@ -251,6 +246,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             tracks: r.tracks.clone(),
             hdr: r.hdr,
             temp_path: s.temp_path().to_path_buf(),
+            score: r.score,
             segment_seconds: r
                 .packaging
                 .is_packaged()
@@ -319,6 +315,14 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             return job.record_source_error(e.into());
         }
     };
+    let results = quality_retry::retry_below_floor(&targets, results, |again, indices| {
+        run_watched(job, timeout, || {
+            media::transcode(&job.request().input, again, cancel, &|i, p| {
+                job.touch_progress();
+                reporter.report(indices[i], p)
+            })
+        })
+    });
     // Packaged presets' rungs, by preset, in order: each becomes a bundle.
     let mut bundles: Vec<Vec<packaging::Attempt>> = Vec::new();
     for ((rendition, staged), result) in renditions.iter().zip(staged).zip(results) {
@@ -327,7 +331,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                 rendition,
                 staged,
                 // A bundle's rungs carry no sidecars (its page has none).
-                result: result.map(|_| ()),
+                result: result.map(|made| made.quality),
             };
             match bundles
                 .iter_mut()
@@ -346,10 +350,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                 sidecars.extend(packaging::file_name(sidecar.target()));
                 sidecar.commit()?;
             }
-            Ok((staged.commit()?, made.skipped, sidecars))
+            Ok((staged.commit()?, made.skipped, sidecars, made.quality))
         });
         match committed {
-            Ok((bytes, skipped_tracks, sidecars)) => {
+            Ok((bytes, skipped_tracks, sidecars, quality)) => {
                 tracing::info!(
                     job = job.id(),
                     rendition = %rendition.label,
@@ -359,7 +363,14 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                 );
                 // The rendition and each of its sidecars.
                 job.record_outputs(1 + sidecars.len());
-                packaging::emit_done(job, rendition, path, bytes, skipped_tracks, sidecars);
+                let made = packaging::Made {
+                    path,
+                    bytes,
+                    skipped_tracks,
+                    sidecars,
+                    quality,
+                };
+                packaging::emit_done(job, rendition, made);
             }
             Err(Error::Cancelled) => {}
             Err(e) => {

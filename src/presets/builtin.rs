@@ -7,6 +7,7 @@ use super::model::{
     ThumbnailSpec, SEGMENT_SECONDS,
 };
 use super::picture::{CropRule, PictureRules};
+use super::quality::{QualityGoal, ScoreMode};
 use super::storyboard::{PosterChoice, StoryboardSpec};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 
@@ -37,6 +38,7 @@ impl Family {
                     codec: self.audio,
                     bitrate_kbps: 128,
                 },
+                goal: QualityGoal::default(),
             })
             .collect()
     }
@@ -75,6 +77,7 @@ fn stream_ladder() -> Vec<RenditionSpec> {
                 codec: AudioCodec::Aac,
                 bitrate_kbps: 128,
             },
+            goal: QualityGoal::default(),
         })
         .collect()
 }
@@ -110,6 +113,7 @@ pub fn builtin_presets() -> Vec<Preset> {
         // Interlaced sources deinterlaced, at the source's frame rate; no
         // crop (a file is shown as the source was, bars and all).
         picture: PictureRules::default(),
+        score: ScoreMode::Sampled,
     };
     let archive = |p: Preset| Preset {
         metadata: MetadataRule::Keep,

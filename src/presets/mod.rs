@@ -15,6 +15,7 @@ mod codecs;
 mod error;
 mod model;
 mod picture;
+mod quality;
 mod store;
 mod storyboard;
 mod toml_file;
@@ -29,6 +30,7 @@ pub use model::{
     ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
 };
 pub use picture::{Crop, CropRule, DeinterlaceRule, FieldRate, PictureRules};
+pub use quality::{LowQuality, QualityGoal, ScoreMode, SAMPLE_EVERY};
 pub use store::{all_presets, export, read_preset, PresetStore, UserPreset, CONFIG_DIR_ENV};
 pub use storyboard::{PosterChoice, StoryboardSpec, TileSpacing, SPRITE_GRID, TILE_WIDTH};
 pub use toml_file::{parse, to_toml};

@@ -7,6 +7,7 @@ use super::storyboard::{PosterChoice, StoryboardSpec};
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::picture::PictureRules;
+use super::quality::{QualityGoal, ScoreMode};
 use super::tracks::TrackRules;
 
 /// How big a rendition is: its short side in pixels, or the source's own.
@@ -162,6 +163,9 @@ pub struct RenditionSpec {
     /// Frames per second above which frames are dropped to this rate.
     pub max_fps: Option<u32>,
     pub audio: AudioSpec,
+    /// The measured quality it must reach (issue 24).
+    #[serde(flatten)]
+    pub goal: QualityGoal,
 }
 
 impl RenditionSpec {
@@ -186,6 +190,11 @@ impl RenditionSpec {
             .max_fps
             .map(|f| format!(", max {f} fps"))
             .unwrap_or_default();
+        let floor = self
+            .goal
+            .min_ssim
+            .map(|s| format!(", min SSIM {s}"))
+            .unwrap_or_default();
         let audio = match self.audio {
             AudioSpec::None => "no audio".to_owned(),
             AudioSpec::Copy => "audio copied".to_owned(),
@@ -195,7 +204,7 @@ impl RenditionSpec {
             } => format!("{} {bitrate_kbps} kb/s", codec.label()),
         };
         format!(
-            "{}: {size} {} {} {quality}, speed {}{fps}, {audio}",
+            "{}: {size} {} {} {quality}, speed {}{fps}{floor}, {audio}",
             self.name,
             self.container.label(),
             self.video.label(),
@@ -427,6 +436,10 @@ pub struct Preset {
     /// rule is left out of the JSON.
     #[serde(flatten)]
     pub picture: PictureRules,
+    /// How each rendition is scored (issue 24); sampled when absent, and
+    /// not written when it is, like `hdr`.
+    #[serde(default, skip_serializing_if = "ScoreMode::is_default")]
+    pub score: ScoreMode,
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 //! crop = "none"          # "auto" (black bars), or { top = 8, bottom = 8, left = 0, right = 0 }
 //! package = "files"      # or "hls", "dash", "cmaf" (both): a streaming bundle
 //! segment_seconds = 4    # packaged presets: segment length, 1 to 20
+//! score = "sampled"      # or "off", "full": each rendition's SSIM and PSNR
 //!
 //! [thumbnail]
 //! format = "jpeg"        # or "png", "webp"
@@ -33,6 +34,8 @@
 //! bufsize_kbps = 6000    # ...over this buffer (default twice maxrate)
 //! speed = "5"
 //! max_fps = 30           # optional
+//! min_ssim = 0.97        # optional: below this measured SSIM the rendition fails
+//! on_low_quality = "retry" # or "fail" (default): made once more at a lower CRF
 //! audio_codec = "opus"   # aac, opus, none, copy
 //! audio_bitrate_kbps = 128
 //! ```
@@ -45,6 +48,7 @@ use super::model::{
     ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
 };
 use super::picture::{Crop, CropRule, DeinterlaceRule, FieldRate, PictureRules};
+use super::quality::{LowQuality, QualityGoal, ScoreMode};
 use super::storyboard::{PosterChoice, StoryboardSpec, TileSpacing};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 use super::validate::{validate, Problem};
@@ -81,6 +85,8 @@ struct PresetFile {
     package: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     segment_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    score: Option<String>,
     #[serde(default)]
     thumbnail: ThumbnailFile,
     #[serde(default)]
@@ -196,6 +202,10 @@ struct RenditionFile {
     speed: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     max_fps: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min_ssim: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    on_low_quality: Option<String>,
     audio_codec: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     audio_bitrate_kbps: Option<u32>,
@@ -231,6 +241,7 @@ pub fn to_toml(preset: &Preset) -> String {
             .packaging
             .is_packaged()
             .then_some(preset.packaging.segment_seconds),
+        score: (!preset.score.is_default()).then(|| preset.score.key().to_owned()),
         thumbnail: ThumbnailFile {
             format: Some(preset.thumbnail.format.key().to_owned()),
             width: Some(preset.thumbnail.width),
@@ -276,6 +287,9 @@ fn rendition_file(r: &RenditionSpec) -> RenditionFile {
         bufsize_kbps,
         speed: Some(r.speed.clone()),
         max_fps: r.max_fps,
+        min_ssim: r.goal.min_ssim,
+        on_low_quality: (!r.goal.on_low_quality.is_default())
+            .then(|| r.goal.on_low_quality.key().to_owned()),
         audio_codec,
         audio_bitrate_kbps,
     }
@@ -383,6 +397,20 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
             found
         }
     };
+    let score = match file.score.as_deref() {
+        None => Some(ScoreMode::default()),
+        Some(key) => {
+            let found = ScoreMode::from_key(key);
+            if found.is_none() {
+                problems.push(Problem::new(
+                    None,
+                    "score",
+                    format!("unknown score {key:?}; use off, sampled or full"),
+                ));
+            }
+            found
+        }
+    };
     let renditions: Vec<Option<RenditionSpec>> = file
         .renditions
         .into_iter()
@@ -426,6 +454,7 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
             package: package?,
             segment_seconds: file.segment_seconds.unwrap_or(SEGMENT_SECONDS),
         },
+        score: score?,
     })
 }
 
@@ -588,6 +617,19 @@ fn rendition_from_file(
             }
         },
     };
+    let on_low_quality = match r.on_low_quality.as_deref() {
+        None => Some(LowQuality::Fail),
+        Some(key) => {
+            let found = LowQuality::from_key(key);
+            if found.is_none() {
+                problem(
+                    "on_low_quality",
+                    format!("unknown choice {key:?}; use fail or retry"),
+                );
+            }
+            found
+        }
+    };
     let video = video?;
     let quality = match (r.crf, r.bitrate_kbps) {
         (Some(_), Some(_)) => {
@@ -629,6 +671,10 @@ fn rendition_from_file(
         speed: r.speed.unwrap_or_else(|| video.default_speed().to_owned()),
         max_fps: r.max_fps,
         audio: audio?,
+        goal: QualityGoal {
+            min_ssim: r.min_ssim,
+            on_low_quality: on_low_quality?,
+        },
     })
 }
 
@@ -949,6 +995,62 @@ audio_codec = "opus"
         assert_eq!(problems[0].field, "hdr");
         assert_eq!(problems[0].line, Some(3));
         assert!(problems[0].message.contains("dolby"));
+    }
+
+    #[test]
+    fn score_parses_defaults_and_is_checked() {
+        let preset = parse(SMALL_WEBM).expect("valid");
+        assert_eq!(preset.score, ScoreMode::Sampled);
+        // The default is not written, so exported presets stay as they were.
+        assert!(!to_toml(&preset).contains("score"));
+        for mode in ScoreMode::ALL {
+            let text = SMALL_WEBM.replacen("\n\n", &format!("\nscore = \"{}\"\n\n", mode.key()), 1);
+            let p = parse(&text).expect("valid");
+            assert_eq!(p.score, mode);
+            assert_eq!(parse(&to_toml(&p)), Ok(p));
+        }
+        let text = SMALL_WEBM.replacen("\n\n", "\nscore = \"vmaf\"\n\n", 1);
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            (problems[0].field.as_str(), problems[0].line),
+            ("score", Some(3))
+        );
+        assert!(problems[0].message.contains("off, sampled or full"));
+    }
+
+    #[test]
+    fn floors_parse_round_trip_and_are_checked() {
+        let floored =
+            |extra: &str| SMALL_WEBM.replacen("crf = 32\n", &format!("crf = 32\n{extra}"), 1);
+        let p = parse(&floored("min_ssim = 0.97\non_low_quality = \"retry\"\n")).expect("valid");
+        let goal = p.renditions[0].goal;
+        assert_eq!(
+            (goal.min_ssim, goal.on_low_quality),
+            (Some(0.97), LowQuality::Retry)
+        );
+        assert_eq!(p.renditions[1].goal, QualityGoal::default());
+        assert_eq!(parse(&to_toml(&p)), Ok(p));
+        for (extra, field) in [
+            ("min_ssim = 1.2\n", "min_ssim"),
+            ("on_low_quality = \"retry\"\n", "on_low_quality"),
+            (
+                "min_ssim = 0.9\non_low_quality = \"again\"\n",
+                "on_low_quality",
+            ),
+        ] {
+            let problems = parse(&floored(extra)).unwrap_err();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(
+                (problems[0].field.as_str(), problems[0].rendition),
+                (field, Some(0))
+            );
+            assert!(problems[0].line.is_some(), "{problems:?}");
+        }
+        // A floor needs a score.
+        let off = floored("min_ssim = 0.97\n").replacen("\n\n", "\nscore = \"off\"\n\n", 1);
+        let problems = parse(&off).unwrap_err();
+        assert!(problems[0].message.contains("score"), "{problems:?}");
     }
 
     #[test]

@@ -146,6 +146,7 @@ fn recovery_never_deletes_a_file_outside_the_jobs_own_folder() {
             bytes: 1,
             skipped_tracks: Vec::new(),
             sidecars: Vec::new(),
+            quality: None,
         });
         store.apply(&event(1, done)).unwrap();
     }
@@ -254,6 +255,7 @@ fn an_interrupted_renditions_sidecars_are_removed_on_recovery() {
             bytes: 1,
             skipped_tracks: Vec::new(),
             sidecars: vec!["720p.eng.vtt".into(), "master.m3u8".into()],
+            quality: None,
         })
     });
     assert_eq!(store.recover().unwrap().rerun, vec![id]);

@@ -8,7 +8,7 @@
 //! feeds the engine and the store and says when the queue finished.
 //! Thumbnails are uploaded only by the frames that show them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,12 +16,13 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 use vidprism::output::PLAYER_PAGE;
-use vidprism::pipeline::{Event, EventKind, Waker};
+use vidprism::pipeline::{Event, EventKind, JobId, Waker};
 use vidprism::settings::{Settings, MAX_TRANSCODE_JOBS};
 
-use super::app_queue::{EndRate, SUBMIT_AHEAD};
+use super::app_queue::EndRate;
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
 use super::dialogs::Dialogs;
+use super::facts::FactsProber;
 use super::farm::FarmForm;
 use super::notify::{open_in_file_manager, FinishNotifier};
 use super::preset_editor::PresetEditor;
@@ -74,9 +75,16 @@ pub struct App {
     pub(super) model: QueueModel,
     /// No new job starts while paused.
     pub(super) paused: bool,
-    /// Rows given to the engine beyond the jobs at once (adapted to how
-    /// fast jobs end: `app_queue::next_ahead`).
+    /// Rows given to the engine beyond the jobs at once (none unless jobs
+    /// are short: `app_queue::jobs_are_short`, then `next_ahead`).
     pub(super) ahead: usize,
+    /// Jobs given ahead that a pause took back: cancelled in the engine,
+    /// their rows wait again once it says so.
+    pub(super) withdrawn: HashSet<JobId>,
+    /// When each job in the engine was given to it.
+    pub(super) given_at: HashMap<JobId, Instant>,
+    /// How long jobs took lately, given to ended (smoothed), seconds.
+    pub(super) job_s: Option<f64>,
     /// Jobs that ended since the last pass's pump.
     pub(super) ended_since_pump: usize,
     /// How fast jobs end (sizes the rows given ahead).
@@ -125,6 +133,7 @@ impl App {
         let loader = ThumbnailLoader::start(Arc::clone(&wake))?;
         let storyboards = StoryboardLoader::start(Arc::clone(&wake))?;
         let scanner = Scanner::start(Arc::clone(&wake))?;
+        let facts = FactsProber::start(Arc::clone(&wake))?;
         let (commands, pending) = command_channel();
         let preset_editor = PresetEditor::for_settings(settings_path.as_deref());
         Ok(App {
@@ -135,6 +144,7 @@ impl App {
                 settings_store: SettingsStore::new(settings_path),
                 presets: preset_editor.all_presets(),
                 loader,
+                facts,
                 storyboards,
                 scanner,
                 dialogs: Dialogs::new(commands.clone(), wake_now),
@@ -143,7 +153,10 @@ impl App {
             },
             model: QueueModel::default(),
             paused: false,
-            ahead: SUBMIT_AHEAD,
+            ahead: 0,
+            withdrawn: HashSet::new(),
+            given_at: HashMap::new(),
+            job_s: None,
             ended_since_pump: 0,
             end_rate: EndRate::default(),
             adding: Adding::default(),
@@ -156,6 +169,10 @@ impl App {
                 farm_form,
                 preset_editor,
                 quit: QuitPrompt::default(),
+                path_prompt: None,
+                title: String::new(),
+                windows_open: [false; 3],
+                focus_back: None,
                 viewport: Vec::new(),
                 cleared_to_panel_fill: false,
             },
@@ -234,6 +251,14 @@ impl App {
             Command::Farm(command) => self.handle_farm(command),
             Command::Watch(command) => self.handle_watch(command),
             Command::CloseRequested => self.close_requested(),
+            Command::CloseTop { or_window } => self.close_top(or_window),
+            Command::AskPath(purpose) => self.view.path_prompt = Some((purpose, String::new())),
+            Command::PathTyped(path) => {
+                let purpose = self.view.path_prompt.take().map(|(p, _)| p);
+                if let (Some(purpose), Some(path)) = (purpose, path) {
+                    self.handle(purpose.answer(path));
+                }
+            }
             Command::Quit(answer) => self.answer_quit(answer),
         }
     }
@@ -403,6 +428,18 @@ impl App {
     pub fn logic(&mut self, ctx: &egui::Context) {
         self.work(ctx);
         self.notify_when_finished(ctx);
+        self.update_title(ctx);
+    }
+
+    /// The window's title says how far the queue got ("VidPrism — 42%
+    /// (3 of 7)"), so it shows in the task bar while the window is
+    /// minimized: set from here, since eframe calls no `ui` then.
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = window_title(&self.model, self.paused);
+        if self.view.title != title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.view.title = title;
+        }
     }
 
     /// [`Self::logic`] without the "queue finished" notice: the warm
@@ -450,6 +487,12 @@ impl App {
     /// for the published bundle's files in its folder.
     pub fn apply_event(&mut self, event: &Event) {
         self.store_event(event);
+        if event.kind.is_final() {
+            self.job_ended(event.job);
+        }
+        if self.withdrawn_ended(event) {
+            return;
+        }
         // Thumbnails are loaded by the frames that show them.
         let row = self.model.apply(event);
         if let (Some(row), true) = (row, event.kind.is_final()) {
@@ -499,6 +542,20 @@ impl App {
             .notifier
             .notify("VidPrism: queue finished", &body);
     }
+}
+
+/// "VidPrism" with nothing to do; "VidPrism — 42% (3 of 7)" while the
+/// queue runs (ended rows of the total not cancelled), "paused" when so.
+pub fn window_title(model: &QueueModel, paused: bool) -> String {
+    if !model.is_busy() {
+        return "VidPrism".to_owned();
+    }
+    let t = model.totals(1);
+    let ended = t.done + t.failed;
+    let total = ended + t.running + t.waiting;
+    let percent = (model.progress() * 100.0).floor();
+    let state = if paused { ", paused" } else { "" };
+    format!("VidPrism — {percent:.0}% ({ended} of {total}{state})")
 }
 
 #[cfg(test)]

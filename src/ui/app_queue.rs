@@ -1,6 +1,8 @@
 //! The window's queue control and its job store: rows wait in the window
-//! and are given to the engine only a few ahead of what is running, so
-//! that reordering and pausing act on jobs that have not started; every
+//! and are given to the engine only when they can start (a few ahead only
+//! while jobs end faster than the window's passes come), so the queue's
+//! order is the order jobs start in, every waiting row can be moved, and a
+//! paused queue starts nothing; every
 //! row is a job in the store (recorded by the scanner thread when its file
 //! is found), restored on the next start. A row whose
 //! source changed or disappeared since it was queued fails with that
@@ -9,16 +11,31 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use vidprism::pipeline::Event;
+use vidprism::pipeline::{Event, JobId};
 use vidprism::store::{JobRecord, JobState, JobStore, StoreError};
 
 use super::app::App;
 use super::queue_model::{Rendition, RenditionStatus, RowId, RowStatus};
 use super::systems::SharedStore;
 
-/// Rows given to the engine beyond the jobs that transcode at once, so the
-/// next ones are probed and show their thumbnail while others encode.
+/// Rows given to the engine beyond the jobs that transcode at once while
+/// jobs are short ([`jobs_are_short`]); otherwise none: the engine's
+/// ingest probes two sources at once and queues the one probed first, so a
+/// row given ahead could start before the row above it.
 pub const SUBMIT_AHEAD: usize = 2;
+/// Jobs are short when one takes less than this many news repaints from
+/// being given to the engine to its end: the engine would then sit idle
+/// for much of the time between the window's passes with only the rows
+/// that can start given to it.
+pub const SHORT_JOB_PASSES: f64 = 2.0;
+
+/// Whether jobs take about as long as the window's passes are apart
+/// (`job_s`: how long jobs took lately, none known yet: not short; a
+/// pass every `until`), so rows are given ahead.
+pub fn jobs_are_short(job_s: Option<f64>, until: Duration) -> bool {
+    job_s.is_some_and(|s| s < SHORT_JOB_PASSES * until.as_secs_f64())
+}
+
 /// Most rows given ahead when jobs are short. The window's passes come at
 /// most about 10 times a second while it only hears the engine's news
 /// (every 2 s when frames are costly, see `App::frame_cost`); jobs shorter
@@ -202,6 +219,7 @@ impl App {
                 continue;
             }
             let job = self.systems.runner.engine.submit(request);
+            self.given_at.insert(job, Instant::now());
             self.model.attach(row, job);
             if let (Some(store), Some(id)) = (&self.systems.jobs, id) {
                 store.lock().bind(id, job);
@@ -216,9 +234,13 @@ impl App {
         let ended = std::mem::take(&mut self.ended_since_pump);
         self.end_rate.count(ended, Instant::now());
         if !self.paused && self.model.next_unsubmitted().is_some() {
-            let in_flight = self.model.in_flight();
-            let needed = rows_until_next_pass(self.end_rate.per_s, until);
-            self.ahead = next_ahead(self.ahead, ended, in_flight, self.jobs_at_once(), needed);
+            self.ahead = if jobs_are_short(self.job_s, until) {
+                let in_flight = self.model.in_flight();
+                let needed = rows_until_next_pass(self.end_rate.per_s, until);
+                next_ahead(self.ahead, ended, in_flight, self.jobs_at_once(), needed)
+            } else {
+                0
+            };
         }
         self.pump();
     }
@@ -235,10 +257,56 @@ impl App {
         self.end_rate.time_to_end(in_flight)
     }
 
-    /// Pausing stops new jobs from starting; running jobs finish.
+    /// Pausing stops new jobs from starting; running jobs finish. Rows
+    /// given to the engine ahead that have not started are taken back
+    /// (cancelled there, queued again here at their place when it says so:
+    /// [`Self::withdrawn_ended`]), so that nothing starts while paused,
+    /// however the running ones end.
     pub fn set_paused(&mut self, paused: bool) {
         self.paused = paused;
+        if paused {
+            let not_started: Vec<_> = self
+                .model
+                .rows()
+                .iter()
+                .filter(|r| matches!(r.status, RowStatus::Queued | RowStatus::Probing))
+                .filter_map(|r| r.job)
+                .collect();
+            for job in not_started {
+                if self.systems.runner.engine.cancel(job) {
+                    self.withdrawn.insert(job);
+                }
+            }
+        }
         self.pump();
+    }
+
+    /// A job ended: how long it took from being given to the engine
+    /// (smoothed over the last ones) tells whether jobs are short.
+    pub(super) fn job_ended(&mut self, job: JobId) {
+        if let Some(given) = self.given_at.remove(&job) {
+            let took = given.elapsed().as_secs_f64();
+            self.job_s = Some(self.job_s.map_or(took, |s| 0.5 * s + 0.5 * took));
+        }
+    }
+
+    /// A job taken back by a pause ended: when it ended cancelled, its row
+    /// waits again, as it was before it was given (what its probe said is
+    /// kept). Returns whether the event was taken here.
+    pub(super) fn withdrawn_ended(&mut self, event: &Event) -> bool {
+        if !event.kind.is_final() || !self.withdrawn.remove(&event.job) {
+            return false;
+        }
+        if !matches!(event.kind, vidprism::pipeline::EventKind::Cancelled) {
+            // It ended before the cancel reached it: shown as it ended.
+            return false;
+        }
+        let Some(row) = self.model.row_of(event.job) else {
+            return true;
+        };
+        self.view.textures.remove(&row);
+        self.requeue(row);
+        true
     }
 
     /// A row back in the queue for a retry, at its place.
@@ -267,15 +335,18 @@ impl App {
         }
     }
 
+    /// Moves a row above the waiting row before it (rows that started or
+    /// ended are passed over: their turn is gone).
     pub fn move_up(&mut self, row: RowId) {
-        if let Some(i) = self.model.index_of(row) {
-            self.move_row(row, i.saturating_sub(1));
+        if let Some(to) = self.model.waiting_before(row) {
+            self.move_row(row, to);
         }
     }
 
+    /// Moves a row below the waiting row after it.
     pub fn move_down(&mut self, row: RowId) {
-        if let Some(i) = self.model.index_of(row) {
-            self.move_row(row, i + 1);
+        if let Some(to) = self.model.waiting_after(row) {
+            self.move_row(row, to);
         }
     }
 
@@ -357,6 +428,16 @@ mod tests {
         assert_eq!(next_ahead(3, 1, 4, 2, slow), SUBMIT_AHEAD);
         assert_eq!(rows_until_next_pass(f64::NAN, Duration::from_secs(2)), 0);
         assert_eq!(rows_until_next_pass(-1.0, Duration::from_secs(2)), 0);
+    }
+
+    #[test]
+    fn jobs_are_short_when_they_take_less_than_two_passes() {
+        let pass = Duration::from_millis(100);
+        assert!(!jobs_are_short(None, pass), "nothing known yet");
+        assert!(jobs_are_short(Some(0.05), pass));
+        assert!(!jobs_are_short(Some(5.0), pass), "a 5 s job");
+        // On a software renderer passes are up to 2 s apart.
+        assert!(jobs_are_short(Some(1.0), Duration::from_secs(2)));
     }
 
     #[test]

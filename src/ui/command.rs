@@ -39,10 +39,59 @@ pub enum Command {
     Presets(PresetCommand),
     Farm(FarmCommand),
     Watch(WatchCommand),
-    /// The platform asked to close the window.
+    /// The platform (or Ctrl+Q) asked to close the window.
     CloseRequested,
+    /// Escape or Ctrl+W: closes the dialog or window on top (the delete
+    /// question, Presets, Watch folders, Farm, then the row's details);
+    /// with `or_window` (Ctrl+W), the main window when none is open.
+    CloseTop {
+        or_window: bool,
+    },
     /// The answer to "Quit VidPrism?".
     Quit(QuitAnswer),
+    /// No native file chooser opened (no portal, no zenity): ask for the
+    /// path in the window instead.
+    AskPath(PathPurpose),
+    /// The path typed in its place (`None`: cancelled).
+    PathTyped(Option<PathBuf>),
+}
+
+/// What a file chooser was opened for, and so what its path is used for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PathPurpose {
+    AddVideos,
+    OutputFolder,
+    WatchFolder,
+    /// The output folder of the watch folder.
+    WatchOutput(PathBuf),
+    ImportPreset,
+    ExportPreset(Preset),
+}
+
+impl PathPurpose {
+    /// What the window asks for, e.g. "Add videos".
+    pub fn title(&self) -> &'static str {
+        match self {
+            PathPurpose::AddVideos => "Add videos",
+            PathPurpose::OutputFolder => "Output folder",
+            PathPurpose::WatchFolder => "Watch a folder",
+            PathPurpose::WatchOutput(_) => "Output folder of a watch folder",
+            PathPurpose::ImportPreset => "Import preset",
+            PathPurpose::ExportPreset(_) => "Export preset",
+        }
+    }
+
+    /// The command the chooser would have answered with `path`.
+    pub fn answer(self, path: PathBuf) -> Command {
+        match self {
+            PathPurpose::AddVideos => Command::AddPaths(vec![path]),
+            PathPurpose::OutputFolder => Command::SetOutputDir(path),
+            PathPurpose::WatchFolder => WatchCommand::Add(path).into(),
+            PathPurpose::WatchOutput(folder) => WatchCommand::SetOutput(folder, Some(path)).into(),
+            PathPurpose::ImportPreset => PresetCommand::ImportFrom(path).into(),
+            PathPurpose::ExportPreset(preset) => PresetCommand::ExportTo(path, preset).into(),
+        }
+    }
 }
 
 /// What a click asks of one row.
@@ -77,8 +126,16 @@ pub enum PresetCommand {
     Create,
     Duplicate(Preset),
     Edit(Preset),
-    /// Removes a user preset's file (also an invalid one).
+    /// Shows a built-in preset in the form, read-only.
+    View(Preset),
+    /// Asks before deleting a user preset's file, naming the watch
+    /// folders that use it.
+    AskDelete(PathBuf),
+    /// Removes a user preset's file (also an invalid one), once confirmed;
+    /// the watch folders that used it stop.
     Delete(PathBuf),
+    /// "Keep" in the delete question.
+    CancelDelete,
     /// Opens the import dialog; its file comes back as `ImportFrom`.
     Import,
     ImportFrom(PathBuf),

@@ -1,6 +1,9 @@
 //! The native file dialogs. Each runs on its own thread (a native dialog
 //! must not freeze the event loop) and answers with a [`Command`], handled
-//! like a click on the next frame; a cancelled dialog sends nothing.
+//! like a click on the next frame; a cancelled dialog sends nothing. A
+//! dialog that answers nothing at once never opened (no file-chooser
+//! portal and no zenity on this desktop): the window then says so and
+//! asks for the path itself ([`Command::AskPath`]).
 
 use std::path::{Path, PathBuf};
 
@@ -8,30 +11,43 @@ use vidprism::pipeline::Waker;
 use vidprism::presets::Preset;
 use vidprism::sources::VIDEO_EXTENSIONS;
 
-use super::command::{Command, CommandSender, PresetCommand, WatchCommand};
+use super::command::{Command, CommandSender, PathPurpose, PresetCommand, WatchCommand};
 
 /// Opens dialogs whose answers go to the app's commands.
 pub struct Dialogs {
     commands: CommandSender,
     /// Wakes the window when an answer arrives.
+    #[cfg_attr(test, allow(dead_code))]
     wake: Waker,
     /// Tests have no desktop to show a dialog on: there the names of the
     /// dialogs asked for are kept here instead.
+    #[cfg(test)]
     pub asked: std::cell::RefCell<Vec<String>>,
+    /// Tests: behave as a desktop without any file chooser.
+    #[cfg(test)]
+    pub no_chooser: bool,
 }
+
+/// A dialog that answered nothing sooner than this never showed: nobody
+/// picks or cancels in a quarter of a second.
+#[cfg_attr(test, allow(dead_code))]
+const NEVER_OPENED: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl Dialogs {
     pub fn new(commands: CommandSender, wake: Waker) -> Dialogs {
         Dialogs {
             commands,
             wake,
+            #[cfg(test)]
             asked: Default::default(),
+            #[cfg(test)]
+            no_chooser: false,
         }
     }
 
     /// Multi-select video files; answers `AddPaths`.
     pub fn add_videos(&self) {
-        self.spawn("file dialog", || {
+        self.spawn("file dialog", PathPurpose::AddVideos, || {
             rfd::FileDialog::new()
                 .set_title("Add videos")
                 .add_filter("Videos", VIDEO_EXTENSIONS)
@@ -44,7 +60,7 @@ impl Dialogs {
     /// A folder for outputs, starting at `start`; answers `SetOutputDir`.
     pub fn output_folder(&self, start: &Path) {
         let start = start.to_path_buf();
-        self.spawn("folder dialog", move || {
+        self.spawn("folder dialog", PathPurpose::OutputFolder, move || {
             rfd::FileDialog::new()
                 .set_title("Output folder")
                 .set_directory(&start)
@@ -55,7 +71,7 @@ impl Dialogs {
 
     /// A folder to watch; answers `WatchCommand::Add`.
     pub fn watch_folder(&self) {
-        self.spawn("watch folder dialog", || {
+        self.spawn("watch folder dialog", PathPurpose::WatchFolder, || {
             rfd::FileDialog::new()
                 .set_title("Watch a folder")
                 .pick_folder()
@@ -67,7 +83,8 @@ impl Dialogs {
     /// answers `WatchCommand::SetOutput`.
     pub fn watch_output_folder(&self, folder: PathBuf, start: &Path) {
         let start = start.to_path_buf();
-        self.spawn("watch output dialog", move || {
+        let purpose = PathPurpose::WatchOutput(folder.clone());
+        self.spawn("watch output dialog", purpose, move || {
             rfd::FileDialog::new()
                 .set_title("Output folder of a watch folder")
                 .set_directory(&start)
@@ -78,7 +95,7 @@ impl Dialogs {
 
     /// A preset file to import; answers `ImportFrom`.
     pub fn import_preset(&self) {
-        self.spawn("preset import dialog", || {
+        self.spawn("preset import dialog", PathPurpose::ImportPreset, || {
             rfd::FileDialog::new()
                 .set_title("Import preset")
                 .add_filter("VidPrism preset", &["toml"])
@@ -89,7 +106,8 @@ impl Dialogs {
 
     /// Where to write `preset`; answers `ExportTo`.
     pub fn export_preset(&self, preset: Preset) {
-        self.spawn("preset export dialog", move || {
+        let purpose = PathPurpose::ExportPreset(preset.clone());
+        self.spawn("preset export dialog", purpose, move || {
             rfd::FileDialog::new()
                 .set_title("Export preset")
                 .set_file_name(format!("{}.toml", preset.name))
@@ -100,22 +118,49 @@ impl Dialogs {
     }
 
     /// Runs `dialog` on a thread named `name`; sends what it answers and
-    /// wakes the window. Unit tests only record `name` in `asked`.
-    fn spawn(&self, name: &str, dialog: impl FnOnce() -> Option<Command> + Send + 'static) {
-        if cfg!(test) {
+    /// wakes the window, or asks for the path in the window when no dialog
+    /// showed. Unit tests only record `name` in `asked`.
+    fn spawn(
+        &self,
+        name: &str,
+        purpose: PathPurpose,
+        dialog: impl FnOnce() -> Option<Command> + Send + 'static,
+    ) {
+        #[cfg(test)]
+        {
             self.asked.borrow_mut().push(name.into());
-            return;
+            if self.no_chooser {
+                self.commands.send(Command::AskPath(purpose));
+            }
+            let _ = dialog;
         }
-        let commands = self.commands.clone();
-        let wake = self.wake.clone();
-        // A thread that cannot start means no dialog; nothing else changes.
-        let _ = std::thread::Builder::new()
-            .name(name.into())
-            .spawn(move || {
-                if let Some(command) = dialog() {
-                    commands.send(command);
+        #[cfg(not(test))]
+        {
+            let commands = self.commands.clone();
+            let wake = self.wake.clone();
+            let what = name.to_owned();
+            let asked = purpose.clone();
+            let thread = std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || {
+                    let start = std::time::Instant::now();
+                    match dialog() {
+                        Some(command) => commands.send(command),
+                        None if start.elapsed() < NEVER_OPENED => {
+                            tracing::warn!(
+                                "the {what} did not open (no file-chooser portal or zenity?); \
+                                 asking for the path in the window"
+                            );
+                            commands.send(Command::AskPath(asked));
+                        }
+                        None => return,
+                    }
                     wake();
-                }
-            });
+                });
+            if let Err(e) = thread {
+                tracing::warn!("cannot open the {name}: {e}");
+                self.commands.send(Command::AskPath(purpose));
+            }
+        }
     }
 }

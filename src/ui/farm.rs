@@ -180,11 +180,16 @@ pub fn farm_window_ui(form: &mut FarmForm, ctx: &egui::Context, commands: &Comma
             egui::Grid::new("farm fields")
                 .num_columns(2)
                 .show(ui, |ui| {
-                    ui.label("NATS server:");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut connection.url)
-                            .hint_text("nats://farm.local:4222"),
-                    );
+                    let label = ui.label("NATS server:");
+                    let url = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut connection.url)
+                                .hint_text("nats://farm.local:4222"),
+                        )
+                        .labelled_by(label.id);
+                    if super::view::take_focus_into(ui.ctx(), "Farm") {
+                        url.request_focus();
+                    }
                     ui.end_row();
                     ui.label("User:");
                     let mut user = connection.user.clone().unwrap_or_default();

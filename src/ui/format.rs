@@ -32,6 +32,12 @@ pub fn duration(seconds: f64) -> String {
 
 /// `1280x720 · 0:10 · 25 fps · h264 / aac` (`· HDR10` and the like after
 /// an HDR source's codecs).
+/// Whether a job's failure says its source is no video (audio only, a
+/// still image): running it again cannot end otherwise.
+pub fn is_not_a_video(reason: &str) -> bool {
+    reason.contains("has no video stream") || reason.contains("is a still image, not a video")
+}
+
 pub fn facts(f: &SourceFacts) -> String {
     let mut parts = vec![format!("{}x{}", f.width, f.height)];
     if let Some(d) = f.duration_s {

@@ -6,9 +6,11 @@ mod app;
 mod app_queue;
 mod command;
 mod dialogs;
+mod facts;
 mod farm;
 mod format;
 mod notify;
+mod path_prompt;
 mod picture_form;
 mod preset_editor;
 mod preset_form;
@@ -50,6 +52,8 @@ mod tests_scale;
 mod tests_storyboard;
 #[cfg(test)]
 mod tests_watch;
+#[cfg(test)]
+mod tests_window;
 
 use std::path::PathBuf;
 

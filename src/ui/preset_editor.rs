@@ -3,7 +3,7 @@
 //! rename, delete, import and export; and how the app applies a
 //! [`PresetCommand`]. Drawing is in [`super::preset_form`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use vidprism::media::{has_encoder, missing_encoders};
 use vidprism::presets::{
@@ -20,6 +20,18 @@ use super::command::PresetCommand;
 pub struct Draft {
     pub preset: Preset,
     pub saved_as: Option<String>,
+    /// A built-in preset, shown to be read: nothing can be changed or saved.
+    pub builtin: bool,
+}
+
+/// The question "Delete preset …?", while it is asked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeleteQuestion {
+    pub path: PathBuf,
+    /// The preset's name (`None`: an invalid file).
+    pub name: Option<String>,
+    /// The watch folders whose presets include it: they stop if it goes.
+    pub folders: Vec<PathBuf>,
 }
 
 pub struct PresetEditor {
@@ -29,6 +41,8 @@ pub struct PresetEditor {
     pub draft: Option<Draft>,
     /// The last action's outcome, shown under the form.
     pub status: Option<String>,
+    /// Asking before a preset is deleted.
+    pub delete_question: Option<DeleteQuestion>,
     /// Codecs whose encoders the linked FFmpeg has: the only ones offered.
     pub video_codecs: Vec<VideoCodec>,
     pub audio_codecs: Vec<AudioCodec>,
@@ -56,6 +70,7 @@ impl PresetEditor {
             user,
             draft: None,
             status: None,
+            delete_question: None,
             video_codecs: VideoCodec::ALL
                 .into_iter()
                 .filter(|c| has_encoder(c.encoder_name()))
@@ -138,8 +153,10 @@ impl PresetEditor {
                 hdr: HdrRule::default(),
                 packaging: Default::default(),
                 picture: Default::default(),
+                score: Default::default(),
             },
             saved_as: None,
+            builtin: false,
         });
         self.status = None;
     }
@@ -151,6 +168,7 @@ impl PresetEditor {
         self.draft = Some(Draft {
             preset: copy,
             saved_as: None,
+            builtin: false,
         });
         self.status = None;
     }
@@ -159,13 +177,34 @@ impl PresetEditor {
         self.draft = Some(Draft {
             preset: preset.clone(),
             saved_as: Some(preset.name.clone()),
+            builtin: false,
         });
         self.status = None;
     }
 
-    /// Everything wrong with the draft, checked on every frame.
+    /// Shows a built-in preset, read-only.
+    pub fn view(&mut self, preset: &Preset) {
+        self.draft = Some(Draft {
+            preset: preset.clone(),
+            saved_as: None,
+            builtin: true,
+        });
+        self.status = None;
+    }
+
+    /// The name of the user preset stored at `path` (`None`: an invalid
+    /// file, or none).
+    pub fn name_at(&self, path: &Path) -> Option<String> {
+        self.user.iter().find_map(|u| match u {
+            UserPreset::Valid { preset, path: p } if p == path => Some(preset.name.clone()),
+            _ => None,
+        })
+    }
+
+    /// Everything wrong with the draft, checked on every frame (a built-in
+    /// shown read-only has nothing to fix).
     pub fn problems(&self) -> Vec<Problem> {
-        let Some(draft) = &self.draft else {
+        let Some(draft) = self.draft.as_ref().filter(|d| !d.builtin) else {
             return Vec::new();
         };
         let preset = &draft.preset;
@@ -188,6 +227,9 @@ impl PresetEditor {
         let problems = self.problems();
         if let Some(first) = problems.first() {
             return Err(format!("Not saved: {first}"));
+        }
+        if self.draft.as_ref().is_some_and(|d| d.builtin) {
+            return Err("Not saved: built-in presets are read-only; duplicate it to edit.".into());
         }
         let (Some(store), Some(draft)) = (&self.store, &mut self.draft) else {
             return Err("Not saved: there is no config folder for presets.".into());
@@ -254,6 +296,7 @@ pub fn new_rendition(
         speed: video.default_speed().to_owned(),
         max_fps: None,
         audio,
+        goal: Default::default(),
     }
 }
 
@@ -284,7 +327,40 @@ impl App {
                 editor.edit(&p);
                 Ok(())
             }
-            PresetCommand::Delete(path) => editor.delete(&path),
+            PresetCommand::View(p) => {
+                editor.view(&p);
+                Ok(())
+            }
+            PresetCommand::AskDelete(path) => {
+                let name = editor.name_at(&path);
+                let folders = self
+                    .systems
+                    .settings
+                    .watch_folders
+                    .iter()
+                    .filter(|w| name.as_ref().is_some_and(|n| w.presets.contains(n)))
+                    .map(|w| w.folder.clone())
+                    .collect();
+                editor.delete_question = Some(DeleteQuestion {
+                    path,
+                    name,
+                    folders,
+                });
+                return;
+            }
+            PresetCommand::CancelDelete => {
+                editor.delete_question = None;
+                return;
+            }
+            PresetCommand::Delete(path) => {
+                editor.delete_question = None;
+                let name = editor.name_at(&path);
+                let outcome = editor.delete(&path);
+                if let (Ok(()), Some(name)) = (&outcome, name) {
+                    self.stop_watches_using(&name);
+                }
+                outcome
+            }
             PresetCommand::Import => {
                 self.systems.dialogs.import_preset();
                 Ok(())
@@ -310,8 +386,43 @@ impl App {
     }
 }
 
+impl App {
+    /// A deleted preset's watch folders stop (and say why in the watch
+    /// folders' list and the window's notice) rather than go on with a
+    /// preset that no longer exists; their other presets are kept.
+    fn stop_watches_using(&mut self, name: &str) {
+        let mut stopped = Vec::new();
+        for w in &mut self.systems.settings.watch_folders {
+            if w.presets.iter().any(|p| p == name) {
+                w.presets.retain(|p| p != name);
+                w.enabled = false;
+                stopped.push(w.folder.clone());
+            }
+        }
+        if stopped.is_empty() {
+            return;
+        }
+        let why = format!("stopped: its preset {name:?} was deleted");
+        for folder in &stopped {
+            self.systems
+                .watches
+                .errors
+                .insert(folder.clone(), why.clone());
+        }
+        let list: Vec<String> = stopped.iter().map(|f| f.display().to_string()).collect();
+        self.view.notice = Some(format!(
+            "Watch folder(s) {} stopped: their preset {name:?} was deleted. Choose presets \
+             in Watch folders… and turn them on again.",
+            list.join(", ")
+        ));
+        self.systems.watches.dirty = true;
+        self.systems.save_settings();
+    }
+}
+
 /// After user presets changed: the window's preset list follows, and a
-/// renamed or deleted preset's choice in the settings follows too.
+/// renamed or deleted preset's choice in the settings (and the watch
+/// folders') follows too.
 fn refresh_app_presets(app: &mut App, renamed: Option<(String, String)>) {
     app.systems.presets = app.view.preset_editor.all_presets();
     let known: Vec<String> = app.systems.presets.iter().map(|p| p.name.clone()).collect();
@@ -321,6 +432,17 @@ fn refresh_app_presets(app: &mut App, renamed: Option<(String, String)>) {
             if *name == old {
                 *name = new.clone();
             }
+        }
+        let mut watched = false;
+        for w in &mut app.systems.settings.watch_folders {
+            for name in w.presets.iter_mut().filter(|n| **n == old) {
+                *name = new.clone();
+                watched = true;
+            }
+        }
+        if watched {
+            app.systems.watches.dirty = true;
+            app.systems.save_settings();
         }
     }
     chosen.retain(|n| known.contains(n));

@@ -13,6 +13,7 @@ use vidprism::presets::{
 
 use super::command::{CommandSender, PresetCommand};
 use super::preset_editor::PresetEditor;
+use vidprism::presets::Problem;
 
 const ERROR: egui::Color32 = egui::Color32::from_rgb(220, 80, 60);
 
@@ -27,7 +28,7 @@ pub fn preset_window_ui(editor: &mut PresetEditor, ctx: &egui::Context, commands
     let builtins: Vec<Preset> = vidprism::presets::builtin_presets();
     egui::Window::new("Presets")
         .open(&mut open)
-        .default_size([760.0, 480.0])
+        .default_size([900.0, 560.0])
         .show(ctx, |ui| {
             ui.horizontal_top(|ui| {
                 ui.vertical(|ui| {
@@ -36,12 +37,16 @@ pub fn preset_window_ui(editor: &mut PresetEditor, ctx: &egui::Context, commands
                 });
                 ui.separator();
                 ui.vertical(|ui| {
+                    // Save and the draft's problems stay in view however
+                    // far the form is scrolled.
+                    draft_bar_ui(ui, editor, &mut actions);
                     egui::ScrollArea::vertical().show(ui, |ui| {
-                        draft_ui(ui, editor, &mut actions);
+                        draft_ui(ui, editor);
                     });
                 });
             });
         });
+    delete_question_ui(editor, ctx, &mut actions);
     if !open {
         actions.insert(0, PresetCommand::Close);
     }
@@ -52,7 +57,7 @@ pub fn preset_window_ui(editor: &mut PresetEditor, ctx: &egui::Context, commands
 
 /// The preset's packaging: separate files or a streaming bundle, and the
 /// segment length of a bundle.
-fn package_row_ui(ui: &mut egui::Ui, preset: &mut Preset) {
+fn package_row_ui(ui: &mut egui::Ui, preset: &mut Preset, problems: &[Problem]) {
     let label = ui.label("Package");
     ui.horizontal(|ui| {
         egui::ComboBox::from_id_salt("package")
@@ -70,14 +75,17 @@ fn package_row_ui(ui: &mut egui::Ui, preset: &mut Preset) {
             );
         if preset.packaging.is_packaged() {
             let label = ui.label("Segments");
-            ui.add(
-                egui::DragValue::new(&mut preset.packaging.segment_seconds)
-                    .range(0..=60)
-                    .suffix(" s"),
-            )
+            keep_id(ui, "segment seconds", |ui| {
+                ui.add(
+                    egui::DragValue::new(&mut preset.packaging.segment_seconds)
+                        .range(0..=60)
+                        .suffix(" s"),
+                )
+            })
             .labelled_by(label.id);
         }
     });
+    problems_beside_ui(ui, problems, None, &["segment_seconds", "package"]);
     ui.end_row();
 }
 
@@ -88,7 +96,11 @@ fn list_ui(
     actions: &mut Vec<PresetCommand>,
 ) {
     ui.horizontal(|ui| {
-        if ui.button("New preset").clicked() {
+        let new = ui.button("New preset");
+        if super::view::take_focus_into(ui.ctx(), "Presets") {
+            new.request_focus();
+        }
+        if new.clicked() {
             actions.push(PresetCommand::Create);
         }
         if ui
@@ -103,7 +115,17 @@ fn list_ui(
     ui.strong("Built-in (read-only)");
     for preset in builtins {
         ui.horizontal(|ui| {
-            ui.label(&preset.name).on_hover_text(&preset.description);
+            let viewing = editor
+                .draft
+                .as_ref()
+                .is_some_and(|d| d.builtin && d.preset.name == preset.name);
+            if ui
+                .selectable_label(viewing, &preset.name)
+                .on_hover_text(&preset.description)
+                .clicked()
+            {
+                actions.push(PresetCommand::View(preset.clone()));
+            }
             if ui.small_button("Duplicate").clicked() {
                 actions.push(PresetCommand::Duplicate(preset.clone()));
             }
@@ -133,7 +155,7 @@ fn list_ui(
                         actions.push(PresetCommand::Duplicate(preset.clone()));
                     }
                     if ui.small_button("Delete").clicked() {
-                        actions.push(PresetCommand::Delete(path.clone()));
+                        actions.push(PresetCommand::AskDelete(path.clone()));
                     }
                 });
                 // Said before any job starts, not mid-job.
@@ -146,7 +168,7 @@ fn list_ui(
                 ui.horizontal(|ui| {
                     ui.colored_label(ERROR, format!("{} (invalid)", file.unwrap_or_default()));
                     if ui.small_button("Delete").clicked() {
-                        actions.push(PresetCommand::Delete(path.clone()));
+                        actions.push(PresetCommand::AskDelete(path.clone()));
                     }
                 });
                 for problem in problems {
@@ -157,40 +179,84 @@ fn list_ui(
     }
 }
 
-fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<PresetCommand>) {
+fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor) {
     let problems = editor.problems();
     let video_codecs = editor.video_codecs.clone();
     let audio_codecs = editor.audio_codecs.clone();
     let Some(draft) = editor.draft.as_mut() else {
-        ui.weak("Pick a preset to edit, duplicate a built-in one, or make a new one.");
-        status_ui(ui, editor.status.as_deref());
+        ui.weak("Pick a preset to edit or read, duplicate one, or make a new one.");
         return;
     };
-    draft_bar_ui(ui, draft, &problems, editor.status.as_deref(), actions);
-    let preset = &mut draft.preset;
+    // A built-in is shown to be read: every field is there, none changes.
+    ui.add_enabled_ui(!draft.builtin, |ui| {
+        fields_ui(
+            ui,
+            &mut draft.preset,
+            &problems,
+            &video_codecs,
+            &audio_codecs,
+        );
+    });
+}
+
+/// The draft's fields. Each problem of the preset is shown beside its
+/// field, on the field's own line, and a rendition's on the line kept for
+/// them under its fields, so a problem appearing or going while the user
+/// types never moves the field being typed in; every field that takes typing
+/// keeps one id however many problems show ([`keep_id`]), so it keeps the
+/// keyboard focus and its cursor.
+fn fields_ui(
+    ui: &mut egui::Ui,
+    preset: &mut Preset,
+    problems: &[Problem],
+    video_codecs: &[VideoCodec],
+    audio_codecs: &[vidprism::presets::AudioCodec],
+) {
     egui::Grid::new("preset fields")
-        .num_columns(2)
+        .num_columns(3)
         .show(ui, |ui| {
             let label = ui.label("Preset name");
-            ui.add(egui::TextEdit::singleline(&mut preset.name).hint_text("my-preset"))
-                .labelled_by(label.id);
+            ui.add(
+                egui::TextEdit::singleline(&mut preset.name)
+                    .id_salt("preset name")
+                    .desired_width(240.0)
+                    .hint_text("my-preset"),
+            )
+            .labelled_by(label.id);
+            problems_beside_ui(ui, problems, None, &["name"]);
             ui.end_row();
             let label = ui.label("Description");
-            ui.text_edit_singleline(&mut preset.description)
-                .labelled_by(label.id);
+            ui.add(
+                egui::TextEdit::singleline(&mut preset.description)
+                    .id_salt("description")
+                    .desired_width(240.0),
+            )
+            .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Thumbnail");
             ui.horizontal(|ui| {
                 for format in ThumbnailFormat::ALL {
                     ui.selectable_value(&mut preset.thumbnail.format, format, format.label());
                 }
-                ui.add(
-                    egui::DragValue::new(&mut preset.thumbnail.width)
-                        .range(0..=8192)
-                        .suffix(" px wide"),
-                )
+                keep_id(ui, "thumbnail width", |ui| {
+                    ui.add(
+                        egui::DragValue::new(&mut preset.thumbnail.width)
+                            .range(0..=8192)
+                            .suffix(" px wide"),
+                    )
+                })
                 .labelled_by(label.id);
             });
+            problems_beside_ui(
+                ui,
+                problems,
+                None,
+                &[
+                    "thumbnail.width",
+                    "thumbnail.storyboard",
+                    "thumbnail.poster",
+                ],
+            );
             ui.end_row();
             let label = ui.label("Metadata");
             egui::ComboBox::from_id_salt("metadata rule")
@@ -207,7 +273,7 @@ fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Pres
                      source; chapters are always copied",
                 );
             ui.end_row();
-            tracks_ui(ui, &mut preset.tracks);
+            tracks_ui(ui, &mut preset.tracks, problems);
             let label = ui.label("HDR");
             egui::ComboBox::from_id_salt("hdr rule")
                 .selected_text(preset.hdr.label())
@@ -224,17 +290,29 @@ fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Pres
                 );
             ui.end_row();
             super::picture_form::picture_rows_ui(ui, &mut preset.picture);
-            package_row_ui(ui, preset);
+            package_row_ui(ui, preset, problems);
         });
     let mut remove = None;
     for (i, rendition) in preset.renditions.iter_mut().enumerate() {
         ui.push_id(i, |ui| {
             ui.group(|ui| {
-                if rendition_ui(ui, rendition, &video_codecs, &audio_codecs) {
+                let problems: Vec<&Problem> =
+                    problems.iter().filter(|p| p.rendition == Some(i)).collect();
+                if rendition_ui(ui, rendition, &problems, video_codecs, audio_codecs) {
                     remove = Some(i);
                 }
             });
         });
+    }
+    // Problems of the preset with no field of their own above (a
+    // package's audio), after the renditions: nothing typed in moves.
+    let about_all: Vec<String> = problems
+        .iter()
+        .filter(|p| p.rendition.is_none() && !PRESET_FIELDS.contains(&p.field.as_str()))
+        .map(ToString::to_string)
+        .collect();
+    for problem in about_all {
+        ui.colored_label(ERROR, problem);
     }
     if let Some(i) = remove {
         preset.renditions.remove(i);
@@ -253,38 +331,165 @@ fn draft_ui(ui: &mut egui::Ui, editor: &mut PresetEditor, actions: &mut Vec<Pres
     }
 }
 
-/// Save, export and discard, then every problem of the draft: on top, so
-/// they stay in view however many renditions follow.
-fn draft_bar_ui(
+/// The preset's fields that show their problems beside them.
+const PRESET_FIELDS: [&str; 8] = [
+    "name",
+    "thumbnail.width",
+    "thumbnail.storyboard",
+    "thumbnail.poster",
+    "audio_tracks",
+    "loudness_lufs",
+    "segment_seconds",
+    "package",
+];
+
+/// Draws `add` in a child whose id is `salt` within this scope, whatever
+/// was drawn before it: widgets without an id of their own (a DragValue)
+/// then keep focus and state when problems come and go above them.
+fn keep_id<R>(ui: &mut egui::Ui, salt: &str, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    let id = ui.make_persistent_id(salt);
+    ui.scope_builder(egui::UiBuilder::new().scope_id(id), add)
+        .inner
+}
+
+/// The problems about `fields` (of rendition `rendition`, or of the preset
+/// with `None`), on one line beside the field ([`problem_text_ui`]).
+fn problems_beside_ui(
     ui: &mut egui::Ui,
-    draft: &super::preset_editor::Draft,
-    problems: &[vidprism::presets::Problem],
-    status: Option<&str>,
-    actions: &mut Vec<PresetCommand>,
+    problems: &[Problem],
+    rendition: Option<usize>,
+    fields: &[&str],
 ) {
-    let saved_as = draft.saved_as.clone();
-    let preset = draft.preset.clone();
+    let text: Vec<String> = problems
+        .iter()
+        .filter(|p| p.rendition == rendition && fields.contains(&p.field.as_str()))
+        .map(|p| p.message.clone())
+        .collect();
+    problem_text_ui(ui, &text);
+}
+
+/// Problems on one line: cut to the space there is, the whole text on
+/// hover. Draws nothing when there are none.
+fn problem_text_ui(ui: &mut egui::Ui, text: &[String]) {
+    if text.is_empty() {
+        return;
+    }
+    let all = text.join("; ");
+    ui.add(egui::Label::new(egui::RichText::new(&all).color(ERROR)).truncate())
+        .on_hover_text(all);
+}
+
+/// Save, export and discard, and one line that is always there (so the
+/// form below never moves): the draft's first problem and how many there
+/// are, the last action's outcome, or that a built-in is read-only.
+fn draft_bar_ui(ui: &mut egui::Ui, editor: &PresetEditor, actions: &mut Vec<PresetCommand>) {
+    let Some(draft) = &editor.draft else {
+        status_ui(ui, editor.status.as_deref());
+        return;
+    };
+    let problems = editor.problems();
     ui.horizontal(|ui| {
-        let save = ui.add_enabled(problems.is_empty(), egui::Button::new("Save"));
+        if draft.builtin {
+            if ui
+                .button("Duplicate to edit")
+                .on_hover_text("Built-in presets are read-only; edit a copy")
+                .clicked()
+            {
+                actions.push(PresetCommand::Duplicate(draft.preset.clone()));
+            }
+            if ui.button("Close").clicked() {
+                actions.push(PresetCommand::Discard);
+            }
+            return;
+        }
+        let save = ui
+            .add_enabled(problems.is_empty(), egui::Button::new("Save"))
+            .on_disabled_hover_text("Fix the problems shown beside the fields first");
         if save.clicked() {
             actions.push(PresetCommand::Save);
         }
         if ui
-            .add_enabled(saved_as.is_some(), egui::Button::new("Export…"))
+            .add_enabled(draft.saved_as.is_some(), egui::Button::new("Export…"))
             .on_hover_text("Write the saved preset to a file for another machine")
             .clicked()
         {
-            actions.push(PresetCommand::Export(preset));
+            actions.push(PresetCommand::Export(draft.preset.clone()));
         }
         if ui.button("Discard").clicked() {
             actions.push(PresetCommand::Discard);
         }
     });
-    status_ui(ui, status);
-    for problem in problems {
-        ui.colored_label(ERROR, problem.to_string());
+    if draft.builtin {
+        ui.weak(format!(
+            "Built-in preset “{}”: read-only. Duplicate it to make your own.",
+            draft.preset.name
+        ));
+    } else if let Some(first) = problems.first() {
+        let text = match problems.len() {
+            1 => format!("Cannot save yet: {first}"),
+            n => format!("Cannot save yet ({n} problems): {first}"),
+        };
+        ui.add(egui::Label::new(egui::RichText::new(text).color(ERROR)).truncate());
+    } else {
+        status_ui(
+            ui,
+            Some(
+                editor
+                    .status
+                    .as_deref()
+                    .unwrap_or("No problems: ready to save."),
+            ),
+        );
     }
     ui.separator();
+}
+
+/// "Delete preset …?", naming the watch folders that stop with it; Escape
+/// or a click beside it keeps the preset.
+fn delete_question_ui(
+    editor: &PresetEditor,
+    ctx: &egui::Context,
+    actions: &mut Vec<PresetCommand>,
+) {
+    let Some(question) = &editor.delete_question else {
+        return;
+    };
+    let name = question.name.clone().unwrap_or_else(|| {
+        question
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let modal = egui::Modal::new(egui::Id::unique("delete preset question")).show(ctx, |ui| {
+        ui.set_max_width(420.0);
+        ui.heading(format!("Delete preset “{name}”?"));
+        ui.label(format!("Its file {} is removed.", question.path.display()));
+        if question.folders.is_empty() {
+            ui.label("No watch folder uses it.");
+        } else {
+            ui.label("These watch folders use it and will stop until you choose other presets:");
+            for folder in &question.folders {
+                ui.monospace(folder.display().to_string());
+            }
+        }
+        ui.horizontal(|ui| {
+            let keep = ui.button("Keep");
+            if ui.button("Delete preset").clicked() {
+                actions.push(PresetCommand::Delete(question.path.clone()));
+            }
+            if keep.clicked() {
+                actions.push(PresetCommand::CancelDelete);
+            }
+            // The safe answer has the keyboard when the question opens.
+            if ui.memory(|m| m.focused().is_none()) {
+                keep.request_focus();
+            }
+        });
+    });
+    if modal.should_close() {
+        actions.push(PresetCommand::CancelDelete);
+    }
 }
 
 fn status_ui(ui: &mut egui::Ui, status: Option<&str>) {
@@ -293,41 +498,51 @@ fn status_ui(ui: &mut egui::Ui, status: Option<&str>) {
     }
 }
 
-/// One rendition's fields. Returns whether "Remove" was clicked.
+/// One rendition's fields, and a line that is its summary or its
+/// problems. Returns whether "Remove" was clicked.
 fn rendition_ui(
     ui: &mut egui::Ui,
     r: &mut RenditionSpec,
+    problems: &[&Problem],
     video_codecs: &[VideoCodec],
     audio_codecs: &[vidprism::presets::AudioCodec],
 ) -> bool {
     let mut remove = false;
     ui.horizontal(|ui| {
         let label = ui.label("Rendition name");
-        ui.add(egui::TextEdit::singleline(&mut r.name).desired_width(100.0))
-            .labelled_by(label.id);
+        ui.add(
+            egui::TextEdit::singleline(&mut r.name)
+                .id_salt("rendition name")
+                .desired_width(100.0),
+        )
+        .labelled_by(label.id);
         remove = ui.small_button("Remove").clicked();
     });
     ui.horizontal(|ui| {
         ui.label("Container:");
         for c in Container::ALL {
-            ui.selectable_value(&mut r.container, c, c.label());
+            if ui.selectable_label(r.container == c, c.label()).clicked() && r.container != c {
+                r.container = c;
+                fit_codecs(r, video_codecs, audio_codecs);
+            }
         }
         ui.label("Video:");
         for &codec in video_codecs {
+            let held = r.container.holds_video(codec);
             if ui
-                .selectable_label(r.video == codec, codec.label())
+                .add_enabled(
+                    held,
+                    egui::Button::selectable(r.video == codec, codec.label()),
+                )
+                .on_disabled_hover_text(format!(
+                    "A {} file cannot hold {}",
+                    r.container.label(),
+                    codec.label()
+                ))
                 .clicked()
                 && r.video != codec
             {
-                // The new encoder's own speed and quality scale.
-                r.video = codec;
-                r.speed = codec.default_speed().to_owned();
-                match &mut r.quality {
-                    Quality::Crf(n) | Quality::CappedCrf { crf: n, .. } => {
-                        *n = codec.default_crf();
-                    }
-                    Quality::BitrateKbps(_) => {}
-                }
+                set_video_codec(r, codec);
             }
         }
     });
@@ -343,8 +558,10 @@ fn rendition_ui(
         }
         if let SizeSpec::ShortSide(n) = &mut r.size {
             let label = ui.label("Short side");
-            ui.add(egui::DragValue::new(n).range(0..=8192).suffix(" px"))
-                .labelled_by(label.id);
+            keep_id(ui, "short side", |ui| {
+                ui.add(egui::DragValue::new(n).range(0..=8192).suffix(" px"))
+            })
+            .labelled_by(label.id);
         }
         egui::ComboBox::new("speed", "Speed")
             .selected_text(r.speed.clone())
@@ -353,6 +570,17 @@ fn rendition_ui(
                     ui.selectable_value(&mut r.speed, speed.clone(), speed);
                 }
             });
+        // A rendition named for its size ("1080p") whose size changed:
+        // offer its new name, at the end of the line so nothing moves.
+        if let Some(name) = size_name(r).filter(|n| *n != r.name) {
+            if ui
+                .small_button(format!("Rename to {name}"))
+                .on_hover_text(format!("Its size changed; it is named {:?}", r.name))
+                .clicked()
+            {
+                r.name = name;
+            }
+        }
     });
     ui.horizontal(|ui| {
         let is_crf = r.quality.crf().is_some();
@@ -365,32 +593,40 @@ fn rendition_ui(
             r.quality = Quality::BitrateKbps(2500);
         }
         match &mut r.quality {
-            Quality::Crf(n) => ui
-                .add(egui::DragValue::new(n).range(0..=99))
-                .labelled_by(crf.id),
-            Quality::BitrateKbps(n) => ui
-                .add(egui::DragValue::new(n).range(0..=200_000).suffix(" kb/s"))
-                .labelled_by(bitrate.id),
+            Quality::Crf(n) => keep_id(ui, "crf", |ui| {
+                ui.add(egui::DragValue::new(n).range(0..=99))
+            })
+            .labelled_by(crf.id),
+            Quality::BitrateKbps(n) => keep_id(ui, "bitrate", |ui| {
+                ui.add(egui::DragValue::new(n).range(0..=200_000).suffix(" kb/s"))
+            })
+            .labelled_by(bitrate.id),
             Quality::CappedCrf {
                 crf: n,
                 maxrate_kbps,
                 bufsize_kbps,
             } => {
-                ui.add(egui::DragValue::new(n).range(0..=99))
-                    .labelled_by(crf.id);
+                keep_id(ui, "crf", |ui| {
+                    ui.add(egui::DragValue::new(n).range(0..=99))
+                })
+                .labelled_by(crf.id);
                 let label = ui.label("max");
-                ui.add(
-                    egui::DragValue::new(maxrate_kbps)
-                        .range(0..=200_000)
-                        .suffix(" kb/s"),
-                )
+                keep_id(ui, "maxrate", |ui| {
+                    ui.add(
+                        egui::DragValue::new(maxrate_kbps)
+                            .range(0..=200_000)
+                            .suffix(" kb/s"),
+                    )
+                })
                 .labelled_by(label.id);
                 let label = ui.label("buffer");
-                ui.add(
-                    egui::DragValue::new(bufsize_kbps)
-                        .range(0..=1_600_000)
-                        .suffix(" kb"),
-                )
+                keep_id(ui, "bufsize", |ui| {
+                    ui.add(
+                        egui::DragValue::new(bufsize_kbps)
+                            .range(0..=1_600_000)
+                            .suffix(" kb"),
+                    )
+                })
                 .labelled_by(label.id)
             }
         };
@@ -418,8 +654,20 @@ fn rendition_ui(
             r.max_fps = capped.then_some(30);
         }
         if let Some(fps) = &mut r.max_fps {
-            ui.add(egui::DragValue::new(fps).range(0..=240))
-                .labelled_by(cap_box.id);
+            keep_id(ui, "max fps", |ui| {
+                ui.add(egui::DragValue::new(fps).range(0..=240))
+            })
+            .labelled_by(cap_box.id);
+        }
+        // Issue 24: below this measured SSIM the rendition fails.
+        let mut floored = r.goal.min_ssim.is_some();
+        let floor_box = ui.checkbox(&mut floored, "Min SSIM");
+        if floor_box.changed() {
+            r.goal.min_ssim = floored.then_some(0.97);
+        }
+        if let Some(floor) = &mut r.goal.min_ssim {
+            let value = egui::DragValue::new(floor).range(0.5..=0.999).speed(0.001);
+            ui.add(value.max_decimals(3)).labelled_by(floor_box.id);
         }
     });
     ui.horizontal(|ui| {
@@ -439,7 +687,17 @@ fn rendition_ui(
         }
         for &codec in audio_codecs {
             let on = matches!(r.audio, AudioSpec::Encode { codec: c, .. } if c == codec);
-            if ui.selectable_label(on, codec.label()).clicked() && !on {
+            let held = r.container.holds_audio(codec);
+            if ui
+                .add_enabled(held, egui::Button::selectable(on, codec.label()))
+                .on_disabled_hover_text(format!(
+                    "A {} file cannot hold {}",
+                    r.container.label(),
+                    codec.label()
+                ))
+                .clicked()
+                && !on
+            {
                 r.audio = AudioSpec::Encode {
                     codec,
                     bitrate_kbps: 128,
@@ -447,21 +705,87 @@ fn rendition_ui(
             }
         }
         if let AudioSpec::Encode { bitrate_kbps, .. } = &mut r.audio {
-            ui.add(
-                egui::DragValue::new(bitrate_kbps)
-                    .range(0..=512)
-                    .suffix(" kb/s"),
-            )
+            keep_id(ui, "audio bitrate", |ui| {
+                ui.add(
+                    egui::DragValue::new(bitrate_kbps)
+                        .range(0..=512)
+                        .suffix(" kb/s"),
+                )
+            })
             .labelled_by(audio_label.id);
         }
     });
-    ui.weak(r.summary());
+    // One line kept for the rendition: its problems when it has some (in
+    // the room the summary takes otherwise), so nothing above or below
+    // moves while they come and go.
+    if problems.is_empty() {
+        ui.weak(r.summary());
+    } else {
+        let text: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect();
+        problem_text_ui(ui, &text);
+    }
     remove
+}
+
+/// After the container changed: a video or audio codec it cannot hold
+/// becomes the first one it can (VP9 and Opus for WebM), with that
+/// encoder's own speed and quality scale.
+fn fit_codecs(
+    r: &mut RenditionSpec,
+    video_codecs: &[VideoCodec],
+    audio_codecs: &[vidprism::presets::AudioCodec],
+) {
+    if !r.container.holds_video(r.video) {
+        if let Some(&codec) = video_codecs.iter().find(|c| r.container.holds_video(**c)) {
+            set_video_codec(r, codec);
+        }
+    }
+    if let AudioSpec::Encode {
+        codec,
+        bitrate_kbps,
+    } = r.audio
+    {
+        if !r.container.holds_audio(codec) {
+            r.audio = audio_codecs
+                .iter()
+                .find(|c| r.container.holds_audio(**c))
+                .map_or(AudioSpec::None, |&codec| AudioSpec::Encode {
+                    codec,
+                    bitrate_kbps,
+                });
+        }
+    }
+}
+
+/// The new encoder's own speed and quality scale.
+fn set_video_codec(r: &mut RenditionSpec, codec: VideoCodec) {
+    r.video = codec;
+    r.speed = codec.default_speed().to_owned();
+    match &mut r.quality {
+        Quality::Crf(n) | Quality::CappedCrf { crf: n, .. } => {
+            *n = codec.default_crf();
+        }
+        Quality::BitrateKbps(_) => {}
+    }
+}
+
+/// The name a rendition named for its size ("720p") would have at its
+/// size now; `None` when it is named otherwise or takes the source's size.
+fn size_name(r: &RenditionSpec) -> Option<String> {
+    let digits = r.name.strip_suffix('p')?;
+    let named_for_size = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    match r.size {
+        SizeSpec::ShortSide(n) if named_for_size => Some(format!("{n}p")),
+        _ => None,
+    }
 }
 
 /// The preset's track rules: which audio tracks, channels, loudness target,
 /// subtitles. Languages are typed as a comma-separated list.
-fn tracks_ui(ui: &mut egui::Ui, tracks: &mut TrackRules) {
+fn tracks_ui(ui: &mut egui::Ui, tracks: &mut TrackRules, problems: &[Problem]) {
     let label = ui.label("Audio tracks");
     ui.horizontal(|ui| {
         let mut kind = match tracks.audio_tracks {
@@ -481,7 +805,11 @@ fn tracks_ui(ui: &mut egui::Ui, tracks: &mut TrackRules) {
         if let AudioTracks::Languages(languages) = &mut tracks.audio_tracks {
             let mut text = languages.join(", ");
             let edit = ui
-                .add(egui::TextEdit::singleline(&mut text).desired_width(120.0))
+                .add(
+                    egui::TextEdit::singleline(&mut text)
+                        .id_salt("audio languages")
+                        .desired_width(120.0),
+                )
                 .labelled_by(label.id)
                 .on_hover_text("ISO 639-2 codes as the source tags them: eng, fra, deu");
             if edit.changed() {
@@ -495,6 +823,7 @@ fn tracks_ui(ui: &mut egui::Ui, tracks: &mut TrackRules) {
             }
         }
     });
+    problems_beside_ui(ui, problems, None, &["audio_tracks"]);
     ui.end_row();
     let label = ui.label("Channels");
     egui::ComboBox::from_id_salt("channels rule")
@@ -514,15 +843,18 @@ fn tracks_ui(ui: &mut egui::Ui, tracks: &mut TrackRules) {
             .labelled_by(label.id)
             .on_hover_text("EBU R128 integrated loudness: -23 broadcast, -16 or -14 web");
         let mut lufs = tracks.loudness_lufs.unwrap_or(-16.0);
-        ui.add_enabled(
-            on,
-            egui::DragValue::new(&mut lufs)
-                .range(LOUDNESS_LUFS)
-                .speed(0.5)
-                .suffix(" LUFS"),
-        );
+        keep_id(ui, "loudness", |ui| {
+            ui.add_enabled(
+                on,
+                egui::DragValue::new(&mut lufs)
+                    .range(LOUDNESS_LUFS)
+                    .speed(0.5)
+                    .suffix(" LUFS"),
+            )
+        });
         tracks.loudness_lufs = on.then_some(lufs);
     });
+    problems_beside_ui(ui, problems, None, &["loudness_lufs"]);
     ui.end_row();
     let label = ui.label("Subtitles");
     egui::ComboBox::from_id_salt("subtitle rule")

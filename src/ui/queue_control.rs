@@ -7,9 +7,9 @@
 //! start in, and moving a row that is not submitted yet changes when it
 //! runs.
 
-use vidprism::pipeline::JobRequest;
+use vidprism::pipeline::{JobRequest, SourceFacts};
 
-use super::{QueueModel, Rendition, RowId, RowStatus, Tally, Thumbnail};
+use super::{QueueModel, Rendition, Row, RowId, RowStatus, Tally, Thumbnail};
 
 impl QueueModel {
     /// The first queued row not yet given to the engine.
@@ -21,6 +21,24 @@ impl QueueModel {
             .iter()
             .find(|r| r.job.is_none() && r.status == RowStatus::Queued)
             .map(|r| r.id)
+    }
+
+    /// How far the queue got, 0..1: ended rows whole, running rows by
+    /// their progress, waiting rows not at all (cancelled rows are left
+    /// out). Reads the counters and the running rows only.
+    pub fn progress(&self) -> f64 {
+        let t = &self.tally;
+        let total = t.done + t.failed + t.running + t.waiting;
+        if total == 0 {
+            return 0.0;
+        }
+        let running: f64 = self
+            .running
+            .iter()
+            .filter_map(|&id| self.row(id))
+            .map(Row::progress)
+            .sum();
+        ((t.done + t.failed) as f64 + running) / total as f64
     }
 
     /// Rows given to the engine that have not ended.
@@ -60,6 +78,32 @@ impl QueueModel {
                 r.status = RowStatus::Failed(reason);
             }
         });
+    }
+
+    /// What the window's own probe said of a row's source, unless its job
+    /// said it already.
+    pub fn set_facts(&mut self, row: RowId, facts: SourceFacts) {
+        self.change(row, |r| {
+            if r.facts.is_none() {
+                r.facts = Some(facts);
+            }
+        });
+    }
+
+    /// The index of the nearest waiting row above `row` (not given to the
+    /// engine: its turn can change).
+    pub fn waiting_before(&self, row: RowId) -> Option<usize> {
+        let i = self.index_of(row)?;
+        self.rows[..i].iter().rposition(Row::is_waiting)
+    }
+
+    /// The index of the nearest waiting row below `row`.
+    pub fn waiting_after(&self, row: RowId) -> Option<usize> {
+        let i = self.index_of(row)?;
+        self.rows[i + 1..]
+            .iter()
+            .position(Row::is_waiting)
+            .map(|n| i + 1 + n)
     }
 
     pub fn index_of(&self, row: RowId) -> Option<usize> {

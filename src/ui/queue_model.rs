@@ -98,6 +98,11 @@ pub struct Row {
 }
 
 impl Row {
+    /// Not given to the engine yet: its turn can still change.
+    pub fn is_waiting(&self) -> bool {
+        self.job.is_none() && self.status == RowStatus::Queued
+    }
+
     pub fn name(&self) -> String {
         file_name(&self.request.input)
     }
@@ -157,6 +162,30 @@ impl Row {
             .collect()
     }
 
+    /// Every file the row's job wrote that the window knows of: outputs,
+    /// their sidecars (subtitles, a bundle's playlists and audio), the
+    /// bundle's published files and the thumbnail, each once.
+    pub fn files_written(&self) -> usize {
+        let mut files: HashSet<PathBuf> = HashSet::new();
+        for r in &self.renditions {
+            if let RenditionStatus::Done(output) = &r.status {
+                let dir = output.path.parent().unwrap_or(Path::new(""));
+                files.extend(output.sidecars.iter().map(|name| dir.join(name)));
+                files.insert(output.path.clone());
+            }
+        }
+        files.extend(self.bundle.iter().cloned());
+        files.extend(self.thumbnail.iter().map(|t| t.path.clone()));
+        files.len()
+    }
+
+    /// The name of the folder the row's files went to, once known.
+    pub fn folder_name(&self) -> Option<String> {
+        let known =
+            self.thumbnail.is_some() || !self.outputs().is_empty() || self.storyboard.is_some();
+        known.then(|| file_name(&self.output_folder()))
+    }
+
     /// The folder this row's files went to: the thumbnail's or an output's
     /// folder once known, else the output folder.
     pub fn output_folder(&self) -> PathBuf {
@@ -186,11 +215,11 @@ impl Row {
         &mut self.renditions[index]
     }
 
-    /// Forgets what the last job said, for a retry.
+    /// Forgets what the last job said, for a retry; what the source is
+    /// stays known (the next job's probe says it again).
     fn reset(&mut self) {
         self.job = None;
         self.status = RowStatus::Queued;
-        self.facts = None;
         self.thumbnail = None;
         self.storyboard = None;
         self.bundle.clear();
@@ -655,6 +684,7 @@ mod tests {
                 bytes: 1000,
                 skipped_tracks: Vec::new(),
                 sidecars: Vec::new(),
+                quality: None,
             }),
         ));
         m.apply(&ev(7, EventKind::JobDone(JobDone { outputs: 2 })));
@@ -768,6 +798,7 @@ mod tests {
                 bytes: 500,
                 skipped_tracks: Vec::new(),
                 sidecars: Vec::new(),
+                quality: None,
             }),
         ));
         m.apply(&ev(1, EventKind::JobDone(JobDone { outputs: 1 })));

@@ -29,15 +29,21 @@ pub fn row_ui(
     texture: Option<&ThumbnailTexture>,
     scrub: Option<&ScrubTexture>,
     selected: bool,
+    moves: Moves,
 ) -> Option<RowCommand> {
     let mut action = None;
     // The whole row is one control: Tab reaches it, a click (or Enter or
     // Space while focused) selects it, and a screen reader reads its name,
-    // status and progress. The widgets drawn on it stay controls of their own.
-    let (rect, response) = ui.allocate_exact_size(
+    // status and progress. Its buttons are controls of their own; the
+    // name and thumbnail are not (a click on them is the row's). Its id is
+    // the row's, whatever rows were drawn before it, so it keeps the focus
+    // when rows change or the details open.
+    let (rect, _) = ui.allocate_exact_size(
         egui::vec2(ui.available_width(), ROW_HEIGHT),
-        egui::Sense::click(),
+        egui::Sense::hover(),
     );
+    let row_id = egui::Id::unique("queue row").with(row.id);
+    let response = ui.interact(rect, row_id, egui::Sense::click());
     response.widget_info(|| {
         egui::WidgetInfo::selected(egui::Role::ListItem, true, selected, row_summary(row))
     });
@@ -69,6 +75,7 @@ pub fn row_ui(
     let inner = rect.shrink(ROW_PADDING);
     let mut content = ui.new_child(
         egui::UiBuilder::new()
+            .scope_id(row_id.with("content"))
             .max_rect(inner)
             .layout(egui::Layout::left_to_right(egui::Align::Min)),
     );
@@ -77,26 +84,45 @@ pub fn row_ui(
     if let Some(a) = scrub_ui(&content, row, scrub, &thumb) {
         action = Some(a);
     }
-    if thumb.clicked() {
-        action = Some(RowCommand::Select(row.id));
-    }
     content.vertical(|ui| {
         ui.spacing_mut().item_spacing.y = 2.0;
         ui.horizontal(|ui| {
             if waiting(row) {
                 drag_handle_ui(ui, row.id);
             }
-            let name = egui::RichText::new(row.name()).strong();
-            if ui.selectable_label(selected, name).clicked() {
-                action = Some(RowCommand::Select(row.id));
-            }
+            // The status first, so nothing ever covers it; the buttons at
+            // the right end; the name in what is left, cut short if need be.
             status_ui(ui, &row.status);
-            // Right-aligned on the name line so the buttons stay put.
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if let Some(a) = buttons_ui(ui, row) {
-                    action = Some(a);
-                }
+            let buttons = row_buttons(row, moves);
+            let width = buttons_width(ui, &buttons);
+            let free = ui.available_rect_before_wrap();
+            let line = ui.spacing().interact_size.y;
+            let right = egui::Rect::from_min_max(
+                egui::pos2((free.right() - width).max(free.left()), free.top()),
+                egui::pos2(free.right(), free.top() + line),
+            );
+            let left = egui::Rect::from_min_max(
+                free.min,
+                egui::pos2(
+                    (right.left() - ui.spacing().item_spacing.x).max(free.left()),
+                    free.top() + line,
+                ),
+            );
+            let layout = egui::Layout::left_to_right(egui::Align::Center);
+            ui.scope_builder(egui::UiBuilder::new().max_rect(left).layout(layout), |ui| {
+                let name = egui::RichText::new(row.name()).strong();
+                ui.add(egui::Label::new(name).truncate().selectable(false));
             });
+            // Drawn left to right, so Tab goes through them in the order
+            // they are seen.
+            ui.scope_builder(
+                egui::UiBuilder::new().max_rect(right).layout(layout),
+                |ui| {
+                    if let Some(a) = buttons_ui(ui, &buttons) {
+                        action = Some(a);
+                    }
+                },
+            );
         });
         ui.horizontal(|ui| {
             if let Some(facts) = &row.facts {
@@ -107,7 +133,17 @@ pub fn row_ui(
             } else {
                 ""
             };
-            let presets = format!("presets: {}{watched}", row.preset_names().join(", "));
+            // Another video of the same name went to "clip (2)": say so.
+            let folder = match (row.folder_name(), row.request.input.file_stem()) {
+                (Some(folder), Some(stem)) if folder != path_text(std::path::Path::new(stem)) => {
+                    format!(" · into “{folder}”")
+                }
+                _ => String::new(),
+            };
+            let presets = format!(
+                "presets: {}{watched}{folder}",
+                row.preset_names().join(", ")
+            );
             let presets = egui::RichText::new(presets).weak();
             ui.add(egui::Label::new(presets).truncate());
         });
@@ -168,7 +204,7 @@ fn news_ui(ui: &mut egui::Ui, row: &Row) {
                 // A thumbnail-only preset: "0 file(s) · 0 B" would say
                 // nothing was made.
                 Some(t) if outputs.is_empty() => format!("thumbnail {}x{}", t.width, t.height),
-                _ => format!("{} file(s) · {}", outputs.len(), format::bytes(bytes)),
+                _ => format!("{} file(s) · {}", row.files_written(), format::bytes(bytes)),
             };
             let skipped = row
                 .renditions
@@ -196,26 +232,38 @@ fn progress_info(bar: &egui::Response, fraction: f64, label: &str) {
 
 /// Rows that have not started can change their turn.
 fn waiting(row: &Row) -> bool {
-    row.job.is_none() && row.status == RowStatus::Queued
+    row.is_waiting()
+}
+
+/// Where a waiting row can go: up past a waiting row above it, down past
+/// one below it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Moves {
+    pub up: bool,
+    pub down: bool,
 }
 
 /// What a waiting row is dragged by: a grip of three lines, painted (the
-/// bundled font has no such glyph).
+/// bundled font has no such glyph). It is no Tab stop: the keyboard moves
+/// rows with the Move buttons.
 fn drag_handle_ui(ui: &mut egui::Ui, row: RowId) {
     let id = egui::Id::unique("drag row").with(row);
-    ui.dnd_drag_source(id, row, |ui| {
-        let (rect, response) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
-        let stroke = egui::Stroke::new(1.5, ui.visuals().weak_text_color());
-        for i in 0..3 {
-            let y = rect.top() + 3.0 + 4.0 * i as f32;
-            ui.painter()
-                .hline(rect.left() + 1.0..=rect.right() - 1.0, y, stroke);
-        }
-        response
-            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, "Drag to reorder"));
-    })
-    .response
-    .on_hover_text("Drag onto another row to start this video at its place");
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
+    let response = ui.interact(rect, id, egui::Sense::DRAG);
+    if response.dragged() {
+        egui::DragAndDrop::set_payload(ui.ctx(), row);
+        ui.ctx().set_cursor_icon(egui::CursorIcon::Grabbing);
+    } else if response.hovered() {
+        ui.ctx().set_cursor_icon(egui::CursorIcon::Grab);
+    }
+    let stroke = egui::Stroke::new(1.5, ui.visuals().weak_text_color());
+    for i in 0..3 {
+        let y = rect.top() + 3.0 + 4.0 * i as f32;
+        ui.painter()
+            .hline(rect.left() + 1.0..=rect.right() - 1.0, y, stroke);
+    }
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, "Drag to reorder"));
+    response.on_hover_text("Drag onto another row to start this video at its place");
 }
 
 /// The thumbnail fitted into a `max`-sized box, a placeholder before it
@@ -227,7 +275,8 @@ fn thumbnail_ui(
     texture: Option<&ThumbnailTexture>,
     max: egui::Vec2,
 ) -> egui::Response {
-    let (rect, response) = ui.allocate_exact_size(max, egui::Sense::click());
+    // Hover only (the scrub): a click goes to the row below it.
+    let (rect, response) = ui.allocate_exact_size(max, egui::Sense::hover());
     ui.painter()
         .rect_filled(rect, 4.0, ui.visuals().extreme_bg_color);
     let label = match texture {
@@ -362,6 +411,9 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
                         output.height,
                         format::bytes(output.bytes)
                     ));
+                    if let Some(score) = &output.quality {
+                        ui.label(score.summary());
+                    }
                     if !output.skipped_tracks.is_empty() {
                         let all: Vec<String> = output
                             .skipped_tracks
@@ -388,49 +440,116 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
     }
 }
 
-fn buttons_ui(ui: &mut egui::Ui, row: &Row) -> Option<RowCommand> {
-    // Laid out right to left: the last added is leftmost.
-    let mut action = None;
-    let has_files = row.thumbnail.is_some() || !row.outputs().is_empty();
-    if ui.button("Remove").clicked() {
-        action = Some(RowCommand::Remove(row.id));
-    }
-    // Always there (disabled until files exist) so the buttons never shift.
-    let open = ui
-        .add_enabled(has_files, egui::Button::new("Open folder"))
-        .on_hover_text("Show this video's outputs in the file manager");
-    if open.clicked() {
-        action = Some(RowCommand::OpenFolder(row.id));
-    }
-    if matches!(row.status, RowStatus::Failed(_) | RowStatus::Cancelled)
-        && ui.button("Retry").clicked()
-    {
-        action = Some(RowCommand::Retry(row.id));
-    }
-    if !row.status.is_final() && ui.button("Cancel").clicked() {
-        action = Some(RowCommand::Cancel(row.id));
-    }
+/// One of a row's buttons: its text, its name for a screen reader, its
+/// tooltip, what it does and whether it can now.
+struct RowButton {
+    text: &'static str,
+    name: &'static str,
+    hint: &'static str,
+    command: RowCommand,
+    enabled: bool,
+}
+
+/// A row's buttons, left to right: moving (waiting rows), cancel or retry,
+/// open folder, remove. Moves are short words, so the name and status
+/// keep their room in a narrow window; their full names are read out.
+fn row_buttons(row: &Row, moves: Moves) -> Vec<RowButton> {
+    let id = row.id;
+    let mut buttons = Vec::new();
+    let mut add = |text, name, hint, command, enabled| {
+        buttons.push(RowButton {
+            text,
+            name,
+            hint,
+            command,
+            enabled,
+        })
+    };
     if waiting(row) {
-        for (label, hint, act) in [
-            (
-                "Move down",
-                "Start this video later",
-                RowCommand::MoveDown(row.id),
-            ),
-            (
-                "Move up",
-                "Start this video sooner",
-                RowCommand::MoveUp(row.id),
-            ),
-            (
-                "Move to top",
-                "Start this video next",
-                RowCommand::MoveToTop(row.id),
-            ),
-        ] {
-            if ui.button(label).on_hover_text(hint).clicked() {
-                action = Some(act);
-            }
+        let top = RowCommand::MoveToTop(id);
+        add("Top", "Move to top", "Start this video next", top, moves.up);
+        let up = RowCommand::MoveUp(id);
+        add("Up", "Move up", "Start this video sooner", up, moves.up);
+        let down = RowCommand::MoveDown(id);
+        add(
+            "Down",
+            "Move down",
+            "Start this video later",
+            down,
+            moves.down,
+        );
+    }
+    if !row.status.is_final() {
+        let hint = "Stop this video; files already made are removed";
+        add("Cancel", "Cancel", hint, RowCommand::Cancel(id), true);
+    }
+    if matches!(row.status, RowStatus::Failed(_) | RowStatus::Cancelled) && retryable(row) {
+        add(
+            "Retry",
+            "Retry",
+            "Run this video again",
+            RowCommand::Retry(id),
+            true,
+        );
+    }
+    // Once its job started, always there (disabled until files exist) so
+    // the buttons do not shift; a waiting row has none yet.
+    if !waiting(row) {
+        let has_files = row.thumbnail.is_some() || !row.outputs().is_empty();
+        let hint = "Show this video's outputs in the file manager";
+        add(
+            "Open folder",
+            "Open folder",
+            hint,
+            RowCommand::OpenFolder(id),
+            has_files,
+        );
+    }
+    let hint = "Take this video off the queue; its files stay on disk";
+    add("Remove", "Remove", hint, RowCommand::Remove(id), true);
+    buttons
+}
+
+/// Whether running the row again could end otherwise: not when its source
+/// is no video at all (an audio-only or unreadable file fails again).
+fn retryable(row: &Row) -> bool {
+    match &row.status {
+        RowStatus::Failed(reason) => !super::format::is_not_a_video(reason),
+        _ => true,
+    }
+}
+
+/// The width `buttons` take side by side.
+fn buttons_width(ui: &egui::Ui, buttons: &[RowButton]) -> f32 {
+    let spacing = ui.spacing();
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let texts: f32 = buttons
+        .iter()
+        .map(|b| {
+            let galley = ui.painter().layout_no_wrap(
+                b.text.to_owned(),
+                font.clone(),
+                egui::Color32::PLACEHOLDER,
+            );
+            galley.size().x + 2.0 * spacing.button_padding.x
+        })
+        .sum();
+    texts + spacing.item_spacing.x * buttons.len().saturating_sub(1) as f32
+}
+
+fn buttons_ui(ui: &mut egui::Ui, buttons: &[RowButton]) -> Option<RowCommand> {
+    let mut action = None;
+    for b in buttons {
+        let response = ui
+            .add_enabled(b.enabled, egui::Button::new(b.text))
+            .on_hover_text(b.hint)
+            .on_disabled_hover_text(b.hint);
+        if b.text != b.name {
+            response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, b.enabled, b.name));
+        }
+        if response.clicked() {
+            action = Some(b.command);
         }
     }
     action

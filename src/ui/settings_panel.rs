@@ -13,6 +13,9 @@ use super::preset_form::preset_window_ui;
 use super::watch_window::watch_window_ui;
 
 pub fn settings_ui(app: &mut App, ui: &mut egui::Ui, commands: &CommandSender) {
+    // The bar's lines wrap between controls, never inside a label: a
+    // narrow window gets more lines, not controls drawn over others.
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
     ui.horizontal_wrapped(|ui| {
         let add = ui
             .button("Add videos…")
@@ -42,10 +45,13 @@ pub fn settings_ui(app: &mut App, ui: &mut egui::Ui, commands: &CommandSender) {
     preset_window_ui(&mut app.view.preset_editor, ui.ctx(), commands);
     watch_window_ui(app, ui.ctx(), commands);
     farm_window_ui(&mut app.view.farm_form, ui.ctx(), commands);
-    ui.horizontal(|ui| {
+    // Wraps in a narrow window: every control stays in reach.
+    ui.horizontal_wrapped(|ui| {
         ui.label("Output folder:");
         let dir = app.systems.output_dir();
-        ui.monospace(dir.display().to_string());
+        let path = dir.display().to_string();
+        ui.add(egui::Label::new(egui::RichText::new(&path).monospace()).truncate())
+            .on_hover_text(path);
         if ui.button("Change…").clicked() {
             commands.send(Command::PickOutputFolder);
         }

@@ -100,14 +100,23 @@ impl Drop for StoryboardLoader {
     }
 }
 
+/// The sprites the cues name, each once, in the order first named (cues
+/// from a farm worker may name the same sprites alternately).
+fn distinct_sprites(cues: &[StoryboardCue]) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    cues.iter()
+        .map(|c| c.sprite.as_str())
+        .filter(|name| seen.insert(*name))
+        .collect()
+}
+
 /// Reads the VTT and decodes every sprite it names, scaled so a tile fits
 /// in `tile_max`.
 fn read_storyboard(vtt: &Path, tile_max: [u32; 2]) -> Result<StoryboardImages, String> {
     let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", vtt.display());
     let text = std::fs::read_to_string(vtt).map_err(|e| fail(&e))?;
     let cues = parse_vtt(&text).map_err(|e| fail(&e))?;
-    let mut names: Vec<&str> = cues.iter().map(|c| c.sprite.as_str()).collect();
-    names.dedup();
+    let names = distinct_sprites(&cues);
     let mut sprites = Vec::with_capacity(names.len());
     for name in names {
         // Only plain names beside the VTT.
@@ -311,6 +320,22 @@ mod tests {
             width: 160,
             height: 90,
         }
+    }
+
+    /// Issue 26: `dedup` removed only neighbours, so cues alternating two
+    /// sprites decoded them once per cue.
+    #[test]
+    fn each_sprite_is_decoded_once_however_the_cues_name_them() {
+        let cues: Vec<StoryboardCue> = (0..6)
+            .map(|i| StoryboardCue {
+                sprite: format!("storyboard-00{}.jpg", 1 + i % 2),
+                ..cue(f64::from(i), f64::from(i + 1))
+            })
+            .collect();
+        assert_eq!(
+            distinct_sprites(&cues),
+            ["storyboard-001.jpg", "storyboard-002.jpg"]
+        );
     }
 
     #[test]

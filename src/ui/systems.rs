@@ -12,6 +12,7 @@ use vidprism::settings::Settings;
 use vidprism::store::JobStore;
 
 use super::dialogs::Dialogs;
+use super::facts::FactsProber;
 use super::notify::FinishNotifier;
 use super::runner::Runner;
 use super::scanner::Scanner;
@@ -30,6 +31,8 @@ pub struct Systems {
     /// Presets the user can pick: the built-ins, then the user's.
     pub presets: Vec<Preset>,
     pub loader: ThumbnailLoader,
+    /// Probes the sources of rows whose jobs have not said what they are.
+    pub facts: FactsProber,
     /// Reads the hovered rows' storyboards off the UI thread.
     pub storyboards: StoryboardLoader,
     /// Finds the files to add off the UI thread.

@@ -115,3 +115,12 @@ pub fn step_until(
     // One more frame so the view shows the final state.
     harness.step();
 }
+
+/// The rows' sources, top to bottom.
+pub fn inputs(app: &App) -> Vec<PathBuf> {
+    app.model
+        .rows()
+        .iter()
+        .map(|r| r.request.input.clone())
+        .collect()
+}

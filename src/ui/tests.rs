@@ -252,6 +252,7 @@ fn done(rendition: &str, bytes: u64) -> EventKind {
         bytes,
         skipped_tracks: Vec::new(),
         sidecars: Vec::new(),
+        quality: None,
     })
 }
 
@@ -401,4 +402,31 @@ fn snapshot_waiting_rows_with_drag_handles() {
     harness.step();
     assert_eq!(harness.get_all_by_label("Drag to reorder").count(), 2);
     snapshot(&mut harness, "waiting");
+}
+
+#[test]
+fn a_scored_rendition_shows_its_score_in_the_details() {
+    let fx = Fixture::new(&["web"]);
+    let mut app = snapshot_app(&fx);
+    let EventKind::RenditionDone(mut output) = done("720p", 2_400_000) else {
+        panic!("a rendition_done")
+    };
+    output.quality = serde_json::from_str(
+        r#"{"ssim":0.98412,"ssim_y":0.98,"psnr":42.06,"psnr_y":41.0,"psnr_u":44.0,"psnr_v":45.0,"worst_ssim":0.9618,"frames":60}"#,
+    )
+    .expect("a score");
+    let id = synthetic_row(
+        &mut app,
+        "scored.mp4",
+        1004,
+        vec![probed(), EventKind::RenditionDone(output)],
+    );
+    let row = app.model.row(id).expect("row").clone();
+    let mut harness = Harness::builder()
+        .with_size([480.0, 640.0])
+        .build_ui(move |ui| {
+            let _ = super::row::details_ui(ui, &row, None);
+        });
+    harness.run_steps(2);
+    harness.get_by_label("SSIM 0.984 · 42.1 dB · worst 0.962");
 }

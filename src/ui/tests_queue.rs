@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use eframe::egui;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
 use vidprism::output::TEMP_MARKER;
 use vidprism::pipeline::{Event, EventKind, JobDone, JobFailed, Stage, StageStarted};
@@ -416,15 +416,20 @@ fn closing_while_videos_run_asks_first_and_keeps_working_if_told_to() {
     assert!(!root_commands(&harness).contains(&egui::ViewportCommand::CancelClose));
 
     let clip = fx.clip("long.mp4", "1280x720", 20);
-    harness.state_mut().add_paths_now(&[clip]);
+    let next = fx.clip("next.mp4", "320x240", 1);
+    harness.state_mut().add_paths_now(&[clip, next]);
     step_until(&mut harness, Duration::from_secs(30), "running", |app| {
-        app.model.in_flight() > 0
+        app.model.rows()[0].status == RowStatus::Running
     });
     request_close(&mut harness);
     assert!(root_commands(&harness).contains(&egui::ViewportCommand::CancelClose));
     harness.step();
     harness.get_by_label("Quit VidPrism?");
-    harness.get_by_label_contains("start again from the beginning");
+    // One running, one waiting: counted apart.
+    harness.get_by_label(
+        "1 running video stops now and starts again from the beginning when VidPrism opens \
+         next. 1 video waiting: kept for next time.",
+    );
     harness.get_by_label("Keep working").click();
     harness.step();
     harness.step();
@@ -432,12 +437,63 @@ fn closing_while_videos_run_asks_first_and_keeps_working_if_told_to() {
     assert!(harness.query_by_label("Quit VidPrism?").is_none());
     assert_eq!(harness.state().model.in_flight(), 1, "still running");
 
+    // Ctrl+Q asks too; Escape closes the question.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Q);
+    harness.step();
+    harness.step();
+    harness.get_by_label("Quit VidPrism?");
+    harness.key_press(egui::Key::Escape);
+    harness.step();
+    harness.step();
+    assert!(!harness.state().view.quit.asking);
+    assert!(harness.query_by_label("Quit VidPrism?").is_none());
+
+    // The counts follow the queue while the question is open.
     request_close(&mut harness);
     harness.step();
+    harness.state_mut().set_paused(true);
+    let first = harness.state().model.rows()[0].id;
+    harness.state_mut().cancel(first);
+    step_until(&mut harness, Duration::from_secs(30), "cancelled", |app| {
+        app.model.rows()[0].status.is_final()
+    });
+    harness.get_by_label("No video is running now. 1 video waiting: kept for next time.");
     harness.get_by_label("Quit").click();
     harness.step();
     assert!(harness.state().view.quit.confirmed);
     assert!(root_commands(&harness).contains(&egui::ViewportCommand::Close));
+}
+
+#[test]
+fn snapshot_quit_question() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let files = abc_files(&fx);
+    let mut harness = fx.harness();
+    harness.state_mut().set_paused(true);
+    harness.state_mut().add_paths_now(&files);
+    // The first as if running (a job id the engine never gave).
+    let app = harness.state_mut();
+    let first = app.model.rows()[0].id;
+    app.model.attach(first, 9999);
+    app.model.apply(&Event {
+        job: 9999,
+        t_ms: 0,
+        kind: EventKind::StageStarted(StageStarted {
+            stage: Stage::Transcode,
+            rendition: None,
+        }),
+    });
+    app.view.quit.asking = true;
+    // Not the temp dir's random name: the snapshot stays the same.
+    app.systems.settings.output_dir = Some("/home/user/Videos/VidPrism".into());
+    harness.run_steps(2);
+    harness.get_by_label(
+        "1 running video stops now and starts again from the beginning when VidPrism opens \
+         next. 2 videos waiting: kept for next time.",
+    );
+    let options = egui_kittest::SnapshotOptions::new()
+        .output_path(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui/snapshots"));
+    harness.snapshot_options("quit_question", &options);
 }
 
 fn row_names(harness: &Harness<'_, App>) -> Vec<String> {
@@ -540,6 +596,166 @@ fn a_file_name_that_is_not_utf8_is_shown_made_and_restored_by_the_window() {
     harness.step();
     assert_eq!(statuses(&harness), [RowStatus::Done]);
     assert_eq!(harness.state().model.rows()[0].request.input, clip);
+}
+
+/// Every row's job was given to the engine after the one above it's.
+fn assert_started_in_order(harness: &Harness<'_, App>) {
+    let jobs: Vec<u64> = harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .filter_map(|r| r.job)
+        .collect();
+    assert!(jobs.windows(2).all(|w| w[0] < w[1]), "{jobs:?}");
+}
+
+/// Whether the row at `i` is waiting in the window (not given to the engine).
+fn waiting_at(harness: &Harness<'_, App>, i: usize) -> bool {
+    harness.state().model.rows()[i].is_waiting()
+}
+
+/// A few more passes, in which a job could start if one were to.
+fn idle_passes(harness: &mut Harness<'_, App>) {
+    for _ in 0..25 {
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+}
+
+#[test]
+fn a_paused_queue_starts_nothing_when_a_job_is_cancelled_retried_or_ends() {
+    let fx = Fixture::new(&["web"]);
+    let a = fx.clip("a.mp4", "640x360", 8);
+    let b = fx.clip("b.mp4", "320x240", 1);
+    let c = fx.clip("c.mp4", "320x240", 1);
+    let mut harness = fx.harness();
+    harness.state_mut().add_paths_now(&[a, b, c]);
+    step_until(&mut harness, Duration::from_secs(60), "a running", |app| {
+        app.model.rows()[0].status == RowStatus::Running
+    });
+    // Only the row that can start is in the engine: b and c wait here.
+    assert!(waiting_at(&harness, 1) && waiting_at(&harness, 2));
+
+    // Paused, a is cancelled: nothing starts.
+    harness.get_by_label("Pause queue").click();
+    harness.step();
+    let row_a = harness.state().model.rows()[0].id;
+    harness.state_mut().cancel(row_a);
+    step_until(
+        &mut harness,
+        Duration::from_secs(30),
+        "a cancelled",
+        |app| app.model.rows()[0].status == RowStatus::Cancelled,
+    );
+    idle_passes(&mut harness);
+    assert!(
+        waiting_at(&harness, 1) && waiting_at(&harness, 2),
+        "{:?}",
+        statuses(&harness)
+    );
+    // Retried while paused: it waits too.
+    harness.state_mut().retry(row_a);
+    idle_passes(&mut harness);
+    assert!(
+        (0..3).all(|i| waiting_at(&harness, i)),
+        "{:?}",
+        statuses(&harness)
+    );
+
+    // Resumed, a runs; paused again, a ends: still nothing starts.
+    harness.get_by_label("Resume queue").click();
+    step_until(&mut harness, Duration::from_secs(60), "a running", |app| {
+        app.model.rows()[0].status == RowStatus::Running
+    });
+    harness.get_by_label("Pause queue").click();
+    step_until(&mut harness, Duration::from_secs(60), "a done", |app| {
+        app.model.rows()[0].status.is_final()
+    });
+    idle_passes(&mut harness);
+    assert_eq!(statuses(&harness)[0], RowStatus::Done);
+    assert!(
+        waiting_at(&harness, 1) && waiting_at(&harness, 2),
+        "{:?}",
+        statuses(&harness)
+    );
+    harness.get_by_label("Paused");
+
+    // Resumed: b, then c.
+    harness.get_by_label("Resume queue").click();
+    step_until(&mut harness, Duration::from_secs(60), "all done", |app| {
+        app.model.rows().iter().all(|r| r.status.is_final())
+    });
+    assert_eq!(statuses(&harness), vec![RowStatus::Done; 3]);
+    assert_started_in_order(&harness);
+}
+
+#[test]
+fn rows_start_top_to_bottom_and_every_waiting_row_can_be_moved() {
+    let fx = Fixture::new(&["web"]);
+    let long = fx.clip("long.mp4", "640x360", 8);
+    let mut files = vec![long];
+    files.extend(abc_files(&fx));
+    let mut harness = fx.harness();
+    harness.state_mut().add_paths_now(&files);
+    step_until(
+        &mut harness,
+        Duration::from_secs(60),
+        "long running",
+        |app| app.model.rows()[0].status == RowStatus::Running,
+    );
+    // The engine holds only what can start; the rest wait here, each with
+    // its grip and Move buttons.
+    assert_eq!(harness.state().model.in_flight(), 1);
+    assert_eq!(harness.get_all_by_label("Drag to reorder").count(), 3);
+    let enabled = |label: &str| -> Vec<bool> {
+        harness
+            .get_all_by_label(label)
+            .map(|n| !n.accesskit_node().is_disabled())
+            .collect()
+    };
+    // Rows a, b, c: a cannot go up (the row above it started), c not down.
+    assert_eq!(enabled("Move up"), [false, true, true]);
+    assert_eq!(enabled("Move to top"), [false, true, true]);
+    assert_eq!(enabled("Move down"), [true, true, false]);
+
+    // c up past b: a, c, b; then they start in that order.
+    let c = harness.state().model.rows()[3].id;
+    harness.state_mut().move_up(c);
+    harness.step();
+    assert_eq!(row_names(&harness), ["long.mp4", "a.mp4", "c.mp4", "b.mp4"]);
+    step_until(&mut harness, Duration::from_secs(60), "all ended", |app| {
+        app.model.rows().iter().all(|r| r.status.is_final())
+    });
+    assert_started_in_order(&harness);
+}
+
+#[test]
+fn waiting_and_restored_rows_show_their_size_and_length() {
+    let fx = Fixture::new(&["thumbnail"]);
+    let clip = fx.clip("clip.mp4", "320x240", 2);
+    let mut harness = fx.harness();
+    harness.state_mut().set_paused(true);
+    harness
+        .state_mut()
+        .add_paths_now(std::slice::from_ref(&clip));
+    step_until(&mut harness, Duration::from_secs(20), "facts", |app| {
+        app.model.rows()[0].facts.is_some()
+    });
+    assert!(waiting_at(&harness, 0), "known before it starts");
+    assert!(harness.query_all_by_label_contains("320x240").count() > 0);
+    harness.state_mut().set_paused(false);
+    step_until(&mut harness, Duration::from_secs(60), "done", |app| {
+        app.model.rows()[0].status.is_final()
+    });
+    drop(harness);
+    // After a restart the finished row knows them again.
+    let mut harness = fx.harness();
+    step_until(&mut harness, Duration::from_secs(20), "facts", |app| {
+        app.model.rows()[0].facts.is_some()
+    });
+    assert_eq!(statuses(&harness), [RowStatus::Done]);
+    assert!(harness.query_all_by_label_contains("320x240").count() > 0);
 }
 
 /// Issue 26: 600 hard links to one clip made one row in the window,

@@ -6,8 +6,10 @@ use eframe::egui;
 use super::app::App;
 use super::command::{Command, CommandSender};
 use super::format;
+use super::path_prompt::path_prompt_ui;
+use super::queue_model::Row;
 use super::quit::{close_request_input, quit_prompt_ui};
-use super::row::{details_ui, row_ui, ROW_HEIGHT};
+use super::row::{details_ui, row_ui, Moves, ROW_HEIGHT};
 use super::settings_panel::settings_ui;
 use super::view_state::ThumbnailTexture;
 
@@ -19,6 +21,7 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
     let commands = app.commands();
     input_ui(ui, app.paused, &commands);
     app.run_commands(&ctx);
+    window_focus(app, &ctx);
 
     let cleared = app.view.cleared_to_panel_fill;
     let panel = |frame: egui::Frame| panel_frame(frame, cleared);
@@ -62,11 +65,49 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
         .frame(panel(egui::Frame::central_panel(ui.style())))
         .show(ui, |ui| queue_ui(app, ui, &commands))
         .inner;
+    app.sync_facts(visible.clone());
     app.sync_thumbnails(&ctx, visible);
     app.upload_storyboards(&ctx);
     drop_overlay_ui(ui);
     quit_prompt_ui(app, &ctx, &commands);
+    path_prompt_ui(&mut app.view.path_prompt, &ctx, &commands);
     app.run_commands(&ctx);
+}
+
+/// The windows whose opening moves the keyboard focus into them, by name.
+pub const WINDOWS: [&str; 3] = ["Presets", "Watch folders", "Farm"];
+
+/// The keyboard follows the windows: a window that just opened gets it on
+/// its first control ([`take_focus_into`]); when it closes, the control
+/// that had it before (the button that opened it) gets it back.
+fn window_focus(app: &mut App, ctx: &egui::Context) {
+    let open = [
+        app.view.preset_editor.open,
+        app.systems.watches.open,
+        app.view.farm_form.open,
+    ];
+    let before = std::mem::replace(&mut app.view.windows_open, open);
+    for (name, (was, is)) in WINDOWS.iter().zip(before.into_iter().zip(open)) {
+        if !was && is {
+            app.view.focus_back = ctx.memory(|m| m.focused());
+            ctx.data_mut(|d| d.insert_temp(focus_into_id(name), true));
+        } else if was && !is {
+            if let Some(id) = app.view.focus_back.take() {
+                ctx.memory_mut(|m| m.request_focus(id));
+            }
+        }
+    }
+}
+
+fn focus_into_id(window: &str) -> egui::Id {
+    egui::Id::unique("focus into").with(window)
+}
+
+/// Whether the window `window` just opened and its first control, drawn
+/// now, should take the keyboard (once).
+pub fn take_focus_into(ctx: &egui::Context, window: &str) -> bool {
+    ctx.data_mut(|d| d.remove_temp::<bool>(focus_into_id(window)))
+        .unwrap_or(false)
 }
 
 /// A panel's `frame`, without its fill when the frame was cleared to it:
@@ -94,14 +135,22 @@ fn queue_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) -> std::ops:
         }
         return 0..0;
     }
+    // The first and last waiting rows: one cannot move up, the other down.
+    let first_waiting = rows.iter().position(Row::is_waiting);
+    let last_waiting = rows.iter().rposition(Row::is_waiting);
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show_rows(ui, ROW_HEIGHT, rows.len(), |ui, range| {
-            for row in &rows[range.clone()] {
+            for (i, row) in rows[range.clone()].iter().enumerate() {
+                let i = range.start + i;
                 let selected = app.view.selected == Some(row.id);
                 let (texture, scrub) =
                     (app.view.textures.get(&row.id), app.view.scrubs.get(row.id));
-                if let Some(c) = row_ui(ui, row, texture, scrub, selected) {
+                let moves = Moves {
+                    up: first_waiting.is_some_and(|f| f < i),
+                    down: last_waiting.is_some_and(|l| l > i),
+                };
+                if let Some(c) = row_ui(ui, row, texture, scrub, selected, moves) {
                     commands.send(c);
                 }
             }
@@ -143,6 +192,14 @@ fn shortcut_input(ctx: &egui::Context, paused: bool, commands: &CommandSender) {
         && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Delete))
     {
         commands.send(Command::RemoveSelectedEnded);
+    }
+    // Escape closes the dialog or window on top; in a text field it first
+    // only leaves the field, and an open list only closes itself.
+    if !ctx.text_edit_focused()
+        && !egui::Popup::is_any_open(ctx)
+        && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+    {
+        commands.send(Command::CloseTop { or_window: false });
     }
 }
 
@@ -206,7 +263,10 @@ fn adding_text(app: &App) -> Option<String> {
 
 fn footer_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     let t = app.model.totals(app.jobs_at_once());
-    ui.horizontal(|ui| {
+    // Wraps in a narrow window rather than running off its edge, between
+    // its parts and never inside one.
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+    ui.horizontal_wrapped(|ui| {
         queue_controls_ui(app, ui, commands);
         ui.separator();
         if app.paused {
@@ -227,12 +287,20 @@ fn footer_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
             ui.separator();
             ui.label(text);
         }
-        if t.running + t.waiting > 0 {
-            ui.separator();
+        // While paused nothing is left to time; an estimate needs a
+        // running video's pace.
+        if t.running + t.waiting > 0 && !app.paused {
             match t.time_left_s {
-                Some(s) => ui.label(format!("about {} left", format::duration(s))),
-                None => ui.label("estimating time left…"),
-            };
+                Some(s) => {
+                    ui.separator();
+                    ui.label(format!("about {} left", format::duration(s)));
+                }
+                None if t.running > 0 => {
+                    ui.separator();
+                    ui.label("estimating time left…");
+                }
+                None => {}
+            }
         }
     });
 }

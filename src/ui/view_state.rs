@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use eframe::egui;
 
+use super::command::PathPurpose;
 use super::farm::FarmForm;
 use super::preset_editor::PresetEditor;
 use super::queue_model::RowId;
@@ -37,6 +38,16 @@ pub struct ViewState {
     pub preset_editor: PresetEditor,
     /// Asking before a close stops running videos.
     pub quit: QuitPrompt,
+    /// A path asked for in the window, because no file chooser opened:
+    /// what it is for, and the text typed so far.
+    pub path_prompt: Option<(PathPurpose, String)>,
+    /// The window's title as last sent.
+    pub title: String,
+    /// Which of the windows (Presets, Watch folders, Farm) were open last
+    /// frame, and the control that had the keyboard before one opened: it
+    /// gets it back when that window closes.
+    pub windows_open: [bool; 3],
+    pub focus_back: Option<egui::Id>,
     /// Viewport commands (a close held or confirmed) for the frame to send.
     pub viewport: Vec<egui::ViewportCommand>,
     /// Each frame starts cleared to the panels' fill (the window's clear

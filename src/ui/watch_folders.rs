@@ -45,7 +45,7 @@ pub struct Watches {
     /// Why a folder cannot be watched, by folder (shown in the list).
     pub errors: HashMap<PathBuf, String>,
     /// The settings' list changed: start and stop watches at the next pass.
-    dirty: bool,
+    pub(super) dirty: bool,
     next_look: Instant,
     /// The "Watch folders" window is shown.
     pub open: bool,
@@ -117,6 +117,8 @@ impl App {
                 self.systems.watches.errors.remove(&folder);
             }
             WatchCommand::SetEnabled(folder, on) => {
+                // Why it stopped is said until the user turns it on or off.
+                self.systems.watches.errors.remove(&folder);
                 list.iter_mut()
                     .filter(|w| w.folder == folder)
                     .for_each(|w| w.enabled = on);

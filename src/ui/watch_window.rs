@@ -39,11 +39,13 @@ pub fn watch_window_ui(app: &App, ctx: &egui::Context, commands: &CommandSender)
                         ui.separator();
                     }
                 });
-            if ui
+            let add = ui
                 .button("Add folder…")
-                .on_hover_text("Choose a folder to watch")
-                .clicked()
-            {
+                .on_hover_text("Choose a folder to watch");
+            if super::view::take_focus_into(ui.ctx(), "Watch folders") {
+                add.request_focus();
+            }
+            if add.clicked() {
                 commands.send(WatchCommand::PickFolder);
             }
         });
@@ -71,7 +73,9 @@ fn entry_ui(
         }
         let watches = &app.systems.watches;
         match watches.errors.get(folder) {
-            Some(error) if entry.enabled => {
+            // A folder that failed to start, or was stopped (its preset
+            // was deleted), says why.
+            Some(error) => {
                 ui.colored_label(ui.visuals().warn_fg_color, error);
             }
             _ if watches.watching(folder) => {

@@ -338,3 +338,99 @@ fn a_sidecar_named_outside_the_job_folder_is_refused() {
     let left: Vec<_> = files_in(&stranger.out);
     assert!(left.is_empty(), "files left in the output folder: {left:?}");
 }
+
+/// Issue 26: news is checked against the job's plan and the limits. A
+/// stranger's rendition of a huge declared size (it became the fetch's
+/// bound), progress of renditions the job does not have (each grew the
+/// submitter's row), the same start again and again, and a storyboard
+/// naming its sprites alternately (the window decoded one per cue) are
+/// all refused; the job still ends with the stranger's stage end.
+#[test]
+fn news_outside_the_plan_or_the_limits_is_refused() {
+    let mut stranger = StrangerAnswers::start(&[]);
+    let mut news = vec![
+        json!({"event": {"event": "rendition_done", "rendition": "360p",
+        "path": "360p.mp4", "width": 640, "height": 360, "bytes": u64::MAX}}),
+    ];
+    for i in 0..20 {
+        news.push(json!({"event": {"event": "progress", "stage": "transcode",
+            "rendition": format!("evil{i}"), "fraction": 0.5, "fps": 1.0, "eta_s": null}}));
+    }
+    for _ in 0..3 {
+        news.push(
+            json!({"event": {"event": "stage_started", "stage": "transcode",
+            "rendition": "720p"}}),
+        );
+    }
+    news.push(
+        json!({"event": {"event": "storyboard_ready", "path": "storyboard.vtt",
+        "sprites": ["s1.jpg", "s2.jpg", "s1.jpg", "s2.jpg"], "tiles": 4,
+        "tile_width": 160, "tile_height": 90}}),
+    );
+    news.push(
+        json!({"stage_ended": {"stage": "ingest", "opened": 0, "errors": ["boom"],
+        "source_failed": true, "dir": null, "worker": "evil"}}),
+    );
+    stranger.publish(&news);
+    let (stdout, stderr) = stranger.finish();
+    assert!(
+        stdout.contains("job_failed") && stdout.contains("boom"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("evil"),
+        "progress outside the plan: {stdout}"
+    );
+    assert!(
+        !stdout.contains("360p"),
+        "a huge rendition was taken: {stdout}"
+    );
+    assert!(!stdout.contains("storyboard"), "{stdout}");
+    let starts = stdout
+        .lines()
+        .filter(|l| l.contains("stage_started") && l.contains("720p"))
+        .count();
+    assert_eq!(starts, 1, "{stdout}");
+    for reason in ["does not have", "bytes is more than", "twice"] {
+        assert!(stderr.contains(reason), "{reason}: {stderr}");
+    }
+}
+
+/// Issue 26: shared-folder workers made their temporary outputs by
+/// following links, so a `.<file>.vidprism-part` link planted in the job's
+/// folder (anyone who can write on the shared disk can) to a user's file
+/// had a thumbnail or a rendition written into that file. Temporary files
+/// are now made new, never through a link; the job still succeeds.
+#[cfg(unix)]
+#[test]
+fn a_link_planted_in_a_shared_job_folder_is_never_followed() {
+    let mut stranger = StrangerAnswers::start(&["--shared-folders"]);
+    let dir = Path::new(stranger.work["dir"].as_str().expect("the job folder")).to_path_buf();
+    let keep = stranger.precious.join("keep.txt");
+    for name in [
+        "thumbnail.jpg",
+        "thumbnail.png",
+        "thumbnail.webp",
+        "1080p.mp4",
+        "720p.mp4",
+        "480p.mp4",
+        "360p.mp4",
+    ] {
+        let planted = dir.join(format!(".{name}{}", vidprism::output::TEMP_MARKER));
+        std::os::unix::fs::symlink(&keep, planted).unwrap();
+    }
+    let root = stranger._fx.dir.path().to_str().unwrap().to_owned();
+    let worker = Worker::start(
+        &stranger._server.url,
+        stranger._fx.dir.path(),
+        "w",
+        &["--shared-root", &root],
+    );
+    // Checks the user's folder is as it was.
+    let (stdout, stderr) = stranger.finish();
+    assert!(
+        stdout.contains("job_done") && stdout.contains("thumbnail_ready"),
+        "{stdout}\n{stderr}\n{}",
+        worker.log_text()
+    );
+}

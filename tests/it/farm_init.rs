@@ -18,11 +18,16 @@ use crate::util::*;
 struct Farm {
     child: Child,
     port: u16,
-    /// `nats://worker:PASS@127.0.0.1:PORT`, as printed.
-    worker_url: String,
-    submitter_url: String,
+    /// `nats://127.0.0.1:PORT`, as printed.
+    url: String,
+    /// The printed options after `--nats URL`: the user and its password
+    /// file.
+    worker_login: Vec<String>,
+    submitter_login: Vec<String>,
     worker_password: String,
     submitter_password: String,
+    /// The folder `farm init` wrote.
+    dir: std::path::PathBuf,
 }
 
 impl Drop for Farm {
@@ -39,17 +44,20 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The word after `--nats` on the printed line that starts with `command`.
-fn printed_url(stdout: &str, command: &str) -> String {
+/// The address after `--nats` on the printed line that starts with
+/// `command`, and the options after it (`FILE...` left out).
+fn printed_login(stdout: &str, command: &str) -> (String, Vec<String>) {
     let line = stdout
         .lines()
         .find(|l| l.trim_start().starts_with(command))
         .unwrap_or_else(|| panic!("no `{command}` line in:\n{stdout}"));
-    line.split_whitespace()
+    let mut words = line
+        .split_whitespace()
         .skip_while(|w| *w != "--nats")
-        .nth(1)
-        .expect("a URL after --nats")
-        .to_owned()
+        .skip(1)
+        .filter(|w| *w != "FILE...");
+    let url = words.next().expect("a URL after --nats").to_owned();
+    (url, words.map(str::to_owned).collect())
 }
 
 /// A variable of an env file `farm init` wrote.
@@ -61,15 +69,54 @@ fn env_value(file: &Path, name: &str) -> String {
         .to_owned()
 }
 
+/// The password a login's password file holds.
+fn password_of(env: &Path) -> String {
+    let file = env_value(env, "VIDPRISM_NATS_PASSWORD_FILE");
+    let text = std::fs::read_to_string(&file).expect("password file");
+    text.trim_end().to_owned()
+}
+
 /// `vidprism farm init DIR --listen 127.0.0.1:PORT`, then nats-server on
 /// what it wrote.
 fn init_farm(dir: &Path) -> Farm {
     let port = free_port();
     let farm_dir = dir.join("farm");
+    let listen = format!("127.0.0.1:{port}");
+    let stdout = run_farm_init(&farm_dir, &["--listen".as_ref(), listen.as_ref()]);
+    let child = start_server(&farm_dir, port, &dir.join("nats.log"));
+    let (url, worker_login) = printed_login(&stdout, "vidprism worker");
+    let (submitter_url, submitter_login) = printed_login(&stdout, "vidprism process");
+    assert_eq!(url, submitter_url);
+    let farm = Farm {
+        child,
+        port,
+        url,
+        worker_login,
+        submitter_login,
+        worker_password: password_of(&farm_dir.join("worker.env")),
+        submitter_password: password_of(&farm_dir.join("submitter.env")),
+        dir: farm_dir.clone(),
+    };
+    // Issue 26: the passwords were printed inside `nats://user:pass@`
+    // command lines (shell history, `ps`); now only their files are named.
+    for password in [&farm.worker_password, &farm.submitter_password] {
+        assert_eq!(password.len(), 24);
+        assert!(!stdout.contains(password.as_str()), "{stdout}");
+    }
+    for env in ["worker.env", "submitter.env"] {
+        let text = std::fs::read_to_string(farm_dir.join(env)).expect("env file");
+        assert!(!text.contains(farm.worker_password.as_str()), "{text}");
+        assert!(!text.contains(farm.submitter_password.as_str()), "{text}");
+    }
+    farm
+}
+
+/// `vidprism farm init DIR ARGS`, which must succeed; what it printed.
+fn run_farm_init(dir: &Path, args: &[&std::ffi::OsStr]) -> String {
     let init = vidprism()
         .args(["farm", "init"])
-        .arg(&farm_dir)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .arg(dir)
+        .args(args)
         .output()
         .expect("run vidprism farm init");
     let stdout = String::from_utf8_lossy(&init.stdout).into_owned();
@@ -78,27 +125,39 @@ fn init_farm(dir: &Path) -> Farm {
         "{stdout}{}",
         String::from_utf8_lossy(&init.stderr)
     );
-    let log = dir.join("nats.log");
+    stdout
+}
+
+/// nats-server on the configuration `farm init` wrote in `dir`, once it
+/// takes connections on `port`.
+fn start_server(dir: &Path, port: u16, log: &Path) -> Child {
     let child = Command::new("nats-server")
         .arg("-c")
-        .arg(farm_dir.join("nats-server.conf"))
+        .arg(dir.join("nats-server.conf"))
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log file"))
+        .stderr(std::fs::File::create(log).expect("log file"))
         .spawn()
         .expect("nats-server is installed");
-    wait_for_port(port, &log);
-    Farm {
-        child,
-        port,
-        worker_url: printed_url(&stdout, "vidprism worker"),
-        submitter_url: printed_url(&stdout, "vidprism process"),
-        worker_password: env_value(&farm_dir.join("worker.env"), "VIDPRISM_NATS_PASSWORD"),
-        submitter_password: env_value(&farm_dir.join("submitter.env"), "VIDPRISM_NATS_PASSWORD"),
-    }
+    wait_for_port(port, log);
+    child
 }
 
 fn refused(subject: &str) -> String {
     format!("-ERR 'Permissions Violation for Publish to \"{subject}\"'")
+}
+
+/// The server lets `login` publish on each subject.
+fn allowed(login: &mut RawNats, subjects: &[&str]) {
+    for subject in subjects {
+        assert_eq!(login.publish(subject), "+OK", "{subject}");
+    }
+}
+
+/// The server refuses `login` each subject.
+fn denied(login: &mut RawNats, subjects: &[&str]) {
+    for subject in subjects {
+        assert_eq!(login.publish(subject), refused(subject));
+    }
 }
 
 #[test]
@@ -106,14 +165,32 @@ fn a_job_runs_with_the_printed_worker_and_submitter_logins() {
     let fx = Fixture::new();
     let clip = fx.clip("walk.mp4", "640x360", 2.0, true, &[]);
     let farm = init_farm(fx.dir.path());
-    let worker = Worker::start(&farm.worker_url, fx.dir.path(), "w", &[]);
+    fn login(args: &[String]) -> Vec<&str> {
+        args.iter().map(String::as_str).collect()
+    }
+    let worker = Worker::start(&farm.url, fx.dir.path(), "w", &login(&farm.worker_login));
     let out = fx.path("out");
-    let run = process_with_env(
-        &out,
-        &["--nats", &farm.submitter_url],
-        &[],
-        &[clip.to_str().unwrap()],
-    );
+    let mut submitter = vec!["--nats", farm.url.as_str()];
+    submitter.extend(login(&farm.submitter_login));
+    let run = process_with_env(&out, &submitter, &[], &[clip.to_str().unwrap()]);
+    check_run(&run, &worker);
+    // The submitter's env file alone logs in too (systemd's
+    // EnvironmentFile=, or `set -a; . submitter.env`).
+    let env = farm.dir.join("submitter.env");
+    let vars = [
+        "VIDPRISM_NATS",
+        "VIDPRISM_NATS_USER",
+        "VIDPRISM_NATS_PASSWORD_FILE",
+    ]
+    .map(|name| (name, env_value(&env, name)));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let run = process_with_env(&fx.path("out2"), &[], &vars, &[clip.to_str().unwrap()]);
+    check_run(&run, &worker);
+}
+
+/// A farm job's run went through, with sound outputs and no complaint of
+/// a missing login or a refused subject.
+fn check_run(run: &Run, worker: &Worker) {
     assert_eq!(
         run.code,
         0,
@@ -125,7 +202,7 @@ fn a_job_runs_with_the_printed_worker_and_submitter_logins() {
     run.one("job_done");
     run.one("thumbnail_ready");
     assert!(!run.rendition_paths().is_empty());
-    assert_outputs_sound(&run, Some(2.0));
+    assert_outputs_sound(run, Some(2.0));
     for log in [&run.stderr, &worker.log_text()] {
         assert!(!log.contains("without a login"), "{log}");
         assert!(
@@ -147,20 +224,22 @@ fn the_worker_login_may_report_but_never_queue_work() {
     }
     // What a worker does is allowed: the refusals above are not a dead
     // login.
-    for subject in [
-        "vidprism.events.host-1.1",
-        "vidprism.workers.w",
-        "$JS.API.CONSUMER.MSG.NEXT.VIDPRISM_TRANSCODE.workers",
-        "$JS.API.STREAM.MSG.GET.VIDPRISM_CANCELLED",
-    ] {
-        assert_eq!(worker.publish(subject), "+OK", "{subject}");
-    }
-    for subject in [
-        "vidprism.cancelled.host-1.1",
-        "$JS.API.STREAM.DELETE.VIDPRISM_INGEST",
-    ] {
-        assert_eq!(worker.publish(subject), refused(subject));
-    }
+    allowed(
+        &mut worker,
+        &[
+            "vidprism.events.host-1.1",
+            "vidprism.workers.w",
+            "$JS.API.CONSUMER.MSG.NEXT.VIDPRISM_TRANSCODE.workers",
+            "$JS.API.STREAM.MSG.GET.VIDPRISM_CANCELLED",
+        ],
+    );
+    denied(
+        &mut worker,
+        &[
+            "vidprism.cancelled.host-1.1",
+            "$JS.API.STREAM.DELETE.VIDPRISM_INGEST",
+        ],
+    );
 }
 
 #[test]
@@ -182,13 +261,14 @@ fn the_submitter_login_may_queue_but_never_take_work() {
             assert_eq!(submitter.publish(&subject), refused(&subject));
         }
     }
-    for subject in [
-        "vidprism.work.ingest.host-1.1",
-        "vidprism.cancelled.host-1.1",
-        "$JS.API.STREAM.MSG.DELETE.VIDPRISM_INGEST",
-    ] {
-        assert_eq!(submitter.publish(subject), "+OK", "{subject}");
-    }
+    allowed(
+        &mut submitter,
+        &[
+            "vidprism.work.ingest.host-1.1",
+            "vidprism.cancelled.host-1.1",
+            "$JS.API.STREAM.MSG.DELETE.VIDPRISM_INGEST",
+        ],
+    );
     assert_eq!(
         submitter
             .send("SUB $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.VIDPRISM_INGEST.workers 1\r\n"),
@@ -225,4 +305,105 @@ fn a_server_without_logins_is_warned_about_once() {
     let log = worker.log_text();
     assert_eq!(log.matches("without a login").count(), 1, "{log}");
     assert!(log.contains("vidprism farm init"), "{log}");
+}
+
+/// Issue 26: both logins could write and purge the whole file store, so a
+/// worker could replace another job's source. Sources now have their own
+/// bucket that the worker login may only read: the server refuses its
+/// writing, replacing (a new description) or removing one, while outputs
+/// stay its to write.
+#[test]
+fn the_worker_login_may_read_sources_but_never_replace_or_remove_one() {
+    let fx = Fixture::new();
+    let farm = init_farm(fx.dir.path());
+    let (mut worker, answer) = RawNats::login(farm.port, Some(("worker", &farm.worker_password)));
+    assert_eq!(answer, "+OK");
+    denied(
+        &mut worker,
+        &[
+            // An object's chunks, then its description (a replacement).
+            "$O.vidprism-sources.C.forged",
+            "$O.vidprism-sources.M.aG9zdC0xLjEvc291cmNl",
+            // Removing one: purging its chunks, or deleting a message.
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-sources",
+            "$JS.API.STREAM.MSG.DELETE.OBJ_vidprism-sources",
+            "$JS.API.STREAM.DELETE.OBJ_vidprism-sources",
+        ],
+    );
+    allowed(
+        &mut worker,
+        &[
+            "$JS.API.DIRECT.GET.OBJ_vidprism-sources.$O.vidprism-sources.M.aG9zdC0xLjEvc291cmNl",
+            "$JS.API.STREAM.INFO.OBJ_vidprism-sources",
+            "$O.vidprism-outputs.C.made",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs",
+        ],
+    );
+    let (mut submitter, answer) =
+        RawNats::login(farm.port, Some(("submitter", &farm.submitter_password)));
+    assert_eq!(answer, "+OK");
+    allowed(
+        &mut submitter,
+        &[
+            "$O.vidprism-sources.C.sent",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-sources",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs",
+        ],
+    );
+}
+
+/// Issue 26: the default listened on every interface without TLS. Now it
+/// is this machine only unless `--listen` says otherwise, and a
+/// certificate and key turn TLS on: the server then tells every client it
+/// requires TLS before anything else is said.
+#[test]
+fn the_server_listens_here_by_default_and_with_tls_when_given_a_certificate() {
+    let fx = Fixture::new();
+    let plain = fx.path("plain");
+    let stdout = run_farm_init(&plain, &[]);
+    let config = std::fs::read_to_string(plain.join("nats-server.conf")).unwrap();
+    assert!(config.contains("listen: \"127.0.0.1:4222\""), "{config}");
+    assert!(!config.contains("tls {"), "{config}");
+    assert!(stdout.contains("127.0.0.1:4222 only"), "{stdout}");
+
+    let (cert, key) = (fx.path("cert.pem"), fx.path("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is installed");
+    assert!(made.status.success(), "{made:?}");
+    let port = free_port();
+    let farm_dir = fx.path("tls");
+    let listen = format!("127.0.0.1:{port}");
+    let stdout = run_farm_init(
+        &farm_dir,
+        &[
+            "--listen".as_ref(),
+            listen.as_ref(),
+            "--tls-cert".as_ref(),
+            cert.as_os_str(),
+            "--tls-key".as_ref(),
+            key.as_os_str(),
+        ],
+    );
+    assert!(
+        stdout.contains(&format!("--nats tls://127.0.0.1:{port}")),
+        "{stdout}"
+    );
+    let mut child = start_server(&farm_dir, port, &fx.path("tls-nats.log"));
+    let stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut info = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stream), &mut info).expect("INFO");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(info.contains("\"tls_required\":true"), "{info}");
 }

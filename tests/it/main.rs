@@ -28,6 +28,7 @@ mod packaging;
 mod presets;
 mod priority;
 mod process_outputs;
+mod quality;
 mod rung_failures;
 mod store_journal;
 mod store_resume;

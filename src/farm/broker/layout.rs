@@ -1,11 +1,11 @@
 //! What VidPrism keeps on the broker, created when missing: the three work
-//! queues, the event stream, the cancel marks and the file store.
+//! queues, the event stream, the cancel marks and the two file stores.
 
 use async_nats::jetstream::{self, object_store, stream};
 
 use super::{
-    stream_name, FarmError, WorkStage, CANCELLED_STREAM, DUPLICATE_WINDOW, EVENTS_STREAM,
-    FILES_BUCKET, KEEP,
+    stream_name, Bucket, FarmError, WorkStage, CANCELLED_STREAM, DUPLICATE_WINDOW, EVENTS_STREAM,
+    KEEP,
 };
 
 /// `get_or_create_stream`, also when another client created the stream
@@ -29,7 +29,14 @@ async fn ensure_stream(
 
 pub(super) async fn create_layout(
     js: &jetstream::Context,
-) -> Result<(object_store::ObjectStore, stream::Stream), FarmError> {
+) -> Result<
+    (
+        object_store::ObjectStore,
+        object_store::ObjectStore,
+        stream::Stream,
+    ),
+    FarmError,
+> {
     for stage in WorkStage::ALL {
         let config = stream::Config {
             name: stream_name(stage),
@@ -47,24 +54,8 @@ pub(super) async fn create_layout(
         ..Default::default()
     };
     ensure_stream(js, events, "create the event stream").await?;
-    let files = match js.get_object_store(FILES_BUCKET).await {
-        Ok(store) => store,
-        Err(_) => match js
-            .create_object_store(object_store::Config {
-                bucket: FILES_BUCKET.into(),
-                max_age: KEEP,
-                ..Default::default()
-            })
-            .await
-        {
-            Ok(store) => store,
-            // Made by another client meanwhile, as above.
-            Err(e) => js
-                .get_object_store(FILES_BUCKET)
-                .await
-                .map_err(|_| FarmError::broker("create the file store", e))?,
-        },
-    };
+    let sources = ensure_bucket(js, Bucket::Sources).await?;
+    let outputs = ensure_bucket(js, Bucket::Outputs).await?;
     let cancel_marks = stream::Config {
         name: CANCELLED_STREAM.into(),
         subjects: vec!["vidprism.cancelled.>".into()],
@@ -73,5 +64,28 @@ pub(super) async fn create_layout(
         ..Default::default()
     };
     let cancelled = ensure_stream(js, cancel_marks, "create the cancel list").await?;
-    Ok((files, cancelled))
+    Ok((sources, outputs, cancelled))
+}
+
+/// One object store bucket, made if missing (by another client meanwhile,
+/// as with the streams above).
+async fn ensure_bucket(
+    js: &jetstream::Context,
+    bucket: Bucket,
+) -> Result<object_store::ObjectStore, FarmError> {
+    if let Ok(store) = js.get_object_store(bucket.name()).await {
+        return Ok(store);
+    }
+    let config = object_store::Config {
+        bucket: bucket.name().into(),
+        max_age: KEEP,
+        ..Default::default()
+    };
+    match js.create_object_store(config).await {
+        Ok(store) => Ok(store),
+        Err(e) => js
+            .get_object_store(bucket.name())
+            .await
+            .map_err(|_| FarmError::broker(format!("create the file store {}", bucket.name()), e)),
+    }
 }

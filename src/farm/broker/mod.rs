@@ -10,7 +10,8 @@
 //!   worker, and back to the queue if it is not acknowledged in time;
 //! - the stream `VIDPRISM_EVENTS` on `vidprism.events.<job>`, one subject per
 //!   job, kept a day;
-//! - the object store bucket `vidprism-files` for sources and outputs;
+//! - the object store buckets `vidprism-sources` (written by submitters,
+//!   only read by workers) and `vidprism-outputs` (written by workers);
 //! - the stream `VIDPRISM_CANCELLED` on `vidprism.cancelled.<job>`: jobs
 //!   their submitter cancelled (a plain stream, not a key-value bucket, so
 //!   that NATS 2.9 servers, Debian 12's, work too);
@@ -43,7 +44,31 @@ pub use permissions::{submitter_permissions, worker_permissions, Permissions};
 pub use work::{Delivery, WorkQueue};
 
 const EVENTS_STREAM: &str = "VIDPRISM_EVENTS";
-const FILES_BUCKET: &str = "vidprism-files";
+/// The object store's two buckets, each written by one side only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bucket {
+    /// Jobs' sources: a submitter writes and removes them, workers only
+    /// read them, so no worker can replace another job's source.
+    Sources,
+    /// What workers made, read and removed by the submitter.
+    Outputs,
+}
+
+impl Bucket {
+    pub const ALL: [Bucket; 2] = [Bucket::Sources, Bucket::Outputs];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Bucket::Sources => "vidprism-sources",
+            Bucket::Outputs => "vidprism-outputs",
+        }
+    }
+
+    /// The stream that holds the bucket.
+    fn stream(self) -> String {
+        format!("OBJ_{}", self.name())
+    }
+}
 const CANCELLED_STREAM: &str = "VIDPRISM_CANCELLED";
 const WORKERS_CONSUMER: &str = "workers";
 /// How long news and cancel marks are kept on the broker.
@@ -92,7 +117,8 @@ pub struct Broker {
     runtime: Arc<Runtime>,
     client: async_nats::Client,
     js: jetstream::Context,
-    files: object_store::ObjectStore,
+    sources: object_store::ObjectStore,
+    outputs: object_store::ObjectStore,
     cancelled: stream::Stream,
     url: String,
 }
@@ -136,12 +162,13 @@ impl Broker {
             let _inside = runtime.enter();
             jetstream::new(client.clone())
         };
-        let (files, cancelled) = runtime.block_on(create_layout(&js))?;
+        let (sources, outputs, cancelled) = runtime.block_on(create_layout(&js))?;
         Ok(Broker {
             runtime,
             client,
             js,
-            files,
+            sources,
+            outputs,
             cancelled,
             url,
         })
@@ -329,8 +356,15 @@ impl Broker {
         )))
     }
 
-    /// Stores a file in the object store under `name`.
-    pub fn put_file(&self, name: &str, path: &Path) -> Result<u64, FarmError> {
+    fn bucket(&self, bucket: Bucket) -> &object_store::ObjectStore {
+        match bucket {
+            Bucket::Sources => &self.sources,
+            Bucket::Outputs => &self.outputs,
+        }
+    }
+
+    /// Stores a file in `bucket` under `name`.
+    pub fn put_file(&self, bucket: Bucket, name: &str, path: &Path) -> Result<u64, FarmError> {
         let transfer = |reason: String| FarmError::Transfer {
             file: path.to_path_buf(),
             action: "send it",
@@ -341,7 +375,7 @@ impl Broker {
                 .await
                 .map_err(|e| transfer(e.to_string()))?;
             let info = self
-                .files
+                .bucket(bucket)
                 .put(name, &mut file)
                 .await
                 .map_err(|e| transfer(e.to_string()))?;
@@ -349,10 +383,17 @@ impl Broker {
         })
     }
 
-    /// Writes the object `name` to `path` (which must not exist yet).
-    /// Fetches the object `name` into a new file at `path`; one larger than
-    /// `max_bytes` (what its sender declared) is cut off and refused.
-    pub fn get_file(&self, name: &str, path: &Path, max_bytes: u64) -> Result<u64, FarmError> {
+    /// Fetches the object `name` into the file at `path`: made if missing,
+    /// emptied if there (a temporary file made for it), never through a
+    /// symbolic link. An object larger than `max_bytes` (what its sender
+    /// declared) is cut off and refused.
+    pub fn get_file(
+        &self,
+        bucket: Bucket,
+        name: &str,
+        path: &Path,
+        max_bytes: u64,
+    ) -> Result<u64, FarmError> {
         let transfer = |reason: String| FarmError::Transfer {
             file: path.to_path_buf(),
             action: "fetch it",
@@ -360,23 +401,23 @@ impl Broker {
         };
         self.block_on(async {
             let mut object = self
-                .files
+                .bucket(bucket)
                 .get(name)
                 .await
                 .map_err(|e| transfer(e.to_string()))?;
-            let mut file = tokio::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .await
-                .map_err(|e| transfer(e.to_string()))?;
-            let mut bounded = tokio::io::AsyncReadExt::take(&mut object, max_bytes + 1);
+            let mut file = tokio::fs::File::from_std(
+                crate::output::open_no_follow(path).map_err(|e| transfer(e.to_string()))?,
+            );
+            // One byte more than allowed tells a larger object; at the
+            // largest size there is none more to read.
+            let limit = max_bytes.saturating_add(1);
+            let mut bounded = tokio::io::AsyncReadExt::take(&mut object, limit);
             let bytes = tokio::io::copy(&mut bounded, &mut file)
                 .await
                 .map_err(|e| transfer(e.to_string()))?;
             if bytes > max_bytes {
                 return Err(transfer(format!(
-                    "it is larger than the {max_bytes} bytes its sender declared"
+                    "it is larger than the {max_bytes} bytes allowed (its declared size, or what its job may still take)"
                 )));
             }
             file.sync_all().await.map_err(|e| transfer(e.to_string()))?;
@@ -385,8 +426,8 @@ impl Broker {
     }
 
     /// Removes an object; one that is already gone is fine.
-    pub fn delete_file(&self, name: &str) {
-        if let Err(e) = self.block_on(self.files.delete(name)) {
+    pub fn delete_file(&self, bucket: Bucket, name: &str) {
+        if let Err(e) = self.block_on(self.bucket(bucket).delete(name)) {
             tracing::debug!(object = name, error = %e, "object not deleted");
         }
     }

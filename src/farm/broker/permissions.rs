@@ -5,18 +5,19 @@
 //!
 //! - A worker pulls and acknowledges work, reads sources and writes
 //!   outputs in the object store, publishes news and presence and reads
-//!   cancel marks; it never publishes work.
+//!   cancel marks; it never publishes work, and never writes, replaces or
+//!   purges a source (the sources' bucket is the submitters' alone).
 //! - A submitter publishes work and cancel marks, sends sources, reads
-//!   news, presence and outputs and removes abandoned work; it never pulls
-//!   work.
+//!   news, presence and outputs, removes outputs and abandoned work; it
+//!   never pulls work.
 //! - Both may create the layout (whoever connects first does) but never
 //!   delete or change a stream. Replies come on `_INBOX.>`, which both
 //!   read (the client has one inbox prefix for every login); neither may
 //!   publish there, so neither can forge the other's replies.
 
 use super::{
-    cancel_subject, news_subject, presence_subject, stream_name, WorkStage, CANCELLED_STREAM,
-    EVENTS_STREAM, FILES_BUCKET, WORKERS_CONSUMER,
+    cancel_subject, news_subject, presence_subject, stream_name, Bucket, WorkStage,
+    CANCELLED_STREAM, EVENTS_STREAM, WORKERS_CONSUMER,
 };
 
 /// The JetStream API's subject prefix.
@@ -37,11 +38,6 @@ fn work_streams() -> impl Iterator<Item = String> {
     WorkStage::ALL.into_iter().map(stream_name)
 }
 
-/// The stream behind the object store bucket.
-fn files_stream() -> String {
-    format!("OBJ_{FILES_BUCKET}")
-}
-
 /// Every subject of the work queues (`vidprism.work.>`).
 fn all_work() -> String {
     super::work_subject(WorkStage::Ingest, "")
@@ -51,39 +47,52 @@ fn all_work() -> String {
         .unwrap_or_default()
 }
 
-/// What both logins need: finding or creating the layout, and the object
-/// store (sources and outputs share one bucket whose subjects hide the
-/// object names, so each side may read and write any object).
+/// What both logins need: finding or creating the layout.
 fn common() -> Vec<String> {
-    let files = files_stream();
     let mut allow = Vec::new();
+    let buckets = Bucket::ALL.into_iter().map(Bucket::stream);
     for stream in work_streams()
         .chain([EVENTS_STREAM.into(), CANCELLED_STREAM.into()])
-        .chain([files.clone()])
+        .chain(buckets)
     {
         allow.push(format!("{API}.STREAM.INFO.{stream}"));
         allow.push(format!("{API}.STREAM.CREATE.{stream}"));
     }
-    allow.extend([
-        format!("$O.{FILES_BUCKET}.>"),
-        format!("{API}.STREAM.MSG.GET.{files}"),
-        format!("{API}.DIRECT.GET.{files}"),
-        format!("{API}.DIRECT.GET.{files}.>"),
-        // Replacing an object (a stage run again) purges its old chunks.
-        format!("{API}.STREAM.PURGE.{files}"),
-        format!("{API}.CONSUMER.CREATE.{files}"),
-        format!("{API}.CONSUMER.CREATE.{files}.>"),
-        format!("{API}.CONSUMER.INFO.{files}.>"),
-        format!("{API}.CONSUMER.DELETE.{files}.>"),
-        format!("{API}.CONSUMER.MSG.NEXT.{files}.>"),
-        format!("$JS.FC.{files}.>"),
-    ]);
     allow
+}
+
+/// Reading a bucket's objects: their description (direct or stored
+/// message get) and their chunks (an ordered consumer, with flow control).
+fn read_bucket(bucket: Bucket) -> Vec<String> {
+    let stream = bucket.stream();
+    vec![
+        format!("{API}.STREAM.MSG.GET.{stream}"),
+        format!("{API}.DIRECT.GET.{stream}"),
+        format!("{API}.DIRECT.GET.{stream}.>"),
+        format!("{API}.CONSUMER.CREATE.{stream}"),
+        format!("{API}.CONSUMER.CREATE.{stream}.>"),
+        format!("{API}.CONSUMER.INFO.{stream}.>"),
+        format!("{API}.CONSUMER.DELETE.{stream}.>"),
+        format!("{API}.CONSUMER.MSG.NEXT.{stream}.>"),
+        format!("$JS.FC.{stream}.>"),
+    ]
+}
+
+/// Writing a bucket: its chunks and descriptions, and purging chunks (an
+/// object replaced or removed).
+fn write_bucket(bucket: Bucket) -> Vec<String> {
+    vec![
+        format!("$O.{}.>", bucket.name()),
+        format!("{API}.STREAM.PURGE.{}", bucket.stream()),
+    ]
 }
 
 /// A worker: pulls work, never publishes it.
 pub fn worker_permissions() -> Permissions {
     let mut publish_allow = common();
+    publish_allow.extend(read_bucket(Bucket::Sources));
+    publish_allow.extend(read_bucket(Bucket::Outputs));
+    publish_allow.extend(write_bucket(Bucket::Outputs));
     for stream in work_streams() {
         let consumer = format!("{stream}.{WORKERS_CONSUMER}");
         publish_allow.extend([
@@ -100,9 +109,16 @@ pub fn worker_permissions() -> Permissions {
         presence_subject("*"),
         format!("{API}.STREAM.MSG.GET.{CANCELLED_STREAM}"),
     ]);
+    // Sources are read only: no chunk, description, purge or removal.
+    let mut publish_deny = vec![all_work()];
+    publish_deny.extend(write_bucket(Bucket::Sources));
+    publish_deny.push(format!(
+        "{API}.STREAM.MSG.DELETE.{}",
+        Bucket::Sources.stream()
+    ));
     Permissions {
         publish_allow,
-        publish_deny: vec![all_work()],
+        publish_deny,
         subscribe_allow: vec![INBOX.into()],
     }
 }
@@ -110,6 +126,10 @@ pub fn worker_permissions() -> Permissions {
 /// A submitter: publishes work, never pulls it.
 pub fn submitter_permissions() -> Permissions {
     let mut publish_allow = common();
+    for bucket in Bucket::ALL {
+        publish_allow.extend(read_bucket(bucket));
+        publish_allow.extend(write_bucket(bucket));
+    }
     publish_allow.extend([all_work(), cancel_subject(">")]);
     // News: an ordered consumer of its own jobs' subjects, made again
     // after a broken connection.
@@ -192,7 +212,21 @@ mod tests {
         }
         assert!(may_publish(&w, &news_subject("host-1.3")));
         assert!(may_publish(&w, &presence_subject("render-2")));
-        assert!(may_publish(&w, "$O.vidprism-files.C.abc"));
+        assert!(may_publish(&w, "$O.vidprism-outputs.C.abc"));
+        assert!(may_publish(&w, "$O.vidprism-outputs.M.abc"));
+        assert!(may_publish(
+            &w,
+            "$JS.API.DIRECT.GET.OBJ_vidprism-sources.$O.vidprism-sources.M.abc"
+        ));
+        // Sources are read only.
+        for subject in [
+            "$O.vidprism-sources.C.abc",
+            "$O.vidprism-sources.M.abc",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-sources",
+            "$JS.API.STREAM.MSG.DELETE.OBJ_vidprism-sources",
+        ] {
+            assert!(!may_publish(&w, subject), "{subject}");
+        }
         assert!(!may_publish(&w, &cancel_subject("host-1.3")));
         // No other consumer: news and cancel marks stay unread.
         assert!(!may_publish(
@@ -220,6 +254,14 @@ mod tests {
             }
         }
         assert!(may_publish(&s, &cancel_subject("host-1.3")));
+        for subject in [
+            "$O.vidprism-sources.M.abc",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-sources",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs",
+            "$JS.API.CONSUMER.CREATE.OBJ_vidprism-outputs.x.y",
+        ] {
+            assert!(may_publish(&s, subject), "{subject}");
+        }
         assert!(may_publish(
             &s,
             "$JS.API.CONSUMER.CREATE.VIDPRISM_EVENTS.x.vidprism.events.host-1.>"

@@ -21,12 +21,13 @@ mod abandoned;
 mod news;
 mod workers;
 
-use super::broker::Broker;
+use super::broker::{Broker, Bucket};
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::submitter_prefix;
 use super::retry::with_retries;
 use super::wire::{self, Files, Work, WorkStage};
+use crate::limits::{MAX_SOURCE_BYTES, OUTPUT_BYTES_PER_SOURCE_BYTE, OUTPUT_BYTES_SLACK};
 use crate::output::reserve_job_dir;
 use crate::pipeline::for_farm::{EventHub, Job, StageError};
 use crate::pipeline::{Event, JobId, JobRequest, JobRunner, Waker};
@@ -40,6 +41,9 @@ const NEWS_WAIT: Duration = Duration::from_millis(500);
 struct FarmJob {
     key: String,
     job: Job,
+    /// The labels of the renditions its presets plan: news of any other
+    /// is refused.
+    planned: HashSet<String>,
     seen: Mutex<Seen>,
 }
 
@@ -49,8 +53,12 @@ struct Seen {
     ended: HashSet<WorkStage>,
     /// Results already reported ("thumbnail", "rendition:720p", ...).
     results: HashSet<String>,
+    /// Stages (and transcode renditions) whose start was passed on.
+    started: HashSet<String>,
+    /// Bytes its outputs may still take here (see [`output_budget`]).
+    budget: u64,
     /// Objects to delete once the job ends.
-    objects: Vec<String>,
+    objects: Vec<(Bucket, String)>,
     /// The size of the source as sent: workers fetch no more.
     source_bytes: Option<u64>,
 }
@@ -171,9 +179,11 @@ impl JobRunner for FarmClient {
         let id = job.id();
         let key = format!("{}.{id}", self.prefix);
         tracing::info!(job = id, farm_job = %key, input = %job.request().input.display(), "job submitted to the farm");
+        let planned = crate::plan::labels(&job.request().presets);
         let job = Arc::new(FarmJob {
             key: key.clone(),
             job,
+            planned,
             seen: Mutex::default(),
         });
         lock(&self.jobs).insert(key, Arc::clone(&job));
@@ -267,12 +277,17 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
         // A missing file or a pipe gets its plain answer here, at once; a
         // pipe would also block the upload forever.
         crate::media::check_source(&request.input)?;
+        let source_bytes = std::fs::metadata(&request.input).map_or(0, |m| m.len());
+        lock(&farm_job.seen).budget = output_budget(source_bytes);
         if *files == Files::ObjectStore {
+            too_large(&request.input, source_bytes)?;
             let name = wire::source_object(&farm_job.key);
-            lock(&farm_job.seen).objects.push(name.clone());
+            lock(&farm_job.seen)
+                .objects
+                .push((Bucket::Sources, name.clone()));
             let bytes = with_retries(
                 "sending a source",
-                || broker.put_file(&name, &request.input),
+                || broker.put_file(Bucket::Sources, &name, &request.input),
                 || {},
             )
             .map_err(|e| match e {
@@ -282,7 +297,11 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
                 }
                 other => StageError::remote(other),
             })?;
-            lock(&farm_job.seen).source_bytes = Some(bytes);
+            // It may have grown meanwhile.
+            too_large(&request.input, bytes)?;
+            let mut seen = lock(&farm_job.seen);
+            seen.source_bytes = Some(bytes);
+            seen.budget = output_budget(bytes);
         } else {
             // With shared folders the job's folder is reserved here, by
             // the submitter: the only folder of the job it will accept
@@ -301,6 +320,27 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
         job.record_error(reason);
         end_stage(broker, farm_job, jobs);
     }
+}
+
+/// A source larger than workers fetch (they would refuse its work).
+fn too_large(input: &std::path::Path, bytes: u64) -> Result<(), StageError> {
+    if bytes > MAX_SOURCE_BYTES {
+        return Err(StageError::remote(format!(
+            "{}: {bytes} bytes, more than the {MAX_SOURCE_BYTES} a farm takes",
+            input.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The bytes a job's outputs may take here, for a source of
+/// `source_bytes`: a worker cannot fill the submitter's disk beyond it.
+/// Checked arithmetic, never a wrap.
+fn output_budget(source_bytes: u64) -> u64 {
+    source_bytes
+        .checked_mul(OUTPUT_BYTES_PER_SOURCE_BYTE)
+        .and_then(|b| b.checked_add(OUTPUT_BYTES_SLACK))
+        .unwrap_or(u64::MAX)
 }
 
 /// Queues one stage of the job, built from the job's own request.
@@ -366,7 +406,7 @@ fn end_stage(broker: &Broker, farm_job: &Arc<FarmJob>, jobs: &Jobs) {
 fn forget(broker: &Broker, farm_job: &FarmJob, jobs: &Jobs) {
     lock(jobs).remove(&farm_job.key);
     let objects = std::mem::take(&mut lock(&farm_job.seen).objects);
-    for object in objects {
-        broker.delete_file(&object);
+    for (bucket, object) in objects {
+        broker.delete_file(bucket, &object);
     }
 }

@@ -5,13 +5,16 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use super::{end_stage, lock, queue_opened_stages, FarmJob, Jobs, NEWS_WAIT};
-use crate::farm::broker::{Broker, NewsFeed};
+use super::{end_stage, lock, queue_opened_stages, FarmJob, Jobs, Seen, NEWS_WAIT};
+use crate::farm::broker::{Broker, Bucket, NewsFeed};
 use crate::farm::retry::with_retries;
 use crate::farm::wire::{self, Files, News, WorkStage};
+use crate::farm::wire_check::check_against_plan;
 use crate::output::{reserve_job_dir, StagedFile};
 use crate::pipeline::for_farm::{Job, StageError};
-use crate::pipeline::{EventKind, Output, RenditionFailed, RenditionSkipped};
+use crate::pipeline::{
+    EventKind, Output, Progress, RenditionFailed, RenditionSkipped, StageStarted,
+};
 
 /// Largest thumbnail, storyboard file or subtitle sidecar fetched from a
 /// worker (its event gives no size).
@@ -55,10 +58,25 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
     }
     match news {
         News::Event(kind) => {
+            if let Err(reason) = check_against_plan(&kind, &farm_job.planned) {
+                tracing::warn!(farm_job = %farm_job.key, "refused a farm message: {reason}");
+                return;
+            }
             let Some(key) = result_key(&kind) else {
-                match kind {
-                    EventKind::Progress { .. } => job.emit_lossy(kind),
-                    EventKind::StageStarted { .. } => job.emit(kind),
+                match &kind {
+                    // Progress of a rendition still under way only.
+                    EventKind::Progress(Progress { rendition, .. })
+                        if !settled(&lock(&farm_job.seen), rendition) =>
+                    {
+                        job.emit_lossy(kind)
+                    }
+                    // Each stage (each rendition's) starts once.
+                    EventKind::StageStarted(StageStarted { stage, rendition }) => {
+                        let start = format!("{stage:?}:{}", rendition.as_deref().unwrap_or(""));
+                        if lock(&farm_job.seen).started.insert(start) {
+                            job.emit(kind);
+                        }
+                    }
                     // Workers never send a job's end; ignore it if one does.
                     _ => {}
                 }
@@ -120,6 +138,16 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
     }
 }
 
+/// Whether a rendition's result is in: no more progress for it.
+fn settled(seen: &Seen, rendition: &str) -> bool {
+    [
+        format!("rendition:{rendition}"),
+        format!("skipped:{rendition}"),
+    ]
+    .iter()
+    .any(|key| seen.results.contains(key))
+}
+
 /// Names a result so a repeated one (a redelivered stage) is seen as such.
 fn result_key(kind: &EventKind) -> Option<String> {
     match kind {
@@ -146,51 +174,19 @@ fn receive_output(
     files: &Files,
 ) -> Result<EventKind, String> {
     let job = &farm_job.job;
+    // Each file takes its bytes from the job's budget: whatever sizes a
+    // worker declares, the job's outputs stay within it.
     let fetch = |path: &Path, max_bytes: u64| -> Result<(PathBuf, u64), String> {
-        match files {
-            Files::Shared => {
-                // Only a file directly in the folder reserved for the job.
-                let inside = job
-                    .dir()
-                    .is_some_and(|dir| path.parent() == Some(dir.as_path()));
-                if !inside {
-                    return Err(format!(
-                        "a worker reported an output outside the job's folder: {}",
-                        path.display()
-                    ));
-                }
-                let bytes = std::fs::symlink_metadata(path)
-                    .ok()
-                    .filter(|m| m.is_file())
-                    .map(|m| m.len())
-                    .ok_or_else(|| format!("{}: the output is not there", path.display()))?;
-                Ok((path.to_path_buf(), bytes))
-            }
-            Files::ObjectStore => {
-                let name = path
-                    .file_name()
-                    .filter(|n| Path::new(n) == path)
-                    .ok_or_else(|| format!("a worker sent an output named {}", path.display()))?
-                    .to_string_lossy()
-                    .into_owned();
-                let dir = job_dir(job)?;
-                let object = wire::output_object(&farm_job.key, &name);
-                lock(&farm_job.seen).objects.push(object.clone());
-                let staged = StagedFile::new(dir.join(&name));
-                let temp = staged.temp_path();
-                with_retries(
-                    "fetching an output",
-                    || broker.get_file(&object, temp, max_bytes),
-                    || {
-                        let _ = std::fs::remove_file(temp);
-                    },
-                )
-                .map_err(|e| e.to_string())?;
-                let target = staged.target().to_path_buf();
-                let bytes = staged.commit().map_err(|e| e.to_string())?;
-                Ok((target, bytes))
-            }
-        }
+        let budget = lock(&farm_job.seen).budget;
+        let (path, bytes) = fetch_one(farm_job, broker, files, path, max_bytes.min(budget))?;
+        let mut seen = lock(&farm_job.seen);
+        seen.budget = seen.budget.checked_sub(bytes).ok_or_else(|| {
+            format!(
+                "{}: the job's outputs would take more than the {budget} bytes allowed for its source",
+                path.display()
+            )
+        })?;
+        Ok((path, bytes))
     };
     let Some(path) = kind.output_path() else {
         return Ok(kind);
@@ -225,6 +221,69 @@ fn receive_output(
             }))
         }
         (Err(error), _) => Err(error),
+    }
+}
+
+/// Fetches one file of a job's output (object store) or checks it where
+/// the worker wrote it (shared folders); at most `max_bytes`.
+fn fetch_one(
+    farm_job: &FarmJob,
+    broker: &Broker,
+    files: &Files,
+    path: &Path,
+    max_bytes: u64,
+) -> Result<(PathBuf, u64), String> {
+    let job = &farm_job.job;
+    match files {
+        Files::Shared => {
+            // Only a file directly in the folder reserved for the job.
+            let inside = job
+                .dir()
+                .is_some_and(|dir| path.parent() == Some(dir.as_path()));
+            if !inside {
+                return Err(format!(
+                    "a worker reported an output outside the job's folder: {}",
+                    path.display()
+                ));
+            }
+            let bytes = std::fs::symlink_metadata(path)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .ok_or_else(|| format!("{}: the output is not there", path.display()))?;
+            if bytes > max_bytes {
+                return Err(format!(
+                    "{}: it is larger than the {max_bytes} bytes allowed",
+                    path.display()
+                ));
+            }
+            Ok((path.to_path_buf(), bytes))
+        }
+        Files::ObjectStore => {
+            let name = path
+                .file_name()
+                .filter(|n| Path::new(n) == path)
+                .ok_or_else(|| format!("a worker sent an output named {}", path.display()))?
+                .to_string_lossy()
+                .into_owned();
+            let dir = job_dir(job)?;
+            let object = wire::output_object(&farm_job.key, &name);
+            lock(&farm_job.seen)
+                .objects
+                .push((Bucket::Outputs, object.clone()));
+            let staged = StagedFile::new(dir.join(&name));
+            let temp = staged.temp_path();
+            // Each try empties the temporary file first.
+            with_retries(
+                "fetching an output",
+                || broker.get_file(Bucket::Outputs, &object, temp, max_bytes),
+                || {},
+            )
+            .map_err(|e| e.to_string())?;
+            let target = staged.target().to_path_buf();
+            let bytes = staged.commit().map_err(|e| e.to_string())?;
+            Ok((target, bytes))
+        }
     }
 }
 

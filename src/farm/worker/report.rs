@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::stage::StageRun;
 use super::Context;
+use crate::farm::broker::Bucket;
 use crate::farm::error::FarmError;
 use crate::farm::wire::{self, Files, News, Work};
 
@@ -69,9 +70,11 @@ fn send_output(context: &Context, work: &Work, path: &Path) -> Result<PathBuf, F
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            context
-                .broker
-                .put_file(&wire::output_object(&work.job, &name), path)?;
+            context.broker.put_file(
+                Bucket::Outputs,
+                &wire::output_object(&work.job, &name),
+                path,
+            )?;
             Ok(PathBuf::from(name))
         }
     }

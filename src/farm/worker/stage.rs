@@ -72,10 +72,21 @@ pub(super) fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery)
         .scratch
         .join(format!("{}-{}", work.job, work.stage.name()));
     let _ = std::fs::remove_dir_all(&scratch);
-    let run = match std::fs::create_dir_all(&scratch) {
+    // The job's folder as checked: still the same folder when the stage
+    // is over, or nothing made there is reported.
+    let checked = shared.as_ref().map(|s| (s.dir.clone(), folder_id(&s.dir)));
+    let mut run = match std::fs::create_dir_all(&scratch) {
         Ok(()) => run_stage(context, &work, shared, delivery, &scratch),
         Err(e) => StageRun::failed(FarmError::io(&scratch, e).to_string()),
     };
+    if let Some((dir, before)) = checked {
+        if before.is_none() || folder_id(&dir) != before {
+            run = StageRun::failed(format!(
+                "{}: the job's folder was replaced while the stage ran",
+                dir.display()
+            ));
+        }
+    }
     let outcome = match &run.error {
         _ if run.cancelled && context.stop.is_stopping() && !broker.is_cancelled(&work.job) => {
             tracing::info!(job = %work.job, stage = work.stage.name(), "work given back: the worker is stopping");
@@ -152,6 +163,21 @@ fn shared_paths(context: &Context, work: &Work) -> Result<Option<SharedPaths>, S
         out_dir,
         dir,
     }))
+}
+
+/// A folder's identity (device and inode), read without following a link:
+/// `None` when it is not a folder (now a link, or gone).
+#[cfg(unix)]
+fn folder_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    meta.is_dir().then(|| (meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn folder_id(path: &Path) -> Option<(u64, u64)> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    meta.is_dir().then_some((0, 0))
 }
 
 impl StageRun {
@@ -317,4 +343,27 @@ fn forward(
         forward_one(event, &mut results);
     }
     (results, opened)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_replaced_by_a_link_or_another_folder_is_told_apart() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("clip");
+        let elsewhere = temp.path().join("home");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        let before = folder_id(&dir);
+        assert!(before.is_some());
+        assert_eq!(folder_id(&dir), before);
+        std::fs::rename(&dir, temp.path().join("moved")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &dir).unwrap();
+        assert_eq!(folder_id(&dir), None, "a link is not the folder");
+        std::fs::remove_file(&dir).unwrap();
+        std::fs::create_dir(&dir).unwrap();
+        assert_ne!(folder_id(&dir), before, "a new folder of the same name");
+    }
 }

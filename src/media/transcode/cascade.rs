@@ -91,6 +91,7 @@ mod tests {
                     hdr: crate::presets::HdrRule::Auto,
                     temp_path: PathBuf::from(format!("{i}.mp4")),
                     segment_seconds: None,
+                    score: crate::presets::ScoreMode::Off,
                 }
             })
             .collect()

@@ -17,6 +17,7 @@ use crate::media::colour::Colour;
 use crate::media::frame_ref::video_ref;
 use crate::media::geometry::Rotation;
 use crate::media::metadata::SourceMetadata;
+use crate::media::quality::{check_floor, Score};
 use crate::media::rendition_writer::{RenditionWriter, SourceTiming, WriterSource};
 use crate::media::scaler::Scaler;
 use crate::output::StagedFile;
@@ -168,12 +169,14 @@ pub fn spawn_encoders<'scope, 'env>(
                     sidecars: &sidecar_streams,
                     hdr: keep_hdr,
                 };
-                encode_rendition(target, threads, source, frames, children, |p| {
+                let quality = encode_rendition(target, threads, source, frames, children, |p| {
                     on_progress(index, p)
                 })?;
+                let quality = check_floor(&target.spec.goal, quality)?;
                 Ok(RenditionTracks {
                     skipped,
                     sidecars: staged,
+                    quality,
                 })
             })
             .map_err(|e| Error::Internal(format!("cannot start an encoder thread: {e}")))?;
@@ -229,7 +232,7 @@ pub fn spawn_encoders<'scope, 'env>(
 /// into its file, which it finishes only on `End`. The cascade is a scaling
 /// shortcut, not a dependency: when this rendition's encoder or file fails,
 /// the pictures still go on to its children, and only a failure of the
-/// scaling itself leaves them without.
+/// scaling itself leaves them without. Its score, when scored.
 fn encode_rendition(
     target: &RenditionTarget,
     threads: usize,
@@ -237,7 +240,7 @@ fn encode_rendition(
     frames: Receiver<Message>,
     mut children: Vec<Sender<Message>>,
     on_progress: impl Fn(RenditionProgress),
-) -> Result<()> {
+) -> Result<Option<Score>> {
     let ten_bit = source.hdr.is_some();
     let mut scaler = Scaler::for_rendition(&target.spec, target.size, source.timing, ten_bit);
     // Once it fails, the writer is dropped (its file abandoned) and its
@@ -250,10 +253,11 @@ fn encode_rendition(
         threads,
         source,
         target.segment_seconds,
-    );
+    )
+    .and_then(|mut writer| writer.score(target.score).map(|()| writer));
     loop {
         if children.is_empty() && writer.is_err() {
-            return writer.map(drop);
+            return writer.map(|_| None);
         }
         match frames.recv() {
             Ok(Message::Video(frame, duration)) => {

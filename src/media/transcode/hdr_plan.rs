@@ -143,6 +143,7 @@ mod tests {
                 hdr: rule,
                 segment_seconds: None,
                 temp_path: PathBuf::from("x"),
+                score: crate::presets::ScoreMode::Off,
             })
             .collect()
     }

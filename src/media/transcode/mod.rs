@@ -39,6 +39,7 @@ use self::picture_prep::PicturePrep;
 use self::source::Source;
 use super::geometry::Size;
 use super::metadata::SourceMetadata;
+use super::quality::Score;
 use super::subtitles::SkippedTrack;
 use crate::error::{Error, Result};
 use crate::media::storyboard::{
@@ -46,7 +47,7 @@ use crate::media::storyboard::{
 };
 use crate::media::PicturePlan;
 use crate::output::StagedFile;
-use crate::presets::{HdrRule, MetadataRule, RenditionSpec, TrackRules};
+use crate::presets::{HdrRule, MetadataRule, RenditionSpec, ScoreMode, TrackRules};
 use crossbeam_channel::bounded;
 
 /// One output to make from the source.
@@ -66,6 +67,8 @@ pub struct RenditionTarget {
     /// For a streaming package: keyframes only on the first frame at or
     /// after every multiple of this many seconds of the source's timestamps.
     pub segment_seconds: Option<u32>,
+    /// Which of its pictures are scored against what its encoder was given.
+    pub score: ScoreMode,
 }
 
 /// What a finished rendition brings besides its file.
@@ -75,6 +78,8 @@ pub struct RenditionTracks {
     pub skipped: Vec<SkippedTrack>,
     /// Its sidecar subtitle files, complete, to commit with it.
     pub sidecars: Vec<StagedFile>,
+    /// Its measured quality, unless its preset's `score` is off.
+    pub quality: Option<Score>,
 }
 
 /// How far one rendition has got.

@@ -197,6 +197,7 @@ pub fn vidprism() -> Command {
         "VIDPRISM_NATS",
         "VIDPRISM_NATS_USER",
         "VIDPRISM_NATS_PASSWORD",
+        "VIDPRISM_NATS_PASSWORD_FILE",
         "VIDPRISM_NATS_TOKEN",
     ] {
         command.env_remove(var);

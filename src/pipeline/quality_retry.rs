@@ -1,0 +1,127 @@
+//! `on_low_quality = "retry"` (issue 24): a rendition that scored below its
+//! `min_ssim` is made once more, with the job's other such renditions, from
+//! a second decode of the source, at a lower CRF (a higher bitrate); only
+//! if that too scores below its floor does it fail, saying so.
+
+use crate::error::{Error, Result};
+use crate::media::{RenditionTarget, RenditionTracks};
+use crate::presets::{LowQuality, Quality};
+
+/// The SSIM one CRF step is taken to buy near the usual floors (0.95 to
+/// 0.99: x264 and x265 on camera footage gain 0.001 to 0.004 a step there):
+/// the retry lowers the CRF by the shortfall over this, 2 to 16 steps.
+const SSIM_PER_CRF_STEP: f64 = 0.002;
+
+/// The quality to make a rendition again at after it scored `ssim` below
+/// `floor`; `None` when it cannot go higher.
+fn raised(quality: Quality, ssim: f64, floor: f64) -> Option<Quality> {
+    // Less a hair, so a shortfall of exactly n steps is n, not n + 1.
+    let steps = ((floor - ssim) / SSIM_PER_CRF_STEP - 1e-9)
+        .ceil()
+        .clamp(2.0, 16.0) as u32;
+    let lower = |crf: u32| (crf > 1).then(|| crf.saturating_sub(steps).max(1));
+    match quality {
+        Quality::Crf(crf) => lower(crf).map(Quality::Crf),
+        Quality::CappedCrf {
+            crf,
+            maxrate_kbps,
+            bufsize_kbps,
+        } => lower(crf).map(|crf| Quality::CappedCrf {
+            crf,
+            maxrate_kbps,
+            bufsize_kbps,
+        }),
+        Quality::BitrateKbps(kbps) => Some(Quality::BitrateKbps(kbps.saturating_mul(3) / 2)),
+    }
+}
+
+/// "CRF 19", "3000 kb/s": what a retry was made at, for its reason.
+fn label(quality: Quality) -> String {
+    match quality {
+        Quality::Crf(crf) | Quality::CappedCrf { crf, .. } => format!("CRF {crf}"),
+        Quality::BitrateKbps(kbps) => format!("{kbps} kb/s"),
+    }
+}
+
+/// `results` (one per target) with every rendition that failed below a
+/// floor asking for a retry made again by `transcode`, which makes the
+/// targets it is given (the indices are theirs in `targets`).
+pub fn retry_below_floor(
+    targets: &[RenditionTarget],
+    mut results: Vec<Result<RenditionTracks>>,
+    transcode: impl FnOnce(&[RenditionTarget], &[usize]) -> Result<Vec<Result<RenditionTracks>>>,
+) -> Vec<Result<RenditionTracks>> {
+    let mut again = Vec::new();
+    let mut indices = Vec::new();
+    for (i, (target, result)) in targets.iter().zip(&results).enumerate() {
+        if target.spec.goal.on_low_quality != LowQuality::Retry {
+            continue;
+        }
+        let Err(Error::BelowFloor {
+            ssim,
+            floor,
+            again: None,
+        }) = result
+        else {
+            continue;
+        };
+        if let Some(quality) = raised(target.spec.quality, *ssim, *floor) {
+            let mut target = target.clone();
+            target.spec.quality = quality;
+            again.push(target);
+            indices.push(i);
+        }
+    }
+    if again.is_empty() {
+        return results;
+    }
+    tracing::info!(renditions = ?indices, "made again below their min_ssim");
+    match transcode(&again, &indices) {
+        Ok(made) => {
+            for ((i, result), target) in indices.iter().zip(made).zip(&again) {
+                results[*i] = match result {
+                    Err(Error::BelowFloor { ssim, floor, .. }) => Err(Error::BelowFloor {
+                        ssim,
+                        floor,
+                        again: Some(label(target.spec.quality)),
+                    }),
+                    other => other,
+                };
+            }
+        }
+        // The first failures stand, unless the job was cancelled meanwhile.
+        Err(Error::Cancelled) => indices
+            .iter()
+            .for_each(|&i| results[i] = Err(Error::Cancelled)),
+        Err(e) => tracing::warn!(error = %e, "making renditions again failed"),
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_crf_drops_with_the_shortfall_within_bounds() {
+        // 0.02 short: 10 steps; a sliver short: still 2; far short: 16.
+        assert_eq!(raised(Quality::Crf(30), 0.95, 0.97), Some(Quality::Crf(20)));
+        assert_eq!(
+            raised(Quality::Crf(30), 0.9699, 0.97),
+            Some(Quality::Crf(28))
+        );
+        assert_eq!(raised(Quality::Crf(51), 0.5, 0.97), Some(Quality::Crf(35)));
+        assert_eq!(raised(Quality::Crf(5), 0.5, 0.97), Some(Quality::Crf(1)));
+        assert_eq!(raised(Quality::Crf(1), 0.5, 0.97), None);
+        assert_eq!(
+            raised(Quality::BitrateKbps(1000), 0.9, 0.97),
+            Some(Quality::BitrateKbps(1500))
+        );
+        let capped = Quality::CappedCrf {
+            crf: 23,
+            maxrate_kbps: 3000,
+            bufsize_kbps: 6000,
+        };
+        assert_eq!(label(raised(capped, 0.96, 0.97).unwrap()), "CRF 18");
+    }
+}
