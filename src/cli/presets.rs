@@ -74,9 +74,10 @@ pub fn run(args: PresetsArgs) -> anyhow::Result<ExitCode> {
             .preset
             .map(|p| {
                 format!(
-                    " [metadata: {}, hdr: {}; {}]",
+                    " [metadata: {}, hdr: {}, {}; {}]",
                     p.metadata.key(),
                     p.hdr.key(),
+                    p.picture.summary(),
                     p.tracks.summary()
                 )
             })
@@ -116,12 +117,13 @@ fn check(file: &Path) -> ExitCode {
             let missing = missing_encoders(&preset);
             if missing.is_empty() {
                 println!(
-                    "{}: ok: preset {:?}, {} renditions, metadata {}, hdr {}, {}",
+                    "{}: ok: preset {:?}, {} renditions, metadata {}, hdr {}, {}, {}",
                     file.display(),
                     preset.name,
                     preset.renditions.len(),
                     preset.metadata.key(),
                     preset.hdr.key(),
+                    preset.picture.summary(),
                     preset.tracks.summary()
                 );
                 return ExitCode::SUCCESS;

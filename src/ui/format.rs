@@ -54,6 +54,15 @@ pub fn facts(f: &SourceFacts) -> String {
     if let Some(hdr) = f.hdr {
         parts.push(hdr_name(hdr).to_owned());
     }
+    if let Some(crop) = f.crop {
+        let sides: Vec<String> = crop
+            .sides()
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(side, n)| format!("{side} {n}"))
+            .collect();
+        parts.push(format!("cropped {}", sides.join(", ")));
+    }
     parts.join(" · ")
 }
 
@@ -85,8 +94,22 @@ mod tests {
             video_codec: "h264".into(),
             audio_codec: None,
             hdr: None,
+            crop: None,
         };
         assert_eq!(facts(&f), "320x240 · 0:01 · 25 fps · h264 / no audio");
+        let bars = SourceFacts {
+            crop: Some(vidprism::presets::Crop {
+                top: 20,
+                bottom: 20,
+                left: 0,
+                right: 0,
+            }),
+            ..f.clone()
+        };
+        assert_eq!(
+            facts(&bars),
+            "320x240 · 0:01 · 25 fps · h264 / no audio · cropped top 20, bottom 20"
+        );
         let hlg = SourceFacts {
             video_codec: "hevc".into(),
             hdr: Some(Hdr {

@@ -11,6 +11,7 @@ mod farm;
 mod format;
 mod notify;
 mod path_prompt;
+mod picture_form;
 mod preset_editor;
 mod preset_form;
 mod queue_model;

@@ -152,6 +152,7 @@ impl PresetEditor {
                 tracks: Default::default(),
                 hdr: HdrRule::default(),
                 packaging: Default::default(),
+                picture: Default::default(),
                 score: Default::default(),
             },
             saved_as: None,

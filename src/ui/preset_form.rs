@@ -289,6 +289,7 @@ fn fields_ui(
                      can stay HDR, H.264 and thumbnails are tone-mapped to SDR",
                 );
             ui.end_row();
+            super::picture_form::picture_rows_ui(ui, &mut preset.picture);
             package_row_ui(ui, preset, problems);
         });
     let mut remove = None;

@@ -617,6 +617,7 @@ mod tests {
             video_codec: "h264".into(),
             audio_codec: None,
             hdr: None,
+            crop: None,
         })
     }
 

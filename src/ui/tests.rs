@@ -229,6 +229,7 @@ fn probed() -> EventKind {
         video_codec: "h264".into(),
         audio_codec: Some("aac".into()),
         hdr: None,
+        crop: None,
     })
 }
 

@@ -32,6 +32,7 @@ fn window(fx: &Fixture) -> (Harness<'static, App>, RowId, RowId) {
         video_codec: "h264".into(),
         audio_codec: None,
         hdr: None,
+        crop: None,
     });
     // The engine names a row's renditions as it reports them: one here.
     let progress = EventKind::Progress(Progress {

@@ -269,7 +269,11 @@ fn fuzzed_clips_never_panic_or_hang_in_probe_and_thumbnail() {
         bounded(&format!("case {i}"), Duration::from_secs(20), move || {
             if let Ok(info) = vidprism::media::probe(&input) {
                 let spec = vidprism::presets::ThumbnailSpec::default();
-                let _ = vidprism::media::write_thumbnail(&input, &thumb, info.display, &spec);
+                // The ingest's sampling of pictures (interlacing) too.
+                let rules = vidprism::presets::PictureRules::default();
+                let picture = vidprism::media::plan_pictures(&input, rules).unwrap_or_default();
+                let _ =
+                    vidprism::media::write_thumbnail(&input, &thumb, info.display, &spec, &picture);
             }
             let _ = std::fs::remove_file(&input);
         });

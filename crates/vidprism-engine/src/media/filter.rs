@@ -39,6 +39,17 @@ impl Filter {
     /// A video chain fed with frames like `first`, whose timestamps are in
     /// `time_base`.
     pub fn video(first: &frame::Video, time_base: Rational, chain: &str) -> Result<Filter> {
+        Filter::video_at_rate(first, time_base, None, chain)
+    }
+
+    /// [`Filter::video`], telling the chain the frames' rate (which
+    /// `decimate` needs).
+    pub fn video_at_rate(
+        first: &frame::Video,
+        time_base: Rational,
+        frame_rate: Option<Rational>,
+        chain: &str,
+    ) -> Result<Filter> {
         let sar = first.aspect_ratio();
         let sar = if sar.numerator() > 0 && sar.denominator() > 0 {
             sar
@@ -55,6 +66,10 @@ impl Filter {
             sar.numerator(),
             sar.denominator(),
         );
+        let args = match frame_rate.filter(|r| r.numerator() > 0 && r.denominator() > 0) {
+            Some(r) => format!("{args}:frame_rate={}/{}", r.numerator(), r.denominator()),
+            None => args,
+        };
         Filter::build("buffer", &args, "buffersink", chain)
     }
 

@@ -43,7 +43,7 @@ impl Rotation {
 }
 
 /// Size of a picture as shown: square pixels, upright.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Size {
     pub width: u32,
     pub height: u32,
@@ -103,6 +103,18 @@ pub fn scale_to_short_side(display: Size, short_side: u32) -> Size {
     } else {
         Size::new(w, even(short_side as f64))
     }
+}
+
+/// `size`, an upright picture of a source coded at `coded`, once the
+/// source is cropped to `kept` (coded pixels): each side shrinks by the
+/// share its coded side loses, so the display aspect stays; even.
+pub fn cropped_size(size: Size, coded: Size, kept: Size, rotation: Rotation) -> Size {
+    let (coded, kept) = (coded.unrotated(rotation), kept.unrotated(rotation));
+    let share = |kept: u32, coded: u32| f64::from(kept) / f64::from(coded.max(1));
+    Size::new(
+        even(f64::from(size.width) * share(kept.width, coded.width)),
+        even(f64::from(size.height) * share(kept.height, coded.height)),
+    )
 }
 
 /// The source's own display size rounded to even dimensions (for the

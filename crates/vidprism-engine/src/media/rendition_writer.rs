@@ -449,6 +449,12 @@ fn open_video(
     enc.set_height(size.height);
     enc.set_format(pixel);
     enc.set_aspect_ratio(Rational::new(1, 1));
+    // Whole pictures are encoded (an interlaced source is deinterlaced
+    // first), and the stream says so.
+    // SAFETY: the encoder context is valid and not yet opened.
+    unsafe {
+        (*enc.as_mut_ptr()).field_order = ffmpeg_next::ffi::AVFieldOrder::AV_FIELD_PROGRESSIVE;
+    }
     enc.set_time_base(timing.video_time_base);
     match cap {
         Some(fps) => enc.set_frame_rate(Some(Rational::new(fps as i32, 1))),

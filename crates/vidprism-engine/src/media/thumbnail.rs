@@ -11,6 +11,7 @@ use super::decode::{open_input, video_decoder};
 use super::filter::Filter;
 use super::geometry::{thumbnail_size, Rotation, Size};
 use super::hdr_metadata::HdrMetadata;
+use super::picture_plan::PicturePlan;
 use super::probe::{stream_hdr, stream_rotation};
 use super::tonemap::{sdr_to_rgb, ToneMap, ToneMapper};
 use crate::error::{Error, Result};
@@ -22,13 +23,15 @@ const JPEG_QUALITY: u8 = 85;
 
 /// Decodes the first picture of `source` and writes it at `dest` in the
 /// spec's format, at most the spec's width, at the probed `display` aspect
-/// ratio (the container's pixel aspect, which frames of some codecs lack).
+/// ratio (the container's pixel aspect, which frames of some codecs lack),
+/// deinterlaced when the job's `picture` plan says so.
 /// Returns the thumbnail's size.
 pub fn write_thumbnail(
     source: &Path,
     dest: &Path,
     display: Size,
     spec: &ThumbnailSpec,
+    picture: &PicturePlan,
 ) -> Result<Size> {
     let max_width = spec.width;
     let (mut input, index) = open_input(source)?;
@@ -36,12 +39,28 @@ pub fn write_thumbnail(
         .stream(index)
         .ok_or_else(|| Error::Internal("video stream vanished".into()))?;
     let time_base = stream.time_base();
+    let frame_rate = stream.avg_frame_rate();
     let rotation = stream_rotation(&stream);
     let hdr = stream_hdr(&stream);
     let hdr_metadata = HdrMetadata::of_stream(&stream);
     // One thread: frame threading would delay the first picture by several frames.
     let mut decoder = video_decoder(&input, index, 1, source)?;
     let mut first = first_frame(&mut input, index, &mut decoder, source)?;
+    if let Some(mut filter) = picture.filter(time_base, frame_rate) {
+        let next = match picture.needs_next_picture() {
+            true => first_frame(&mut input, index, &mut decoder, source).ok(),
+            false => None,
+        };
+        for mut picture in [Some(first), next].into_iter().flatten() {
+            let pts = picture.timestamp();
+            picture.set_pts(pts);
+            filter.push(&picture)?;
+        }
+        filter.finish()?;
+        first = filter
+            .pull()
+            .ok_or_else(|| Error::Internal("the picture filter gave no picture".into()))?;
+    }
     // Converted to RGB with the source's own matrix and range (or what
     // players assume of an untagged one), which makes sRGB for BT.709.
     let colour = Colour::of_decoder(&decoder);

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::media::quality::Score;
 use crate::media::{Hdr, SkippedTrack};
+use crate::presets::Crop;
 
 pub type JobId = u64;
 
@@ -66,6 +67,11 @@ pub struct SourceFacts {
     /// Only for an HDR source, so SDR sources' events stay as they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hdr: Option<Hdr>,
+    /// Only when the pictures are cropped (black bars, or the preset's
+    /// fixed crop): pixels off each side of the coded picture; the size
+    /// above stays the source's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crop: Option<Crop>,
 }
 
 impl From<&crate::media::SourceInfo> for SourceFacts {
@@ -79,6 +85,7 @@ impl From<&crate::media::SourceInfo> for SourceFacts {
             video_codec: info.video_codec.clone(),
             audio_codec: info.audio_codec.clone(),
             hdr: info.hdr,
+            crop: None,
         }
     }
 }
@@ -324,6 +331,7 @@ mod tests {
                     video_codec: "h264".into(),
                     audio_codec: Some("aac".into()),
                     hdr: None,
+                    crop: None,
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"probed","width":1920,"height":1080,"duration_s":12.5,"fps":29.97,"video_codec":"h264","audio_codec":"aac"}"#,
             ),
@@ -336,8 +344,27 @@ mod tests {
                     video_codec: "vp9".into(),
                     audio_codec: None,
                     hdr: None,
+                    crop: None,
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"probed","width":640,"height":480,"duration_s":null,"fps":25.0,"video_codec":"vp9","audio_codec":null}"#,
+            ),
+            (
+                ev(EventKind::Probed(SourceFacts {
+                    width: 1920,
+                    height: 1080,
+                    duration_s: Some(60.0),
+                    fps: 24.0,
+                    video_codec: "h264".into(),
+                    audio_codec: None,
+                    hdr: None,
+                    crop: Some(Crop {
+                        top: 138,
+                        bottom: 138,
+                        left: 0,
+                        right: 0,
+                    }),
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"probed","width":1920,"height":1080,"duration_s":60.0,"fps":24.0,"video_codec":"h264","audio_codec":null,"crop":{"top":138,"bottom":138,"left":0,"right":0}}"#,
             ),
             (
                 ev(EventKind::Progress(Progress {

@@ -13,13 +13,15 @@ use super::emitter::Emitter;
 use super::engine::JobRequest;
 use super::event::{EventKind, JobDone, JobFailed, JobId};
 use super::stage_error::StageError;
-use crate::media::SourceInfo;
+use crate::media::{PicturePlan, SourceInfo};
 use crate::plan::Plan;
 
 /// What ingest learned and decided; read by the thumbnail and transcode stages.
 pub struct Prepared {
     pub info: SourceInfo,
     pub plan: Plan,
+    /// What is done to its pictures first (deinterlacing).
+    pub picture: PicturePlan,
 }
 
 struct JobDir {

@@ -19,10 +19,12 @@ use super::stage_error::StageError;
 use super::stall::{run_watched, StallTimeout};
 use crate::error::Error;
 use crate::media::geometry::thumbnail_size;
-use crate::media::{self, Grid, RenditionTarget, StoryboardFiles, StoryboardTarget, Transcoded};
+use crate::media::{
+    self, Grid, PicturePlan, RenditionTarget, StoryboardFiles, StoryboardTarget, Transcoded,
+};
 use crate::output::{reserve_job_dir, StagedFile};
 use crate::plan::plan;
-use crate::presets::{PosterChoice, StoryboardSpec, ThumbnailSpec};
+use crate::presets::{PictureRules, PosterChoice, StoryboardSpec, ThumbnailSpec};
 
 /// What a failed storyboard is called where a rendition's name goes.
 const STORYBOARD: &str = "storyboard";
@@ -88,10 +90,24 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
         hdr = ?info.hdr,
         "probed"
     );
+    let picture = plan_pictures(job);
     if announce == Announce::Yes {
-        job.emit(EventKind::Probed(SourceFacts::from(&info)));
+        job.emit(EventKind::Probed(SourceFacts {
+            crop: picture.crop,
+            ..SourceFacts::from(&info)
+        }));
     }
-    let plan = plan(info.display, &request.presets);
+    let mut plan = plan(info.display, &request.presets);
+    // A crop shrinks each planned size as it shrinks the picture: rungs are
+    // chosen on the whole frame (a scope film's 1080p is 1920x804), and the
+    // thumbnail and storyboard are made at the cropped display size.
+    for rendition in &mut plan.renditions {
+        rendition.size = picture.cropped(rendition.size);
+    }
+    let info = media::SourceInfo {
+        display: picture.cropped(info.display),
+        ..info
+    };
     let dir_set = match dir {
         Some(dir) => job.use_dir(dir),
         None => {
@@ -120,11 +136,29 @@ pub fn prepare(job: &Job, announce: Announce, dir: Option<PathBuf>) -> Option<bo
     // A storyboard comes from the transcode's decode (decode only when no
     // rendition is planned).
     let has_renditions = !plan.renditions.is_empty() || storyboard_spec(job).is_some();
-    if !dir_set || !job.set_prepared(Prepared { info, plan }) {
+    if !dir_set
+        || !job.set_prepared(Prepared {
+            info,
+            plan,
+            picture,
+        })
+    {
         job.record_error(StageError::IngestedTwice);
         return None;
     }
     Some(has_renditions)
+}
+
+/// What is done to the source's pictures first, under the rules of all the
+/// job's presets. A source whose pictures cannot be sampled is made as it
+/// is (its transcode reports what is wrong with it).
+fn plan_pictures(job: &Job) -> PicturePlan {
+    let request = job.request();
+    let rules = PictureRules::of_job(request.presets.iter().map(|p| &p.picture));
+    media::plan_pictures(&request.input, rules).unwrap_or_else(|e| {
+        tracing::warn!(job = job.id(), error = %e, "pictures not sampled");
+        PicturePlan::default()
+    })
 }
 
 fn send_or_fail(queue: &Sender<Arc<Job>>, job: &Arc<Job>) {
@@ -163,6 +197,7 @@ pub fn thumbnail(job: &Arc<Job>) {
         staged.temp_path(),
         prepared.info.display,
         &spec,
+        &prepared.picture,
     )
     .and_then(|size| Ok((size, staged.target().to_path_buf(), staged.commit()?)));
     match made {
@@ -243,6 +278,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         media::transcode_with_storyboard(
             &job.request().input,
             &targets,
+            &prepared.picture,
             storyboard.as_ref(),
             cancel,
             &|i, p| {

@@ -6,6 +6,7 @@ use super::model::{
     AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
     ThumbnailSpec, SEGMENT_SECONDS,
 };
+use super::picture::{CropRule, PictureRules};
 use super::quality::{QualityGoal, ScoreMode};
 use super::storyboard::{PosterChoice, StoryboardSpec};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
@@ -109,6 +110,9 @@ pub fn builtin_presets() -> Vec<Preset> {
         },
         hdr: HdrRule::Auto,
         packaging: Packaging::default(),
+        // Interlaced sources deinterlaced, at the source's frame rate; no
+        // crop (a file is shown as the source was, bars and all).
+        picture: PictureRules::default(),
         score: ScoreMode::Sampled,
     };
     let archive = |p: Preset| Preset {
@@ -173,6 +177,12 @@ pub fn builtin_presets() -> Vec<Preset> {
             packaging: Packaging {
                 package: Package::Cmaf,
                 segment_seconds: SEGMENT_SECONDS,
+            },
+            // Bars cost every rung bits and height; the page's player shows
+            // the picture at its own aspect.
+            picture: PictureRules {
+                crop: CropRule::Auto,
+                ..PictureRules::default()
             },
             // The page's scrub tiles and a representative poster.
             thumbnail: ThumbnailSpec {

@@ -14,6 +14,7 @@ mod builtin;
 mod codecs;
 mod error;
 mod model;
+mod picture;
 mod quality;
 mod store;
 mod storyboard;
@@ -28,6 +29,7 @@ pub use model::{
     AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
     ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
 };
+pub use picture::{Crop, CropRule, DeinterlaceRule, FieldRate, PictureRules};
 pub use quality::{LowQuality, QualityGoal, ScoreMode, SAMPLE_EVERY};
 pub use store::{all_presets, export, read_preset, PresetStore, UserPreset, CONFIG_DIR_ENV};
 pub use storyboard::{PosterChoice, StoryboardSpec, TileSpacing, SPRITE_GRID, TILE_WIDTH};

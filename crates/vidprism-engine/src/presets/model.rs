@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::storyboard::{PosterChoice, StoryboardSpec};
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
+use super::picture::PictureRules;
 use super::quality::{QualityGoal, ScoreMode};
 use super::tracks::TrackRules;
 
@@ -431,6 +432,10 @@ pub struct Preset {
     /// Separate files or a streaming bundle (issue 15).
     #[serde(default, skip_serializing_if = "Packaging::is_default")]
     pub packaging: Packaging,
+    /// How the source's pictures are prepared (deinterlaced); each default
+    /// rule is left out of the JSON.
+    #[serde(flatten)]
+    pub picture: PictureRules,
     /// How each rendition is scored (issue 24); sampled when absent, and
     /// not written when it is, like `hdr`.
     #[serde(default, skip_serializing_if = "ScoreMode::is_default")]

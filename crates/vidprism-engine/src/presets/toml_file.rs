@@ -10,6 +10,9 @@
 //! loudness_lufs = -16    # optional EBU R128 target
 //! subtitles = "keep"     # "none", "keep_and_sidecar" (.vtt files beside)
 //! hdr = "auto"          # keep, tonemap: what an HDR source's renditions are
+//! deinterlace = "auto"  # off, always: interlaced sources made progressive
+//! rate = "frame"         # or "field": 50i becomes 50p instead of 25p
+//! crop = "none"          # "auto" (black bars), or { top = 8, bottom = 8, left = 0, right = 0 }
 //! package = "files"      # or "hls", "dash", "cmaf" (both): a streaming bundle
 //! segment_seconds = 4    # packaged presets: segment length, 1 to 20
 //! score = "sampled"      # or "off", "full": each rendition's SSIM and PSNR
@@ -44,6 +47,7 @@ use super::model::{
     AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
     ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
 };
+use super::picture::{Crop, CropRule, DeinterlaceRule, FieldRate, PictureRules};
 use super::quality::{LowQuality, QualityGoal, ScoreMode};
 use super::storyboard::{PosterChoice, StoryboardSpec, TileSpacing};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
@@ -71,6 +75,12 @@ struct PresetFile {
     subtitles: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     hdr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deinterlace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    crop: Option<CropValue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     package: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -158,6 +168,14 @@ enum AudioTracksValue {
     Languages(Vec<String>),
 }
 
+/// `crop`: a word, or pixels per side.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum CropValue {
+    Word(String),
+    Sides(Crop),
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum SizeValue {
@@ -208,6 +226,13 @@ pub fn to_toml(preset: &Preset) -> String {
         loudness_lufs: preset.tracks.loudness_lufs,
         subtitles: Some(preset.tracks.subtitles.key().to_owned()),
         hdr: Some(preset.hdr.key().to_owned()),
+        deinterlace: Some(preset.picture.deinterlace.key().to_owned()),
+        rate: Some(preset.picture.rate.key().to_owned()),
+        crop: Some(match preset.picture.crop {
+            CropRule::None => CropValue::Word("none".to_owned()),
+            CropRule::Auto => CropValue::Word("auto".to_owned()),
+            CropRule::Fixed(crop) => CropValue::Sides(crop),
+        }),
         package: preset
             .packaging
             .is_packaged()
@@ -357,6 +382,7 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
             found
         }
     };
+    let picture = picture_from_file(&file, problems);
     let package = match file.package.as_deref() {
         None => Some(Package::Files),
         Some(key) => {
@@ -423,11 +449,57 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
         metadata: metadata?,
         tracks: tracks?,
         hdr: hdr?,
+        picture: picture?,
         packaging: Packaging {
             package: package?,
             segment_seconds: file.segment_seconds.unwrap_or(SEGMENT_SECONDS),
         },
         score: score?,
+    })
+}
+
+/// The picture rules of a file; each one left out is the default.
+fn picture_from_file(file: &PresetFile, problems: &mut Vec<Problem>) -> Option<PictureRules> {
+    let deinterlace = match file.deinterlace.as_deref() {
+        None => Some(DeinterlaceRule::default()),
+        Some(key) => DeinterlaceRule::from_key(key).or_else(|| {
+            problems.push(Problem::new(
+                None,
+                "deinterlace",
+                format!("unknown deinterlace rule {key:?}; use auto, off or always"),
+            ));
+            None
+        }),
+    };
+    let rate = match file.rate.as_deref() {
+        None => Some(FieldRate::default()),
+        Some(key) => FieldRate::from_key(key).or_else(|| {
+            problems.push(Problem::new(
+                None,
+                "rate",
+                format!("unknown rate {key:?}; use frame or field"),
+            ));
+            None
+        }),
+    };
+    let crop = match &file.crop {
+        None => Some(CropRule::None),
+        Some(CropValue::Word(w)) if w == "none" => Some(CropRule::None),
+        Some(CropValue::Word(w)) if w == "auto" => Some(CropRule::Auto),
+        Some(CropValue::Word(w)) => {
+            problems.push(Problem::new(
+                None,
+                "crop",
+                format!("unknown crop {w:?}; use \"none\", \"auto\" or {{ top = 8, bottom = 8, left = 0, right = 0 }}"),
+            ));
+            None
+        }
+        Some(CropValue::Sides(crop)) => Some(CropRule::Fixed(*crop)),
+    };
+    Some(PictureRules {
+        deinterlace: deinterlace?,
+        rate: rate?,
+        crop: crop?,
     })
 }
 
@@ -797,6 +869,67 @@ audio_codec = "opus"
         assert_eq!(problems[0].field, "metadata");
         assert_eq!(problems[0].line, Some(3));
         assert!(problems[0].message.contains("gps_only"));
+    }
+
+    #[test]
+    fn picture_rules_parse_default_and_are_checked() {
+        let p = parse(SMALL_WEBM).expect("valid");
+        assert_eq!(p.picture, PictureRules::default());
+        assert_eq!(p.picture.deinterlace, DeinterlaceRule::Auto);
+        let text = SMALL_WEBM.replacen(
+            "\n\n",
+            "\ndeinterlace = \"always\"\nrate = \"field\"\n\n",
+            1,
+        );
+        let p = parse(&text).expect("valid");
+        assert_eq!(p.picture.deinterlace, DeinterlaceRule::Always);
+        assert_eq!(p.picture.rate, FieldRate::Field);
+        assert_eq!(parse(&to_toml(&p)), Ok(p.clone()));
+        let off = SMALL_WEBM.replacen("\n\n", "\ndeinterlace = \"off\"\n\n", 1);
+        assert_eq!(
+            parse(&off).map(|p| p.picture.deinterlace),
+            Ok(DeinterlaceRule::Off)
+        );
+        let bad = SMALL_WEBM.replacen(
+            "\n\n",
+            "\ndeinterlace = \"yadif\"\nrate = \"double\"\n\n",
+            1,
+        );
+        let problems = parse(&bad).unwrap_err();
+        let fields: Vec<_> = problems
+            .iter()
+            .map(|p| (p.field.as_str(), p.line))
+            .collect();
+        assert_eq!(fields, [("deinterlace", Some(3)), ("rate", Some(4))]);
+        assert!(problems[0].message.contains("auto, off or always"));
+    }
+
+    #[test]
+    fn crop_parses_as_a_word_or_sides_and_is_checked() {
+        assert_eq!(
+            parse(SMALL_WEBM).map(|p| p.picture.crop),
+            Ok(CropRule::None)
+        );
+        let with = |crop: &str| SMALL_WEBM.replacen("\n\n", &format!("\ncrop = {crop}\n\n"), 1);
+        assert_eq!(
+            parse(&with("\"auto\"")).map(|p| p.picture.crop),
+            Ok(CropRule::Auto)
+        );
+        let p = parse(&with("{ top = 140, bottom = 140, left = 0, right = 0 }")).expect("valid");
+        let fixed = CropRule::Fixed(Crop {
+            top: 140,
+            bottom: 140,
+            left: 0,
+            right: 0,
+        });
+        assert_eq!(p.picture.crop, fixed);
+        assert_eq!(parse(&to_toml(&p)).map(|p| p.picture.crop), Ok(fixed));
+        for bad in ["\"black\"", "{ top = 7, bottom = 0, left = 0, right = 0 }"] {
+            let problems = parse(&with(bad)).unwrap_err();
+            assert_eq!(problems[0].field, "crop", "{bad}: {problems:?}");
+            assert_eq!(problems[0].line, Some(3));
+        }
+        assert!(parse(&with("{ top = 8 }")).is_err(), "every side is named");
     }
 
     #[test]

@@ -78,6 +78,9 @@ pub fn validate(preset: &Preset) -> Vec<Problem> {
         &mut problems,
     );
     packaging_problems(preset, &mut problems);
+    if let Some(why) = preset.picture.crop.problem() {
+        problems.push(Problem::new(None, "crop", why));
+    }
     let mut names = HashSet::new();
     for (i, r) in preset.renditions.iter().enumerate() {
         if !names.insert(r.name.as_str()) {

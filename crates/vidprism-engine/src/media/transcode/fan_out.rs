@@ -9,6 +9,7 @@ use ffmpeg_next::{frame, Packet, Rational, Rescale};
 
 use super::feeds::Feeds;
 use super::lane::{Lane, Message};
+use super::picture_prep::PicturePrep;
 use super::source::Source;
 use crate::error::{Error, Result};
 use crate::media::frame_ref::video_ref;
@@ -18,6 +19,8 @@ pub struct FanOut<'a, 'env> {
     source: Source<'a>,
     /// Takes the storyboard's pictures, when one is made.
     storyboard: Option<StoryboardTap<'env>>,
+    /// Deinterlaces, when the job's plan says so, before the fan-out.
+    prep: PicturePrep,
     lanes: Vec<Lane>,
     feeds: Feeds,
     /// The newest picture, held back until the next one tells its duration.
@@ -30,10 +33,16 @@ pub struct FanOut<'a, 'env> {
 }
 
 impl<'a, 'env> FanOut<'a, 'env> {
-    pub fn new(source: Source<'a>, lanes: Vec<Lane>, feeds: Feeds) -> FanOut<'a, 'env> {
+    pub fn new(
+        source: Source<'a>,
+        prep: PicturePrep,
+        lanes: Vec<Lane>,
+        feeds: Feeds,
+    ) -> FanOut<'a, 'env> {
         FanOut {
             source,
             storyboard: None,
+            prep,
             lanes,
             feeds,
             pending: None,
@@ -94,14 +103,16 @@ impl<'a, 'env> FanOut<'a, 'env> {
                 // Undecodable packets (a stream starting without a keyframe,
                 // damaged data) are skipped; missing pictures are caught below.
                 let _ = self.source.video.send_packet(&packet);
-                self.receive_video();
+                self.receive_video()?;
             } else if !self.lanes.is_empty() {
                 self.feeds
                     .packet(&packet, &mut self.source.tracks, &mut self.lanes)?;
             }
         }
         let _ = self.source.video.send_eof();
-        self.receive_video();
+        self.receive_video()?;
+        self.prep.finish()?;
+        self.take_prepared();
         self.feeds
             .finish(&mut self.source.tracks, &mut self.lanes)?;
         if let Some(last) = self.pending.take() {
@@ -164,20 +175,27 @@ impl<'a, 'env> FanOut<'a, 'env> {
             .max(1)
     }
 
-    fn receive_video(&mut self) {
+    fn receive_video(&mut self) -> Result<()> {
         let mut frame = frame::Video::empty();
         while self.source.video.receive_frame(&mut frame).is_ok() {
+            self.prep
+                .push(std::mem::replace(&mut frame, frame::Video::empty()))?;
+            self.take_prepared();
+        }
+        Ok(())
+    }
+
+    /// Timestamps the prepared pictures and sends each once the next one
+    /// tells its duration.
+    fn take_prepared(&mut self) {
+        while let Some(mut frame) = self.prep.pull() {
             let offset = self
                 .source
                 .origin_us
                 .rescale(Rational::new(1, 1_000_000), self.time_base());
             let previous = self.pending.as_ref().and_then(|p| p.pts());
             let guessed = previous.map(|p| p + self.last_duration.max(self.frame_duration()));
-            let mut pts = frame
-                .timestamp()
-                .map(|t| t - offset)
-                .or(guessed)
-                .unwrap_or(0);
+            let mut pts = frame.pts().map(|t| t - offset).or(guessed).unwrap_or(0);
             if let Some(prev) = previous {
                 // Timestamps must rise; broken files sometimes repeat them.
                 pts = pts.max(prev + 1);
@@ -188,7 +206,7 @@ impl<'a, 'env> FanOut<'a, 'env> {
                 self.last_duration = duration;
                 self.send_video(prev, duration);
             }
-            self.pending = Some(std::mem::replace(&mut frame, frame::Video::empty()));
+            self.pending = Some(frame);
         }
     }
 

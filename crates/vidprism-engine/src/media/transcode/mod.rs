@@ -21,6 +21,7 @@ mod fan_out;
 mod feeds;
 mod hdr_plan;
 mod lane;
+mod picture_prep;
 mod source;
 mod tone_lane;
 mod tracks;
@@ -34,6 +35,7 @@ use self::encoders::{spawn_encoders, SharedSource};
 use self::fan_out::FanOut;
 use self::feeds::Feeds;
 use self::hdr_plan::HdrPlan;
+use self::picture_prep::PicturePrep;
 use self::source::Source;
 use super::geometry::Size;
 use super::metadata::SourceMetadata;
@@ -43,6 +45,7 @@ use crate::error::{Error, Result};
 use crate::media::storyboard::{
     make_storyboard, StoryboardFiles, StoryboardTap, StoryboardTarget, PICTURES_IN_FLIGHT,
 };
+use crate::media::PicturePlan;
 use crate::output::StagedFile;
 use crate::presets::{HdrRule, MetadataRule, RenditionSpec, ScoreMode, TrackRules};
 use crossbeam_channel::bounded;
@@ -96,7 +99,9 @@ pub fn transcode(
     cancel: &AtomicBool,
     on_progress: &(dyn Fn(usize, RenditionProgress) + Sync),
 ) -> Result<Vec<Result<RenditionTracks>>> {
-    transcode_with_storyboard(source, targets, None, cancel, on_progress).map(|t| t.renditions)
+    let plan = PicturePlan::default();
+    transcode_with_storyboard(source, targets, &plan, None, cancel, on_progress)
+        .map(|t| t.renditions)
 }
 
 /// What a transcode made: each rendition's result in target order, and the
@@ -107,16 +112,19 @@ pub struct Transcoded {
 }
 
 /// [`transcode`], also making `storyboard` from the decoded pictures (with
-/// no targets, a decode-only pass). Its progress reports, which keep the
+/// no targets, a decode-only pass), each picture prepared once as
+/// `picture` says. Its progress reports, which keep the
 /// stall watch quiet, carry the index `targets.len()`.
 pub fn transcode_with_storyboard(
     source: &Path,
     targets: &[RenditionTarget],
+    picture: &PicturePlan,
     storyboard: Option<&StoryboardTarget>,
     cancel: &AtomicBool,
     on_progress: &(dyn Fn(usize, RenditionProgress) + Sync),
 ) -> Result<Transcoded> {
     let mut source = Source::open(source)?;
+    let prep = PicturePrep::new(picture, &mut source.timing);
     let hdr = HdrPlan::new(targets, &mut source);
     let metadata = SourceMetadata::read(&source.input, source.origin_us);
     let TrackPlan {
@@ -161,7 +169,7 @@ pub fn transcode_with_storyboard(
         };
         // Returns once the source is read; only a whole decode sends `End`.
         let feeds = Feeds::new(feeds, source.origin_us);
-        let decoded = FanOut::new(source, lanes, feeds)
+        let decoded = FanOut::new(source, prep, lanes, feeds)
             .with_storyboard(tap)
             .run(cancel);
         let results = encoder_threads.join();
