@@ -488,7 +488,8 @@ impl App {
     pub fn apply_event(&mut self, event: &Event) {
         self.store_event(event);
         if event.kind.is_final() {
-            self.job_ended(event.job);
+            let cancelled = matches!(event.kind, vidprism::pipeline::EventKind::Cancelled);
+            self.job_ended(event.job, !cancelled);
         }
         if self.withdrawn_ended(event) {
             return;

@@ -282,11 +282,16 @@ impl App {
     }
 
     /// A job ended: how long it took from being given to the engine
-    /// (smoothed over the last ones) tells whether jobs are short.
-    pub(super) fn job_ended(&mut self, job: JobId) {
+    /// (smoothed over the last ones) tells whether jobs are short. A job
+    /// that was cancelled (`ran_its_course` false) says nothing about how
+    /// long jobs take: a cancel a moment after the start made a long job
+    /// look short, and rows were given ahead, to start behind a pause.
+    pub(super) fn job_ended(&mut self, job: JobId, ran_its_course: bool) {
         if let Some(given) = self.given_at.remove(&job) {
-            let took = given.elapsed().as_secs_f64();
-            self.job_s = Some(self.job_s.map_or(took, |s| 0.5 * s + 0.5 * took));
+            if ran_its_course {
+                let took = given.elapsed().as_secs_f64();
+                self.job_s = Some(self.job_s.map_or(took, |s| 0.5 * s + 0.5 * took));
+            }
         }
     }
 

@@ -46,6 +46,9 @@ fn a_folder_yields_its_videos_as_the_window_finds_them() {
     std::fs::copy(&clip, dir.join("a.mp4")).expect("copy");
     std::fs::copy(&clip, dir.join("sub").join("b.MOV")).expect("copy");
     std::fs::copy(&clip, dir.join("CLIP0001")).expect("copy");
+    // What camcorders and tapes leave: AVCHD and DV, named as they name them.
+    std::fs::copy(&clip, dir.join("00001.MTS")).expect("copy");
+    std::fs::copy(&clip, dir.join("tape.dv")).expect("copy");
     std::fs::write(dir.join("C0001.XML"), b"<xml/>").expect("sidecar");
     std::fs::write(dir.join("README"), b"text").expect("text");
     let run = process(
@@ -59,7 +62,7 @@ fn a_folder_yields_its_videos_as_the_window_finds_them() {
         .map(|e| e["input"].as_str().expect("input").to_owned())
         .collect();
     inputs.sort();
-    let expected: Vec<String> = ["CLIP0001", "a.mp4", "sub/b.MOV"]
+    let expected: Vec<String> = ["00001.MTS", "CLIP0001", "a.mp4", "sub/b.MOV", "tape.dv"]
         .iter()
         .map(|n| dir.join(n).to_string_lossy().into_owned())
         .collect();

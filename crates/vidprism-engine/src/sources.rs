@@ -25,6 +25,8 @@ use crate::watch::is_ignored;
 pub const VIDEO_EXTENSIONS: &[&str] = &[
     "mp4", "mkv", "webm", "mov", "avi", "m4v", "ivf", "264", "h264", "hevc", "ts", "mts", "m2ts",
     "wmv", "flv", "mpg", "mpeg", "3gp", "ogv",
+    // Camcorders and tapes: DV, MPEG-2 of JVC and Panasonic cameras, DVDs, MXF.
+    "dv", "dif", "mod", "tod", "vob", "mxf", "m2v",
 ];
 
 /// How deep a folder walk goes (folders are entered once each, so links
