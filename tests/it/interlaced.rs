@@ -354,3 +354,33 @@ fn telecined_film_comes_out_at_its_own_23_976_fps() {
         pictures.len()
     );
 }
+
+#[test]
+fn a_farm_worker_deinterlaces_as_the_local_engine_does() {
+    // The worker runs the ingest's detection on its own copy of the source
+    // and decides the same: progressive renditions, a clean thumbnail.
+    let fx = Fixture::new();
+    let source = clip_1080i(&fx);
+    let server = crate::util::nats_server::NatsServer::start(&[]);
+    let _worker = crate::util::nats::Worker::start(&server.url, fx.dir.path(), "w", &[]);
+    let config = config_with(&fx, &[("di", preset("di", "auto", "frame", 1920))]);
+    let run = process_with_config(
+        &fx.out_dir(),
+        &config,
+        &[
+            "--nats",
+            &server.url,
+            "-p",
+            "di",
+            source.to_str().expect("utf-8 path"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{:#?}", run.stderr, run.events);
+    let rendition = run.rendition_paths()[0].clone();
+    assert_progressive(&rendition);
+    assert_eq!(frame_count(&rendition), 50);
+    let thumbnail = run.one("thumbnail_ready");
+    let size = |k: &str| thumbnail[k].as_u64().expect("size") as u32;
+    let path = PathBuf::from(thumbnail["path"].as_str().expect("path"));
+    assert_clean_thumbnail(&path, (size("width"), size("height")), &source, (1920, 1080));
+}
