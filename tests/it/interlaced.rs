@@ -382,5 +382,10 @@ fn a_farm_worker_deinterlaces_as_the_local_engine_does() {
     let thumbnail = run.one("thumbnail_ready");
     let size = |k: &str| thumbnail[k].as_u64().expect("size") as u32;
     let path = PathBuf::from(thumbnail["path"].as_str().expect("path"));
-    assert_clean_thumbnail(&path, (size("width"), size("height")), &source, (1920, 1080));
+    assert_clean_thumbnail(
+        &path,
+        (size("width"), size("height")),
+        &source,
+        (1920, 1080),
+    );
 }
