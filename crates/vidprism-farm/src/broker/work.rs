@@ -9,8 +9,14 @@ use tokio::runtime::Handle;
 
 use super::{FarmError, WorkPolicy, WorkStage};
 
-/// How long past its own expiry a pull may take before it is given up.
-const PULL_GRACE: Duration = Duration::from_secs(2);
+/// How long past its own expiry a pull may take before it is given up. A
+/// pull given up while the server hands it a message loses that delivery
+/// until the ack wait (and may use up the work's last try): on a loaded
+/// machine the server's answer to a 1 s pull came more than 2 s late
+/// (farm_hostile's playlist test then read "stopped without a word"), so
+/// the grace is generous; a worker asked to stop with the server gone
+/// still notices within PULL_WAIT plus this.
+const PULL_GRACE: Duration = Duration::from_secs(8);
 
 /// One stage's queue, as a worker pulls from it.
 pub struct WorkQueue {
