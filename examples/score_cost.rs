@@ -9,9 +9,9 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use vidprism::media::{probe, transcode, RenditionTarget};
-use vidprism::plan::plan;
-use vidprism::presets::{find_preset, ScoreMode};
+use vidprism_engine::media::{probe, transcode, RenditionTarget};
+use vidprism_engine::plan::plan;
+use vidprism_engine::presets::{find_preset, ScoreMode};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

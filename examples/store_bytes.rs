@@ -13,9 +13,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use vidprism::pipeline::Event;
-use vidprism::presets::find_preset;
-use vidprism::store::{JobStore, JOURNAL_SUFFIX, STORE_FILE};
+use vidprism_engine::pipeline::Event;
+use vidprism_engine::presets::find_preset;
+use vidprism_engine::store::{JobStore, JOURNAL_SUFFIX, STORE_FILE};
 
 /// Bytes this process has written so far (`wchar` of /proc/self/io).
 fn bytes_written() -> Result<u64, Box<dyn std::error::Error>> {

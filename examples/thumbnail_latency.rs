@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use vidprism::pipeline::{Engine, EngineConfig, EventKind, JobFailed, JobId, JobRequest};
-use vidprism::presets::find_preset;
+use vidprism_engine::pipeline::{Engine, EngineConfig, EventKind, JobFailed, JobId, JobRequest};
+use vidprism_engine::presets::find_preset;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

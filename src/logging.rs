@@ -28,7 +28,7 @@ const LOG_SUFFIX: &str = "log";
 /// `<data dir>/logs` (`$VIDPRISM_DATA_DIR/logs` when set); `None` when the
 /// system has no home.
 pub fn log_dir() -> Option<PathBuf> {
-    vidprism::store::data_dir().map(|d| d.join("logs"))
+    vidprism_engine::store::data_dir().map(|d| d.join("logs"))
 }
 
 /// Keeps the log file writer alive; dropping it flushes the file.
@@ -55,7 +55,10 @@ pub fn init_cli(verbose: u8) -> LogGuard {
     let stderr = fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_filter(stderr_filter(verbose, "warn,vidprism::pipeline=error"));
+        .with_filter(stderr_filter(
+            verbose,
+            "warn,vidprism_engine::pipeline=error",
+        ));
     // `try_init`: a second subscriber (tests) is not an error worth dying for.
     let _ = tracing_subscriber::registry().with(stderr).try_init();
     LogGuard { _file: None }

@@ -4,13 +4,14 @@
 
 mod cli;
 mod logging;
+mod settings;
 mod ui;
 
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     // Start the event clock now so `t_ms` counts from process start.
-    vidprism::pipeline::elapsed_ms();
+    vidprism_engine::pipeline::elapsed_ms();
     let args = cli::Cli::parse();
     // Held to the end of main: dropping it flushes the log file.
     let window = args.command.is_none();
@@ -36,7 +37,7 @@ fn main() -> std::process::ExitCode {
             }
             eprintln!(
                 "vidprism: {}",
-                vidprism::names::printable(&format!("{e:#}"))
+                vidprism_engine::names::printable(&format!("{e:#}"))
             );
             std::process::ExitCode::FAILURE
         }

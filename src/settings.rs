@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::farm::FarmConnection;
 /// Most jobs transcoding at once the settings accept: the engine's limit.
-pub use crate::pipeline::MAX_TRANSCODE_JOBS;
-use crate::presets::DEFAULT_PRESET;
+pub use vidprism_engine::pipeline::MAX_TRANSCODE_JOBS;
+use vidprism_engine::presets::DEFAULT_PRESET;
+use vidprism_farm::FarmConnection;
 
 /// What the window remembers between runs. Unknown fields are ignored and
 /// missing ones take their defaults, so older and newer files both load.

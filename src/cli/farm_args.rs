@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Args;
-use vidprism::farm::FarmConnection;
+use vidprism_farm::FarmConnection;
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct FarmArgs {

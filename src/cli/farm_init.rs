@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use vidprism::farm::server_config::{
+use vidprism_farm::server_config::{
     ServerSetup, ServerTls, DEFAULT_LISTEN, SUBMITTER_USER, WORKER_USER,
 };
 

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 pub fn say(text: impl std::fmt::Display) {
     eprintln!(
         "vidprism: {}",
-        vidprism::names::printable(&text.to_string())
+        vidprism_engine::names::printable(&text.to_string())
     );
 }
 
@@ -25,7 +25,7 @@ use clap::{Args, Parser, Subcommand};
 pub use farm_args::FarmArgs;
 
 /// `process --jobs` accepts what the engine runs at once, no more.
-const MAX_JOBS: i64 = vidprism::pipeline::MAX_TRANSCODE_JOBS as i64;
+const MAX_JOBS: i64 = vidprism_engine::pipeline::MAX_TRANSCODE_JOBS as i64;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -117,7 +117,7 @@ pub struct WatchArgs {
     /// What to do with a source once every output is whole: keep,
     /// move:DIR (never overwriting), or delete. Never after a failure.
     #[arg(long, value_name = "ACTION", default_value = "keep")]
-    pub on_done: vidprism::watch::OnDone,
+    pub on_done: vidprism_engine::watch::OnDone,
     /// Seconds a file's size and time must stay unchanged before it is
     /// queued.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_secs)]
@@ -231,7 +231,10 @@ mod tests {
         };
         assert_eq!(args.settle, 1.5);
         assert_eq!(args.poll, Some(2.0));
-        assert_eq!(args.on_done, vidprism::watch::OnDone::Move("/done".into()));
+        assert_eq!(
+            args.on_done,
+            vidprism_engine::watch::OnDone::Move("/done".into())
+        );
         assert_eq!(args.dirs.len(), 2);
         for bad in [["--settle", "0"], ["--on-done", "nuke"], ["--poll", "x"]] {
             let parsed = Cli::try_parse_from(["vidprism", "watch", bad[0], bad[1], "in"]);
@@ -245,7 +248,7 @@ mod tests {
 
     #[test]
     fn process_refuses_more_jobs_than_the_engine_runs_at_once() {
-        let max = vidprism::pipeline::MAX_TRANSCODE_JOBS;
+        let max = vidprism_engine::pipeline::MAX_TRANSCODE_JOBS;
         assert_eq!(process_jobs(&max.to_string()).ok(), u16::try_from(max).ok());
         let refused = process_jobs(&(max + 1).to_string()).unwrap_err();
         assert_eq!(refused.kind(), clap::error::ErrorKind::ValueValidation);

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde::Serialize;
-use vidprism::media::missing_encoders;
-use vidprism::presets::{
+use vidprism_engine::media::missing_encoders;
+use vidprism_engine::presets::{
     builtin_presets, read_preset, Preset, PresetError, PresetStore, UserPreset,
 };
 

@@ -8,15 +8,15 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use vidprism::farm::{FarmClient, Files};
-use vidprism::media::missing_encoders;
-use vidprism::output::default_output_dir;
-use vidprism::pipeline::{
+use vidprism_engine::media::missing_encoders;
+use vidprism_engine::output::default_output_dir;
+use vidprism_engine::pipeline::{
     Engine, EngineConfig, Event, EventKind, JobDone, JobFailed, JobId, JobRequest, JobRunner,
     Output, Progress, RenditionFailed, RenditionSkipped, StageStarted, Thumbnail, QUEUE_CAPACITY,
 };
-use vidprism::presets::{resolve, Preset, PresetStore, DEFAULT_PRESET};
-use vidprism::sources::{sources, Skipped, WalkRule};
+use vidprism_engine::presets::{resolve, Preset, PresetStore, DEFAULT_PRESET};
+use vidprism_engine::sources::{sources, Skipped, WalkRule};
+use vidprism_farm::{FarmClient, Files};
 
 use super::ProcessArgs;
 
@@ -330,7 +330,7 @@ impl Bars {
     /// Prints `text` above the bars, its control characters (a file name's
     /// escape sequences) made harmless.
     fn line(&self, text: String) {
-        let text = vidprism::names::printable(&text);
+        let text = vidprism_engine::names::printable(&text);
         if self.multi.is_hidden() {
             eprintln!("{text}");
         } else {
@@ -362,7 +362,9 @@ impl EventView for Bars {
             }) => {
                 let bar = self.multi.add(ProgressBar::new(1000));
                 bar.set_style(self.style.clone());
-                bar.set_prefix(vidprism::names::printable(&format!("{name} {rendition}")));
+                bar.set_prefix(vidprism_engine::names::printable(&format!(
+                    "{name} {rendition}"
+                )));
                 self.bars.insert((job, rendition.clone()), bar);
             }
             EventKind::Progress(Progress {

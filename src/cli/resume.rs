@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use vidprism::pipeline::{Event, JobId, JobRequest, JobRunner};
-use vidprism::store::{absolute, JobStore, Recovery, StoreId};
+use vidprism_engine::pipeline::{Event, JobId, JobRequest, JobRunner};
+use vidprism_engine::store::{absolute, JobStore, Recovery, StoreId};
 
 /// The store behind a `--store` run.
 pub struct StoreRun {

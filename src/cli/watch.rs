@@ -11,11 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use vidprism::output::default_output_dir;
-use vidprism::pipeline::{Event, EventKind, JobId, JobRequest, JobRunner};
-use vidprism::presets::Preset;
-use vidprism::sources::Links;
-use vidprism::watch::{EventSource, Feed, FeedConfig, Folders, Ledger, OnDone, WholeFile};
+use vidprism_engine::output::default_output_dir;
+use vidprism_engine::pipeline::{Event, EventKind, JobId, JobRequest, JobRunner};
+use vidprism_engine::presets::Preset;
+use vidprism_engine::sources::Links;
+use vidprism_engine::watch::{EventSource, Feed, FeedConfig, Folders, Ledger, OnDone, WholeFile};
 
 use super::process::{
     queue_capacity, reader_gone, resolve_presets, start_runner, Bars, EventView, JsonLines,

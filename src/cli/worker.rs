@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use vidprism::farm::{worker_name, FarmWorker, PathMap, WorkPolicy, WorkStage, WorkerConfig};
+use vidprism_farm::{worker_name, FarmWorker, PathMap, WorkPolicy, WorkStage, WorkerConfig};
 
 use super::WorkerArgs;
 

@@ -14,10 +14,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::settings::{Settings, MAX_TRANSCODE_JOBS};
 use eframe::egui;
-use vidprism::output::PLAYER_PAGE;
-use vidprism::pipeline::{Event, EventKind, JobId, Waker};
-use vidprism::settings::{Settings, MAX_TRANSCODE_JOBS};
+use vidprism_engine::output::PLAYER_PAGE;
+use vidprism_engine::pipeline::{Event, EventKind, JobId, Waker};
 
 use super::app_queue::EndRate;
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
@@ -488,7 +488,7 @@ impl App {
     pub fn apply_event(&mut self, event: &Event) {
         self.store_event(event);
         if event.kind.is_final() {
-            let cancelled = matches!(event.kind, vidprism::pipeline::EventKind::Cancelled);
+            let cancelled = matches!(event.kind, vidprism_engine::pipeline::EventKind::Cancelled);
             self.job_ended(event.job, !cancelled);
         }
         if self.withdrawn_ended(event) {

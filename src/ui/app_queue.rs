@@ -11,8 +11,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use vidprism::pipeline::{Event, JobId};
-use vidprism::store::{JobRecord, JobState, JobStore, StoreError};
+use vidprism_engine::pipeline::{Event, JobId};
+use vidprism_engine::store::{JobRecord, JobState, JobStore, StoreError};
 
 use super::app::App;
 use super::queue_model::{Rendition, RenditionStatus, RowId, RowStatus};
@@ -158,7 +158,7 @@ impl App {
         self.systems.jobs = Some(SharedStore::new(store));
         // What watch folders did is remembered beside the queue.
         if let Some(dir) = path.parent() {
-            self.systems.watches.ledger = Some(dir.join(vidprism::watch::LEDGER_FILE));
+            self.systems.watches.ledger = Some(dir.join(vidprism_engine::watch::LEDGER_FILE));
         }
     }
 
@@ -302,7 +302,7 @@ impl App {
         if !event.kind.is_final() || !self.withdrawn.remove(&event.job) {
             return false;
         }
-        if !matches!(event.kind, vidprism::pipeline::EventKind::Cancelled) {
+        if !matches!(event.kind, vidprism_engine::pipeline::EventKind::Cancelled) {
             // It ended before the cancel reached it: shown as it ended.
             return false;
         }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
-use vidprism::presets::Preset;
+use vidprism_engine::presets::Preset;
 
 use super::queue_model::RowId;
 

@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use vidprism::pipeline::Waker;
-use vidprism::presets::Preset;
-use vidprism::sources::VIDEO_EXTENSIONS;
+use vidprism_engine::pipeline::Waker;
+use vidprism_engine::presets::Preset;
+use vidprism_engine::sources::VIDEO_EXTENSIONS;
 
 use super::command::{Command, CommandSender, PathPurpose, PresetCommand, WatchCommand};
 

@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
-use vidprism::pipeline::{SourceFacts, Waker};
+use vidprism_engine::pipeline::{SourceFacts, Waker};
 
 use super::app::App;
 use super::queue_model::RowId;
@@ -42,7 +42,7 @@ impl FactsProber {
             .name("facts prober".into())
             .spawn(move || {
                 for (row, path) in request_rx {
-                    let facts = vidprism::media::probe(&path)
+                    let facts = vidprism_engine::media::probe(&path)
                         .map(|info| SourceFacts::from(&info))
                         .map_err(|e| e.to_string());
                     if result_tx.send(Probed { row, facts }).is_err() {

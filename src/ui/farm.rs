@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
+use crate::settings::FarmSettings;
 use crossbeam_channel::{bounded, Receiver};
 use eframe::egui;
-use vidprism::pipeline::JobRunner;
-use vidprism::settings::FarmSettings;
+use vidprism_engine::pipeline::JobRunner;
 
 use super::app::App;
 use super::command::{CommandSender, FarmCommand};

@@ -1,7 +1,7 @@
 //! How numbers read in the window: sizes, durations, source facts.
 
-use vidprism::media::{Hdr, HdrTransfer};
-use vidprism::pipeline::SourceFacts;
+use vidprism_engine::media::{Hdr, HdrTransfer};
+use vidprism_engine::pipeline::SourceFacts;
 
 /// `1.5 MB`, `820 KB`, `12 B` (decimal units, like file managers).
 pub fn bytes(n: u64) -> String {
@@ -98,7 +98,7 @@ mod tests {
         };
         assert_eq!(facts(&f), "320x240 · 0:01 · 25 fps · h264 / no audio");
         let bars = SourceFacts {
-            crop: Some(vidprism::presets::Crop {
+            crop: Some(vidprism_engine::presets::Crop {
                 top: 20,
                 bottom: 20,
                 left: 0,

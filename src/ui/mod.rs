@@ -57,8 +57,8 @@ mod tests_window;
 
 use std::path::PathBuf;
 
+use crate::settings::Settings;
 use eframe::egui;
-use vidprism::settings::Settings;
 
 use repaint::Repaint;
 use warm_start::WarmStart;
@@ -69,8 +69,8 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
     display_exists()?;
     let repaint = Repaint::default();
     let mut app = app::App::start(repaint.clone(), Settings::default_path())?;
-    if let Some(dir) = vidprism::store::data_dir() {
-        app.open_job_store(&dir.join(vidprism::store::STORE_FILE));
+    if let Some(dir) = vidprism_engine::store::data_dir() {
+        app.open_job_store(&dir.join(vidprism_engine::store::STORE_FILE));
     }
     app.add_paths(&files);
     let warm = WarmStart::start(app)?;
@@ -106,7 +106,7 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
                 app: None,
                 software,
                 bench: quit_when_done.then(|| BenchStats {
-                    opened_ms: vidprism::pipeline::elapsed_ms(),
+                    opened_ms: vidprism_engine::pipeline::elapsed_ms(),
                     ..BenchStats::default()
                 }),
             }))
@@ -116,7 +116,7 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
     if quit_when_done {
         eprintln!(
             "vidprism: window: closed at {} ms",
-            vidprism::pipeline::elapsed_ms()
+            vidprism_engine::pipeline::elapsed_ms()
         );
     }
     Ok(())
@@ -201,7 +201,7 @@ impl eframe::App for Window {
         if self.bench.is_some() {
             eprintln!(
                 "vidprism: window: exit at {} ms, the app closed in {:.3} s",
-                vidprism::pipeline::elapsed_ms(),
+                vidprism_engine::pipeline::elapsed_ms(),
                 start.elapsed().as_secs_f64()
             );
         }
@@ -218,7 +218,7 @@ impl eframe::App for Window {
             }
             app.view.cleared_to_panel_fill = true;
             if let Some(bench) = &mut self.bench {
-                bench.first_pass_ms = vidprism::pipeline::elapsed_ms();
+                bench.first_pass_ms = vidprism_engine::pipeline::elapsed_ms();
                 let t = app.model.totals(1);
                 bench.ended_at_first_pass = t.done + t.failed + t.cancelled;
             }
@@ -246,7 +246,7 @@ impl eframe::App for Window {
                 bench.opened_ms,
                 bench.first_pass_ms,
                 bench.ended_at_first_pass,
-                vidprism::pipeline::elapsed_ms(),
+                vidprism_engine::pipeline::elapsed_ms(),
                 bench.logic.0,
                 bench.logic.1.as_secs_f64(),
                 bench.ui.0,
@@ -284,7 +284,7 @@ impl eframe::App for Window {
             causes.dedup();
             bench
                 .frames
-                .push((vidprism::pipeline::elapsed_ms(), causes.join(" ")));
+                .push((vidprism_engine::pipeline::elapsed_ms(), causes.join(" ")));
         }
     }
 }

@@ -3,7 +3,7 @@
 //! Drawn inside the form's grid, one row each.
 
 use eframe::egui;
-use vidprism::presets::{Crop, CropRule, DeinterlaceRule, FieldRate, PictureRules};
+use vidprism_engine::presets::{Crop, CropRule, DeinterlaceRule, FieldRate, PictureRules};
 
 pub fn picture_rows_ui(ui: &mut egui::Ui, rules: &mut PictureRules) {
     let label = ui.label("Deinterlace");

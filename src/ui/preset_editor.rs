@@ -5,13 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
-use vidprism::media::{has_encoder, missing_encoders};
-use vidprism::presets::{
+use crate::settings::Settings;
+use vidprism_engine::media::{has_encoder, missing_encoders};
+use vidprism_engine::presets::{
     all_presets, builtin_presets, export, is_builtin, validate, AudioCodec, AudioSpec, Container,
     HdrRule, MetadataRule, Preset, PresetStore, Problem, Quality, RenditionSpec, SizeSpec,
     ThumbnailSpec, UserPreset, VideoCodec,
 };
-use vidprism::settings::Settings;
 
 use super::app::App;
 use super::command::PresetCommand;

@@ -8,11 +8,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::settings::Settings;
 use eframe::egui;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::Harness;
-use vidprism::presets::{read_preset, AudioCodec, AudioSpec, Container, VideoCodec};
-use vidprism::settings::Settings;
+use vidprism_engine::presets::{read_preset, AudioCodec, AudioSpec, Container, VideoCodec};
 
 use super::app::App;
 use super::queue_model::RowStatus;
@@ -207,7 +207,7 @@ fn snapshot_preset_editor() {
 }
 
 /// The draft's preset, as the form left it.
-fn draft(harness: &Harness<'_, App>) -> vidprism::presets::Preset {
+fn draft(harness: &Harness<'_, App>) -> vidprism_engine::presets::Preset {
     harness
         .state()
         .view
@@ -278,7 +278,7 @@ fn typing_keeps_every_character_and_the_focus_while_problems_come_and_go() {
     harness.run();
     assert_eq!(
         draft(&harness).renditions[0].size,
-        vidprism::presets::SizeSpec::ShortSide(240)
+        vidprism_engine::presets::SizeSpec::ShortSide(240)
     );
     // "720p" is now 240 pixels: a rename is offered, and taken.
     harness.get_by_label("Rename to 240p").click();
@@ -321,14 +321,14 @@ fn delete_asks_first_names_the_watch_folders_and_stops_them() {
     drop(harness);
     let presets = dir.path().join("presets");
     std::fs::create_dir_all(&presets).unwrap();
-    let mut mine = vidprism::presets::find_preset("web").unwrap();
+    let mut mine = vidprism_engine::presets::find_preset("web").unwrap();
     mine.name = "mine".into();
-    vidprism::presets::export(&mine, &presets.join("mine.toml")).unwrap();
+    vidprism_engine::presets::export(&mine, &presets.join("mine.toml")).unwrap();
     let watched = dir.path().join("incoming");
     std::fs::create_dir_all(&watched).unwrap();
     let settings_path = dir.path().join("settings.json");
     let mut settings = Settings::load_from(&settings_path);
-    settings.watch_folders = vec![vidprism::settings::WatchFolder {
+    settings.watch_folders = vec![crate::settings::WatchFolder {
         folder: watched.clone(),
         presets: vec!["mine".into()],
         ..Default::default()
@@ -377,7 +377,7 @@ fn snapshot_preset_editor_with_problems() {
     harness.run();
     if let Some(draft) = harness.state_mut().view.preset_editor.draft.as_mut() {
         draft.preset.name = "my small ".into();
-        draft.preset.renditions[0].size = vidprism::presets::SizeSpec::ShortSide(2);
+        draft.preset.renditions[0].size = vidprism_engine::presets::SizeSpec::ShortSide(2);
     }
     harness.run_steps(2);
     let options = egui_kittest::SnapshotOptions::new()

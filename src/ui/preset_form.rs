@@ -4,8 +4,8 @@
 //! [`super::preset_editor`].
 
 use eframe::egui;
-use vidprism::media::missing_encoders;
-use vidprism::presets::{
+use vidprism_engine::media::missing_encoders;
+use vidprism_engine::presets::{
     AudioSpec, AudioTracks, Channels, Container, HdrRule, MetadataRule, Package, Preset, Quality,
     RenditionSpec, SizeSpec, SubtitleRule, ThumbnailFormat, TrackRules, UserPreset, VideoCodec,
     LOUDNESS_LUFS,
@@ -13,7 +13,7 @@ use vidprism::presets::{
 
 use super::command::{CommandSender, PresetCommand};
 use super::preset_editor::PresetEditor;
-use vidprism::presets::Problem;
+use vidprism_engine::presets::Problem;
 
 const ERROR: egui::Color32 = egui::Color32::from_rgb(220, 80, 60);
 
@@ -25,7 +25,7 @@ pub fn preset_window_ui(editor: &mut PresetEditor, ctx: &egui::Context, commands
     }
     let mut open = true;
     let mut actions = Vec::new();
-    let builtins: Vec<Preset> = vidprism::presets::builtin_presets();
+    let builtins: Vec<Preset> = vidprism_engine::presets::builtin_presets();
     egui::Window::new("Presets")
         .open(&mut open)
         .default_size([900.0, 560.0])
@@ -210,7 +210,7 @@ fn fields_ui(
     preset: &mut Preset,
     problems: &[Problem],
     video_codecs: &[VideoCodec],
-    audio_codecs: &[vidprism::presets::AudioCodec],
+    audio_codecs: &[vidprism_engine::presets::AudioCodec],
 ) {
     egui::Grid::new("preset fields")
         .num_columns(3)
@@ -505,7 +505,7 @@ fn rendition_ui(
     r: &mut RenditionSpec,
     problems: &[&Problem],
     video_codecs: &[VideoCodec],
-    audio_codecs: &[vidprism::presets::AudioCodec],
+    audio_codecs: &[vidprism_engine::presets::AudioCodec],
 ) -> bool {
     let mut remove = false;
     ui.horizontal(|ui| {
@@ -736,7 +736,7 @@ fn rendition_ui(
 fn fit_codecs(
     r: &mut RenditionSpec,
     video_codecs: &[VideoCodec],
-    audio_codecs: &[vidprism::presets::AudioCodec],
+    audio_codecs: &[vidprism_engine::presets::AudioCodec],
 ) {
     if !r.container.holds_video(r.video) {
         if let Some(&codec) = video_codecs.iter().find(|c| r.container.holds_video(**c)) {

@@ -7,7 +7,7 @@
 //! start in, and moving a row that is not submitted yet changes when it
 //! runs.
 
-use vidprism::pipeline::{JobRequest, SourceFacts};
+use vidprism_engine::pipeline::{JobRequest, SourceFacts};
 
 use super::{QueueModel, Rendition, Row, RowId, RowStatus, Tally, Thumbnail};
 
@@ -162,7 +162,7 @@ impl QueueModel {
 mod tests {
     use std::path::PathBuf;
 
-    use vidprism::pipeline::{Event, EventKind, JobDone};
+    use vidprism_engine::pipeline::{Event, EventKind, JobDone};
 
     use super::*;
 

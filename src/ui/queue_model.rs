@@ -7,11 +7,11 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use vidprism::pipeline::{
+use vidprism_engine::pipeline::{
     Event, EventKind, JobFailed, JobId, JobRequest, Output, Progress, RenditionFailed,
     RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
 };
-use vidprism::store::StoreId;
+use vidprism_engine::store::StoreId;
 
 #[path = "queue_control.rs"]
 mod control;
@@ -582,8 +582,8 @@ pub fn path_text(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vidprism::pipeline::{JobDone, Queued};
-    use vidprism::presets::find_preset;
+    use vidprism_engine::pipeline::{JobDone, Queued};
+    use vidprism_engine::presets::find_preset;
 
     fn request(name: &str) -> JobRequest {
         JobRequest {

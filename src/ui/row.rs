@@ -2,7 +2,7 @@
 //! the user clicked comes back as a [`RowCommand`] for the app to carry out.
 
 use eframe::egui;
-use vidprism::output::PLAYER_PAGE;
+use vidprism_engine::output::PLAYER_PAGE;
 
 use super::command::RowCommand;
 use super::format;

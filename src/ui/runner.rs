@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use vidprism::farm::{FarmClient, FarmError, Files};
-use vidprism::pipeline::{Engine, EngineConfig, JobRunner, Waker};
-use vidprism::settings::{FarmSettings, Settings, MAX_TRANSCODE_JOBS};
+use crate::settings::{FarmSettings, Settings, MAX_TRANSCODE_JOBS};
+use vidprism_engine::pipeline::{Engine, EngineConfig, JobRunner, Waker};
+use vidprism_farm::{FarmClient, FarmError, Files};
 
 pub struct Runner {
     /// Runs the jobs: this computer's engine, or a farm.

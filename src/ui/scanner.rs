@@ -1,5 +1,5 @@
 //! Adding files without blocking the UI thread: a scanner thread walks the
-//! dropped folders by the library's rule (`vidprism::sources`: files given
+//! dropped folders by the library's rule (`vidprism_engine::sources`: files given
 //! as they are, folders' videos, each file once by device and inode),
 //! records each file in the job store, and sends what it found in batches
 //! as it goes; the window adds rows from them within a budget per frame
@@ -10,10 +10,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
-use vidprism::pipeline::{JobRequest, Waker};
-use vidprism::presets::Preset;
-use vidprism::sources::{walk, Skipped, WalkRule};
-use vidprism::store::{StoreError, StoreId};
+use vidprism_engine::pipeline::{JobRequest, Waker};
+use vidprism_engine::presets::Preset;
+use vidprism_engine::sources::{walk, Skipped, WalkRule};
+use vidprism_engine::store::{StoreError, StoreId};
 
 use super::systems::SharedStore;
 

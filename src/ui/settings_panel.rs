@@ -3,8 +3,8 @@
 //! folder, how many jobs transcode at once, the log folder, and where jobs
 //! run.
 
+use crate::settings::MAX_TRANSCODE_JOBS;
 use eframe::egui;
-use vidprism::settings::MAX_TRANSCODE_JOBS;
 
 use super::app::App;
 use super::command::{Command, CommandSender, PresetCommand, WatchCommand};

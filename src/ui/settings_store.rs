@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
+use crate::settings::Settings;
 use crossbeam_channel::{unbounded, Sender};
-use vidprism::settings::Settings;
 
 pub struct SettingsStore {
     tx: Option<Sender<Settings>>,

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use eframe::egui;
-use vidprism::media::{parse_vtt, StoryboardCue};
-use vidprism::output::{
+use vidprism_engine::media::{parse_vtt, StoryboardCue};
+use vidprism_engine::output::{
     DASH_MANIFEST, HLS_MASTER_PLAYLIST, PLAYER_PAGE, POSTER_FILE, STORYBOARD_VTT,
 };
 
@@ -130,8 +130,8 @@ fn read_storyboard(vtt: &Path, tile_max: [u32; 2]) -> Result<StoryboardImages, S
             .map_err(|e| fail(&e))?;
         let mut limits = image::Limits::default();
         // Against corrupt headers: no sprite we make is larger.
-        limits.max_image_width = Some(vidprism::limits::MAX_SPRITE_SIDE);
-        limits.max_image_height = Some(vidprism::limits::MAX_SPRITE_SIDE);
+        limits.max_image_width = Some(vidprism_engine::limits::MAX_SPRITE_SIDE);
+        limits.max_image_height = Some(vidprism_engine::limits::MAX_SPRITE_SIDE);
         reader.limits(limits);
         let mut img = reader.decode().map_err(|e| fail(&e))?;
         let original = [img.width(), img.height()];

@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use vidprism::presets::Preset;
-use vidprism::settings::Settings;
-use vidprism::store::JobStore;
+use crate::settings::Settings;
+use vidprism_engine::presets::Preset;
+use vidprism_engine::store::JobStore;
 
 use super::dialogs::Dialogs;
 use super::facts::FactsProber;
@@ -53,7 +53,7 @@ impl Systems {
         self.settings
             .output_dir
             .clone()
-            .unwrap_or_else(vidprism::output::default_output_dir)
+            .unwrap_or_else(vidprism_engine::output::default_output_dir)
     }
 
     /// The presets chosen for videos being added, in the list's order;

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::settings::Settings;
 use eframe::egui;
 use egui_kittest::Harness;
-use vidprism::settings::Settings;
 
 use super::app::App;
 use super::view::app_ui;

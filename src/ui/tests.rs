@@ -7,15 +7,15 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::settings::Settings;
 use eframe::egui;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::{Harness, SnapshotOptions};
-use vidprism::pipeline::{
+use vidprism_engine::pipeline::{
     Event, EventKind, JobDone, JobFailed, JobRequest, Output, Progress, RenditionSkipped,
     SourceFacts, Stage,
 };
-use vidprism::presets::find_preset;
-use vidprism::settings::Settings;
+use vidprism_engine::presets::find_preset;
 
 use super::app::App;
 use super::queue_model::{RowId, RowStatus};
@@ -355,7 +355,7 @@ fn a_thumbnail_only_job_says_what_it_made() {
         1001,
         vec![
             probed(),
-            EventKind::ThumbnailReady(vidprism::pipeline::Thumbnail {
+            EventKind::ThumbnailReady(vidprism_engine::pipeline::Thumbnail {
                 path: "/home/user/Videos/VidPrism/clip/thumbnail.jpg".into(),
                 width: 320,
                 height: 180,

@@ -9,8 +9,8 @@ use eframe::egui;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
-use vidprism::pipeline::{EventKind, JobFailed, JobRequest, Progress, SourceFacts, Stage};
-use vidprism::presets::find_preset;
+use vidprism_engine::pipeline::{EventKind, JobFailed, JobRequest, Progress, SourceFacts, Stage};
+use vidprism_engine::presets::find_preset;
 
 use super::app::App;
 use super::command::Command;

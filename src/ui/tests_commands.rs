@@ -2,7 +2,7 @@
 //! checked on the state alone.
 
 use eframe::egui;
-use vidprism::store::STORE_FILE;
+use vidprism_engine::store::STORE_FILE;
 
 use super::app::App;
 use super::command::{Command, FarmCommand, PresetCommand, QuitAnswer, RowCommand};

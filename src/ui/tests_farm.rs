@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use crate::settings::{FarmSettings, Settings};
 use egui_kittest::kittest::Queryable as _;
-use vidprism::farm::{FarmConnection, FarmWorker, PathMap, WorkPolicy, WorkStage, WorkerConfig};
-use vidprism::settings::{FarmSettings, Settings};
+use vidprism_farm::{FarmConnection, FarmWorker, PathMap, WorkPolicy, WorkStage, WorkerConfig};
 
 use super::queue_model::RowStatus;
 use super::test_fixture::{drop_files, harness_for, step_until, Fixture};

@@ -9,10 +9,10 @@ use std::time::Duration;
 use eframe::egui;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
-use vidprism::output::TEMP_MARKER;
-use vidprism::pipeline::{Event, EventKind, JobDone, JobFailed, Stage, StageStarted};
-use vidprism::presets::find_preset;
-use vidprism::store::{JobState, JobStore, STORE_FILE};
+use vidprism_engine::output::TEMP_MARKER;
+use vidprism_engine::pipeline::{Event, EventKind, JobDone, JobFailed, Stage, StageStarted};
+use vidprism_engine::presets::find_preset;
+use vidprism_engine::store::{JobState, JobStore, STORE_FILE};
 
 use super::app::App;
 use super::queue_model::RowStatus;
@@ -262,7 +262,7 @@ fn a_store_from_a_later_version_is_left_as_it_is_and_the_window_says_so() {
     let fx = Fixture::new(&["thumbnail"]);
     let later = format!(
         "{{\"version\": {}, \"seq\": 0, \"next_id\": 1, \"jobs\": []}}",
-        vidprism::store::STORE_VERSION + 1
+        vidprism_engine::store::STORE_VERSION + 1
     );
     std::fs::write(fx.store_path(), &later).unwrap();
     let mut harness = fx.harness();

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_kittest::kittest::Queryable as _;
-use vidprism::pipeline::{Event, EventKind, JobRequest};
-use vidprism::presets::find_preset;
+use vidprism_engine::pipeline::{Event, EventKind, JobRequest};
+use vidprism_engine::presets::find_preset;
 
 use super::app::App;
 use super::command::Command;
@@ -100,7 +100,7 @@ fn many_rows(app: &mut App, fx: &Fixture, n: usize) {
         app.model.apply(&Event {
             job,
             t_ms: 0,
-            kind: EventKind::ThumbnailReady(vidprism::pipeline::Thumbnail {
+            kind: EventKind::ThumbnailReady(vidprism_engine::pipeline::Thumbnail {
                 path: thumb.clone(),
                 width: 640,
                 height: 360,

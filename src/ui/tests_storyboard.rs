@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use vidprism::pipeline::{Event, EventKind, JobDone, JobRequest, Storyboard};
-use vidprism::presets::find_preset;
+use vidprism_engine::pipeline::{Event, EventKind, JobDone, JobRequest, Storyboard};
+use vidprism_engine::presets::find_preset;
 
 use super::app::App;
 use super::command::RowCommand;

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::settings::{Settings, WatchFolder};
 use eframe::egui;
-use vidprism::settings::{Settings, WatchFolder};
-use vidprism::store::STORE_FILE;
-use vidprism::watch::LEDGER_FILE;
+use vidprism_engine::store::STORE_FILE;
+use vidprism_engine::watch::LEDGER_FILE;
 
 use super::app::App;
 use super::command::WatchCommand;

@@ -10,7 +10,7 @@ use eframe::egui;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
-use vidprism::pipeline::{EventKind, JobFailed, Progress, Stage};
+use vidprism_engine::pipeline::{EventKind, JobFailed, Progress, Stage};
 
 use super::app::{window_title, App};
 use super::test_fixture::{harness_for, inputs, Fixture};

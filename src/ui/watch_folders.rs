@@ -12,11 +12,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use vidprism::pipeline::{JobRequest, Waker};
-use vidprism::presets::Preset;
-use vidprism::settings::WatchFolder;
-use vidprism::sources::Links;
-use vidprism::watch::{
+use crate::settings::WatchFolder;
+use vidprism_engine::pipeline::{JobRequest, Waker};
+use vidprism_engine::presets::Preset;
+use vidprism_engine::sources::Links;
+use vidprism_engine::watch::{
     EventSource, Feed, FeedConfig, Folders, Ledger, Notice, OnDone, WholeFile, LEDGER_FILE,
 };
 
@@ -69,7 +69,7 @@ struct Watching {
 impl Watches {
     pub fn new(wake: Waker) -> Watches {
         Watches {
-            ledger: vidprism::store::data_dir().map(|d| d.join(LEDGER_FILE)),
+            ledger: vidprism_engine::store::data_dir().map(|d| d.join(LEDGER_FILE)),
             settle: SETTLE,
             wake,
             folders: Vec::new(),

@@ -58,7 +58,7 @@ pub fn watch_window_ui(app: &App, ctx: &egui::Context, commands: &CommandSender)
 fn entry_ui(
     app: &App,
     ui: &mut egui::Ui,
-    entry: &vidprism::settings::WatchFolder,
+    entry: &crate::settings::WatchFolder,
     commands: &CommandSender,
 ) {
     let folder = &entry.folder;

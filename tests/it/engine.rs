@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::util::*;
-use vidprism::pipeline::{Engine, EngineConfig, Event, EventKind, JobRequest, Progress};
-use vidprism::presets::find_preset;
+use vidprism_engine::pipeline::{Engine, EngineConfig, Event, EventKind, JobRequest, Progress};
+use vidprism_engine::presets::find_preset;
 
 fn request(input: PathBuf, out: PathBuf) -> JobRequest {
     JobRequest {

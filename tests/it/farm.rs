@@ -553,7 +553,7 @@ fn workers_and_submitters_starting_together_on_a_new_server_all_connect() {
     // missing; started together, all but one lose that race, and must
     // take what the winner made (CI once saw "subjects overlap"; 16
     // clients over 10 servers hit it about every other run before).
-    use vidprism::farm::{FarmClient, FarmConnection, Files};
+    use vidprism_farm::{FarmClient, FarmConnection, Files};
 
     for _ in 0..10 {
         let server = NatsServer::start(&[]);
@@ -578,11 +578,11 @@ fn workers_and_submitters_starting_together_on_a_new_server_all_connect() {
 
 #[test]
 fn cancelling_a_farm_job_ends_it_at_once_and_stops_the_worker() {
-    use vidprism::farm::{
+    use vidprism_engine::pipeline::{EventKind, JobRequest, JobRunner};
+    use vidprism_engine::presets::find_preset;
+    use vidprism_farm::{
         FarmClient, FarmConnection, FarmWorker, Files, PathMap, WorkPolicy, WorkStage, WorkerConfig,
     };
-    use vidprism::pipeline::{EventKind, JobRequest, JobRunner};
-    use vidprism::presets::find_preset;
 
     let fx = Fixture::new();
     let clip = fx.clip("long.mp4", "1280x720", 30.0, false, &[]);

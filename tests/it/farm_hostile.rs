@@ -11,7 +11,7 @@ use crate::util::nats_server::NatsServer;
 use crate::util::raw_nats::RawNats;
 use crate::util::*;
 use serde_json::{json, Value};
-use vidprism::presets::find_preset;
+use vidprism_engine::presets::find_preset;
 
 /// Every file under `dir` with its contents, to see that nothing changed.
 fn snapshot(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
@@ -416,7 +416,7 @@ fn a_link_planted_in_a_shared_job_folder_is_never_followed() {
         "480p.mp4",
         "360p.mp4",
     ] {
-        let planted = dir.join(format!(".{name}{}", vidprism::output::TEMP_MARKER));
+        let planted = dir.join(format!(".{name}{}", vidprism_engine::output::TEMP_MARKER));
         std::os::unix::fs::symlink(&keep, planted).unwrap();
     }
     let root = stranger._fx.dir.path().to_str().unwrap().to_owned();

@@ -11,11 +11,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::util::*;
-use vidprism::output::TEMP_MARKER;
-use vidprism::pipeline::{
+use vidprism_engine::output::TEMP_MARKER;
+use vidprism_engine::pipeline::{
     Engine, EngineConfig, Event, EventKind, JobFailed, JobId, JobRequest, Output,
 };
-use vidprism::presets::find_preset;
+use vidprism_engine::presets::find_preset;
 
 fn request(input: PathBuf, out: PathBuf) -> JobRequest {
     JobRequest {
@@ -267,13 +267,19 @@ fn fuzzed_clips_never_panic_or_hang_in_probe_and_thumbnail() {
         std::fs::write(&input, &bytes).unwrap();
         let thumb = fx.path(&format!("fuzz {i}.jpg"));
         bounded(&format!("case {i}"), Duration::from_secs(20), move || {
-            if let Ok(info) = vidprism::media::probe(&input) {
-                let spec = vidprism::presets::ThumbnailSpec::default();
+            if let Ok(info) = vidprism_engine::media::probe(&input) {
+                let spec = vidprism_engine::presets::ThumbnailSpec::default();
                 // The ingest's sampling of pictures (interlacing) too.
-                let rules = vidprism::presets::PictureRules::default();
-                let picture = vidprism::media::plan_pictures(&input, rules).unwrap_or_default();
-                let _ =
-                    vidprism::media::write_thumbnail(&input, &thumb, info.display, &spec, &picture);
+                let rules = vidprism_engine::presets::PictureRules::default();
+                let picture =
+                    vidprism_engine::media::plan_pictures(&input, rules).unwrap_or_default();
+                let _ = vidprism_engine::media::write_thumbnail(
+                    &input,
+                    &thumb,
+                    info.display,
+                    &spec,
+                    &picture,
+                );
             }
             let _ = std::fs::remove_file(&input);
         });

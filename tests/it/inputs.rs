@@ -1,5 +1,5 @@
 //! Which files `vidprism process` takes, by the window's rule
-//! (`vidprism::sources`): files as given, a folder's videos, each file
+//! (`vidprism_engine::sources`): files as given, a folder's videos, each file
 //! once however many paths lead to it.
 
 use crate::util::*;

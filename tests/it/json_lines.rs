@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::util::*;
-use vidprism::output::TEMP_MARKER;
+use vidprism_engine::output::TEMP_MARKER;
 
 #[test]
 fn a_reader_that_leaves_after_one_line_ends_the_run_quietly_with_status_0() {

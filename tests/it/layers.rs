@@ -1,11 +1,11 @@
 //! The layering the code promises (ARCHITECTURE.md), line by line: the
 //! engine crate names no UI toolkit, command-line parser, async runtime or
-//! broker client; the farm crate and the `vidprism` package's library
-//! (`lib.rs`, `settings.rs`) no UI toolkit or parser; only the binary's
-//! modules (`main.rs`, `cli/`, `ui/`, `logging.rs`) may name egui, eframe,
-//! rfd, clap and the rest. Cargo keeps the crates' dependencies apart
-//! (scripts/check-layers.sh); this check also catches the root package's
-//! library using what only its binary should.
+//! broker client; the farm crate and the binary's window settings
+//! (`settings.rs`) no UI toolkit or parser; only the binary's modules
+//! (`main.rs`, `cli/`, `ui/`, `logging.rs`) may name egui, eframe, rfd,
+//! clap and the rest. Cargo keeps the crates' dependencies apart
+//! (scripts/check-layers.sh); this check also keeps the settings free of
+//! the window's toolkit, so they stay plain data.
 
 use std::path::{Path, PathBuf};
 
@@ -30,7 +30,7 @@ const FARM_ONLY: [&str; 3] = ["tokio", "async_nats", "futures_util"];
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Layer {
     Binary,
-    /// The farm and the package's library: no UI toolkit or parser.
+    /// The farm and the window's settings: no UI toolkit or parser.
     NoUi,
     Engine,
 }

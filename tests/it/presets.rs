@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::util::*;
-use vidprism::presets::{
+use vidprism_engine::presets::{
     builtin_presets, parse, read_preset, to_toml, PresetStore, Problem, UserPreset,
 };
 
@@ -239,7 +239,7 @@ fn export_then_import_on_another_machine() {
     let there = config_with(&[]);
     let preset = read_preset(&here.path().join("presets/small-webm.toml")).unwrap();
     let exported = here.path().join("shared.toml");
-    vidprism::presets::export(&preset, &exported).unwrap();
+    vidprism_engine::presets::export(&preset, &exported).unwrap();
     let store = PresetStore::new(there.path().join("presets"));
     let imported = store.import(&exported).unwrap();
     assert_eq!(imported, preset);

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use crate::util::*;
 use serde_json::{json, Value};
-use vidprism::pipeline::Event;
-use vidprism::store::{JobState, JobStore, DATA_DIR_ENV, STORE_FILE};
+use vidprism_engine::pipeline::Event;
+use vidprism_engine::store::{JobState, JobStore, DATA_DIR_ENV, STORE_FILE};
 
 /// The store's folder holds no set-aside (`.broken-N`) file.
 fn assert_nothing_set_aside(data: &Path) {
@@ -141,7 +141,7 @@ fn hammer_child() {
     let data = PathBuf::from(data);
     let mut store = JobStore::open(&data.join(STORE_FILE)).expect("open");
     store.recover().expect("recover");
-    let preset = vidprism::presets::find_preset("web").expect("web");
+    let preset = vidprism_engine::presets::find_preset("web").expect("web");
     let mut engine_id = 1_000_000;
     for n in 0..HAMMER_JOBS {
         let input = data.join(format!("video-{n}.mp4"));

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use crate::util::*;
 use serde_json::Value;
-use vidprism::output::TEMP_MARKER;
-use vidprism::store::{JobState, JobStore, DATA_DIR_ENV, STORE_FILE};
+use vidprism_engine::output::TEMP_MARKER;
+use vidprism_engine::store::{JobState, JobStore, DATA_DIR_ENV, STORE_FILE};
 
 fn temp_files(out: &Path) -> Vec<std::path::PathBuf> {
     files_in(out)

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use vidprism::media::{parse_vtt, StoryboardCue};
+use vidprism_engine::media::{parse_vtt, StoryboardCue};
 
 use crate::util::*;
 
@@ -431,7 +431,7 @@ fn two_frames_days_apart_make_at_most_the_limit_of_tiles() {
     let run = process_with_config(&fx.out_dir(), &config, &["-p", "thumbs", &source_arg]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let (vtt, cues) = storyboard_of(&run);
-    let limit = vidprism::limits::MAX_STORYBOARD_TILES as usize;
+    let limit = vidprism_engine::limits::MAX_STORYBOARD_TILES as usize;
     assert_eq!(cues.len(), limit);
     // 100,001 s in 2,000 tiles: about 50 s apart, the last to the end.
     assert_cues_cover(&cues, 100_001.0);

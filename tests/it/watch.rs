@@ -14,8 +14,8 @@ use crossbeam_channel::Receiver;
 use serde_json::Value;
 
 use crate::util::*;
-use vidprism::store::DATA_DIR_ENV;
-use vidprism::watch::LEDGER_FILE;
+use vidprism_engine::store::DATA_DIR_ENV;
+use vidprism_engine::watch::LEDGER_FILE;
 
 /// A running `vidprism watch --json`.
 struct Watching {

@@ -494,10 +494,10 @@ pub fn process_with_env(out: &Path, flags: &[&str], env: &[(&str, &str)], args: 
 /// Events from an in-process engine until `stop` says so, failing after
 /// `limit` instead of hanging.
 pub fn collect_until(
-    engine: &vidprism::pipeline::Engine,
+    engine: &vidprism_engine::pipeline::Engine,
     limit: std::time::Duration,
-    mut stop: impl FnMut(&vidprism::pipeline::Event) -> bool,
-) -> Vec<vidprism::pipeline::Event> {
+    mut stop: impl FnMut(&vidprism_engine::pipeline::Event) -> bool,
+) -> Vec<vidprism_engine::pipeline::Event> {
     let deadline = std::time::Instant::now() + limit;
     let mut events = Vec::new();
     loop {
