@@ -411,6 +411,12 @@ impl EventView for Bars {
                     ));
                 }
             }
+            EventKind::QualityPlanned(planned) => self.line(format!(
+                "{name}: {} aims at SSIM {}: {}",
+                planned.rendition,
+                planned.target_ssim,
+                planned.summary()
+            )),
             EventKind::StoryboardReady(storyboard) => self.line(format!(
                 "{name}: storyboard of {} tiles {}",
                 storyboard.tiles,

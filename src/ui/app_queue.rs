@@ -387,6 +387,7 @@ fn renditions(record: &JobRecord) -> Vec<Rendition> {
         .map(|o| Rendition {
             name: o.rendition.clone(),
             status: RenditionStatus::Done(o.clone()),
+            planned: None,
         })
         .collect()
 }

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use vidprism_engine::pipeline::{
-    Event, EventKind, JobFailed, JobId, JobRequest, Output, Progress, RenditionFailed,
-    RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
+    Event, EventKind, JobFailed, JobId, JobRequest, Output, Progress, QualityPlanned,
+    RenditionFailed, RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
 };
 use vidprism_engine::store::StoreId;
 
@@ -67,6 +67,9 @@ pub enum RenditionStatus {
 pub struct Rendition {
     pub name: String,
     pub status: RenditionStatus,
+    /// The CRF a `target_ssim` search found, with the size and time it
+    /// predicts (issue 24).
+    pub planned: Option<QualityPlanned>,
 }
 
 /// One video in the queue.
@@ -208,6 +211,7 @@ impl Row {
                 self.renditions.push(Rendition {
                     name: name.to_owned(),
                     status: RenditionStatus::Waiting,
+                    planned: None,
                 });
                 self.renditions.len() - 1
             }
@@ -549,6 +553,9 @@ fn apply_to_row(row: &mut Row, event: &Event) {
         }
         EventKind::ThumbnailReady(thumbnail) => row.thumbnail = Some(thumbnail.clone()),
         EventKind::StoryboardReady(storyboard) => row.storyboard = Some(storyboard.clone()),
+        EventKind::QualityPlanned(planned) => {
+            row.rendition_mut(&planned.rendition).planned = Some(planned.clone());
+        }
         EventKind::RenditionDone(output) => {
             row.rendition_mut(&output.rendition).status = RenditionStatus::Done(output.clone());
         }

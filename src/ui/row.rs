@@ -375,6 +375,18 @@ fn status_ui(ui: &mut egui::Ui, status: &RowStatus) {
     ui.colored_label(color, status.label());
 }
 
+/// What a target-quality search found, in words.
+fn planned_hover(planned: &vidprism_engine::pipeline::QualityPlanned) -> String {
+    let how = match planned.cached {
+        true => "found by an earlier search of this source".to_owned(),
+        false => format!("found by {} sample encodes", planned.probes),
+    };
+    format!(
+        "Target SSIM {}: CRF {} scored {:.4} on the samples ({how})",
+        planned.target_ssim, planned.crf, planned.predicted_ssim
+    )
+}
+
 /// A progress bar per running rendition, and a line per finished, skipped
 /// or failed one (details panel).
 fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
@@ -384,6 +396,9 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
             match &r.status {
                 RenditionStatus::Waiting => {
                     ui.weak("waiting");
+                    if let Some(planned) = &r.planned {
+                        ui.label(planned.summary());
+                    }
                 }
                 RenditionStatus::Running {
                     fraction,
@@ -403,6 +418,10 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
                             .text(text.clone()),
                     );
                     progress_info(&bar, *fraction, &format!("Progress of {}: {text}", r.name));
+                    if let Some(planned) = &r.planned {
+                        ui.label(planned.summary())
+                            .on_hover_text(planned_hover(planned));
+                    }
                 }
                 RenditionStatus::Done(output) => {
                     ui.label(format!(
@@ -411,6 +430,10 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
                         output.height,
                         format::bytes(output.bytes)
                     ));
+                    if let Some(planned) = &r.planned {
+                        ui.label(format!("CRF {}", planned.crf))
+                            .on_hover_text(planned_hover(planned));
+                    }
                     if let Some(score) = &output.quality {
                         ui.label(score.summary());
                     }

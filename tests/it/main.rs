@@ -35,4 +35,5 @@ mod store_resume;
 mod storyboard;
 mod stream;
 mod subtitles;
+mod target_quality;
 mod watch;

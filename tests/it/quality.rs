@@ -94,7 +94,7 @@ fn quality(done: &Value) -> (f64, f64, f64, f64, f64, u64) {
 }
 
 /// Sources of different difficulty, 25 fps, square pixels.
-fn sources(fx: &Fixture) -> Vec<(&'static str, std::path::PathBuf)> {
+pub(crate) fn sources(fx: &Fixture) -> Vec<(&'static str, std::path::PathBuf)> {
     // `input` (ffmpeg input options) through filter `vf`, nearly lossless.
     let encoded = |name: &str, input: &[&str], vf: &str| {
         let path = fx.path(name);
@@ -226,7 +226,7 @@ fn floored(name: &str, crf: u32, min_ssim: f64, on_low_quality: &str) -> String 
 }
 
 /// The CRF x264 wrote into the file's settings SEI.
-fn x264_crf(path: &Path) -> f64 {
+pub(crate) fn x264_crf(path: &Path) -> f64 {
     let bytes = std::fs::read(path).expect("rendition read");
     let at = bytes
         .windows(4)

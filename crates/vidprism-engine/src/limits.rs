@@ -28,3 +28,7 @@ pub const MAX_OUTPUT_BYTES: u64 = 256 << 30;
 /// [`OUTPUT_BYTES_SLACK`] (small sources make outputs larger than they).
 pub const OUTPUT_BYTES_PER_SOURCE_BYTE: u64 = 16;
 pub const OUTPUT_BYTES_SLACK: u64 = 4 << 30;
+
+/// Decoded pictures a target-quality search holds in memory for its sample
+/// encodes (issue 24), at most; fewer pictures are sampled when they are large.
+pub const MAX_SAMPLE_BYTES: usize = 256 << 20;

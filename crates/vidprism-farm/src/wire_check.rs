@@ -19,7 +19,8 @@ use vidprism_engine::names::is_unprintable;
 /// Text made safe for a terminal: the one function (`names.rs`).
 pub use vidprism_engine::names::printable;
 use vidprism_engine::pipeline::{
-    EventKind, Output, Progress, RenditionFailed, RenditionSkipped, SourceFacts, StageStarted,
+    EventKind, Output, Progress, QualityPlanned, RenditionFailed, RenditionSkipped, SourceFacts,
+    StageStarted,
     Storyboard, Thumbnail,
 };
 use vidprism_engine::presets::{name_problem, validate};
@@ -403,6 +404,20 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             }
             Ok(())
         }
+        EventKind::QualityPlanned(QualityPlanned {
+            rendition,
+            target_ssim,
+            predicted_ssim,
+            predicted_bytes,
+            predicted_seconds,
+            ..
+        }) => {
+            rendition_name(rendition)?;
+            number("target SSIM", *target_ssim, 1.0)?;
+            number("predicted SSIM", *predicted_ssim, 1.0)?;
+            bytes_within("predicted size", *predicted_bytes, MAX_OUTPUT_BYTES)?;
+            number("predicted time", *predicted_seconds, f64::MAX)
+        }
         EventKind::RenditionSkipped(RenditionSkipped { rendition, reason }) => {
             rendition_name(rendition)?;
             text("reason", reason)
@@ -424,6 +439,7 @@ pub fn check_against_plan(kind: &EventKind, planned: &HashSet<String>) -> Result
     let rendition = match kind {
         EventKind::StageStarted(StageStarted { rendition, .. }) => rendition.as_deref(),
         EventKind::Progress(Progress { rendition, .. })
+        | EventKind::QualityPlanned(QualityPlanned { rendition, .. })
         | EventKind::RenditionDone(Output { rendition, .. })
         | EventKind::RenditionSkipped(RenditionSkipped { rendition, .. })
         | EventKind::RenditionFailed(RenditionFailed { rendition, .. }) => Some(rendition.as_str()),

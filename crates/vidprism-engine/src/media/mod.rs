@@ -44,8 +44,8 @@ pub use storyboard::{parse_vtt, Grid, StoryboardCue, StoryboardFiles, Storyboard
 pub use subtitles::{SkippedTrack, TrackKind};
 pub use thumbnail::write_thumbnail;
 pub use transcode::{
-    transcode, transcode_with_storyboard, RenditionProgress, RenditionTarget, RenditionTracks,
-    Transcoded,
+    search_targets, transcode, transcode_with_storyboard, RenditionProgress, RenditionTarget,
+    RenditionTracks, SampleSearch, Transcoded,
 };
 
 use std::sync::Once;

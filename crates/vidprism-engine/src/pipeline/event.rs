@@ -40,6 +40,7 @@ pub enum EventKind {
     Progress(Progress),
     ThumbnailReady(Thumbnail),
     RenditionDone(Output),
+    QualityPlanned(QualityPlanned),
     StoryboardReady(Storyboard),
     RenditionSkipped(RenditionSkipped),
     RenditionFailed(RenditionFailed),
@@ -157,6 +158,47 @@ fn file_and_beside<'a>(path: &Path, names: impl IntoIterator<Item = &'a String>)
     std::iter::once(path.to_path_buf())
         .chain(names.into_iter().map(|name| path.with_file_name(name)))
         .collect()
+}
+
+/// `quality_planned` (issue 24): for a rendition with a `target_ssim`,
+/// before its encode starts, the CRF sample encodes found for it and what
+/// the whole rendition is then expected to be.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QualityPlanned {
+    pub rendition: String,
+    pub target_ssim: f64,
+    /// The CRF it is made at, in its encoder's own scale.
+    pub crf: u32,
+    /// The SSIM (all planes) the samples scored at that CRF.
+    pub predicted_ssim: f64,
+    /// The rendition's expected size (video at the samples' rate over the
+    /// whole duration, plus encoded audio), bytes.
+    pub predicted_bytes: u64,
+    /// How long its encode is expected to take, at the samples' speed.
+    pub predicted_seconds: f64,
+    /// Sample encodes made for it; 0 when the result was cached.
+    pub probes: u32,
+    /// Whether the result came from the cache of earlier searches (a retry
+    /// or a resume of the same source with the same settings).
+    pub cached: bool,
+}
+
+impl QualityPlanned {
+    /// "CRF 24 · ~38 MB · ~1:20": what the window shows on the row.
+    pub fn summary(&self) -> String {
+        let mb = self.predicted_bytes as f64 / 1e6;
+        let size = match mb < 10.0 {
+            true => format!("{mb:.1} MB"),
+            false => format!("{mb:.0} MB"),
+        };
+        let seconds = self.predicted_seconds.max(0.0).round() as u64;
+        format!(
+            "CRF {} · ~{size} · ~{}:{:02}",
+            self.crf,
+            seconds / 60,
+            seconds % 60
+        )
+    }
 }
 
 /// `storyboard_ready`: the storyboard's WebVTT file (`path`), its sprites
@@ -463,6 +505,19 @@ mod tests {
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"skipped_tracks":[{"index":3,"kind":"subtitle","codec":"hdmv_pgs_subtitle","reason":"hdmv_pgs_subtitle subtitles are pictures"}]}"#,
             ),
             (
+                ev(EventKind::QualityPlanned(QualityPlanned {
+                    rendition: "720p".into(),
+                    target_ssim: 0.985,
+                    crf: 24,
+                    predicted_ssim: 0.9853,
+                    predicted_bytes: 38_000_000,
+                    predicted_seconds: 80.5,
+                    probes: 4,
+                    cached: false,
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"quality_planned","rendition":"720p","target_ssim":0.985,"crf":24,"predicted_ssim":0.9853,"predicted_bytes":38000000,"predicted_seconds":80.5,"probes":4,"cached":false}"#,
+            ),
+            (
                 ev(EventKind::StoryboardReady(Storyboard {
                     path: "/out/a/storyboard.vtt".into(),
                     sprites: vec!["storyboard-001.jpg".into()],
@@ -510,6 +565,7 @@ mod tests {
             EventKind::Progress { .. } => "progress",
             EventKind::ThumbnailReady { .. } => "thumbnail_ready",
             EventKind::RenditionDone { .. } => "rendition_done",
+            EventKind::QualityPlanned { .. } => "quality_planned",
             EventKind::StoryboardReady { .. } => "storyboard_ready",
             EventKind::RenditionSkipped { .. } => "rendition_skipped",
             EventKind::RenditionFailed { .. } => "rendition_failed",
@@ -519,12 +575,30 @@ mod tests {
         };
         let named: std::collections::BTreeSet<_> =
             samples.iter().map(|(e, _)| name(&e.kind)).collect();
-        assert_eq!(named.len(), 12, "every event has a sample");
+        assert_eq!(named.len(), 13, "every event has a sample");
         for (event, json) in samples {
             assert_eq!(serde_json::to_string(&event).unwrap(), json);
             let read: Event = serde_json::from_str(json).unwrap();
             assert_eq!(read, event, "{json}");
         }
+    }
+
+    #[test]
+    fn a_plan_reads_as_crf_size_and_time() {
+        let mut planned = QualityPlanned {
+            rendition: "720p".into(),
+            target_ssim: 0.985,
+            crf: 24,
+            predicted_ssim: 0.985,
+            predicted_bytes: 38_200_000,
+            predicted_seconds: 80.4,
+            probes: 3,
+            cached: false,
+        };
+        assert_eq!(planned.summary(), "CRF 24 · ~38 MB · ~1:20");
+        planned.predicted_bytes = 2_340_000;
+        planned.predicted_seconds = 5.0;
+        assert_eq!(planned.summary(), "CRF 24 · ~2.3 MB · ~0:05");
     }
 
     #[test]

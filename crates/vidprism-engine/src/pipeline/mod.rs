@@ -28,12 +28,15 @@ mod runner;
 mod stage_error;
 mod stages;
 mod stall;
+mod target_cache;
+mod target_quality;
 mod worker;
 
 pub use clock::elapsed_ms;
 pub use engine::{Engine, EngineConfig, JobRequest, Waker, MAX_TRANSCODE_JOBS, QUEUE_CAPACITY};
 pub use event::{
-    Event, EventKind, JobDone, JobFailed, JobId, Output, Progress, Queued, RenditionFailed,
+    Event, EventKind, JobDone, JobFailed, JobId, Output, Progress, QualityPlanned, Queued,
+    RenditionFailed,
     RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
 };
 pub use runner::JobRunner;

@@ -17,6 +17,7 @@ use super::progress::ProgressReporter;
 use super::quality_retry;
 use super::stage_error::StageError;
 use super::stall::{run_watched, StallTimeout};
+use super::target_quality;
 use crate::error::Error;
 use crate::media::geometry::thumbnail_size;
 use crate::media::{
@@ -236,7 +237,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             false => StagedFile::new(dir.join(&r.file_name)),
         })
         .collect();
-    let targets: Vec<RenditionTarget> = renditions
+    let mut targets: Vec<RenditionTarget> = renditions
         .iter()
         .zip(&staged)
         .map(|(r, s)| RenditionTarget {
@@ -274,6 +275,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     });
     let timeout = stall.get();
     let cancel = job.cancel_flag();
+    // Only a cancel (or a stall) stops it, which the transcode then sees.
+    let _ = run_watched(job, timeout, || {
+        target_quality::plan_targets(job, &prepared, &mut targets, cancel)
+    });
     let results = run_watched(job, timeout, || {
         media::transcode_with_storyboard(
             &job.request().input,

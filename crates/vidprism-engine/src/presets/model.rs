@@ -55,6 +55,22 @@ impl Quality {
             Quality::BitrateKbps(_) => None,
         }
     }
+
+    /// Constant quality `crf`, under the same cap when there is one.
+    pub fn with_crf(self, crf: u32) -> Quality {
+        match self {
+            Quality::CappedCrf {
+                maxrate_kbps,
+                bufsize_kbps,
+                ..
+            } => Quality::CappedCrf {
+                crf,
+                maxrate_kbps,
+                bufsize_kbps,
+            },
+            Quality::Crf(_) | Quality::BitrateKbps(_) => Quality::Crf(crf),
+        }
+    }
 }
 
 /// The audio of a rendition.
@@ -179,12 +195,16 @@ impl RenditionSpec {
             SizeSpec::ShortSide(n) => format!("{n}p"),
             SizeSpec::Source => "source size".to_owned(),
         };
-        let quality = match self.quality {
-            Quality::Crf(n) => format!("CRF {n}"),
-            Quality::BitrateKbps(n) => format!("{n} kb/s"),
-            Quality::CappedCrf {
+        let quality = match (self.goal.target_ssim, self.quality) {
+            (Some(target), Quality::CappedCrf { maxrate_kbps, .. }) => {
+                format!("target SSIM {target} max {maxrate_kbps} kb/s")
+            }
+            (Some(target), _) => format!("target SSIM {target}"),
+            (None, Quality::Crf(n)) => format!("CRF {n}"),
+            (None, Quality::BitrateKbps(n)) => format!("{n} kb/s"),
+            (None, Quality::CappedCrf {
                 crf, maxrate_kbps, ..
-            } => format!("CRF {crf} max {maxrate_kbps} kb/s"),
+            }) => format!("CRF {crf} max {maxrate_kbps} kb/s"),
         };
         let fps = self
             .max_fps

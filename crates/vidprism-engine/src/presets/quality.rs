@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::model::Quality;
 use super::validate::Problem;
 
 /// Which of a rendition's pictures are compared with what its encoder was
@@ -67,11 +68,17 @@ impl ScoreMode {
     }
 }
 
-/// What a rendition's measured quality must be: the `min_ssim` and
-/// `on_low_quality` keys of a rendition. Neither is written when unset, so
-/// the JSON of renditions without them stays as it was.
+/// What a rendition's measured quality must be: the `target_ssim`,
+/// `min_ssim` and `on_low_quality` keys of a rendition. None is written
+/// when unset, so the JSON of renditions without them stays as it was.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityGoal {
+    /// The SSIM (all planes) to aim at in place of a CRF: the CRF is found
+    /// by sample encodes before the rendition is made
+    /// (`media::quality::target`); the rendition's `quality` then holds
+    /// only where the search starts (and a cap, when it has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_ssim: Option<f64>,
     /// The lowest SSIM (all planes) the rendition may score: below it, it
     /// fails (its file is removed) or is made again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,8 +120,30 @@ impl LowQuality {
 }
 
 /// The problems of rendition `index`'s goal under the preset's `score`.
-pub fn goal_problems(index: usize, goal: &QualityGoal, score: ScoreMode, out: &mut Vec<Problem>) {
+pub fn goal_problems(
+    index: usize,
+    goal: &QualityGoal,
+    quality: Quality,
+    score: ScoreMode,
+    out: &mut Vec<Problem>,
+) {
     let rendition = Some(index);
+    if let Some(target) = goal.target_ssim {
+        if !(target > 0.0 && target < 1.0) {
+            out.push(Problem::new(
+                rendition,
+                "target_ssim",
+                format!("is {target}; it must be above 0 and below 1 (0.985 is a good target)"),
+            ));
+        }
+        if let Quality::BitrateKbps(_) = quality {
+            out.push(Problem::new(
+                rendition,
+                "target_ssim",
+                "takes the place of crf or bitrate_kbps; give one of them, not both",
+            ));
+        }
+    }
     if let Some(floor) = goal.min_ssim {
         if !(floor > 0.0 && floor < 1.0) {
             out.push(Problem::new(
@@ -151,8 +180,9 @@ mod tests {
             let goal = QualityGoal {
                 min_ssim,
                 on_low_quality,
+                ..QualityGoal::default()
             };
-            goal_problems(2, &goal, score, &mut problems);
+            goal_problems(2, &goal, Quality::Crf(23), score, &mut problems);
             problems
                 .iter()
                 .map(|p| (p.rendition, p.field.clone()))
@@ -175,6 +205,40 @@ mod tests {
         for l in LowQuality::ALL {
             assert_eq!(LowQuality::from_key(l.key()), Some(l));
         }
+    }
+
+    #[test]
+    fn targets_are_checked_naming_the_field() {
+        let check = |target_ssim, quality| {
+            let mut problems = Vec::new();
+            let goal = QualityGoal {
+                target_ssim: Some(target_ssim),
+                ..QualityGoal::default()
+            };
+            goal_problems(1, &goal, quality, ScoreMode::Off, &mut problems);
+            problems
+                .iter()
+                .map(|p| (p.rendition, p.field.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert!(check(0.985, Quality::Crf(23)).is_empty());
+        let capped = Quality::CappedCrf {
+            crf: 23,
+            maxrate_kbps: 3000,
+            bufsize_kbps: 6000,
+        };
+        assert!(check(0.985, capped).is_empty());
+        for bad in [0.0, 1.0, 98.5, -0.5, f64::NAN, f64::INFINITY] {
+            assert_eq!(
+                check(bad, Quality::Crf(23)),
+                [(Some(1), "target_ssim".to_owned())],
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            check(0.985, Quality::BitrateKbps(900)),
+            [(Some(1), "target_ssim".to_owned())]
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@
 //! container = "webm"     # mp4, webm
 //! video_codec = "vp9"    # h264, hevc, vp9, av1
 //! size = 720             # short side in pixels, or "source"
-//! crf = 32               # or bitrate_kbps = 2500
+//! crf = 32               # or bitrate_kbps = 2500, or target_ssim = 0.985
 //! maxrate_kbps = 3000    # optional with crf (not vp9): a ceiling...
 //! bufsize_kbps = 6000    # ...over this buffer (default twice maxrate)
 //! speed = "5"
@@ -195,6 +195,8 @@ struct RenditionFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     bitrate_kbps: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    target_ssim: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     maxrate_kbps: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     bufsize_kbps: Option<u32>,
@@ -265,6 +267,8 @@ fn rendition_file(r: &RenditionSpec) -> RenditionFile {
             bufsize_kbps,
         } => (Some(crf), None, Some(maxrate_kbps), Some(bufsize_kbps)),
     };
+    // A target takes the CRF's place (the CRF is only where its search starts).
+    let crf = crf.filter(|_| r.goal.target_ssim.is_none());
     let (audio_codec, audio_bitrate_kbps) = match r.audio {
         AudioSpec::None => ("none".to_owned(), None),
         AudioSpec::Copy => ("copy".to_owned(), None),
@@ -283,6 +287,7 @@ fn rendition_file(r: &RenditionSpec) -> RenditionFile {
         },
         crf,
         bitrate_kbps,
+        target_ssim: r.goal.target_ssim,
         maxrate_kbps,
         bufsize_kbps,
         speed: Some(r.speed.clone()),
@@ -631,6 +636,13 @@ fn rendition_from_file(
         }
     };
     let video = video?;
+    if r.target_ssim.is_some() && (r.crf.is_some() || r.bitrate_kbps.is_some()) {
+        problem(
+            "target_ssim",
+            "takes the place of crf or bitrate_kbps; give one of them, not both".to_owned(),
+        );
+        return None;
+    }
     let quality = match (r.crf, r.bitrate_kbps) {
         (Some(_), Some(_)) => {
             problem(
@@ -672,6 +684,7 @@ fn rendition_from_file(
         max_fps: r.max_fps,
         audio: audio?,
         goal: QualityGoal {
+            target_ssim: r.target_ssim,
             min_ssim: r.min_ssim,
             on_low_quality: on_low_quality?,
         },
@@ -1051,6 +1064,39 @@ audio_codec = "opus"
         let off = floored("min_ssim = 0.97\n").replacen("\n\n", "\nscore = \"off\"\n\n", 1);
         let problems = parse(&off).unwrap_err();
         assert!(problems[0].message.contains("score"), "{problems:?}");
+    }
+
+    #[test]
+    fn target_ssim_takes_the_crfs_place_and_is_checked() {
+        let aimed = |with: &str| SMALL_WEBM.replacen("crf = 32\n", with, 1);
+        let p = parse(&aimed("target_ssim = 0.985\n")).expect("valid");
+        assert_eq!(p.renditions[0].goal.target_ssim, Some(0.985));
+        assert_eq!(p.renditions[1].goal.target_ssim, None);
+        let text = to_toml(&p);
+        assert!(text.contains("target_ssim = 0.985"), "{text}");
+        // The starting CRF is not written: the file says what it said.
+        assert_eq!(text.matches("crf =").count(), 1, "{text}");
+        assert_eq!(parse(&text), Ok(p.clone()));
+        assert!(p.renditions[0].summary().contains("target SSIM 0.985"));
+        for (with, field) in [
+            ("target_ssim = 1.5\n", "target_ssim"),
+            ("target_ssim = 0\n", "target_ssim"),
+            ("target_ssim = 0.98\ncrf = 30\n", "target_ssim"),
+            ("target_ssim = 0.98\nbitrate_kbps = 900\n", "target_ssim"),
+            ("target_ssim = \"high\"\n", "target_ssim"),
+        ] {
+            let problems = parse(&aimed(with)).unwrap_err();
+            assert_eq!(problems.len(), 1, "{with}: {problems:?}");
+            assert_eq!(
+                (problems[0].field.as_str(), problems[0].rendition),
+                (field, Some(0)),
+                "{with}: {problems:?}"
+            );
+            assert!(problems[0].line.is_some(), "{problems:?}");
+        }
+        // With a cap: the search keeps it.
+        let capped = parse(&aimed("target_ssim = 0.98\nmaxrate_kbps = 3000\n"));
+        assert!(capped.is_err(), "VP9 takes no cap");
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub fn validate(preset: &Preset) -> Vec<Problem> {
             ));
         }
         rendition_problems(i, r, &mut problems);
-        super::quality::goal_problems(i, &r.goal, preset.score, &mut problems);
+        super::quality::goal_problems(i, &r.goal, r.quality, preset.score, &mut problems);
         if preset.hdr == HdrRule::Keep && !r.video.holds_hdr() {
             problems.push(Problem::new(
                 Some(i),

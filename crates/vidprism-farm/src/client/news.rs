@@ -13,7 +13,7 @@ use crate::wire_check::check_against_plan;
 use vidprism_engine::output::{reserve_job_dir, StagedFile};
 use vidprism_engine::pipeline::for_farm::{Job, StageError};
 use vidprism_engine::pipeline::{
-    EventKind, Output, Progress, RenditionFailed, RenditionSkipped, StageStarted,
+    EventKind, QualityPlanned, Output, Progress, RenditionFailed, RenditionSkipped, StageStarted,
 };
 
 /// Largest thumbnail, storyboard file or subtitle sidecar fetched from a
@@ -74,6 +74,13 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
                     EventKind::StageStarted(StageStarted { stage, rendition }) => {
                         let start = format!("{stage:?}:{}", rendition.as_deref().unwrap_or(""));
                         if lock(&farm_job.seen).started.insert(start) {
+                            job.emit(kind);
+                        }
+                    }
+                    // A rendition's plan once (a stage given back and made
+                    // again finds the same, from its cache).
+                    EventKind::QualityPlanned(QualityPlanned { rendition, .. }) => {
+                        if lock(&farm_job.seen).started.insert(format!("planned:{rendition}")) {
                             job.emit(kind);
                         }
                     }

@@ -310,7 +310,9 @@ fn forward(
     let mut results = Vec::new();
     let mut opened = 0;
     let forward_one = |event: Event, results: &mut Vec<EventKind>| match event.kind {
-        kind @ (EventKind::Progress { .. } | EventKind::StageStarted { .. }) => {
+        kind @ (EventKind::Progress { .. }
+        | EventKind::StageStarted { .. }
+        | EventKind::QualityPlanned { .. }) => {
             // Progress is best effort: a lost one is replaced by the next.
             let _ = broker.publish_news(&work.job, wire::encode(&News::Event(kind)), false);
         }

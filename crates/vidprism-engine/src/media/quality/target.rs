@@ -1,0 +1,221 @@
+//! Target quality (issue 24): the CRF that makes a rendition score a
+//! `target_ssim`, found as ab-av1 finds one: a few sample encodes of the
+//! source, each scored, the next CRF interpolated between the two probes
+//! that bracket the target (or extrapolated along the slope seen so far),
+//! at most [`MAX_PROBES`] of them. This module is the search alone; the
+//! samples are encoded by `media::transcode::samples`.
+
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+
+use crate::error::Result;
+
+/// Sample encodes per search, at most.
+pub const MAX_PROBES: usize = 5;
+
+/// A probe this close to the target (above or below) ends the search.
+const CLOSE_ENOUGH: f64 = 0.0008;
+
+/// The SSIM one CRF step is taken to cost before two probes tell the
+/// source's own slope (x264 and x265 on camera footage: 0.001 to 0.004 a
+/// step near 0.98).
+pub const ASSUMED_SSIM_PER_STEP: f64 = 0.002;
+
+/// What one sample encode measured.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Probe {
+    /// SSIM (all planes) of the samples encoded and decoded back.
+    pub ssim: f64,
+    /// Bytes the samples took.
+    pub bytes: u64,
+    /// Wall time of the encode (and its scoring), seconds.
+    pub seconds: f64,
+}
+
+/// What a search found.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Found {
+    pub crf: u32,
+    /// The probe at that CRF.
+    pub probe: Probe,
+    /// Sample encodes made.
+    pub probes: u32,
+    /// SSIM lost per CRF step near the CRF found (positive), from the
+    /// probes around it; the assumed slope when only one was made.
+    pub ssim_per_step: f64,
+}
+
+/// Finds the CRF in `range` whose probe scores nearest `target`, starting
+/// at `start`, calling `probe` for each CRF tried (never twice for one).
+pub fn search(
+    range: RangeInclusive<u32>,
+    start: u32,
+    target: f64,
+    mut probe: impl FnMut(u32) -> Result<Probe>,
+) -> Result<Found> {
+    let (lo, hi) = (*range.start(), *range.end());
+    let mut done: BTreeMap<u32, Probe> = BTreeMap::new();
+    let mut crf = start.clamp(lo, hi);
+    while done.len() < MAX_PROBES {
+        let measured = probe(crf)?;
+        done.insert(crf, measured);
+        if (measured.ssim - target).abs() <= CLOSE_ENOUGH {
+            break;
+        }
+        match next_crf(&done, target, lo, hi) {
+            Some(next) => crf = next,
+            None => break,
+        }
+    }
+    Ok(best(&done, target))
+}
+
+/// The CRF to try after the probes `done`; `None` when no untried CRF
+/// can come nearer (the bracket is two neighbours, or a bound is reached).
+fn next_crf(done: &BTreeMap<u32, Probe>, target: f64, lo: u32, hi: u32) -> Option<u32> {
+    // Higher CRF, lower SSIM: `above` is the highest CRF still at or above
+    // the target, `below` the lowest under it.
+    let above = done.iter().rev().find(|(_, p)| p.ssim >= target);
+    let below = done.iter().find(|(_, p)| p.ssim < target);
+    let guess = match (above, below) {
+        (Some((&a, pa)), Some((&b, pb))) if b > a => {
+            if b - a <= 1 {
+                return None;
+            }
+            // Linear between the bracket, kept strictly inside it.
+            let share = (pa.ssim - target) / (pa.ssim - pb.ssim).max(1e-9);
+            let at = f64::from(a) + share * f64::from(b - a);
+            (at.round() as u32).clamp(a + 1, b - 1)
+        }
+        (Some((&a, pa)), _) => a.saturating_add(steps(done, pa.ssim - target)),
+        (None, Some((&b, pb))) => b.saturating_sub(steps(done, target - pb.ssim)),
+        (None, None) => return None,
+    };
+    let guess = guess.clamp(lo, hi);
+    (!done.contains_key(&guess)).then_some(guess)
+}
+
+/// CRF steps to move for an SSIM `gap`, along the slope the probes show
+/// (or the assumed one): at least 1, at most 12.
+fn steps(done: &BTreeMap<u32, Probe>, gap: f64) -> u32 {
+    (gap / slope(done)).round().clamp(1.0, 12.0) as u32
+}
+
+/// SSIM lost per CRF step between the outermost probes.
+fn slope(done: &BTreeMap<u32, Probe>) -> f64 {
+    match (done.iter().next(), done.iter().next_back()) {
+        (Some((&a, pa)), Some((&b, pb))) if b > a && pa.ssim > pb.ssim => {
+            (pa.ssim - pb.ssim) / f64::from(b - a)
+        }
+        _ => ASSUMED_SSIM_PER_STEP,
+    }
+}
+
+/// The probe nearest the target; of two as near, the one meeting it, then
+/// the smaller file (higher CRF), or of two below it the better one.
+fn best(done: &BTreeMap<u32, Probe>, target: f64) -> Found {
+    let (crf, probe) = done
+        .iter()
+        .min_by(|(ca, a), (cb, b)| {
+            let key = |c: u32, p: &Probe| {
+                let below = p.ssim < target;
+                // Below it, the better; meeting it, the smaller.
+                ((p.ssim - target).abs(), below, if below { c } else { u32::MAX - c })
+            };
+            key(**ca, a)
+                .partial_cmp(&key(**cb, b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+        .map(|(c, p)| (*c, *p))
+        .unwrap_or((
+            0,
+            Probe {
+                ssim: 0.0,
+                bytes: 0,
+                seconds: 0.0,
+            },
+        ));
+    // The slope near it: from its nearest neighbours among the probes.
+    let before = done.range(..crf).next_back();
+    let after = done.range(crf + 1..).next();
+    let ssim_per_step = match (before, after) {
+        (Some((&a, pa)), Some((&b, pb))) if b > a => (pa.ssim - pb.ssim) / f64::from(b - a),
+        (Some((&a, pa)), None) => (pa.ssim - probe.ssim) / f64::from(crf - a),
+        (None, Some((&b, pb))) => (probe.ssim - pb.ssim) / f64::from(b - crf),
+        _ => ASSUMED_SSIM_PER_STEP,
+    };
+    Found {
+        crf,
+        probe,
+        probes: done.len() as u32,
+        ssim_per_step: if ssim_per_step > 0.0 {
+            ssim_per_step
+        } else {
+            ASSUMED_SSIM_PER_STEP
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A source whose SSIM falls along `curve` with the CRF.
+    fn run(curve: impl Fn(f64) -> f64, start: u32, target: f64) -> (Found, Vec<u32>) {
+        let mut tried = Vec::new();
+        let found = search(0..=51, start, target, |crf| {
+            tried.push(crf);
+            Ok(Probe {
+                ssim: curve(f64::from(crf)),
+                bytes: 1000 - u64::from(crf),
+                seconds: 1.0,
+            })
+        })
+        .expect("searched");
+        (found, tried)
+    }
+
+    #[test]
+    fn finds_the_nearest_crf_within_five_probes_on_any_slope() {
+        // Gentle (graphics), steep (noise), curved: each target reached to
+        // within half a step's SSIM.
+        let curves: [(&str, Box<dyn Fn(f64) -> f64>); 3] = [
+            ("gentle", Box::new(|c| 0.999 - 0.0008 * c)),
+            ("steep", Box::new(|c| 1.0 - 0.008 * c)),
+            ("curved", Box::new(|c| 1.0 - 0.00002 * c * c * c / 10.0)),
+        ];
+        for (name, curve) in curves {
+            for target in [0.95, 0.97, 0.985] {
+                for start in [18, 23, 35] {
+                    let (found, tried) = run(&curve, start, target);
+                    assert!(tried.len() <= MAX_PROBES, "{name} {tried:?}");
+                    let mut unique = tried.clone();
+                    unique.sort_unstable();
+                    unique.dedup();
+                    assert_eq!(unique.len(), tried.len(), "no CRF twice: {tried:?}");
+                    let c = f64::from(found.crf);
+                    let step = (curve(c - 1.0) - curve(c + 1.0)) / 2.0;
+                    assert!(
+                        (found.probe.ssim - target).abs() <= step * 0.5 + 1e-9
+                            || found.crf == 0
+                            || found.crf == 51,
+                        "{name} target {target} from {start}: CRF {} scores {} (step {step}) after {tried:?}",
+                        found.crf,
+                        found.probe.ssim
+                    );
+                    assert!(found.ssim_per_step > 0.0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stops_at_the_bounds_of_the_range() {
+        // Even CRF 0 is below the target: the search ends there.
+        let (found, tried) = run(|_| 0.5, 23, 0.99);
+        assert_eq!(found.crf, 0, "{tried:?}");
+        // Even CRF 51 is above it.
+        let (found, _) = run(|_| 0.999, 23, 0.9);
+        assert_eq!(found.crf, 51);
+    }
+}
