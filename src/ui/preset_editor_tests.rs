@@ -384,3 +384,47 @@ fn snapshot_preset_editor_with_problems() {
         .output_path(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui/snapshots"));
     harness.snapshot_options("preset_editor_problems", &options);
 }
+
+#[test]
+fn target_ssim_is_a_third_choice_beside_crf_and_bitrate() {
+    let (dir, mut harness) = setup();
+    open_editor(&mut harness);
+    harness.get_by_label("New preset").click();
+    harness.run();
+    harness.get_by_label("Preset name").focus();
+    harness.run();
+    harness.get_by_label("Preset name").type_text("aimed");
+    harness.run();
+    harness.get_by_label("Target SSIM").click();
+    harness.run();
+    let r = &draft(&harness).renditions[0];
+    assert_eq!(r.goal.target_ssim, Some(0.985));
+    assert!(r.summary().contains("target SSIM 0.985"), "{}", r.summary());
+    harness.get_by_label("Save").click();
+    harness.run();
+    let file = dir.path().join("presets").join("aimed.toml");
+    let text = std::fs::read_to_string(&file).expect("saved");
+    assert!(
+        text.contains("target_ssim = 0.985") && !text.contains("crf"),
+        "{text}"
+    );
+    assert_eq!(
+        read_preset(&file).expect("reads back").renditions[0]
+            .goal
+            .target_ssim,
+        Some(0.985)
+    );
+    // Back to a CRF: the target goes.
+    harness.get_by_label("CRF").click();
+    harness.run();
+    let r = &draft(&harness).renditions[0];
+    assert_eq!(r.goal.target_ssim, None);
+    assert!(r.quality.crf().is_some());
+    harness.get_by_label("Target SSIM").click();
+    harness.run();
+    harness.get_by_label("Bitrate").click();
+    harness.run();
+    let r = &draft(&harness).renditions[0];
+    assert_eq!(r.goal.target_ssim, None);
+    assert!(r.quality.crf().is_none());
+}

@@ -582,94 +582,7 @@ fn rendition_ui(
             }
         }
     });
-    ui.horizontal(|ui| {
-        let is_crf = r.quality.crf().is_some();
-        let crf = ui.selectable_label(is_crf, "CRF");
-        if crf.clicked() && !is_crf {
-            r.quality = Quality::Crf(r.video.default_crf());
-        }
-        let bitrate = ui.selectable_label(!is_crf, "Bitrate");
-        if bitrate.clicked() && is_crf {
-            r.quality = Quality::BitrateKbps(2500);
-        }
-        match &mut r.quality {
-            Quality::Crf(n) => keep_id(ui, "crf", |ui| {
-                ui.add(egui::DragValue::new(n).range(0..=99))
-            })
-            .labelled_by(crf.id),
-            Quality::BitrateKbps(n) => keep_id(ui, "bitrate", |ui| {
-                ui.add(egui::DragValue::new(n).range(0..=200_000).suffix(" kb/s"))
-            })
-            .labelled_by(bitrate.id),
-            Quality::CappedCrf {
-                crf: n,
-                maxrate_kbps,
-                bufsize_kbps,
-            } => {
-                keep_id(ui, "crf", |ui| {
-                    ui.add(egui::DragValue::new(n).range(0..=99))
-                })
-                .labelled_by(crf.id);
-                let label = ui.label("max");
-                keep_id(ui, "maxrate", |ui| {
-                    ui.add(
-                        egui::DragValue::new(maxrate_kbps)
-                            .range(0..=200_000)
-                            .suffix(" kb/s"),
-                    )
-                })
-                .labelled_by(label.id);
-                let label = ui.label("buffer");
-                keep_id(ui, "bufsize", |ui| {
-                    ui.add(
-                        egui::DragValue::new(bufsize_kbps)
-                            .range(0..=1_600_000)
-                            .suffix(" kb"),
-                    )
-                })
-                .labelled_by(label.id)
-            }
-        };
-        if let Some(crf) = r.quality.crf() {
-            let mut capped = matches!(r.quality, Quality::CappedCrf { .. });
-            if ui
-                .checkbox(&mut capped, "Capped")
-                .on_hover_text("A bitrate ceiling under the CRF (streaming rungs)")
-                .changed()
-            {
-                r.quality = if capped {
-                    Quality::CappedCrf {
-                        crf,
-                        maxrate_kbps: 3000,
-                        bufsize_kbps: 6000,
-                    }
-                } else {
-                    Quality::Crf(crf)
-                };
-            }
-        }
-        let mut capped = r.max_fps.is_some();
-        let cap_box = ui.checkbox(&mut capped, "Max fps");
-        if cap_box.changed() {
-            r.max_fps = capped.then_some(30);
-        }
-        if let Some(fps) = &mut r.max_fps {
-            keep_id(ui, "max fps", |ui| {
-                ui.add(egui::DragValue::new(fps).range(0..=240))
-            })
-            .labelled_by(cap_box.id);
-        }
-        // Issue 24: below this measured SSIM the rendition fails.
-        let mut floored = r.goal.min_ssim.is_some();
-        let floor_box = ui.checkbox(&mut floored, "Min SSIM");
-        if floor_box.changed() {
-            r.goal.min_ssim = floored.then_some(0.97);
-        }
-        if let Some(floor) = &mut r.goal.min_ssim {
-            let value = egui::DragValue::new(floor).range(0.5..=0.999).speed(0.001);
-            ui.add(value.max_decimals(3)).labelled_by(floor_box.id);
-        }
-    });
+    quality_line_ui(ui, r);
     ui.horizontal(|ui| {
         let audio_label = ui.label("Audio:");
         if ui
@@ -728,6 +641,124 @@ fn rendition_ui(
         problem_text_ui(ui, &text);
     }
     remove
+}
+
+/// A rendition's quality line: CRF, bitrate or target SSIM (issue 24:
+/// its CRF is then searched), the cap, max fps and min SSIM.
+fn quality_line_ui(ui: &mut egui::Ui, r: &mut RenditionSpec) {
+    ui.horizontal(|ui| {
+        let is_target = r.goal.target_ssim.is_some();
+        let is_crf = r.quality.crf().is_some() && !is_target;
+        let crf = ui.selectable_label(is_crf, "CRF");
+        if crf.clicked() && !is_crf {
+            r.goal.target_ssim = None;
+            r.quality = r.quality.with_crf(r.video.default_crf());
+        }
+        let bitrate = ui.selectable_label(!is_crf && !is_target, "Bitrate");
+        if bitrate.clicked() && (is_crf || is_target) {
+            r.goal.target_ssim = None;
+            r.quality = Quality::BitrateKbps(2500);
+        }
+        let target = ui
+            .selectable_label(is_target, "Target SSIM")
+            .on_hover_text("Its CRF is found by sample encodes before the encode");
+        if target.clicked() && !is_target {
+            r.goal.target_ssim = Some(0.985);
+            r.quality = r.quality.with_crf(r.video.default_crf());
+        }
+        if let Some(ssim) = &mut r.goal.target_ssim {
+            let value = egui::DragValue::new(ssim).range(0.5..=0.999).speed(0.0005);
+            keep_id(ui, "target ssim", |ui| ui.add(value.max_decimals(4))).labelled_by(target.id);
+        } else {
+            quality_values_ui(ui, &mut r.quality, crf.id, bitrate.id);
+        }
+        if let Some(crf) = r.quality.crf() {
+            let mut capped = matches!(r.quality, Quality::CappedCrf { .. });
+            if ui
+                .checkbox(&mut capped, "Capped")
+                .on_hover_text("A bitrate ceiling under the CRF (streaming rungs)")
+                .changed()
+            {
+                r.quality = if capped {
+                    Quality::CappedCrf {
+                        crf,
+                        maxrate_kbps: 3000,
+                        bufsize_kbps: 6000,
+                    }
+                } else {
+                    Quality::Crf(crf)
+                };
+            }
+        }
+        let mut capped = r.max_fps.is_some();
+        let cap_box = ui.checkbox(&mut capped, "Max fps");
+        if cap_box.changed() {
+            r.max_fps = capped.then_some(30);
+        }
+        if let Some(fps) = &mut r.max_fps {
+            keep_id(ui, "max fps", |ui| {
+                ui.add(egui::DragValue::new(fps).range(0..=240))
+            })
+            .labelled_by(cap_box.id);
+        }
+        // Issue 24: below this measured SSIM the rendition fails.
+        let mut floored = r.goal.min_ssim.is_some();
+        let floor_box = ui.checkbox(&mut floored, "Min SSIM");
+        if floor_box.changed() {
+            r.goal.min_ssim = floored.then_some(0.97);
+        }
+        if let Some(floor) = &mut r.goal.min_ssim {
+            let value = egui::DragValue::new(floor).range(0.5..=0.999).speed(0.001);
+            ui.add(value.max_decimals(3)).labelled_by(floor_box.id);
+        }
+    });
+}
+
+/// The boxes of a CRF, a bitrate or a capped CRF, labelled by their choice.
+fn quality_values_ui(
+    ui: &mut egui::Ui,
+    quality: &mut Quality,
+    crf_id: egui::Id,
+    bitrate_id: egui::Id,
+) {
+    match quality {
+        Quality::Crf(n) => keep_id(ui, "crf", |ui| {
+            ui.add(egui::DragValue::new(n).range(0..=99))
+        })
+        .labelled_by(crf_id),
+        Quality::BitrateKbps(n) => keep_id(ui, "bitrate", |ui| {
+            ui.add(egui::DragValue::new(n).range(0..=200_000).suffix(" kb/s"))
+        })
+        .labelled_by(bitrate_id),
+        Quality::CappedCrf {
+            crf: n,
+            maxrate_kbps,
+            bufsize_kbps,
+        } => {
+            keep_id(ui, "crf", |ui| {
+                ui.add(egui::DragValue::new(n).range(0..=99))
+            })
+            .labelled_by(crf_id);
+            let label = ui.label("max");
+            keep_id(ui, "maxrate", |ui| {
+                ui.add(
+                    egui::DragValue::new(maxrate_kbps)
+                        .range(0..=200_000)
+                        .suffix(" kb/s"),
+                )
+            })
+            .labelled_by(label.id);
+            let label = ui.label("buffer");
+            keep_id(ui, "bufsize", |ui| {
+                ui.add(
+                    egui::DragValue::new(bufsize_kbps)
+                        .range(0..=1_600_000)
+                        .suffix(" kb"),
+                )
+            })
+            .labelled_by(label.id)
+        }
+    };
 }
 
 /// After the container changed: a video or audio codec it cannot hold

@@ -671,8 +671,21 @@ mod tests {
                 rendition: Some("720p".into()),
             }),
         ));
+        // A target-quality rendition's plan (issue 24) stays on its line.
+        let planned = QualityPlanned {
+            rendition: "720p".into(),
+            target_ssim: 0.985,
+            crf: 24,
+            predicted_ssim: 0.9851,
+            predicted_bytes: 38_000_000,
+            predicted_seconds: 80.0,
+            probes: 4,
+            cached: false,
+        };
+        m.apply(&ev(7, EventKind::QualityPlanned(planned.clone())));
         m.apply(&ev(7, halfway(100.0, 4.0)));
         let r = m.row(row).unwrap();
+        assert_eq!(r.renditions[1].planned.as_ref(), Some(&planned));
         assert_eq!(r.status, RowStatus::Running);
         assert_eq!(r.eta_s(), Some(4.0));
         assert!(
@@ -705,6 +718,7 @@ mod tests {
             r.renditions[0].status,
             RenditionStatus::Skipped("too small".into())
         );
+        assert_eq!(r.renditions[1].planned, Some(planned));
         assert!(!m.is_busy());
         assert_eq!(m.totals(1).output_bytes, 1000);
     }

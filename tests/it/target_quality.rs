@@ -30,11 +30,24 @@ fn aimed(name: &str, target: f64, rungs: &[(&str, &str, &str, &str)]) -> String 
 /// `vidprism process --json` of `source` under preset `preset` of
 /// `config`, with `data` as the data dir (where searches are cached).
 fn run(out: &Path, config: &Path, data: &Path, preset: &str, source: &Path) -> Run {
+    run_with(out, config, data, &[], preset, source)
+}
+
+/// [`run`] with more flags for `process`.
+fn run_with(
+    out: &Path,
+    config: &Path,
+    data: &Path,
+    flags: &[&str],
+    preset: &str,
+    source: &Path,
+) -> Run {
     let output = vidprism()
         .env("VIDPRISM_CONFIG_DIR", config)
         .env("VIDPRISM_DATA_DIR", data)
         .args(["process", "--json", "-o"])
         .arg(out)
+        .args(flags)
         .args(["-p", preset])
         .arg(source)
         .output()
@@ -193,20 +206,71 @@ fn bad_targets_are_refused_naming_the_field() {
             "target_ssim: takes the place of crf",
         ),
         (
-            good.replace("target_ssim = 0.985", "target_ssim = 0.985\nbitrate_kbps = 900"),
+            good.replace(
+                "target_ssim = 0.985",
+                "target_ssim = 0.985\nbitrate_kbps = 900",
+            ),
             "target_ssim: takes the place of crf",
         ),
     ] {
         let file = config.join("bad.toml");
         std::fs::write(&file, &text).expect("written");
-        let (code, stdout, _) =
-            vidprism_with_config(&config, &["presets", "--check", file.to_str().expect("utf-8")]);
+        let (code, stdout, _) = vidprism_with_config(
+            &config,
+            &["presets", "--check", file.to_str().expect("utf-8")],
+        );
         assert_eq!(code, 1, "{text}");
-        assert!(stdout.contains("rendition 1, ") && stdout.contains(says), "{stdout}");
+        assert!(
+            stdout.contains("rendition 1, ") && stdout.contains(says),
+            "{stdout}"
+        );
     }
     let file = config.join("good.toml");
     std::fs::write(&file, &good).expect("written");
-    let (code, stdout, _) =
-        vidprism_with_config(&config, &["presets", "--check", file.to_str().expect("utf-8")]);
+    let (code, stdout, _) = vidprism_with_config(
+        &config,
+        &["presets", "--check", file.to_str().expect("utf-8")],
+    );
     assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn a_farm_worker_searches_for_what_it_encodes_and_the_plan_comes_back() {
+    use crate::util::nats::Worker;
+    use crate::util::nats_server::NatsServer;
+    let fx = Fixture::new();
+    let config = config_with(
+        &fx,
+        &[(
+            "aim",
+            aimed("aim", 0.985, &[("out", "h264", "mp4", "veryfast")]),
+        )],
+    );
+    let source = fx.clip("graphics.mp4", "320x240", 2.0, false, &[]);
+    let server = NatsServer::start(&[]);
+    let worker_data = fx.path("worker-data");
+    let _worker = Worker::start_with_env(
+        &server.url,
+        fx.dir.path(),
+        "w",
+        &[],
+        &[("VIDPRISM_DATA_DIR", &worker_data)],
+    );
+    let client_data = fx.path("client-data");
+    let farm = ["--nats", server.url.as_str()];
+    let run = run_with(
+        &fx.path("out"),
+        &config,
+        &client_data,
+        &farm,
+        "aim",
+        &source,
+    );
+    let checked = check_met(&run, 0.985, "farm");
+    assert_eq!(checked.len(), 1, "{:?}", run.events);
+    assert_eq!(run.of("quality_planned").len(), 1);
+    // The worker searched (its cache holds the result), not the submitter.
+    let cached = |dir: &Path| files_in(&dir.join("target-quality")).len();
+    assert_eq!(cached(&worker_data), 1);
+    assert!(!client_data.join("target-quality").exists());
 }

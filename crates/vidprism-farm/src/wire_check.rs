@@ -20,8 +20,7 @@ use vidprism_engine::names::is_unprintable;
 pub use vidprism_engine::names::printable;
 use vidprism_engine::pipeline::{
     EventKind, Output, Progress, QualityPlanned, RenditionFailed, RenditionSkipped, SourceFacts,
-    StageStarted,
-    Storyboard, Thumbnail,
+    StageStarted, Storyboard, Thumbnail,
 };
 use vidprism_engine::presets::{name_problem, validate};
 

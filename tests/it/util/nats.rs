@@ -12,8 +12,20 @@ pub struct Worker {
 impl Worker {
     /// Starts `vidprism worker --nats URL -v --scratch DIR/NAME --name NAME ARGS`.
     pub fn start(url: &str, dir: &Path, name: &str, args: &[&str]) -> Worker {
+        Worker::start_with_env(url, dir, name, args, &[])
+    }
+
+    /// [`Worker::start`] with extra environment variables.
+    pub fn start_with_env(
+        url: &str,
+        dir: &Path,
+        name: &str,
+        args: &[&str],
+        env: &[(&str, &Path)],
+    ) -> Worker {
         let log = dir.join(format!("{name}.log"));
         let child = super::vidprism()
+            .envs(env.iter().copied())
             .args(["worker", "-v", "--nats", url, "--name", name, "--scratch"])
             .arg(dir.join(format!("scratch-{name}")))
             .args(args)

@@ -36,8 +36,7 @@ pub use clock::elapsed_ms;
 pub use engine::{Engine, EngineConfig, JobRequest, Waker, MAX_TRANSCODE_JOBS, QUEUE_CAPACITY};
 pub use event::{
     Event, EventKind, JobDone, JobFailed, JobId, Output, Progress, QualityPlanned, Queued,
-    RenditionFailed,
-    RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
+    RenditionFailed, RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
 };
 pub use runner::JobRunner;
 pub use stall::DEFAULT_STALL_TIMEOUT;

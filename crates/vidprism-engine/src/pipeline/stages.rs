@@ -277,7 +277,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     let cancel = job.cancel_flag();
     // Only a cancel (or a stall) stops it, which the transcode then sees.
     let _ = run_watched(job, timeout, || {
-        target_quality::plan_targets(job, &prepared, &mut targets, cancel)
+        target_quality::plan_targets(job, prepared, &mut targets, cancel)
     });
     let results = run_watched(job, timeout, || {
         media::transcode_with_storyboard(

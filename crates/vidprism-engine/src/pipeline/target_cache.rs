@@ -57,9 +57,14 @@ impl TargetCache {
         let text = std::fs::read_to_string(self.file(key)?).ok()?;
         let entry: Entry = serde_json::from_str(&text).ok()?;
         let f = entry.found;
-        let sane = [f.predicted_ssim, f.bytes_per_s, f.seconds_per_s, f.ssim_per_step]
-            .iter()
-            .all(|n| n.is_finite() && *n >= 0.0);
+        let sane = [
+            f.predicted_ssim,
+            f.bytes_per_s,
+            f.seconds_per_s,
+            f.ssim_per_step,
+        ]
+        .iter()
+        .all(|n| n.is_finite() && *n >= 0.0);
         (entry.key == key && sane).then_some(f)
     }
 
@@ -109,7 +114,11 @@ fn stamp(path: &Path) -> std::io::Result<String> {
     let size = file.metadata()?.len();
     let mut hash = FNV_OFFSET;
     let mut piece = Vec::new();
-    for at in [0, size.saturating_sub(PIECE) / 2, size.saturating_sub(PIECE)] {
+    for at in [
+        0,
+        size.saturating_sub(PIECE) / 2,
+        size.saturating_sub(PIECE),
+    ] {
         file.seek(SeekFrom::Start(at))?;
         piece.clear();
         (&mut file).take(PIECE).read_to_end(&mut piece)?;
@@ -145,7 +154,8 @@ mod tests {
 
     #[test]
     fn a_result_is_found_again_under_its_key_only() {
-        let dir = std::env::temp_dir().join(format!("vidprism-target-cache-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("vidprism-target-cache-{}", std::process::id()));
         let cache = TargetCache {
             dir: Some(dir.clone()),
         };

@@ -202,9 +202,12 @@ impl RenditionSpec {
             (Some(target), _) => format!("target SSIM {target}"),
             (None, Quality::Crf(n)) => format!("CRF {n}"),
             (None, Quality::BitrateKbps(n)) => format!("{n} kb/s"),
-            (None, Quality::CappedCrf {
-                crf, maxrate_kbps, ..
-            }) => format!("CRF {crf} max {maxrate_kbps} kb/s"),
+            (
+                None,
+                Quality::CappedCrf {
+                    crf, maxrate_kbps, ..
+                },
+            ) => format!("CRF {crf} max {maxrate_kbps} kb/s"),
         };
         let fps = self
             .max_fps

@@ -13,7 +13,7 @@ use crate::wire_check::check_against_plan;
 use vidprism_engine::output::{reserve_job_dir, StagedFile};
 use vidprism_engine::pipeline::for_farm::{Job, StageError};
 use vidprism_engine::pipeline::{
-    EventKind, QualityPlanned, Output, Progress, RenditionFailed, RenditionSkipped, StageStarted,
+    EventKind, Output, Progress, QualityPlanned, RenditionFailed, RenditionSkipped, StageStarted,
 };
 
 /// Largest thumbnail, storyboard file or subtitle sidecar fetched from a
@@ -79,10 +79,12 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
                     }
                     // A rendition's plan once (a stage given back and made
                     // again finds the same, from its cache).
-                    EventKind::QualityPlanned(QualityPlanned { rendition, .. }) => {
-                        if lock(&farm_job.seen).started.insert(format!("planned:{rendition}")) {
-                            job.emit(kind);
-                        }
+                    EventKind::QualityPlanned(QualityPlanned { rendition, .. })
+                        if lock(&farm_job.seen)
+                            .started
+                            .insert(format!("planned:{rendition}")) =>
+                    {
+                        job.emit(kind)
                     }
                     // Workers never send a job's end; ignore it if one does.
                     _ => {}

@@ -120,7 +120,11 @@ fn best(done: &BTreeMap<u32, Probe>, target: f64) -> Found {
             let key = |c: u32, p: &Probe| {
                 let below = p.ssim < target;
                 // Below it, the better; meeting it, the smaller.
-                ((p.ssim - target).abs(), below, if below { c } else { u32::MAX - c })
+                (
+                    (p.ssim - target).abs(),
+                    below,
+                    if below { c } else { u32::MAX - c },
+                )
             };
             key(**ca, a)
                 .partial_cmp(&key(**cb, b))
@@ -179,15 +183,15 @@ mod tests {
     fn finds_the_nearest_crf_within_five_probes_on_any_slope() {
         // Gentle (graphics), steep (noise), curved: each target reached to
         // within half a step's SSIM.
-        let curves: [(&str, Box<dyn Fn(f64) -> f64>); 3] = [
-            ("gentle", Box::new(|c| 0.999 - 0.0008 * c)),
-            ("steep", Box::new(|c| 1.0 - 0.008 * c)),
-            ("curved", Box::new(|c| 1.0 - 0.00002 * c * c * c / 10.0)),
-        ];
+        let gentle = |c: f64| 0.999 - 0.0008 * c;
+        let steep = |c: f64| 1.0 - 0.008 * c;
+        let curved = |c: f64| 1.0 - 0.00002 * c * c * c / 10.0;
+        let curves: [(&str, &dyn Fn(f64) -> f64); 3] =
+            [("gentle", &gentle), ("steep", &steep), ("curved", &curved)];
         for (name, curve) in curves {
             for target in [0.95, 0.97, 0.985] {
                 for start in [18, 23, 35] {
-                    let (found, tried) = run(&curve, start, target);
+                    let (found, tried) = run(curve, start, target);
                     assert!(tried.len() <= MAX_PROBES, "{name} {tried:?}");
                     let mut unique = tried.clone();
                     unique.sort_unstable();

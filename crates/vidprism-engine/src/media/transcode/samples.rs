@@ -312,7 +312,11 @@ fn probe(
             }
         }
         drop(lanes);
-        threads.join().into_iter().next().unwrap_or(Err(Error::Cancelled))
+        threads
+            .join()
+            .into_iter()
+            .next()
+            .unwrap_or(Err(Error::Cancelled))
     });
     if cancel.load(Ordering::Relaxed) {
         return Err(Error::Cancelled);
