@@ -13,12 +13,15 @@ use crate::presets::{LowQuality, Quality};
 const SSIM_PER_CRF_STEP: f64 = 0.002;
 
 /// The quality to make a rendition again at after it scored `ssim` below
-/// `floor`; `None` when it cannot go higher.
-fn raised(quality: Quality, ssim: f64, floor: f64) -> Option<Quality> {
+/// `floor`, a CRF step costing `per_step` of SSIM there (the target
+/// search's slope when it made one, else [`SSIM_PER_CRF_STEP`]); `None`
+/// when it cannot go higher.
+fn raised(quality: Quality, ssim: f64, floor: f64, per_step: Option<f64>) -> Option<Quality> {
+    let per_step = per_step
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(SSIM_PER_CRF_STEP);
     // Less a hair, so a shortfall of exactly n steps is n, not n + 1.
-    let steps = ((floor - ssim) / SSIM_PER_CRF_STEP - 1e-9)
-        .ceil()
-        .clamp(2.0, 16.0) as u32;
+    let steps = ((floor - ssim) / per_step - 1e-9).ceil().clamp(2.0, 16.0) as u32;
     let lower = |crf: u32| (crf > 1).then(|| crf.saturating_sub(steps).max(1));
     match quality {
         Quality::Crf(crf) => lower(crf).map(Quality::Crf),
@@ -45,9 +48,11 @@ fn label(quality: Quality) -> String {
 
 /// `results` (one per target) with every rendition that failed below a
 /// floor asking for a retry made again by `transcode`, which makes the
-/// targets it is given (the indices are theirs in `targets`).
+/// targets it is given (the indices are theirs in `targets`). `slopes`
+/// holds, per target, the SSIM a CRF step cost in its target search.
 pub fn retry_below_floor(
     targets: &[RenditionTarget],
+    slopes: &[Option<f64>],
     mut results: Vec<Result<RenditionTracks>>,
     transcode: impl FnOnce(&[RenditionTarget], &[usize]) -> Result<Vec<Result<RenditionTracks>>>,
 ) -> Vec<Result<RenditionTracks>> {
@@ -65,7 +70,8 @@ pub fn retry_below_floor(
         else {
             continue;
         };
-        if let Some(quality) = raised(target.spec.quality, *ssim, *floor) {
+        let slope = slopes.get(i).copied().flatten();
+        if let Some(quality) = raised(target.spec.quality, *ssim, *floor, slope) {
             let mut target = target.clone();
             target.spec.quality = quality;
             again.push(target);
@@ -105,23 +111,41 @@ mod tests {
     #[test]
     fn the_crf_drops_with_the_shortfall_within_bounds() {
         // 0.02 short: 10 steps; a sliver short: still 2; far short: 16.
-        assert_eq!(raised(Quality::Crf(30), 0.95, 0.97), Some(Quality::Crf(20)));
         assert_eq!(
-            raised(Quality::Crf(30), 0.9699, 0.97),
+            raised(Quality::Crf(30), 0.95, 0.97, None),
+            Some(Quality::Crf(20))
+        );
+        assert_eq!(
+            raised(Quality::Crf(30), 0.9699, 0.97, None),
             Some(Quality::Crf(28))
         );
-        assert_eq!(raised(Quality::Crf(51), 0.5, 0.97), Some(Quality::Crf(35)));
-        assert_eq!(raised(Quality::Crf(5), 0.5, 0.97), Some(Quality::Crf(1)));
-        assert_eq!(raised(Quality::Crf(1), 0.5, 0.97), None);
         assert_eq!(
-            raised(Quality::BitrateKbps(1000), 0.9, 0.97),
+            raised(Quality::Crf(51), 0.5, 0.97, None),
+            Some(Quality::Crf(35))
+        );
+        assert_eq!(
+            raised(Quality::Crf(5), 0.5, 0.97, None),
+            Some(Quality::Crf(1))
+        );
+        assert_eq!(raised(Quality::Crf(1), 0.5, 0.97, None), None);
+        assert_eq!(
+            raised(Quality::BitrateKbps(1000), 0.9, 0.97, None),
             Some(Quality::BitrateKbps(1500))
+        );
+        // A search's own slope: 0.02 short at 0.005 a step is 4 steps, not 10.
+        assert_eq!(
+            raised(Quality::Crf(30), 0.95, 0.97, Some(0.005)),
+            Some(Quality::Crf(26))
+        );
+        assert_eq!(
+            raised(Quality::Crf(30), 0.95, 0.97, Some(f64::NAN)),
+            Some(Quality::Crf(20))
         );
         let capped = Quality::CappedCrf {
             crf: 23,
             maxrate_kbps: 3000,
             bufsize_kbps: 6000,
         };
-        assert_eq!(label(raised(capped, 0.96, 0.97).unwrap()), "CRF 18");
+        assert_eq!(label(raised(capped, 0.96, 0.97, None).unwrap()), "CRF 18");
     }
 }

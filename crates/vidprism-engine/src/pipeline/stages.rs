@@ -276,9 +276,10 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     let timeout = stall.get();
     let cancel = job.cancel_flag();
     // Only a cancel (or a stall) stops it, which the transcode then sees.
-    let _ = run_watched(job, timeout, || {
+    let slopes = run_watched(job, timeout, || {
         target_quality::plan_targets(job, prepared, &mut targets, cancel)
-    });
+    })
+    .unwrap_or_default();
     let results = run_watched(job, timeout, || {
         media::transcode_with_storyboard(
             &job.request().input,
@@ -320,7 +321,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             return job.record_source_error(e.into());
         }
     };
-    let results = quality_retry::retry_below_floor(&targets, results, |again, indices| {
+    let results = quality_retry::retry_below_floor(&targets, &slopes, results, |again, indices| {
         run_watched(job, timeout, || {
             media::transcode(&job.request().input, again, cancel, &|i, p| {
                 job.touch_progress();

@@ -15,20 +15,23 @@ use crate::error::{Error, Result};
 use crate::media::{self, RenditionTarget};
 use crate::presets::AudioSpec;
 
-/// Sets the CRF of every target with a `target_ssim`, reporting each.
-/// Only a cancel is an error: a search that fails leaves its target at its
-/// starting CRF (the encode then says what is wrong), with a warning.
+/// Sets the CRF of every target with a `target_ssim`, reporting each, and
+/// returns, per target, the SSIM a CRF step was seen to cost near it (for
+/// `quality_retry`). Only a cancel is an error: a search that fails leaves
+/// its target at its starting CRF (the encode then says what is wrong),
+/// with a warning.
 pub fn plan_targets(
     job: &Job,
     prepared: &Prepared,
     targets: &mut [RenditionTarget],
     cancel: &AtomicBool,
-) -> Result<()> {
+) -> Result<Vec<Option<f64>>> {
+    let mut slopes = vec![None; targets.len()];
     let aimed: Vec<usize> = (0..targets.len())
         .filter(|&i| targets[i].spec.goal.target_ssim.is_some())
         .collect();
     if aimed.is_empty() {
-        return Ok(());
+        return Ok(slopes);
     }
     let input = &job.request().input;
     let cache = TargetCache::in_data_dir();
@@ -57,7 +60,7 @@ pub fn plan_targets(
             Err(Error::Cancelled) => return Err(Error::Cancelled),
             Err(e) => {
                 tracing::warn!(job = job.id(), error = %e, "no target-quality search: {e}");
-                return Ok(());
+                return Ok(slopes);
             }
         };
         for (&k, result) in missing.iter().zip(results) {
@@ -83,6 +86,7 @@ pub fn plan_targets(
         let Some((f, probes)) = found[k] else {
             continue;
         };
+        slopes[i] = Some(f.ssim_per_step);
         let target = &mut targets[i];
         target.spec.quality = target.spec.quality.with_crf(f.crf);
         let duration = prepared.info.duration_s.unwrap_or(0.0).max(0.0);
@@ -103,7 +107,7 @@ pub fn plan_targets(
         tracing::info!(job = job.id(), ?planned, "target quality planned");
         job.emit(EventKind::QualityPlanned(planned));
     }
-    Ok(())
+    Ok(slopes)
 }
 
 /// The search's rates, per second of source.

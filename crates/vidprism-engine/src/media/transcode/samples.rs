@@ -122,13 +122,19 @@ pub fn search_targets(
     let sample_seconds = samples.seconds();
     let metadata = SourceMetadata::default();
     let mut results = Vec::with_capacity(targets.len());
+    // Rungs of one source with one encoder need similar CRFs: each search
+    // starts where the last one of the same encoder ended.
+    let mut last: Option<(crate::presets::VideoCodec, u32)> = None;
     for (target, hdr) in targets.iter().zip(&plans) {
         let Some(goal) = target.spec.goal.target_ssim else {
             results.push(Err(Error::Internal("a search without a target".into())));
             continue;
         };
         let codec = target.spec.video;
-        let start = target.spec.quality.crf().unwrap_or(codec.default_crf());
+        let start = match last {
+            Some((c, crf)) if c == codec => crf,
+            _ => target.spec.quality.crf().unwrap_or(codec.default_crf()),
+        };
         let shared = SharedSource {
             timing: samples.timing,
             metadata: &metadata,
@@ -139,6 +145,9 @@ pub fn search_targets(
         });
         if matches!(found, Err(Error::Cancelled)) {
             return Err(Error::Cancelled);
+        }
+        if let Ok(f) = &found {
+            last = Some((codec, f.crf));
         }
         results.push(found.map(|found| SampleSearch {
             found,
