@@ -158,7 +158,7 @@ impl App {
         self.systems.jobs = Some(SharedStore::new(store));
         // What watch folders did is remembered beside the queue.
         if let Some(dir) = path.parent() {
-            self.systems.watches.ledger = Some(dir.join(vidprism_engine::watch::LEDGER_FILE));
+            self.systems.watches.ledger = Some(vidprism_engine::app_dirs::ledger_path_in(dir));
         }
     }
 

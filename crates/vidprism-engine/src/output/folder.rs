@@ -13,7 +13,7 @@ pub fn default_output_dir() -> PathBuf {
     {
         return videos.join("VidPrism");
     }
-    directories::ProjectDirs::from("org", "VidPrism", "VidPrism")
+    crate::app_dirs::platform_dirs()
         .map(|d| d.data_dir().join("output"))
         .unwrap_or_else(|| PathBuf::from("VidPrism"))
 }

@@ -22,8 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::on_done::Identity;
 
-/// The ledger's file name inside the data dir.
-pub const LEDGER_FILE: &str = "watched.jsonl";
+pub use crate::app_dirs::LEDGER_FILE;
 /// How much of a file the hash reads.
 const HEAD_BYTES: u64 = 1 << 20;
 
@@ -148,14 +147,14 @@ impl Ledger {
 
     /// Opens the ledger in the data dir (`VIDPRISM_DATA_DIR` moves it).
     pub fn open_default() -> Result<Ledger, LedgerError> {
-        let dir = crate::store::data_dir().ok_or_else(|| LedgerError::Read {
+        let path = crate::app_dirs::ledger_path().ok_or_else(|| LedgerError::Read {
             path: PathBuf::from(LEDGER_FILE),
             source: std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 "this system has no data folder for VidPrism",
             ),
         })?;
-        Ledger::open(&dir.join(LEDGER_FILE))
+        Ledger::open(&path)
     }
 
     pub fn path(&self) -> &Path {
