@@ -218,7 +218,7 @@ impl App {
                 self.with_store(row, |s, _| s.mark_failed(id, reason));
                 continue;
             }
-            let job = self.systems.runner.engine.submit(request);
+            let job = self.systems.backend.runner.submit(request);
             self.given_at.insert(job, Instant::now());
             self.model.attach(row, job);
             if let (Some(store), Some(id)) = (&self.systems.jobs, id) {
@@ -273,7 +273,7 @@ impl App {
                 .filter_map(|r| r.job)
                 .collect();
             for job in not_started {
-                if self.systems.runner.engine.cancel(job) {
+                if self.systems.backend.runner.cancel(job) {
                     self.withdrawn.insert(job);
                 }
             }

@@ -240,13 +240,7 @@ impl App {
             }
         }
         for entry in wanted {
-            let presets: Vec<Preset> = self
-                .systems
-                .presets
-                .iter()
-                .filter(|p| entry.presets.contains(&p.name))
-                .cloned()
-                .collect();
+            let presets = vidprism_engine::presets::named(&self.systems.presets, &entry.presets);
             let out_dir = entry
                 .output_dir
                 .clone()

@@ -18,6 +18,16 @@ pub fn default_output_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("VidPrism"))
 }
 
+/// A job's folder, from the files it wrote so far: every file of a job is
+/// in its folder, so the first one's parent (the job store and the window's
+/// rows both ask this).
+pub fn job_dir_from<'a>(files: impl IntoIterator<Item = &'a Path>) -> Option<PathBuf> {
+    files
+        .into_iter()
+        .find_map(Path::parent)
+        .map(Path::to_path_buf)
+}
+
 /// Creates `<out>/<stem>`, or `<out>/<stem> (2)`, `(3)`, ... when taken.
 /// Creation is the reservation: two jobs with the same stem never share a
 /// folder, and an existing folder is never written into.

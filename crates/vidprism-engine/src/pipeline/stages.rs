@@ -31,12 +31,12 @@ const STORYBOARD: &str = "storyboard";
 
 /// The queues ingest fans out onto.
 #[derive(Clone)]
-pub struct FanOut {
+pub struct StageQueues {
     pub thumbnail: Sender<Arc<Job>>,
     pub transcode: Sender<Arc<Job>>,
 }
 
-pub fn ingest(job: &Arc<Job>, fan_out: &FanOut) {
+pub fn ingest(job: &Arc<Job>, queues: &StageQueues) {
     if job.is_cancelled() {
         return;
     }
@@ -44,9 +44,9 @@ pub fn ingest(job: &Arc<Job>, fan_out: &FanOut) {
         return;
     };
     job.open_stages(1 + usize::from(has_renditions));
-    send_or_fail(&fan_out.thumbnail, job);
+    send_or_fail(&queues.thumbnail, job);
     if has_renditions {
-        send_or_fail(&fan_out.transcode, job);
+        send_or_fail(&queues.transcode, job);
     }
 }
 
