@@ -241,7 +241,7 @@ fn fields_ui(
                 keep_id(ui, "thumbnail width", |ui| {
                     ui.add(
                         egui::DragValue::new(&mut preset.thumbnail.width)
-                            .range(0..=8192)
+                            .range(0..=vidprism_engine::limits::MAX_DIMENSION)
                             .suffix(" px wide"),
                     )
                 })
@@ -559,7 +559,11 @@ fn rendition_ui(
         if let SizeSpec::ShortSide(n) = &mut r.size {
             let label = ui.label("Short side");
             keep_id(ui, "short side", |ui| {
-                ui.add(egui::DragValue::new(n).range(0..=8192).suffix(" px"))
+                ui.add(
+                    egui::DragValue::new(n)
+                        .range(0..=vidprism_engine::limits::MAX_DIMENSION)
+                        .suffix(" px"),
+                )
             })
             .labelled_by(label.id);
         }

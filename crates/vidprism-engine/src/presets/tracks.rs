@@ -149,12 +149,9 @@ pub enum Channels {
 impl Channels {
     pub const ALL: [Channels; 2] = [Channels::Stereo, Channels::Source];
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            Channels::Stereo => "stereo",
-            Channels::Source => "source",
-        }
+        super::words::word_of(&self)
     }
 
     pub fn from_key(key: &str) -> Option<Channels> {
@@ -197,13 +194,9 @@ impl SubtitleRule {
         SubtitleRule::KeepAndSidecar,
     ];
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            SubtitleRule::None => "none",
-            SubtitleRule::Keep => "keep",
-            SubtitleRule::KeepAndSidecar => "keep_and_sidecar",
-        }
+        super::words::word_of(&self)
     }
 
     pub fn from_key(key: &str) -> Option<SubtitleRule> {
