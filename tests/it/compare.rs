@@ -1,0 +1,75 @@
+//! Issue 25: the compare view's frame fetch. A picture asked for by time
+//! is the one showing then, whether reached by a seek or by decoding on,
+//! and pixel for pixel the same either way.
+
+use vidprism_engine::media::geometry::Size;
+use vidprism_engine::media::FrameReader;
+
+use crate::util::*;
+
+/// A 25 fps clip with a keyframe every second (seeks land before the time).
+fn clip(fx: &Fixture) -> std::path::PathBuf {
+    fx.clip("a.mp4", "320x240", 4.0, false, &["-g", "25"])
+}
+
+#[test]
+fn a_picture_asked_by_time_is_the_one_showing_then() {
+    let fx = Fixture::new();
+    let path = clip(&fx);
+    let mut reader = FrameReader::open(&path).expect("opens");
+    let size = Size::new(160, 120);
+    let near = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    let at = |reader: &mut FrameReader, t: f64| reader.picture_at(t, size).expect("picture").time_s;
+    assert!(
+        near(at(&mut reader, 1.5), 1.48),
+        "the last picture before 1.5 s"
+    );
+    assert!(near(at(&mut reader, 1.48), 1.48), "exactly at a picture");
+    assert!(near(at(&mut reader, 2.7), 2.68), "decoded on");
+    assert!(near(at(&mut reader, 0.2), 0.2), "a seek back");
+    assert!(near(at(&mut reader, 0.0), 0.0));
+    assert!(near(at(&mut reader, 99.0), 3.96), "past the end: the last");
+    let p = reader.picture_at(0.5, size).expect("picture");
+    assert!(near(p.time_s, 0.48), "{}", p.time_s);
+    assert_eq!((p.width, p.height, p.rgb.len()), (160, 120, 160 * 120 * 3));
+    assert!((p.duration_s - 0.04).abs() < 1e-6, "{}", p.duration_s);
+    let next = reader
+        .next_picture(size)
+        .expect("decodes")
+        .expect("a next one");
+    assert!(near(next.time_s, 0.52), "{}", next.time_s);
+}
+
+#[test]
+fn a_seek_and_a_decode_from_the_start_give_the_same_pixels() {
+    let fx = Fixture::new();
+    let path = clip(&fx);
+    let size = Size::new(320, 240);
+    let mut sequential = FrameReader::open(&path).expect("opens");
+    let mut picture = sequential.picture_at(0.0, size).expect("first");
+    while picture.time_s < 2.3 {
+        picture = sequential
+            .next_picture(size)
+            .expect("decodes")
+            .expect("more");
+    }
+    let mut seeking = FrameReader::open(&path).expect("opens");
+    let sought = seeking.picture_at(picture.time_s, size).expect("picture");
+    assert_eq!(sought.time_s, picture.time_s);
+    assert!(
+        sought.rgb == picture.rgb,
+        "same pixels at {}",
+        picture.time_s
+    );
+    let other = seeking.picture_at(1.0, size).expect("picture");
+    assert!(other.rgb != picture.rgb, "testsrc2 moves");
+}
+
+#[test]
+fn a_missing_file_is_an_error_naming_it() {
+    let fx = Fixture::new();
+    let e = FrameReader::open(&fx.path("gone.mp4"))
+        .err()
+        .expect("fails");
+    assert!(e.to_string().contains("gone.mp4"), "{e}");
+}
