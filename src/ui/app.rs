@@ -21,6 +21,7 @@ use vidprism_engine::pipeline::{Event, EventKind, JobId, Waker};
 
 use super::app_queue::EndRate;
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
+use super::compare::CompareCommand;
 use super::dialogs::Dialogs;
 use super::facts::FactsProber;
 use super::farm::FarmForm;
@@ -165,6 +166,7 @@ impl App {
                 textures: HashMap::new(),
                 preview: None,
                 scrubs: ScrubTextures::default(),
+                compare: None,
                 notice,
                 farm_form,
                 preset_editor,
@@ -250,6 +252,7 @@ impl App {
             Command::Presets(command) => self.handle_presets(command),
             Command::Farm(command) => self.handle_farm(command),
             Command::Watch(command) => self.handle_watch(command),
+            Command::Compare(command) => self.handle_compare(command),
             Command::CloseRequested => self.close_requested(),
             Command::CloseTop { or_window } => self.close_top(or_window),
             Command::AskPath(purpose) => self.view.path_prompt = Some((purpose, String::new())),
@@ -283,6 +286,9 @@ impl App {
                 if let Some(row) = self.model.row(id) {
                     open_in_file_manager(&row.output_folder());
                 }
+            }
+            RowCommand::Compare(row, rendition) => {
+                self.handle_compare(CompareCommand::Open { row, rendition });
             }
             RowCommand::LoadStoryboard(id) => self.load_storyboard(id, STORYBOARD_TILE_PIXELS),
             RowCommand::OpenInBrowser(id) => {

@@ -39,6 +39,8 @@ pub enum Command {
     Presets(PresetCommand),
     Farm(FarmCommand),
     Watch(WatchCommand),
+    /// Something about the compare view (issue 25).
+    Compare(super::compare::CompareCommand),
     /// The platform (or Ctrl+Q) asked to close the window.
     CloseRequested,
     /// Escape or Ctrl+W: closes the dialog or window on top (the delete
@@ -106,6 +108,9 @@ pub enum RowCommand {
     OpenFolder(RowId),
     /// The row's thumbnail is hovered: load its storyboard for the scrub.
     LoadStoryboard(RowId),
+    /// Opens the compare view on the row's rendition (its index in the
+    /// row's list).
+    Compare(RowId, usize),
     /// Opens the row's player page (`index.html`) in the browser.
     OpenInBrowser(RowId),
     MoveUp(RowId),

@@ -5,6 +5,7 @@ use eframe::egui;
 
 use super::app::App;
 use super::command::{Command, CommandSender};
+use super::compare::draw::{compare_input, compare_ui};
 use super::format;
 use super::path_prompt::path_prompt_ui;
 use super::queue_model::Row;
@@ -19,6 +20,9 @@ use super::view_state::ThumbnailTexture;
 pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
     let ctx = ui.ctx().clone();
     let commands = app.commands();
+    if let Some(c) = &app.view.compare {
+        compare_input(&ctx, c, &commands);
+    }
     input_ui(ui, app.paused, &commands);
     app.run_commands(&ctx);
     window_focus(app, &ctx);
@@ -61,9 +65,16 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
                 });
             });
     }
+    app.pump_compare(&ctx);
     let visible = egui::CentralPanel::default()
         .frame(panel(egui::Frame::central_panel(ui.style())))
-        .show(ui, |ui| queue_ui(app, ui, &commands))
+        .show(ui, |ui| match &app.view.compare {
+            Some(c) => {
+                compare_ui(ui, c, &commands);
+                0..0
+            }
+            None => queue_ui(app, ui, &commands),
+        })
         .inner;
     app.sync_facts(visible.clone());
     app.sync_thumbnails(&ctx, visible);
