@@ -9,6 +9,7 @@ use std::time::Duration;
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
+use vidprism_engine::media::quality::Score;
 use vidprism_engine::pipeline::{Event, EventKind, JobDone, JobRequest, Output, SourceFacts};
 use vidprism_engine::presets::find_preset;
 
@@ -21,6 +22,11 @@ use super::test_fixture::{harness_for, step_until, Fixture};
 /// A finished row (the app paused): a 2 s 320x240 source and its 160x120
 /// rendition "low", both real files.
 fn finished_row(app: &mut App, fx: &Fixture) -> (RowId, PathBuf) {
+    finished_row_scored(app, fx, None)
+}
+
+/// [`finished_row`] whose rendition's score is `quality`.
+fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (RowId, PathBuf) {
     let source = fx.clip("a.mp4", "320x240", 2);
     let rendition = fx.path("low.mp4");
     let status = std::process::Command::new("ffmpeg")
@@ -56,7 +62,7 @@ fn finished_row(app: &mut App, fx: &Fixture) -> (RowId, PathBuf) {
         bytes: 1000,
         skipped_tracks: Vec::new(),
         sidecars: Vec::new(),
-        quality: None,
+        quality,
     };
     for kind in [
         EventKind::Probed(facts),
@@ -90,8 +96,12 @@ fn wait_for_both(harness: &mut Harness<'_, App>, time: &str) {
 }
 
 fn opened(fx: &Fixture) -> (Harness<'static, App>, RowId, PathBuf) {
+    opened_scored(fx, None)
+}
+
+fn opened_scored(fx: &Fixture, quality: Option<Score>) -> (Harness<'static, App>, RowId, PathBuf) {
     let mut app = fx.app();
-    let (row, rendition) = finished_row(&mut app, fx);
+    let (row, rendition) = finished_row_scored(&mut app, fx, quality);
     app.handle(RowCommand::Select(row).into());
     let mut harness = harness_for(app, [900.0, 600.0]);
     harness.run_steps(2);
@@ -127,7 +137,12 @@ fn compare_opens_on_a_finished_job_and_shows_both_pictures_at_the_same_time() {
     assert!(harness.state().view.compare.is_none());
 }
 
+/// Snapshots the view with nothing of the temp dir in it: the output
+/// folder fixed, the details (the source's path) closed.
 fn snapshot(harness: &mut Harness<'_, App>, name: &str) {
+    let app = harness.state_mut();
+    app.systems.settings.output_dir = Some(PathBuf::from("/home/user/Videos/VidPrism"));
+    app.view.selected = None;
     harness.run_steps(2);
     let options = SnapshotOptions::new()
         .output_path(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui/snapshots"));
@@ -211,4 +226,37 @@ fn the_cache_stays_bounded_while_playing() {
         "{:?}",
         c.sides.iter().map(|s| s.cached()).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn the_quality_strip_marks_the_worst_moment_and_w_jumps_there() {
+    let fx = Fixture::new(&["web"]);
+    // 50 frames, 0.99 but for a dip at 1.2 s.
+    let series: Vec<(f64, f64)> = (0..50)
+        .map(|i| {
+            let t = f64::from(i) * 0.04;
+            (t, if i == 30 { 0.7 } else { 0.99 })
+        })
+        .collect();
+    let score = Score {
+        ssim: 0.984,
+        ssim_y: 0.98,
+        psnr: 40.0,
+        psnr_y: 40.0,
+        psnr_u: 40.0,
+        psnr_v: 40.0,
+        worst_ssim: 0.7,
+        frames: 50,
+        series: Some(series.into()),
+    };
+    let (mut harness, _, _) = opened_scored(&fx, Some(score));
+    wait_for_both(&mut harness, "0:00.000");
+    harness.get_by_label_contains("worst frame at 0:01.200");
+    harness.get_by_label("Worst moment (W)").click();
+    wait_for_both(&mut harness, "0:01.200");
+    harness.key_press(egui::Key::Home);
+    wait_for_both(&mut harness, "0:00.000");
+    harness.key_press(egui::Key::W);
+    wait_for_both(&mut harness, "0:01.200");
+    snapshot(&mut harness, "compare_strip");
 }

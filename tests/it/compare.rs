@@ -73,3 +73,68 @@ fn a_missing_file_is_an_error_naming_it() {
         .expect("fails");
     assert!(e.to_string().contains("gone.mp4"), "{e}");
 }
+
+/// A 6 s source, clean but for a burst of heavy noise from 3.0 to 3.6 s,
+/// encoded at a low rate (CRF 42): the score's worst moment (issue 25's
+/// "worst moment" button) falls within the burst.
+#[test]
+fn a_burst_of_noise_is_the_worst_moment() {
+    use std::time::Duration;
+    use vidprism_engine::pipeline::{Engine, EngineConfig, EventKind, JobRequest};
+
+    let fx = Fixture::new();
+    let source = fx.path("burst.mp4");
+    let before = [
+        &lavfi(&["testsrc2=s=320x240:r=25:d=6"])[..],
+        &[
+            "-vf",
+            "noise=alls=90:allf=t+u:enable='between(t,3,3.6)'",
+            "-crf",
+            "10",
+        ],
+    ]
+    .concat();
+    ffmpeg_h264(&before, &[source.to_str().expect("utf-8")]);
+    let preset_file = fx.path("low.toml");
+    std::fs::write(
+        &preset_file,
+        r#"name = "low"
+score = "full"
+deinterlace = "off"
+
+[[renditions]]
+name = "out"
+container = "mp4"
+video_codec = "h264"
+size = "source"
+crf = 42
+speed = "veryfast"
+audio_codec = "none"
+"#,
+    )
+    .expect("preset written");
+    let preset = vidprism_engine::presets::read_preset(&preset_file).expect("a preset");
+    let engine = Engine::start(EngineConfig::default(), None).expect("engine");
+    engine.submit(JobRequest {
+        input: source,
+        presets: vec![preset],
+        out_dir: fx.out_dir(),
+    });
+    let events = collect_until(&engine, Duration::from_secs(120), |e| e.kind.is_final());
+    let score = events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::RenditionDone(o) => o.quality.clone(),
+            _ => None,
+        })
+        .expect("a scored rendition");
+    let series = score.series.clone().expect("a per-frame series");
+    assert_eq!(series.len(), 150, "every frame scored");
+    let worst = score.worst_moment_s().expect("a worst moment");
+    assert!((3.0..3.6).contains(&worst), "worst at {worst} s");
+    let marked = score.worst_frames();
+    assert!(
+        marked.iter().all(|(t, _)| (3.0..3.64).contains(t)),
+        "{marked:?}"
+    );
+}

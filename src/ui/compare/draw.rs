@@ -8,6 +8,7 @@
 use eframe::egui;
 
 use super::super::command::{Command, CommandSender};
+use super::strip::{strip_ui, STRIP_HEIGHT};
 use super::{clock, Compare, CompareCommand, Mode, Zoom};
 
 /// Share of the width the divider moves per [ or ] press.
@@ -46,6 +47,7 @@ pub fn compare_input(ctx: &egui::Context, c: &Compare, commands: &CommandSender)
         (egui::Key::Home, CompareCommand::Seek(0.0)),
         (egui::Key::End, CompareCommand::Seek(c.duration_s)),
         (egui::Key::S, CompareCommand::Split),
+        (egui::Key::W, CompareCommand::Worst),
         (egui::Key::F, CompareCommand::Flip),
         (egui::Key::Num0, CompareCommand::Zoom(Zoom::Fit)),
         (egui::Key::Num1, CompareCommand::Zoom(Zoom::Times(1))),
@@ -105,7 +107,14 @@ pub fn compare_ui(ui: &mut egui::Ui, c: &Compare, commands: &CommandSender) {
     if slider.changed() {
         send(CompareCommand::Seek(f64::from(t)));
     }
-    picture_ui(ui, c, &send);
+    let picture = egui::vec2(
+        ui.available_width(),
+        ui.available_height() - STRIP_HEIGHT - 8.0,
+    );
+    ui.allocate_ui(picture.max(egui::vec2(64.0, 64.0)), |ui| {
+        picture_ui(ui, c, &send)
+    });
+    strip_ui(ui, c, &send);
 }
 
 /// Mode, zoom, step, tile and play buttons, each labelled for a screen
@@ -157,6 +166,14 @@ fn controls_ui(ui: &mut egui::Ui, c: &Compare, send: &dyn Fn(CompareCommand)) {
             ("Tile >|", "Next tile", CompareCommand::Tile(1)),
         ];
         labelled_buttons(ui, &buttons, send);
+        ui.separator();
+        let worst = c.score.as_ref().and_then(|s| s.worst_moment_s());
+        let button = ui
+            .add_enabled(worst.is_some(), egui::Button::new("Worst moment (W)"))
+            .on_hover_text("The rendition's lowest-scored frame");
+        if button.clicked() {
+            send(CompareCommand::Worst);
+        }
     });
 }
 

@@ -9,6 +9,7 @@
 mod cache;
 pub mod draw;
 mod fetch;
+mod strip;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use std::time::Instant;
 
 use eframe::egui;
 use vidprism_engine::media::geometry::Size;
+use vidprism_engine::media::quality::Score;
 use vidprism_engine::media::RgbPicture;
 
 use super::app::App;
@@ -76,6 +78,8 @@ pub enum CompareCommand {
     Zoom(Zoom),
     /// Moves the picture by this many points.
     Pan(egui::Vec2),
+    /// Jumps to the rendition's worst scored frame.
+    Worst,
 }
 
 /// The source (0) or the rendition (1): a worker and its pictures.
@@ -125,6 +129,8 @@ pub struct Compare {
     /// Playing since this instant, from this time.
     pub playing: Option<(Instant, f64)>,
     pub sides: [Side; 2],
+    /// The rendition's score, with its per-frame series when kept.
+    pub score: Option<Score>,
 }
 
 impl Compare {
@@ -210,6 +216,12 @@ impl App {
                 c.zoom = zoom;
                 c.pan = egui::Vec2::ZERO;
             }
+            CompareCommand::Worst => {
+                if let Some(t) = c.score.as_ref().and_then(Score::worst_moment_s) {
+                    c.playing = None;
+                    c.seek(t);
+                }
+            }
             CompareCommand::Pan(by) => {
                 if c.zoom != Zoom::Fit {
                     c.pan += by;
@@ -257,6 +269,7 @@ impl App {
                 Side::new(r.request.input.clone()),
                 Side::new(output.path.clone()),
             ],
+            score: output.quality.clone(),
         });
         self.load_storyboard(row, STORYBOARD_TILE_PIXELS);
     }
