@@ -138,3 +138,29 @@ audio_codec = "none"
         "{marked:?}"
     );
 }
+
+/// Issue 25's preview sample: 2 s cut from 3 s of a clip with sound start
+/// at the keyframe before (a keyframe a second here) and last 2 s, with
+/// their video and audio, and from zero.
+#[test]
+fn a_sample_is_cut_from_the_keyframe_before_with_its_sound() {
+    let fx = Fixture::new();
+    let source = fx.clip("a.mp4", "320x240", 8.0, true, &["-g", "25"]);
+    let sample = fx.path("sample.mkv");
+    let start = vidprism_engine::media::cut_sample(&source, 3.5, 2.0, &sample).expect("cut");
+    assert!(
+        (start - 3.0).abs() < 1e-6,
+        "from the keyframe at 3 s: {start}"
+    );
+    let probe = ffprobe(&sample);
+    assert_eq!(audio_streams(&probe), 1);
+    let frames = frame_count(&sample);
+    assert!((48..=52).contains(&frames), "{frames} frames");
+    let times = frame_times(&sample);
+    assert!(times[0].abs() < 0.05, "starts at zero: {}", times[0]);
+    assert!(
+        decode_errors(&sample).is_empty(),
+        "{}",
+        decode_errors(&sample)
+    );
+}
