@@ -167,6 +167,8 @@ impl App {
                 preview: None,
                 scrubs: ScrubTextures::default(),
                 compare: None,
+                sample: None,
+                sample_cancelled: None,
                 notice,
                 farm_form,
                 preset_editor,
@@ -290,6 +292,7 @@ impl App {
             RowCommand::Compare(row, rendition) => {
                 self.handle_compare(CompareCommand::Open { row, rendition });
             }
+            RowCommand::Preview(row) => self.handle_compare(CompareCommand::Preview(row)),
             RowCommand::LoadStoryboard(id) => self.load_storyboard(id, STORYBOARD_TILE_PIXELS),
             RowCommand::OpenInBrowser(id) => {
                 let page = self.model.row(id).and_then(|r| {
@@ -454,6 +457,7 @@ impl App {
     pub fn work(&mut self, ctx: &egui::Context) {
         self.run_commands(ctx);
         self.poll_farm();
+        self.pump_preview(ctx);
         self.add_found(ctx, Instant::now() + ADD_BUDGET);
         if let Some(again) = self.watch_pass() {
             ctx.request_repaint_after(again);
@@ -492,6 +496,9 @@ impl App {
     /// back to its watch folder, and a job's end (or its storyboard) looks
     /// for the published bundle's files in its folder.
     pub fn apply_event(&mut self, event: &Event) {
+        if self.preview_event(event) {
+            return;
+        }
         self.store_event(event);
         if event.kind.is_final() {
             let cancelled = matches!(event.kind, vidprism_engine::pipeline::EventKind::Cancelled);

@@ -111,6 +111,9 @@ pub enum RowCommand {
     /// Opens the compare view on the row's rendition (its index in the
     /// row's list).
     Compare(RowId, usize),
+    /// Encodes a few seconds of a waiting row with its presets and opens
+    /// the compare view on them.
+    Preview(RowId),
     /// Opens the row's player page (`index.html`) in the browser.
     OpenInBrowser(RowId),
     MoveUp(RowId),

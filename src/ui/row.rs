@@ -618,6 +618,14 @@ pub fn details_ui(
         action = Some(a);
     }
     ui.horizontal(|ui| {
+        if row.is_waiting()
+            && ui
+                .button("Preview")
+                .on_hover_text("Encode a few seconds with these presets and compare")
+                .clicked()
+        {
+            action = Some(RowCommand::Preview(row.id));
+        }
         if (row.thumbnail.is_some() || !outputs.is_empty()) && ui.button("Open folder").clicked() {
             action = Some(RowCommand::OpenFolder(row.id));
         }

@@ -80,8 +80,13 @@ fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (
 
 /// Both sides show the picture at `time` (as the labels read it).
 fn wait_for_both(harness: &mut Harness<'_, App>, time: &str) {
+    wait_for_both_named(harness, time);
+    harness.get_by_label(&format!("low at {time}"));
+}
+
+/// Both sides show the picture at `time`; the source's label says so.
+fn wait_for_both_named(harness: &mut Harness<'_, App>, time: &str) {
     let source = format!("Source at {time}");
-    let low = format!("low at {time}");
     step_until(harness, Duration::from_secs(20), &source, |app| {
         app.view.compare.as_ref().is_some_and(|c| {
             c.sides.iter().all(|s| {
@@ -92,7 +97,6 @@ fn wait_for_both(harness: &mut Harness<'_, App>, time: &str) {
         })
     });
     harness.get_by_label(&source);
-    harness.get_by_label(&low);
 }
 
 fn opened(fx: &Fixture) -> (Harness<'static, App>, RowId, PathBuf) {
@@ -259,4 +263,92 @@ fn the_quality_strip_marks_the_worst_moment_and_w_jumps_there() {
     harness.key_press(egui::Key::W);
     wait_for_both(&mut harness, "0:01.200");
     snapshot(&mut harness, "compare_strip");
+}
+
+/// A waiting row (the queue paused) of a 4 s 640x360 clip, with its
+/// details open.
+fn waiting_row(fx: &Fixture) -> Harness<'static, App> {
+    let source = fx.clip("b.mp4", "640x360", 4);
+    let mut app = fx.app();
+    app.paused = true;
+    app.add_paths_now(&[source]);
+    let row = app.model.rows()[0].id;
+    app.handle(RowCommand::Select(row).into());
+    let mut harness = harness_for(app, [900.0, 600.0]);
+    harness.run_steps(2);
+    harness
+}
+
+/// The output folder holds nothing (or is not there).
+fn output_folder_empty(fx: &Fixture) -> bool {
+    std::fs::read_dir(fx.path("out")).map_or(true, |mut d| d.next().is_none())
+}
+
+#[test]
+fn a_preview_of_a_waiting_row_writes_only_into_a_temporary_folder_removed_on_close() {
+    let fx = Fixture::new(&["web"]);
+    let mut harness = waiting_row(&fx);
+    harness.get_by_label("Preview").click();
+    step_until(
+        &mut harness,
+        Duration::from_secs(120),
+        "the preview",
+        |app| app.view.compare.is_some() || app.view.notice.is_some(),
+    );
+    let app = harness.state();
+    assert_eq!(app.view.notice, None);
+    let c = app.view.compare.as_ref().expect("the compare view");
+    let sample = c.sample.as_ref().expect("a preview");
+    let folder = sample.folder.path().to_path_buf();
+    assert!(folder.starts_with(std::env::temp_dir()), "{folder:?}");
+    assert!(folder.is_dir());
+    assert!(!sample.outputs.is_empty());
+    assert!(sample.outputs.iter().all(|o| o.path.starts_with(&folder)));
+    assert!(output_folder_empty(&fx), "nothing in the output folder");
+    assert!(app.model.rows()[0].is_waiting(), "the row still waits");
+    harness.get_by_label_contains("Preview: 4.0 s from 0:00.000");
+    wait_for_both_named(&mut harness, "0:00.000");
+
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert!(harness.state().view.compare.is_none());
+    assert!(
+        !folder.exists(),
+        "the preview's folder is removed with its view"
+    );
+    assert!(output_folder_empty(&fx));
+}
+
+#[test]
+fn a_cancelled_preview_leaves_nothing_behind() {
+    let fx = Fixture::new(&["web"]);
+    let mut harness = waiting_row(&fx);
+    harness.get_by_label("Preview").click();
+    harness.run_steps(1);
+    let folder = harness
+        .state()
+        .view
+        .sample
+        .as_ref()
+        .expect("a preview on its way")
+        .folder
+        .path()
+        .to_path_buf();
+    step_until(&mut harness, Duration::from_secs(60), "the encode", |app| {
+        app.view
+            .sample
+            .as_ref()
+            .is_some_and(|s| s.state().starts_with("encoding"))
+    });
+    harness.get_by_label("Cancel preview").click();
+    step_until(
+        &mut harness,
+        Duration::from_secs(60),
+        "the job ended",
+        |app| app.view.sample.is_none() && app.view.sample_cancelled.is_none(),
+    );
+    assert!(harness.state().view.compare.is_none());
+    assert!(!folder.exists(), "{folder:?} left behind");
+    assert!(output_folder_empty(&fx));
+    assert!(harness.state().model.rows()[0].is_waiting());
 }

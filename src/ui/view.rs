@@ -6,6 +6,7 @@ use eframe::egui;
 use super::app::App;
 use super::command::{Command, CommandSender};
 use super::compare::draw::{compare_input, compare_ui};
+use super::compare::CompareCommand;
 use super::format;
 use super::path_prompt::path_prompt_ui;
 use super::queue_model::Row;
@@ -38,6 +39,17 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
     egui::Panel::bottom("footer")
         .frame(bar)
         .show(ui, |ui| footer_ui(app, ui, &commands));
+    if let Some(run) = &app.view.sample {
+        let name = app.model.row(run.row).map(|r| r.name()).unwrap_or_default();
+        egui::Panel::top("preview").frame(bar).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(format!("Preview of {name}: {}", run.state()));
+                if ui.button("Cancel preview").clicked() {
+                    commands.send(Command::Compare(CompareCommand::CancelPreview));
+                }
+            });
+        });
+    }
     if app.view.notice.is_some() {
         egui::Panel::top("notice")
             .frame(bar)
@@ -70,7 +82,7 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
         .frame(panel(egui::Frame::central_panel(ui.style())))
         .show(ui, |ui| match &app.view.compare {
             Some(c) => {
-                compare_ui(ui, c, &commands);
+                compare_ui(ui, c, &app.compare_choices(), &commands);
                 0..0
             }
             None => queue_ui(app, ui, &commands),

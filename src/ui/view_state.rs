@@ -32,6 +32,13 @@ pub struct ViewState {
     pub scrubs: ScrubTextures,
     /// The compare view, when open (in place of the queue).
     pub compare: Option<super::compare::Compare>,
+    /// A preview on its way, and one cancelled whose job has not said it
+    /// ended yet (its folder goes then).
+    pub sample: Option<super::compare::sample::SampleRun>,
+    pub sample_cancelled: Option<(
+        vidprism_engine::pipeline::JobId,
+        super::compare::sample::TempFolder,
+    )>,
     /// Something the user must know (a store set aside), shown until dismissed.
     pub notice: Option<String>,
     /// The "Farm" window.

@@ -8,6 +8,10 @@
 use eframe::egui;
 
 use super::super::command::{Command, CommandSender};
+use vidprism_engine::pipeline::Output;
+
+use super::super::format;
+use super::sample::SampleFacts;
 use super::strip::{strip_ui, STRIP_HEIGHT};
 use super::{clock, Compare, CompareCommand, Mode, Zoom};
 
@@ -74,7 +78,7 @@ pub fn compare_input(ctx: &egui::Context, c: &Compare, commands: &CommandSender)
 
 /// The whole view: its controls, the two times, the time slider and the
 /// picture.
-pub fn compare_ui(ui: &mut egui::Ui, c: &Compare, commands: &CommandSender) {
+pub fn compare_ui(ui: &mut egui::Ui, c: &Compare, choices: &[Output], commands: &CommandSender) {
     let send = |command: CompareCommand| commands.send(Command::Compare(command));
     ui.horizontal(|ui| {
         ui.heading(format!("{} · {}", c.name, c.rendition));
@@ -82,6 +86,21 @@ pub fn compare_ui(ui: &mut egui::Ui, c: &Compare, commands: &CommandSender) {
             send(CompareCommand::Close);
         }
     });
+    if let Some(sample) = &c.sample {
+        sample_ui(ui, c, sample, &send);
+    } else if choices.len() > 1 {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Rendition:");
+            for (i, output) in choices.iter().enumerate() {
+                if ui
+                    .selectable_label(output.rendition == c.rendition, &output.rendition)
+                    .clicked()
+                {
+                    send(CompareCommand::Rendition(i));
+                }
+            }
+        });
+    }
     controls_ui(ui, c, &send);
     ui.horizontal(|ui| {
         for side in 0..2 {
@@ -301,6 +320,39 @@ fn divider_ui(
         }
         if step(egui::Key::ArrowRight) {
             send(CompareCommand::Divider(c.divider + DIVIDER_STEP));
+        }
+    }
+}
+
+/// A preview's facts: where the sample is from, and per rendition its
+/// size, what the whole file would weigh, its score; each one a button
+/// showing it.
+fn sample_ui(ui: &mut egui::Ui, c: &Compare, sample: &SampleFacts, send: &dyn Fn(CompareCommand)) {
+    ui.label(format!(
+        "Preview: {:.1} s from {} · made in {:.1} s, about {} for the whole file",
+        sample.seconds,
+        clock(sample.start_s),
+        sample.wall_s,
+        format::duration(sample.predicted_s()),
+    ))
+    .on_hover_text(sample.folder.path().display().to_string());
+    for (i, output) in sample.outputs.iter().enumerate() {
+        let score = output
+            .quality
+            .as_ref()
+            .map(|q| format!(" · {}", q.summary()));
+        let text = format!(
+            "{}: {} · about {} for the whole file{}",
+            output.rendition,
+            format::bytes(output.bytes),
+            format::bytes(sample.predicted_bytes(output)),
+            score.unwrap_or_default(),
+        );
+        if ui
+            .selectable_label(output.rendition == c.rendition, text)
+            .clicked()
+        {
+            send(CompareCommand::Rendition(i));
         }
     }
 }

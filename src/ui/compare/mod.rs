@@ -9,6 +9,7 @@
 mod cache;
 pub mod draw;
 mod fetch;
+pub mod sample;
 mod strip;
 
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ use eframe::egui;
 use vidprism_engine::media::geometry::Size;
 use vidprism_engine::media::quality::Score;
 use vidprism_engine::media::RgbPicture;
+use vidprism_engine::pipeline::Output;
 
 use super::app::App;
 use super::queue_model::{RenditionStatus, RowId};
@@ -80,6 +82,12 @@ pub enum CompareCommand {
     Pan(egui::Vec2),
     /// Jumps to the rendition's worst scored frame.
     Worst,
+    /// Shows another rendition (its index among the preview's, or the
+    /// row's done ones).
+    Rendition(usize),
+    /// Encodes a sample of a waiting row and opens the view on it.
+    Preview(RowId),
+    CancelPreview,
 }
 
 /// The source (0) or the rendition (1): a worker and its pictures.
@@ -131,9 +139,43 @@ pub struct Compare {
     pub sides: [Side; 2],
     /// The rendition's score, with its per-frame series when kept.
     pub score: Option<Score>,
+    /// A preview's sample and renditions (its folder goes with the view).
+    pub sample: Option<sample::SampleFacts>,
 }
 
 impl Compare {
+    /// The view of `output` beside `source` (the row's, or a sample), at
+    /// the start, split, fit.
+    pub fn new(row: RowId, name: String, output: &Output, source: PathBuf) -> Compare {
+        Compare {
+            row,
+            name,
+            rendition: output.rendition.clone(),
+            size: Size::new(output.width.max(2), output.height.max(2)),
+            time_s: 0.0,
+            duration_s: 0.0,
+            frame_s: 1.0 / 25.0,
+            mode: Mode::Split,
+            divider: 0.5,
+            zoom: Zoom::Fit,
+            pan: egui::Vec2::ZERO,
+            playing: None,
+            sides: [Side::new(source), Side::new(output.path.clone())],
+            score: output.quality.clone(),
+            sample: None,
+        }
+    }
+
+    /// Shows `output` instead of the rendition shown; time and view kept.
+    fn switch_to(&mut self, output: &Output) {
+        self.rendition = output.rendition.clone();
+        self.size = Size::new(output.width.max(2), output.height.max(2));
+        self.score = output.quality.clone();
+        let source = self.sides[0].path.clone();
+        // The source's pictures are made at the rendition's size.
+        self.sides = [Side::new(source), Side::new(output.path.clone())];
+    }
+
     /// Labels of the two sides: "Source" and the rendition's name.
     pub fn side_name(&self, side: usize) -> &str {
         if side == 0 {
@@ -162,16 +204,22 @@ impl Compare {
 
 impl App {
     pub(in crate::ui) fn handle_compare(&mut self, command: CompareCommand) {
-        if let CompareCommand::Open { row, rendition } = command {
-            self.open_compare(row, rendition);
-            return;
+        match command {
+            CompareCommand::Open { row, rendition } => return self.open_compare(row, rendition),
+            CompareCommand::Preview(row) => return self.start_preview(row),
+            CompareCommand::CancelPreview => return self.cancel_preview(),
+            CompareCommand::Rendition(i) => return self.switch_rendition(i),
+            _ => {}
         }
         let tiles = self.compare_tiles();
         let Some(c) = self.view.compare.as_mut() else {
             return;
         };
         match command {
-            CompareCommand::Open { .. } => {}
+            CompareCommand::Open { .. }
+            | CompareCommand::Preview(_)
+            | CompareCommand::CancelPreview
+            | CompareCommand::Rendition(_) => {}
             CompareCommand::Close => self.view.compare = None,
             CompareCommand::Seek(t) => c.seek(t),
             CompareCommand::Step(n) => {
@@ -241,36 +289,49 @@ impl App {
         }
     }
 
+    /// The renditions the view can switch between: a preview's, or its
+    /// row's done ones.
+    pub fn compare_choices(&self) -> Vec<Output> {
+        let Some(c) = &self.view.compare else {
+            return Vec::new();
+        };
+        if let Some(sample) = &c.sample {
+            return sample.outputs.clone();
+        }
+        self.model
+            .row(c.row)
+            .map(|r| {
+                r.renditions
+                    .iter()
+                    .filter_map(|x| match &x.status {
+                        RenditionStatus::Done(output) => Some(output.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn switch_rendition(&mut self, index: usize) {
+        let choices = self.compare_choices();
+        if let (Some(c), Some(output)) = (self.view.compare.as_mut(), choices.get(index)) {
+            c.switch_to(output);
+        }
+    }
+
     fn open_compare(&mut self, row: RowId, rendition: usize) {
         let Some(r) = self.model.row(row) else {
             return;
         };
-        let Some((name, output)) = r.renditions.get(rendition).and_then(|x| match &x.status {
-            RenditionStatus::Done(output) => Some((x.name.clone(), output.clone())),
+        let Some(output) = r.renditions.get(rendition).and_then(|x| match &x.status {
+            RenditionStatus::Done(output) => Some(output.clone()),
             _ => None,
         }) else {
             return;
         };
-        let duration_s = r.facts.as_ref().and_then(|f| f.duration_s).unwrap_or(0.0);
-        self.view.compare = Some(Compare {
-            row,
-            name: r.name(),
-            rendition: name,
-            size: Size::new(output.width.max(2), output.height.max(2)),
-            time_s: 0.0,
-            duration_s,
-            frame_s: 1.0 / 25.0,
-            mode: Mode::Split,
-            divider: 0.5,
-            zoom: Zoom::Fit,
-            pan: egui::Vec2::ZERO,
-            playing: None,
-            sides: [
-                Side::new(r.request.input.clone()),
-                Side::new(output.path.clone()),
-            ],
-            score: output.quality.clone(),
-        });
+        let mut compare = Compare::new(row, r.name(), &output, r.request.input.clone());
+        compare.duration_s = r.facts.as_ref().and_then(|f| f.duration_s).unwrap_or(0.0);
+        self.view.compare = Some(compare);
         self.load_storyboard(row, STORYBOARD_TILE_PIXELS);
     }
 

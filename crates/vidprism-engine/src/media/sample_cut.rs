@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use ffmpeg_next::{codec, format, media, Packet, Rational, Rescale};
+use ffmpeg_next::{codec, media, Packet, Rational, Rescale};
 
 use super::decode::open_input;
 use super::plain_file;
