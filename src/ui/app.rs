@@ -30,7 +30,7 @@ use super::preset_editor::PresetEditor;
 use super::queue_model::{QueueModel, RowId};
 use super::quit::QuitPrompt;
 use super::repaint::{one_pass_within, Repaint};
-use super::runner::Runner;
+use super::runner::Backend;
 use super::scanner::{Adding, Scan, Scanner};
 use super::settings_store::SettingsStore;
 use super::storyboards::{bundle_files, ScrubTextures, StoryboardLoader, STORYBOARD_TILE_PIXELS};
@@ -129,7 +129,7 @@ impl App {
         let wake: Waker =
             Arc::new(move || news.after(Duration::from_millis(delay.load(Ordering::Relaxed))));
         let wake_now: Waker = Arc::new(move || repaint.now());
-        let (runner, notice) = Runner::start(&settings, Arc::clone(&wake))?;
+        let (backend, notice) = Backend::start(&settings, Arc::clone(&wake))?;
         let farm_form = FarmForm::new(&settings.farm);
         let loader = ThumbnailLoader::start(Arc::clone(&wake))?;
         let storyboards = StoryboardLoader::start(Arc::clone(&wake))?;
@@ -139,7 +139,7 @@ impl App {
         let preset_editor = PresetEditor::for_settings(settings_path.as_deref());
         Ok(App {
             systems: Systems {
-                runner,
+                backend,
                 jobs: None,
                 settings,
                 settings_store: SettingsStore::new(settings_path),
@@ -368,7 +368,7 @@ impl App {
     pub fn cancel(&mut self, row: RowId) {
         match self.model.row(row).map(|r| r.job) {
             Some(Some(job)) => {
-                self.systems.runner.engine.cancel(job);
+                self.systems.backend.runner.cancel(job);
             }
             Some(None) => self.cancel_waiting(row),
             None => {}
@@ -424,7 +424,7 @@ impl App {
     pub fn set_transcode_jobs(&mut self, n: usize) {
         let n = n.clamp(1, MAX_TRANSCODE_JOBS);
         self.systems.settings.transcode_jobs = n;
-        self.systems.runner.engine.set_transcode_jobs(n);
+        self.systems.backend.runner.set_transcode_jobs(n);
         self.systems.save_settings();
         self.pump();
     }
@@ -480,12 +480,12 @@ impl App {
     fn drain_events(&mut self, ctx: &egui::Context, deadline: Instant, spacing: u32) {
         for handled in 0.. {
             if handled >= EVENT_LIMIT * spacing as usize || Instant::now() >= deadline {
-                if !self.systems.runner.engine.events().is_empty() {
+                if !self.systems.backend.runner.events().is_empty() {
                     one_pass_within(ctx, Duration::ZERO);
                 }
                 return;
             }
-            let Ok(event) = self.systems.runner.engine.events().try_recv() else {
+            let Ok(event) = self.systems.backend.runner.events().try_recv() else {
                 return;
             };
             self.apply_event(&event);

@@ -127,7 +127,7 @@ pub(super) fn preset_toggles(
 fn jobs_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
     let label = ui.label("Jobs at once:");
     // On a farm the workers decide (their --jobs); show what they take.
-    let on_farm = app.systems.runner.engine.transcodes_at_once().is_some();
+    let on_farm = app.systems.backend.runner.transcodes_at_once().is_some();
     let mut n = if on_farm {
         app.jobs_at_once()
     } else {

@@ -24,6 +24,7 @@ mod packaging;
 mod priority;
 mod progress;
 mod quality_retry;
+mod request;
 mod runner;
 mod stage_error;
 mod stages;
@@ -31,10 +32,11 @@ mod stall;
 mod worker;
 
 pub use clock::elapsed_ms;
-pub use engine::{Engine, EngineConfig, JobRequest, Waker, MAX_TRANSCODE_JOBS, QUEUE_CAPACITY};
+pub use engine::{Engine, EngineConfig, Waker, MAX_TRANSCODE_JOBS, QUEUE_CAPACITY};
 pub use event::{
     Event, EventKind, JobDone, JobFailed, JobId, Output, Progress, Queued, RenditionFailed,
     RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
 };
+pub use request::JobRequest;
 pub use runner::JobRunner;
 pub use stall::DEFAULT_STALL_TIMEOUT;

@@ -39,8 +39,7 @@ use flusher::Urgency;
 use journal::{Change, Journal, Line};
 use lock::StoreLock;
 
-/// Environment variable that moves the data dir (tests, portable installs).
-pub const DATA_DIR_ENV: &str = "VIDPRISM_DATA_DIR";
+pub use crate::app_dirs::DATA_DIR_ENV;
 /// The store's snapshot file name inside the data dir; the journal is
 /// beside it, with [`JOURNAL_SUFFIX`] appended.
 pub const STORE_FILE: &str = "jobs.json";
@@ -56,11 +55,7 @@ const COMPACT_MIN_BYTES: u64 = 256 * 1024;
 /// The data dir: `$VIDPRISM_DATA_DIR`, else the platform's data dir for
 /// VidPrism; `None` when the system has no home.
 pub fn data_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir));
-    }
-    directories::ProjectDirs::from("org", "VidPrism", "VidPrism")
-        .map(|d| d.data_dir().to_path_buf())
+    crate::app_dirs::data_dir()
 }
 
 /// The journal beside the snapshot at `path`.
