@@ -28,7 +28,7 @@ const LOG_SUFFIX: &str = "log";
 /// `<data dir>/logs` (`$VIDPRISM_DATA_DIR/logs` when set); `None` when the
 /// system has no home.
 pub fn log_dir() -> Option<PathBuf> {
-    vidprism_engine::store::data_dir().map(|d| d.join("logs"))
+    vidprism_engine::app_dirs::log_dir()
 }
 
 /// Keeps the log file writer alive; dropping it flushes the file.

@@ -86,10 +86,10 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// `<config dir>/settings.json`, or `None` when the system has no home.
+    /// `<config dir>/settings.json` (`$VIDPRISM_CONFIG_DIR` moves it, as it
+    /// moves the presets), or `None` when the system has no home.
     pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("org", "VidPrism", "VidPrism")
-            .map(|d| d.config_dir().join("settings.json"))
+        vidprism_engine::app_dirs::settings_path()
     }
 
     /// Reads `path`; the defaults when it is missing or broken.

@@ -21,6 +21,7 @@ use vidprism_engine::pipeline::{Event, EventKind, JobId, Waker};
 
 use super::app_queue::EndRate;
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
+use super::compare::CompareCommand;
 use super::dialogs::Dialogs;
 use super::facts::FactsProber;
 use super::farm::FarmForm;
@@ -29,7 +30,7 @@ use super::preset_editor::PresetEditor;
 use super::queue_model::{QueueModel, RowId};
 use super::quit::QuitPrompt;
 use super::repaint::{one_pass_within, Repaint};
-use super::runner::Runner;
+use super::runner::Backend;
 use super::scanner::{Adding, Scan, Scanner};
 use super::settings_store::SettingsStore;
 use super::storyboards::{bundle_files, ScrubTextures, StoryboardLoader, STORYBOARD_TILE_PIXELS};
@@ -128,7 +129,7 @@ impl App {
         let wake: Waker =
             Arc::new(move || news.after(Duration::from_millis(delay.load(Ordering::Relaxed))));
         let wake_now: Waker = Arc::new(move || repaint.now());
-        let (runner, notice) = Runner::start(&settings, Arc::clone(&wake))?;
+        let (backend, notice) = Backend::start(&settings, Arc::clone(&wake))?;
         let farm_form = FarmForm::new(&settings.farm);
         let loader = ThumbnailLoader::start(Arc::clone(&wake))?;
         let storyboards = StoryboardLoader::start(Arc::clone(&wake))?;
@@ -138,7 +139,7 @@ impl App {
         let preset_editor = PresetEditor::for_settings(settings_path.as_deref());
         Ok(App {
             systems: Systems {
-                runner,
+                backend,
                 jobs: None,
                 settings,
                 settings_store: SettingsStore::new(settings_path),
@@ -165,6 +166,9 @@ impl App {
                 textures: HashMap::new(),
                 preview: None,
                 scrubs: ScrubTextures::default(),
+                compare: None,
+                sample: None,
+                sample_cancelled: None,
                 notice,
                 farm_form,
                 preset_editor,
@@ -242,6 +246,7 @@ impl App {
                 open_in_file_manager(&dir);
             }
             Command::SetPresets(names) => self.set_presets(names),
+            Command::RowPresets { row, presets } => self.set_row_presets(row, presets),
             Command::SetTranscodeJobs(n) => self.set_transcode_jobs(n),
             Command::SetPaused(paused) => self.set_paused(paused),
             Command::ClearFinished => self.clear_finished(),
@@ -250,6 +255,7 @@ impl App {
             Command::Presets(command) => self.handle_presets(command),
             Command::Farm(command) => self.handle_farm(command),
             Command::Watch(command) => self.handle_watch(command),
+            Command::Compare(command) => self.handle_compare(command),
             Command::CloseRequested => self.close_requested(),
             Command::CloseTop { or_window } => self.close_top(or_window),
             Command::AskPath(purpose) => self.view.path_prompt = Some((purpose, String::new())),
@@ -284,6 +290,10 @@ impl App {
                     open_in_file_manager(&row.output_folder());
                 }
             }
+            RowCommand::Compare(row, rendition) => {
+                self.handle_compare(CompareCommand::Open { row, rendition });
+            }
+            RowCommand::Preview(row) => self.handle_compare(CompareCommand::Preview(row)),
             RowCommand::LoadStoryboard(id) => self.load_storyboard(id, STORYBOARD_TILE_PIXELS),
             RowCommand::OpenInBrowser(id) => {
                 let page = self.model.row(id).and_then(|r| {
@@ -359,7 +369,7 @@ impl App {
     pub fn cancel(&mut self, row: RowId) {
         match self.model.row(row).map(|r| r.job) {
             Some(Some(job)) => {
-                self.systems.runner.engine.cancel(job);
+                self.systems.backend.runner.cancel(job);
             }
             Some(None) => self.cancel_waiting(row),
             None => {}
@@ -415,7 +425,7 @@ impl App {
     pub fn set_transcode_jobs(&mut self, n: usize) {
         let n = n.clamp(1, MAX_TRANSCODE_JOBS);
         self.systems.settings.transcode_jobs = n;
-        self.systems.runner.engine.set_transcode_jobs(n);
+        self.systems.backend.runner.set_transcode_jobs(n);
         self.systems.save_settings();
         self.pump();
     }
@@ -448,6 +458,7 @@ impl App {
     pub fn work(&mut self, ctx: &egui::Context) {
         self.run_commands(ctx);
         self.poll_farm();
+        self.pump_preview(ctx);
         self.add_found(ctx, Instant::now() + ADD_BUDGET);
         if let Some(again) = self.watch_pass() {
             ctx.request_repaint_after(again);
@@ -470,12 +481,12 @@ impl App {
     fn drain_events(&mut self, ctx: &egui::Context, deadline: Instant, spacing: u32) {
         for handled in 0.. {
             if handled >= EVENT_LIMIT * spacing as usize || Instant::now() >= deadline {
-                if !self.systems.runner.engine.events().is_empty() {
+                if !self.systems.backend.runner.events().is_empty() {
                     one_pass_within(ctx, Duration::ZERO);
                 }
                 return;
             }
-            let Ok(event) = self.systems.runner.engine.events().try_recv() else {
+            let Ok(event) = self.systems.backend.runner.events().try_recv() else {
                 return;
             };
             self.apply_event(&event);
@@ -486,6 +497,9 @@ impl App {
     /// back to its watch folder, and a job's end (or its storyboard) looks
     /// for the published bundle's files in its folder.
     pub fn apply_event(&mut self, event: &Event) {
+        if self.preview_event(event) {
+            return;
+        }
         self.store_event(event);
         if event.kind.is_final() {
             let cancelled = matches!(event.kind, vidprism_engine::pipeline::EventKind::Cancelled);

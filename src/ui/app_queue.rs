@@ -158,7 +158,7 @@ impl App {
         self.systems.jobs = Some(SharedStore::new(store));
         // What watch folders did is remembered beside the queue.
         if let Some(dir) = path.parent() {
-            self.systems.watches.ledger = Some(dir.join(vidprism_engine::watch::LEDGER_FILE));
+            self.systems.watches.ledger = Some(vidprism_engine::app_dirs::ledger_path_in(dir));
         }
     }
 
@@ -218,7 +218,7 @@ impl App {
                 self.with_store(row, |s, _| s.mark_failed(id, reason));
                 continue;
             }
-            let job = self.systems.runner.engine.submit(request);
+            let job = self.systems.backend.runner.submit(request);
             self.given_at.insert(job, Instant::now());
             self.model.attach(row, job);
             if let (Some(store), Some(id)) = (&self.systems.jobs, id) {
@@ -273,7 +273,7 @@ impl App {
                 .filter_map(|r| r.job)
                 .collect();
             for job in not_started {
-                if self.systems.runner.engine.cancel(job) {
+                if self.systems.backend.runner.cancel(job) {
                     self.withdrawn.insert(job);
                 }
             }

@@ -74,7 +74,7 @@ impl App {
     pub fn use_farm(&mut self, farm: FarmSettings) -> Result<(), String> {
         self.ensure_no_job_runs()?;
         let (tx, result) = bounded(1);
-        let wake = Arc::clone(&self.systems.runner.wake);
+        let wake = Arc::clone(&self.systems.backend.wake);
         let settings = farm.clone();
         std::thread::Builder::new()
             .name("farm connect".into())
@@ -103,7 +103,7 @@ impl App {
         let switched = result.and_then(|runner| {
             // Rows added while connecting went to the old runner.
             self.ensure_no_job_runs()?;
-            self.systems.runner.engine = runner;
+            self.systems.backend.runner = runner;
             Ok(())
         });
         match switched {
@@ -127,7 +127,7 @@ impl App {
         self.ensure_no_job_runs()?;
         let systems = &mut self.systems;
         systems
-            .runner
+            .backend
             .use_this_computer(&systems.settings)
             .map_err(|e| format!("cannot start: {e}"))?;
         systems.settings.farm.enabled = false;
@@ -145,7 +145,7 @@ impl App {
 
 /// Where jobs run, and the button that opens the "Farm" window.
 pub fn runs_on_ui(app: &App, ui: &mut egui::Ui, commands: &CommandSender) {
-    let engine = &app.systems.runner.engine;
+    let engine = &app.systems.backend.runner;
     let place = format!("Runs on {}", engine.describe());
     match engine.workers() {
         None => ui.label(place),

@@ -241,7 +241,7 @@ fn fields_ui(
                 keep_id(ui, "thumbnail width", |ui| {
                     ui.add(
                         egui::DragValue::new(&mut preset.thumbnail.width)
-                            .range(0..=8192)
+                            .range(0..=vidprism_engine::limits::MAX_DIMENSION)
                             .suffix(" px wide"),
                     )
                 })
@@ -559,7 +559,11 @@ fn rendition_ui(
         if let SizeSpec::ShortSide(n) = &mut r.size {
             let label = ui.label("Short side");
             keep_id(ui, "short side", |ui| {
-                ui.add(egui::DragValue::new(n).range(0..=8192).suffix(" px"))
+                ui.add(
+                    egui::DragValue::new(n)
+                        .range(0..=vidprism_engine::limits::MAX_DIMENSION)
+                        .suffix(" px"),
+                )
             })
             .labelled_by(label.id);
         }
@@ -842,7 +846,7 @@ fn tracks_ui(ui: &mut egui::Ui, tracks: &mut TrackRules, problems: &[Problem]) {
                         .desired_width(120.0),
                 )
                 .labelled_by(label.id)
-                .on_hover_text("ISO 639-2 codes as the source tags them: eng, fra, deu");
+                .on_hover_text("Languages, as codes or tags: en, fra, de, pt-BR (en takes tracks tagged eng too)");
             if edit.changed() {
                 // Empty entries stay while typing ("eng, "); validation
                 // names them until they are filled in or removed.

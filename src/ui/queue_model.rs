@@ -7,10 +7,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use vidprism_engine::output::job_dir_from;
 use vidprism_engine::pipeline::{
     Event, EventKind, JobFailed, JobId, JobRequest, Output, Progress, QualityPlanned,
     RenditionFailed, RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
 };
+use vidprism_engine::presets::Preset;
 use vidprism_engine::store::StoreId;
 
 #[path = "queue_control.rs"]
@@ -192,16 +194,11 @@ impl Row {
     /// The folder this row's files went to: the thumbnail's or an output's
     /// folder once known, else the output folder.
     pub fn output_folder(&self) -> PathBuf {
-        let known = self
-            .thumbnail
-            .as_ref()
-            .map(|t| t.path.as_path())
-            .or_else(|| self.outputs().first().map(|(_, p, _)| *p))
-            .or_else(|| self.storyboard.as_ref().map(|s| s.path.as_path()));
-        known
-            .and_then(Path::parent)
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| self.request.out_dir.clone())
+        let outputs = self.outputs();
+        let files = (self.thumbnail.iter().map(|t| t.path.as_path()))
+            .chain(outputs.iter().map(|(_, p, _)| *p))
+            .chain(self.storyboard.iter().map(|s| s.path.as_path()));
+        job_dir_from(files).unwrap_or_else(|| self.request.out_dir.clone())
     }
 
     fn rendition_mut(&mut self, name: &str) -> &mut Rendition {
@@ -329,6 +326,16 @@ pub struct QueueModel {
 impl QueueModel {
     pub fn rows(&self) -> &[Row] {
         &self.rows
+    }
+
+    /// Gives a waiting row other presets; `false` (nothing changed) when
+    /// the row is not waiting.
+    pub fn set_presets(&mut self, id: RowId, presets: Vec<Preset>) -> bool {
+        let waiting = self.row(id).is_some_and(Row::is_waiting);
+        waiting
+            && self
+                .change(id, |row| row.request.presets = presets)
+                .is_some()
     }
 
     pub fn row(&self, id: RowId) -> Option<&Row> {

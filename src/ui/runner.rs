@@ -8,21 +8,23 @@ use crate::settings::{FarmSettings, Settings, MAX_TRANSCODE_JOBS};
 use vidprism_engine::pipeline::{Engine, EngineConfig, JobRunner, Waker};
 use vidprism_farm::{FarmClient, FarmError, Files};
 
-pub struct Runner {
+/// The window's backend: the runner of its jobs and the waker it calls
+/// ("runner" is always a [`JobRunner`]).
+pub struct Backend {
     /// Runs the jobs: this computer's engine, or a farm.
-    pub engine: Box<dyn JobRunner>,
+    pub runner: Box<dyn JobRunner>,
     /// Wakes the window when the runner (or a thread of the window) has news.
     pub wake: Waker,
 }
 
-impl Runner {
+impl Backend {
     /// The runner the settings ask for. A farm that cannot be reached gives
     /// this computer's engine, and a notice saying why.
-    pub fn start(settings: &Settings, wake: Waker) -> anyhow::Result<(Runner, Option<String>)> {
+    pub fn start(settings: &Settings, wake: Waker) -> anyhow::Result<(Backend, Option<String>)> {
         let mut notice = None;
         if settings.farm.enabled {
             match connect_farm(&settings.farm, &wake) {
-                Ok(engine) => return Ok((Runner { engine, wake }, None)),
+                Ok(runner) => return Ok((Backend { runner, wake }, None)),
                 Err(e) => {
                     tracing::warn!("{e}");
                     notice = Some(format!(
@@ -31,20 +33,20 @@ impl Runner {
                 }
             }
         }
-        let engine = local_engine(settings, &wake)?;
-        Ok((Runner { engine, wake }, notice))
+        let runner = local_engine(settings, &wake)?;
+        Ok((Backend { runner, wake }, notice))
     }
 
     /// New jobs run on this computer's engine.
     pub fn use_this_computer(&mut self, settings: &Settings) -> std::io::Result<()> {
-        self.engine = local_engine(settings, &self.wake)?;
+        self.runner = local_engine(settings, &self.wake)?;
         Ok(())
     }
 
     /// How many videos transcode at once: the setting, or on a farm what
     /// its workers can take.
     pub fn jobs_at_once(&self, settings: &Settings) -> usize {
-        self.engine
+        self.runner
             .transcodes_at_once()
             .unwrap_or(settings.transcode_jobs)
             .max(1)

@@ -14,7 +14,7 @@ use vidprism_engine::store::JobStore;
 use super::dialogs::Dialogs;
 use super::facts::FactsProber;
 use super::notify::FinishNotifier;
-use super::runner::Runner;
+use super::runner::Backend;
 use super::scanner::Scanner;
 use super::settings_store::SettingsStore;
 use super::storyboards::StoryboardLoader;
@@ -22,7 +22,7 @@ use super::thumbnails::ThumbnailLoader;
 use super::watch_folders::Watches;
 
 pub struct Systems {
-    pub runner: Runner,
+    pub backend: Backend,
     /// The job store behind the queue (`None`: the queue is not remembered).
     pub jobs: Option<SharedStore>,
     pub settings: Settings,
@@ -59,17 +59,13 @@ impl Systems {
     /// The presets chosen for videos being added, in the list's order;
     /// names no longer known are ignored.
     pub fn chosen_presets(&self) -> Vec<Preset> {
-        self.presets
-            .iter()
-            .filter(|p| self.settings.presets.contains(&p.name))
-            .cloned()
-            .collect()
+        vidprism_engine::presets::named(&self.presets, &self.settings.presets)
     }
 
     /// How many videos transcode at once: the setting, or on a farm what
     /// its workers can take.
     pub fn jobs_at_once(&self) -> usize {
-        self.runner.jobs_at_once(&self.settings)
+        self.backend.jobs_at_once(&self.settings)
     }
 }
 

@@ -65,7 +65,7 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
     );
     // Both workers say they are alive.
     step_until(&mut harness, Duration::from_secs(10), "2 workers", |app| {
-        app.systems.runner.engine.workers() == Some(2)
+        app.systems.backend.runner.workers() == Some(2)
     });
     harness.get_by_label(&format!("Runs on the farm at {} · 2 workers", server.url));
     // Jobs at once is what the two workers take (one each), not the setting.
@@ -99,7 +99,7 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
     drop(a);
     drop(b);
     step_until(&mut harness, Duration::from_secs(4), "no worker", |app| {
-        app.systems.runner.engine.workers() == Some(0)
+        app.systems.backend.runner.workers() == Some(0)
     });
     harness.get_by_label(&format!(
         "Runs on the farm at {} · no worker yet",

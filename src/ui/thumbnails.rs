@@ -117,8 +117,8 @@ fn decode(path: &std::path::Path, max: [u32; 2]) -> Result<egui::ColorImage, Str
         .map_err(|e| format!("{}: {e}", path.display()))?;
     // Bound what a corrupt header can make us allocate.
     let mut limits = image::Limits::default();
-    limits.max_image_width = Some(8192);
-    limits.max_image_height = Some(8192);
+    limits.max_image_width = Some(vidprism_engine::limits::MAX_DIMENSION);
+    limits.max_image_height = Some(vidprism_engine::limits::MAX_DIMENSION);
     reader.limits(limits);
     let mut img = reader
         .decode()

@@ -17,7 +17,7 @@ use vidprism_engine::pipeline::{JobRequest, Waker};
 use vidprism_engine::presets::Preset;
 use vidprism_engine::sources::Links;
 use vidprism_engine::watch::{
-    EventSource, Feed, FeedConfig, Folders, Ledger, Notice, OnDone, WholeFile, LEDGER_FILE,
+    EventSource, Feed, FeedConfig, Folders, Ledger, Notice, OnDone, WholeFile,
 };
 
 use super::app::App;
@@ -69,7 +69,7 @@ struct Watching {
 impl Watches {
     pub fn new(wake: Waker) -> Watches {
         Watches {
-            ledger: vidprism_engine::store::data_dir().map(|d| d.join(LEDGER_FILE)),
+            ledger: vidprism_engine::app_dirs::ledger_path(),
             settle: SETTLE,
             wake,
             folders: Vec::new(),
@@ -240,13 +240,7 @@ impl App {
             }
         }
         for entry in wanted {
-            let presets: Vec<Preset> = self
-                .systems
-                .presets
-                .iter()
-                .filter(|p| entry.presets.contains(&p.name))
-                .cloned()
-                .collect();
+            let presets = vidprism_engine::presets::named(&self.systems.presets, &entry.presets);
             let out_dir = entry
                 .output_dir
                 .clone()

@@ -7,6 +7,7 @@
 //! [`pipeline::Engine`] or a [`farm::FarmClient`]), submits
 //! [`pipeline::JobRequest`]s to it and reads its [`pipeline::Event`]s.
 
+pub mod app_dirs;
 pub mod error;
 pub mod limits;
 pub mod media;

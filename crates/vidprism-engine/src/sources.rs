@@ -19,6 +19,8 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use crate::watch::is_ignored;
 
 /// Extensions of video files taken from a folder (lowercase).
@@ -178,6 +180,52 @@ impl FileId {
     #[cfg(not(unix))]
     pub fn of(_metadata: &std::fs::Metadata) -> FileId {
         FileId { dev: 0, ino: 0 }
+    }
+}
+
+/// Size and modification time of a source: what says it was not written
+/// to since (the job store's queued sources, the watch ledger's done ones,
+/// on-done's identity).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceStamp {
+    pub size: u64,
+    /// Nanoseconds since the Unix epoch; `None` where the system has none.
+    pub mtime_ns: Option<u64>,
+}
+
+impl SourceStamp {
+    /// The stamp of `path` now; `None` when it cannot be read.
+    pub fn of(path: &Path) -> Option<SourceStamp> {
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| SourceStamp::of_metadata(&m))
+    }
+
+    /// The stamp `metadata` describes.
+    pub fn of_metadata(metadata: &std::fs::Metadata) -> SourceStamp {
+        SourceStamp {
+            size: metadata.len(),
+            mtime_ns: metadata
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| u64::try_from(d.as_nanos()).ok()),
+        }
+    }
+
+    /// Why `path` is no longer the file this stamp describes, if it is not.
+    pub fn changed_reason(&self, path: &Path) -> Option<String> {
+        match SourceStamp::of(path) {
+            None => Some(format!(
+                "{}: the source file disappeared since it was queued",
+                path.display()
+            )),
+            Some(now) if now != *self => Some(format!(
+                "{}: the source file changed since it was queued",
+                path.display()
+            )),
+            Some(_) => None,
+        }
     }
 }
 

@@ -11,6 +11,18 @@ use ffmpeg_next::{decoder, encoder, frame};
 
 use super::hdr::HdrTransfer;
 
+/// Kr and Kb of BT.709's Y'CbCr matrix (Kg = 1 - Kr - Kb).
+pub const BT709_LUMA_WEIGHTS: (f64, f64) = (0.2126, 0.0722);
+/// Kr and Kb of BT.601's Y'CbCr matrix.
+pub const BT601_LUMA_WEIGHTS: (f64, f64) = (0.299, 0.114);
+/// Kr and Kb of BT.2020's non-constant-luminance matrix, what HDR sources use.
+pub const BT2020_LUMA_WEIGHTS: (f64, f64) = (0.2627, 0.0593);
+
+/// Y' of an R'G'B' triple with the weights `(kr, kb)`.
+pub fn luma_of(rgb: [f64; 3], (kr, kb): (f64, f64)) -> f64 {
+    kr * rgb[0] + (1.0 - kr - kb) * rgb[1] + kb * rgb[2]
+}
+
 /// How the values of a picture are to be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Colour {
@@ -241,11 +253,11 @@ impl Colour {
     /// matrices swscale knows (`scale_matrix_name`).
     pub fn luma_weights(self) -> Option<(f64, f64)> {
         match scale_matrix_name(self.matrix)? {
-            "bt709" => Some((0.2126, 0.0722)),
-            "bt601" => Some((0.299, 0.114)),
+            "bt709" => Some(BT709_LUMA_WEIGHTS),
+            "bt601" => Some(BT601_LUMA_WEIGHTS),
             "fcc" => Some((0.30, 0.11)),
             "smpte240m" => Some((0.212, 0.087)),
-            "bt2020" => Some((0.2627, 0.0593)),
+            "bt2020" => Some(BT2020_LUMA_WEIGHTS),
             _ => None,
         }
     }

@@ -2,6 +2,8 @@
 //! fades and blurred frames score low; bright, contrasted, sharp ones high.
 //! Pure arithmetic on packed RGB pixels, so it is tested on synthetic frames.
 
+use super::colour::{luma_of, BT601_LUMA_WEIGHTS};
+
 /// Mean luma below which a picture is black (or nearly).
 const DARK_LUMA: f64 = 28.0;
 /// Mean luma above which it is a white flash.
@@ -28,7 +30,7 @@ impl PictureScore {
         let luma: Vec<f64> = pixels
             .chunks_exact(3)
             .take(width * height)
-            .map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]))
+            .map(|p| luma_of([p[0], p[1], p[2]].map(f64::from), BT601_LUMA_WEIGHTS))
             .collect();
         let n = luma.len().max(1) as f64;
         let mean_luma = luma.iter().sum::<f64>() / n;

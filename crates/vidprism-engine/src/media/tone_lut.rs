@@ -24,6 +24,8 @@
 
 use ffmpeg_next::frame;
 
+use super::colour::{luma_of as luma_with, BT709_LUMA_WEIGHTS};
+
 /// Luma code values between two nodes, as a shift.
 const Y_SHIFT: u32 = 5;
 const Y_NODES: usize = (1024 >> Y_SHIFT) + 1;
@@ -134,11 +136,12 @@ impl ToneLut {
                     let g = (y - input.kr * r - input.kb * b) / kg;
                     let [r, g, b] = map([r, g, b].map(|v| v.clamp(0.0, 1.0)));
                     // BT.709, limited range, 8 bits.
-                    let luma = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+                    let (kr_out, kb_out) = BT709_LUMA_WEIGHTS;
+                    let luma = luma_with([r, g, b], BT709_LUMA_WEIGHTS);
                     lut.nodes.push([
                         fixed(16.0 + 219.0 * luma),
-                        fixed(128.0 + 224.0 * (b - luma) / 1.8556),
-                        fixed(128.0 + 224.0 * (r - luma) / 1.5748),
+                        fixed(128.0 + 224.0 * (b - luma) / (2.0 * (1.0 - kb_out))),
+                        fixed(128.0 + 224.0 * (r - luma) / (2.0 * (1.0 - kr_out))),
                         0,
                     ]);
                 }

@@ -34,7 +34,8 @@ use ffmpeg_next::color::Space;
 use ffmpeg_next::format::Pixel;
 use ffmpeg_next::{frame, Rational};
 
-use super::colour::Colour;
+// BT.2020's weights are also taken for a matrix the table does not know.
+use super::colour::{luma_of, Colour, BT2020_LUMA_WEIGHTS};
 use super::filter::Filter;
 use super::hdr::{Hdr, HdrTransfer};
 use super::hdr_metadata::HdrMetadata;
@@ -125,8 +126,7 @@ impl ToneMap {
             HdrTransfer::Hlg => {
                 // BT.2100's OOTF for a 1000 cd/m² display (system gamma 1.2).
                 let scene = rgb.map(hlg_to_scene);
-                let (kr, kb) = BT2020_LUMA_WEIGHTS;
-                let luma = kr * scene[0] + (1.0 - kr - kb) * scene[1] + kb * scene[2];
+                let luma = luma_of(scene, BT2020_LUMA_WEIGHTS);
                 let gain = DEFAULT_PEAK_NITS / SDR_WHITE_NITS * luma.max(0.0).powf(1.2 - 1.0);
                 scene.map(|v| v * gain)
             }
@@ -245,10 +245,6 @@ pub fn sdr_to_rgb(rotate: &str) -> String {
     )
 }
 
-/// Kr and Kb of BT.2020's non-constant-luminance matrix, what HDR sources
-/// use; also taken for a matrix the table does not know.
-const BT2020_LUMA_WEIGHTS: (f64, f64) = (0.2627, 0.0593);
-
 /// One source's tone-mapping at work: takes HDR pictures, gives SDR ones
 /// (limited BT.709 4:2:0 unless a chain after it says otherwise), with
 /// their timestamps.
@@ -337,6 +333,7 @@ fn drain(filter: &mut Filter, ready: &mut VecDeque<frame::Video>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::colour::BT709_LUMA_WEIGHTS;
     use crate::media::hdr_metadata::{ContentLight, HdrMetadata};
     use ffmpeg_next::color::{Primaries, Space, TransferCharacteristic};
 
@@ -448,7 +445,7 @@ mod tests {
     /// 10-bit limited-range BT.2020 Y'CbCr of an R'G'B' signal.
     fn bt2020_yuv(rgb: [f64; 3]) -> [u16; 3] {
         let (kr, kb) = BT2020_LUMA_WEIGHTS;
-        let y = kr * rgb[0] + (1.0 - kr - kb) * rgb[1] + kb * rgb[2];
+        let y = luma_of(rgb, (kr, kb));
         let cb = (rgb[2] - y) / (2.0 * (1.0 - kb));
         let cr = (rgb[0] - y) / (2.0 * (1.0 - kr));
         [64.0 + 876.0 * y, 512.0 + 896.0 * cb, 512.0 + 896.0 * cr].map(|v| v.round() as u16)
@@ -456,11 +453,12 @@ mod tests {
 
     /// 8-bit limited-range BT.709 Y'CbCr of an R'G'B' signal.
     fn bt709_yuv(rgb: [f64; 3]) -> [f64; 3] {
-        let y = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+        let (kr, kb) = BT709_LUMA_WEIGHTS;
+        let y = luma_of(rgb, BT709_LUMA_WEIGHTS);
         [
             16.0 + 219.0 * y,
-            128.0 + 224.0 * (rgb[2] - y) / 1.8556,
-            128.0 + 224.0 * (rgb[0] - y) / 1.5748,
+            128.0 + 224.0 * (rgb[2] - y) / (2.0 * (1.0 - kb)),
+            128.0 + 224.0 * (rgb[0] - y) / (2.0 * (1.0 - kr)),
         ]
     }
 

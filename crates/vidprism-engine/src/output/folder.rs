@@ -13,9 +13,19 @@ pub fn default_output_dir() -> PathBuf {
     {
         return videos.join("VidPrism");
     }
-    directories::ProjectDirs::from("org", "VidPrism", "VidPrism")
+    crate::app_dirs::platform_dirs()
         .map(|d| d.data_dir().join("output"))
         .unwrap_or_else(|| PathBuf::from("VidPrism"))
+}
+
+/// A job's folder, from the files it wrote so far: every file of a job is
+/// in its folder, so the first one's parent (the job store and the window's
+/// rows both ask this).
+pub fn job_dir_from<'a>(files: impl IntoIterator<Item = &'a Path>) -> Option<PathBuf> {
+    files
+        .into_iter()
+        .find_map(Path::parent)
+        .map(Path::to_path_buf)
 }
 
 /// Creates `<out>/<stem>`, or `<out>/<stem> (2)`, `(3)`, ... when taken.

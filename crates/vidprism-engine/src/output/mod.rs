@@ -8,8 +8,8 @@ mod staged_file;
 
 pub use crate::names::sanitize_name;
 pub use bundle_names::{
-    storyboard_sprite_name, DASH_MANIFEST, HLS_MASTER_PLAYLIST, PLAYER_PAGE, POSTER_FILE,
-    STORYBOARD_VTT,
+    job_thumbnail_spec, storyboard_sprite_name, thumbnail_file_name, DASH_MANIFEST,
+    HLS_MASTER_PLAYLIST, PLAYER_PAGE, POSTER_FILE, STORYBOARD_VTT,
 };
-pub use folder::{default_output_dir, reserve_job_dir};
+pub use folder::{default_output_dir, job_dir_from, reserve_job_dir};
 pub use staged_file::{open_no_follow, remove_temp_files_in, StagedFile, TEMP_MARKER};

@@ -1,7 +1,6 @@
-//! The engine: owns the queues and workers, takes jobs, hands out events.
+//! The engine: owns the queues and stage threads, takes jobs, hands out events.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 
@@ -12,34 +11,26 @@ use super::event::{Event, JobId};
 use super::gate::Gate;
 use super::hub::{EventHub, EVENT_CAPACITY};
 use super::job::Job;
+use super::request::JobRequest;
 use super::stage_error::StageError;
-use super::stages::{self, FanOut};
+use super::stages::{self, StageQueues};
 use super::stall::{StallTimeout, DEFAULT_STALL_TIMEOUT};
-use super::worker::spawn_worker;
-use crate::presets::Preset;
+use super::worker::spawn_stage_thread;
 
 /// Most jobs transcoding at once: the engine starts this many transcode
-/// workers, and the settings and `process --jobs` accept no more. More
+/// threads, and the settings and `process --jobs` accept no more. More
 /// would only make every job slower on a desktop machine.
 pub const MAX_TRANSCODE_JOBS: usize = 8;
 /// Queued jobs per queue. Jobs are small; the bound keeps a runaway
 /// producer from growing memory without limit.
 pub const QUEUE_CAPACITY: usize = 4096;
 
-/// One source to process.
-#[derive(Clone, Debug)]
-pub struct JobRequest {
-    pub input: PathBuf,
-    pub presets: Vec<Preset>,
-    pub out_dir: PathBuf,
-}
-
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
     /// Jobs transcoding at once, at most [`MAX_TRANSCODE_JOBS`].
     pub transcode_jobs: usize,
-    pub thumbnail_workers: usize,
-    pub ingest_workers: usize,
+    pub thumbnail_threads: usize,
+    pub ingest_threads: usize,
     /// A transcode making no progress for this long fails as stalled.
     pub stall_timeout: std::time::Duration,
     /// Jobs each stage's queue holds; `submit` waits when ingest's is full.
@@ -52,8 +43,8 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             transcode_jobs: 1,
-            thumbnail_workers: 2,
-            ingest_workers: 2,
+            thumbnail_threads: 2,
+            ingest_threads: 2,
             stall_timeout: DEFAULT_STALL_TIMEOUT,
             queue_capacity: QUEUE_CAPACITY,
             event_capacity: EVENT_CAPACITY,
@@ -80,24 +71,24 @@ impl Engine {
         let (thumb_tx, thumb_rx) = bounded::<Arc<Job>>(capacity);
         let (transcode_tx, transcode_rx) = bounded::<Arc<Job>>(capacity);
         let gate = Arc::new(Gate::new(config.transcode_jobs));
-        let fan_out = FanOut {
+        let queues = StageQueues {
             thumbnail: thumb_tx,
             transcode: transcode_tx,
         };
 
         let mut threads = Vec::new();
-        for i in 0..config.ingest_workers.max(1) {
-            let fan_out = fan_out.clone();
-            threads.push(spawn_worker(
+        for i in 0..config.ingest_threads.max(1) {
+            let queues = queues.clone();
+            threads.push(spawn_stage_thread(
                 format!("ingest {i}"),
                 ingest_rx.clone(),
                 None,
-                move |job| stages::ingest(job, &fan_out),
+                move |job| stages::ingest(job, &queues),
             )?);
         }
-        drop(fan_out);
-        for i in 0..config.thumbnail_workers.max(1) {
-            threads.push(spawn_worker(
+        drop(queues);
+        for i in 0..config.thumbnail_threads.max(1) {
+            threads.push(spawn_stage_thread(
                 format!("thumbnail {i}"),
                 thumb_rx.clone(),
                 None,
@@ -107,7 +98,7 @@ impl Engine {
         let stall = StallTimeout::new(config.stall_timeout);
         for i in 0..MAX_TRANSCODE_JOBS {
             let stall = stall.clone();
-            threads.push(spawn_worker(
+            threads.push(spawn_stage_thread(
                 format!("transcode {i}"),
                 transcode_rx.clone(),
                 Some(Arc::clone(&gate)),

@@ -14,10 +14,10 @@ use std::time::Duration;
 use crossbeam_channel::{unbounded, Receiver};
 
 use super::emitter::Emitter;
-use super::engine::JobRequest;
 use super::event::Event;
 pub use super::hub::EventHub;
 pub use super::job::Job;
+use super::request::JobRequest;
 pub use super::stage_error::StageError;
 use super::stages::{self, Announce};
 use super::stall::StallTimeout;

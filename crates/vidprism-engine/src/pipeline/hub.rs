@@ -9,9 +9,9 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{bounded, Receiver};
 
 use super::emitter::{Emitter, Waker};
-use super::engine::JobRequest;
 use super::event::{Event, EventKind, Queued};
 use super::job::Job;
+use super::request::JobRequest;
 
 /// Events waiting for the front end.
 pub const EVENT_CAPACITY: usize = 65_536;

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use super::clock::elapsed_ms;
 use super::emitter::Emitter;
-use super::engine::JobRequest;
 use super::event::{EventKind, JobDone, JobFailed, JobId};
+use super::request::JobRequest;
 use super::stage_error::StageError;
 use crate::media::{PicturePlan, SourceInfo};
 use crate::plan::Plan;

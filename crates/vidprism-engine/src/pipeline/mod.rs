@@ -24,6 +24,7 @@ mod packaging;
 mod priority;
 mod progress;
 mod quality_retry;
+mod request;
 mod runner;
 mod stage_error;
 mod stages;
@@ -33,10 +34,11 @@ mod target_quality;
 mod worker;
 
 pub use clock::elapsed_ms;
-pub use engine::{Engine, EngineConfig, JobRequest, Waker, MAX_TRANSCODE_JOBS, QUEUE_CAPACITY};
+pub use engine::{Engine, EngineConfig, Waker, MAX_TRANSCODE_JOBS, QUEUE_CAPACITY};
 pub use event::{
     Event, EventKind, JobDone, JobFailed, JobId, Output, Progress, QualityPlanned, Queued,
     RenditionFailed, RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
 };
+pub use request::JobRequest;
 pub use runner::JobRunner;
 pub use stall::DEFAULT_STALL_TIMEOUT;

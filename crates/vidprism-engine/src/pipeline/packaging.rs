@@ -12,7 +12,7 @@ use super::stage_error::StageError;
 use crate::error::Result;
 use crate::media::quality::Score;
 use crate::media::{self, BundleSpec, RungInput, SkippedTrack};
-use crate::output::{sanitize_name, StagedFile};
+use crate::output::{sanitize_name, thumbnail_file_name, StagedFile};
 use crate::plan::PlannedRendition;
 
 /// Where a packaged rendition's transcode writes: a temporary file of its
@@ -59,14 +59,7 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
     } else {
         format!("{preset_name}-")
     };
-    let thumbnail = format!(
-        "thumbnail.{}",
-        job.request()
-            .presets
-            .first()
-            .map(|p| p.thumbnail.format.extension())
-            .unwrap_or("jpg")
-    );
+    let thumbnail = thumbnail_file_name(&job.request().presets);
     let title = job
         .request()
         .input
@@ -131,7 +124,7 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
                     bytes: rung.bytes,
                     skipped_tracks: Vec::new(),
                     sidecars,
-                    quality: *quality,
+                    quality: quality.clone(),
                 };
                 emit_done(job, rendition, made);
             }

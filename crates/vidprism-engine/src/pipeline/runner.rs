@@ -5,8 +5,8 @@
 
 use crossbeam_channel::Receiver;
 
-use super::engine::JobRequest;
 use super::event::{Event, JobId};
+use super::request::JobRequest;
 
 pub trait JobRunner: Send {
     /// Queues a source; its events carry the returned id.

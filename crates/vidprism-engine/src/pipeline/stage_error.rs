@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::stall::describe;
 use crate::error::Error;
 
 /// A failure that does not come from this process's stage functions: a
@@ -52,6 +51,15 @@ impl StageError {
     /// A failure met outside this process's stage functions.
     pub fn remote(source: impl Into<RemoteError>) -> StageError {
         StageError::Remote(source.into())
+    }
+}
+
+/// "120 s", or "250 ms" under a second.
+fn describe(timeout: std::time::Duration) -> String {
+    if timeout >= std::time::Duration::from_secs(1) {
+        format!("{} s", timeout.as_secs())
+    } else {
+        format!("{} ms", timeout.as_millis())
     }
 }
 

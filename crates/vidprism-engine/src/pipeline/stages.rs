@@ -23,7 +23,7 @@ use crate::media::geometry::thumbnail_size;
 use crate::media::{
     self, Grid, PicturePlan, RenditionTarget, StoryboardFiles, StoryboardTarget, Transcoded,
 };
-use crate::output::{reserve_job_dir, StagedFile};
+use crate::output::{job_thumbnail_spec, reserve_job_dir, thumbnail_file_name, StagedFile};
 use crate::plan::plan;
 use crate::presets::{PictureRules, PosterChoice, StoryboardSpec, ThumbnailSpec};
 
@@ -32,12 +32,12 @@ const STORYBOARD: &str = "storyboard";
 
 /// The queues ingest fans out onto.
 #[derive(Clone)]
-pub struct FanOut {
+pub struct StageQueues {
     pub thumbnail: Sender<Arc<Job>>,
     pub transcode: Sender<Arc<Job>>,
 }
 
-pub fn ingest(job: &Arc<Job>, fan_out: &FanOut) {
+pub fn ingest(job: &Arc<Job>, queues: &StageQueues) {
     if job.is_cancelled() {
         return;
     }
@@ -45,9 +45,9 @@ pub fn ingest(job: &Arc<Job>, fan_out: &FanOut) {
         return;
     };
     job.open_stages(1 + usize::from(has_renditions));
-    send_or_fail(&fan_out.thumbnail, job);
+    send_or_fail(&queues.thumbnail, job);
     if has_renditions {
-        send_or_fail(&fan_out.transcode, job);
+        send_or_fail(&queues.transcode, job);
     }
 }
 
@@ -182,13 +182,8 @@ pub fn thumbnail(job: &Arc<Job>) {
         rendition: None,
     }));
     // A job has one thumbnail: its first preset's spec says how.
-    let spec = job
-        .request()
-        .presets
-        .first()
-        .map(|p| p.thumbnail)
-        .unwrap_or_default();
-    let name = format!("thumbnail.{}", spec.format.extension());
+    let spec = job_thumbnail_spec(&job.request().presets);
+    let name = thumbnail_file_name(&job.request().presets);
     let Some(dir) = job.dir() else {
         return;
     };

@@ -37,15 +37,6 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
-/// "120 s", or "250 ms" under a second.
-pub fn describe(timeout: Duration) -> String {
-    if timeout >= Duration::from_secs(1) {
-        format!("{} s", timeout.as_secs())
-    } else {
-        format!("{} ms", timeout.as_millis())
-    }
-}
-
 /// Runs `work` while a watchdog thread checks the job's progress clock; if
 /// it stands still for longer than `timeout`, the job is marked stalled and
 /// cancelled, which makes `work` return soon after.

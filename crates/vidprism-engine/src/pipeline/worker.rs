@@ -1,5 +1,6 @@
-//! Named worker threads draining a queue. A panic while handling a job is
-//! caught and fails that job with the panic's message; the worker goes on.
+//! Named stage threads draining a queue (ingest, thumbnail, transcode; a
+//! "worker" is a farm worker). A panic while handling a job is caught and
+//! fails that job with the panic's message; the thread goes on.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -19,10 +20,10 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-/// Spawns a worker that runs `handle` on every job from `queue` and then
-/// ends that job's stage, exactly once, whatever happened. With a `gate`,
-/// the worker takes a place in it before taking a job.
-pub fn spawn_worker(
+/// Spawns a stage thread that runs `handle` on every job from `queue` and
+/// then ends that job's stage, exactly once, whatever happened. With a
+/// `gate`, the thread takes a place in it before taking a job.
+pub fn spawn_stage_thread(
     name: String,
     queue: Receiver<Arc<Job>>,
     gate: Option<Arc<Gate>>,
@@ -56,15 +57,15 @@ pub fn run_caught<R>(job: &Job, work: impl FnOnce() -> R) -> Option<R> {
 mod tests {
     use super::*;
     use crate::pipeline::emitter::Emitter;
-    use crate::pipeline::engine::JobRequest;
     use crate::pipeline::event::{EventKind, JobDone, JobFailed};
+    use crate::pipeline::request::JobRequest;
 
     #[test]
     fn a_panicking_handler_fails_its_job_and_the_worker_goes_on() {
         let (event_tx, events) = crossbeam_channel::unbounded();
         let emitter = Emitter::new(event_tx, None);
         let (queue_tx, queue_rx) = crossbeam_channel::unbounded();
-        let worker = spawn_worker("test".into(), queue_rx, None, |job: &Arc<Job>| {
+        let worker = spawn_stage_thread("test".into(), queue_rx, None, |job: &Arc<Job>| {
             if job.id() == 1 {
                 panic!("decoder exploded");
             }

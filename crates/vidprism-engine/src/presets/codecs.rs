@@ -27,12 +27,9 @@ impl Container {
         self.key()
     }
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            Container::Mp4 => "mp4",
-            Container::Webm => "webm",
-        }
+        super::words::word_of(&self)
     }
 
     pub fn label(self) -> &'static str {
@@ -102,14 +99,9 @@ impl VideoCodec {
         }
     }
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            VideoCodec::H264 => "h264",
-            VideoCodec::Hevc => "hevc",
-            VideoCodec::Vp9 => "vp9",
-            VideoCodec::Av1 => "av1",
-        }
+        super::words::word_of(&self)
     }
 
     pub fn label(self) -> &'static str {
@@ -196,12 +188,9 @@ impl AudioCodec {
         48_000
     }
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            AudioCodec::Aac => "aac",
-            AudioCodec::Opus => "opus",
-        }
+        super::words::word_of(&self)
     }
 
     pub fn label(self) -> &'static str {

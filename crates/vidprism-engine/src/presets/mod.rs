@@ -21,6 +21,7 @@ mod storyboard;
 mod toml_file;
 mod tracks;
 mod validate;
+mod words;
 
 pub use builtin::{builtin_presets, find_preset, is_builtin, DEFAULT_PRESET};
 pub use codecs::{AudioCodec, Container, VideoCodec};
@@ -38,6 +39,17 @@ pub use tracks::{
     language_problem, AudioTracks, Channels, SubtitleRule, TrackRules, LOUDNESS_LUFS,
 };
 pub use validate::{name_problem, validate, Problem};
+
+/// The presets of `available` (the built-ins, then the user's valid ones)
+/// that `names` names, in `available`'s order; a name no longer known is
+/// ignored. The window's choice and its watch folders' presets both.
+pub fn named(available: &[Preset], names: &[String]) -> Vec<Preset> {
+    available
+        .iter()
+        .filter(|p| names.contains(&p.name))
+        .cloned()
+        .collect()
+}
 
 /// Finds a preset by name among the built-ins and the valid presets of
 /// `store`, and refuses a user preset for which `missing_encoders` (the

@@ -127,13 +127,9 @@ impl ThumbnailFormat {
         }
     }
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            ThumbnailFormat::Jpeg => "jpeg",
-            ThumbnailFormat::Png => "png",
-            ThumbnailFormat::Webp => "webp",
-        }
+        super::words::word_of(&self)
     }
 }
 
@@ -263,13 +259,9 @@ impl MetadataRule {
         MetadataRule::Strip,
     ];
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            MetadataRule::Keep => "keep",
-            MetadataRule::Strip => "strip",
-            MetadataRule::NoLocation => "no_location",
-        }
+        super::words::word_of(&self)
     }
 
     /// The rule named by a preset file's word.
@@ -313,13 +305,9 @@ pub enum HdrRule {
 impl HdrRule {
     pub const ALL: [HdrRule; 3] = [HdrRule::Auto, HdrRule::Keep, HdrRule::Tonemap];
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            HdrRule::Auto => "auto",
-            HdrRule::Keep => "keep",
-            HdrRule::Tonemap => "tonemap",
-        }
+        super::words::word_of(&self)
     }
 
     /// The rule named by a preset file's word.
@@ -360,14 +348,9 @@ pub enum Package {
 impl Package {
     pub const ALL: [Package; 4] = [Package::Files, Package::Hls, Package::Dash, Package::Cmaf];
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            Package::Files => "files",
-            Package::Hls => "hls",
-            Package::Dash => "dash",
-            Package::Cmaf => "cmaf",
-        }
+        super::words::word_of(&self)
     }
 
     pub fn from_key(key: &str) -> Option<Package> {

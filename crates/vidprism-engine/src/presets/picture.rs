@@ -30,13 +30,9 @@ impl DeinterlaceRule {
         DeinterlaceRule::Always,
     ];
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            DeinterlaceRule::Auto => "auto",
-            DeinterlaceRule::Off => "off",
-            DeinterlaceRule::Always => "always",
-        }
+        super::words::word_of(&self)
     }
 
     pub fn from_key(key: &str) -> Option<DeinterlaceRule> {
@@ -72,10 +68,7 @@ impl FieldRate {
     pub const ALL: [FieldRate; 2] = [FieldRate::Frame, FieldRate::Field];
 
     pub fn key(self) -> &'static str {
-        match self {
-            FieldRate::Frame => "frame",
-            FieldRate::Field => "field",
-        }
+        super::words::word_of(&self)
     }
 
     pub fn from_key(key: &str) -> Option<FieldRate> {

@@ -30,13 +30,9 @@ pub const SAMPLE_EVERY: u64 = 5;
 impl ScoreMode {
     pub const ALL: [ScoreMode; 3] = [ScoreMode::Off, ScoreMode::Sampled, ScoreMode::Full];
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            ScoreMode::Off => "off",
-            ScoreMode::Sampled => "sampled",
-            ScoreMode::Full => "full",
-        }
+        super::words::word_of(&self)
     }
 
     /// The mode named by a preset file's word.
@@ -102,12 +98,9 @@ pub enum LowQuality {
 impl LowQuality {
     pub const ALL: [LowQuality; 2] = [LowQuality::Fail, LowQuality::Retry];
 
-    /// The word preset files use.
+    /// The word preset files use: its serde name (`words::word_of`).
     pub fn key(self) -> &'static str {
-        match self {
-            LowQuality::Fail => "fail",
-            LowQuality::Retry => "retry",
-        }
+        super::words::word_of(&self)
     }
 
     pub fn from_key(key: &str) -> Option<LowQuality> {

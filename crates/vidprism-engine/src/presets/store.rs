@@ -14,8 +14,7 @@ use super::toml_file::{parse, to_toml};
 use super::validate::{validate, Problem};
 use crate::error::io_reason;
 
-/// Environment variable that replaces the config dir (tests, portable use).
-pub const CONFIG_DIR_ENV: &str = "VIDPRISM_CONFIG_DIR";
+pub use crate::app_dirs::CONFIG_DIR_ENV;
 
 /// A user preset file as found on disk.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,11 +58,7 @@ impl PresetStore {
     /// `$VIDPRISM_CONFIG_DIR/presets`, else the platform's config dir's
     /// `presets` folder; `None` when the system has no home.
     pub fn default_dir() -> Option<PathBuf> {
-        if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV).filter(|d| !d.is_empty()) {
-            return Some(PathBuf::from(dir).join("presets"));
-        }
-        directories::ProjectDirs::from("org", "VidPrism", "VidPrism")
-            .map(|d| d.config_dir().join("presets"))
+        crate::app_dirs::presets_dir()
     }
 
     pub fn open_default() -> Option<PresetStore> {

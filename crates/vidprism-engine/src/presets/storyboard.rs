@@ -77,10 +77,7 @@ impl PosterChoice {
     }
 
     pub fn key(self) -> &'static str {
-        match self {
-            PosterChoice::First => "first",
-            PosterChoice::Best => "best",
-        }
+        super::words::word_of(&self)
     }
 
     pub fn from_key(key: &str) -> Option<PosterChoice> {

@@ -2,13 +2,14 @@
 //! far it got (state, outputs, error) and what the source looked like when
 //! it was queued, so a changed or vanished source can be told apart.
 
-use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::output::job_dir_from;
 use crate::pipeline::{EventKind, JobFailed, JobRequest, Output, Storyboard, Thumbnail};
 use crate::presets::Preset;
+pub use crate::sources::SourceStamp;
 
 /// A job's id in the store; stable across restarts (engine ids are not).
 pub type StoreId = u64;
@@ -30,45 +31,6 @@ impl JobState {
             self,
             JobState::Done | JobState::Failed | JobState::Cancelled
         )
-    }
-}
-
-/// Size and modification time of a source when it was queued.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceStamp {
-    pub size: u64,
-    /// Nanoseconds since the Unix epoch; `None` where the system has none.
-    pub mtime_ns: Option<u64>,
-}
-
-impl SourceStamp {
-    /// The stamp of `path` now; `None` when it cannot be read.
-    pub fn of(path: &Path) -> Option<SourceStamp> {
-        let meta = std::fs::metadata(path).ok()?;
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .and_then(|d| u64::try_from(d.as_nanos()).ok());
-        Some(SourceStamp {
-            size: meta.len(),
-            mtime_ns,
-        })
-    }
-
-    /// Why `path` is no longer the file this stamp describes, if it is not.
-    pub fn changed_reason(&self, path: &Path) -> Option<String> {
-        match SourceStamp::of(path) {
-            None => Some(format!(
-                "{}: the source file disappeared since it was queued",
-                path.display()
-            )),
-            Some(now) if now != *self => Some(format!(
-                "{}: the source file changed since it was queued",
-                path.display()
-            )),
-            Some(_) => None,
-        }
     }
 }
 
@@ -147,17 +109,17 @@ impl JobRecord {
                 true
             }
             EventKind::ThumbnailReady(thumbnail) => {
-                self.job_dir = thumbnail.path.parent().map(Path::to_path_buf);
+                self.job_dir = job_dir_from([thumbnail.path.as_path()]);
                 self.thumbnail = Some(thumbnail.clone());
                 true
             }
             EventKind::RenditionDone(output) => {
-                self.job_dir = output.path.parent().map(Path::to_path_buf);
+                self.job_dir = job_dir_from([output.path.as_path()]);
                 self.outputs.push(output.clone());
                 true
             }
             EventKind::StoryboardReady(storyboard) => {
-                self.job_dir = storyboard.path.parent().map(Path::to_path_buf);
+                self.job_dir = job_dir_from([storyboard.path.as_path()]);
                 self.storyboard = Some(storyboard.clone());
                 true
             }

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::on_done::Identity;
+use crate::sources::SourceStamp;
 
-/// The ledger's file name inside the data dir.
-pub const LEDGER_FILE: &str = "watched.jsonl";
+pub use crate::app_dirs::LEDGER_FILE;
 /// How much of a file the hash reads.
 const HEAD_BYTES: u64 = 1 << 20;
 
@@ -48,9 +48,9 @@ pub enum LedgerError {
 pub struct Stamp {
     #[serde(with = "crate::path_json")]
     pub path: PathBuf,
-    pub size: u64,
-    /// Modification time in nanoseconds since 1970 (`None`: unknown).
-    pub mtime_ns: Option<u64>,
+    /// Size and time (JSON: `size`, `mtime_ns` beside `path`).
+    #[serde(flatten)]
+    pub file: SourceStamp,
     /// FNV-1a 64 of the first megabyte, in hexadecimal.
     pub head_fnv1a64: String,
 }
@@ -69,8 +69,7 @@ pub fn stamp_and_identity(path: &Path) -> std::io::Result<(Stamp, Identity)> {
     file.take(HEAD_BYTES).read_to_end(&mut head)?;
     let stamp = Stamp {
         path: path.to_path_buf(),
-        size: identity.size,
-        mtime_ns: identity.mtime_ns,
+        file: identity.stamp,
         head_fnv1a64: format!("{:016x}", fnv1a64(&head)),
     };
     Ok((stamp, identity))
@@ -148,14 +147,14 @@ impl Ledger {
 
     /// Opens the ledger in the data dir (`VIDPRISM_DATA_DIR` moves it).
     pub fn open_default() -> Result<Ledger, LedgerError> {
-        let dir = crate::store::data_dir().ok_or_else(|| LedgerError::Read {
+        let path = crate::app_dirs::ledger_path().ok_or_else(|| LedgerError::Read {
             path: PathBuf::from(LEDGER_FILE),
             source: std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 "this system has no data folder for VidPrism",
             ),
         })?;
-        Ledger::open(&dir.join(LEDGER_FILE))
+        Ledger::open(&path)
     }
 
     pub fn path(&self) -> &Path {
@@ -174,10 +173,8 @@ impl Ledger {
 
     /// Whether the path's last done stamp has this size and time (the hash
     /// not compared): a cheap first look before reading the file.
-    pub fn looks_done(&self, path: &Path, size: u64, mtime_ns: Option<u64>) -> bool {
-        self.done
-            .get(path)
-            .is_some_and(|s| s.size == size && s.mtime_ns == mtime_ns)
+    pub fn looks_done(&self, path: &Path, file: SourceStamp) -> bool {
+        self.done.get(path).is_some_and(|s| s.file == file)
     }
 
     /// Records a finished source: one line appended and flushed to disk.
@@ -229,7 +226,7 @@ mod tests {
         }
         let ledger = Ledger::open(&ledger_path).unwrap();
         assert!(ledger.is_done(&first), "remembered across a reopen");
-        assert!(ledger.looks_done(&source, first.size, first.mtime_ns));
+        assert!(ledger.looks_done(&source, first.file));
         // Same size and time, other bytes: the hash tells them apart.
         let mut changed = first.clone();
         changed.head_fnv1a64 = format!("{:016x}", fnv1a64(b"other version"));
@@ -266,8 +263,10 @@ mod tests {
         let ledger_path = temp.path().join(LEDGER_FILE);
         let stamp_of = |name: &str| Stamp {
             path: temp.path().join(name),
-            size: 1,
-            mtime_ns: Some(2),
+            file: SourceStamp {
+                size: 1,
+                mtime_ns: Some(2),
+            },
             head_fnv1a64: "00".into(),
         };
         let mut line = serde_json::to_vec(&stamp_of("a")).unwrap();

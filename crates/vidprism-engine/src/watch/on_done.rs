@@ -9,9 +9,8 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::UNIX_EPOCH;
 
-use crate::sources::FileId;
+use crate::sources::{FileId, SourceStamp};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OnDone {
@@ -41,21 +40,14 @@ pub enum OnDoneError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Identity {
     pub file: FileId,
-    pub size: u64,
-    /// Nanoseconds since 1970 (`None`: unknown).
-    pub mtime_ns: Option<u64>,
+    pub stamp: SourceStamp,
 }
 
 impl Identity {
     pub fn of(metadata: &std::fs::Metadata) -> Identity {
         Identity {
             file: FileId::of(metadata),
-            size: metadata.len(),
-            mtime_ns: metadata
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .and_then(|d| u64::try_from(d.as_nanos()).ok()),
+            stamp: SourceStamp::of_metadata(metadata),
         }
     }
 

@@ -1,13 +1,13 @@
-//! Where each rendition's audio and subtitle streams come from: "feeds" of
-//! packets made on the decode thread. A feed is a source track's own
+//! Where each rendition's audio and subtitle streams come from: "track streams" of
+//! packets made on the decode thread. A track stream is a source track's own
 //! packets (audio copied), or one shared encoder: one per distinct track,
 //! codec, bitrate, channels and loudness for audio (so the web ladder's
 //! four MP4s share one AAC encode), one per track and format for text
-//! subtitles. Each rendition muxes the feeds its preset's track rules pick,
+//! subtitles. Each rendition muxes the track streams its preset's track rules pick,
 //! writes some as sidecar `.vtt` files, and reports the tracks it asked for
 //! but cannot carry.
 
-use super::feeds::Feed;
+use super::feeds::TrackStream;
 use super::source::Source;
 use super::tracks::{SourceTracks, TrackTags};
 use super::RenditionTarget;
@@ -19,9 +19,9 @@ use crate::media::subtitles::{
 };
 use crate::presets::{AudioSpec, Container, SubtitleRule, TrackRules};
 
-/// What a feed makes, compared to share one between renditions.
+/// What a track stream makes, compared to share one between renditions.
 #[derive(Clone, Debug, PartialEq)]
-enum FeedKey {
+enum TrackStreamKey {
     Copy {
         stream: usize,
     },
@@ -38,9 +38,9 @@ enum FeedKey {
 /// The streams of one rendition.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetTracks {
-    /// The feeds muxed into its file, in stream order.
+    /// The track streams muxed into its file, in stream order.
     pub feeds: Vec<usize>,
-    /// The feeds written as sidecar WebVTT files, with their file names.
+    /// The track streams written as sidecar WebVTT files, with their file names.
     pub sidecars: Vec<(usize, String)>,
     /// Tracks its preset asked for that it does not carry, and why.
     pub skipped: Vec<SkippedTrack>,
@@ -52,9 +52,9 @@ pub struct TrackPlan {
     /// One per target, in the order of the targets.
     pub targets: Vec<TargetTracks>,
     /// Fed by the decode thread.
-    pub feeds: Vec<Feed>,
-    /// What each feed's muxers need (stream parameters, language, title),
-    /// read by the encoder threads; in the order of `feeds`.
+    pub feeds: Vec<TrackStream>,
+    /// What each track stream's muxers need (stream parameters, language, title),
+    /// read by the encoder threads; in the order of `track streams`.
     pub muxing: Vec<AudioCopySource>,
 }
 
@@ -119,12 +119,12 @@ pub fn plan_tracks(targets: &[RenditionTarget], source: &Source) -> Result<Track
     })
 }
 
-/// Opens the encoder of one feed, if it has one.
+/// Opens the encoder of one track stream, if it has one.
 fn open_feed(
-    key: FeedKey,
+    key: TrackStreamKey,
     source: &Source,
     tracks: &SourceTracks,
-) -> Result<(Feed, AudioCopySource)> {
+) -> Result<(TrackStream, AudioCopySource)> {
     let vanished = || Error::Internal("a track vanished".into());
     let tags_of = |stream: usize| {
         tracks
@@ -139,15 +139,15 @@ fn open_feed(
         None => mux,
     };
     Ok(match key {
-        FeedKey::Copy { stream } => {
+        TrackStreamKey::Copy { stream } => {
             let s = source.input.stream(stream).ok_or_else(vanished)?;
-            let feed = Feed::Copy {
+            let feed = TrackStream::Copy {
                 stream,
                 time_base: s.time_base(),
             };
             (feed, label(AudioCopySource::new(&s), stream))
         }
-        FeedKey::Audio { stream, settings } => {
+        TrackStreamKey::Audio { stream, settings } => {
             let decoder = tracks
                 .audio_track(stream)
                 .and_then(|t| t.decoder.as_ref())
@@ -165,9 +165,9 @@ fn open_feed(
             };
             let encoder = SharedAudioEncoder::open(&settings, layout, time_base)?;
             let mux = label(encoder.stream_source(), stream);
-            (Feed::Audio { stream, encoder }, mux)
+            (TrackStream::Audio { stream, encoder }, mux)
         }
-        FeedKey::Subtitle { stream, codec } => {
+        TrackStreamKey::Subtitle { stream, codec } => {
             let decoder = tracks
                 .subtitles
                 .iter()
@@ -176,17 +176,24 @@ fn open_feed(
                 .ok_or_else(vanished)?;
             let encoder = SharedSubtitleEncoder::open(codec, decoder)?;
             let mux = AudioCopySource::from_parameters(encoder.parameters()?, encoder.time_base());
-            (Feed::Subtitle { stream, encoder }, label(mux, stream))
+            (
+                TrackStream::Subtitle { stream, encoder },
+                label(mux, stream),
+            )
         }
     })
 }
 
-/// The streams of each rendition, and the feeds they name (each distinct
+/// The streams of each rendition, and the track streams they name (each distinct
 /// one once). Audio the source cannot give (no such track, or an encode of
 /// a track without a decoder) is left out, the latter reported.
-fn route(asks: &[Ask], audio: &[Facts], subtitles: &[Facts]) -> (Vec<TargetTracks>, Vec<FeedKey>) {
-    let mut keys: Vec<FeedKey> = Vec::new();
-    let mut feed = |key: FeedKey| {
+fn route(
+    asks: &[Ask],
+    audio: &[Facts],
+    subtitles: &[Facts],
+) -> (Vec<TargetTracks>, Vec<TrackStreamKey>) {
+    let mut keys: Vec<TrackStreamKey> = Vec::new();
+    let mut feed = |key: TrackStreamKey| {
         keys.iter().position(|k| *k == key).unwrap_or_else(|| {
             keys.push(key);
             keys.len() - 1
@@ -205,7 +212,7 @@ fn route(asks: &[Ask], audio: &[Facts], subtitles: &[Facts]) -> (Vec<TargetTrack
                 let stream = track.tags.index;
                 match ask.audio {
                     AudioSpec::None => {}
-                    AudioSpec::Copy => target.feeds.push(feed(FeedKey::Copy { stream })),
+                    AudioSpec::Copy => target.feeds.push(feed(TrackStreamKey::Copy { stream })),
                     AudioSpec::Encode {
                         codec,
                         bitrate_kbps,
@@ -216,7 +223,9 @@ fn route(asks: &[Ask], audio: &[Facts], subtitles: &[Facts]) -> (Vec<TargetTrack
                             channels: ask.rules.channels,
                             loudness_lufs: ask.rules.loudness_lufs,
                         };
-                        target.feeds.push(feed(FeedKey::Audio { stream, settings }));
+                        target
+                            .feeds
+                            .push(feed(TrackStreamKey::Audio { stream, settings }));
                     }
                     AudioSpec::Encode { .. } => target.skipped.push(SkippedTrack {
                         index: stream,
@@ -244,14 +253,16 @@ fn route(asks: &[Ask], audio: &[Facts], subtitles: &[Facts]) -> (Vec<TargetTrack
                         continue;
                     }
                     let codec = SubtitleCodec::for_container(ask.container);
-                    target.feeds.push(feed(FeedKey::Subtitle { stream, codec }));
+                    target
+                        .feeds
+                        .push(feed(TrackStreamKey::Subtitle { stream, codec }));
                     if ask.rules.subtitles == SubtitleRule::KeepAndSidecar {
                         let name =
                             sidecar_name(ask.name, track.tags.language.as_deref(), &mut languages);
                         let codec = SubtitleCodec::WebVtt;
                         target
                             .sidecars
-                            .push((feed(FeedKey::Subtitle { stream, codec }), name));
+                            .push((feed(TrackStreamKey::Subtitle { stream, codec }), name));
                     }
                 }
             }
@@ -322,12 +333,12 @@ mod tests {
         assert_eq!(
             keys,
             [
-                FeedKey::Audio {
+                TrackStreamKey::Audio {
                     stream: 1,
                     settings: settings(128, Channels::Stereo)
                 },
-                FeedKey::Copy { stream: 1 },
-                FeedKey::Audio {
+                TrackStreamKey::Copy { stream: 1 },
+                TrackStreamKey::Audio {
                     stream: 1,
                     settings: settings(96, Channels::Stereo)
                 },
@@ -373,7 +384,7 @@ mod tests {
         assert_eq!(planned[2].feeds, [3]);
         assert_eq!(
             keys[3],
-            FeedKey::Audio {
+            TrackStreamKey::Audio {
                 stream: 2,
                 settings: settings(128, Channels::Stereo)
             }
@@ -417,11 +428,11 @@ mod tests {
         assert_eq!(
             keys,
             [
-                FeedKey::Subtitle {
+                TrackStreamKey::Subtitle {
                     stream: 4,
                     codec: SubtitleCodec::MovText
                 },
-                FeedKey::Subtitle {
+                TrackStreamKey::Subtitle {
                     stream: 4,
                     codec: SubtitleCodec::WebVtt
                 },

@@ -1,13 +1,13 @@
 //! The decode loop: reads the source once, decodes its video, and sends
 //! every picture (by reference) down the lanes that take it; its other
-//! packets go to the audio and subtitle feeds ([`Feeds`]). Runs on the
+//! packets go to the audio and subtitle track streams ([`TrackStreams`]). Runs on the
 //! calling thread while the encoders run on theirs.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ffmpeg_next::{frame, Packet, Rational, Rescale};
 
-use super::feeds::Feeds;
+use super::feeds::TrackStreams;
 use super::lane::{Lane, Message};
 use super::picture_prep::PicturePrep;
 use super::source::Source;
@@ -22,7 +22,7 @@ pub struct FanOut<'a, 'env> {
     /// Deinterlaces, when the job's plan says so, before the fan-out.
     prep: PicturePrep,
     lanes: Vec<Lane>,
-    feeds: Feeds,
+    feeds: TrackStreams,
     /// The newest picture, held back until the next one tells its duration.
     pending: Option<frame::Video>,
     last_duration: i64,
@@ -37,7 +37,7 @@ impl<'a, 'env> FanOut<'a, 'env> {
         source: Source<'a>,
         prep: PicturePrep,
         lanes: Vec<Lane>,
-        feeds: Feeds,
+        feeds: TrackStreams,
     ) -> FanOut<'a, 'env> {
         FanOut {
             source,

@@ -1,8 +1,8 @@
-//! The decode thread's side of audio and subtitles: the feeds of packets
+//! The decode thread's side of audio and subtitles: the track streams of packets
 //! renditions take (planned in `audio_routes`). A source audio track is
 //! copied, or decoded once and encoded once per shared encoder; a text
 //! subtitle track is decoded once and encoded once per format. Every packet
-//! goes down the lanes of the renditions that take its feed.
+//! goes down the lanes of the renditions that take its track stream.
 
 use ffmpeg_next::{decoder, frame, Packet, Rational, Rescale};
 
@@ -16,7 +16,7 @@ use crate::media::subtitles::{DecodedSubtitle, SharedSubtitleEncoder};
 const MICROSECONDS: Rational = Rational(1, 1_000_000);
 
 /// A stream of packets the decode thread makes for renditions.
-pub enum Feed {
+pub enum TrackStream {
     /// A source audio stream's own packets, in its time base.
     Copy { stream: usize, time_base: Rational },
     /// The shared encode of a source audio stream.
@@ -31,21 +31,21 @@ pub enum Feed {
     },
 }
 
-/// Every feed of a transcode, by index (the lanes name them so).
-pub struct Feeds {
-    feeds: Vec<Feed>,
+/// Every track stream of a transcode, by index (the lanes name them so).
+pub struct TrackStreams {
+    feeds: Vec<TrackStream>,
     /// The container's start time, subtracted from every stream.
     origin_us: i64,
 }
 
-impl Feeds {
-    pub fn new(feeds: Vec<Feed>, origin_us: i64) -> Feeds {
-        Feeds { feeds, origin_us }
+impl TrackStreams {
+    pub fn new(feeds: Vec<TrackStream>, origin_us: i64) -> TrackStreams {
+        TrackStreams { feeds, origin_us }
     }
 
     /// Takes one non-video packet of the source: copied (shifted like the
     /// decoded streams) to the renditions that copy its stream, decoded
-    /// and encoded for the feeds that encode it.
+    /// and encoded for the track streams that encode it.
     pub fn packet(
         &mut self,
         packet: &Packet,
@@ -56,7 +56,7 @@ impl Feeds {
         let (mut decode_audio, mut decode_subtitle) = (false, false);
         for (index, feed) in self.feeds.iter().enumerate() {
             match feed {
-                Feed::Copy {
+                TrackStream::Copy {
                     stream: s,
                     time_base,
                 } if *s == stream => {
@@ -66,8 +66,8 @@ impl Feeds {
                     shifted.set_dts(packet.dts().map(|t| t - offset));
                     send(lanes, index, vec![shifted]);
                 }
-                Feed::Audio { stream: s, .. } if *s == stream => decode_audio = true,
-                Feed::Subtitle { stream: s, .. } if *s == stream => decode_subtitle = true,
+                TrackStream::Audio { stream: s, .. } if *s == stream => decode_audio = true,
+                TrackStream::Subtitle { stream: s, .. } if *s == stream => decode_subtitle = true,
                 _ => {}
             }
         }
@@ -88,7 +88,7 @@ impl Feeds {
     pub fn finish(&mut self, tracks: &mut SourceTracks, lanes: &mut [Lane]) -> Result<()> {
         let mut streams: Vec<usize> = Vec::new();
         for feed in &self.feeds {
-            if let Feed::Audio { stream, .. } = feed {
+            if let TrackStream::Audio { stream, .. } = feed {
                 if !streams.contains(stream) {
                     streams.push(*stream);
                 }
@@ -101,7 +101,7 @@ impl Feeds {
             }
         }
         for (index, feed) in self.feeds.iter_mut().enumerate() {
-            if let Feed::Audio { encoder, .. } = feed {
+            if let TrackStream::Audio { encoder, .. } = feed {
                 let mut packets = Vec::new();
                 encoder.finish(&mut packets)?;
                 send(lanes, index, packets);
@@ -110,7 +110,7 @@ impl Feeds {
         Ok(())
     }
 
-    /// Encodes the audio `decoder` (of `stream`) has ready, once per feed
+    /// Encodes the audio `decoder` (of `stream`) has ready, once per track stream
     /// that encodes that stream.
     fn receive_audio(
         &mut self,
@@ -126,14 +126,16 @@ impl Feeds {
             let pts = frame.timestamp().map(|t| t - offset);
             frame.set_pts(pts);
             encode_each(&mut self.feeds, lanes, |feed, packets| match feed {
-                Feed::Audio { stream: s, encoder } if *s == stream => encoder.push(&frame, packets),
+                TrackStream::Audio { stream: s, encoder } if *s == stream => {
+                    encoder.push(&frame, packets)
+                }
                 _ => Ok(()),
             })?;
         }
         Ok(())
     }
 
-    /// Decodes one subtitle packet and encodes its event once per feed that
+    /// Decodes one subtitle packet and encodes its event once per track stream that
     /// encodes that stream.
     fn subtitle(
         &mut self,
@@ -152,7 +154,7 @@ impl Feeds {
         };
         subtitle.shift(self.origin_us);
         encode_each(&mut self.feeds, lanes, |feed, packets| match feed {
-            Feed::Subtitle { stream: s, encoder } if *s == stream => {
+            TrackStream::Subtitle { stream: s, encoder } if *s == stream => {
                 encoder.push(&subtitle, packets)
             }
             _ => Ok(()),
@@ -168,12 +170,12 @@ fn audio_decoder(tracks: &mut SourceTracks, stream: usize) -> Option<&mut decode
         .and_then(|t| t.decoder.as_mut())
 }
 
-/// Lets `encode` write each feed's packets (a feed it passes over gets
-/// none), and sends them to the lanes that take that feed.
+/// Lets `encode` write each track stream's packets (a track stream it passes over gets
+/// none), and sends them to the lanes that take that track stream.
 fn encode_each(
-    feeds: &mut [Feed],
+    feeds: &mut [TrackStream],
     lanes: &mut [Lane],
-    mut encode: impl FnMut(&mut Feed, &mut Vec<Packet>) -> Result<()>,
+    mut encode: impl FnMut(&mut TrackStream, &mut Vec<Packet>) -> Result<()>,
 ) -> Result<()> {
     for (index, feed) in feeds.iter_mut().enumerate() {
         let mut packets = Vec::new();
@@ -183,7 +185,7 @@ fn encode_each(
     Ok(())
 }
 
-/// Sends packets of feed `feed` to the renditions that take it.
+/// Sends packets of track stream `track stream` to the renditions that take it.
 fn send(lanes: &mut [Lane], feed: usize, packets: Vec<Packet>) {
     for packet in packets {
         for lane in lanes.iter_mut().filter(|l| l.feeds.contains(&feed)) {

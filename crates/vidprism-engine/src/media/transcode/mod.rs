@@ -34,7 +34,7 @@ use self::audio_routes::{plan_tracks, TrackPlan};
 use self::cascade::{blame_parents, cascade_parents};
 use self::encoders::{spawn_encoders, SharedSource};
 use self::fan_out::FanOut;
-use self::feeds::Feeds;
+use self::feeds::TrackStreams;
 use self::hdr_plan::HdrPlan;
 use self::picture_prep::PicturePrep;
 pub use self::samples::{search_targets, SampleSearch};
@@ -170,7 +170,7 @@ pub fn transcode_with_storyboard(
             None => (None, None),
         };
         // Returns once the source is read; only a whole decode sends `End`.
-        let feeds = Feeds::new(feeds, source.origin_us);
+        let feeds = TrackStreams::new(feeds, source.origin_us);
         let decoded = FanOut::new(source, prep, lanes, feeds)
             .with_storyboard(tap)
             .run(cancel);
