@@ -25,13 +25,12 @@ WORK=target/bench-target
 BIN=${BIN:-target/release/vidprism}
 command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt install time)" >&2; exit 1; }
 command -v jq >/dev/null || { echo "bench: needs jq" >&2; exit 1; }
-[ -x "$BIN" ] || cargo build --release --quiet --bin vidprism
 mkdir -p "$WORK/sources" "$WORK/config/presets"
 
 # ---- sources ----
 make_source() { # name lavfi-graph
   [ -s "$WORK/sources/$1.mp4" ] && return 0
-  ffmpeg -v error -y -f lavfi -i "$2" -t "$SECONDS_LONG" -c:v libx264 -preset veryfast -crf 14 \
+  ffmpeg -v error -y -f lavfi -i "$2" -t "$SECONDS_LONG" -c:v libx264 -preset veryfast -crf 18 \
     -pix_fmt yuv420p "$WORK/sources/$1.mp4"
 }
 d=$SECONDS_LONG
@@ -42,7 +41,9 @@ make_source motion "testsrc=s=1280x720:r=25:d=$d,scroll=h=0.013:v=0.007"
 make_source mixed "testsrc2=s=1280x720:r=25:d=$half[a];mandelbrot=s=1280x720:r=25,trim=duration=$half,noise=alls=20:allf=t+u[b];[a][b]concat=n=2:v=1:a=0"
 make_source fractal "mandelbrot=s=1280x720:r=25,trim=duration=$d"
 make_source gradients "gradients=s=1280x720:r=25:speed=0.02:d=$d"
-SOURCES="graphics noise motion mixed fractal gradients"
+SOURCES=${ONLY:-graphics noise motion mixed fractal gradients}
+[ "$ROUNDS" -gt 0 ] || exit 0
+[ -x "$BIN" ] || cargo build --release --quiet --bin vidprism
 
 # ---- presets: the web ladder's rungs, fixed and aimed ----
 preset() { # name quality-line

@@ -152,17 +152,23 @@ fn hevc_vp9_and_av1_targets_are_met_in_their_own_scales() {
     }
 }
 
-#[test]
-fn a_second_run_of_the_same_source_takes_the_cached_crf_without_searching() {
-    let fx = Fixture::new();
+/// A config with preset "aim" (one H.264 rung at 0.985) and a 2 s
+/// graphics clip.
+fn one_h264_rung(fx: &Fixture) -> (std::path::PathBuf, std::path::PathBuf) {
     let config = config_with(
-        &fx,
+        fx,
         &[(
             "aim",
             aimed("aim", 0.985, &[("out", "h264", "mp4", "veryfast")]),
         )],
     );
-    let source = fx.clip("graphics.mp4", "320x240", 2.0, false, &[]);
+    (config, fx.clip("graphics.mp4", "320x240", 2.0, false, &[]))
+}
+
+#[test]
+fn a_second_run_of_the_same_source_takes_the_cached_crf_without_searching() {
+    let fx = Fixture::new();
+    let (config, source) = one_h264_rung(&fx);
     let data = fx.path("data");
     let first = run(&fx.path("first"), &config, &data, "aim", &source);
     let first_plan = first.one("quality_planned");
@@ -239,14 +245,7 @@ fn a_farm_worker_searches_for_what_it_encodes_and_the_plan_comes_back() {
     use crate::util::nats::Worker;
     use crate::util::nats_server::NatsServer;
     let fx = Fixture::new();
-    let config = config_with(
-        &fx,
-        &[(
-            "aim",
-            aimed("aim", 0.985, &[("out", "h264", "mp4", "veryfast")]),
-        )],
-    );
-    let source = fx.clip("graphics.mp4", "320x240", 2.0, false, &[]);
+    let (config, source) = one_h264_rung(&fx);
     let server = NatsServer::start(&[]);
     let worker_data = fx.path("worker-data");
     let _worker = Worker::start_with_env(
