@@ -280,7 +280,7 @@ fn run_stage(
         opened,
         dir: job
             .dir()
-            .map(|d| config.path_map.to_submitter(&real_path(shared, &d))),
+            .map(|d| config.path_map.to_submitter(&real_path(shared, d))),
     };
     let local_input = input.display().to_string();
     let user_input = work.input.display().to_string();
