@@ -5,6 +5,7 @@
 mod app;
 mod app_queue;
 mod command;
+mod compare;
 mod dialogs;
 mod facts;
 mod farm;
@@ -43,6 +44,8 @@ mod tests;
 mod tests_a11y;
 #[cfg(test)]
 mod tests_commands;
+#[cfg(test)]
+mod tests_compare;
 #[cfg(test)]
 mod tests_farm;
 #[cfg(test)]
