@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use vidprism_engine::pipeline::{Event, EventKind, JobDone, JobRequest, Storyboard};
+use vidprism_engine::pipeline::{Event, EventKind, JobDone, JobRequest, Output, Storyboard};
 use vidprism_engine::presets::find_preset;
 
 use super::app::App;
@@ -137,10 +137,36 @@ fn the_details_list_the_bundle_and_open_its_page_in_the_browser() {
     let mut app = fx.app();
     let dir = fx.path("out").join("a");
     let storyboard = storyboard_files(&dir);
-    for name in ["index.html", "master.m3u8", "manifest.mpd"] {
-        std::fs::write(dir.join(name), "x").expect("bundle file");
+    // A file no event names is not the bundle's, whatever its name (the
+    // window looked for these names on disk).
+    std::fs::write(dir.join("manifest.mpd"), "x").expect("a stray file");
+    let plain = row_with_storyboard(&mut app, &fx, storyboard.clone());
+    let plain = app.model.row(plain).expect("row").bundle.clone();
+    assert_eq!(plain, [dir.join("storyboard.vtt")]);
+    // A stream bundle's files are named by its last rung's rendition_done.
+    let rung: Output = serde_json::from_value(serde_json::json!({
+        "rendition": "360p", "path": dir.join("360p.mp4"),
+        "width": 640, "height": 360, "bytes": 1,
+        "sidecars": ["audio.mp4", "360p.m3u8", "index.html", "master.m3u8", "manifest.mpd"],
+    }))
+    .expect("an output");
+    let row = app.model.add(JobRequest {
+        input: PathBuf::from("/videos/a.mp4"),
+        presets: vec![find_preset("thumbnail").expect("built-in")],
+        out_dir: fx.path("out"),
+    });
+    app.model.attach(row, 43);
+    for kind in [
+        EventKind::RenditionDone(rung),
+        EventKind::StoryboardReady(storyboard),
+        EventKind::JobDone(JobDone { outputs: 1 }),
+    ] {
+        app.apply_event(&Event {
+            job: 43,
+            t_ms: 0,
+            kind,
+        });
     }
-    let row = row_with_storyboard(&mut app, &fx, storyboard);
     let row = app.model.row(row).expect("row").clone();
     assert_eq!(row.bundle.len(), 4, "{:?}", row.bundle);
 
