@@ -40,7 +40,7 @@ pub use hdr::{Hdr, HdrTransfer};
 pub use package::{package, Bundle, BundleSpec, PackagedRung, RungInput};
 pub use picture_plan::{plan_pictures, PicturePlan};
 pub use probe::{probe, SourceInfo};
-pub use storyboard::{parse_vtt, Grid, StoryboardCue, StoryboardFiles, StoryboardTarget};
+pub use storyboard::{parse_vtt, Grid, StoryboardCue, StoryboardFiles, StoryboardTarget, VttError};
 pub use subtitles::{SkippedTrack, TrackKind};
 pub use thumbnail::write_thumbnail;
 pub use transcode::{

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::disk_job::{self, Fields};
+use super::disk_job::{self, Fields, RecordError};
 use super::journal::Change;
 use super::preset_table::{PresetKey, PresetTable};
 use super::record::{JobRecord, StoreId};
@@ -107,7 +107,7 @@ impl Contents {
     /// Applies one change read from the journal; says why it does not fit
     /// when it does not (the state is then unchanged). A change about a job
     /// that is not there (removed later, or lost) changes nothing.
-    pub fn apply(&mut self, change: Change) -> Result<(), String> {
+    pub fn apply(&mut self, change: Change) -> Result<(), RecordError> {
         match change {
             Change::Add { job, presets } => {
                 for (key, preset) in presets {
@@ -120,7 +120,7 @@ impl Contents {
             }
             Change::Set { id, fields } => {
                 if let Some(record) = self.get_mut(id) {
-                    disk_job::merge(record, &fields).map_err(|e| e.to_string())?;
+                    disk_job::merge(record, &fields)?;
                 }
             }
             Change::Move { id, index } => {
