@@ -397,6 +397,7 @@ impl EventView for Bars {
             }) => {
                 self.finish_bar(job, rendition);
                 let score = quality
+                    .as_ref()
                     .map(|q| format!(" · {}", q.summary()))
                     .unwrap_or_default();
                 self.line(format!(

@@ -21,6 +21,7 @@ use vidprism_engine::pipeline::{Event, EventKind, JobId, Waker};
 
 use super::app_queue::EndRate;
 use super::command::{command_channel, Command, CommandReceiver, CommandSender, RowCommand};
+use super::compare::CompareCommand;
 use super::dialogs::Dialogs;
 use super::facts::FactsProber;
 use super::farm::FarmForm;
@@ -167,6 +168,9 @@ impl App {
                 textures: HashMap::new(),
                 preview: None,
                 scrubs: ScrubTextures::default(),
+                compare: None,
+                sample: None,
+                sample_cancelled: None,
                 notice,
                 farm_form,
                 preset_editor,
@@ -244,6 +248,7 @@ impl App {
                 open_in_file_manager(&dir);
             }
             Command::SetPresets(names) => self.set_presets(names),
+            Command::RowPresets { row, presets } => self.set_row_presets(row, presets),
             Command::SetTranscodeJobs(n) => self.set_transcode_jobs(n),
             Command::SetPaused(paused) => self.set_paused(paused),
             Command::ClearFinished => self.clear_finished(),
@@ -252,6 +257,7 @@ impl App {
             Command::Presets(command) => self.handle_presets(command),
             Command::Farm(command) => self.handle_farm(command),
             Command::Watch(command) => self.handle_watch(command),
+            Command::Compare(command) => self.handle_compare(command),
             Command::CloseRequested => self.close_requested(),
             Command::CloseTop { or_window } => self.close_top(or_window),
             Command::AskPath(purpose) => self.view.path_prompt = Some((purpose, String::new())),
@@ -286,6 +292,10 @@ impl App {
                     open_in_file_manager(&row.output_folder());
                 }
             }
+            RowCommand::Compare(row, rendition) => {
+                self.handle_compare(CompareCommand::Open { row, rendition });
+            }
+            RowCommand::Preview(row) => self.handle_compare(CompareCommand::Preview(row)),
             RowCommand::LoadStoryboard(id) => self.load_storyboard(id, STORYBOARD_TILE_PIXELS),
             RowCommand::OpenInBrowser(id) => {
                 let page = self.model.row(id).and_then(|r| {
@@ -450,6 +460,7 @@ impl App {
     pub fn work(&mut self, ctx: &egui::Context) {
         self.run_commands(ctx);
         self.poll_farm();
+        self.pump_preview(ctx);
         self.add_found(ctx, Instant::now() + ADD_BUDGET);
         if let Some(again) = self.watch_pass() {
             ctx.request_repaint_after(again);
@@ -488,6 +499,9 @@ impl App {
     /// back to its watch folder, and a job's end (or its storyboard) looks
     /// for the published bundle's files in its folder.
     pub fn apply_event(&mut self, event: &Event) {
+        if self.preview_event(event) {
+            return;
+        }
         self.store_event(event);
         if event.kind.is_final() {
             let cancelled = matches!(event.kind, vidprism_engine::pipeline::EventKind::Cancelled);

@@ -27,6 +27,11 @@ pub enum Command {
     ShowFolder(PathBuf),
     /// The presets chosen for videos being added, in the list's order.
     SetPresets(Vec<String>),
+    /// Other presets for a row still waiting (not given to the engine).
+    RowPresets {
+        row: RowId,
+        presets: Vec<String>,
+    },
     SetTranscodeJobs(usize),
     /// No new job starts while paused; running jobs finish.
     SetPaused(bool),
@@ -39,6 +44,8 @@ pub enum Command {
     Presets(PresetCommand),
     Farm(FarmCommand),
     Watch(WatchCommand),
+    /// Something about the compare view (issue 25).
+    Compare(super::compare::CompareCommand),
     /// The platform (or Ctrl+Q) asked to close the window.
     CloseRequested,
     /// Escape or Ctrl+W: closes the dialog or window on top (the delete
@@ -106,6 +113,12 @@ pub enum RowCommand {
     OpenFolder(RowId),
     /// The row's thumbnail is hovered: load its storyboard for the scrub.
     LoadStoryboard(RowId),
+    /// Opens the compare view on the row's rendition (its index in the
+    /// row's list).
+    Compare(RowId, usize),
+    /// Encodes a few seconds of a waiting row with its presets and opens
+    /// the compare view on them.
+    Preview(RowId),
     /// Opens the row's player page (`index.html`) in the browser.
     OpenInBrowser(RowId),
     MoveUp(RowId),

@@ -5,6 +5,7 @@
 mod app;
 mod app_queue;
 mod command;
+mod compare;
 mod dialogs;
 mod facts;
 mod farm;
@@ -18,6 +19,7 @@ mod queue_model;
 mod quit;
 mod repaint;
 mod row;
+mod row_presets;
 mod runner;
 mod scanner;
 mod settings_panel;
@@ -43,9 +45,13 @@ mod tests_a11y;
 #[cfg(test)]
 mod tests_commands;
 #[cfg(test)]
+mod tests_compare;
+#[cfg(test)]
 mod tests_farm;
 #[cfg(test)]
 mod tests_queue;
+#[cfg(test)]
+mod tests_row_presets;
 #[cfg(test)]
 mod tests_scale;
 #[cfg(test)]

@@ -815,7 +815,7 @@ fn tracks_ui(ui: &mut egui::Ui, tracks: &mut TrackRules, problems: &[Problem]) {
                         .desired_width(120.0),
                 )
                 .labelled_by(label.id)
-                .on_hover_text("ISO 639-2 codes as the source tags them: eng, fra, deu");
+                .on_hover_text("Languages, as codes or tags: en, fra, de, pt-BR (en takes tracks tagged eng too)");
             if edit.changed() {
                 // Empty entries stay while typing ("eng, "); validation
                 // names them until they are filled in or removed.

@@ -45,6 +45,8 @@ impl App {
             self.systems.watches.open = false;
         } else if view.farm_form.open {
             view.farm_form.open = false;
+        } else if view.compare.is_some() {
+            view.compare = None;
         } else if or_window {
             self.view.viewport.push(egui::ViewportCommand::Close);
         } else {

@@ -377,8 +377,9 @@ fn status_ui(ui: &mut egui::Ui, status: &RowStatus) {
 
 /// A progress bar per running rendition, and a line per finished, skipped
 /// or failed one (details panel).
-fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
-    for r in &row.renditions {
+fn renditions_ui(ui: &mut egui::Ui, row: &Row) -> Option<RowCommand> {
+    let mut action = None;
+    for (index, r) in row.renditions.iter().enumerate() {
         ui.horizontal(|ui| {
             ui.add_sized([64.0, 16.0], egui::Label::new(&r.name));
             match &r.status {
@@ -414,6 +415,15 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
                     if let Some(score) = &output.quality {
                         ui.label(score.summary());
                     }
+                    let compare = ui
+                        .button("Compare")
+                        .on_hover_text("The rendition beside its source, picture by picture");
+                    let name = format!("Compare {} with the source", r.name);
+                    compare
+                        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
+                    if compare.clicked() {
+                        action = Some(RowCommand::Compare(row.id, index));
+                    }
                     if !output.skipped_tracks.is_empty() {
                         let all: Vec<String> = output
                             .skipped_tracks
@@ -438,6 +448,7 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) {
             }
         });
     }
+    action
 }
 
 /// One of a row's buttons: its text, its name for a screen reader, its
@@ -577,7 +588,9 @@ pub fn details_ui(
     if !row.renditions.is_empty() {
         ui.separator();
         ui.strong("Renditions");
-        renditions_ui(ui, row);
+        if let Some(a) = renditions_ui(ui, row) {
+            action = Some(a);
+        }
     }
     ui.separator();
     ui.strong("Outputs");
@@ -605,6 +618,14 @@ pub fn details_ui(
         action = Some(a);
     }
     ui.horizontal(|ui| {
+        if row.is_waiting()
+            && ui
+                .button("Preview")
+                .on_hover_text("Encode a few seconds with these presets and compare")
+                .clicked()
+        {
+            action = Some(RowCommand::Preview(row.id));
+        }
         if (row.thumbnail.is_some() || !outputs.is_empty()) && ui.button("Open folder").clicked() {
             action = Some(RowCommand::OpenFolder(row.id));
         }

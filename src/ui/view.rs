@@ -5,11 +5,14 @@ use eframe::egui;
 
 use super::app::App;
 use super::command::{Command, CommandSender};
+use super::compare::draw::{compare_input, compare_ui};
+use super::compare::CompareCommand;
 use super::format;
 use super::path_prompt::path_prompt_ui;
 use super::queue_model::Row;
 use super::quit::{close_request_input, quit_prompt_ui};
 use super::row::{details_ui, row_ui, Moves, ROW_HEIGHT};
+use super::row_presets::row_presets_ui;
 use super::settings_panel::settings_ui;
 use super::view_state::ThumbnailTexture;
 
@@ -19,6 +22,9 @@ use super::view_state::ThumbnailTexture;
 pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
     let ctx = ui.ctx().clone();
     let commands = app.commands();
+    if let Some(c) = &app.view.compare {
+        compare_input(&ctx, c, &commands);
+    }
     input_ui(ui, app.paused, &commands);
     app.run_commands(&ctx);
     window_focus(app, &ctx);
@@ -34,6 +40,17 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
     egui::Panel::bottom("footer")
         .frame(bar)
         .show(ui, |ui| footer_ui(app, ui, &commands));
+    if let Some(run) = &app.view.sample {
+        let name = app.model.row(run.row).map(|r| r.name()).unwrap_or_default();
+        egui::Panel::top("preview").frame(bar).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(format!("Preview of {name}: {}", run.state()));
+                if ui.button("Cancel preview").clicked() {
+                    commands.send(Command::Compare(CompareCommand::CancelPreview));
+                }
+            });
+        });
+    }
     if app.view.notice.is_some() {
         egui::Panel::top("notice")
             .frame(bar)
@@ -58,12 +75,20 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
                     if let Some(c) = details_ui(ui, row, preview) {
                         commands.send(c);
                     }
+                    row_presets_ui(app, ui, row, &commands);
                 });
             });
     }
+    app.pump_compare(&ctx);
     let visible = egui::CentralPanel::default()
         .frame(panel(egui::Frame::central_panel(ui.style())))
-        .show(ui, |ui| queue_ui(app, ui, &commands))
+        .show(ui, |ui| match &app.view.compare {
+            Some(c) => {
+                compare_ui(ui, c, &app.compare_choices(), &commands);
+                0..0
+            }
+            None => queue_ui(app, ui, &commands),
+        })
         .inner;
     app.sync_facts(visible.clone());
     app.sync_thumbnails(&ctx, visible);

@@ -30,6 +30,15 @@ pub struct ViewState {
     pub preview: Option<(RowId, ThumbnailTexture)>,
     /// The storyboards of the rows last hovered, for the scrub.
     pub scrubs: ScrubTextures,
+    /// The compare view, when open (in place of the queue).
+    pub compare: Option<super::compare::Compare>,
+    /// A preview on its way, and one cancelled whose job has not said it
+    /// ended yet (its folder goes then).
+    pub sample: Option<super::compare::sample::SampleRun>,
+    pub sample_cancelled: Option<(
+        vidprism_engine::pipeline::JobId,
+        super::compare::sample::TempFolder,
+    )>,
     /// Something the user must know (a store set aside), shown until dismissed.
     pub notice: Option<String>,
     /// The "Farm" window.
@@ -65,6 +74,10 @@ impl ViewState {
         }
         if self.selected == Some(row) {
             self.selected = None;
+        }
+        if self.compare.as_ref().is_some_and(|c| c.row == row) {
+            self.compare = None;
+            self.notice = Some("The compare view closed: its video left the queue.".to_owned());
         }
     }
 }

@@ -10,6 +10,7 @@ mod util;
 mod audio_tracks;
 mod bad_inputs;
 mod colour;
+mod compare;
 mod corpus;
 mod crop;
 mod engine;

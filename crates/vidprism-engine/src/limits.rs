@@ -10,6 +10,9 @@ pub const MAX_DIMENSION: u32 = 8192;
 pub const MAX_STREAMS: u32 = 64;
 /// Video packets read while looking for the first decodable frame.
 pub const MAX_PACKETS_BEFORE_FIRST_FRAME: usize = 3000;
+/// Video packets read from a seek's keyframe to the picture at the time
+/// asked for (the compare view's frame fetch), or to the next picture.
+pub const MAX_PACKETS_TO_A_TIME: usize = 3000;
 /// Most storyboard tiles of one video, and so most tiles a preset may ask
 /// for and a farm worker may announce. A video long enough (or claiming
 /// to be: two frames days apart) to need more at its preset's interval

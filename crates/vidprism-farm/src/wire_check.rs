@@ -719,6 +719,7 @@ mod tests {
                 psnr_v: 45.0,
                 worst_ssim: 0.95,
                 frames: 60,
+                series: None,
             });
             News::Event(EventKind::RenditionDone(done))
         };

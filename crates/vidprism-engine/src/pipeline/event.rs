@@ -440,6 +440,7 @@ mod tests {
                         psnr_v: 45.5,
                         worst_ssim: 0.962,
                         frames: 60,
+                        series: None,
                     }),
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"rendition_done","rendition":"720p","path":"/out/a/720p.mp4","width":1280,"height":720,"bytes":123456,"quality":{"ssim":0.984123,"ssim_y":0.981,"psnr":42.125,"psnr_y":41.5,"psnr_u":44.25,"psnr_v":45.5,"worst_ssim":0.962,"frames":60}}"#,

@@ -124,7 +124,7 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
                     bytes: rung.bytes,
                     skipped_tracks: Vec::new(),
                     sidecars,
-                    quality: *quality,
+                    quality: quality.clone(),
                 };
                 emit_done(job, rendition, made);
             }

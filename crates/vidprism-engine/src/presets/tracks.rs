@@ -22,8 +22,9 @@ pub enum AudioTracks {
     First,
     /// Every audio track, in the source's order.
     All,
-    /// The tracks whose language tag (ISO 639-2, as the source spells it:
-    /// "eng", "fra") is one of these, in the source's order.
+    /// The tracks whose language is one of these, in the source's order.
+    /// A language is named as a BCP 47 tag ("en", "pt-BR") or an ISO 639-2
+    /// code ("eng", "fre" or "fra"); see [`same_language`].
     Languages(Vec<String>),
 }
 
@@ -39,7 +40,7 @@ impl AudioTracks {
             AudioTracks::First => position == 0,
             AudioTracks::All => true,
             AudioTracks::Languages(wanted) => {
-                language.is_some_and(|l| wanted.iter().any(|w| w.eq_ignore_ascii_case(l)))
+                language.is_some_and(|l| wanted.iter().any(|w| same_language(w, l)))
             }
         }
     }
@@ -55,12 +56,80 @@ impl fmt::Display for AudioTracks {
     }
 }
 
-/// Why `code` is not an ISO 639-2 language code (three lower-case letters).
+/// The ISO 639-2 bibliographic codes that differ from the terminology
+/// codes ISO 639-3 uses (Matroska files often carry "fre", "ger", "chi"),
+/// with the terminology code each stands for. ISO 639-2 has these twenty.
+const BIBLIOGRAPHIC_CODES: [(&str, &str); 20] = [
+    ("alb", "sqi"),
+    ("arm", "hye"),
+    ("baq", "eus"),
+    ("bur", "mya"),
+    ("chi", "zho"),
+    ("cze", "ces"),
+    ("dut", "nld"),
+    ("fre", "fra"),
+    ("geo", "kat"),
+    ("ger", "deu"),
+    ("gre", "ell"),
+    ("ice", "isl"),
+    ("mac", "mkd"),
+    ("mao", "mri"),
+    ("may", "msa"),
+    ("per", "fas"),
+    ("rum", "ron"),
+    ("slo", "slk"),
+    ("tib", "bod"),
+    ("wel", "cym"),
+];
+
+/// The language a tag's primary subtag names ("en", "eng" and "en-GB"
+/// are all English), if ISO 639 knows it.
+fn primary_language(tag: &str) -> Option<isolang::Language> {
+    let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+    let terminology = BIBLIOGRAPHIC_CODES
+        .iter()
+        .find(|(b, _)| *b == primary)
+        .map_or(primary.as_str(), |(_, t)| t);
+    match terminology.len() {
+        2 => isolang::Language::from_639_1(terminology),
+        3 => isolang::Language::from_639_3(terminology),
+        _ => None,
+    }
+}
+
+/// Whether a preset's `wanted` language takes a source track tagged
+/// `source`: the same ISO 639 language however each is spelled ("en",
+/// "eng", "fre" and "fra" alike), and, when both name a region or script
+/// ("pt-BR", "pt-PT"), the same one. Tags ISO 639 does not know match only
+/// themselves (ignoring case).
+pub fn same_language(wanted: &str, source: &str) -> bool {
+    if wanted.eq_ignore_ascii_case(source) {
+        return true;
+    }
+    let (Some(a), Some(b)) = (primary_language(wanted), primary_language(source)) else {
+        return false;
+    };
+    let rest = |tag: &str| {
+        tag.split_once(['-', '_'])
+            .map(|(_, r)| r.to_ascii_lowercase())
+    };
+    a == b
+        && match (rest(wanted), rest(source)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        }
+}
+
+/// Why `code` cannot name a language in a preset: it must have BCP 47's
+/// shape and a primary language ISO 639 knows.
 pub fn language_problem(code: &str) -> Option<String> {
-    let ok = code.len() == 3 && code.bytes().all(|b| b.is_ascii_lowercase());
-    (!ok).then(|| {
+    if let Some(why) = crate::names::language_tag_problem(code) {
+        return Some(why);
+    }
+    primary_language(code).is_none().then(|| {
         format!(
-            "{code:?} is not an ISO 639-2 language code (three lower-case letters, like \"eng\")"
+            "{:?} names no ISO 639 language (use a code like \"en\", \"eng\" or \"pt-BR\")",
+            crate::names::printable(code)
         )
     })
 }
@@ -200,11 +269,48 @@ mod tests {
     }
 
     #[test]
-    fn language_codes_are_three_lower_case_letters() {
-        assert_eq!(language_problem("eng"), None);
-        for bad in ["en", "English", "ENG", "e1g", ""] {
+    fn languages_are_iso_639_codes_or_bcp_47_tags() {
+        for good in [
+            "eng",
+            "en",
+            "EN",
+            "fre",
+            "fra",
+            "pt-BR",
+            "zh-Hant-TW",
+            "ger",
+        ] {
+            assert_eq!(language_problem(good), None, "{good}");
+        }
+        for bad in ["English", "e1g", "", "xx", "qqq-", "a/b", "en--GB"] {
             assert!(language_problem(bad).is_some(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_language_is_matched_however_it_is_spelled() {
+        for (wanted, source) in [
+            ("en", "eng"),
+            ("eng", "en"),
+            ("fra", "fre"),
+            ("fr", "fre"),
+            ("de", "ger"),
+            ("pt-BR", "por"),
+            ("pt", "pt-BR"),
+            ("ZH", "chi"),
+        ] {
+            assert!(same_language(wanted, source), "{wanted} takes {source}");
+        }
+        for (wanted, source) in [
+            ("en", "fre"),
+            ("pt-BR", "pt-PT"),
+            ("fra", "und"),
+            ("xx", "xy"),
+        ] {
+            assert!(!same_language(wanted, source), "{wanted} leaves {source}");
+        }
+        let english = AudioTracks::Languages(vec!["en".into()]);
+        assert!(english.keeps(2, Some("eng")) && !english.keeps(0, Some("ger")));
     }
 
     #[test]

@@ -76,6 +76,15 @@ pub enum Change {
     Set { id: StoreId, fields: Fields },
     /// A job moved to this place in the queue.
     Move { id: StoreId, index: usize },
+    /// A job still waiting was given other presets: their names as chosen,
+    /// their keys, and the presets the store did not have yet.
+    Presets {
+        id: StoreId,
+        names: Vec<String>,
+        keys: Vec<PresetKey>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        presets: BTreeMap<PresetKey, Preset>,
+    },
     /// These jobs were forgotten.
     Remove { ids: Vec<StoreId> },
 }
@@ -124,7 +133,38 @@ pub fn parse(bytes: &[u8]) -> Read {
             Err(e) => read.damaged.push((number, e.to_string())),
         }
     }
+    drop_out_of_order(&mut read);
     read
+}
+
+/// Sequence numbers only grow along a journal. A line whose number breaks
+/// that (mangled on disk, yet still a number) is damage: taken as it is, a
+/// number too high would make every later line look already applied, and
+/// one too low would be skipped as if the snapshot held it.
+fn drop_out_of_order(read: &mut Read) {
+    let lines = std::mem::take(&mut read.lines);
+    let mut last_kept: Option<u64> = None;
+    for (i, (number, line)) in lines.iter().enumerate() {
+        let after_last = last_kept.is_none_or(|last| line.seq > last);
+        // Too high: the next line's number is below it, though it is above
+        // the last one kept. (Of two equal numbers the first is kept.)
+        let too_high = lines.get(i + 1).is_some_and(|(_, next)| {
+            next.seq < line.seq && last_kept.is_none_or(|last| next.seq > last)
+        });
+        if after_last && !too_high {
+            last_kept = Some(line.seq);
+        } else {
+            read.damaged.push((
+                *number,
+                format!("its sequence number {} is out of order", line.seq),
+            ));
+        }
+    }
+    read.lines = lines
+        .into_iter()
+        .filter(|(number, _)| !read.damaged.iter().any(|(d, _)| d == number))
+        .collect();
+    read.damaged.sort_unstable_by_key(|(number, _)| *number);
 }
 
 /// The journal file, open for appending.
@@ -249,6 +289,33 @@ mod tests {
         assert_eq!(read.damaged.len(), 1);
         assert_eq!(read.damaged[0].0, 2);
         assert!(read.damaged[0].1.contains("pause"), "{:?}", read.damaged);
+    }
+
+    #[test]
+    fn a_mangled_sequence_number_is_damage_and_the_lines_after_it_are_kept() {
+        let journal = |seqs: &[u64]| {
+            let lines: Vec<String> = seqs.iter().map(|s| line(*s, *s)).collect();
+            parse((lines.join("\n") + "\n").as_bytes())
+        };
+        let damaged = |read: &Read| read.damaged.iter().map(|d| d.0).collect::<Vec<_>>();
+        // Too high in the middle: it would hide 4 and 5 behind it.
+        let read = journal(&[1, 2, 999, 4, 5]);
+        assert_eq!((seqs(&read), damaged(&read)), (vec![1, 2, 4, 5], vec![3]));
+        assert!(read.damaged[0].1.contains("999 is out of order"));
+        // Too low: it would pass for a change the snapshot already holds.
+        let read = journal(&[7, 8, 2, 10]);
+        assert_eq!((seqs(&read), damaged(&read)), (vec![7, 8, 10], vec![3]));
+        // A repeat: the first of the two is kept.
+        let read = journal(&[1, 1, 2]);
+        assert_eq!((seqs(&read), damaged(&read)), (vec![1, 2], vec![2]));
+        let read = journal(&[1, 3, 3]);
+        assert_eq!((seqs(&read), damaged(&read)), (vec![1, 3], vec![3]));
+        // In order, with gaps (a damaged line between): all kept.
+        let read = journal(&[0, 1, 2, 5, 6]);
+        assert_eq!((seqs(&read), damaged(&read)), (vec![0, 1, 2, 5, 6], vec![]));
+        // A high last line has nothing after it to hide: kept.
+        let read = journal(&[1, 2, 999]);
+        assert_eq!(seqs(&read), [1, 2, 999]);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::presets::QualityGoal;
 pub const MAX_PSNR_DB: f64 = 100.0;
 
 /// A rendition's score: `rendition_done`'s `quality`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Score {
     /// Mean SSIM of all planes (each weighted by its size), as the `ssim`
     /// filter's "All".
@@ -39,6 +39,39 @@ pub struct Score {
     pub worst_ssim: f64,
     /// Frames scored.
     pub frames: u64,
+    /// Each scored frame's SSIM (all planes) at its time, in order (issue
+    /// 25's quality strip). Only in the process that scored it: not in the
+    /// JSON (events, store, farm wire), which stays as it was.
+    #[serde(skip)]
+    pub series: Option<Series>,
+}
+
+/// Scored frames in time order: (seconds from the rendition's first
+/// picture, SSIM), shared without a copy.
+pub type Series = std::sync::Arc<[(f64, f64)]>;
+
+impl Score {
+    /// The frames of the worst 1 % of the series (at least one), by time:
+    /// where the quality strip marks them.
+    pub fn worst_frames(&self) -> Vec<(f64, f64)> {
+        let Some(series) = &self.series else {
+            return Vec::new();
+        };
+        let mut frames = series.to_vec();
+        frames.sort_by(|a, b| a.1.total_cmp(&b.1));
+        frames.truncate(frames.len().div_ceil(100));
+        frames.sort_by(|a, b| a.0.total_cmp(&b.0));
+        frames
+    }
+
+    /// The time of the worst frame scored.
+    pub fn worst_moment_s(&self) -> Option<f64> {
+        let series = self.series.as_ref()?;
+        series
+            .iter()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(t, _)| *t)
+    }
 }
 
 impl Score {
@@ -110,6 +143,8 @@ impl FrameScore {
 pub struct Tally {
     /// Each frame's SSIM (all planes), for the worst 1 %.
     ssim: Vec<f64>,
+    /// Each frame's time (seconds), beside `ssim`, when known.
+    times: Vec<f64>,
     ssim_y: f64,
     /// Sums of each plane's mean squared error, and of the weighted one.
     mse: [f64; 3],
@@ -124,6 +159,12 @@ impl Tally {
             max: f64::from(max),
             ..Tally::default()
         }
+    }
+
+    /// Adds a frame shown at `time_s`.
+    pub fn add_at(&mut self, time_s: f64, frame: &FrameScore) {
+        self.times.push(time_s);
+        self.add(frame);
     }
 
     pub fn add(&mut self, frame: &FrameScore) {
@@ -146,6 +187,16 @@ impl Tally {
             return None;
         }
         let frames = n as f64;
+        let series: Option<Series> = (self.times.len() == n).then(|| {
+            let mut series: Vec<(f64, f64)> = self
+                .times
+                .iter()
+                .zip(&self.ssim)
+                .map(|(t, s)| (*t, round(*s, 1e6)))
+                .collect();
+            series.sort_by(|a, b| a.0.total_cmp(&b.0));
+            series.into()
+        });
         let psnr = |mse_sum: f64| {
             let db = 10.0 * (self.max * self.max / (mse_sum / frames)).log10();
             round(db.min(MAX_PSNR_DB), 1000.0)
@@ -163,6 +214,7 @@ impl Tally {
             psnr_v: psnr(self.mse[2]),
             worst_ssim: round(worst_ssim, 1e6),
             frames: n as u64,
+            series,
         })
     }
 }
@@ -231,6 +283,7 @@ mod tests {
             psnr_v: 40.0,
             worst_ssim: ssim,
             frames: 5,
+            series: None,
         };
         let floor = QualityGoal {
             min_ssim: Some(0.97),
@@ -257,6 +310,29 @@ mod tests {
         );
     }
 
+    /// Issue 25: the series keeps each frame's time and SSIM in time order,
+    /// and the strip's worst 1 % and worst moment come from it.
+    #[test]
+    fn the_series_keeps_each_frames_time_and_marks_the_worst() {
+        let mut tally = Tally::new(255);
+        for i in (0..200).rev() {
+            let s = if i == 120 || i == 121 { 0.6 } else { 0.99 };
+            tally.add_at(f64::from(i) * 0.04, &frame([s; 3], [1; 3]));
+        }
+        let score = tally.score().unwrap();
+        let series = score.series.clone().expect("a series");
+        assert_eq!(series.len(), 200);
+        assert!(series.windows(2).all(|w| w[0].0 < w[1].0), "in time order");
+        assert_eq!(series[120], (4.8, 0.6));
+        assert_eq!(score.worst_frames(), vec![(4.8, 0.6), (4.84, 0.6)]);
+        assert_eq!(score.worst_moment_s(), Some(4.8));
+        // Not in the JSON: events, store and wire stay as they were.
+        let json = serde_json::to_string(&score).unwrap();
+        assert!(!json.contains("series"), "{json}");
+        let back: Score = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.series, None);
+    }
+
     #[test]
     fn the_worst_percent_is_at_least_one_frame_and_grows_with_the_count() {
         let mut tally = Tally::new(255);
@@ -275,6 +351,7 @@ mod tests {
             psnr_v: 45.0,
             worst_ssim: 0.9618,
             frames: 10,
+            series: None,
         }
         .summary();
         assert_eq!(summary, "SSIM 0.984 · 42.1 dB · worst 0.962");

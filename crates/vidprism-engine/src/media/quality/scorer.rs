@@ -37,6 +37,10 @@ pub struct Scorer {
     decoded: frame::Video,
     tally: Tally,
     max: u32,
+    /// The pictures' time base, and the first picture's timestamp (the
+    /// series' times are from it).
+    time_base: Rational,
+    first_pts: Option<i64>,
 }
 
 impl Scorer {
@@ -85,6 +89,8 @@ impl Scorer {
             decoded: frame::Video::empty(),
             tally: Tally::new(max),
             max,
+            time_base,
+            first_pts: None,
         }))
     }
 
@@ -92,6 +98,9 @@ impl Scorer {
     pub fn offer(&mut self, picture: &frame::Video) {
         let index = self.offered;
         self.offered += 1;
+        if self.first_pts.is_none() {
+            self.first_pts = picture.pts();
+        }
         if let (true, Some(pts)) = (self.mode.samples(index), picture.pts()) {
             self.pending.insert(pts, video_ref(picture));
         }
@@ -140,7 +149,9 @@ impl Scorer {
             }
             if let Some(sent) = self.pending.remove(&pts) {
                 if let Some(score) = compare_frames(&sent, &self.decoded, self.max) {
-                    self.tally.add(&score);
+                    let ticks = pts - self.first_pts.unwrap_or(pts);
+                    let time_s = ticks as f64 * f64::from(self.time_base);
+                    self.tally.add_at(time_s, &score);
                 }
             }
         }

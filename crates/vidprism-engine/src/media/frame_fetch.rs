@@ -1,0 +1,280 @@
+//! Pictures of a file at a presentation time, for the window's compare
+//! view (issue 25): a seek to the keyframe before the time, a decode up to
+//! the picture showing then, and the same way to RGB as the thumbnail and
+//! storyboard take ([`ToRgb`]: a scale in the file's colour, or for an HDR
+//! file the engine's tone-mapper, so an HDR source looks as its SDR
+//! renditions do). The reader stays open between pictures: a time a little
+//! ahead, or the next picture (play, a step forward), decodes on without
+//! a seek.
+
+use std::path::{Path, PathBuf};
+
+use ffmpeg_next::{format, frame, Packet, Rational};
+
+use super::colour::Colour;
+use super::decode::{open_input, video_decoder};
+use super::geometry::{Rotation, Size};
+use super::hdr::Hdr;
+use super::hdr_metadata::HdrMetadata;
+use super::probe::{duration_s, stream_hdr, stream_rotation};
+use super::thumbnail::{packed_rgb, ToRgb};
+use super::tonemap::ToneMap;
+use crate::error::{Error, Result};
+use crate::limits::MAX_PACKETS_TO_A_TIME;
+
+/// A time further ahead than this from the last picture is reached by a
+/// seek rather than by decoding on, seconds.
+const DECODE_ON_WITHIN_S: f64 = 1.0;
+/// Decoder threads: the window's worker decodes one file on each side.
+const DECODER_THREADS: usize = 2;
+
+/// One picture as packed RGB (3 bytes a pixel, no padding), upright, and
+/// when it shows in its file (seconds from the file's start).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RgbPicture {
+    pub time_s: f64,
+    /// Until the next picture (the stream's frame duration when unknown).
+    pub duration_s: f64,
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+}
+
+/// A decoded picture and its time from the file's start.
+struct Timed {
+    picture: frame::Video,
+    time_s: f64,
+}
+
+/// An open file whose pictures are fetched by time.
+pub struct FrameReader {
+    path: PathBuf,
+    input: format::context::Input,
+    index: usize,
+    decoder: ffmpeg_next::decoder::Video,
+    time_base: Rational,
+    /// The file's start time, seconds (pictures' times are from it).
+    start_s: f64,
+    frame_s: f64,
+    duration_s: Option<f64>,
+    rotation: Rotation,
+    hdr: Option<Hdr>,
+    hdr_metadata: HdrMetadata,
+    /// The last picture given, and the one decoded after it (read while
+    /// looking for the last one's end).
+    current: Option<Timed>,
+    ahead: Option<Timed>,
+    at_end: bool,
+}
+
+impl FrameReader {
+    /// Opens `path` (the engine's source checks and errors apply).
+    pub fn open(path: &Path) -> Result<FrameReader> {
+        let (input, index) = open_input(path)?;
+        let stream = input
+            .stream(index)
+            .ok_or_else(|| Error::Internal("video stream vanished".into()))?;
+        let time_base = stream.time_base();
+        let rate = stream.avg_frame_rate();
+        let frame_s = if rate.numerator() > 0 && rate.denominator() > 0 {
+            f64::from(rate.invert())
+        } else {
+            1.0 / 25.0
+        };
+        let rotation = stream_rotation(&stream);
+        let hdr = stream_hdr(&stream);
+        let hdr_metadata = HdrMetadata::of_stream(&stream);
+        // SAFETY: the format context pointer is valid while `input` is.
+        let start_us = match unsafe { (*input.as_ptr()).start_time } {
+            ffmpeg_next::ffi::AV_NOPTS_VALUE => 0,
+            start => start,
+        };
+        let duration_s = duration_s(&input, index);
+        let decoder = video_decoder(&input, index, DECODER_THREADS, path)?;
+        Ok(FrameReader {
+            path: path.to_path_buf(),
+            input,
+            index,
+            decoder,
+            time_base,
+            start_s: start_us as f64 / 1e6,
+            frame_s,
+            duration_s,
+            rotation,
+            hdr,
+            hdr_metadata,
+            current: None,
+            ahead: None,
+            at_end: false,
+        })
+    }
+
+    /// The file's duration, seconds, when it says.
+    pub fn duration_s(&self) -> Option<f64> {
+        self.duration_s
+    }
+
+    /// Seconds a picture lasts at the stream's average rate.
+    pub fn frame_s(&self) -> f64 {
+        self.frame_s
+    }
+
+    /// The picture showing at `time_s` (the last one starting at or before
+    /// it; the first one for a time before it), made `size` (upright).
+    pub fn picture_at(&mut self, time_s: f64, size: Size) -> Result<RgbPicture> {
+        // Half a tick of slack: times written as decimals round.
+        let at = time_s + self.frame_s * 0.01;
+        let shows = |t: &Timed| t.time_s <= at;
+        let decodes_on = self.current.as_ref().is_some_and(shows)
+            && self
+                .current
+                .as_ref()
+                .is_some_and(|c| at - c.time_s < DECODE_ON_WITHIN_S);
+        if !decodes_on {
+            self.seek(time_s);
+        }
+        loop {
+            if self.ahead.as_ref().is_some_and(|a| !shows(a)) {
+                break;
+            }
+            if let Some(next) = self.ahead.take() {
+                self.current = Some(next);
+            }
+            if self.current.as_ref().is_some_and(|c| !shows(c)) {
+                // The first picture after a seek is already later.
+                break;
+            }
+            match self.decode_next()? {
+                Some(next) if self.current.is_none() => self.current = Some(next),
+                Some(next) => self.ahead = Some(next),
+                None => break,
+            }
+        }
+        self.current_rgb(size)
+    }
+
+    /// The picture after the last one given, or `None` at the file's end.
+    pub fn next_picture(&mut self, size: Size) -> Result<Option<RgbPicture>> {
+        let next = match self.ahead.take() {
+            Some(next) => Some(next),
+            None => self.decode_next()?,
+        };
+        let Some(next) = next else {
+            return Ok(None);
+        };
+        self.current = Some(next);
+        self.current_rgb(size).map(Some)
+    }
+
+    /// Seeks to the keyframe at or before `time_s`; a failed seek decodes
+    /// on from where the file is (or from its start).
+    fn seek(&mut self, time_s: f64) {
+        let at = ((self.start_s + time_s.max(0.0)) * 1e6) as i64;
+        if self.input.seek(at, ..at).is_err() {
+            let _ = self.input.seek(i64::MIN, ..i64::MAX);
+        }
+        self.decoder.flush();
+        self.current = None;
+        self.ahead = None;
+        self.at_end = false;
+    }
+
+    /// The next decoded picture with its time, or `None` at the end.
+    fn decode_next(&mut self) -> Result<Option<Timed>> {
+        let mut picture = frame::Video::empty();
+        let mut packet = Packet::empty();
+        let mut packets = 0usize;
+        loop {
+            if self.decoder.receive_frame(&mut picture).is_ok() {
+                let time_s = match picture.timestamp() {
+                    Some(pts) => pts as f64 * f64::from(self.time_base) - self.start_s,
+                    None => self.last_time_s().map_or(0.0, |t| t + self.frame_s),
+                };
+                return Ok(Some(Timed { picture, time_s }));
+            }
+            if self.at_end {
+                return Ok(None);
+            }
+            match packet.read(&mut self.input) {
+                Ok(()) if packet.stream() != self.index => continue,
+                Ok(()) => {
+                    packets += 1;
+                    if packets > MAX_PACKETS_TO_A_TIME {
+                        return Err(Error::NoDecodableFrame {
+                            path: self.path.clone(),
+                        });
+                    }
+                    // Undecodable packets (just after a seek, damaged data) are skipped.
+                    let _ = self.decoder.send_packet(&packet);
+                }
+                Err(ffmpeg_next::Error::Eof) => {
+                    self.at_end = true;
+                    let _ = self.decoder.send_eof();
+                }
+                Err(e) => {
+                    return Err(Error::Corrupt {
+                        path: self.path.clone(),
+                        detail: e.to_string(),
+                    })
+                }
+            }
+        }
+    }
+
+    fn last_time_s(&self) -> Option<f64> {
+        self.ahead
+            .as_ref()
+            .or(self.current.as_ref())
+            .map(|t| t.time_s)
+    }
+
+    /// The current picture as RGB of `size`, by the thumbnail's way.
+    fn current_rgb(&mut self, size: Size) -> Result<RgbPicture> {
+        let next_s = self.ahead.as_ref().map(|a| a.time_s);
+        let Some(current) = self.current.as_mut() else {
+            return Err(Error::NoDecodableFrame {
+                path: self.path.clone(),
+            });
+        };
+        let mut picture = current.picture.clone();
+        let pts = picture.timestamp();
+        picture.set_pts(pts);
+        let colour = Colour::of_decoder(&self.decoder);
+        let (colour, tone_map) = match self.hdr {
+            Some(hdr) => {
+                let colour = colour.with_hdr(hdr.transfer);
+                colour.tag_frame(&mut picture);
+                let metadata = self.hdr_metadata.clone().or_frame(&picture);
+                (colour, Some(ToneMap::new(hdr, &metadata)))
+            }
+            None => {
+                colour.tag_frame(&mut picture);
+                (colour, None)
+            }
+        };
+        let mut to_rgb = ToRgb::new(
+            &picture,
+            self.time_base,
+            colour,
+            self.rotation,
+            size,
+            tone_map,
+        )?;
+        to_rgb.push(&picture)?;
+        to_rgb.finish()?;
+        let rgb = to_rgb
+            .pull()
+            .ok_or_else(|| Error::Internal("the picture filter gave no picture".into()))?;
+        let duration_s = next_s
+            .map(|next| next - current.time_s)
+            .filter(|d| *d > 0.0)
+            .unwrap_or(self.frame_s);
+        Ok(RgbPicture {
+            time_s: current.time_s,
+            duration_s,
+            width: rgb.width(),
+            height: rgb.height(),
+            rgb: packed_rgb(&rgb),
+        })
+    }
+}

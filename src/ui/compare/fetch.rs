@@ -1,0 +1,114 @@
+//! One side of the compare view (the source or the rendition): a worker
+//! thread holding the file open in the engine's [`FrameReader`], which
+//! turns "the picture at this time" into an RGB picture. Requests pile up
+//! while it works; it takes only the newest, so a scrub or a play that
+//! runs ahead of it skips pictures instead of falling behind.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+use vidprism_engine::media::geometry::Size;
+use vidprism_engine::media::{FrameReader, RgbPicture};
+
+/// What a side's worker made of a request.
+pub enum Fetched {
+    /// The file opened: its duration (when it says) and picture duration.
+    Opened {
+        duration_s: Option<f64>,
+        frame_s: f64,
+    },
+    Picture(RgbPicture),
+    /// The file cannot be read (gone, damaged): the view closes with this.
+    Failed(vidprism_engine::Error),
+}
+
+/// A side's worker thread; dropping it stops the thread (it finishes the
+/// picture it is on).
+pub struct Fetcher {
+    requests: Option<Sender<f64>>,
+    results: Receiver<Fetched>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Fetcher {
+    /// Opens `path` on a new thread making pictures of `size`; `wake` is
+    /// called after each result.
+    pub fn start(
+        path: PathBuf,
+        size: Size,
+        wake: Arc<dyn Fn() + Send + Sync>,
+    ) -> std::io::Result<Fetcher> {
+        let (requests, request_rx) = unbounded::<f64>();
+        let (result_tx, results) = unbounded();
+        let thread = std::thread::Builder::new()
+            .name("compare frames".into())
+            .spawn(move || serve(&path, size, &request_rx, &result_tx, &*wake))?;
+        Ok(Fetcher {
+            requests: Some(requests),
+            results,
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks for the picture showing at `time_s`.
+    pub fn ask(&self, time_s: f64) {
+        if let Some(requests) = &self.requests {
+            let _ = requests.send(time_s);
+        }
+    }
+
+    pub fn try_next(&self) -> Option<Fetched> {
+        self.results.try_recv().ok()
+    }
+}
+
+impl Drop for Fetcher {
+    fn drop(&mut self) {
+        self.requests = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The worker: opens the file, then answers the newest request each time
+/// until the view lets go of it or the file fails.
+fn serve(
+    path: &std::path::Path,
+    size: Size,
+    requests: &Receiver<f64>,
+    results: &Sender<Fetched>,
+    wake: &(dyn Fn() + Send + Sync),
+) {
+    let send = |fetched: Fetched| {
+        let sent = results.send(fetched).is_ok();
+        wake();
+        sent
+    };
+    let mut reader = match FrameReader::open(path) {
+        Ok(reader) => reader,
+        Err(e) => {
+            send(Fetched::Failed(e));
+            return;
+        }
+    };
+    let opened = Fetched::Opened {
+        duration_s: reader.duration_s(),
+        frame_s: reader.frame_s(),
+    };
+    if !send(opened) {
+        return;
+    }
+    while let Ok(first) = requests.recv() {
+        let time_s = requests.try_iter().last().unwrap_or(first);
+        let fetched = match reader.picture_at(time_s, size) {
+            Ok(picture) => Fetched::Picture(picture),
+            Err(e) => Fetched::Failed(e),
+        };
+        let failed = matches!(fetched, Fetched::Failed(_));
+        if !send(fetched) || failed {
+            return;
+        }
+    }
+}

@@ -1,0 +1,456 @@
+//! The compare view (issue 25): a finished rendition and its source at the
+//! same presentation time, split by a divider or flipped, zoomed and
+//! panned, stepped, scrubbed and played. Each side's pictures are made by
+//! a worker thread ([`fetch`]) through the engine's `FrameReader` and
+//! uploaded here into a bounded cache ([`cache`]); [`draw`] only turns the
+//! state into pixels and clicks and keys into [`CompareCommand`]s, which
+//! [`App::handle_compare`] applies.
+
+mod cache;
+pub mod draw;
+mod fetch;
+pub mod sample;
+mod strip;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use eframe::egui;
+use vidprism_engine::media::geometry::Size;
+use vidprism_engine::media::quality::Score;
+use vidprism_engine::media::RgbPicture;
+use vidprism_engine::pipeline::Output;
+
+use super::app::App;
+use super::queue_model::{RenditionStatus, RowId};
+use super::storyboards::{ScrubTexture, STORYBOARD_TILE_PIXELS};
+use cache::{Frame, FrameCache};
+use fetch::{Fetched, Fetcher};
+
+/// How the two pictures are shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The source left of the divider, the rendition right of it.
+    Split,
+    /// One picture at a time; `rendition` says which.
+    Flip { rendition: bool },
+}
+
+/// Picture pixels per screen pixel (`Fit`: the whole picture in view).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Zoom {
+    Fit,
+    Times(u8),
+}
+
+impl Zoom {
+    pub const ALL: [Zoom; 4] = [Zoom::Fit, Zoom::Times(1), Zoom::Times(2), Zoom::Times(4)];
+
+    pub fn label(self) -> String {
+        match self {
+            Zoom::Fit => "Fit".to_owned(),
+            Zoom::Times(n) => format!("{n}:1"),
+        }
+    }
+}
+
+/// What the compare view's controls and keys ask.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CompareCommand {
+    /// Opens the view on the row's rendition (its index in the row's list).
+    Open {
+        row: RowId,
+        rendition: usize,
+    },
+    Close,
+    /// Shows the pictures at this time (seconds).
+    Seek(f64),
+    /// Steps this many pictures (negative: back).
+    Step(i32),
+    /// Jumps to the previous (-1) or next (1) storyboard tile.
+    Tile(i32),
+    /// Plays (true) or pauses.
+    Play(bool),
+    Split,
+    /// Switches to flip, or in flip to the other picture.
+    Flip,
+    /// Where the divider is, 0 (left) to 1 (right).
+    Divider(f32),
+    Zoom(Zoom),
+    /// Moves the picture by this many points.
+    Pan(egui::Vec2),
+    /// Jumps to the rendition's worst scored frame.
+    Worst,
+    /// Shows another rendition (its index among the preview's, or the
+    /// row's done ones).
+    Rendition(usize),
+    /// Encodes a sample of a waiting row and opens the view on it.
+    Preview(RowId),
+    CancelPreview,
+}
+
+/// The source (0) or the rendition (1): a worker and its pictures.
+pub struct Side {
+    pub path: PathBuf,
+    fetcher: Option<Fetcher>,
+    cache: FrameCache,
+    /// The picture on screen: the one at the view's time once uploaded,
+    /// the one before until then.
+    pub shown: Option<(f64, egui::TextureHandle)>,
+    asked: Option<f64>,
+}
+
+impl Side {
+    fn new(path: PathBuf) -> Side {
+        Side {
+            path,
+            fetcher: None,
+            cache: FrameCache::default(),
+            shown: None,
+            asked: None,
+        }
+    }
+
+    /// Pictures uploaded and kept.
+    #[cfg(test)]
+    pub fn cached(&self) -> usize {
+        self.cache.len()
+    }
+}
+
+pub struct Compare {
+    pub row: RowId,
+    /// The row's source file name and the rendition's name.
+    pub name: String,
+    pub rendition: String,
+    /// The size both sides' pictures are made at (the rendition's).
+    pub size: Size,
+    pub time_s: f64,
+    pub duration_s: f64,
+    /// A picture's duration at the source's rate.
+    pub frame_s: f64,
+    pub mode: Mode,
+    pub divider: f32,
+    pub zoom: Zoom,
+    pub pan: egui::Vec2,
+    /// Playing since this instant, from this time.
+    pub playing: Option<(Instant, f64)>,
+    pub sides: [Side; 2],
+    /// The rendition's score, with its per-frame series when kept.
+    pub score: Option<Score>,
+    /// A preview's sample and renditions (its folder goes with the view).
+    pub sample: Option<sample::SampleFacts>,
+}
+
+impl Compare {
+    /// The view of `output` beside `source` (the row's, or a sample), at
+    /// the start, split, fit.
+    pub fn new(row: RowId, name: String, output: &Output, source: PathBuf) -> Compare {
+        Compare {
+            row,
+            name,
+            rendition: output.rendition.clone(),
+            size: Size::new(output.width.max(2), output.height.max(2)),
+            time_s: 0.0,
+            duration_s: 0.0,
+            frame_s: 1.0 / 25.0,
+            mode: Mode::Split,
+            divider: 0.5,
+            zoom: Zoom::Fit,
+            pan: egui::Vec2::ZERO,
+            playing: None,
+            sides: [Side::new(source), Side::new(output.path.clone())],
+            score: output.quality.clone(),
+            sample: None,
+        }
+    }
+
+    /// Shows `output` instead of the rendition shown; time and view kept.
+    fn switch_to(&mut self, output: &Output) {
+        self.rendition = output.rendition.clone();
+        self.size = Size::new(output.width.max(2), output.height.max(2));
+        self.score = output.quality.clone();
+        let source = self.sides[0].path.clone();
+        // The source's pictures are made at the rendition's size.
+        self.sides = [Side::new(source), Side::new(output.path.clone())];
+    }
+
+    /// Labels of the two sides: "Source" and the rendition's name.
+    pub fn side_name(&self, side: usize) -> &str {
+        if side == 0 {
+            "Source"
+        } else {
+            &self.rendition
+        }
+    }
+
+    fn seek(&mut self, time_s: f64) {
+        let end = (self.duration_s - self.frame_s * 0.5).max(0.0);
+        self.time_s = time_s.clamp(0.0, end);
+        if self.playing.is_some() {
+            self.playing = Some((Instant::now(), self.time_s));
+        }
+    }
+
+    /// The time of the picture shown (the rendition's), else the view's.
+    fn shown_time_s(&self) -> f64 {
+        self.sides[1]
+            .shown
+            .as_ref()
+            .map_or(self.time_s, |(t, _)| *t)
+    }
+}
+
+impl App {
+    pub(in crate::ui) fn handle_compare(&mut self, command: CompareCommand) {
+        match command {
+            CompareCommand::Open { row, rendition } => return self.open_compare(row, rendition),
+            CompareCommand::Preview(row) => return self.start_preview(row),
+            CompareCommand::CancelPreview => return self.cancel_preview(),
+            CompareCommand::Rendition(i) => return self.switch_rendition(i),
+            _ => {}
+        }
+        let tiles = self.compare_tiles();
+        let Some(c) = self.view.compare.as_mut() else {
+            return;
+        };
+        match command {
+            CompareCommand::Open { .. }
+            | CompareCommand::Preview(_)
+            | CompareCommand::CancelPreview
+            | CompareCommand::Rendition(_) => {}
+            CompareCommand::Close => self.view.compare = None,
+            CompareCommand::Seek(t) => c.seek(t),
+            CompareCommand::Step(n) => {
+                c.playing = None;
+                let shown = c.shown_time_s();
+                // Half a picture back is the picture before (the reader
+                // gives the one showing at a time).
+                let t = match n {
+                    n if n < 0 => shown + (f64::from(n) + 0.5) * c.frame_s,
+                    n => shown + f64::from(n) * c.frame_s,
+                };
+                c.seek(t);
+            }
+            CompareCommand::Tile(direction) => {
+                let now = c.time_s;
+                let target = match direction {
+                    d if d < 0 => tiles.iter().rev().find(|t| **t < now - c.frame_s * 0.5),
+                    _ => tiles.iter().find(|t| **t > now + c.frame_s * 0.5),
+                };
+                if let Some(t) = target {
+                    c.seek(*t);
+                }
+            }
+            CompareCommand::Play(true) => {
+                if c.time_s >= c.duration_s - c.frame_s * 1.5 {
+                    c.time_s = 0.0;
+                }
+                c.playing = Some((Instant::now(), c.time_s));
+            }
+            CompareCommand::Play(false) => c.playing = None,
+            CompareCommand::Split => c.mode = Mode::Split,
+            CompareCommand::Flip => {
+                c.mode = match c.mode {
+                    Mode::Split => Mode::Flip { rendition: false },
+                    Mode::Flip { rendition } => Mode::Flip {
+                        rendition: !rendition,
+                    },
+                }
+            }
+            CompareCommand::Divider(d) => c.divider = d.clamp(0.0, 1.0),
+            CompareCommand::Zoom(zoom) => {
+                c.zoom = zoom;
+                c.pan = egui::Vec2::ZERO;
+            }
+            CompareCommand::Worst => {
+                if let Some(t) = c.score.as_ref().and_then(Score::worst_moment_s) {
+                    c.playing = None;
+                    c.seek(t);
+                }
+            }
+            CompareCommand::Pan(by) => {
+                if c.zoom != Zoom::Fit {
+                    c.pan += by;
+                }
+            }
+        }
+    }
+
+    /// Where the row's storyboard tiles start (seconds), once loaded.
+    fn compare_tiles(&self) -> Vec<f64> {
+        let Some(c) = &self.view.compare else {
+            return Vec::new();
+        };
+        match self.view.scrubs.get(c.row) {
+            Some(ScrubTexture::Ready(scrub)) => scrub.cues.iter().map(|c| c.start_s).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The renditions the view can switch between: a preview's, or its
+    /// row's done ones.
+    pub fn compare_choices(&self) -> Vec<Output> {
+        let Some(c) = &self.view.compare else {
+            return Vec::new();
+        };
+        if let Some(sample) = &c.sample {
+            return sample.outputs.clone();
+        }
+        self.model
+            .row(c.row)
+            .map(|r| {
+                r.renditions
+                    .iter()
+                    .filter_map(|x| match &x.status {
+                        RenditionStatus::Done(output) => Some(output.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn switch_rendition(&mut self, index: usize) {
+        let choices = self.compare_choices();
+        if let (Some(c), Some(output)) = (self.view.compare.as_mut(), choices.get(index)) {
+            c.switch_to(output);
+        }
+    }
+
+    fn open_compare(&mut self, row: RowId, rendition: usize) {
+        let Some(r) = self.model.row(row) else {
+            return;
+        };
+        let Some(output) = r.renditions.get(rendition).and_then(|x| match &x.status {
+            RenditionStatus::Done(output) => Some(output.clone()),
+            _ => None,
+        }) else {
+            return;
+        };
+        let mut compare = Compare::new(row, r.name(), &output, r.request.input.clone());
+        compare.duration_s = r.facts.as_ref().and_then(|f| f.duration_s).unwrap_or(0.0);
+        self.view.compare = Some(compare);
+        self.load_storyboard(row, STORYBOARD_TILE_PIXELS);
+    }
+
+    /// Before the compare view is drawn: starts its workers, uploads what
+    /// they made, moves a playing view's time on and asks for the pictures
+    /// it lacks. A file that fails closes the view, saying why.
+    pub fn pump_compare(&mut self, ctx: &egui::Context) {
+        let Some(c) = self.view.compare.as_mut() else {
+            return;
+        };
+        if let Some((since, from)) = c.playing {
+            let t = from + since.elapsed().as_secs_f64();
+            if t >= c.duration_s - c.frame_s * 0.5 {
+                c.playing = None;
+            }
+            c.time_s = t.min((c.duration_s - c.frame_s * 0.5).max(0.0));
+            ctx.request_repaint();
+        }
+        let mut failed = None;
+        for i in 0..c.sides.len() {
+            if let Err(reason) = c.pump_side(ctx, i) {
+                failed = Some(reason);
+                break;
+            }
+        }
+        if let Some(reason) = failed {
+            self.view.compare = None;
+            self.view.notice = Some(format!("The compare view closed: {reason}"));
+        }
+    }
+}
+
+impl Compare {
+    /// One side: its worker started once (waking `ctx` when it has news),
+    /// its pictures uploaded, the one at the view's time shown or asked
+    /// for. Returns why the side cannot go on.
+    fn pump_side(&mut self, ctx: &egui::Context, i: usize) -> Result<(), SideFailed> {
+        let what = if i == 0 {
+            "the source"
+        } else {
+            "the rendition"
+        };
+        if self.sides[i].fetcher.is_none() {
+            let waker = ctx.clone();
+            let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || waker.request_repaint());
+            let path = self.sides[i].path.clone();
+            let fetcher = Fetcher::start(path, self.size, wake)
+                .map_err(|source| SideFailed::Start { what, source })?;
+            self.sides[i].fetcher = Some(fetcher);
+        }
+        while let Some(fetched) = self.sides[i].fetcher.as_ref().and_then(Fetcher::try_next) {
+            match fetched {
+                Fetched::Opened {
+                    duration_s,
+                    frame_s,
+                } => {
+                    if let Some(d) = duration_s.filter(|d| *d > 0.0) {
+                        // The shorter of the two: both must have a picture.
+                        self.duration_s = match self.duration_s > 0.0 {
+                            true => self.duration_s.min(d),
+                            false => d,
+                        };
+                    }
+                    if i == 0 {
+                        self.frame_s = frame_s;
+                    }
+                }
+                Fetched::Picture(p) => {
+                    let texture = upload(ctx, &format!("compare {} {i}", self.row), &p);
+                    self.sides[i].cache.insert(Frame {
+                        time_s: p.time_s,
+                        duration_s: p.duration_s,
+                        texture,
+                    });
+                }
+                Fetched::Failed(source) => return Err(SideFailed::Read { what, source }),
+            }
+        }
+        let time_s = self.time_s;
+        let side = &mut self.sides[i];
+        if let Some(frame) = side.cache.at(time_s) {
+            side.shown = Some((frame.time_s, frame.texture.clone()));
+        } else if side.asked != Some(time_s) {
+            if let Some(fetcher) = &side.fetcher {
+                fetcher.ask(time_s);
+                side.asked = Some(time_s);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a side of the view cannot go on (the view closes saying so).
+#[derive(Debug, thiserror::Error)]
+enum SideFailed {
+    #[error("cannot read {what}: {source}")]
+    Start {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("cannot read {what}: {source}")]
+    Read {
+        what: &'static str,
+        source: vidprism_engine::Error,
+    },
+}
+
+/// A picture as a texture, its pixels sharp when zoomed in.
+fn upload(ctx: &egui::Context, name: &str, p: &RgbPicture) -> egui::TextureHandle {
+    let image = egui::ColorImage::from_rgb([p.width as usize, p.height as usize], &p.rgb);
+    let options = egui::TextureOptions {
+        magnification: egui::TextureFilter::Nearest,
+        ..egui::TextureOptions::LINEAR
+    };
+    ctx.load_texture(format!("{name} {}", p.time_s), image, options)
+}
+
+/// "1:02.480": a time in the view, to the millisecond.
+pub fn clock(seconds: f64) -> String {
+    let ms = (seconds.max(0.0) * 1000.0).round() as u64;
+    format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000)
+}

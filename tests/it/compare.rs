@@ -1,0 +1,166 @@
+//! Issue 25: the compare view's frame fetch. A picture asked for by time
+//! is the one showing then, whether reached by a seek or by decoding on,
+//! and pixel for pixel the same either way.
+
+use vidprism_engine::media::geometry::Size;
+use vidprism_engine::media::FrameReader;
+
+use crate::util::*;
+
+/// A 25 fps clip with a keyframe every second (seeks land before the time).
+fn clip(fx: &Fixture) -> std::path::PathBuf {
+    fx.clip("a.mp4", "320x240", 4.0, false, &["-g", "25"])
+}
+
+#[test]
+fn a_picture_asked_by_time_is_the_one_showing_then() {
+    let fx = Fixture::new();
+    let path = clip(&fx);
+    let mut reader = FrameReader::open(&path).expect("opens");
+    let size = Size::new(160, 120);
+    let near = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    let at = |reader: &mut FrameReader, t: f64| reader.picture_at(t, size).expect("picture").time_s;
+    assert!(
+        near(at(&mut reader, 1.5), 1.48),
+        "the last picture before 1.5 s"
+    );
+    assert!(near(at(&mut reader, 1.48), 1.48), "exactly at a picture");
+    assert!(near(at(&mut reader, 2.7), 2.68), "decoded on");
+    assert!(near(at(&mut reader, 0.2), 0.2), "a seek back");
+    assert!(near(at(&mut reader, 0.0), 0.0));
+    assert!(near(at(&mut reader, 99.0), 3.96), "past the end: the last");
+    let p = reader.picture_at(0.5, size).expect("picture");
+    assert!(near(p.time_s, 0.48), "{}", p.time_s);
+    assert_eq!((p.width, p.height, p.rgb.len()), (160, 120, 160 * 120 * 3));
+    assert!((p.duration_s - 0.04).abs() < 1e-6, "{}", p.duration_s);
+    let next = reader
+        .next_picture(size)
+        .expect("decodes")
+        .expect("a next one");
+    assert!(near(next.time_s, 0.52), "{}", next.time_s);
+}
+
+#[test]
+fn a_seek_and_a_decode_from_the_start_give_the_same_pixels() {
+    let fx = Fixture::new();
+    let path = clip(&fx);
+    let size = Size::new(320, 240);
+    let mut sequential = FrameReader::open(&path).expect("opens");
+    let mut picture = sequential.picture_at(0.0, size).expect("first");
+    while picture.time_s < 2.3 {
+        picture = sequential
+            .next_picture(size)
+            .expect("decodes")
+            .expect("more");
+    }
+    let mut seeking = FrameReader::open(&path).expect("opens");
+    let sought = seeking.picture_at(picture.time_s, size).expect("picture");
+    assert_eq!(sought.time_s, picture.time_s);
+    assert!(
+        sought.rgb == picture.rgb,
+        "same pixels at {}",
+        picture.time_s
+    );
+    let other = seeking.picture_at(1.0, size).expect("picture");
+    assert!(other.rgb != picture.rgb, "testsrc2 moves");
+}
+
+#[test]
+fn a_missing_file_is_an_error_naming_it() {
+    let fx = Fixture::new();
+    let e = FrameReader::open(&fx.path("gone.mp4"))
+        .err()
+        .expect("fails");
+    assert!(e.to_string().contains("gone.mp4"), "{e}");
+}
+
+/// A 6 s source, clean but for a burst of heavy noise from 3.0 to 3.6 s,
+/// encoded at a low rate (CRF 42): the score's worst moment (issue 25's
+/// "worst moment" button) falls within the burst.
+#[test]
+fn a_burst_of_noise_is_the_worst_moment() {
+    use std::time::Duration;
+    use vidprism_engine::pipeline::{Engine, EngineConfig, EventKind, JobRequest};
+
+    let fx = Fixture::new();
+    let source = fx.path("burst.mp4");
+    let before = [
+        &lavfi(&["testsrc2=s=320x240:r=25:d=6"])[..],
+        &[
+            "-vf",
+            "noise=alls=90:allf=t+u:enable='between(t,3,3.6)'",
+            "-crf",
+            "10",
+        ],
+    ]
+    .concat();
+    ffmpeg_h264(&before, &[source.to_str().expect("utf-8")]);
+    let preset_file = fx.path("low.toml");
+    std::fs::write(
+        &preset_file,
+        r#"name = "low"
+score = "full"
+deinterlace = "off"
+
+[[renditions]]
+name = "out"
+container = "mp4"
+video_codec = "h264"
+size = "source"
+crf = 42
+speed = "veryfast"
+audio_codec = "none"
+"#,
+    )
+    .expect("preset written");
+    let preset = vidprism_engine::presets::read_preset(&preset_file).expect("a preset");
+    let engine = Engine::start(EngineConfig::default(), None).expect("engine");
+    engine.submit(JobRequest {
+        input: source,
+        presets: vec![preset],
+        out_dir: fx.out_dir(),
+    });
+    let events = collect_until(&engine, Duration::from_secs(120), |e| e.kind.is_final());
+    let score = events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::RenditionDone(o) => o.quality.clone(),
+            _ => None,
+        })
+        .expect("a scored rendition");
+    let series = score.series.clone().expect("a per-frame series");
+    assert_eq!(series.len(), 150, "every frame scored");
+    let worst = score.worst_moment_s().expect("a worst moment");
+    assert!((3.0..3.6).contains(&worst), "worst at {worst} s");
+    let marked = score.worst_frames();
+    assert!(
+        marked.iter().all(|(t, _)| (3.0..3.64).contains(t)),
+        "{marked:?}"
+    );
+}
+
+/// Issue 25's preview sample: 2 s cut from 3 s of a clip with sound start
+/// at the keyframe before (a keyframe a second here) and last 2 s, with
+/// their video and audio, and from zero.
+#[test]
+fn a_sample_is_cut_from_the_keyframe_before_with_its_sound() {
+    let fx = Fixture::new();
+    let source = fx.clip("a.mp4", "320x240", 8.0, true, &["-g", "25"]);
+    let sample = fx.path("sample.mkv");
+    let start = vidprism_engine::media::cut_sample(&source, 3.5, 2.0, &sample).expect("cut");
+    assert!(
+        (start - 3.0).abs() < 1e-6,
+        "from the keyframe at 3 s: {start}"
+    );
+    let probe = ffprobe(&sample);
+    assert_eq!(audio_streams(&probe), 1);
+    let frames = frame_count(&sample);
+    assert!((48..=52).contains(&frames), "{frames} frames");
+    let times = frame_times(&sample);
+    assert!(times[0].abs() < 0.05, "starts at zero: {}", times[0]);
+    assert!(
+        decode_errors(&sample).is_empty(),
+        "{}",
+        decode_errors(&sample)
+    );
+}
