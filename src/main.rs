@@ -75,7 +75,7 @@ mod tests {
             report(&e),
             "a.mp4: cannot write output: no space left on device"
         );
-        let io = std::io::Error::new(std::io::ErrorKind::Other, "disk on fire");
+        let io = std::io::Error::other("disk on fire");
         let e = Err::<(), _>(io).context("making /out").unwrap_err();
         assert_eq!(report(&e), "making /out: disk on fire");
     }

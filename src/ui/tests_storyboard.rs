@@ -52,22 +52,21 @@ fn storyboard_files(dir: &Path) -> Storyboard {
 
 /// A row (the app paused, so nothing runs) whose job made `storyboard`.
 fn row_with_storyboard(app: &mut App, fx: &Fixture, storyboard: Storyboard) -> RowId {
+    row_with_events(app, fx, 42, vec![EventKind::StoryboardReady(storyboard)])
+}
+
+/// A row whose job `job` said `kinds`, then ended done.
+fn row_with_events(app: &mut App, fx: &Fixture, job: u64, kinds: Vec<EventKind>) -> RowId {
     app.paused = true;
     let row = app.model.add(JobRequest {
         input: PathBuf::from("/videos/a.mp4"),
         presets: vec![find_preset("thumbnail").expect("built-in")],
         out_dir: fx.path("out"),
     });
-    app.model.attach(row, 42);
-    for kind in [
-        EventKind::StoryboardReady(storyboard),
-        EventKind::JobDone(JobDone { outputs: 1 }),
-    ] {
-        app.apply_event(&Event {
-            job: 42,
-            t_ms: 0,
-            kind,
-        });
+    app.model.attach(row, job);
+    let done = EventKind::JobDone(JobDone { outputs: 1 });
+    for kind in kinds.into_iter().chain([done]) {
+        app.apply_event(&Event { job, t_ms: 0, kind });
     }
     row
 }
@@ -150,23 +149,11 @@ fn the_details_list_the_bundle_and_open_its_page_in_the_browser() {
         "sidecars": ["audio.mp4", "360p.m3u8", "index.html", "master.m3u8", "manifest.mpd"],
     }))
     .expect("an output");
-    let row = app.model.add(JobRequest {
-        input: PathBuf::from("/videos/a.mp4"),
-        presets: vec![find_preset("thumbnail").expect("built-in")],
-        out_dir: fx.path("out"),
-    });
-    app.model.attach(row, 43);
-    for kind in [
+    let kinds = vec![
         EventKind::RenditionDone(rung),
         EventKind::StoryboardReady(storyboard),
-        EventKind::JobDone(JobDone { outputs: 1 }),
-    ] {
-        app.apply_event(&Event {
-            job: 43,
-            t_ms: 0,
-            kind,
-        });
-    }
+    ];
+    let row = row_with_events(&mut app, &fx, 43, kinds);
     let row = app.model.row(row).expect("row").clone();
     assert_eq!(row.bundle.len(), 4, "{:?}", row.bundle);
 

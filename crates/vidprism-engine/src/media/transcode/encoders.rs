@@ -210,29 +210,20 @@ impl Encoder<'_> {
         frames: Receiver<Message>,
         children: Vec<Sender<Message>>,
     ) -> Result<RenditionTracks> {
-        let Encoder {
-            index,
-            target,
-            threads,
-            planned,
-            muxing,
-            source,
-            cascaded,
-            on_progress,
-        } = self;
+        let (index, target, source, muxing) = (self.index, self.target, self.source, self.muxing);
         let output = source.hdr.outputs[index];
         if output == HdrOutput::Refused {
             return Err(Error::HdrUnsupported {
                 encoder: target.spec.video.encoder_name().to_owned(),
             });
         }
-        let timing = encoder_timing(source.timing, output, cascaded);
+        let timing = encoder_timing(source.timing, output, self.cascaded);
         let keep_hdr = (output == HdrOutput::Keep).then_some(&source.hdr.metadata);
         let TargetTracks {
             feeds,
             sidecars,
             skipped,
-        } = planned;
+        } = self.planned;
         let streams: Vec<(usize, &AudioCopySource)> =
             feeds.iter().map(|&f| (f, &muxing[f])).collect();
         // Sidecars are staged beside the rendition, under a temporary name
@@ -257,9 +248,11 @@ impl Encoder<'_> {
             sidecars: &sidecar_streams,
             hdr: keep_hdr,
         };
-        let quality = encode_rendition(target, threads, writer_source, frames, children, |p| {
-            on_progress(index, p)
-        })?;
+        let on_progress = self.on_progress;
+        let quality =
+            encode_rendition(target, self.threads, writer_source, frames, children, |p| {
+                on_progress(index, p)
+            })?;
         let quality = check_floor(&target.spec.goal, quality)?;
         Ok(RenditionTracks {
             skipped,
