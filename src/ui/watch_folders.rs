@@ -16,7 +16,9 @@ use crate::settings::WatchFolder;
 use vidprism_engine::pipeline::{JobRequest, Waker};
 use vidprism_engine::presets::Preset;
 use vidprism_engine::sources::Links;
-use vidprism_engine::watch::{Events, FeedConfig, Ledger, Notice, OnDone, Watch, WholeFile};
+use vidprism_engine::watch::{
+    Events, FeedConfig, Ledger, LedgerError, Notice, OnDone, Watch, WatchError, WholeFile,
+};
 
 use super::app::App;
 use super::command::WatchCommand;
@@ -270,7 +272,7 @@ impl App {
                 }
                 Err(e) => {
                     tracing::warn!("{e}");
-                    watches.errors.insert(entry.folder.clone(), e);
+                    watches.errors.insert(entry.folder.clone(), e.to_string());
                 }
             }
         }
@@ -343,6 +345,27 @@ impl App {
     }
 }
 
+/// Why a watch folder cannot be watched (shown in its list).
+#[derive(Debug, thiserror::Error)]
+enum WatchFolderError {
+    #[error("{}: none of its presets exists", .0.display())]
+    NoPresets(PathBuf),
+    #[error("watch folders need a data folder; none was found")]
+    NoDataFolder,
+    #[error("{} is not a folder", .0.display())]
+    NotAFolder(PathBuf),
+    #[error("{}: {source}", path.display())]
+    OutputFolder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Watch(#[from] WatchError),
+}
+
 /// A new watch of `entry`: its feed (ledger opened, folder scanned) and
 /// the platform's events.
 fn start_watch(
@@ -350,24 +373,24 @@ fn start_watch(
     entry: &WatchFolder,
     presets: Vec<Preset>,
     out_dir: PathBuf,
-) -> Result<Watching, String> {
+) -> Result<Watching, WatchFolderError> {
     let folder = &entry.folder;
     if presets.is_empty() {
-        return Err(format!("{}: none of its presets exists", folder.display()));
+        return Err(WatchFolderError::NoPresets(folder.clone()));
     }
-    let ledger_path = watches
-        .ledger
-        .as_deref()
-        .ok_or_else(|| "watch folders need a data folder; none was found".to_owned())?;
+    let ledger_path = (watches.ledger.as_deref()).ok_or(WatchFolderError::NoDataFolder)?;
     let dir = std::fs::canonicalize(folder)
         .ok()
         .filter(|d| d.is_dir())
-        .ok_or_else(|| format!("{} is not a folder", folder.display()))?;
+        .ok_or_else(|| WatchFolderError::NotAFolder(folder.clone()))?;
     // Outputs written inside the watched folder are no sources.
     let excluded = std::fs::create_dir_all(&out_dir)
         .and_then(|()| std::fs::canonicalize(&out_dir))
-        .map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    let ledger = Ledger::open(ledger_path).map_err(|e| e.to_string())?;
+        .map_err(|source| WatchFolderError::OutputFolder {
+            path: out_dir.clone(),
+            source,
+        })?;
+    let ledger = Ledger::open(ledger_path)?;
     let config = FeedConfig {
         dirs: vec![dir],
         recursive: entry.recursive,
@@ -376,7 +399,7 @@ fn start_watch(
         on_done: OnDone::Keep,
         links: Links::Stay,
     };
-    let watch = Watch::start(config, ledger, waking(&watches.wake)).map_err(|e| e.to_string())?;
+    let watch = Watch::start(config, ledger, waking(&watches.wake))?;
     Ok(Watching {
         entry: entry.clone(),
         presets,
@@ -393,8 +416,8 @@ fn waking(wake: &Waker) -> Events {
 
 /// Turns the events of a kept watch back on (it was off while files of
 /// it ran) and looks at its folder again.
-fn restart_events(w: &mut Watching, wake: &Waker) -> Result<(), String> {
+fn restart_events(w: &mut Watching, wake: &Waker) -> Result<(), WatchFolderError> {
     w.watch
         .resume_events(waking(wake))
-        .map_err(|e| e.to_string())
+        .map_err(WatchFolderError::from)
 }
