@@ -33,7 +33,9 @@ use super::repaint::{one_pass_within, Repaint};
 use super::runner::Backend;
 use super::scanner::{Adding, Scan, Scanner};
 use super::settings_store::SettingsStore;
-use super::storyboards::{bundle_files, ScrubTextures, StoryboardLoader, STORYBOARD_TILE_PIXELS};
+use super::storyboards::{
+    row_bundle_files, ScrubTextures, StoryboardLoader, STORYBOARD_TILE_PIXELS,
+};
 use super::systems::Systems;
 use super::thumbnails::ThumbnailLoader;
 use super::view_state::ViewState;
@@ -546,7 +548,7 @@ impl App {
             EventKind::JobDone(_) | EventKind::StoryboardReady(_)
         ) {
             if let Some(id) = row {
-                let files = self.model.row(id).map(|r| bundle_files(&r.output_folder()));
+                let files = self.model.row(id).map(row_bundle_files);
                 self.model.set_bundle(id, files.unwrap_or_default());
             }
         }
