@@ -168,7 +168,7 @@ impl App {
             return;
         };
         if let Phase::Encoding { job, .. } = run.phase {
-            if self.systems.runner.engine.cancel(job) {
+            if self.systems.backend.runner.cancel(job) {
                 // Kept until its `cancelled` arrives, so its folder is
                 // removed after the engine let go of it.
                 self.view.sample_cancelled = Some((job, run.folder));
@@ -221,7 +221,7 @@ impl App {
                         presets: run.presets.clone(),
                         out_dir: run.folder.path().join("out"),
                     };
-                    let job = self.systems.runner.engine.submit(request);
+                    let job = self.systems.backend.runner.submit(request);
                     run.phase = Phase::Encoding {
                         job,
                         start_s,
