@@ -20,12 +20,7 @@ use super::queue_model::RowId;
 use super::test_fixture::{harness_for, step_until, Fixture};
 
 /// A finished row (the app paused): a 2 s 320x240 source and its 160x120
-/// rendition "low", both real files.
-fn finished_row(app: &mut App, fx: &Fixture) -> (RowId, PathBuf) {
-    finished_row_scored(app, fx, None)
-}
-
-/// [`finished_row`] whose rendition's score is `quality`.
+/// rendition "low", both real files. Its rendition's score is `quality`.
 fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (RowId, PathBuf) {
     let source = fx.clip("a.mp4", "320x240", 2);
     let rendition = fx.path("low.mp4");

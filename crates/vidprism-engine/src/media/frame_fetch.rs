@@ -244,7 +244,7 @@ impl FrameReader {
             Some(hdr) => {
                 let colour = colour.with_hdr(hdr.transfer);
                 colour.tag_frame(&mut picture);
-                let metadata = self.hdr_metadata.clone().or_frame(&picture);
+                let metadata = self.hdr_metadata.or_frame(&picture);
                 (colour, Some(ToneMap::new(hdr, &metadata)))
             }
             None => {
