@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use eframe::egui;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::{Harness, SnapshotOptions};
 use vidprism_engine::media::quality::Score;
 use vidprism_engine::pipeline::{Event, EventKind, JobDone, JobRequest, Output, SourceFacts};
@@ -346,4 +346,51 @@ fn a_cancelled_preview_leaves_nothing_behind() {
     assert!(!folder.exists(), "{folder:?} left behind");
     assert!(output_folder_empty(&fx));
     assert!(harness.state().model.rows()[0].is_waiting());
+}
+
+/// Every control of the view has a name a screen reader reads and is
+/// reached with Tab.
+#[test]
+fn tab_reaches_every_compare_control_by_its_name() {
+    let fx = Fixture::new(&["web"]);
+    let (mut harness, _, _) = opened(&fx);
+    wait_for_both(&mut harness, "0:00.000");
+    let names = [
+        "Close compare",
+        "Split (S)",
+        "Flip (F)",
+        "Zoom Fit",
+        "Zoom 1:1",
+        "Zoom 2:1",
+        "Zoom 4:1",
+        "Previous tile",
+        "Step back",
+        "Play",
+        "Step forward",
+        "Next tile",
+        "Divider between source and rendition",
+        "Time 0:00.000",
+    ];
+    let mut reached = std::collections::HashSet::new();
+    for _ in 0..60 {
+        harness.key_press(egui::Key::Tab);
+        harness.step();
+        if let Some(node) = harness.query_by(|n| n.is_focused()) {
+            reached.insert(node.accesskit_node().label().unwrap_or_default());
+        }
+    }
+    let missed: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !reached.contains(*n))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "Tab never reached {missed:?} ({reached:?})"
+    );
+    // Without a score the worst moment is there but disabled.
+    assert!(harness
+        .get_by_label("Worst moment (W)")
+        .accesskit_node()
+        .is_disabled());
 }
