@@ -394,3 +394,36 @@ fn tab_reaches_every_compare_control_by_its_name() {
         .accesskit_node()
         .is_disabled());
 }
+
+#[test]
+fn removing_a_row_being_previewed_cancels_the_preview_and_removes_its_folder() {
+    let fx = Fixture::new(&["web"]);
+    let mut harness = waiting_row(&fx);
+    harness.get_by_label("Preview").click();
+    harness.run_steps(1);
+    let folder = harness
+        .state()
+        .view
+        .sample
+        .as_ref()
+        .expect("a preview on its way")
+        .folder
+        .path()
+        .to_path_buf();
+    step_until(&mut harness, Duration::from_secs(60), "the encode", |app| {
+        app.view
+            .sample
+            .as_ref()
+            .is_some_and(|s| s.state().starts_with("encoding"))
+    });
+    let row = harness.state().model.rows()[0].id;
+    harness.state_mut().remove(row);
+    step_until(
+        &mut harness,
+        Duration::from_secs(60),
+        "the job ended",
+        |app| app.view.sample.is_none() && app.view.sample_cancelled.is_none(),
+    );
+    assert!(!folder.exists(), "{folder:?} left behind");
+    assert!(output_folder_empty(&fx));
+}
