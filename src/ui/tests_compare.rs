@@ -427,3 +427,49 @@ fn removing_a_row_being_previewed_cancels_the_preview_and_removes_its_folder() {
     assert!(!folder.exists(), "{folder:?} left behind");
     assert!(output_folder_empty(&fx));
 }
+
+#[test]
+fn space_plays_both_pictures_on_and_pauses_them_together() {
+    let fx = Fixture::new(&["web"]);
+    let (mut harness, _, _) = opened(&fx);
+    wait_for_both(&mut harness, "0:00.000");
+    harness.key_press(egui::Key::Space);
+    harness.run_steps(1);
+    assert!(harness
+        .state()
+        .view
+        .compare
+        .as_ref()
+        .is_some_and(|c| c.playing.is_some()));
+    let shown = |app: &App| -> Vec<f64> {
+        app.view.compare.as_ref().map_or(Vec::new(), |c| {
+            c.sides
+                .iter()
+                .filter_map(|s| s.shown.as_ref().map(|(t, _)| *t))
+                .collect()
+        })
+    };
+    step_until(
+        &mut harness,
+        Duration::from_secs(30),
+        "pictures played",
+        |app| shown(app).iter().all(|t| *t > 0.4),
+    );
+    harness.key_press(egui::Key::Space);
+    harness.run_steps(1);
+    let c = harness.state().view.compare.as_ref().expect("open");
+    assert!(c.playing.is_none(), "Space pauses");
+    let paused_at = c.time_s;
+    step_until(
+        &mut harness,
+        Duration::from_secs(30),
+        "both at the pause",
+        |app| {
+            let times = shown(app);
+            times.len() == 2
+                && times[0] == times[1]
+                && times[0] <= paused_at
+                && paused_at - times[0] < 0.04 + 1e-9
+        },
+    );
+}
