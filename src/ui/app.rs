@@ -246,6 +246,7 @@ impl App {
                 open_in_file_manager(&dir);
             }
             Command::SetPresets(names) => self.set_presets(names),
+            Command::RowPresets { row, presets } => self.set_row_presets(row, presets),
             Command::SetTranscodeJobs(n) => self.set_transcode_jobs(n),
             Command::SetPaused(paused) => self.set_paused(paused),
             Command::ClearFinished => self.clear_finished(),

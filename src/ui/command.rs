@@ -27,6 +27,11 @@ pub enum Command {
     ShowFolder(PathBuf),
     /// The presets chosen for videos being added, in the list's order.
     SetPresets(Vec<String>),
+    /// Other presets for a row still waiting (not given to the engine).
+    RowPresets {
+        row: RowId,
+        presets: Vec<String>,
+    },
     SetTranscodeJobs(usize),
     /// No new job starts while paused; running jobs finish.
     SetPaused(bool),

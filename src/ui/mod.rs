@@ -19,6 +19,7 @@ mod queue_model;
 mod quit;
 mod repaint;
 mod row;
+mod row_presets;
 mod runner;
 mod scanner;
 mod settings_panel;
@@ -49,6 +50,8 @@ mod tests_compare;
 mod tests_farm;
 #[cfg(test)]
 mod tests_queue;
+#[cfg(test)]
+mod tests_row_presets;
 #[cfg(test)]
 mod tests_scale;
 #[cfg(test)]

@@ -12,6 +12,7 @@ use vidprism_engine::pipeline::{
     Event, EventKind, JobFailed, JobId, JobRequest, Output, Progress, RenditionFailed,
     RenditionSkipped, SourceFacts, Stage, StageStarted, Storyboard, Thumbnail,
 };
+use vidprism_engine::presets::Preset;
 use vidprism_engine::store::StoreId;
 
 #[path = "queue_control.rs"]
@@ -321,6 +322,16 @@ pub struct QueueModel {
 impl QueueModel {
     pub fn rows(&self) -> &[Row] {
         &self.rows
+    }
+
+    /// Gives a waiting row other presets; `false` (nothing changed) when
+    /// the row is not waiting.
+    pub fn set_presets(&mut self, id: RowId, presets: Vec<Preset>) -> bool {
+        let waiting = self.row(id).is_some_and(Row::is_waiting);
+        waiting
+            && self
+                .change(id, |row| row.request.presets = presets)
+                .is_some()
     }
 
     pub fn row(&self, id: RowId) -> Option<&Row> {

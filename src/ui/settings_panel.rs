@@ -98,6 +98,17 @@ pub(super) fn preset_toggles(
     ui: &mut egui::Ui,
     current: &[String],
 ) -> Option<Vec<String>> {
+    preset_toggles_for(app, ui, current, None)
+}
+
+/// [`preset_toggles`], each named "NAME for WHAT" for screen readers (and
+/// tests) when `what` says what they choose for.
+pub(super) fn preset_toggles_for(
+    app: &App,
+    ui: &mut egui::Ui,
+    current: &[String],
+    what: Option<&str>,
+) -> Option<Vec<String>> {
     let mut chosen = current.to_vec();
     let mut changed = false;
     for preset in &app.systems.presets {
@@ -105,6 +116,11 @@ pub(super) fn preset_toggles(
         let response = ui
             .toggle_value(&mut on, &preset.name)
             .on_hover_text(&preset.description);
+        if let Some(what) = what {
+            let name = format!("{} for {what}", preset.name);
+            response
+                .widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, on, &name));
+        }
         if response.changed() {
             if on {
                 chosen.push(preset.name.clone());

@@ -12,6 +12,7 @@ use super::path_prompt::path_prompt_ui;
 use super::queue_model::Row;
 use super::quit::{close_request_input, quit_prompt_ui};
 use super::row::{details_ui, row_ui, Moves, ROW_HEIGHT};
+use super::row_presets::row_presets_ui;
 use super::settings_panel::settings_ui;
 use super::view_state::ThumbnailTexture;
 
@@ -74,6 +75,7 @@ pub fn app_ui(app: &mut App, ui: &mut egui::Ui) {
                     if let Some(c) = details_ui(ui, row, preview) {
                         commands.send(c);
                     }
+                    row_presets_ui(app, ui, row, &commands);
                 });
             });
     }

@@ -284,6 +284,46 @@ fn a_progressive_clip_flagged_interlaced_is_not_harmed() {
     assert!(db > 45.0, "PSNR {db:.1} dB against the source");
 }
 
+#[test]
+fn progressive_test_patterns_are_left_alone_though_idet_says_interlaced() {
+    // testsrc2's detail one line high: FFmpeg's idet calls these pictures
+    // top field first, whether the header says progressive (H.264 in MP4)
+    // or nothing (MJPEG in AVI). Deinterlaced, they would fall to about
+    // 35 dB against the source; untouched they keep over 50.
+    for (name, encode) in [
+        ("pattern.mp4", &["-crf", "23"][..]),
+        ("pattern.avi", &["-c:v", "mjpeg", "-q:v", "2"][..]),
+    ] {
+        let fx = Fixture::new();
+        let source = fx.clip(name, "640x360", 2.0, false, encode);
+        let (interlaced, progressive) = idet(&source);
+        assert!(
+            interlaced > progressive,
+            "{name}: idet's miss, the premise: {interlaced} vs {progressive}"
+        );
+        let (rendition, _, _) = make(&fx, preset("di", "auto", "frame", 640), &source);
+        let db = psnr(&rendition, &source);
+        assert!(db > 45.0, "{name}: PSNR {db:.1} dB against the source");
+    }
+}
+
+#[test]
+fn fields_woven_by_the_interlace_filter_are_found_under_a_progressive_header() {
+    // 50p made 25i by FFmpeg's `interlace` filter (its vertical low-pass
+    // included) and coded as progressive H.264: the header says
+    // progressive, the pictures say otherwise.
+    let fx = Fixture::new();
+    let source = fx.path("woven.mp4");
+    let out = source.to_string_lossy().into_owned();
+    let graph = "testsrc2=s=720x576:r=50:d=2,interlace";
+    ffmpeg(&[&lavfi(&[graph])[..], &H264_FAST[..], &[&out]].concat());
+    assert_eq!(video_fields(&source, ["field_order"]), ["progressive"]);
+    let (rendition, thumbnail, size) = make(&fx, preset("di", "auto", "frame", 720), &source);
+    assert_progressive(&rendition);
+    assert_eq!(frame_count(&rendition), 50);
+    assert_clean_thumbnail(&thumbnail, size, &source, (720, 576));
+}
+
 /// Every picture of `path` as 8-bit grey, `w`x`h`.
 fn grey_pictures(path: &Path, w: u32, h: u32) -> Vec<Vec<u8>> {
     let out = Command::new("ffmpeg")

@@ -12,14 +12,11 @@ use serde_json::Value;
 use crate::util::*;
 
 /// A one-rendition preset at the source's size, H.264 at `crf`, scored
-/// as `score` says. Not deinterlaced: the encoder must be given the
-/// source's own pictures for the filters' comparison with the source (idet
-/// takes testsrc2's one-line detail for interlacing).
+/// as `score` says.
 fn preset(name: &str, score: &str, crf: u32) -> String {
     format!(
         r#"name = "{name}"
 score = "{score}"
-deinterlace = "off"
 
 [[renditions]]
 name = "out"

@@ -11,8 +11,9 @@
 
 use std::path::Path;
 
-use ffmpeg_next::{ffi, format, frame, Rational};
+use ffmpeg_next::{frame, Rational};
 
+use super::luma::Luma;
 use super::sample::sample_pictures;
 use crate::error::Result;
 use crate::presets::Crop;
@@ -101,9 +102,8 @@ pub fn detect_bars(path: &Path) -> Result<Option<Crop>> {
     sample_pictures(
         path,
         CROP_POINTS,
-        1,
         CROP_SKIP,
-        |_| {},
+        |_| 1,
         |_, picture, _: Rational| {
             add_picture(&mut scan, picture);
             Ok(())
@@ -117,40 +117,11 @@ pub fn detect_bars(path: &Path) -> Result<Option<Crop>> {
 /// Adds a decoded picture's luma plane; pictures whose format has none
 /// (RGB, palettes) are left out, so nothing is cropped from such a source.
 fn add_picture(scan: &mut BarScan, picture: &frame::Video) {
-    let format: format::Pixel = picture.format();
-    // SAFETY: av_pix_fmt_desc_get returns a static descriptor or null.
-    let Some(desc) = (unsafe { ffi::av_pix_fmt_desc_get(format.into()).as_ref() }) else {
+    let Some(luma) = Luma::of(picture) else {
         return;
     };
-    let unusable = ffi::AV_PIX_FMT_FLAG_RGB | ffi::AV_PIX_FMT_FLAG_PAL | ffi::AV_PIX_FMT_FLAG_BE;
-    if desc.flags & unusable as u64 != 0 || desc.nb_components == 0 {
-        return;
-    }
-    let luma = desc.comp[0];
-    let (step, offset, depth) = (luma.step as usize, luma.offset as usize, luma.depth);
-    if luma.plane != 0 || step == 0 || !(8..=16).contains(&depth) {
-        return;
-    }
-    scan.align = (1 << desc.log2_chroma_w, 1 << desc.log2_chroma_h);
-    let (width, height) = (picture.width() as usize, picture.height() as usize);
-    let stride = picture.stride(0);
-    let data = picture.data(0);
-    let wide = depth > 8;
-    if width == 0 || height == 0 {
-        return;
-    }
-    let needed = (height - 1) * stride + (width - 1) * step + offset + if wide { 2 } else { 1 };
-    if data.len() < needed {
-        return;
-    }
-    scan.add(width, height, |x, y| {
-        let at = y * stride + x * step + offset;
-        if wide {
-            u16::from_le_bytes([data[at], data[at + 1]]) >> (depth - 8)
-        } else {
-            u16::from(data[at])
-        }
-    });
+    scan.align = (1 << luma.log2_chroma.0, 1 << luma.log2_chroma.1);
+    scan.add(luma.width, luma.height, |x, y| luma.at(x, y));
 }
 
 #[cfg(test)]

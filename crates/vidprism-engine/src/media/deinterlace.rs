@@ -1,19 +1,23 @@
 //! Interlaced sources (issue 27): whether a source is interlaced, decided
-//! once at ingest from its stream's field order and FFmpeg's `idet` over
-//! pictures sampled across it, and the motion-adaptive deinterlacer
-//! (`bwdif`) that `PictureFilter` puts every picture through.
+//! once at ingest from its stream's field order and our own comb measure
+//! (`comb.rs`) over pictures sampled across it, and the motion-adaptive
+//! deinterlacer (`bwdif`) that `PictureFilter` puts every picture through.
 //!
 //! Many files lie: camcorders and capture cards flag progressive video as
 //! interlaced and the other way round. So the flag decides only when the
 //! pictures do not: a source flagged interlaced whose sampled pictures are
 //! clearly progressive is left alone (deinterlacing it would only blur
-//! it), and one flagged progressive or unflagged whose pictures are combed
-//! is deinterlaced.
+//! it), and one unflagged whose pictures are combed is deinterlaced. A
+//! header that says progressive asks for a stricter vote (combed pictures
+//! four to one). Telecined film is told by FFmpeg's `idet` (its repeated
+//! fields), run only on sources at 29.97 or 30 fps.
 
+use std::cell::Cell;
 use std::path::Path;
 
 use ffmpeg_next::{format, frame, FieldOrder, Rational};
 
+use super::comb::{Comb, CombMeter};
 use super::filter::Filter;
 use super::frame_ref::video_ref;
 use super::sample::sample_pictures;
@@ -22,19 +26,21 @@ use crate::presets::{DeinterlaceRule, FieldRate, PictureRules};
 
 /// Where the detection looks: this many points spread over the source...
 const DETECT_POINTS: usize = 3;
-/// ...and this many consecutive pictures at each (`idet` needs motion
-/// between neighbours; a dozen at three places rides over a still or
-/// black stretch).
-const DETECT_PICTURES_PER_POINT: usize = 12;
-/// Fewest pictures `idet` must call interlaced before the source is, and
+/// ...and this many consecutive pictures at each: three comb verdicts
+/// (each needs a picture on either side; three places ride over a still
+/// or black stretch).
+const DETECT_PICTURES_PER_POINT: usize = 5;
+/// Fewest verdicts that must say interlaced before the source is, and
 /// progressive before a flag saying interlaced is overruled.
-const DETECT_MIN_VOTES: u64 = 6;
+const DETECT_MIN_VOTES: u64 = 5;
 
 /// The time base of inverse-telecined pictures: 1001/30000 and 1001/24000
 /// s are both whole numbers of its ticks.
 const IVTC_TICKS: i32 = 120_000;
-/// Pictures a point needs to tell a pulldown pattern (two cycles of five).
+/// Pictures a point needs to tell a pulldown pattern (two cycles of five)...
 const TELECINE_MIN_PICTURES: u64 = 8;
+/// ...and the pictures each point reads when the rate could be telecine.
+const TELECINE_PICTURES_PER_POINT: usize = 12;
 
 /// How an interlaced source is deinterlaced: which field comes first, and
 /// whether each field becomes a picture.
@@ -103,7 +109,8 @@ impl Deinterlace {
     }
 }
 
-/// What `idet` said of the sampled pictures ("multiple frame" detection).
+/// What the sampled pictures said: the comb measure's verdicts, and
+/// `idet`'s repeated fields (at telecine's rates only).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Votes {
     pub tff: u64,
@@ -119,9 +126,28 @@ impl Votes {
         self.tff + self.bff
     }
 
-    /// The pictures are combed: enough of them, and more than not.
-    fn say_interlaced(self) -> bool {
-        self.interlaced() >= DETECT_MIN_VOTES && self.interlaced() > self.progressive
+    /// The pictures are combed: enough of them, and more than not (four
+    /// for each clean one when the header says progressive).
+    fn say_interlaced(self, header: Header) -> bool {
+        let clean = match header {
+            Header::Progressive => 4 * self.progressive,
+            _ => self.progressive + 1,
+        };
+        self.interlaced() >= DETECT_MIN_VOTES && self.interlaced() >= clean
+    }
+
+    /// Counts one comb verdict.
+    fn count(&mut self, comb: Comb) {
+        match comb {
+            Comb::Progressive => self.progressive += 1,
+            Comb::Interlaced {
+                top_field_first: true,
+            } => self.tff += 1,
+            Comb::Interlaced {
+                top_field_first: false,
+            } => self.bff += 1,
+            Comb::Unknown => {}
+        }
     }
 
     /// The pictures are clearly progressive: enough of them, and at least
@@ -162,7 +188,7 @@ impl Votes {
 /// it. Film at some points only (mixed content) is left alone, said in
 /// the log.
 fn telecined(points: &[Votes], fps: f64, path: &Path) -> bool {
-    if !(29.9..=30.01).contains(&fps) {
+    if !may_be_telecine(fps) {
         return false;
     }
     let said: Vec<bool> = points.iter().filter_map(|p| p.say_telecine()).collect();
@@ -179,16 +205,41 @@ fn telecined(points: &[Votes], fps: f64, path: &Path) -> bool {
     film >= 2 && video == 0
 }
 
-/// The interlacing a stream's header declares: `Some(top first)` for a
-/// field order, `None` for progressive or unknown.
-pub(crate) fn flagged_top_first(stream: &format::stream::Stream) -> Option<bool> {
-    // SAFETY: the parameters pointer is valid while `stream` is.
-    let order = unsafe { (*stream.parameters().as_ptr()).field_order };
-    // TB is coded top first but shown bottom first; BT the other way.
-    match FieldOrder::from(order) {
-        FieldOrder::TT | FieldOrder::BT => Some(true),
-        FieldOrder::BB | FieldOrder::TB => Some(false),
-        FieldOrder::Progressive | FieldOrder::Unknown => None,
+/// 3:2 pulldown makes 29.97 (or 30) fps of 23.976 (or 24).
+fn may_be_telecine(fps: f64) -> bool {
+    (29.9..=30.01).contains(&fps)
+}
+
+/// The interlacing a stream's header declares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Header {
+    Progressive,
+    Unknown,
+    Interlaced { top_field_first: bool },
+}
+
+impl Header {
+    pub(crate) fn of(stream: &format::stream::Stream) -> Header {
+        // SAFETY: the parameters pointer is valid while `stream` is.
+        let order = unsafe { (*stream.parameters().as_ptr()).field_order };
+        // TB is coded top first but shown bottom first; BT the other way.
+        match FieldOrder::from(order) {
+            FieldOrder::TT | FieldOrder::BT => Header::Interlaced {
+                top_field_first: true,
+            },
+            FieldOrder::BB | FieldOrder::TB => Header::Interlaced {
+                top_field_first: false,
+            },
+            FieldOrder::Progressive => Header::Progressive,
+            FieldOrder::Unknown => Header::Unknown,
+        }
+    }
+
+    fn top_field_first(self) -> Option<bool> {
+        match self {
+            Header::Interlaced { top_field_first } => Some(top_field_first),
+            _ => None,
+        }
     }
 }
 
@@ -196,17 +247,18 @@ pub(crate) fn flagged_top_first(stream: &format::stream::Stream) -> Option<bool>
 /// whether they are telecined film.
 pub fn decide(
     rules: PictureRules,
-    flag: Option<bool>,
+    header: Header,
     votes: Votes,
     telecine: bool,
 ) -> Option<Deinterlace> {
+    let flag = header.top_field_first();
     let voted_top_first =
         (votes.interlaced() >= DETECT_MIN_VOTES).then_some(votes.tff >= votes.bff);
     let interlaced = match rules.deinterlace {
         DeinterlaceRule::Off => false,
         DeinterlaceRule::Always => true,
         DeinterlaceRule::Auto => {
-            telecine || votes.say_interlaced() || (flag.is_some() && !votes.say_progressive())
+            telecine || votes.say_interlaced(header) || (flag.is_some() && !votes.say_progressive())
         }
     };
     interlaced.then(|| Deinterlace {
@@ -218,51 +270,50 @@ pub fn decide(
 }
 
 /// Decides whether `path` is deinterlaced under `rules`: nothing is read
-/// under `off`; otherwise `idet` looks at a few dozen pictures.
+/// under `off`; otherwise 15 pictures (36 at 29.97 fps, with `idet`).
 pub fn detect(path: &Path, rules: PictureRules) -> Result<Option<Deinterlace>> {
     if rules.deinterlace == DeinterlaceRule::Off {
         return Ok(None);
     }
-    let (mut flag, mut fps) = (None, 0.0);
+    let (header, fps) = (Cell::new(Header::Unknown), Cell::new(0.0));
     let mut points: Vec<Votes> = Vec::new();
-    let mut idet: Option<Filter> = None;
-    let mut point_seen = usize::MAX;
+    let mut scan: Option<(usize, PointScan)> = None;
     sample_pictures(
         path,
         DETECT_POINTS,
-        DETECT_PICTURES_PER_POINT,
         0,
         |stream| {
-            flag = flagged_top_first(stream);
-            fps = f64::from(stream.avg_frame_rate());
+            header.set(Header::of(stream));
+            fps.set(f64::from(stream.avg_frame_rate()));
+            match may_be_telecine(fps.get()) {
+                true => TELECINE_PICTURES_PER_POINT,
+                false => DETECT_PICTURES_PER_POINT,
+            }
         },
         |point, picture, time_base| {
-            if point != point_seen {
-                // A fresh `idet` per point: its neighbours must be neighbours.
-                if let Some(mut done) = idet.take() {
-                    points.push(point_votes(&mut done)?);
+            if scan.as_ref().is_some_and(|(at, _)| *at != point) {
+                if let Some((_, done)) = scan.take() {
+                    points.push(done.finish()?);
                 }
-                point_seen = point;
             }
-            let filter = match idet.as_mut() {
-                Some(f) => f,
-                None => idet.insert(Filter::video(picture, time_base, "idet")?),
-            };
-            filter.push(&video_ref(picture))
+            // A fresh scan per point: its neighbours must be neighbours.
+            let (_, current) = scan.get_or_insert_with(|| (point, PointScan::default()));
+            current.push(picture, time_base, may_be_telecine(fps.get()))
         },
     )?;
-    if let Some(mut done) = idet.take() {
-        points.push(point_votes(&mut done)?);
+    if let Some((_, done)) = scan.take() {
+        points.push(done.finish()?);
     }
     let mut votes = Votes::default();
     for point in &points {
         votes.add(*point);
     }
+    let (header, fps) = (header.get(), fps.get());
     let telecine = telecined(&points, fps, path);
-    let decided = decide(rules, flag, votes, telecine);
+    let decided = decide(rules, header, votes, telecine);
     tracing::info!(
         source = %path.display(),
-        ?flag,
+        ?header,
         tff = votes.tff,
         bff = votes.bff,
         progressive = votes.progressive,
@@ -273,12 +324,43 @@ pub fn detect(path: &Path, rules: PictureRules) -> Result<Option<Deinterlace>> {
     Ok(decided)
 }
 
-/// Drains one point's `idet` and reads its counts (kept in each picture's
-/// metadata, cumulative: the last picture's are the point's).
-fn point_votes(idet: &mut Filter) -> Result<Votes> {
+/// One point's consecutive pictures: comb verdicts, and `idet` when
+/// telecine is possible.
+#[derive(Default)]
+struct PointScan {
+    comb: CombMeter,
+    idet: Option<Filter>,
+    votes: Votes,
+}
+
+impl PointScan {
+    fn push(&mut self, picture: &frame::Video, time_base: Rational, idet: bool) -> Result<()> {
+        self.votes.count(self.comb.push(picture));
+        if !idet {
+            return Ok(());
+        }
+        let filter = match self.idet.as_mut() {
+            Some(f) => f,
+            None => self.idet.insert(Filter::video(picture, time_base, "idet")?),
+        };
+        filter.push(&video_ref(picture))
+    }
+
+    fn finish(mut self) -> Result<Votes> {
+        if let Some(mut idet) = self.idet.take() {
+            (self.votes.repeated, self.votes.neither) = repeated_fields(&mut idet)?;
+        }
+        Ok(self.votes)
+    }
+}
+
+/// Drains one point's `idet` and reads its counts of pictures with a field
+/// repeated and without (kept in each picture's metadata, cumulative: the
+/// last picture's are the point's).
+fn repeated_fields(idet: &mut Filter) -> Result<(u64, u64)> {
     idet.finish()?;
     let mut out = frame::Video::empty();
-    let mut last = Votes::default();
+    let mut last = (0, 0);
     while idet.pull(&mut out) {
         // Counts written as decimals ("12.00"): they may decay by a half-life.
         let count = |key: &str| {
@@ -288,13 +370,10 @@ fn point_votes(idet: &mut Filter) -> Result<Votes> {
                 .filter(|v| v.is_finite() && *v >= 0.0)
                 .map_or(0, |v| v.round() as u64)
         };
-        last = Votes {
-            tff: count("multiple.tff"),
-            bff: count("multiple.bff"),
-            progressive: count("multiple.progressive"),
-            repeated: count("repeated.top") + count("repeated.bottom"),
-            neither: count("repeated.neither"),
-        };
+        last = (
+            count("repeated.top") + count("repeated.bottom"),
+            count("repeated.neither"),
+        );
     }
     Ok(last)
 }
@@ -310,6 +389,13 @@ mod tests {
         }
     }
 
+    const UNKNOWN: Header = Header::Unknown;
+    const TFF: Header = Header::Interlaced {
+        top_field_first: true,
+    };
+    const BFF: Header = Header::Interlaced {
+        top_field_first: false,
+    };
     const COMBED: Votes = Votes {
         tff: 2,
         bff: 30,
@@ -335,24 +421,47 @@ mod tests {
     #[test]
     fn auto_believes_the_pictures_then_the_flag() {
         let auto = rules(DeinterlaceRule::Auto);
-        let d = decide(auto, None, COMBED, false).expect("combed pictures are deinterlaced");
+        let d = decide(auto, UNKNOWN, COMBED, false).expect("combed pictures are deinterlaced");
         assert!(!d.top_field_first, "parity from the votes");
-        let d = decide(auto, Some(true), COMBED, false).expect("flag and pictures agree");
+        let d = decide(auto, TFF, COMBED, false).expect("flag and pictures agree");
         assert!(!d.top_field_first, "the votes overrule the flag's parity");
-        assert_eq!(decide(auto, Some(true), CLEAN, false), None, "a lying flag");
-        assert_eq!(decide(auto, None, CLEAN, false), None);
-        assert_eq!(decide(auto, None, STILL, false), None, "nothing to go on");
-        let d = decide(auto, Some(false), STILL, false).expect("the flag decides a still source");
+        assert_eq!(decide(auto, TFF, CLEAN, false), None, "a lying flag");
+        assert_eq!(decide(auto, UNKNOWN, CLEAN, false), None);
+        assert_eq!(
+            decide(auto, UNKNOWN, STILL, false),
+            None,
+            "nothing to go on"
+        );
+        let d = decide(auto, BFF, STILL, false).expect("the flag decides a still source");
         assert!(!d.top_field_first);
+    }
+
+    #[test]
+    fn a_header_saying_progressive_asks_four_combed_pictures_to_one() {
+        let auto = rules(DeinterlaceRule::Auto);
+        let mixed = Votes {
+            tff: 6,
+            progressive: 3,
+            ..Votes::default()
+        };
+        assert!(decide(auto, UNKNOWN, mixed, false).is_some());
+        assert_eq!(decide(auto, Header::Progressive, mixed, false), None);
+        let combed = Votes {
+            tff: 8,
+            progressive: 2,
+            ..Votes::default()
+        };
+        assert!(decide(auto, Header::Progressive, combed, false).is_some());
+        assert!(decide(auto, Header::Progressive, COMBED, false).is_some());
     }
 
     #[test]
     fn off_and_always_ignore_everything() {
         assert_eq!(
-            decide(rules(DeinterlaceRule::Off), Some(true), COMBED, false),
+            decide(rules(DeinterlaceRule::Off), TFF, COMBED, false),
             None
         );
-        let d = decide(rules(DeinterlaceRule::Always), None, CLEAN, false).expect("always");
+        let d = decide(rules(DeinterlaceRule::Always), UNKNOWN, CLEAN, false).expect("always");
         assert!(d.top_field_first, "top first without any hint");
     }
 
@@ -384,14 +493,17 @@ mod tests {
             !telecined(&[film, film, film], 25.0, path),
             "PAL has no 3:2 pulldown"
         );
-        let d = decide(rules(DeinterlaceRule::Auto), None, CLEAN, true).expect("film");
+        let d = decide(rules(DeinterlaceRule::Auto), UNKNOWN, CLEAN, true).expect("film");
         assert!(d.inverse_telecine);
         assert_eq!(
             d.timing(Rational::new(1, 30_000), Rational::new(30_000, 1001)),
             (Rational::new(1, 120_000), Rational::new(24_000, 1001))
         );
         assert!(d.chain().contains("fieldmatch") && d.chain().ends_with("decimate=cycle=5"));
-        assert_eq!(decide(rules(DeinterlaceRule::Off), None, CLEAN, true), None);
+        assert_eq!(
+            decide(rules(DeinterlaceRule::Off), UNKNOWN, CLEAN, true),
+            None
+        );
     }
 
     #[test]

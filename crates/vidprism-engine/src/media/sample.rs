@@ -13,26 +13,25 @@ use super::probe::duration_s;
 use crate::error::{Error, Result};
 use crate::limits::MAX_PACKETS_BEFORE_FIRST_FRAME;
 
-/// Decodes `per_point` consecutive pictures at each of `points` places
+/// Decodes consecutive pictures at each of `points` places
 /// spread over `path` (the middles of equal parts of its duration; from
 /// the start on, one after another, when it has none or cannot seek) and
 /// gives each to `each` with its point's number and the stream's time
 /// base. Up to `skip` pictures between the keyframe a seek lands on and
 /// the point are decoded and passed over. `on_stream` sees the video
-/// stream's header first.
+/// stream's header first and says how many pictures each point takes.
 pub(crate) fn sample_pictures(
     path: &Path,
     points: usize,
-    per_point: usize,
     skip: usize,
-    on_stream: impl FnOnce(&format::stream::Stream),
+    on_stream: impl FnOnce(&format::stream::Stream) -> usize,
     mut each: impl FnMut(usize, &frame::Video, Rational) -> Result<()>,
 ) -> Result<()> {
     let (mut input, index) = open_input(path)?;
     let stream = input
         .stream(index)
         .ok_or_else(|| Error::Internal("video stream vanished".into()))?;
-    on_stream(&stream);
+    let per_point = on_stream(&stream);
     let time_base = stream.time_base();
     let duration = duration_s(&input, index).filter(|d| d.is_finite() && *d > 0.0);
     // SAFETY: the format context pointer is valid while `input` is.

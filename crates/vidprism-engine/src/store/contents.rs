@@ -3,12 +3,13 @@
 //! number of the last change written. Replaying the journal applies its
 //! changes here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::disk_job::{self, Fields};
 use super::journal::Change;
 use super::preset_table::{PresetKey, PresetTable};
 use super::record::{JobRecord, StoreId};
+use crate::presets::Preset;
 
 #[derive(Debug)]
 pub struct Contents {
@@ -98,6 +99,30 @@ impl Contents {
             .collect();
     }
 
+    /// Gives job `id` other presets (names as chosen, keys in the table).
+    pub fn set_presets(
+        &mut self,
+        id: StoreId,
+        names: Vec<String>,
+        keys: Vec<PresetKey>,
+        presets: Vec<Preset>,
+    ) {
+        if let Some(record) = self.get_mut(id) {
+            record.preset_names = names;
+            record.presets = presets;
+            self.keys.insert(id, keys);
+        }
+    }
+
+    /// Adds presets read with a change, keeping those already in the table.
+    fn insert_presets(&mut self, presets: BTreeMap<PresetKey, Preset>) {
+        for (key, preset) in presets {
+            if self.presets.get(&key).is_none() {
+                self.presets.insert(key, preset);
+            }
+        }
+    }
+
     /// Keeps in the preset table only the presets a job names.
     pub fn drop_unused_presets(&mut self) {
         let used = self.keys.values().flatten();
@@ -110,11 +135,7 @@ impl Contents {
     pub fn apply(&mut self, change: Change) -> Result<(), String> {
         match change {
             Change::Add { job, presets } => {
-                for (key, preset) in presets {
-                    if self.presets.get(&key).is_none() {
-                        self.presets.insert(key, preset);
-                    }
-                }
+                self.insert_presets(presets);
                 let (record, keys) = disk_job::from_disk(job, &self.presets)?;
                 self.push(record, keys);
             }
@@ -125,6 +146,25 @@ impl Contents {
             }
             Change::Move { id, index } => {
                 self.move_to(id, index);
+            }
+            Change::Presets {
+                id,
+                names,
+                keys,
+                presets,
+            } => {
+                self.insert_presets(presets);
+                let found = keys
+                    .iter()
+                    .map(|k| {
+                        let preset = self.presets.get(k);
+                        let preset =
+                            preset.ok_or_else(|| format!("it names an unknown preset \"{k}\""))?;
+                        disk_job::valid_preset(k, preset)?;
+                        Ok(preset.clone())
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                self.set_presets(id, names, keys, found);
             }
             Change::Remove { ids } => {
                 self.remove(&ids);

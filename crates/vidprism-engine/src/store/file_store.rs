@@ -19,6 +19,8 @@ pub enum StoreError {
     SetAside { path: PathBuf, reason: String },
     #[error("{path}: the job store is in use by another VidPrism (the window or `vidprism process --store`)")]
     InUse { path: PathBuf },
+    #[error("{input}: its job has started or ended, so its presets can no longer change")]
+    NotWaiting { input: PathBuf },
     #[error("{path}: the job store was written by a later version of VidPrism (store format {found}; this one reads up to {supported}); it is left as it is: use that version, or move the file away to start a new queue")]
     LaterVersion {
         path: PathBuf,

@@ -76,6 +76,15 @@ pub enum Change {
     Set { id: StoreId, fields: Fields },
     /// A job moved to this place in the queue.
     Move { id: StoreId, index: usize },
+    /// A job still waiting was given other presets: their names as chosen,
+    /// their keys, and the presets the store did not have yet.
+    Presets {
+        id: StoreId,
+        names: Vec<String>,
+        keys: Vec<PresetKey>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        presets: BTreeMap<PresetKey, Preset>,
+    },
     /// These jobs were forgotten.
     Remove { ids: Vec<StoreId> },
 }

@@ -38,6 +38,7 @@ use contents::Contents;
 use flusher::Urgency;
 use journal::{Change, Journal, Line};
 use lock::StoreLock;
+use preset_table::PresetKey;
 
 pub use crate::app_dirs::DATA_DIR_ENV;
 /// The store's snapshot file name inside the data dir; the journal is
@@ -285,6 +286,38 @@ impl JobStore {
         Ok(Some(result))
     }
 
+    /// The keys of `presets` in the store's table, and those new to it.
+    fn intern(&mut self, presets: &[Preset]) -> (Vec<PresetKey>, BTreeMap<PresetKey, Preset>) {
+        let mut new_presets = BTreeMap::new();
+        let keys = presets
+            .iter()
+            .map(|p| {
+                let (key, new) = self.contents.presets.intern(p);
+                if new {
+                    new_presets.insert(key.clone(), p.clone());
+                }
+                key
+            })
+            .collect();
+        (keys, new_presets)
+    }
+
+    /// Journals a change that brings presets `first_seen`; when it cannot
+    /// be written, they are not on disk: they are forgotten too.
+    fn journal_or_forget(
+        &mut self,
+        change: Change,
+        first_seen: &[PresetKey],
+    ) -> Result<(), StoreError> {
+        let written = self.journal(change, Urgency::Now);
+        if written.is_err() {
+            for key in first_seen {
+                self.contents.presets.forget(key);
+            }
+        }
+        written
+    }
+
     /// Records a new queued job before it is given to the engine; it is on
     /// disk (journaled, its fsync under way) when this returns. Its input
     /// and output folder are stored absolute ([`absolute`]).
@@ -300,17 +333,7 @@ impl JobStore {
         let input = absolute(input);
         let out_dir = absolute(out_dir);
         let source = SourceStamp::of(&input);
-        let mut new_presets = BTreeMap::new();
-        let keys: Vec<_> = presets
-            .iter()
-            .map(|p| {
-                let (key, new) = self.contents.presets.intern(p);
-                if new {
-                    new_presets.insert(key.clone(), p.clone());
-                }
-                key
-            })
-            .collect();
+        let (keys, new_presets) = self.intern(&presets);
         let mut record = JobRecord {
             id,
             input,
@@ -332,13 +355,7 @@ impl JobStore {
             job,
             presets: new_presets,
         };
-        if let Err(e) = self.journal(added, Urgency::Now) {
-            // The presets first seen here are not on disk: forget them too.
-            for key in &first_seen {
-                self.contents.presets.forget(key);
-            }
-            return Err(e);
-        }
+        self.journal_or_forget(added, &first_seen)?;
         self.contents.push(record, keys);
         self.compact_if_large()?;
         Ok(id)
@@ -421,6 +438,38 @@ impl JobStore {
         let ended = self.jobs().iter().filter(|j| j.state.is_final());
         let ids = ended.map(|j| j.id).collect();
         self.forget(ids)
+    }
+
+    /// Gives a job that has not started other presets (`preset_names` as
+    /// chosen, for the row); the change is on disk (journaled) when this
+    /// returns, so a restart keeps it. A job that started (given to an
+    /// engine), ended or is not there is refused, nothing changed.
+    pub fn set_presets(
+        &mut self,
+        id: StoreId,
+        preset_names: Vec<String>,
+        presets: Vec<Preset>,
+    ) -> Result<(), StoreError> {
+        let bound = self.bound.values().any(|s| *s == id);
+        match self.contents.get(id) {
+            Some(record) if record.state == JobState::Queued && !bound => {}
+            record => {
+                return Err(StoreError::NotWaiting {
+                    input: record.map(|r| r.input.clone()).unwrap_or_default(),
+                })
+            }
+        }
+        let (keys, new_presets) = self.intern(&presets);
+        let first_seen: Vec<_> = new_presets.keys().cloned().collect();
+        let change = Change::Presets {
+            id,
+            names: preset_names.clone(),
+            keys: keys.clone(),
+            presets: new_presets,
+        };
+        self.journal_or_forget(change, &first_seen)?;
+        self.contents.set_presets(id, preset_names, keys, presets);
+        self.compact_if_large()
     }
 
     /// Moves a job to `index` in the queue's order (clamped).

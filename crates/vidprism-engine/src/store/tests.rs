@@ -931,3 +931,54 @@ fn inputs_and_output_folders_are_stored_absolute() {
     assert_eq!(job.input, cwd.join("clip.mp4"));
     assert_eq!(job.out_dir, cwd.join("out"));
 }
+
+#[test]
+fn a_waiting_jobs_presets_change_and_a_restart_keeps_them_but_a_started_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, id) = web_job(
+        dir.path(),
+        &dir.path().join("clip.mp4"),
+        &dir.path().join("out"),
+    );
+    let webm = crate::presets::find_preset("webm").unwrap();
+    let thumbnail = crate::presets::find_preset("thumbnail").unwrap();
+    let names = vec!["webm".to_owned(), "thumbnail".to_owned()];
+    store
+        .set_presets(id, names.clone(), vec![webm.clone(), thumbnail.clone()])
+        .unwrap();
+    let chosen = |store: &JobStore| {
+        let job = store.job(id).unwrap();
+        (job.preset_names.clone(), job.presets.clone())
+    };
+    let expected = (names, vec![webm.clone(), thumbnail]);
+    assert_eq!(chosen(&store), expected);
+    // Replayed from the journal...
+    let store = reopen(store, dir.path());
+    assert!(store.warning().is_none(), "{:?}", store.warning());
+    assert_eq!(chosen(&store), expected);
+    // ...and from a compacted snapshot (opening compacts).
+    let mut store = reopen(store, dir.path());
+    assert_eq!(chosen(&store), expected);
+    assert_eq!(store.job(id).unwrap().request().presets, expected.1);
+
+    // Given to the engine: refused, nothing changed, on disk either.
+    store.bind(id, 3);
+    let refused = store.set_presets(id, vec!["webm".into()], vec![webm.clone()]);
+    assert!(
+        matches!(refused, Err(StoreError::NotWaiting { .. })),
+        "{refused:?}"
+    );
+    store
+        .apply(&event(3, EventKind::JobDone(JobDone { outputs: 0 })))
+        .unwrap();
+    assert!(store
+        .set_presets(id, vec!["webm".into()], vec![webm.clone()])
+        .is_err());
+    assert!(
+        store
+            .set_presets(99, vec!["webm".into()], vec![webm])
+            .is_err(),
+        "no such job"
+    );
+    assert_eq!(chosen(&reopen(store, dir.path())), expected);
+}
