@@ -11,9 +11,9 @@
 //!   engine job, against an ffmpeg `-c copy` cut of the same 5 s + the same
 //!   engine job (what `vidprism process` runs), 5 alternating rounds.
 //!
-//! `cargo run --release -p vidprism-engine --example compare_bench [DIR]`
+//! `cargo run --release -p vidprism-engine --example compare_bench`
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -100,10 +100,8 @@ fn preview(engine: &Engine, sample: &Path, out: &Path) -> u64 {
 }
 
 fn main() {
-    let dir: PathBuf = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("vidprism-compare-bench"));
+    // A folder of its own, removed at the end (a 1080p minute is large).
+    let dir = std::env::temp_dir().join(format!("vidprism-compare-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let source = dir.join("source.mp4");
     let rendition = dir.join("rendition.mp4");
@@ -113,14 +111,12 @@ fn main() {
             "lavfi",
             "-i",
             "testsrc2=s=1920x1080:r=30:d=60",
-            "-vf",
-            "noise=alls=8:allf=t",
             "-c:v",
             "libx264",
             "-preset",
             "veryfast",
             "-crf",
-            "18",
+            "20",
             "-pix_fmt",
             "yuv420p",
             source.to_str().expect("utf-8"),
@@ -199,5 +195,6 @@ fn main() {
         }
     }
     let (o, t) = (median(ours.clone()), median(theirs.clone()));
+    let _ = std::fs::remove_dir_all(&dir);
     println!("preview 5 s web ladder: {o:.2} s, ffmpeg cut + same job {t:.2} s, ratio {:.2} ({ours:.2?} / {theirs:.2?})", o / t);
 }
