@@ -314,10 +314,9 @@ fn a_preview_of_a_waiting_row_writes_only_into_a_temporary_folder_removed_on_clo
     assert!(output_folder_empty(&fx));
 }
 
-#[test]
-fn a_cancelled_preview_leaves_nothing_behind() {
-    let fx = Fixture::new(&["web"]);
-    let mut harness = waiting_row(&fx);
+/// A waiting row's preview, pressed and encoding; its folder.
+fn preview_encoding(fx: &Fixture) -> (Harness<'static, App>, PathBuf) {
+    let mut harness = waiting_row(fx);
     harness.get_by_label("Preview").click();
     harness.run_steps(1);
     let folder = harness
@@ -335,13 +334,22 @@ fn a_cancelled_preview_leaves_nothing_behind() {
             .as_ref()
             .is_some_and(|s| s.state().starts_with("encoding"))
     });
+    (harness, folder)
+}
+
+/// Steps until no preview is on its way or waiting for its job's end.
+fn until_preview_ended(harness: &mut Harness<'_, App>) {
+    step_until(harness, Duration::from_secs(60), "the job ended", |app| {
+        app.view.sample.is_none() && app.view.sample_cancelled.is_none()
+    });
+}
+
+#[test]
+fn a_cancelled_preview_leaves_nothing_behind() {
+    let fx = Fixture::new(&["web"]);
+    let (mut harness, folder) = preview_encoding(&fx);
     harness.get_by_label("Cancel preview").click();
-    step_until(
-        &mut harness,
-        Duration::from_secs(60),
-        "the job ended",
-        |app| app.view.sample.is_none() && app.view.sample_cancelled.is_none(),
-    );
+    until_preview_ended(&mut harness);
     assert!(harness.state().view.compare.is_none());
     assert!(!folder.exists(), "{folder:?} left behind");
     assert!(output_folder_empty(&fx));
@@ -398,32 +406,10 @@ fn tab_reaches_every_compare_control_by_its_name() {
 #[test]
 fn removing_a_row_being_previewed_cancels_the_preview_and_removes_its_folder() {
     let fx = Fixture::new(&["web"]);
-    let mut harness = waiting_row(&fx);
-    harness.get_by_label("Preview").click();
-    harness.run_steps(1);
-    let folder = harness
-        .state()
-        .view
-        .sample
-        .as_ref()
-        .expect("a preview on its way")
-        .folder
-        .path()
-        .to_path_buf();
-    step_until(&mut harness, Duration::from_secs(60), "the encode", |app| {
-        app.view
-            .sample
-            .as_ref()
-            .is_some_and(|s| s.state().starts_with("encoding"))
-    });
+    let (mut harness, folder) = preview_encoding(&fx);
     let row = harness.state().model.rows()[0].id;
     harness.state_mut().remove(row);
-    step_until(
-        &mut harness,
-        Duration::from_secs(60),
-        "the job ended",
-        |app| app.view.sample.is_none() && app.view.sample_cancelled.is_none(),
-    );
+    until_preview_ended(&mut harness);
     assert!(!folder.exists(), "{folder:?} left behind");
     assert!(output_folder_empty(&fx));
 }
