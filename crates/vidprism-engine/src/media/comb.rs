@@ -184,7 +184,7 @@ mod tests {
     /// field.
     fn scene(t: i32, x: usize, y: usize) -> u16 {
         if x < W / 3 {
-            return if y % 2 == 0 { 40 } else { 200 };
+            return if y.is_multiple_of(2) { 40 } else { 200 };
         }
         let top = 8 + 2 * t;
         let y = y as i32;
