@@ -102,22 +102,47 @@ pub fn init_window(verbose: u8) -> LogGuard {
     LogGuard { _file: guard }
 }
 
-fn open_log_file() -> Result<RollingFileAppender, String> {
-    let dir = log_dir().ok_or_else(|| "the system has no home folder".to_string())?;
+/// Why the window has no log file (said on stderr, after "no log file: ").
+#[derive(Debug, thiserror::Error)]
+enum LogFileError {
+    #[error("the system has no home folder")]
+    NoHome,
+    #[error("cannot create {}: {source}", dir.display())]
+    Folder {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open a log file in {}: {source}", dir.display())]
+    Open {
+        dir: PathBuf,
+        #[source]
+        source: tracing_appender::rolling::InitError,
+    },
+}
+
+fn open_log_file() -> Result<RollingFileAppender, LogFileError> {
+    let dir = log_dir().ok_or(LogFileError::NoHome)?;
     open_log_file_in(&dir)
 }
 
 /// Today's log file in `dir`, the oldest removed so that [`KEEP_LOG_FILES`]
 /// remain with it.
-fn open_log_file_in(dir: &std::path::Path) -> Result<RollingFileAppender, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+fn open_log_file_in(dir: &std::path::Path) -> Result<RollingFileAppender, LogFileError> {
+    std::fs::create_dir_all(dir).map_err(|source| LogFileError::Folder {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(LOG_PREFIX)
         .filename_suffix(LOG_SUFFIX)
         .max_log_files(KEEP_LOG_FILES)
         .build(dir)
-        .map_err(|e| format!("cannot open a log file in {}: {e}", dir.display()))
+        .map_err(|source| LogFileError::Open {
+            dir: dir.to_path_buf(),
+            source,
+        })
 }
 
 /// Panics land in the log too (then the default hook prints them as usual).

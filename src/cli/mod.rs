@@ -136,15 +136,24 @@ pub struct WatchArgs {
     pub dirs: Vec<PathBuf>,
 }
 
+/// A `--settle` or `--poll` value that is not seconds from 0.1 to a day.
+#[derive(Debug, thiserror::Error)]
+enum NotSeconds {
+    #[error("`{0}` is not a number of seconds")]
+    NotANumber(String),
+    #[error("{0} s is not between 0.1 and 86400")]
+    OutOfRange(f64),
+}
+
 /// Seconds, fractions allowed, from 0.1 to a day.
-fn parse_secs(text: &str) -> Result<f64, String> {
+fn parse_secs(text: &str) -> Result<f64, NotSeconds> {
     let secs: f64 = text
         .parse()
-        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+        .map_err(|_| NotSeconds::NotANumber(text.to_owned()))?;
     if (0.1..=86_400.0).contains(&secs) {
         Ok(secs)
     } else {
-        Err(format!("{secs} s is not between 0.1 and 86400"))
+        Err(NotSeconds::OutOfRange(secs))
     }
 }
 

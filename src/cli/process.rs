@@ -14,7 +14,7 @@ use vidprism_engine::pipeline::{
     Engine, EngineConfig, Event, EventKind, JobDone, JobFailed, JobId, JobRequest, JobRunner,
     Output, Progress, RenditionFailed, RenditionSkipped, StageStarted, Thumbnail, QUEUE_CAPACITY,
 };
-use vidprism_engine::presets::{resolve, Preset, PresetStore, DEFAULT_PRESET};
+use vidprism_engine::presets::{resolve, Preset, PresetError, PresetStore, DEFAULT_PRESET};
 use vidprism_engine::sources::{sources, Skipped, WalkRule};
 use vidprism_farm::{FarmClient, Files};
 
@@ -26,7 +26,7 @@ pub(super) const USAGE: u8 = 2;
 /// Built-in presets, then the user's (`VIDPRISM_CONFIG_DIR` or the config
 /// dir); a user preset that is invalid or needs a missing encoder is refused
 /// here, before any job starts.
-pub(super) fn resolve_presets(names: &[String]) -> Result<Vec<Preset>, String> {
+pub(super) fn resolve_presets(names: &[String]) -> Result<Vec<Preset>, PresetError> {
     let names: Vec<&str> = if names.is_empty() {
         vec![DEFAULT_PRESET]
     } else {

@@ -1,9 +1,9 @@
 //! `vidprism watch`: every video written into the watched folders is
 //! queued once it is whole and processed once, even across restarts. The
-//! loop ties the library's pieces (src/watch/) to a runner, this machine's
-//! engine or a farm, and shows the events as `vidprism process` does.
+//! loop drives the engine's [`Watch`] (the window's watch folders drive
+//! the same) with a runner, this machine's engine or a farm, and shows the
+//! events as `vidprism process` does.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +15,7 @@ use vidprism_engine::output::default_output_dir;
 use vidprism_engine::pipeline::{Event, EventKind, JobId, JobRequest, JobRunner};
 use vidprism_engine::presets::Preset;
 use vidprism_engine::sources::Links;
-use vidprism_engine::watch::{EventSource, Feed, FeedConfig, Folders, Ledger, OnDone, WholeFile};
+use vidprism_engine::watch::{Events, FeedConfig, Ledger, OnDone, Watch};
 
 use super::process::{
     queue_capacity, reader_gone, resolve_presets, start_runner, Bars, EventView, JsonLines,
@@ -34,20 +34,68 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(USAGE));
         }
     };
+    let Some(dirs) = watched_dirs(&args.dirs) else {
+        return Ok(ExitCode::from(USAGE));
+    };
+    let out_dir = args.run.out.clone().unwrap_or_else(default_output_dir);
+    let watch = start_watch(&args, dirs, &out_dir)?;
+    let queue_capacity = queue_capacity();
+    let runner = start_runner(&args.run, queue_capacity)?;
+    let stop = stop_on_ctrl_c()?;
+    let view: Box<dyn EventView> = if args.run.json {
+        Box::new(JsonLines)
+    } else {
+        Box::new(Bars::new())
+    };
+    let mut watch = WatchLoop {
+        watch,
+        runner: runner.as_ref(),
+        presets,
+        out_dir,
+        view,
+        cancelled: false,
+        window: SUBMIT_WINDOW.min(queue_capacity).max(1),
+    };
+    notice(format!(
+        "watching {} ({} files found, waiting to be whole); stop with Ctrl+C",
+        (watch.watch.config().dirs.iter())
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        watch.watch.waiting()
+    ));
+    let poll = args.poll.map(Duration::from_secs_f64);
+    watch.run(&stop, poll, LonelyFarmHint::new(!args.run.json))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The folders to watch, links resolved (as the platform's events name
+/// their files); `None`, said, when one is not a folder.
+fn watched_dirs(given: &[PathBuf]) -> Option<Vec<PathBuf>> {
     let mut dirs = Vec::new();
-    for dir in &args.dirs {
+    for dir in given {
         match std::fs::canonicalize(dir) {
             Ok(found) if found.is_dir() => dirs.push(found),
             _ => {
                 super::say(format!("{} is not a folder", dir.display()));
-                return Ok(ExitCode::from(USAGE));
+                return None;
             }
         }
     }
-    let out_dir = args.run.out.clone().unwrap_or_else(default_output_dir);
+    Some(dirs)
+}
+
+/// The ledger opened, the platform's events started (unless `--poll`: the
+/// events of a network mount are not to be trusted, the scans alone find
+/// the files) and the folders scanned.
+fn start_watch(
+    args: &WatchArgs,
+    dirs: Vec<PathBuf>,
+    out_dir: &Path,
+) -> anyhow::Result<Watch<JobId>> {
     // Outputs and moved sources written inside a watched folder are no
     // sources.
-    let mut excluded = vec![settled_path(&out_dir)?];
+    let mut excluded = vec![settled_path(out_dir)?];
     if let OnDone::Move(dir) = &args.on_done {
         excluded.push(settled_path(dir)?);
     }
@@ -59,130 +107,38 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
             ledger.unreadable_lines()
         ));
     }
-    let queue_capacity = queue_capacity();
-    let runner = start_runner(&args.run, queue_capacity)?;
+    let links = if args.follow_links {
+        Links::Follow
+    } else {
+        Links::Stay
+    };
+    let config = FeedConfig {
+        dirs,
+        recursive: args.recursive,
+        excluded,
+        settle: Duration::from_secs_f64(args.settle),
+        on_done: args.on_done.clone(),
+        links,
+    };
+    let events = match args.poll {
+        Some(_) => Events::Poll,
+        None => Events::Platform(Box::new(|| {})),
+    };
+    Ok(Watch::start(config, ledger, events)?)
+}
+
+/// The first Ctrl+C sets the flag (the running jobs are cancelled and
+/// waited for, temporary files removed); a second one leaves at once.
+fn stop_on_ctrl_c() -> anyhow::Result<Arc<AtomicBool>> {
     let stop = Arc::new(AtomicBool::new(false));
     let stopper = Arc::clone(&stop);
-    // The first Ctrl+C cancels the running jobs and waits for their end
-    // (temporary files removed); a second one leaves at once.
     ctrlc::set_handler(move || {
         if stopper.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
     })
     .context("handling Ctrl+C")?;
-    // With --poll the scans alone find the files (the events of a network
-    // mount are not to be trusted).
-    let links = if args.follow_links {
-        Links::Follow
-    } else {
-        Links::Stay
-    };
-    let mut source = match args.poll {
-        Some(_) => None,
-        None => Some(EventSource::start(&dirs, args.recursive, links)?),
-    };
-    let mut folders = Folders::new(&dirs);
-    let hints = source
-        .as_ref()
-        .map(|s| s.hints().clone())
-        .unwrap_or_else(crossbeam_channel::never);
-    let view: Box<dyn EventView> = if args.run.json {
-        Box::new(JsonLines)
-    } else {
-        Box::new(Bars::new())
-    };
-    let feed = Feed::new(
-        FeedConfig {
-            dirs,
-            recursive: args.recursive,
-            excluded,
-            settle: Duration::from_secs_f64(args.settle),
-            on_done: args.on_done.clone(),
-            links,
-        },
-        ledger,
-    );
-    let mut watch = WatchLoop {
-        feed,
-        running: HashMap::new(),
-        runner: runner.as_ref(),
-        presets,
-        out_dir,
-        view,
-        cancelled: false,
-        window: SUBMIT_WINDOW.min(queue_capacity).max(1),
-    };
-    watch.feed.rescan(Instant::now());
-    notice(format!(
-        "watching {} ({} files found, waiting to be whole); stop with Ctrl+C",
-        watch
-            .feed
-            .config()
-            .dirs
-            .iter()
-            .map(|d| d.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        watch.feed.waiting()
-    ));
-    let poll = args.poll.map(Duration::from_secs_f64);
-    let mut next_scan = poll.map(|p| Instant::now() + p);
-    let tick = crossbeam_channel::tick(TICK);
-    let mut lonely = LonelyFarmHint::new(!args.run.json);
-    let mut stopping = false;
-    let mut next_look = Instant::now();
-    loop {
-        crossbeam_channel::select! {
-            recv(hints) -> hint => {
-                if let Ok(hint) = hint {
-                    watch.feed.hint(hint, Instant::now());
-                }
-            }
-            recv(watch.runner.events()) -> event => match event {
-                Ok(event) => {
-                    if watch.event(event)? {
-                        stopping = true;
-                    }
-                }
-                Err(_) => anyhow::bail!("the pipeline stopped unexpectedly"),
-            },
-            recv(tick) -> _ => {
-                lonely.check(watch.runner);
-                for news in folders.check() {
-                    let said = watch.feed.folder_news(source.as_mut(), news, Instant::now());
-                    notice(said);
-                }
-            }
-        }
-        for message in watch.feed.take_notices() {
-            notice(message.to_string());
-        }
-        let now = Instant::now();
-        if !stopping && stop.load(Ordering::SeqCst) {
-            stopping = true;
-            notice("stopping: the running jobs are cancelled".to_owned());
-        }
-        if stopping {
-            if watch.cancel_all() {
-                break;
-            }
-            continue;
-        }
-        if let (Some(poll), Some(at)) = (poll, next_scan) {
-            if now >= at {
-                watch.feed.rescan(now);
-                next_scan = Some(now + poll);
-            }
-        }
-        // At most once a tick: a look at the waiting files costs one step
-        // each, and events come by the thousand.
-        if now >= next_look {
-            watch.queue_whole_files(now);
-            next_look = now + TICK;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(stop)
 }
 
 /// The folder `dir` as the watched folders' events name its files: made if
@@ -199,8 +155,7 @@ fn notice(message: String) {
 }
 
 struct WatchLoop<'a> {
-    feed: Feed,
-    running: HashMap<JobId, WholeFile>,
+    watch: Watch<JobId>,
     runner: &'a dyn JobRunner,
     presets: Vec<Preset>,
     out_dir: PathBuf,
@@ -213,11 +168,70 @@ struct WatchLoop<'a> {
 }
 
 impl WatchLoop<'_> {
+    /// Until stopped: takes the folders' news and the jobs' events, queues
+    /// the files found whole, says what the user should hear of.
+    fn run(
+        &mut self,
+        stop: &AtomicBool,
+        poll: Option<Duration>,
+        mut lonely: LonelyFarmHint,
+    ) -> anyhow::Result<()> {
+        let mut next_scan = poll.map(|p| Instant::now() + p);
+        let tick = crossbeam_channel::tick(TICK);
+        let hints = self.watch.hints();
+        let runner = self.runner;
+        let mut stopping = false;
+        let mut next_look = Instant::now();
+        loop {
+            crossbeam_channel::select! {
+                recv(hints) -> hint => {
+                    if let Ok(hint) = hint {
+                        self.watch.hint(hint, Instant::now());
+                    }
+                }
+                recv(runner.events()) -> event => match event {
+                    Ok(event) => stopping |= self.event(event)?,
+                    Err(_) => anyhow::bail!("the pipeline stopped unexpectedly"),
+                },
+                recv(tick) -> _ => {
+                    lonely.check(runner);
+                    self.watch.check_folders(Instant::now());
+                }
+            }
+            for message in self.watch.take_notices() {
+                notice(message.to_string());
+            }
+            let now = Instant::now();
+            if !stopping && stop.load(Ordering::SeqCst) {
+                stopping = true;
+                notice("stopping: the running jobs are cancelled".to_owned());
+            }
+            if stopping {
+                if self.cancel_all() {
+                    return Ok(());
+                }
+                continue;
+            }
+            if let (Some(poll), Some(at)) = (poll, next_scan) {
+                if now >= at {
+                    self.watch.rescan(now);
+                    next_scan = Some(now + poll);
+                }
+            }
+            // At most once a tick: a look at the waiting files costs one
+            // step each, and events come by the thousand.
+            if now >= next_look {
+                self.queue_whole_files(now);
+                next_look = now + TICK;
+            }
+        }
+    }
+
     /// Queues the files found whole, as many as the window has room for
     /// (the others wait for the next look).
     fn queue_whole_files(&mut self, now: Instant) {
-        let room = self.window.saturating_sub(self.running.len());
-        for file in self.feed.whole_files(now, room) {
+        let room = self.window.saturating_sub(self.watch.running_count());
+        for file in self.watch.whole_files(now, room) {
             let input = file.path().to_path_buf();
             let id = self.runner.submit(JobRequest {
                 input: input.clone(),
@@ -225,7 +239,7 @@ impl WatchLoop<'_> {
                 out_dir: self.out_dir.clone(),
             });
             self.view.submitted(id, &input);
-            self.running.insert(id, file);
+            self.watch.started(id, file);
         }
     }
 
@@ -233,10 +247,8 @@ impl WatchLoop<'_> {
     /// `--on-done`). True when stdout's reader has gone (stop).
     fn event(&mut self, event: Event) -> anyhow::Result<bool> {
         if event.kind.is_final() {
-            if let Some(file) = self.running.remove(&event.job) {
-                let done = matches!(event.kind, EventKind::JobDone(_));
-                self.feed.finished(file, done);
-            }
+            let done = matches!(event.kind, EventKind::JobDone(_));
+            self.watch.ended(event.job, done);
         }
         if let Err(e) = self.view.show(&event) {
             if !reader_gone(&e) {
@@ -252,10 +264,10 @@ impl WatchLoop<'_> {
     fn cancel_all(&mut self) -> bool {
         if !self.cancelled {
             self.cancelled = true;
-            for id in self.running.keys() {
+            for id in self.watch.running() {
                 self.runner.cancel(*id);
             }
         }
-        self.running.is_empty()
+        self.watch.running_count() == 0
     }
 }

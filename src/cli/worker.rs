@@ -82,7 +82,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let path_map = PathMap::parse(&args.path_map).map_err(anyhow::Error::msg)?;
+    let path_map = PathMap::parse(&args.path_map)?;
     let name = args.name.unwrap_or_else(worker_name);
     let scratch = match args.scratch {
         Some(scratch) => scratch,

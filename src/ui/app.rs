@@ -33,7 +33,9 @@ use super::repaint::{one_pass_within, Repaint};
 use super::runner::Backend;
 use super::scanner::{Adding, Scan, Scanner};
 use super::settings_store::SettingsStore;
-use super::storyboards::{bundle_files, ScrubTextures, StoryboardLoader, STORYBOARD_TILE_PIXELS};
+use super::storyboards::{
+    row_bundle_files, ScrubTextures, StoryboardLoader, STORYBOARD_TILE_PIXELS,
+};
 use super::systems::Systems;
 use super::thumbnails::ThumbnailLoader;
 use super::view_state::ViewState;
@@ -54,6 +56,11 @@ const ADD_BUDGET: Duration = Duration::from_millis(4);
 pub const NEWS_REPAINT: Duration = Duration::from_millis(100);
 /// News repaints come at least this often, however costly a frame.
 const NEWS_REPAINT_MAX: Duration = Duration::from_secs(2);
+/// The title's progress changes at most this often: each new title is a
+/// viewport command, and egui answers every one with a frame (on a
+/// software renderer a frame of rows costs about 40 ms of CPU), so a queue
+/// of short jobs repainted for its title as fast as frames could be drawn.
+pub const TITLE_EVERY: Duration = Duration::from_secs(2);
 /// Frames drawn for news take at most about 1/this of the time: with a
 /// software renderer (a virtual screen, no GPU) a frame costs 100 ms and
 /// more, on both cores (Mesa's llvmpipe threads), taken from the videos.
@@ -175,6 +182,7 @@ impl App {
                 quit: QuitPrompt::default(),
                 path_prompt: None,
                 title: String::new(),
+                title_sent_at: None,
                 windows_open: [false; 3],
                 focus_back: None,
                 viewport: Vec::new(),
@@ -197,6 +205,11 @@ impl App {
         }
         let delay = news_repaint(self.frame_cost_s().as_secs_f64()).as_millis() as u64;
         self.news_ms.store(delay, Ordering::Relaxed);
+    }
+
+    /// How long news now waits for a repaint, ms (a benchmark prints it).
+    pub fn news_repaint_ms(&self) -> u64 {
+        self.news_ms.load(Ordering::Relaxed)
     }
 
     /// What a frame is taken to cost.
@@ -444,11 +457,27 @@ impl App {
     /// The window's title says how far the queue got ("VidPrism — 42%
     /// (3 of 7)"), so it shows in the task bar while the window is
     /// minimized: set from here, since eframe calls no `ui` then.
+    /// A change of progress waits [`TITLE_EVERY`] after the last title;
+    /// the queue's start, end and pause are shown at once.
     fn update_title(&mut self, ctx: &egui::Context) {
         let title = window_title(&self.model, self.paused);
-        if self.view.title != title {
+        if self.view.title == title {
+            return;
+        }
+        let now = Instant::now();
+        let wait = self
+            .view
+            .title_sent_at
+            .map_or(Duration::ZERO, |at| TITLE_EVERY.saturating_sub(now - at));
+        let state_changed = title == "VidPrism"
+            || self.view.title == "VidPrism"
+            || title.ends_with(", paused)") != self.view.title.ends_with(", paused)");
+        if wait.is_zero() || state_changed {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.view.title = title;
+            self.view.title_sent_at = Some(now);
+        } else {
+            ctx.request_repaint_after(wait);
         }
     }
 
@@ -519,7 +548,7 @@ impl App {
             EventKind::JobDone(_) | EventKind::StoryboardReady(_)
         ) {
             if let Some(id) = row {
-                let files = self.model.row(id).map(|r| bundle_files(&r.output_folder()));
+                let files = self.model.row(id).map(row_bundle_files);
                 self.model.set_bundle(id, files.unwrap_or_default());
             }
         }

@@ -247,8 +247,8 @@ impl eframe::App for Window {
             bench.closing = true;
             eprintln!(
                 "vidprism: window: opened at {} ms, first pass at {} ms ({} rows ended), \
-                 queue ran at {} ms; {} logic passes ({:.3} s), {} frames drawn ({:.3} s in ui) \
-                 at {:?} ms",
+                 queue ran at {} ms; {} logic passes ({:.3} s), {} frames drawn ({:.3} s in ui); \
+                 software renderer: {}, news repaint every {} ms; frames at {:?} ms",
                 bench.opened_ms,
                 bench.first_pass_ms,
                 bench.ended_at_first_pass,
@@ -257,6 +257,8 @@ impl eframe::App for Window {
                 bench.logic.1.as_secs_f64(),
                 bench.ui.0,
                 bench.ui.1.as_secs_f64(),
+                self.software,
+                app.news_repaint_ms(),
                 bench.frames,
             );
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);

@@ -89,7 +89,7 @@ pub struct Row {
     /// The storyboard the hover scrub shows, once made.
     pub storyboard: Option<Storyboard>,
     /// The published bundle's files in the job's folder (player page,
-    /// manifests, storyboard, poster), looked for when the job ends.
+    /// manifests, storyboard, poster), as its events named them.
     pub bundle: Vec<PathBuf>,
     /// In the order the engine first mentioned them.
     pub renditions: Vec<Rendition>,

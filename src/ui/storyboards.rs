@@ -2,7 +2,7 @@
 //! and sprite JPEGs the engine wrote) read and decoded off the UI thread,
 //! the sprites uploaded as textures for at most [`MAX_STORYBOARDS`] rows at
 //! a time, and which tile a pointer position shows. Also which files of a
-//! published bundle (manifests, player page, storyboard) a job's folder has.
+//! published bundle (manifests, player page, storyboard) a job's events named.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -14,9 +14,10 @@ use vidprism_engine::media::{parse_vtt, StoryboardCue};
 use vidprism_engine::output::{
     DASH_MANIFEST, HLS_MASTER_PLAYLIST, PLAYER_PAGE, POSTER_FILE, STORYBOARD_VTT,
 };
+use vidprism_engine::pipeline::{Output, Storyboard};
 
 use super::app::App;
-use super::queue_model::RowId;
+use super::queue_model::{RenditionStatus, Row, RowId};
 
 /// Rows whose storyboard textures are kept (the one hovered and the last
 /// one before it): a storyboard of a long video is many sprites.
@@ -290,9 +291,26 @@ impl App {
     }
 }
 
-/// The files of a published bundle that `dir` holds, in the order a user
-/// reads them: the player page, the manifests, the storyboard, the poster.
-pub fn bundle_files(dir: &Path) -> Vec<PathBuf> {
+/// [`bundle_files`] of a row: its done renditions and its storyboard.
+pub fn row_bundle_files(row: &Row) -> Vec<PathBuf> {
+    let outputs = row.renditions.iter().filter_map(|r| match &r.status {
+        RenditionStatus::Done(output) => Some(output),
+        _ => None,
+    });
+    bundle_files(outputs, row.storyboard.as_ref())
+}
+
+/// The files of a published bundle that a job's events named, in the
+/// order a user reads them: the player page and the manifests (the last
+/// rung's `rendition_done.sidecars`), the storyboard and the poster (its
+/// `storyboard_ready`). Nothing is looked for on disk.
+pub fn bundle_files<'a>(
+    outputs: impl IntoIterator<Item = &'a Output>,
+    storyboard: Option<&Storyboard>,
+) -> Vec<PathBuf> {
+    let named: Vec<PathBuf> = (outputs.into_iter().flat_map(Output::files))
+        .chain(storyboard.map(Storyboard::files).unwrap_or_default())
+        .collect();
     [
         PLAYER_PAGE,
         HLS_MASTER_PLAYLIST,
@@ -301,8 +319,12 @@ pub fn bundle_files(dir: &Path) -> Vec<PathBuf> {
         POSTER_FILE,
     ]
     .iter()
-    .map(|name| dir.join(name))
-    .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+    .filter_map(|name| {
+        named
+            .iter()
+            .find(|p| p.file_name().is_some_and(|n| n == *name))
+    })
+    .cloned()
     .collect()
 }
 
@@ -366,16 +388,35 @@ mod tests {
     }
 
     #[test]
-    fn the_bundle_lists_only_files_that_are_there() {
+    fn the_bundle_lists_the_files_the_events_named_in_reading_order() {
         let dir = tempfile::tempdir().expect("temp dir");
-        assert!(bundle_files(dir.path()).is_empty());
-        std::fs::write(dir.path().join(STORYBOARD_VTT), "WEBVTT\n").expect("written");
-        std::fs::write(dir.path().join(PLAYER_PAGE), "<html>").expect("written");
-        std::fs::create_dir(dir.path().join(DASH_MANIFEST)).expect("a folder, not a file");
-        let names: Vec<String> = bundle_files(dir.path())
+        // On disk but named by no event: not listed (it was, by name).
+        std::fs::write(dir.path().join(DASH_MANIFEST), "<MPD/>").expect("written");
+        assert!(bundle_files([], None).is_empty());
+        let out = dir.path().display().to_string();
+        let output: Output = serde_json::from_value(serde_json::json!({
+            "rendition": "360p", "path": format!("{out}/360p.mp4"),
+            "width": 640, "height": 360, "bytes": 1,
+            "sidecars": ["audio.mp4", "360p.m3u8", "master.m3u8", "index.html"],
+        }))
+        .expect("an output");
+        let storyboard: Storyboard = serde_json::from_value(serde_json::json!({
+            "path": format!("{out}/storyboard.vtt"), "sprites": ["storyboard-001.jpg"],
+            "tiles": 4, "tile_width": 160, "tile_height": 90, "poster": "poster.jpg",
+        }))
+        .expect("a storyboard");
+        let names: Vec<String> = bundle_files([&output], Some(&storyboard))
             .iter()
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
-        assert_eq!(names, [PLAYER_PAGE, STORYBOARD_VTT]);
+        assert_eq!(
+            names,
+            [
+                PLAYER_PAGE,
+                HLS_MASTER_PLAYLIST,
+                STORYBOARD_VTT,
+                POSTER_FILE
+            ]
+        );
     }
 }

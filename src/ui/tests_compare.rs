@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use eframe::egui;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::{Harness, SnapshotOptions};
 use vidprism_engine::media::quality::Score;
 use vidprism_engine::pipeline::{Event, EventKind, JobDone, JobRequest, Output, SourceFacts};
@@ -20,12 +20,7 @@ use super::queue_model::RowId;
 use super::test_fixture::{harness_for, step_until, Fixture};
 
 /// A finished row (the app paused): a 2 s 320x240 source and its 160x120
-/// rendition "low", both real files.
-fn finished_row(app: &mut App, fx: &Fixture) -> (RowId, PathBuf) {
-    finished_row_scored(app, fx, None)
-}
-
-/// [`finished_row`] whose rendition's score is `quality`.
+/// rendition "low", both real files. Its rendition's score is `quality`.
 fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (RowId, PathBuf) {
     let source = fx.clip("a.mp4", "320x240", 2);
     let rendition = fx.path("low.mp4");
@@ -319,10 +314,9 @@ fn a_preview_of_a_waiting_row_writes_only_into_a_temporary_folder_removed_on_clo
     assert!(output_folder_empty(&fx));
 }
 
-#[test]
-fn a_cancelled_preview_leaves_nothing_behind() {
-    let fx = Fixture::new(&["web"]);
-    let mut harness = waiting_row(&fx);
+/// A waiting row's preview, pressed and encoding; its folder.
+fn preview_encoding(fx: &Fixture) -> (Harness<'static, App>, PathBuf) {
+    let mut harness = waiting_row(fx);
     harness.get_by_label("Preview").click();
     harness.run_steps(1);
     let folder = harness
@@ -340,15 +334,128 @@ fn a_cancelled_preview_leaves_nothing_behind() {
             .as_ref()
             .is_some_and(|s| s.state().starts_with("encoding"))
     });
+    (harness, folder)
+}
+
+/// Steps until no preview is on its way or waiting for its job's end.
+fn until_preview_ended(harness: &mut Harness<'_, App>) {
+    step_until(harness, Duration::from_secs(60), "the job ended", |app| {
+        app.view.sample.is_none() && app.view.sample_cancelled.is_none()
+    });
+}
+
+#[test]
+fn a_cancelled_preview_leaves_nothing_behind() {
+    let fx = Fixture::new(&["web"]);
+    let (mut harness, folder) = preview_encoding(&fx);
     harness.get_by_label("Cancel preview").click();
-    step_until(
-        &mut harness,
-        Duration::from_secs(60),
-        "the job ended",
-        |app| app.view.sample.is_none() && app.view.sample_cancelled.is_none(),
-    );
+    until_preview_ended(&mut harness);
     assert!(harness.state().view.compare.is_none());
     assert!(!folder.exists(), "{folder:?} left behind");
     assert!(output_folder_empty(&fx));
     assert!(harness.state().model.rows()[0].is_waiting());
+}
+
+/// Every control of the view has a name a screen reader reads and is
+/// reached with Tab.
+#[test]
+fn tab_reaches_every_compare_control_by_its_name() {
+    let fx = Fixture::new(&["web"]);
+    let (mut harness, _, _) = opened(&fx);
+    wait_for_both(&mut harness, "0:00.000");
+    let names = [
+        "Close compare",
+        "Split (S)",
+        "Flip (F)",
+        "Zoom Fit",
+        "Zoom 1:1",
+        "Zoom 2:1",
+        "Zoom 4:1",
+        "Previous tile",
+        "Step back",
+        "Play",
+        "Step forward",
+        "Next tile",
+        "Divider between source and rendition",
+        "Time 0:00.000",
+    ];
+    let mut reached = std::collections::HashSet::new();
+    for _ in 0..60 {
+        harness.key_press(egui::Key::Tab);
+        harness.step();
+        if let Some(node) = harness.query_by(|n| n.is_focused()) {
+            reached.insert(node.accesskit_node().label().unwrap_or_default());
+        }
+    }
+    let missed: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !reached.contains(*n))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "Tab never reached {missed:?} ({reached:?})"
+    );
+    // Without a score the worst moment is there but disabled.
+    assert!(harness
+        .get_by_label("Worst moment (W)")
+        .accesskit_node()
+        .is_disabled());
+}
+
+#[test]
+fn removing_a_row_being_previewed_cancels_the_preview_and_removes_its_folder() {
+    let fx = Fixture::new(&["web"]);
+    let (mut harness, folder) = preview_encoding(&fx);
+    let row = harness.state().model.rows()[0].id;
+    harness.state_mut().remove(row);
+    until_preview_ended(&mut harness);
+    assert!(!folder.exists(), "{folder:?} left behind");
+    assert!(output_folder_empty(&fx));
+}
+
+#[test]
+fn space_plays_both_pictures_on_and_pauses_them_together() {
+    let fx = Fixture::new(&["web"]);
+    let (mut harness, _, _) = opened(&fx);
+    wait_for_both(&mut harness, "0:00.000");
+    harness.key_press(egui::Key::Space);
+    harness.run_steps(1);
+    assert!(harness
+        .state()
+        .view
+        .compare
+        .as_ref()
+        .is_some_and(|c| c.playing.is_some()));
+    let shown = |app: &App| -> Vec<f64> {
+        app.view.compare.as_ref().map_or(Vec::new(), |c| {
+            c.sides
+                .iter()
+                .filter_map(|s| s.shown.as_ref().map(|(t, _)| *t))
+                .collect()
+        })
+    };
+    step_until(
+        &mut harness,
+        Duration::from_secs(30),
+        "pictures played",
+        |app| shown(app).iter().all(|t| *t > 0.4),
+    );
+    harness.key_press(egui::Key::Space);
+    harness.run_steps(1);
+    let c = harness.state().view.compare.as_ref().expect("open");
+    assert!(c.playing.is_none(), "Space pauses");
+    let paused_at = c.time_s;
+    step_until(
+        &mut harness,
+        Duration::from_secs(30),
+        "both at the pause",
+        |app| {
+            let times = shown(app);
+            times.len() == 2
+                && times[0] == times[1]
+                && times[0] <= paused_at
+                && paused_at - times[0] < 0.04 + 1e-9
+        },
+    );
 }

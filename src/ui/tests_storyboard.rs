@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use vidprism_engine::pipeline::{Event, EventKind, JobDone, JobRequest, Storyboard};
+use vidprism_engine::pipeline::{Event, EventKind, JobDone, JobRequest, Output, Storyboard};
 use vidprism_engine::presets::find_preset;
 
 use super::app::App;
@@ -52,22 +52,21 @@ fn storyboard_files(dir: &Path) -> Storyboard {
 
 /// A row (the app paused, so nothing runs) whose job made `storyboard`.
 fn row_with_storyboard(app: &mut App, fx: &Fixture, storyboard: Storyboard) -> RowId {
+    row_with_events(app, fx, 42, vec![EventKind::StoryboardReady(storyboard)])
+}
+
+/// A row whose job `job` said `kinds`, then ended done.
+fn row_with_events(app: &mut App, fx: &Fixture, job: u64, kinds: Vec<EventKind>) -> RowId {
     app.paused = true;
     let row = app.model.add(JobRequest {
         input: PathBuf::from("/videos/a.mp4"),
         presets: vec![find_preset("thumbnail").expect("built-in")],
         out_dir: fx.path("out"),
     });
-    app.model.attach(row, 42);
-    for kind in [
-        EventKind::StoryboardReady(storyboard),
-        EventKind::JobDone(JobDone { outputs: 1 }),
-    ] {
-        app.apply_event(&Event {
-            job: 42,
-            t_ms: 0,
-            kind,
-        });
+    app.model.attach(row, job);
+    let done = EventKind::JobDone(JobDone { outputs: 1 });
+    for kind in kinds.into_iter().chain([done]) {
+        app.apply_event(&Event { job, t_ms: 0, kind });
     }
     row
 }
@@ -137,10 +136,24 @@ fn the_details_list_the_bundle_and_open_its_page_in_the_browser() {
     let mut app = fx.app();
     let dir = fx.path("out").join("a");
     let storyboard = storyboard_files(&dir);
-    for name in ["index.html", "master.m3u8", "manifest.mpd"] {
-        std::fs::write(dir.join(name), "x").expect("bundle file");
-    }
-    let row = row_with_storyboard(&mut app, &fx, storyboard);
+    // A file no event names is not the bundle's, whatever its name (the
+    // window looked for these names on disk).
+    std::fs::write(dir.join("manifest.mpd"), "x").expect("a stray file");
+    let plain = row_with_storyboard(&mut app, &fx, storyboard.clone());
+    let plain = app.model.row(plain).expect("row").bundle.clone();
+    assert_eq!(plain, [dir.join("storyboard.vtt")]);
+    // A stream bundle's files are named by its last rung's rendition_done.
+    let rung: Output = serde_json::from_value(serde_json::json!({
+        "rendition": "360p", "path": dir.join("360p.mp4"),
+        "width": 640, "height": 360, "bytes": 1,
+        "sidecars": ["audio.mp4", "360p.m3u8", "index.html", "master.m3u8", "manifest.mpd"],
+    }))
+    .expect("an output");
+    let kinds = vec![
+        EventKind::RenditionDone(rung),
+        EventKind::StoryboardReady(storyboard),
+    ];
+    let row = row_with_events(&mut app, &fx, 43, kinds);
     let row = app.model.row(row).expect("row").clone();
     assert_eq!(row.bundle.len(), 4, "{:?}", row.bundle);
 

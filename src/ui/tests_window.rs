@@ -239,15 +239,45 @@ fn the_title_says_how_far_the_queue_got_even_while_minimized() {
             ..Default::default()
         },
     );
-    let out = ctx.run_logic(&raw, |ctx| app.logic(ctx));
-    let title = "VidPrism — 16% (0 of 3, paused)".to_owned();
-    let commands = out
-        .viewport_commands
-        .get(&egui::ViewportId::ROOT)
-        .cloned()
-        .unwrap_or_default();
-    assert!(
-        commands.contains(&egui::ViewportCommand::Title(title)),
-        "{commands:?}"
-    );
+    let titles = |app: &mut App| {
+        let out = ctx.run_logic(&raw, |ctx| app.logic(ctx));
+        let commands = out.viewport_commands.get(&egui::ViewportId::ROOT);
+        let titles: Vec<String> = commands
+            .into_iter()
+            .flatten()
+            .filter_map(|c| match c {
+                egui::ViewportCommand::Title(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
+        titles
+    };
+    let sent = titles(&mut app);
+    assert_eq!(sent, ["VidPrism — 16% (0 of 3, paused)"]);
+
+    // More progress soon after waits (each title costs a frame; a queue of
+    // short jobs repainted for its title as fast as frames were drawn)...
+    let more = EventKind::Progress(Progress {
+        stage: Stage::Transcode,
+        rendition: "720p".into(),
+        fraction: 0.9,
+        fps: 100.0,
+        eta_s: None,
+    });
+    synthetic_row(&mut app, "d.mp4", 1004, vec![more]);
+    let sent = titles(&mut app);
+    assert!(sent.is_empty(), "{sent:?}");
+    // ...and is shown once TITLE_EVERY has passed.
+    app.view.title_sent_at = app
+        .view
+        .title_sent_at
+        .and_then(|at| at.checked_sub(super::app::TITLE_EVERY));
+    let sent = titles(&mut app);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("of 4, paused)"), "{sent:?}");
+    // A pause is shown at once.
+    app.set_paused(false);
+    let sent = titles(&mut app);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(!sent[0].contains("paused"), "{sent:?}");
 }

@@ -50,8 +50,9 @@ pub struct ViewState {
     /// A path asked for in the window, because no file chooser opened:
     /// what it is for, and the text typed so far.
     pub path_prompt: Option<(PathPurpose, String)>,
-    /// The window's title as last sent.
+    /// The window's title as last sent, and when.
     pub title: String,
+    pub title_sent_at: Option<std::time::Instant>,
     /// Which of the windows (Presets, Watch folders, Farm) were open last
     /// frame, and the control that had the keyboard before one opened: it
     /// gets it back when that window closes.

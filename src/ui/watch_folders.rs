@@ -17,7 +17,7 @@ use vidprism_engine::pipeline::{JobRequest, Waker};
 use vidprism_engine::presets::Preset;
 use vidprism_engine::sources::Links;
 use vidprism_engine::watch::{
-    EventSource, Feed, FeedConfig, Folders, Ledger, Notice, OnDone, WholeFile,
+    Events, FeedConfig, Ledger, LedgerError, Notice, OnDone, Watch, WatchError, WholeFile,
 };
 
 use super::app::App;
@@ -51,19 +51,15 @@ pub struct Watches {
     pub open: bool,
 }
 
-/// One folder's feed and events, and its files being processed.
+/// One folder's watch (the engine's, as `vidprism watch` drives it): its
+/// feed, its events (stopped once the folder is off) and its rows whose
+/// jobs have not ended, with the file each came from.
 struct Watching {
     /// As in the settings when it started.
     entry: WatchFolder,
     presets: Vec<Preset>,
     out_dir: PathBuf,
-    feed: Feed,
-    /// The platform's events; `None` once the folder is off.
-    source: Option<EventSource>,
-    /// The watched folder itself: removed, or made again.
-    folder: Folders,
-    /// Its rows whose jobs have not ended, with the file each came from.
-    running: HashMap<RowId, WholeFile>,
+    watch: Watch<RowId>,
 }
 
 impl Watches {
@@ -84,12 +80,12 @@ impl Watches {
     pub fn watching(&self, folder: &Path) -> bool {
         self.folders
             .iter()
-            .any(|w| w.entry.folder == folder && w.source.is_some())
+            .any(|w| w.entry.folder == folder && w.watch.has_events())
     }
 
     /// Files waiting to be whole, over every folder.
     pub fn waiting(&self) -> usize {
-        self.folders.iter().map(|w| w.feed.waiting()).sum()
+        self.folders.iter().map(|w| w.watch.waiting()).sum()
     }
 }
 
@@ -173,15 +169,11 @@ impl App {
         let watches = &mut self.systems.watches;
         let mut notices = Vec::new();
         for w in &mut watches.folders {
-            if let Some(source) = &mut w.source {
-                for hint in source.hints().try_iter().take(HINTS_PER_PASS) {
-                    w.feed.hint(hint, now);
-                }
-                for news in w.folder.check() {
-                    notices.push(w.feed.folder_news(Some(&mut *source), news, now));
-                }
+            if w.watch.has_events() {
+                w.watch.take_hints(now, HINTS_PER_PASS);
+                w.watch.check_folders(now);
             }
-            for notice in w.feed.take_notices() {
+            for notice in w.watch.take_notices() {
                 match notice {
                     // Skipped files are no news to show: the log has them.
                     Notice::Skipped { .. } => tracing::info!("watch folder: {notice}"),
@@ -193,9 +185,9 @@ impl App {
             watches.next_look = now + LOOK_EVERY;
             let mut whole = Vec::new();
             for (i, w) in watches.folders.iter_mut().enumerate() {
-                if w.source.is_some() {
+                if w.watch.has_events() {
                     whole.extend(
-                        w.feed
+                        w.watch
                             .whole_files(now, FILES_PER_PASS)
                             .into_iter()
                             .map(|f| (i, f)),
@@ -218,7 +210,7 @@ impl App {
         let settling = watches
             .folders
             .iter()
-            .any(|w| w.source.is_some() && w.feed.waiting() > 0);
+            .any(|w| w.watch.has_events() && w.watch.waiting() > 0);
         settling.then_some(LOOK_EVERY)
     }
 
@@ -236,7 +228,7 @@ impl App {
         let watches = &mut self.systems.watches;
         for w in &mut watches.folders {
             if !wanted.iter().any(|f| f.folder == w.entry.folder) {
-                w.source = None;
+                w.watch.stop_events();
             }
         }
         for entry in wanted {
@@ -252,15 +244,15 @@ impl App {
                 .position(|w| w.entry.folder == entry.folder);
             if existing.is_some_and(|i| {
                 let w = &watches.folders[i];
-                w.entry == entry && w.source.is_some()
+                w.entry == entry && w.watch.has_events()
             }) {
                 continue;
             }
             // Files still running keep their feed (a new one would find
             // them again); otherwise the feed is made for this entry anew.
-            let keep = existing.filter(|&i| !watches.folders[i].running.is_empty());
+            let keep = existing.filter(|&i| watches.folders[i].watch.running_count() > 0);
             let result = match keep {
-                Some(i) => restart_events(&mut watches.folders[i], &entry, &watches.wake),
+                Some(i) => restart_events(&mut watches.folders[i], &watches.wake),
                 None => start_watch(watches, &entry, presets.clone(), out_dir.clone()).map(|w| {
                     match existing {
                         Some(i) => watches.folders[i] = w,
@@ -280,14 +272,14 @@ impl App {
                 }
                 Err(e) => {
                     tracing::warn!("{e}");
-                    watches.errors.insert(entry.folder.clone(), e);
+                    watches.errors.insert(entry.folder.clone(), e.to_string());
                 }
             }
         }
         let watches = &mut self.systems.watches;
         watches
             .folders
-            .retain(|w| w.source.is_some() || !w.running.is_empty());
+            .retain(|w| w.watch.has_events() || w.watch.running_count() > 0);
     }
 
     /// Makes a row of a whole file of folder `i`, or takes the row not
@@ -305,7 +297,7 @@ impl App {
                 && r.request.input == input
         });
         if restored_done {
-            self.systems.watches.folders[i].feed.finished(file, true);
+            (self.systems.watches.folders[i].watch).finished_elsewhere(file, true);
             return;
         }
         let restored = self
@@ -337,7 +329,7 @@ impl App {
             }
         };
         self.model.mark_watched(row);
-        self.systems.watches.folders[i].running.insert(row, file);
+        self.systems.watches.folders[i].watch.started(row, file);
     }
 
     /// A row's job ended (`done`: every output whole) or the row left the
@@ -345,14 +337,33 @@ impl App {
     pub(super) fn watch_row_ended(&mut self, row: RowId, done: bool) {
         let watches = &mut self.systems.watches;
         for w in &mut watches.folders {
-            if let Some(file) = w.running.remove(&row) {
-                w.feed.finished(file, done);
-            }
+            w.watch.ended(row, done);
         }
         watches
             .folders
-            .retain(|w| w.source.is_some() || !w.running.is_empty());
+            .retain(|w| w.watch.has_events() || w.watch.running_count() > 0);
     }
+}
+
+/// Why a watch folder cannot be watched (shown in its list).
+#[derive(Debug, thiserror::Error)]
+enum WatchFolderError {
+    #[error("{}: none of its presets exists", .0.display())]
+    NoPresets(PathBuf),
+    #[error("watch folders need a data folder; none was found")]
+    NoDataFolder,
+    #[error("{} is not a folder", .0.display())]
+    NotAFolder(PathBuf),
+    #[error("{}: {source}", path.display())]
+    OutputFolder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Watch(#[from] WatchError),
 }
 
 /// A new watch of `entry`: its feed (ledger opened, folder scanned) and
@@ -362,63 +373,51 @@ fn start_watch(
     entry: &WatchFolder,
     presets: Vec<Preset>,
     out_dir: PathBuf,
-) -> Result<Watching, String> {
+) -> Result<Watching, WatchFolderError> {
     let folder = &entry.folder;
     if presets.is_empty() {
-        return Err(format!("{}: none of its presets exists", folder.display()));
+        return Err(WatchFolderError::NoPresets(folder.clone()));
     }
-    let ledger_path = watches
-        .ledger
-        .as_deref()
-        .ok_or_else(|| "watch folders need a data folder; none was found".to_owned())?;
+    let ledger_path = (watches.ledger.as_deref()).ok_or(WatchFolderError::NoDataFolder)?;
     let dir = std::fs::canonicalize(folder)
         .ok()
         .filter(|d| d.is_dir())
-        .ok_or_else(|| format!("{} is not a folder", folder.display()))?;
+        .ok_or_else(|| WatchFolderError::NotAFolder(folder.clone()))?;
     // Outputs written inside the watched folder are no sources.
     let excluded = std::fs::create_dir_all(&out_dir)
         .and_then(|()| std::fs::canonicalize(&out_dir))
-        .map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    let ledger = Ledger::open(ledger_path).map_err(|e| e.to_string())?;
-    let mut feed = Feed::new(
-        FeedConfig {
-            dirs: vec![dir],
-            recursive: entry.recursive,
-            excluded: vec![excluded],
-            settle: watches.settle,
-            on_done: OnDone::Keep,
-            links: Links::Stay,
-        },
-        ledger,
-    );
-    let wake = watches.wake.clone();
-    let dirs = feed.config().dirs.clone();
-    let source = EventSource::start_waking(&dirs, entry.recursive, Links::Stay, move || wake())
-        .map_err(|e| e.to_string())?;
-    feed.rescan(Instant::now());
+        .map_err(|source| WatchFolderError::OutputFolder {
+            path: out_dir.clone(),
+            source,
+        })?;
+    let ledger = Ledger::open(ledger_path)?;
+    let config = FeedConfig {
+        dirs: vec![dir],
+        recursive: entry.recursive,
+        excluded: vec![excluded],
+        settle: watches.settle,
+        on_done: OnDone::Keep,
+        links: Links::Stay,
+    };
+    let watch = Watch::start(config, ledger, waking(&watches.wake))?;
     Ok(Watching {
         entry: entry.clone(),
         presets,
         out_dir,
-        feed,
-        source: Some(source),
-        folder: Folders::new(&dirs),
-        running: HashMap::new(),
+        watch,
     })
+}
+
+/// The platform's events, waking the window.
+fn waking(wake: &Waker) -> Events {
+    let wake = wake.clone();
+    Events::Platform(Box::new(move || wake()))
 }
 
 /// Turns the events of a kept watch back on (it was off while files of
 /// it ran) and looks at its folder again.
-fn restart_events(w: &mut Watching, entry: &WatchFolder, wake: &Waker) -> Result<(), String> {
-    if w.source.is_none() {
-        let wake = wake.clone();
-        let dirs = w.feed.config().dirs.clone();
-        w.source = Some(
-            EventSource::start_waking(&dirs, entry.recursive, Links::Stay, move || wake())
-                .map_err(|e| e.to_string())?,
-        );
-        w.folder = Folders::new(&dirs);
-        w.feed.rescan(Instant::now());
-    }
-    Ok(())
+fn restart_events(w: &mut Watching, wake: &Waker) -> Result<(), WatchFolderError> {
+    w.watch
+        .resume_events(waking(wake))
+        .map_err(WatchFolderError::from)
 }

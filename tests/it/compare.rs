@@ -164,3 +164,39 @@ fn a_sample_is_cut_from_the_keyframe_before_with_its_sound() {
         decode_errors(&sample)
     );
 }
+
+/// An HDR10 source is shown as its SDR rendition looks: the compare
+/// view's picture of a PQ grey is the tone-mapped grey (sRGB about 201
+/// luma's worth), the same as the engine's H.264 rendition's picture, not
+/// the raw 10-bit signal read as SDR (about 128).
+#[test]
+fn an_hdr_source_is_shown_tone_mapped_as_its_sdr_rendition() {
+    let fx = Fixture::new();
+    let src = crate::hdr::hdr_grey_clip(&fx, "pq.mp4", "smpte2084", crate::hdr::PQ_100_NITS);
+    let run = process(&fx.out_dir(), &["-p", "web", src.to_str().expect("utf-8")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sdr = run
+        .rendition_paths()
+        .into_iter()
+        .next()
+        .expect("a rendition");
+    let size = Size::new(64, 36);
+    let mean = |path: &std::path::Path| {
+        let p = FrameReader::open(path)
+            .expect("opens")
+            .picture_at(0.1, size)
+            .expect("picture");
+        mean_rgb(&p.rgb, p.width, (0, 0, p.width, p.height))
+    };
+    let (source, rendition) = (mean(&src), mean(&sdr));
+    for c in 0..3 {
+        assert!(
+            (source[c] - rendition[c]).abs() < 4.0,
+            "source {source:?} against the SDR rendition {rendition:?}"
+        );
+    }
+    assert!(
+        source[1] > 180.0,
+        "tone-mapped, not the raw signal: {source:?}"
+    );
+}

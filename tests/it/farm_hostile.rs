@@ -434,3 +434,63 @@ fn a_link_planted_in_a_shared_job_folder_is_never_followed() {
         worker.log_text()
     );
 }
+
+/// Issue 26: a shared job folder was checked once and written much later,
+/// so whoever can write on the shared disk could swap it for a link to a
+/// user's folder in between and have the stage's files made there. The
+/// worker now holds the folder open from its check (`CheckedDir`) and the
+/// stage writes through the handle. Here the swap happens between the
+/// check and a real thumbnail stage: held, the user's folder gets nothing
+/// and the thumbnail lands in the folder that was checked; written by its
+/// name, as before, the thumbnail lands in the user's folder.
+#[cfg(unix)]
+#[test]
+fn a_shared_job_folder_swapped_for_a_link_after_its_check_writes_nothing_through_the_link() {
+    use vidprism_engine::pipeline::{for_farm, JobRequest};
+    use vidprism_farm::CheckedDir;
+
+    let fx = Fixture::new();
+    let clip = fx.clip("clip.mp4", "320x240", 1.0, false, &[]);
+    let out = fx.path("out");
+    for held in [true, false] {
+        let job_dir = out.join(format!("clip-{held}"));
+        let user = fx.path(&format!("user-{held}"));
+        std::fs::create_dir_all(&job_dir).unwrap();
+        std::fs::create_dir_all(&user).unwrap();
+        std::fs::write(user.join("keep.txt"), b"the user's").unwrap();
+        let checked = CheckedDir::open(&job_dir).expect("a folder, not a link");
+        // The swap: the checked folder moved away, a link in its place.
+        let moved = fx.path(&format!("moved-{held}"));
+        std::fs::rename(&job_dir, &moved).unwrap();
+        std::os::unix::fs::symlink(&user, &job_dir).unwrap();
+        let before = snapshot(&user);
+
+        let dir = match held {
+            true => checked.path().to_path_buf(),
+            false => job_dir.clone(),
+        };
+        let (job, events) = for_farm::stage_job(JobRequest {
+            input: clip.clone(),
+            presets: vec![find_preset("thumbnail").expect("thumbnail preset")],
+            out_dir: out.clone(),
+        });
+        for_farm::thumbnail(&job, Some(dir));
+        let said: Vec<String> = events.try_iter().map(|e| format!("{:?}", e.kind)).collect();
+        assert!(
+            said.iter().any(|k| k.starts_with("ThumbnailReady")),
+            "{said:#?}"
+        );
+        if held {
+            assert_eq!(snapshot(&user), before, "nothing reaches the user's folder");
+            assert!(
+                moved.join("thumbnail.jpg").is_file(),
+                "made where it was checked"
+            );
+        } else {
+            assert!(
+                user.join("thumbnail.jpg").is_file(),
+                "written by name, the thumbnail follows the link"
+            );
+        }
+    }
+}

@@ -14,7 +14,7 @@ use crate::util::tone_reference::{cpu_has_avx512, mean, psnr, raw_frames, yuv420
 use crate::util::*;
 
 /// 10-bit limited-range code value of a 100 cd/m² PQ signal (0.508).
-const PQ_100_NITS: &str = "509";
+pub(crate) const PQ_100_NITS: &str = "509";
 /// HLG's reference white: 75% of the signal (203 cd/m² on a 1000 cd/m²
 /// display).
 const HLG_REFERENCE_WHITE: &str = "721";

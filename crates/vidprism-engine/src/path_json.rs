@@ -29,12 +29,24 @@ fn encode(path: &Path) -> Encoded {
     }
 }
 
-fn decode(encoded: Encoded) -> Result<PathBuf, String> {
+/// Why an encoded path cannot be read back.
+#[derive(Debug, thiserror::Error)]
+enum PathJsonError {
+    #[error("bytes_hex has an odd length")]
+    OddLength,
+    #[error("bytes_hex is not hexadecimal at {0}")]
+    NotHex(usize),
+    #[cfg_attr(unix, allow(dead_code))]
+    #[error("a path that is not UTF-8 on a system whose paths are")]
+    NotUtf8,
+}
+
+fn decode(encoded: Encoded) -> Result<PathBuf, PathJsonError> {
     match encoded {
         Encoded::Text(text) => Ok(PathBuf::from(text)),
         Encoded::Bytes { bytes_hex, .. } => {
             if bytes_hex.len() % 2 != 0 {
-                return Err("bytes_hex has an odd length".into());
+                return Err(PathJsonError::OddLength);
             }
             let bytes = (0..bytes_hex.len())
                 .step_by(2)
@@ -42,9 +54,9 @@ fn decode(encoded: Encoded) -> Result<PathBuf, String> {
                     bytes_hex
                         .get(i..i + 2)
                         .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                        .ok_or_else(|| format!("bytes_hex is not hexadecimal at {i}"))
+                        .ok_or(PathJsonError::NotHex(i))
                 })
-                .collect::<Result<Vec<u8>, String>>()?;
+                .collect::<Result<Vec<u8>, PathJsonError>>()?;
             from_raw_bytes(bytes)
         }
     }
@@ -62,16 +74,16 @@ fn raw_bytes(path: &Path) -> Vec<u8> {
 }
 
 #[cfg(unix)]
-fn from_raw_bytes(bytes: Vec<u8>) -> Result<PathBuf, String> {
+fn from_raw_bytes(bytes: Vec<u8>) -> Result<PathBuf, PathJsonError> {
     use std::os::unix::ffi::OsStringExt;
     Ok(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
 }
 
 #[cfg(not(unix))]
-fn from_raw_bytes(bytes: Vec<u8>) -> Result<PathBuf, String> {
+fn from_raw_bytes(bytes: Vec<u8>) -> Result<PathBuf, PathJsonError> {
     String::from_utf8(bytes)
         .map(PathBuf::from)
-        .map_err(|_| "a path that is not UTF-8 on a system whose paths are".into())
+        .map_err(|_| PathJsonError::NotUtf8)
 }
 
 pub fn serialize<S: Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {

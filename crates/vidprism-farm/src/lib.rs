@@ -13,6 +13,7 @@
 //! and `client/` are the two ends.
 
 mod broker;
+mod checked_dir;
 mod client;
 mod connect;
 mod error;
@@ -29,6 +30,7 @@ mod wire_generated;
 mod worker;
 
 pub use broker::WorkPolicy;
+pub use checked_dir::CheckedDir;
 pub use client::FarmClient;
 pub use connect::FarmConnection;
 pub use error::FarmError;

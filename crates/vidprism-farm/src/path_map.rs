@@ -4,22 +4,25 @@
 
 use std::path::{Path, PathBuf};
 
+/// A `--path-map` value that is not `FROM=TO`.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("--path-map {0:?}: expected SUBMITTER_PATH=WORKER_PATH")]
+pub struct NotAPathPair(pub String);
+
 /// Prefix pairs (submitter's, worker's); the first that matches is used.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PathMap(Vec<(PathBuf, PathBuf)>);
 
 impl PathMap {
-    /// Parses `FROM=TO` pairs; a message naming the first bad one.
-    pub fn parse(pairs: &[String]) -> Result<PathMap, String> {
+    /// Parses `FROM=TO` pairs; the error names the first bad one.
+    pub fn parse(pairs: &[String]) -> Result<PathMap, NotAPathPair> {
         pairs
             .iter()
             .map(|pair| match pair.split_once('=') {
                 Some((from, to)) if !from.is_empty() && !to.is_empty() => {
                     Ok((PathBuf::from(from), PathBuf::from(to)))
                 }
-                _ => Err(format!(
-                    "--path-map {pair:?}: expected SUBMITTER_PATH=WORKER_PATH"
-                )),
+                _ => Err(NotAPathPair(pair.clone())),
             })
             .collect::<Result<_, _>>()
             .map(PathMap)
@@ -76,8 +79,11 @@ mod tests {
 
     #[test]
     fn a_pair_without_equals_is_refused() {
-        assert!(PathMap::parse(&["/a:/b".into()])
-            .unwrap_err()
-            .contains("/a:/b"));
+        let refused = PathMap::parse(&["/a:/b".into()]).unwrap_err();
+        assert_eq!(refused, NotAPathPair("/a:/b".into()));
+        assert_eq!(
+            refused.to_string(),
+            "--path-map \"/a:/b\": expected SUBMITTER_PATH=WORKER_PATH"
+        );
     }
 }

@@ -141,6 +141,7 @@ fn fetch(broker: &Broker, job: &str, path: &Path, max_bytes: u64) -> Result<(), 
             &wire::source_object(job),
             &partial,
             max_bytes,
+            None,
         )
         .and_then(|_| std::fs::rename(&partial, path).map_err(|e| FarmError::io(path, e)));
     if fetched.is_err() {

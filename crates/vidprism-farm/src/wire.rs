@@ -102,6 +102,11 @@ pub enum News {
         dir: Option<PathBuf>,
         worker: String,
     },
+    /// An output file a worker put in the object store and the digest
+    /// the store gave its content, sent before the event that names it:
+    /// the submitter takes only that content under that name (another
+    /// worker login replacing the object meanwhile is refused).
+    Sent { name: String, digest: String },
     /// A stage failed on one delivery and will be tried again.
     Retrying {
         stage: WorkStage,

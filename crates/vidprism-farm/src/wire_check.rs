@@ -271,6 +271,10 @@ impl Checked for News {
                 errors.iter().try_for_each(|e| text("error", e))?;
                 dir.as_deref().map_or(Ok(()), |d| path("job folder", d))
             }
+            News::Sent { name, digest } => {
+                check_file_name(name)?;
+                check_digest(digest)
+            }
             News::Retrying {
                 attempt,
                 tries,
@@ -294,8 +298,20 @@ impl Checked for News {
                 errors.iter_mut().for_each(|e| *e = printable(e));
             }
             News::Retrying { reason, .. } => *reason = printable(reason),
+            News::Sent { .. } => {}
         }
     }
+}
+
+/// An object's digest as the object store writes it: `SHA-256=` and 43
+/// or 44 characters of URL-safe base64.
+fn check_digest(digest: &str) -> Result<(), String> {
+    let hash = digest.strip_prefix("SHA-256=").unwrap_or_default();
+    let base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=');
+    if !(43..=44).contains(&hash.len()) || !hash.chars().all(base64) {
+        return Err("its digest is not a SHA-256 digest".into());
+    }
+    Ok(())
 }
 
 /// What a worker may say happened: its results and progress, never a

@@ -169,6 +169,11 @@ fn samples() -> Vec<(&'static str, Value)> {
         ),
         (
             "news",
+            json!({"sent": {"name": "720p.mp4",
+                "digest": "SHA-256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU="}}),
+        ),
+        (
+            "news",
             json!({"retrying": {"stage": "transcode", "attempt": 1, "tries": 3,
                 "reason": "boom", "worker": "w1"}}),
         ),
@@ -342,6 +347,13 @@ fn news_holds(news: &News) {
         }
         News::Retrying { reason, worker, .. } => {
             assert!(printable(reason) && printable(worker));
+        }
+        News::Sent { name, digest } => {
+            assert!(plain(name), "sent {name:?}");
+            assert!(
+                digest.starts_with("SHA-256=") && digest.len() <= 52,
+                "{digest:?}"
+            );
         }
     }
 }

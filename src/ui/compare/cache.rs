@@ -79,9 +79,11 @@ mod tests {
         let last = cache.at(3.97).expect("the last picture");
         assert!((last.time_s - 3.96).abs() < 1e-9);
         assert!(cache.at(0.0).is_none(), "the oldest were released");
+        // 100 pictures in, 32 kept: the 69th (2.72 s) is the oldest left.
+        assert!(cache.at(2.70).is_none(), "the 68th was released");
         assert!(cache
-            .at(2.68)
-            .is_some_and(|f| (f.time_s - 2.68).abs() < 1e-9));
+            .at(2.73)
+            .is_some_and(|f| (f.time_s - 2.72).abs() < 1e-9));
         assert!(cache.at(4.5).is_none());
     }
 }

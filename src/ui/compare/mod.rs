@@ -401,6 +401,11 @@ impl Compare {
                 }
                 Fetched::Picture(p) => {
                     let texture = upload(ctx, &format!("compare {} {i}", self.row), &p);
+                    // A play the worker falls behind shows the latest
+                    // picture made (the ones between are dropped).
+                    if p.time_s <= self.time_s + self.frame_s {
+                        self.sides[i].shown = Some((p.time_s, texture.clone()));
+                    }
                     self.sides[i].cache.insert(Frame {
                         time_s: p.time_s,
                         duration_s: p.duration_s,

@@ -91,7 +91,8 @@ pub fn add_copy_stream(
                 "the source's {} audio cannot be copied into a {muxer} file; \
                  have the preset encode the audio instead",
                 source.codec_name
-            ),
+            )
+            .into(),
         });
     }
     let in_mp4 = output.format().name().contains("mp4");
@@ -134,6 +135,6 @@ pub fn write_copied(
     packet.rescale_ts(lane.source_time_base, lane.stream_time_base);
     packet.write_interleaved(output).map_err(|e| Error::Write {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: e.into(),
     })
 }

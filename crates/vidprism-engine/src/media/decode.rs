@@ -7,7 +7,7 @@ use std::path::Path;
 use ffmpeg_next::{codec, decoder, format, media};
 
 use super::plain_file::{self, OpenError};
-use crate::error::{io_reason, Error, Result};
+use crate::error::{Error, Result};
 use crate::limits::{MAX_DIMENSION, MAX_STREAMS};
 
 /// Checks the path before FFmpeg sees it, so that the common mistakes get
@@ -20,7 +20,7 @@ pub fn check_source(path: &Path) -> Result<()> {
         },
         _ => Error::Unreadable {
             path: path.to_path_buf(),
-            reason: io_reason(&e),
+            reason: e.into(),
         },
     })?;
     if meta.is_dir() {
@@ -41,7 +41,7 @@ pub fn check_source(path: &Path) -> Result<()> {
     }
     std::fs::File::open(path).map_err(|e| Error::Unreadable {
         path: path.to_path_buf(),
-        reason: io_reason(&e),
+        reason: e.into(),
     })?;
     Ok(())
 }
@@ -87,7 +87,7 @@ pub fn open_input(path: &Path) -> Result<(format::context::Input, usize)> {
         },
         OpenError::Ffmpeg(other) => Error::Unreadable {
             path: path.to_path_buf(),
-            reason: other.to_string(),
+            reason: other.into(),
         },
     })?;
     if input.nb_streams() > MAX_STREAMS {

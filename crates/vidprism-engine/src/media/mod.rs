@@ -46,7 +46,7 @@ pub use package::{package, Bundle, BundleSpec, PackagedRung, RungInput};
 pub use picture_plan::{plan_pictures, PicturePlan};
 pub use probe::{probe, SourceInfo};
 pub use sample_cut::{cut_sample, SAMPLE_EXTENSION};
-pub use storyboard::{parse_vtt, Grid, StoryboardCue, StoryboardFiles, StoryboardTarget};
+pub use storyboard::{parse_vtt, Grid, StoryboardCue, StoryboardFiles, StoryboardTarget, VttError};
 pub use subtitles::{SkippedTrack, TrackKind};
 pub use thumbnail::write_thumbnail;
 pub use transcode::{

@@ -56,7 +56,7 @@ impl Sidecar {
     fn create(feed: usize, source: &AudioCopySource, path: &Path) -> Result<Sidecar> {
         let write_err = |e: ffmpeg_next::Error| Error::Write {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            reason: e.into(),
         };
         let mut output = plain_file::create(path, "webvtt").map_err(write_err)?;
         let mut lane = add_copy_stream(&mut output, source, "WebVTT", path)?;
@@ -224,7 +224,7 @@ impl RenditionWriter {
         } = source;
         let write_err = |e: ffmpeg_next::Error| Error::Write {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            reason: e.into(),
         };
         let mut output = plain_file::create(path, spec.container.muxer()).map_err(write_err)?;
         let global_header = output
@@ -355,12 +355,12 @@ impl RenditionWriter {
         for sidecar in &mut self.sidecars {
             sidecar.output.write_trailer().map_err(|e| Error::Write {
                 path: sidecar.path.clone(),
-                reason: e.to_string(),
+                reason: e.into(),
             })?;
         }
         self.output.write_trailer().map_err(|e| Error::Write {
             path: self.path.clone(),
-            reason: e.to_string(),
+            reason: e.into(),
         })?;
         Ok(score)
     }
@@ -383,7 +383,7 @@ impl VideoLane {
             packet.rescale_ts(encoder_time_base, self.stream_time_base);
             packet.write_interleaved(output).map_err(|e| Error::Write {
                 path: path.to_path_buf(),
-                reason: e.to_string(),
+                reason: e.into(),
             })?;
         }
         Ok(())

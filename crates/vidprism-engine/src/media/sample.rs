@@ -39,7 +39,10 @@ pub(crate) fn sample_pictures(
         ffmpeg_next::ffi::AV_NOPTS_VALUE => 0,
         start => start,
     };
-    let mut decoder = video_decoder(&input, index, 0, path)?;
+    // One thread: a frame-threaded decoder holds a picture per thread
+    // before it gives one back, so a few pictures after each seek would
+    // cost that many more decoded (and its threads' set-up).
+    let mut decoder = video_decoder(&input, index, 1, path)?;
     let mut packet = Packet::empty();
     let mut picture = frame::Video::empty();
     for point in 0..points {

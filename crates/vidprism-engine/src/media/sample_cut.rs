@@ -23,7 +23,7 @@ pub fn cut_sample(source: &Path, start_s: f64, seconds: f64, dest: &Path) -> Res
     let (mut input, video) = open_input(source)?;
     let write_err = |e: ffmpeg_next::Error| Error::Write {
         path: dest.to_path_buf(),
-        reason: e.to_string(),
+        reason: e.into(),
     };
     // The video and every audio stream, in their order.
     let kept: Vec<(usize, Rational)> = input

@@ -102,7 +102,7 @@ pub fn write_thumbnail(
     }
     .map_err(|e| Error::Write {
         path: dest.to_path_buf(),
-        reason: e.to_string(),
+        reason: e.into(),
     })?;
     writer
         .into_inner()

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{io_reason, Error, Result};
+use crate::error::{Error, Result};
 use crate::names::sanitize_name;
 
 /// `<Videos>/VidPrism`, or `<data dir>/output` when the system has no Videos
@@ -34,7 +34,7 @@ pub fn job_dir_from<'a>(files: impl IntoIterator<Item = &'a Path>) -> Option<Pat
 pub fn reserve_job_dir(out: &Path, stem: &str) -> Result<PathBuf> {
     let folder_err = |e: std::io::Error| Error::OutputFolder {
         path: out.to_path_buf(),
-        reason: io_reason(&e),
+        reason: e.into(),
     };
     std::fs::create_dir_all(out).map_err(folder_err)?;
     let stem = sanitize_name(stem);
@@ -53,7 +53,7 @@ pub fn reserve_job_dir(out: &Path, stem: &str) -> Result<PathBuf> {
     }
     Err(Error::OutputFolder {
         path: out.to_path_buf(),
-        reason: format!("too many folders named {stem:?} already"),
+        reason: format!("too many folders named {stem:?} already").into(),
     })
 }
 

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{io_reason, Error, Result};
+use crate::error::{Error, Result};
 
 /// Part of every temporary file name, so leftovers can be recognised.
 pub const TEMP_MARKER: &str = ".vidprism-part";
@@ -67,7 +67,7 @@ impl StagedFile {
     pub fn commit(mut self) -> Result<u64> {
         let fail = |e: std::io::Error| Error::Write {
             path: self.target.clone(),
-            reason: io_reason(&e),
+            reason: e.into(),
         };
         // A hard link fails if the target exists, unlike rename; fall back to
         // a checked rename on file systems without links.

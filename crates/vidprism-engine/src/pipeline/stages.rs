@@ -21,10 +21,11 @@ use super::target_quality;
 use crate::error::Error;
 use crate::media::geometry::thumbnail_size;
 use crate::media::{
-    self, Grid, PicturePlan, RenditionTarget, StoryboardFiles, StoryboardTarget, Transcoded,
+    self, Grid, PicturePlan, RenditionTarget, RenditionTracks, StoryboardFiles, StoryboardTarget,
+    Transcoded,
 };
 use crate::output::{job_thumbnail_spec, reserve_job_dir, thumbnail_file_name, StagedFile};
-use crate::plan::plan;
+use crate::plan::{plan, PlannedRendition};
 use crate::presets::{PictureRules, PosterChoice, StoryboardSpec, ThumbnailSpec};
 
 /// What a failed storyboard is called where a rendition's name goes.
@@ -209,6 +210,9 @@ pub fn thumbnail(job: &Arc<Job>) {
     }
 }
 
+/// The transcode stage: every rendition of the job's plan (and its
+/// storyboard) from one decode, each committed and announced, or failed
+/// with its reason; then each packaged preset's bundle.
 pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
     super::priority::lower_current_thread();
     let Some(prepared) = job.prepared() else {
@@ -225,6 +229,55 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         return;
     };
     let renditions = &prepared.plan.renditions;
+    let (staged, mut targets) = rendition_targets(dir, renditions);
+    for r in renditions {
+        job.emit(EventKind::StageStarted(StageStarted {
+            stage: Stage::Transcode,
+            rendition: Some(r.label.clone()),
+        }));
+    }
+    let Some(Transcoded {
+        renditions: results,
+        storyboard,
+    }) = run_transcode(job, prepared, dir, &mut targets, stall.get())
+    else {
+        return;
+    };
+    // Packaged presets' rungs, by preset, in order: each becomes a bundle.
+    let mut bundles: Vec<Vec<packaging::Attempt>> = Vec::new();
+    for ((rendition, staged), result) in renditions.iter().zip(staged).zip(results) {
+        if !rendition.packaging.is_packaged() {
+            commit_rendition(job, rendition, staged, result);
+            continue;
+        }
+        let attempt = packaging::Attempt {
+            rendition,
+            staged,
+            // A bundle's rungs carry no sidecars (its page has none).
+            result: result.map(|made| made.quality),
+        };
+        match bundles
+            .iter_mut()
+            .find(|b| b[0].rendition.preset_index == rendition.preset_index)
+        {
+            Some(bundle) => bundle.push(attempt),
+            None => bundles.push(vec![attempt]),
+        }
+    }
+    if let Some(made) = storyboard {
+        storyboard_done(job, made);
+    }
+    for (i, attempts) in bundles.into_iter().enumerate() {
+        packaging::package_preset(job, attempts, i == 0);
+    }
+}
+
+/// Each rendition's staged file in `dir` and what the media layer is to
+/// make of it.
+fn rendition_targets(
+    dir: &std::path::Path,
+    renditions: &[PlannedRendition],
+) -> (Vec<StagedFile>, Vec<RenditionTarget>) {
     let staged: Vec<StagedFile> = renditions
         .iter()
         .map(|r| match r.packaging.is_packaged() {
@@ -232,7 +285,7 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             false => StagedFile::new(dir.join(&r.file_name)),
         })
         .collect();
-    let mut targets: Vec<RenditionTarget> = renditions
+    let targets = renditions
         .iter()
         .zip(&staged)
         .map(|(r, s)| RenditionTarget {
@@ -249,12 +302,21 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
                 .then_some(r.packaging.segment_seconds),
         })
         .collect();
-    for r in renditions {
-        job.emit(EventKind::StageStarted(StageStarted {
-            stage: Stage::Transcode,
-            rendition: Some(r.label.clone()),
-        }));
-    }
+    (staged, targets)
+}
+
+/// Decodes the source once for every target and the storyboard, under the
+/// stall watch, then makes again the renditions scored below their floor.
+/// `None` when the job ended here (cancelled, stalled, or the source
+/// failed: then every rendition failed with it, once).
+fn run_transcode(
+    job: &Arc<Job>,
+    prepared: &Prepared,
+    dir: &std::path::Path,
+    targets: &mut [RenditionTarget],
+    timeout: std::time::Duration,
+) -> Option<Transcoded> {
+    let renditions = &prepared.plan.renditions;
     let reporter = ProgressReporter::new(
         job,
         renditions.iter().map(|r| r.label.clone()).collect(),
@@ -264,21 +326,20 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
         spacing: spec.spacing,
         grid: Grid::new(&spec, prepared.info.display),
         duration_s: prepared.info.duration_s,
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         poster: (thumbnail.poster == PosterChoice::Best)
             .then(|| thumbnail_size(prepared.info.display, thumbnail.width)),
     });
-    let timeout = stall.get();
     let cancel = job.cancel_flag();
     // Only a cancel (or a stall) stops it, which the transcode then sees.
     let slopes = run_watched(job, timeout, || {
-        target_quality::plan_targets(job, prepared, &mut targets, cancel)
+        target_quality::plan_targets(job, prepared, targets, cancel)
     })
     .unwrap_or_default();
     let results = run_watched(job, timeout, || {
         media::transcode_with_storyboard(
             &job.request().input,
-            &targets,
+            targets,
             &prepared.picture,
             storyboard.as_ref(),
             cancel,
@@ -297,103 +358,95 @@ pub fn transcode(job: &Arc<Job>, stall: &StallTimeout) {
             }));
         }
     };
-    let Transcoded {
-        renditions: results,
-        storyboard,
-    } = match results {
+    let transcoded = match results {
         Err(Error::Cancelled) if job.is_stalled() => {
             let stalled = StageError::Stalled {
                 input: job.request().input.clone(),
                 waited: timeout,
             };
             fail_every_rendition(&stalled.to_string());
-            return job.record_error(stalled);
+            job.record_error(stalled);
+            return None;
         }
         Ok(results) => results,
-        Err(Error::Cancelled) => return,
+        Err(Error::Cancelled) => return None,
         Err(e) => {
             fail_every_rendition(&e.to_string());
-            return job.record_source_error(e.into());
+            job.record_source_error(e.into());
+            return None;
         }
     };
-    let results = quality_retry::retry_below_floor(&targets, &slopes, results, |again, indices| {
-        run_watched(job, timeout, || {
-            media::transcode(&job.request().input, again, cancel, &|i, p| {
-                job.touch_progress();
-                reporter.report(indices[i], p)
+    let renditions = quality_retry::retry_below_floor(
+        targets,
+        &slopes,
+        transcoded.renditions,
+        |again, indices| {
+            run_watched(job, timeout, || {
+                media::transcode(&job.request().input, again, cancel, &|i, p| {
+                    job.touch_progress();
+                    reporter.report(indices[i], p)
+                })
             })
-        })
+        },
+    );
+    Some(Transcoded {
+        renditions,
+        storyboard: transcoded.storyboard,
+    })
+}
+
+/// Commits a rendition of separate files (its sidecar subtitle files
+/// first, so a rendition announced is whole) and announces it, or reports
+/// why it failed.
+fn commit_rendition(
+    job: &Job,
+    rendition: &PlannedRendition,
+    staged: StagedFile,
+    result: crate::Result<RenditionTracks>,
+) {
+    let path = staged.target().to_path_buf();
+    let committed = result.and_then(|made| {
+        let mut sidecars = Vec::new();
+        for sidecar in made.sidecars {
+            sidecars.extend(packaging::file_name(sidecar.target()));
+            sidecar.commit()?;
+        }
+        Ok((staged.commit()?, made.skipped, sidecars, made.quality))
     });
-    // Packaged presets' rungs, by preset, in order: each becomes a bundle.
-    let mut bundles: Vec<Vec<packaging::Attempt>> = Vec::new();
-    for ((rendition, staged), result) in renditions.iter().zip(staged).zip(results) {
-        if rendition.packaging.is_packaged() {
-            let attempt = packaging::Attempt {
-                rendition,
-                staged,
-                // A bundle's rungs carry no sidecars (its page has none).
-                result: result.map(|made| made.quality),
+    match committed {
+        Ok((bytes, skipped_tracks, sidecars, quality)) => {
+            tracing::info!(
+                job = job.id(),
+                rendition = %rendition.label,
+                path = %path.display(),
+                bytes,
+                "rendition done"
+            );
+            // The rendition and each of its sidecars.
+            job.record_outputs(1 + sidecars.len());
+            let made = packaging::Made {
+                path,
+                bytes,
+                skipped_tracks,
+                sidecars,
+                quality,
             };
-            match bundles
-                .iter_mut()
-                .find(|b| b[0].rendition.preset_index == rendition.preset_index)
-            {
-                Some(bundle) => bundle.push(attempt),
-                None => bundles.push(vec![attempt]),
-            }
-            continue;
+            packaging::emit_done(job, rendition, made);
         }
-        let path = staged.target().to_path_buf();
-        // Sidecar subtitle files first, so a rendition announced is whole.
-        let committed = result.and_then(|made| {
-            let mut sidecars = Vec::new();
-            for sidecar in made.sidecars {
-                sidecars.extend(packaging::file_name(sidecar.target()));
-                sidecar.commit()?;
-            }
-            Ok((staged.commit()?, made.skipped, sidecars, made.quality))
-        });
-        match committed {
-            Ok((bytes, skipped_tracks, sidecars, quality)) => {
-                tracing::info!(
-                    job = job.id(),
-                    rendition = %rendition.label,
-                    path = %path.display(),
-                    bytes,
-                    "rendition done"
-                );
-                // The rendition and each of its sidecars.
-                job.record_outputs(1 + sidecars.len());
-                let made = packaging::Made {
-                    path,
-                    bytes,
-                    skipped_tracks,
-                    sidecars,
-                    quality,
-                };
-                packaging::emit_done(job, rendition, made);
-            }
-            Err(Error::Cancelled) => {}
-            Err(e) => {
-                tracing::warn!(
-                    job = job.id(),
-                    rendition = %rendition.label,
-                    error = ?e,
-                    "rendition failed: {e}"
-                );
-                job.emit(EventKind::RenditionFailed(RenditionFailed {
-                    rendition: rendition.label.clone(),
-                    error: e.to_string(),
-                }));
-                job.record_error(StageError::rendition(&rendition.label, e));
-            }
+        Err(Error::Cancelled) => {}
+        Err(e) => {
+            tracing::warn!(
+                job = job.id(),
+                rendition = %rendition.label,
+                error = ?e,
+                "rendition failed: {e}"
+            );
+            job.emit(EventKind::RenditionFailed(RenditionFailed {
+                rendition: rendition.label.clone(),
+                error: e.to_string(),
+            }));
+            job.record_error(StageError::rendition(&rendition.label, e));
         }
-    }
-    if let Some(made) = storyboard {
-        storyboard_done(job, made);
-    }
-    for (i, attempts) in bundles.into_iter().enumerate() {
-        packaging::package_preset(job, attempts, i == 0);
     }
 }
 

@@ -53,13 +53,12 @@ pub fn named(available: &[Preset], names: &[String]) -> Vec<Preset> {
 
 /// Finds a preset by name among the built-ins and the valid presets of
 /// `store`, and refuses a user preset for which `missing_encoders` (the
-/// media layer's check of this FFmpeg) finds problems. The error is a
-/// sentence for the user.
+/// media layer's check of this FFmpeg) finds problems.
 pub fn resolve(
     name: &str,
     store: Option<&PresetStore>,
     missing_encoders: impl Fn(&Preset) -> Vec<Problem>,
-) -> Result<Preset, String> {
+) -> Result<Preset, PresetError> {
     if let Some(preset) = find_preset(name) {
         return Ok(preset);
     }
@@ -77,15 +76,14 @@ pub fn resolve(
                 Err(PresetError::Invalid {
                     path,
                     problems: missing,
-                }
-                .to_string())
+                })
             }
         }
         Some(UserPreset::Invalid { path, problems }) => {
-            Err(PresetError::Invalid { path, problems }.to_string())
+            Err(PresetError::Invalid { path, problems })
         }
-        None => Err(format!(
-            "unknown preset {name:?}; `vidprism presets` lists them"
-        )),
+        None => Err(PresetError::Unknown {
+            name: name.to_owned(),
+        }),
     }
 }

@@ -12,7 +12,6 @@ use super::error::PresetError;
 use super::model::Preset;
 use super::toml_file::{parse, to_toml};
 use super::validate::{validate, Problem};
-use crate::error::io_reason;
 
 pub use crate::app_dirs::CONFIG_DIR_ENV;
 
@@ -140,7 +139,7 @@ impl PresetStore {
         check_user_preset(preset, &path)?;
         fs::create_dir_all(&self.dir).map_err(|e| PresetError::Write {
             path: self.dir.clone(),
-            reason: io_reason(&e),
+            reason: e.into(),
         })?;
         write_atomic(&path, &to_toml(preset))?;
         if let Some(old) = previous.filter(|old| *old != preset.name) {
@@ -157,7 +156,7 @@ impl PresetStore {
                 Err(PresetError::NotFound { path })
             }
             Err(e) => Err(PresetError::Write {
-                reason: io_reason(&e),
+                reason: e.into(),
                 path,
             }),
         }
@@ -198,7 +197,7 @@ fn check_user_preset(preset: &Preset, path: &Path) -> Result<(), PresetError> {
 pub fn read_preset(path: &Path) -> Result<Preset, PresetError> {
     let text = fs::read_to_string(path).map_err(|e| PresetError::Read {
         path: path.to_path_buf(),
-        reason: io_reason(&e),
+        reason: e.into(),
     })?;
     parse(&text).map_err(|problems| PresetError::Invalid {
         path: path.to_path_buf(),
@@ -216,7 +215,7 @@ pub fn export(preset: &Preset, path: &Path) -> Result<(), PresetError> {
 fn write_atomic(path: &Path, text: &str) -> Result<(), PresetError> {
     let err = |e: std::io::Error| PresetError::Write {
         path: path.to_path_buf(),
-        reason: io_reason(&e),
+        reason: e.into(),
     };
     let dir = path
         .parent()

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::disk_job::{self, Fields};
+use super::disk_job::{self, Fields, RecordError};
 use super::journal::Change;
 use super::preset_table::{PresetKey, PresetTable};
 use super::record::{JobRecord, StoreId};
@@ -132,7 +132,7 @@ impl Contents {
     /// Applies one change read from the journal; says why it does not fit
     /// when it does not (the state is then unchanged). A change about a job
     /// that is not there (removed later, or lost) changes nothing.
-    pub fn apply(&mut self, change: Change) -> Result<(), String> {
+    pub fn apply(&mut self, change: Change) -> Result<(), RecordError> {
         match change {
             Change::Add { job, presets } => {
                 self.insert_presets(presets);
@@ -141,7 +141,7 @@ impl Contents {
             }
             Change::Set { id, fields } => {
                 if let Some(record) = self.get_mut(id) {
-                    disk_job::merge(record, &fields).map_err(|e| e.to_string())?;
+                    disk_job::merge(record, &fields)?;
                 }
             }
             Change::Move { id, index } => {
@@ -158,12 +158,11 @@ impl Contents {
                     .iter()
                     .map(|k| {
                         let preset = self.presets.get(k);
-                        let preset =
-                            preset.ok_or_else(|| format!("it names an unknown preset \"{k}\""))?;
+                        let preset = preset.ok_or_else(|| RecordError::UnknownPreset(k.clone()))?;
                         disk_job::valid_preset(k, preset)?;
                         Ok(preset.clone())
                     })
-                    .collect::<Result<Vec<_>, String>>()?;
+                    .collect::<Result<Vec<_>, RecordError>>()?;
                 self.set_presets(id, names, keys, found);
             }
             Change::Remove { ids } => {

@@ -66,13 +66,36 @@ pub fn to_disk(record: &mut JobRecord, keys: &[PresetKey]) -> Fields {
     map
 }
 
+/// Why a job the store holds cannot be read back (said in a warning, with
+/// the job's name before it).
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("its preset \"{key}\" is not valid: {problem}")]
+    InvalidPreset {
+        key: String,
+        problem: crate::presets::Problem,
+    },
+    #[error("bad preset keys ({0})")]
+    PresetKeys(#[source] serde_json::Error),
+    #[error("it names an unknown preset \"{0}\"")]
+    UnknownPreset(PresetKey),
+    #[error("not a JSON object")]
+    NotAnObject,
+    /// Its fields do not make a job: serde's words.
+    #[error(transparent)]
+    Fields(#[from] serde_json::Error),
+}
+
 /// A preset read back from the store passes the same checks as one read
 /// from a file (`presets::validate`: names, sizes, codecs), so a store
 /// written by hand or by another program cannot name a sidecar outside the
 /// output folder.
-pub fn valid_preset(key: &str, preset: &crate::presets::Preset) -> Result<(), String> {
-    match crate::presets::validate(preset).first() {
-        Some(problem) => Err(format!("its preset \"{key}\" is not valid: {problem}")),
+pub fn valid_preset(key: &str, preset: &crate::presets::Preset) -> Result<(), RecordError> {
+    match crate::presets::validate(preset).into_iter().next() {
+        Some(problem) => Err(RecordError::InvalidPreset {
+            key: key.to_owned(),
+            problem,
+        }),
         None => Ok(()),
     }
 }
@@ -81,9 +104,9 @@ pub fn valid_preset(key: &str, preset: &crate::presets::Preset) -> Result<(), St
 pub fn from_disk(
     mut map: Fields,
     table: &PresetTable,
-) -> Result<(JobRecord, Vec<PresetKey>), String> {
+) -> Result<(JobRecord, Vec<PresetKey>), RecordError> {
     let keys: Vec<PresetKey> = match map.remove(PRESETS) {
-        Some(v) => serde_json::from_value(v).map_err(|e| format!("bad preset keys ({e})"))?,
+        Some(v) => serde_json::from_value(v).map_err(RecordError::PresetKeys)?,
         None => Vec::new(),
     };
     let presets = keys
@@ -92,15 +115,14 @@ pub fn from_disk(
             table
                 .get(k)
                 .cloned()
-                .ok_or_else(|| format!("it names an unknown preset \"{k}\""))
+                .ok_or_else(|| RecordError::UnknownPreset(k.clone()))
         })
         .collect::<Result<Vec<_>, _>>()?;
     for (key, preset) in keys.iter().zip(&presets) {
         valid_preset(key, preset)?;
     }
     map.insert(PRESETS.to_owned(), Value::Array(Vec::new()));
-    let mut record: JobRecord =
-        serde_json::from_value(Value::Object(map)).map_err(|e| e.to_string())?;
+    let mut record: JobRecord = serde_json::from_value(Value::Object(map))?;
     record.presets = presets;
     Ok((record, keys))
 }

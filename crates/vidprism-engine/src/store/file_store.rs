@@ -6,17 +6,29 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::io_reason;
+use crate::error::Cause;
 
 /// Why the store could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{path}: cannot write the job store: {reason}")]
-    Write { path: PathBuf, reason: String },
+    Write {
+        path: PathBuf,
+        #[source]
+        reason: Cause,
+    },
     #[error("{path}: cannot read the job store: {reason}")]
-    Read { path: PathBuf, reason: String },
+    Read {
+        path: PathBuf,
+        #[source]
+        reason: Cause,
+    },
     #[error("{path}: the job store is unreadable and could not be set aside: {reason}")]
-    SetAside { path: PathBuf, reason: String },
+    SetAside {
+        path: PathBuf,
+        #[source]
+        reason: Cause,
+    },
     #[error("{path}: the job store is in use by another VidPrism (the window or `vidprism process --store`)")]
     InUse { path: PathBuf },
     #[error("{input}: its job has started or ended, so its presets can no longer change")]
@@ -30,17 +42,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub(super) fn write(path: &Path, e: &std::io::Error) -> StoreError {
+    pub(super) fn write(path: &Path, e: std::io::Error) -> StoreError {
         StoreError::Write {
             path: path.to_path_buf(),
-            reason: io_reason(e),
+            reason: e.into(),
         }
     }
 
-    pub(super) fn read(path: &Path, e: &std::io::Error) -> StoreError {
+    pub(super) fn read(path: &Path, e: std::io::Error) -> StoreError {
         StoreError::Read {
             path: path.to_path_buf(),
-            reason: io_reason(e),
+            reason: e.into(),
         }
     }
 }
@@ -50,7 +62,7 @@ pub fn read_if_any(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(StoreError::read(path, &e)),
+        Err(e) => Err(StoreError::read(path, e)),
     }
 }
 
@@ -82,12 +94,12 @@ fn aside_as(
             .map(|()| aside)
             .map_err(|e| StoreError::SetAside {
                 path: path.to_path_buf(),
-                reason: io_reason(&e),
+                reason: e.into(),
             });
     }
     Err(StoreError::SetAside {
         path: path.to_path_buf(),
-        reason: "too many set-aside copies already".to_owned(),
+        reason: "too many set-aside copies already".into(),
     })
 }
 
@@ -104,7 +116,7 @@ pub fn sync_dir(dir: &Path) {
 /// this returns.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| StoreError::write(path, &e))?;
+    std::fs::create_dir_all(dir).map_err(|e| StoreError::write(path, e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -121,5 +133,5 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
-    written.map_err(|e| StoreError::write(path, &e))
+    written.map_err(|e| StoreError::write(path, e))
 }

@@ -183,10 +183,10 @@ impl Journal {
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|e| StoreError::write(path, &e))?;
+            .map_err(|e| StoreError::write(path, e))?;
         let len = file
             .metadata()
-            .map_err(|e| StoreError::write(path, &e))?
+            .map_err(|e| StoreError::write(path, e))?
             .len();
         if !existed {
             if let Some(dir) = path.parent() {
@@ -194,7 +194,7 @@ impl Journal {
             }
         }
         let file = Arc::new(file);
-        let flusher = Flusher::start(Arc::clone(&file)).map_err(|e| StoreError::write(path, &e))?;
+        let flusher = Flusher::start(Arc::clone(&file)).map_err(|e| StoreError::write(path, e))?;
         let mut journal = Journal {
             path: path.to_path_buf(),
             file,
@@ -217,18 +217,18 @@ impl Journal {
         if let Some(reason) = self.flusher.take_failure() {
             return Err(StoreError::Write {
                 path: self.path.clone(),
-                reason,
+                reason: reason.into(),
             });
         }
         let mut bytes = serde_json::to_vec(line).map_err(|e| StoreError::Write {
             path: self.path.clone(),
-            reason: e.to_string(),
+            reason: e.to_string().into(),
         })?;
         bytes.push(b'\n');
         if let Err(e) = (&*self.file).write_all(&bytes) {
             // Cut a partial line, so the next one does not continue it.
             let _ = self.file.set_len(self.len);
-            return Err(StoreError::write(&self.path, &e));
+            return Err(StoreError::write(&self.path, e));
         }
         self.len += bytes.len() as u64;
         self.flusher.written(urgency);
@@ -240,7 +240,7 @@ impl Journal {
     pub fn clear(&mut self) -> Result<(), StoreError> {
         self.file
             .set_len(0)
-            .map_err(|e| StoreError::write(&self.path, &e))?;
+            .map_err(|e| StoreError::write(&self.path, e))?;
         self.len = 0;
         self.append(&Line::header(), Urgency::Soon)
     }

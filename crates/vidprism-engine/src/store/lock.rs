@@ -29,7 +29,7 @@ impl StoreLock {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Write {
                 path: dir.to_path_buf(),
-                reason: e.to_string(),
+                reason: e.into(),
             })?;
         }
         let file = OpenOptions::new()
@@ -39,7 +39,7 @@ impl StoreLock {
             .open(&path)
             .map_err(|e| StoreError::Write {
                 path: path.clone(),
-                reason: e.to_string(),
+                reason: e.into(),
             })?;
         match file.try_lock() {
             Ok(()) => Ok(StoreLock { _file: file }),
@@ -48,7 +48,7 @@ impl StoreLock {
             }),
             Err(TryLockError::Error(e)) => Err(StoreError::Write {
                 path,
-                reason: e.to_string(),
+                reason: e.into(),
             }),
         }
     }

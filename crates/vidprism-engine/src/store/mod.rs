@@ -123,7 +123,7 @@ impl JobStore {
     pub fn open_default() -> Result<JobStore, StoreError> {
         let dir = data_dir().ok_or_else(|| StoreError::Read {
             path: PathBuf::from(STORE_FILE),
-            reason: "this system has no data folder for VidPrism".to_owned(),
+            reason: "this system has no data folder for VidPrism".into(),
         })?;
         JobStore::open(&dir.join(STORE_FILE))
     }
@@ -169,7 +169,7 @@ impl JobStore {
             }
             match contents.apply(line.change) {
                 Ok(()) => contents.seq = line.seq,
-                Err(why) => damaged.push((number, why)),
+                Err(why) => damaged.push((number, why.to_string())),
             }
         }
         if loaded.set_aside {
@@ -239,7 +239,7 @@ impl JobStore {
     fn write_snapshot(&mut self) -> Result<(), StoreError> {
         let bytes = snapshot::encode(&mut self.contents).map_err(|e| StoreError::Write {
             path: self.path.clone(),
-            reason: e.to_string(),
+            reason: e.to_string().into(),
         })?;
         file_store::write_atomic(&self.path, &bytes)?;
         self.snapshot_bytes = bytes.len() as u64;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::contents::Contents;
-use super::disk_job::{self, Fields};
+use super::disk_job::{self, Fields, RecordError};
 use super::file_store::{copy_aside, read_if_any, set_aside, StoreError};
 use super::listed;
 use super::preset_table::PresetKey;
@@ -161,11 +161,22 @@ fn decode(bytes: &[u8]) -> Result<Decoded, Problem> {
         Some(Ok(v)) if v == u64::from(STORE_VERSION) => read_snapshot(value, &mut decoded),
         Some(Ok(ONE_FILE_VERSION)) => read_one_file(value, &mut decoded),
         Some(Ok(v)) if v > u64::from(STORE_VERSION) => return Err(Problem::Later(v)),
-        Some(Ok(v)) => Err(format!("is from another version of VidPrism (format {v})")),
-        Some(Err(_)) => Err("has a format version that is not a number".to_owned()),
+        Some(Ok(v)) => Err(FileError::OtherVersion(v)),
+        Some(Err(_)) => Err(FileError::VersionNotANumber),
     }
-    .map_err(Problem::Unreadable)?;
+    .map_err(|e| Problem::Unreadable(e.to_string()))?;
     Ok(decoded)
+}
+
+/// Why a store file cannot be read at all (said after its path).
+#[derive(Debug, thiserror::Error)]
+enum FileError {
+    #[error("is corrupt ({0})")]
+    Corrupt(#[source] serde_json::Error),
+    #[error("is from another version of VidPrism (format {0})")]
+    OtherVersion(u64),
+    #[error("has a format version that is not a number")]
+    VersionNotANumber,
 }
 
 /// A job's id, for a warning, if it has one.
@@ -178,9 +189,8 @@ fn job_name(job: &Value) -> String {
 }
 
 /// This version's snapshot: presets and jobs read one by one.
-fn read_snapshot(value: Value, decoded: &mut Decoded) -> Result<(), String> {
-    let file: SnapshotIn =
-        serde_json::from_value(value).map_err(|e| format!("is corrupt ({e})"))?;
+fn read_snapshot(value: Value, decoded: &mut Decoded) -> Result<(), FileError> {
+    let file: SnapshotIn = serde_json::from_value(value).map_err(FileError::Corrupt)?;
     let contents = &mut decoded.contents;
     let mut bad_presets = BTreeMap::new();
     for (key, preset) in file.presets {
@@ -195,16 +205,18 @@ fn read_snapshot(value: Value, decoded: &mut Decoded) -> Result<(), String> {
         let name = job_name(&job);
         let read = match job {
             Value::Object(fields) => disk_job::from_disk(fields, &contents.presets),
-            _ => Err("not a JSON object".to_owned()),
+            _ => Err(RecordError::NotAnObject),
         };
         match read {
             Ok((record, keys)) => contents.push(record, keys),
             Err(e) => {
-                let why = bad_presets
-                    .iter()
-                    .find(|(key, _)| e.contains(&format!("\"{key}\"")))
+                let unread = match &e {
+                    RecordError::UnknownPreset(key) => bad_presets.get_key_value(key),
+                    _ => None,
+                };
+                let why = unread
                     .map(|(key, why)| format!("its preset \"{key}\" cannot be read: {why}"))
-                    .unwrap_or(e);
+                    .unwrap_or_else(|| e.to_string());
                 decoded.unreadable.push(format!("{name}: {why}"));
             }
         }
@@ -215,13 +227,13 @@ fn read_snapshot(value: Value, decoded: &mut Decoded) -> Result<(), String> {
 }
 
 /// The previous version's file: every job with its presets.
-fn read_one_file(value: Value, decoded: &mut Decoded) -> Result<(), String> {
-    let file: OneFile = serde_json::from_value(value).map_err(|e| format!("is corrupt ({e})"))?;
+fn read_one_file(value: Value, decoded: &mut Decoded) -> Result<(), FileError> {
+    let file: OneFile = serde_json::from_value(value).map_err(FileError::Corrupt)?;
     let contents = &mut decoded.contents;
     for job in file.jobs {
         let name = job_name(&job);
         let read = serde_json::from_value::<JobRecord>(job)
-            .map_err(|e| e.to_string())
+            .map_err(RecordError::from)
             .and_then(|record| {
                 for preset in &record.presets {
                     disk_job::valid_preset(&preset.name, preset)?;

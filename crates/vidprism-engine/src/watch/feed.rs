@@ -14,7 +14,9 @@ use super::ledger::{stamp_and_identity, Ledger, Stamp};
 use super::on_done::{Applied, Identity, OnDone};
 use super::settle::{FileStat, Settler, Verdict};
 use super::watcher::{is_watched, scan, EventSource, FolderNews, Hint};
-use crate::sources::{by_name, content_is_video, through_link, ByName, Links, Skipped};
+use crate::sources::{
+    by_name, content_is_video, through_link, ByName, FileId, Links, Skipped, SourceStamp,
+};
 
 /// What to watch.
 #[derive(Clone, Debug)]
@@ -49,6 +51,8 @@ pub enum Notice {
         path: PathBuf,
         reason: String,
     },
+    /// A watched folder was removed, or made again and watched again.
+    Folder(String),
     /// Files found since the last such notice that are no sources: one
     /// line for them all.
     Skipped {
@@ -71,7 +75,7 @@ impl fmt::Display for Notice {
             Notice::Unreadable { path, error } => {
                 write!(f, "{}: cannot read it: {error}", path.display())
             }
-            Notice::Failed(error) => f.write_str(error),
+            Notice::Failed(error) | Notice::Folder(error) => f.write_str(error),
             Notice::LeftAlone { path, reason } => {
                 write!(
                     f,
@@ -134,6 +138,10 @@ pub struct Feed {
     handled: HashMap<PathBuf, FileStat>,
     /// Files handed out by `whole_files` and not yet `finished`.
     running: HashSet<PathBuf>,
+    /// Every file handed out in this run, by device and inode, with its
+    /// path and stamp then: a second path to it (a hard link arriving by
+    /// an event, which no scan compares) is skipped, not a second job.
+    taken: HashMap<FileId, (PathBuf, SourceStamp)>,
     notices: Vec<Notice>,
     /// Paths skipped (not sources), each counted once while it is there.
     skipped: HashSet<PathBuf>,
@@ -159,6 +167,7 @@ impl Feed {
             ledger,
             handled: HashMap::new(),
             running: HashSet::new(),
+            taken: HashMap::new(),
             notices: Vec::new(),
             skipped: HashSet::new(),
             unsaid: Unsaid::default(),
@@ -289,7 +298,13 @@ impl Feed {
     /// Looks at every file in the folders again, and at every waiting one
     /// (those gone are dropped).
     pub fn rescan(&mut self, now: Instant) {
-        let (found, skipped) = scan(&self.config.dirs, self.config.recursive, self.config.links);
+        // A watched folder that is not there is said once, when it goes
+        // (`folder_news`), not at every scan of a poll.
+        let there: Vec<PathBuf> = (self.config.dirs.iter())
+            .filter(|dir| dir.is_dir())
+            .cloned()
+            .collect();
+        let (found, skipped) = scan(&there, self.config.recursive, self.config.links);
         self.skip_all(skipped, now);
         let found_set: HashSet<&Path> = found.iter().map(PathBuf::as_path).collect();
         let missing: Vec<PathBuf> = self
@@ -306,10 +321,20 @@ impl Feed {
         }
     }
 
-    /// Acts on news of a watched folder itself and says it: a folder made
-    /// again is watched again (by `source`, when the platform's events
-    /// are used) and scanned again.
+    /// Acts on news of a watched folder itself and says it (a notice): a
+    /// folder made again is watched again (by `source`, when the
+    /// platform's events are used) and scanned again.
     pub fn folder_news(
+        &mut self,
+        source: Option<&mut EventSource>,
+        news: FolderNews,
+        now: Instant,
+    ) {
+        let said = self.folder_news_said(source, news, now);
+        self.notices.push(Notice::Folder(said));
+    }
+
+    fn folder_news_said(
         &mut self,
         source: Option<&mut EventSource>,
         news: FolderNews,
@@ -376,6 +401,12 @@ impl Feed {
                 self.handled.insert(path, stat);
                 continue;
             }
+            if self.second_path(&path, &identity) {
+                self.skip(&path, now, |u| &mut u.same_file);
+                self.handled.insert(path, stat);
+                continue;
+            }
+            (self.taken).insert(identity.file, (path.clone(), identity.stamp));
             let via_link = self.config.links == Links::Follow && self.through_link(&path);
             self.running.insert(path);
             whole.push(WholeFile {
@@ -387,6 +418,15 @@ impl Feed {
         }
         self.say_skipped(now);
         whole
+    }
+
+    /// Whether `path` is a second path to a file handed out in this run
+    /// (same device, inode, size and time: an inode used again by a new
+    /// file has another time).
+    fn second_path(&self, path: &Path, identity: &Identity) -> bool {
+        self.taken
+            .get(&identity.file)
+            .is_some_and(|(first, stamp)| first != path && *stamp == identity.stamp)
     }
 
     /// A file's job ended, `done` (every output whole) or not (failed or
@@ -503,6 +543,58 @@ mod tests {
         // A restart: found again, settled, but in the ledger.
         let mut feed = setup.feed(OnDone::Keep);
         feed.rescan(t0);
+        assert!(feed.whole_files(t0 + SETTLE, ALL).is_empty());
+        assert!(feed.take_notices().is_empty());
+    }
+
+    /// Issue 26: a hard link to a file already handed out, arriving by an
+    /// event (a scan compares inodes, an event did not), made a second job.
+    #[cfg(unix)]
+    #[test]
+    fn a_hard_link_arriving_by_an_event_is_skipped_as_the_same_file() {
+        let setup = Setup::new();
+        let a = setup.dir.join("a.mp4");
+        std::fs::write(&a, b"video").unwrap();
+        let t0 = Instant::now();
+        let mut feed = setup.feed(OnDone::Keep);
+        feed.rescan(t0);
+        let whole = feed.whole_files(t0 + SETTLE, ALL);
+        assert_eq!(paths(&whole), vec![a.clone()]);
+        let b = setup.dir.join("b.mp4");
+        std::fs::hard_link(&a, &b).unwrap();
+        feed.hint(Hint::Touched(b.clone()), t0 + SETTLE);
+        assert!(feed.whole_files(t0 + SETTLE * 2, ALL).is_empty(), "running");
+        for file in whole {
+            feed.finished(file, true);
+        }
+        feed.hint(Hint::Written(b.clone()), t0 + SETTLE * 3);
+        assert!(feed.whole_files(t0 + SETTLE * 5, ALL).is_empty(), "done");
+        assert_eq!(
+            feed.whole_files(t0 + SETTLE * 10, ALL).len() + feed.waiting(),
+            0
+        );
+        let notices = feed.take_notices();
+        assert!(
+            notices.contains(&Notice::Skipped {
+                not_videos: 0,
+                links: 0,
+                same_file: 1
+            }),
+            "{notices:?}"
+        );
+    }
+
+    /// A scan of a watched folder that was removed finds nothing and says
+    /// nothing: its removal is said once, by the folder's news, not at every
+    /// `--poll` scan.
+    #[test]
+    fn a_scan_of_a_removed_watched_folder_finds_nothing_and_says_nothing() {
+        let setup = Setup::new();
+        let mut feed = setup.feed(OnDone::Keep);
+        std::fs::remove_dir(&setup.dir).unwrap();
+        let t0 = Instant::now();
+        feed.rescan(t0);
+        assert_eq!(feed.waiting(), 0);
         assert!(feed.whole_files(t0 + SETTLE, ALL).is_empty());
         assert!(feed.take_notices().is_empty());
     }

@@ -82,18 +82,21 @@ pub enum Applied {
     LeftAlone(String),
 }
 
-impl FromStr for OnDone {
-    type Err = String;
+/// An `--on-done` value that is none of the three.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not keep, delete or move:DIR (a folder after move:)")]
+pub struct NotAnOnDone(pub String);
 
-    fn from_str(text: &str) -> Result<OnDone, String> {
+impl FromStr for OnDone {
+    type Err = NotAnOnDone;
+
+    fn from_str(text: &str) -> Result<OnDone, NotAnOnDone> {
         match text {
             "keep" => Ok(OnDone::Keep),
             "delete" => Ok(OnDone::Delete),
             _ => match text.strip_prefix("move:") {
                 Some(dir) if !dir.is_empty() => Ok(OnDone::Move(PathBuf::from(dir))),
-                _ => Err(format!(
-                    "`{text}` is not keep, delete or move:DIR (a folder after move:)"
-                )),
+                _ => Err(NotAnOnDone(text.to_owned())),
             },
         }
     }

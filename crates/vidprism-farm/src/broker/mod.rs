@@ -363,8 +363,14 @@ impl Broker {
         }
     }
 
-    /// Stores a file in `bucket` under `name`.
-    pub fn put_file(&self, bucket: Bucket, name: &str, path: &Path) -> Result<u64, FarmError> {
+    /// Stores a file in `bucket` under `name`; returns its size and the
+    /// digest the store gave its content.
+    pub fn put_file(
+        &self,
+        bucket: Bucket,
+        name: &str,
+        path: &Path,
+    ) -> Result<(u64, String), FarmError> {
         let transfer = |reason: String| FarmError::Transfer {
             file: path.to_path_buf(),
             action: "send it",
@@ -379,20 +385,23 @@ impl Broker {
                 .put(name, &mut file)
                 .await
                 .map_err(|e| transfer(e.to_string()))?;
-            Ok(info.size as u64)
+            Ok((info.size as u64, info.digest.unwrap_or_default()))
         })
     }
 
     /// Fetches the object `name` into the file at `path`: made if missing,
     /// emptied if there (a temporary file made for it), never through a
     /// symbolic link. An object larger than `max_bytes` (what its sender
-    /// declared) is cut off and refused.
+    /// declared) is cut off and refused, and so is one whose digest is not
+    /// `digest` when one is given (the store checks the content against
+    /// the digest while it is read).
     pub fn get_file(
         &self,
         bucket: Bucket,
         name: &str,
         path: &Path,
         max_bytes: u64,
+        digest: Option<&str>,
     ) -> Result<u64, FarmError> {
         let transfer = |reason: String| FarmError::Transfer {
             file: path.to_path_buf(),
@@ -405,6 +414,11 @@ impl Broker {
                 .get(name)
                 .await
                 .map_err(|e| transfer(e.to_string()))?;
+            if digest.is_some_and(|d| object.info.digest.as_deref() != Some(d)) {
+                return Err(transfer(
+                    "it is not the file its worker sent (another content replaced it)".into(),
+                ));
+            }
             let mut file = tokio::fs::File::from_std(
                 vidprism_engine::output::open_no_follow(path).map_err(|e| transfer(e.to_string()))?,
             );
@@ -461,5 +475,49 @@ impl Broker {
         // The timer must be made inside the runtime.
         let _ =
             self.block_on(async { tokio::time::timeout(FLUSH_WAIT, self.client.flush()).await });
+    }
+}
+
+#[cfg(test)]
+#[path = "../../../../tests/it/util/nats_server.rs"]
+mod nats_server;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 26: both logins may write the outputs' bucket, so another
+    /// worker could replace a job's output after its worker sent it. The
+    /// digest the store gave the object its worker sent travels in the
+    /// news; an object with another digest under that name is refused,
+    /// even a whole, self-consistent one.
+    #[test]
+    fn an_object_replaced_after_its_digest_was_told_is_refused() {
+        let server = nats_server::NatsServer::start(&[]);
+        let broker = Broker::connect(&FarmConnection::new(server.url.clone())).expect("connect");
+        let dir = tempfile::tempdir().unwrap();
+        let (made, forged) = (dir.path().join("made"), dir.path().join("forged"));
+        std::fs::write(&made, b"the worker's rendition").unwrap();
+        std::fs::write(&forged, b"another worker's file").unwrap();
+        let name = "1.1/720p.mp4";
+        let (bytes, told) = broker.put_file(Bucket::Outputs, name, &made).unwrap();
+        assert_eq!(bytes, 22);
+        assert!(told.starts_with("SHA-256="), "{told}");
+        let fetched = dir.path().join("fetched");
+        broker
+            .get_file(Bucket::Outputs, name, &fetched, 100, Some(&told))
+            .expect("the content told");
+        assert_eq!(std::fs::read(&fetched).unwrap(), b"the worker's rendition");
+
+        let (_, other) = broker.put_file(Bucket::Outputs, name, &forged).unwrap();
+        assert_ne!(other, told);
+        let refused = broker.get_file(Bucket::Outputs, name, &fetched, 100, Some(&told));
+        let error = refused.expect_err("a replaced object").to_string();
+        assert!(error.contains("not the file its worker sent"), "{error}");
+        // Without a digest (a source), whatever is there is read.
+        broker
+            .get_file(Bucket::Outputs, name, &fetched, 100, None)
+            .unwrap();
+        assert_eq!(std::fs::read(&fetched).unwrap(), b"another worker's file");
     }
 }

@@ -61,6 +61,9 @@ struct Seen {
     objects: Vec<(Bucket, String)>,
     /// The size of the source as sent: workers fetch no more.
     source_bytes: Option<u64>,
+    /// The digest of each output object (by file name) as its worker
+    /// first said it sent it; only that content is fetched.
+    digests: HashMap<String, String>,
 }
 
 type Jobs = Arc<Mutex<HashMap<String, Arc<FarmJob>>>>;
@@ -287,7 +290,11 @@ fn send_job(broker: &Broker, farm_job: &Arc<FarmJob>, files: &Files, jobs: &Jobs
                 .push((Bucket::Sources, name.clone()));
             let bytes = with_retries(
                 "sending a source",
-                || broker.put_file(Bucket::Sources, &name, &request.input),
+                || {
+                    broker
+                        .put_file(Bucket::Sources, &name, &request.input)
+                        .map(|(b, _)| b)
+                },
                 || {},
             )
             .map_err(|e| match e {

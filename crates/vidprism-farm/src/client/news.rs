@@ -132,6 +132,11 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
             }
             end_stage(broker, farm_job, jobs);
         }
+        // The first word on a name stands: a later one (another worker
+        // login's) does not make its object acceptable.
+        News::Sent { name, digest } => {
+            lock(&farm_job.seen).digests.entry(name).or_insert(digest);
+        }
         News::Retrying {
             stage,
             attempt,
@@ -280,12 +285,15 @@ fn fetch_one(
             lock(&farm_job.seen)
                 .objects
                 .push((Bucket::Outputs, object.clone()));
+            let digest = lock(&farm_job.seen).digests.get(&name).cloned();
+            let digest =
+                digest.ok_or_else(|| format!("{name}: no worker said it sent this output"))?;
             let staged = StagedFile::new(dir.join(&name));
             let temp = staged.temp_path();
             // Each try empties the temporary file first.
             with_retries(
                 "fetching an output",
-                || broker.get_file(Bucket::Outputs, &object, temp, max_bytes),
+                || broker.get_file(Bucket::Outputs, &object, temp, max_bytes, Some(&digest)),
                 || {},
             )
             .map_err(|e| e.to_string())?;

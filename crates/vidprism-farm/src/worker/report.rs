@@ -70,11 +70,18 @@ fn send_output(context: &Context, work: &Work, path: &Path) -> Result<PathBuf, F
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            context.broker.put_file(
+            let (_, digest) = context.broker.put_file(
                 Bucket::Outputs,
                 &wire::output_object(&work.job, &name),
                 path,
             )?;
+            let sent = News::Sent {
+                name: name.clone(),
+                digest,
+            };
+            context
+                .broker
+                .publish_news(&work.job, wire::encode(&sent), true)?;
             Ok(PathBuf::from(name))
         }
     }

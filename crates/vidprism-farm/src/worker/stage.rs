@@ -13,6 +13,7 @@ use crossbeam_channel::{select, Receiver};
 use super::report::report;
 use super::Context;
 use crate::broker::{Delivery, WorkPolicy};
+use crate::checked_dir::CheckedDir;
 use crate::error::FarmError;
 use crate::wire::{self, Files, News, Work, WorkStage};
 use vidprism_engine::pipeline::for_farm::{self, Job};
@@ -74,9 +75,11 @@ pub(super) fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery)
     let _ = std::fs::remove_dir_all(&scratch);
     // The job's folder as checked: still the same folder when the stage
     // is over, or nothing made there is reported.
-    let checked = shared.as_ref().map(|s| (s.dir.clone(), folder_id(&s.dir)));
+    let checked = shared
+        .as_ref()
+        .map(|s| (s.dir.real().to_path_buf(), folder_id(s.dir.real())));
     let mut run = match std::fs::create_dir_all(&scratch) {
-        Ok(()) => run_stage(context, &work, shared, delivery, &scratch),
+        Ok(()) => run_stage(context, &work, shared.as_ref(), delivery, &scratch),
         Err(e) => StageRun::failed(FarmError::io(&scratch, e).to_string()),
     };
     if let Some((dir, before)) = checked {
@@ -127,8 +130,9 @@ pub(super) fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery)
 pub(super) struct SharedPaths {
     input: PathBuf,
     out_dir: PathBuf,
-    /// The job's folder, reserved by the submitter.
-    dir: PathBuf,
+    /// The job's folder, reserved by the submitter, held open since it was
+    /// checked: the stage writes through it.
+    dir: CheckedDir,
 }
 
 /// Admits shared-folder work only on a worker started for shared folders,
@@ -158,6 +162,8 @@ fn shared_paths(context: &Context, work: &Work) -> Result<Option<SharedPaths>, S
             out_dir.display()
         ));
     }
+    let dir = CheckedDir::open(&dir)
+        .map_err(|e| format!("{}: the job folder cannot be held open: {e}", dir.display()))?;
     Ok(Some(SharedPaths {
         input,
         out_dir,
@@ -198,7 +204,7 @@ impl StageRun {
 fn run_stage(
     context: &Context,
     work: &Work,
-    shared: Option<SharedPaths>,
+    shared: Option<&SharedPaths>,
     delivery: &Delivery,
     scratch: &Path,
 ) -> StageRun {
@@ -227,7 +233,11 @@ fn run_stage(
             }
             (local, out, None)
         }
-        Some(shared) => (shared.input, shared.out_dir, Some(shared.dir)),
+        Some(shared) => (
+            shared.input.clone(),
+            shared.out_dir.clone(),
+            Some(shared.dir.path().to_path_buf()),
+        ),
     };
     let request = JobRequest {
         input: input.clone(),
@@ -268,28 +278,47 @@ fn run_stage(
         cancelled: false,
         source_failed: job.source_failed(),
         opened,
-        dir: job.dir().map(|d| config.path_map.to_submitter(d)),
+        dir: job
+            .dir()
+            .map(|d| config.path_map.to_submitter(&real_path(shared, d))),
     };
     let local_input = input.display().to_string();
     let user_input = work.input.display().to_string();
+    let user_text = |error: String| {
+        let error = error.replace(&local_input, &user_input);
+        shared.map_or(error.clone(), |s| s.dir.real_text(&error))
+    };
     for kind in results {
         match kind {
             EventKind::Cancelled => run.cancelled = true,
-            EventKind::JobFailed(JobFailed { error }) => {
-                run.error = Some(error.replace(&local_input, &user_input))
-            }
+            EventKind::JobFailed(JobFailed { error }) => run.error = Some(user_text(error)),
             EventKind::JobDone { .. } => {}
             EventKind::RenditionFailed(RenditionFailed { rendition, error }) => {
                 run.results
                     .push(EventKind::RenditionFailed(RenditionFailed {
                         rendition,
-                        error: error.replace(&local_input, &user_input),
+                        error: user_text(error),
                     }))
             }
-            other => run.results.push(other),
+            other => {
+                // Made through the held folder: named under its own name.
+                let other = match other.output_path() {
+                    Some(path) => {
+                        let path = real_path(shared, path);
+                        other.moved_output(path, None)
+                    }
+                    None => other,
+                };
+                run.results.push(other)
+            }
         }
     }
     run
+}
+
+/// `path` as the stage made it, named under the job folder's own name.
+fn real_path(shared: Option<&SharedPaths>, path: &Path) -> PathBuf {
+    shared.map_or_else(|| path.to_path_buf(), |s| s.dir.real_path(path))
 }
 
 /// Forwards progress as it comes and keeps results for the end; keeps the

@@ -95,7 +95,7 @@ impl Staged {
         let mut file = std::fs::File::open(path).map_err(Error::write(self.file.target()))?;
         boxes::read_layout(&mut file).map_err(|e| Error::Write {
             path: self.file.target().to_path_buf(),
-            reason: format!("the fragmented MP4 just written does not read back: {e}"),
+            reason: format!("the fragmented MP4 just written does not read back: {e}").into(),
         })
     }
 }
@@ -104,13 +104,32 @@ impl Staged {
 /// bundle in `spec.dir`. All or nothing: on an error no manifest is in
 /// place, and files not yet moved into place are removed.
 pub fn package(spec: &BundleSpec<'_>, rungs: &[RungInput]) -> Result<Bundle> {
-    let dir = spec.dir;
-    let seconds = spec.packaging.segment_seconds;
-    let mut media_files = Vec::new();
-    let mut tracks = Vec::new();
-    // Every track is moved by the same amount, the largest lead of any
-    // rung (its B-frames' delay) or of the audio (AAC's priming), so all
-    // keep the source's timing relative to each other and stay positive.
+    let delay_us = shared_delay_us(rungs)?;
+    let (media_files, tracks) = stage_rungs(spec, rungs, delay_us)?;
+    let (audio_file, audio_track) = stage_audio(spec, rungs, delay_us)?.unzip();
+    let (texts, manifests) = stage_texts(spec, &tracks, audio_track.as_ref())?;
+    // Into place: media, then playlists and page, manifests last.
+    let mut bundle = Bundle {
+        rungs: Vec::new(),
+        files: Vec::new(),
+    };
+    for staged in media_files {
+        let path = staged.file.target().to_path_buf();
+        let bytes = staged.file.commit()?;
+        bundle.rungs.push(PackagedRung { path, bytes });
+    }
+    for staged in audio_file.into_iter().chain(texts).chain(manifests) {
+        let path = staged.file.target().to_path_buf();
+        staged.file.commit()?;
+        bundle.files.push(path);
+    }
+    Ok(bundle)
+}
+
+/// How much every track is moved: the largest lead of any rung (its
+/// B-frames' delay) or of the audio (AAC's priming), so all keep the
+/// source's timing relative to each other and stay positive.
+fn shared_delay_us(rungs: &[RungInput]) -> Result<i64> {
     let mut delay_us = 0;
     for rung in rungs {
         delay_us = delay_us.max(remux::lead_us(&rung.file, media::Type::Video)?);
@@ -118,13 +137,24 @@ pub fn package(spec: &BundleSpec<'_>, rungs: &[RungInput]) -> Result<Bundle> {
     if let Some(first) = rungs.first() {
         delay_us = delay_us.max(remux::lead_us(&first.file, media::Type::Audio)?);
     }
+    Ok(delay_us)
+}
+
+/// Each rung's video, segmented into a staged file, and its track.
+fn stage_rungs(
+    spec: &BundleSpec<'_>,
+    rungs: &[RungInput],
+    delay_us: i64,
+) -> Result<(Vec<Staged>, Vec<Track>)> {
+    let mut media_files = Vec::new();
+    let mut tracks = Vec::new();
     for rung in rungs {
-        let staged = Staged::new(dir, &format!("{}.mp4", rung.name));
+        let staged = Staged::new(spec.dir, &format!("{}.mp4", rung.name));
         let copied = remux::copy_stream(
             &rung.file,
             media::Type::Video,
             staged.file.temp_path(),
-            seconds,
+            spec.packaging.segment_seconds,
             delay_us,
         )?
         .ok_or_else(|| Error::NoVideo {
@@ -138,29 +168,48 @@ pub fn package(spec: &BundleSpec<'_>, rungs: &[RungInput]) -> Result<Bundle> {
         });
         media_files.push(staged);
     }
-    let mut audio_track = None;
-    let mut audio_file = None;
-    if let Some(first) = rungs.first() {
-        let name = format!("{}audio", spec.prefix);
-        let staged = Staged::new(dir, &format!("{name}.mp4"));
-        if let Some(copied) = remux::copy_stream(
-            &first.file,
-            media::Type::Audio,
-            staged.file.temp_path(),
-            seconds,
-            delay_us,
-        )? {
-            audio_track = Some(Track {
-                name,
-                codecs: copied.codecs,
-                kind: copied.kind,
-                layout: staged.layout()?,
-            });
-            audio_file = Some(staged);
-        }
-    }
-    let audio = audio_track.as_ref();
+    Ok((media_files, tracks))
+}
 
+/// The audio of the first rung (all rungs carry the same), segmented into
+/// a staged file of its own, and its track; `None` without audio.
+fn stage_audio(
+    spec: &BundleSpec<'_>,
+    rungs: &[RungInput],
+    delay_us: i64,
+) -> Result<Option<(Staged, Track)>> {
+    let Some(first) = rungs.first() else {
+        return Ok(None);
+    };
+    let name = format!("{}audio", spec.prefix);
+    let staged = Staged::new(spec.dir, &format!("{name}.mp4"));
+    let Some(copied) = remux::copy_stream(
+        &first.file,
+        media::Type::Audio,
+        staged.file.temp_path(),
+        spec.packaging.segment_seconds,
+        delay_us,
+    )?
+    else {
+        return Ok(None);
+    };
+    let track = Track {
+        name,
+        codecs: copied.codecs,
+        kind: copied.kind,
+        layout: staged.layout()?,
+    };
+    Ok(Some((staged, track)))
+}
+
+/// The bundle's text files, staged: the media playlists, the player's
+/// script and the page; apart, the manifests (put in place last).
+fn stage_texts(
+    spec: &BundleSpec<'_>,
+    tracks: &[Track],
+    audio: Option<&Track>,
+) -> Result<(Vec<Staged>, Vec<Staged>)> {
+    let dir = spec.dir;
     let mut texts: Vec<Staged> = Vec::new();
     let master_name = format!("{}{MASTER}", spec.prefix);
     let mpd_name = format!("{}{MANIFEST}", spec.prefix);
@@ -188,38 +237,22 @@ pub fn package(spec: &BundleSpec<'_>, rungs: &[RungInput]) -> Result<Bundle> {
     texts.push(Staged::write(
         dir,
         &page_name,
-        page::page(&tracks, audio, &facts).as_bytes(),
+        page::page(tracks, audio, &facts).as_bytes(),
     )?);
     let mut manifests = Vec::new();
     if writes_hls {
         manifests.push(Staged::write(
             dir,
             &master_name,
-            hls::master_playlist(&tracks, audio).as_bytes(),
+            hls::master_playlist(tracks, audio).as_bytes(),
         )?);
     }
     if writes_dash {
         manifests.push(Staged::write(
             dir,
             &mpd_name,
-            dash::manifest(&tracks, audio, seconds).as_bytes(),
+            dash::manifest(tracks, audio, spec.packaging.segment_seconds).as_bytes(),
         )?);
     }
-
-    // Into place: media, then playlists and page, manifests last.
-    let mut bundle = Bundle {
-        rungs: Vec::new(),
-        files: Vec::new(),
-    };
-    for staged in media_files {
-        let path = staged.file.target().to_path_buf();
-        let bytes = staged.file.commit()?;
-        bundle.rungs.push(PackagedRung { path, bytes });
-    }
-    for staged in audio_file.into_iter().chain(texts).chain(manifests) {
-        let path = staged.file.target().to_path_buf();
-        staged.file.commit()?;
-        bundle.files.push(path);
-    }
-    Ok(bundle)
+    Ok((texts, manifests))
 }

@@ -22,8 +22,8 @@ pub struct Copied {
 
 fn open_error(path: &Path, e: OpenError) -> Error {
     let reason = match e {
-        OpenError::Refused(kind) => format!("is {kind}"),
-        OpenError::Ffmpeg(e) => e.to_string(),
+        OpenError::Refused(kind) => format!("is {kind}").into(),
+        OpenError::Ffmpeg(e) => e.into(),
     };
     Error::Unreadable {
         path: path.to_path_buf(),
@@ -89,7 +89,7 @@ pub fn copy_stream(
 ) -> Result<Option<Copied>> {
     let write_err = |e: ffmpeg_next::Error| Error::Write {
         path: dest.to_path_buf(),
-        reason: e.to_string(),
+        reason: e.into(),
     };
     let mut input = plain_file::open(source).map_err(|e| open_error(source, e))?;
     let (index, in_time_base, parameters, frame_rate) = {

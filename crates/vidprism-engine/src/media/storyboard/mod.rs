@@ -18,7 +18,7 @@ use crossbeam_channel::{Receiver, Sender};
 use ffmpeg_next::{frame, Rational};
 
 pub use self::schedule::{Grid, Schedule};
-pub use self::vtt::{parse_vtt, vtt_text, StoryboardCue};
+pub use self::vtt::{parse_vtt, vtt_text, StoryboardCue, VttError};
 use super::frame_ref::video_ref;
 use super::geometry::Size;
 use super::poster_score::PictureScore;
@@ -331,7 +331,7 @@ fn write_jpeg(path: &std::path::Path, pixels: &[u8], size: Size) -> Result<()> {
         )
         .map_err(|e| Error::Write {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            reason: e.into(),
         })?;
     writer
         .into_inner()

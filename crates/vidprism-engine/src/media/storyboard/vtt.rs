@@ -71,26 +71,34 @@ fn parse_timestamp(text: &str) -> Option<f64> {
     seconds.is_finite().then_some(seconds)
 }
 
+/// Why a text is not a storyboard's WebVTT.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VttError {
+    #[error("not a WebVTT file")]
+    NotWebVtt,
+    #[error("line {line}: not a storyboard cue")]
+    NotACue { line: usize },
+    #[error("line {line}: more than {MAX_STORYBOARD_TILES} cues, the most a storyboard has")]
+    TooManyCues { line: usize },
+}
+
 /// Reads a storyboard's WebVTT text; the error names the line that is not
 /// a storyboard cue. At most [`MAX_STORYBOARD_TILES`] cues are read (no
 /// storyboard has more), so any text costs bounded memory.
-pub fn parse_vtt(text: &str) -> Result<Vec<StoryboardCue>, String> {
+pub fn parse_vtt(text: &str) -> Result<Vec<StoryboardCue>, VttError> {
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, first)) if first.trim_start_matches('\u{feff}').starts_with("WEBVTT") => {}
-        _ => return Err("not a WebVTT file".into()),
+        _ => return Err(VttError::NotWebVtt),
     }
     let mut cues = Vec::new();
     while let Some((n, line)) = lines.next() {
         let Some((start, end)) = line.split_once("-->") else {
             continue;
         };
-        let bad = || format!("line {}: not a storyboard cue", n + 1);
+        let bad = || VttError::NotACue { line: n + 1 };
         if cues.len() >= MAX_STORYBOARD_TILES as usize {
-            return Err(format!(
-                "line {}: more than {MAX_STORYBOARD_TILES} cues, the most a storyboard has",
-                n + 1
-            ));
+            return Err(VttError::TooManyCues { line: n + 1 });
         }
         let start_s = parse_timestamp(start).ok_or_else(bad)?;
         let end_s = parse_timestamp(end.split_whitespace().next().unwrap_or("")).ok_or_else(bad)?;
@@ -161,7 +169,8 @@ mod tests {
     fn a_broken_cue_names_its_line() {
         assert!(parse_vtt("hello").is_err());
         let err = parse_vtt("WEBVTT\n\n00:00.000 --> 00:05.000\nsprite.jpg#xywh=1,2,3\n");
-        assert_eq!(err, Err("line 3: not a storyboard cue".into()));
+        assert_eq!(err, Err(VttError::NotACue { line: 3 }));
+        assert_eq!(err.unwrap_err().to_string(), "line 3: not a storyboard cue");
         assert_eq!(parse_vtt("WEBVTT\n"), Ok(Vec::new()));
     }
 
@@ -230,7 +239,10 @@ mod tests {
             "WEBVTT\n\n{}",
             cue.repeat(MAX_STORYBOARD_TILES as usize + 1)
         );
-        assert!(parse_vtt(&many).unwrap_err().contains("more than"));
+        assert!(parse_vtt(&many)
+            .unwrap_err()
+            .to_string()
+            .contains("more than"));
         for bad in ["inf", "1e9", "-1", "NaN", "00:00:00:01.000", " ", "0x10"] {
             let text = format!("WEBVTT\n\n{bad} --> 00:05.000\ns.jpg#xywh=0,0,1,1\n");
             assert!(parse_vtt(&text).is_err(), "{bad}");

@@ -100,30 +100,6 @@ pub fn spawn_encoders<'scope, 'env>(
             .filter(|(parent, _)| **parent == Some(index))
             .map(|(_, sender)| sender.clone())
             .collect();
-        // A cascaded rendition gets pictures already upright, in the
-        // colour renditions are written in; a tone-mapped one SDR BT.709.
-        let SharedSource {
-            timing,
-            metadata,
-            hdr,
-        } = source;
-        let output = hdr.outputs[index];
-        let timing = match output {
-            HdrOutput::ToneMapped => SourceTiming {
-                colour: Colour::SDR_BT709,
-                ..timing
-            },
-            _ => timing,
-        };
-        let keep_hdr = (output == HdrOutput::Keep).then_some(&hdr.metadata);
-        let timing = match parents[index] {
-            Some(_) => SourceTiming {
-                rotation: Rotation::None,
-                colour: timing.colour.encoded(),
-                ..timing
-            },
-            None => timing,
-        };
         lane_feeds.push(
             planned
                 .feeds
@@ -132,81 +108,27 @@ pub fn spawn_encoders<'scope, 'env>(
                 .copied()
                 .collect::<Vec<usize>>(),
         );
+        let encoder = Encoder {
+            index,
+            target,
+            threads,
+            planned,
+            muxing,
+            source,
+            cascaded: parents[index].is_some(),
+            on_progress,
+        };
         let handle = std::thread::Builder::new()
             .name(format!("encode {}", target.spec.name))
-            .spawn_scoped(scope, move || {
-                if output == HdrOutput::Refused {
-                    return Err(Error::HdrUnsupported {
-                        encoder: target.spec.video.encoder_name().to_owned(),
-                    });
-                }
-                let TargetTracks {
-                    feeds,
-                    sidecars,
-                    skipped,
-                } = planned;
-                let streams: Vec<(usize, &AudioCopySource)> =
-                    feeds.iter().map(|&f| (f, &muxing[f])).collect();
-                // Sidecars are staged beside the rendition, under a
-                // temporary name until the rendition is committed.
-                let dir = target
-                    .temp_path
-                    .parent()
-                    .unwrap_or(std::path::Path::new("."));
-                let staged: Vec<StagedFile> = sidecars
-                    .iter()
-                    .map(|(_, name)| StagedFile::new(dir.join(name)))
-                    .collect();
-                let sidecar_streams: Vec<(usize, &AudioCopySource, &std::path::Path)> = sidecars
-                    .iter()
-                    .zip(&staged)
-                    .map(|((f, _), s)| (*f, &muxing[*f], s.temp_path()))
-                    .collect();
-                let source = WriterSource {
-                    timing: &timing,
-                    metadata,
-                    streams: &streams,
-                    sidecars: &sidecar_streams,
-                    hdr: keep_hdr,
-                };
-                let quality = encode_rendition(target, threads, source, frames, children, |p| {
-                    on_progress(index, p)
-                })?;
-                let quality = check_floor(&target.spec.goal, quality)?;
-                Ok(RenditionTracks {
-                    skipped,
-                    sidecars: staged,
-                    quality,
-                })
-            })
+            .spawn_scoped(scope, move || encoder.run(frames, children))
             .map_err(|e| Error::Internal(format!("cannot start an encoder thread: {e}")))?;
         handles.push(handle);
     }
-    // The tone-mapper feeds the tone-mapped renditions not cascaded.
-    let tone_fed: Vec<usize> = (0..targets.len())
-        .filter(|&i| source.hdr.outputs[i] == HdrOutput::ToneMapped && parents[i].is_none())
-        .collect();
-    let mut tone_lane = None;
-    let mut tone_mapper = None;
-    if let (Some(tone_map), false) = (source.hdr.tone_map(), tone_fed.is_empty()) {
-        let (sender, frames) = bounded(FRAMES_IN_FLIGHT);
-        let children = tone_fed.iter().map(|&i| senders[i].clone()).collect();
-        let (reads, time_base) = (source.timing.colour, source.timing.video_time_base);
-        // Pictures are tone-mapped no larger than the largest rendition fed
-        // (before the rotation its encoder applies).
-        let largest = tone_fed
-            .iter()
-            .map(|&i| targets[i].size.unrotated(source.timing.rotation))
-            .max_by_key(|s| u64::from(s.width) * u64::from(s.height));
-        let handle = std::thread::Builder::new()
-            .name("tone-map".into())
-            .spawn_scoped(scope, move || {
-                run_tone_mapper(tone_map, reads, time_base, largest, frames, children)
-            })
-            .map_err(|e| Error::Internal(format!("cannot start the tone-mapping thread: {e}")))?;
-        tone_lane = Some(Lane::new(sender, Vec::new(), true));
-        tone_mapper = Some((handle, tone_fed.clone()));
-    }
+    let (tone_lane, tone_mapper) = spawn_tone_mapper(scope, targets, parents, &senders, source)?;
+    let tone_fed = tone_mapper
+        .as_ref()
+        .map(|(_, fed)| fed.as_slice())
+        .unwrap_or_default();
     let mut lanes: Vec<Lane> = senders
         .into_iter()
         .zip(lane_feeds)
@@ -224,6 +146,141 @@ pub fn spawn_encoders<'scope, 'env>(
             tone_mapper,
         },
     ))
+}
+
+/// A running tone-mapper and the targets it feeds.
+type ToneMapper<'scope> = (ScopedJoinHandle<'scope, Result<()>>, Vec<usize>);
+
+/// Starts the tone-mapper when some tone-mapped rendition is not cascaded
+/// (it feeds those): its lane, and the thread with the targets it feeds.
+fn spawn_tone_mapper<'scope, 'env>(
+    scope: &'scope Scope<'scope, 'env>,
+    targets: &'env [RenditionTarget],
+    parents: &[Option<usize>],
+    senders: &[Sender<Message>],
+    source: SharedSource<'env>,
+) -> Result<(Option<Lane>, Option<ToneMapper<'scope>>)> {
+    let tone_fed: Vec<usize> = (0..targets.len())
+        .filter(|&i| source.hdr.outputs[i] == HdrOutput::ToneMapped && parents[i].is_none())
+        .collect();
+    let (Some(tone_map), false) = (source.hdr.tone_map(), tone_fed.is_empty()) else {
+        return Ok((None, None));
+    };
+    let (sender, frames) = bounded(FRAMES_IN_FLIGHT);
+    let children = tone_fed.iter().map(|&i| senders[i].clone()).collect();
+    let (reads, time_base) = (source.timing.colour, source.timing.video_time_base);
+    // Pictures are tone-mapped no larger than the largest rendition fed
+    // (before the rotation its encoder applies).
+    let largest = tone_fed
+        .iter()
+        .map(|&i| targets[i].size.unrotated(source.timing.rotation))
+        .max_by_key(|s| u64::from(s.width) * u64::from(s.height));
+    let handle = std::thread::Builder::new()
+        .name("tone-map".into())
+        .spawn_scoped(scope, move || {
+            run_tone_mapper(tone_map, reads, time_base, largest, frames, children)
+        })
+        .map_err(|e| Error::Internal(format!("cannot start the tone-mapping thread: {e}")))?;
+    Ok((
+        Some(Lane::new(sender, Vec::new(), true)),
+        Some((handle, tone_fed)),
+    ))
+}
+
+/// What one encoder thread makes: its target, with what it reads of the
+/// source.
+struct Encoder<'env> {
+    index: usize,
+    target: &'env RenditionTarget,
+    threads: usize,
+    planned: TargetTracks,
+    muxing: &'env [AudioCopySource],
+    source: SharedSource<'env>,
+    /// Fed by a cascade parent: pictures already upright and in the colour
+    /// renditions are written in.
+    cascaded: bool,
+    on_progress: &'env (dyn Fn(usize, RenditionProgress) + Sync),
+}
+
+impl Encoder<'_> {
+    /// The thread's work: the rendition's file and sidecars from the
+    /// pictures of `frames`, handed on to `children`; its tracks and score.
+    fn run(
+        self,
+        frames: Receiver<Message>,
+        children: Vec<Sender<Message>>,
+    ) -> Result<RenditionTracks> {
+        let (index, target, source, muxing) = (self.index, self.target, self.source, self.muxing);
+        let output = source.hdr.outputs[index];
+        if output == HdrOutput::Refused {
+            return Err(Error::HdrUnsupported {
+                encoder: target.spec.video.encoder_name().to_owned(),
+            });
+        }
+        let timing = encoder_timing(source.timing, output, self.cascaded);
+        let keep_hdr = (output == HdrOutput::Keep).then_some(&source.hdr.metadata);
+        let TargetTracks {
+            feeds,
+            sidecars,
+            skipped,
+        } = self.planned;
+        let streams: Vec<(usize, &AudioCopySource)> =
+            feeds.iter().map(|&f| (f, &muxing[f])).collect();
+        // Sidecars are staged beside the rendition, under a temporary name
+        // until the rendition is committed.
+        let dir = target
+            .temp_path
+            .parent()
+            .unwrap_or(std::path::Path::new("."));
+        let staged: Vec<StagedFile> = sidecars
+            .iter()
+            .map(|(_, name)| StagedFile::new(dir.join(name)))
+            .collect();
+        let sidecar_streams: Vec<(usize, &AudioCopySource, &std::path::Path)> = sidecars
+            .iter()
+            .zip(&staged)
+            .map(|((f, _), s)| (*f, &muxing[*f], s.temp_path()))
+            .collect();
+        let writer_source = WriterSource {
+            timing: &timing,
+            metadata: source.metadata,
+            streams: &streams,
+            sidecars: &sidecar_streams,
+            hdr: keep_hdr,
+        };
+        let on_progress = self.on_progress;
+        let quality =
+            encode_rendition(target, self.threads, writer_source, frames, children, |p| {
+                on_progress(index, p)
+            })?;
+        let quality = check_floor(&target.spec.goal, quality)?;
+        Ok(RenditionTracks {
+            skipped,
+            sidecars: staged,
+            quality,
+        })
+    }
+}
+
+/// The source's timing as an encoder reads its pictures: a tone-mapped
+/// rendition's are SDR BT.709; a cascaded one's are already upright, in
+/// the colour renditions are written in.
+fn encoder_timing(timing: SourceTiming, output: HdrOutput, cascaded: bool) -> SourceTiming {
+    let timing = match output {
+        HdrOutput::ToneMapped => SourceTiming {
+            colour: Colour::SDR_BT709,
+            ..timing
+        },
+        _ => timing,
+    };
+    match cascaded {
+        true => SourceTiming {
+            rotation: Rotation::None,
+            colour: timing.colour.encoded(),
+            ..timing
+        },
+        false => timing,
+    }
 }
 
 /// One rendition's thread: scales every picture of its lane, hands the

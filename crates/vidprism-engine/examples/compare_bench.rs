@@ -1,0 +1,200 @@
+//! Issue 25's figures (BENCHMARKS.md), engine side of the window's compare
+//! view and preview, on a 60 s 1080p30 source made by the ffmpeg CLI:
+//!
+//! - scrub: both pictures (source and a 1080p rendition) decoded and made
+//!   RGB at a new time, each side on its own thread as the window's
+//!   workers do; median over 50 times spread over the 60 s (fixed seed);
+//!   the texture upload is not in it (no window here);
+//! - play: pictures per second both sides keep up at 1:1 (every picture
+//!   of 10 s, decoded on and made RGB);
+//! - preview: 5 s of the middle with the web ladder, `cut_sample` + an
+//!   engine job, against an ffmpeg `-c copy` cut of the same 5 s + the same
+//!   engine job (what `vidprism process` runs), 5 alternating rounds.
+//!
+//! `cargo run --release -p vidprism-engine --example compare_bench`
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use vidprism_engine::media::geometry::Size;
+use vidprism_engine::media::{cut_sample, FrameReader};
+use vidprism_engine::pipeline::{Engine, EngineConfig, EventKind, JobRequest};
+use vidprism_engine::presets::find_preset;
+
+fn ffmpeg(args: &[&str]) {
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success(), "ffmpeg {args:?}");
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Two readers on their own threads; `time` asks both, returns when both
+/// pictures are made.
+struct Sides {
+    ask: Vec<crossbeam_channel::Sender<Option<f64>>>,
+    done: crossbeam_channel::Receiver<f64>,
+}
+
+impl Sides {
+    fn new(paths: [&Path; 2], size: Size) -> Sides {
+        let (done_tx, done) = crossbeam_channel::unbounded();
+        let ask = paths
+            .iter()
+            .map(|path| {
+                let (tx, rx) = crossbeam_channel::unbounded::<Option<f64>>();
+                let mut reader = FrameReader::open(path).expect("opens");
+                let done_tx = done_tx.clone();
+                std::thread::spawn(move || {
+                    for time in rx {
+                        let picture = match time {
+                            Some(t) => reader.picture_at(t, size).expect("picture"),
+                            None => reader.next_picture(size).expect("next").expect("more"),
+                        };
+                        done_tx.send(picture.time_s).expect("sent");
+                    }
+                });
+                tx
+            })
+            .collect();
+        Sides { ask, done }
+    }
+
+    fn get(&self, time: Option<f64>) {
+        for a in &self.ask {
+            a.send(time).expect("asked");
+        }
+        for _ in 0..2 {
+            self.done.recv().expect("made");
+        }
+    }
+}
+
+fn preview(engine: &Engine, sample: &Path, out: &Path) -> u64 {
+    engine.submit(JobRequest {
+        input: sample.to_path_buf(),
+        presets: vec![find_preset("web").expect("web")],
+        out_dir: out.to_path_buf(),
+    });
+    let mut bytes = 0;
+    loop {
+        let event = engine
+            .events()
+            .recv_timeout(Duration::from_secs(600))
+            .expect("news");
+        match event.kind {
+            EventKind::RenditionDone(o) => bytes += o.bytes,
+            EventKind::JobDone(_) => return bytes,
+            k if k.is_final() => panic!("{k:?}"),
+            _ => {}
+        }
+    }
+}
+
+fn main() {
+    // A folder of its own, removed at the end (a 1080p minute is large).
+    let dir = std::env::temp_dir().join(format!("vidprism-compare-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let source = dir.join("source.mp4");
+    let rendition = dir.join("rendition.mp4");
+    if !source.exists() {
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=1920x1080:r=30:d=60",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "20",
+            "-pix_fmt",
+            "yuv420p",
+            source.to_str().expect("utf-8"),
+        ]);
+        ffmpeg(&[
+            "-i",
+            source.to_str().expect("utf-8"),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "26",
+            rendition.to_str().expect("utf-8"),
+        ]);
+    }
+    let size = Size::new(1920, 1080);
+    let sides = Sides::new([&source, &rendition], size);
+    sides.get(Some(0.0));
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut scrubs = Vec::new();
+    for _ in 0..50 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let t = (rng % 59_000) as f64 / 1000.0;
+        let start = Instant::now();
+        sides.get(Some(t));
+        scrubs.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "scrub to both 1080p pictures: median {:.0} ms (min {:.0}, max {:.0}) over 50",
+        median(scrubs.clone()),
+        scrubs.iter().cloned().fold(f64::MAX, f64::min),
+        scrubs.iter().cloned().fold(0.0, f64::max)
+    );
+    sides.get(Some(20.0));
+    let start = Instant::now();
+    for _ in 0..300 {
+        sides.get(None);
+    }
+    println!(
+        "play at 1:1: {:.1} pictures a second both sides (10 s of 1080p30)",
+        300.0 / start.elapsed().as_secs_f64()
+    );
+
+    let engine = Engine::start(EngineConfig::default(), Some(Arc::new(|| {}))).expect("engine");
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for round in 0..5 {
+        for ours_first in [round % 2 == 0, round % 2 != 0] {
+            let out = dir.join(format!("out-{round}-{ours_first}"));
+            let _ = std::fs::remove_dir_all(&out);
+            let start = Instant::now();
+            if ours_first {
+                let sample = dir.join(format!("sample-{round}.mkv"));
+                cut_sample(&source, 27.5, 5.0, &sample).expect("cut");
+                preview(&engine, &sample, &out);
+                ours.push(start.elapsed().as_secs_f64());
+            } else {
+                let cut = dir.join(format!("cut-{round}.mkv"));
+                ffmpeg(&[
+                    "-ss",
+                    "27.5",
+                    "-i",
+                    source.to_str().expect("utf-8"),
+                    "-t",
+                    "5",
+                    "-c",
+                    "copy",
+                    cut.to_str().expect("utf-8"),
+                ]);
+                preview(&engine, &cut, &out);
+                theirs.push(start.elapsed().as_secs_f64());
+            }
+            let _ = std::fs::remove_dir_all(&out);
+        }
+    }
+    let (o, t) = (median(ours.clone()), median(theirs.clone()));
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("preview 5 s web ladder: {o:.2} s, ffmpeg cut + same job {t:.2} s, ratio {:.2} ({ours:.2?} / {theirs:.2?})", o / t);
+}
