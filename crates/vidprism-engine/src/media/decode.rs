@@ -10,6 +10,23 @@ use super::plain_file::{self, OpenError};
 use crate::error::{Error, Result};
 use crate::limits::{MAX_DIMENSION, MAX_STREAMS};
 
+/// Reads `input`'s next packet into `packet`: `false` at the end of the
+/// file; a read error is the source's corruption, naming `source`.
+pub(crate) fn next_packet(
+    packet: &mut ffmpeg_next::Packet,
+    input: &mut format::context::Input,
+    source: &Path,
+) -> Result<bool> {
+    match packet.read(input) {
+        Ok(()) => Ok(true),
+        Err(ffmpeg_next::Error::Eof) => Ok(false),
+        Err(e) => Err(Error::Corrupt {
+            path: source.to_path_buf(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
 /// Checks the path before FFmpeg sees it, so that the common mistakes get
 /// plain answers instead of FFmpeg's error codes (and a farm's submitter
 /// can refuse a source before sending it).

@@ -59,17 +59,7 @@ pub fn cut_sample(source: &Path, start_s: f64, seconds: f64, dest: &Path) -> Res
     // Where the sample starts (the first video packet's time), and its end.
     let mut zero_us: Option<i64> = None;
     let mut packet = Packet::empty();
-    loop {
-        match packet.read(&mut input) {
-            Ok(()) => {}
-            Err(ffmpeg_next::Error::Eof) => break,
-            Err(e) => {
-                return Err(Error::Corrupt {
-                    path: source.to_path_buf(),
-                    detail: e.to_string(),
-                })
-            }
-        }
+    while super::decode::next_packet(&mut packet, &mut input, source)? {
         let Some(out) = kept.iter().position(|(i, _)| *i == packet.stream()) else {
             continue;
         };

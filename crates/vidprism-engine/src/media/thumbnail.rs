@@ -122,17 +122,7 @@ pub(crate) fn first_frame(
     let mut frame = frame::Video::empty();
     let mut video_packets = 0usize;
     let mut packet = Packet::empty();
-    loop {
-        match packet.read(input) {
-            Ok(()) => {}
-            Err(ffmpeg_next::Error::Eof) => break,
-            Err(e) => {
-                return Err(Error::Corrupt {
-                    path: source.to_path_buf(),
-                    detail: e.to_string(),
-                })
-            }
-        }
+    while super::decode::next_packet(&mut packet, input, source)? {
         if packet.stream() != index {
             continue;
         }
