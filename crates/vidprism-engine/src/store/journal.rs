@@ -143,27 +143,25 @@ pub fn parse(bytes: &[u8]) -> Read {
 /// one too low would be skipped as if the snapshot held it.
 fn drop_out_of_order(read: &mut Read) {
     let lines = std::mem::take(&mut read.lines);
+    let seqs: Vec<u64> = lines.iter().map(|(_, line)| line.seq).collect();
     let mut last_kept: Option<u64> = None;
-    for (i, (number, line)) in lines.iter().enumerate() {
+    for (i, (number, line)) in lines.into_iter().enumerate() {
         let after_last = last_kept.is_none_or(|last| line.seq > last);
         // Too high: the next line's number is below it, though it is above
         // the last one kept. (Of two equal numbers the first is kept.)
-        let too_high = lines.get(i + 1).is_some_and(|(_, next)| {
-            next.seq < line.seq && last_kept.is_none_or(|last| next.seq > last)
-        });
+        let too_high = seqs
+            .get(i + 1)
+            .is_some_and(|next| *next < line.seq && last_kept.is_none_or(|last| *next > last));
         if after_last && !too_high {
             last_kept = Some(line.seq);
+            read.lines.push((number, line));
         } else {
             read.damaged.push((
-                *number,
+                number,
                 format!("its sequence number {} is out of order", line.seq),
             ));
         }
     }
-    read.lines = lines
-        .into_iter()
-        .filter(|(number, _)| !read.damaged.iter().any(|(d, _)| d == number))
-        .collect();
     read.damaged.sort_unstable_by_key(|(number, _)| *number);
 }
 
