@@ -72,6 +72,11 @@ pub struct Work {
     /// The source's size as the submitter sent it: a fetch stops there.
     #[serde(default)]
     pub source_bytes: Option<u64>,
+    /// The key that proves the job's news ([`crate::news_proof`]): only a
+    /// worker given this work can speak for the job. An older submitter's
+    /// work has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub news_key: Option<String>,
 }
 
 impl Work {

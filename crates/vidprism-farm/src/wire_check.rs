@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use super::news_proof::is_key;
 use super::wire::{Files, News, Presence, Work, WorkStage};
 use vidprism_engine::limits::{MAX_DIMENSION, MAX_OUTPUT_BYTES, MAX_SOURCE_BYTES};
 use vidprism_engine::media::quality::{Score, MAX_PSNR_DB};
@@ -215,6 +216,9 @@ impl Checked for Work {
         }
         if let Some(bytes) = self.source_bytes {
             bytes_within("source size", bytes, MAX_SOURCE_BYTES)?;
+        }
+        if self.news_key.as_deref().is_some_and(|k| !is_key(k)) {
+            return Err("its news key is not one a submitter makes".into());
         }
         if self.files == Files::ObjectStore {
             let file_name = self
@@ -513,6 +517,7 @@ mod tests {
             out_dir: "/out".into(),
             dir: None,
             source_bytes: Some(10),
+            news_key: Some("0f".repeat(32)),
         }
     }
 
@@ -553,6 +558,17 @@ mod tests {
             assert!(refused(&w).contains("job key"), "{key}");
         }
         assert!(check_job_key("host-1_x.42").is_ok());
+    }
+
+    #[test]
+    fn a_news_key_has_the_shape_a_submitter_makes() {
+        let mut w = work();
+        w.news_key = None;
+        assert!(decode::<Work>(&encode(&w)).is_ok(), "an older submitter's");
+        for key in ["", "short", &"Z".repeat(64)] {
+            w.news_key = Some(key.into());
+            assert!(refused(&w).contains("news key"), "{key}");
+        }
     }
 
     #[test]

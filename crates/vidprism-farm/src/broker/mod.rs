@@ -28,6 +28,7 @@ use tokio::runtime::Runtime;
 
 use super::connect::FarmConnection;
 use super::error::FarmError;
+use super::news_proof::PROOF_HEADER;
 use super::wire::WorkStage;
 
 mod feeds;
@@ -37,7 +38,7 @@ mod permissions;
 mod work;
 
 use feeds::Feed;
-pub use feeds::{Abandoned, AbandonedFeed, NewsFeed, PresenceFeed};
+pub use feeds::{Abandoned, AbandonedFeed, NewsFeed, NewsMessage, PresenceFeed};
 use layout::create_layout;
 use options::options;
 pub use permissions::{submitter_permissions, worker_permissions, Permissions};
@@ -206,20 +207,29 @@ impl Broker {
         })
     }
 
-    /// Publishes news of a job. With `confirm`, waits until the broker has
-    /// stored it (results); without, returns once it is sent (progress).
+    /// Publishes news of a job, with its proof (see `news_proof`) when
+    /// there is one. With `confirm`, waits until the broker has stored it
+    /// (results); without, returns once it is sent (progress).
     pub fn publish_news(
         &self,
         job: &str,
         payload: Vec<u8>,
+        proof: Option<String>,
         confirm: bool,
     ) -> Result<(), FarmError> {
         self.block_on(async {
-            let ack = self
-                .js
-                .publish(news_subject(job), payload.into())
-                .await
-                .map_err(|e| FarmError::broker("send news", e))?;
+            let subject = news_subject(job);
+            let sent = match proof {
+                Some(proof) => {
+                    let mut headers = async_nats::HeaderMap::new();
+                    headers.insert(PROOF_HEADER, proof.as_str());
+                    self.js
+                        .publish_with_headers(subject, headers, payload.into())
+                        .await
+                }
+                None => self.js.publish(subject, payload.into()).await,
+            };
+            let ack = sent.map_err(|e| FarmError::broker("send news", e))?;
             if confirm {
                 ack.await.map_err(|e| FarmError::broker("store news", e))?;
             }

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::{end_stage, lock, queue_opened_stages, FarmJob, Jobs, Seen, NEWS_WAIT};
-use crate::broker::{Broker, Bucket, NewsFeed};
+use crate::broker::{Broker, Bucket, NewsFeed, NewsMessage};
+use crate::news_proof;
 use crate::retry::with_retries;
 use crate::wire::{self, Files, News, WorkStage};
 use crate::wire_check::check_against_plan;
@@ -32,13 +33,20 @@ pub(super) fn follow_news(
 ) {
     while !stop.load(Ordering::Relaxed) {
         match feed.next(NEWS_WAIT) {
-            Ok(Some((key, payload))) => {
-                let Some(job) = lock(jobs).get(&key).cloned() else {
+            Ok(Some(message)) => {
+                let Some(job) = lock(jobs).get(&message.job).cloned() else {
                     continue;
                 };
-                match wire::decode::<News>(&payload) {
+                if !proved(&job, &message) {
+                    tracing::warn!(
+                        farm_job = %job.key,
+                        "refused news without the proof of the job's work: from a login that was not given it, or a worker older than this submitter"
+                    );
+                    continue;
+                }
+                match wire::decode::<News>(&message.payload) {
                     Ok(news) => apply(broker, &job, news, files, jobs),
-                    Err(e) => tracing::warn!(farm_job = %key, "{e}"),
+                    Err(e) => tracing::warn!(farm_job = %job.key, "{e}"),
                 }
             }
             Ok(None) => {}
@@ -48,6 +56,14 @@ pub(super) fn follow_news(
             }
         }
     }
+}
+
+/// Whether news carries the proof that its sender was given the job's work
+/// (`news_proof`): only then is it acted on.
+fn proved(farm_job: &FarmJob, message: &NewsMessage) -> bool {
+    message.proof.as_deref().is_some_and(|proof| {
+        news_proof::verify(&farm_job.news_key, &farm_job.key, &message.payload, proof)
+    })
 }
 
 /// Folds one piece of news into its job.
@@ -132,8 +148,8 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
             }
             end_stage(broker, farm_job, jobs);
         }
-        // The first word on a name stands: a later one (another worker
-        // login's) does not make its object acceptable.
+        // The first word on a name stands: a later one (from another
+        // worker given the same work) does not make its object acceptable.
         News::Sent { name, digest } => {
             lock(&farm_job.seen).digests.entry(name).or_insert(digest);
         }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{select, Receiver};
 
 use super::report::report;
-use super::Context;
+use super::{send_news, Context};
 use crate::broker::{Delivery, WorkPolicy};
 use crate::checked_dir::CheckedDir;
 use crate::error::FarmError;
@@ -105,9 +105,7 @@ pub(super) fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery)
                 reason: reason.clone(),
                 worker: context.config.name.clone(),
             };
-            broker
-                .publish_news(&work.job, wire::encode(&news), true)
-                .and_then(|()| delivery.retry_after(RETRY_DELAY))
+            send_news(broker, &work, &news, true).and_then(|()| delivery.retry_after(RETRY_DELAY))
         }
         _ => match report(context, &work, run, attempt) {
             Ok(()) => delivery.ack(),
@@ -343,7 +341,7 @@ fn forward(
         | EventKind::StageStarted { .. }
         | EventKind::QualityPlanned { .. }) => {
             // Progress is best effort: a lost one is replaced by the next.
-            let _ = broker.publish_news(&work.job, wire::encode(&News::Event(kind)), false);
+            let _ = send_news(broker, work, &News::Event(kind), false);
         }
         kind => results.push(kind),
     };
