@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::error::FarmError;
-pub use super::wire_check::{printable, Checked, MAX_MESSAGE_BYTES};
+pub use super::wire_check::{printable, Checked, Refusal, MAX_MESSAGE_BYTES};
 use vidprism_engine::pipeline::EventKind;
 use vidprism_engine::presets::Preset;
 
@@ -142,16 +142,12 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 /// checks; its text is made safe to print. Anything else is refused.
 pub fn decode<T: DeserializeOwned + Checked>(bytes: &[u8]) -> Result<T, FarmError> {
     if bytes.len() > MAX_MESSAGE_BYTES {
-        return Err(FarmError::Refused {
-            reason: format!("{} bytes, more than {MAX_MESSAGE_BYTES}", bytes.len()),
-        });
+        return Err(Refusal::TooLarge(bytes.len()).into());
     }
     let mut value: T = serde_json::from_slice(bytes).map_err(|e| FarmError::BadMessage {
         reason: printable(&e.to_string()),
     })?;
-    value
-        .check()
-        .map_err(|reason| FarmError::Refused { reason })?;
+    value.check()?;
     value.make_printable();
     Ok(value)
 }
