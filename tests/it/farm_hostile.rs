@@ -126,6 +126,22 @@ fn hostile_work_touches_nothing_and_the_worker_goes_on() {
     );
     nul["presets"][0]["renditions"][0]["name"] = json!("a\u{0}b");
     hostile.push(nul);
+    // What the worker says of each message, in the same order.
+    let huge = vec![b' '; 300 * 1024];
+    let refusals = [
+        format!("the job key {:?} is not one a submitter makes", absolute),
+        "the job key \"../../x.1\" is not one a submitter makes".to_owned(),
+        "shared-folder work, but this worker was started without shared folders".to_owned(),
+        "the file name \"\" is not one plain name".to_owned(),
+        format!(
+            "it asks for {} renditions, more than",
+            8 * find_preset("web").unwrap().renditions.len()
+        ),
+        "its preset \"web\" is not valid".to_owned(),
+        "a farm message VidPrism cannot read".to_owned(),
+        format!("{} bytes, more than", huge.len()),
+    ];
+    assert_eq!(refusals.len(), hostile.len() + 2);
     for (i, message) in hostile.iter().enumerate() {
         let stage = message["stage"].as_str().unwrap();
         let subject = format!("vidprism.work.{stage}.evil{i}");
@@ -136,9 +152,22 @@ fn hostile_work_touches_nothing_and_the_worker_goes_on() {
         raw.publish_bytes("vidprism.work.ingest.junk", b"{not json"),
         "+OK"
     );
-    let huge = vec![b' '; 300 * 1024];
     assert_eq!(raw.publish_bytes("vidprism.work.ingest.huge", &huge), "+OK");
-    wait_log(&worker, "refused", hostile.len() + 1);
+    // Each message refused once, for its own reason, and nothing else
+    // dropped or refused.
+    for refusal in &refusals {
+        wait_log(&worker, refusal, 1);
+    }
+    let log = worker.log_text();
+    let said: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("dropping work") || l.contains("refused work"))
+        .collect();
+    assert_eq!(said.len(), refusals.len(), "{log}");
+    for refusal in &refusals {
+        let lines = said.iter().filter(|l| l.contains(refusal.as_str())).count();
+        assert_eq!(lines, 1, "{refusal:?} in:\n{log}");
+    }
 
     assert_eq!(snapshot(&precious), before, "a user file changed");
     assert!(!fx.path("x.1").exists() && !fx.dir.path().join("../x.1").exists());
