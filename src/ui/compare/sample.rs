@@ -15,9 +15,9 @@ use eframe::egui;
 use vidprism_engine::media::{cut_sample, SAMPLE_EXTENSION};
 use vidprism_engine::pipeline::{Event, EventKind, JobId, JobRequest, Output};
 
-use super::super::app::App;
-use super::super::queue_model::RowId;
 use super::Compare;
+use crate::ui::app::App;
+use crate::ui::state::queue_model::RowId;
 
 /// Seconds a preview encodes.
 pub const SAMPLE_SECONDS: f64 = 5.0;
