@@ -460,7 +460,7 @@ fn a_worker_login_that_did_not_take_a_job_cannot_speak_for_it() {
     let web = vidprism_engine::presets::find_preset("web").expect("web");
     let mut names = vec!["thumbnail.jpg".to_owned()];
     for rendition in &web.renditions {
-        let container = serde_json::to_value(&rendition.container).expect("JSON");
+        let container = serde_json::to_value(rendition.container).expect("JSON");
         names.push(format!(
             "{}.{}",
             rendition.name,
