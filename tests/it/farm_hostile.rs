@@ -547,6 +547,53 @@ fn a_shared_job_folder_swapped_for_a_link_after_its_check_writes_nothing_through
     }
 }
 
+/// A worker of a version before news proofs says so by what its presence
+/// lacks: the submitter warns that its reports are refused (its jobs would
+/// wait) instead of leaving the user to guess.
+#[test]
+fn a_submitter_warns_of_a_worker_too_old_to_prove_its_news() {
+    let mut stranger = StrangerAnswers::start(&[]);
+    // The submitter's log, read as it comes.
+    let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut pipe = stranger.submitter.stderr.take().expect("stderr");
+    let reader = {
+        let said = std::sync::Arc::clone(&said);
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = std::io::Read::read(&mut pipe, &mut chunk) {
+                said.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&chunk[..n]));
+            }
+        })
+    };
+    let older = json!({"worker": "old-one", "stages": ["ingest", "thumbnail", "transcode"],
+        "transcode_jobs": 1});
+    let payload = serde_json::to_vec(&older).unwrap();
+    let warning = "old-one is of an older VidPrism version";
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Presence is not stored: said again until the submitter has heard it.
+    while !said.lock().unwrap().contains(warning) {
+        assert!(Instant::now() < deadline, "{}", said.lock().unwrap());
+        let subject = "vidprism.workers.old-one";
+        assert_eq!(stranger.raw.publish_bytes(subject, &payload), "+OK");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    stranger.publish(&[json!({"stage_ended": {"stage": "ingest", "opened": 0,
+        "errors": ["boom"], "source_failed": true, "dir": null, "worker": "evil"}})]);
+    exit_within(
+        &mut stranger.submitter,
+        Duration::from_secs(60),
+        "the submitter",
+    );
+    reader.join().unwrap();
+    assert_eq!(
+        said.lock().unwrap().matches(warning).count(),
+        1,
+        "once per worker"
+    );
+}
+
 /// Issue 26: any login that may publish news could speak for a job it was
 /// never given. The submitter keeps the first digest told for each output
 /// name, so a forged `sent` ahead of the real worker's made the real

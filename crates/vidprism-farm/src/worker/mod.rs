@@ -202,6 +202,7 @@ fn announce_presence(context: &Context) {
         stages: config.stages.clone(),
         transcode_jobs: config.transcode_jobs,
         leaving,
+        proves_news: true,
     };
     let subject_name = token(&config.name);
     let mut last = None::<Instant>;
