@@ -126,6 +126,22 @@ fn hostile_work_touches_nothing_and_the_worker_goes_on() {
     );
     nul["presets"][0]["renditions"][0]["name"] = json!("a\u{0}b");
     hostile.push(nul);
+    // What the worker says of each message, in the same order.
+    let huge = vec![b' '; 300 * 1024];
+    let refusals = [
+        format!("the job key {:?} is not one a submitter makes", absolute),
+        "the job key \"../../x.1\" is not one a submitter makes".to_owned(),
+        "shared-folder work, but this worker was started without shared folders".to_owned(),
+        "the file name \"\" is not one plain name".to_owned(),
+        format!(
+            "it asks for {} renditions, more than",
+            8 * find_preset("web").unwrap().renditions.len()
+        ),
+        "its preset \"web\" is not valid".to_owned(),
+        "a farm message VidPrism cannot read".to_owned(),
+        format!("{} bytes, more than", huge.len()),
+    ];
+    assert_eq!(refusals.len(), hostile.len() + 2);
     for (i, message) in hostile.iter().enumerate() {
         let stage = message["stage"].as_str().unwrap();
         let subject = format!("vidprism.work.{stage}.evil{i}");
@@ -136,9 +152,22 @@ fn hostile_work_touches_nothing_and_the_worker_goes_on() {
         raw.publish_bytes("vidprism.work.ingest.junk", b"{not json"),
         "+OK"
     );
-    let huge = vec![b' '; 300 * 1024];
     assert_eq!(raw.publish_bytes("vidprism.work.ingest.huge", &huge), "+OK");
-    wait_log(&worker, "refused", hostile.len() + 1);
+    // Each message refused once, for its own reason, and nothing else
+    // dropped or refused.
+    for refusal in &refusals {
+        wait_log(&worker, refusal, 1);
+    }
+    let log = worker.log_text();
+    let said: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("dropping work") || l.contains("refused work"))
+        .collect();
+    assert_eq!(said.len(), refusals.len(), "{log}");
+    for refusal in &refusals {
+        let lines = said.iter().filter(|l| l.contains(refusal.as_str())).count();
+        assert_eq!(lines, 1, "{refusal:?} in:\n{log}");
+    }
 
     assert_eq!(snapshot(&precious), before, "a user file changed");
     assert!(!fx.path("x.1").exists() && !fx.dir.path().join("../x.1").exists());
@@ -516,6 +545,53 @@ fn a_shared_job_folder_swapped_for_a_link_after_its_check_writes_nothing_through
             );
         }
     }
+}
+
+/// A worker of a version before news proofs says so by what its presence
+/// lacks: the submitter warns that its reports are refused (its jobs would
+/// wait) instead of leaving the user to guess.
+#[test]
+fn a_submitter_warns_of_a_worker_too_old_to_prove_its_news() {
+    let mut stranger = StrangerAnswers::start(&[]);
+    // The submitter's log, read as it comes.
+    let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut pipe = stranger.submitter.stderr.take().expect("stderr");
+    let reader = {
+        let said = std::sync::Arc::clone(&said);
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = std::io::Read::read(&mut pipe, &mut chunk) {
+                said.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&chunk[..n]));
+            }
+        })
+    };
+    let older = json!({"worker": "old-one", "stages": ["ingest", "thumbnail", "transcode"],
+        "transcode_jobs": 1});
+    let payload = serde_json::to_vec(&older).unwrap();
+    let warning = "old-one is of an older VidPrism version";
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Presence is not stored: said again until the submitter has heard it.
+    while !said.lock().unwrap().contains(warning) {
+        assert!(Instant::now() < deadline, "{}", said.lock().unwrap());
+        let subject = "vidprism.workers.old-one";
+        assert_eq!(stranger.raw.publish_bytes(subject, &payload), "+OK");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    stranger.publish(&[json!({"stage_ended": {"stage": "ingest", "opened": 0,
+        "errors": ["boom"], "source_failed": true, "dir": null, "worker": "evil"}})]);
+    exit_within(
+        &mut stranger.submitter,
+        Duration::from_secs(60),
+        "the submitter",
+    );
+    reader.join().unwrap();
+    assert_eq!(
+        said.lock().unwrap().matches(warning).count(),
+        1,
+        "once per worker"
+    );
 }
 
 /// Issue 26: any login that may publish news could speak for a job it was

@@ -407,3 +407,123 @@ fn the_server_listens_here_by_default_and_with_tls_when_given_a_certificate() {
     let _ = child.wait();
     assert!(info.contains("\"tls_required\":true"), "{info}");
 }
+
+/// Issue 26, with `farm init`'s own permissions: the worker login may
+/// publish news on any job's subject, and it can learn a job's key without
+/// taking its work (the work queue's subjects are in its stream's info,
+/// which every login may read). Such a login tells forged digests for the
+/// job's outputs and a rendition of its own before any worker takes the
+/// job; the submitter refuses them all (they lack the proof of the job's
+/// work) and fetches what the real worker made.
+#[test]
+fn a_worker_login_that_did_not_take_a_job_cannot_speak_for_it() {
+    let fx = Fixture::new();
+    let clip = fx.clip("clip.mp4", "320x240", 1.0, false, &[]);
+    let farm = init_farm(fx.dir.path());
+    let out = fx.path("out");
+    let mut submitter = vidprism()
+        .args(["process", "--json", "-p", "web", "--nats", &farm.url])
+        .args(&farm.submitter_login)
+        .arg("-o")
+        .arg(&out)
+        .arg(&clip)
+        .env_remove("VIDPRISM_NATS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run vidprism process");
+    let (mut forger, answer) = RawNats::login(farm.port, Some(("worker", &farm.worker_password)));
+    assert_eq!(answer, "+OK");
+    assert_eq!(forger.send("SUB _INBOX.forger 1\r\n"), "+OK");
+    // The job's key, from the ingest queue's subjects.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let key = loop {
+        let ask = r#"{"subjects_filter":"vidprism.work.>"}"#;
+        let command = format!(
+            "PUB $JS.API.STREAM.INFO.VIDPRISM_INGEST _INBOX.forger {}\r\n{ask}\r\n",
+            ask.len()
+        );
+        assert_eq!(forger.send(&command), "+OK");
+        let (_, info) = forger.next_message();
+        let info: serde_json::Value = serde_json::from_slice(&info).expect("JSON");
+        let subjects = info["state"]["subjects"].as_object().cloned();
+        let found = subjects
+            .iter()
+            .flat_map(|s| s.keys())
+            .find_map(|s| s.strip_prefix("vidprism.work.ingest.").map(str::to_owned));
+        if let Some(key) = found {
+            break key;
+        }
+        assert!(Instant::now() < deadline, "no ingest queued: {info}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let web = vidprism_engine::presets::find_preset("web").expect("web");
+    let mut names = vec!["thumbnail.jpg".to_owned()];
+    for rendition in &web.renditions {
+        let container = serde_json::to_value(rendition.container).expect("JSON");
+        names.push(format!(
+            "{}.{}",
+            rendition.name,
+            container.as_str().unwrap()
+        ));
+    }
+    let subject = format!("vidprism.events.{key}");
+    let forged_digest = "SHA-256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let mut news: Vec<serde_json::Value> = names
+        .iter()
+        .map(|n| serde_json::json!({"sent": {"name": n, "digest": forged_digest}}))
+        .collect();
+    let (last, last_file) = (web.renditions.last().expect("a rendition"), names.last());
+    news.push(serde_json::json!({"event": {"event": "rendition_done",
+        "rendition": last.name, "path": last_file,
+        "width": 320, "height": 240, "bytes": 15}}));
+    let guessed = "0123456789abcdef".repeat(4);
+    for n in &news {
+        let payload = serde_json::to_vec(n).unwrap();
+        assert_eq!(forger.publish_bytes(&subject, &payload), "+OK");
+        let proof = vidprism_farm::news_proof::prove(&guessed, &key, &payload);
+        let header = (vidprism_farm::news_proof::PROOF_HEADER, proof.as_str());
+        assert_eq!(
+            forger.publish_with_header(&subject, header, &payload),
+            "+OK"
+        );
+    }
+    // Only now does a worker take the job.
+    let login: Vec<&str> = farm.worker_login.iter().map(String::as_str).collect();
+    let worker = Worker::start(&farm.url, fx.dir.path(), "w", &login);
+    exit_within(&mut submitter, Duration::from_secs(120), "the submitter");
+    let read = |pipe: &mut dyn std::io::Read| {
+        let mut text = String::new();
+        pipe.read_to_string(&mut text).expect("read");
+        text
+    };
+    let stdout = read(&mut submitter.stdout.take().expect("stdout"));
+    let stderr = read(&mut submitter.stderr.take().expect("stderr"));
+    let log = worker.log_text();
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let of = |kind: &str| -> Vec<&serde_json::Value> {
+        events.iter().filter(|e| e["event"] == kind).collect()
+    };
+    assert_eq!(of("job_done").len(), 1, "{stdout}\n{stderr}\n{log}");
+    assert!(of("rendition_failed").is_empty(), "{stdout}\n{stderr}");
+    let made = of("rendition_done");
+    assert!(!made.is_empty(), "{stdout}");
+    for done in made {
+        let path = Path::new(done["path"].as_str().unwrap());
+        assert_eq!(decode_errors(path), "", "{path:?} decodes whole");
+        assert_eq!(
+            std::fs::metadata(path).unwrap().len(),
+            done["bytes"].as_u64().unwrap(),
+            "{path:?}: the worker's file"
+        );
+    }
+    assert_eq!(of("thumbnail_ready").len(), 1, "{stdout}");
+    assert!(stderr.contains("refused news"), "{stderr}");
+    assert!(
+        !stderr.to_lowercase().contains("permissions violation"),
+        "{stderr}"
+    );
+}

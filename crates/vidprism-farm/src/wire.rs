@@ -130,6 +130,10 @@ pub struct Presence {
     pub transcode_jobs: usize,
     #[serde(default)]
     pub leaving: bool,
+    /// It proves its news with the key each job's work carries
+    /// (`news_proof`); an older worker does not, and says nothing here.
+    #[serde(default)]
+    pub proves_news: bool,
 }
 
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -193,6 +197,17 @@ mod tests {
         for n in news {
             assert_eq!(decode::<News>(&encode(&n)).unwrap(), n);
         }
+    }
+
+    #[test]
+    fn an_older_workers_presence_proves_no_news_and_older_work_has_no_key() {
+        let older = br#"{"worker":"w","stages":["ingest"],"transcode_jobs":1}"#;
+        assert!(!decode::<Presence>(older).unwrap().proves_news);
+        let work = br#"{"job":"h.1","stage":"ingest","input":"/a.mp4","files":"object_store",
+            "presets":[],"out_dir":"/o"}"#;
+        // (Refused for its empty presets, not for the missing key.)
+        let said = decode::<Work>(work).unwrap_err().to_string();
+        assert!(said.contains("presets"), "{said}");
     }
 
     #[test]

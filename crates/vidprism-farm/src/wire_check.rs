@@ -865,6 +865,7 @@ mod tests {
             stages: vec![],
             transcode_jobs: 1,
             leaving: false,
+            proves_news: true,
         };
         assert!(refused(&presence).contains("worker name"));
         presence.worker = "w".into();

@@ -14,10 +14,10 @@ use crate::ui::tests::fixture::{drop_files, harness_for, step_until, Fixture};
 #[path = "../../../tests/it/util/nats_server.rs"]
 mod nats_server;
 
-fn worker(url: &str, fx: &Fixture, name: &str) -> FarmWorker {
+fn worker(url: &str, fx: &Fixture, name: &str, stages: &[WorkStage]) -> FarmWorker {
     FarmWorker::start(WorkerConfig {
         connection: FarmConnection::new(url),
-        stages: WorkStage::ALL.to_vec(),
+        stages: stages.to_vec(),
         transcode_jobs: 1,
         policy: WorkPolicy::default(),
         path_map: PathMap::default(),
@@ -42,8 +42,20 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
         fx.clip("first.mp4", "640x360", 1),
         fx.clip("second.mp4", "640x360", 1),
     ];
-    let a = worker(&server.url, &fx, "a");
-    let b = worker(&server.url, &fx, "b");
+    // Both transcode; only `a` ingests and only `b` makes thumbnails, so
+    // every job needs both, whatever the broker hands to whom.
+    let a = worker(
+        &server.url,
+        &fx,
+        "a",
+        &[WorkStage::Ingest, WorkStage::Transcode],
+    );
+    let b = worker(
+        &server.url,
+        &fx,
+        "b",
+        &[WorkStage::Thumbnail, WorkStage::Transcode],
+    );
     let mut harness = harness_for(fx.app(), [1000.0, 560.0]);
     harness.get_by_label("Runs on this computer");
 
@@ -90,6 +102,15 @@ fn a_queue_dropped_on_the_window_runs_on_two_farm_workers() {
         let thumbnail = row.thumbnail.as_ref().expect("thumbnail");
         assert!(thumbnail.path.is_file());
     }
+    // Each worker did its part of both jobs (and maybe transcodes): its
+    // ingests, its thumbnails.
+    assert!(a.stages_reported() >= 2, "a: {}", a.stages_reported());
+    assert!(b.stages_reported() >= 2, "b: {}", b.stages_reported());
+    assert_eq!(
+        a.stages_reported() + b.stages_reported(),
+        6,
+        "3 stages a job"
+    );
     let farm = &harness.state().systems.settings.farm;
     assert!(farm.enabled);
     assert_eq!(farm.connection.url, server.url);

@@ -270,6 +270,8 @@ impl Broker {
         };
         Ok(WorkQueue {
             consumer,
+            client: self.client.clone(),
+            js: self.js.clone(),
             handle: self.runtime.handle().clone(),
             policy,
             stage,

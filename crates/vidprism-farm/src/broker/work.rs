@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer, AckKind};
+use async_nats::StatusCode;
 use futures_util::StreamExt;
 use tokio::runtime::Handle;
 
-use super::{FarmError, WorkPolicy, WorkStage};
+use super::{Cause, FarmError, WorkPolicy, WorkStage};
 
 /// How long past its own expiry a pull may take before it is given up. A
 /// pull given up while the server hands it a message loses that delivery
@@ -16,14 +17,27 @@ use super::{FarmError, WorkPolicy, WorkStage};
 /// (farm_hostile's playlist test then read "stopped without a word"), so
 /// the grace is generous; a worker asked to stop with the server gone
 /// still notices within PULL_WAIT plus this.
+///
+/// The pull is made here, not with the client's `fetch()`: its batch has a
+/// timer of its own (expiry + 5 s) that ended the pull before this grace
+/// did, and it looks at that timer before at a message already received,
+/// so a delivery that came just then was dropped.
 const PULL_GRACE: Duration = Duration::from_secs(8);
 
 /// One stage's queue, as a worker pulls from it.
 pub struct WorkQueue {
     pub(super) consumer: consumer::Consumer<consumer::pull::Config>,
+    pub(super) client: async_nats::Client,
+    pub(super) js: jetstream::Context,
     pub(super) handle: Handle,
     pub(super) policy: WorkPolicy,
     pub(super) stage: WorkStage,
+}
+
+/// The server's answers to a pull that carry no work: the pull expired
+/// (408) or there was none (404).
+fn no_work(status: StatusCode) -> bool {
+    status == StatusCode::TIMEOUT || status == StatusCode::NOT_FOUND
 }
 
 impl WorkQueue {
@@ -32,34 +46,56 @@ impl WorkQueue {
         self.policy
     }
 
-    /// The next piece of work, or `None` if none came within `wait`.
+    /// The next piece of work, or `None` if none came within `wait`: one
+    /// pull request for one message, expiring after `wait` on the server,
+    /// answered by the message or by the server's word that it expired.
     pub fn next(&self, wait: Duration) -> Result<Option<Delivery>, FarmError> {
         let action = format!("take {} work", self.stage.name());
-        let pull = async {
-            let mut batch = self
-                .consumer
-                .fetch()
-                .max_messages(1)
-                .expires(wait)
-                .messages()
+        let fail = |e: Cause| FarmError::broker(&action, e);
+        let info = self.consumer.cached_info();
+        let subject = format!(
+            "$JS.API.CONSUMER.MSG.NEXT.{}.{}",
+            info.stream_name, info.name
+        );
+        let expires_ns = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
+        let request = serde_json::json!({ "batch": 1, "expires": expires_ns });
+        self.handle.block_on(async {
+            let inbox = self.client.new_inbox();
+            let mut answers = self
+                .client
+                .subscribe(inbox.clone())
                 .await
-                .map_err(|e| FarmError::broker(&action, e))?;
-            match batch.next().await {
-                None => Ok(None),
-                Some(Ok(message)) => Ok(Some(Delivery {
-                    message,
+                .map_err(|e| fail(e.into()))?;
+            self.client
+                .publish_with_reply(subject, inbox, request.to_string().into())
+                .await
+                .map_err(|e| fail(e.into()))?;
+            // With the server gone the pull would wait for an answer
+            // forever; the worker must still notice it is asked to stop.
+            let answer = tokio::time::timeout(wait + PULL_GRACE, answers.next()).await;
+            let message = match answer {
+                Err(_) => return Err(fail("the server did not answer".into())),
+                Ok(None) => return Err(fail("it ended".into())),
+                Ok(Some(message)) => message,
+            };
+            match message.status {
+                Some(status) if no_work(status) => Ok(None),
+                Some(status) if status != StatusCode::OK => Err(fail(
+                    format!(
+                        "{status}: {}",
+                        message.description.as_deref().unwrap_or("no reason given")
+                    )
+                    .into(),
+                )),
+                _ => Ok(Some(Delivery {
+                    message: jetstream::Message {
+                        message,
+                        context: self.js.clone(),
+                    },
                     handle: self.handle.clone(),
                     ack_wait: self.policy.ack_wait,
                 })),
-                Some(Err(e)) => Err(FarmError::broker(&action, e)),
             }
-        };
-        // With the server gone the pull would wait for an answer forever;
-        // the worker must still notice it is asked to stop.
-        self.handle.block_on(async {
-            tokio::time::timeout(wait + PULL_GRACE, pull)
-                .await
-                .unwrap_or_else(|_| Err(FarmError::broker(&action, "the server did not answer")))
         })
     }
 }

@@ -28,6 +28,14 @@ pub(super) fn live_workers(
         .map(|&(_, transcodes)| transcodes)
 }
 
+/// What a submitter says of a worker of a version before news proofs:
+/// its news is refused, so the jobs it takes never end here.
+fn older_worker(name: &str) -> String {
+    format!(
+        "the worker {name} is of an older VidPrism version: it cannot prove its news (news_proof), so this submitter refuses what it reports and the jobs it takes wait; update it"
+    )
+}
+
 /// Most workers remembered at once.
 const MAX_WORKERS: usize = 1024;
 
@@ -47,6 +55,9 @@ pub(super) fn follow_workers(
                     lock(workers).remove(&p.worker);
                 }
                 Ok(p) => {
+                    if !p.proves_news && !lock(workers).contains_key(&p.worker) {
+                        tracing::warn!(worker = %p.worker, "{}", older_worker(&p.worker));
+                    }
                     let transcodes = if p.stages.contains(&WorkStage::Transcode) {
                         p.transcode_jobs
                     } else {

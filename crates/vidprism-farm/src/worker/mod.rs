@@ -12,7 +12,7 @@
 //! ack wait has passed.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -72,6 +72,7 @@ impl Default for WorkPolicy {
 /// A running worker: its pulling threads, stopped on drop.
 pub struct FarmWorker {
     stop: Stopper,
+    reported: Arc<AtomicUsize>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -101,6 +102,8 @@ struct Context {
     sources: SourceCache,
     /// Where shared-folder work may read and write.
     shared: SharedRoots,
+    /// Stage ends this worker reported (see [`FarmWorker::stages_reported`]).
+    reported: Arc<AtomicUsize>,
 }
 
 impl FarmWorker {
@@ -129,7 +132,9 @@ impl FarmWorker {
             stages = ?config.stages,
             "worker joined the farm"
         );
+        let reported = Arc::new(AtomicUsize::new(0));
         let context = Arc::new(Context {
+            reported: Arc::clone(&reported),
             broker,
             stall: DEFAULT_STALL_TIMEOUT,
             stop: stop.clone(),
@@ -152,7 +157,17 @@ impl FarmWorker {
                 .map_err(|e| FarmError::broker("start a worker thread", e))?;
             threads.push(thread);
         }
-        Ok(FarmWorker { stop, threads })
+        Ok(FarmWorker {
+            stop,
+            reported,
+            threads,
+        })
+    }
+
+    /// How many stage ends (of any job) this worker has reported to their
+    /// submitters, counted before each is sent.
+    pub fn stages_reported(&self) -> usize {
+        self.reported.load(Ordering::Relaxed)
     }
 
     /// What stops this worker from another thread.
@@ -187,6 +202,7 @@ fn announce_presence(context: &Context) {
         stages: config.stages.clone(),
         transcode_jobs: config.transcode_jobs,
         leaving,
+        proves_news: true,
     };
     let subject_name = token(&config.name);
     let mut last = None::<Instant>;

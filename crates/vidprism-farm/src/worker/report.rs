@@ -3,6 +3,7 @@
 //! submitter queues the stages it opened).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use super::stage::StageRun;
 use super::{send_news, Context};
@@ -56,7 +57,9 @@ pub(super) fn report(
         worker: context.config.name.clone(),
     };
     // The submitter counts the stages ingest opened and queues them (a
-    // worker's login may not queue work).
+    // worker's login may not queue work). Counted here before it is sent:
+    // whoever sees the job end sees this count include it.
+    context.reported.fetch_add(1, Ordering::Relaxed);
     send_news(broker, work, &ended, true)?;
     Ok(())
 }
