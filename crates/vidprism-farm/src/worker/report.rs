@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::stage::StageRun;
-use super::Context;
+use super::{send_news, Context};
 use crate::broker::Bucket;
 use crate::error::FarmError;
 use crate::wire::{self, Files, News, Work};
@@ -41,7 +41,7 @@ pub(super) fn report(
             }
             None => kind,
         };
-        broker.publish_news(&work.job, wire::encode(&News::Event(kind)), true)?;
+        send_news(broker, work, &News::Event(kind), true)?;
     }
     let ok = errors.is_empty();
     let ended = News::StageEnded {
@@ -57,7 +57,7 @@ pub(super) fn report(
     };
     // The submitter counts the stages ingest opened and queues them (a
     // worker's login may not queue work).
-    broker.publish_news(&work.job, wire::encode(&ended), true)?;
+    send_news(broker, work, &ended, true)?;
     Ok(())
 }
 
@@ -79,9 +79,7 @@ fn send_output(context: &Context, work: &Work, path: &Path) -> Result<PathBuf, F
                 name: name.clone(),
                 digest,
             };
-            context
-                .broker
-                .publish_news(&work.job, wire::encode(&sent), true)?;
+            send_news(&context.broker, work, &sent, true)?;
             Ok(PathBuf::from(name))
         }
     }
