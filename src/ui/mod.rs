@@ -150,6 +150,28 @@ struct BenchStats {
     closing: bool,
 }
 
+impl Window {
+    /// The window's first pass takes the app over from the warm start:
+    /// from now on frames start cleared to the panels' fill
+    /// ([`eframe::App::clear_color`]), so the panels paint none.
+    fn take_the_app(&mut self) {
+        let Some(warm) = self.warm.take() else {
+            return;
+        };
+        let mut app = warm.finish();
+        if self.software {
+            app.frame_cost_at_least(SOFTWARE_FRAME_S);
+        }
+        app.view.cleared_to_panel_fill = true;
+        if let Some(bench) = &mut self.bench {
+            bench.first_pass_ms = vidprism_engine::pipeline::elapsed_ms();
+            let t = app.model.totals(1);
+            bench.ended_at_first_pass = t.done + t.failed + t.cancelled;
+        }
+        self.app = Some(app);
+    }
+}
+
 impl eframe::App for Window {
     /// Frames start cleared to the panels' fill, which the panels then do
     /// not paint again ([`state::view_state::ViewState::cleared_to_panel_fill`]).
@@ -176,19 +198,7 @@ impl eframe::App for Window {
     /// hidden, instead of it: the queue keeps running either way.
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         let start = std::time::Instant::now();
-        if let Some(warm) = self.warm.take() {
-            let mut app = warm.finish();
-            if self.software {
-                app.frame_cost_at_least(SOFTWARE_FRAME_S);
-            }
-            app.view.cleared_to_panel_fill = true;
-            if let Some(bench) = &mut self.bench {
-                bench.first_pass_ms = vidprism_engine::pipeline::elapsed_ms();
-                let t = app.model.totals(1);
-                bench.ended_at_first_pass = t.done + t.failed + t.cancelled;
-            }
-            self.app = Some(app);
-        }
+        self.take_the_app();
         let Some(app) = &mut self.app else {
             return;
         };

@@ -334,32 +334,34 @@ fn a_restart_in_the_middle_of_a_burst_does_the_rest_exactly_once() {
 #[test]
 fn partial_downloads_wait_and_a_rename_in_counts_at_once() {
     let setup = Setup::new();
-    // A long settling time: a rename in must not wait for it.
-    let mut watch = setup.start(&["--settle", "4"]);
+    // A partial download, a hidden file and a temp file are no sources:
+    // written before a video whose settling time then passes (its job
+    // ends), none of them is queued.
+    let mut watch = setup.start(&["--settle", "1"]);
     let partial = setup.input("download.mp4.part");
     std::fs::copy(&setup.clip, &partial).expect("copy");
     std::fs::write(setup.input(".hidden.mp4"), b"not a video").expect("hidden");
     std::fs::write(setup.input("notes.tmp"), b"not a video").expect("tmp");
-    watch.settle_for(Duration::from_secs(5));
-    assert!(of(&watch.events, "queued").is_empty(), "{:?}", watch.events);
-    let renamed_at = Instant::now();
+    let control = setup.input("control.mp4");
+    std::fs::copy(&setup.clip, &control).expect("copy");
+    watch.until(Duration::from_secs(30), |e| !of(e, "job_done").is_empty());
+    let (events, _) = watch.stop();
+    assert_eq!(
+        count_by_input(&events, "queued"),
+        HashMap::from([(control, 1)])
+    );
+    // A settling time no test waits for: a file renamed in (the download
+    // finished, one moved in from elsewhere) is queued all the same, so
+    // it did not wait for it. No clock is read.
+    let mut watch = setup.start(&["--settle", "3600"]);
     std::fs::rename(&partial, setup.input("download.mp4")).expect("rename");
-    // And one written elsewhere and moved in.
     let outside = setup.fixture.path("elsewhere.mp4");
     std::fs::copy(&setup.clip, &outside).expect("copy");
     std::fs::rename(&outside, setup.input("moved.mp4")).expect("move in");
-    watch.until(Duration::from_secs(30), |e| of(e, "queued").len() >= 2);
-    assert!(
-        renamed_at.elapsed() < Duration::from_secs(3),
-        "renamed files are queued without the 4 s settling: {:?}",
-        renamed_at.elapsed()
-    );
-    watch.until(Duration::from_secs(30), |e| of(e, "job_done").len() >= 2);
-    watch.settle_for(Duration::from_millis(1000));
+    watch.until(Duration::from_secs(60), |e| of(e, "job_done").len() >= 2);
     let (events, _) = watch.stop();
-    let queued = count_by_input(&events, "queued");
     assert_eq!(
-        queued,
+        count_by_input(&events, "queued"),
         HashMap::from([
             (setup.input("download.mp4"), 1),
             (setup.input("moved.mp4"), 1)
@@ -454,9 +456,18 @@ fn a_restart_skips_done_files_and_redoes_a_changed_one() {
     let mut watch = setup.start(&["--settle", "1"]);
     watch.until(Duration::from_secs(30), |e| of(e, "job_done").len() >= 2);
     watch.stop();
-    // Written again while nothing watched: a new time, so another file.
-    std::thread::sleep(Duration::from_millis(20));
-    std::fs::copy(&setup.clip, setup.input("changed.mp4")).expect("copy again");
+    // Written again while nothing watched: the same bytes at another time
+    // (set, not waited for: a coarse clock could give the same one), so
+    // another file.
+    let changed = setup.input("changed.mp4");
+    let before = std::fs::metadata(&changed)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    std::fs::copy(&setup.clip, &changed).expect("copy again");
+    let earlier = before - Duration::from_secs(3600);
+    (std::fs::File::options().write(true).open(&changed))
+        .and_then(|f| f.set_modified(earlier))
+        .expect("mtime set");
     let mut watch = setup.start(&["--settle", "1"]);
     watch.until(Duration::from_secs(30), |e| !of(e, "job_done").is_empty());
     watch.settle_for(Duration::from_millis(2000));

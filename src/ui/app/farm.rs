@@ -8,6 +8,7 @@ use crate::ui::state::forms::{Connecting, FarmForm};
 use crate::ui::systems::runner::connect_farm;
 use crossbeam_channel::bounded;
 use std::sync::Arc;
+use vidprism_farm::FarmError;
 
 impl App {
     /// Applies what the "Farm" window asked.
@@ -24,7 +25,7 @@ impl App {
                 // (poll_farm closes it).
                 match self.use_farm(farm) {
                     Ok(()) => self.view.farm_form.error = None,
-                    Err(e) => self.view.farm_form.error = Some(e),
+                    Err(e) => self.view.farm_form.error = Some(e.to_string()),
                 }
             }
             FarmCommand::UseThisComputer => match self.use_this_computer() {
@@ -32,7 +33,7 @@ impl App {
                     self.view.farm_form.error = None;
                     self.view.farm_form.open = false;
                 }
-                Err(e) => self.view.farm_form.error = Some(e),
+                Err(e) => self.view.farm_form.error = Some(e.to_string()),
             },
             FarmCommand::Close => self.view.farm_form.open = false,
         }
@@ -40,7 +41,7 @@ impl App {
 
     /// Starts connecting to the farm `farm` describes; [`Self::poll_farm`]
     /// switches to it once connected. Refused while jobs run.
-    pub fn use_farm(&mut self, farm: FarmSettings) -> Result<(), String> {
+    pub fn use_farm(&mut self, farm: FarmSettings) -> Result<(), SwitchError> {
         self.ensure_no_job_runs()?;
         let (tx, result) = bounded(1);
         let wake = Arc::clone(&self.systems.backend.wake);
@@ -48,11 +49,11 @@ impl App {
         std::thread::Builder::new()
             .name("farm connect".into())
             .spawn(move || {
-                let runner = connect_farm(&settings, &wake).map_err(|e| e.to_string());
+                let runner = connect_farm(&settings, &wake);
                 let _ = tx.send(runner);
                 wake();
             })
-            .map_err(|e| format!("cannot start connecting: {e}"))?;
+            .map_err(SwitchError::Connecting)?;
         self.view.farm_form.connecting = Some(Connecting { farm, result });
         self.view.farm_form.error = None;
         Ok(())
@@ -69,7 +70,7 @@ impl App {
         };
         let farm = connecting.farm.clone();
         self.view.farm_form.connecting = None;
-        let switched = result.and_then(|runner| {
+        let switched = result.map_err(SwitchError::Farm).and_then(|runner| {
             // Rows added while connecting went to the old runner.
             self.ensure_no_job_runs()?;
             self.systems.backend.runner = runner;
@@ -85,29 +86,42 @@ impl App {
                 self.view.farm_form.open = false;
             }
             Err(e) => {
-                self.view.farm_form.error = Some(e);
+                self.view.farm_form.error = Some(e.to_string());
                 self.view.farm_form.open = true;
             }
         }
     }
 
     /// New jobs run on this computer. Refused while jobs run.
-    pub fn use_this_computer(&mut self) -> Result<(), String> {
+    pub fn use_this_computer(&mut self) -> Result<(), SwitchError> {
         self.ensure_no_job_runs()?;
         let systems = &mut self.systems;
         systems
             .backend
             .use_this_computer(&systems.settings)
-            .map_err(|e| format!("cannot start: {e}"))?;
+            .map_err(SwitchError::ThisComputer)?;
         systems.settings.farm.enabled = false;
         systems.save_settings();
         Ok(())
     }
 
-    fn ensure_no_job_runs(&self) -> Result<(), String> {
+    fn ensure_no_job_runs(&self) -> Result<(), SwitchError> {
         if self.model.in_flight() > 0 {
-            return Err("jobs are running: pause the queue and let them end, then switch".into());
+            return Err(SwitchError::JobsRunning);
         }
         Ok(())
     }
+}
+
+/// Why the runner was not switched (the Farm window shows it).
+#[derive(Debug, thiserror::Error)]
+pub enum SwitchError {
+    #[error("jobs are running: pause the queue and let them end, then switch")]
+    JobsRunning,
+    #[error("cannot start connecting: {0}")]
+    Connecting(#[source] std::io::Error),
+    #[error(transparent)]
+    Farm(FarmError),
+    #[error("cannot start: {0}")]
+    ThisComputer(#[source] std::io::Error),
 }

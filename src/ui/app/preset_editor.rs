@@ -87,7 +87,7 @@ impl App {
             }),
         };
         if let Err(e) = outcome {
-            self.view.preset_editor.status = Some(e);
+            self.view.preset_editor.status = Some(e.to_string());
         }
         refresh_app_presets(self, renamed);
     }

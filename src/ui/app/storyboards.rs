@@ -45,7 +45,7 @@ impl App {
                         })
                         .collect(),
                 }),
-                Err(e) => ScrubTexture::Failed(e),
+                Err(e) => ScrubTexture::Failed(e.to_string()),
             };
             ctx.request_repaint();
         }

@@ -111,7 +111,7 @@ impl App {
                 image,
                 egui::TextureOptions::LINEAR,
             )),
-            Err(e) => ThumbnailTexture::Failed(e),
+            Err(e) => ThumbnailTexture::Failed(e.to_string()),
         };
     }
 }

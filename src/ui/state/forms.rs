@@ -4,12 +4,13 @@
 use crate::settings::FarmSettings;
 use crossbeam_channel::Receiver;
 use vidprism_engine::pipeline::JobRunner;
+use vidprism_farm::FarmError;
 
 /// A farm being connected to, off the UI thread (an unreachable host
 /// takes seconds to give up).
 pub struct Connecting {
     pub(in crate::ui) farm: FarmSettings,
-    pub(in crate::ui) result: Receiver<Result<Box<dyn JobRunner>, String>>,
+    pub(in crate::ui) result: Receiver<Result<Box<dyn JobRunner>, FarmError>>,
 }
 
 /// The "Farm" window's state: the settings being edited, a connect under

@@ -9,8 +9,8 @@ use crate::settings::Settings;
 use vidprism_engine::media::{has_encoder, missing_encoders};
 use vidprism_engine::presets::{
     all_presets, export, is_builtin, validate, AudioCodec, AudioSpec, Container, HdrRule,
-    MetadataRule, Preset, PresetStore, Problem, Quality, RenditionSpec, SizeSpec, ThumbnailSpec,
-    UserPreset, VideoCodec,
+    MetadataRule, Preset, PresetError, PresetStore, Problem, Quality, RenditionSpec, SizeSpec,
+    ThumbnailSpec, UserPreset, VideoCodec,
 };
 
 /// A preset being edited, and the name it is stored under (None: new).
@@ -220,20 +220,18 @@ impl PresetEditor {
 
     /// Saves the draft (renaming its file when its name changed). Returns
     /// the old and new name.
-    pub fn save(&mut self) -> Result<(Option<String>, String), String> {
+    pub fn save(&mut self) -> Result<(Option<String>, String), EditError> {
         let problems = self.problems();
-        if let Some(first) = problems.first() {
-            return Err(format!("Not saved: {first}"));
+        if let Some(first) = problems.into_iter().next() {
+            return Err(EditError::Invalid(first));
         }
         if self.draft.as_ref().is_some_and(|d| d.builtin) {
-            return Err("Not saved: built-in presets are read-only; duplicate it to edit.".into());
+            return Err(EditError::BuiltIn);
         }
         let (Some(store), Some(draft)) = (&self.store, &mut self.draft) else {
-            return Err("Not saved: there is no config folder for presets.".into());
+            return Err(EditError::NoFolderToSave);
         };
-        let path = store
-            .save(&draft.preset, draft.saved_as.as_deref())
-            .map_err(|e| e.to_string())?;
+        let path = store.save(&draft.preset, draft.saved_as.as_deref())?;
         let old = draft.saved_as.replace(draft.preset.name.clone());
         let new = draft.preset.name.clone();
         self.status = Some(format!("Saved {}", path.display()));
@@ -242,9 +240,11 @@ impl PresetEditor {
     }
 
     /// Removes a user preset's file (also an invalid one, by its path).
-    pub fn delete(&mut self, path: &Path) -> Result<(), String> {
-        std::fs::remove_file(path)
-            .map_err(|e| format!("{}: cannot delete: {e}", path.display()))?;
+    pub fn delete(&mut self, path: &Path) -> Result<(), EditError> {
+        std::fs::remove_file(path).map_err(|source| EditError::Delete {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         if self.draft.as_ref().and_then(|d| d.saved_as.clone()) == stem {
             self.draft = None;
@@ -254,12 +254,9 @@ impl PresetEditor {
         Ok(())
     }
 
-    pub fn import(&mut self, file: &Path) -> Result<String, String> {
-        let store = self
-            .store
-            .as_ref()
-            .ok_or("Cannot import: there is no config folder for presets.")?;
-        let preset = store.import(file).map_err(|e| e.to_string())?;
+    pub fn import(&mut self, file: &Path) -> Result<String, EditError> {
+        let store = self.store.as_ref().ok_or(EditError::NoFolderToImport)?;
+        let preset = store.import(file)?;
         self.status = Some(format!(
             "Imported {:?} from {}",
             preset.name,
@@ -270,11 +267,33 @@ impl PresetEditor {
         Ok(preset.name)
     }
 
-    pub fn export(&mut self, preset: &Preset, file: &Path) -> Result<(), String> {
-        export(preset, file).map_err(|e| e.to_string())?;
+    pub fn export(&mut self, preset: &Preset, file: &Path) -> Result<(), EditError> {
+        export(preset, file)?;
         self.status = Some(format!("Exported {:?} to {}", preset.name, file.display()));
         Ok(())
     }
+}
+
+/// Why the Presets window could not do what it was asked; the sentence is
+/// its status line.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("Not saved: {0}")]
+    Invalid(Problem),
+    #[error("Not saved: built-in presets are read-only; duplicate it to edit.")]
+    BuiltIn,
+    #[error("Not saved: there is no config folder for presets.")]
+    NoFolderToSave,
+    #[error("Cannot import: there is no config folder for presets.")]
+    NoFolderToImport,
+    #[error("{}: cannot delete: {source}", path.display())]
+    Delete {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] PresetError),
 }
 
 /// A rendition with the codec's usual speed and quality.
@@ -294,5 +313,37 @@ pub fn new_rendition(
         max_fps: None,
         audio,
         goal: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The status line's sentences, as they were when they were strings.
+    #[test]
+    fn edit_errors_read_as_before() {
+        let gone = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let delete = EditError::Delete {
+            path: PathBuf::from("/p/a.toml"),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(
+            delete.to_string(),
+            format!("/p/a.toml: cannot delete: {gone}")
+        );
+        let problem = Problem::new(Some(0), "crf", "is 99");
+        assert_eq!(
+            EditError::Invalid(problem.clone()).to_string(),
+            format!("Not saved: {problem}")
+        );
+        assert_eq!(
+            EditError::BuiltIn.to_string(),
+            "Not saved: built-in presets are read-only; duplicate it to edit."
+        );
+        assert_eq!(
+            EditError::NoFolderToImport.to_string(),
+            "Cannot import: there is no config folder for presets."
+        );
     }
 }

@@ -20,7 +20,7 @@ pub const PROBE_AHEAD: usize = 64;
 /// A row's source probed, or why it could not be.
 pub struct Probed {
     pub row: RowId,
-    pub facts: Result<SourceFacts, String>,
+    pub facts: Result<SourceFacts, vidprism_engine::Error>,
 }
 
 /// Probes sources on its own thread, each row once.
@@ -40,9 +40,8 @@ impl FactsProber {
             .name("facts prober".into())
             .spawn(move || {
                 for (row, path) in request_rx {
-                    let facts = vidprism_engine::media::probe(&path)
-                        .map(|info| SourceFacts::from(&info))
-                        .map_err(|e| e.to_string());
+                    let facts =
+                        vidprism_engine::media::probe(&path).map(|info| SourceFacts::from(&info));
                     if result_tx.send(Probed { row, facts }).is_err() {
                         return;
                     }

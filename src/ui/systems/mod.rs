@@ -6,6 +6,7 @@
 
 pub mod dialogs;
 pub mod facts;
+pub mod image_file;
 pub mod notify;
 pub mod repaint;
 pub mod runner;

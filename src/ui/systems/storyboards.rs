@@ -9,17 +9,39 @@ use std::sync::Arc;
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use eframe::egui;
-use vidprism_engine::media::{parse_vtt, StoryboardCue};
+use vidprism_engine::media::{parse_vtt, StoryboardCue, VttError};
 use vidprism_engine::output::{
     DASH_MANIFEST, HLS_MASTER_PLAYLIST, PLAYER_PAGE, POSTER_FILE, STORYBOARD_VTT,
 };
 use vidprism_engine::pipeline::{Output, Storyboard};
 
 use crate::ui::state::queue_model::{RenditionStatus, Row, RowId};
+use crate::ui::systems::image_file::{read_image, ImageFileError};
 
 /// Pixels a tile is decoded at, at most: a row's thumbnail at twice its
 /// size (high-density screens).
 pub const STORYBOARD_TILE_PIXELS: [u32; 2] = [224, 126];
+
+/// Why a row's storyboard cannot be shown; each names the VTT file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoryboardError {
+    #[error("{}: {source}", vtt.display())]
+    Read {
+        vtt: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", vtt.display())]
+    Cues {
+        vtt: PathBuf,
+        #[source]
+        source: VttError,
+    },
+    #[error("{}: the sprite {name:?} is not beside it", vtt.display())]
+    SpriteElsewhere { vtt: PathBuf, name: String },
+    #[error(transparent)]
+    Sprite(#[from] ImageFileError),
+}
 
 /// A row's storyboard as decoded on the loader's thread.
 pub struct StoryboardImages {
@@ -33,7 +55,7 @@ pub struct StoryboardImages {
 pub struct LoadedStoryboard {
     pub row: RowId,
     pub vtt: PathBuf,
-    pub images: Result<StoryboardImages, String>,
+    pub images: Result<StoryboardImages, StoryboardError>,
 }
 
 struct Request {
@@ -108,28 +130,28 @@ fn distinct_sprites(cues: &[StoryboardCue]) -> Vec<&str> {
 
 /// Reads the VTT and decodes every sprite it names, scaled so a tile fits
 /// in `tile_max`.
-fn read_storyboard(vtt: &Path, tile_max: [u32; 2]) -> Result<StoryboardImages, String> {
-    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", vtt.display());
-    let text = std::fs::read_to_string(vtt).map_err(|e| fail(&e))?;
-    let cues = parse_vtt(&text).map_err(|e| fail(&e))?;
+fn read_storyboard(vtt: &Path, tile_max: [u32; 2]) -> Result<StoryboardImages, StoryboardError> {
+    let text = std::fs::read_to_string(vtt).map_err(|source| StoryboardError::Read {
+        vtt: vtt.to_path_buf(),
+        source,
+    })?;
+    let cues = parse_vtt(&text).map_err(|source| StoryboardError::Cues {
+        vtt: vtt.to_path_buf(),
+        source,
+    })?;
     let names = distinct_sprites(&cues);
     let mut sprites = Vec::with_capacity(names.len());
     for name in names {
         // Only plain names beside the VTT.
         if name.contains(['/', '\\']) || name.starts_with('.') {
-            return Err(fail(&format!("the sprite {name:?} is not beside it")));
+            return Err(StoryboardError::SpriteElsewhere {
+                vtt: vtt.to_path_buf(),
+                name: name.to_owned(),
+            });
         }
-        let path = vtt.with_file_name(name);
-        let mut reader = image::ImageReader::open(&path)
-            .map_err(|e| fail(&e))?
-            .with_guessed_format()
-            .map_err(|e| fail(&e))?;
-        let mut limits = image::Limits::default();
         // Against corrupt headers: no sprite we make is larger.
-        limits.max_image_width = Some(vidprism_engine::limits::MAX_SPRITE_SIDE);
-        limits.max_image_height = Some(vidprism_engine::limits::MAX_SPRITE_SIDE);
-        reader.limits(limits);
-        let mut img = reader.decode().map_err(|e| fail(&e))?;
+        let max_side = vidprism_engine::limits::MAX_SPRITE_SIDE;
+        let mut img = read_image(&vtt.with_file_name(name), max_side, vtt)?;
         let original = [img.width(), img.height()];
         if let Some(cue) = cues.iter().find(|c| c.sprite == name) {
             let scale = (f64::from(tile_max[0].max(1)) / f64::from(cue.width.max(1)))
@@ -248,5 +270,32 @@ mod tests {
                 POSTER_FILE
             ]
         );
+    }
+
+    /// The scrub's error names the VTT, as the string it was did.
+    #[test]
+    fn a_sprite_elsewhere_is_refused_naming_the_vtt() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let vtt = dir.path().join(STORYBOARD_VTT);
+        let cues = "WEBVTT\n\n00:00:00.000 --> 00:00:05.000\n../x.jpg#xywh=0,0,160,90\n";
+        std::fs::write(&vtt, cues).expect("written");
+        let Err(e) = read_storyboard(&vtt, [224, 126]) else {
+            panic!("a sprite outside the folder was read");
+        };
+        let expected = format!(
+            "{}: the sprite \"../x.jpg\" is not beside it",
+            vtt.display()
+        );
+        assert_eq!(e.to_string(), expected);
+        let missing = dir.path().join("none.vtt");
+        let Err(e) = read_storyboard(&missing, [224, 126]) else {
+            panic!("a missing VTT was read");
+        };
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}: ", missing.display())),
+            "{e}"
+        );
+        assert!(std::error::Error::source(&e).is_some(), "the cause is kept");
     }
 }

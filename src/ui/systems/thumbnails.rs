@@ -10,6 +10,7 @@ use eframe::egui;
 use crossbeam_channel::{unbounded, Receiver, Sender};
 
 use crate::ui::state::queue_model::RowId;
+use crate::ui::systems::image_file::{read_image, ImageFileError};
 
 /// Where a thumbnail is shown: its texture is made for that size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +32,7 @@ pub struct Loaded {
     pub row: RowId,
     pub path: PathBuf,
     pub used: ThumbnailUse,
-    pub image: Result<egui::ColorImage, String>,
+    pub image: Result<egui::ColorImage, ImageFileError>,
 }
 
 /// Decodes thumbnails on its own thread.
@@ -110,19 +111,9 @@ impl Drop for ThumbnailLoader {
     }
 }
 
-fn decode(path: &std::path::Path, max: [u32; 2]) -> Result<egui::ColorImage, String> {
-    let mut reader = image::ImageReader::open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .with_guessed_format()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+fn decode(path: &std::path::Path, max: [u32; 2]) -> Result<egui::ColorImage, ImageFileError> {
     // Bound what a corrupt header can make us allocate.
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(vidprism_engine::limits::MAX_DIMENSION);
-    limits.max_image_height = Some(vidprism_engine::limits::MAX_DIMENSION);
-    reader.limits(limits);
-    let mut img = reader
-        .decode()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut img = read_image(path, vidprism_engine::limits::MAX_DIMENSION, path)?;
     let [max_w, max_h] = max.map(|m| m.max(1));
     if img.width() > max_w || img.height() > max_h {
         img = img.thumbnail(max_w, max_h);

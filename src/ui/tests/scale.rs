@@ -12,6 +12,7 @@ use vidprism_engine::pipeline::{Event, EventKind, JobRequest};
 use vidprism_engine::presets::find_preset;
 
 use crate::ui::app::thumbnail_textures::KEEP_AROUND;
+use crate::ui::app::warm_start::WarmStart;
 use crate::ui::app::App;
 use crate::ui::command::Command;
 use crate::ui::state::queue_model::RowStatus;
@@ -228,7 +229,23 @@ fn a_frame_of_a_full_queue_paints_less_than_half_the_window() {
     empty.run();
     let harness_own = painted_windows(&empty, size);
     let filled = painted_windows(&harness, size) - harness_own;
-    harness.state_mut().view.cleared_to_panel_fill = true;
+    // The window's own first pass takes the app (as `ui::run` opens it),
+    // and eframe clears each frame to what the window says.
+    let app = std::mem::replace(harness.state_mut(), fx.app());
+    let mut window = crate::ui::Window {
+        warm: Some(WarmStart::start(app).expect("warm start")),
+        app: None,
+        software: false,
+        bench: None,
+    };
+    window.take_the_app();
+    *harness.state_mut() = window.app.take().expect("the window took the app");
+    let visuals = harness.ctx.global_style().visuals.clone();
+    assert_eq!(
+        eframe::App::clear_color(&window, &visuals),
+        visuals.panel_fill.to_normalized_gamma_f32(),
+        "frames start cleared to the panels' fill"
+    );
     harness.run_steps(2);
     let cleared = painted_windows(&harness, size) - harness_own;
     assert!(

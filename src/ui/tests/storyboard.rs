@@ -12,7 +12,7 @@ use vidprism_engine::presets::find_preset;
 
 use crate::ui::app::App;
 use crate::ui::command::RowCommand;
-use crate::ui::panels::row::{details_ui, scrub_id};
+use crate::ui::panels::row::details_ui;
 use crate::ui::state::queue_model::{Row, RowId};
 use crate::ui::state::scrub::ScrubTexture;
 use crate::ui::tests::fixture::{harness_for, step_until, Fixture};
@@ -71,8 +71,33 @@ fn row_with_events(app: &mut App, fx: &Fixture, job: u64, kinds: Vec<EventKind>)
     row
 }
 
-fn shown_tile(harness: &Harness<'_, App>, row: RowId) -> Option<usize> {
-    harness.ctx.data(|d| d.get_temp::<usize>(scrub_id(row)))
+/// The storyboard's tile spacing and length (3 tiles of 2 s).
+const TILE_S: f64 = 2.0;
+const STORYBOARD_S: f64 = 6.0;
+
+/// Which tile (red 0, green 1, blue 2: [`storyboard_files`]) the window
+/// shows in `thumb`, from the rendered pixels at its centre; `None` when
+/// it shows none of them.
+fn tile_seen(harness: &mut Harness<'_, App>, thumb: eframe::egui::Rect) -> Option<usize> {
+    let image = harness.render().expect("the window renders");
+    let ppp = harness.ctx.pixels_per_point();
+    let centre = thumb.center();
+    let [r, g, b, _] = image
+        .get_pixel((centre.x * ppp) as u32, (centre.y * ppp) as u32)
+        .0;
+    let top = r.max(g).max(b);
+    let second = [r, g, b].iter().filter(|&&c| c != top).max().copied();
+    // A tile's colour stands out: one channel far above the others.
+    if top < 150 || second.is_some_and(|s| s > 100) {
+        return None;
+    }
+    Some(if r == top {
+        0
+    } else if g == top {
+        1
+    } else {
+        2
+    })
 }
 
 #[test]
@@ -84,8 +109,9 @@ fn hovering_a_thumbnail_scrubs_through_the_storyboard() {
     let mut harness = harness_for(app, [900.0, 400.0]);
     harness.run_steps(2);
     let thumb = harness.get_by_label("No thumbnail of a.mp4").rect();
-    assert!(
-        shown_tile(&harness, row).is_none(),
+    assert_eq!(
+        tile_seen(&mut harness, thumb),
+        None,
         "nothing before a hover"
     );
 
@@ -100,19 +126,22 @@ fn hovering_a_thumbnail_scrubs_through_the_storyboard() {
         "the storyboard loaded",
         |app| matches!(app.view.scrubs.get(row), Some(ScrubTexture::Ready(_))),
     );
-    harness.hover_at(at(0.1));
-    harness.run_steps(2);
-    assert_eq!(shown_tile(&harness, row), Some(0));
-    harness.get_by_label("Storyboard of a.mp4 at 0:00");
-
-    harness.hover_at(at(0.9));
-    harness.run_steps(2);
-    assert_eq!(
-        shown_tile(&harness, row),
-        Some(2),
-        "another tile further right"
-    );
-    harness.get_by_label("Storyboard of a.mp4 at 0:04");
+    // The oracle is the time under the pointer and the tiles' spacing,
+    // not what the window stored: the tile shown is the one covering
+    // fraction x length, seen in the pixels and read out by its start.
+    for fraction in [0.1, 0.45, 0.6, 0.9] {
+        harness.hover_at(at(fraction));
+        harness.run_steps(2);
+        let t_s = f64::from(fraction) * STORYBOARD_S;
+        let expected = (t_s / TILE_S).floor() as usize;
+        assert_eq!(
+            tile_seen(&mut harness, thumb),
+            Some(expected),
+            "at {fraction} of the thumbnail ({t_s} s)"
+        );
+        let start_s = expected as f64 * TILE_S;
+        harness.get_by_label(&format!("Storyboard of a.mp4 at 0:0{start_s}"));
+    }
     assert!(harness
         .query_by_label("Storyboard of a.mp4 at 0:00")
         .is_none());

@@ -214,84 +214,98 @@ fn fields_ui(
 ) {
     egui::Grid::new("preset fields")
         .num_columns(3)
-        .show(ui, |ui| {
-            let label = ui.label("Preset name");
+        .show(ui, |ui| preset_rows_ui(ui, preset, problems));
+    renditions_ui(ui, preset, problems, video_codecs, audio_codecs);
+}
+
+/// The preset's own fields, one grid row each, problems beside them.
+fn preset_rows_ui(ui: &mut egui::Ui, preset: &mut Preset, problems: &[Problem]) {
+    let label = ui.label("Preset name");
+    ui.add(
+        egui::TextEdit::singleline(&mut preset.name)
+            .id_salt("preset name")
+            .desired_width(240.0)
+            .hint_text("my-preset"),
+    )
+    .labelled_by(label.id);
+    problems_beside_ui(ui, problems, None, &["name"]);
+    ui.end_row();
+    let label = ui.label("Description");
+    ui.add(
+        egui::TextEdit::singleline(&mut preset.description)
+            .id_salt("description")
+            .desired_width(240.0),
+    )
+    .labelled_by(label.id);
+    ui.end_row();
+    let label = ui.label("Thumbnail");
+    ui.horizontal(|ui| {
+        for format in ThumbnailFormat::ALL {
+            ui.selectable_value(&mut preset.thumbnail.format, format, format.label());
+        }
+        keep_id(ui, "thumbnail width", |ui| {
             ui.add(
-                egui::TextEdit::singleline(&mut preset.name)
-                    .id_salt("preset name")
-                    .desired_width(240.0)
-                    .hint_text("my-preset"),
+                egui::DragValue::new(&mut preset.thumbnail.width)
+                    .range(0..=vidprism_engine::limits::MAX_DIMENSION)
+                    .suffix(" px wide"),
             )
-            .labelled_by(label.id);
-            problems_beside_ui(ui, problems, None, &["name"]);
-            ui.end_row();
-            let label = ui.label("Description");
-            ui.add(
-                egui::TextEdit::singleline(&mut preset.description)
-                    .id_salt("description")
-                    .desired_width(240.0),
-            )
-            .labelled_by(label.id);
-            ui.end_row();
-            let label = ui.label("Thumbnail");
-            ui.horizontal(|ui| {
-                for format in ThumbnailFormat::ALL {
-                    ui.selectable_value(&mut preset.thumbnail.format, format, format.label());
-                }
-                keep_id(ui, "thumbnail width", |ui| {
-                    ui.add(
-                        egui::DragValue::new(&mut preset.thumbnail.width)
-                            .range(0..=vidprism_engine::limits::MAX_DIMENSION)
-                            .suffix(" px wide"),
-                    )
-                })
-                .labelled_by(label.id);
-            });
-            problems_beside_ui(
-                ui,
-                problems,
-                None,
-                &[
-                    "thumbnail.width",
-                    "thumbnail.storyboard",
-                    "thumbnail.poster",
-                ],
-            );
-            ui.end_row();
-            let label = ui.label("Metadata");
-            egui::ComboBox::from_id_salt("metadata rule")
-                .selected_text(preset.metadata.label())
-                .show_ui(ui, |ui| {
-                    for rule in MetadataRule::ALL {
-                        ui.selectable_value(&mut preset.metadata, rule, rule.label());
-                    }
-                })
-                .response
-                .labelled_by(label.id)
-                .on_hover_text(
-                    "Date, location, camera make and model, and title copied from the \
-                     source; chapters are always copied",
-                );
-            ui.end_row();
-            tracks_ui(ui, &mut preset.tracks, problems);
-            let label = ui.label("HDR");
-            egui::ComboBox::from_id_salt("hdr rule")
-                .selected_text(preset.hdr.label())
-                .show_ui(ui, |ui| {
-                    for rule in HdrRule::ALL {
-                        ui.selectable_value(&mut preset.hdr, rule, rule.label());
-                    }
-                })
-                .response
-                .labelled_by(label.id)
-                .on_hover_text(
-                    "What renditions of an HDR (HDR10, HLG) source are: H.265, AV1 and VP9 \
-                     can stay HDR, H.264 and thumbnails are tone-mapped to SDR",
-                );
-            ui.end_row();
-            crate::ui::windows::picture_form::picture_rows_ui(ui, &mut preset.picture);
-            package_row_ui(ui, preset, problems);
-        });
+        })
+        .labelled_by(label.id);
+    });
+    problems_beside_ui(
+        ui,
+        problems,
+        None,
+        &[
+            "thumbnail.width",
+            "thumbnail.storyboard",
+            "thumbnail.poster",
+        ],
+    );
+    ui.end_row();
+    let label = ui.label("Metadata");
+    egui::ComboBox::from_id_salt("metadata rule")
+        .selected_text(preset.metadata.label())
+        .show_ui(ui, |ui| {
+            for rule in MetadataRule::ALL {
+                ui.selectable_value(&mut preset.metadata, rule, rule.label());
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Date, location, camera make and model, and title copied from the \
+             source; chapters are always copied",
+        );
+    ui.end_row();
+    tracks_ui(ui, &mut preset.tracks, problems);
+    let label = ui.label("HDR");
+    egui::ComboBox::from_id_salt("hdr rule")
+        .selected_text(preset.hdr.label())
+        .show_ui(ui, |ui| {
+            for rule in HdrRule::ALL {
+                ui.selectable_value(&mut preset.hdr, rule, rule.label());
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text(
+            "What renditions of an HDR (HDR10, HLG) source are: H.265, AV1 and VP9 \
+             can stay HDR, H.264 and thumbnails are tone-mapped to SDR",
+        );
+    ui.end_row();
+    crate::ui::windows::picture_form::picture_rows_ui(ui, &mut preset.picture);
+    package_row_ui(ui, preset, problems);
+}
+
+/// Each rendition's group, the problems of no field, and "Add rendition".
+fn renditions_ui(
+    ui: &mut egui::Ui,
+    preset: &mut Preset,
+    problems: &[Problem],
+    video_codecs: &[VideoCodec],
+    audio_codecs: &[vidprism_engine::presets::AudioCodec],
+) {
     let mut remove = None;
     for (i, rendition) in preset.renditions.iter_mut().enumerate() {
         ui.push_id(i, |ui| {
@@ -507,6 +521,28 @@ fn rendition_ui(
     video_codecs: &[VideoCodec],
     audio_codecs: &[vidprism_engine::presets::AudioCodec],
 ) -> bool {
+    let remove = name_line_ui(ui, r);
+    codecs_line_ui(ui, r, video_codecs, audio_codecs);
+    size_line_ui(ui, r);
+    quality_line_ui(ui, r);
+    audio_line_ui(ui, r, audio_codecs);
+    // One line kept for the rendition: its problems when it has some (in
+    // the room the summary takes otherwise), so nothing above or below
+    // moves while they come and go.
+    if problems.is_empty() {
+        ui.weak(r.summary());
+    } else {
+        let text: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect();
+        problem_text_ui(ui, &text);
+    }
+    remove
+}
+
+/// The rendition's name, and its Remove button (whether it was clicked).
+fn name_line_ui(ui: &mut egui::Ui, r: &mut RenditionSpec) -> bool {
     let mut remove = false;
     ui.horizontal(|ui| {
         let label = ui.label("Rendition name");
@@ -518,6 +554,16 @@ fn rendition_ui(
         .labelled_by(label.id);
         remove = ui.small_button("Remove").clicked();
     });
+    remove
+}
+
+/// The container and the video codecs it can hold.
+fn codecs_line_ui(
+    ui: &mut egui::Ui,
+    r: &mut RenditionSpec,
+    video_codecs: &[VideoCodec],
+    audio_codecs: &[vidprism_engine::presets::AudioCodec],
+) {
     ui.horizontal(|ui| {
         ui.label("Container:");
         for c in Container::ALL {
@@ -546,6 +592,11 @@ fn rendition_ui(
             }
         }
     });
+}
+
+/// The size (the source's, or a short side), the speed, and a new name
+/// when the size changed a name made of it.
+fn size_line_ui(ui: &mut egui::Ui, r: &mut RenditionSpec) {
     ui.horizontal(|ui| {
         let mut source = r.size == SizeSpec::Source;
         let source_box = ui.checkbox(&mut source, "Source size");
@@ -586,7 +637,14 @@ fn rendition_ui(
             }
         }
     });
-    quality_line_ui(ui, r);
+}
+
+/// No audio, a copy of the source's, or a codec with its bitrate.
+fn audio_line_ui(
+    ui: &mut egui::Ui,
+    r: &mut RenditionSpec,
+    audio_codecs: &[vidprism_engine::presets::AudioCodec],
+) {
     ui.horizontal(|ui| {
         let audio_label = ui.label("Audio:");
         if ui
@@ -632,19 +690,6 @@ fn rendition_ui(
             .labelled_by(audio_label.id);
         }
     });
-    // One line kept for the rendition: its problems when it has some (in
-    // the room the summary takes otherwise), so nothing above or below
-    // moves while they come and go.
-    if problems.is_empty() {
-        ui.weak(r.summary());
-    } else {
-        let text: Vec<String> = problems
-            .iter()
-            .map(|p| format!("{}: {}", p.field, p.message))
-            .collect();
-        problem_text_ui(ui, &text);
-    }
-    remove
 }
 
 /// A rendition's quality line: CRF, bitrate or target SSIM (issue 24:

@@ -40,7 +40,8 @@
 //! audio_bitrate_kbps = 128
 //! ```
 
-use serde::{Deserialize, Serialize};
+use serde::de::{value::StrDeserializer, DeserializeOwned, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
 use super::model::{
@@ -52,11 +53,15 @@ use super::quality::{LowQuality, QualityGoal, ScoreMode};
 use super::storyboard::{PosterChoice, StoryboardSpec, TileSpacing};
 use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
 use super::validate::{validate, Problem};
+use super::words::word_of;
 
 const RENDITION_HEADER: &str = "[[renditions]]";
 /// Audio bitrate when a file names a codec but no bitrate.
 const DEFAULT_AUDIO_KBPS: u32 = 128;
 
+/// The file's layout where it is not the model's serde form (which is the
+/// JSON of job requests, pinned apart): the enums' words are the model's
+/// own serde names ([`Word`]); the rest is mapped below, both ways.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PresetFile {
@@ -64,29 +69,29 @@ struct PresetFile {
     #[serde(default)]
     description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    metadata: Option<String>,
+    metadata: Option<Word<MetadataRule>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     audio_tracks: Option<AudioTracksValue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    channels: Option<String>,
+    channels: Option<Word<Channels>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     loudness_lufs: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    subtitles: Option<String>,
+    subtitles: Option<Word<SubtitleRule>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    hdr: Option<String>,
+    hdr: Option<Word<HdrRule>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    deinterlace: Option<String>,
+    deinterlace: Option<Word<DeinterlaceRule>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    rate: Option<String>,
+    rate: Option<Word<FieldRate>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     crop: Option<CropValue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    package: Option<String>,
+    package: Option<Word<Package>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     segment_seconds: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    score: Option<String>,
+    score: Option<Word<ScoreMode>>,
     #[serde(default)]
     thumbnail: ThumbnailFile,
     #[serde(default)]
@@ -97,13 +102,13 @@ struct PresetFile {
 #[serde(deny_unknown_fields)]
 struct ThumbnailFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    format: Option<String>,
+    format: Option<Word<ThumbnailFormat>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     width: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     storyboard: Option<StoryboardFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    poster: Option<String>,
+    poster: Option<Word<PosterChoice>>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -160,6 +165,75 @@ impl StoryboardFile {
     }
 }
 
+/// A preset enum's value as a file gives it: one of the model's words (its
+/// serde name), or the text when it is none of them, kept so that every
+/// unknown word of a file is reported with its field and the words it
+/// takes ([`Word::value`]); serde would stop at the first. Anything but a
+/// string is a type error, as before.
+enum Word<T> {
+    Known(T),
+    Unknown(String),
+}
+
+impl<T: Serialize> Serialize for Word<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Word::Known(value) => value.serialize(serializer),
+            Word::Unknown(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Word<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let known = T::deserialize(StrDeserializer::<serde::de::value::Error>::new(&text));
+        Ok(known.map_or(Word::Unknown(text), Word::Known))
+    }
+}
+
+impl<T: Copy + Serialize> Word<T> {
+    /// The value, or a problem of `field` (of rendition `rendition`):
+    /// "unknown {what} "word"; use a, b or c", the words of `all`.
+    fn value(&self, all: &[T], at: (Option<usize>, &str), what: &str) -> Result<T, Problem> {
+        match self {
+            Word::Known(value) => Ok(*value),
+            Word::Unknown(text) => Err(Problem::new(
+                at.0,
+                at.1,
+                format!("unknown {what} {text:?}; use {}", one_of(all)),
+            )),
+        }
+    }
+}
+
+/// An optional enum field: `default` when left out, else [`Word::value`]
+/// (a problem pushed to `problems`, and `None`, when it is unknown).
+fn field_value<T: Copy + Serialize>(
+    given: &Option<Word<T>>,
+    default: T,
+    all: &[T],
+    at: (Option<usize>, &str),
+    what: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    let Some(word) = given else {
+        return Some(default);
+    };
+    word.value(all, at, what)
+        .map_err(|problem| problems.push(problem))
+        .ok()
+}
+
+/// "a, b or c": the words of `all`.
+fn one_of<T: Serialize>(all: &[T]) -> String {
+    let words: Vec<&str> = all.iter().map(word_of).collect();
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => words.concat(),
+    }
+}
+
 /// `audio_tracks`: a word, or a list of languages.
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
@@ -187,8 +261,8 @@ enum SizeValue {
 #[serde(deny_unknown_fields)]
 struct RenditionFile {
     name: String,
-    container: String,
-    video_codec: String,
+    container: Word<Container>,
+    video_codec: Word<VideoCodec>,
     size: SizeValue,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     crf: Option<u32>,
@@ -207,7 +281,7 @@ struct RenditionFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     min_ssim: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    on_low_quality: Option<String>,
+    on_low_quality: Option<Word<LowQuality>>,
     audio_codec: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     audio_bitrate_kbps: Option<u32>,
@@ -218,38 +292,33 @@ pub fn to_toml(preset: &Preset) -> String {
     let file = PresetFile {
         name: preset.name.clone(),
         description: preset.description.clone(),
-        metadata: Some(preset.metadata.key().to_owned()),
+        metadata: Some(Word::Known(preset.metadata)),
         audio_tracks: Some(match &preset.tracks.audio_tracks {
             AudioTracks::First => AudioTracksValue::Word("first".to_owned()),
             AudioTracks::All => AudioTracksValue::Word("all".to_owned()),
             AudioTracks::Languages(l) => AudioTracksValue::Languages(l.clone()),
         }),
-        channels: Some(preset.tracks.channels.key().to_owned()),
+        channels: Some(Word::Known(preset.tracks.channels)),
         loudness_lufs: preset.tracks.loudness_lufs,
-        subtitles: Some(preset.tracks.subtitles.key().to_owned()),
-        hdr: Some(preset.hdr.key().to_owned()),
-        deinterlace: Some(preset.picture.deinterlace.key().to_owned()),
-        rate: Some(preset.picture.rate.key().to_owned()),
+        subtitles: Some(Word::Known(preset.tracks.subtitles)),
+        hdr: Some(Word::Known(preset.hdr)),
+        deinterlace: Some(Word::Known(preset.picture.deinterlace)),
+        rate: Some(Word::Known(preset.picture.rate)),
         crop: Some(match preset.picture.crop {
             CropRule::None => CropValue::Word("none".to_owned()),
             CropRule::Auto => CropValue::Word("auto".to_owned()),
             CropRule::Fixed(crop) => CropValue::Sides(crop),
         }),
-        package: preset
-            .packaging
-            .is_packaged()
-            .then(|| preset.packaging.package.key().to_owned()),
-        segment_seconds: preset
-            .packaging
-            .is_packaged()
+        package: (preset.packaging.is_packaged()).then_some(Word::Known(preset.packaging.package)),
+        segment_seconds: (preset.packaging.is_packaged())
             .then_some(preset.packaging.segment_seconds),
-        score: (!preset.score.is_default()).then(|| preset.score.key().to_owned()),
+        score: (!preset.score.is_default()).then_some(Word::Known(preset.score)),
         thumbnail: ThumbnailFile {
-            format: Some(preset.thumbnail.format.key().to_owned()),
+            format: Some(Word::Known(preset.thumbnail.format)),
             width: Some(preset.thumbnail.width),
             storyboard: preset.thumbnail.storyboard.as_ref().map(StoryboardFile::of),
             poster: (!preset.thumbnail.poster.is_first())
-                .then(|| preset.thumbnail.poster.key().to_owned()),
+                .then_some(Word::Known(preset.thumbnail.poster)),
         },
         renditions: preset.renditions.iter().map(rendition_file).collect(),
     };
@@ -279,8 +348,8 @@ fn rendition_file(r: &RenditionSpec) -> RenditionFile {
     };
     RenditionFile {
         name: r.name.clone(),
-        container: r.container.key().to_owned(),
-        video_codec: r.video.key().to_owned(),
+        container: Word::Known(r.container),
+        video_codec: Word::Known(r.video),
         size: match r.size {
             SizeSpec::ShortSide(n) => SizeValue::Pixels(i64::from(n)),
             SizeSpec::Source => SizeValue::Word("source".to_owned()),
@@ -294,7 +363,7 @@ fn rendition_file(r: &RenditionSpec) -> RenditionFile {
         max_fps: r.max_fps,
         min_ssim: r.goal.min_ssim,
         on_low_quality: (!r.goal.on_low_quality.is_default())
-            .then(|| r.goal.on_low_quality.key().to_owned()),
+            .then_some(Word::Known(r.goal.on_low_quality)),
         audio_codec,
         audio_bitrate_kbps,
     }
@@ -343,99 +412,67 @@ fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
     }
 }
 
+/// The preset a file describes; `None` when a problem (pushed to
+/// `problems`, in the order of the file's parts) leaves a part unknown.
 fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
-    let format = match file.thumbnail.format.as_deref() {
-        None => Some(ThumbnailFormat::Jpeg),
-        Some(key) => {
-            let found = ThumbnailFormat::ALL.into_iter().find(|f| f.key() == key);
-            if found.is_none() {
-                problems.push(Problem::new(
-                    None,
-                    "thumbnail.format",
-                    format!("unknown thumbnail format {key:?}; use jpeg, png or webp"),
-                ));
-            }
-            found
-        }
-    };
-    let metadata = match file.metadata.as_deref() {
-        None => Some(MetadataRule::default()),
-        Some(key) => {
-            let found = MetadataRule::from_key(key);
-            if found.is_none() {
-                problems.push(Problem::new(
-                    None,
-                    "metadata",
-                    format!("unknown metadata rule {key:?}; use keep, no_location or strip"),
-                ));
-            }
-            found
-        }
-    };
+    let top = |field| (None, field);
+    let thumbnail = &file.thumbnail;
+    let format = field_value(
+        &thumbnail.format,
+        ThumbnailFormat::Jpeg,
+        &ThumbnailFormat::ALL,
+        top("thumbnail.format"),
+        "thumbnail format",
+        problems,
+    );
+    let metadata = field_value(
+        &file.metadata,
+        MetadataRule::default(),
+        &MetadataRule::ALL,
+        top("metadata"),
+        "metadata rule",
+        problems,
+    );
     let tracks = tracks_from_file(&file, problems);
-    let hdr = match file.hdr.as_deref() {
-        None => Some(HdrRule::default()),
-        Some(key) => {
-            let found = HdrRule::from_key(key);
-            if found.is_none() {
-                problems.push(Problem::new(
-                    None,
-                    "hdr",
-                    format!("unknown HDR rule {key:?}; use auto, keep or tonemap"),
-                ));
-            }
-            found
-        }
-    };
+    let hdr = field_value(
+        &file.hdr,
+        HdrRule::default(),
+        &HdrRule::ALL,
+        top("hdr"),
+        "HDR rule",
+        problems,
+    );
     let picture = picture_from_file(&file, problems);
-    let package = match file.package.as_deref() {
-        None => Some(Package::Files),
-        Some(key) => {
-            let found = Package::from_key(key);
-            if found.is_none() {
-                problems.push(Problem::new(
-                    None,
-                    "package",
-                    format!("unknown package {key:?}; use files, hls, dash or cmaf"),
-                ));
-            }
-            found
-        }
-    };
-    let score = match file.score.as_deref() {
-        None => Some(ScoreMode::default()),
-        Some(key) => {
-            let found = ScoreMode::from_key(key);
-            if found.is_none() {
-                problems.push(Problem::new(
-                    None,
-                    "score",
-                    format!("unknown score {key:?}; use off, sampled or full"),
-                ));
-            }
-            found
-        }
-    };
+    let package = field_value(
+        &file.package,
+        Package::Files,
+        &Package::ALL,
+        top("package"),
+        "package",
+        problems,
+    );
+    let score = field_value(
+        &file.score,
+        ScoreMode::default(),
+        &ScoreMode::ALL,
+        top("score"),
+        "score",
+        problems,
+    );
     let renditions: Vec<Option<RenditionSpec>> = file
         .renditions
         .into_iter()
         .enumerate()
         .map(|(i, r)| rendition_from_file(i, r, problems))
         .collect();
-    let poster = match file.thumbnail.poster.as_deref() {
-        None => Some(PosterChoice::First),
-        Some(key) => {
-            let found = PosterChoice::from_key(key);
-            if found.is_none() {
-                problems.push(Problem::new(
-                    None,
-                    "thumbnail.poster",
-                    format!("unknown poster choice {key:?}; use first or best"),
-                ));
-            }
-            found
-        }
-    };
+    let poster = field_value(
+        &file.thumbnail.poster,
+        PosterChoice::First,
+        &PosterChoice::ALL,
+        top("thumbnail.poster"),
+        "poster choice",
+        problems,
+    );
     let storyboard = match file.thumbnail.storyboard {
         None => None,
         Some(s) => Some(s.spec(problems)?),
@@ -465,28 +502,22 @@ fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
 
 /// The picture rules of a file; each one left out is the default.
 fn picture_from_file(file: &PresetFile, problems: &mut Vec<Problem>) -> Option<PictureRules> {
-    let deinterlace = match file.deinterlace.as_deref() {
-        None => Some(DeinterlaceRule::default()),
-        Some(key) => DeinterlaceRule::from_key(key).or_else(|| {
-            problems.push(Problem::new(
-                None,
-                "deinterlace",
-                format!("unknown deinterlace rule {key:?}; use auto, off or always"),
-            ));
-            None
-        }),
-    };
-    let rate = match file.rate.as_deref() {
-        None => Some(FieldRate::default()),
-        Some(key) => FieldRate::from_key(key).or_else(|| {
-            problems.push(Problem::new(
-                None,
-                "rate",
-                format!("unknown rate {key:?}; use frame or field"),
-            ));
-            None
-        }),
-    };
+    let deinterlace = field_value(
+        &file.deinterlace,
+        DeinterlaceRule::default(),
+        &DeinterlaceRule::ALL,
+        (None, "deinterlace"),
+        "deinterlace rule",
+        problems,
+    );
+    let rate = field_value(
+        &file.rate,
+        FieldRate::default(),
+        &FieldRate::ALL,
+        (None, "rate"),
+        "rate",
+        problems,
+    );
     let crop = match &file.crop {
         None => Some(CropRule::None),
         Some(CropValue::Word(w)) if w == "none" => Some(CropRule::None),
@@ -510,48 +541,36 @@ fn picture_from_file(file: &PresetFile, problems: &mut Vec<Problem>) -> Option<P
 
 /// The track rules of a file; each one left out is the default.
 fn tracks_from_file(file: &PresetFile, problems: &mut Vec<Problem>) -> Option<TrackRules> {
-    let mut problem = |field: &str, message: String| {
-        problems.push(Problem::new(None, field, message));
-    };
     let audio_tracks = match &file.audio_tracks {
         None => Some(AudioTracks::default()),
         Some(AudioTracksValue::Word(w)) if w == "first" => Some(AudioTracks::First),
         Some(AudioTracksValue::Word(w)) if w == "all" => Some(AudioTracks::All),
         Some(AudioTracksValue::Word(w)) => {
-            problem(
+            problems.push(Problem::new(
+                None,
                 "audio_tracks",
                 format!("{w:?} is not a track rule; use \"first\", \"all\" or a list of languages like [\"eng\", \"fra\"]"),
-            );
+            ));
             None
         }
         Some(AudioTracksValue::Languages(l)) => Some(AudioTracks::Languages(l.clone())),
     };
-    let channels = match file.channels.as_deref() {
-        None => Some(Channels::default()),
-        Some(key) => {
-            let found = Channels::from_key(key);
-            if found.is_none() {
-                problem(
-                    "channels",
-                    format!("unknown channel rule {key:?}; use stereo or source"),
-                );
-            }
-            found
-        }
-    };
-    let subtitles = match file.subtitles.as_deref() {
-        None => Some(SubtitleRule::default()),
-        Some(key) => {
-            let found = SubtitleRule::from_key(key);
-            if found.is_none() {
-                problem(
-                    "subtitles",
-                    format!("unknown subtitle rule {key:?}; use none, keep or keep_and_sidecar"),
-                );
-            }
-            found
-        }
-    };
+    let channels = field_value(
+        &file.channels,
+        Channels::default(),
+        &Channels::ALL,
+        (None, "channels"),
+        "channel rule",
+        problems,
+    );
+    let subtitles = field_value(
+        &file.subtitles,
+        SubtitleRule::default(),
+        &SubtitleRule::ALL,
+        (None, "subtitles"),
+        "subtitle rule",
+        problems,
+    );
     Some(TrackRules {
         audio_tracks: audio_tracks?,
         channels: channels?,
@@ -560,135 +579,121 @@ fn tracks_from_file(file: &PresetFile, problems: &mut Vec<Problem>) -> Option<Tr
     })
 }
 
+/// Rendition `i` of a file; `None` when a problem was pushed.
 fn rendition_from_file(
     i: usize,
     r: RenditionFile,
     problems: &mut Vec<Problem>,
 ) -> Option<RenditionSpec> {
-    let mut problem = |field: &str, message: String| {
-        problems.push(Problem::new(Some(i), field, message));
-    };
-    let container = Container::from_key(&r.container);
-    if container.is_none() {
-        problem(
-            "container",
-            format!("unknown container {:?}; use mp4 or webm", r.container),
-        );
-    }
-    let video = VideoCodec::from_key(&r.video_codec);
-    if video.is_none() {
-        problem(
-            "video_codec",
-            format!(
-                "unknown video codec {:?}; use h264, hevc, vp9 or av1",
-                r.video_codec
-            ),
-        );
-    }
-    let size = match &r.size {
-        SizeValue::Word(w) if w == "source" => Some(SizeSpec::Source),
-        SizeValue::Pixels(n) => match u32::try_from(*n) {
-            Ok(n) => Some(SizeSpec::ShortSide(n)),
-            Err(_) => {
-                problem(
-                    "size",
-                    format!("is {n}; it must be a positive number of pixels"),
-                );
-                None
-            }
-        },
-        SizeValue::Word(w) => {
-            problem(
-                "size",
-                format!("{w:?} is not a size; give the short side in pixels, or \"source\""),
-            );
-            None
-        }
-    };
-    let audio = match r.audio_codec.as_str() {
-        "none" => Some(AudioSpec::None),
-        "copy" => Some(AudioSpec::Copy),
-        key => match AudioCodec::from_key(key) {
-            Some(codec) => Some(AudioSpec::Encode {
-                codec,
-                bitrate_kbps: r.audio_bitrate_kbps.unwrap_or(DEFAULT_AUDIO_KBPS),
-            }),
-            None => {
-                problem(
-                    "audio_codec",
-                    format!("unknown audio codec {key:?}; use aac, opus, none or copy"),
-                );
-                None
-            }
-        },
-    };
-    let on_low_quality = match r.on_low_quality.as_deref() {
-        None => Some(LowQuality::Fail),
-        Some(key) => {
-            let found = LowQuality::from_key(key);
-            if found.is_none() {
-                problem(
-                    "on_low_quality",
-                    format!("unknown choice {key:?}; use fail or retry"),
-                );
-            }
-            found
-        }
-    };
+    let container = (r
+        .container
+        .value(&Container::ALL, (Some(i), "container"), "container"))
+    .map_err(|p| problems.push(p))
+    .ok();
+    let video = (r
+        .video_codec
+        .value(&VideoCodec::ALL, (Some(i), "video_codec"), "video codec"))
+    .map_err(|p| problems.push(p))
+    .ok();
+    let size = size_from_file(&r.size).map_err(|m| problems.push(Problem::new(Some(i), "size", m)));
+    let audio = audio_from_file(&r.audio_codec, r.audio_bitrate_kbps)
+        .map_err(|m| problems.push(Problem::new(Some(i), "audio_codec", m)));
+    let on_low_quality = field_value(
+        &r.on_low_quality,
+        LowQuality::Fail,
+        &LowQuality::ALL,
+        (Some(i), "on_low_quality"),
+        "choice",
+        problems,
+    );
     let video = video?;
-    if r.target_ssim.is_some() && (r.crf.is_some() || r.bitrate_kbps.is_some()) {
-        problem(
-            "target_ssim",
-            "takes the place of crf or bitrate_kbps; give one of them, not both".to_owned(),
-        );
-        return None;
-    }
-    let quality = match (r.crf, r.bitrate_kbps) {
-        (Some(_), Some(_)) => {
-            problem(
-                "bitrate_kbps",
-                "give either crf or bitrate_kbps, not both".to_owned(),
-            );
-            return None;
-        }
-        (Some(crf), None) => Quality::Crf(crf),
-        (None, Some(kbps)) => Quality::BitrateKbps(kbps),
-        (None, None) => Quality::Crf(video.default_crf()),
-    };
-    let quality = match (quality, r.maxrate_kbps, r.bufsize_kbps) {
-        (Quality::Crf(crf), Some(maxrate_kbps), bufsize) => Quality::CappedCrf {
-            crf,
-            maxrate_kbps,
-            bufsize_kbps: bufsize.unwrap_or(maxrate_kbps.saturating_mul(2)),
-        },
-        (quality, None, None) => quality,
-        (_, None, Some(_)) => {
-            problem("bufsize_kbps", "bufsize_kbps needs maxrate_kbps".to_owned());
-            return None;
-        }
-        (_, Some(_), _) => {
-            problem(
-                "maxrate_kbps",
-                "maxrate_kbps caps a crf; with bitrate_kbps leave it out".to_owned(),
-            );
-            return None;
-        }
-    };
+    let quality = quality_from_file(&r, video)
+        .map_err(|(field, m)| problems.push(Problem::new(Some(i), field, m)))
+        .ok()?;
     Some(RenditionSpec {
         name: r.name,
         container: container?,
         video,
-        size: size?,
+        size: size.ok()?,
         quality,
         speed: r.speed.unwrap_or_else(|| video.default_speed().to_owned()),
         max_fps: r.max_fps,
-        audio: audio?,
+        audio: audio.ok()?,
         goal: QualityGoal {
             target_ssim: r.target_ssim,
             min_ssim: r.min_ssim,
             on_low_quality: on_low_quality?,
         },
     })
+}
+
+/// `size`: pixels of the short side, or "source".
+fn size_from_file(size: &SizeValue) -> Result<SizeSpec, String> {
+    match size {
+        SizeValue::Word(w) if w == "source" => Ok(SizeSpec::Source),
+        SizeValue::Pixels(n) => u32::try_from(*n)
+            .map(SizeSpec::ShortSide)
+            .map_err(|_| format!("is {n}; it must be a positive number of pixels")),
+        SizeValue::Word(w) => Err(format!(
+            "{w:?} is not a size; give the short side in pixels, or \"source\""
+        )),
+    }
+}
+
+/// `audio_codec` (with `audio_bitrate_kbps`): a codec, "none" or "copy".
+fn audio_from_file(codec: &str, bitrate_kbps: Option<u32>) -> Result<AudioSpec, String> {
+    match codec {
+        "none" => Ok(AudioSpec::None),
+        "copy" => Ok(AudioSpec::Copy),
+        key => match AudioCodec::from_key(key) {
+            Some(codec) => Ok(AudioSpec::Encode {
+                codec,
+                bitrate_kbps: bitrate_kbps.unwrap_or(DEFAULT_AUDIO_KBPS),
+            }),
+            None => Err(format!(
+                "unknown audio codec {key:?}; use {}, none or copy",
+                AudioCodec::ALL.map(AudioCodec::key).join(", ")
+            )),
+        },
+    }
+}
+
+/// The rendition's quality from `crf`, `bitrate_kbps`, `target_ssim`,
+/// `maxrate_kbps` and `bufsize_kbps`, or the field at fault and why.
+fn quality_from_file(
+    r: &RenditionFile,
+    video: VideoCodec,
+) -> Result<Quality, (&'static str, String)> {
+    if r.target_ssim.is_some() && (r.crf.is_some() || r.bitrate_kbps.is_some()) {
+        return Err((
+            "target_ssim",
+            "takes the place of crf or bitrate_kbps; give one of them, not both".to_owned(),
+        ));
+    }
+    let quality = match (r.crf, r.bitrate_kbps) {
+        (Some(_), Some(_)) => {
+            return Err((
+                "bitrate_kbps",
+                "give either crf or bitrate_kbps, not both".to_owned(),
+            ));
+        }
+        (Some(crf), None) => Quality::Crf(crf),
+        (None, Some(kbps)) => Quality::BitrateKbps(kbps),
+        (None, None) => Quality::Crf(video.default_crf()),
+    };
+    match (quality, r.maxrate_kbps, r.bufsize_kbps) {
+        (Quality::Crf(crf), Some(maxrate_kbps), bufsize) => Ok(Quality::CappedCrf {
+            crf,
+            maxrate_kbps,
+            bufsize_kbps: bufsize.unwrap_or(maxrate_kbps.saturating_mul(2)),
+        }),
+        (quality, None, None) => Ok(quality),
+        (_, None, Some(_)) => Err(("bufsize_kbps", "bufsize_kbps needs maxrate_kbps".to_owned())),
+        (_, Some(_), _) => Err((
+            "maxrate_kbps",
+            "maxrate_kbps caps a crf; with bitrate_kbps leave it out".to_owned(),
+        )),
+    }
 }
 
 /// The line (1-based) where `field` of rendition `rendition` (or of the
@@ -1198,5 +1203,108 @@ audio_codec = "opus"
                 }
             }
         }
+    }
+
+    /// The sentences a user reads for an unknown word, one per field,
+    /// pinned (they were written by hand per field; now they are made from
+    /// each enum's words, and must read the same).
+    #[test]
+    fn unknown_words_read_as_they_always_did() {
+        let top = |line: &str| SMALL_WEBM.replacen("\n\n", &format!("\n{line}\n\n"), 1);
+        let thumb = |line: &str| format!("{SMALL_WEBM}\n[thumbnail]\n{line}\n");
+        let first = |from: &str, to: &str| SMALL_WEBM.replacen(from, to, 1);
+        let cases = [
+            (
+                top("metadata = \"x\""),
+                "unknown metadata rule \"x\"; use keep, no_location or strip",
+            ),
+            (
+                top("channels = \"x\""),
+                "unknown channel rule \"x\"; use stereo or source",
+            ),
+            (
+                top("subtitles = \"x\""),
+                "unknown subtitle rule \"x\"; use none, keep or keep_and_sidecar",
+            ),
+            (
+                top("hdr = \"x\""),
+                "unknown HDR rule \"x\"; use auto, keep or tonemap",
+            ),
+            (
+                top("deinterlace = \"x\""),
+                "unknown deinterlace rule \"x\"; use auto, off or always",
+            ),
+            (
+                top("rate = \"x\""),
+                "unknown rate \"x\"; use frame or field",
+            ),
+            (
+                top("package = \"x\""),
+                "unknown package \"x\"; use files, hls, dash or cmaf",
+            ),
+            (
+                top("score = \"x\""),
+                "unknown score \"x\"; use off, sampled or full",
+            ),
+            (
+                thumb("format = \"x\""),
+                "unknown thumbnail format \"x\"; use jpeg, png or webp",
+            ),
+            (
+                thumb("poster = \"x\""),
+                "unknown poster choice \"x\"; use first or best",
+            ),
+            (
+                first("container = \"webm\"", "container = \"x\""),
+                "unknown container \"x\"; use mp4 or webm",
+            ),
+            (
+                first("video_codec = \"vp9\"", "video_codec = \"x\""),
+                "unknown video codec \"x\"; use h264, hevc, vp9 or av1",
+            ),
+            (
+                first("audio_codec = \"opus\"", "audio_codec = \"x\""),
+                "unknown audio codec \"x\"; use aac, opus, none or copy",
+            ),
+            (
+                first(
+                    "crf = 32\n",
+                    "crf = 32\nmin_ssim = 0.9\non_low_quality = \"x\"\n",
+                ),
+                "unknown choice \"x\"; use fail or retry",
+            ),
+        ];
+        for (text, sentence) in cases {
+            let problems = parse(&text).unwrap_err();
+            assert_eq!(problems.len(), 1, "{text}: {problems:?}");
+            assert_eq!(problems[0].message, sentence);
+            assert!(problems[0].line.is_some(), "{problems:?}");
+        }
+        // Not a string: a type error on its line, as before.
+        let problems = parse(&top("hdr = 3")).unwrap_err();
+        assert_eq!(
+            (problems[0].field.as_str(), problems[0].line),
+            ("hdr", Some(3))
+        );
+        assert!(
+            problems[0].message.contains("expected a string"),
+            "{problems:?}"
+        );
+    }
+
+    /// The README's preset examples load: the whole preset as written, and
+    /// the packaging one given a name (the other two are fragments).
+    #[test]
+    fn the_readmes_preset_examples_load() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+        let readme = std::fs::read_to_string(path).expect("README.md");
+        let blocks: Vec<&str> = (readme.split("```toml\n").skip(1))
+            .filter_map(|b| b.split("```").next())
+            .collect();
+        let whole = parse(blocks[0]).expect("the README's preset");
+        assert_eq!(whole.renditions.len(), 2);
+        assert_eq!(parse(&to_toml(&whole)), Ok(whole));
+        let packaged = parse(&format!("name = \"p\"\n{}", blocks[1])).expect("packaged");
+        assert_eq!(packaged.packaging.package, Package::Cmaf);
     }
 }

@@ -251,6 +251,15 @@ fn rendition_problems(i: usize, r: &RenditionSpec, problems: &mut Vec<Problem>) 
             );
         }
     }
+    quality_problems(i, r, problems);
+    speed_and_rate_problems(i, r, problems);
+    audio_problems(i, r, problems);
+}
+
+/// The rendition's CRF, bitrate, or capped CRF (its ceiling and buffer).
+fn quality_problems(i: usize, r: &RenditionSpec, problems: &mut Vec<Problem>) {
+    let mut push =
+        |field: &str, message: String| problems.push(Problem::new(Some(i), field, message));
     if let Some(crf) = r.quality.crf() {
         let range = r.video.crf_range();
         if !range.contains(&crf) {
@@ -306,6 +315,12 @@ fn rendition_problems(i: usize, r: &RenditionSpec, problems: &mut Vec<Problem>) 
             }
         }
     }
+}
+
+/// The encoder's speed word and the frame-rate ceiling.
+fn speed_and_rate_problems(i: usize, r: &RenditionSpec, problems: &mut Vec<Problem>) {
+    let mut push =
+        |field: &str, message: String| problems.push(Problem::new(Some(i), field, message));
     let speeds = r.video.speeds();
     if !speeds.contains(&r.speed) {
         push(
@@ -326,6 +341,12 @@ fn rendition_problems(i: usize, r: &RenditionSpec, problems: &mut Vec<Problem>) 
             );
         }
     }
+}
+
+/// The audio codec in its container, and its bitrate.
+fn audio_problems(i: usize, r: &RenditionSpec, problems: &mut Vec<Problem>) {
+    let mut push =
+        |field: &str, message: String| problems.push(Problem::new(Some(i), field, message));
     if let AudioSpec::Encode {
         codec,
         bitrate_kbps,
