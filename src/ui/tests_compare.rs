@@ -459,3 +459,60 @@ fn space_plays_both_pictures_on_and_pauses_them_together() {
         },
     );
 }
+
+/// Runs a preview of the waiting row to its compare view.
+fn preview_opened(harness: &mut Harness<'_, App>) {
+    let row = harness.state().model.rows()[0].id;
+    harness.state_mut().handle(RowCommand::Preview(row).into());
+    step_until(harness, Duration::from_secs(120), "the preview", |app| {
+        app.view.sample.is_none() && (app.view.compare.is_some() || app.view.notice.is_some())
+    });
+    assert_eq!(harness.state().view.notice, None);
+}
+
+/// Preview again after the compare slider moved: the new sample is at the
+/// point the view showed (cut from the keyframe before it, a keyframe a
+/// second here), and its view opens on that point, both pictures there.
+#[test]
+fn a_preview_again_samples_the_point_the_slider_was_at() {
+    let fx = Fixture::new(&["web"]);
+    let source = fx.path("g25.mp4");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("testsrc2=s=320x240:r=25:d=4")
+        .args(["-pix_fmt", "yuv420p", "-g", "25", "-sc_threshold", "0"])
+        .arg(&source)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    let mut app = fx.app();
+    app.paused = true;
+    app.add_paths_now(&[source]);
+    let mut harness = harness_for(app, [900.0, 600.0]);
+    harness.run_steps(2);
+    preview_opened(&mut harness);
+    let c = harness.state().view.compare.as_ref().expect("open");
+    let first = c.sample.as_ref().expect("a sample");
+    // 1.32 s into the sample when it is that long.
+    let into = if first.seconds > 1.5 { 1.32 } else { 0.32 };
+    let point = first.start_s + into;
+    harness
+        .state_mut()
+        .handle(Command::Compare(CompareCommand::Seek(into)));
+    harness.run_steps(1);
+    preview_opened(&mut harness);
+    let c = harness.state().view.compare.as_ref().expect("open");
+    let sample = c.sample.as_ref().expect("a sample");
+    assert!(
+        (sample.start_s - point.floor()).abs() < 1e-6,
+        "from the keyframe before {point} s: {}",
+        sample.start_s
+    );
+    assert!(
+        (sample.start_s + c.time_s - point).abs() < 1e-6,
+        "opened at {point} s: {} + {}",
+        sample.start_s,
+        c.time_s
+    );
+    wait_for_both_named(&mut harness, &super::compare::clock(point - point.floor()));
+}

@@ -139,23 +139,25 @@ audio_codec = "none"
     );
 }
 
-/// Issue 25's preview sample: 2 s cut from 3 s of a clip with sound start
-/// at the keyframe before (a keyframe a second here) and last 2 s, with
-/// their video and audio, and from zero.
+/// Issue 25's preview sample: 2 s after 3.5 s of a clip with sound start
+/// at the keyframe before (a keyframe a second here) and last to 5.5 s,
+/// with their video and audio, and from zero.
 #[test]
 fn a_sample_is_cut_from_the_keyframe_before_with_its_sound() {
     let fx = Fixture::new();
     let source = fx.clip("a.mp4", "320x240", 8.0, true, &["-g", "25"]);
     let sample = fx.path("sample.mkv");
-    let start = vidprism_engine::media::cut_sample(&source, 3.5, 2.0, &sample).expect("cut");
+    let cut = vidprism_engine::media::cut_sample(&source, 3.5, 2.0, &sample).expect("cut");
     assert!(
-        (start - 3.0).abs() < 1e-6,
-        "from the keyframe at 3 s: {start}"
+        (cut.start_s - 3.0).abs() < 1e-6,
+        "from the keyframe at 3 s: {cut:?}"
     );
+    // Its last picture starts before 5.5 s and lasts a picture (0.04 s).
+    assert!((2.5..=2.54).contains(&cut.seconds), "to 5.5 s: {cut:?}");
     let probe = ffprobe(&sample);
     assert_eq!(audio_streams(&probe), 1);
     let frames = frame_count(&sample);
-    assert!((48..=52).contains(&frames), "{frames} frames");
+    assert!((61..=63).contains(&frames), "{frames} frames");
     let times = frame_times(&sample);
     assert!(times[0].abs() < 0.05, "starts at zero: {}", times[0]);
     assert!(
@@ -199,4 +201,23 @@ fn an_hdr_source_is_shown_tone_mapped_as_its_sdr_rendition() {
         source[1] > 180.0,
         "tone-mapped, not the raw signal: {source:?}"
     );
+}
+
+/// Issue 25's preview of a file not encoded yet starts at the poster's
+/// moment: a clip black for its first 3 s and testsrc2 for its last 3 s
+/// (a keyframe a second) has it among the keyframes of the second half.
+#[test]
+fn the_poster_moment_is_past_the_black_start() {
+    let fx = Fixture::new();
+    let source = fx.path("black_then_test.mp4");
+    let graph = "color=c=black:s=320x240:r=25:d=3[a];testsrc2=s=320x240:r=25:d=3[b];\
+                 [a][b]concat=n=2:v=1:a=0";
+    ffmpeg_h264(
+        &lavfi(&[graph]),
+        &["-g", "25", source.to_str().expect("utf-8")],
+    );
+    let moment = vidprism_engine::media::poster_moment(&source).expect("a moment");
+    assert!((3.0..6.0).contains(&moment), "at {moment} s");
+    let whole = |t: f64| (t - t.round()).abs() < 1e-6;
+    assert!(whole(moment), "a keyframe (one a second): {moment}");
 }

@@ -1,5 +1,8 @@
 //! Preview before queueing (issue 25): a few seconds of a waiting row's
-//! source are cut (the engine's `cut_sample`, on a thread of its own) into
+//! source, at the point the user last looked at (the compare slider of
+//! that row's view, else its hover scrub's tile, else the poster's moment
+//! the engine finds), are cut (the engine's `cut_sample`, on a thread of
+//! its own) into
 //! a temporary folder and encoded there with the row's presets as an
 //! ordinary job of the engine (its queue and priority), then the compare
 //! view opens on the sample with each rendition's size, score and what the
@@ -12,11 +15,13 @@ use std::time::Instant;
 
 use crossbeam_channel::{bounded, Receiver};
 use eframe::egui;
-use vidprism_engine::media::{cut_sample, SAMPLE_EXTENSION};
+use vidprism_engine::media::{cut_sample, poster_moment, SampleCut, SAMPLE_EXTENSION};
 use vidprism_engine::pipeline::{Event, EventKind, JobId, JobRequest, Output};
 
 use super::super::app::App;
 use super::super::queue_model::RowId;
+use super::super::row::scrub_id;
+use super::super::storyboards::ScrubTexture;
 use super::Compare;
 
 /// Seconds a preview encodes.
@@ -95,10 +100,12 @@ impl SampleFacts {
 enum Phase {
     /// Not started yet (the cut starts at the next pass).
     Waiting,
-    Cutting(Receiver<vidprism_engine::Result<f64>>),
+    /// The point's time in the source, and the cut.
+    Cutting(Receiver<vidprism_engine::Result<(f64, SampleCut)>>),
     Encoding {
         job: JobId,
-        start_s: f64,
+        point_s: f64,
+        cut: SampleCut,
         outputs: Vec<Output>,
     },
 }
@@ -191,6 +198,10 @@ impl App {
             self.cancel_preview();
             return;
         }
+        let point = match &self.view.sample {
+            Some(run) if matches!(run.phase, Phase::Waiting) => looked_at(&self.view, ctx, run.row),
+            _ => None,
+        };
         let Some(run) = self.view.sample.as_mut() else {
             return;
         };
@@ -198,12 +209,18 @@ impl App {
             Phase::Waiting => {
                 let (tx, rx) = bounded(1);
                 let (input, sample) = (run.input.clone(), run.sample());
-                let start = (run.source_s / 2.0 - SAMPLE_SECONDS / 2.0).max(0.0);
                 let waker = ctx.clone();
                 let spawned = std::thread::Builder::new()
                     .name("preview sample".into())
                     .spawn(move || {
-                        let _ = tx.send(cut_sample(&input, start, SAMPLE_SECONDS, &sample));
+                        let cut =
+                            point
+                                .map_or_else(|| poster_moment(&input), Ok)
+                                .and_then(|point| {
+                                    let cut = cut_sample(&input, point, SAMPLE_SECONDS, &sample)?;
+                                    Ok((point, cut))
+                                });
+                        let _ = tx.send(cut);
                         waker.request_repaint();
                     });
                 match spawned {
@@ -215,7 +232,7 @@ impl App {
                 }
             }
             Phase::Cutting(done) => match done.try_recv() {
-                Ok(Ok(start_s)) => {
+                Ok(Ok((point_s, cut))) => {
                     let request = JobRequest {
                         input: run.sample(),
                         presets: run.presets.clone(),
@@ -224,7 +241,8 @@ impl App {
                     let job = self.systems.backend.runner.submit(request);
                     run.phase = Phase::Encoding {
                         job,
-                        start_s,
+                        point_s,
+                        cut,
                         outputs: Vec::new(),
                     };
                 }
@@ -278,7 +296,10 @@ impl App {
             return;
         };
         let Phase::Encoding {
-            start_s, outputs, ..
+            point_s,
+            cut,
+            outputs,
+            ..
         } = run.phase
         else {
             return;
@@ -293,13 +314,9 @@ impl App {
             .row(run.row)
             .map(|r| r.name())
             .unwrap_or_default();
-        let seconds = match run.source_s > 0.0 {
-            true => SAMPLE_SECONDS.min(run.source_s),
-            false => SAMPLE_SECONDS,
-        };
         let facts = SampleFacts {
-            start_s,
-            seconds,
+            start_s: cut.start_s,
+            seconds: cut.seconds,
             source_s: run.source_s,
             wall_s: run.started.elapsed().as_secs_f64(),
             outputs,
@@ -307,7 +324,28 @@ impl App {
         };
         let mut compare = Compare::new(run.row, name, &first, sample);
         compare.duration_s = facts.seconds;
+        // Opens on the point asked for (the sample starts at the keyframe
+        // before it).
+        compare.seek(point_s - cut.start_s);
         compare.sample = Some(facts);
         self.view.compare = Some(compare);
+    }
+}
+
+/// Where in `row`'s source the user last looked, seconds: the time of its
+/// compare view (a preview's sample's time in the source), else the tile
+/// its hover scrub last showed; `None` when neither.
+fn looked_at(
+    view: &super::super::view_state::ViewState,
+    ctx: &egui::Context,
+    row: RowId,
+) -> Option<f64> {
+    if let Some(c) = view.compare.as_ref().filter(|c| c.row == row) {
+        return Some(c.sample.as_ref().map_or(0.0, |s| s.start_s) + c.time_s);
+    }
+    let tile = ctx.data(|d| d.get_temp::<usize>(scrub_id(row)))?;
+    match view.scrubs.get(row) {
+        Some(ScrubTexture::Ready(scrub)) => scrub.cues.get(tile).map(|cue| cue.start_s),
+        _ => None,
     }
 }

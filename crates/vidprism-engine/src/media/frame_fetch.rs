@@ -16,6 +16,7 @@ use super::decode::{open_input, video_decoder};
 use super::geometry::{Rotation, Size};
 use super::hdr::Hdr;
 use super::hdr_metadata::HdrMetadata;
+use super::poster_score::PictureScore;
 use super::probe::{duration_s, stream_hdr, stream_rotation};
 use super::thumbnail::{packed_rgb, ToRgb};
 use super::tonemap::ToneMap;
@@ -38,6 +39,36 @@ pub struct RgbPicture {
     pub width: u32,
     pub height: u32,
     pub rgb: Vec<u8>,
+}
+
+/// Where the poster's moment is looked for: the keyframes before this
+/// many points spread over the file...
+const POSTER_POINTS: usize = 8;
+/// ...each scored at this size (a storyboard tile's).
+const POSTER_SCORE_PX: (u32, u32) = (160, 90);
+
+/// The poster's moment of `path` without a storyboard (issue 25's preview
+/// of a file not encoded yet): of the keyframes before the middles of
+/// [`POSTER_POINTS`] equal parts, the one `poster = "best"` would choose
+/// (the storyboard's [`PictureScore`]), as seconds from the file's start.
+/// A file that does not say its duration gives its first picture's time.
+pub fn poster_moment(path: &Path) -> Result<f64> {
+    let mut reader = FrameReader::open(path)?;
+    let size = Size::new(POSTER_SCORE_PX.0, POSTER_SCORE_PX.1);
+    let Some(duration) = reader.duration_s().filter(|d| d.is_finite() && *d > 0.0) else {
+        return Ok(reader.keyframe_at(0.0, size)?.time_s);
+    };
+    let mut best: Option<(f64, f64)> = None;
+    for point in 0..POSTER_POINTS {
+        let at = duration * (point as f64 + 0.5) / POSTER_POINTS as f64;
+        let picture = reader.keyframe_at(at, size)?;
+        let (w, h) = (picture.width as usize, picture.height as usize);
+        let value = PictureScore::of_rgb(&picture.rgb, w, h).value();
+        if best.is_none_or(|(v, _)| value > v) {
+            best = Some((value, picture.time_s));
+        }
+    }
+    Ok(best.map_or(0.0, |(_, t)| t))
 }
 
 /// A decoded picture and its time from the file's start.
@@ -150,6 +181,14 @@ impl FrameReader {
                 None => break,
             }
         }
+        self.current_rgb(size)
+    }
+
+    /// The picture a seek to `time_s` lands on: the keyframe at or before
+    /// it (the file's first picture when it cannot seek), made `size`.
+    pub fn keyframe_at(&mut self, time_s: f64, size: Size) -> Result<RgbPicture> {
+        self.seek(time_s);
+        self.current = self.decode_next()?;
         self.current_rgb(size)
     }
 
