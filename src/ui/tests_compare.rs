@@ -18,10 +18,10 @@ use super::command::{Command, RowCommand};
 use super::compare::CompareCommand;
 use super::queue_model::RowId;
 use super::test_fixture::{harness_for, step_until, Fixture};
+use vidprism_engine::store::{JobStore, STORE_FILE};
 
-/// A finished row (the app paused): a 2 s 320x240 source and its 160x120
-/// rendition "low", both real files. Its rendition's score is `quality`.
-fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (RowId, PathBuf) {
+/// A 2 s 320x240 source and its 160x120 rendition "low", both real files.
+fn source_and_rendition(fx: &Fixture) -> (PathBuf, PathBuf) {
     let source = fx.clip("a.mp4", "320x240", 2);
     let rendition = fx.path("low.mp4");
     let status = std::process::Command::new("ffmpeg")
@@ -32,13 +32,12 @@ fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (
         .status()
         .expect("ffmpeg runs");
     assert!(status.success());
-    app.paused = true;
-    let row = app.model.add(JobRequest {
-        input: source,
-        presets: vec![find_preset("web").expect("built-in")],
-        out_dir: fx.path("out"),
-    });
-    app.model.attach(row, 42);
+    (source, rendition)
+}
+
+/// The events of a job that made `rendition` of the 2 s source, scored
+/// `quality`.
+fn finished_events(rendition: &std::path::Path, quality: Option<Score>) -> [EventKind; 3] {
     let facts = SourceFacts {
         width: 320,
         height: 240,
@@ -51,7 +50,7 @@ fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (
     };
     let output = Output {
         rendition: "low".into(),
-        path: rendition.clone(),
+        path: rendition.to_path_buf(),
         width: 160,
         height: 120,
         bytes: 1000,
@@ -59,11 +58,25 @@ fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (
         sidecars: Vec::new(),
         quality,
     };
-    for kind in [
+    [
         EventKind::Probed(facts),
         EventKind::RenditionDone(output),
         EventKind::JobDone(JobDone { outputs: 1 }),
-    ] {
+    ]
+}
+
+/// A finished row (the app paused): [`source_and_rendition`], its
+/// rendition's score `quality`.
+fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (RowId, PathBuf) {
+    let (source, rendition) = source_and_rendition(fx);
+    app.paused = true;
+    let row = app.model.add(JobRequest {
+        input: source,
+        presets: vec![find_preset("web").expect("built-in")],
+        out_dir: fx.path("out"),
+    });
+    app.model.attach(row, 42);
+    for kind in finished_events(&rendition, quality) {
         app.apply_event(&Event {
             job: 42,
             t_ms: 0,
@@ -227,17 +240,15 @@ fn the_cache_stays_bounded_while_playing() {
     );
 }
 
-#[test]
-fn the_quality_strip_marks_the_worst_moment_and_w_jumps_there() {
-    let fx = Fixture::new(&["web"]);
-    // 50 frames, 0.99 but for a dip at 1.2 s.
+/// A score of 50 frames, 0.99 but for a dip at 1.2 s, with its series.
+fn dipping_score() -> Score {
     let series: Vec<(f64, f64)> = (0..50)
         .map(|i| {
             let t = f64::from(i) * 0.04;
             (t, if i == 30 { 0.7 } else { 0.99 })
         })
         .collect();
-    let score = Score {
+    Score {
         ssim: 0.984,
         ssim_y: 0.98,
         psnr: 40.0,
@@ -247,8 +258,13 @@ fn the_quality_strip_marks_the_worst_moment_and_w_jumps_there() {
         worst_ssim: 0.7,
         frames: 50,
         series: Some(series.into()),
-    };
-    let (mut harness, _, _) = opened_scored(&fx, Some(score));
+    }
+}
+
+#[test]
+fn the_quality_strip_marks_the_worst_moment_and_w_jumps_there() {
+    let fx = Fixture::new(&["web"]);
+    let (mut harness, _, _) = opened_scored(&fx, Some(dipping_score()));
     wait_for_both(&mut harness, "0:00.000");
     harness.get_by_label_contains("worst frame at 0:01.200");
     harness.get_by_label("Worst moment (W)").click();
@@ -515,4 +531,77 @@ fn a_preview_again_samples_the_point_the_slider_was_at() {
         c.time_s
     );
     wait_for_both_named(&mut harness, &super::compare::clock(point - point.floor()));
+}
+
+/// A window restarted on the job store that recorded a scored rendition,
+/// its compare view opened; whether the strip has the series.
+fn restarted_strip(fx: &Fixture) -> bool {
+    let mut app = fx.app();
+    app.open_job_store(&fx.path(STORE_FILE));
+    app.paused = true;
+    let row = app.model.rows()[0].id;
+    app.handle(RowCommand::Select(row).into());
+    let mut harness = harness_for(app, [900.0, 600.0]);
+    harness.run_steps(2);
+    harness.get_by_label("Compare low with the source").click();
+    wait_for_both(&mut harness, "0:00.000");
+    let c = harness.state().view.compare.as_ref().expect("open");
+    let kept = c.score.as_ref().is_some_and(|s| s.series.is_some());
+    if kept {
+        harness.get_by_label_contains("worst frame at 0:01.200");
+    } else {
+        harness.get_by_label_contains("no per-frame score kept");
+    }
+    kept
+}
+
+/// Issue 25: the per-frame score outlives the window that scored it. The
+/// job store records it beside itself with the rendition; a window
+/// restarted on that store shows the strip. A damaged or hostile kept
+/// file is ignored: the view opens without the strip.
+#[test]
+fn the_quality_strip_shows_after_a_restart_and_a_damaged_series_is_ignored() {
+    let fx = Fixture::new(&["web"]);
+    let (source, rendition) = source_and_rendition(&fx);
+    let mut store = JobStore::open(&fx.path(STORE_FILE)).expect("a store");
+    let preset = vec![find_preset("web").expect("built-in")];
+    let id = store
+        .add(source, vec!["web".into()], preset, fx.path("out"))
+        .expect("added");
+    store.bind(id, 1);
+    for kind in finished_events(&rendition, Some(dipping_score())) {
+        store
+            .apply(&Event {
+                job: 1,
+                t_ms: 0,
+                kind,
+            })
+            .expect("recorded");
+    }
+    drop(store);
+    assert!(restarted_strip(&fx), "the strip after a restart");
+
+    let kept: Vec<PathBuf> = std::fs::read_dir(fx.path("quality-series"))
+        .expect("kept beside the store")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let text = std::fs::read_to_string(&kept[0]).expect("readable");
+    for damaged in [
+        text[..text.len() / 2].to_owned(),
+        text.replacen("0.99", "1e300", 1),
+        "\u{0}garbage".to_owned(),
+    ] {
+        std::fs::write(&kept[0], damaged).expect("written");
+        assert!(!restarted_strip(&fx), "a damaged series is not shown");
+    }
+    // Another file at the rendition's path: its old series is stale.
+    std::fs::write(&kept[0], &text).expect("written");
+    assert!(restarted_strip(&fx));
+    let again = fx.path("again.mp4");
+    std::fs::copy(&rendition, &again).expect("copied");
+    std::fs::write(&rendition, b"").expect("emptied");
+    std::fs::rename(&again, &rendition).expect("made again");
+    // (Same bytes, a new modification time: another file.)
+    assert!(!restarted_strip(&fx), "a stale series is not shown");
 }

@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use vidprism_engine::media::geometry::Size;
+use vidprism_engine::media::quality::Series;
 use vidprism_engine::media::{FrameReader, RgbPicture};
+use vidprism_engine::store::SeriesFiles;
 
 /// What a side's worker made of a request.
 pub enum Fetched {
@@ -19,6 +21,8 @@ pub enum Fetched {
         frame_s: f64,
     },
     Picture(RgbPicture),
+    /// The rendition's per-frame score, as the job store kept it.
+    Series(Series),
     /// The file cannot be read (gone, damaged): the view closes with this.
     Failed(vidprism_engine::Error),
 }
@@ -32,18 +36,25 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    /// Opens `path` on a new thread making pictures of `size`; `wake` is
+    /// Opens `path` on a new thread making pictures of `size` (and first
+    /// looks for its per-frame score in `series` when given); `wake` is
     /// called after each result.
     pub fn start(
         path: PathBuf,
         size: Size,
+        series: Option<SeriesFiles>,
         wake: Arc<dyn Fn() + Send + Sync>,
     ) -> std::io::Result<Fetcher> {
         let (requests, request_rx) = unbounded::<f64>();
         let (result_tx, results) = unbounded();
         let thread = std::thread::Builder::new()
             .name("compare frames".into())
-            .spawn(move || serve(&path, size, &request_rx, &result_tx, &*wake))?;
+            .spawn(move || {
+                if let Some(found) = series.and_then(|files| files.find(&path)) {
+                    let _ = result_tx.send(Fetched::Series(found));
+                }
+                serve(&path, size, &request_rx, &result_tx, &*wake);
+            })?;
         Ok(Fetcher {
             requests: Some(requests),
             results,

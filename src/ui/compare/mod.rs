@@ -141,6 +141,9 @@ pub struct Compare {
     pub score: Option<Score>,
     /// A preview's sample and renditions (its folder goes with the view).
     pub sample: Option<sample::SampleFacts>,
+    /// Where the job store keeps per-frame scores, for a rendition whose
+    /// score came without its series (a restart, a farm).
+    pub series_files: Option<vidprism_engine::store::SeriesFiles>,
 }
 
 impl Compare {
@@ -163,6 +166,7 @@ impl Compare {
             sides: [Side::new(source), Side::new(output.path.clone())],
             score: output.quality.clone(),
             sample: None,
+            series_files: None,
         }
     }
 
@@ -331,6 +335,11 @@ impl App {
         };
         let mut compare = Compare::new(row, r.name(), &output, r.request.input.clone());
         compare.duration_s = r.facts.as_ref().and_then(|f| f.duration_s).unwrap_or(0.0);
+        compare.series_files = self
+            .systems
+            .jobs
+            .as_ref()
+            .map(|s| s.lock().series_files().clone());
         self.view.compare = Some(compare);
         self.load_storyboard(row, STORYBOARD_TILE_PIXELS);
     }
@@ -378,7 +387,11 @@ impl Compare {
             let waker = ctx.clone();
             let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || waker.request_repaint());
             let path = self.sides[i].path.clone();
-            let fetcher = Fetcher::start(path, self.size, wake)
+            let lacks_series = self.score.as_ref().is_some_and(|s| s.series.is_none());
+            let series = (i == 1 && lacks_series)
+                .then(|| self.series_files.clone())
+                .flatten();
+            let fetcher = Fetcher::start(path, self.size, series, wake)
                 .map_err(|source| SideFailed::Start { what, source })?;
             self.sides[i].fetcher = Some(fetcher);
         }
@@ -411,6 +424,11 @@ impl Compare {
                         duration_s: p.duration_s,
                         texture,
                     });
+                }
+                Fetched::Series(series) => {
+                    if let Some(score) = self.score.as_mut() {
+                        score.series.get_or_insert(series);
+                    }
                 }
                 Fetched::Failed(source) => return Err(SideFailed::Read { what, source }),
             }
