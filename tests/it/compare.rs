@@ -221,3 +221,77 @@ fn the_poster_moment_is_past_the_black_start() {
     let whole = |t: f64| (t - t.round()).abs() < 1e-6;
     assert!(whole(moment), "a keyframe (one a second): {moment}");
 }
+
+/// Issue 25: a farm job's rendition comes back with its per-frame score
+/// (the quality strip), which its `rendition_done` JSON does not carry:
+/// the worker sends it before that event, and the submitter's event has it,
+/// a point per frame scored, in time order.
+#[test]
+fn a_farm_rendition_comes_back_with_its_per_frame_score() {
+    use std::time::{Duration, Instant};
+    use vidprism_engine::pipeline::{EventKind, JobRequest, JobRunner};
+    use vidprism_farm::{
+        FarmClient, FarmConnection, FarmWorker, Files, PathMap, WorkPolicy, WorkStage, WorkerConfig,
+    };
+
+    let fx = Fixture::new();
+    let clip = fx.clip("a.mp4", "320x240", 2.0, false, &[]);
+    let preset_file = fx.path("scored.toml");
+    std::fs::write(
+        &preset_file,
+        r#"name = "scored"
+score = "full"
+
+[[renditions]]
+name = "out"
+container = "mp4"
+video_codec = "h264"
+size = "source"
+crf = 30
+speed = "veryfast"
+audio_codec = "none"
+"#,
+    )
+    .expect("preset written");
+    let preset = vidprism_engine::presets::read_preset(&preset_file).expect("a preset");
+    let server = crate::util::nats_server::NatsServer::start(&[]);
+    let connection = FarmConnection::new(server.url.clone());
+    let _worker = FarmWorker::start(WorkerConfig {
+        connection: connection.clone(),
+        stages: WorkStage::ALL.to_vec(),
+        transcode_jobs: 1,
+        policy: WorkPolicy::default(),
+        path_map: PathMap::default(),
+        shared_roots: Vec::new(),
+        scratch: fx.path("scratch"),
+        name: "w".into(),
+    })
+    .expect("worker");
+    let client = FarmClient::connect(&connection, Files::ObjectStore, None).expect("client");
+    client.submit(JobRequest {
+        input: clip,
+        presets: vec![preset],
+        out_dir: fx.out_dir(),
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let score = loop {
+        let event = client
+            .events()
+            .recv_deadline(deadline)
+            .expect("the rendition in time");
+        match event.kind {
+            EventKind::RenditionDone(output) => break output.quality.expect("scored"),
+            kind => assert!(!kind.is_final(), "{kind:?}"),
+        }
+    };
+    let series = score.series.clone().expect("the per-frame score came back");
+    assert_eq!(series.len() as u64, score.frames, "a point per frame");
+    assert_eq!(series.len(), 50);
+    assert!(series.windows(2).all(|w| w[0].0 < w[1].0), "in time order");
+    let mean = series.iter().map(|(_, s)| s).sum::<f64>() / series.len() as f64;
+    assert!(
+        (mean - score.ssim).abs() < 1e-4,
+        "{mean} against {}",
+        score.ssim
+    );
+}

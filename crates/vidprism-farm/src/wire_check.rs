@@ -275,6 +275,11 @@ impl Checked for News {
                 check_file_name(name)?;
                 check_digest(digest)
             }
+            News::Series { rendition, series } => {
+                name("rendition", rendition)?;
+                vidprism_engine::media::quality::series::check(series)
+                    .map_err(|e| format!("its per-frame score: {e}"))
+            }
             News::Retrying {
                 attempt,
                 tries,
@@ -298,7 +303,7 @@ impl Checked for News {
                 errors.iter_mut().for_each(|e| *e = printable(e));
             }
             News::Retrying { reason, .. } => *reason = printable(reason),
-            News::Sent { .. } => {}
+            News::Sent { .. } | News::Series { .. } => {}
         }
     }
 }
