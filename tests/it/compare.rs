@@ -295,3 +295,110 @@ audio_codec = "none"
         score.ssim
     );
 }
+
+/// Mean absolute difference of two pictures' RGB bytes.
+fn mean_difference(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let sum: u64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    sum as f64 / a.len().max(1) as f64
+}
+
+/// Issue 25 with issue 27's crop: a letterboxed source whose preset crops
+/// its bars is shown through its job's plan (the crop its `probed` said),
+/// so the source side shows the rendition's picture area: the two
+/// pictures nearly the same, where the whole frame scaled to the
+/// rendition's size would differ (bars over a quarter of it, squeezed).
+#[test]
+fn a_cropped_source_is_shown_as_its_rendition_was_cut() {
+    use vidprism_engine::media::plan_pictures;
+    use vidprism_engine::presets::{Crop, CropRule, PictureRules};
+
+    let fx = Fixture::new();
+    let source = fx.path("bars.mp4");
+    let out = source.to_string_lossy().into_owned();
+    let graph = "testsrc2=s=320x180:r=25:d=2,pad=320:240:0:30";
+    ffmpeg(&[&lavfi(&[graph])[..], &H264_FAST[..], &["-g", "25", &out]].concat());
+    let preset = r#"name = "bars"
+crop = "auto"
+
+[[renditions]]
+name = "full"
+container = "mp4"
+video_codec = "h264"
+size = "source"
+crf = 16
+speed = "ultrafast"
+audio_codec = "none"
+"#;
+    let config = config_with(&fx, &[("bars", preset.to_owned())]);
+    let run = process_presets(&fx.out_dir(), &config, &["bars"], &source);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let crop: Crop =
+        serde_json::from_value(run.one("probed")["crop"].clone()).expect("a crop reported");
+    let rendition = run.rendition_paths()[0].clone();
+    let size = Size::new(320, 180);
+    let picture = |reader: &mut FrameReader| reader.picture_at(1.0, size).expect("picture").rgb;
+    let made = picture(&mut FrameReader::open(&rendition).expect("opens"));
+    let rules = PictureRules {
+        crop: CropRule::Fixed(crop),
+        ..PictureRules::default()
+    };
+    let plan = plan_pictures(&source, rules).expect("a plan");
+    let prepared = picture(&mut FrameReader::open_prepared(&source, plan).expect("opens"));
+    let whole = picture(&mut FrameReader::open(&source).expect("opens"));
+    let (same, bars) = (
+        mean_difference(&prepared, &made),
+        mean_difference(&whole, &made),
+    );
+    assert!(same < 4.0, "cropped source against the rendition: {same}");
+    assert!(bars > 4.0 * same.max(1.0), "the whole frame: {bars}");
+}
+
+/// Issue 25 with issue 27's deinterlacing: an interlaced source whose job
+/// deinterlaces at field rate is shown as its renditions got it, a picture
+/// per field (0.02 s apart at 25i) without the woven fields' combing.
+#[test]
+fn an_interlaced_source_is_shown_deinterlaced_as_its_renditions_were() {
+    use vidprism_engine::media::plan_pictures;
+    use vidprism_engine::presets::{DeinterlaceRule, FieldRate, PictureRules};
+
+    let fx = Fixture::new();
+    let source = crate::interlaced::interlaced_clip(&fx, "i.mp4", "320x240", "top", &H264_FAST);
+    let rules = PictureRules {
+        deinterlace: DeinterlaceRule::Always,
+        rate: FieldRate::Field,
+        ..PictureRules::default()
+    };
+    let plan = plan_pictures(&source, rules).expect("a plan");
+    assert!(plan.deinterlace.is_some());
+    let size = Size::new(320, 240);
+    let mut prepared = FrameReader::open_prepared(&source, plan).expect("opens");
+    let mut whole = FrameReader::open(&source).expect("opens");
+    let green = |rgb: &[u8]| -> Vec<u8> { rgb.chunks_exact(3).map(|p| p[1]).collect() };
+    let first = prepared.picture_at(1.0, size).expect("picture");
+    assert!((first.time_s - 1.0).abs() < 1e-6, "{}", first.time_s);
+    assert!(
+        (first.duration_s - 0.02).abs() < 1e-6,
+        "{}",
+        first.duration_s
+    );
+    let next = prepared.next_picture(size).expect("decodes").expect("more");
+    assert!(
+        (next.time_s - 1.02).abs() < 1e-6,
+        "a picture per field: {}",
+        next.time_s
+    );
+    let woven = whole.picture_at(1.0, size).expect("picture");
+    let (clean, combed) = (
+        crate::interlaced::comb(&green(&first.rgb), 320, 240),
+        crate::interlaced::comb(&green(&woven.rgb), 320, 240),
+    );
+    assert!(
+        combed > 2.0 * clean,
+        "woven {combed} against deinterlaced {clean}"
+    );
+}

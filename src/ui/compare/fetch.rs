@@ -10,7 +10,8 @@ use std::sync::Arc;
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use vidprism_engine::media::geometry::Size;
 use vidprism_engine::media::quality::Series;
-use vidprism_engine::media::{FrameReader, RgbPicture};
+use vidprism_engine::media::{plan_pictures, FrameReader, PicturePlan, RgbPicture};
+use vidprism_engine::presets::PictureRules;
 use vidprism_engine::store::SeriesFiles;
 
 /// What a side's worker made of a request.
@@ -36,12 +37,14 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    /// Opens `path` on a new thread making pictures of `size` (and first
-    /// looks for its per-frame score in `series` when given); `wake` is
-    /// called after each result.
+    /// Opens `path` on a new thread making pictures of `size`, through
+    /// the picture plan its job's `rules` make when given (a source: as its
+    /// renditions saw it); first looks for its per-frame score in `series`
+    /// when given. `wake` is called after each result.
     pub fn start(
         path: PathBuf,
         size: Size,
+        rules: Option<PictureRules>,
         series: Option<SeriesFiles>,
         wake: Arc<dyn Fn() + Send + Sync>,
     ) -> std::io::Result<Fetcher> {
@@ -53,7 +56,7 @@ impl Fetcher {
                 if let Some(found) = series.and_then(|files| files.find(&path)) {
                     let _ = result_tx.send(Fetched::Series(found));
                 }
-                serve(&path, size, &request_rx, &result_tx, &*wake);
+                serve(&path, size, rules, &request_rx, &result_tx, &*wake);
             })?;
         Ok(Fetcher {
             requests: Some(requests),
@@ -88,6 +91,7 @@ impl Drop for Fetcher {
 fn serve(
     path: &std::path::Path,
     size: Size,
+    rules: Option<PictureRules>,
     requests: &Receiver<f64>,
     results: &Sender<Fetched>,
     wake: &(dyn Fn() + Send + Sync),
@@ -97,7 +101,13 @@ fn serve(
         wake();
         sent
     };
-    let mut reader = match FrameReader::open(path) {
+    let plan = rules.map_or_else(PicturePlan::default, |rules| {
+        plan_pictures(path, rules).unwrap_or_else(|e| {
+            tracing::warn!(source = %path.display(), error = %e, "shown without its picture plan");
+            PicturePlan::default()
+        })
+    });
+    let mut reader = match FrameReader::open_prepared(path, plan) {
         Ok(reader) => reader,
         Err(e) => {
             send(Fetched::Failed(e));

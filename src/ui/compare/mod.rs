@@ -21,6 +21,7 @@ use vidprism_engine::media::geometry::Size;
 use vidprism_engine::media::quality::Score;
 use vidprism_engine::media::RgbPicture;
 use vidprism_engine::pipeline::Output;
+use vidprism_engine::presets::{Crop, CropRule, PictureRules, Preset};
 
 use super::app::App;
 use super::queue_model::{RenditionStatus, RowId};
@@ -144,6 +145,10 @@ pub struct Compare {
     /// Where the job store keeps per-frame scores, for a rendition whose
     /// score came without its series (a restart, a farm).
     pub series_files: Option<vidprism_engine::store::SeriesFiles>,
+    /// The source's picture rules as its job applied them (its presets',
+    /// with the crop the job reported), so the source is shown
+    /// deinterlaced and cropped as the rendition was made.
+    pub source_rules: Option<PictureRules>,
 }
 
 impl Compare {
@@ -167,6 +172,7 @@ impl Compare {
             score: output.quality.clone(),
             sample: None,
             series_files: None,
+            source_rules: None,
         }
     }
 
@@ -340,6 +346,8 @@ impl App {
             .jobs
             .as_ref()
             .map(|s| s.lock().series_files().clone());
+        let crop = r.facts.as_ref().and_then(|f| f.crop);
+        compare.source_rules = Some(job_rules(&r.request.presets, crop));
         self.view.compare = Some(compare);
         self.load_storyboard(row, STORYBOARD_TILE_PIXELS);
     }
@@ -391,7 +399,8 @@ impl Compare {
             let series = (i == 1 && lacks_series)
                 .then(|| self.series_files.clone())
                 .flatten();
-            let fetcher = Fetcher::start(path, self.size, series, wake)
+            let rules = self.source_rules.filter(|_| i == 0);
+            let fetcher = Fetcher::start(path, self.size, rules, series, wake)
                 .map_err(|source| SideFailed::Start { what, source })?;
             self.sides[i].fetcher = Some(fetcher);
         }
@@ -460,6 +469,15 @@ enum SideFailed {
         what: &'static str,
         source: vidprism_engine::Error,
     },
+}
+
+/// The picture rules a job of `presets` applied to its source: theirs,
+/// with the crop it reported (`probed`) instead of finding bars again.
+pub fn job_rules(presets: &[Preset], crop: Option<Crop>) -> PictureRules {
+    PictureRules {
+        crop: crop.map_or(CropRule::None, CropRule::Fixed),
+        ..PictureRules::of_job(presets.iter().map(|p| &p.picture))
+    }
 }
 
 /// A picture as a texture, its pixels sharp when zoomed in.

@@ -121,6 +121,8 @@ pub struct SampleRun {
     phase: Phase,
     /// The share of the encode done, 0..1.
     pub fraction: f64,
+    /// The crop its job found (its `probed`), for the sample's side.
+    crop: Option<vidprism_engine::presets::Crop>,
 }
 
 impl SampleRun {
@@ -165,6 +167,7 @@ impl App {
             started: Instant::now(),
             phase: Phase::Waiting,
             fraction: 0.0,
+            crop: None,
         });
     }
 
@@ -278,6 +281,7 @@ impl App {
         }
         match &event.kind {
             EventKind::Progress(p) => run.fraction = p.fraction.clamp(0.0, 1.0),
+            EventKind::Probed(facts) => run.crop = facts.crop,
             EventKind::RenditionDone(output) => outputs.push(output.clone()),
             EventKind::JobDone(_) => self.preview_done(),
             EventKind::JobFailed(failed) => {
@@ -324,6 +328,7 @@ impl App {
         };
         let mut compare = Compare::new(run.row, name, &first, sample);
         compare.duration_s = facts.seconds;
+        compare.source_rules = Some(super::job_rules(&run.presets, run.crop));
         // Opens on the point asked for (the sample starts at the keyframe
         // before it).
         compare.seek(point_s - cut.start_s);

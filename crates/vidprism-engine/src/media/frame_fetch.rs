@@ -3,9 +3,11 @@
 //! the picture showing then, and the same way to RGB as the thumbnail and
 //! storyboard take ([`ToRgb`]: a scale in the file's colour, or for an HDR
 //! file the engine's tone-mapper, so an HDR source looks as its SDR
-//! renditions do). The reader stays open between pictures: a time a little
-//! ahead, or the next picture (play, a step forward), decodes on without
-//! a seek.
+//! renditions do). A source is read through its job's picture plan
+//! ([`FrameReader::open_prepared`]: deinterlaced and cropped as its
+//! renditions were), so both sides show the same picture area. The reader
+//! stays open between pictures: a time a little ahead, or the next picture
+//! (play, a step forward), decodes on without a seek.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,7 @@ use super::decode::{open_input, video_decoder};
 use super::geometry::{Rotation, Size};
 use super::hdr::Hdr;
 use super::hdr_metadata::HdrMetadata;
+use super::picture_plan::{PictureFilter, PicturePlan};
 use super::poster_score::PictureScore;
 use super::probe::{duration_s, stream_hdr, stream_rotation};
 use super::thumbnail::{packed_rgb, ToRgb};
@@ -83,7 +86,15 @@ pub struct FrameReader {
     input: format::context::Input,
     index: usize,
     decoder: ffmpeg_next::decoder::Video,
+    /// The pictures' time base (after the plan's filter, when there is one).
     time_base: Rational,
+    /// What is done to each picture before it is shown, and the filter
+    /// doing it since the last seek (made again at each seek: a
+    /// deinterlacer must not mix pictures from both sides of one).
+    plan: PicturePlan,
+    stream_timing: (Rational, Rational),
+    prep: Option<PictureFilter>,
+    prep_finished: bool,
     /// The file's start time, seconds (pictures' times are from it).
     start_s: f64,
     frame_s: f64,
@@ -101,12 +112,18 @@ pub struct FrameReader {
 impl FrameReader {
     /// Opens `path` (the engine's source checks and errors apply).
     pub fn open(path: &Path) -> Result<FrameReader> {
+        FrameReader::open_prepared(path, PicturePlan::default())
+    }
+
+    /// Opens `path` to give its pictures as `plan` makes them (a job's
+    /// source as its renditions saw it).
+    pub fn open_prepared(path: &Path, plan: PicturePlan) -> Result<FrameReader> {
         let (input, index) = open_input(path)?;
         let stream = input
             .stream(index)
             .ok_or_else(|| Error::Internal("video stream vanished".into()))?;
-        let time_base = stream.time_base();
-        let rate = stream.avg_frame_rate();
+        let stream_timing = (stream.time_base(), stream.avg_frame_rate());
+        let (time_base, rate) = plan.timing(stream_timing.0, stream_timing.1);
         let frame_s = if rate.numerator() > 0 && rate.denominator() > 0 {
             f64::from(rate.invert())
         } else {
@@ -128,6 +145,10 @@ impl FrameReader {
             index,
             decoder,
             time_base,
+            plan,
+            stream_timing,
+            prep: None,
+            prep_finished: false,
             start_s: start_us as f64 / 1e6,
             frame_s,
             duration_s,
@@ -216,20 +237,60 @@ impl FrameReader {
         self.current = None;
         self.ahead = None;
         self.at_end = false;
+        self.prep = None;
+        self.prep_finished = false;
     }
 
-    /// The next decoded picture with its time, or `None` at the end.
+    /// The next picture (through the plan's filter) with its time, or
+    /// `None` at the end.
     fn decode_next(&mut self) -> Result<Option<Timed>> {
+        loop {
+            if let Some(picture) = self.prep.as_mut().and_then(PictureFilter::pull) {
+                return Ok(Some(self.timed(picture)));
+            }
+            if self.prep_finished {
+                return Ok(None);
+            }
+            let decoded = self.decode_picture()?;
+            if self.prep.is_none() {
+                let (time_base, rate) = self.stream_timing;
+                self.prep = self.plan.filter(time_base, rate);
+            }
+            match (decoded, self.prep.as_mut()) {
+                (Some(picture), None) => return Ok(Some(self.timed(picture))),
+                (None, None) => return Ok(None),
+                (Some(picture), Some(prep)) => prep.push(&picture)?,
+                (None, Some(prep)) => {
+                    prep.finish()?;
+                    self.prep_finished = true;
+                }
+            }
+        }
+    }
+
+    /// `picture` with its time from the file's start, its `pts` set to it:
+    /// a decoded picture's best guess, a filtered one's own.
+    fn timed(&self, mut picture: frame::Video) -> Timed {
+        let pts = match self.prep {
+            Some(_) => picture.pts(),
+            None => picture.timestamp(),
+        };
+        picture.set_pts(pts);
+        let time_s = match pts {
+            Some(pts) => pts as f64 * f64::from(self.time_base) - self.start_s,
+            None => self.last_time_s().map_or(0.0, |t| t + self.frame_s),
+        };
+        Timed { picture, time_s }
+    }
+
+    /// The next picture the decoder gives, or `None` at the end.
+    fn decode_picture(&mut self) -> Result<Option<frame::Video>> {
         let mut picture = frame::Video::empty();
         let mut packet = Packet::empty();
         let mut packets = 0usize;
         loop {
             if self.decoder.receive_frame(&mut picture).is_ok() {
-                let time_s = match picture.timestamp() {
-                    Some(pts) => pts as f64 * f64::from(self.time_base) - self.start_s,
-                    None => self.last_time_s().map_or(0.0, |t| t + self.frame_s),
-                };
-                return Ok(Some(Timed { picture, time_s }));
+                return Ok(Some(picture));
             }
             if self.at_end {
                 return Ok(None);
@@ -276,8 +337,6 @@ impl FrameReader {
             });
         };
         let mut picture = current.picture.clone();
-        let pts = picture.timestamp();
-        picture.set_pts(pts);
         let colour = Colour::of_decoder(&self.decoder);
         let (colour, tone_map) = match self.hdr {
             Some(hdr) => {
