@@ -605,3 +605,44 @@ fn the_quality_strip_shows_after_a_restart_and_a_damaged_series_is_ignored() {
     // (Same bytes, a new modification time: another file.)
     assert!(!restarted_strip(&fx), "a stale series is not shown");
 }
+
+/// Issue 25 with issue 24's `target_ssim`: a preview of a rendition
+/// aiming at an SSIM predicts the whole file from its target search's
+/// prediction (its `quality_planned`), not the sample's size alone, and
+/// says which CRF the search chose.
+#[test]
+fn a_preview_of_a_target_rendition_predicts_from_its_search() {
+    let fx = Fixture::new(&["web"]);
+    let source = fx.clip("b.mp4", "320x240", 4);
+    let preset_file = fx.path("aimed.toml");
+    std::fs::write(
+        &preset_file,
+        "name = \"aimed\"\ndeinterlace = \"off\"\n\n[[renditions]]\nname = \"low\"\n\
+         container = \"mp4\"\nvideo_codec = \"h264\"\nsize = \"source\"\n\
+         target_ssim = 0.98\nspeed = \"veryfast\"\naudio_codec = \"none\"\n",
+    )
+    .expect("preset written");
+    let preset = vidprism_engine::presets::read_preset(&preset_file).expect("a preset");
+    let mut app = fx.app();
+    app.paused = true;
+    app.model.add(JobRequest {
+        input: source,
+        presets: vec![preset],
+        out_dir: fx.path("out"),
+    });
+    let mut harness = harness_for(app, [900.0, 600.0]);
+    harness.run_steps(2);
+    preview_opened(&mut harness);
+    let c = harness.state().view.compare.as_ref().expect("open");
+    let sample = c.sample.as_ref().expect("a sample");
+    let output = &sample.outputs[0];
+    let planned = sample.planned(output).expect("its search's result");
+    assert_ne!(planned.predicted_bytes, output.bytes);
+    let whole = sample.source_s.max(sample.seconds) / sample.seconds;
+    assert_eq!(
+        sample.predicted_bytes(output),
+        (planned.predicted_bytes as f64 * whole).round() as u64
+    );
+    let said = format!("CRF {} for SSIM 0.980", planned.crf);
+    harness.get_by_label_contains(&said);
+}

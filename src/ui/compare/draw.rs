@@ -341,11 +341,15 @@ fn sample_ui(ui: &mut egui::Ui, c: &Compare, sample: &SampleFacts, send: &dyn Fn
             .quality
             .as_ref()
             .map(|q| format!(" · {}", q.summary()));
+        let target = sample
+            .planned(output)
+            .map(|p| format!(" · CRF {} for SSIM {:.3}", p.crf, p.target_ssim));
         let text = format!(
-            "{}: {} · about {} for the whole file{}",
+            "{}: {} · about {} for the whole file{}{}",
             output.rendition,
             format::bytes(output.bytes),
             format::bytes(sample.predicted_bytes(output)),
+            target.unwrap_or_default(),
             score.unwrap_or_default(),
         );
         if ui

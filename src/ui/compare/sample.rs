@@ -16,7 +16,7 @@ use std::time::Instant;
 use crossbeam_channel::{bounded, Receiver};
 use eframe::egui;
 use vidprism_engine::media::{cut_sample, poster_moment, SampleCut, SAMPLE_EXTENSION};
-use vidprism_engine::pipeline::{Event, EventKind, JobId, JobRequest, Output};
+use vidprism_engine::pipeline::{Event, EventKind, JobId, JobRequest, Output, QualityPlanned};
 
 use super::super::app::App;
 use super::super::queue_model::RowId;
@@ -72,6 +72,9 @@ pub struct SampleFacts {
     pub wall_s: f64,
     /// The sample's renditions, in the engine's order.
     pub outputs: Vec<Output>,
+    /// What the target searches of its renditions with `target_ssim`
+    /// found (their `quality_planned`): the CRF and the predicted size.
+    pub planned: Vec<QualityPlanned>,
     /// Holds the sample and its renditions; removed with the view.
     pub folder: TempFolder,
 }
@@ -86,9 +89,22 @@ impl SampleFacts {
         }
     }
 
-    /// The whole file's predicted size of `output`, bytes.
+    /// What its target search found for `output`, when it had one.
+    pub fn planned(&self, output: &Output) -> Option<&QualityPlanned> {
+        self.planned
+            .iter()
+            .find(|p| p.rendition == output.rendition)
+    }
+
+    /// The whole file's predicted size of `output`, bytes: its target
+    /// search's prediction for the sample when it had one (the bytes a
+    /// second its sample encodes made at the CRF chosen), else the
+    /// sample's size, times the whole over the sample.
     pub fn predicted_bytes(&self, output: &Output) -> u64 {
-        (output.bytes as f64 * self.scale()).round() as u64
+        let sample = self
+            .planned(output)
+            .map_or(output.bytes, |p| p.predicted_bytes);
+        (sample as f64 * self.scale()).round() as u64
     }
 
     /// The whole file's predicted encoding time, seconds.
@@ -107,6 +123,7 @@ enum Phase {
         point_s: f64,
         cut: SampleCut,
         outputs: Vec<Output>,
+        planned: Vec<QualityPlanned>,
     },
 }
 
@@ -247,6 +264,7 @@ impl App {
                         point_s,
                         cut,
                         outputs: Vec::new(),
+                        planned: Vec::new(),
                     };
                 }
                 Ok(Err(e)) => {
@@ -273,7 +291,13 @@ impl App {
         let Some(run) = self.view.sample.as_mut() else {
             return false;
         };
-        let Phase::Encoding { job, outputs, .. } = &mut run.phase else {
+        let Phase::Encoding {
+            job,
+            outputs,
+            planned,
+            ..
+        } = &mut run.phase
+        else {
             return false;
         };
         if *job != event.job {
@@ -283,6 +307,7 @@ impl App {
             EventKind::Progress(p) => run.fraction = p.fraction.clamp(0.0, 1.0),
             EventKind::Probed(facts) => run.crop = facts.crop,
             EventKind::RenditionDone(output) => outputs.push(output.clone()),
+            EventKind::QualityPlanned(p) => planned.push(p.clone()),
             EventKind::JobDone(_) => self.preview_done(),
             EventKind::JobFailed(failed) => {
                 self.view.sample = None;
@@ -303,6 +328,7 @@ impl App {
             point_s,
             cut,
             outputs,
+            planned,
             ..
         } = run.phase
         else {
@@ -324,6 +350,7 @@ impl App {
             source_s: run.source_s,
             wall_s: run.started.elapsed().as_secs_f64(),
             outputs,
+            planned,
             folder: run.folder,
         };
         let mut compare = Compare::new(run.row, name, &first, sample);
