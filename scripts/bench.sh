@@ -83,7 +83,7 @@ rm -rf "$WORK/out-latency"
 
 echo
 echo "window with 10,000 rows (release; targets: all added <= 3 s, median frame CPU <= 8 ms, memory <= 300 MiB)"
-cargo test --release --quiet --bin vidprism ui::tests_scale::bench_ten_thousand_rows \
+cargo test --release --quiet --bin vidprism ui::tests::scale::bench_ten_thousand_rows \
   -- --ignored --nocapture 2>/dev/null | grep '^window,'
 
 sh scripts/bench-watch.sh "$BIN" "$WORK/watch" "$ROUNDS"

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use vidprism_engine::presets::Preset;
 
-use super::queue_model::RowId;
+use crate::ui::state::queue_model::RowId;
 
 /// One thing to do to the window's state or its systems.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,7 +45,7 @@ pub enum Command {
     Farm(FarmCommand),
     Watch(WatchCommand),
     /// Something about the compare view (issue 25).
-    Compare(super::compare::CompareCommand),
+    Compare(crate::ui::compare::CompareCommand),
     /// The platform (or Ctrl+Q) asked to close the window.
     CloseRequested,
     /// Escape or Ctrl+W: closes the dialog or window on top (the delete

@@ -1,73 +1,32 @@
-//! The window: eframe/egui over the engine. The app state and its rules
-//! live in [`app`] and [`queue_model`]; functions ending in `_ui` only draw
-//! and send [`command::Command`]s, which `App::handle` applies.
+//! The window: eframe/egui over the engine, grouped by role (as rerun's
+//! viewer is): [`app`] is `App` and every `impl App` (its state changes,
+//! `App::logic`, `App::handle`); [`state`] what it holds (the queue model,
+//! the view's state, forms); [`systems`] the threads and services it
+//! drives (runner, job store, loaders, scanner, dialogs, watch folders);
+//! [`panels`] and [`windows`] only draw and send [`command::Command`]s,
+//! with [`widgets`] shared between them. No module outside `app` and
+//! `compare` implements `App`, and `app`, `state` and `systems` import
+//! no drawing module.
 
 mod app;
-mod app_queue;
 mod command;
 mod compare;
-mod dialogs;
-mod facts;
-mod farm;
-mod format;
-mod notify;
-mod path_prompt;
-mod picture_form;
-mod preset_editor;
-mod preset_form;
-mod queue_model;
-mod quit;
-mod repaint;
-mod row;
-mod row_presets;
-mod runner;
-mod scanner;
-mod settings_panel;
-mod settings_store;
-mod storyboards;
+mod panels;
+mod state;
 mod systems;
-mod thumbnail_textures;
-mod thumbnails;
-mod view;
-mod view_state;
-mod warm_start;
-mod watch_folders;
-mod watch_window;
+mod widgets;
+mod windows;
 
 #[cfg(test)]
-mod preset_editor_tests;
-#[cfg(test)]
-mod test_fixture;
-#[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_a11y;
-#[cfg(test)]
-mod tests_commands;
-#[cfg(test)]
-mod tests_compare;
-#[cfg(test)]
-mod tests_farm;
-#[cfg(test)]
-mod tests_queue;
-#[cfg(test)]
-mod tests_row_presets;
-#[cfg(test)]
-mod tests_scale;
-#[cfg(test)]
-mod tests_storyboard;
-#[cfg(test)]
-mod tests_watch;
-#[cfg(test)]
-mod tests_window;
 
 use std::path::PathBuf;
 
 use crate::settings::Settings;
 use eframe::egui;
 
-use repaint::Repaint;
-use warm_start::WarmStart;
+use app::warm_start::WarmStart;
+use systems::repaint::Repaint;
 
 /// Opens the window with `files` queued and runs until it is closed. The
 /// work starts before the window is open ([`warm_start`]).
@@ -193,7 +152,7 @@ struct BenchStats {
 
 impl eframe::App for Window {
     /// Frames start cleared to the panels' fill, which the panels then do
-    /// not paint again ([`view_state::ViewState::cleared_to_panel_fill`]).
+    /// not paint again ([`state::view_state::ViewState::cleared_to_panel_fill`]).
     fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
         visuals.panel_fill.to_normalized_gamma_f32()
     }
@@ -275,7 +234,7 @@ impl eframe::App for Window {
         if self.bench.as_ref().is_some_and(|b| b.closing) {
             return;
         }
-        view::app_ui(app, ui);
+        panels::view::app_ui(app, ui);
         if let Some(bench) = &mut self.bench {
             bench.ui.0 += 1;
             bench.ui.1 += start.elapsed();

@@ -248,8 +248,28 @@ impl StrangerAnswers {
         }
     }
 
-    /// Publishes `news` on the job's subject, as a worker would.
+    /// Publishes `news` on the job's subject, as a worker given the job's
+    /// work would: proved with the key the work carries.
     fn publish(&mut self, news: &[Value]) {
+        let key = self.work["news_key"].as_str().expect("the work's news key");
+        self.publish_proved_with(&key.to_owned(), news);
+    }
+
+    /// Publishes `news` proved with `key` (a key of its own when it was
+    /// not given the work).
+    fn publish_proved_with(&mut self, key: &str, news: &[Value]) {
+        for n in news {
+            let payload = serde_json::to_vec(n).unwrap();
+            let subject = format!("vidprism.events.{}", self.key);
+            let proof = vidprism_farm::news_proof::prove(key, &self.key, &payload);
+            let header = (vidprism_farm::news_proof::PROOF_HEADER, proof.as_str());
+            let answer = self.raw.publish_with_header(&subject, header, &payload);
+            assert_eq!(answer, "+OK");
+        }
+    }
+
+    /// Publishes `news` with no proof, as an older worker would.
+    fn publish_unproved(&mut self, news: &[Value]) {
         for n in news {
             let payload = serde_json::to_vec(n).unwrap();
             let subject = format!("vidprism.events.{}", self.key);
@@ -493,4 +513,75 @@ fn a_shared_job_folder_swapped_for_a_link_after_its_check_writes_nothing_through
             );
         }
     }
+}
+
+/// Issue 26: any login that may publish news could speak for a job it was
+/// never given. The submitter keeps the first digest told for each output
+/// name, so a forged `sent` ahead of the real worker's made the real
+/// output be refused ("not the file its worker sent"), and a forged
+/// `rendition_done` took the rendition's place. Here a stranger that knows
+/// only the job's key (its subject; the key is no secret: object names
+/// carry it) tells a digest for every output the job's presets can make
+/// and a rendition of its own, before any worker takes the job. News
+/// without the proof of the job's work is refused, and what the real
+/// worker made is fetched, whole.
+#[test]
+fn news_from_a_login_that_did_not_take_the_job_is_refused_and_the_real_outputs_are_fetched() {
+    let mut stranger = StrangerAnswers::start(&[]);
+    let forged_digest = "SHA-256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let mut news = Vec::new();
+    let mut names = vec!["thumbnail.jpg".to_owned(), "thumbnail.webp".to_owned()];
+    for preset in stranger.work["presets"].as_array().expect("presets") {
+        for rendition in preset["renditions"].as_array().expect("renditions") {
+            let (name, container) = (&rendition["name"], &rendition["container"]);
+            names.push(format!(
+                "{}.{}",
+                name.as_str().unwrap(),
+                container.as_str().unwrap_or("mp4")
+            ));
+        }
+    }
+    for name in &names {
+        news.push(json!({"sent": {"name": name, "digest": forged_digest}}));
+    }
+    let first = names[2].clone();
+    let rendition = first.split('.').next().unwrap().to_owned();
+    news.push(
+        json!({"event": {"event": "rendition_done", "rendition": rendition,
+        "path": first, "width": 320, "height": 240, "bytes": 15}}),
+    );
+    // Without a proof, and proved under a key of its own: it was never
+    // given the job's.
+    stranger.publish_unproved(&news);
+    let guessed = "0123456789abcdef".repeat(4);
+    assert_ne!(stranger.work["news_key"], json!(guessed));
+    stranger.publish_proved_with(&guessed, &news);
+    // Only now does a real worker take the job.
+    let worker = Worker::start(&stranger._server.url, stranger._fx.dir.path(), "w", &[]);
+    let (stdout, stderr) = stranger.finish();
+    let log = worker.log_text();
+    let events: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let of = |kind: &str| -> Vec<&Value> { events.iter().filter(|e| e["event"] == kind).collect() };
+    assert_eq!(of("job_done").len(), 1, "{stdout}\n{stderr}\n{log}");
+    assert!(of("rendition_failed").is_empty(), "{stdout}\n{stderr}");
+    assert!(!stdout.contains("not the file its worker sent"), "{stdout}");
+    let made = of("rendition_done");
+    assert!(!made.is_empty(), "{stdout}");
+    for done in made {
+        let path = Path::new(done["path"].as_str().unwrap());
+        assert!(path.starts_with(&stranger.out), "{path:?}");
+        assert_eq!(decode_errors(path), "", "{path:?} decodes whole");
+        assert_eq!(
+            std::fs::metadata(path).unwrap().len(),
+            done["bytes"].as_u64().unwrap(),
+            "{path:?}: the worker's file, not the stranger's 15 bytes"
+        );
+    }
+    let thumbnail = of("thumbnail_ready");
+    assert_eq!(thumbnail.len(), 1, "{stdout}");
+    assert!(Path::new(thumbnail[0]["path"].as_str().unwrap()).is_file());
+    assert!(stderr.contains("refused news"), "{stderr}");
 }

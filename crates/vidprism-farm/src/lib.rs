@@ -18,6 +18,7 @@ mod client;
 mod connect;
 mod error;
 mod identity;
+pub mod news_proof;
 mod path_map;
 mod retry;
 pub mod server_config;

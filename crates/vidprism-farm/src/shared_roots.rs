@@ -8,6 +8,31 @@ use std::path::{Path, PathBuf};
 
 use super::error::FarmError;
 
+/// Why shared-folder work is refused on this worker.
+#[derive(Debug, thiserror::Error)]
+pub enum SharedPathError {
+    #[error("{}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is outside this worker's shared folders", path.display())]
+    Outside { path: PathBuf },
+    #[error("shared-folder work, but this worker was started without shared folders (--shared-root or --path-map)")]
+    NoRoots,
+    #[error("shared-folder work without its job folder")]
+    NoJobFolder,
+    #[error("{} is not a job folder in {}", dir.display(), out_dir.display())]
+    NotAJobFolder { dir: PathBuf, out_dir: PathBuf },
+    #[error("{}: the job folder cannot be held open: {source}", dir.display())]
+    NotHeld {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct SharedRoots(Vec<PathBuf>);
 
@@ -18,10 +43,7 @@ impl SharedRoots {
         for root in roots {
             let resolved = root.canonicalize().map_err(|e| FarmError::io(&root, e))?;
             if !resolved.is_dir() {
-                return Err(FarmError::Io {
-                    path: root,
-                    reason: "is not a folder, so it cannot be a shared root".into(),
-                });
+                return Err(FarmError::NotAFolder { path: root });
             }
             canonical.push(resolved);
         }
@@ -34,17 +56,19 @@ impl SharedRoots {
 
     /// `path` with every link resolved, if it exists and lies inside a
     /// root; otherwise why not.
-    pub fn resolve(&self, path: &Path) -> Result<PathBuf, String> {
+    pub fn resolve(&self, path: &Path) -> Result<PathBuf, SharedPathError> {
         let resolved = path
             .canonicalize()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|source| SharedPathError::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            })?;
         if self.0.iter().any(|root| resolved.starts_with(root)) {
             Ok(resolved)
         } else {
-            Err(format!(
-                "{} is outside this worker's shared folders",
-                path.display()
-            ))
+            Err(SharedPathError::Outside {
+                path: path.to_path_buf(),
+            })
         }
     }
 }

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::error::FarmError;
-pub use super::wire_check::{printable, Checked, MAX_MESSAGE_BYTES};
+pub use super::wire_check::{printable, Checked, Refusal, MAX_MESSAGE_BYTES};
 use vidprism_engine::pipeline::EventKind;
 use vidprism_engine::presets::Preset;
 
@@ -72,6 +72,11 @@ pub struct Work {
     /// The source's size as the submitter sent it: a fetch stops there.
     #[serde(default)]
     pub source_bytes: Option<u64>,
+    /// The key that proves the job's news ([`crate::news_proof`]): only a
+    /// worker given this work can speak for the job. An older submitter's
+    /// work has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub news_key: Option<String>,
 }
 
 impl Work {
@@ -144,16 +149,12 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 /// checks; its text is made safe to print. Anything else is refused.
 pub fn decode<T: DeserializeOwned + Checked>(bytes: &[u8]) -> Result<T, FarmError> {
     if bytes.len() > MAX_MESSAGE_BYTES {
-        return Err(FarmError::Refused {
-            reason: format!("{} bytes, more than {MAX_MESSAGE_BYTES}", bytes.len()),
-        });
+        return Err(Refusal::TooLarge(bytes.len()).into());
     }
     let mut value: T = serde_json::from_slice(bytes).map_err(|e| FarmError::BadMessage {
         reason: printable(&e.to_string()),
     })?;
-    value
-        .check()
-        .map_err(|reason| FarmError::Refused { reason })?;
+    value.check()?;
     value.make_printable();
     Ok(value)
 }

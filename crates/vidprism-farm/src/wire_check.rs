@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use super::news_proof::is_key;
 use super::wire::{Files, News, Presence, Work, WorkStage};
 use vidprism_engine::limits::{MAX_DIMENSION, MAX_OUTPUT_BYTES, MAX_SOURCE_BYTES};
 use vidprism_engine::media::quality::{Score, MAX_PSNR_DB};
@@ -22,7 +23,7 @@ use vidprism_engine::pipeline::{
     EventKind, Output, Progress, QualityPlanned, RenditionFailed, RenditionSkipped, SourceFacts,
     StageStarted, Storyboard, Thumbnail,
 };
-use vidprism_engine::presets::{name_problem, validate};
+use vidprism_engine::presets::{name_problem, validate, Problem};
 
 /// Largest message accepted, in bytes (a job's presets fit many times).
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -54,24 +55,83 @@ const MAX_COUNT: u32 = 1000;
 /// Fastest frame rate believed, in frames per second.
 const MAX_FPS: f64 = 10_000.0;
 
+/// Why a message is refused: the end of the sentence "refused a farm
+/// message: ...". Text it quotes from the message is made printable.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    #[error("{0} bytes, more than {MAX_MESSAGE_BYTES}")]
+    TooLarge(usize),
+    #[error("the job key {0:?} is not one a submitter makes")]
+    JobKey(String),
+    #[error("the file name {0:?} is not one plain name")]
+    FileName(String),
+    #[error("its {0} is longer than {MAX_TEXT_BYTES} bytes")]
+    TooLong(&'static str),
+    #[error("its {what} {value:?} is not a plain name")]
+    NotAName { what: &'static str, value: String },
+    #[error("a rendition name {0}")]
+    RenditionName(String),
+    #[error("its {what} {value} is out of range")]
+    OutOfRange { what: &'static str, value: f64 },
+    #[error("its size {width}x{height} is out of range")]
+    Size { width: u32, height: u32 },
+    #[error("its {what} {value} bytes is more than {max}")]
+    TooManyBytes {
+        what: &'static str,
+        value: u64,
+        max: u64,
+    },
+    #[error("it names {0} files beside its output")]
+    TooManyBeside(usize),
+    #[error("it names the file {0:?} twice")]
+    FileTwice(String),
+    #[error("it carries {0} presets; 1 to {MAX_PRESETS} are accepted")]
+    Presets(usize),
+    #[error("it asks for {0} renditions, more than {MAX_RENDITIONS}")]
+    Renditions(usize),
+    #[error("its preset {name:?} is not valid: {problem}")]
+    Preset { name: String, problem: Problem },
+    #[error("its news key is not one a submitter makes")]
+    NewsKey,
+    #[error("it says {0} stages were opened")]
+    Opened(usize),
+    #[error("it lists {0} errors")]
+    Errors(usize),
+    #[error("its try {attempt} of {tries} is out of range")]
+    Try { attempt: u32, tries: u32 },
+    #[error("its digest is not a SHA-256 digest")]
+    Digest,
+    #[error("it reports {0} skipped tracks")]
+    SkippedTracks(usize),
+    #[error("its storyboard has {sprites} sprites and {tiles} tiles")]
+    Storyboard { sprites: usize, tiles: u32 },
+    #[error("its storyboard names the file {0:?} twice")]
+    StoryboardFileTwice(String),
+    #[error("a worker may not announce a job's queueing or end")]
+    JobEnd,
+    #[error("it names the rendition {0:?}, which the job does not have")]
+    NotPlanned(String),
+    #[error("it names {0} stages")]
+    Stages(usize),
+    #[error("it says it runs {0} jobs")]
+    Jobs(usize),
+    #[error("its per-frame score: {0}")]
+    Series(#[from] vidprism_engine::media::quality::series::BadSeries),
+}
+
 /// A message type that can be checked, and whose text can be made safe to
 /// show on a terminal.
 pub trait Checked {
     /// Why the message must be refused, if it must.
-    fn check(&self) -> Result<(), String>;
+    fn check(&self) -> Result<(), Refusal>;
     /// Replaces control characters in its free text.
     fn make_printable(&mut self);
 }
 
 /// A farm-wide job key in the submitter's own format: `<submitter>.<n>`,
 /// the submitter one subject token of letters, digits, `-` and `_`.
-pub fn check_job_key(key: &str) -> Result<(), String> {
-    let bad = || {
-        format!(
-            "the job key {:?} is not one a submitter makes",
-            printable(key)
-        )
-    };
+pub fn check_job_key(key: &str) -> Result<(), Refusal> {
+    let bad = || Refusal::JobKey(printable(key));
     let (prefix, number) = key.split_once('.').ok_or_else(bad)?;
     let prefix_ok = !prefix.is_empty()
         && prefix.len() <= MAX_NAME_BYTES
@@ -89,7 +149,7 @@ pub fn check_job_key(key: &str) -> Result<(), String> {
 
 /// A file name that is one plain component: not empty, not `.` or `..`,
 /// no separator and no control character.
-pub fn check_file_name(name: &str) -> Result<(), String> {
+pub fn check_file_name(name: &str) -> Result<(), Refusal> {
     let plain = !name.is_empty()
         && name.len() <= MAX_FILE_NAME_BYTES
         && name != "."
@@ -99,51 +159,48 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
     if plain {
         Ok(())
     } else {
-        Err(format!(
-            "the file name {:?} is not one plain name",
-            printable(name)
-        ))
+        Err(Refusal::FileName(printable(name)))
     }
 }
 
-fn text(what: &str, value: &str) -> Result<(), String> {
+fn text(what: &'static str, value: &str) -> Result<(), Refusal> {
     if value.len() > MAX_TEXT_BYTES {
-        return Err(format!("its {what} is longer than {MAX_TEXT_BYTES} bytes"));
+        return Err(Refusal::TooLong(what));
     }
     Ok(())
 }
 
-fn name(what: &str, value: &str) -> Result<(), String> {
+fn name(what: &'static str, value: &str) -> Result<(), Refusal> {
     if value.is_empty() || value.len() > MAX_NAME_BYTES || value.chars().any(is_unprintable) {
-        return Err(format!(
-            "its {what} {:?} is not a plain name",
-            printable(value)
-        ));
+        return Err(Refusal::NotAName {
+            what,
+            value: printable(value),
+        });
     }
     Ok(())
 }
 
-fn path(what: &str, value: &Path) -> Result<(), String> {
+fn path(what: &'static str, value: &Path) -> Result<(), Refusal> {
     text(what, &value.to_string_lossy())
 }
 
-fn rendition_name(value: &str) -> Result<(), String> {
+fn rendition_name(value: &str) -> Result<(), Refusal> {
     match name_problem(value) {
         None => Ok(()),
-        Some(why) => Err(format!("a rendition name {why}")),
+        Some(why) => Err(Refusal::RenditionName(why)),
     }
 }
 
-fn number(what: &str, value: f64, max: f64) -> Result<(), String> {
+fn number(what: &'static str, value: f64, max: f64) -> Result<(), Refusal> {
     if value.is_finite() && (0.0..=max).contains(&value) {
         Ok(())
     } else {
-        Err(format!("its {what} {value} is out of range"))
+        Err(Refusal::OutOfRange { what, value })
     }
 }
 
 /// A rendition's score: SSIM within 0..=1, PSNR finite, 0 to the cap.
-fn score(score: &Score) -> Result<(), String> {
+fn score(score: &Score) -> Result<(), Refusal> {
     for (what, value) in [
         ("SSIM", score.ssim),
         ("luma SSIM", score.ssim_y),
@@ -162,24 +219,24 @@ fn score(score: &Score) -> Result<(), String> {
     Ok(())
 }
 
-fn size(width: u32, height: u32) -> Result<(), String> {
+fn size(width: u32, height: u32) -> Result<(), Refusal> {
     if width > MAX_DIMENSION || height > MAX_DIMENSION {
-        return Err(format!("its size {width}x{height} is out of range"));
+        return Err(Refusal::Size { width, height });
     }
     Ok(())
 }
 
 /// A size in bytes from the wire: it becomes a fetch's bound, so it must
 /// be one the limits allow.
-fn bytes_within(what: &str, value: u64, max: u64) -> Result<(), String> {
+fn bytes_within(what: &'static str, value: u64, max: u64) -> Result<(), Refusal> {
     if value > max {
-        return Err(format!("its {what} {value} bytes is more than {max}"));
+        return Err(Refusal::TooManyBytes { what, value, max });
     }
     Ok(())
 }
 
 /// The file name of an output a worker announces.
-fn output_name(value: &Path) -> Result<(), String> {
+fn output_name(value: &Path) -> Result<(), Refusal> {
     path("output path", value)?;
     let file_name = value
         .file_name()
@@ -191,22 +248,22 @@ fn output_name(value: &Path) -> Result<(), String> {
 /// The files a rendition names beside its own: few, each one plain name
 /// (so they land in the job's folder and nowhere else), none of them the
 /// rendition's own file and none twice.
-fn files_beside(output: &Path, names: &[String]) -> Result<(), String> {
+fn files_beside(output: &Path, names: &[String]) -> Result<(), Refusal> {
     if names.len() > MAX_SIDECARS {
-        return Err(format!("it names {} files beside its output", names.len()));
+        return Err(Refusal::TooManyBeside(names.len()));
     }
     let own = output.file_name().map(|n| n.to_string_lossy());
     for (i, name) in names.iter().enumerate() {
         check_file_name(name)?;
         if own.as_deref() == Some(name.as_str()) || names[..i].contains(name) {
-            return Err(format!("it names the file {:?} twice", printable(name)));
+            return Err(Refusal::FileTwice(printable(name)));
         }
     }
     Ok(())
 }
 
 impl Checked for Work {
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), Refusal> {
         check_job_key(&self.job)?;
         path("source path", &self.input)?;
         path("output folder", &self.out_dir)?;
@@ -215,6 +272,9 @@ impl Checked for Work {
         }
         if let Some(bytes) = self.source_bytes {
             bytes_within("source size", bytes, MAX_SOURCE_BYTES)?;
+        }
+        if self.news_key.as_deref().is_some_and(|k| !is_key(k)) {
+            return Err(Refusal::NewsKey);
         }
         if self.files == Files::ObjectStore {
             let file_name = self
@@ -225,23 +285,18 @@ impl Checked for Work {
             check_file_name(&file_name)?;
         }
         if self.presets.is_empty() || self.presets.len() > MAX_PRESETS {
-            return Err(format!(
-                "it carries {} presets; 1 to {MAX_PRESETS} are accepted",
-                self.presets.len()
-            ));
+            return Err(Refusal::Presets(self.presets.len()));
         }
         let renditions: usize = self.presets.iter().map(|p| p.renditions.len()).sum();
         if renditions > MAX_RENDITIONS {
-            return Err(format!(
-                "it asks for {renditions} renditions, more than {MAX_RENDITIONS}"
-            ));
+            return Err(Refusal::Renditions(renditions));
         }
         for preset in &self.presets {
-            if let Some(problem) = validate(preset).first() {
-                return Err(format!(
-                    "its preset {:?} is not valid: {problem}",
-                    printable(&preset.name)
-                ));
+            if let Some(problem) = validate(preset).into_iter().next() {
+                return Err(Refusal::Preset {
+                    name: printable(&preset.name),
+                    problem,
+                });
             }
         }
         Ok(())
@@ -251,7 +306,7 @@ impl Checked for Work {
 }
 
 impl Checked for News {
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), Refusal> {
         match self {
             News::Event(kind) => check_event(kind),
             News::StageEnded {
@@ -263,10 +318,10 @@ impl Checked for News {
             } => {
                 name("worker name", worker)?;
                 if *opened > MAX_OPENED {
-                    return Err(format!("it says {opened} stages were opened"));
+                    return Err(Refusal::Opened(*opened));
                 }
                 if errors.len() > MAX_ERRORS {
-                    return Err(format!("it lists {} errors", errors.len()));
+                    return Err(Refusal::Errors(errors.len()));
                 }
                 errors.iter().try_for_each(|e| text("error", e))?;
                 dir.as_deref().map_or(Ok(()), |d| path("job folder", d))
@@ -277,8 +332,7 @@ impl Checked for News {
             }
             News::Series { rendition, series } => {
                 name("rendition", rendition)?;
-                vidprism_engine::media::quality::series::check(series)
-                    .map_err(|e| format!("its per-frame score: {e}"))
+                Ok(vidprism_engine::media::quality::series::check(series)?)
             }
             News::Retrying {
                 attempt,
@@ -289,7 +343,10 @@ impl Checked for News {
             } => {
                 name("worker name", worker)?;
                 if *attempt > MAX_COUNT || *tries > MAX_COUNT {
-                    return Err(format!("its try {attempt} of {tries} is out of range"));
+                    return Err(Refusal::Try {
+                        attempt: *attempt,
+                        tries: *tries,
+                    });
                 }
                 text("reason", reason)
             }
@@ -310,18 +367,18 @@ impl Checked for News {
 
 /// An object's digest as the object store writes it: `SHA-256=` and 43
 /// or 44 characters of URL-safe base64.
-fn check_digest(digest: &str) -> Result<(), String> {
+fn check_digest(digest: &str) -> Result<(), Refusal> {
     let hash = digest.strip_prefix("SHA-256=").unwrap_or_default();
     let base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=');
     if !(43..=44).contains(&hash.len()) || !hash.chars().all(base64) {
-        return Err("its digest is not a SHA-256 digest".into());
+        return Err(Refusal::Digest);
     }
     Ok(())
 }
 
 /// What a worker may say happened: its results and progress, never a
 /// job's queueing or end (the submitter decides those).
-fn check_event(kind: &EventKind) -> Result<(), String> {
+fn check_event(kind: &EventKind) -> Result<(), Refusal> {
     match kind {
         EventKind::StageStarted(StageStarted { rendition, .. }) => {
             rendition.as_deref().map_or(Ok(()), rendition_name)
@@ -381,10 +438,7 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             files_beside(path, sidecars)?;
             quality.as_ref().map_or(Ok(()), score)?;
             if skipped_tracks.len() > MAX_SKIPPED_TRACKS {
-                return Err(format!(
-                    "it reports {} skipped tracks",
-                    skipped_tracks.len()
-                ));
+                return Err(Refusal::SkippedTracks(skipped_tracks.len()));
             }
             for skipped in skipped_tracks {
                 name("skipped track's codec", &skipped.codec)?;
@@ -403,10 +457,10 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             output_name(path)?;
             size(*tile_width, *tile_height)?;
             if sprites.len() > MAX_SPRITES || *tiles > MAX_TILES {
-                return Err(format!(
-                    "its storyboard has {} sprites and {tiles} tiles",
-                    sprites.len()
-                ));
+                return Err(Refusal::Storyboard {
+                    sprites: sprites.len(),
+                    tiles: *tiles,
+                });
             }
             // Each file once: the window decodes each sprite it names, and
             // the submitter fetches each.
@@ -416,10 +470,7 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
             for name in sprites.iter().chain(poster.iter()) {
                 check_file_name(name)?;
                 if !seen.insert(name.clone()) {
-                    return Err(format!(
-                        "its storyboard names the file {:?} twice",
-                        printable(name)
-                    ));
+                    return Err(Refusal::StoryboardFileTwice(printable(name)));
                 }
             }
             Ok(())
@@ -449,13 +500,13 @@ fn check_event(kind: &EventKind) -> Result<(), String> {
         EventKind::Queued(_)
         | EventKind::JobDone(_)
         | EventKind::JobFailed(_)
-        | EventKind::Cancelled => Err("a worker may not announce a job's queueing or end".into()),
+        | EventKind::Cancelled => Err(Refusal::JobEnd),
     }
 }
 
 /// Whether news names only renditions the job's plan has (`planned`, its
 /// labels): anything else would grow the submitter's rows without bound.
-pub fn check_against_plan(kind: &EventKind, planned: &HashSet<String>) -> Result<(), String> {
+pub fn check_against_plan(kind: &EventKind, planned: &HashSet<String>) -> Result<(), Refusal> {
     let rendition = match kind {
         EventKind::StageStarted(StageStarted { rendition, .. }) => rendition.as_deref(),
         EventKind::Progress(Progress { rendition, .. })
@@ -466,10 +517,7 @@ pub fn check_against_plan(kind: &EventKind, planned: &HashSet<String>) -> Result
         _ => None,
     };
     match rendition {
-        Some(name) if !planned.contains(name) => Err(format!(
-            "it names the rendition {:?}, which the job does not have",
-            printable(name)
-        )),
+        Some(name) if !planned.contains(name) => Err(Refusal::NotPlanned(printable(name))),
         _ => Ok(()),
     }
 }
@@ -488,13 +536,13 @@ fn event_printable(kind: &mut EventKind) {
 }
 
 impl Checked for Presence {
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), Refusal> {
         name("worker name", &self.worker)?;
         if self.stages.len() > WorkStage::ALL.len() {
-            return Err(format!("it names {} stages", self.stages.len()));
+            return Err(Refusal::Stages(self.stages.len()));
         }
         if self.transcode_jobs > MAX_COUNT as usize {
-            return Err(format!("it says it runs {} jobs", self.transcode_jobs));
+            return Err(Refusal::Jobs(self.transcode_jobs));
         }
         Ok(())
     }
@@ -518,6 +566,7 @@ mod tests {
             out_dir: "/out".into(),
             dir: None,
             source_bytes: Some(10),
+            news_key: Some("0f".repeat(32)),
         }
     }
 
@@ -558,6 +607,17 @@ mod tests {
             assert!(refused(&w).contains("job key"), "{key}");
         }
         assert!(check_job_key("host-1_x.42").is_ok());
+    }
+
+    #[test]
+    fn a_news_key_has_the_shape_a_submitter_makes() {
+        let mut w = work();
+        w.news_key = None;
+        assert!(decode::<Work>(&encode(&w)).is_ok(), "an older submitter's");
+        for key in ["", "short", &"Z".repeat(64)] {
+            w.news_key = Some(key.into());
+            assert!(refused(&w).contains("news key"), "{key}");
+        }
     }
 
     #[test]
@@ -738,7 +798,7 @@ mod tests {
             }),
         ] {
             let refused = check_against_plan(&kind, &planned).unwrap_err();
-            assert!(refused.contains("does not have"), "{refused}");
+            assert!(refused.to_string().contains("does not have"), "{refused}");
         }
     }
 

@@ -108,7 +108,7 @@ fn samples() -> Vec<(&'static str, Value)> {
     let work = json!({
         "job": "host-1.3", "stage": "transcode", "input": "/videos/clip.mp4",
         "files": "object_store", "presets": [preset], "out_dir": "/out",
-        "dir": null, "source_bytes": 1000,
+        "dir": null, "source_bytes": 1000, "news_key": "0f".repeat(32),
     });
     let mut shared = work.clone();
     shared["files"] = json!("shared");
@@ -379,6 +379,11 @@ fn work_holds(work: &Work) {
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
     assert!(!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()));
     assert!(work.source_bytes.is_none_or(|b| b <= MAX_SOURCE_BYTES));
+    assert!(work.news_key.as_ref().is_none_or(|k| {
+        k.len() == 64
+            && k.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }));
     assert!((1..=MAX_PRESETS).contains(&work.presets.len()));
     let renditions: usize = work.presets.iter().map(|p| p.renditions.len()).sum();
     assert!(renditions <= MAX_RENDITIONS);

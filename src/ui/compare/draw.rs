@@ -7,13 +7,13 @@
 
 use eframe::egui;
 
-use super::super::command::{Command, CommandSender};
+use crate::ui::command::{Command, CommandSender};
 use vidprism_engine::pipeline::Output;
 
-use super::super::format;
 use super::sample::SampleFacts;
 use super::strip::{strip_ui, STRIP_HEIGHT};
 use super::{clock, Compare, CompareCommand, Mode, Zoom};
+use crate::ui::widgets::format;
 
 /// Share of the width the divider moves per [ or ] press.
 const DIVIDER_STEP: f32 = 0.05;

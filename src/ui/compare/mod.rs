@@ -23,9 +23,10 @@ use vidprism_engine::media::RgbPicture;
 use vidprism_engine::pipeline::Output;
 use vidprism_engine::presets::{Crop, CropRule, PictureRules, Preset};
 
-use super::app::App;
-use super::queue_model::{RenditionStatus, RowId};
-use super::storyboards::{ScrubTexture, STORYBOARD_TILE_PIXELS};
+use crate::ui::app::App;
+use crate::ui::state::queue_model::{RenditionStatus, RowId};
+use crate::ui::state::scrub::ScrubTexture;
+use crate::ui::systems::storyboards::STORYBOARD_TILE_PIXELS;
 use cache::{Frame, FrameCache};
 use fetch::{Fetched, Fetcher};
 

@@ -18,11 +18,11 @@ use eframe::egui;
 use vidprism_engine::media::{cut_sample, poster_moment, SampleCut, SAMPLE_EXTENSION};
 use vidprism_engine::pipeline::{Event, EventKind, JobId, JobRequest, Output, QualityPlanned};
 
-use super::super::app::App;
-use super::super::queue_model::RowId;
-use super::super::row::scrub_id;
-use super::super::storyboards::ScrubTexture;
 use super::Compare;
+use crate::ui::app::App;
+use crate::ui::panels::row::scrub_id;
+use crate::ui::state::queue_model::RowId;
+use crate::ui::state::scrub::ScrubTexture;
 
 /// Seconds a preview encodes.
 pub const SAMPLE_SECONDS: f64 = 5.0;
@@ -368,7 +368,7 @@ impl App {
 /// compare view (a preview's sample's time in the source), else the tile
 /// its hover scrub last showed; `None` when neither.
 fn looked_at(
-    view: &super::super::view_state::ViewState,
+    view: &crate::ui::state::view_state::ViewState,
     ctx: &egui::Context,
     row: RowId,
 ) -> Option<f64> {

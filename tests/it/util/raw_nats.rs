@@ -26,9 +26,9 @@ impl RawNats {
         assert!(info.starts_with("INFO "), "{info}");
         let login = match user {
             Some((user, pass)) => serde_json::json!({
-                "user": user, "pass": pass, "verbose": true, "pedantic": true
+                "user": user, "pass": pass, "verbose": true, "pedantic": true, "headers": true
             }),
-            None => serde_json::json!({ "verbose": true, "pedantic": true }),
+            None => serde_json::json!({ "verbose": true, "pedantic": true, "headers": true }),
         };
         let answer = raw.send(&format!("CONNECT {login}\r\n"));
         (raw, answer)
@@ -69,7 +69,8 @@ impl RawNats {
         }
     }
 
-    /// The next message of a subscription: its subject and payload.
+    /// The next message of a subscription: its subject and payload (its
+    /// headers, if it has any, left out).
     pub fn next_message(&mut self) -> (String, Vec<u8>) {
         loop {
             let line = self.line();
@@ -77,14 +78,23 @@ impl RawNats {
                 self.writer.write_all(b"PONG\r\n").expect("pong");
                 continue;
             }
-            let Some(rest) = line.strip_prefix("MSG ") else {
-                continue;
+            // `MSG subject sid [reply] size`, or with headers (this client
+            // says it takes them) `HMSG subject sid [reply] header-size size`.
+            let (rest, with_headers) = match (line.strip_prefix("MSG "), line.strip_prefix("HMSG "))
+            {
+                (Some(rest), _) => (rest, false),
+                (_, Some(rest)) => (rest, true),
+                _ => continue,
             };
             let parts: Vec<&str> = rest.split(' ').collect();
-            let size: usize = parts.last().and_then(|n| n.parse().ok()).expect("size");
+            let number =
+                |back: usize| -> usize { parts[parts.len() - back].parse().expect("a size") };
+            let size = number(1);
+            let header_size = if with_headers { number(2) } else { 0 };
             let mut payload = vec![0; size + 2];
             std::io::Read::read_exact(&mut self.reader, &mut payload).expect("payload");
             payload.truncate(size);
+            payload.drain(..header_size);
             return (parts[0].to_owned(), payload);
         }
     }
@@ -93,6 +103,24 @@ impl RawNats {
     /// the server's answer (+OK, or -ERR for a permission violation).
     pub fn publish(&mut self, subject: &str) -> String {
         self.send(&format!("PUB {subject} _INBOX.test 2\r\n{{}}\r\n"))
+    }
+
+    /// Publishes `payload` on `subject` with one header `name: value`;
+    /// the server's answer.
+    pub fn publish_with_header(
+        &mut self,
+        subject: &str,
+        (name, value): (&str, &str),
+        payload: &[u8],
+    ) -> String {
+        let headers = format!("NATS/1.0\r\n{name}: {value}\r\n\r\n");
+        let total = headers.len() + payload.len();
+        let mut command =
+            format!("HPUB {subject} {} {total}\r\n{headers}", headers.len()).into_bytes();
+        command.extend_from_slice(payload);
+        command.extend_from_slice(b"\r\n");
+        self.writer.write_all(&command).expect("send to the server");
+        self.answer()
     }
 
     /// Publishes `payload` on `subject`; the server's answer.

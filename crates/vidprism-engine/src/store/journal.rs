@@ -8,11 +8,14 @@
 //! any other line that does not parse (a whole, newline-ended one
 //! included) is damage, reported with its number and reason.
 //!
-//! Its first line names its format: `{"seq":0,"format":2,"op":"remove",
+//! Its first line names its format: `{"seq":0,"format":3,"op":"remove",
 //! "ids":[]}`, a change that removes nothing with sequence number 0, which
 //! every reader (older ones included) skips as already applied. A journal
 //! without it is of format 2, the one before the line existed; a later
-//! format is refused.
+//! format is refused. A journal of an earlier format is given this
+//! format's line when the store opens, before any change of this format
+//! (format 3's `presets`) is appended to it: a format-2 reader then
+//! refuses the store instead of calling that change damage.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -101,6 +104,8 @@ pub struct Read {
     pub torn: bool,
     /// The format a later version wrote it in, if it did.
     pub later_format: Option<u64>,
+    /// The format its first line names, if it has that line.
+    pub format: Option<u64>,
 }
 
 /// Damaged lines as a warning says them: `line 3 (reason), line 9 (...)`,
@@ -111,6 +116,12 @@ pub fn said(damaged: &[(usize, String)]) -> String {
 
 /// Splits a journal into its changes.
 pub fn parse(bytes: &[u8]) -> Read {
+    parse_as(bytes, u64::from(STORE_VERSION))
+}
+
+/// Splits a journal into its changes as a reader of format `reads_up_to`
+/// would (tests read as an older version).
+fn parse_as(bytes: &[u8], reads_up_to: u64) -> Read {
     let blank = |l: &[u8]| l.iter().all(|b| b.is_ascii_whitespace() || *b == 0);
     let segments: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
     // The bytes after the last newline: a line being written when a crash
@@ -124,8 +135,11 @@ pub fn parse(bytes: &[u8]) -> Read {
         let number = i + 1;
         match serde_json::from_slice::<Line>(line) {
             Ok(line) => {
-                if let Some(format) = line.format.filter(|f| *f > u64::from(STORE_VERSION)) {
+                if let Some(format) = line.format.filter(|f| *f > reads_up_to) {
                     read.later_format = Some(format);
+                }
+                if read.lines.is_empty() && read.damaged.is_empty() {
+                    read.format = line.format;
                 }
                 read.lines.push((number, line));
             }
@@ -245,8 +259,17 @@ impl Journal {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// The later format a reader of format `reads_up_to` finds in a
+    /// journal (an older version's check).
+    pub(in crate::store) fn later_format_for_reader_of(
+        bytes: &[u8],
+        reads_up_to: u64,
+    ) -> Option<u64> {
+        parse_as(bytes, reads_up_to).later_format
+    }
 
     fn line(seq: u64, id: StoreId) -> String {
         serde_json::to_string(&Line::new(seq, Change::Move { id, index: 0 })).unwrap()

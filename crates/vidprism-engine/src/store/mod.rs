@@ -162,8 +162,13 @@ impl JobStore {
                 journal_path.display()
             );
         }
+        // An earlier format's line is replaced by this format's before
+        // anything of this format is appended (see journal.rs).
+        let earlier_format =
+            !journal_bytes.is_empty() && read.format != Some(u64::from(STORE_VERSION));
         // Anything beyond the format line: replayed, then compacted.
-        let changes = read.torn
+        let changes = earlier_format
+            || read.torn
             || !read.damaged.is_empty()
             || read.lines.iter().any(|(_, line)| line.format.is_none());
         let mut damaged = read.damaged;

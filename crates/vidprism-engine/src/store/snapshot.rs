@@ -23,8 +23,13 @@ use crate::presets::Preset;
 
 /// The store format this build reads and writes: the snapshot's
 /// `version` and the journal's `format` (its first line). A later number
-/// is refused, never set aside nor overwritten.
-pub const STORE_VERSION: u32 = 2;
+/// is refused, never set aside nor overwritten. Format 3 added the
+/// journal's `presets` change (a waiting job given other presets), which a
+/// format-2 reader would call damage: it refuses format 3 instead.
+pub const STORE_VERSION: u32 = 3;
+/// Format 2: the same snapshot (its journal has no `presets` change); read
+/// as it is, and written again as format 3.
+const BEFORE_PRESETS_VERSION: u64 = 2;
 /// The format of the previous version, read once and rewritten.
 const ONE_FILE_VERSION: u64 = 1;
 
@@ -159,6 +164,10 @@ fn decode(bytes: &[u8]) -> Result<Decoded, Problem> {
         None if value.get("seq").is_some() => read_snapshot(value, &mut decoded),
         None => read_one_file(value, &mut decoded),
         Some(Ok(v)) if v == u64::from(STORE_VERSION) => read_snapshot(value, &mut decoded),
+        Some(Ok(BEFORE_PRESETS_VERSION)) => {
+            decoded.rewrite = true;
+            read_snapshot(value, &mut decoded)
+        }
         Some(Ok(ONE_FILE_VERSION)) => read_one_file(value, &mut decoded),
         Some(Ok(v)) if v > u64::from(STORE_VERSION) => return Err(Problem::Later(v)),
         Some(Ok(v)) => Err(FileError::OtherVersion(v)),

@@ -982,3 +982,57 @@ fn a_waiting_jobs_presets_change_and_a_restart_keeps_them_but_a_started_one_is_r
     );
     assert_eq!(chosen(&reopen(store, dir.path())), expected);
 }
+
+/// Issue 26 point 4: format 3 added the `presets` change. A format-2 store
+/// (its snapshot's version and journal's format line 2) is read, and its
+/// journal says format 3 before a `presets` line is appended, so a
+/// format-2 reader refuses the store as a later version's instead of
+/// reporting that line as damage.
+#[test]
+fn a_format_2_store_is_read_and_says_format_3_before_a_presets_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = web_job(
+        dir.path(),
+        &dir.path().join("clip.mp4"),
+        &dir.path().join("out"),
+    );
+    drop(reopen(store, dir.path()));
+    // As format 2 left it: its snapshot and its journal's format line.
+    edit_json(&dir.path().join(STORE_FILE), |value| {
+        value["version"] = 2.into()
+    });
+    let journal = journal_of(dir.path());
+    std::fs::write(
+        &journal,
+        "{\"seq\":0,\"format\":2,\"op\":\"remove\",\"ids\":[]}\n",
+    )
+    .unwrap();
+    let mut store = store_in(dir.path());
+    assert!(store.warning().is_none(), "{:?}", store.warning());
+    assert_eq!(store.jobs().len(), 1);
+    let webm = crate::presets::find_preset("webm").unwrap();
+    store
+        .set_presets(id, vec!["webm".into()], vec![webm])
+        .unwrap();
+    let bytes = std::fs::read(&journal).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.contains(&format!("\"format\":{STORE_VERSION},")),
+        "{text}"
+    );
+    assert!(text.contains("\"op\":\"presets\""), "{text}");
+    assert!(STORE_VERSION > 2);
+    // What a format-2 reader's check finds: a later version's journal.
+    assert_eq!(
+        journal::tests::later_format_for_reader_of(&bytes, 2),
+        Some(u64::from(STORE_VERSION))
+    );
+    let snapshot: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(STORE_FILE)).unwrap()).unwrap();
+    assert_eq!(snapshot["version"], STORE_VERSION);
+    // This version reads it back, the change kept.
+    let store = reopen(store, dir.path());
+    assert!(store.warning().is_none(), "{:?}", store.warning());
+    assert_eq!(store.job(id).unwrap().preset_names, ["webm"]);
+}

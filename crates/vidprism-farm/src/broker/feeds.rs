@@ -9,7 +9,7 @@ use async_nats::jetstream::consumer;
 use futures_util::{Stream, StreamExt};
 use tokio::runtime::Handle;
 
-use super::{job_of_news_subject, Broker, FarmError, WorkStage};
+use super::{job_of_news_subject, Broker, FarmError, WorkStage, PROOF_HEADER};
 
 /// A stream from the client, read from plain threads.
 pub(super) struct Feed<S> {
@@ -70,9 +70,18 @@ pub struct NewsFeed {
     pub(super) next_sequence: AtomicU64,
 }
 
+/// One piece of news as it came.
+pub struct NewsMessage {
+    /// The job key its subject names.
+    pub job: String,
+    pub payload: Vec<u8>,
+    /// Its `Vidprism-Proof` header, if it has one.
+    pub proof: Option<String>,
+}
+
 impl NewsFeed {
-    /// The next news as (job key, payload), or `None` after `wait`.
-    pub fn next(&self, wait: Duration) -> Result<Option<(String, Vec<u8>)>, FarmError> {
+    /// The next news, or `None` after `wait`.
+    pub fn next(&self, wait: Duration) -> Result<Option<NewsMessage>, FarmError> {
         const ACTION: &str = "follow the event stream";
         let failure = match self.feed.next(wait, ACTION) {
             Ok(None) => return Ok(None),
@@ -84,7 +93,16 @@ impl NewsFeed {
                 let job = job_of_news_subject(&message.subject)
                     .unwrap_or_default()
                     .to_owned();
-                return Ok(Some((job, message.payload.to_vec())));
+                let proof = message
+                    .headers
+                    .as_ref()
+                    .and_then(|h| h.get(PROOF_HEADER))
+                    .map(|v| v.as_str().to_owned());
+                return Ok(Some(NewsMessage {
+                    job,
+                    payload: message.payload.to_vec(),
+                    proof,
+                }));
             }
             Ok(Some(Err(e))) => FarmError::broker(ACTION, e),
             Err(e) => e,

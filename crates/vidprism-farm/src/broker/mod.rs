@@ -27,7 +27,8 @@ use async_nats::jetstream::{self, consumer, object_store, stream};
 use tokio::runtime::Runtime;
 
 use super::connect::FarmConnection;
-use super::error::FarmError;
+use super::error::{Cause, FarmError};
+use super::news_proof::PROOF_HEADER;
 use super::wire::WorkStage;
 
 mod feeds;
@@ -37,7 +38,7 @@ mod permissions;
 mod work;
 
 use feeds::Feed;
-pub use feeds::{Abandoned, AbandonedFeed, NewsFeed, PresenceFeed};
+pub use feeds::{Abandoned, AbandonedFeed, NewsFeed, NewsMessage, PresenceFeed};
 use layout::create_layout;
 use options::options;
 pub use permissions::{submitter_permissions, worker_permissions, Permissions};
@@ -137,7 +138,7 @@ impl Broker {
     /// Connects, then creates the streams and buckets that are missing.
     pub fn connect(connection: &FarmConnection) -> Result<Broker, FarmError> {
         let url = connection.display_url();
-        let connect_error = |reason: String| FarmError::Connect {
+        let connect_error = |reason: Cause| FarmError::Connect {
             url: url.clone(),
             reason,
         };
@@ -146,15 +147,16 @@ impl Broker {
             .thread_name("nats")
             .enable_all()
             .build()
-            .map_err(|e| connect_error(e.to_string()))?;
+            .map_err(|e| connect_error(e.into()))?;
         let runtime = Arc::new(runtime);
         let client = runtime
             .block_on(async {
                 options(connection)
-                    .await?
+                    .await
+                    .map_err(Cause::from)?
                     .connect(connection.url.as_str())
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(Cause::from)
             })
             .map_err(connect_error)?;
         // The JetStream context spawns its acker task on the runtime.
@@ -206,20 +208,29 @@ impl Broker {
         })
     }
 
-    /// Publishes news of a job. With `confirm`, waits until the broker has
-    /// stored it (results); without, returns once it is sent (progress).
+    /// Publishes news of a job, with its proof (see `news_proof`) when
+    /// there is one. With `confirm`, waits until the broker has stored it
+    /// (results); without, returns once it is sent (progress).
     pub fn publish_news(
         &self,
         job: &str,
         payload: Vec<u8>,
+        proof: Option<String>,
         confirm: bool,
     ) -> Result<(), FarmError> {
         self.block_on(async {
-            let ack = self
-                .js
-                .publish(news_subject(job), payload.into())
-                .await
-                .map_err(|e| FarmError::broker("send news", e))?;
+            let subject = news_subject(job);
+            let sent = match proof {
+                Some(proof) => {
+                    let mut headers = async_nats::HeaderMap::new();
+                    headers.insert(PROOF_HEADER, proof.as_str());
+                    self.js
+                        .publish_with_headers(subject, headers, payload.into())
+                        .await
+                }
+                None => self.js.publish(subject, payload.into()).await,
+            };
+            let ack = sent.map_err(|e| FarmError::broker("send news", e))?;
             if confirm {
                 ack.await.map_err(|e| FarmError::broker("store news", e))?;
             }
@@ -371,7 +382,7 @@ impl Broker {
         name: &str,
         path: &Path,
     ) -> Result<(u64, String), FarmError> {
-        let transfer = |reason: String| FarmError::Transfer {
+        let transfer = |reason: Cause| FarmError::Transfer {
             file: path.to_path_buf(),
             action: "send it",
             reason,
@@ -379,12 +390,12 @@ impl Broker {
         self.block_on(async {
             let mut file = tokio::fs::File::open(path)
                 .await
-                .map_err(|e| transfer(e.to_string()))?;
+                .map_err(|e| transfer(e.into()))?;
             let info = self
                 .bucket(bucket)
                 .put(name, &mut file)
                 .await
-                .map_err(|e| transfer(e.to_string()))?;
+                .map_err(|e| transfer(e.into()))?;
             Ok((info.size as u64, info.digest.unwrap_or_default()))
         })
     }
@@ -403,7 +414,7 @@ impl Broker {
         max_bytes: u64,
         digest: Option<&str>,
     ) -> Result<u64, FarmError> {
-        let transfer = |reason: String| FarmError::Transfer {
+        let transfer = |reason: Cause| FarmError::Transfer {
             file: path.to_path_buf(),
             action: "fetch it",
             reason,
@@ -413,14 +424,14 @@ impl Broker {
                 .bucket(bucket)
                 .get(name)
                 .await
-                .map_err(|e| transfer(e.to_string()))?;
+                .map_err(|e| transfer(e.into()))?;
             if digest.is_some_and(|d| object.info.digest.as_deref() != Some(d)) {
                 return Err(transfer(
                     "it is not the file its worker sent (another content replaced it)".into(),
                 ));
             }
             let mut file = tokio::fs::File::from_std(
-                vidprism_engine::output::open_no_follow(path).map_err(|e| transfer(e.to_string()))?,
+                vidprism_engine::output::open_no_follow(path).map_err(|e| transfer(e.into()))?,
             );
             // One byte more than allowed tells a larger object; at the
             // largest size there is none more to read.
@@ -428,13 +439,14 @@ impl Broker {
             let mut bounded = tokio::io::AsyncReadExt::take(&mut object, limit);
             let bytes = tokio::io::copy(&mut bounded, &mut file)
                 .await
-                .map_err(|e| transfer(e.to_string()))?;
+                .map_err(|e| transfer(e.into()))?;
             if bytes > max_bytes {
-                return Err(transfer(format!(
-                    "it is larger than the {max_bytes} bytes allowed (its declared size, or what its job may still take)"
-                )));
+                return Err(transfer(
+                    format!("it is larger than the {max_bytes} bytes allowed (its declared size, or what its job may still take)")
+                        .into(),
+                ));
             }
-            file.sync_all().await.map_err(|e| transfer(e.to_string()))?;
+            file.sync_all().await.map_err(|e| transfer(e.into()))?;
             Ok(bytes)
         })
     }

@@ -6,12 +6,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{FarmConnection, CONNECT_TIMEOUT};
+use super::{FarmConnection, FarmError, CONNECT_TIMEOUT};
 
 /// Whether the "no login" warning was given in this process.
 static WARNED_NO_LOGIN: AtomicBool = AtomicBool::new(false);
 
-pub(super) async fn options(c: &FarmConnection) -> Result<async_nats::ConnectOptions, String> {
+pub(super) async fn options(c: &FarmConnection) -> Result<async_nats::ConnectOptions, FarmError> {
     let mut options = async_nats::ConnectOptions::new()
         .name("vidprism")
         .connection_timeout(CONNECT_TIMEOUT)
@@ -35,7 +35,7 @@ pub(super) async fn options(c: &FarmConnection) -> Result<async_nats::ConnectOpt
     if let Some(path) = &c.nkey_file {
         let seed = tokio::fs::read_to_string(path)
             .await
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|e| FarmError::io(path, e))?;
         options = options.nkey(seed.trim().to_owned());
         login = true;
     }
@@ -43,7 +43,7 @@ pub(super) async fn options(c: &FarmConnection) -> Result<async_nats::ConnectOpt
         options = options
             .credentials_file(path)
             .await
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|e| FarmError::io(path, e))?;
         login = true;
     }
     if let Some(ca) = &c.tls_ca {

@@ -25,6 +25,7 @@ use super::broker::{Broker, Bucket};
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::submitter_prefix;
+use super::news_proof;
 use super::retry::with_retries;
 use super::wire::{self, Files, Work, WorkStage};
 use abandoned::follow_abandoned;
@@ -40,6 +41,8 @@ const NEWS_WAIT: Duration = Duration::from_millis(500);
 /// One submitted job: the engine's tally, plus what news was seen.
 struct FarmJob {
     key: String,
+    /// The key its work carries: news must prove it (`news_proof`).
+    news_key: String,
     job: Job,
     /// The labels of the renditions its presets plan: news of any other
     /// is refused.
@@ -186,19 +189,25 @@ impl JobRunner for FarmClient {
         let key = format!("{}.{id}", self.prefix);
         tracing::info!(job = id, farm_job = %key, input = %job.request().input.display(), "job submitted to the farm");
         let planned = vidprism_engine::plan::labels(&job.request().presets);
+        let news_key = news_proof::new_key();
         let job = Arc::new(FarmJob {
             key: key.clone(),
+            news_key: news_key.as_ref().cloned().unwrap_or_default(),
             job,
             planned,
             seen: Mutex::default(),
         });
         lock(&self.jobs).insert(key, Arc::clone(&job));
-        let queued = self
-            .uploads
-            .as_ref()
-            .is_some_and(|q| q.send(Arc::clone(&job)).is_ok());
+        let queued = news_key.is_ok()
+            && self
+                .uploads
+                .as_ref()
+                .is_some_and(|q| q.send(Arc::clone(&job)).is_ok());
         if !queued {
-            job.job.record_error(StageError::ShuttingDown);
+            job.job.record_error(match news_key {
+                Err(e) => StageError::remote(e),
+                Ok(_) => StageError::ShuttingDown,
+            });
             end_stage(&self.broker, &job, &self.jobs);
         }
         id
@@ -374,6 +383,7 @@ fn queue(
         out_dir: request.out_dir.clone(),
         dir,
         source_bytes: lock(&farm_job.seen).source_bytes,
+        news_key: Some(farm_job.news_key.clone()),
     };
     let payload = wire::encode(&work);
     with_retries(

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::{end_stage, lock, queue_opened_stages, FarmJob, Jobs, Seen, NEWS_WAIT};
-use crate::broker::{Broker, Bucket, NewsFeed};
+use crate::broker::{Broker, Bucket, NewsFeed, NewsMessage};
+use crate::error::FarmError;
+use crate::news_proof;
 use crate::retry::with_retries;
 use crate::wire::{self, Files, News, WorkStage};
 use crate::wire_check::check_against_plan;
@@ -32,13 +34,20 @@ pub(super) fn follow_news(
 ) {
     while !stop.load(Ordering::Relaxed) {
         match feed.next(NEWS_WAIT) {
-            Ok(Some((key, payload))) => {
-                let Some(job) = lock(jobs).get(&key).cloned() else {
+            Ok(Some(message)) => {
+                let Some(job) = lock(jobs).get(&message.job).cloned() else {
                     continue;
                 };
-                match wire::decode::<News>(&payload) {
+                if !proved(&job, &message) {
+                    tracing::warn!(
+                        farm_job = %job.key,
+                        "refused news without the proof of the job's work: from a login that was not given it, or a worker older than this submitter"
+                    );
+                    continue;
+                }
+                match wire::decode::<News>(&message.payload) {
                     Ok(news) => apply(broker, &job, news, files, jobs),
-                    Err(e) => tracing::warn!(farm_job = %key, "{e}"),
+                    Err(e) => tracing::warn!(farm_job = %job.key, "{e}"),
                 }
             }
             Ok(None) => {}
@@ -48,6 +57,14 @@ pub(super) fn follow_news(
             }
         }
     }
+}
+
+/// Whether news carries the proof that its sender was given the job's work
+/// (`news_proof`): only then is it acted on.
+fn proved(farm_job: &FarmJob, message: &NewsMessage) -> bool {
+    message.proof.as_deref().is_some_and(|proof| {
+        news_proof::verify(&farm_job.news_key, &farm_job.key, &message.payload, proof)
+    })
 }
 
 /// Folds one piece of news into its job.
@@ -132,8 +149,8 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
             }
             end_stage(broker, farm_job, jobs);
         }
-        // The first word on a name stands: a later one (another worker
-        // login's) does not make its object acceptable.
+        // The first word on a name stands: a later one (from another
+        // worker given the same work) does not make its object acceptable.
         News::Sent { name, digest } => {
             lock(&farm_job.seen).digests.entry(name).or_insert(digest);
         }
@@ -203,6 +220,29 @@ fn result_key(kind: &EventKind) -> Option<String> {
     }
 }
 
+/// Why an output a worker announced is not taken here.
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error("{}: the job's outputs would take more than the {budget} bytes allowed for its source", path.display())]
+    OverBudget { path: PathBuf, budget: u64 },
+    #[error("a worker reported an output outside the job's folder: {}", path.display())]
+    Outside { path: PathBuf },
+    #[error("{}: the output is not there", path.display())]
+    Missing { path: PathBuf },
+    #[error("{}: it is larger than the {max_bytes} bytes allowed", path.display())]
+    TooLarge { path: PathBuf, max_bytes: u64 },
+    #[error("a worker sent an output named {}", path.display())]
+    BadName { path: PathBuf },
+    #[error("{name}: no worker said it sent this output")]
+    NotSent { name: String },
+    /// The fetch itself (the broker, the object's digest or size).
+    #[error(transparent)]
+    Farm(#[from] FarmError),
+    /// The job's folder or the file put in place here.
+    #[error(transparent)]
+    Output(#[from] vidprism_engine::Error),
+}
+
 /// Fetches the output an event announces into the job's folder and points
 /// the event at it.
 fn receive_output(
@@ -210,20 +250,18 @@ fn receive_output(
     farm_job: &FarmJob,
     kind: EventKind,
     files: &Files,
-) -> Result<EventKind, String> {
+) -> Result<EventKind, FetchError> {
     let job = &farm_job.job;
     // Each file takes its bytes from the job's budget: whatever sizes a
     // worker declares, the job's outputs stay within it.
-    let fetch = |path: &Path, max_bytes: u64| -> Result<(PathBuf, u64), String> {
+    let fetch = |path: &Path, max_bytes: u64| -> Result<(PathBuf, u64), FetchError> {
         let budget = lock(&farm_job.seen).budget;
         let (path, bytes) = fetch_one(farm_job, broker, files, path, max_bytes.min(budget))?;
         let mut seen = lock(&farm_job.seen);
-        seen.budget = seen.budget.checked_sub(bytes).ok_or_else(|| {
-            format!(
-                "{}: the job's outputs would take more than the {budget} bytes allowed for its source",
-                path.display()
-            )
-        })?;
+        seen.budget = match seen.budget.checked_sub(bytes) {
+            Some(left) => left,
+            None => return Err(FetchError::OverBudget { path, budget }),
+        };
         Ok((path, bytes))
     };
     let Some(path) = kind.output_path() else {
@@ -252,10 +290,11 @@ fn receive_output(
         }
         // One rendition that cannot be fetched fails alone.
         (Err(error), EventKind::RenditionDone(Output { rendition, .. })) => {
-            job.record_error(StageError::rendition(&rendition, error.clone()));
+            let said = error.to_string();
+            job.record_error(StageError::rendition(&rendition, error));
             Ok(EventKind::RenditionFailed(RenditionFailed {
                 rendition,
-                error,
+                error: said,
             }))
         }
         (Err(error), _) => Err(error),
@@ -270,7 +309,7 @@ fn fetch_one(
     files: &Files,
     path: &Path,
     max_bytes: u64,
-) -> Result<(PathBuf, u64), String> {
+) -> Result<(PathBuf, u64), FetchError> {
     let job = &farm_job.job;
     match files {
         Files::Shared => {
@@ -279,21 +318,22 @@ fn fetch_one(
                 .dir()
                 .is_some_and(|dir| path.parent() == Some(dir.as_path()));
             if !inside {
-                return Err(format!(
-                    "a worker reported an output outside the job's folder: {}",
-                    path.display()
-                ));
+                return Err(FetchError::Outside {
+                    path: path.to_path_buf(),
+                });
             }
             let bytes = std::fs::symlink_metadata(path)
                 .ok()
                 .filter(|m| m.is_file())
                 .map(|m| m.len())
-                .ok_or_else(|| format!("{}: the output is not there", path.display()))?;
+                .ok_or_else(|| FetchError::Missing {
+                    path: path.to_path_buf(),
+                })?;
             if bytes > max_bytes {
-                return Err(format!(
-                    "{}: it is larger than the {max_bytes} bytes allowed",
-                    path.display()
-                ));
+                return Err(FetchError::TooLarge {
+                    path: path.to_path_buf(),
+                    max_bytes,
+                });
             }
             Ok((path.to_path_buf(), bytes))
         }
@@ -301,7 +341,9 @@ fn fetch_one(
             let name = path
                 .file_name()
                 .filter(|n| Path::new(n) == path)
-                .ok_or_else(|| format!("a worker sent an output named {}", path.display()))?
+                .ok_or_else(|| FetchError::BadName {
+                    path: path.to_path_buf(),
+                })?
                 .to_string_lossy()
                 .into_owned();
             let dir = job_dir(job)?;
@@ -310,8 +352,7 @@ fn fetch_one(
                 .objects
                 .push((Bucket::Outputs, object.clone()));
             let digest = lock(&farm_job.seen).digests.get(&name).cloned();
-            let digest =
-                digest.ok_or_else(|| format!("{name}: no worker said it sent this output"))?;
+            let digest = digest.ok_or_else(|| FetchError::NotSent { name: name.clone() })?;
             let staged = StagedFile::new(dir.join(&name));
             let temp = staged.temp_path();
             // Each try empties the temporary file first.
@@ -319,17 +360,16 @@ fn fetch_one(
                 "fetching an output",
                 || broker.get_file(Bucket::Outputs, &object, temp, max_bytes, Some(&digest)),
                 || {},
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             let target = staged.target().to_path_buf();
-            let bytes = staged.commit().map_err(|e| e.to_string())?;
+            let bytes = staged.commit()?;
             Ok((target, bytes))
         }
     }
 }
 
 /// The job's folder here, reserved at its first output.
-fn job_dir(job: &Job) -> Result<PathBuf, String> {
+fn job_dir(job: &Job) -> Result<PathBuf, vidprism_engine::Error> {
     if let Some(dir) = job.dir() {
         return Ok(dir.clone());
     }
@@ -339,7 +379,7 @@ fn job_dir(job: &Job) -> Result<PathBuf, String> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let dir = reserve_job_dir(&request.out_dir, &stem).map_err(|e| e.to_string())?;
+    let dir = reserve_job_dir(&request.out_dir, &stem)?;
     job.set_dir(dir.clone());
     Ok(dir)
 }

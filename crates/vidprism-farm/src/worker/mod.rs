@@ -24,10 +24,11 @@ use super::broker::{Broker, WorkPolicy, WorkQueue};
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::token;
+use super::news_proof;
 use super::path_map::PathMap;
 use super::shared_roots::SharedRoots;
 use super::source_cache::SourceCache;
-use super::wire::{self, Presence, WorkStage};
+use super::wire::{self, News, Presence, Work, WorkStage};
 use stage::handle;
 use vidprism_engine::pipeline::DEFAULT_STALL_TIMEOUT;
 
@@ -202,6 +203,17 @@ fn announce_presence(context: &Context) {
         .broker
         .announce_worker(&subject_name, wire::encode(&presence(true)));
     context.broker.flush();
+}
+
+/// Publishes news of `work`'s job, proved with the key its work carries
+/// (`news_proof`; none in an older submitter's work).
+fn send_news(broker: &Broker, work: &Work, news: &News, confirm: bool) -> Result<(), FarmError> {
+    let payload = wire::encode(news);
+    let proof = work
+        .news_key
+        .as_deref()
+        .map(|key| news_proof::prove(key, &work.job, &payload));
+    broker.publish_news(&work.job, payload, proof, confirm)
 }
 
 fn pull_loop(context: &Context, queue: &WorkQueue) {

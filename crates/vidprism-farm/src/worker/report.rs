@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::stage::StageRun;
-use super::Context;
+use super::{send_news, Context};
 use crate::broker::Bucket;
 use crate::error::FarmError;
 use crate::wire::{self, Files, News, Work};
@@ -37,7 +37,7 @@ pub(super) fn report(
             send_output(context, work, &file)?;
         }
         if let Some(series) = series_news(&kind) {
-            broker.publish_news(&work.job, wire::encode(&series), true)?;
+            send_news(broker, work, &series, true)?;
         }
         let kind = match kind.output_path() {
             Some(path) => {
@@ -46,7 +46,7 @@ pub(super) fn report(
             }
             None => kind,
         };
-        broker.publish_news(&work.job, wire::encode(&News::Event(kind)), true)?;
+        send_news(broker, work, &News::Event(kind), true)?;
     }
     let ok = errors.is_empty();
     let ended = News::StageEnded {
@@ -62,7 +62,7 @@ pub(super) fn report(
     };
     // The submitter counts the stages ingest opened and queues them (a
     // worker's login may not queue work).
-    broker.publish_news(&work.job, wire::encode(&ended), true)?;
+    send_news(broker, work, &ended, true)?;
     Ok(())
 }
 
@@ -96,9 +96,7 @@ fn send_output(context: &Context, work: &Work, path: &Path) -> Result<PathBuf, F
                 name: name.clone(),
                 digest,
             };
-            context
-                .broker
-                .publish_news(&work.job, wire::encode(&sent), true)?;
+            send_news(&context.broker, work, &sent, true)?;
             Ok(PathBuf::from(name))
         }
     }

@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{select, Receiver};
 
 use super::report::report;
-use super::Context;
+use super::{send_news, Context};
 use crate::broker::{Delivery, WorkPolicy};
 use crate::checked_dir::CheckedDir;
 use crate::error::FarmError;
+use crate::shared_roots::SharedPathError;
 use crate::wire::{self, Files, News, Work, WorkStage};
 use vidprism_engine::pipeline::for_farm::{self, Job};
 use vidprism_engine::pipeline::{Event, EventKind, JobFailed, JobRequest, RenditionFailed};
@@ -50,7 +51,7 @@ pub(super) fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery)
     let shared = match shared_paths(context, &work) {
         Ok(shared) => shared,
         Err(reason) => {
-            tracing::error!(job = %work.job, "refused work: {}", wire::printable(&reason));
+            tracing::error!(job = %work.job, "refused work: {}", wire::printable(&reason.to_string()));
             let _ = delivery.give_up();
             return;
         }
@@ -105,9 +106,7 @@ pub(super) fn handle(context: &Context, policy: WorkPolicy, delivery: &Delivery)
                 reason: reason.clone(),
                 worker: context.config.name.clone(),
             };
-            broker
-                .publish_news(&work.job, wire::encode(&news), true)
-                .and_then(|()| delivery.retry_after(RETRY_DELAY))
+            send_news(broker, &work, &news, true).and_then(|()| delivery.retry_after(RETRY_DELAY))
         }
         _ => match report(context, &work, run, attempt) {
             Ok(()) => delivery.ack(),
@@ -139,31 +138,23 @@ pub(super) struct SharedPaths {
 /// and only with paths inside its roots: the source, the output folder,
 /// and the job's folder directly in the output folder. `None` for work
 /// through the object store, whose paths the worker makes itself.
-fn shared_paths(context: &Context, work: &Work) -> Result<Option<SharedPaths>, String> {
+fn shared_paths(context: &Context, work: &Work) -> Result<Option<SharedPaths>, SharedPathError> {
     if work.files == Files::ObjectStore {
         return Ok(None);
     }
     let roots = &context.shared;
     if roots.is_empty() {
-        return Err("shared-folder work, but this worker was started without shared folders (--shared-root or --path-map)".into());
+        return Err(SharedPathError::NoRoots);
     }
     let map = &context.config.path_map;
     let input = roots.resolve(&map.to_worker(&work.input))?;
     let out_dir = roots.resolve(&map.to_worker(&work.out_dir))?;
-    let dir = work
-        .dir
-        .as_deref()
-        .ok_or("shared-folder work without its job folder")?;
+    let dir = work.dir.as_deref().ok_or(SharedPathError::NoJobFolder)?;
     let dir = roots.resolve(&map.to_worker(dir))?;
     if dir.parent() != Some(out_dir.as_path()) || !input.is_file() {
-        return Err(format!(
-            "{} is not a job folder in {}",
-            dir.display(),
-            out_dir.display()
-        ));
+        return Err(SharedPathError::NotAJobFolder { dir, out_dir });
     }
-    let dir = CheckedDir::open(&dir)
-        .map_err(|e| format!("{}: the job folder cannot be held open: {e}", dir.display()))?;
+    let dir = CheckedDir::open(&dir).map_err(|source| SharedPathError::NotHeld { dir, source })?;
     Ok(Some(SharedPaths {
         input,
         out_dir,
@@ -343,7 +334,7 @@ fn forward(
         | EventKind::StageStarted { .. }
         | EventKind::QualityPlanned { .. }) => {
             // Progress is best effort: a lost one is replaced by the next.
-            let _ = broker.publish_news(&work.job, wire::encode(&News::Event(kind)), false);
+            let _ = send_news(broker, work, &News::Event(kind), false);
         }
         kind => results.push(kind),
     };

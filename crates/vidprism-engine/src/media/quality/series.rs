@@ -9,7 +9,7 @@ use crate::limits::MAX_SERIES_POINTS;
 const MAX_TIME_S: f64 = 1e7;
 
 /// Why a series read from outside is refused.
-#[derive(Debug, PartialEq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BadSeries {
     #[error("it has {0} points, more than {MAX_SERIES_POINTS}")]
     TooLong(usize),

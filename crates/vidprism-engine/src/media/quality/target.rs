@@ -72,7 +72,16 @@ pub fn search(
 
 /// The CRF to try after the probes `done`; `None` when no untried CRF
 /// can come nearer (the bracket is two neighbours, or a bound is reached).
+///
+/// Guesses are made along the straight line through probes in whichever
+/// scale the probes nearest the target lie straighter on: the logarithm
+/// of the SSIM's distance from 1 (x264, x265, libvpx and SVT-AV1 on
+/// camera footage and noise: that distance grows about exponentially
+/// with the CRF, so a straight line in SSIM keeps guessing short on one
+/// side of the bracket) or the SSIM itself (graphics whose SSIM falls
+/// evenly). With fewer than three probes the logarithm is taken.
 fn next_crf(done: &BTreeMap<u32, Probe>, target: f64, lo: u32, hi: u32) -> Option<u32> {
+    let scale = Scale::straighter(done, target);
     // Higher CRF, lower SSIM: `above` is the highest CRF still at or above
     // the target, `below` the lowest under it.
     let above = done.iter().rev().find(|(_, p)| p.ssim >= target);
@@ -83,32 +92,94 @@ fn next_crf(done: &BTreeMap<u32, Probe>, target: f64, lo: u32, hi: u32) -> Optio
                 return None;
             }
             // Linear between the bracket, kept strictly inside it.
-            let share = (pa.ssim - target) / (pa.ssim - pb.ssim).max(1e-9);
+            let (ya, yb, yt) = (scale.of(pa.ssim), scale.of(pb.ssim), scale.of(target));
+            let share = (yt - ya) / (yb - ya).max(1e-12);
             let at = f64::from(a) + share * f64::from(b - a);
             (at.round() as u32).clamp(a + 1, b - 1)
         }
-        (Some((&a, pa)), _) => a.saturating_add(steps(done, pa.ssim - target)),
-        (None, Some((&b, pb))) => b.saturating_sub(steps(done, target - pb.ssim)),
+        (Some((&a, _)), _) => a.saturating_add(steps(done, a, target, scale)),
+        (None, Some((&b, _))) => b.saturating_sub(steps(done, b, target, scale)),
         (None, None) => return None,
     };
     let guess = guess.clamp(lo, hi);
     (!done.contains_key(&guess)).then_some(guess)
 }
 
-/// CRF steps to move for an SSIM `gap`, along the slope the probes show
-/// (or the assumed one): at least 1, at most 12.
-fn steps(done: &BTreeMap<u32, Probe>, gap: f64) -> u32 {
-    (gap / slope(done)).round().clamp(1.0, 12.0) as u32
+/// The SSIM lost per CRF step near 0.98, taken as the logarithm of its
+/// distance from 1 before two probes tell the source's own slope:
+/// [`ASSUMED_SSIM_PER_STEP`] there (0.002 / 0.02).
+const ASSUMED_LOG_PER_STEP: f64 = 0.1;
+
+/// The largest step of one guess beyond the probes, in CRF.
+const MAX_STEP: f64 = 16.0;
+
+/// A scale of SSIM on which a search draws its straight lines, increasing
+/// with the CRF.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Scale {
+    /// `ln(1 - ssim)`, floored at 1e-4 (an SSIM of 0.9999: lossless
+    /// pictures would be minus infinity).
+    LogDistance,
+    /// `-ssim`.
+    Plain,
 }
 
-/// SSIM lost per CRF step between the outermost probes.
-fn slope(done: &BTreeMap<u32, Probe>) -> f64 {
-    match (done.iter().next(), done.iter().next_back()) {
-        (Some((&a, pa)), Some((&b, pb))) if b > a && pa.ssim > pb.ssim => {
-            (pa.ssim - pb.ssim) / f64::from(b - a)
+impl Scale {
+    fn of(self, ssim: f64) -> f64 {
+        match self {
+            Scale::LogDistance => (1.0 - ssim).max(1e-4).ln(),
+            Scale::Plain => -ssim,
         }
-        _ => ASSUMED_SSIM_PER_STEP,
     }
+
+    /// The scale on which the three probes nearest the target (on the
+    /// logarithmic scale) lie straighter: the middle one's distance from
+    /// the line through the outer two, against their rise.
+    fn straighter(done: &BTreeMap<u32, Probe>, target: f64) -> Scale {
+        let mut nearest: Vec<(u32, f64)> = done.iter().map(|(&c, p)| (c, p.ssim)).collect();
+        let off = |ssim: f64| (Scale::LogDistance.of(ssim) - Scale::LogDistance.of(target)).abs();
+        nearest.sort_by(|x, y| off(x.1).total_cmp(&off(y.1)));
+        nearest.truncate(3);
+        nearest.sort_by_key(|&(c, _)| c);
+        let [(p, sp), (m, sm), (q, sq)] = nearest[..] else {
+            return Scale::LogDistance;
+        };
+        let bend = |scale: Scale| {
+            let (yp, ym, yq) = (scale.of(sp), scale.of(sm), scale.of(sq));
+            let line = yp + (yq - yp) * f64::from(m - p) / f64::from(q - p);
+            (ym - line).abs() / (yq - yp).abs().max(1e-12)
+        };
+        match bend(Scale::LogDistance) <= bend(Scale::Plain) {
+            true => Scale::LogDistance,
+            false => Scale::Plain,
+        }
+    }
+}
+
+/// CRF steps to move from the probe at `end` towards `target`, along the
+/// slope between it and its nearest other probe on `scale` (or the
+/// assumed one): at least 1, at most [`MAX_STEP`].
+fn steps(done: &BTreeMap<u32, Probe>, end: u32, target: f64, scale: Scale) -> u32 {
+    let at = |crf: u32| done.get(&crf).map(|p| scale.of(p.ssim));
+    let nearest = done
+        .keys()
+        .copied()
+        .filter(|&c| c != end)
+        .min_by_key(|&c| c.abs_diff(end));
+    let slope = match (nearest, at(end)) {
+        (Some(other), Some(y_end)) => {
+            let (lo, hi) = (other.min(end), other.max(end));
+            let rise = at(hi).unwrap_or(y_end) - at(lo).unwrap_or(y_end);
+            Some(rise / f64::from(hi - lo)).filter(|s| *s > 1e-12)
+        }
+        _ => None,
+    };
+    let slope = slope.unwrap_or(match scale {
+        Scale::LogDistance => ASSUMED_LOG_PER_STEP,
+        Scale::Plain => ASSUMED_SSIM_PER_STEP,
+    });
+    let gap = at(end).map_or(0.0, |y| (scale.of(target) - y).abs());
+    (gap / slope).round().clamp(1.0, MAX_STEP) as u32
 }
 
 /// The probe nearest the target; of two as near, the one meeting it, then
@@ -208,6 +279,57 @@ mod tests {
                         found.probe.ssim
                     );
                     assert!(found.ssim_per_step > 0.0);
+                }
+            }
+        }
+    }
+
+    /// The search against every CRF of `curve`: the found CRF scores as
+    /// near the target as the best one, give or take `CLOSE_ENOUGH`.
+    fn assert_near_best(name: &str, curve: &dyn Fn(f64) -> f64, start: u32, target: f64) {
+        let (found, tried) = run(curve, start, target);
+        assert!(tried.len() <= MAX_PROBES, "{name} {tried:?}");
+        let miss = |crf: u32| (curve(f64::from(crf)) - target).abs();
+        let best = (0..=51).map(miss).fold(f64::INFINITY, f64::min);
+        assert!(
+            miss(found.crf) <= best + CLOSE_ENOUGH,
+            "{name} target {target} from {start}: CRF {} misses by {:.4}, the best CRF by {best:.4}, after {tried:?}",
+            found.crf,
+            miss(found.crf),
+        );
+    }
+
+    #[test]
+    fn finds_the_best_crf_where_the_ssim_bends_as_encoders_make_it() {
+        // 1 - SSIM growing exponentially with the CRF, as x264 makes it on
+        // noise and camera footage: a straight line in SSIM guessed short
+        // on one side of the bracket every time (the noise source's 720p
+        // rung ended 0.0049 above 0.98 after five probes from CRF 23).
+        for (a, k) in [
+            (0.00493, 0.1),
+            (0.001, 0.2),
+            (0.0001, 0.3),
+            (0.02, 0.08),
+            (0.0003, 0.25),
+        ] {
+            let curve = move |c: f64| 1.0 - a * (k * c).exp();
+            for target in [0.95, 0.97, 0.98, 0.985, 0.99] {
+                for start in [18, 23, 35] {
+                    assert_near_best(&format!("exp {a} {k}"), &curve, start, target);
+                }
+            }
+        }
+        // Straight lines in SSIM (graphics) still found as well.
+        for (name, curve) in [
+            (
+                "gentle",
+                &(|c: f64| 0.999 - 0.0008 * c) as &dyn Fn(f64) -> f64,
+            ),
+            ("steep", &|c: f64| 1.0 - 0.008 * c),
+        ] {
+            for target in [0.95, 0.97, 0.98, 0.985, 0.99] {
+                for start in [18, 23, 35] {
+                    assert_near_best(name, curve, start, target);
                 }
             }
         }
