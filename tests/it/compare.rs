@@ -402,3 +402,74 @@ fn an_interlaced_source_is_shown_deinterlaced_as_its_renditions_were() {
         "woven {combed} against deinterlaced {clean}"
     );
 }
+
+/// A clip with B-pictures nothing refers to (x264 veryfast: three between
+/// references) and one keyframe for its 6 s, so a seek decodes far.
+fn b_picture_clip(fx: &Fixture) -> std::path::PathBuf {
+    let path = fx.path("b.mp4");
+    let out = path.to_string_lossy().into_owned();
+    ffmpeg(
+        &[
+            &lavfi(&["testsrc2=s=320x240:r=25:d=6"])[..],
+            &["-c:v", "libx264", "-preset", "veryfast", "-bf", "3"],
+            &["-g", "250", "-pix_fmt", "yuv420p", &out],
+        ]
+        .concat(),
+    );
+    path
+}
+
+/// Issue 25's scrub: on the way to a time the pictures nothing refers to
+/// are left undecoded, yet the picture given is pixel for pixel the one a
+/// decode from the start reaches, at every time tried (B-pictures among
+/// them); and the keyframe the seek landed on is offered first.
+#[test]
+fn a_scrub_skipping_unreferenced_pictures_gives_the_exact_picture() {
+    let fx = Fixture::new();
+    let path = b_picture_clip(&fx);
+    let size = Size::new(160, 120);
+    let mut sequential = FrameReader::open(&path).expect("opens");
+    let mut all = vec![sequential.picture_at(0.0, size).expect("first")];
+    while let Some(p) = sequential.next_picture(size).expect("decodes") {
+        all.push(p);
+    }
+    assert_eq!(all.len(), 150);
+    for t in [5.0, 1.3, 4.52, 2.0, 3.96, 0.7, 5.96] {
+        let mut reader = FrameReader::open(&path).expect("opens");
+        let mut offered = Vec::new();
+        let p = reader
+            .picture_at_early(t, size, &mut |early| {
+                offered.extend(early.map(|p| p.time_s));
+                true
+            })
+            .expect("decodes")
+            .expect("not stopped");
+        let want = all
+            .iter()
+            .rev()
+            .find(|q| q.time_s <= t + 1e-6)
+            .expect("one");
+        assert_eq!(p.time_s, want.time_s);
+        assert!(p.rgb == want.rgb, "the same pixels at {t}");
+        assert_eq!(offered, [0.0], "the keyframe first, for {t}");
+    }
+}
+
+/// A fetch told to stop (a newer time asked) gives nothing, and the
+/// reader then gives the next time asked exactly.
+#[test]
+fn a_stopped_scrub_leaves_the_reader_ready_for_the_next() {
+    let fx = Fixture::new();
+    let path = b_picture_clip(&fx);
+    let size = Size::new(160, 120);
+    let mut reader = FrameReader::open(&path).expect("opens");
+    let stopped = reader
+        .picture_at_early(5.0, size, &mut |early| early.is_some())
+        .expect("decodes");
+    assert_eq!(stopped, None);
+    let p = reader.picture_at(2.52, size).expect("picture");
+    let mut fresh = FrameReader::open(&path).expect("opens");
+    let want = fresh.picture_at(2.52, size).expect("picture");
+    assert!((p.time_s - 2.52).abs() < 1e-6, "{}", p.time_s);
+    assert!(p.rgb == want.rgb);
+}

@@ -105,6 +105,12 @@ pub fn compare_ui(ui: &mut egui::Ui, c: &Compare, choices: &[Output], commands: 
     ui.horizontal(|ui| {
         for side in 0..2 {
             let text = match &c.sides[side].shown {
+                Some((t, _)) if c.sides[side].approximate => format!(
+                    "{} at {} (the keyframe before; decoding {})",
+                    c.side_name(side),
+                    clock(*t),
+                    clock(c.time_s)
+                ),
                 Some((t, _)) => format!("{} at {}", c.side_name(side), clock(*t)),
                 None => format!("{}: loading", c.side_name(side)),
             };

@@ -1,8 +1,10 @@
 //! One side of the compare view (the source or the rendition): a worker
 //! thread holding the file open in the engine's [`FrameReader`], which
 //! turns "the picture at this time" into an RGB picture. Requests pile up
-//! while it works; it takes only the newest, so a scrub or a play that
-//! runs ahead of it skips pictures instead of falling behind.
+//! while it works; it takes only the newest, and a newer one stops the
+//! decode under way, so a scrub or a play that runs ahead of it skips
+//! pictures instead of falling behind. After a seek the keyframe it landed
+//! on comes first, marked approximate, while the picture asked decodes.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +24,8 @@ pub enum Fetched {
         frame_s: f64,
     },
     Picture(RgbPicture),
+    /// The keyframe before the picture asked, shown while it decodes.
+    Approximate(RgbPicture),
     /// The rendition's per-frame score, as the job store kept it.
     Series(Series),
     /// The file cannot be read (gone, damaged): the view closes with this.
@@ -121,10 +125,27 @@ fn serve(
     if !send(opened) {
         return;
     }
-    while let Ok(first) = requests.recv() {
-        let time_s = requests.try_iter().last().unwrap_or(first);
-        let fetched = match reader.picture_at(time_s, size) {
-            Ok(picture) => Fetched::Picture(picture),
+    let mut newer: Option<f64> = None;
+    loop {
+        let time_s = match newer.take() {
+            Some(t) => t,
+            None => match requests.recv() {
+                Ok(first) => requests.try_iter().last().unwrap_or(first),
+                Err(_) => return,
+            },
+        };
+        // The keyframe a seek lands on is shown at once; a newer time
+        // asked meanwhile stops this decode.
+        let mut early = |picture: Option<RgbPicture>| {
+            newer = requests.try_iter().last();
+            if newer.is_some() {
+                return false;
+            }
+            picture.is_none_or(|p| send(Fetched::Approximate(p)))
+        };
+        let fetched = match reader.picture_at_early(time_s, size, &mut early) {
+            Ok(Some(picture)) => Fetched::Picture(picture),
+            Ok(None) => continue,
             Err(e) => Fetched::Failed(e),
         };
         let failed = matches!(fetched, Fetched::Failed(_));

@@ -100,6 +100,9 @@ pub struct Side {
     /// The picture on screen: the one at the view's time once uploaded,
     /// the one before until then.
     pub shown: Option<(f64, egui::TextureHandle)>,
+    /// Whether the picture shown is the keyframe before the one asked,
+    /// shown while that decodes.
+    pub approximate: bool,
     asked: Option<f64>,
 }
 
@@ -110,6 +113,7 @@ impl Side {
             fetcher: None,
             cache: FrameCache::default(),
             shown: None,
+            approximate: false,
             asked: None,
         }
     }
@@ -428,6 +432,7 @@ impl Compare {
                     // picture made (the ones between are dropped).
                     if p.time_s <= self.time_s + self.frame_s {
                         self.sides[i].shown = Some((p.time_s, texture.clone()));
+                        self.sides[i].approximate = false;
                     }
                     self.sides[i].cache.insert(Frame {
                         time_s: p.time_s,
@@ -435,6 +440,12 @@ impl Compare {
                         texture,
                     });
                 }
+                Fetched::Approximate(p) if p.time_s <= self.time_s + self.frame_s => {
+                    let texture = upload(ctx, &format!("compare {} {i}", self.row), &p);
+                    self.sides[i].shown = Some((p.time_s, texture));
+                    self.sides[i].approximate = true;
+                }
+                Fetched::Approximate(_) => {}
                 Fetched::Series(series) => {
                     if let Some(score) = self.score.as_mut() {
                         score.series.get_or_insert(series);
@@ -447,6 +458,7 @@ impl Compare {
         let side = &mut self.sides[i];
         if let Some(frame) = side.cache.at(time_s) {
             side.shown = Some((frame.time_s, frame.texture.clone()));
+            side.approximate = false;
         } else if side.asked != Some(time_s) {
             if let Some(fetcher) = &side.fetcher {
                 fetcher.ask(time_s);

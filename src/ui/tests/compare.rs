@@ -98,9 +98,10 @@ fn wait_for_both_named(harness: &mut Harness<'_, App>, time: &str) {
     step_until(harness, Duration::from_secs(20), &source, |app| {
         app.view.compare.as_ref().is_some_and(|c| {
             c.sides.iter().all(|s| {
-                s.shown
-                    .as_ref()
-                    .is_some_and(|(t, _)| crate::ui::compare::clock(*t) == time)
+                !s.approximate
+                    && s.shown
+                        .as_ref()
+                        .is_some_and(|(t, _)| crate::ui::compare::clock(*t) == time)
             })
         })
     });

@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use ffmpeg_next::codec::discard::Discard;
 use ffmpeg_next::{format, frame, Packet, Rational};
 
 use super::colour::Colour;
@@ -31,6 +32,14 @@ use crate::limits::MAX_PACKETS_TO_A_TIME;
 const DECODE_ON_WITHIN_S: f64 = 1.0;
 /// Decoder threads: the window's worker decodes one file on each side.
 const DECODER_THREADS: usize = 2;
+/// On the way from a keyframe to a time, pictures nothing refers to are
+/// not decoded until this close to it, seconds (or two pictures, when
+/// that is more): the picture showing then is always decoded, unless the
+/// file leaves a longer gap before it.
+const DECODE_ALL_WITHIN_S: f64 = 0.5;
+/// Pictures decoded between two asks whether to go on
+/// ([`FrameReader::picture_at_early`]).
+const ASK_EVERY: usize = 4;
 
 /// One picture as packed RGB (3 bytes a pixel, no padding), upright, and
 /// when it shows in its file (seconds from the file's start).
@@ -95,6 +104,10 @@ pub struct FrameReader {
     stream_timing: (Rational, Rational),
     prep: Option<PictureFilter>,
     prep_finished: bool,
+    /// While a time is sought: packets before this (seconds from the
+    /// start) are decoded only when other pictures refer to them.
+    skip_before_s: Option<f64>,
+    discarding: bool,
     /// The file's start time, seconds (pictures' times are from it).
     start_s: f64,
     frame_s: f64,
@@ -149,6 +162,8 @@ impl FrameReader {
             stream_timing,
             prep: None,
             prep_finished: false,
+            skip_before_s: None,
+            discarding: false,
             start_s: start_us as f64 / 1e6,
             frame_s,
             duration_s,
@@ -174,8 +189,42 @@ impl FrameReader {
     /// The picture showing at `time_s` (the last one starting at or before
     /// it; the first one for a time before it), made `size` (upright).
     pub fn picture_at(&mut self, time_s: f64, size: Size) -> Result<RgbPicture> {
+        self.picture_at_early(time_s, size, &mut |_| true)?
+            .ok_or_else(|| Error::Internal("a picture fetch stopped by itself".into()))
+    }
+
+    /// [`Self::picture_at`], telling `early` how it goes: after a seek, the
+    /// keyframe it landed on (`Some`, to show while the picture asked
+    /// decodes), and every few pictures decoded `None`. When `early` says
+    /// `false` (a newer time was asked), it stops there and gives `None`.
+    pub fn picture_at_early(
+        &mut self,
+        time_s: f64,
+        size: Size,
+        early: &mut dyn FnMut(Option<RgbPicture>) -> bool,
+    ) -> Result<Option<RgbPicture>> {
         // Half a tick of slack: times written as decimals round.
         let at = time_s + self.frame_s * 0.01;
+        // Deinterlacing and telecine removal look at the pictures around:
+        // every one is decoded for them.
+        self.skip_before_s = self
+            .plan
+            .deinterlace
+            .is_none()
+            .then(|| at - DECODE_ALL_WITHIN_S.max(2.0 * self.frame_s));
+        let found = self.walk_to(at, size, early);
+        self.skip_before_s = None;
+        found
+    }
+
+    /// Decodes on to the picture showing at `at` (seeking first unless it
+    /// is a little ahead), as [`Self::picture_at_early`] says.
+    fn walk_to(
+        &mut self,
+        at: f64,
+        size: Size,
+        early: &mut dyn FnMut(Option<RgbPicture>) -> bool,
+    ) -> Result<Option<RgbPicture>> {
         let shows = |t: &Timed| t.time_s <= at;
         let decodes_on = self.current.as_ref().is_some_and(shows)
             && self
@@ -183,8 +232,9 @@ impl FrameReader {
                 .as_ref()
                 .is_some_and(|c| at - c.time_s < DECODE_ON_WITHIN_S);
         if !decodes_on {
-            self.seek(time_s);
+            self.seek(at);
         }
+        let mut decoded = 0usize;
         loop {
             if self.ahead.as_ref().is_some_and(|a| !shows(a)) {
                 break;
@@ -197,12 +247,24 @@ impl FrameReader {
                 break;
             }
             match self.decode_next()? {
-                Some(next) if self.current.is_none() => self.current = Some(next),
+                Some(next) if self.current.is_none() => {
+                    // Offered when a picture or more before the time (else
+                    // it is most likely the one asked, given next).
+                    let keyframe = at - next.time_s >= self.frame_s;
+                    self.current = Some(next);
+                    if keyframe && !early(Some(self.current_rgb(size)?)) {
+                        return Ok(None);
+                    }
+                }
                 Some(next) => self.ahead = Some(next),
                 None => break,
             }
+            decoded += 1;
+            if decoded.is_multiple_of(ASK_EVERY) && !early(None) {
+                return Ok(None);
+            }
         }
-        self.current_rgb(size)
+        self.current_rgb(size).map(Some)
     }
 
     /// The picture a seek to `time_s` lands on: the keyframe at or before
@@ -304,6 +366,7 @@ impl FrameReader {
                             path: self.path.clone(),
                         });
                     }
+                    self.discard_unless_needed(&packet);
                     // Undecodable packets (just after a seek, damaged data) are skipped.
                     let _ = self.decoder.send_packet(&packet);
                 }
@@ -318,6 +381,23 @@ impl FrameReader {
                     })
                 }
             }
+        }
+    }
+
+    /// Tells the decoder to leave out the pictures nothing refers to while
+    /// `packet` is well before the time sought.
+    fn discard_unless_needed(&mut self, packet: &Packet) {
+        let base = f64::from(self.stream_timing.0);
+        let early = self
+            .skip_before_s
+            .zip(packet.pts().or(packet.dts()))
+            .is_some_and(|(before, pts)| pts as f64 * base - self.start_s < before);
+        if early != self.discarding {
+            self.decoder.skip_frame(match early {
+                true => Discard::NonReference,
+                false => Discard::Default,
+            });
+            self.discarding = early;
         }
     }
 
