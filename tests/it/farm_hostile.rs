@@ -251,8 +251,11 @@ impl StrangerAnswers {
     /// Publishes `news` on the job's subject, as a worker given the job's
     /// work would: proved with the key the work carries.
     fn publish(&mut self, news: &[Value]) {
-        let key = self.work["news_key"].as_str().expect("the work's news key");
-        self.publish_proved_with(&key.to_owned(), news);
+        let key = self.work["news_key"]
+            .as_str()
+            .expect("the work's news key")
+            .to_owned();
+        self.publish_proved_with(&key, news);
     }
 
     /// Publishes `news` proved with `key` (a key of its own when it was

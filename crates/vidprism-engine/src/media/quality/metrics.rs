@@ -230,27 +230,55 @@ mod sse2 {
 }
 
 /// The SSIM of every 8x8 window between two rows of blocks, summed as
-/// FFmpeg sums a line (in single precision).
+/// FFmpeg sums a line (in single precision, in order).
+///
+/// Eight windows at a time: their integer terms first, then the single
+/// precision products and quotients of all eight in a loop the compiler
+/// makes four-wide (the same IEEE operations, so the same values, as one
+/// window at a time).
 fn window_row(above: &[BlockSums], below: &[BlockSums], c1: i64, c2: i64) -> f32 {
+    const LANES: usize = 8;
+    let windows = above.len().min(below.len()).saturating_sub(1);
     let mut line = 0.0f32;
-    for (top, bottom) in above.windows(2).zip(below.windows(2)) {
-        let sum = |k: usize| {
-            i64::from(top[0][k])
-                + i64::from(top[1][k])
-                + i64::from(bottom[0][k])
-                + i64::from(bottom[1][k])
-        };
-        line += window_ssim(sum(0), sum(1), sum(2), sum(3), c1, c2);
+    let mut start = 0;
+    while start < windows {
+        let n = (windows - start).min(LANES);
+        let mut terms = [[1.0f32; LANES]; 4];
+        for k in 0..n {
+            let i = start + k;
+            let sum = |j: usize| {
+                i64::from(above[i][j])
+                    + i64::from(above[i + 1][j])
+                    + i64::from(below[i][j])
+                    + i64::from(below[i + 1][j])
+            };
+            let t = window_terms(sum(0), sum(1), sum(2), sum(3), c1, c2);
+            for (term, value) in terms.iter_mut().zip(t) {
+                term[k] = value;
+            }
+        }
+        let mut ssim = [0.0f32; LANES];
+        for k in 0..LANES {
+            ssim[k] = terms[0][k] * terms[1][k] / (terms[2][k] * terms[3][k]);
+        }
+        line = ssim[..n].iter().fold(line, |sum, s| sum + s);
+        start += n;
     }
     line
 }
 
-/// FFmpeg's `ssim_end1`: one window's SSIM from its sums over 64 samples.
-fn window_ssim(s1: i64, s2: i64, ss: i64, s12: i64, c1: i64, c2: i64) -> f32 {
+/// FFmpeg's `ssim_end1` up to its last products: one window's four terms
+/// from its sums over 64 samples, each made single precision; its SSIM is
+/// `t0 * t1 / (t2 * t3)`.
+fn window_terms(s1: i64, s2: i64, ss: i64, s12: i64, c1: i64, c2: i64) -> [f32; 4] {
     let vars = ss * 64 - s1 * s1 - s2 * s2;
     let covar = s12 * 64 - s1 * s2;
-    (2 * s1 * s2 + c1) as f32 * (2 * covar + c2) as f32
-        / ((s1 * s1 + s2 * s2 + c1) as f32 * (vars + c2) as f32)
+    [
+        (2 * s1 * s2 + c1) as f32,
+        (2 * covar + c2) as f32,
+        (s1 * s1 + s2 * s2 + c1) as f32,
+        (vars + c2) as f32,
+    ]
 }
 
 #[cfg(test)]
@@ -371,6 +399,42 @@ mod tests {
             let mut out = vec![[0u32; 4]; blocks];
             u8::block_sums(&ra, &rb, &mut out);
             assert_eq!(out, sums_by_hand(&ra, &rb, blocks), "{blocks} blocks");
+        }
+    }
+
+    #[test]
+    fn a_row_of_windows_sums_what_one_window_at_a_time_sums() {
+        // FFmpeg's ssim_end1 written out, window after window, against
+        // rows of 1 to 21 blocks (whole groups of eight windows and not).
+        let mut seed = 11u64;
+        let mut next = |limit: u32| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            ((seed >> 33) as u32) % limit
+        };
+        let (c1, c2) = (416, 235_963);
+        for blocks in 1..=21usize {
+            let mut row = || -> Vec<BlockSums> {
+                (0..blocks)
+                    .map(|_| {
+                        let (a, b) = (next(16 * 256), next(16 * 256));
+                        [a, b, next(16 * 65_025 * 2), next(16 * 65_025)]
+                    })
+                    .collect()
+            };
+            let (above, below) = (row(), row());
+            let mut expected = 0.0f32;
+            for i in 0..blocks.saturating_sub(1) {
+                let s = |j: usize| {
+                    i64::from(above[i][j] + above[i + 1][j] + below[i][j] + below[i + 1][j])
+                };
+                let (s1, s2, ss, s12) = (s(0), s(1), s(2), s(3));
+                let vars = ss * 64 - s1 * s1 - s2 * s2;
+                let covar = s12 * 64 - s1 * s2;
+                expected += (2 * s1 * s2 + c1) as f32 * (2 * covar + c2) as f32
+                    / ((s1 * s1 + s2 * s2 + c1) as f32 * (vars + c2) as f32);
+            }
+            let got = window_row(&above, &below, c1, c2);
+            assert_eq!(got.to_bits(), expected.to_bits(), "{blocks} blocks");
         }
     }
 
