@@ -13,7 +13,13 @@ use crate::util::*;
 /// Two seconds of moving test pattern, really interlaced: `tinterlace`
 /// weaves the fields of two 50p pictures into each 25i frame, `order`
 /// ("top" or "bottom") first; `encode` are the output options.
-fn interlaced_clip(fx: &Fixture, name: &str, size: &str, order: &str, encode: &[&str]) -> PathBuf {
+pub(crate) fn interlaced_clip(
+    fx: &Fixture,
+    name: &str,
+    size: &str,
+    order: &str,
+    encode: &[&str],
+) -> PathBuf {
     let path = fx.path(name);
     let field = if order == "top" { "tff" } else { "bff" };
     let graph =
@@ -93,7 +99,7 @@ fn grey(path: &Path, w: u32, h: u32) -> Vec<u8> {
 /// than 12, the teeth of woven fields. On the moving test pattern: about
 /// 25 for the woven fields, 2 to 4 once deinterlaced, 9 for the progressive
 /// pattern itself (its thin lines).
-fn comb(grey: &[u8], w: u32, h: u32) -> f64 {
+pub(crate) fn comb(grey: &[u8], w: u32, h: u32) -> f64 {
     let (w, h) = (w as usize, h as usize);
     let teeth = (1..h - 1)
         .flat_map(|y| (0..w).map(move |x| (x, y)))

@@ -32,6 +32,11 @@ pub const MAX_OUTPUT_BYTES: u64 = 256 << 30;
 pub const OUTPUT_BYTES_PER_SOURCE_BYTE: u64 = 16;
 pub const OUTPUT_BYTES_SLACK: u64 = 4 << 30;
 
+/// Most points of a rendition's per-frame score series (issue 25's quality
+/// strip) kept beside the job store or sent by a farm worker; a longer
+/// series keeps the worst frame of each run of frames.
+pub const MAX_SERIES_POINTS: usize = 4000;
+
 /// Decoded pictures a target-quality search holds in memory for its sample
 /// encodes (issue 24), at most; fewer pictures are sampled when they are large.
 pub const MAX_SAMPLE_BYTES: usize = 256 << 20;

@@ -112,6 +112,13 @@ pub enum News {
     /// the submitter takes only that content under that name (another
     /// worker login replacing the object meanwhile is refused).
     Sent { name: String, digest: String },
+    /// A rendition's per-frame score (issue 25's quality strip), which
+    /// its `rendition_done` does not carry, sent just before it: (seconds,
+    /// SSIM) points in time order, at most `limits::MAX_SERIES_POINTS`.
+    Series {
+        rendition: String,
+        series: Vec<(f64, f64)>,
+    },
     /// A stage failed on one delivery and will be tried again.
     Retrying {
         stage: WorkStage,
@@ -192,6 +199,10 @@ mod tests {
                 source_failed: false,
                 dir: None,
                 worker: "w1".into(),
+            },
+            News::Series {
+                rendition: "720p".into(),
+                series: vec![(0.0, 0.99), (0.2, 0.5)],
             },
         ];
         for n in news {

@@ -115,6 +115,8 @@ pub enum Refusal {
     Stages(usize),
     #[error("it says it runs {0} jobs")]
     Jobs(usize),
+    #[error("its per-frame score: {0}")]
+    Series(#[from] vidprism_engine::media::quality::series::BadSeries),
 }
 
 /// A message type that can be checked, and whose text can be made safe to
@@ -328,6 +330,10 @@ impl Checked for News {
                 check_file_name(name)?;
                 check_digest(digest)
             }
+            News::Series { rendition, series } => {
+                name("rendition", rendition)?;
+                Ok(vidprism_engine::media::quality::series::check(series)?)
+            }
             News::Retrying {
                 attempt,
                 tries,
@@ -354,7 +360,7 @@ impl Checked for News {
                 errors.iter_mut().for_each(|e| *e = printable(e));
             }
             News::Retrying { reason, .. } => *reason = printable(reason),
-            News::Sent { .. } => {}
+            News::Sent { .. } | News::Series { .. } => {}
         }
     }
 }

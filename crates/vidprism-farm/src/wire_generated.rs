@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 
 use super::wire::{decode, encode, Files, News, Presence, Work, MAX_MESSAGE_BYTES};
 use super::wire_check::{MAX_PRESETS, MAX_RENDITIONS};
-use vidprism_engine::limits::{MAX_DIMENSION, MAX_OUTPUT_BYTES, MAX_SOURCE_BYTES};
+use vidprism_engine::limits::{
+    MAX_DIMENSION, MAX_OUTPUT_BYTES, MAX_SERIES_POINTS, MAX_SOURCE_BYTES,
+};
 use vidprism_engine::pipeline::EventKind;
 use vidprism_engine::presets::find_preset;
 
@@ -171,6 +173,11 @@ fn samples() -> Vec<(&'static str, Value)> {
             "news",
             json!({"sent": {"name": "720p.mp4",
                 "digest": "SHA-256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU="}}),
+        ),
+        (
+            "news",
+            json!({"series": {"rendition": "720p",
+                "series": [[0.0, 0.99], [0.04, 0.5], [0.08, -0.1]]}}),
         ),
         (
             "news",
@@ -347,6 +354,13 @@ fn news_holds(news: &News) {
         }
         News::Retrying { reason, worker, .. } => {
             assert!(printable(reason) && printable(worker));
+        }
+        News::Series { rendition, series } => {
+            assert!(printable(rendition), "series of {rendition:?}");
+            assert!(series.len() <= MAX_SERIES_POINTS);
+            let in_range = |(t, s): &(f64, f64)| t.is_finite() && *t >= 0.0 && s.abs() <= 1.0;
+            assert!(series.iter().all(in_range), "{series:?}");
+            assert!(series.windows(2).all(|w| w[0].0 <= w[1].0), "{series:?}");
         }
         News::Sent { name, digest } => {
             assert!(plain(name), "sent {name:?}");

@@ -105,6 +105,12 @@ pub fn compare_ui(ui: &mut egui::Ui, c: &Compare, choices: &[Output], commands: 
     ui.horizontal(|ui| {
         for side in 0..2 {
             let text = match &c.sides[side].shown {
+                Some((t, _)) if c.sides[side].approximate => format!(
+                    "{} at {} (the keyframe before; decoding {})",
+                    c.side_name(side),
+                    clock(*t),
+                    clock(c.time_s)
+                ),
                 Some((t, _)) => format!("{} at {}", c.side_name(side), clock(*t)),
                 None => format!("{}: loading", c.side_name(side)),
             };
@@ -341,11 +347,15 @@ fn sample_ui(ui: &mut egui::Ui, c: &Compare, sample: &SampleFacts, send: &dyn Fn
             .quality
             .as_ref()
             .map(|q| format!(" · {}", q.summary()));
+        let target = sample
+            .planned(output)
+            .map(|p| format!(" · CRF {} for SSIM {:.3}", p.crf, p.target_ssim));
         let text = format!(
-            "{}: {} · about {} for the whole file{}",
+            "{}: {} · about {} for the whole file{}{}",
             output.rendition,
             format::bytes(output.bytes),
             format::bytes(sample.predicted_bytes(output)),
+            target.unwrap_or_default(),
             score.unwrap_or_default(),
         );
         if ui

@@ -21,6 +21,7 @@ use vidprism_engine::media::geometry::Size;
 use vidprism_engine::media::quality::Score;
 use vidprism_engine::media::RgbPicture;
 use vidprism_engine::pipeline::Output;
+use vidprism_engine::presets::{Crop, CropRule, PictureRules, Preset};
 
 use crate::ui::app::App;
 use crate::ui::state::queue_model::{RenditionStatus, RowId};
@@ -99,6 +100,9 @@ pub struct Side {
     /// The picture on screen: the one at the view's time once uploaded,
     /// the one before until then.
     pub shown: Option<(f64, egui::TextureHandle)>,
+    /// Whether the picture shown is the keyframe before the one asked,
+    /// shown while that decodes.
+    pub approximate: bool,
     asked: Option<f64>,
 }
 
@@ -109,6 +113,7 @@ impl Side {
             fetcher: None,
             cache: FrameCache::default(),
             shown: None,
+            approximate: false,
             asked: None,
         }
     }
@@ -142,6 +147,13 @@ pub struct Compare {
     pub score: Option<Score>,
     /// A preview's sample and renditions (its folder goes with the view).
     pub sample: Option<sample::SampleFacts>,
+    /// Where the job store keeps per-frame scores, for a rendition whose
+    /// score came without its series (a restart, a farm).
+    pub series_files: Option<vidprism_engine::store::SeriesFiles>,
+    /// The source's picture rules as its job applied them (its presets',
+    /// with the crop the job reported), so the source is shown
+    /// deinterlaced and cropped as the rendition was made.
+    pub source_rules: Option<PictureRules>,
 }
 
 impl Compare {
@@ -164,6 +176,8 @@ impl Compare {
             sides: [Side::new(source), Side::new(output.path.clone())],
             score: output.quality.clone(),
             sample: None,
+            series_files: None,
+            source_rules: None,
         }
     }
 
@@ -332,6 +346,13 @@ impl App {
         };
         let mut compare = Compare::new(row, r.name(), &output, r.request.input.clone());
         compare.duration_s = r.facts.as_ref().and_then(|f| f.duration_s).unwrap_or(0.0);
+        compare.series_files = self
+            .systems
+            .jobs
+            .as_ref()
+            .map(|s| s.lock().series_files().clone());
+        let crop = r.facts.as_ref().and_then(|f| f.crop);
+        compare.source_rules = Some(job_rules(&r.request.presets, crop));
         self.view.compare = Some(compare);
         self.load_storyboard(row, STORYBOARD_TILE_PIXELS);
     }
@@ -379,7 +400,12 @@ impl Compare {
             let waker = ctx.clone();
             let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || waker.request_repaint());
             let path = self.sides[i].path.clone();
-            let fetcher = Fetcher::start(path, self.size, wake)
+            let lacks_series = self.score.as_ref().is_some_and(|s| s.series.is_none());
+            let series = (i == 1 && lacks_series)
+                .then(|| self.series_files.clone())
+                .flatten();
+            let rules = self.source_rules.filter(|_| i == 0);
+            let fetcher = Fetcher::start(path, self.size, rules, series, wake)
                 .map_err(|source| SideFailed::Start { what, source })?;
             self.sides[i].fetcher = Some(fetcher);
         }
@@ -406,12 +432,24 @@ impl Compare {
                     // picture made (the ones between are dropped).
                     if p.time_s <= self.time_s + self.frame_s {
                         self.sides[i].shown = Some((p.time_s, texture.clone()));
+                        self.sides[i].approximate = false;
                     }
                     self.sides[i].cache.insert(Frame {
                         time_s: p.time_s,
                         duration_s: p.duration_s,
                         texture,
                     });
+                }
+                Fetched::Approximate(p) if p.time_s <= self.time_s + self.frame_s => {
+                    let texture = upload(ctx, &format!("compare {} {i}", self.row), &p);
+                    self.sides[i].shown = Some((p.time_s, texture));
+                    self.sides[i].approximate = true;
+                }
+                Fetched::Approximate(_) => {}
+                Fetched::Series(series) => {
+                    if let Some(score) = self.score.as_mut() {
+                        score.series.get_or_insert(series);
+                    }
                 }
                 Fetched::Failed(source) => return Err(SideFailed::Read { what, source }),
             }
@@ -420,6 +458,7 @@ impl Compare {
         let side = &mut self.sides[i];
         if let Some(frame) = side.cache.at(time_s) {
             side.shown = Some((frame.time_s, frame.texture.clone()));
+            side.approximate = false;
         } else if side.asked != Some(time_s) {
             if let Some(fetcher) = &side.fetcher {
                 fetcher.ask(time_s);
@@ -443,6 +482,15 @@ enum SideFailed {
         what: &'static str,
         source: vidprism_engine::Error,
     },
+}
+
+/// The picture rules a job of `presets` applied to its source: theirs,
+/// with the crop it reported (`probed`) instead of finding bars again.
+pub fn job_rules(presets: &[Preset], crop: Option<Crop>) -> PictureRules {
+    PictureRules {
+        crop: crop.map_or(CropRule::None, CropRule::Fixed),
+        ..PictureRules::of_job(presets.iter().map(|p| &p.picture))
+    }
 }
 
 /// A picture as a texture, its pixels sharp when zoomed in.

@@ -1,5 +1,8 @@
 //! Preview before queueing (issue 25): a few seconds of a waiting row's
-//! source are cut (the engine's `cut_sample`, on a thread of its own) into
+//! source, at the point the user last looked at (the compare slider of
+//! that row's view, else its hover scrub's tile, else the poster's moment
+//! the engine finds), are cut (the engine's `cut_sample`, on a thread of
+//! its own) into
 //! a temporary folder and encoded there with the row's presets as an
 //! ordinary job of the engine (its queue and priority), then the compare
 //! view opens on the sample with each rendition's size, score and what the
@@ -12,12 +15,14 @@ use std::time::Instant;
 
 use crossbeam_channel::{bounded, Receiver};
 use eframe::egui;
-use vidprism_engine::media::{cut_sample, SAMPLE_EXTENSION};
-use vidprism_engine::pipeline::{Event, EventKind, JobId, JobRequest, Output};
+use vidprism_engine::media::{cut_sample, poster_moment, SampleCut, SAMPLE_EXTENSION};
+use vidprism_engine::pipeline::{Event, EventKind, JobId, JobRequest, Output, QualityPlanned};
 
 use super::Compare;
 use crate::ui::app::App;
+use crate::ui::panels::row::scrub_id;
 use crate::ui::state::queue_model::RowId;
+use crate::ui::state::scrub::ScrubTexture;
 
 /// Seconds a preview encodes.
 pub const SAMPLE_SECONDS: f64 = 5.0;
@@ -67,6 +72,9 @@ pub struct SampleFacts {
     pub wall_s: f64,
     /// The sample's renditions, in the engine's order.
     pub outputs: Vec<Output>,
+    /// What the target searches of its renditions with `target_ssim`
+    /// found (their `quality_planned`): the CRF and the predicted size.
+    pub planned: Vec<QualityPlanned>,
     /// Holds the sample and its renditions; removed with the view.
     pub folder: TempFolder,
 }
@@ -81,9 +89,22 @@ impl SampleFacts {
         }
     }
 
-    /// The whole file's predicted size of `output`, bytes.
+    /// What its target search found for `output`, when it had one.
+    pub fn planned(&self, output: &Output) -> Option<&QualityPlanned> {
+        self.planned
+            .iter()
+            .find(|p| p.rendition == output.rendition)
+    }
+
+    /// The whole file's predicted size of `output`, bytes: its target
+    /// search's prediction for the sample when it had one (the bytes a
+    /// second its sample encodes made at the CRF chosen), else the
+    /// sample's size, times the whole over the sample.
     pub fn predicted_bytes(&self, output: &Output) -> u64 {
-        (output.bytes as f64 * self.scale()).round() as u64
+        let sample = self
+            .planned(output)
+            .map_or(output.bytes, |p| p.predicted_bytes);
+        (sample as f64 * self.scale()).round() as u64
     }
 
     /// The whole file's predicted encoding time, seconds.
@@ -95,11 +116,14 @@ impl SampleFacts {
 enum Phase {
     /// Not started yet (the cut starts at the next pass).
     Waiting,
-    Cutting(Receiver<vidprism_engine::Result<f64>>),
+    /// The point's time in the source, and the cut.
+    Cutting(Receiver<vidprism_engine::Result<(f64, SampleCut)>>),
     Encoding {
         job: JobId,
-        start_s: f64,
+        point_s: f64,
+        cut: SampleCut,
         outputs: Vec<Output>,
+        planned: Vec<QualityPlanned>,
     },
 }
 
@@ -114,6 +138,8 @@ pub struct SampleRun {
     phase: Phase,
     /// The share of the encode done, 0..1.
     pub fraction: f64,
+    /// The crop its job found (its `probed`), for the sample's side.
+    crop: Option<vidprism_engine::presets::Crop>,
 }
 
 impl SampleRun {
@@ -158,6 +184,7 @@ impl App {
             started: Instant::now(),
             phase: Phase::Waiting,
             fraction: 0.0,
+            crop: None,
         });
     }
 
@@ -191,6 +218,10 @@ impl App {
             self.cancel_preview();
             return;
         }
+        let point = match &self.view.sample {
+            Some(run) if matches!(run.phase, Phase::Waiting) => looked_at(&self.view, ctx, run.row),
+            _ => None,
+        };
         let Some(run) = self.view.sample.as_mut() else {
             return;
         };
@@ -198,12 +229,18 @@ impl App {
             Phase::Waiting => {
                 let (tx, rx) = bounded(1);
                 let (input, sample) = (run.input.clone(), run.sample());
-                let start = (run.source_s / 2.0 - SAMPLE_SECONDS / 2.0).max(0.0);
                 let waker = ctx.clone();
                 let spawned = std::thread::Builder::new()
                     .name("preview sample".into())
                     .spawn(move || {
-                        let _ = tx.send(cut_sample(&input, start, SAMPLE_SECONDS, &sample));
+                        let cut =
+                            point
+                                .map_or_else(|| poster_moment(&input), Ok)
+                                .and_then(|point| {
+                                    let cut = cut_sample(&input, point, SAMPLE_SECONDS, &sample)?;
+                                    Ok((point, cut))
+                                });
+                        let _ = tx.send(cut);
                         waker.request_repaint();
                     });
                 match spawned {
@@ -215,7 +252,7 @@ impl App {
                 }
             }
             Phase::Cutting(done) => match done.try_recv() {
-                Ok(Ok(start_s)) => {
+                Ok(Ok((point_s, cut))) => {
                     let request = JobRequest {
                         input: run.sample(),
                         presets: run.presets.clone(),
@@ -224,8 +261,10 @@ impl App {
                     let job = self.systems.backend.runner.submit(request);
                     run.phase = Phase::Encoding {
                         job,
-                        start_s,
+                        point_s,
+                        cut,
                         outputs: Vec::new(),
+                        planned: Vec::new(),
                     };
                 }
                 Ok(Err(e)) => {
@@ -252,7 +291,13 @@ impl App {
         let Some(run) = self.view.sample.as_mut() else {
             return false;
         };
-        let Phase::Encoding { job, outputs, .. } = &mut run.phase else {
+        let Phase::Encoding {
+            job,
+            outputs,
+            planned,
+            ..
+        } = &mut run.phase
+        else {
             return false;
         };
         if *job != event.job {
@@ -260,7 +305,9 @@ impl App {
         }
         match &event.kind {
             EventKind::Progress(p) => run.fraction = p.fraction.clamp(0.0, 1.0),
+            EventKind::Probed(facts) => run.crop = facts.crop,
             EventKind::RenditionDone(output) => outputs.push(output.clone()),
+            EventKind::QualityPlanned(p) => planned.push(p.clone()),
             EventKind::JobDone(_) => self.preview_done(),
             EventKind::JobFailed(failed) => {
                 self.view.sample = None;
@@ -278,7 +325,11 @@ impl App {
             return;
         };
         let Phase::Encoding {
-            start_s, outputs, ..
+            point_s,
+            cut,
+            outputs,
+            planned,
+            ..
         } = run.phase
         else {
             return;
@@ -293,21 +344,40 @@ impl App {
             .row(run.row)
             .map(|r| r.name())
             .unwrap_or_default();
-        let seconds = match run.source_s > 0.0 {
-            true => SAMPLE_SECONDS.min(run.source_s),
-            false => SAMPLE_SECONDS,
-        };
         let facts = SampleFacts {
-            start_s,
-            seconds,
+            start_s: cut.start_s,
+            seconds: cut.seconds,
             source_s: run.source_s,
             wall_s: run.started.elapsed().as_secs_f64(),
             outputs,
+            planned,
             folder: run.folder,
         };
         let mut compare = Compare::new(run.row, name, &first, sample);
         compare.duration_s = facts.seconds;
+        compare.source_rules = Some(super::job_rules(&run.presets, run.crop));
+        // Opens on the point asked for (the sample starts at the keyframe
+        // before it).
+        compare.seek(point_s - cut.start_s);
         compare.sample = Some(facts);
         self.view.compare = Some(compare);
+    }
+}
+
+/// Where in `row`'s source the user last looked, seconds: the time of its
+/// compare view (a preview's sample's time in the source), else the tile
+/// its hover scrub last showed; `None` when neither.
+fn looked_at(
+    view: &crate::ui::state::view_state::ViewState,
+    ctx: &egui::Context,
+    row: RowId,
+) -> Option<f64> {
+    if let Some(c) = view.compare.as_ref().filter(|c| c.row == row) {
+        return Some(c.sample.as_ref().map_or(0.0, |s| s.start_s) + c.time_s);
+    }
+    let tile = ctx.data(|d| d.get_temp::<usize>(scrub_id(row)))?;
+    match view.scrubs.get(row) {
+        Some(ScrubTexture::Ready(scrub)) => scrub.cues.get(tile).map(|cue| cue.start_s),
+        _ => None,
     }
 }

@@ -18,10 +18,10 @@ use crate::ui::command::{Command, RowCommand};
 use crate::ui::compare::CompareCommand;
 use crate::ui::state::queue_model::RowId;
 use crate::ui::tests::fixture::{harness_for, step_until, Fixture};
+use vidprism_engine::store::{JobStore, STORE_FILE};
 
-/// A finished row (the app paused): a 2 s 320x240 source and its 160x120
-/// rendition "low", both real files. Its rendition's score is `quality`.
-fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (RowId, PathBuf) {
+/// A 2 s 320x240 source and its 160x120 rendition "low", both real files.
+fn source_and_rendition(fx: &Fixture) -> (PathBuf, PathBuf) {
     let source = fx.clip("a.mp4", "320x240", 2);
     let rendition = fx.path("low.mp4");
     let status = std::process::Command::new("ffmpeg")
@@ -32,13 +32,12 @@ fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (
         .status()
         .expect("ffmpeg runs");
     assert!(status.success());
-    app.paused = true;
-    let row = app.model.add(JobRequest {
-        input: source,
-        presets: vec![find_preset("web").expect("built-in")],
-        out_dir: fx.path("out"),
-    });
-    app.model.attach(row, 42);
+    (source, rendition)
+}
+
+/// The events of a job that made `rendition` of the 2 s source, scored
+/// `quality`.
+fn finished_events(rendition: &std::path::Path, quality: Option<Score>) -> [EventKind; 3] {
     let facts = SourceFacts {
         width: 320,
         height: 240,
@@ -51,7 +50,7 @@ fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (
     };
     let output = Output {
         rendition: "low".into(),
-        path: rendition.clone(),
+        path: rendition.to_path_buf(),
         width: 160,
         height: 120,
         bytes: 1000,
@@ -59,11 +58,25 @@ fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (
         sidecars: Vec::new(),
         quality,
     };
-    for kind in [
+    [
         EventKind::Probed(facts),
         EventKind::RenditionDone(output),
         EventKind::JobDone(JobDone { outputs: 1 }),
-    ] {
+    ]
+}
+
+/// A finished row (the app paused): [`source_and_rendition`], its
+/// rendition's score `quality`.
+fn finished_row_scored(app: &mut App, fx: &Fixture, quality: Option<Score>) -> (RowId, PathBuf) {
+    let (source, rendition) = source_and_rendition(fx);
+    app.paused = true;
+    let row = app.model.add(JobRequest {
+        input: source,
+        presets: vec![find_preset("web").expect("built-in")],
+        out_dir: fx.path("out"),
+    });
+    app.model.attach(row, 42);
+    for kind in finished_events(&rendition, quality) {
         app.apply_event(&Event {
             job: 42,
             t_ms: 0,
@@ -85,9 +98,10 @@ fn wait_for_both_named(harness: &mut Harness<'_, App>, time: &str) {
     step_until(harness, Duration::from_secs(20), &source, |app| {
         app.view.compare.as_ref().is_some_and(|c| {
             c.sides.iter().all(|s| {
-                s.shown
-                    .as_ref()
-                    .is_some_and(|(t, _)| crate::ui::compare::clock(*t) == time)
+                !s.approximate
+                    && s.shown
+                        .as_ref()
+                        .is_some_and(|(t, _)| crate::ui::compare::clock(*t) == time)
             })
         })
     });
@@ -227,17 +241,15 @@ fn the_cache_stays_bounded_while_playing() {
     );
 }
 
-#[test]
-fn the_quality_strip_marks_the_worst_moment_and_w_jumps_there() {
-    let fx = Fixture::new(&["web"]);
-    // 50 frames, 0.99 but for a dip at 1.2 s.
+/// A score of 50 frames, 0.99 but for a dip at 1.2 s, with its series.
+fn dipping_score() -> Score {
     let series: Vec<(f64, f64)> = (0..50)
         .map(|i| {
             let t = f64::from(i) * 0.04;
             (t, if i == 30 { 0.7 } else { 0.99 })
         })
         .collect();
-    let score = Score {
+    Score {
         ssim: 0.984,
         ssim_y: 0.98,
         psnr: 40.0,
@@ -247,8 +259,13 @@ fn the_quality_strip_marks_the_worst_moment_and_w_jumps_there() {
         worst_ssim: 0.7,
         frames: 50,
         series: Some(series.into()),
-    };
-    let (mut harness, _, _) = opened_scored(&fx, Some(score));
+    }
+}
+
+#[test]
+fn the_quality_strip_marks_the_worst_moment_and_w_jumps_there() {
+    let fx = Fixture::new(&["web"]);
+    let (mut harness, _, _) = opened_scored(&fx, Some(dipping_score()));
     wait_for_both(&mut harness, "0:00.000");
     harness.get_by_label_contains("worst frame at 0:01.200");
     harness.get_by_label("Worst moment (W)").click();
@@ -458,4 +475,178 @@ fn space_plays_both_pictures_on_and_pauses_them_together() {
                 && paused_at - times[0] < 0.04 + 1e-9
         },
     );
+}
+
+/// Runs a preview of the waiting row to its compare view.
+fn preview_opened(harness: &mut Harness<'_, App>) {
+    let row = harness.state().model.rows()[0].id;
+    harness.state_mut().handle(RowCommand::Preview(row).into());
+    step_until(harness, Duration::from_secs(120), "the preview", |app| {
+        app.view.sample.is_none() && (app.view.compare.is_some() || app.view.notice.is_some())
+    });
+    assert_eq!(harness.state().view.notice, None);
+}
+
+/// Preview again after the compare slider moved: the new sample is at the
+/// point the view showed (cut from the keyframe before it, a keyframe a
+/// second here), and its view opens on that point, both pictures there.
+#[test]
+fn a_preview_again_samples_the_point_the_slider_was_at() {
+    let fx = Fixture::new(&["web"]);
+    let source = fx.path("g25.mp4");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("testsrc2=s=320x240:r=25:d=4")
+        .args(["-pix_fmt", "yuv420p", "-g", "25", "-sc_threshold", "0"])
+        .arg(&source)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    let mut app = fx.app();
+    app.paused = true;
+    app.add_paths_now(&[source]);
+    let mut harness = harness_for(app, [900.0, 600.0]);
+    harness.run_steps(2);
+    preview_opened(&mut harness);
+    let c = harness.state().view.compare.as_ref().expect("open");
+    let first = c.sample.as_ref().expect("a sample");
+    // 1.32 s into the sample when it is that long.
+    let into = if first.seconds > 1.5 { 1.32 } else { 0.32 };
+    let point = first.start_s + into;
+    harness
+        .state_mut()
+        .handle(Command::Compare(CompareCommand::Seek(into)));
+    harness.run_steps(1);
+    preview_opened(&mut harness);
+    let c = harness.state().view.compare.as_ref().expect("open");
+    let sample = c.sample.as_ref().expect("a sample");
+    assert!(
+        (sample.start_s - point.floor()).abs() < 1e-6,
+        "from the keyframe before {point} s: {}",
+        sample.start_s
+    );
+    assert!(
+        (sample.start_s + c.time_s - point).abs() < 1e-6,
+        "opened at {point} s: {} + {}",
+        sample.start_s,
+        c.time_s
+    );
+    wait_for_both_named(
+        &mut harness,
+        &crate::ui::compare::clock(point - point.floor()),
+    );
+}
+
+/// A window restarted on the job store that recorded a scored rendition,
+/// its compare view opened; whether the strip has the series.
+fn restarted_strip(fx: &Fixture) -> bool {
+    let mut app = fx.app();
+    app.open_job_store(&fx.path(STORE_FILE));
+    app.paused = true;
+    let row = app.model.rows()[0].id;
+    app.handle(RowCommand::Select(row).into());
+    let mut harness = harness_for(app, [900.0, 600.0]);
+    harness.run_steps(2);
+    harness.get_by_label("Compare low with the source").click();
+    wait_for_both(&mut harness, "0:00.000");
+    let c = harness.state().view.compare.as_ref().expect("open");
+    let kept = c.score.as_ref().is_some_and(|s| s.series.is_some());
+    if kept {
+        harness.get_by_label_contains("worst frame at 0:01.200");
+    } else {
+        harness.get_by_label_contains("no per-frame score kept");
+    }
+    kept
+}
+
+/// Issue 25: the per-frame score outlives the window that scored it. The
+/// job store records it beside itself with the rendition; a window
+/// restarted on that store shows the strip. A damaged or hostile kept
+/// file is ignored: the view opens without the strip.
+#[test]
+fn the_quality_strip_shows_after_a_restart_and_a_damaged_series_is_ignored() {
+    let fx = Fixture::new(&["web"]);
+    let (source, rendition) = source_and_rendition(&fx);
+    let mut store = JobStore::open(&fx.path(STORE_FILE)).expect("a store");
+    let preset = vec![find_preset("web").expect("built-in")];
+    let id = store
+        .add(source, vec!["web".into()], preset, fx.path("out"))
+        .expect("added");
+    store.bind(id, 1);
+    for kind in finished_events(&rendition, Some(dipping_score())) {
+        store
+            .apply(&Event {
+                job: 1,
+                t_ms: 0,
+                kind,
+            })
+            .expect("recorded");
+    }
+    drop(store);
+    assert!(restarted_strip(&fx), "the strip after a restart");
+
+    let kept: Vec<PathBuf> = std::fs::read_dir(fx.path("quality-series"))
+        .expect("kept beside the store")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let text = std::fs::read_to_string(&kept[0]).expect("readable");
+    for damaged in [
+        text[..text.len() / 2].to_owned(),
+        text.replacen("0.99", "1e300", 1),
+        "\u{0}garbage".to_owned(),
+    ] {
+        std::fs::write(&kept[0], damaged).expect("written");
+        assert!(!restarted_strip(&fx), "a damaged series is not shown");
+    }
+    // Another file at the rendition's path: its old series is stale.
+    std::fs::write(&kept[0], &text).expect("written");
+    assert!(restarted_strip(&fx));
+    let again = fx.path("again.mp4");
+    std::fs::copy(&rendition, &again).expect("copied");
+    std::fs::write(&rendition, b"").expect("emptied");
+    std::fs::rename(&again, &rendition).expect("made again");
+    // (Same bytes, a new modification time: another file.)
+    assert!(!restarted_strip(&fx), "a stale series is not shown");
+}
+
+/// Issue 25 with issue 24's `target_ssim`: a preview of a rendition
+/// aiming at an SSIM predicts the whole file from its target search's
+/// prediction (its `quality_planned`), not the sample's size alone, and
+/// says which CRF the search chose.
+#[test]
+fn a_preview_of_a_target_rendition_predicts_from_its_search() {
+    let fx = Fixture::new(&["web"]);
+    let source = fx.clip("b.mp4", "320x240", 4);
+    let preset_file = fx.path("aimed.toml");
+    std::fs::write(
+        &preset_file,
+        "name = \"aimed\"\ndeinterlace = \"off\"\n\n[[renditions]]\nname = \"low\"\n\
+         container = \"mp4\"\nvideo_codec = \"h264\"\nsize = \"source\"\n\
+         target_ssim = 0.98\nspeed = \"veryfast\"\naudio_codec = \"none\"\n",
+    )
+    .expect("preset written");
+    let preset = vidprism_engine::presets::read_preset(&preset_file).expect("a preset");
+    let mut app = fx.app();
+    app.paused = true;
+    app.model.add(JobRequest {
+        input: source,
+        presets: vec![preset],
+        out_dir: fx.path("out"),
+    });
+    let mut harness = harness_for(app, [900.0, 600.0]);
+    harness.run_steps(2);
+    preview_opened(&mut harness);
+    let c = harness.state().view.compare.as_ref().expect("open");
+    let sample = c.sample.as_ref().expect("a sample");
+    let output = &sample.outputs[0];
+    let planned = sample.planned(output).expect("its search's result");
+    assert_ne!(planned.predicted_bytes, output.bytes);
+    let whole = sample.source_s.max(sample.seconds) / sample.seconds;
+    assert_eq!(
+        sample.predicted_bytes(output),
+        (planned.predicted_bytes as f64 * whole).round() as u64
+    );
+    let said = format!("CRF {} for SSIM 0.980", planned.crf);
+    harness.get_by_label_contains(&said);
 }

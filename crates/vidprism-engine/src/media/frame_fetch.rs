@@ -3,12 +3,15 @@
 //! the picture showing then, and the same way to RGB as the thumbnail and
 //! storyboard take ([`ToRgb`]: a scale in the file's colour, or for an HDR
 //! file the engine's tone-mapper, so an HDR source looks as its SDR
-//! renditions do). The reader stays open between pictures: a time a little
-//! ahead, or the next picture (play, a step forward), decodes on without
-//! a seek.
+//! renditions do). A source is read through its job's picture plan
+//! ([`FrameReader::open_prepared`]: deinterlaced and cropped as its
+//! renditions were), so both sides show the same picture area. The reader
+//! stays open between pictures: a time a little ahead, or the next picture
+//! (play, a step forward), decodes on without a seek.
 
 use std::path::{Path, PathBuf};
 
+use ffmpeg_next::codec::discard::Discard;
 use ffmpeg_next::{format, frame, Packet, Rational};
 
 use super::colour::Colour;
@@ -16,6 +19,8 @@ use super::decode::{open_input, video_decoder};
 use super::geometry::{Rotation, Size};
 use super::hdr::Hdr;
 use super::hdr_metadata::HdrMetadata;
+use super::picture_plan::{PictureFilter, PicturePlan};
+use super::poster_score::PictureScore;
 use super::probe::{duration_s, stream_hdr, stream_rotation};
 use super::thumbnail::{packed_rgb, ToRgb};
 use super::tonemap::ToneMap;
@@ -27,6 +32,14 @@ use crate::limits::MAX_PACKETS_TO_A_TIME;
 const DECODE_ON_WITHIN_S: f64 = 1.0;
 /// Decoder threads: the window's worker decodes one file on each side.
 const DECODER_THREADS: usize = 2;
+/// On the way from a keyframe to a time, pictures nothing refers to are
+/// not decoded until this close to it, seconds (or two pictures, when
+/// that is more): the picture showing then is always decoded, unless the
+/// file leaves a longer gap before it.
+const DECODE_ALL_WITHIN_S: f64 = 0.5;
+/// Pictures decoded between two asks whether to go on
+/// ([`FrameReader::picture_at_early`]).
+const ASK_EVERY: usize = 4;
 
 /// One picture as packed RGB (3 bytes a pixel, no padding), upright, and
 /// when it shows in its file (seconds from the file's start).
@@ -38,6 +51,36 @@ pub struct RgbPicture {
     pub width: u32,
     pub height: u32,
     pub rgb: Vec<u8>,
+}
+
+/// Where the poster's moment is looked for: the keyframes before this
+/// many points spread over the file...
+const POSTER_POINTS: usize = 8;
+/// ...each scored at this size (a storyboard tile's).
+const POSTER_SCORE_PX: (u32, u32) = (160, 90);
+
+/// The poster's moment of `path` without a storyboard (issue 25's preview
+/// of a file not encoded yet): of the keyframes before the middles of
+/// [`POSTER_POINTS`] equal parts, the one `poster = "best"` would choose
+/// (the storyboard's [`PictureScore`]), as seconds from the file's start.
+/// A file that does not say its duration gives its first picture's time.
+pub fn poster_moment(path: &Path) -> Result<f64> {
+    let mut reader = FrameReader::open(path)?;
+    let size = Size::new(POSTER_SCORE_PX.0, POSTER_SCORE_PX.1);
+    let Some(duration) = reader.duration_s().filter(|d| d.is_finite() && *d > 0.0) else {
+        return Ok(reader.keyframe_at(0.0, size)?.time_s);
+    };
+    let mut best: Option<(f64, f64)> = None;
+    for point in 0..POSTER_POINTS {
+        let at = duration * (point as f64 + 0.5) / POSTER_POINTS as f64;
+        let picture = reader.keyframe_at(at, size)?;
+        let (w, h) = (picture.width as usize, picture.height as usize);
+        let value = PictureScore::of_rgb(&picture.rgb, w, h).value();
+        if best.is_none_or(|(v, _)| value > v) {
+            best = Some((value, picture.time_s));
+        }
+    }
+    Ok(best.map_or(0.0, |(_, t)| t))
 }
 
 /// A decoded picture and its time from the file's start.
@@ -52,7 +95,19 @@ pub struct FrameReader {
     input: format::context::Input,
     index: usize,
     decoder: ffmpeg_next::decoder::Video,
+    /// The pictures' time base (after the plan's filter, when there is one).
     time_base: Rational,
+    /// What is done to each picture before it is shown, and the filter
+    /// doing it since the last seek (made again at each seek: a
+    /// deinterlacer must not mix pictures from both sides of one).
+    plan: PicturePlan,
+    stream_timing: (Rational, Rational),
+    prep: Option<PictureFilter>,
+    prep_finished: bool,
+    /// While a time is sought: packets before this (seconds from the
+    /// start) are decoded only when other pictures refer to them.
+    skip_before_s: Option<f64>,
+    discarding: bool,
     /// The file's start time, seconds (pictures' times are from it).
     start_s: f64,
     frame_s: f64,
@@ -70,12 +125,18 @@ pub struct FrameReader {
 impl FrameReader {
     /// Opens `path` (the engine's source checks and errors apply).
     pub fn open(path: &Path) -> Result<FrameReader> {
+        FrameReader::open_prepared(path, PicturePlan::default())
+    }
+
+    /// Opens `path` to give its pictures as `plan` makes them (a job's
+    /// source as its renditions saw it).
+    pub fn open_prepared(path: &Path, plan: PicturePlan) -> Result<FrameReader> {
         let (input, index) = open_input(path)?;
         let stream = input
             .stream(index)
             .ok_or_else(|| Error::Internal("video stream vanished".into()))?;
-        let time_base = stream.time_base();
-        let rate = stream.avg_frame_rate();
+        let stream_timing = (stream.time_base(), stream.avg_frame_rate());
+        let (time_base, rate) = plan.timing(stream_timing.0, stream_timing.1);
         let frame_s = if rate.numerator() > 0 && rate.denominator() > 0 {
             f64::from(rate.invert())
         } else {
@@ -97,6 +158,12 @@ impl FrameReader {
             index,
             decoder,
             time_base,
+            plan,
+            stream_timing,
+            prep: None,
+            prep_finished: false,
+            skip_before_s: None,
+            discarding: false,
             start_s: start_us as f64 / 1e6,
             frame_s,
             duration_s,
@@ -122,8 +189,42 @@ impl FrameReader {
     /// The picture showing at `time_s` (the last one starting at or before
     /// it; the first one for a time before it), made `size` (upright).
     pub fn picture_at(&mut self, time_s: f64, size: Size) -> Result<RgbPicture> {
+        self.picture_at_early(time_s, size, &mut |_| true)?
+            .ok_or_else(|| Error::Internal("a picture fetch stopped by itself".into()))
+    }
+
+    /// [`Self::picture_at`], telling `early` how it goes: after a seek, the
+    /// keyframe it landed on (`Some`, to show while the picture asked
+    /// decodes), and every few pictures decoded `None`. When `early` says
+    /// `false` (a newer time was asked), it stops there and gives `None`.
+    pub fn picture_at_early(
+        &mut self,
+        time_s: f64,
+        size: Size,
+        early: &mut dyn FnMut(Option<RgbPicture>) -> bool,
+    ) -> Result<Option<RgbPicture>> {
         // Half a tick of slack: times written as decimals round.
         let at = time_s + self.frame_s * 0.01;
+        // Deinterlacing and telecine removal look at the pictures around:
+        // every one is decoded for them.
+        self.skip_before_s = self
+            .plan
+            .deinterlace
+            .is_none()
+            .then(|| at - DECODE_ALL_WITHIN_S.max(2.0 * self.frame_s));
+        let found = self.walk_to(at, size, early);
+        self.skip_before_s = None;
+        found
+    }
+
+    /// Decodes on to the picture showing at `at` (seeking first unless it
+    /// is a little ahead), as [`Self::picture_at_early`] says.
+    fn walk_to(
+        &mut self,
+        at: f64,
+        size: Size,
+        early: &mut dyn FnMut(Option<RgbPicture>) -> bool,
+    ) -> Result<Option<RgbPicture>> {
         let shows = |t: &Timed| t.time_s <= at;
         let decodes_on = self.current.as_ref().is_some_and(shows)
             && self
@@ -131,8 +232,9 @@ impl FrameReader {
                 .as_ref()
                 .is_some_and(|c| at - c.time_s < DECODE_ON_WITHIN_S);
         if !decodes_on {
-            self.seek(time_s);
+            self.seek(at);
         }
+        let mut decoded = 0usize;
         loop {
             if self.ahead.as_ref().is_some_and(|a| !shows(a)) {
                 break;
@@ -145,11 +247,31 @@ impl FrameReader {
                 break;
             }
             match self.decode_next()? {
-                Some(next) if self.current.is_none() => self.current = Some(next),
+                Some(next) if self.current.is_none() => {
+                    // Offered when a picture or more before the time (else
+                    // it is most likely the one asked, given next).
+                    let keyframe = at - next.time_s >= self.frame_s;
+                    self.current = Some(next);
+                    if keyframe && !early(Some(self.current_rgb(size)?)) {
+                        return Ok(None);
+                    }
+                }
                 Some(next) => self.ahead = Some(next),
                 None => break,
             }
+            decoded += 1;
+            if decoded.is_multiple_of(ASK_EVERY) && !early(None) {
+                return Ok(None);
+            }
         }
+        self.current_rgb(size).map(Some)
+    }
+
+    /// The picture a seek to `time_s` lands on: the keyframe at or before
+    /// it (the file's first picture when it cannot seek), made `size`.
+    pub fn keyframe_at(&mut self, time_s: f64, size: Size) -> Result<RgbPicture> {
+        self.seek(time_s);
+        self.current = self.decode_next()?;
         self.current_rgb(size)
     }
 
@@ -177,20 +299,60 @@ impl FrameReader {
         self.current = None;
         self.ahead = None;
         self.at_end = false;
+        self.prep = None;
+        self.prep_finished = false;
     }
 
-    /// The next decoded picture with its time, or `None` at the end.
+    /// The next picture (through the plan's filter) with its time, or
+    /// `None` at the end.
     fn decode_next(&mut self) -> Result<Option<Timed>> {
+        loop {
+            if let Some(picture) = self.prep.as_mut().and_then(PictureFilter::pull) {
+                return Ok(Some(self.timed(picture)));
+            }
+            if self.prep_finished {
+                return Ok(None);
+            }
+            let decoded = self.decode_picture()?;
+            if self.prep.is_none() {
+                let (time_base, rate) = self.stream_timing;
+                self.prep = self.plan.filter(time_base, rate);
+            }
+            match (decoded, self.prep.as_mut()) {
+                (Some(picture), None) => return Ok(Some(self.timed(picture))),
+                (None, None) => return Ok(None),
+                (Some(picture), Some(prep)) => prep.push(&picture)?,
+                (None, Some(prep)) => {
+                    prep.finish()?;
+                    self.prep_finished = true;
+                }
+            }
+        }
+    }
+
+    /// `picture` with its time from the file's start, its `pts` set to it:
+    /// a decoded picture's best guess, a filtered one's own.
+    fn timed(&self, mut picture: frame::Video) -> Timed {
+        let pts = match self.prep {
+            Some(_) => picture.pts(),
+            None => picture.timestamp(),
+        };
+        picture.set_pts(pts);
+        let time_s = match pts {
+            Some(pts) => pts as f64 * f64::from(self.time_base) - self.start_s,
+            None => self.last_time_s().map_or(0.0, |t| t + self.frame_s),
+        };
+        Timed { picture, time_s }
+    }
+
+    /// The next picture the decoder gives, or `None` at the end.
+    fn decode_picture(&mut self) -> Result<Option<frame::Video>> {
         let mut picture = frame::Video::empty();
         let mut packet = Packet::empty();
         let mut packets = 0usize;
         loop {
             if self.decoder.receive_frame(&mut picture).is_ok() {
-                let time_s = match picture.timestamp() {
-                    Some(pts) => pts as f64 * f64::from(self.time_base) - self.start_s,
-                    None => self.last_time_s().map_or(0.0, |t| t + self.frame_s),
-                };
-                return Ok(Some(Timed { picture, time_s }));
+                return Ok(Some(picture));
             }
             if self.at_end {
                 return Ok(None);
@@ -204,6 +366,7 @@ impl FrameReader {
                             path: self.path.clone(),
                         });
                     }
+                    self.discard_unless_needed(&packet);
                     // Undecodable packets (just after a seek, damaged data) are skipped.
                     let _ = self.decoder.send_packet(&packet);
                 }
@@ -218,6 +381,23 @@ impl FrameReader {
                     })
                 }
             }
+        }
+    }
+
+    /// Tells the decoder to leave out the pictures nothing refers to while
+    /// `packet` is well before the time sought.
+    fn discard_unless_needed(&mut self, packet: &Packet) {
+        let base = f64::from(self.stream_timing.0);
+        let early = self
+            .skip_before_s
+            .zip(packet.pts().or(packet.dts()))
+            .is_some_and(|(before, pts)| pts as f64 * base - self.start_s < before);
+        if early != self.discarding {
+            self.decoder.skip_frame(match early {
+                true => Discard::NonReference,
+                false => Discard::Default,
+            });
+            self.discarding = early;
         }
     }
 
@@ -237,8 +417,6 @@ impl FrameReader {
             });
         };
         let mut picture = current.picture.clone();
-        let pts = picture.timestamp();
-        picture.set_pts(pts);
         let colour = Colour::of_decoder(&self.decoder);
         let (colour, tone_map) = match self.hdr {
             Some(hdr) => {

@@ -29,7 +29,7 @@ mod runner;
 mod stage_error;
 mod stages;
 mod stall;
-mod target_cache;
+pub(crate) mod target_cache;
 mod target_quality;
 mod worker;
 

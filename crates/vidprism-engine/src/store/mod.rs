@@ -21,6 +21,7 @@ mod journal;
 mod lock;
 mod preset_table;
 mod record;
+mod series_files;
 mod snapshot;
 #[cfg(test)]
 mod tests_prop;
@@ -30,9 +31,10 @@ use std::path::{Path, PathBuf};
 
 pub use file_store::StoreError;
 pub use record::{JobRecord, JobState, SourceStamp, StoreId};
+pub use series_files::SeriesFiles;
 pub use snapshot::STORE_VERSION;
 
-use crate::pipeline::{Event, JobId, JobRequest};
+use crate::pipeline::{Event, EventKind, JobId, JobRequest};
 use crate::presets::Preset;
 use contents::Contents;
 use flusher::Urgency;
@@ -115,6 +117,8 @@ pub struct JobStore {
     /// Engine job id -> store id, for the jobs running in this process.
     bound: HashMap<JobId, StoreId>,
     warning: Option<String>,
+    /// Its renditions' per-frame scores, beside it.
+    series: SeriesFiles,
     _lock: StoreLock,
 }
 
@@ -192,6 +196,7 @@ impl JobStore {
             compact_min_bytes: COMPACT_MIN_BYTES,
             bound: HashMap::new(),
             warning: None,
+            series: SeriesFiles::beside(path),
             _lock: lock,
         };
         if changes || loaded.rewrite {
@@ -230,6 +235,11 @@ impl JobStore {
 
     pub fn job(&self, id: StoreId) -> Option<&JobRecord> {
         self.contents.get(id)
+    }
+
+    /// Where its renditions' per-frame scores are kept.
+    pub fn series_files(&self) -> &SeriesFiles {
+        &self.series
     }
 
     /// Appends one change to the journal, with the next sequence number.
@@ -389,6 +399,11 @@ impl JobStore {
             self.bound.remove(&event.job);
         }
         self.update(id, |record| record.apply(&event.kind))?;
+        if let EventKind::RenditionDone(output) = &event.kind {
+            if let Some(series) = output.quality.as_ref().and_then(|q| q.series.as_ref()) {
+                self.series.keep(&output.path, series);
+            }
+        }
         Ok(Some(id))
     }
 
@@ -425,6 +440,12 @@ impl JobStore {
 
     /// Forgets jobs (their files stay).
     fn forget(&mut self, ids: Vec<StoreId>) -> Result<(), StoreError> {
+        for id in &ids {
+            let outputs = self.contents.get(*id).map(|r| r.outputs.iter());
+            for output in outputs.into_iter().flatten() {
+                self.series.forget(&output.path);
+            }
+        }
         if !self.contents.remove(&ids) {
             return Ok(());
         }

@@ -67,6 +67,9 @@ struct Seen {
     /// The digest of each output object (by file name) as its worker
     /// first said it sent it; only that content is fetched.
     digests: HashMap<String, String>,
+    /// Each planned rendition's per-frame score as its worker first sent
+    /// it, for its `rendition_done`.
+    series: HashMap<String, vidprism_engine::media::quality::Series>,
 }
 
 type Jobs = Arc<Mutex<HashMap<String, Arc<FarmJob>>>>;

@@ -112,7 +112,7 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
                 return;
             }
             match receive_output(broker, farm_job, kind, files) {
-                Ok(kind) => job.emit(kind),
+                Ok(kind) => job.emit(with_series(kind, &mut lock(&farm_job.seen))),
                 Err(reason) => job.record_error(StageError::remote(reason)),
             }
         }
@@ -154,6 +154,16 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
         News::Sent { name, digest } => {
             lock(&farm_job.seen).digests.entry(name).or_insert(digest);
         }
+        // A planned rendition's, once.
+        News::Series { rendition, series } if farm_job.planned.contains(&rendition) => {
+            let mut seen = lock(&farm_job.seen);
+            seen.series
+                .entry(rendition)
+                .or_insert_with(|| series.into());
+        }
+        News::Series { rendition, .. } => {
+            tracing::warn!(farm_job = %farm_job.key, %rendition, "refused the score of a rendition not planned");
+        }
         News::Retrying {
             stage,
             attempt,
@@ -167,6 +177,20 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
             "try {attempt} of {tries} failed: {reason}"
         ),
     }
+}
+
+/// A rendition's event with the per-frame score its worker sent before
+/// it, when that fits its score (no more points than frames scored).
+fn with_series(mut kind: EventKind, seen: &mut Seen) -> EventKind {
+    if let EventKind::RenditionDone(output) = &mut kind {
+        let series = seen.series.remove(&output.rendition);
+        if let (Some(score), Some(series)) = (output.quality.as_mut(), series) {
+            if score.series.is_none() && series.len() as u64 <= score.frames {
+                score.series = Some(series);
+            }
+        }
+    }
+    kind
 }
 
 /// Whether a rendition's result is in: no more progress for it.
@@ -358,4 +382,58 @@ fn job_dir(job: &Job) -> Result<PathBuf, vidprism_engine::Error> {
     let dir = reserve_job_dir(&request.out_dir, &stem)?;
     job.set_dir(dir.clone());
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vidprism_engine::media::quality::Score;
+
+    fn done(rendition: &str, frames: u64) -> EventKind {
+        EventKind::RenditionDone(Output {
+            rendition: rendition.into(),
+            path: PathBuf::from("out.mp4"),
+            width: 320,
+            height: 240,
+            bytes: 1000,
+            skipped_tracks: Vec::new(),
+            sidecars: Vec::new(),
+            quality: Some(Score {
+                ssim: 0.9,
+                ssim_y: 0.9,
+                psnr: 40.0,
+                psnr_y: 40.0,
+                psnr_u: 40.0,
+                psnr_v: 40.0,
+                worst_ssim: 0.9,
+                frames,
+                series: None,
+            }),
+        })
+    }
+
+    fn series_of(kind: &EventKind) -> Option<usize> {
+        match kind {
+            EventKind::RenditionDone(o) => o.quality.as_ref()?.series.as_ref().map(|s| s.len()),
+            _ => None,
+        }
+    }
+
+    /// A worker's series goes with its own rendition's event only, and
+    /// only when it has no more points than that rendition scored frames.
+    #[test]
+    fn a_series_joins_its_renditions_event_when_it_fits_the_score() {
+        let mut seen = Seen::default();
+        let three: vidprism_engine::media::quality::Series =
+            vec![(0.0, 0.9), (0.04, 0.9), (0.08, 0.9)].into();
+        seen.series.insert("720p".into(), three.clone());
+        assert_eq!(series_of(&with_series(done("480p", 3), &mut seen)), None);
+        assert_eq!(series_of(&with_series(done("720p", 3), &mut seen)), Some(3));
+        seen.series.insert("720p".into(), three);
+        assert_eq!(
+            series_of(&with_series(done("720p", 2), &mut seen)),
+            None,
+            "more points than frames scored"
+        );
+    }
 }

@@ -10,6 +10,8 @@ use super::{send_news, Context};
 use crate::broker::Bucket;
 use crate::error::FarmError;
 use crate::wire::{self, Files, News, Work};
+use vidprism_engine::media::quality::series::bounded;
+use vidprism_engine::pipeline::EventKind;
 
 /// Sends a finished stage's outputs and results, then its end.
 pub(super) fn report(
@@ -34,6 +36,9 @@ pub(super) fn report(
         // manifests, a storyboard's sprites) go first, by name.
         for file in kind.files_beside() {
             send_output(context, work, &file)?;
+        }
+        if let Some(series) = series_news(&kind) {
+            send_news(broker, work, &series, true)?;
         }
         let kind = match kind.output_path() {
             Some(path) => {
@@ -62,6 +67,18 @@ pub(super) fn report(
     context.reported.fetch_add(1, Ordering::Relaxed);
     send_news(broker, work, &ended, true)?;
     Ok(())
+}
+
+/// A scored rendition's per-frame score, which its event's JSON leaves out.
+fn series_news(kind: &EventKind) -> Option<News> {
+    let EventKind::RenditionDone(output) = kind else {
+        return None;
+    };
+    let series = output.quality.as_ref()?.series.as_ref()?;
+    Some(News::Series {
+        rendition: output.rendition.clone(),
+        series: bounded(series),
+    })
 }
 
 /// Puts an output where the submitter gets it; returns the path to report.

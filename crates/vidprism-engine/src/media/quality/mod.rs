@@ -8,6 +8,7 @@
 
 pub mod metrics;
 mod scorer;
+pub mod series;
 pub mod target;
 
 use serde::{Deserialize, Serialize};
