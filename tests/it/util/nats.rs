@@ -61,3 +61,23 @@ impl Drop for Worker {
         self.kill();
     }
 }
+
+/// A worker of every stage running in this process (one transcode at a
+/// time, no shared folders), named "w", scratch in `scratch`.
+pub fn in_process_worker(
+    connection: &vidprism_farm::FarmConnection,
+    scratch: PathBuf,
+) -> vidprism_farm::FarmWorker {
+    use vidprism_farm::{FarmWorker, PathMap, WorkPolicy, WorkStage, WorkerConfig};
+    FarmWorker::start(WorkerConfig {
+        connection: connection.clone(),
+        stages: WorkStage::ALL.to_vec(),
+        transcode_jobs: 1,
+        policy: WorkPolicy::default(),
+        path_map: PathMap::default(),
+        shared_roots: Vec::new(),
+        scratch,
+        name: "w".into(),
+    })
+    .expect("worker")
+}
