@@ -230,9 +230,7 @@ fn the_poster_moment_is_past_the_black_start() {
 fn a_farm_rendition_comes_back_with_its_per_frame_score() {
     use std::time::{Duration, Instant};
     use vidprism_engine::pipeline::{EventKind, JobRequest, JobRunner};
-    use vidprism_farm::{
-        FarmClient, FarmConnection, FarmWorker, Files, PathMap, WorkPolicy, WorkStage, WorkerConfig,
-    };
+    use vidprism_farm::{FarmClient, FarmConnection, Files};
 
     let fx = Fixture::new();
     let clip = fx.clip("a.mp4", "320x240", 2.0, false, &[]);
@@ -256,17 +254,7 @@ audio_codec = "none"
     let preset = vidprism_engine::presets::read_preset(&preset_file).expect("a preset");
     let server = crate::util::nats_server::NatsServer::start(&[]);
     let connection = FarmConnection::new(server.url.clone());
-    let _worker = FarmWorker::start(WorkerConfig {
-        connection: connection.clone(),
-        stages: WorkStage::ALL.to_vec(),
-        transcode_jobs: 1,
-        policy: WorkPolicy::default(),
-        path_map: PathMap::default(),
-        shared_roots: Vec::new(),
-        scratch: fx.path("scratch"),
-        name: "w".into(),
-    })
-    .expect("worker");
+    let _worker = crate::util::nats::worker_in_process(&connection, fx.path("scratch"));
     let client = FarmClient::connect(&connection, Files::ObjectStore, None).expect("client");
     client.submit(JobRequest {
         input: clip,

@@ -580,26 +580,14 @@ fn workers_and_submitters_starting_together_on_a_new_server_all_connect() {
 fn cancelling_a_farm_job_ends_it_at_once_and_stops_the_worker() {
     use vidprism_engine::pipeline::{EventKind, JobRequest, JobRunner};
     use vidprism_engine::presets::find_preset;
-    use vidprism_farm::{
-        FarmClient, FarmConnection, FarmWorker, Files, PathMap, WorkPolicy, WorkStage, WorkerConfig,
-    };
+    use vidprism_farm::{FarmClient, FarmConnection, Files};
 
     let fx = Fixture::new();
     let clip = fx.clip("long.mp4", "1280x720", 30.0, false, &[]);
     let server = NatsServer::start(&[]);
     let connection = FarmConnection::new(server.url.clone());
     let scratch = fx.path("scratch");
-    let _worker = FarmWorker::start(WorkerConfig {
-        connection: connection.clone(),
-        stages: WorkStage::ALL.to_vec(),
-        transcode_jobs: 1,
-        policy: WorkPolicy::default(),
-        path_map: PathMap::default(),
-        shared_roots: Vec::new(),
-        scratch: scratch.clone(),
-        name: "w".into(),
-    })
-    .expect("worker");
+    let _worker = crate::util::nats::worker_in_process(&connection, scratch.clone());
     let client = FarmClient::connect(&connection, Files::ObjectStore, None).expect("client");
     let out = fx.out_dir();
     let job = client.submit(JobRequest {

@@ -61,3 +61,22 @@ impl Drop for Worker {
         self.kill();
     }
 }
+
+/// A farm worker in this process taking every stage, one transcode at a
+/// time, named "w", with `scratch` as its work folder.
+pub fn worker_in_process(
+    connection: &vidprism_farm::FarmConnection,
+    scratch: PathBuf,
+) -> vidprism_farm::FarmWorker {
+    vidprism_farm::FarmWorker::start(vidprism_farm::WorkerConfig {
+        connection: connection.clone(),
+        stages: vidprism_farm::WorkStage::ALL.to_vec(),
+        transcode_jobs: 1,
+        policy: vidprism_farm::WorkPolicy::default(),
+        path_map: vidprism_farm::PathMap::default(),
+        shared_roots: Vec::new(),
+        scratch,
+        name: "w".into(),
+    })
+    .expect("worker")
+}
