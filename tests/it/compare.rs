@@ -254,7 +254,7 @@ audio_codec = "none"
     let preset = vidprism_engine::presets::read_preset(&preset_file).expect("a preset");
     let server = crate::util::nats_server::NatsServer::start(&[]);
     let connection = FarmConnection::new(server.url.clone());
-    let _worker = crate::util::nats::worker_in_process(&connection, fx.path("scratch"));
+    let _worker = crate::util::nats::in_process_worker(&connection, fx.path("scratch"));
     let client = FarmClient::connect(&connection, Files::ObjectStore, None).expect("client");
     client.submit(JobRequest {
         input: clip,

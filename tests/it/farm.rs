@@ -587,7 +587,7 @@ fn cancelling_a_farm_job_ends_it_at_once_and_stops_the_worker() {
     let server = NatsServer::start(&[]);
     let connection = FarmConnection::new(server.url.clone());
     let scratch = fx.path("scratch");
-    let _worker = crate::util::nats::worker_in_process(&connection, scratch.clone());
+    let _worker = crate::util::nats::in_process_worker(&connection, scratch.clone());
     let client = FarmClient::connect(&connection, Files::ObjectStore, None).expect("client");
     let out = fx.out_dir();
     let job = client.submit(JobRequest {

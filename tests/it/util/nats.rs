@@ -62,18 +62,19 @@ impl Drop for Worker {
     }
 }
 
-/// A farm worker in this process taking every stage, one transcode at a
-/// time, named "w", with `scratch` as its work folder.
-pub fn worker_in_process(
+/// A worker of every stage running in this process (one transcode at a
+/// time, no shared folders), named "w", scratch in `scratch`.
+pub fn in_process_worker(
     connection: &vidprism_farm::FarmConnection,
     scratch: PathBuf,
 ) -> vidprism_farm::FarmWorker {
-    vidprism_farm::FarmWorker::start(vidprism_farm::WorkerConfig {
+    use vidprism_farm::{FarmWorker, PathMap, WorkPolicy, WorkStage, WorkerConfig};
+    FarmWorker::start(WorkerConfig {
         connection: connection.clone(),
-        stages: vidprism_farm::WorkStage::ALL.to_vec(),
+        stages: WorkStage::ALL.to_vec(),
         transcode_jobs: 1,
-        policy: vidprism_farm::WorkPolicy::default(),
-        path_map: vidprism_farm::PathMap::default(),
+        policy: WorkPolicy::default(),
+        path_map: PathMap::default(),
         shared_roots: Vec::new(),
         scratch,
         name: "w".into(),
