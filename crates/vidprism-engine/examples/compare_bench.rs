@@ -3,15 +3,18 @@
 //!
 //! - scrub: both pictures (source and a 1080p rendition) decoded and made
 //!   RGB at a new time, each side on its own thread as the window's
-//!   workers do; median over 50 times spread over the 60 s (fixed seed);
-//!   the texture upload is not in it (no window here);
+//!   workers do; median over 50 times spread over the 60 s (fixed seed):
+//!   the first picture on screen (the keyframe before), the exact one, and
+//!   the exact one by readers decoding every picture (the reference,
+//!   alternating with ours); the texture upload is not in it (no window);
 //! - play: pictures per second both sides keep up at 1:1 (every picture
 //!   of 10 s, decoded on and made RGB);
 //! - preview: 5 s of the middle with the web ladder, `cut_sample` + an
 //!   engine job, against an ffmpeg `-c copy` cut of the same 5 s + the same
 //!   engine job (what `vidprism process` runs), 5 alternating rounds.
 //!
-//! `cargo run --release -p vidprism-engine --example compare_bench`
+//! `cargo run --release -p vidprism-engine --example compare_bench [scrub] [play] [preview]`
+//! (all three when none is named)
 
 use std::path::Path;
 use std::process::Command;
@@ -37,29 +40,55 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Two readers on their own threads; `time` asks both, returns when both
+/// What a side's thread says: the first picture it put on screen for a
+/// scrub (the keyframe before, or the exact one), then the exact one.
+enum Shown {
+    First,
+    Exact,
+}
+
+/// Two readers on their own threads; `get` asks both, returns when both
 /// pictures are made.
 struct Sides {
     ask: Vec<crossbeam_channel::Sender<Option<f64>>>,
-    done: crossbeam_channel::Receiver<f64>,
+    done: crossbeam_channel::Receiver<(usize, Shown, Instant)>,
 }
 
 impl Sides {
-    fn new(paths: [&Path; 2], size: Size) -> Sides {
+    /// `skip`: whether the readers leave out unreferenced pictures.
+    fn new(paths: [&Path; 2], size: Size, skip: bool) -> Sides {
         let (done_tx, done) = crossbeam_channel::unbounded();
         let ask = paths
             .iter()
-            .map(|path| {
+            .enumerate()
+            .map(|(side, path)| {
                 let (tx, rx) = crossbeam_channel::unbounded::<Option<f64>>();
                 let mut reader = FrameReader::open(path).expect("opens");
+                reader.skip_unreferenced(skip);
                 let done_tx = done_tx.clone();
                 std::thread::spawn(move || {
                     for time in rx {
+                        let mut first = true;
                         let picture = match time {
-                            Some(t) => reader.picture_at(t, size).expect("picture"),
+                            Some(t) => reader
+                                .picture_at_early(t, size, &mut |early| {
+                                    if early.is_some() && first {
+                                        first = false;
+                                        let _ = done_tx.send((side, Shown::First, Instant::now()));
+                                    }
+                                    true
+                                })
+                                .expect("picture")
+                                .expect("not stopped"),
                             None => reader.next_picture(size).expect("next").expect("more"),
                         };
-                        done_tx.send(picture.time_s).expect("sent");
+                        if first {
+                            let _ = done_tx.send((side, Shown::First, Instant::now()));
+                        }
+                        assert!(picture.time_s <= time.unwrap_or(f64::MAX) + 1e-6);
+                        done_tx
+                            .send((side, Shown::Exact, Instant::now()))
+                            .expect("sent");
                     }
                 });
                 tx
@@ -68,14 +97,34 @@ impl Sides {
         Sides { ask, done }
     }
 
-    fn get(&self, time: Option<f64>) {
+    /// Asks both sides; returns when both have a picture on screen and
+    /// when both have the exact one, ms after the ask.
+    fn get(&self, time: Option<f64>) -> (f64, f64) {
+        let start = Instant::now();
         for a in &self.ask {
             a.send(time).expect("asked");
         }
-        for _ in 0..2 {
-            self.done.recv().expect("made");
+        let (mut first, mut exact) = ([None; 2], [None; 2]);
+        while exact.iter().any(Option::is_none) {
+            let (side, shown, at) = self.done.recv().expect("made");
+            let ms = (at - start).as_secs_f64() * 1000.0;
+            match shown {
+                Shown::First => first[side] = Some(ms),
+                Shown::Exact => exact[side] = Some(ms),
+            }
         }
+        let both = |v: [Option<f64>; 2]| v.iter().flatten().fold(0.0, |a: f64, b| a.max(*b));
+        (both(first), both(exact))
     }
+}
+
+fn spread(v: &[f64]) -> String {
+    format!(
+        "median {:.0} ms (min {:.0}, max {:.0})",
+        median(v.to_vec()),
+        v.iter().cloned().fold(f64::MAX, f64::min),
+        v.iter().cloned().fold(0.0, f64::max)
+    )
 }
 
 fn preview(engine: &Engine, sample: &Path, out: &Path) -> u64 {
@@ -134,34 +183,63 @@ fn main() {
         ]);
     }
     let size = Size::new(1920, 1080);
-    let sides = Sides::new([&source, &rendition], size);
+    let what: Vec<String> = std::env::args().skip(1).collect();
+    let runs = |part: &str| what.is_empty() || what.iter().any(|w| w == part);
+    // The reference in the same run: readers decoding every picture.
+    let sides = Sides::new([&source, &rendition], size, true);
+    let every = Sides::new([&source, &rendition], size, false);
     sides.get(Some(0.0));
-    let mut rng = 0x2545_f491_4f6c_dd1du64;
-    let mut scrubs = Vec::new();
-    for _ in 0..50 {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let t = (rng % 59_000) as f64 / 1000.0;
+    every.get(Some(0.0));
+    if runs("scrub") {
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let (mut first, mut exact, mut reference) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..50 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let t = (rng % 59_000) as f64 / 1000.0;
+            // Alternating which goes first: the machine is shared.
+            let run_ours = |first: &mut Vec<f64>, exact: &mut Vec<f64>| {
+                let (f, e) = sides.get(Some(t));
+                first.push(f);
+                exact.push(e);
+            };
+            if i % 2 == 0 {
+                run_ours(&mut first, &mut exact);
+                reference.push(every.get(Some(t)).1);
+            } else {
+                reference.push(every.get(Some(t)).1);
+                run_ours(&mut first, &mut exact);
+            }
+        }
+        let ratios: Vec<f64> = exact.iter().zip(&reference).map(|(e, r)| e / r).collect();
+        println!("scrub, 50 times, both 1080p sides:");
+        println!(
+            "  first picture on screen (keyframe before, or exact): {}",
+            spread(&first)
+        );
+        println!("  exact picture: {}", spread(&exact));
+        println!(
+            "  exact, every picture decoded (reference): {}",
+            spread(&reference)
+        );
+        println!("  exact / reference: median {:.2}", median(ratios));
+    }
+    if runs("play") {
+        sides.get(Some(20.0));
         let start = Instant::now();
-        sides.get(Some(t));
-        scrubs.push(start.elapsed().as_secs_f64() * 1000.0);
+        for _ in 0..300 {
+            sides.get(None);
+        }
+        println!(
+            "play at 1:1: {:.1} pictures a second both sides (10 s of 1080p30)",
+            300.0 / start.elapsed().as_secs_f64()
+        );
     }
-    println!(
-        "scrub to both 1080p pictures: median {:.0} ms (min {:.0}, max {:.0}) over 50",
-        median(scrubs.clone()),
-        scrubs.iter().cloned().fold(f64::MAX, f64::min),
-        scrubs.iter().cloned().fold(0.0, f64::max)
-    );
-    sides.get(Some(20.0));
-    let start = Instant::now();
-    for _ in 0..300 {
-        sides.get(None);
+    if !runs("preview") {
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
     }
-    println!(
-        "play at 1:1: {:.1} pictures a second both sides (10 s of 1080p30)",
-        300.0 / start.elapsed().as_secs_f64()
-    );
 
     let engine = Engine::start(EngineConfig::default(), Some(Arc::new(|| {}))).expect("engine");
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());

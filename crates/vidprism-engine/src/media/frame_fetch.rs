@@ -108,6 +108,7 @@ pub struct FrameReader {
     /// start) are decoded only when other pictures refer to them.
     skip_before_s: Option<f64>,
     discarding: bool,
+    skips_unreferenced: bool,
     /// The file's start time, seconds (pictures' times are from it).
     start_s: f64,
     frame_s: f64,
@@ -164,6 +165,7 @@ impl FrameReader {
             prep_finished: false,
             skip_before_s: None,
             discarding: false,
+            skips_unreferenced: true,
             start_s: start_us as f64 / 1e6,
             frame_s,
             duration_s,
@@ -207,10 +209,7 @@ impl FrameReader {
         let at = time_s + self.frame_s * 0.01;
         // Deinterlacing and telecine removal look at the pictures around:
         // every one is decoded for them.
-        self.skip_before_s = self
-            .plan
-            .deinterlace
-            .is_none()
+        self.skip_before_s = (self.skips_unreferenced && self.plan.deinterlace.is_none())
             .then(|| at - DECODE_ALL_WITHIN_S.max(2.0 * self.frame_s));
         let found = self.walk_to(at, size, early);
         self.skip_before_s = None;
@@ -265,6 +264,12 @@ impl FrameReader {
             }
         }
         self.current_rgb(size).map(Some)
+    }
+
+    /// Whether a fetch leaves out the pictures nothing refers to on its way
+    /// (the default); off, it decodes every one (the benchmark's reference).
+    pub fn skip_unreferenced(&mut self, skip: bool) {
+        self.skips_unreferenced = skip;
     }
 
     /// The picture a seek to `time_s` lands on: the keyframe at or before
