@@ -595,9 +595,9 @@ fn rendition_from_file(
         .value(&VideoCodec::ALL, (Some(i), "video_codec"), "video codec"))
     .map_err(|p| problems.push(p))
     .ok();
-    let size = size_from_file(&r.size).map_err(|m| problems.push(Problem::new(Some(i), "size", m)));
-    let audio = audio_from_file(&r.audio_codec, r.audio_bitrate_kbps)
-        .map_err(|m| problems.push(Problem::new(Some(i), "audio_codec", m)));
+    let size = size_from_file(i, &r.size).map_err(|p| problems.push(p));
+    let audio =
+        audio_from_file(i, &r.audio_codec, r.audio_bitrate_kbps).map_err(|p| problems.push(p));
     let on_low_quality = field_value(
         &r.on_low_quality,
         LowQuality::Fail,
@@ -627,21 +627,23 @@ fn rendition_from_file(
     })
 }
 
-/// `size`: pixels of the short side, or "source".
-fn size_from_file(size: &SizeValue) -> Result<SizeSpec, String> {
+/// `size` of rendition `i`: pixels of the short side, or "source".
+fn size_from_file(i: usize, size: &SizeValue) -> Result<SizeSpec, Problem> {
+    let problem = |message| Problem::new(Some(i), "size", message);
     match size {
         SizeValue::Word(w) if w == "source" => Ok(SizeSpec::Source),
         SizeValue::Pixels(n) => u32::try_from(*n)
             .map(SizeSpec::ShortSide)
-            .map_err(|_| format!("is {n}; it must be a positive number of pixels")),
-        SizeValue::Word(w) => Err(format!(
+            .map_err(|_| problem(format!("is {n}; it must be a positive number of pixels"))),
+        SizeValue::Word(w) => Err(problem(format!(
             "{w:?} is not a size; give the short side in pixels, or \"source\""
-        )),
+        ))),
     }
 }
 
-/// `audio_codec` (with `audio_bitrate_kbps`): a codec, "none" or "copy".
-fn audio_from_file(codec: &str, bitrate_kbps: Option<u32>) -> Result<AudioSpec, String> {
+/// `audio_codec` (with `audio_bitrate_kbps`) of rendition `i`: a codec,
+/// "none" or "copy".
+fn audio_from_file(i: usize, codec: &str, bitrate_kbps: Option<u32>) -> Result<AudioSpec, Problem> {
     match codec {
         "none" => Ok(AudioSpec::None),
         "copy" => Ok(AudioSpec::Copy),
@@ -650,9 +652,13 @@ fn audio_from_file(codec: &str, bitrate_kbps: Option<u32>) -> Result<AudioSpec, 
                 codec,
                 bitrate_kbps: bitrate_kbps.unwrap_or(DEFAULT_AUDIO_KBPS),
             }),
-            None => Err(format!(
-                "unknown audio codec {key:?}; use {}, none or copy",
-                AudioCodec::ALL.map(AudioCodec::key).join(", ")
+            None => Err(Problem::new(
+                Some(i),
+                "audio_codec",
+                format!(
+                    "unknown audio codec {key:?}; use {}, none or copy",
+                    AudioCodec::ALL.map(AudioCodec::key).join(", ")
+                ),
             )),
         },
     }
