@@ -47,28 +47,7 @@ pub fn row_ui(
     if response.clicked() {
         action = Some(RowCommand::Select(row.id));
     }
-    let visuals = ui.visuals();
-    // Rows are outlined, filled only when selected: a software renderer
-    // (no GPU) pays for every filled pixel, and the rows in view cover
-    // most of the window (with llvmpipe, row fills were a third of a
-    // frame's 140 ms of CPU).
-    let fill = if selected {
-        visuals.selection.bg_fill.gamma_multiply(0.25)
-    } else {
-        egui::Color32::TRANSPARENT
-    };
-    // A waiting row dragged over this one: show where it would land.
-    let dragged_over = response
-        .dnd_hover_payload::<RowId>()
-        .is_some_and(|d| *d != row.id);
-    // A keyboard user sees which row has focus.
-    let stroke = if dragged_over || response.has_focus() {
-        visuals.selection.stroke
-    } else {
-        visuals.widgets.noninteractive.bg_stroke
-    };
-    ui.painter()
-        .rect(rect, 4.0, fill, stroke, egui::StrokeKind::Inside);
+    outline_ui(ui, rect, &response, row.id, selected);
     let inner = rect.shrink(ROW_PADDING);
     let mut content = ui.new_child(
         egui::UiBuilder::new()
@@ -83,67 +62,10 @@ pub fn row_ui(
     }
     content.vertical(|ui| {
         ui.spacing_mut().item_spacing.y = 2.0;
-        ui.horizontal(|ui| {
-            if waiting(row) {
-                drag_handle_ui(ui, row.id);
-            }
-            // The status first, so nothing ever covers it; the buttons at
-            // the right end; the name in what is left, cut short if need be.
-            status_ui(ui, &row.status);
-            let buttons = row_buttons(row, moves);
-            let width = buttons_width(ui, &buttons);
-            let free = ui.available_rect_before_wrap();
-            let line = ui.spacing().interact_size.y;
-            let right = egui::Rect::from_min_max(
-                egui::pos2((free.right() - width).max(free.left()), free.top()),
-                egui::pos2(free.right(), free.top() + line),
-            );
-            let left = egui::Rect::from_min_max(
-                free.min,
-                egui::pos2(
-                    (right.left() - ui.spacing().item_spacing.x).max(free.left()),
-                    free.top() + line,
-                ),
-            );
-            let layout = egui::Layout::left_to_right(egui::Align::Center);
-            ui.scope_builder(egui::UiBuilder::new().max_rect(left).layout(layout), |ui| {
-                let name = egui::RichText::new(row.name()).strong();
-                ui.add(egui::Label::new(name).truncate().selectable(false));
-            });
-            // Drawn left to right, so Tab goes through them in the order
-            // they are seen.
-            ui.scope_builder(
-                egui::UiBuilder::new().max_rect(right).layout(layout),
-                |ui| {
-                    if let Some(a) = buttons_ui(ui, &buttons) {
-                        action = Some(a);
-                    }
-                },
-            );
-        });
-        ui.horizontal(|ui| {
-            if let Some(facts) = &row.facts {
-                ui.label(format!("{} ·", format::facts(facts)));
-            }
-            let watched = if row.from_watch {
-                " · watch folder"
-            } else {
-                ""
-            };
-            // Another video of the same name went to "clip (2)": say so.
-            let folder = match (row.folder_name(), row.request.input.file_stem()) {
-                (Some(folder), Some(stem)) if folder != path_text(std::path::Path::new(stem)) => {
-                    format!(" · into “{folder}”")
-                }
-                _ => String::new(),
-            };
-            let presets = format!(
-                "presets: {}{watched}{folder}",
-                row.preset_names().join(", ")
-            );
-            let presets = egui::RichText::new(presets).weak();
-            ui.add(egui::Label::new(presets).truncate());
-        });
+        if let Some(a) = ui.horizontal(|ui| title_line_ui(ui, row, moves)).inner {
+            action = Some(a);
+        }
+        ui.horizontal(|ui| presets_line_ui(ui, row));
         news_ui(ui, row);
     });
     if let Some(dragged) = response
@@ -156,6 +78,102 @@ pub fn row_ui(
         });
     }
     action
+}
+
+/// The row's outline: filled only when selected, the selection's stroke
+/// when it has the focus or a waiting row is dragged over it.
+fn outline_ui(
+    ui: &egui::Ui,
+    rect: egui::Rect,
+    response: &egui::Response,
+    row: RowId,
+    selected: bool,
+) {
+    let visuals = ui.visuals();
+    // Rows are outlined, filled only when selected: a software renderer
+    // (no GPU) pays for every filled pixel, and the rows in view cover
+    // most of the window (with llvmpipe, row fills were a third of a
+    // frame's 140 ms of CPU).
+    let fill = if selected {
+        visuals.selection.bg_fill.gamma_multiply(0.25)
+    } else {
+        egui::Color32::TRANSPARENT
+    };
+    // A waiting row dragged over this one: show where it would land.
+    let dragged_over = response
+        .dnd_hover_payload::<RowId>()
+        .is_some_and(|d| *d != row);
+    // A keyboard user sees which row has focus.
+    let stroke = if dragged_over || response.has_focus() {
+        visuals.selection.stroke
+    } else {
+        visuals.widgets.noninteractive.bg_stroke
+    };
+    ui.painter()
+        .rect(rect, 4.0, fill, stroke, egui::StrokeKind::Inside);
+}
+
+/// The row's first line: drag handle, status, name and buttons.
+fn title_line_ui(ui: &mut egui::Ui, row: &Row, moves: Moves) -> Option<RowCommand> {
+    if waiting(row) {
+        drag_handle_ui(ui, row.id);
+    }
+    // The status first, so nothing ever covers it; the buttons at
+    // the right end; the name in what is left, cut short if need be.
+    status_ui(ui, &row.status);
+    let buttons = row_buttons(row, moves);
+    let width = buttons_width(ui, &buttons);
+    let free = ui.available_rect_before_wrap();
+    let line = ui.spacing().interact_size.y;
+    let right = egui::Rect::from_min_max(
+        egui::pos2((free.right() - width).max(free.left()), free.top()),
+        egui::pos2(free.right(), free.top() + line),
+    );
+    let left = egui::Rect::from_min_max(
+        free.min,
+        egui::pos2(
+            (right.left() - ui.spacing().item_spacing.x).max(free.left()),
+            free.top() + line,
+        ),
+    );
+    let layout = egui::Layout::left_to_right(egui::Align::Center);
+    ui.scope_builder(egui::UiBuilder::new().max_rect(left).layout(layout), |ui| {
+        let name = egui::RichText::new(row.name()).strong();
+        ui.add(egui::Label::new(name).truncate().selectable(false));
+    });
+    // Drawn left to right, so Tab goes through them in the order
+    // they are seen.
+    ui.scope_builder(
+        egui::UiBuilder::new().max_rect(right).layout(layout),
+        |ui| buttons_ui(ui, &buttons),
+    )
+    .inner
+}
+
+/// The row's second line: the source's facts, its presets, whether a
+/// watch folder found it, and a folder name that differs from the file's.
+fn presets_line_ui(ui: &mut egui::Ui, row: &Row) {
+    if let Some(facts) = &row.facts {
+        ui.label(format!("{} ·", format::facts(facts)));
+    }
+    let watched = if row.from_watch {
+        " · watch folder"
+    } else {
+        ""
+    };
+    // Another video of the same name went to "clip (2)": say so.
+    let folder = match (row.folder_name(), row.request.input.file_stem()) {
+        (Some(folder), Some(stem)) if folder != path_text(std::path::Path::new(stem)) => {
+            format!(" · into “{folder}”")
+        }
+        _ => String::new(),
+    };
+    let presets = format!(
+        "presets: {}{watched}{folder}",
+        row.preset_names().join(", ")
+    );
+    let presets = egui::RichText::new(presets).weak();
+    ui.add(egui::Label::new(presets).truncate());
 }
 
 /// What a screen reader says of a row: its name, status, and how far it
