@@ -104,11 +104,12 @@ impl ScrubTextures {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::path::Path;
 
-    fn cue(start_s: f64, end_s: f64) -> StoryboardCue {
+    /// A cue of the first sprite's first 160x90 tile.
+    pub(crate) fn cue(start_s: f64, end_s: f64) -> StoryboardCue {
         StoryboardCue {
             start_s,
             end_s,

@@ -210,18 +210,7 @@ pub fn bundle_files<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn cue(start_s: f64, end_s: f64) -> StoryboardCue {
-        StoryboardCue {
-            start_s,
-            end_s,
-            sprite: "storyboard-001.jpg".into(),
-            x: 0,
-            y: 0,
-            width: 160,
-            height: 90,
-        }
-    }
+    use crate::ui::state::scrub::tests::cue;
 
     /// Issue 26: `dedup` removed only neighbours, so cues alternating two
     /// sprites decoded them once per cue.

@@ -42,6 +42,17 @@ fn window(fx: &Fixture) -> Harness<'static, App> {
     harness_for(fx.app(), SIZE)
 }
 
+/// The rows' names, top to bottom.
+fn row_names(harness: &Harness<'_, App>) -> Vec<String> {
+    harness
+        .state()
+        .model
+        .rows()
+        .iter()
+        .map(|r| r.name())
+        .collect()
+}
+
 fn only_row(app: &App) -> RowId {
     assert_eq!(app.model.rows().len(), 1, "exactly one row");
     app.model.rows()[0].id
@@ -60,15 +71,8 @@ fn dropping_files_and_folders_adds_rows() {
     let mut harness = window(&fx);
     assert!(harness.query_by_label("one.mp4").is_none());
     drop_files(&mut harness, &[single, folder]);
-    let names: Vec<String> = harness
-        .state()
-        .model
-        .rows()
-        .iter()
-        .map(|r| r.name())
-        .collect();
     assert_eq!(
-        names,
+        row_names(&harness),
         ["single.mov", "one.mp4", "two.mkv"],
         "folder's text file skipped"
     );

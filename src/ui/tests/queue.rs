@@ -14,6 +14,7 @@ use vidprism_engine::pipeline::{Event, EventKind, JobDone, JobFailed, Stage, Sta
 use vidprism_engine::presets::find_preset;
 use vidprism_engine::store::{JobState, JobStore, STORE_FILE};
 
+use super::row_names;
 use crate::ui::app::App;
 use crate::ui::state::queue_model::RowStatus;
 use crate::ui::tests::fixture::{harness_for, step_until, Fixture};
@@ -316,14 +317,7 @@ fn pause_holds_new_jobs_and_reordering_changes_which_starts_first() {
     let a = harness.state().model.rows()[1].id;
     harness.state_mut().move_down(a);
     harness.step();
-    let names: Vec<String> = harness
-        .state()
-        .model
-        .rows()
-        .iter()
-        .map(|r| r.name())
-        .collect();
-    assert_eq!(names, ["c.mp4", "b.mp4", "a.mp4"]);
+    assert_eq!(row_names(&harness), ["c.mp4", "b.mp4", "a.mp4"]);
     harness.get_by_label("Resume queue").click();
     harness.step();
     step_until(&mut harness, Duration::from_secs(30), "all failed", |app| {
@@ -494,16 +488,6 @@ fn snapshot_quit_question() {
     let options = egui_kittest::SnapshotOptions::new()
         .output_path(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui/snapshots"));
     harness.snapshot_options("quit_question", &options);
-}
-
-fn row_names(harness: &Harness<'_, App>) -> Vec<String> {
-    harness
-        .state()
-        .model
-        .rows()
-        .iter()
-        .map(|r| r.name())
-        .collect()
 }
 
 /// Presses at `from`, moves in steps to `to`, releases there.
