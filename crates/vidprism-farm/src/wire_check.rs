@@ -420,61 +420,8 @@ fn check_event(kind: &EventKind) -> Result<(), Refusal> {
             size(*width, *height)?;
             output_name(path)
         }
-        EventKind::RenditionDone(Output {
-            rendition,
-            path,
-            width,
-            height,
-            bytes,
-            skipped_tracks,
-            sidecars,
-            quality,
-            ..
-        }) => {
-            rendition_name(rendition)?;
-            size(*width, *height)?;
-            bytes_within("size", *bytes, MAX_OUTPUT_BYTES)?;
-            output_name(path)?;
-            files_beside(path, sidecars)?;
-            quality.as_ref().map_or(Ok(()), score)?;
-            if skipped_tracks.len() > MAX_SKIPPED_TRACKS {
-                return Err(Refusal::SkippedTracks(skipped_tracks.len()));
-            }
-            for skipped in skipped_tracks {
-                name("skipped track's codec", &skipped.codec)?;
-                text("skipped track's reason", &skipped.reason)?;
-            }
-            Ok(())
-        }
-        EventKind::StoryboardReady(Storyboard {
-            path,
-            sprites,
-            tiles,
-            tile_width,
-            tile_height,
-            poster,
-        }) => {
-            output_name(path)?;
-            size(*tile_width, *tile_height)?;
-            if sprites.len() > MAX_SPRITES || *tiles > MAX_TILES {
-                return Err(Refusal::Storyboard {
-                    sprites: sprites.len(),
-                    tiles: *tiles,
-                });
-            }
-            // Each file once: the window decodes each sprite it names, and
-            // the submitter fetches each.
-            let mut seen = HashSet::new();
-            let own = path.file_name().map(|n| n.to_string_lossy().into_owned());
-            seen.extend(own);
-            for name in sprites.iter().chain(poster.iter()) {
-                check_file_name(name)?;
-                if !seen.insert(name.clone()) {
-                    return Err(Refusal::StoryboardFileTwice(printable(name)));
-                }
-            }
-            Ok(())
-        }
+        EventKind::RenditionDone(output) => rendition_done(output),
+        EventKind::StoryboardReady(storyboard) => storyboard_ready(storyboard),
         EventKind::QualityPlanned(QualityPlanned {
             rendition,
             target_ssim,
@@ -502,6 +449,69 @@ fn check_event(kind: &EventKind) -> Result<(), Refusal> {
         | EventKind::JobFailed(_)
         | EventKind::Cancelled => Err(Refusal::JobEnd),
     }
+}
+
+/// A finished rendition: its name, size, bytes, files beside it, score
+/// and skipped tracks.
+fn rendition_done(output: &Output) -> Result<(), Refusal> {
+    let Output {
+        rendition,
+        path,
+        width,
+        height,
+        bytes,
+        skipped_tracks,
+        sidecars,
+        quality,
+        ..
+    } = output;
+    rendition_name(rendition)?;
+    size(*width, *height)?;
+    bytes_within("size", *bytes, MAX_OUTPUT_BYTES)?;
+    output_name(path)?;
+    files_beside(path, sidecars)?;
+    quality.as_ref().map_or(Ok(()), score)?;
+    if skipped_tracks.len() > MAX_SKIPPED_TRACKS {
+        return Err(Refusal::SkippedTracks(skipped_tracks.len()));
+    }
+    for skipped in skipped_tracks {
+        name("skipped track's codec", &skipped.codec)?;
+        text("skipped track's reason", &skipped.reason)?;
+    }
+    Ok(())
+}
+
+/// A storyboard: its file, tile size, counts within the limits, and each
+/// sprite and poster a plain name, named once.
+fn storyboard_ready(storyboard: &Storyboard) -> Result<(), Refusal> {
+    let Storyboard {
+        path,
+        sprites,
+        tiles,
+        tile_width,
+        tile_height,
+        poster,
+    } = storyboard;
+    output_name(path)?;
+    size(*tile_width, *tile_height)?;
+    if sprites.len() > MAX_SPRITES || *tiles > MAX_TILES {
+        return Err(Refusal::Storyboard {
+            sprites: sprites.len(),
+            tiles: *tiles,
+        });
+    }
+    // Each file once: the window decodes each sprite it names, and the
+    // submitter fetches each.
+    let mut seen = HashSet::new();
+    let own = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    seen.extend(own);
+    for name in sprites.iter().chain(poster.iter()) {
+        check_file_name(name)?;
+        if !seen.insert(name.clone()) {
+            return Err(Refusal::StoryboardFileTwice(printable(name)));
+        }
+    }
+    Ok(())
 }
 
 /// Whether news names only renditions the job's plan has (`planned`, its
