@@ -74,81 +74,8 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
         return;
     }
     match news {
-        News::Event(kind) => {
-            if let Err(reason) = check_against_plan(&kind, &farm_job.planned) {
-                tracing::warn!(farm_job = %farm_job.key, "refused a farm message: {reason}");
-                return;
-            }
-            let Some(key) = result_key(&kind) else {
-                match &kind {
-                    // Progress of a rendition still under way only.
-                    EventKind::Progress(Progress { rendition, .. })
-                        if !settled(&lock(&farm_job.seen), rendition) =>
-                    {
-                        job.emit_lossy(kind)
-                    }
-                    // Each stage (each rendition's) starts once.
-                    EventKind::StageStarted(StageStarted { stage, rendition }) => {
-                        let start = format!("{stage:?}:{}", rendition.as_deref().unwrap_or(""));
-                        if lock(&farm_job.seen).started.insert(start) {
-                            job.emit(kind);
-                        }
-                    }
-                    // A rendition's plan once (a stage given back and made
-                    // again finds the same, from its cache).
-                    EventKind::QualityPlanned(QualityPlanned { rendition, .. })
-                        if lock(&farm_job.seen)
-                            .started
-                            .insert(format!("planned:{rendition}")) =>
-                    {
-                        job.emit(kind)
-                    }
-                    // Workers never send a job's end; ignore it if one does.
-                    _ => {}
-                }
-                return;
-            };
-            if !lock(&farm_job.seen).results.insert(key) {
-                return;
-            }
-            match receive_output(broker, farm_job, kind, files) {
-                Ok(kind) => job.emit(with_series(kind, &mut lock(&farm_job.seen))),
-                Err(reason) => job.record_error(StageError::remote(reason)),
-            }
-        }
-        News::StageEnded {
-            stage,
-            opened,
-            errors,
-            source_failed,
-            dir,
-            worker,
-        } => {
-            if !lock(&farm_job.seen).ended.insert(stage) {
-                return;
-            }
-            tracing::info!(farm_job = %farm_job.key, stage = stage.name(), %worker, ?errors, "stage ended");
-            let queue_next = stage == WorkStage::Ingest && errors.is_empty();
-            // The job's folder is the one this submitter reserved, whatever
-            // a worker says: a folder named in news is never taken.
-            if dir.is_some() && dir.as_ref() != job.dir() {
-                tracing::warn!(farm_job = %farm_job.key, %worker, "ignored a job folder a worker named");
-            }
-            for error in errors {
-                // The worker made the sentence; it travels as text.
-                let error = StageError::remote(error);
-                if source_failed {
-                    job.record_source_error(error);
-                } else {
-                    job.record_error(error);
-                }
-            }
-            job.open_stages(opened);
-            if queue_next {
-                queue_opened_stages(broker, farm_job, files, opened, jobs);
-            }
-            end_stage(broker, farm_job, jobs);
-        }
+        News::Event(kind) => apply_event(broker, farm_job, kind, files),
+        ended @ News::StageEnded { .. } => apply_stage_end(broker, farm_job, ended, files, jobs),
         // The first word on a name stands: a later one (from another
         // worker given the same work) does not make its object acceptable.
         News::Sent { name, digest } => {
@@ -177,6 +104,102 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
             "try {attempt} of {tries} failed: {reason}"
         ),
     }
+}
+
+/// An event a worker sent: checked against the plan, progress and stage
+/// starts passed on once each, a rendition's or a file's result fetched
+/// and passed on once.
+fn apply_event(broker: &Broker, farm_job: &Arc<FarmJob>, kind: EventKind, files: &Files) {
+    let job = &farm_job.job;
+    if let Err(reason) = check_against_plan(&kind, &farm_job.planned) {
+        tracing::warn!(farm_job = %farm_job.key, "refused a farm message: {reason}");
+        return;
+    }
+    let Some(key) = result_key(&kind) else {
+        match &kind {
+            // Progress of a rendition still under way only.
+            EventKind::Progress(Progress { rendition, .. })
+                if !settled(&lock(&farm_job.seen), rendition) =>
+            {
+                job.emit_lossy(kind)
+            }
+            // Each stage (each rendition's) starts once.
+            EventKind::StageStarted(StageStarted { stage, rendition }) => {
+                let start = format!("{stage:?}:{}", rendition.as_deref().unwrap_or(""));
+                if lock(&farm_job.seen).started.insert(start) {
+                    job.emit(kind);
+                }
+            }
+            // A rendition's plan once (a stage given back and made
+            // again finds the same, from its cache).
+            EventKind::QualityPlanned(QualityPlanned { rendition, .. })
+                if lock(&farm_job.seen)
+                    .started
+                    .insert(format!("planned:{rendition}")) =>
+            {
+                job.emit(kind)
+            }
+            // Workers never send a job's end; ignore it if one does.
+            _ => {}
+        }
+        return;
+    };
+    if !lock(&farm_job.seen).results.insert(key) {
+        return;
+    }
+    match receive_output(broker, farm_job, kind, files) {
+        Ok(kind) => job.emit(with_series(kind, &mut lock(&farm_job.seen))),
+        Err(reason) => job.record_error(StageError::remote(reason)),
+    }
+}
+
+/// A stage a worker ended (`News::StageEnded`; other news is not this
+/// function's): once per stage, its errors recorded, the stages it opened
+/// counted (and queued after the ingest), the job ended when it was the
+/// last.
+fn apply_stage_end(
+    broker: &Broker,
+    farm_job: &Arc<FarmJob>,
+    ended: News,
+    files: &Files,
+    jobs: &Jobs,
+) {
+    let News::StageEnded {
+        stage,
+        opened,
+        errors,
+        source_failed,
+        dir,
+        worker,
+    } = ended
+    else {
+        return;
+    };
+    let job = &farm_job.job;
+    if !lock(&farm_job.seen).ended.insert(stage) {
+        return;
+    }
+    tracing::info!(farm_job = %farm_job.key, stage = stage.name(), %worker, ?errors, "stage ended");
+    let queue_next = stage == WorkStage::Ingest && errors.is_empty();
+    // The job's folder is the one this submitter reserved, whatever
+    // a worker says: a folder named in news is never taken.
+    if dir.is_some() && dir.as_ref() != job.dir() {
+        tracing::warn!(farm_job = %farm_job.key, %worker, "ignored a job folder a worker named");
+    }
+    for error in errors {
+        // The worker made the sentence; it travels as text.
+        let error = StageError::remote(error);
+        if source_failed {
+            job.record_source_error(error);
+        } else {
+            job.record_error(error);
+        }
+    }
+    job.open_stages(opened);
+    if queue_next {
+        queue_opened_stages(broker, farm_job, files, opened, jobs);
+    }
+    end_stage(broker, farm_job, jobs);
 }
 
 /// A rendition's event with the per-frame score its worker sent before
