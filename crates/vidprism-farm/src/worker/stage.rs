@@ -16,6 +16,7 @@ use crate::broker::{Delivery, WorkPolicy};
 use crate::checked_dir::CheckedDir;
 use crate::error::FarmError;
 use crate::shared_roots::SharedPathError;
+use crate::source_cache::CheckedOut;
 use crate::wire::{self, Files, News, Work, WorkStage};
 use vidprism_engine::pipeline::for_farm::{self, Job};
 use vidprism_engine::pipeline::{Event, EventKind, JobFailed, JobRequest, RenditionFailed};
@@ -200,35 +201,11 @@ fn run_stage(
     scratch: &Path,
 ) -> StageRun {
     let config = &context.config;
-    let broker = &context.broker;
-    let mut _source = None;
-    let (input, out_dir, dir) = match shared {
-        None => {
-            let local = match context.sources.check_out(broker, work) {
-                Ok(source) => {
-                    let local = source.path().to_path_buf();
-                    // Given back when this stage is over (end of this function).
-                    _source = Some(source);
-                    local
-                }
-                Err(e) => {
-                    return StageRun::failed(format!(
-                        "{}: the worker could not fetch the source: {e}",
-                        work.input.display()
-                    ))
-                }
-            };
-            let out = scratch.join("out");
-            if let Err(e) = std::fs::create_dir_all(&out) {
-                return StageRun::failed(FarmError::io(&out, e).to_string());
-            }
-            (local, out, None)
-        }
-        Some(shared) => (
-            shared.input.clone(),
-            shared.out_dir.clone(),
-            Some(shared.dir.path().to_path_buf()),
-        ),
+    // The source checked out is given back when this stage is over (end
+    // of this function).
+    let (input, out_dir, dir, _source) = match stage_files(context, work, shared, scratch) {
+        Ok(files) => files,
+        Err(failed) => return failed,
     };
     let request = JobRequest {
         input: input.clone(),
@@ -273,23 +250,72 @@ fn run_stage(
             .dir()
             .map(|d| config.path_map.to_submitter(&real_path(shared, d))),
     };
+    run.results = worker_results(results, &mut run, &input, work, shared);
+    run
+}
+
+/// Where a stage reads and writes: the source (fetched into the worker's
+/// cache, given back when the guard is dropped, or the shared folder's),
+/// the output folder, and the held job folder of shared-folder work.
+type StageFiles<'a> = (PathBuf, PathBuf, Option<PathBuf>, Option<CheckedOut<'a>>);
+
+fn stage_files<'a>(
+    context: &'a Context,
+    work: &Work,
+    shared: Option<&SharedPaths>,
+    scratch: &Path,
+) -> Result<StageFiles<'a>, StageRun> {
+    let Some(shared) = shared else {
+        let source = context
+            .sources
+            .check_out(&context.broker, work)
+            .map_err(|e| {
+                StageRun::failed(format!(
+                    "{}: the worker could not fetch the source: {e}",
+                    work.input.display()
+                ))
+            })?;
+        let out = scratch.join("out");
+        std::fs::create_dir_all(&out)
+            .map_err(|e| StageRun::failed(FarmError::io(&out, e).to_string()))?;
+        return Ok((source.path().to_path_buf(), out, None, Some(source)));
+    };
+    Ok((
+        shared.input.clone(),
+        shared.out_dir.clone(),
+        Some(shared.dir.path().to_path_buf()),
+        None,
+    ))
+}
+
+/// The stage's events as the submitter gets them: the job's end taken
+/// into `run` (cancelled, or its error), errors naming the user's source
+/// instead of the worker's copy, outputs named under the held folder's
+/// own name.
+fn worker_results(
+    results: Vec<EventKind>,
+    run: &mut StageRun,
+    input: &Path,
+    work: &Work,
+    shared: Option<&SharedPaths>,
+) -> Vec<EventKind> {
     let local_input = input.display().to_string();
     let user_input = work.input.display().to_string();
     let user_text = |error: String| {
         let error = error.replace(&local_input, &user_input);
         shared.map_or(error.clone(), |s| s.dir.real_text(&error))
     };
+    let mut kept = Vec::new();
     for kind in results {
         match kind {
             EventKind::Cancelled => run.cancelled = true,
             EventKind::JobFailed(JobFailed { error }) => run.error = Some(user_text(error)),
             EventKind::JobDone { .. } => {}
             EventKind::RenditionFailed(RenditionFailed { rendition, error }) => {
-                run.results
-                    .push(EventKind::RenditionFailed(RenditionFailed {
-                        rendition,
-                        error: user_text(error),
-                    }))
+                kept.push(EventKind::RenditionFailed(RenditionFailed {
+                    rendition,
+                    error: user_text(error),
+                }))
             }
             other => {
                 // Made through the held folder: named under its own name.
@@ -300,11 +326,11 @@ fn run_stage(
                     }
                     None => other,
                 };
-                run.results.push(other)
+                kept.push(other)
             }
         }
     }
-    run
+    kept
 }
 
 /// `path` as the stage made it, named under the job folder's own name.
