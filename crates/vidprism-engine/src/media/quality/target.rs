@@ -97,8 +97,8 @@ fn next_crf(done: &BTreeMap<u32, Probe>, target: f64, lo: u32, hi: u32) -> Optio
             let at = f64::from(a) + share * f64::from(b - a);
             (at.round() as u32).clamp(a + 1, b - 1)
         }
-        (Some((&a, _)), _) => a.saturating_add(steps(done, a, target, scale)),
-        (None, Some((&b, _))) => b.saturating_sub(steps(done, b, target, scale)),
+        (Some((&a, pa)), _) => a.saturating_add(steps(done, a, pa, target, scale)),
+        (None, Some((&b, pb))) => b.saturating_sub(steps(done, b, pb, target, scale)),
         (None, None) => return None,
     };
     let guess = guess.clamp(lo, hi);
@@ -156,29 +156,22 @@ impl Scale {
     }
 }
 
-/// CRF steps to move from the probe at `end` towards `target`, along the
-/// slope between it and its nearest other probe on `scale` (or the
-/// assumed one): at least 1, at most [`MAX_STEP`].
-fn steps(done: &BTreeMap<u32, Probe>, end: u32, target: f64, scale: Scale) -> u32 {
-    let at = |crf: u32| done.get(&crf).map(|p| scale.of(p.ssim));
-    let nearest = done
-        .keys()
-        .copied()
-        .filter(|&c| c != end)
-        .min_by_key(|&c| c.abs_diff(end));
-    let slope = match (nearest, at(end)) {
-        (Some(other), Some(y_end)) => {
-            let (lo, hi) = (other.min(end), other.max(end));
-            let rise = at(hi).unwrap_or(y_end) - at(lo).unwrap_or(y_end);
-            Some(rise / f64::from(hi - lo)).filter(|s| *s > 1e-12)
-        }
-        _ => None,
-    };
-    let slope = slope.unwrap_or(match scale {
-        Scale::LogDistance => ASSUMED_LOG_PER_STEP,
-        Scale::Plain => ASSUMED_SSIM_PER_STEP,
-    });
-    let gap = at(end).map_or(0.0, |y| (scale.of(target) - y).abs());
+/// CRF steps to move from the probe `end`, made at CRF `crf`, towards
+/// `target`, along the slope between it and its nearest other probe on
+/// `scale` (or the assumed one): at least 1, at most [`MAX_STEP`].
+fn steps(done: &BTreeMap<u32, Probe>, crf: u32, end: &Probe, target: f64, scale: Scale) -> u32 {
+    let y_end = scale.of(end.ssim);
+    let slope = done
+        .iter()
+        .filter(|(&c, _)| c != crf)
+        .min_by_key(|(&c, _)| c.abs_diff(crf))
+        .map(|(&c, p)| (scale.of(p.ssim) - y_end) / (f64::from(c) - f64::from(crf)))
+        .filter(|s| *s > 1e-12)
+        .unwrap_or(match scale {
+            Scale::LogDistance => ASSUMED_LOG_PER_STEP,
+            Scale::Plain => ASSUMED_SSIM_PER_STEP,
+        });
+    let gap = (scale.of(target) - y_end).abs();
     (gap / slope).round().clamp(1.0, MAX_STEP) as u32
 }
 
