@@ -271,7 +271,8 @@ fn fine(done: &BTreeMap<u32, Probe>, crf: u32, found: &Probe, target: f64) -> Fi
     let bytes = |p: &Probe| (p.bytes.max(1) as f64).ln();
     Fine {
         crf: at,
-        ssim: found.ssim + share * (probe.ssim - found.ssim),
+        // To the millionth, as scores are reported.
+        ssim: ((found.ssim + share * (probe.ssim - found.ssim)) * 1e6).round() / 1e6,
         bytes: (bytes(found) + share * (bytes(probe) - bytes(found))).exp(),
     }
 }
