@@ -1,9 +1,10 @@
 //! `vidprism farm init DIR`: sets up a farm's server the safe way. Writes
 //! into DIR a nats-server configuration (JetStream with its store in
-//! DIR/store, the listening address, optional TLS, a `worker` and a
-//! `submitter` login with least privilege and random passwords), one
-//! password file and one environment file per login, then prints what to
-//! run where, with the passwords read from their files (never printed).
+//! DIR/store, the listening address, optional TLS, a login per worker
+//! machine (`worker-1`...) and a `submitter` login, with least privilege
+//! and random passwords), one password file and one environment file per
+//! login, then prints what to run where, with the passwords read from
+//! their files (never printed).
 //! Secrets are written mode 0600, folders 0700; nothing that exists is
 //! overwritten.
 
@@ -15,9 +16,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use vidprism_farm::server_config::{
-    ServerSetup, ServerTls, DEFAULT_LISTEN, SUBMITTER_USER, WORKER_USER,
-};
+use vidprism_farm::server_config::{ServerSetup, ServerTls, DEFAULT_LISTEN, DEFAULT_WORKERS};
 
 /// The configuration file `farm init` writes.
 const CONFIG_FILE: &str = "nats-server.conf";
@@ -25,7 +24,8 @@ const CONFIG_FILE: &str = "nats-server.conf";
 #[derive(Subcommand, Debug)]
 pub enum FarmCommand {
     /// Write a locked-down nats-server configuration for a farm into DIR,
-    /// with a `worker` and a `submitter` login, and print how to start it.
+    /// with a login per worker machine and a `submitter` login, and print
+    /// how to start it.
     Init(FarmInitArgs),
 }
 
@@ -37,7 +37,7 @@ pub struct FarmInitArgs {
     pub dir: PathBuf,
     /// Address and port the server listens on. The default is this
     /// machine only; for workers elsewhere say so (`0.0.0.0:4222`) and
-    /// give --tls-cert and --tls-key. Only the two logins get in.
+    /// give --tls-cert and --tls-key. Only the farm's logins get in.
     #[arg(long, value_name = "ADDR:PORT", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
     /// The server's TLS certificate (PEM); clients then use tls://.
@@ -46,6 +46,11 @@ pub struct FarmInitArgs {
     /// The key (PEM) of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Worker logins to make (`worker-1`...): one per worker machine, so
+    /// that no worker can read another's work or touch its outputs.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_WORKERS,
+          value_parser = clap::value_parser!(u16).range(1..=999))]
+    pub workers: u16,
 }
 
 pub fn run(command: FarmCommand) -> anyhow::Result<ExitCode> {
@@ -62,13 +67,21 @@ fn init(args: FarmInitArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("{}", args.dir.display()))?;
     let config = dir.join(CONFIG_FILE);
     let env_file = |user: &str| dir.join(format!("{user}.env"));
-    let targets = [
-        config.clone(),
-        env_file(WORKER_USER),
-        env_file(SUBMITTER_USER),
-        ServerSetup::password_file(&dir, WORKER_USER),
-        ServerSetup::password_file(&dir, SUBMITTER_USER),
-    ];
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(ServerTls {
+            cert: existing_file(&cert, "--tls-cert")?,
+            key: existing_file(&key, "--tls-key")?,
+        }),
+        _ => None,
+    };
+    let store = dir.join("store");
+    let setup = ServerSetup::new(args.listen, store.clone(), tls, args.workers)?;
+    let logins = setup.users();
+    let mut targets = vec![config.clone()];
+    for user in &logins {
+        targets.push(env_file(user));
+        targets.push(ServerSetup::password_file(&dir, user));
+    }
     for file in &targets {
         if file.symlink_metadata().is_ok() {
             bail!(
@@ -78,19 +91,10 @@ fn init(args: FarmInitArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let tls = match (args.tls_cert, args.tls_key) {
-        (Some(cert), Some(key)) => Some(ServerTls {
-            cert: existing_file(&cert, "--tls-cert")?,
-            key: existing_file(&key, "--tls-key")?,
-        }),
-        _ => None,
-    };
-    let store = dir.join("store");
     private_dir(&store)?;
-    let setup = ServerSetup::new(args.listen, store, tls)?;
     let text = setup.config_text()?;
     write_secret(&config, &text)?;
-    for user in [WORKER_USER, SUBMITTER_USER] {
+    for user in &logins {
         let password_file = ServerSetup::password_file(&dir, user);
         write_secret(&password_file, &setup.password_text(user))?;
         write_secret(&env_file(user), &setup.env_file(&dir, user))?;
@@ -148,6 +152,7 @@ mod tests {
             listen: "127.0.0.1:4333".parse().unwrap(),
             tls_cert: None,
             tls_key: None,
+            workers: 2,
         }
     }
 
@@ -164,9 +169,11 @@ mod tests {
         assert_eq!(mode(&dir.join("store")), 0o700);
         for file in [
             CONFIG_FILE,
-            "worker.env",
+            "worker-1.env",
+            "worker-2.env",
             "submitter.env",
-            "worker.password",
+            "worker-1.password",
+            "worker-2.password",
             "submitter.password",
         ] {
             assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
@@ -186,12 +193,16 @@ mod tests {
     #[test]
     fn an_existing_login_file_alone_is_not_overwritten() {
         let temp = tempfile::tempdir().unwrap();
-        std::fs::write(temp.path().join("worker.env"), "mine").unwrap();
+        std::fs::write(temp.path().join("worker-2.env"), "mine").unwrap();
         let refused = init(args(temp.path())).unwrap_err().to_string();
-        assert!(refused.contains("worker.env: already exists"), "{refused}");
+        assert!(
+            refused.contains("worker-2.env: already exists"),
+            "{refused}"
+        );
         assert!(!temp.path().join(CONFIG_FILE).exists());
+        assert!(!temp.path().join("worker-1.password").exists());
         assert_eq!(
-            std::fs::read_to_string(temp.path().join("worker.env")).unwrap(),
+            std::fs::read_to_string(temp.path().join("worker-2.env")).unwrap(),
             "mine"
         );
     }

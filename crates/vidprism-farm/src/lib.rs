@@ -29,6 +29,7 @@ mod wire_check;
 #[cfg(test)]
 mod wire_generated;
 mod worker;
+mod worker_login;
 
 pub use broker::WorkPolicy;
 pub use checked_dir::CheckedDir;

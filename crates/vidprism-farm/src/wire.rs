@@ -110,8 +110,15 @@ pub enum News {
     /// An output file a worker put in the object store and the digest
     /// the store gave its content, sent before the event that names it:
     /// the submitter takes only that content under that name (another
-    /// worker login replacing the object meanwhile is refused).
-    Sent { name: String, digest: String },
+    /// worker login replacing the object meanwhile is refused). `bucket`
+    /// names the worker login's own outputs bucket (`worker_login`); none
+    /// is the shared one (an older worker's, or a shared login's).
+    Sent {
+        name: String,
+        digest: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bucket: Option<String>,
+    },
     /// A rendition's per-frame score (issue 25's quality strip), which
     /// its `rendition_done` does not carry, sent just before it: (seconds,
     /// SSIM) points in time order, at most `limits::MAX_SERIES_POINTS`.

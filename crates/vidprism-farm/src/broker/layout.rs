@@ -54,8 +54,8 @@ pub(super) async fn create_layout(
         ..Default::default()
     };
     ensure_stream(js, events, "create the event stream").await?;
-    let sources = ensure_bucket(js, Bucket::Sources).await?;
-    let outputs = ensure_bucket(js, Bucket::Outputs).await?;
+    let sources = ensure_bucket(js, &Bucket::Sources).await?;
+    let outputs = ensure_bucket(js, &Bucket::Outputs).await?;
     let cancel_marks = stream::Config {
         name: CANCELLED_STREAM.into(),
         subjects: vec!["vidprism.cancelled.>".into()],
@@ -69,15 +69,15 @@ pub(super) async fn create_layout(
 
 /// One object store bucket, made if missing (by another client meanwhile,
 /// as with the streams above).
-async fn ensure_bucket(
+pub(super) async fn ensure_bucket(
     js: &jetstream::Context,
-    bucket: Bucket,
+    bucket: &Bucket,
 ) -> Result<object_store::ObjectStore, FarmError> {
     if let Ok(store) = js.get_object_store(bucket.name()).await {
         return Ok(store);
     }
     let config = object_store::Config {
-        bucket: bucket.name().into(),
+        bucket: bucket.name(),
         max_age: KEEP,
         ..Default::default()
     };

@@ -64,9 +64,10 @@ struct Seen {
     objects: Vec<(Bucket, String)>,
     /// The size of the source as sent: workers fetch no more.
     source_bytes: Option<u64>,
-    /// The digest of each output object (by file name) as its worker
-    /// first said it sent it; only that content is fetched.
-    digests: HashMap<String, String>,
+    /// The digest of each output object (by file name) and the bucket it
+    /// is in, as its worker first said it sent it; only that content is
+    /// fetched, from there.
+    digests: HashMap<String, (String, Bucket)>,
     /// Each planned rendition's per-frame score as its worker first sent
     /// it, for its `rendition_done`.
     series: HashMap<String, vidprism_engine::media::quality::Series>,
