@@ -681,3 +681,67 @@ fn a_worker_login_cannot_replace_or_remove_another_workers_outputs() {
         ],
     );
 }
+
+/// A server an older `farm init` set up, with its one `worker` login
+/// every worker shared (its configuration as it wrote it, kept in
+/// tests/data/farm): jobs still run with the shared login (the shared
+/// inbox and outputs bucket, as before), and the worker says at its start
+/// that any worker can read the others' work, and what to run.
+#[test]
+fn a_server_an_older_farm_init_set_up_still_runs_jobs() {
+    let fx = Fixture::new();
+    let clip = fx.clip("clip.mp4", "320x240", 2.0, true, &[]);
+    let dir = fx.path("older");
+    std::fs::create_dir_all(dir.join("store")).expect("store");
+    let port = free_port();
+    let template =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/farm/older-farm-init.conf");
+    let passwords = [
+        ("worker", "OlderWorkerPassword1"),
+        ("submitter", "OlderSubmitterPass2"),
+    ];
+    let config = std::fs::read_to_string(template)
+        .expect("the older configuration")
+        .replace("@LISTEN@", &format!("127.0.0.1:{port}"))
+        .replace("@STORE@", dir.join("store").to_str().expect("a plain path"))
+        .replace("@WORKER_PASSWORD@", passwords[0].1)
+        .replace("@SUBMITTER_PASSWORD@", passwords[1].1);
+    std::fs::write(dir.join("nats-server.conf"), config).expect("write it");
+    for (user, password) in passwords {
+        std::fs::write(dir.join(format!("{user}.password")), password).expect("password");
+    }
+    let _server = ServerProcess(start_server(&dir, port, &fx.path("older-nats.log")));
+    let url = format!("nats://127.0.0.1:{port}");
+    let login = |user: &str| {
+        let file = dir.join(format!("{user}.password"));
+        [
+            "--nats-user".to_owned(),
+            user.to_owned(),
+            "--nats-password-file".to_owned(),
+        ]
+        .into_iter()
+        .chain([file.to_str().expect("a plain path").to_owned()])
+        .collect::<Vec<_>>()
+    };
+    let worker_login = login("worker");
+    let worker_args: Vec<&str> = worker_login.iter().map(String::as_str).collect();
+    let worker = Worker::start(&url, fx.dir.path(), "w", &worker_args);
+    let submitter_login = login("submitter");
+    let mut submitter = vec!["--nats", url.as_str()];
+    submitter.extend(submitter_login.iter().map(String::as_str));
+    let run = process_with_env(&fx.path("out"), &submitter, &[], &[clip.to_str().unwrap()]);
+    check_run(&run, &worker);
+    let log = worker.log_text();
+    assert!(log.contains("the one login every worker shares"), "{log}");
+    assert!(log.contains("run `vidprism farm init NEW_DIR`"), "{log}");
+}
+
+/// A server process, killed when dropped.
+struct ServerProcess(Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
