@@ -232,8 +232,8 @@ impl ServerSetup {
              {reach} Only its logins get in; each password is in\n\
              {dir}/<login>.password (mode 0600: copy each to the machine that\n\
              needs it, as a private file).\n\n\
-             On each worker machine, a login of its own (no worker can read another's\n\
-             work or touch its outputs; give two machines two logins):\n{workers}\n\
+             On each worker machine, with a login of its own (no worker login can read\n\
+             another's work or touch its outputs):\n{workers}\n\
              To submit jobs:\n  vidprism process {submitter} FILE...\n\
              (the window's Farm settings: address {url}, user {SUBMITTER_USER}, the password in\n\
              {submitter_pass})\n\n\
