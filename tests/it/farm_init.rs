@@ -150,6 +150,23 @@ fn init_farm(dir: &Path) -> Farm {
     farm
 }
 
+/// The subjects of `stream`'s stored messages that match `filter`, asked
+/// by `login` with replies on `inbox` (which it subscribed to).
+fn stream_subjects(login: &mut RawNats, inbox: &str, stream: &str, filter: &str) -> Vec<String> {
+    let ask = serde_json::json!({ "subjects_filter": filter }).to_string();
+    let command = format!(
+        "PUB $JS.API.STREAM.INFO.{stream} {inbox} {}\r\n{ask}\r\n",
+        ask.len()
+    );
+    assert_eq!(login.send(&command), "+OK");
+    let (_, info) = login.next_message();
+    let info: serde_json::Value = serde_json::from_slice(&info).expect("JSON");
+    info["state"]["subjects"]
+        .as_object()
+        .map(|s| s.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 /// `vidprism farm init DIR ARGS`, which must succeed; what it printed.
 fn run_farm_init(dir: &Path, args: &[&std::ffi::OsStr]) -> String {
     let init = vidprism()
@@ -481,23 +498,19 @@ fn a_worker_login_that_did_not_take_a_job_cannot_speak_for_it() {
     // The job's key, from the ingest queue's subjects.
     let deadline = Instant::now() + Duration::from_secs(60);
     let key = loop {
-        let ask = r#"{"subjects_filter":"vidprism.work.>"}"#;
-        let command = format!(
-            "PUB $JS.API.STREAM.INFO.VIDPRISM_INGEST _INBOX_worker-2.forger {}\r\n{ask}\r\n",
-            ask.len()
+        let subjects = stream_subjects(
+            &mut forger,
+            "_INBOX_worker-2.forger",
+            "VIDPRISM_INGEST",
+            "vidprism.work.>",
         );
-        assert_eq!(forger.send(&command), "+OK");
-        let (_, info) = forger.next_message();
-        let info: serde_json::Value = serde_json::from_slice(&info).expect("JSON");
-        let subjects = info["state"]["subjects"].as_object().cloned();
         let found = subjects
             .iter()
-            .flat_map(|s| s.keys())
             .find_map(|s| s.strip_prefix("vidprism.work.ingest.").map(str::to_owned));
         if let Some(key) = found {
             break key;
         }
-        assert!(Instant::now() < deadline, "no ingest queued: {info}");
+        assert!(Instant::now() < deadline, "no ingest queued");
         std::thread::sleep(Duration::from_millis(100));
     };
     let web = vidprism_engine::presets::find_preset("web").expect("web");
@@ -636,19 +649,13 @@ fn a_worker_login_cannot_replace_or_remove_another_workers_outputs() {
         RawNats::login(farm.port, Some(("submitter", &farm.submitter_password)));
     assert_eq!(answer, "+OK");
     assert_eq!(submitter.send("SUB _INBOX.info 1\r\n"), "+OK");
-    let ask = r#"{"subjects_filter":"$O.vidprism-outputs-worker-2.M.>"}"#;
-    let command = format!(
-        "PUB $JS.API.STREAM.INFO.OBJ_vidprism-outputs-worker-2 _INBOX.info {}\r\n{ask}\r\n",
-        ask.len()
+    let described = stream_subjects(
+        &mut submitter,
+        "_INBOX.info",
+        "OBJ_vidprism-outputs-worker-2",
+        "$O.vidprism-outputs-worker-2.M.>",
     );
-    assert_eq!(submitter.send(&command), "+OK");
-    let (_, info) = submitter.next_message();
-    let info: serde_json::Value = serde_json::from_slice(&info).expect("JSON");
-    let described: Vec<String> = info["state"]["subjects"]
-        .as_object()
-        .map(|s| s.keys().cloned().collect())
-        .unwrap_or_default();
-    assert!(described.len() >= 2, "the job's outputs: {info}");
+    assert!(described.len() >= 2, "the job's outputs: {described:?}");
 
     let mut other = farm.raw_worker(1);
     let mut attacks: Vec<String> = described.clone();
