@@ -228,6 +228,28 @@ mod tests {
         assert!(said.contains("presets"), "{said}");
     }
 
+    /// A worker of its own login names its outputs bucket; a shared
+    /// login's news is as it was. Only an outputs bucket may be named.
+    #[test]
+    fn sent_news_names_an_outputs_bucket_or_none() {
+        let digest = "SHA-256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU=";
+        let sent = |bucket: Option<&str>| News::Sent {
+            name: "720p.mp4".into(),
+            digest: digest.into(),
+            bucket: bucket.map(str::to_owned),
+        };
+        assert_eq!(
+            String::from_utf8(encode(&sent(None))).unwrap(),
+            format!(r#"{{"sent":{{"name":"720p.mp4","digest":"{digest}"}}}}"#)
+        );
+        let own = sent(Some("vidprism-outputs-worker-2"));
+        assert_eq!(decode::<News>(&encode(&own)).unwrap(), own);
+        for bad in ["vidprism-sources", "vidprism-outputs-worker-", "elsewhere"] {
+            let said = decode::<News>(&encode(&sent(Some(bad)))).unwrap_err();
+            assert!(said.to_string().contains("outputs bucket"), "{said}");
+        }
+    }
+
     #[test]
     fn stages_parse_by_name() {
         assert_eq!(WorkStage::parse(" transcode"), Some(WorkStage::Transcode));
