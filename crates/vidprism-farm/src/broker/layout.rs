@@ -1,5 +1,6 @@
 //! What VidPrism keeps on the broker, created when missing: the three work
-//! queues, the event stream, the cancel marks and the two file stores.
+//! queues, the event stream, the cancel marks and the two shared file
+//! stores (a per-worker login's own outputs store is made by its worker).
 
 use async_nats::jetstream::{self, object_store, stream};
 

@@ -11,7 +11,9 @@
 //! - the stream `VIDPRISM_EVENTS` on `vidprism.events.<job>`, one subject per
 //!   job, kept a day;
 //! - the object store buckets `vidprism-sources` (written by submitters,
-//!   only read by workers) and `vidprism-outputs` (written by workers);
+//!   only read by workers), `vidprism-outputs-<login>` (written by one
+//!   per-worker login only, made by its worker) and `vidprism-outputs`
+//!   (written by workers of a shared login);
 //! - the stream `VIDPRISM_CANCELLED` on `vidprism.cancelled.<job>`: jobs
 //!   their submitter cancelled (a plain stream, not a key-value bucket, so
 //!   that NATS 2.9 servers, Debian 12's, work too);
