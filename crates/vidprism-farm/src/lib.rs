@@ -40,3 +40,9 @@ pub use identity::worker_name;
 pub use path_map::PathMap;
 pub use wire::{Files, WorkStage};
 pub use worker::{FarmWorker, Stopper, WorkerConfig};
+
+/// A mutex's guard, also after a thread panicked holding it (the data
+/// stays usable: counters and caches).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

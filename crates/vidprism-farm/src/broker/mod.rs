@@ -31,6 +31,7 @@ use tokio::runtime::Runtime;
 
 use super::connect::FarmConnection;
 use super::error::{Cause, FarmError};
+use super::lock;
 use super::news_proof::PROOF_HEADER;
 use super::wire::WorkStage;
 use super::worker_login::WorkerLogin;
@@ -131,12 +132,6 @@ fn max_deliveries_subject() -> String {
 /// The job key of a news subject.
 pub fn job_of_news_subject(subject: &str) -> Option<&str> {
     subject.strip_prefix("vidprism.events.")
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A connection to the farm's broker, with every stream and bucket in

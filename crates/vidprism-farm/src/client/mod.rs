@@ -25,6 +25,7 @@ use super::broker::{Broker, Bucket};
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::submitter_prefix;
+use super::lock;
 use super::news_proof;
 use super::retry::with_retries;
 use super::wire::{self, Files, Work, WorkStage};
@@ -170,10 +171,6 @@ impl FarmClient {
             .get(&format!("{}.{id}", self.prefix))
             .cloned()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl JobRunner for FarmClient {
