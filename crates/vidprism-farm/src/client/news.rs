@@ -84,10 +84,11 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
             digest,
             bucket,
         } => {
-            // Checked when decoded: an outputs bucket.
+            // Checked when decoded: none (the shared one) or an outputs
+            // bucket.
             let bucket = bucket
                 .as_deref()
-                .map_or(Some(Bucket::Outputs), Bucket::outputs_named)
+                .and_then(Bucket::outputs_named)
                 .unwrap_or(Bucket::Outputs);
             let object = (bucket.clone(), wire::output_object(&farm_job.key, &name));
             let mut seen = lock(&farm_job.seen);
