@@ -169,17 +169,22 @@ fn stream_subjects(login: &mut RawNats, inbox: &str, stream: &str, filter: &str)
 
 /// `vidprism farm init DIR ARGS`, which must succeed; what it printed.
 fn run_farm_init(dir: &Path, args: &[&std::ffi::OsStr]) -> String {
-    let init = vidprism()
-        .args(["farm", "init"])
+    run_farm("init", dir, args)
+}
+
+/// `vidprism farm COMMAND DIR ARGS`, which must succeed; what it printed.
+fn run_farm(command: &str, dir: &Path, args: &[&std::ffi::OsStr]) -> String {
+    let run = vidprism()
+        .args(["farm", command])
         .arg(dir)
         .args(args)
         .output()
-        .expect("run vidprism farm init");
-    let stdout = String::from_utf8_lossy(&init.stdout).into_owned();
+        .expect("run vidprism farm");
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(
-        init.status.success(),
+        run.status.success(),
         "{stdout}{}",
-        String::from_utf8_lossy(&init.stderr)
+        String::from_utf8_lossy(&run.stderr)
     );
     stdout
 }
@@ -717,7 +722,7 @@ fn a_server_an_older_farm_init_set_up_still_runs_jobs() {
     for (user, password) in passwords {
         std::fs::write(dir.join(format!("{user}.password")), password).expect("password");
     }
-    let _server = ServerProcess(start_server(&dir, port, &fx.path("older-nats.log")));
+    let _server = KillOnDrop(start_server(&dir, port, &fx.path("older-nats.log")));
     let url = format!("nats://127.0.0.1:{port}");
     let login = |user: &str| {
         let file = dir.join(format!("{user}.password"));
@@ -743,12 +748,37 @@ fn a_server_an_older_farm_init_set_up_still_runs_jobs() {
     assert!(log.contains("run `vidprism farm init NEW_DIR`"), "{log}");
 }
 
-/// A server process, killed when dropped.
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+/// `farm add-worker DIR` gives one more worker machine a login of its
+/// own: the running server, told to reload as it prints, lets it in, and
+/// a job runs with it (its own inbox and bucket); the logins made before
+/// are as they were.
+#[test]
+fn a_worker_login_added_later_runs_jobs_after_a_reload() {
+    let fx = Fixture::new();
+    let clip = fx.clip("clip.mp4", "320x240", 2.0, true, &[]);
+    let mut farm = init_farm(fx.dir.path());
+    let stdout = run_farm("add-worker", &farm.dir, &[]);
+    assert!(stdout.contains("nats-server --signal reload"), "{stdout}");
+    let n = farm.worker_logins.len() + 1;
+    let (url, login) = printed_login(&stdout, "vidprism worker");
+    assert_eq!(url, farm.url);
+    assert!(login.contains(&format!("worker-{n}")), "{login:?}");
+    farm.worker_logins.push(login);
+    farm.worker_passwords
+        .push(password_of(&farm.dir.join(format!("worker-{n}.env"))));
+    let reload = Command::new("nats-server")
+        .args(["--signal", &format!("reload={}", farm.child.id())])
+        .output()
+        .expect("nats-server --signal");
+    assert!(reload.status.success(), "{reload:?}");
+    // The server reloads on its own time.
+    let user = format!("worker-{n}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while RawNats::login(farm.port, Some((&user, &farm.worker_passwords[n - 1]))).1 != "+OK" {
+        assert!(Instant::now() < deadline, "{user} never got in");
+        std::thread::sleep(Duration::from_millis(100));
     }
+    run_with_worker(&fx, &farm, n, &clip);
+    let mut first = farm.raw_worker(1);
+    assert_eq!(first.send("SUB _INBOX_worker-1.x 1\r\n"), "+OK");
 }

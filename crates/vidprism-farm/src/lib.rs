@@ -22,6 +22,7 @@ pub mod news_proof;
 mod path_map;
 mod retry;
 pub mod server_config;
+mod server_config_read;
 mod shared_roots;
 mod source_cache;
 mod wire;

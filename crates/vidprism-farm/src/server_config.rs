@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use super::broker::{submitter_permissions, worker_permissions, Permissions};
 use super::identity::host_name;
+pub use super::server_config_read::{ReadConfigError, MAX_WORKERS};
 pub use super::worker_login::{WorkerLogin, SHARED_WORKER_USER};
 
 /// Worker logins `farm init` makes unless told otherwise.
