@@ -234,7 +234,8 @@ impl ServerSetup {
              {dir}/<login>.password (mode 0600: copy each to the machine that\n\
              needs it, as a private file).\n\n\
              On each worker machine, with a login of its own (no worker login can read\n\
-             another's work or touch its outputs):\n{workers}\n\
+             another's work or touch its outputs; `vidprism farm add-worker {dir}`\n\
+             makes one more):\n{workers}\n\
              To submit jobs:\n  vidprism process {submitter} FILE...\n\
              (the window's Farm settings: address {url}, user {SUBMITTER_USER}, the password in\n\
              {submitter_pass})\n\n\
