@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use super::broker::Bucket;
 use super::news_proof::is_key;
 use super::wire::{Files, News, Presence, Work, WorkStage};
 use vidprism_engine::limits::{MAX_DIMENSION, MAX_OUTPUT_BYTES, MAX_SOURCE_BYTES};
@@ -101,6 +102,8 @@ pub enum Refusal {
     Try { attempt: u32, tries: u32 },
     #[error("its digest is not a SHA-256 digest")]
     Digest,
+    #[error("the bucket {0:?} is not a worker's outputs bucket")]
+    Bucket(String),
     #[error("it reports {0} skipped tracks")]
     SkippedTracks(usize),
     #[error("its storyboard has {sprites} sprites and {tiles} tiles")]
@@ -326,8 +329,18 @@ impl Checked for News {
                 errors.iter().try_for_each(|e| text("error", e))?;
                 dir.as_deref().map_or(Ok(()), |d| path("job folder", d))
             }
-            News::Sent { name, digest } => {
+            News::Sent {
+                name,
+                digest,
+                bucket,
+            } => {
                 check_file_name(name)?;
+                if bucket
+                    .as_deref()
+                    .is_some_and(|b| Bucket::outputs_named(b).is_none())
+                {
+                    return Err(Refusal::Bucket(bucket.clone().unwrap_or_default()));
+                }
                 check_digest(digest)
             }
             News::Series { rendition, series } => {
