@@ -18,6 +18,8 @@ mod picture;
 mod quality;
 mod store;
 mod storyboard;
+#[cfg(test)]
+mod tests_forms;
 mod toml_file;
 mod tracks;
 mod validate;
