@@ -98,7 +98,7 @@ fn pinned() -> Vec<Preset> {
 }
 
 /// A file of `tests/data/presets/`.
-fn pinned_file(name: &str) -> String {
+pub(crate) fn pinned_file(name: &str) -> String {
     let path = format!(
         "{}/../../tests/data/presets/{name}",
         env!("CARGO_MANIFEST_DIR")
@@ -128,11 +128,12 @@ fn format_3_json_still_reads() {
     }
 }
 
-/// The JSON written now, pinned: what the store and the wire carry.
+/// The JSON written from store format 4 on, pinned: what the store and
+/// the farm's wire carry, the file's form.
 #[test]
 fn json_is_as_pinned() {
     for preset in pinned() {
-        let json = pinned_file(&format!("{}.format3.json", preset.name));
+        let json = pinned_file(&format!("{}.json", preset.name));
         assert_eq!(
             serde_json::to_string(&preset).ok(),
             Some(json.trim_end().to_owned())
