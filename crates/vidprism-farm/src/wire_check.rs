@@ -425,6 +425,8 @@ fn check_event(kind: &EventKind) -> Result<(), Refusal> {
         EventKind::QualityPlanned(QualityPlanned {
             rendition,
             target_ssim,
+            crf,
+            encoder_crf,
             predicted_ssim,
             predicted_bytes,
             predicted_seconds,
@@ -432,6 +434,16 @@ fn check_event(kind: &EventKind) -> Result<(), Refusal> {
         }) => {
             rendition_name(rendition)?;
             number("target SSIM", *target_ssim, 1.0)?;
+            // A fraction lies within a step of the whole CRF it refines.
+            if let Some(fine) = encoder_crf {
+                let step = fine - f64::from(*crf);
+                if !(step.is_finite() && step.abs() <= 1.0) {
+                    return Err(Refusal::OutOfRange {
+                        what: "encoder CRF",
+                        value: *fine,
+                    });
+                }
+            }
             number("predicted SSIM", *predicted_ssim, 1.0)?;
             bytes_within("predicted size", *predicted_bytes, MAX_OUTPUT_BYTES)?;
             number("predicted time", *predicted_seconds, f64::MAX)
@@ -671,6 +683,28 @@ mod tests {
         assert!(refused(&output("a\nb.mp4")).contains("plain name"));
         let end = News::Event(EventKind::Cancelled);
         assert!(refused(&end).contains("end"));
+        let planned = |encoder_crf| {
+            News::Event(EventKind::QualityPlanned(QualityPlanned {
+                rendition: "720p".into(),
+                target_ssim: 0.98,
+                crf: 24,
+                encoder_crf,
+                predicted_ssim: 0.98,
+                predicted_bytes: 1000,
+                predicted_seconds: 1.0,
+                probes: 3,
+                cached: false,
+            }))
+        };
+        for fine in [None, Some(23.1), Some(24.9)] {
+            assert!(decode::<News>(&encode(&planned(fine))).is_ok(), "{fine:?}");
+        }
+        for fine in [25.5, 40.0, -3.0] {
+            assert!(
+                refused(&planned(Some(fine))).contains("encoder CRF"),
+                "{fine}"
+            );
+        }
     }
 
     #[test]

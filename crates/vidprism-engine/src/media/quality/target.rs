@@ -43,6 +43,21 @@ pub struct Found {
     /// SSIM lost per CRF step near the CRF found (positive), from the
     /// probes around it; the assumed slope when only one was made.
     pub ssim_per_step: f64,
+    /// Between whole CRFs, for encoders that take a fraction.
+    pub fine: Fine,
+}
+
+/// Where the line through the probe found and its neighbour on the
+/// target's other side crosses the target, to a tenth of a CRF, and what
+/// it predicts there; the probe found itself when no probe brackets the
+/// target with it (a bound reached, or a probe right on it). A whole CRF
+/// step moves the SSIM of noisy sources by about 0.008, twice the margin
+/// a target is met within: x264 and x265 take a fractional CRF.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fine {
+    pub crf: f64,
+    pub ssim: f64,
+    pub bytes: f64,
 }
 
 /// Finds the CRF in `range` whose probe scores nearest `target`, starting
@@ -215,12 +230,49 @@ fn best(done: &BTreeMap<u32, Probe>, target: f64) -> Found {
     Found {
         crf,
         probe,
+        fine: fine(done, crf, &probe, target),
         probes: done.len() as u32,
         ssim_per_step: if ssim_per_step > 0.0 {
             ssim_per_step
         } else {
             ASSUMED_SSIM_PER_STEP
         },
+    }
+}
+
+/// The fractional CRF between the probe `found` (at `crf`) and its
+/// neighbour across `target`, on the logarithmic scale.
+fn fine(done: &BTreeMap<u32, Probe>, crf: u32, found: &Probe, target: f64) -> Fine {
+    let whole = Fine {
+        crf: f64::from(crf),
+        ssim: found.ssim,
+        bytes: found.bytes as f64,
+    };
+    // Higher CRF, lower SSIM: the neighbour across is above when it meets
+    // the target, below when it misses it.
+    let across = match found.ssim >= target {
+        true => done.range(crf + 1..).next(),
+        false => done.range(..crf).next_back(),
+    };
+    let Some((&other, probe)) =
+        across.filter(|(_, p)| (p.ssim >= target) != (found.ssim >= target))
+    else {
+        return whole;
+    };
+    let scale = Scale::LogDistance;
+    let (from, to, aim) = (scale.of(found.ssim), scale.of(probe.ssim), scale.of(target));
+    if (to - from).abs() < 1e-12 {
+        return whole;
+    }
+    let span = f64::from(other) - f64::from(crf);
+    let share = ((aim - from) / (to - from)).clamp(0.0, 1.0);
+    let at = ((f64::from(crf) + share * span) * 10.0).round() / 10.0;
+    let share = (at - f64::from(crf)) / span;
+    let bytes = |p: &Probe| (p.bytes.max(1) as f64).ln();
+    Fine {
+        crf: at,
+        ssim: found.ssim + share * (probe.ssim - found.ssim),
+        bytes: (bytes(found) + share * (bytes(probe) - bytes(found))).exp(),
     }
 }
 
@@ -326,6 +378,39 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_fraction_of_a_crf_lands_between_the_probes_across_the_target() {
+        // Noise: 0.008 a step, so no whole CRF is within 0.004 of every
+        // target; the fraction is within a tenth's worth.
+        let steep = |c: f64| 1.0 - 0.0002 * (0.2 * c).exp();
+        for target in [0.97, 0.98, 0.985] {
+            let (found, _) = run(steep, 23, target);
+            let fine = found.fine;
+            assert!(
+                (steep(fine.crf) - target).abs() <= (steep(fine.crf) - steep(fine.crf + 0.1)).abs(),
+                "target {target}: CRF {} scores {}",
+                fine.crf,
+                steep(fine.crf)
+            );
+            assert!(
+                (fine.crf - f64::from(found.crf)).abs() <= 1.0,
+                "{fine:?} {found:?}"
+            );
+            assert!((fine.ssim - target).abs() < 0.002, "{fine:?}");
+            // The run's bytes are 1000 - CRF: the fraction's lie between
+            // its whole neighbours'.
+            let (least, most) = (1000.0 - fine.crf.ceil(), 1000.0 - fine.crf.floor());
+            assert!(
+                fine.bytes >= least - 1e-6 && fine.bytes <= most + 1e-6,
+                "{fine:?}"
+            );
+        }
+        // At a bound nothing lies across: the whole CRF.
+        let (found, _) = run(|_| 0.999, 23, 0.9);
+        assert_eq!(found.fine.crf, 51.0);
+        assert_eq!(found.fine.ssim, 0.999);
     }
 
     #[test]
