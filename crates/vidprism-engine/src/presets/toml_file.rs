@@ -617,7 +617,8 @@ audio_codec = "opus"
 
     /// Property: damaged copies of good preset files (every built-in's and
     /// a hand-written one) never panic; what parses is valid and writes
-    /// back to itself, and every problem names a line of the text.
+    /// back to itself (as TOML and as JSON), and every problem names a line
+    /// of the text.
     #[test]
     fn damaged_preset_files_parse_to_valid_presets_or_located_problems() {
         let mut gen = crate::testgen::Gen::new(26);
@@ -628,6 +629,10 @@ audio_codec = "opus"
             match parse(&text) {
                 Ok(preset) => {
                     assert!(validate(&preset).is_empty(), "case {case}:\n{text}");
+                    // The JSON of job requests is the same form: it reads back too.
+                    let json = serde_json::to_string(&preset).unwrap_or_default();
+                    let read = serde_json::from_str::<Preset>(&json).ok();
+                    assert_eq!(read.as_ref(), Some(&preset), "case {case}: {json}");
                     assert_eq!(parse(&to_toml(&preset)), Ok(preset), "case {case}");
                 }
                 Err(problems) => {
