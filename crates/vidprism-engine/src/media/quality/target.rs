@@ -58,6 +58,46 @@ pub struct Fine {
     pub crf: f64,
     pub ssim: f64,
     pub bytes: f64,
+    /// The SSIM between the two probes it lies between (0 when whole).
+    pub gap: f64,
+}
+
+/// A bracket this wide in SSIM (twice the margin a target is met within)
+/// is one no whole CRF meets, and where x264 on even noise falls in
+/// stairs rather than a line (its macroblocks all cross one quantizer
+/// together: 0.9849 at CRF 14, 0.9729 at 14.4 on the bench's noise), so a
+/// fraction found in it is tried before it is trusted ([`verify_fine`]).
+pub const STEEP_BRACKET: f64 = 0.008;
+
+/// `found` with its fraction tried by `probe_fine` when it lies in a
+/// [`STEEP_BRACKET`] and a probe is left: kept, with what it measured,
+/// when it scores nearer the target than the whole CRF; else dropped for
+/// the whole CRF.
+pub fn verify_fine(
+    mut found: Found,
+    target: f64,
+    probe_fine: impl FnOnce(f64) -> Result<Probe>,
+) -> Result<Found> {
+    let fine = found.fine;
+    if fine.gap < STEEP_BRACKET || found.probes as usize >= MAX_PROBES {
+        return Ok(found);
+    }
+    let tried = probe_fine(fine.crf)?;
+    found.probes += 1;
+    found.fine = match (tried.ssim - target).abs() < (found.probe.ssim - target).abs() {
+        true => Fine {
+            ssim: tried.ssim,
+            bytes: tried.bytes as f64,
+            ..fine
+        },
+        false => Fine {
+            crf: f64::from(found.crf),
+            ssim: found.probe.ssim,
+            bytes: found.probe.bytes as f64,
+            gap: 0.0,
+        },
+    };
+    Ok(found)
 }
 
 /// Finds the CRF in `range` whose probe scores nearest `target`, starting
@@ -247,6 +287,7 @@ fn fine(done: &BTreeMap<u32, Probe>, crf: u32, found: &Probe, target: f64) -> Fi
         crf: f64::from(crf),
         ssim: found.ssim,
         bytes: found.bytes as f64,
+        gap: 0.0,
     };
     // Higher CRF, lower SSIM: the neighbour across is above when it meets
     // the target, below when it misses it.
@@ -274,6 +315,7 @@ fn fine(done: &BTreeMap<u32, Probe>, crf: u32, found: &Probe, target: f64) -> Fi
         // To the millionth, as scores are reported.
         ssim: ((found.ssim + share * (probe.ssim - found.ssim)) * 1e6).round() / 1e6,
         bytes: (bytes(found) + share * (bytes(probe) - bytes(found))).exp(),
+        gap: (found.ssim - probe.ssim).abs(),
     }
 }
 
@@ -412,6 +454,53 @@ mod tests {
         let (found, _) = run(|_| 0.999, 23, 0.9);
         assert_eq!(found.fine.crf, 51.0);
         assert_eq!(found.fine.ssim, 0.999);
+    }
+
+    #[test]
+    fn a_fraction_in_a_steep_bracket_is_tried_and_dropped_on_a_stair() {
+        // x264 on noise: 0.9849 up to CRF 14.3, 0.9729 from there to 15.
+        let stairs = |c: f64| {
+            if c < 14.35 {
+                0.9849
+            } else {
+                0.9729 - 0.004 * (c - 14.35)
+            }
+        };
+        let probe = |c: f64| {
+            Ok(Probe {
+                ssim: stairs(c),
+                bytes: 1000,
+                seconds: 1.0,
+            })
+        };
+        let (found, tried) = run(|c| stairs(c), 14, 0.98);
+        assert_eq!((found.crf, found.probe.ssim), (14, 0.9849), "{tried:?}");
+        assert!(found.fine.gap >= STEEP_BRACKET, "{:?}", found.fine);
+        assert!(found.fine.crf > 14.0 && found.fine.crf < 15.0);
+        let checked = verify_fine(found, 0.98, probe).expect("tried");
+        assert_eq!(
+            checked.fine.crf, 14.0,
+            "the stair scores 0.9729: the whole CRF stays"
+        );
+        assert_eq!(checked.probes, found.probes + 1);
+        // On a line the fraction tried is kept, with what it measured.
+        let line = |c: f64| 1.0 - 0.012 * (c - 12.0);
+        let (found, _) = run(line, 14, 0.98);
+        let checked = verify_fine(found, 0.98, |c| {
+            Ok(Probe {
+                ssim: line(c),
+                bytes: 7,
+                seconds: 1.0,
+            })
+        })
+        .expect("tried");
+        assert!((checked.fine.ssim - 0.98).abs() < 0.002, "{checked:?}");
+        assert_eq!(checked.fine.bytes, 7.0);
+        // A gentle bracket is trusted without a probe.
+        let gentle = |c: f64| 0.999 - 0.0008 * c;
+        let (found, _) = run(gentle, 23, 0.985);
+        let same = verify_fine(found, 0.985, |_| panic!("no probe")).expect("as found");
+        assert_eq!(same, found);
     }
 
     #[test]

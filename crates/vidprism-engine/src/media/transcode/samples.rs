@@ -6,13 +6,16 @@
 //! its encoder and settings), at one CRF, every picture scored, into a
 //! temporary file next to the job's outputs that is removed at once.
 //!
-//! Many short samples stand for a file better than a few long ones: on
-//! the target bench's sources, three runs of 1 s missed the whole file's
-//! SSIM at the same CRF by up to 0.0029 and its size by up to 26 % (a
-//! source whose content changes halfway, one whose detail grows), nine
-//! runs of 8 pictures (the same pictures in all) by 0.0007 and 5 %. Each
-//! run starts on a keyframe the file would not have there, so a probe's
-//! size counts those at the file's own keyframe rate ([`file_like_bytes`]).
+//! How many runs, how long: measured with ffmpeg on four of the target
+//! bench's sources (half graphics half noise, a growing fractal, noise,
+//! slow gradients), each run's SSIM and size at one CRF against the whole
+//! file's, the same 72 to 78 pictures in all. Three runs of 1 s missed by
+//! up to 0.0046 SSIM and 28 % in size (too few to catch a change of
+//! content), nine of 8 pictures by up to 0.0042 and 28 % (too short for
+//! x264's look-ahead on slow content), four of 19 by 0.0005 and 7 %: one
+//! run per 15 s of source. Each run starts on a keyframe the file would
+//! not have there, so a probe's size counts those at the file's own
+//! keyframe rate ([`file_like_bytes`]).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,7 +35,8 @@ use crate::limits::{MAX_PACKETS_BEFORE_FIRST_FRAME, MAX_SAMPLE_BYTES};
 use crate::media::decode::open_input;
 use crate::media::frame_ref::video_ref;
 use crate::media::metadata::SourceMetadata;
-use crate::media::quality::target::{search, Found, Probe};
+use crate::media::quality::target::{search, verify_fine, Found, Probe};
+use crate::media::rendition_writer::takes_fractional_crf;
 use crate::media::rendition_writer::SourceTiming;
 use crate::media::sample::keyframe_before;
 use crate::media::PicturePlan;
@@ -47,7 +51,7 @@ const SAMPLED_MIN_S: f64 = 3.0;
 const SAMPLED_MAX_S: f64 = 20.0;
 /// One sample per this many seconds of source, within these counts, and
 /// as many as their pictures allow at [`MIN_PICTURES_PER_SAMPLE`] each.
-const SECONDS_PER_SAMPLE: f64 = 6.0;
+const SECONDS_PER_SAMPLE: f64 = 15.0;
 const SAMPLES: std::ops::RangeInclusive<usize> = 3..=40;
 /// The pictures between keyframes a probe's size is counted at
 /// ([`file_like_bytes`]) unless the rung forces its own (a streaming
@@ -162,7 +166,21 @@ pub fn search_targets(
             hdr,
         };
         let found = search(codec.crf_range(), start, goal, |crf| {
-            probe(&samples, target, crf, shared, cancel, alive)
+            probe(&samples, target, crf, None, shared, cancel, alive)
+        })
+        .and_then(|found| match takes_fractional_crf(codec) {
+            true => verify_fine(found, goal, |fine| {
+                probe(
+                    &samples,
+                    target,
+                    found.crf,
+                    Some(fine),
+                    shared,
+                    cancel,
+                    alive,
+                )
+            }),
+            false => Ok(found),
         });
         if matches!(found, Err(Error::Cancelled)) {
             return Err(Error::Cancelled);
@@ -337,18 +355,21 @@ fn probe(
     samples: &Samples,
     target: &RenditionTarget,
     crf: u32,
+    fine: Option<f64>,
     shared: SharedSource<'_>,
     cancel: &AtomicBool,
     alive: &(dyn Fn() + Sync),
 ) -> Result<Probe> {
     let dir = target.temp_path.parent().unwrap_or(Path::new("."));
     let file = StagedFile::new(dir.join(format!(
-        "{}-crf{crf}-probe.{}",
+        "{}-crf{}-probe.{}",
         target.spec.name,
+        fine.map_or(crf.to_string(), |f| format!("{f:.1}")),
         target.spec.container.extension()
     )));
     let mut probe_target = target.clone();
     probe_target.spec.quality = target.spec.quality.with_crf(crf);
+    probe_target.fine_crf = fine;
     probe_target.spec.audio = AudioSpec::None;
     probe_target.spec.goal = QualityGoal::default();
     probe_target.score = ScoreMode::Full;
@@ -406,7 +427,7 @@ fn probe(
         .quality
         .map(|q| q.ssim)
         .ok_or_else(|| Error::Internal("a probe without a score".into()))?;
-    tracing::debug!(rendition = %target.spec.name, crf, ssim, bytes, seconds, "probe");
+    tracing::debug!(rendition = %target.spec.name, crf, ?fine, ssim, bytes, seconds, "probe");
     Ok(Probe {
         ssim,
         bytes,
@@ -470,12 +491,12 @@ mod tests {
         // Four seconds of 1080p would be 311 MB: sampled instead.
         assert!(matches!(layout(Some(4.0), 25.0, hd), Layout::Spread { .. }));
         assert!(matches!(layout(None, 25.0, hd), Layout::Whole(_)));
-        // A minute: 5 % of it, in as many samples of 8 pictures as fit.
+        // A minute: 5 % of it, one sample per 15 s.
         assert_eq!(
             layout(Some(60.0), 25.0, 320 * 240 * 3 / 2),
             Layout::Spread {
-                count: 9,
-                pictures: 8
+                count: 4,
+                pictures: 19
             }
         );
         // Ten seconds: 3 s, at least three samples.
