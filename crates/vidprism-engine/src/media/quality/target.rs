@@ -473,7 +473,7 @@ mod tests {
                 seconds: 1.0,
             })
         };
-        let (found, tried) = run(|c| stairs(c), 14, 0.98);
+        let (found, tried) = run(stairs, 14, 0.98);
         assert_eq!((found.crf, found.probe.ssim), (14, 0.9849), "{tried:?}");
         assert!(found.fine.gap >= STEEP_BRACKET, "{:?}", found.fine);
         assert!(found.fine.crf > 14.0 && found.fine.crf < 15.0);
