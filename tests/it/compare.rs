@@ -461,3 +461,36 @@ fn a_stopped_scrub_leaves_the_reader_ready_for_the_next() {
     assert!((p.time_s - 2.52).abs() < 1e-6, "{}", p.time_s);
     assert!(p.rgb == want.rgb);
 }
+
+/// A drag forward within a group of pictures decodes on from the picture
+/// shown instead of seeking back to the keyframe (the file's index says
+/// where it is), and still gives the exact picture; a time behind is
+/// sought.
+#[test]
+fn a_scrub_ahead_in_the_same_group_of_pictures_decodes_on_exactly() {
+    let fx = Fixture::new();
+    let path = b_picture_clip(&fx);
+    let size = Size::new(160, 120);
+    let mut reader = FrameReader::open(&path).expect("opens");
+    reader.picture_at(1.0, size).expect("picture");
+    let fetch = |reader: &mut FrameReader, t: f64| {
+        let mut offered = Vec::new();
+        let p = reader
+            .picture_at_early(t, size, &mut |early| {
+                offered.extend(early.map(|p| p.time_s));
+                true
+            })
+            .expect("decodes")
+            .expect("not stopped");
+        let want = FrameReader::open(&path)
+            .expect("opens")
+            .picture_at(t, size)
+            .expect("picture");
+        assert_eq!(p.time_s, want.time_s);
+        assert!(p.rgb == want.rgb, "the same pixels at {t}");
+        offered
+    };
+    assert_eq!(fetch(&mut reader, 4.0), [0.0; 0], "3 s ahead: decoded on");
+    assert_eq!(fetch(&mut reader, 5.52), [0.0; 0]);
+    assert_eq!(fetch(&mut reader, 2.0), [0.0], "behind: from the keyframe");
+}

@@ -27,6 +27,7 @@ use crate::ui::app::App;
 use crate::ui::state::queue_model::{RenditionStatus, RowId};
 use crate::ui::state::scrub::ScrubTexture;
 use crate::ui::systems::storyboards::STORYBOARD_TILE_PIXELS;
+use crate::ui::systems::ui_stats;
 use cache::{Frame, FrameCache};
 use fetch::{Fetched, Fetcher};
 
@@ -118,6 +119,11 @@ impl Side {
         }
     }
 
+    /// The texture on screen.
+    fn shown_id(&self) -> Option<egui::TextureId> {
+        self.shown.as_ref().map(|(_, t)| t.id())
+    }
+
     /// Pictures uploaded and kept.
     #[cfg(test)]
     pub fn cached(&self) -> usize {
@@ -203,8 +209,26 @@ impl Compare {
     fn seek(&mut self, time_s: f64) {
         let end = (self.duration_s - self.frame_s * 0.5).max(0.0);
         self.time_s = time_s.clamp(0.0, end);
+        let time_s = self.time_s;
+        ui_stats::record(|| ui_stats::Record::Seek { time_s });
         if self.playing.is_some() {
             self.playing = Some((Instant::now(), self.time_s));
+        }
+    }
+
+    /// Tells the UI figures ([`ui_stats`]) that side `i` shows a new
+    /// picture, when its texture is not `before`.
+    fn record_shown(&self, i: usize, before: Option<egui::TextureId>) {
+        let side = &self.sides[i];
+        if let Some((time_s, texture)) = &side.shown {
+            if Some(texture.id()) != before {
+                ui_stats::record(|| ui_stats::Record::Shown {
+                    side: i,
+                    time_s: *time_s,
+                    view_s: self.time_s,
+                    exact: !side.approximate,
+                });
+            }
         }
     }
 
@@ -374,10 +398,12 @@ impl App {
         }
         let mut failed = None;
         for i in 0..c.sides.len() {
+            let before = c.sides[i].shown_id();
             if let Err(reason) = c.pump_side(ctx, i) {
                 failed = Some(reason);
                 break;
             }
+            c.record_shown(i, before);
         }
         if let Some(reason) = failed {
             self.view.compare = None;
