@@ -37,6 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             temp_path: out.join(&r.file_name),
             segment_seconds: None,
             score,
+            fine_crf: None,
         })
         .collect();
     let results = transcode(&source, &targets, &AtomicBool::new(false), &|_, _| {})?;

@@ -85,7 +85,9 @@ median() { # file column
   cut -d' ' -f"$2" "$1" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 echo "Target SSIM $TARGET on ${SECONDS_LONG} s 720p25 sources, web ladder rungs (x264 veryfast, score full), $(nproc) cores"
-echo "per rung (last round): CRF found, predicted vs actual bytes, whole-file SSIM vs target; fixed CRF 23 beside"
+echo "per rung (last round): CRF found (a fraction when x264 was given one), predicted vs actual bytes,"
+echo "whole-file SSIM vs target; fixed CRF 23 beside"
+: >"$WORK/rows.txt"
 printf "%-9s %5s %4s %6s %11s %11s %7s %8s %8s | %8s %11s\n" \
   source rung crf probes predicted actual size% ssim diff fixed_ssim fixed_bytes
 for s in $SOURCES; do
@@ -93,14 +95,23 @@ for s in $SOURCES; do
     plan=$(jq -c "select(.event==\"quality_planned\" and .rendition==\"$r\")" "$WORK/$s-aimed.json")
     done_=$(jq -c "select(.event==\"rendition_done\" and .rendition==\"$r\")" "$WORK/$s-aimed.json")
     fixed=$(jq -c "select(.event==\"rendition_done\" and .rendition==\"$r\")" "$WORK/$s-fixed.json")
-    crf=$(echo "$plan" | jq .crf); probes=$(echo "$plan" | jq .probes)
+    crf=$(echo "$plan" | jq '.encoder_crf // .crf'); probes=$(echo "$plan" | jq .probes)
     pred=$(echo "$plan" | jq .predicted_bytes); bytes=$(echo "$done_" | jq .bytes)
     ssim=$(echo "$done_" | jq .quality.ssim)
     printf "%-9s %5s %4s %6s %11s %11s %+7.1f %8s %+8.4f | %8s %11s\n" "$s" "$r" "$crf" "$probes" \
       "$pred" "$bytes" "$(echo "($pred / $bytes - 1) * 100" | bc -l)" "$ssim" "$(echo "$ssim - $TARGET" | bc -l)" \
       "$(echo "$fixed" | jq .quality.ssim)" "$(echo "$fixed" | jq .bytes)"
+    echo "$s $pred $bytes $ssim" >>"$WORK/rows.txt"
   done
 done
+# Per source: every rung within 0.004 of the target; every size within 15 %.
+awk -v t="$TARGET" '
+  { d = $4 - t; if (d < 0) d = -d; e = $2 / $3 - 1; if (e < 0) e = -e
+    seen[$1] = 1; if (d > 0.004) ssim_off[$1] = 1; if (e > 0.15) size_off[$1] = 1 }
+  END { n = 0; s = 0; z = 0
+    for (k in seen) { n++; if (!(k in ssim_off)) s++; if (!(k in size_off)) z++ }
+    printf "sources with every rung within 0.004 of the target: %d of %d; every size within 15 %%: %d of %d\n", s, n, z, n }
+' "$WORK/rows.txt"
 echo
 echo "wall and CPU time, median of $ROUNDS alternating rounds (aimed includes the search)"
 printf "%-9s %8s %8s %8s %8s %8s %8s\n" source fixed_w aimed_w ratio_w fixed_cpu aimed_cpu ratio_cpu

@@ -81,25 +81,9 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let out_dir = args.run.out.clone().unwrap_or_else(default_output_dir);
     let queue_capacity = queue_capacity();
     let engine = start_runner(&args.run, queue_capacity)?;
-    let engine = engine.as_ref();
-    let mut view: Box<dyn EventView> = if args.run.json {
-        Box::new(JsonLines)
-    } else {
-        Box::new(Bars::new())
-    };
-    // Jobs submitted and not yet ended, with their inputs.
-    let mut inputs: HashMap<JobId, PathBuf> = HashMap::new();
-    let mut failed = 0;
-    let mut store = None;
-    let preset_names: Vec<String> = presets.iter().map(|p| p.name.clone()).collect();
+    let mut session = Session::new(engine.as_ref(), args.run.json);
     if args.store {
-        let (mut run, recovery) = super::resume::StoreRun::open()?;
-        failed += recovery.failed.len();
-        for (id, input) in run.resubmit(engine, &recovery.rerun) {
-            view.submitted(id, &input);
-            inputs.insert(id, input);
-        }
-        store = Some(run);
+        session.open_store()?;
     }
     // Submission and event reading take turns, with at most a window of
     // jobs open: any number of inputs then needs bounded memory, and a
@@ -110,47 +94,114 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let (files, skipped) = sources(&args.files, WalkRule::GIVEN);
     say_skipped(&skipped);
     // A folder given without a video in it is an input that failed.
-    failed += skipped.empty_folders.len();
+    session.failed += skipped.empty_folders.len();
     let mut files = files.iter();
     let mut lonely = LonelyFarmHint::new(!args.run.json);
-    let mut stdout_closed = false;
+    let request = |file: &PathBuf| JobRequest {
+        input: file.clone(),
+        presets: presets.clone(),
+        out_dir: out_dir.clone(),
+    };
     loop {
-        while inputs.len() < window && !stdout_closed {
-            let Some(file) = files.next() else {
-                break;
-            };
-            let request = JobRequest {
-                input: file.clone(),
-                presets: presets.clone(),
-                out_dir: out_dir.clone(),
-            };
-            let id = match store.as_mut() {
-                Some(run) => run.submit(engine, request, preset_names.clone())?,
-                None => engine.submit(request),
-            };
-            view.submitted(id, file);
-            inputs.insert(id, file.clone());
-        }
-        if inputs.is_empty() {
+        session.submit_up_to(window, &mut files, request)?;
+        if session.inputs.is_empty() {
             break;
         }
-        let event = match engine.events().recv_timeout(HINT_CHECK) {
+        let event = match session.engine.events().recv_timeout(HINT_CHECK) {
             Ok(event) => event,
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
-                lonely.check(engine);
+                lonely.check(session.engine);
                 continue;
             }
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
                 anyhow::bail!("the pipeline stopped unexpectedly")
             }
         };
-        if let Some(run) = store.as_mut() {
-            run.apply(&event);
+        session.take(&event)?;
+    }
+    Ok(session.exit_code())
+}
+
+/// What a `process` run keeps between submitting jobs and reading their
+/// events.
+struct Session<'a> {
+    engine: &'a dyn JobRunner,
+    view: Box<dyn EventView>,
+    /// Jobs submitted and not yet ended, with their inputs.
+    inputs: HashMap<JobId, PathBuf>,
+    /// Inputs that failed (jobs, folders without videos, jobs the store
+    /// gave up on).
+    failed: usize,
+    store: Option<super::resume::StoreRun>,
+    /// Whoever read stdout left: nothing more is submitted nor said.
+    stdout_closed: bool,
+}
+
+impl<'a> Session<'a> {
+    fn new(engine: &'a dyn JobRunner, json: bool) -> Session<'a> {
+        let view: Box<dyn EventView> = if json {
+            Box::new(JsonLines)
+        } else {
+            Box::new(Bars::new())
+        };
+        Session {
+            engine,
+            view,
+            inputs: HashMap::new(),
+            failed: 0,
+            store: None,
+            stdout_closed: false,
         }
-        let shown = view.show(&event);
-        let ended = event.kind.is_final() && inputs.remove(&event.job).is_some();
+    }
+
+    /// `--store`: opens the job store and submits again what it holds.
+    fn open_store(&mut self) -> anyhow::Result<()> {
+        let (mut run, recovery) = super::resume::StoreRun::open()?;
+        self.failed += recovery.failed.len();
+        for (id, input) in run.resubmit(self.engine, &recovery.rerun) {
+            self.view.submitted(id, &input);
+            self.inputs.insert(id, input);
+        }
+        self.store = Some(run);
+        Ok(())
+    }
+
+    /// Submits the next of `files` (a job `request` each) until `window`
+    /// jobs are open; none once stdout is closed.
+    fn submit_up_to<'f>(
+        &mut self,
+        window: usize,
+        files: &mut impl Iterator<Item = &'f PathBuf>,
+        request: impl Fn(&PathBuf) -> JobRequest,
+    ) -> anyhow::Result<()> {
+        while self.inputs.len() < window && !self.stdout_closed {
+            let Some(file) = files.next() else {
+                break;
+            };
+            let job = request(file);
+            let id = match self.store.as_mut() {
+                Some(run) => {
+                    let names = job.presets.iter().map(|p| p.name.clone()).collect();
+                    run.submit(self.engine, job, names)?
+                }
+                None => self.engine.submit(job),
+            };
+            self.view.submitted(id, file);
+            self.inputs.insert(id, file.clone());
+        }
+        Ok(())
+    }
+
+    /// Takes one event: to the store, to the view, counted when it ends a
+    /// job that failed. A reader of stdout that left cancels the rest.
+    fn take(&mut self, event: &Event) -> anyhow::Result<()> {
+        if let Some(run) = self.store.as_mut() {
+            run.apply(event);
+        }
+        let shown = self.view.show(event);
+        let ended = event.kind.is_final() && self.inputs.remove(&event.job).is_some();
         if ended && !matches!(event.kind, EventKind::JobDone { .. }) {
-            failed += 1;
+            self.failed += 1;
         }
         if let Err(e) = shown {
             if !reader_gone(&e) {
@@ -160,18 +211,22 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
             // rest, submit no more, and let the jobs end (temp files
             // removed, the store told) without a word, like any command
             // whose reader left.
-            for id in inputs.keys() {
-                engine.cancel(*id);
+            for id in self.inputs.keys() {
+                self.engine.cancel(*id);
             }
-            view = Box::new(Unread);
-            stdout_closed = true;
+            self.view = Box::new(Unread);
+            self.stdout_closed = true;
+        }
+        Ok(())
+    }
+
+    fn exit_code(&self) -> ExitCode {
+        if self.failed > 0 && !self.stdout_closed {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
         }
     }
-    Ok(if failed > 0 && !stdout_closed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
 }
 
 /// Says on stderr, a line each, what the inputs' walk did not take.

@@ -831,16 +831,6 @@ fn a_missing_source_fails_at_the_submitter_without_waiting_for_a_worker() {
     assert!(error.contains("gone.mp4: file not found"), "{error}");
 }
 
-/// A child process killed if the test fails before it ends.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn a_farm_without_workers_is_said_on_the_terminal_and_the_job_waits_for_one() {
     let fx = Fixture::new();

@@ -21,10 +21,11 @@ struct Farm {
     /// `nats://127.0.0.1:PORT`, as printed.
     url: String,
     /// The printed options after `--nats URL`: the user and its password
-    /// file.
-    worker_login: Vec<String>,
+    /// file; one per worker login (`worker-1`...), in order.
+    worker_logins: Vec<Vec<String>>,
     submitter_login: Vec<String>,
-    worker_password: String,
+    /// `worker-1`'s password, `worker-2`'s...
+    worker_passwords: Vec<String>,
     submitter_password: String,
     /// The folder `farm init` wrote.
     dir: std::path::PathBuf,
@@ -44,13 +45,43 @@ fn free_port() -> u16 {
         .port()
 }
 
+impl Farm {
+    /// The printed options of worker login `n` (from 1).
+    fn worker_login(&self, n: usize) -> Vec<&str> {
+        self.worker_logins[n - 1]
+            .iter()
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// A raw connection logged in as worker login `n` (from 1).
+    fn raw_worker(&self, n: usize) -> RawNats {
+        let login = format!("worker-{n}");
+        let (raw, answer) =
+            RawNats::login(self.port, Some((&login, &self.worker_passwords[n - 1])));
+        assert_eq!(answer, "+OK", "{login}");
+        raw
+    }
+}
+
 /// The address after `--nats` on the printed line that starts with
 /// `command`, and the options after it (`FILE...` left out).
 fn printed_login(stdout: &str, command: &str) -> (String, Vec<String>) {
-    let line = stdout
+    printed_logins(stdout, command).swap_remove(0)
+}
+
+/// [`printed_login`] of every line that starts with `command`.
+fn printed_logins(stdout: &str, command: &str) -> Vec<(String, Vec<String>)> {
+    let logins: Vec<_> = stdout
         .lines()
-        .find(|l| l.trim_start().starts_with(command))
-        .unwrap_or_else(|| panic!("no `{command}` line in:\n{stdout}"));
+        .filter(|l| l.trim_start().starts_with(command))
+        .map(login_of_line)
+        .collect();
+    assert!(!logins.is_empty(), "no `{command}` line in:\n{stdout}");
+    logins
+}
+
+fn login_of_line(line: &str) -> (String, Vec<String>) {
     let mut words = line
         .split_whitespace()
         .skip_while(|w| *w != "--nats")
@@ -84,46 +115,76 @@ fn init_farm(dir: &Path) -> Farm {
     let listen = format!("127.0.0.1:{port}");
     let stdout = run_farm_init(&farm_dir, &["--listen".as_ref(), listen.as_ref()]);
     let child = start_server(&farm_dir, port, &dir.join("nats.log"));
-    let (url, worker_login) = printed_login(&stdout, "vidprism worker");
     let (submitter_url, submitter_login) = printed_login(&stdout, "vidprism process");
-    assert_eq!(url, submitter_url);
+    let workers = printed_logins(&stdout, "vidprism worker");
+    assert!(workers.len() >= 2, "a login per worker machine: {stdout}");
+    assert!(workers.iter().all(|(url, _)| *url == submitter_url));
+    let worker_passwords = (1..=workers.len())
+        .map(|n| password_of(&farm_dir.join(format!("worker-{n}.env"))))
+        .collect();
     let farm = Farm {
         child,
         port,
-        url,
-        worker_login,
+        url: submitter_url,
+        worker_logins: workers.into_iter().map(|(_, login)| login).collect(),
         submitter_login,
-        worker_password: password_of(&farm_dir.join("worker.env")),
+        worker_passwords,
         submitter_password: password_of(&farm_dir.join("submitter.env")),
         dir: farm_dir.clone(),
     };
     // Issue 26: the passwords were printed inside `nats://user:pass@`
     // command lines (shell history, `ps`); now only their files are named.
-    for password in [&farm.worker_password, &farm.submitter_password] {
+    let passwords = || {
+        farm.worker_passwords
+            .iter()
+            .chain([&farm.submitter_password])
+    };
+    for password in passwords() {
         assert_eq!(password.len(), 24);
         assert!(!stdout.contains(password.as_str()), "{stdout}");
     }
-    for env in ["worker.env", "submitter.env"] {
+    for env in ["worker-1.env", "worker-2.env", "submitter.env"] {
         let text = std::fs::read_to_string(farm_dir.join(env)).expect("env file");
-        assert!(!text.contains(farm.worker_password.as_str()), "{text}");
-        assert!(!text.contains(farm.submitter_password.as_str()), "{text}");
+        assert!(passwords().all(|p| !text.contains(p.as_str())), "{text}");
     }
     farm
 }
 
+/// The subjects of `stream`'s stored messages that match `filter`, asked
+/// by `login` with replies on `inbox` (which it subscribed to).
+fn stream_subjects(login: &mut RawNats, inbox: &str, stream: &str, filter: &str) -> Vec<String> {
+    let ask = serde_json::json!({ "subjects_filter": filter }).to_string();
+    let command = format!(
+        "PUB $JS.API.STREAM.INFO.{stream} {inbox} {}\r\n{ask}\r\n",
+        ask.len()
+    );
+    assert_eq!(login.send(&command), "+OK");
+    let (_, info) = login.next_message();
+    let info: serde_json::Value = serde_json::from_slice(&info).expect("JSON");
+    info["state"]["subjects"]
+        .as_object()
+        .map(|s| s.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 /// `vidprism farm init DIR ARGS`, which must succeed; what it printed.
 fn run_farm_init(dir: &Path, args: &[&std::ffi::OsStr]) -> String {
-    let init = vidprism()
-        .args(["farm", "init"])
+    run_farm("init", dir, args)
+}
+
+/// `vidprism farm COMMAND DIR ARGS`, which must succeed; what it printed.
+fn run_farm(command: &str, dir: &Path, args: &[&std::ffi::OsStr]) -> String {
+    let run = vidprism()
+        .args(["farm", command])
         .arg(dir)
         .args(args)
         .output()
-        .expect("run vidprism farm init");
-    let stdout = String::from_utf8_lossy(&init.stdout).into_owned();
+        .expect("run vidprism farm");
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(
-        init.status.success(),
+        run.status.success(),
         "{stdout}{}",
-        String::from_utf8_lossy(&init.stderr)
+        String::from_utf8_lossy(&run.stderr)
     );
     stdout
 }
@@ -168,7 +229,7 @@ fn a_job_runs_with_the_printed_worker_and_submitter_logins() {
     fn login(args: &[String]) -> Vec<&str> {
         args.iter().map(String::as_str).collect()
     }
-    let worker = Worker::start(&farm.url, fx.dir.path(), "w", &login(&farm.worker_login));
+    let worker = Worker::start(&farm.url, fx.dir.path(), "w", &farm.worker_login(1));
     let out = fx.path("out");
     let mut submitter = vec!["--nats", farm.url.as_str()];
     submitter.extend(login(&farm.submitter_login));
@@ -216,8 +277,7 @@ fn check_run(run: &Run, worker: &Worker) {
 fn the_worker_login_may_report_but_never_queue_work() {
     let fx = Fixture::new();
     let farm = init_farm(fx.dir.path());
-    let (mut worker, answer) = RawNats::login(farm.port, Some(("worker", &farm.worker_password)));
-    assert_eq!(answer, "+OK");
+    let mut worker = farm.raw_worker(1);
     for stage in ["ingest", "thumbnail", "transcode"] {
         let subject = format!("vidprism.work.{stage}.x");
         assert_eq!(worker.publish(&subject), refused(&subject));
@@ -281,10 +341,17 @@ fn the_submitter_login_may_queue_but_never_take_work() {
 }
 
 #[test]
-fn only_the_two_logins_get_in() {
+fn only_the_farms_logins_get_in() {
     let fx = Fixture::new();
     let farm = init_farm(fx.dir.path());
-    for login in [None, Some(("worker", "guess")), Some(("admin", "admin"))] {
+    // The one `worker` login of an older `farm init` is no more.
+    let shared = Some(("worker", farm.worker_passwords[0].as_str()));
+    for login in [
+        None,
+        Some(("worker-1", "guess")),
+        shared,
+        Some(("admin", "admin")),
+    ] {
         let (_, answer) = RawNats::login(farm.port, login);
         assert_eq!(answer, "-ERR 'Authorization Violation'", "{login:?}");
     }
@@ -316,8 +383,7 @@ fn a_server_without_logins_is_warned_about_once() {
 fn the_worker_login_may_read_sources_but_never_replace_or_remove_one() {
     let fx = Fixture::new();
     let farm = init_farm(fx.dir.path());
-    let (mut worker, answer) = RawNats::login(farm.port, Some(("worker", &farm.worker_password)));
-    assert_eq!(answer, "+OK");
+    let mut worker = farm.raw_worker(1);
     denied(
         &mut worker,
         &[
@@ -335,8 +401,8 @@ fn the_worker_login_may_read_sources_but_never_replace_or_remove_one() {
         &[
             "$JS.API.DIRECT.GET.OBJ_vidprism-sources.$O.vidprism-sources.M.aG9zdC0xLjEvc291cmNl",
             "$JS.API.STREAM.INFO.OBJ_vidprism-sources",
-            "$O.vidprism-outputs.C.made",
-            "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs",
+            "$O.vidprism-outputs-worker-1.C.made",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs-worker-1",
         ],
     );
     let (mut submitter, answer) =
@@ -432,29 +498,24 @@ fn a_worker_login_that_did_not_take_a_job_cannot_speak_for_it() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run vidprism process");
-    let (mut forger, answer) = RawNats::login(farm.port, Some(("worker", &farm.worker_password)));
-    assert_eq!(answer, "+OK");
-    assert_eq!(forger.send("SUB _INBOX.forger 1\r\n"), "+OK");
+    let mut forger = farm.raw_worker(2);
+    assert_eq!(forger.send("SUB _INBOX_worker-2.forger 1\r\n"), "+OK");
     // The job's key, from the ingest queue's subjects.
     let deadline = Instant::now() + Duration::from_secs(60);
     let key = loop {
-        let ask = r#"{"subjects_filter":"vidprism.work.>"}"#;
-        let command = format!(
-            "PUB $JS.API.STREAM.INFO.VIDPRISM_INGEST _INBOX.forger {}\r\n{ask}\r\n",
-            ask.len()
+        let subjects = stream_subjects(
+            &mut forger,
+            "_INBOX_worker-2.forger",
+            "VIDPRISM_INGEST",
+            "vidprism.work.>",
         );
-        assert_eq!(forger.send(&command), "+OK");
-        let (_, info) = forger.next_message();
-        let info: serde_json::Value = serde_json::from_slice(&info).expect("JSON");
-        let subjects = info["state"]["subjects"].as_object().cloned();
         let found = subjects
             .iter()
-            .flat_map(|s| s.keys())
             .find_map(|s| s.strip_prefix("vidprism.work.ingest.").map(str::to_owned));
         if let Some(key) = found {
             break key;
         }
-        assert!(Instant::now() < deadline, "no ingest queued: {info}");
+        assert!(Instant::now() < deadline, "no ingest queued");
         std::thread::sleep(Duration::from_millis(100));
     };
     let web = vidprism_engine::presets::find_preset("web").expect("web");
@@ -489,8 +550,7 @@ fn a_worker_login_that_did_not_take_a_job_cannot_speak_for_it() {
         );
     }
     // Only now does a worker take the job.
-    let login: Vec<&str> = farm.worker_login.iter().map(String::as_str).collect();
-    let worker = Worker::start(&farm.url, fx.dir.path(), "w", &login);
+    let worker = Worker::start(&farm.url, fx.dir.path(), "w", &farm.worker_login(1));
     exit_within(&mut submitter, Duration::from_secs(120), "the submitter");
     let read = |pipe: &mut dyn std::io::Read| {
         let mut text = String::new();
@@ -526,4 +586,199 @@ fn a_worker_login_that_did_not_take_a_job_cannot_speak_for_it() {
         !stderr.to_lowercase().contains("permissions violation"),
         "{stderr}"
     );
+}
+
+/// `vidprism process` of `clip` through `farm` with its printed submitter
+/// login, while a `vidprism worker` with worker login `n` runs; the run
+/// went through (see [`check_run`]).
+fn run_with_worker(fx: &Fixture, farm: &Farm, n: usize, clip: &Path) {
+    let name = format!("w{n}");
+    let worker = Worker::start(&farm.url, fx.dir.path(), &name, &farm.worker_login(n));
+    let mut submitter = vec!["--nats", farm.url.as_str()];
+    submitter.extend(farm.submitter_login.iter().map(String::as_str));
+    let out = fx.path(&format!("out-{name}"));
+    let run = process_with_env(&out, &submitter, &[], &[clip.to_str().unwrap()]);
+    check_run(&run, &worker);
+}
+
+/// Issue 26: every worker shared one login, and with it the inbox
+/// `_INBOX.>` where the server hands each worker the work it takes; one
+/// worker could subscribe there and read the work others took, their
+/// jobs' news keys with it. Each worker login now reads replies under its
+/// own prefix only: the server refuses worker-1 the shared inbox and
+/// worker-2's, and worker-1 sees nothing of the job worker-2 (a real
+/// `vidprism worker`) runs meanwhile.
+#[test]
+fn a_worker_login_cannot_read_another_workers_deliveries() {
+    let fx = Fixture::new();
+    let clip = fx.clip("clip.mp4", "320x240", 2.0, true, &[]);
+    let farm = init_farm(fx.dir.path());
+    let mut spy = farm.raw_worker(1);
+    for (sid, inbox) in ["_INBOX.>", "_INBOX_worker-2.>", "_INBOX.*", ">"]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(
+            spy.send(&format!("SUB {inbox} {sid}\r\n")),
+            format!("-ERR 'Permissions Violation for Subscription to \"{inbox}\"'")
+        );
+    }
+    assert_eq!(spy.send("SUB _INBOX_worker-1.> 9\r\n"), "+OK");
+    run_with_worker(&fx, &farm, 2, &clip);
+    let seen = spy.messages_so_far();
+    let keys = seen
+        .iter()
+        .filter(|(_, payload)| String::from_utf8_lossy(payload).contains("news_key"));
+    assert_eq!(keys.count(), 0, "the spy read another worker's work");
+    assert!(seen.is_empty(), "{seen:?}");
+}
+
+/// Issue 26: every worker could write, replace and purge the one outputs
+/// bucket, so one worker could replace or remove the outputs of a job
+/// another took (the submitter's digest check then failed the job). Each
+/// worker login now has a bucket of its own that only it writes: once
+/// worker-2 (a real `vidprism worker`) has sent a job's outputs into its
+/// bucket, the server refuses worker-1 replacing an object there (a new
+/// description on the very subject of one of them), purging, deleting or
+/// even reading one, and changing or deleting the bucket, while worker-1's
+/// own bucket is its to write.
+#[test]
+fn a_worker_login_cannot_replace_or_remove_another_workers_outputs() {
+    let fx = Fixture::new();
+    let clip = fx.clip("clip.mp4", "320x240", 2.0, true, &[]);
+    let farm = init_farm(fx.dir.path());
+    run_with_worker(&fx, &farm, 2, &clip);
+    // The descriptions of the job's outputs, in worker-2's bucket, as the
+    // submitter (who reads every worker's bucket) sees them.
+    let (mut submitter, answer) =
+        RawNats::login(farm.port, Some(("submitter", &farm.submitter_password)));
+    assert_eq!(answer, "+OK");
+    assert_eq!(submitter.send("SUB _INBOX.info 1\r\n"), "+OK");
+    let described = stream_subjects(
+        &mut submitter,
+        "_INBOX.info",
+        "OBJ_vidprism-outputs-worker-2",
+        "$O.vidprism-outputs-worker-2.M.>",
+    );
+    assert!(described.len() >= 2, "the job's outputs: {described:?}");
+
+    let mut other = farm.raw_worker(1);
+    let mut attacks: Vec<String> = described.clone();
+    attacks.extend(
+        [
+            "$O.vidprism-outputs-worker-2.C.forged",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs-worker-2",
+            "$JS.API.STREAM.MSG.DELETE.OBJ_vidprism-outputs-worker-2",
+            "$JS.API.STREAM.UPDATE.OBJ_vidprism-outputs-worker-2",
+            "$JS.API.STREAM.DELETE.OBJ_vidprism-outputs-worker-2",
+            "$JS.API.STREAM.MSG.GET.OBJ_vidprism-outputs-worker-2",
+            "$JS.API.CONSUMER.CREATE.OBJ_vidprism-outputs-worker-2",
+            "$O.vidprism-outputs.M.forged",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs",
+        ]
+        .map(str::to_owned),
+    );
+    attacks.push(format!(
+        "$JS.API.DIRECT.GET.OBJ_vidprism-outputs-worker-2.{}",
+        described[0]
+    ));
+    for subject in &attacks {
+        assert_eq!(other.publish(subject), refused(subject));
+    }
+    allowed(
+        &mut other,
+        &[
+            "$O.vidprism-outputs-worker-1.C.made",
+            "$JS.API.STREAM.PURGE.OBJ_vidprism-outputs-worker-1",
+        ],
+    );
+}
+
+/// A server an older `farm init` set up, with its one `worker` login
+/// every worker shared (its configuration as it wrote it, kept in
+/// tests/data/farm): jobs still run with the shared login (the shared
+/// inbox and outputs bucket, as before), and the worker says at its start
+/// that any worker can read the others' work, and what to run.
+#[test]
+fn a_server_an_older_farm_init_set_up_still_runs_jobs() {
+    let fx = Fixture::new();
+    let clip = fx.clip("clip.mp4", "320x240", 2.0, true, &[]);
+    let dir = fx.path("older");
+    std::fs::create_dir_all(dir.join("store")).expect("store");
+    let port = free_port();
+    let template =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/farm/older-farm-init.conf");
+    let passwords = [
+        ("worker", "OlderWorkerPassword1"),
+        ("submitter", "OlderSubmitterPass2"),
+    ];
+    let config = std::fs::read_to_string(template)
+        .expect("the older configuration")
+        .replace("@LISTEN@", &format!("127.0.0.1:{port}"))
+        .replace("@STORE@", dir.join("store").to_str().expect("a plain path"))
+        .replace("@WORKER_PASSWORD@", passwords[0].1)
+        .replace("@SUBMITTER_PASSWORD@", passwords[1].1);
+    std::fs::write(dir.join("nats-server.conf"), config).expect("write it");
+    for (user, password) in passwords {
+        std::fs::write(dir.join(format!("{user}.password")), password).expect("password");
+    }
+    let _server = KillOnDrop(start_server(&dir, port, &fx.path("older-nats.log")));
+    let url = format!("nats://127.0.0.1:{port}");
+    let login = |user: &str| {
+        let file = dir.join(format!("{user}.password"));
+        [
+            "--nats-user".to_owned(),
+            user.to_owned(),
+            "--nats-password-file".to_owned(),
+        ]
+        .into_iter()
+        .chain([file.to_str().expect("a plain path").to_owned()])
+        .collect::<Vec<_>>()
+    };
+    let worker_login = login("worker");
+    let worker_args: Vec<&str> = worker_login.iter().map(String::as_str).collect();
+    let worker = Worker::start(&url, fx.dir.path(), "w", &worker_args);
+    let submitter_login = login("submitter");
+    let mut submitter = vec!["--nats", url.as_str()];
+    submitter.extend(submitter_login.iter().map(String::as_str));
+    let run = process_with_env(&fx.path("out"), &submitter, &[], &[clip.to_str().unwrap()]);
+    check_run(&run, &worker);
+    let log = worker.log_text();
+    assert!(log.contains("the one login every worker shares"), "{log}");
+    assert!(log.contains("run `vidprism farm init NEW_DIR`"), "{log}");
+}
+
+/// `farm add-worker DIR` gives one more worker machine a login of its
+/// own: the running server, told to reload as it prints, lets it in, and
+/// a job runs with it (its own inbox and bucket); the logins made before
+/// are as they were.
+#[test]
+fn a_worker_login_added_later_runs_jobs_after_a_reload() {
+    let fx = Fixture::new();
+    let clip = fx.clip("clip.mp4", "320x240", 2.0, true, &[]);
+    let mut farm = init_farm(fx.dir.path());
+    let stdout = run_farm("add-worker", &farm.dir, &[]);
+    assert!(stdout.contains("nats-server --signal reload"), "{stdout}");
+    let n = farm.worker_logins.len() + 1;
+    let (url, login) = printed_login(&stdout, "vidprism worker");
+    assert_eq!(url, farm.url);
+    assert!(login.contains(&format!("worker-{n}")), "{login:?}");
+    farm.worker_logins.push(login);
+    farm.worker_passwords
+        .push(password_of(&farm.dir.join(format!("worker-{n}.env"))));
+    let reload = Command::new("nats-server")
+        .args(["--signal", &format!("reload={}", farm.child.id())])
+        .output()
+        .expect("nats-server --signal");
+    assert!(reload.status.success(), "{reload:?}");
+    // The server reloads on its own time.
+    let user = format!("worker-{n}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while RawNats::login(farm.port, Some((&user, &farm.worker_passwords[n - 1]))).1 != "+OK" {
+        assert!(Instant::now() < deadline, "{user} never got in");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    run_with_worker(&fx, &farm, n, &clip);
+    let mut first = farm.raw_worker(1);
+    assert_eq!(first.send("SUB _INBOX_worker-1.x 1\r\n"), "+OK");
 }

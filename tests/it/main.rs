@@ -19,6 +19,7 @@ mod farm_hostile;
 mod farm_init;
 mod hdr;
 mod hostile_inputs;
+mod import_circles;
 mod inputs;
 mod interlaced;
 mod json_lines;

@@ -19,7 +19,7 @@
 //! `cargo run --release -p vidprism-engine --example compare_bench [scrub] [play] [preview] [tune]`
 //! (all four when none is named)
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -156,9 +156,12 @@ fn preview(engine: &Engine, sample: &Path, out: &Path) -> u64 {
     }
 }
 
+/// What a way of reading sets on a reader just opened.
+type Tuning = Box<dyn Fn(&mut FrameReader)>;
+
 /// The ways of reading compared by `tune`: before (the second round's
 /// code), and each idea alone.
-fn tunings() -> Vec<(&'static str, Box<dyn Fn(&mut FrameReader)>)> {
+fn tunings() -> Vec<(&'static str, Tuning)> {
     vec![
         (
             "before (2 threads, seek unless within 1 s)",
@@ -238,6 +241,32 @@ fn main() {
     // A folder of its own, removed at the end (a 1080p minute is large).
     let dir = std::env::temp_dir().join(format!("vidprism-compare-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
+    let (source, rendition) = make_sources(&dir);
+    let size = Size::new(1920, 1080);
+    let what: Vec<String> = std::env::args().skip(1).collect();
+    let runs = |part: &str| what.is_empty() || what.iter().any(|w| w == part);
+    // The reference in the same run: readers decoding every picture.
+    let sides = Sides::new([&source, &rendition], size, true);
+    let every = Sides::new([&source, &rendition], size, false);
+    sides.get(Some(0.0));
+    every.get(Some(0.0));
+    if runs("scrub") {
+        scrub(&sides, &every);
+    }
+    if runs("tune") {
+        tune(&source, &rendition, size);
+    }
+    if runs("play") {
+        play(&sides);
+    }
+    if runs("preview") {
+        preview_rounds(&dir, &source);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The 60 s 1080p30 source and a 1080p rendition of it, in `dir`.
+fn make_sources(dir: &Path) -> (PathBuf, PathBuf) {
     let source = dir.join("source.mp4");
     let rendition = dir.join("rendition.mp4");
     if !source.exists() {
@@ -268,68 +297,62 @@ fn main() {
             rendition.to_str().expect("utf-8"),
         ]);
     }
-    let size = Size::new(1920, 1080);
-    let what: Vec<String> = std::env::args().skip(1).collect();
-    let runs = |part: &str| what.is_empty() || what.iter().any(|w| w == part);
-    // The reference in the same run: readers decoding every picture.
-    let sides = Sides::new([&source, &rendition], size, true);
-    let every = Sides::new([&source, &rendition], size, false);
-    sides.get(Some(0.0));
-    every.get(Some(0.0));
-    if runs("scrub") {
-        let mut rng = 0x2545_f491_4f6c_dd1du64;
-        let (mut first, mut exact, mut reference) = (Vec::new(), Vec::new(), Vec::new());
-        for i in 0..50 {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            let t = (rng % 59_000) as f64 / 1000.0;
-            // Alternating which goes first: the machine is shared.
-            let run_ours = |first: &mut Vec<f64>, exact: &mut Vec<f64>| {
-                let (f, e) = sides.get(Some(t));
-                first.push(f);
-                exact.push(e);
-            };
-            if i % 2 == 0 {
-                run_ours(&mut first, &mut exact);
-                reference.push(every.get(Some(t)).1);
-            } else {
-                reference.push(every.get(Some(t)).1);
-                run_ours(&mut first, &mut exact);
-            }
-        }
-        let ratios: Vec<f64> = exact.iter().zip(&reference).map(|(e, r)| e / r).collect();
-        println!("scrub, 50 times, both 1080p sides:");
-        println!(
-            "  first picture on screen (keyframe before, or exact): {}",
-            spread(&first)
-        );
-        println!("  exact picture: {}", spread(&exact));
-        println!(
-            "  exact, every picture decoded (reference): {}",
-            spread(&reference)
-        );
-        println!("  exact / reference: median {:.2}", median(ratios));
-    }
-    if runs("tune") {
-        tune(&source, &rendition, size);
-    }
-    if runs("play") {
-        sides.get(Some(20.0));
-        let start = Instant::now();
-        for _ in 0..300 {
-            sides.get(None);
-        }
-        println!(
-            "play at 1:1: {:.1} pictures a second both sides (10 s of 1080p30)",
-            300.0 / start.elapsed().as_secs_f64()
-        );
-    }
-    if !runs("preview") {
-        let _ = std::fs::remove_dir_all(&dir);
-        return;
-    }
+    (source, rendition)
+}
 
+/// Scrubs to 50 times (fixed seed), ours alternating with the reference.
+fn scrub(sides: &Sides, every: &Sides) {
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let (mut first, mut exact, mut reference) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..50 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let t = (rng % 59_000) as f64 / 1000.0;
+        // Alternating which goes first: the machine is shared.
+        let run_ours = |first: &mut Vec<f64>, exact: &mut Vec<f64>| {
+            let (f, e) = sides.get(Some(t));
+            first.push(f);
+            exact.push(e);
+        };
+        if i % 2 == 0 {
+            run_ours(&mut first, &mut exact);
+            reference.push(every.get(Some(t)).1);
+        } else {
+            reference.push(every.get(Some(t)).1);
+            run_ours(&mut first, &mut exact);
+        }
+    }
+    let ratios: Vec<f64> = exact.iter().zip(&reference).map(|(e, r)| e / r).collect();
+    println!("scrub, 50 times, both 1080p sides:");
+    println!(
+        "  first picture on screen (keyframe before, or exact): {}",
+        spread(&first)
+    );
+    println!("  exact picture: {}", spread(&exact));
+    println!(
+        "  exact, every picture decoded (reference): {}",
+        spread(&reference)
+    );
+    println!("  exact / reference: median {:.2}", median(ratios));
+}
+
+/// Plays 10 s from 20 s at 1:1, both sides.
+fn play(sides: &Sides) {
+    sides.get(Some(20.0));
+    let start = Instant::now();
+    for _ in 0..300 {
+        sides.get(None);
+    }
+    println!(
+        "play at 1:1: {:.1} pictures a second both sides (10 s of 1080p30)",
+        300.0 / start.elapsed().as_secs_f64()
+    );
+}
+
+/// 5 alternating rounds of a preview: `cut_sample` + the job, against an
+/// ffmpeg `-c copy` cut + the same job.
+fn preview_rounds(dir: &Path, source: &Path) {
     let engine = Engine::start(EngineConfig::default(), Some(Arc::new(|| {}))).expect("engine");
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for round in 0..5 {
@@ -339,7 +362,7 @@ fn main() {
             let start = Instant::now();
             if ours_first {
                 let sample = dir.join(format!("sample-{round}.mkv"));
-                cut_sample(&source, 27.5, 5.0, &sample).expect("cut");
+                cut_sample(source, 27.5, 5.0, &sample).expect("cut");
                 preview(&engine, &sample, &out);
                 ours.push(start.elapsed().as_secs_f64());
             } else {
@@ -362,6 +385,5 @@ fn main() {
         }
     }
     let (o, t) = (median(ours.clone()), median(theirs.clone()));
-    let _ = std::fs::remove_dir_all(&dir);
     println!("preview 5 s web ladder: {o:.2} s, ffmpeg cut + same job {t:.2} s, ratio {:.2} ({ours:.2?} / {theirs:.2?})", o / t);
 }

@@ -22,6 +22,7 @@ pub mod news_proof;
 mod path_map;
 mod retry;
 pub mod server_config;
+mod server_config_read;
 mod shared_roots;
 mod source_cache;
 mod wire;
@@ -29,6 +30,7 @@ mod wire_check;
 #[cfg(test)]
 mod wire_generated;
 mod worker;
+mod worker_login;
 
 pub use broker::WorkPolicy;
 pub use checked_dir::CheckedDir;
@@ -39,3 +41,9 @@ pub use identity::worker_name;
 pub use path_map::PathMap;
 pub use wire::{Files, WorkStage};
 pub use worker::{FarmWorker, Stopper, WorkerConfig};
+
+/// A mutex's guard, also after a thread panicked holding it (the data
+/// stays usable: counters and caches).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,12 +1,15 @@
 //! A locked-down farm server, as `vidprism farm init` writes it: the
 //! nats-server configuration (JetStream and its store, the listening
-//! address, optional TLS, and the two logins with least privilege from
-//! `broker::permissions`), random passwords, and what each side needs to
-//! connect. Text only: the command line writes the files.
+//! address, optional TLS, a login per worker machine and one for
+//! submitters, with least privilege from `broker::permissions`), random
+//! passwords, and what each side needs to connect. Text only: the command
+//! line writes the files.
 //!
 //! Without logins, anyone who can reach the server could queue work, read
 //! every source and output and make workers touch files; with them, a
-//! worker's password cannot queue work and a submitter's cannot take it.
+//! worker's password cannot queue work and a submitter's cannot take it,
+//! and one worker's cannot read another's deliveries nor touch its
+//! outputs.
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -14,9 +17,11 @@ use std::path::{Path, PathBuf};
 
 use super::broker::{submitter_permissions, worker_permissions, Permissions};
 use super::identity::host_name;
+pub use super::server_config_read::{ReadConfigError, MAX_WORKERS};
+pub use super::worker_login::{WorkerLogin, SHARED_WORKER_USER};
 
-/// The login of `vidprism worker`.
-pub const WORKER_USER: &str = "worker";
+/// Worker logins `farm init` makes unless told otherwise.
+pub const DEFAULT_WORKERS: u16 = 4;
 /// The login of `vidprism process --nats` and the window.
 pub const SUBMITTER_USER: &str = "submitter";
 /// NATS's own port, on this machine only unless told otherwise
@@ -49,24 +54,45 @@ pub struct ServerSetup {
     /// JetStream's folder: queues, news and files in transit.
     pub store_dir: PathBuf,
     pub tls: Option<ServerTls>,
-    pub worker_password: String,
+    /// One login per worker machine, with its password.
+    pub workers: Vec<(WorkerLogin, String)>,
     pub submitter_password: String,
 }
 
 impl ServerSetup {
-    /// A setup with fresh random passwords.
+    /// A setup with `workers` worker logins (`worker-1`...) and fresh
+    /// random passwords.
     pub fn new(
         listen: SocketAddr,
         store_dir: PathBuf,
         tls: Option<ServerTls>,
+        workers: u16,
     ) -> Result<ServerSetup, ServerConfigError> {
+        let workers = (1..=usize::from(workers))
+            .map(|n| Ok((WorkerLogin::numbered(n), random_password()?)))
+            .collect::<std::io::Result<_>>()
+            .map_err(ServerConfigError::Random)?;
         Ok(ServerSetup {
             listen,
             store_dir,
             tls,
-            worker_password: random_password().map_err(ServerConfigError::Random)?,
+            workers,
             submitter_password: random_password().map_err(ServerConfigError::Random)?,
         })
+    }
+
+    /// The worker logins.
+    pub fn worker_logins(&self) -> Vec<WorkerLogin> {
+        self.workers
+            .iter()
+            .map(|(login, _)| login.clone())
+            .collect()
+    }
+
+    /// Every login's user name: the workers', then the submitters'.
+    pub fn users(&self) -> Vec<String> {
+        let workers = self.workers.iter().map(|(login, _)| login.to_string());
+        workers.chain([SUBMITTER_USER.to_owned()]).collect()
     }
 
     /// The nats-server configuration file's text.
@@ -88,13 +114,16 @@ impl ServerSetup {
                 quoted(&tls.key)?
             );
         }
-        text += "# Workers may never queue work, submitters never take it.\n";
+        text += "# Workers may never queue work, submitters never take it; each\n\
+                 # worker login reads its own replies and writes its own outputs only.\n";
         text += "authorization {\n  users: [\n";
-        text += &user_block(WORKER_USER, &self.worker_password, &worker_permissions());
+        for (login, password) in &self.workers {
+            text += &user_block(login.name(), password, &worker_permissions(login));
+        }
         text += &user_block(
             SUBMITTER_USER,
             &self.submitter_password,
-            &submitter_permissions(),
+            &submitter_permissions(&self.worker_logins()),
         );
         text += "  ]\n}\n";
         Ok(text)
@@ -116,11 +145,10 @@ impl ServerSetup {
     }
 
     fn password(&self, user: &str) -> &str {
-        if user == WORKER_USER {
-            &self.worker_password
-        } else {
-            &self.submitter_password
-        }
+        self.workers
+            .iter()
+            .find(|(login, _)| login.name() == user)
+            .map_or(&self.submitter_password, |(_, password)| password)
     }
 
     /// The file that keeps `user`'s password (mode 0600), beside the
@@ -183,28 +211,40 @@ impl ServerSetup {
     /// What to run where, for the person who ran `farm init`: the logins
     /// by their files, no password printed.
     pub fn summary(&self, config: &Path, dir: &Path) -> String {
-        let worker_env = dir.join(format!("{WORKER_USER}.env"));
+        let first = self.workers.first().map(|(login, _)| login.name());
+        let worker_env = dir.join(format!("{}.env", first.unwrap_or("worker-1")));
         let tls_note = if self.tls.is_some() {
             "\nWith a self-signed certificate, clients also need --nats-tls-ca CA.pem.\n"
         } else {
             ""
         };
+        let workers: String = self
+            .workers
+            .iter()
+            .map(|(login, _)| {
+                format!(
+                    "  vidprism worker {}\n",
+                    self.login_options(dir, login.name())
+                )
+            })
+            .collect();
         format!(
             "Start the server:\n  nats-server -c {config}\n\n\
-             {reach} Only two logins get in; their passwords are in\n\
-             {worker_pass} and {submitter_pass} (mode 0600: copy them\n\
-             to the machines that need them, as private files).\n\n\
-             On each worker machine:\n  vidprism worker {worker}\n\n\
+             {reach} Only its logins get in; each password is in\n\
+             {dir}/<login>.password (mode 0600: copy each to the machine that\n\
+             needs it, as a private file).\n\n\
+             On each worker machine, with a login of its own (no worker login can read\n\
+             another's work or touch its outputs; `vidprism farm add-worker {dir}`\n\
+             makes one more):\n{workers}\n\
              To submit jobs:\n  vidprism process {submitter} FILE...\n\
              (the window's Farm settings: address {url}, user {SUBMITTER_USER}, the password in\n\
              {submitter_pass})\n\n\
-             The same logins are in {WORKER_USER}.env and {SUBMITTER_USER}.env, for systemd's\n\
-             EnvironmentFile= or a shell:\n  set -a; . {worker_env}; set +a; vidprism worker\n{tls_note}",
+             The same logins are in <login>.env files, for systemd's EnvironmentFile=\n\
+             or a shell:\n  set -a; . {worker_env}; set +a; vidprism worker\n{tls_note}",
             config = config.display(),
             reach = self.reach_note(),
-            worker_pass = Self::password_file(dir, WORKER_USER).display(),
+            dir = dir.display(),
             submitter_pass = Self::password_file(dir, SUBMITTER_USER).display(),
-            worker = self.login_options(dir, WORKER_USER),
             submitter = self.login_options(dir, SUBMITTER_USER),
             url = self.client_url(),
             worker_env = worker_env.display(),
@@ -282,7 +322,10 @@ mod tests {
                 cert: PathBuf::from("/srv/farm/cert.pem"),
                 key: PathBuf::from("/srv/farm/key.pem"),
             }),
-            worker_password: "Wpass".into(),
+            workers: vec![
+                (WorkerLogin::numbered(1), "Wpass".into()),
+                (WorkerLogin::numbered(2), "Xpass".into()),
+            ],
             submitter_password: "Spass".into(),
         }
     }
@@ -297,15 +340,30 @@ mod tests {
     }
 
     #[test]
-    fn the_config_has_jetstream_its_store_the_address_and_two_logins() {
+    fn the_config_has_jetstream_its_store_the_address_and_a_login_each() {
         let text = setup(false).config_text().unwrap();
         assert!(text.contains("listen: \"127.0.0.1:4333\""), "{text}");
         assert!(text.contains("jetstream {\n  store_dir: \"/srv/farm/store\"\n}"));
         assert!(!text.contains("tls {"));
-        let worker = user_section(&text, WORKER_USER);
-        assert!(worker.contains("password: \"Wpass\""));
-        let deny = &worker[worker.find("deny:").unwrap()..worker.find("subscribe:").unwrap()];
-        assert!(deny.contains("\"vidprism.work.>\""), "{deny}");
+        assert!(!text.contains("user: \"worker\""), "{text}");
+        for (user, password, other) in [
+            ("worker-1", "Wpass", "worker-2"),
+            ("worker-2", "Xpass", "worker-1"),
+        ] {
+            let worker = user_section(&text, user);
+            assert!(worker.contains(&format!("password: \"{password}\"")));
+            let deny = &worker[worker.find("deny:").unwrap()..worker.find("subscribe:").unwrap()];
+            assert!(deny.contains("\"vidprism.work.>\""), "{deny}");
+            let subscribe = &worker[worker.find("subscribe:").unwrap()..];
+            assert!(
+                subscribe.contains(&format!("\"_INBOX_{user}.>\"")),
+                "{subscribe}"
+            );
+            assert!(
+                !worker.contains("\"_INBOX.>\"") && !worker.contains(other),
+                "{worker}"
+            );
+        }
         let submitter = user_section(&text, SUBMITTER_USER);
         assert!(submitter.contains("password: \"Spass\""));
         let deny = &submitter[submitter.find("deny:").unwrap()..];
@@ -357,19 +415,26 @@ mod tests {
                 "VIDPRISM_NATS_PASSWORD_FILE=/srv/farm/submitter.password"
             ]
         );
-        assert_eq!(s.password_text(WORKER_USER), "Wpass\n");
+        assert_eq!(s.password_text("worker-1"), "Wpass\n");
+        assert_eq!(s.password_text("worker-2"), "Xpass\n");
+        assert_eq!(s.users(), ["worker-1", "worker-2", "submitter"]);
         let summary = s.summary(&dir.join("nats-server.conf"), dir);
         assert!(summary.contains("nats-server -c /srv/farm/nats-server.conf"));
-        assert!(summary.contains(
-            "vidprism worker --nats nats://127.0.0.1:4333 --nats-user worker \
-             --nats-password-file /srv/farm/worker.password"
-        ));
+        for n in [1, 2] {
+            assert!(summary.contains(&format!(
+                "vidprism worker --nats nats://127.0.0.1:4333 --nats-user worker-{n} \
+                 --nats-password-file /srv/farm/worker-{n}.password"
+            )));
+        }
         assert!(summary.contains(
             "vidprism process --nats nats://127.0.0.1:4333 --nats-user submitter \
              --nats-password-file /srv/farm/submitter.password FILE"
         ));
-        for text in [summary, s.env_file(dir, WORKER_USER)] {
-            assert!(!text.contains("Wpass") && !text.contains("Spass"), "{text}");
+        for text in [summary, s.env_file(dir, "worker-1")] {
+            assert!(
+                !text.contains("Wpass") && !text.contains("Xpass") && !text.contains("Spass"),
+                "{text}"
+            );
             assert!(!text.contains('@'), "{text}");
         }
     }

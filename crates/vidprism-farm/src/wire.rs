@@ -110,8 +110,15 @@ pub enum News {
     /// An output file a worker put in the object store and the digest
     /// the store gave its content, sent before the event that names it:
     /// the submitter takes only that content under that name (another
-    /// worker login replacing the object meanwhile is refused).
-    Sent { name: String, digest: String },
+    /// worker login replacing the object meanwhile is refused). `bucket`
+    /// names the worker login's own outputs bucket (`worker_login`); none
+    /// is the shared one (an older worker's, or a shared login's).
+    Sent {
+        name: String,
+        digest: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bucket: Option<String>,
+    },
     /// A rendition's per-frame score (issue 25's quality strip), which
     /// its `rendition_done` does not carry, sent just before it: (seconds,
     /// SSIM) points in time order, at most `limits::MAX_SERIES_POINTS`.
@@ -219,6 +226,28 @@ mod tests {
         // (Refused for its empty presets, not for the missing key.)
         let said = decode::<Work>(work).unwrap_err().to_string();
         assert!(said.contains("presets"), "{said}");
+    }
+
+    /// A worker of its own login names its outputs bucket; a shared
+    /// login's news is as it was. Only an outputs bucket may be named.
+    #[test]
+    fn sent_news_names_an_outputs_bucket_or_none() {
+        let digest = "SHA-256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU=";
+        let sent = |bucket: Option<&str>| News::Sent {
+            name: "720p.mp4".into(),
+            digest: digest.into(),
+            bucket: bucket.map(str::to_owned),
+        };
+        assert_eq!(
+            String::from_utf8(encode(&sent(None))).unwrap(),
+            format!(r#"{{"sent":{{"name":"720p.mp4","digest":"{digest}"}}}}"#)
+        );
+        let own = sent(Some("vidprism-outputs-worker-2"));
+        assert_eq!(decode::<News>(&encode(&own)).unwrap(), own);
+        for bad in ["vidprism-sources", "vidprism-outputs-worker-", "elsewhere"] {
+            let said = decode::<News>(&encode(&sent(Some(bad)))).unwrap_err();
+            assert!(said.to_string().contains("outputs bucket"), "{said}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use super::broker::Bucket;
 use super::news_proof::is_key;
 use super::wire::{Files, News, Presence, Work, WorkStage};
 use vidprism_engine::limits::{MAX_DIMENSION, MAX_OUTPUT_BYTES, MAX_SOURCE_BYTES};
@@ -101,6 +102,8 @@ pub enum Refusal {
     Try { attempt: u32, tries: u32 },
     #[error("its digest is not a SHA-256 digest")]
     Digest,
+    #[error("the bucket {0:?} is not a worker's outputs bucket")]
+    Bucket(String),
     #[error("it reports {0} skipped tracks")]
     SkippedTracks(usize),
     #[error("its storyboard has {sprites} sprites and {tiles} tiles")]
@@ -326,8 +329,18 @@ impl Checked for News {
                 errors.iter().try_for_each(|e| text("error", e))?;
                 dir.as_deref().map_or(Ok(()), |d| path("job folder", d))
             }
-            News::Sent { name, digest } => {
+            News::Sent {
+                name,
+                digest,
+                bucket,
+            } => {
                 check_file_name(name)?;
+                if bucket
+                    .as_deref()
+                    .is_some_and(|b| Bucket::outputs_named(b).is_none())
+                {
+                    return Err(Refusal::Bucket(bucket.clone().unwrap_or_default()));
+                }
                 check_digest(digest)
             }
             News::Series { rendition, series } => {
@@ -425,6 +438,8 @@ fn check_event(kind: &EventKind) -> Result<(), Refusal> {
         EventKind::QualityPlanned(QualityPlanned {
             rendition,
             target_ssim,
+            crf,
+            encoder_crf,
             predicted_ssim,
             predicted_bytes,
             predicted_seconds,
@@ -432,6 +447,16 @@ fn check_event(kind: &EventKind) -> Result<(), Refusal> {
         }) => {
             rendition_name(rendition)?;
             number("target SSIM", *target_ssim, 1.0)?;
+            // A fraction lies within a step of the whole CRF it refines.
+            if let Some(fine) = encoder_crf {
+                let step = fine - f64::from(*crf);
+                if !(step.is_finite() && step.abs() <= 1.0) {
+                    return Err(Refusal::OutOfRange {
+                        what: "encoder CRF",
+                        value: *fine,
+                    });
+                }
+            }
             number("predicted SSIM", *predicted_ssim, 1.0)?;
             bytes_within("predicted size", *predicted_bytes, MAX_OUTPUT_BYTES)?;
             number("predicted time", *predicted_seconds, f64::MAX)
@@ -671,6 +696,28 @@ mod tests {
         assert!(refused(&output("a\nb.mp4")).contains("plain name"));
         let end = News::Event(EventKind::Cancelled);
         assert!(refused(&end).contains("end"));
+        let planned = |encoder_crf| {
+            News::Event(EventKind::QualityPlanned(QualityPlanned {
+                rendition: "720p".into(),
+                target_ssim: 0.98,
+                crf: 24,
+                encoder_crf,
+                predicted_ssim: 0.98,
+                predicted_bytes: 1000,
+                predicted_seconds: 1.0,
+                probes: 3,
+                cached: false,
+            }))
+        };
+        for fine in [None, Some(23.1), Some(24.9)] {
+            assert!(decode::<News>(&encode(&planned(fine))).is_ok(), "{fine:?}");
+        }
+        for fine in [25.5, 40.0, -3.0] {
+            assert!(
+                refused(&planned(Some(fine))).contains("encoder CRF"),
+                "{fine}"
+            );
+        }
     }
 
     #[test]

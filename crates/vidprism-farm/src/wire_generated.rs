@@ -176,6 +176,11 @@ fn samples() -> Vec<(&'static str, Value)> {
         ),
         (
             "news",
+            json!({"sent": {"name": "720p.mp4", "bucket": "vidprism-outputs-worker-2",
+                "digest": "SHA-256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU="}}),
+        ),
+        (
+            "news",
             json!({"series": {"rendition": "720p",
                 "series": [[0.0, 0.99], [0.04, 0.5], [0.08, -0.1]]}}),
         ),
@@ -362,8 +367,14 @@ fn news_holds(news: &News) {
             assert!(series.iter().all(in_range), "{series:?}");
             assert!(series.windows(2).all(|w| w[0].0 <= w[1].0), "{series:?}");
         }
-        News::Sent { name, digest } => {
+        News::Sent {
+            name,
+            digest,
+            bucket,
+        } => {
             assert!(plain(name), "sent {name:?}");
+            let bucket = bucket.as_deref().map(crate::broker::Bucket::outputs_named);
+            assert!(bucket.is_none_or(|b| b.is_some_and(|b| b != crate::broker::Bucket::Sources)));
             assert!(
                 digest.starts_with("SHA-256=") && digest.len() <= 52,
                 "{digest:?}"

@@ -8,9 +8,11 @@
 //! feeds the engine and the store and says when the queue finished.
 //! Thumbnails are uploaded only by the frames that show them.
 
+pub mod compare;
 pub mod facts;
 pub mod farm;
 pub mod preset_editor;
+pub mod preview;
 pub mod queue;
 pub mod quit;
 pub mod row_presets;

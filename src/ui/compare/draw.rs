@@ -352,7 +352,7 @@ fn sample_ui(ui: &mut egui::Ui, c: &Compare, sample: &SampleFacts, send: &dyn Fn
             .map(|q| format!(" · {}", q.summary()));
         let target = sample
             .planned(output)
-            .map(|p| format!(" · CRF {} for SSIM {:.3}", p.crf, p.target_ssim));
+            .map(|p| format!(" · CRF {} for SSIM {:.3}", p.crf_text(), p.target_ssim));
         let text = format!(
             "{}: {} · about {} for the whole file{}{}",
             output.rendition,

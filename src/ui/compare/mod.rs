@@ -4,7 +4,7 @@
 //! a worker thread ([`fetch`]) through the engine's `FrameReader` and
 //! uploaded here into a bounded cache ([`cache`]); [`draw`] only turns the
 //! state into pixels and clicks and keys into [`CompareCommand`]s, which
-//! [`App::handle_compare`] applies.
+//! `App::handle_compare` (`ui/app/compare.rs`) applies.
 
 mod cache;
 pub mod draw;
@@ -23,10 +23,7 @@ use vidprism_engine::media::RgbPicture;
 use vidprism_engine::pipeline::Output;
 use vidprism_engine::presets::{Crop, CropRule, PictureRules, Preset};
 
-use crate::ui::app::App;
-use crate::ui::state::queue_model::{RenditionStatus, RowId};
-use crate::ui::state::scrub::ScrubTexture;
-use crate::ui::systems::storyboards::STORYBOARD_TILE_PIXELS;
+use crate::ui::state::queue_model::RowId;
 use crate::ui::systems::ui_stats;
 use cache::{Frame, FrameCache};
 use fetch::{Fetched, Fetcher};
@@ -120,7 +117,7 @@ impl Side {
     }
 
     /// The texture on screen.
-    fn shown_id(&self) -> Option<egui::TextureId> {
+    pub(in crate::ui) fn shown_id(&self) -> Option<egui::TextureId> {
         self.shown.as_ref().map(|(_, t)| t.id())
     }
 
@@ -188,7 +185,7 @@ impl Compare {
     }
 
     /// Shows `output` instead of the rendition shown; time and view kept.
-    fn switch_to(&mut self, output: &Output) {
+    pub(in crate::ui) fn switch_to(&mut self, output: &Output) {
         self.rendition = output.rendition.clone();
         self.size = Size::new(output.width.max(2), output.height.max(2));
         self.score = output.quality.clone();
@@ -206,7 +203,7 @@ impl Compare {
         }
     }
 
-    fn seek(&mut self, time_s: f64) {
+    pub(in crate::ui) fn seek(&mut self, time_s: f64) {
         let end = (self.duration_s - self.frame_s * 0.5).max(0.0);
         self.time_s = time_s.clamp(0.0, end);
         let time_s = self.time_s;
@@ -218,7 +215,7 @@ impl Compare {
 
     /// Tells the UI figures ([`ui_stats`]) that side `i` shows a new
     /// picture, when its texture is not `before`.
-    fn record_shown(&self, i: usize, before: Option<egui::TextureId>) {
+    pub(in crate::ui) fn record_shown(&self, i: usize, before: Option<egui::TextureId>) {
         let side = &self.sides[i];
         if let Some((time_s, texture)) = &side.shown {
             if Some(texture.id()) != before {
@@ -233,7 +230,7 @@ impl Compare {
     }
 
     /// The time of the picture shown (the rendition's), else the view's.
-    fn shown_time_s(&self) -> f64 {
+    pub(in crate::ui) fn shown_time_s(&self) -> f64 {
         self.sides[1]
             .shown
             .as_ref()
@@ -241,182 +238,15 @@ impl Compare {
     }
 }
 
-impl App {
-    pub(in crate::ui) fn handle_compare(&mut self, command: CompareCommand) {
-        match command {
-            CompareCommand::Open { row, rendition } => return self.open_compare(row, rendition),
-            CompareCommand::Preview(row) => return self.start_preview(row),
-            CompareCommand::CancelPreview => return self.cancel_preview(),
-            CompareCommand::Rendition(i) => return self.switch_rendition(i),
-            _ => {}
-        }
-        let tiles = self.compare_tiles();
-        let Some(c) = self.view.compare.as_mut() else {
-            return;
-        };
-        match command {
-            CompareCommand::Open { .. }
-            | CompareCommand::Preview(_)
-            | CompareCommand::CancelPreview
-            | CompareCommand::Rendition(_) => {}
-            CompareCommand::Close => self.view.compare = None,
-            CompareCommand::Seek(t) => c.seek(t),
-            CompareCommand::Step(n) => {
-                c.playing = None;
-                let shown = c.shown_time_s();
-                // Half a picture back is the picture before (the reader
-                // gives the one showing at a time).
-                let t = match n {
-                    n if n < 0 => shown + (f64::from(n) + 0.5) * c.frame_s,
-                    n => shown + f64::from(n) * c.frame_s,
-                };
-                c.seek(t);
-            }
-            CompareCommand::Tile(direction) => {
-                let now = c.time_s;
-                let target = match direction {
-                    d if d < 0 => tiles.iter().rev().find(|t| **t < now - c.frame_s * 0.5),
-                    _ => tiles.iter().find(|t| **t > now + c.frame_s * 0.5),
-                };
-                if let Some(t) = target {
-                    c.seek(*t);
-                }
-            }
-            CompareCommand::Play(true) => {
-                if c.time_s >= c.duration_s - c.frame_s * 1.5 {
-                    c.time_s = 0.0;
-                }
-                c.playing = Some((Instant::now(), c.time_s));
-            }
-            CompareCommand::Play(false) => c.playing = None,
-            CompareCommand::Split => c.mode = Mode::Split,
-            CompareCommand::Flip => {
-                c.mode = match c.mode {
-                    Mode::Split => Mode::Flip { rendition: false },
-                    Mode::Flip { rendition } => Mode::Flip {
-                        rendition: !rendition,
-                    },
-                }
-            }
-            CompareCommand::Divider(d) => c.divider = d.clamp(0.0, 1.0),
-            CompareCommand::Zoom(zoom) => {
-                c.zoom = zoom;
-                c.pan = egui::Vec2::ZERO;
-            }
-            CompareCommand::Worst => {
-                if let Some(t) = c.score.as_ref().and_then(Score::worst_moment_s) {
-                    c.playing = None;
-                    c.seek(t);
-                }
-            }
-            CompareCommand::Pan(by) => {
-                if c.zoom != Zoom::Fit {
-                    c.pan += by;
-                }
-            }
-        }
-    }
-
-    /// Where the row's storyboard tiles start (seconds), once loaded.
-    fn compare_tiles(&self) -> Vec<f64> {
-        let Some(c) = &self.view.compare else {
-            return Vec::new();
-        };
-        match self.view.scrubs.get(c.row) {
-            Some(ScrubTexture::Ready(scrub)) => scrub.cues.iter().map(|c| c.start_s).collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// The renditions the view can switch between: a preview's, or its
-    /// row's done ones.
-    pub fn compare_choices(&self) -> Vec<Output> {
-        let Some(c) = &self.view.compare else {
-            return Vec::new();
-        };
-        if let Some(sample) = &c.sample {
-            return sample.outputs.clone();
-        }
-        self.model
-            .row(c.row)
-            .map(|r| {
-                r.renditions
-                    .iter()
-                    .filter_map(|x| match &x.status {
-                        RenditionStatus::Done(output) => Some(output.clone()),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    fn switch_rendition(&mut self, index: usize) {
-        let choices = self.compare_choices();
-        if let (Some(c), Some(output)) = (self.view.compare.as_mut(), choices.get(index)) {
-            c.switch_to(output);
-        }
-    }
-
-    fn open_compare(&mut self, row: RowId, rendition: usize) {
-        let Some(r) = self.model.row(row) else {
-            return;
-        };
-        let Some(output) = r.renditions.get(rendition).and_then(|x| match &x.status {
-            RenditionStatus::Done(output) => Some(output.clone()),
-            _ => None,
-        }) else {
-            return;
-        };
-        let mut compare = Compare::new(row, r.name(), &output, r.request.input.clone());
-        compare.duration_s = r.facts.as_ref().and_then(|f| f.duration_s).unwrap_or(0.0);
-        compare.series_files = self
-            .systems
-            .jobs
-            .as_ref()
-            .map(|s| s.lock().series_files().clone());
-        let crop = r.facts.as_ref().and_then(|f| f.crop);
-        compare.source_rules = Some(job_rules(&r.request.presets, crop));
-        self.view.compare = Some(compare);
-        self.load_storyboard(row, STORYBOARD_TILE_PIXELS);
-    }
-
-    /// Before the compare view is drawn: starts its workers, uploads what
-    /// they made, moves a playing view's time on and asks for the pictures
-    /// it lacks. A file that fails closes the view, saying why.
-    pub fn pump_compare(&mut self, ctx: &egui::Context) {
-        let Some(c) = self.view.compare.as_mut() else {
-            return;
-        };
-        if let Some((since, from)) = c.playing {
-            let t = from + since.elapsed().as_secs_f64();
-            if t >= c.duration_s - c.frame_s * 0.5 {
-                c.playing = None;
-            }
-            c.time_s = t.min((c.duration_s - c.frame_s * 0.5).max(0.0));
-            ctx.request_repaint();
-        }
-        let mut failed = None;
-        for i in 0..c.sides.len() {
-            let before = c.sides[i].shown_id();
-            if let Err(reason) = c.pump_side(ctx, i) {
-                failed = Some(reason);
-                break;
-            }
-            c.record_shown(i, before);
-        }
-        if let Some(reason) = failed {
-            self.view.compare = None;
-            self.view.notice = Some(format!("The compare view closed: {reason}"));
-        }
-    }
-}
-
 impl Compare {
     /// One side: its worker started once (waking `ctx` when it has news),
     /// its pictures uploaded, the one at the view's time shown or asked
     /// for. Returns why the side cannot go on.
-    fn pump_side(&mut self, ctx: &egui::Context, i: usize) -> Result<(), SideFailed> {
+    pub(in crate::ui) fn pump_side(
+        &mut self,
+        ctx: &egui::Context,
+        i: usize,
+    ) -> Result<(), SideFailed> {
         let what = if i == 0 {
             "the source"
         } else {
@@ -497,7 +327,7 @@ impl Compare {
 
 /// Why a side of the view cannot go on (the view closes saying so).
 #[derive(Debug, thiserror::Error)]
-enum SideFailed {
+pub(in crate::ui) enum SideFailed {
     #[error("cannot read {what}: {source}")]
     Start {
         what: &'static str,

@@ -400,7 +400,9 @@ fn planned_hover(planned: &vidprism_engine::pipeline::QualityPlanned) -> String 
     };
     format!(
         "Target SSIM {}: CRF {} scored {:.4} on the samples ({how})",
-        planned.target_ssim, planned.crf, planned.predicted_ssim
+        planned.target_ssim,
+        planned.crf_text(),
+        planned.predicted_ssim
     )
 }
 
@@ -449,7 +451,7 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) -> Option<RowCommand> {
                         format::bytes(output.bytes)
                     ));
                     if let Some(planned) = &r.planned {
-                        ui.label(format!("CRF {}", planned.crf))
+                        ui.label(format!("CRF {}", planned.crf_text()))
                             .on_hover_text(planned_hover(planned));
                     }
                     if let Some(score) = &output.quality {

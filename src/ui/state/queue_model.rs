@@ -683,6 +683,7 @@ mod tests {
             rendition: "720p".into(),
             target_ssim: 0.985,
             crf: 24,
+            encoder_crf: None,
             predicted_ssim: 0.9851,
             predicted_bytes: 38_000_000,
             predicted_seconds: 80.0,

@@ -647,6 +647,6 @@ fn a_preview_of_a_target_rendition_predicts_from_its_search() {
         sample.predicted_bytes(output),
         (planned.predicted_bytes as f64 * whole).round() as u64
     );
-    let said = format!("CRF {} for SSIM 0.980", planned.crf);
+    let said = format!("CRF {} for SSIM 0.980", planned.crf_text());
     harness.get_by_label_contains(&said);
 }

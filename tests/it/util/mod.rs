@@ -532,3 +532,13 @@ pub fn exit_within(
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// A child process killed if the test fails before it ends.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -78,25 +78,45 @@ impl RawNats {
                 self.writer.write_all(b"PONG\r\n").expect("pong");
                 continue;
             }
-            // `MSG subject sid [reply] size`, or with headers (this client
-            // says it takes them) `HMSG subject sid [reply] header-size size`.
-            let (rest, with_headers) = match (line.strip_prefix("MSG "), line.strip_prefix("HMSG "))
-            {
-                (Some(rest), _) => (rest, false),
-                (_, Some(rest)) => (rest, true),
-                _ => continue,
-            };
-            let parts: Vec<&str> = rest.split(' ').collect();
-            let number =
-                |back: usize| -> usize { parts[parts.len() - back].parse().expect("a size") };
-            let size = number(1);
-            let header_size = if with_headers { number(2) } else { 0 };
-            let mut payload = vec![0; size + 2];
-            std::io::Read::read_exact(&mut self.reader, &mut payload).expect("payload");
-            payload.truncate(size);
-            payload.drain(..header_size);
-            return (parts[0].to_owned(), payload);
+            if let Some(message) = self.message(&line) {
+                return message;
+            }
         }
+    }
+
+    /// Every message the server sent this connection so far (a PING's
+    /// PONG comes after them): subjects and payloads.
+    pub fn messages_so_far(&mut self) -> Vec<(String, Vec<u8>)> {
+        self.writer.write_all(b"PING\r\n").expect("ping");
+        let mut messages = Vec::new();
+        loop {
+            let line = self.line();
+            if line == "PONG" {
+                return messages;
+            }
+            messages.extend(self.message(&line));
+        }
+    }
+
+    /// The message a line starts, read whole: its subject and payload
+    /// (headers left out); `None` for any other line.
+    fn message(&mut self, line: &str) -> Option<(String, Vec<u8>)> {
+        // `MSG subject sid [reply] size`, or with headers (this client
+        // says it takes them) `HMSG subject sid [reply] header-size size`.
+        let (rest, with_headers) = match (line.strip_prefix("MSG "), line.strip_prefix("HMSG ")) {
+            (Some(rest), _) => (rest, false),
+            (_, Some(rest)) => (rest, true),
+            _ => return None,
+        };
+        let parts: Vec<&str> = rest.split(' ').collect();
+        let number = |back: usize| -> usize { parts[parts.len() - back].parse().expect("a size") };
+        let size = number(1);
+        let header_size = if with_headers { number(2) } else { 0 };
+        let mut payload = vec![0; size + 2];
+        std::io::Read::read_exact(&mut self.reader, &mut payload).expect("payload");
+        payload.truncate(size);
+        payload.drain(..header_size);
+        Some((parts[0].to_owned(), payload))
     }
 
     /// Publishes `{}` on `subject` with a reply inbox, as a request would;

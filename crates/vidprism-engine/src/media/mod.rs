@@ -45,6 +45,7 @@ pub use hdr::{Hdr, HdrTransfer};
 pub use package::{package, Bundle, BundleSpec, PackagedRung, RungInput};
 pub use picture_plan::{plan_pictures, PicturePlan};
 pub use probe::{probe, SourceInfo};
+pub use rendition_writer::takes_fractional_crf;
 pub use sample_cut::{cut_sample, SampleCut, SAMPLE_EXTENSION};
 pub use storyboard::{parse_vtt, Grid, StoryboardCue, StoryboardFiles, StoryboardTarget, VttError};
 pub use subtitles::{SkippedTrack, TrackKind};

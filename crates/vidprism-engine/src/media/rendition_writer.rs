@@ -141,13 +141,17 @@ fn video_options(
     threads: usize,
     segment_gop: Option<u64>,
     hdr: Option<&HdrMetadata>,
+    fine_crf: Option<f64>,
 ) -> Dictionary<'static> {
     // Encoder-private parameter lists, joined with ':' at the end.
     let mut x265 = vec!["log-level=error".to_owned()];
     let mut svtav1: Vec<String> = Vec::new();
     let mut opts = Dictionary::new();
     opts.set("threads", &threads.to_string());
-    let crf = spec.quality.crf().map(|crf| crf.to_string());
+    let crf = match (spec.quality.crf(), fine_crf) {
+        (Some(_), Some(fine)) if takes_fractional_crf(spec.video) => Some(format!("{fine:.1}")),
+        (crf, _) => crf.map(|crf| crf.to_string()),
+    };
     if let Quality::CappedCrf {
         maxrate_kbps,
         bufsize_kbps,
@@ -204,6 +208,23 @@ fn video_options(
     opts
 }
 
+/// Whether `codec`'s encoder takes a fractional CRF: x264's and x265's
+/// rate factor is a real number; libvpx's and SVT-AV1's quantizer levels
+/// are whole.
+pub fn takes_fractional_crf(codec: VideoCodec) -> bool {
+    matches!(codec, VideoCodec::H264 | VideoCodec::Hevc)
+}
+
+/// What the job adds to a rendition's preset for its encoder.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tuning {
+    /// A streaming rung's segment length: keyframes forced on it.
+    pub segment_seconds: Option<u32>,
+    /// A fractional CRF in place of the preset's whole one, for encoders
+    /// that take one.
+    pub fine_crf: Option<f64>,
+}
+
 impl RenditionWriter {
     /// Opens the encoders and writes the file header at `path`.
     pub fn create(
@@ -213,8 +234,9 @@ impl RenditionWriter {
         metadata: MetadataRule,
         threads: usize,
         source: WriterSource<'_>,
-        segment_seconds: Option<u32>,
+        tuning: Tuning,
     ) -> Result<RenditionWriter> {
+        let segment_seconds = tuning.segment_seconds;
         let WriterSource {
             timing,
             metadata: tags,
@@ -236,7 +258,7 @@ impl RenditionWriter {
             threads,
             global_header,
             hdr,
-            segment_seconds,
+            tuning,
         };
         let mut video = open_video(&mut output, spec, size, timing, setup)?;
         video.keyframes = segment_seconds.map(|seconds| SegmentKeyframes { seconds, next: 0 });
@@ -418,8 +440,7 @@ struct EncoderSetup<'a> {
     global_header: bool,
     /// Set when the rendition stays HDR.
     hdr: Option<&'a HdrMetadata>,
-    /// Set for a streaming rung: its segment length.
-    segment_seconds: Option<u32>,
+    tuning: Tuning,
 }
 
 fn open_video(
@@ -433,7 +454,7 @@ fn open_video(
         threads,
         global_header,
         hdr,
-        segment_seconds,
+        tuning,
     } = setup;
     // HDR stays 10-bit (H.265 Main 10, VP9 profile 2, AV1 10-bit).
     let (pixel, _) = encoded_pixel(hdr.is_some());
@@ -466,9 +487,17 @@ fn open_video(
     if global_header {
         enc.set_flags(codec::Flags::GLOBAL_HEADER);
     }
-    let segment_gop = segment_seconds.map(|seconds| segment_gop(spec, seconds, cap, timing));
+    let segment_gop = tuning
+        .segment_seconds
+        .map(|seconds| segment_gop(spec, seconds, cap, timing));
     let enc = enc
-        .open_with(video_options(spec, threads, segment_gop, hdr))
+        .open_with(video_options(
+            spec,
+            threads,
+            segment_gop,
+            hdr,
+            tuning.fine_crf,
+        ))
         .map_err(Error::ffmpeg(format!(
             "opening the {} encoder",
             codec.name()
@@ -542,6 +571,26 @@ mod tests {
     use crate::presets::find_preset;
 
     #[test]
+    fn a_fractional_crf_reaches_only_encoders_that_take_one() {
+        for (preset, fraction) in [
+            ("web", true),
+            ("hevc", true),
+            ("webm", false),
+            ("av1", false),
+        ] {
+            let spec = find_preset(preset).expect("built in").renditions[0].clone();
+            let whole = spec.quality.crf().expect("a CRF").to_string();
+            let crf = video_options(&spec, 2, None, None, Some(23.62));
+            let want = if fraction { "23.6" } else { whole.as_str() };
+            assert_eq!(crf.get("crf"), Some(want), "{preset}");
+            assert_eq!(
+                video_options(&spec, 2, None, None, None).get("crf"),
+                Some(whole.as_str())
+            );
+        }
+    }
+
+    #[test]
     fn hdr_renditions_pass_their_metadata_to_the_encoder() {
         let hevc = find_preset("hevc").expect("built in").renditions[0].clone();
         let light = HdrMetadata {
@@ -551,24 +600,24 @@ mod tests {
                 max_fall: 300,
             }),
         };
-        let opts = video_options(&hevc, 2, None, Some(&light));
+        let opts = video_options(&hevc, 2, None, Some(&light), None);
         assert_eq!(
             opts.get("x265-params"),
             Some("log-level=error:hdr10=1:max-cll=800,300")
         );
         assert_eq!(
-            video_options(&hevc, 2, None, None).get("x265-params"),
+            video_options(&hevc, 2, None, None, None).get("x265-params"),
             Some("log-level=error")
         );
         let av1 = find_preset("av1").expect("built in").renditions[0].clone();
         assert_eq!(
-            video_options(&av1, 2, None, Some(&light)).get("svtav1-params"),
+            video_options(&av1, 2, None, Some(&light), None).get("svtav1-params"),
             Some("content-light=800,300")
         );
         // Without metadata SVT-AV1 gets no parameters, SDR or not.
         let none = HdrMetadata::default();
         assert_eq!(
-            video_options(&av1, 2, None, Some(&none)).get("svtav1-params"),
+            video_options(&av1, 2, None, Some(&none), None).get("svtav1-params"),
             None
         );
     }

@@ -108,7 +108,11 @@ pub(crate) fn sample_pictures(
 
 /// The time (in the stream's time base) of the keyframe a backward seek to
 /// `at` lands on, from the demuxer's index; `None` when it has none.
-fn keyframe_before(input: &mut format::context::Input, index: usize, at: i64) -> Option<i64> {
+pub(crate) fn keyframe_before(
+    input: &mut format::context::Input,
+    index: usize,
+    at: i64,
+) -> Option<i64> {
     // SAFETY: `index` is one of the context's streams (from `open_input`),
     // both valid while `input` is; the entry is read before anything else
     // is called on the context.

@@ -167,8 +167,15 @@ fn file_and_beside<'a>(path: &Path, names: impl IntoIterator<Item = &'a String>)
 pub struct QualityPlanned {
     pub rendition: String,
     pub target_ssim: f64,
-    /// The CRF it is made at, in its encoder's own scale.
+    /// The CRF it is made at, in its encoder's own scale: the whole CRF
+    /// whose sample encode scored nearest the target.
     pub crf: u32,
+    /// The fractional CRF the encoder is given, to a tenth, when it takes
+    /// one (x264, x265) and it differs from `crf`: found between the two
+    /// sample encodes around the target. Absent otherwise, so the event is
+    /// as it was for every other encoder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder_crf: Option<f64>,
     /// The SSIM (all planes) the samples scored at that CRF.
     pub predicted_ssim: f64,
     /// The rendition's expected size (video at the samples' rate over the
@@ -184,6 +191,14 @@ pub struct QualityPlanned {
 }
 
 impl QualityPlanned {
+    /// The CRF as the encoder is given it: "24" or "23.6".
+    pub fn crf_text(&self) -> String {
+        match self.encoder_crf {
+            Some(fine) => format!("{fine:.1}"),
+            None => self.crf.to_string(),
+        }
+    }
+
     /// "CRF 24 · ~38 MB · ~1:20": what the window shows on the row.
     pub fn summary(&self) -> String {
         let mb = self.predicted_bytes as f64 / 1e6;
@@ -194,7 +209,7 @@ impl QualityPlanned {
         let seconds = self.predicted_seconds.max(0.0).round() as u64;
         format!(
             "CRF {} · ~{size} · ~{}:{:02}",
-            self.crf,
+            self.crf_text(),
             seconds / 60,
             seconds % 60
         )
@@ -510,6 +525,7 @@ mod tests {
                     rendition: "720p".into(),
                     target_ssim: 0.985,
                     crf: 24,
+                    encoder_crf: None,
                     predicted_ssim: 0.9853,
                     predicted_bytes: 38_000_000,
                     predicted_seconds: 80.5,
@@ -517,6 +533,22 @@ mod tests {
                     cached: false,
                 })),
                 r#"{"job":7,"t_ms":1500,"event":"quality_planned","rendition":"720p","target_ssim":0.985,"crf":24,"predicted_ssim":0.9853,"predicted_bytes":38000000,"predicted_seconds":80.5,"probes":4,"cached":false}"#,
+            ),
+            (
+                // A fractional CRF (x264, x265): one field more, the rest
+                // as before.
+                ev(EventKind::QualityPlanned(QualityPlanned {
+                    rendition: "720p".into(),
+                    target_ssim: 0.985,
+                    crf: 24,
+                    encoder_crf: Some(23.6),
+                    predicted_ssim: 0.985,
+                    predicted_bytes: 38_000_000,
+                    predicted_seconds: 80.5,
+                    probes: 4,
+                    cached: false,
+                })),
+                r#"{"job":7,"t_ms":1500,"event":"quality_planned","rendition":"720p","target_ssim":0.985,"crf":24,"encoder_crf":23.6,"predicted_ssim":0.985,"predicted_bytes":38000000,"predicted_seconds":80.5,"probes":4,"cached":false}"#,
             ),
             (
                 ev(EventKind::StoryboardReady(Storyboard {
@@ -590,6 +622,7 @@ mod tests {
             rendition: "720p".into(),
             target_ssim: 0.985,
             crf: 24,
+            encoder_crf: None,
             predicted_ssim: 0.985,
             predicted_bytes: 38_200_000,
             predicted_seconds: 80.4,
@@ -600,6 +633,8 @@ mod tests {
         planned.predicted_bytes = 2_340_000;
         planned.predicted_seconds = 5.0;
         assert_eq!(planned.summary(), "CRF 24 · ~2.3 MB · ~0:05");
+        planned.encoder_crf = Some(23.62);
+        assert_eq!(planned.summary(), "CRF 23.6 · ~2.3 MB · ~0:05");
     }
 
     #[test]

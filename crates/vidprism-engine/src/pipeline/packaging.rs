@@ -66,25 +66,8 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut done = Vec::new();
-    // Kept until the bundle is made: dropping one removes its file.
-    let mut sources = Vec::new();
-    for attempt in attempts {
-        match attempt.result {
-            Ok(quality) => {
-                done.push((attempt.rendition, quality));
-                sources.push(attempt.staged);
-            }
-            Err(crate::Error::Cancelled) => {}
-            Err(e) => {
-                job.emit(EventKind::RenditionFailed(RenditionFailed {
-                    rendition: attempt.rendition.label.clone(),
-                    error: e.to_string(),
-                }));
-                job.record_error(StageError::rendition(&attempt.rendition.label, e));
-            }
-        }
-    }
+    // The sources are kept until the bundle is made: dropping one removes its file.
+    let (done, sources) = made_rungs(job, attempts);
     if done.is_empty() || job.is_cancelled() {
         return;
     }
@@ -104,43 +87,75 @@ pub fn package_preset(job: &Job, attempts: Vec<Attempt<'_>>, first: bool) {
         prefix: &prefix,
     };
     match media::package(&spec, &inputs) {
-        Ok(bundle) => {
-            tracing::info!(job = job.id(), files = ?bundle.files, "bundle packaged");
-            job.record_outputs(bundle.files.len());
-            // The last rung's event names the bundle's other files, so
-            // whoever moves the rungs (a farm worker) moves them too.
-            let mut others: Vec<String> =
-                bundle.files.iter().filter_map(|p| file_name(p)).collect();
-            let last = done.len().saturating_sub(1);
-            for (i, ((rendition, quality), rung)) in done.iter().zip(bundle.rungs).enumerate() {
-                job.record_outputs(1);
-                let sidecars = if i == last {
-                    std::mem::take(&mut others)
-                } else {
-                    Vec::new()
-                };
-                let made = Made {
-                    path: rung.path,
-                    bytes: rung.bytes,
-                    skipped_tracks: Vec::new(),
-                    sidecars,
-                    quality: quality.clone(),
-                };
-                emit_done(job, rendition, made);
+        Ok(bundle) => bundle_made(job, &done, bundle),
+        Err(e) => bundle_failed(job, &done, e),
+    }
+}
+
+/// A rung made and its score.
+type Rung<'a> = (&'a PlannedRendition, Option<Score>);
+
+/// The rungs of `attempts` that were made, with their staged files; each
+/// one that failed (not cancelled) is told and recorded.
+fn made_rungs<'a>(job: &Job, attempts: Vec<Attempt<'a>>) -> (Vec<Rung<'a>>, Vec<StagedFile>) {
+    let mut done = Vec::new();
+    let mut sources = Vec::new();
+    for attempt in attempts {
+        match attempt.result {
+            Ok(quality) => {
+                done.push((attempt.rendition, quality));
+                sources.push(attempt.staged);
             }
-        }
-        Err(e) => {
-            tracing::warn!(job = job.id(), error = ?e, "packaging failed: {e}");
-            for (rendition, _) in &done {
+            Err(crate::Error::Cancelled) => {}
+            Err(e) => {
                 job.emit(EventKind::RenditionFailed(RenditionFailed {
-                    rendition: rendition.label.clone(),
+                    rendition: attempt.rendition.label.clone(),
                     error: e.to_string(),
                 }));
-            }
-            if let Some((rendition, _)) = done.first() {
-                job.record_error(StageError::rendition(&rendition.label, e));
+                job.record_error(StageError::rendition(&attempt.rendition.label, e));
             }
         }
+    }
+    (done, sources)
+}
+
+/// Each rung of the bundle made is told done; the last one's event names
+/// the bundle's other files, so whoever moves the rungs (a farm worker)
+/// moves them too.
+fn bundle_made(job: &Job, done: &[Rung<'_>], bundle: media::Bundle) {
+    tracing::info!(job = job.id(), files = ?bundle.files, "bundle packaged");
+    job.record_outputs(bundle.files.len());
+    let mut others: Vec<String> = bundle.files.iter().filter_map(|p| file_name(p)).collect();
+    let last = done.len().saturating_sub(1);
+    for (i, ((rendition, quality), rung)) in done.iter().zip(bundle.rungs).enumerate() {
+        job.record_outputs(1);
+        let sidecars = if i == last {
+            std::mem::take(&mut others)
+        } else {
+            Vec::new()
+        };
+        let made = Made {
+            path: rung.path,
+            bytes: rung.bytes,
+            skipped_tracks: Vec::new(),
+            sidecars,
+            quality: quality.clone(),
+        };
+        emit_done(job, rendition, made);
+    }
+}
+
+/// The bundle could not be made: every rung of it fails with the reason.
+fn bundle_failed(job: &Job, done: &[Rung<'_>], e: crate::Error) {
+    tracing::warn!(job = job.id(), error = ?e, "packaging failed: {e}");
+    for (rendition, _) in done {
+        job.emit(EventKind::RenditionFailed(RenditionFailed {
+            rendition: rendition.label.clone(),
+            error: e.to_string(),
+        }));
+    }
+    if let Some((rendition, _)) = done.first() {
+        job.record_error(StageError::rendition(&rendition.label, e));
     }
 }
 

@@ -74,6 +74,8 @@ pub fn retry_below_floor(
         if let Some(quality) = raised(target.spec.quality, *ssim, *floor, slope) {
             let mut target = target.clone();
             target.spec.quality = quality;
+            // Its whole CRF now: the fraction was the first try's.
+            target.fine_crf = None;
             again.push(target);
             indices.push(i);
         }
@@ -147,5 +149,37 @@ mod tests {
             bufsize_kbps: 6000,
         };
         assert_eq!(label(raised(capped, 0.96, 0.97, None).unwrap()), "CRF 18");
+    }
+
+    #[test]
+    fn a_retry_is_made_at_its_lowered_whole_crf_not_the_first_fraction() {
+        let mut spec = crate::presets::find_preset("web")
+            .expect("built in")
+            .renditions[0]
+            .clone();
+        spec.quality = Quality::Crf(24);
+        spec.goal.on_low_quality = LowQuality::Retry;
+        let target = RenditionTarget {
+            spec,
+            size: crate::media::geometry::Size::new(1280, 720),
+            metadata: crate::presets::MetadataRule::Keep,
+            tracks: Default::default(),
+            hdr: crate::presets::HdrRule::Auto,
+            temp_path: "720p.mp4".into(),
+            segment_seconds: None,
+            score: crate::presets::ScoreMode::Full,
+            fine_crf: Some(24.3),
+        };
+        let below = Err(Error::BelowFloor {
+            ssim: 0.95,
+            floor: 0.97,
+            again: None,
+        });
+        let mut made = Vec::new();
+        retry_below_floor(&[target], &[None], vec![below], |again, _| {
+            made.extend(again.iter().map(|t| (t.spec.quality, t.fine_crf)));
+            Err(Error::Cancelled)
+        });
+        assert_eq!(made, [(Quality::Crf(14), None)]);
     }
 }

@@ -296,6 +296,7 @@ fn rendition_targets(
             hdr: r.hdr,
             temp_path: s.temp_path().to_path_buf(),
             score: r.score,
+            fine_crf: None,
             segment_seconds: r
                 .packaging
                 .is_packaged()

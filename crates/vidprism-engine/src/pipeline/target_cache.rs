@@ -18,6 +18,9 @@ use crate::media::{PicturePlan, RenditionTarget};
 
 /// The folder in the data dir.
 const DIR: &str = "target-quality";
+/// Changes when a search would find otherwise on the same source (its
+/// samples, its fractional CRF), so older results are not taken.
+const SEARCH_VERSION: u32 = 2;
 /// Bytes hashed at the start, middle and end of a source.
 const PIECE: u64 = 1 << 20;
 
@@ -32,6 +35,11 @@ pub struct Found {
     pub seconds_per_s: f64,
     /// SSIM lost per CRF step near it.
     pub ssim_per_step: f64,
+    /// The fractional CRF the encoder is given, when it takes one (x264,
+    /// x265) and the search found one between two probes; `predicted_ssim`
+    /// and `bytes_per_s` are then its. Absent in caches from before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fine_crf: Option<f64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -65,7 +73,11 @@ impl TargetCache {
         ]
         .iter()
         .all(|n| n.is_finite() && *n >= 0.0);
-        (entry.key == key && sane).then_some(f)
+        // A fraction lies within a step of the whole CRF it refines.
+        let fine_sane = f
+            .fine_crf
+            .is_none_or(|c| (c - f64::from(f.crf)).abs() <= 1.0);
+        (entry.key == key && sane && fine_sane).then_some(f)
     }
 
     /// Keeps `found` under `key`; a failure is only logged.
@@ -98,7 +110,7 @@ impl TargetCache {
 pub fn key(path: &Path, target: &RenditionTarget, picture: &PicturePlan) -> Option<String> {
     let spec = serde_json::to_string(&target.spec).ok()?;
     Some(format!(
-        "v1|{}|{}x{}|{:?}|{:?}|{:?}|{spec}",
+        "v{SEARCH_VERSION}|{}|{}x{}|{:?}|{:?}|{:?}|{spec}",
         stamp(path).ok()?,
         target.size.width,
         target.size.height,
@@ -149,6 +161,7 @@ mod tests {
             bytes_per_s: 50_000.0,
             seconds_per_s: 0.5,
             ssim_per_step: 0.002,
+            fine_crf: None,
         }
     }
 
@@ -175,6 +188,34 @@ mod tests {
         let none = TargetCache { dir: None };
         none.put("a", found(1));
         assert_eq!(none.get("a"), None);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_fractional_crf_is_kept_and_one_far_from_its_whole_crf_is_no_hit() {
+        let dir = std::env::temp_dir().join(format!("vidprism-target-fine-{}", std::process::id()));
+        let cache = TargetCache {
+            dir: Some(dir.clone()),
+        };
+        let fine = Found {
+            fine_crf: Some(24.3),
+            ..found(24)
+        };
+        cache.put("a", fine);
+        assert_eq!(cache.get("a"), Some(fine));
+        // An entry from before fractions (no `fine_crf`) still reads.
+        let file = cache.file("a").expect("a file");
+        let old = r#"{"key":"a","found":{"crf":24,"predicted_ssim":0.985,"bytes_per_s":50000.0,"seconds_per_s":0.5,"ssim_per_step":0.002}}"#;
+        std::fs::write(&file, old).expect("written");
+        assert_eq!(cache.get("a"), Some(found(24)));
+        cache.put(
+            "a",
+            Found {
+                fine_crf: Some(30.0),
+                ..found(24)
+            },
+        );
+        assert_eq!(cache.get("a"), None);
         let _ = std::fs::remove_dir_all(dir);
     }
 

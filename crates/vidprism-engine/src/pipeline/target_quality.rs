@@ -66,7 +66,8 @@ pub fn plan_targets(
         for (&k, result) in missing.iter().zip(results) {
             match result {
                 Ok(search) => {
-                    let f = per_second(&search);
+                    let fraction = media::takes_fractional_crf(targets[aimed[k]].spec.video);
+                    let f = per_second(&search, fraction);
                     if let Some(key) = &keys[k] {
                         cache.put(key, f);
                     }
@@ -89,6 +90,7 @@ pub fn plan_targets(
         slopes[i] = Some(f.ssim_per_step);
         let target = &mut targets[i];
         target.spec.quality = target.spec.quality.with_crf(f.crf);
+        target.fine_crf = f.fine_crf;
         let duration = prepared.info.duration_s.unwrap_or(0.0).max(0.0);
         let audio_bytes = match target.spec.audio {
             AudioSpec::Encode { bitrate_kbps, .. } => f64::from(bitrate_kbps) * 125.0,
@@ -98,6 +100,7 @@ pub fn plan_targets(
             rendition: labels.get(i).cloned().unwrap_or_default(),
             target_ssim: target.spec.goal.target_ssim.unwrap_or_default(),
             crf: f.crf,
+            encoder_crf: f.fine_crf,
             predicted_ssim: f.predicted_ssim,
             predicted_bytes: ((f.bytes_per_s + audio_bytes) * duration).round() as u64,
             predicted_seconds: f.seconds_per_s * duration,
@@ -110,16 +113,23 @@ pub fn plan_targets(
     Ok(slopes)
 }
 
-/// The search's rates, per second of source.
-fn per_second(search: &media::SampleSearch) -> Found {
+/// The search's rates, per second of source: at its fractional CRF when
+/// the encoder takes one (`fraction`) and it is not a whole one.
+fn per_second(search: &media::SampleSearch, fraction: bool) -> Found {
     let seconds = search.sample_seconds.max(1e-3);
-    let probe = search.found.probe;
+    let found = &search.found;
+    let fine = Some(found.fine).filter(|f| fraction && f.crf != f64::from(found.crf));
+    let (ssim, bytes) = match fine {
+        Some(f) => (f.ssim, f.bytes),
+        None => (found.probe.ssim, found.probe.bytes as f64),
+    };
     Found {
-        crf: search.found.crf,
-        predicted_ssim: probe.ssim,
-        bytes_per_s: probe.bytes as f64 / seconds,
-        seconds_per_s: probe.seconds / seconds,
-        ssim_per_step: search.found.ssim_per_step,
+        crf: found.crf,
+        predicted_ssim: ssim,
+        bytes_per_s: bytes / seconds,
+        seconds_per_s: found.probe.seconds / seconds,
+        ssim_per_step: found.ssim_per_step,
+        fine_crf: fine.map(|f| f.crf),
     }
 }
 

@@ -82,6 +82,72 @@ fn stream_ladder() -> Vec<RenditionSpec> {
         .collect()
 }
 
+/// A built-in ladder of one codec family: name, description, family,
+/// short sides, and whether it is the archive (keeps everything).
+struct Ladder {
+    name: &'static str,
+    description: &'static str,
+    family: Family,
+    sizes: &'static [u32],
+    archive: bool,
+}
+
+/// The ladders, in the order the built-ins are listed.
+const LADDERS: [Ladder; 4] = [
+    Ladder {
+        name: "web",
+        description: "1080p, 720p, 480p, 360p H.264/AAC MP4 for the web (faststart)",
+        family: Family {
+            container: Container::Mp4,
+            video: VideoCodec::H264,
+            crf: 23,
+            speed: "veryfast",
+            audio: AudioCodec::Aac,
+        },
+        sizes: &[1080, 720, 480, 360],
+        archive: false,
+    },
+    Ladder {
+        name: "webm",
+        description: "1080p, 720p, 480p VP9/Opus WebM",
+        family: Family {
+            container: Container::Webm,
+            video: VideoCodec::Vp9,
+            crf: 32,
+            speed: "5",
+            audio: AudioCodec::Opus,
+        },
+        sizes: &[1080, 720, 480],
+        archive: false,
+    },
+    Ladder {
+        name: "hevc",
+        description: "2160p, 1080p, 720p H.265/AAC MP4 (hvc1, plays in Safari)",
+        family: Family {
+            container: Container::Mp4,
+            video: VideoCodec::Hevc,
+            crf: 28,
+            speed: "fast",
+            audio: AudioCodec::Aac,
+        },
+        sizes: &[2160, 1080, 720],
+        archive: true,
+    },
+    Ladder {
+        name: "av1",
+        description: "1080p, 720p AV1/Opus MP4 (SVT-AV1)",
+        family: Family {
+            container: Container::Mp4,
+            video: VideoCodec::Av1,
+            crf: 35,
+            speed: "10",
+            audio: AudioCodec::Opus,
+        },
+        sizes: &[1080, 720],
+        archive: false,
+    },
+];
+
 /// The built-in presets. Their metadata rule is privacy-minded: the web
 /// ladders (web, webm, av1) and the thumbnail keep the date, camera and
 /// title but never the location, since what they make is published; the
@@ -96,7 +162,29 @@ fn stream_ladder() -> Vec<RenditionSpec> {
 /// (10-bit, its tags and mastering metadata), web's H.264 ones and every
 /// thumbnail are tone-mapped to SDR.
 pub fn builtin_presets() -> Vec<Preset> {
-    let preset = |name: &str, description: &str, renditions| Preset {
+    let mut presets: Vec<Preset> = LADDERS
+        .iter()
+        .map(|l| {
+            let preset = published(l.name, l.description, l.family.ladder(l.sizes));
+            match l.archive {
+                true => archive(preset),
+                false => preset,
+            }
+        })
+        .collect();
+    presets.push(stream());
+    presets.push(published(
+        "thumbnail",
+        "Only the first-frame thumbnail",
+        Vec::new(),
+    ));
+    presets
+}
+
+/// A preset of what is published: no location, the first audio track in
+/// stereo, text subtitles kept.
+fn published(name: &str, description: &str, renditions: Vec<RenditionSpec>) -> Preset {
+    Preset {
         name: name.to_owned(),
         description: description.to_owned(),
         thumbnail: ThumbnailSpec::default(),
@@ -114,8 +202,12 @@ pub fn builtin_presets() -> Vec<Preset> {
         // crop (a file is shown as the source was, bars and all).
         picture: PictureRules::default(),
         score: ScoreMode::Sampled,
-    };
-    let archive = |p: Preset| Preset {
+    }
+}
+
+/// `p` made to keep the source: every tag, every audio track, its channels.
+fn archive(p: Preset) -> Preset {
+    Preset {
         metadata: MetadataRule::Keep,
         tracks: TrackRules {
             audio_tracks: AudioTracks::All,
@@ -123,81 +215,35 @@ pub fn builtin_presets() -> Vec<Preset> {
             ..p.tracks
         },
         ..p
-    };
-    vec![
-        preset(
-            "web",
-            "1080p, 720p, 480p, 360p H.264/AAC MP4 for the web (faststart)",
-            Family {
-                container: Container::Mp4,
-                video: VideoCodec::H264,
-                crf: 23,
-                speed: "veryfast",
-                audio: AudioCodec::Aac,
-            }
-            .ladder(&[1080, 720, 480, 360]),
-        ),
-        preset(
-            "webm",
-            "1080p, 720p, 480p VP9/Opus WebM",
-            Family {
-                container: Container::Webm,
-                video: VideoCodec::Vp9,
-                crf: 32,
-                speed: "5",
-                audio: AudioCodec::Opus,
-            }
-            .ladder(&[1080, 720, 480]),
-        ),
-        archive(preset(
-            "hevc",
-            "2160p, 1080p, 720p H.265/AAC MP4 (hvc1, plays in Safari)",
-            Family {
-                container: Container::Mp4,
-                video: VideoCodec::Hevc,
-                crf: 28,
-                speed: "fast",
-                audio: AudioCodec::Aac,
-            }
-            .ladder(&[2160, 1080, 720]),
-        )),
-        preset(
-            "av1",
-            "1080p, 720p AV1/Opus MP4 (SVT-AV1)",
-            Family {
-                container: Container::Mp4,
-                video: VideoCodec::Av1,
-                crf: 35,
-                speed: "10",
-                audio: AudioCodec::Opus,
-            }
-            .ladder(&[1080, 720]),
-        ),
-        Preset {
-            packaging: Packaging {
-                package: Package::Cmaf,
-                segment_seconds: SEGMENT_SECONDS,
-            },
-            // Bars cost every rung bits and height; the page's player shows
-            // the picture at its own aspect.
-            picture: PictureRules {
-                crop: CropRule::Auto,
-                ..PictureRules::default()
-            },
-            // The page's scrub tiles and a representative poster.
-            thumbnail: ThumbnailSpec {
-                storyboard: Some(StoryboardSpec::default()),
-                poster: PosterChoice::Best,
-                ..ThumbnailSpec::default()
-            },
-            ..preset(
-                "stream",
-                "HLS + DASH: 1080p, 720p, 480p, 360p H.264 (capped CRF) and one AAC rendition, 4 s CMAF segments, a storyboard, a poster, a player page",
-                stream_ladder(),
-            )
+    }
+}
+
+/// The `stream` preset: the capped ladder packaged as CMAF, cropped, with
+/// a storyboard and a poster for its player page.
+fn stream() -> Preset {
+    Preset {
+        packaging: Packaging {
+            package: Package::Cmaf,
+            segment_seconds: SEGMENT_SECONDS,
         },
-        preset("thumbnail", "Only the first-frame thumbnail", Vec::new()),
-    ]
+        // Bars cost every rung bits and height; the page's player shows
+        // the picture at its own aspect.
+        picture: PictureRules {
+            crop: CropRule::Auto,
+            ..PictureRules::default()
+        },
+        // The page's scrub tiles and a representative poster.
+        thumbnail: ThumbnailSpec {
+            storyboard: Some(StoryboardSpec::default()),
+            poster: PosterChoice::Best,
+            ..ThumbnailSpec::default()
+        },
+        ..published(
+            "stream",
+            "HLS + DASH: 1080p, 720p, 480p, 360p H.264 (capped CRF) and one AAC rendition, 4 s CMAF segments, a storyboard, a poster, a player page",
+            stream_ladder(),
+        )
+    }
 }
 
 /// Whether `name` is a built-in preset's name.

@@ -13,11 +13,14 @@
 mod builtin;
 mod codecs;
 mod error;
+mod forms;
 mod model;
 mod picture;
 mod quality;
 mod store;
 mod storyboard;
+#[cfg(test)]
+pub(crate) mod tests_forms;
 mod toml_file;
 mod tracks;
 mod validate;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::forms::{RenditionForm, SizeForm};
 use super::storyboard::{PosterChoice, StoryboardSpec};
 
 use super::codecs::{AudioCodec, Container, VideoCodec};
@@ -11,8 +12,9 @@ use super::quality::{QualityGoal, ScoreMode};
 use super::tracks::TrackRules;
 
 /// How big a rendition is: its short side in pixels, or the source's own.
+/// Written `720` or `"source"` ([`SizeForm`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(try_from = "SizeForm", into = "SizeForm")]
 pub enum SizeSpec {
     ShortSide(u32),
     /// The source's own size (made even).
@@ -92,7 +94,7 @@ pub enum AudioSpec {
 }
 
 /// Image format of the first-frame thumbnail.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ThumbnailFormat {
     #[default]
@@ -136,11 +138,18 @@ impl ThumbnailFormat {
 /// Default thumbnail width, in pixels.
 pub const THUMBNAIL_WIDTH: u32 = 640;
 
-/// The job's first-frame thumbnail.
+fn default_thumbnail_width() -> u32 {
+    THUMBNAIL_WIDTH
+}
+
+/// The job's first-frame thumbnail; a file may leave out any of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ThumbnailSpec {
+    #[serde(default)]
     pub format: ThumbnailFormat,
     /// Widest the thumbnail gets (never wider than the source).
+    #[serde(default = "default_thumbnail_width")]
     pub width: u32,
     /// Issue 15: scrub tiles and the poster; not written when absent, so
     /// the JSON of presets without them stays what it was.
@@ -161,8 +170,10 @@ impl Default for ThumbnailSpec {
     }
 }
 
-/// One output file of a preset.
+/// One output file of a preset. Written with its quality and audio in
+/// flat fields ([`RenditionForm`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RenditionForm", into = "RenditionForm")]
 pub struct RenditionSpec {
     /// Names the output file: `<name>.<ext>`.
     pub name: String,
@@ -176,7 +187,6 @@ pub struct RenditionSpec {
     pub max_fps: Option<u32>,
     pub audio: AudioSpec,
     /// The measured quality it must reach (issue 24).
-    #[serde(flatten)]
     pub goal: QualityGoal,
 }
 
@@ -240,7 +250,7 @@ impl RenditionSpec {
 /// must not publish where it was shot, while the date and camera still
 /// help whoever organises the files. Presets made to keep the source (the
 /// `hevc` archive ladder) keep everything.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetadataRule {
     /// Every tag copied, location included.
@@ -290,7 +300,7 @@ impl MetadataRule {
 /// (H.265 Main 10, AV1 10-bit, VP9 profile 2 when the encoder has high bit
 /// depth) and tone-maps the rest (H.264) to SDR BT.709; thumbnails are
 /// always tone-mapped.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HdrRule {
     /// HDR where the codec can hold it, SDR elsewhere.
@@ -331,7 +341,7 @@ impl HdrRule {
 
 /// How a preset's renditions are published: as separate files, or as one
 /// adaptive-streaming bundle of fragmented MP4 rungs with manifests.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Package {
     /// One file per rendition, as always.
@@ -383,11 +393,13 @@ fn default_segment_seconds() -> u32 {
     SEGMENT_SECONDS
 }
 
-/// A preset's packaging: the package and its segment length. Presets
-/// without it (all those written before it existed) are plain files, and
-/// the default is not written, so their JSON stays what it was.
+/// A preset's packaging: the package and its segment length, written at
+/// the preset's top level, and only when not the default. Presets without
+/// it (all those written before it existed) are plain files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "PackagingForm")]
 pub struct Packaging {
+    #[serde(default)]
     pub package: Package,
     /// Every rung gets a keyframe on the first frame at or after each
     /// multiple of this many seconds, and segments split there.
@@ -404,6 +416,26 @@ impl Default for Packaging {
     }
 }
 
+/// Packaging as read: its fields, or (store format 3) a `packaging` table.
+#[derive(Deserialize)]
+struct PackagingForm {
+    #[serde(default)]
+    package: Package,
+    #[serde(default = "default_segment_seconds")]
+    segment_seconds: u32,
+    #[serde(default)]
+    packaging: Option<Packaging>,
+}
+
+impl From<PackagingForm> for Packaging {
+    fn from(form: PackagingForm) -> Packaging {
+        form.packaging.unwrap_or(Packaging {
+            package: form.package,
+            segment_seconds: form.segment_seconds,
+        })
+    }
+}
+
 impl Packaging {
     pub fn is_default(&self) -> bool {
         *self == Packaging::default()
@@ -415,37 +447,44 @@ impl Packaging {
     }
 }
 
+/// A preset; its serde form is the preset file's (`toml_file`), and the
+/// JSON of job requests (store, farm wire) is the same form.
+///
+/// A file may leave out anything but the name. The preset-wide rules
+/// (metadata, tracks, hdr, picture) are always written, so an exported
+/// file shows each; packaging and score only when not the default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Preset {
     pub name: String,
+    #[serde(default)]
     pub description: String,
-    pub thumbnail: ThumbnailSpec,
-    pub renditions: Vec<RenditionSpec>,
     /// Which source metadata the renditions carry; presets and jobs stored
-    /// before the rule existed get the privacy-minded default, and the
-    /// default is not written, so the JSON of such presets (job requests,
-    /// the farm wire) stays what it was.
-    #[serde(default, skip_serializing_if = "MetadataRule::is_default")]
+    /// before the rule existed get the privacy-minded default.
+    #[serde(default)]
     pub metadata: MetadataRule,
     /// Which audio and subtitle tracks the renditions carry, and how their
-    /// sound is shaped; each default rule is left out of the JSON.
+    /// sound is shaped.
     #[serde(flatten)]
     pub tracks: TrackRules,
-    /// What renditions of an HDR source are made as; not written when it
-    /// is the default, like `metadata`.
-    #[serde(default, skip_serializing_if = "HdrRule::is_default")]
+    /// What renditions of an HDR source are made as.
+    #[serde(default)]
     pub hdr: HdrRule,
-    /// Separate files or a streaming bundle (issue 15).
-    #[serde(default, skip_serializing_if = "Packaging::is_default")]
-    pub packaging: Packaging,
-    /// How the source's pictures are prepared (deinterlaced); each default
-    /// rule is left out of the JSON.
+    /// How the source's pictures are prepared (deinterlaced, cropped).
     #[serde(flatten)]
     pub picture: PictureRules,
+    /// Separate files or a streaming bundle (issue 15): `package` and
+    /// `segment_seconds` at the top level.
+    #[serde(flatten, skip_serializing_if = "Packaging::is_default")]
+    pub packaging: Packaging,
     /// How each rendition is scored (issue 24); sampled when absent, and
-    /// not written when it is, like `hdr`.
+    /// not written when it is.
     #[serde(default, skip_serializing_if = "ScoreMode::is_default")]
     pub score: ScoreMode,
+    /// Last, as tables follow values in a file.
+    #[serde(default)]
+    pub thumbnail: ThumbnailSpec,
+    #[serde(default)]
+    pub renditions: Vec<RenditionSpec>,
 }
 
 #[cfg(test)]
@@ -462,7 +501,7 @@ mod tests {
     }
 
     #[test]
-    fn hdr_rule_keys_round_trip_and_the_default_is_not_written() {
+    fn hdr_rule_keys_round_trip_and_the_default_is_written() {
         for rule in HdrRule::ALL {
             assert_eq!(HdrRule::from_key(rule.key()), Some(rule));
         }
@@ -470,7 +509,9 @@ mod tests {
         let json = r#"{"name":"p","description":"","thumbnail":{"format":"jpeg","width":640},"renditions":[]}"#;
         let preset: Preset = serde_json::from_str(json).expect("old preset loads");
         assert_eq!(preset.hdr, HdrRule::Auto);
-        assert_eq!(serde_json::to_string(&preset).ok().as_deref(), Some(json));
+        // Store format 4 on: every preset-wide rule is written, as in files.
+        let text = serde_json::to_string(&preset).expect("serializes");
+        assert!(text.contains(r#""hdr":"auto""#), "{text}");
         let tonemap = Preset {
             hdr: HdrRule::Tonemap,
             ..preset
@@ -485,7 +526,6 @@ mod tests {
         let json = r#"{"name":"p","description":"","thumbnail":{"format":"jpeg","width":640},"renditions":[]}"#;
         let preset: Preset = serde_json::from_str(json).expect("old preset loads");
         assert_eq!(preset.metadata, MetadataRule::NoLocation);
-        assert_eq!(serde_json::to_string(&preset).ok().as_deref(), Some(json));
         assert_eq!(preset.packaging, Packaging::default());
         let keep = Preset {
             metadata: MetadataRule::Keep,

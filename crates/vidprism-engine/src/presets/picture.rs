@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 /// stream flags as interlaced or that looks interlaced in sampled
 /// pictures, unless the pictures clearly show it is progressive (a flag
 /// that lies).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeinterlaceRule {
     #[default]
@@ -54,7 +54,7 @@ impl DeinterlaceRule {
 }
 
 /// The picture rate a deinterlaced source is made at.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldRate {
     /// One picture per frame: 50i becomes 25p.
@@ -115,7 +115,7 @@ impl Crop {
 /// ask for cropping, and `auto` crops only lines black in every picture
 /// sampled over the whole source.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(try_from = "super::forms::CropForm", into = "super::forms::CropForm")]
 pub enum CropRule {
     #[default]
     None,
@@ -156,8 +156,9 @@ impl CropRule {
     /// The word for lists: "none", "auto" or "top 8, bottom 8, ...".
     pub fn summary(&self) -> String {
         match self {
-            CropRule::None => "none".to_owned(),
-            CropRule::Auto => "auto".to_owned(),
+            CropRule::None | CropRule::Auto => {
+                super::forms::word_in(&super::forms::CROP_WORDS, self).to_owned()
+            }
             CropRule::Fixed(crop) => crop
                 .sides()
                 .iter()
@@ -172,11 +173,11 @@ impl CropRule {
 /// presets and jobs stored before them read and write as they did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PictureRules {
-    #[serde(default, skip_serializing_if = "DeinterlaceRule::is_default")]
+    #[serde(default)]
     pub deinterlace: DeinterlaceRule,
-    #[serde(default, skip_serializing_if = "FieldRate::is_default")]
+    #[serde(default)]
     pub rate: FieldRate,
-    #[serde(default, skip_serializing_if = "CropRule::is_default")]
+    #[serde(default)]
     pub crop: CropRule,
 }
 
@@ -239,12 +240,11 @@ mod tests {
     }
 
     #[test]
-    fn rules_are_written_only_when_not_the_default_and_builtins_are_auto() {
+    fn rules_load_with_their_defaults_and_builtins_are_auto() {
         use crate::presets::{builtin_presets, Preset};
         let json = r#"{"name":"p","description":"","thumbnail":{"format":"jpeg","width":640},"renditions":[]}"#;
         let preset: Preset = serde_json::from_str(json).expect("old preset loads");
         assert_eq!(preset.picture, PictureRules::default());
-        assert_eq!(serde_json::to_string(&preset).ok().as_deref(), Some(json));
         let field = Preset {
             picture: PictureRules {
                 deinterlace: DeinterlaceRule::Always,
@@ -255,7 +255,7 @@ mod tests {
         };
         let text = serde_json::to_string(&field).expect("serializes");
         assert!(
-            text.ends_with(r#""deinterlace":"always","rate":"field"}"#),
+            text.contains(r#""deinterlace":"always","rate":"field","crop":"none""#),
             "{text}"
         );
         assert_eq!(serde_json::from_str::<Preset>(&text).ok(), Some(field));
@@ -305,14 +305,20 @@ mod tests {
         assert_eq!(PictureRules::of_job([&fixed, &auto]).crop, CropRule::None);
         assert_eq!(PictureRules::of_job([&fixed]).crop, fixed.crop);
         let json = serde_json::to_string(&fixed).expect("serializes");
+        let sides = r#""crop":{"top":8,"bottom":0,"left":0,"right":0}"#;
+        assert!(json.ends_with(&format!("{sides}}}")), "{json}");
         assert_eq!(
-            json,
-            r#"{"crop":{"fixed":{"top":8,"bottom":0,"left":0,"right":0}}}"#
+            serde_json::from_str::<PictureRules>(&json).ok(),
+            Some(fixed)
         );
+        // Store format 3 wrote the sides inside "fixed".
+        let format_3 = r#"{"crop":{"fixed":{"top":8,"bottom":0,"left":0,"right":0}}}"#;
         assert_eq!(
-            serde_json::to_string(&auto).ok().as_deref(),
-            Some(r#"{"crop":"auto"}"#)
+            serde_json::from_str::<PictureRules>(format_3).ok(),
+            Some(fixed)
         );
+        let text = serde_json::to_string(&auto).unwrap_or_default();
+        assert!(text.ends_with(r#""crop":"auto"}"#), "{text}");
         assert_eq!(
             fixed.summary(),
             "deinterlace auto, frame rate, crop top 8, bottom 0, left 0, right 0"

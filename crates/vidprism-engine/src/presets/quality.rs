@@ -8,7 +8,7 @@ use super::validate::Problem;
 
 /// Which of a rendition's pictures are compared with what its encoder was
 /// given, once decoded back: none, a spread subset, or all of them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ScoreMode {
     /// No score: `rendition_done` carries no `quality`.
@@ -84,7 +84,7 @@ pub struct QualityGoal {
 }
 
 /// What a rendition that scores below its `min_ssim` does.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LowQuality {
     /// Fails with the reason ("scored 0.951 < 0.97").

@@ -36,6 +36,10 @@ pub enum TileSpacing {
 /// A storyboard: small tiles over the whole video, in sprite JPEGs, and a
 /// WebVTT file pointing into them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    try_from = "super::forms::StoryboardForm",
+    into = "super::forms::StoryboardForm"
+)]
 pub struct StoryboardSpec {
     pub spacing: TileSpacing,
     /// Width of one tile; its height follows the display aspect ratio.
@@ -58,7 +62,7 @@ impl Default for StoryboardSpec {
 }
 
 /// Which frame the poster shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PosterChoice {
     /// No poster beyond the thumbnail, which is the first frame.

@@ -40,345 +40,24 @@
 //! audio_bitrate_kbps = 128
 //! ```
 
-use serde::de::{value::StrDeserializer, DeserializeOwned, Deserializer};
-use serde::{Deserialize, Serialize, Serializer};
-
-use super::codecs::{AudioCodec, Container, VideoCodec};
-use super::model::{
-    AudioSpec, HdrRule, MetadataRule, Package, Packaging, Preset, Quality, RenditionSpec, SizeSpec,
-    ThumbnailFormat, ThumbnailSpec, SEGMENT_SECONDS, THUMBNAIL_WIDTH,
-};
-use super::picture::{Crop, CropRule, DeinterlaceRule, FieldRate, PictureRules};
-use super::quality::{LowQuality, QualityGoal, ScoreMode};
-use super::storyboard::{PosterChoice, StoryboardSpec, TileSpacing};
-use super::tracks::{AudioTracks, Channels, SubtitleRule, TrackRules};
+use super::forms::FormError;
+use super::model::Preset;
 use super::validate::{validate, Problem};
-use super::words::word_of;
 
 const RENDITION_HEADER: &str = "[[renditions]]";
-/// Audio bitrate when a file names a codec but no bitrate.
-const DEFAULT_AUDIO_KBPS: u32 = 128;
 
-/// The file's layout where it is not the model's serde form (which is the
-/// JSON of job requests, pinned apart): the enums' words are the model's
-/// own serde names ([`Word`]); the rest is mapped below, both ways.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PresetFile {
-    name: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    metadata: Option<Word<MetadataRule>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    audio_tracks: Option<AudioTracksValue>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    channels: Option<Word<Channels>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    loudness_lufs: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    subtitles: Option<Word<SubtitleRule>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    hdr: Option<Word<HdrRule>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    deinterlace: Option<Word<DeinterlaceRule>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    rate: Option<Word<FieldRate>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    crop: Option<CropValue>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    package: Option<Word<Package>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    segment_seconds: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    score: Option<Word<ScoreMode>>,
-    #[serde(default)]
-    thumbnail: ThumbnailFile,
-    #[serde(default)]
-    renditions: Vec<RenditionFile>,
-}
-
-#[derive(Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ThumbnailFile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    format: Option<Word<ThumbnailFormat>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    width: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    storyboard: Option<StoryboardFile>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    poster: Option<Word<PosterChoice>>,
-}
-
-#[derive(Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StoryboardFile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    interval_seconds: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    count: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    tile_width: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    columns: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    rows: Option<u32>,
-}
-
-impl StoryboardFile {
-    fn of(spec: &StoryboardSpec) -> StoryboardFile {
-        let (interval_seconds, count) = match spec.spacing {
-            TileSpacing::IntervalSeconds(n) => (Some(n), None),
-            TileSpacing::Count(n) => (None, Some(n)),
-        };
-        StoryboardFile {
-            interval_seconds,
-            count,
-            tile_width: Some(spec.tile_width),
-            columns: Some(spec.columns),
-            rows: Some(spec.rows),
-        }
-    }
-
-    fn spec(self, problems: &mut Vec<Problem>) -> Option<StoryboardSpec> {
-        let default = StoryboardSpec::default();
-        let spacing = match (self.interval_seconds, self.count) {
-            (Some(_), Some(_)) => {
-                problems.push(Problem::new(
-                    None,
-                    "thumbnail.storyboard",
-                    "give interval_seconds or count, not both".to_owned(),
-                ));
-                return None;
-            }
-            (Some(n), None) => TileSpacing::IntervalSeconds(n),
-            (None, Some(n)) => TileSpacing::Count(n),
-            (None, None) => default.spacing,
-        };
-        Some(StoryboardSpec {
-            spacing,
-            tile_width: self.tile_width.unwrap_or(default.tile_width),
-            columns: self.columns.unwrap_or(default.columns),
-            rows: self.rows.unwrap_or(default.rows),
-        })
-    }
-}
-
-/// A preset enum's value as a file gives it: one of the model's words (its
-/// serde name), or the text when it is none of them, kept so that every
-/// unknown word of a file is reported with its field and the words it
-/// takes ([`Word::value`]); serde would stop at the first. Anything but a
-/// string is a type error, as before.
-enum Word<T> {
-    Known(T),
-    Unknown(String),
-}
-
-impl<T: Serialize> Serialize for Word<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Word::Known(value) => value.serialize(serializer),
-            Word::Unknown(text) => serializer.serialize_str(text),
-        }
-    }
-}
-
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Word<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        let known = T::deserialize(StrDeserializer::<serde::de::value::Error>::new(&text));
-        Ok(known.map_or(Word::Unknown(text), Word::Known))
-    }
-}
-
-impl<T: Copy + Serialize> Word<T> {
-    /// The value, or a problem of `field` (of rendition `rendition`):
-    /// "unknown {what} "word"; use a, b or c", the words of `all`.
-    fn value(&self, all: &[T], at: (Option<usize>, &str), what: &str) -> Result<T, Problem> {
-        match self {
-            Word::Known(value) => Ok(*value),
-            Word::Unknown(text) => Err(Problem::new(
-                at.0,
-                at.1,
-                format!("unknown {what} {text:?}; use {}", one_of(all)),
-            )),
-        }
-    }
-}
-
-/// An optional enum field: `default` when left out, else [`Word::value`]
-/// (a problem pushed to `problems`, and `None`, when it is unknown).
-fn field_value<T: Copy + Serialize>(
-    given: &Option<Word<T>>,
-    default: T,
-    all: &[T],
-    at: (Option<usize>, &str),
-    what: &str,
-    problems: &mut Vec<Problem>,
-) -> Option<T> {
-    let Some(word) = given else {
-        return Some(default);
-    };
-    word.value(all, at, what)
-        .map_err(|problem| problems.push(problem))
-        .ok()
-}
-
-/// "a, b or c": the words of `all`.
-fn one_of<T: Serialize>(all: &[T]) -> String {
-    let words: Vec<&str> = all.iter().map(word_of).collect();
-    match words.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => words.concat(),
-    }
-}
-
-/// `audio_tracks`: a word, or a list of languages.
-#[derive(Serialize, Deserialize)]
-#[serde(untagged)]
-enum AudioTracksValue {
-    Word(String),
-    Languages(Vec<String>),
-}
-
-/// `crop`: a word, or pixels per side.
-#[derive(Serialize, Deserialize)]
-#[serde(untagged)]
-enum CropValue {
-    Word(String),
-    Sides(Crop),
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(untagged)]
-enum SizeValue {
-    Pixels(i64),
-    Word(String),
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RenditionFile {
-    name: String,
-    container: Word<Container>,
-    video_codec: Word<VideoCodec>,
-    size: SizeValue,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    crf: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    bitrate_kbps: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    target_ssim: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    maxrate_kbps: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    bufsize_kbps: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    speed: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    max_fps: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    min_ssim: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    on_low_quality: Option<Word<LowQuality>>,
-    audio_codec: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    audio_bitrate_kbps: Option<u32>,
-}
-
-/// The preset as TOML text.
+/// The preset as TOML text: its serde form.
 pub fn to_toml(preset: &Preset) -> String {
-    let file = PresetFile {
-        name: preset.name.clone(),
-        description: preset.description.clone(),
-        metadata: Some(Word::Known(preset.metadata)),
-        audio_tracks: Some(match &preset.tracks.audio_tracks {
-            AudioTracks::First => AudioTracksValue::Word("first".to_owned()),
-            AudioTracks::All => AudioTracksValue::Word("all".to_owned()),
-            AudioTracks::Languages(l) => AudioTracksValue::Languages(l.clone()),
-        }),
-        channels: Some(Word::Known(preset.tracks.channels)),
-        loudness_lufs: preset.tracks.loudness_lufs,
-        subtitles: Some(Word::Known(preset.tracks.subtitles)),
-        hdr: Some(Word::Known(preset.hdr)),
-        deinterlace: Some(Word::Known(preset.picture.deinterlace)),
-        rate: Some(Word::Known(preset.picture.rate)),
-        crop: Some(match preset.picture.crop {
-            CropRule::None => CropValue::Word("none".to_owned()),
-            CropRule::Auto => CropValue::Word("auto".to_owned()),
-            CropRule::Fixed(crop) => CropValue::Sides(crop),
-        }),
-        package: (preset.packaging.is_packaged()).then_some(Word::Known(preset.packaging.package)),
-        segment_seconds: (preset.packaging.is_packaged())
-            .then_some(preset.packaging.segment_seconds),
-        score: (!preset.score.is_default()).then_some(Word::Known(preset.score)),
-        thumbnail: ThumbnailFile {
-            format: Some(Word::Known(preset.thumbnail.format)),
-            width: Some(preset.thumbnail.width),
-            storyboard: preset.thumbnail.storyboard.as_ref().map(StoryboardFile::of),
-            poster: (!preset.thumbnail.poster.is_first())
-                .then_some(Word::Known(preset.thumbnail.poster)),
-        },
-        renditions: preset.renditions.iter().map(rendition_file).collect(),
-    };
     // Only maps of strings, numbers and tables: serializing cannot fail.
-    toml::to_string_pretty(&file).unwrap_or_default()
-}
-
-fn rendition_file(r: &RenditionSpec) -> RenditionFile {
-    let (crf, bitrate_kbps, maxrate_kbps, bufsize_kbps) = match r.quality {
-        Quality::Crf(n) => (Some(n), None, None, None),
-        Quality::BitrateKbps(n) => (None, Some(n), None, None),
-        Quality::CappedCrf {
-            crf,
-            maxrate_kbps,
-            bufsize_kbps,
-        } => (Some(crf), None, Some(maxrate_kbps), Some(bufsize_kbps)),
-    };
-    // A target takes the CRF's place (the CRF is only where its search starts).
-    let crf = crf.filter(|_| r.goal.target_ssim.is_none());
-    let (audio_codec, audio_bitrate_kbps) = match r.audio {
-        AudioSpec::None => ("none".to_owned(), None),
-        AudioSpec::Copy => ("copy".to_owned(), None),
-        AudioSpec::Encode {
-            codec,
-            bitrate_kbps,
-        } => (codec.key().to_owned(), Some(bitrate_kbps)),
-    };
-    RenditionFile {
-        name: r.name.clone(),
-        container: Word::Known(r.container),
-        video_codec: Word::Known(r.video),
-        size: match r.size {
-            SizeSpec::ShortSide(n) => SizeValue::Pixels(i64::from(n)),
-            SizeSpec::Source => SizeValue::Word("source".to_owned()),
-        },
-        crf,
-        bitrate_kbps,
-        target_ssim: r.goal.target_ssim,
-        maxrate_kbps,
-        bufsize_kbps,
-        speed: Some(r.speed.clone()),
-        max_fps: r.max_fps,
-        min_ssim: r.goal.min_ssim,
-        on_low_quality: (!r.goal.on_low_quality.is_default())
-            .then_some(Word::Known(r.goal.on_low_quality)),
-        audio_codec,
-        audio_bitrate_kbps,
-    }
+    toml::to_string_pretty(preset).unwrap_or_default()
 }
 
 /// Parses and validates a preset file's text. Every problem carries the
 /// line it is on, when that can be told.
 pub fn parse(text: &str) -> Result<Preset, Vec<Problem>> {
-    let file: PresetFile = match toml::from_str(text) {
-        Ok(file) => file,
-        Err(e) => return Err(vec![syntax_problem(text, &e)]),
-    };
-    let mut problems = Vec::new();
-    let preset = from_file(file, &mut problems);
+    let (preset, mut problems) = read(text);
     if let Some(preset) = &preset {
+        problems.extend(unknown_keys(text));
         problems.extend(validate(preset));
     }
     for p in &mut problems {
@@ -390,14 +69,62 @@ pub fn parse(text: &str) -> Result<Preset, Vec<Problem>> {
     }
 }
 
-fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
+/// The preset of `text`, or the problems that keep it from being read.
+/// Serde stops at the first bad value; so that a file's every unknown
+/// word (and every other value a form refuses) is reported at once, the
+/// line of each is blanked and the text read again, until it reads or an
+/// error of another kind (syntax, a type, a field the blanking removed:
+/// one already reported) ends it.
+fn read(text: &str) -> (Option<Preset>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut now = text.to_owned();
+    for _ in 0..=text.lines().count() {
+        let error = match toml::from_str::<Preset>(&now) {
+            Ok(preset) if problems.is_empty() => return (Some(preset), problems),
+            Ok(_) => break,
+            Err(error) => error,
+        };
+        let problem = problem_of(&now, &error);
+        let is_form_error = FormError::split(error.message().trim()).is_some();
+        let again = |p: &Problem| (p.rendition, &p.field) == (problem.rendition, &problem.field);
+        if !problems.is_empty() && (!is_form_error || problems.iter().any(again)) {
+            break;
+        }
+        let line = problem.line;
+        problems.push(problem);
+        match line.filter(|_| is_form_error) {
+            Some(line) => now = blank_line(&now, line),
+            None => break,
+        }
+    }
+    (None, problems)
+}
+
+/// `text` with line `line` (1-based) emptied.
+fn blank_line(text: &str, line: usize) -> String {
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    if let Some(l) = lines.get_mut(line - 1) {
+        *l = "";
+    }
+    lines.join("\n")
+}
+
+/// The problem a TOML error says: a form's error names its field
+/// ([`FormError`]); any other error is on the line of its span.
+fn problem_of(text: &str, e: &toml::de::Error) -> Problem {
     let start = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
-    let before = text.get(..start).unwrap_or("");
-    let line_no = before.matches('\n').count() + 1;
-    let renditions = before
-        .lines()
-        .filter(|l| l.trim() == RENDITION_HEADER)
-        .count();
+    let rendition = rendition_at(text, start);
+    let message = e.message().trim();
+    let line_no = text.get(..start).unwrap_or("").matches('\n').count() + 1;
+    if let Some((field, message)) = FormError::split(message) {
+        let line = locate(text, rendition, field).or(Some(line_no));
+        return Problem {
+            rendition,
+            field: field.to_owned(),
+            line,
+            message: message.to_owned(),
+        };
+    }
     let line = text.lines().nth(line_no - 1).unwrap_or("");
     let field = line
         .split_once('=')
@@ -405,301 +132,42 @@ fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
         .filter(|k| !k.is_empty() && !k.starts_with('['))
         .unwrap_or_else(|| "file".to_owned());
     Problem {
-        rendition: renditions.checked_sub(1),
+        rendition,
         field,
         line: Some(line_no),
-        message: e.message().trim().to_owned(),
+        message: message.to_owned(),
     }
 }
 
-/// The preset a file describes; `None` when a problem (pushed to
-/// `problems`, in the order of the file's parts) leaves a part unknown.
-fn from_file(file: PresetFile, problems: &mut Vec<Problem>) -> Option<Preset> {
-    let top = |field| (None, field);
-    let thumbnail = &file.thumbnail;
-    let format = field_value(
-        &thumbnail.format,
-        ThumbnailFormat::Jpeg,
-        &ThumbnailFormat::ALL,
-        top("thumbnail.format"),
-        "thumbnail format",
-        problems,
-    );
-    let metadata = field_value(
-        &file.metadata,
-        MetadataRule::default(),
-        &MetadataRule::ALL,
-        top("metadata"),
-        "metadata rule",
-        problems,
-    );
-    let tracks = tracks_from_file(&file, problems);
-    let hdr = field_value(
-        &file.hdr,
-        HdrRule::default(),
-        &HdrRule::ALL,
-        top("hdr"),
-        "HDR rule",
-        problems,
-    );
-    let picture = picture_from_file(&file, problems);
-    let package = field_value(
-        &file.package,
-        Package::Files,
-        &Package::ALL,
-        top("package"),
-        "package",
-        problems,
-    );
-    let score = field_value(
-        &file.score,
-        ScoreMode::default(),
-        &ScoreMode::ALL,
-        top("score"),
-        "score",
-        problems,
-    );
-    let renditions: Vec<Option<RenditionSpec>> = file
-        .renditions
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| rendition_from_file(i, r, problems))
-        .collect();
-    let poster = field_value(
-        &file.thumbnail.poster,
-        PosterChoice::First,
-        &PosterChoice::ALL,
-        top("thumbnail.poster"),
-        "poster choice",
-        problems,
-    );
-    let storyboard = match file.thumbnail.storyboard {
-        None => None,
-        Some(s) => Some(s.spec(problems)?),
+/// The rendition (0-based) whose part of `text` byte `start` is in.
+fn rendition_at(text: &str, start: usize) -> Option<usize> {
+    let (before, after) = text.split_at(start.min(text.len()));
+    let headers = before
+        .lines()
+        .filter(|l| l.trim() == RENDITION_HEADER)
+        .count();
+    let at_header = after.trim_start().starts_with(RENDITION_HEADER);
+    (headers + usize::from(at_header)).checked_sub(1)
+}
+
+/// The keys of the file's top level that no field of the preset takes.
+/// Serde cannot refuse unknown keys beside flattened fields, so each key is
+/// tried: it is the preset's when a value of no type it takes (a list of
+/// booleans) is refused there, and unknown when that is ignored.
+fn unknown_keys(text: &str) -> Vec<Problem> {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return Vec::new();
     };
-    let thumbnail = ThumbnailSpec {
-        format: format?,
-        width: file.thumbnail.width.unwrap_or(THUMBNAIL_WIDTH),
-        storyboard,
-        poster: poster?,
-    };
-    Some(Preset {
-        name: file.name,
-        description: file.description,
-        thumbnail,
-        renditions: renditions.into_iter().collect::<Option<Vec<_>>>()?,
-        metadata: metadata?,
-        tracks: tracks?,
-        hdr: hdr?,
-        picture: picture?,
-        packaging: Packaging {
-            package: package?,
-            segment_seconds: file.segment_seconds.unwrap_or(SEGMENT_SECONDS),
-        },
-        score: score?,
-    })
-}
-
-/// The picture rules of a file; each one left out is the default.
-fn picture_from_file(file: &PresetFile, problems: &mut Vec<Problem>) -> Option<PictureRules> {
-    let deinterlace = field_value(
-        &file.deinterlace,
-        DeinterlaceRule::default(),
-        &DeinterlaceRule::ALL,
-        (None, "deinterlace"),
-        "deinterlace rule",
-        problems,
-    );
-    let rate = field_value(
-        &file.rate,
-        FieldRate::default(),
-        &FieldRate::ALL,
-        (None, "rate"),
-        "rate",
-        problems,
-    );
-    let crop = match &file.crop {
-        None => Some(CropRule::None),
-        Some(CropValue::Word(w)) if w == "none" => Some(CropRule::None),
-        Some(CropValue::Word(w)) if w == "auto" => Some(CropRule::Auto),
-        Some(CropValue::Word(w)) => {
-            problems.push(Problem::new(
-                None,
-                "crop",
-                format!("unknown crop {w:?}; use \"none\", \"auto\" or {{ top = 8, bottom = 8, left = 0, right = 0 }}"),
-            ));
-            None
-        }
-        Some(CropValue::Sides(crop)) => Some(CropRule::Fixed(*crop)),
-    };
-    Some(PictureRules {
-        deinterlace: deinterlace?,
-        rate: rate?,
-        crop: crop?,
-    })
-}
-
-/// The track rules of a file; each one left out is the default.
-fn tracks_from_file(file: &PresetFile, problems: &mut Vec<Problem>) -> Option<TrackRules> {
-    let audio_tracks = match &file.audio_tracks {
-        None => Some(AudioTracks::default()),
-        Some(AudioTracksValue::Word(w)) if w == "first" => Some(AudioTracks::First),
-        Some(AudioTracksValue::Word(w)) if w == "all" => Some(AudioTracks::All),
-        Some(AudioTracksValue::Word(w)) => {
-            problems.push(Problem::new(
-                None,
-                "audio_tracks",
-                format!("{w:?} is not a track rule; use \"first\", \"all\" or a list of languages like [\"eng\", \"fra\"]"),
-            ));
-            None
-        }
-        Some(AudioTracksValue::Languages(l)) => Some(AudioTracks::Languages(l.clone())),
-    };
-    let channels = field_value(
-        &file.channels,
-        Channels::default(),
-        &Channels::ALL,
-        (None, "channels"),
-        "channel rule",
-        problems,
-    );
-    let subtitles = field_value(
-        &file.subtitles,
-        SubtitleRule::default(),
-        &SubtitleRule::ALL,
-        (None, "subtitles"),
-        "subtitle rule",
-        problems,
-    );
-    Some(TrackRules {
-        audio_tracks: audio_tracks?,
-        channels: channels?,
-        loudness_lufs: file.loudness_lufs,
-        subtitles: subtitles?,
-    })
-}
-
-/// Rendition `i` of a file; `None` when a problem was pushed.
-fn rendition_from_file(
-    i: usize,
-    r: RenditionFile,
-    problems: &mut Vec<Problem>,
-) -> Option<RenditionSpec> {
-    let container = (r
-        .container
-        .value(&Container::ALL, (Some(i), "container"), "container"))
-    .map_err(|p| problems.push(p))
-    .ok();
-    let video = (r
-        .video_codec
-        .value(&VideoCodec::ALL, (Some(i), "video_codec"), "video codec"))
-    .map_err(|p| problems.push(p))
-    .ok();
-    let size = size_from_file(i, &r.size).map_err(|p| problems.push(p));
-    let audio =
-        audio_from_file(i, &r.audio_codec, r.audio_bitrate_kbps).map_err(|p| problems.push(p));
-    let on_low_quality = field_value(
-        &r.on_low_quality,
-        LowQuality::Fail,
-        &LowQuality::ALL,
-        (Some(i), "on_low_quality"),
-        "choice",
-        problems,
-    );
-    let video = video?;
-    let quality = quality_from_file(&r, video)
-        .map_err(|(field, m)| problems.push(Problem::new(Some(i), field, m)))
-        .ok()?;
-    Some(RenditionSpec {
-        name: r.name,
-        container: container?,
-        video,
-        size: size.ok()?,
-        quality,
-        speed: r.speed.unwrap_or_else(|| video.default_speed().to_owned()),
-        max_fps: r.max_fps,
-        audio: audio.ok()?,
-        goal: QualityGoal {
-            target_ssim: r.target_ssim,
-            min_ssim: r.min_ssim,
-            on_low_quality: on_low_quality?,
-        },
-    })
-}
-
-/// `size` of rendition `i`: pixels of the short side, or "source".
-fn size_from_file(i: usize, size: &SizeValue) -> Result<SizeSpec, Problem> {
-    let problem = |message| Problem::new(Some(i), "size", message);
-    match size {
-        SizeValue::Word(w) if w == "source" => Ok(SizeSpec::Source),
-        SizeValue::Pixels(n) => u32::try_from(*n)
-            .map(SizeSpec::ShortSide)
-            .map_err(|_| problem(format!("is {n}; it must be a positive number of pixels"))),
-        SizeValue::Word(w) => Err(problem(format!(
-            "{w:?} is not a size; give the short side in pixels, or \"source\""
-        ))),
-    }
-}
-
-/// `audio_codec` (with `audio_bitrate_kbps`) of rendition `i`: a codec,
-/// "none" or "copy".
-fn audio_from_file(i: usize, codec: &str, bitrate_kbps: Option<u32>) -> Result<AudioSpec, Problem> {
-    match codec {
-        "none" => Ok(AudioSpec::None),
-        "copy" => Ok(AudioSpec::Copy),
-        key => match AudioCodec::from_key(key) {
-            Some(codec) => Ok(AudioSpec::Encode {
-                codec,
-                bitrate_kbps: bitrate_kbps.unwrap_or(DEFAULT_AUDIO_KBPS),
-            }),
-            None => Err(Problem::new(
-                Some(i),
-                "audio_codec",
-                format!(
-                    "unknown audio codec {key:?}; use {}, none or copy",
-                    AudioCodec::ALL.map(AudioCodec::key).join(", ")
-                ),
-            )),
-        },
-    }
-}
-
-/// The rendition's quality from `crf`, `bitrate_kbps`, `target_ssim`,
-/// `maxrate_kbps` and `bufsize_kbps`, or the field at fault and why.
-fn quality_from_file(
-    r: &RenditionFile,
-    video: VideoCodec,
-) -> Result<Quality, (&'static str, String)> {
-    if r.target_ssim.is_some() && (r.crf.is_some() || r.bitrate_kbps.is_some()) {
-        return Err((
-            "target_ssim",
-            "takes the place of crf or bitrate_kbps; give one of them, not both".to_owned(),
-        ));
-    }
-    let quality = match (r.crf, r.bitrate_kbps) {
-        (Some(_), Some(_)) => {
-            return Err((
-                "bitrate_kbps",
-                "give either crf or bitrate_kbps, not both".to_owned(),
-            ));
-        }
-        (Some(crf), None) => Quality::Crf(crf),
-        (None, Some(kbps)) => Quality::BitrateKbps(kbps),
-        (None, None) => Quality::Crf(video.default_crf()),
-    };
-    match (quality, r.maxrate_kbps, r.bufsize_kbps) {
-        (Quality::Crf(crf), Some(maxrate_kbps), bufsize) => Ok(Quality::CappedCrf {
-            crf,
-            maxrate_kbps,
-            bufsize_kbps: bufsize.unwrap_or(maxrate_kbps.saturating_mul(2)),
-        }),
-        (quality, None, None) => Ok(quality),
-        (_, None, Some(_)) => Err(("bufsize_kbps", "bufsize_kbps needs maxrate_kbps".to_owned())),
-        (_, Some(_), _) => Err((
-            "maxrate_kbps",
-            "maxrate_kbps caps a crf; with bitrate_kbps leave it out".to_owned(),
-        )),
-    }
+    let nothing = toml::Value::Array(vec![toml::Value::Boolean(true)]);
+    table
+        .keys()
+        .filter(|key| {
+            let mut tried = table.clone();
+            tried.insert((*key).clone(), nothing.clone());
+            tried.try_into::<Preset>().is_ok()
+        })
+        .map(|key| Problem::new(None, key, format!("unknown field `{key}`")))
+        .collect()
 }
 
 /// The line (1-based) where `field` of rendition `rendition` (or of the
@@ -750,7 +218,7 @@ fn locate(text: &str, rendition: Option<usize>, field: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::presets::builtin_presets;
+    use crate::presets::*;
 
     const SMALL_WEBM: &str = r#"name = "small-webm"
 description = "720p + 480p WebM with Opus"
@@ -1149,7 +617,8 @@ audio_codec = "opus"
 
     /// Property: damaged copies of good preset files (every built-in's and
     /// a hand-written one) never panic; what parses is valid and writes
-    /// back to itself, and every problem names a line of the text.
+    /// back to itself (as TOML and as JSON), and every problem names a line
+    /// of the text.
     #[test]
     fn damaged_preset_files_parse_to_valid_presets_or_located_problems() {
         let mut gen = crate::testgen::Gen::new(26);
@@ -1160,6 +629,10 @@ audio_codec = "opus"
             match parse(&text) {
                 Ok(preset) => {
                     assert!(validate(&preset).is_empty(), "case {case}:\n{text}");
+                    // The JSON of job requests is the same form: it reads back too.
+                    let json = serde_json::to_string(&preset).unwrap_or_default();
+                    let read = serde_json::from_str::<Preset>(&json).ok();
+                    assert_eq!(read.as_ref(), Some(&preset), "case {case}: {json}");
                     assert_eq!(parse(&to_toml(&preset)), Ok(preset), "case {case}");
                 }
                 Err(problems) => {

@@ -15,7 +15,10 @@ pub const LOUDNESS_LUFS: RangeInclusive<f64> = -70.0..=-5.0;
 
 /// Which audio tracks of the source the renditions carry.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(
+    try_from = "super::forms::AudioTracksForm",
+    into = "super::forms::AudioTracksForm"
+)]
 pub enum AudioTracks {
     /// The first audio track only (what one stereo player needs).
     #[default]
@@ -49,8 +52,9 @@ impl AudioTracks {
 impl fmt::Display for AudioTracks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AudioTracks::First => f.write_str("first"),
-            AudioTracks::All => f.write_str("all"),
+            AudioTracks::First | AudioTracks::All => {
+                f.write_str(super::forms::word_in(&super::forms::TRACK_WORDS, self))
+            }
             AudioTracks::Languages(l) => write!(f, "{}", l.join(", ")),
         }
     }
@@ -135,7 +139,7 @@ pub fn language_problem(code: &str) -> Option<String> {
 }
 
 /// How many channels encoded audio keeps.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channels {
     /// Stereo (mono stays mono); more channels are downmixed with the
@@ -175,7 +179,7 @@ impl Channels {
 /// ASS, mov_text, WebVTT) are converted to what the container holds
 /// (mov_text in MP4, WebVTT in WebM); picture tracks (PGS, DVB, VobSub)
 /// cannot be, and are reported as skipped.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubtitleRule {
     /// No subtitle track.
@@ -222,14 +226,14 @@ impl SubtitleRule {
 /// wire) read and write as they did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrackRules {
-    #[serde(default, skip_serializing_if = "AudioTracks::is_default")]
+    #[serde(default)]
     pub audio_tracks: AudioTracks,
-    #[serde(default, skip_serializing_if = "Channels::is_default")]
+    #[serde(default)]
     pub channels: Channels,
     /// Integrated loudness each encoded track is normalised to (EBU R128).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loudness_lufs: Option<f64>,
-    #[serde(default, skip_serializing_if = "SubtitleRule::is_default")]
+    #[serde(default)]
     pub subtitles: SubtitleRule,
 }
 
@@ -343,9 +347,13 @@ mod tests {
     }
 
     #[test]
-    fn default_rules_are_not_written() {
+    fn rules_are_written_as_files_have_them() {
         let text = serde_json::to_string(&TrackRules::default()).expect("serializes");
-        assert_eq!(text, "{}");
+        assert_eq!(
+            text,
+            r#"{"audio_tracks":"first","channels":"stereo","subtitles":"keep"}"#
+        );
+        assert_eq!(serde_json::from_str("{}").ok(), Some(TrackRules::default()));
         let rules = TrackRules {
             audio_tracks: AudioTracks::Languages(vec!["fra".into()]),
             channels: Channels::Source,
@@ -353,6 +361,16 @@ mod tests {
             subtitles: SubtitleRule::None,
         };
         let text = serde_json::to_string(&rules).expect("serializes");
-        assert_eq!(serde_json::from_str::<TrackRules>(&text).ok(), Some(rules));
+        assert!(text.starts_with(r#"{"audio_tracks":["fra"],"#), "{text}");
+        assert_eq!(
+            serde_json::from_str::<TrackRules>(&text).ok(),
+            Some(rules.clone())
+        );
+        // Store format 3 wrote the languages inside "languages".
+        let format_3 = r#"{"audio_tracks":{"languages":["fra"]},"channels":"source","loudness_lufs":-16.0,"subtitles":"none"}"#;
+        assert_eq!(
+            serde_json::from_str::<TrackRules>(format_3).ok(),
+            Some(rules)
+        );
     }
 }

@@ -1,8 +1,90 @@
 //! The words preset files use for an enum's values, taken from the enum's
 //! serde names (`#[serde(rename_all = ...)]`): each word is written once,
 //! and `key()`, the TOML form and the JSON of events cannot disagree.
+//!
+//! Each preset enum derives `Serialize` and is read back by [`word_from`]
+//! (the `Deserialize` impls below), which names the field a file gives it
+//! in and the words it takes when a word is unknown.
 
+use serde::de::{Deserialize, Deserializer, Error as _};
 use serde::ser::{Impossible, Serialize, Serializer};
+
+use super::codecs::{AudioCodec, Container, VideoCodec};
+use super::forms::FormError;
+use super::model::{HdrRule, MetadataRule, Package, ThumbnailFormat};
+use super::picture::{DeinterlaceRule, FieldRate};
+use super::quality::{LowQuality, ScoreMode};
+use super::storyboard::PosterChoice;
+use super::tracks::{Channels, SubtitleRule};
+
+/// An enum of the preset model whose values are words.
+pub trait Word: Copy + Serialize + 'static {
+    /// Every value, in the order a file's help lists them.
+    const ALL: &'static [Self];
+    /// The field of a preset file (or of a rendition) that holds it.
+    const FIELD: &'static str;
+    /// What it is, for people: "unknown {WHAT} \"x\"".
+    const WHAT: &'static str;
+}
+
+/// A word of a preset enum, or an error naming its field:
+/// `channels: unknown channel rule "x"; use stereo or source`.
+pub fn word_from<'de, D: Deserializer<'de>, T: Word>(deserializer: D) -> Result<T, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    T::ALL
+        .iter()
+        .copied()
+        .find(|value| word_of(value) == text)
+        .ok_or_else(|| {
+            D::Error::custom(FormError::new(
+                T::FIELD,
+                format!("unknown {} {text:?}; use {}", T::WHAT, one_of(T::ALL)),
+            ))
+        })
+}
+
+/// "a, b or c": the words of `all`.
+pub fn one_of<T: Serialize>(all: &[T]) -> String {
+    let words: Vec<&str> = all.iter().map(word_of).collect();
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => words.concat(),
+    }
+}
+
+/// Each preset enum: the field that holds it and what it is called.
+macro_rules! words {
+    ($($ty:ident: $field:literal, $what:literal;)*) => {$(
+        impl Word for $ty {
+            const ALL: &'static [$ty] = &$ty::ALL;
+            const FIELD: &'static str = $field;
+            const WHAT: &'static str = $what;
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$ty, D::Error> {
+                word_from(deserializer)
+            }
+        }
+    )*};
+}
+
+words! {
+    Container: "container", "container";
+    VideoCodec: "video_codec", "video codec";
+    AudioCodec: "audio_codec", "audio codec";
+    ThumbnailFormat: "thumbnail.format", "thumbnail format";
+    PosterChoice: "thumbnail.poster", "poster choice";
+    MetadataRule: "metadata", "metadata rule";
+    HdrRule: "hdr", "HDR rule";
+    Package: "package", "package";
+    ScoreMode: "score", "score";
+    LowQuality: "on_low_quality", "choice";
+    Channels: "channels", "channel rule";
+    SubtitleRule: "subtitles", "subtitle rule";
+    DeinterlaceRule: "deinterlace", "deinterlace rule";
+    FieldRate: "rate", "rate";
+}
 
 /// The serde name of a unit variant: `Container::Webm` gives `"webm"`.
 ///
@@ -34,11 +116,11 @@ impl serde::ser::Error for NotAWord {
 /// A serializer that keeps only a unit variant's name.
 struct VariantName;
 
-type Word = Result<&'static str, NotAWord>;
+type VariantWord = Result<&'static str, NotAWord>;
 
 macro_rules! not_a_word {
     ($($method:ident($($arg:ty),*)),* $(,)?) => {
-        $(fn $method(self, $(_: $arg),*) -> Word {
+        $(fn $method(self, $(_: $arg),*) -> VariantWord {
             Err(NotAWord)
         })*
     };
@@ -60,7 +142,7 @@ impl Serializer for VariantName {
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-    ) -> Word {
+    ) -> VariantWord {
         Ok(variant)
     }
 
@@ -84,7 +166,7 @@ impl Serializer for VariantName {
         serialize_unit_struct(&'static str),
     );
 
-    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Word {
+    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> VariantWord {
         Err(NotAWord)
     }
 
@@ -92,7 +174,7 @@ impl Serializer for VariantName {
         self,
         _name: &'static str,
         _value: &T,
-    ) -> Word {
+    ) -> VariantWord {
         Err(NotAWord)
     }
 
@@ -102,7 +184,7 @@ impl Serializer for VariantName {
         _index: u32,
         _variant: &'static str,
         _value: &T,
-    ) -> Word {
+    ) -> VariantWord {
         Err(NotAWord)
     }
 
@@ -158,7 +240,6 @@ impl Serializer for VariantName {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::presets::*;
 
     /// Each enum's words: its serde names, each read back by `from_key`
     /// and by serde, and none of them the fallback.

@@ -25,10 +25,15 @@ use crate::presets::Preset;
 /// `version` and the journal's `format` (its first line). A later number
 /// is refused, never set aside nor overwritten. Format 3 added the
 /// journal's `presets` change (a waiting job given other presets), which a
-/// format-2 reader would call damage: it refuses format 3 instead.
-pub const STORE_VERSION: u32 = 3;
+/// format-2 reader would call damage: it refuses format 3 instead. Format
+/// 4 writes job requests' presets in the preset file's form (issue 23),
+/// which a format-3 reader cannot read: it refuses format 4.
+pub const STORE_VERSION: u32 = 4;
+/// Format 3: presets in their former JSON shape, which the preset types
+/// still read (`presets/forms.rs`); read, and written again as format 4.
+const FORMER_PRESETS_VERSION: u64 = 3;
 /// Format 2: the same snapshot (its journal has no `presets` change); read
-/// as it is, and written again as format 3.
+/// as it is, and written again as this format.
 const BEFORE_PRESETS_VERSION: u64 = 2;
 /// The format of the previous version, read once and rewritten.
 const ONE_FILE_VERSION: u64 = 1;
@@ -164,7 +169,7 @@ fn decode(bytes: &[u8]) -> Result<Decoded, Problem> {
         None if value.get("seq").is_some() => read_snapshot(value, &mut decoded),
         None => read_one_file(value, &mut decoded),
         Some(Ok(v)) if v == u64::from(STORE_VERSION) => read_snapshot(value, &mut decoded),
-        Some(Ok(BEFORE_PRESETS_VERSION)) => {
+        Some(Ok(BEFORE_PRESETS_VERSION | FORMER_PRESETS_VERSION)) => {
             decoded.rewrite = true;
             read_snapshot(value, &mut decoded)
         }

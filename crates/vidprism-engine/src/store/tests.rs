@@ -1036,3 +1036,69 @@ fn a_format_2_store_is_read_and_says_format_3_before_a_presets_change() {
     assert!(store.warning().is_none(), "{:?}", store.warning());
     assert_eq!(store.job(id).unwrap().preset_names, ["webm"]);
 }
+
+/// A format-3 store (its presets in their former JSON shape, in the
+/// snapshot and in the journal) is read as it was, and written again as
+/// this format (issue 23: presets in the file's form).
+#[test]
+fn a_format_3_store_is_read_and_rewritten_in_this_format() {
+    use crate::presets::tests_forms::{every_rule, pinned_file};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("clip.mp4");
+    std::fs::write(&input, b"video").unwrap();
+    let mut store = store_in(dir.path());
+    let names = vec!["every-rule".to_owned()];
+    let id = store
+        .add(
+            input,
+            names.clone(),
+            vec![every_rule()],
+            dir.path().join("out"),
+        )
+        .unwrap();
+    let (_, second) = web_job_in(&mut store, dir.path());
+    let stream = crate::presets::find_preset("stream").unwrap();
+    store
+        .set_presets(second, vec!["stream".into()], vec![stream.clone()])
+        .unwrap();
+    drop(store);
+    // As format 3 left it: the presets in their former shape, in the
+    // journal's `add` and `presets` changes (no snapshot yet).
+    assert!(!dir.path().join(STORE_FILE).exists());
+    let journal = journal_of(dir.path());
+    let mut text = std::fs::read_to_string(&journal).unwrap();
+    text = text.replacen(&format!("\"format\":{STORE_VERSION},"), "\"format\":3,", 1);
+    for (preset, file) in [(&every_rule(), "every-rule"), (&stream, "stream")] {
+        let now = serde_json::to_string(preset).unwrap();
+        assert!(text.contains(&now), "{text}");
+        let then = pinned_file(&format!("{file}.format3.json"));
+        text = text.replace(&now, then.trim_end());
+    }
+    std::fs::write(&journal, text).unwrap();
+    let store = store_in(dir.path());
+    assert!(store.warning().is_none(), "{:?}", store.warning());
+    assert_eq!(store.job(id).unwrap().presets, [every_rule()]);
+    assert_eq!(store.job(second).unwrap().presets, [stream]);
+    drop(store);
+    let snapshot: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(STORE_FILE)).unwrap()).unwrap();
+    assert_eq!(snapshot["version"], STORE_VERSION);
+    let written = serde_json::to_string(&snapshot["presets"]).unwrap();
+    assert!(written.contains(r#""video_codec":"h264""#), "{written}");
+    assert!(!written.contains(r#""video":"#), "{written}");
+}
+
+/// A second job for `dir/second.mp4` in `store`.
+fn web_job_in(store: &mut JobStore, dir: &Path) -> (PathBuf, StoreId) {
+    let input = dir.join("second.mp4");
+    std::fs::write(&input, b"video").unwrap();
+    let id = store
+        .add(
+            input.clone(),
+            vec!["web".into()],
+            vec![crate::presets::find_preset("web").unwrap()],
+            dir.join("out"),
+        )
+        .unwrap();
+    (input, id)
+}

@@ -1,5 +1,6 @@
 //! What VidPrism keeps on the broker, created when missing: the three work
-//! queues, the event stream, the cancel marks and the two file stores.
+//! queues, the event stream, the cancel marks and the two shared file
+//! stores (a per-worker login's own outputs store is made by its worker).
 
 use async_nats::jetstream::{self, object_store, stream};
 
@@ -54,8 +55,8 @@ pub(super) async fn create_layout(
         ..Default::default()
     };
     ensure_stream(js, events, "create the event stream").await?;
-    let sources = ensure_bucket(js, Bucket::Sources).await?;
-    let outputs = ensure_bucket(js, Bucket::Outputs).await?;
+    let sources = ensure_bucket(js, &Bucket::Sources).await?;
+    let outputs = ensure_bucket(js, &Bucket::Outputs).await?;
     let cancel_marks = stream::Config {
         name: CANCELLED_STREAM.into(),
         subjects: vec!["vidprism.cancelled.>".into()],
@@ -69,15 +70,15 @@ pub(super) async fn create_layout(
 
 /// One object store bucket, made if missing (by another client meanwhile,
 /// as with the streams above).
-async fn ensure_bucket(
+pub(super) async fn ensure_bucket(
     js: &jetstream::Context,
-    bucket: Bucket,
+    bucket: &Bucket,
 ) -> Result<object_store::ObjectStore, FarmError> {
     if let Ok(store) = js.get_object_store(bucket.name()).await {
         return Ok(store);
     }
     let config = object_store::Config {
-        bucket: bucket.name().into(),
+        bucket: bucket.name(),
         max_age: KEEP,
         ..Default::default()
     };

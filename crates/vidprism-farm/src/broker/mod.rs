@@ -11,16 +11,19 @@
 //! - the stream `VIDPRISM_EVENTS` on `vidprism.events.<job>`, one subject per
 //!   job, kept a day;
 //! - the object store buckets `vidprism-sources` (written by submitters,
-//!   only read by workers) and `vidprism-outputs` (written by workers);
+//!   only read by workers), `vidprism-outputs-<login>` (written by one
+//!   per-worker login only, made by its worker) and `vidprism-outputs`
+//!   (written by workers of a shared login);
 //! - the stream `VIDPRISM_CANCELLED` on `vidprism.cancelled.<job>`: jobs
 //!   their submitter cancelled (a plain stream, not a key-value bucket, so
 //!   that NATS 2.9 servers, Debian 12's, work too);
 //! - plain (not stored) subjects `vidprism.workers.<name>`: workers saying
 //!   they are alive.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer, object_store, stream};
@@ -28,8 +31,10 @@ use tokio::runtime::Runtime;
 
 use super::connect::FarmConnection;
 use super::error::{Cause, FarmError};
+use super::lock;
 use super::news_proof::PROOF_HEADER;
 use super::wire::WorkStage;
+use super::worker_login::WorkerLogin;
 
 mod feeds;
 mod layout;
@@ -39,34 +44,52 @@ mod work;
 
 use feeds::Feed;
 pub use feeds::{Abandoned, AbandonedFeed, NewsFeed, NewsMessage, PresenceFeed};
-use layout::create_layout;
+use layout::{create_layout, ensure_bucket};
+pub(crate) use options::login_user;
 use options::options;
 pub use permissions::{submitter_permissions, worker_permissions, Permissions};
 pub use work::{Delivery, WorkQueue};
 
 const EVENTS_STREAM: &str = "VIDPRISM_EVENTS";
-/// The object store's two buckets, each written by one side only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The object store's buckets, each written by one side only.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Bucket {
     /// Jobs' sources: a submitter writes and removes them, workers only
     /// read them, so no worker can replace another job's source.
     Sources,
-    /// What workers made, read and removed by the submitter.
+    /// What workers made under a shared login (a server an older `farm
+    /// init` set up, or none), read and removed by the submitter.
     Outputs,
+    /// What one per-worker login made: only that login writes it (see
+    /// `worker_login`), the submitter reads and removes it.
+    OutputsOf(WorkerLogin),
 }
 
 impl Bucket {
+    /// The buckets every farm has.
     pub const ALL: [Bucket; 2] = [Bucket::Sources, Bucket::Outputs];
 
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> String {
         match self {
-            Bucket::Sources => "vidprism-sources",
-            Bucket::Outputs => "vidprism-outputs",
+            Bucket::Sources => "vidprism-sources".into(),
+            Bucket::Outputs => "vidprism-outputs".into(),
+            Bucket::OutputsOf(login) => format!("vidprism-outputs-{login}"),
         }
     }
 
+    /// The outputs bucket called `name` (as a worker's news names it):
+    /// never the sources'.
+    pub fn outputs_named(name: &str) -> Option<Bucket> {
+        let outputs = Bucket::Outputs.name();
+        if name == outputs {
+            return Some(Bucket::Outputs);
+        }
+        let login = name.strip_prefix(&outputs)?.strip_prefix('-')?;
+        WorkerLogin::parse(login).map(Bucket::OutputsOf)
+    }
+
     /// The stream that holds the bucket.
-    fn stream(self) -> String {
+    fn stream(&self) -> String {
         format!("OBJ_{}", self.name())
     }
 }
@@ -120,6 +143,10 @@ pub struct Broker {
     js: jetstream::Context,
     sources: object_store::ObjectStore,
     outputs: object_store::ObjectStore,
+    /// This login's own outputs bucket, when it is a per-worker login.
+    own: Option<(WorkerLogin, object_store::ObjectStore)>,
+    /// Per-worker buckets opened to read (a submitter's).
+    others: Arc<Mutex<HashMap<WorkerLogin, object_store::ObjectStore>>>,
     cancelled: stream::Stream,
     url: String,
 }
@@ -165,12 +192,21 @@ impl Broker {
             jetstream::new(client.clone())
         };
         let (sources, outputs, cancelled) = runtime.block_on(create_layout(&js))?;
+        let own = match WorkerLogin::of(connection) {
+            Some(login) => {
+                let bucket = Bucket::OutputsOf(login.clone());
+                Some((login, runtime.block_on(ensure_bucket(&js, &bucket))?))
+            }
+            None => None,
+        };
         Ok(Broker {
             runtime,
             client,
             js,
             sources,
             outputs,
+            own,
+            others: Arc::default(),
             cancelled,
             url,
         })
@@ -369,11 +405,34 @@ impl Broker {
         )))
     }
 
-    fn bucket(&self, bucket: Bucket) -> &object_store::ObjectStore {
-        match bucket {
-            Bucket::Sources => &self.sources,
-            Bucket::Outputs => &self.outputs,
+    /// Where this login puts the outputs it makes: its own bucket when it
+    /// is a per-worker login, else the shared one.
+    pub fn outputs_bucket(&self) -> Bucket {
+        match &self.own {
+            Some((login, _)) => Bucket::OutputsOf(login.clone()),
+            None => Bucket::Outputs,
         }
+    }
+
+    /// The store of `bucket`; another worker's is opened at its first use
+    /// (its worker made it before naming it).
+    async fn bucket(&self, bucket: &Bucket) -> Result<object_store::ObjectStore, Cause> {
+        let login = match bucket {
+            Bucket::Sources => return Ok(self.sources.clone()),
+            Bucket::Outputs => return Ok(self.outputs.clone()),
+            Bucket::OutputsOf(login) => login,
+        };
+        if let Some((own, store)) = &self.own {
+            if own == login {
+                return Ok(store.clone());
+            }
+        }
+        if let Some(store) = lock(&self.others).get(login) {
+            return Ok(store.clone());
+        }
+        let store = self.js.get_object_store(bucket.name()).await?;
+        lock(&self.others).insert(login.clone(), store.clone());
+        Ok(store)
     }
 
     /// Stores a file in `bucket` under `name`; returns its size and the
@@ -394,7 +453,9 @@ impl Broker {
                 .await
                 .map_err(|e| transfer(e.into()))?;
             let info = self
-                .bucket(bucket)
+                .bucket(&bucket)
+                .await
+                .map_err(transfer)?
                 .put(name, &mut file)
                 .await
                 .map_err(|e| transfer(e.into()))?;
@@ -423,7 +484,9 @@ impl Broker {
         };
         self.block_on(async {
             let mut object = self
-                .bucket(bucket)
+                .bucket(&bucket)
+                .await
+                .map_err(transfer)?
                 .get(name)
                 .await
                 .map_err(|e| transfer(e.into()))?;
@@ -455,7 +518,11 @@ impl Broker {
 
     /// Removes an object; one that is already gone is fine.
     pub fn delete_file(&self, bucket: Bucket, name: &str) {
-        if let Err(e) = self.block_on(self.bucket(bucket).delete(name)) {
+        let deleted = self.block_on(async {
+            let store = self.bucket(&bucket).await?;
+            store.delete(name).await.map_err(Cause::from)
+        });
+        if let Err(e) = deleted {
             tracing::debug!(object = name, error = %e, "object not deleted");
         }
     }

@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{FarmConnection, FarmError, CONNECT_TIMEOUT};
+use super::{FarmConnection, FarmError, WorkerLogin, CONNECT_TIMEOUT};
 
 /// Whether the "no login" warning was given in this process.
 static WARNED_NO_LOGIN: AtomicBool = AtomicBool::new(false);
@@ -52,6 +52,10 @@ pub(super) async fn options(c: &FarmConnection) -> Result<async_nats::ConnectOpt
     if let (Some(cert), Some(key)) = (&c.tls_cert, &c.tls_key) {
         options = options.add_client_certificate(cert.clone(), key.clone());
     }
+    // A per-worker login reads replies under its own prefix only.
+    if let Some(login) = WorkerLogin::of(c) {
+        options = options.custom_inbox_prefix(login.inbox_prefix());
+    }
     if !login && !WARNED_NO_LOGIN.swap(true, Ordering::Relaxed) {
         tracing::warn!(
             farm = %c.display_url(),
@@ -60,6 +64,15 @@ pub(super) async fn options(c: &FarmConnection) -> Result<async_nats::ConnectOpt
         );
     }
     Ok(options)
+}
+
+/// The user a connection logs in as: its user name, or the one written in
+/// its address with a password.
+pub(crate) fn login_user(c: &FarmConnection) -> Option<String> {
+    if c.user.is_some() && c.password.is_some() {
+        return c.user.clone();
+    }
+    url_login(&c.url).and_then(|(user, password)| password.map(|_| user))
 }
 
 /// The user (or token) and password written in an address such as
@@ -116,5 +129,11 @@ mod tests {
         assert_eq!(url_login("nats://farm:4222"), None);
         assert_eq!(url_login("farm:4222"), None);
         assert_eq!(url_login("nats://@farm:4222"), None);
+        let mut c = FarmConnection::new("nats://worker-2:pw@farm:4222");
+        assert_eq!(login_user(&c).as_deref(), Some("worker-2"));
+        c.user = Some("worker-1".into());
+        c.password = Some("x".into());
+        assert_eq!(login_user(&c).as_deref(), Some("worker-1"));
+        assert_eq!(login_user(&FarmConnection::new("nats://tok@farm")), None);
     }
 }

@@ -25,6 +25,7 @@ use super::broker::{Broker, Bucket};
 use super::connect::FarmConnection;
 use super::error::FarmError;
 use super::identity::submitter_prefix;
+use super::lock;
 use super::news_proof;
 use super::retry::with_retries;
 use super::wire::{self, Files, Work, WorkStage};
@@ -64,9 +65,10 @@ struct Seen {
     objects: Vec<(Bucket, String)>,
     /// The size of the source as sent: workers fetch no more.
     source_bytes: Option<u64>,
-    /// The digest of each output object (by file name) as its worker
-    /// first said it sent it; only that content is fetched.
-    digests: HashMap<String, String>,
+    /// The digest of each output object (by file name) and the bucket it
+    /// is in, as its worker first said it sent it; only that content is
+    /// fetched, from there.
+    digests: HashMap<String, (String, Bucket)>,
     /// Each planned rendition's per-frame score as its worker first sent
     /// it, for its `rendition_done`.
     series: HashMap<String, vidprism_engine::media::quality::Series>,
@@ -169,10 +171,6 @@ impl FarmClient {
             .get(&format!("{}.{id}", self.prefix))
             .cloned()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl JobRunner for FarmClient {

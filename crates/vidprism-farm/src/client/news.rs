@@ -78,8 +78,24 @@ fn apply(broker: &Broker, farm_job: &Arc<FarmJob>, news: News, files: &Files, jo
         ended @ News::StageEnded { .. } => apply_stage_end(broker, farm_job, ended, files, jobs),
         // The first word on a name stands: a later one (from another
         // worker given the same work) does not make its object acceptable.
-        News::Sent { name, digest } => {
-            lock(&farm_job.seen).digests.entry(name).or_insert(digest);
+        // Every bucket told is cleaned at the job's end.
+        News::Sent {
+            name,
+            digest,
+            bucket,
+        } => {
+            // Checked when decoded: none (the shared one) or an outputs
+            // bucket.
+            let bucket = bucket
+                .as_deref()
+                .and_then(Bucket::outputs_named)
+                .unwrap_or(Bucket::Outputs);
+            let object = (bucket.clone(), wire::output_object(&farm_job.key, &name));
+            let mut seen = lock(&farm_job.seen);
+            if !seen.objects.contains(&object) {
+                seen.objects.push(object);
+            }
+            seen.digests.entry(name).or_insert((digest, bucket));
         }
         // A planned rendition's, once.
         News::Series { rendition, series } if farm_job.planned.contains(&rendition) => {
@@ -371,17 +387,15 @@ fn fetch_one(
                 .into_owned();
             let dir = job_dir(job)?;
             let object = wire::output_object(&farm_job.key, &name);
-            lock(&farm_job.seen)
-                .objects
-                .push((Bucket::Outputs, object.clone()));
-            let digest = lock(&farm_job.seen).digests.get(&name).cloned();
-            let digest = digest.ok_or_else(|| FetchError::NotSent { name: name.clone() })?;
+            let told = lock(&farm_job.seen).digests.get(&name).cloned();
+            let (digest, bucket) =
+                told.ok_or_else(|| FetchError::NotSent { name: name.clone() })?;
             let staged = StagedFile::new(dir.join(&name));
             let temp = staged.temp_path();
             // Each try empties the temporary file first.
             with_retries(
                 "fetching an output",
-                || broker.get_file(Bucket::Outputs, &object, temp, max_bytes, Some(&digest)),
+                || broker.get_file(bucket.clone(), &object, temp, max_bytes, Some(&digest)),
                 || {},
             )?;
             let target = staged.target().to_path_buf();

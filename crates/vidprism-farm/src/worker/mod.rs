@@ -29,6 +29,7 @@ use super::path_map::PathMap;
 use super::shared_roots::SharedRoots;
 use super::source_cache::SourceCache;
 use super::wire::{self, News, Presence, Work, WorkStage};
+use super::worker_login::{is_shared_worker_login, SHARED_WORKER_USER};
 use stage::handle;
 use vidprism_engine::pipeline::DEFAULT_STALL_TIMEOUT;
 
@@ -110,6 +111,14 @@ impl FarmWorker {
     /// Connects and starts pulling.
     pub fn start(config: WorkerConfig) -> Result<FarmWorker, FarmError> {
         vidprism_engine::media::init();
+        if is_shared_worker_login(&config.connection) {
+            tracing::warn!(
+                "this worker logs in as `{SHARED_WORKER_USER}`, the one login every worker shares on \
+                 a server an older `vidprism farm init` set up: any worker can read the others' work \
+                 and replace their outputs; run `vidprism farm init NEW_DIR` (a login per worker \
+                 machine: worker-1, worker-2...), start nats-server on it, and give each worker its own"
+            );
+        }
         let broker = Broker::connect(&config.connection)?;
         std::fs::create_dir_all(&config.scratch).map_err(|e| FarmError::io(&config.scratch, e))?;
         let shared = config.shared_roots.iter().chain(config.path_map.targets());

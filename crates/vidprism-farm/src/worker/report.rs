@@ -90,14 +90,13 @@ fn send_output(context: &Context, work: &Work, path: &Path) -> Result<PathBuf, F
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let (_, digest) = context.broker.put_file(
-                Bucket::Outputs,
-                &wire::output_object(&work.job, &name),
-                path,
-            )?;
+            let bucket = context.broker.outputs_bucket();
+            let object = wire::output_object(&work.job, &name);
+            let (_, digest) = context.broker.put_file(bucket.clone(), &object, path)?;
             let sent = News::Sent {
                 name: name.clone(),
                 digest,
+                bucket: (bucket != Bucket::Outputs).then(|| bucket.name()),
             };
             send_news(&context.broker, work, &sent, true)?;
             Ok(PathBuf::from(name))

@@ -110,71 +110,10 @@ pub fn copy_stream(
             "no codec string for {id:?}: streaming packages take H.264, HEVC, AV1 and AAC"
         ))
     })?;
-    let context = codec::context::Context::from_parameters(parameters.clone())
-        .map_err(Error::ffmpeg("reading a rung's stream parameters"))?;
-    let track_kind = if kind == media::Type::Video {
-        let video = context
-            .decoder()
-            .video()
-            .map_err(Error::ffmpeg("reading a rung's picture size"))?;
-        let fps = (frame_rate.numerator() > 0 && frame_rate.denominator() > 0)
-            .then(|| f64::from(frame_rate));
-        TrackKind::Video {
-            width: video.width(),
-            height: video.height(),
-            frame_rate: fps,
-        }
-    } else {
-        let audio = context
-            .decoder()
-            .audio()
-            .map_err(Error::ffmpeg("reading the audio's parameters"))?;
-        TrackKind::Audio {
-            sample_rate: audio.rate(),
-            channels: u32::from(audio.channels()),
-        }
-    };
-
-    let mut output = plain_file::create(dest, "mp4").map_err(write_err)?;
-    {
-        let mut stream = output
-            .add_stream(ffmpeg_next::encoder::find(codec::Id::None))
-            .map_err(Error::ffmpeg("adding a packaged stream"))?;
-        stream.set_parameters(parameters);
-        stream.set_time_base(in_time_base);
-    }
-    let mut options = Dictionary::new();
-    // frag_discont: fragments keep the packets' own decode times (else
-    // FFmpeg starts every file at zero), so the shift below holds.
-    if kind == media::Type::Video {
-        options.set("movflags", "+cmaf+frag_keyframe+global_sidx+frag_discont");
-    } else {
-        options.set("movflags", "+cmaf+global_sidx+frag_discont");
-        let micros = u64::from(segment_seconds) * 1_000_000;
-        options.set("frag_duration", &micros.to_string());
-    }
-    output.write_header_with(options).map_err(write_err)?;
-    let out_time_base = output
-        .stream(0)
-        .map(|s| s.time_base())
-        .unwrap_or(in_time_base);
-    let mut packets = 0u64;
-    let micros = Rational::new(1, 1_000_000);
-    let shift = delay_us.rescale(micros, in_time_base);
-    for (stream, mut packet) in input.packets() {
-        if stream.index() != index {
-            continue;
-        }
-        if shift != 0 {
-            packet.set_pts(packet.pts().map(|t| t + shift));
-            packet.set_dts(packet.dts().map(|t| t + shift));
-        }
-        packet.set_stream(0);
-        packet.set_position(-1);
-        packet.rescale_ts(in_time_base, out_time_base);
-        write_packet(&mut packet, &mut output).map_err(write_err)?;
-        packets += 1;
-    }
+    let track_kind = track_kind(&parameters, kind, frame_rate)?;
+    let mut output = fragmented_output(dest, kind, parameters, in_time_base, segment_seconds)?;
+    let packets =
+        copy_packets(&mut input, index, in_time_base, &mut output, delay_us).map_err(write_err)?;
     if packets == 0 {
         return Err(Error::Corrupt {
             path: source.to_path_buf(),
@@ -186,6 +125,107 @@ pub fn copy_stream(
         codecs,
         kind: track_kind,
     }))
+}
+
+/// What the manifests say of a stream: its picture size and rate, or its
+/// sample rate and channels.
+fn track_kind(
+    parameters: &codec::Parameters,
+    kind: media::Type,
+    frame_rate: Rational,
+) -> Result<TrackKind> {
+    let context = codec::context::Context::from_parameters(parameters.clone())
+        .map_err(Error::ffmpeg("reading a rung's stream parameters"))?;
+    if kind == media::Type::Video {
+        let video = context
+            .decoder()
+            .video()
+            .map_err(Error::ffmpeg("reading a rung's picture size"))?;
+        let fps = (frame_rate.numerator() > 0 && frame_rate.denominator() > 0)
+            .then(|| f64::from(frame_rate));
+        Ok(TrackKind::Video {
+            width: video.width(),
+            height: video.height(),
+            frame_rate: fps,
+        })
+    } else {
+        let audio = context
+            .decoder()
+            .audio()
+            .map_err(Error::ffmpeg("reading the audio's parameters"))?;
+        Ok(TrackKind::Audio {
+            sample_rate: audio.rate(),
+            channels: u32::from(audio.channels()),
+        })
+    }
+}
+
+/// `dest` opened as a fragmented MP4 of one stream like `parameters`, its
+/// header written: fragments at keyframes (video) or every
+/// `segment_seconds` (audio).
+fn fragmented_output(
+    dest: &Path,
+    kind: media::Type,
+    parameters: codec::Parameters,
+    time_base: Rational,
+    segment_seconds: u32,
+) -> Result<format::context::Output> {
+    let write_err = |e: ffmpeg_next::Error| Error::Write {
+        path: dest.to_path_buf(),
+        reason: e.into(),
+    };
+    let mut output = plain_file::create(dest, "mp4").map_err(write_err)?;
+    {
+        let mut stream = output
+            .add_stream(ffmpeg_next::encoder::find(codec::Id::None))
+            .map_err(Error::ffmpeg("adding a packaged stream"))?;
+        stream.set_parameters(parameters);
+        stream.set_time_base(time_base);
+    }
+    let mut options = Dictionary::new();
+    // frag_discont: fragments keep the packets' own decode times (else
+    // FFmpeg starts every file at zero), so the shift in `copy_packets` holds.
+    if kind == media::Type::Video {
+        options.set("movflags", "+cmaf+frag_keyframe+global_sidx+frag_discont");
+    } else {
+        options.set("movflags", "+cmaf+global_sidx+frag_discont");
+        let micros = u64::from(segment_seconds) * 1_000_000;
+        options.set("frag_duration", &micros.to_string());
+    }
+    output.write_header_with(options).map_err(write_err)?;
+    Ok(output)
+}
+
+/// Copies the packets of stream `index` of `input` into `output`'s one
+/// stream, `delay_us` microseconds later; how many.
+fn copy_packets(
+    input: &mut format::context::Input,
+    index: usize,
+    in_time_base: Rational,
+    output: &mut format::context::Output,
+    delay_us: i64,
+) -> std::result::Result<u64, ffmpeg_next::Error> {
+    let out_time_base = output
+        .stream(0)
+        .map(|s| s.time_base())
+        .unwrap_or(in_time_base);
+    let mut packets = 0u64;
+    let shift = delay_us.rescale(Rational::new(1, 1_000_000), in_time_base);
+    for (stream, mut packet) in input.packets() {
+        if stream.index() != index {
+            continue;
+        }
+        if shift != 0 {
+            packet.set_pts(packet.pts().map(|t| t + shift));
+            packet.set_dts(packet.dts().map(|t| t + shift));
+        }
+        packet.set_stream(0);
+        packet.set_position(-1);
+        packet.rescale_ts(in_time_base, out_time_base);
+        write_packet(&mut packet, output)?;
+        packets += 1;
+    }
+    Ok(packets)
 }
 
 fn write_packet(

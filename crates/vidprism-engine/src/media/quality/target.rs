@@ -43,6 +43,61 @@ pub struct Found {
     /// SSIM lost per CRF step near the CRF found (positive), from the
     /// probes around it; the assumed slope when only one was made.
     pub ssim_per_step: f64,
+    /// Between whole CRFs, for encoders that take a fraction.
+    pub fine: Fine,
+}
+
+/// Where the line through the probe found and its neighbour on the
+/// target's other side crosses the target, to a tenth of a CRF, and what
+/// it predicts there; the probe found itself when no probe brackets the
+/// target with it (a bound reached, or a probe right on it). A whole CRF
+/// step moves the SSIM of noisy sources by about 0.008, twice the margin
+/// a target is met within: x264 and x265 take a fractional CRF.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fine {
+    pub crf: f64,
+    pub ssim: f64,
+    pub bytes: f64,
+    /// The SSIM between the two probes it lies between (0 when whole).
+    pub gap: f64,
+}
+
+/// A bracket this wide in SSIM (twice the margin a target is met within)
+/// is one no whole CRF meets, and where x264 on even noise falls in
+/// stairs rather than a line (its macroblocks all cross one quantizer
+/// together: 0.9849 at CRF 14, 0.9729 at 14.4 on the bench's noise), so a
+/// fraction found in it is tried before it is trusted ([`verify_fine`]).
+pub const STEEP_BRACKET: f64 = 0.008;
+
+/// `found` with its fraction tried by `probe_fine` when it lies in a
+/// [`STEEP_BRACKET`] and a probe is left: kept, with what it measured,
+/// when it scores nearer the target than the whole CRF; else dropped for
+/// the whole CRF.
+pub fn verify_fine(
+    mut found: Found,
+    target: f64,
+    probe_fine: impl FnOnce(f64) -> Result<Probe>,
+) -> Result<Found> {
+    let fine = found.fine;
+    if fine.gap < STEEP_BRACKET || found.probes as usize >= MAX_PROBES {
+        return Ok(found);
+    }
+    let tried = probe_fine(fine.crf)?;
+    found.probes += 1;
+    found.fine = match (tried.ssim - target).abs() < (found.probe.ssim - target).abs() {
+        true => Fine {
+            ssim: tried.ssim,
+            bytes: tried.bytes as f64,
+            ..fine
+        },
+        false => Fine {
+            crf: f64::from(found.crf),
+            ssim: found.probe.ssim,
+            bytes: found.probe.bytes as f64,
+            gap: 0.0,
+        },
+    };
+    Ok(found)
 }
 
 /// Finds the CRF in `range` whose probe scores nearest `target`, starting
@@ -215,12 +270,52 @@ fn best(done: &BTreeMap<u32, Probe>, target: f64) -> Found {
     Found {
         crf,
         probe,
+        fine: fine(done, crf, &probe, target),
         probes: done.len() as u32,
         ssim_per_step: if ssim_per_step > 0.0 {
             ssim_per_step
         } else {
             ASSUMED_SSIM_PER_STEP
         },
+    }
+}
+
+/// The fractional CRF between the probe `found` (at `crf`) and its
+/// neighbour across `target`, on the logarithmic scale.
+fn fine(done: &BTreeMap<u32, Probe>, crf: u32, found: &Probe, target: f64) -> Fine {
+    let whole = Fine {
+        crf: f64::from(crf),
+        ssim: found.ssim,
+        bytes: found.bytes as f64,
+        gap: 0.0,
+    };
+    // Higher CRF, lower SSIM: the neighbour across is above when it meets
+    // the target, below when it misses it.
+    let across = match found.ssim >= target {
+        true => done.range(crf + 1..).next(),
+        false => done.range(..crf).next_back(),
+    };
+    let Some((&other, probe)) =
+        across.filter(|(_, p)| (p.ssim >= target) != (found.ssim >= target))
+    else {
+        return whole;
+    };
+    let scale = Scale::LogDistance;
+    let (from, to, aim) = (scale.of(found.ssim), scale.of(probe.ssim), scale.of(target));
+    if (to - from).abs() < 1e-12 {
+        return whole;
+    }
+    let span = f64::from(other) - f64::from(crf);
+    let share = ((aim - from) / (to - from)).clamp(0.0, 1.0);
+    let at = ((f64::from(crf) + share * span) * 10.0).round() / 10.0;
+    let share = (at - f64::from(crf)) / span;
+    let bytes = |p: &Probe| (p.bytes.max(1) as f64).ln();
+    Fine {
+        crf: at,
+        // To the millionth, as scores are reported.
+        ssim: ((found.ssim + share * (probe.ssim - found.ssim)) * 1e6).round() / 1e6,
+        bytes: (bytes(found) + share * (bytes(probe) - bytes(found))).exp(),
+        gap: (found.ssim - probe.ssim).abs(),
     }
 }
 
@@ -326,6 +421,86 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_fraction_of_a_crf_lands_between_the_probes_across_the_target() {
+        // Noise: 0.008 a step, so no whole CRF is within 0.004 of every
+        // target; the fraction is within a tenth's worth.
+        let steep = |c: f64| 1.0 - 0.0002 * (0.2 * c).exp();
+        for target in [0.97, 0.98, 0.985] {
+            let (found, _) = run(steep, 23, target);
+            let fine = found.fine;
+            assert!(
+                (steep(fine.crf) - target).abs() <= (steep(fine.crf) - steep(fine.crf + 0.1)).abs(),
+                "target {target}: CRF {} scores {}",
+                fine.crf,
+                steep(fine.crf)
+            );
+            assert!(
+                (fine.crf - f64::from(found.crf)).abs() <= 1.0,
+                "{fine:?} {found:?}"
+            );
+            assert!((fine.ssim - target).abs() < 0.002, "{fine:?}");
+            // The run's bytes are 1000 - CRF: the fraction's lie between
+            // its whole neighbours'.
+            let (least, most) = (1000.0 - fine.crf.ceil(), 1000.0 - fine.crf.floor());
+            assert!(
+                fine.bytes >= least - 1e-6 && fine.bytes <= most + 1e-6,
+                "{fine:?}"
+            );
+        }
+        // At a bound nothing lies across: the whole CRF.
+        let (found, _) = run(|_| 0.999, 23, 0.9);
+        assert_eq!(found.fine.crf, 51.0);
+        assert_eq!(found.fine.ssim, 0.999);
+    }
+
+    #[test]
+    fn a_fraction_in_a_steep_bracket_is_tried_and_dropped_on_a_stair() {
+        // x264 on noise: 0.9849 up to CRF 14.3, 0.9729 from there to 15.
+        let stairs = |c: f64| {
+            if c < 14.35 {
+                0.9849
+            } else {
+                0.9729 - 0.004 * (c - 14.35)
+            }
+        };
+        let probe = |c: f64| {
+            Ok(Probe {
+                ssim: stairs(c),
+                bytes: 1000,
+                seconds: 1.0,
+            })
+        };
+        let (found, tried) = run(|c| stairs(c), 14, 0.98);
+        assert_eq!((found.crf, found.probe.ssim), (14, 0.9849), "{tried:?}");
+        assert!(found.fine.gap >= STEEP_BRACKET, "{:?}", found.fine);
+        assert!(found.fine.crf > 14.0 && found.fine.crf < 15.0);
+        let checked = verify_fine(found, 0.98, probe).expect("tried");
+        assert_eq!(
+            checked.fine.crf, 14.0,
+            "the stair scores 0.9729: the whole CRF stays"
+        );
+        assert_eq!(checked.probes, found.probes + 1);
+        // On a line the fraction tried is kept, with what it measured.
+        let line = |c: f64| 1.0 - 0.012 * (c - 12.0);
+        let (found, _) = run(line, 14, 0.98);
+        let checked = verify_fine(found, 0.98, |c| {
+            Ok(Probe {
+                ssim: line(c),
+                bytes: 7,
+                seconds: 1.0,
+            })
+        })
+        .expect("tried");
+        assert!((checked.fine.ssim - 0.98).abs() < 0.002, "{checked:?}");
+        assert_eq!(checked.fine.bytes, 7.0);
+        // A gentle bracket is trusted without a probe.
+        let gentle = |c: f64| 0.999 - 0.0008 * c;
+        let (found, _) = run(gentle, 23, 0.985);
+        let same = verify_fine(found, 0.985, |_| panic!("no probe")).expect("as found");
+        assert_eq!(same, found);
     }
 
     #[test]

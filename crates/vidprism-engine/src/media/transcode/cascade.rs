@@ -92,6 +92,7 @@ mod tests {
                     temp_path: PathBuf::from(format!("{i}.mp4")),
                     segment_seconds: None,
                     score: crate::presets::ScoreMode::Off,
+                    fine_crf: None,
                 }
             })
             .collect()

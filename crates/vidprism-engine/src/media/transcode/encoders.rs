@@ -18,7 +18,7 @@ use crate::media::frame_ref::video_ref;
 use crate::media::geometry::Rotation;
 use crate::media::metadata::SourceMetadata;
 use crate::media::quality::{check_floor, Score};
-use crate::media::rendition_writer::{RenditionWriter, SourceTiming, WriterSource};
+use crate::media::rendition_writer::{RenditionWriter, SourceTiming, Tuning, WriterSource};
 use crate::media::scaler::Scaler;
 use crate::output::StagedFile;
 
@@ -309,7 +309,10 @@ fn encode_rendition(
         target.metadata,
         threads,
         source,
-        target.segment_seconds,
+        Tuning {
+            segment_seconds: target.segment_seconds,
+            fine_crf: target.fine_crf,
+        },
     )
     .and_then(|mut writer| writer.score(target.score).map(|()| writer));
     loop {

@@ -144,6 +144,7 @@ mod tests {
                 segment_seconds: None,
                 temp_path: PathBuf::from("x"),
                 score: crate::presets::ScoreMode::Off,
+                fine_crf: None,
             })
             .collect()
     }

@@ -71,6 +71,10 @@ pub struct RenditionTarget {
     pub segment_seconds: Option<u32>,
     /// Which of its pictures are scored against what its encoder was given.
     pub score: ScoreMode,
+    /// A fractional CRF found for its `target_ssim`, given to its encoder
+    /// in place of its whole one when the encoder takes a fraction
+    /// ([`crate::media::takes_fractional_crf`]).
+    pub fine_crf: Option<f64>,
 }
 
 /// What a finished rendition brings besides its file.
