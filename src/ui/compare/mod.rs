@@ -194,6 +194,18 @@ impl Compare {
         self.sides = [Side::new(source), Side::new(output.path.clone())];
     }
 
+    /// Blocks until a side's worker has news (at most `limit`); whether
+    /// one has. For tests, which then step the window.
+    #[cfg(test)]
+    pub fn wait_for_news(&self, limit: std::time::Duration) -> bool {
+        let fetchers: Vec<&Fetcher> = self
+            .sides
+            .iter()
+            .filter_map(|s| s.fetcher.as_ref())
+            .collect();
+        fetch::wait_any(&fetchers, limit)
+    }
+
     /// Labels of the two sides: "Source" and the rendition's name.
     pub fn side_name(&self, side: usize) -> &str {
         if side == 0 {
