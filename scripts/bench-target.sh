@@ -7,7 +7,7 @@
 #    x264 veryfast, no audio, score = "full") twice: at the web preset's
 #    CRF 23 ("fixed") and with target_ssim = TARGET ("aimed", a fresh data
 #    dir each time, so every run searches), alternating which goes first,
-#    ROUNDS rounds (default 5). Prints per rung the CRF found, the predicted
+#    ROUNDS rounds (default 5; SKIP_FIXED=1: see below). Prints per rung the CRF found, the predicted
 #    against the actual size, the whole file's SSIM against the target and
 #    the fixed CRF's SSIM and size beside it; per source the median wall
 #    time of both and their ratio (the search's added time).
@@ -72,11 +72,18 @@ run() { # source mode round
   awk '{printf "%s %.2f\n", $1, $2 + $3}' "$WORK/time.tmp" >>"$WORK/$1-$2.times"
 }
 
-for s in $SOURCES; do rm -f "$WORK/$s-fixed.times" "$WORK/$s-aimed.times"; done
+# SKIP_FIXED=1 keeps the fixed runs of an earlier run of this script (the
+# fixed CRF's results do not change with the search) and makes only the
+# aimed ones: for accuracy figures, not for the wall-time ratios.
+for s in $SOURCES; do
+  rm -f "$WORK/$s-aimed.times"
+  [ "${SKIP_FIXED:-}" = 1 ] && [ -s "$WORK/$s-fixed.json" ] || rm -f "$WORK/$s-fixed.times"
+done
 i=0
 while [ $i -lt "$ROUNDS" ]; do
   for s in $SOURCES; do
-    if [ $((i % 2)) -eq 0 ]; then run "$s" fixed; run "$s" aimed; else run "$s" aimed; run "$s" fixed; fi
+    if [ "${SKIP_FIXED:-}" = 1 ] && [ -s "$WORK/$s-fixed.json" ]; then run "$s" aimed
+    elif [ $((i % 2)) -eq 0 ]; then run "$s" fixed; run "$s" aimed; else run "$s" aimed; run "$s" fixed; fi
   done
   i=$((i + 1))
 done
