@@ -5,7 +5,7 @@ set -eu
 
 DEB_PKGS="pkg-config libclang-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
 libswresample-dev libavfilter-dev libavdevice-dev ffmpeg
-xvfb xauth mesa-vulkan-drivers libgl1-mesa-dri libegl-mesa0 libvulkan1 libxkbcommon-x11-0
+xvfb xauth openbox xdotool mesa-vulkan-drivers libgl1-mesa-dri libegl-mesa0 libvulkan1 libxkbcommon-x11-0
 libx11-xcb1 libxcursor1 libxi6 libxrandr2 imagemagick time bc
 desktop-file-utils appstream nats-server openssl chromium"
 

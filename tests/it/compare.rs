@@ -3,7 +3,7 @@
 //! and pixel for pixel the same either way.
 
 use vidprism_engine::media::geometry::Size;
-use vidprism_engine::media::FrameReader;
+use vidprism_engine::media::{FrameReader, RgbPicture};
 
 use crate::util::*;
 
@@ -424,14 +424,7 @@ fn a_scrub_skipping_unreferenced_pictures_gives_the_exact_picture() {
     assert_eq!(all.len(), 150);
     for t in [5.0, 1.3, 4.52, 2.0, 3.96, 0.7, 5.96] {
         let mut reader = FrameReader::open(&path).expect("opens");
-        let mut offered = Vec::new();
-        let p = reader
-            .picture_at_early(t, size, &mut |early| {
-                offered.extend(early.map(|p| p.time_s));
-                true
-            })
-            .expect("decodes")
-            .expect("not stopped");
+        let (p, offered) = fetch_offered(&mut reader, t, size);
         let want = all
             .iter()
             .rev()
@@ -441,6 +434,20 @@ fn a_scrub_skipping_unreferenced_pictures_gives_the_exact_picture() {
         assert!(p.rgb == want.rgb, "the same pixels at {t}");
         assert_eq!(offered, [0.0], "the keyframe first, for {t}");
     }
+}
+
+/// The picture at `t` and the times of the pictures offered on the way
+/// (the keyframe a seek landed on).
+fn fetch_offered(reader: &mut FrameReader, t: f64, size: Size) -> (RgbPicture, Vec<f64>) {
+    let mut offered = Vec::new();
+    let p = reader
+        .picture_at_early(t, size, &mut |early| {
+            offered.extend(early.map(|p| p.time_s));
+            true
+        })
+        .expect("decodes")
+        .expect("not stopped");
+    (p, offered)
 }
 
 /// A fetch told to stop (a newer time asked) gives nothing, and the
@@ -460,4 +467,36 @@ fn a_stopped_scrub_leaves_the_reader_ready_for_the_next() {
     let want = fresh.picture_at(2.52, size).expect("picture");
     assert!((p.time_s - 2.52).abs() < 1e-6, "{}", p.time_s);
     assert!(p.rgb == want.rgb);
+}
+
+/// A drag forward within a group of pictures decodes on from the picture
+/// shown instead of seeking back to the keyframe (the file's index says
+/// where it is), and still gives the exact picture; a time behind is
+/// sought.
+#[test]
+fn a_scrub_ahead_in_the_same_group_of_pictures_decodes_on_exactly() {
+    let fx = Fixture::new();
+    let path = b_picture_clip(&fx);
+    let size = Size::new(160, 120);
+    let mut reader = FrameReader::open(&path).expect("opens");
+    reader.picture_at(1.0, size).expect("picture");
+    let fetch = |reader: &mut FrameReader, t: f64| {
+        let (p, offered) = fetch_offered(reader, t, size);
+        let want = FrameReader::open(&path)
+            .expect("opens")
+            .picture_at(t, size)
+            .expect("picture");
+        assert_eq!(p.time_s, want.time_s);
+        assert!(p.rgb == want.rgb, "the same pixels at {t}");
+        offered
+    };
+    assert_eq!(fetch(&mut reader, 4.0), [0.0; 0], "3 s ahead: decoded on");
+    assert_eq!(fetch(&mut reader, 5.52), [0.0; 0]);
+    assert_eq!(fetch(&mut reader, 2.0), [0.0], "behind: from the keyframe");
+    // Read as before this (a seek unless within 1 s ahead), the same drag
+    // goes back to the keyframe: what the first check tells apart.
+    let mut before = FrameReader::open(&path).expect("opens");
+    before.decode_on_in_gop(false);
+    before.picture_at(1.0, size).expect("picture");
+    assert_eq!(fetch(&mut before, 4.0), [0.0], "sought");
 }

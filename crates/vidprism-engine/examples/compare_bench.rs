@@ -13,8 +13,11 @@
 //!   engine job, against an ffmpeg `-c copy` cut of the same 5 s + the same
 //!   engine job (what `vidprism process` runs), 5 alternating rounds.
 //!
-//! `cargo run --release -p vidprism-engine --example compare_bench [scrub] [play] [preview]`
-//! (all three when none is named)
+//! - tune: ways of reading against the second round's (`tunings`), over
+//!   spread times and drags forward and back.
+//!
+//! `cargo run --release -p vidprism-engine --example compare_bench [scrub] [play] [preview] [tune]`
+//! (all four when none is named)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -57,6 +60,11 @@ struct Sides {
 impl Sides {
     /// `skip`: whether the readers leave out unreferenced pictures.
     fn new(paths: [&Path; 2], size: Size, skip: bool) -> Sides {
+        Sides::tuned(paths, size, &|reader| reader.skip_unreferenced(skip))
+    }
+
+    /// Readers set by `tune` after opening.
+    fn tuned(paths: [&Path; 2], size: Size, tune: &dyn Fn(&mut FrameReader)) -> Sides {
         let (done_tx, done) = crossbeam_channel::unbounded();
         let ask = paths
             .iter()
@@ -64,7 +72,7 @@ impl Sides {
             .map(|(side, path)| {
                 let (tx, rx) = crossbeam_channel::unbounded::<Option<f64>>();
                 let mut reader = FrameReader::open(path).expect("opens");
-                reader.skip_unreferenced(skip);
+                tune(&mut reader);
                 let done_tx = done_tx.clone();
                 std::thread::spawn(move || {
                     for time in rx {
@@ -148,6 +156,87 @@ fn preview(engine: &Engine, sample: &Path, out: &Path) -> u64 {
     }
 }
 
+/// What a way of reading sets on a reader just opened.
+type Tuning = Box<dyn Fn(&mut FrameReader)>;
+
+/// The ways of reading compared by `tune`: before (the second round's
+/// code), and each idea alone.
+fn tunings() -> Vec<(&'static str, Tuning)> {
+    vec![
+        (
+            "before (2 threads, seek unless within 1 s)",
+            Box::new(|r: &mut FrameReader| r.decode_on_in_gop(false)),
+        ),
+        (
+            "1 decoder thread a side",
+            Box::new(|r: &mut FrameReader| {
+                r.decode_on_in_gop(false);
+                r.decoder_threads(1).expect("decoder");
+            }),
+        ),
+        (
+            "3 decoder threads a side",
+            Box::new(|r: &mut FrameReader| {
+                r.decode_on_in_gop(false);
+                r.decoder_threads(3).expect("decoder");
+            }),
+        ),
+        (
+            "decode on within the GOP (by the index)",
+            Box::new(|_: &mut FrameReader| {}),
+        ),
+    ]
+}
+
+/// Each [`tunings`] on its own pair of readers, over three series of
+/// times: 50 spread over the file (as `scrub`), a drag forward from 2 s
+/// by 1.1 s (a slider dragged across a minute's file, a window frame
+/// apart), and one back from 55.9 s; at each time every tuning is
+/// asked in turn, the first one rotating (the machine is shared).
+fn tune(source: &Path, rendition: &Path, size: Size) {
+    let tunings = tunings();
+    let sides: Vec<Sides> = tunings
+        .iter()
+        .map(|(_, t)| Sides::tuned([source, rendition], size, t.as_ref()))
+        .collect();
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let over_file: Vec<f64> = (0..50)
+        .map(|_| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % 59_000) as f64 / 1000.0
+        })
+        .collect();
+    let forward: Vec<f64> = (0..50).map(|i| 2.0 + 1.1 * f64::from(i)).collect();
+    let back: Vec<f64> = forward.iter().rev().copied().collect();
+    for (name, times) in [
+        ("spread", over_file),
+        ("drag forward", forward),
+        ("drag back", back),
+    ] {
+        let mut exact = vec![Vec::new(); sides.len()];
+        for s in &sides {
+            s.get(Some(times[0] + 5.0));
+        }
+        for (i, t) in times.iter().enumerate() {
+            for k in 0..sides.len() {
+                let which = (i + k) % sides.len();
+                exact[which].push(sides[which].get(Some(*t)).1);
+            }
+        }
+        println!("tune, {name}, 50 times, exact picture on both 1080p sides:");
+        for ((label, _), e) in tunings.iter().zip(&exact) {
+            let ratios: Vec<f64> = e.iter().zip(&exact[0]).map(|(a, b)| a / b).collect();
+            println!(
+                "  {label}: {}; / before, per time: median {:.2}",
+                spread(e),
+                median(ratios)
+            );
+        }
+    }
+}
+
 fn main() {
     // A folder of its own, removed at the end (a 1080p minute is large).
     let dir = std::env::temp_dir().join(format!("vidprism-compare-bench-{}", std::process::id()));
@@ -163,6 +252,9 @@ fn main() {
     every.get(Some(0.0));
     if runs("scrub") {
         scrub(&sides, &every);
+    }
+    if runs("tune") {
+        tune(&source, &rendition, size);
     }
     if runs("play") {
         play(&sides);

@@ -170,10 +170,12 @@ impl App {
         }
         let mut failed = None;
         for i in 0..c.sides.len() {
+            let before = c.sides[i].shown_id();
             if let Err(reason) = c.pump_side(ctx, i) {
                 failed = Some(reason);
                 break;
             }
+            c.record_shown(i, before);
         }
         if let Some(reason) = failed {
             self.view.compare = None;

@@ -13,6 +13,7 @@ use vidprism_engine::pipeline::Output;
 use super::sample::SampleFacts;
 use super::strip::{strip_ui, STRIP_HEIGHT};
 use super::{clock, Compare, CompareCommand, Mode, Zoom};
+use crate::ui::systems::ui_stats;
 use crate::ui::widgets::format;
 
 /// Share of the width the divider moves per [ or ] press.
@@ -129,6 +130,7 @@ pub fn compare_ui(ui: &mut egui::Ui, c: &Compare, choices: &[Output], commands: 
     slider.widget_info(|| {
         egui::WidgetInfo::slider(true, f64::from(t), format!("Time {}", clock(c.time_s)))
     });
+    ui_stats::place(ui.ctx(), || "time slider".to_owned(), slider.rect);
     if slider.changed() {
         send(CompareCommand::Seek(f64::from(t)));
     }
@@ -211,6 +213,7 @@ fn labelled_buttons(
     for (icon, name, command) in buttons {
         let button = ui.button(*icon).on_hover_text(*name);
         button.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, *name));
+        ui_stats::place(ui.ctx(), || (*name).to_owned(), button.rect);
         if button.clicked() {
             send(command.clone());
         }

@@ -81,6 +81,18 @@ impl Fetcher {
     }
 }
 
+/// Blocks until one of `fetchers` has a result waiting (or a worker is
+/// gone), for at most `limit`; whether one has. For tests, which step the
+/// window when there is news instead of polling against a clock.
+#[cfg(test)]
+pub fn wait_any(fetchers: &[&Fetcher], limit: std::time::Duration) -> bool {
+    let mut select = crossbeam_channel::Select::new();
+    for fetcher in fetchers {
+        select.recv(&fetcher.results);
+    }
+    fetchers.is_empty() || select.ready_timeout(limit).is_ok()
+}
+
 impl Drop for Fetcher {
     fn drop(&mut self) {
         self.requests = None;

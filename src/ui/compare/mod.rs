@@ -24,6 +24,7 @@ use vidprism_engine::pipeline::Output;
 use vidprism_engine::presets::{Crop, CropRule, PictureRules, Preset};
 
 use crate::ui::state::queue_model::RowId;
+use crate::ui::systems::ui_stats;
 use cache::{Frame, FrameCache};
 use fetch::{Fetched, Fetcher};
 
@@ -115,6 +116,11 @@ impl Side {
         }
     }
 
+    /// The texture on screen.
+    pub(in crate::ui) fn shown_id(&self) -> Option<egui::TextureId> {
+        self.shown.as_ref().map(|(_, t)| t.id())
+    }
+
     /// Pictures uploaded and kept.
     #[cfg(test)]
     pub fn cached(&self) -> usize {
@@ -188,6 +194,18 @@ impl Compare {
         self.sides = [Side::new(source), Side::new(output.path.clone())];
     }
 
+    /// Blocks until a side's worker has news (at most `limit`); whether
+    /// one has. For tests, which then step the window.
+    #[cfg(test)]
+    pub fn wait_for_news(&self, limit: std::time::Duration) -> bool {
+        let fetchers: Vec<&Fetcher> = self
+            .sides
+            .iter()
+            .filter_map(|s| s.fetcher.as_ref())
+            .collect();
+        fetch::wait_any(&fetchers, limit)
+    }
+
     /// Labels of the two sides: "Source" and the rendition's name.
     pub fn side_name(&self, side: usize) -> &str {
         if side == 0 {
@@ -200,8 +218,26 @@ impl Compare {
     pub(in crate::ui) fn seek(&mut self, time_s: f64) {
         let end = (self.duration_s - self.frame_s * 0.5).max(0.0);
         self.time_s = time_s.clamp(0.0, end);
+        let time_s = self.time_s;
+        ui_stats::record(|| ui_stats::Record::Seek { time_s });
         if self.playing.is_some() {
             self.playing = Some((Instant::now(), self.time_s));
+        }
+    }
+
+    /// Tells the UI figures ([`ui_stats`]) that side `i` shows a new
+    /// picture, when its texture is not `before`.
+    pub(in crate::ui) fn record_shown(&self, i: usize, before: Option<egui::TextureId>) {
+        let side = &self.sides[i];
+        if let Some((time_s, texture)) = &side.shown {
+            if Some(texture.id()) != before {
+                ui_stats::record(|| ui_stats::Record::Shown {
+                    side: i,
+                    time_s: *time_s,
+                    view_s: self.time_s,
+                    exact: !side.approximate,
+                });
+            }
         }
     }
 

@@ -9,6 +9,7 @@ use crate::ui::state::queue_model::{path_text, RenditionStatus, Row, RowId, RowS
 use crate::ui::state::scrub::ScrubTexture;
 use crate::ui::state::view_state::ThumbnailTexture;
 use crate::ui::state::view_state::{PREVIEW_SIZE, ROW_THUMB};
+use crate::ui::systems::ui_stats;
 use crate::ui::widgets::format;
 
 /// Space between a row's edge and its content.
@@ -41,6 +42,7 @@ pub fn row_ui(
     );
     let row_id = egui::Id::unique("queue row").with(row.id);
     let response = ui.interact(rect, row_id, egui::Sense::click());
+    ui_stats::place(ui.ctx(), || format!("row {}", row.name()), rect);
     response.widget_info(|| {
         egui::WidgetInfo::selected(egui::Role::ListItem, true, selected, row_summary(row))
     });
@@ -461,6 +463,7 @@ fn renditions_ui(ui: &mut egui::Ui, row: &Row) -> Option<RowCommand> {
                     let name = format!("Compare {} with the source", r.name);
                     compare
                         .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
+                    ui_stats::place(ui.ctx(), || name.clone(), compare.rect);
                     if compare.clicked() {
                         action = Some(RowCommand::Compare(row.id, index));
                     }

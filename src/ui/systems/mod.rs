@@ -15,6 +15,7 @@ pub mod settings_store;
 pub mod shared_store;
 pub mod storyboards;
 pub mod thumbnails;
+pub mod ui_stats;
 pub mod watch_folders;
 
 use std::path::PathBuf;

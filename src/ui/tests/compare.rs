@@ -93,9 +93,12 @@ fn wait_for_both(harness: &mut Harness<'_, App>, time: &str) {
 }
 
 /// Both sides show the picture at `time`; the source's label says so.
+/// Event-driven: the window is stepped each time a side's worker has news,
+/// however long that takes on a loaded machine (the limit only stops a
+/// test whose workers went quiet for good).
 fn wait_for_both_named(harness: &mut Harness<'_, App>, time: &str) {
     let source = format!("Source at {time}");
-    step_until(harness, Duration::from_secs(20), &source, |app| {
+    let shown = |app: &App| {
         app.view.compare.as_ref().is_some_and(|c| {
             c.sides.iter().all(|s| {
                 !s.approximate
@@ -104,9 +107,35 @@ fn wait_for_both_named(harness: &mut Harness<'_, App>, time: &str) {
                         .is_some_and(|(t, _)| crate::ui::compare::clock(*t) == time)
             })
         })
-    });
-    harness.get_by_label(&source);
+    };
+    for _ in 0..MAX_NEWS {
+        // Two frames: a click's command is applied at the end of a frame,
+        // and the pictures it needs are asked for in the next.
+        for _ in 0..2 {
+            harness.step();
+            if shown(harness.state()) {
+                // One more frame so the view shows the final state.
+                harness.step();
+                harness.get_by_label(&source);
+                return;
+            }
+        }
+        // (The view opens a frame or two after its button is clicked.)
+        if let Some(c) = harness.state().view.compare.as_ref() {
+            assert!(
+                c.wait_for_news(QUIET_FOR_GOOD),
+                "no news from the workers for {QUIET_FOR_GOOD:?}: {source} never came"
+            );
+        }
+    }
+    panic!("{source} never came in {MAX_NEWS} pieces of the workers' news");
 }
+
+/// Pieces of news (pictures made, files opened) a wait takes at most.
+const MAX_NEWS: usize = 1000;
+/// How long workers that went quiet are waited for: a hang, not a slow
+/// machine (every wait ends at their news).
+const QUIET_FOR_GOOD: Duration = Duration::from_secs(600);
 
 fn opened(fx: &Fixture) -> (Harness<'static, App>, RowId, PathBuf) {
     opened_scored(fx, None)

@@ -109,6 +109,7 @@ pub struct FrameReader {
     skip_before_s: Option<f64>,
     discarding: bool,
     skips_unreferenced: bool,
+    decodes_on_in_gop: bool,
     /// The file's start time, seconds (pictures' times are from it).
     start_s: f64,
     frame_s: f64,
@@ -166,6 +167,7 @@ impl FrameReader {
             skip_before_s: None,
             discarding: false,
             skips_unreferenced: true,
+            decodes_on_in_gop: true,
             start_s: start_us as f64 / 1e6,
             frame_s,
             duration_s,
@@ -225,11 +227,14 @@ impl FrameReader {
         early: &mut dyn FnMut(Option<RgbPicture>) -> bool,
     ) -> Result<Option<RgbPicture>> {
         let shows = |t: &Timed| t.time_s <= at;
-        let decodes_on = self.current.as_ref().is_some_and(shows)
-            && self
-                .current
-                .as_ref()
-                .is_some_and(|c| at - c.time_s < DECODE_ON_WITHIN_S);
+        let decodes_on = self.current.as_ref().is_some_and(|c| {
+            // Ahead in the same group of pictures: a seek would go back
+            // to the keyframe this picture was decoded from.
+            shows(c)
+                && (at - c.time_s < DECODE_ON_WITHIN_S
+                    || self.decodes_on_in_gop
+                        && self.keyframe_before(at).is_some_and(|k| k <= c.time_s))
+        });
         if !decodes_on {
             self.seek(at);
         }
@@ -264,6 +269,50 @@ impl FrameReader {
             }
         }
         self.current_rgb(size).map(Some)
+    }
+
+    /// When the file's index (an MP4's, a Matroska file's cues) says where
+    /// the keyframe at or before `at` is: its time from the file's start
+    /// (its decode time for some formats, a little before the picture's).
+    fn keyframe_before(&self, at: f64) -> Option<f64> {
+        let base = f64::from(self.stream_timing.0);
+        let stream = self.input.stream(self.index)?;
+        if base <= 0.0 || !base.is_finite() {
+            return None;
+        }
+        let ts = ((at + self.start_s) / base).floor() as i64;
+        // SAFETY: the stream is valid while `self.input` is, and the entry
+        // is read before the input is used again (as the call requires);
+        // the index is only read.
+        let timestamp = unsafe {
+            ffmpeg_next::ffi::avformat_index_get_entry_from_timestamp(
+                stream.as_ptr().cast_mut(),
+                ts,
+                ffmpeg_next::ffi::AVSEEK_FLAG_BACKWARD,
+            )
+            .as_ref()
+            .map(|entry| entry.timestamp)
+        }?;
+        Some(timestamp as f64 * base - self.start_s)
+    }
+
+    /// Whether a time ahead in the same group of pictures (by the file's
+    /// index) is reached by decoding on rather than by a seek back to its
+    /// keyframe (the default); off, only within [`DECODE_ON_WITHIN_S`]
+    /// (the benchmark's comparison).
+    pub fn decode_on_in_gop(&mut self, on: bool) {
+        self.decodes_on_in_gop = on;
+    }
+
+    /// Decodes with `threads` threads from the next fetch on (which then
+    /// seeks): for the benchmark's comparison of settings; the default is
+    /// [`DECODER_THREADS`].
+    pub fn decoder_threads(&mut self, threads: usize) -> Result<()> {
+        self.decoder = video_decoder(&self.input, self.index, threads, &self.path)?;
+        self.discarding = false;
+        self.current = None;
+        self.ahead = None;
+        Ok(())
     }
 
     /// Whether a fetch leaves out the pictures nothing refers to on its way
